@@ -1,0 +1,233 @@
+//! The `afterlight` command line: `info` reports adapters, `render` draws a scene to PNG or EXR.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use afterlight::Error;
+use afterlight::gpu::{self, Gpu, GpuOptions};
+use afterlight::render::{DebugView, GBUFFER_BYTES_PER_PIXEL, RenderOptions, Renderer};
+use afterlight::scene::{self, Camera, Scene};
+use clap::{Parser, Subcommand};
+use glam::Vec3;
+
+#[derive(Parser)]
+#[command(name = "afterlight", version, about = "Real-time 3D post-effects stack on wgpu")]
+struct Cli {
+    /// Use the first adapter whose name contains this text (case-insensitive); default from
+    /// AFTERLIGHT_ADAPTER, then WGPU_ADAPTER_NAME.
+    #[arg(long, global = true)]
+    adapter: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every adapter wgpu sees, the one afterlight picks, its limits and its class.
+    Info,
+    /// Render a glTF scene (or the built-in product demo) to a PNG, or to a linear EXR.
+    Render(RenderArgs),
+}
+
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// A .gltf or .glb file; without one, the built-in scene scenes/product_demo.glb.
+    scene: Option<PathBuf>,
+    /// Output file: .png (display-referred sRGB) or .exr (linear HDR radiance).
+    #[arg(short, long, default_value = "out.png")]
+    output: PathBuf,
+    /// Image size as WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Use the scene's camera with this index (in node order).
+    #[arg(long, conflicts_with = "orbit")]
+    camera: Option<usize>,
+    /// Orbit the scene's centre: YAW,PITCH in degrees, and optionally DIST in scene units
+    /// (without DIST the scene's bounds are framed).
+    #[arg(long, value_parser = parse_orbit, allow_hyphen_values = true)]
+    orbit: Option<(f32, f32, Option<f32>)>,
+    /// Show a G-buffer channel instead of the lit image.
+    #[arg(long, value_enum)]
+    debug_view: Option<DebugView>,
+    /// Linear exposure multiplier before tone mapping.
+    #[arg(long, default_value_t = 1.0)]
+    exposure: f32,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text.split_once(['x', 'X']).ok_or("expected WIDTHxHEIGHT, e.g. 1280x720")?;
+    let parse = |s: &str| s.trim().parse::<u32>().map_err(|e| format!("{s:?}: {e}"));
+    let (w, h) = (parse(w)?, parse(h)?);
+    if w == 0 || h == 0 {
+        return Err(format!("size {w}x{h}: width and height must be at least 1"));
+    }
+    Ok((w, h))
+}
+
+fn parse_orbit(text: &str) -> Result<(f32, f32, Option<f32>), String> {
+    let values: Vec<f32> = text
+        .split(',')
+        .map(|s| s.trim().parse::<f32>().map_err(|e| format!("{s:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err("orbit values must be finite numbers".into());
+    }
+    match values[..] {
+        [yaw, pitch] => Ok((yaw, pitch, None)),
+        [yaw, pitch, dist] if dist > 0.0 => Ok((yaw, pitch, Some(dist))),
+        [_, _, dist] => Err(format!("orbit distance {dist} must be positive")),
+        _ => Err("expected YAW,PITCH or YAW,PITCH,DIST".into()),
+    }
+}
+
+fn choose_camera(scene: &Scene, args: &RenderArgs) -> Result<Camera, Error> {
+    let aspect = args.size.0 as f32 / args.size.1 as f32;
+    if let Some((yaw, pitch, dist)) = args.orbit {
+        return Ok(match dist {
+            Some(d) => {
+                let center =
+                    if scene.bounds.is_empty() { Vec3::ZERO } else { scene.bounds.center() };
+                Camera::orbit(center, yaw, pitch, d, 40f32.to_radians())
+            }
+            None => Camera::frame_bounds(&scene.bounds, yaw, pitch, aspect),
+        });
+    }
+    match args.camera {
+        Some(index) => scene
+            .cameras
+            .get(index)
+            .map(|c| Camera::from_transform(&c.transform, c.projection))
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "--camera {index}: the scene has {} camera(s)",
+                    scene.cameras.len()
+                ))
+            }),
+        None => Ok(scene
+            .cameras
+            .first()
+            .map(|c| Camera::from_transform(&c.transform, c.projection))
+            .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, aspect))),
+    }
+}
+
+fn info(options: &GpuOptions) -> Result<(), Error> {
+    let adapters = gpu::enumerate_adapters();
+    println!("adapters ({}):", adapters.len());
+    for adapter in &adapters {
+        let i = adapter.get_info();
+        println!(
+            "  - {} | backend {:?} | {:?} | driver {} {} | vendor 0x{:04X} device 0x{:04X}",
+            i.name, i.backend, i.device_type, i.driver, i.driver_info, i.vendor, i.device
+        );
+    }
+    if let Some(filter) = gpu::adapter_filter(options) {
+        println!("adapter filter: {filter:?}");
+    }
+    let gpu = Gpu::new(options)?;
+    println!("chosen: {} ({:?}, {:?})", gpu.info.name, gpu.info.backend, gpu.info.device_type);
+    println!("adapter limits:");
+    for (name, value) in gpu::limit_rows(&gpu.adapter.limits()) {
+        println!("  {name}: {value}");
+    }
+    println!("device limits requested (downlevel defaults, adapter texture size):");
+    for (name, value) in gpu::limit_rows(&gpu.device.limits()) {
+        println!("  {name}: {value}");
+    }
+    println!(
+        "timestamp queries: {}",
+        if gpu.timestamps { "yes" } else { "no (GPU timing and the budget governor are off)" }
+    );
+    let class = gpu.mobile_class();
+    if class.is_mobile {
+        println!("mobile-class: yes, because {}", class.reasons.join("; "));
+    } else {
+        println!("mobile-class: no (discrete or unclassified desktop GPU)");
+    }
+    println!("G-buffer: {GBUFFER_BYTES_PER_PIXEL} bytes per pixel");
+    Ok(())
+}
+
+fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
+    let extension = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let hdr = match extension.as_deref() {
+        Some("png") => false,
+        Some("exr") if args.debug_view.is_none() => true,
+        Some("exr") => {
+            return Err(Error::InvalidArgument(
+                "debug views are 8-bit images: write a .png".into(),
+            ));
+        }
+        _ => {
+            return Err(Error::InvalidArgument(format!(
+                "{}: the output must end in .png or .exr",
+                args.output.display()
+            )));
+        }
+    };
+    let start = Instant::now();
+    let scene = match &args.scene {
+        Some(path) => scene::load(path)?,
+        None => scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?,
+    };
+    let loaded = start.elapsed();
+    let camera = choose_camera(&scene, args)?;
+    let gpu = Gpu::new(options)?;
+    let (width, height) = args.size;
+    let mut renderer = Renderer::new(&gpu, &scene, width, height)?;
+    let uploaded = start.elapsed();
+    let render_options = RenderOptions {
+        debug_view: args.debug_view,
+        exposure: args.exposure,
+        ..Default::default()
+    };
+    renderer.render(&gpu, &camera, &render_options);
+    if hdr {
+        let pixels: Vec<f32> = renderer.read_hdr(&gpu)?.into_iter().flatten().collect();
+        save_exr(&args.output, width, height, pixels)?;
+    } else {
+        let pixels = renderer.read_display(&gpu)?;
+        image::save_buffer(&args.output, &pixels, width, height, image::ExtendedColorType::Rgba8)
+            .map_err(|e| Error::Output { path: args.output.clone(), reason: e.to_string() })?;
+    }
+    let name =
+        args.scene.as_deref().map_or("built-in product demo".into(), |p| p.display().to_string());
+    eprintln!(
+        "{name}: {width}x{height} on {} -> {} in {:.2} s (load {:.2} s, GPU setup + upload {:.2} s)",
+        gpu.info.name,
+        args.output.display(),
+        start.elapsed().as_secs_f64(),
+        loaded.as_secs_f64(),
+        (uploaded - loaded).as_secs_f64()
+    );
+    Ok(())
+}
+
+fn save_exr(path: &Path, width: u32, height: u32, pixels: Vec<f32>) -> Result<(), Error> {
+    let output_error = |reason: String| Error::Output { path: path.into(), reason };
+    let image = image::Rgba32FImage::from_raw(width, height, pixels)
+        .ok_or_else(|| output_error("HDR readback has the wrong size".into()))?;
+    image.save(path).map_err(|e| output_error(e.to_string()))
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(
+        env_logger::Env::default()
+            .default_filter_or("warn,wgpu_hal=error,wgpu_core=error,naga=error"),
+    )
+    .init();
+    let cli = Cli::parse();
+    let options = GpuOptions { adapter: cli.adapter.clone() };
+    let result = match &cli.command {
+        Command::Info => info(&options),
+        Command::Render(args) => render(&options, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

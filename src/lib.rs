@@ -1,0 +1,48 @@
+//! afterlight: a real-time 3D post-effects stack on wgpu.
+//!
+//! A deferred renderer draws glTF 2.0 scenes into a G-buffer; screen-space passes turn the HDR
+//! result into the picture people see. See `DESIGN.md` in the shared folder for the architecture.
+//!
+//! Rendering a scene headless to an 8-bit sRGB image:
+//! ```no_run
+//! use afterlight::{gpu::Gpu, render::{Renderer, RenderOptions}, scene::{self, Camera}};
+//! # fn main() -> Result<(), afterlight::Error> {
+//! let gpu = Gpu::new(&Default::default())?;
+//! let scene = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?;
+//! let mut renderer = Renderer::new(&gpu, &scene, 256, 256)?;
+//! let camera = Camera::frame_bounds(&scene.bounds, 30.0, 20.0, 1.0);
+//! renderer.render(&gpu, &camera, &RenderOptions::default());
+//! let pixels = renderer.read_display(&gpu)?; // 256 * 256 * 4 bytes, sRGB
+//! # let _ = pixels; Ok(()) }
+//! ```
+
+pub mod gpu;
+pub mod quality;
+pub mod render;
+pub mod scene;
+pub mod shaders;
+
+/// Every error afterlight reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Adapter, device or readback failure.
+    #[error(transparent)]
+    Gpu(#[from] gpu::GpuError),
+    /// The scene could not be imported.
+    #[error(transparent)]
+    Scene(#[from] scene::SceneError),
+    /// A shader failed to load, include or validate.
+    #[error(transparent)]
+    Shader(#[from] shaders::ShaderError),
+    /// Invalid argument (size of zero, unknown camera index, ...).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// Writing an output file failed.
+    #[error("cannot write {path}: {reason}")]
+    Output {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+}

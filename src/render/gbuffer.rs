@@ -1,0 +1,220 @@
+//! The G-buffer: its render targets and the geometry pass that fills them (`shaders/gbuffer.wgsl`).
+//!
+//! Reads: scene meshes, materials, instance transforms (now and last frame), the camera.
+//! Writes, per pixel:
+//!
+//! | target                      | format           | bytes | contents                                   |
+//! |-----------------------------|------------------|-------|--------------------------------------------|
+//! | depth                       | Depth32Float     | 4     | reverse-Z, infinite far plane, clear 0     |
+//! | base_color_ao               | Rgba8UnormSrgb   | 4     | base colour (rgb), material AO (a)         |
+//! | normal_roughness_metallic   | Rgba16Float      | 8     | octahedral normal (xy), roughness, metallic|
+//! | motion                      | Rg16Float        | 4     | uv now minus uv last frame                 |
+//!
+//! 20 bytes per pixel ([`GBUFFER_BYTES_PER_PIXEL`]). Emissive radiance goes straight into the
+//! HDR target (Rgba16Float, 8 bytes, the lighting output, not counted above). Normals use
+//! half floats rather than Rgb10a2 because 10-bit octahedral normals err by up to ~2e-3 per
+//! component, above the 1e-3 we promise; f16 keeps the round trip under 1e-3
+//! (`render::packing` tests). Unlit materials store roughness -1 so lighting skips them.
+
+use std::collections::HashMap;
+
+use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
+use super::{Target, bindings};
+use crate::shaders;
+
+/// Depth format: reverse-Z, so clear to 0 and test `Greater`.
+pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+/// Base colour + AO format.
+pub const BASE_COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+/// Octahedral normal + roughness + metallic format.
+pub const NORMAL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+/// Motion vector format.
+pub const MOTION_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
+/// HDR colour format (lighting output; emissive is written by the geometry pass).
+pub const HDR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+/// Bytes per pixel of the G-buffer proper (depth, base colour, normal, motion).
+pub const GBUFFER_BYTES_PER_PIXEL: u32 = 4 + 4 + 8 + 4;
+
+/// The G-buffer targets plus the HDR target they share a pass with.
+pub struct GBuffer {
+    /// Reverse-Z depth.
+    pub depth: Target,
+    /// Base colour (sRGB) and material AO.
+    pub base_color_ao: Target,
+    /// Octahedral normal, roughness, metallic.
+    pub normal_roughness_metallic: Target,
+    /// Motion vectors in uv units.
+    pub motion: Target,
+    /// HDR radiance (emissive after the geometry pass, lit colour after lighting).
+    pub hdr: Target,
+}
+
+impl GBuffer {
+    /// Allocate all targets at `width` x `height`.
+    pub fn new(device: &wgpu::Device, width: u32, height: u32) -> Self {
+        let target = |label, format| Target::new(device, label, width, height, format);
+        Self {
+            depth: target("gbuffer.depth", DEPTH_FORMAT),
+            base_color_ao: target("gbuffer.base_color_ao", BASE_COLOR_FORMAT),
+            normal_roughness_metallic: target("gbuffer.normal_roughness_metallic", NORMAL_FORMAT),
+            motion: target("gbuffer.motion", MOTION_FORMAT),
+            hdr: target("hdr", HDR_FORMAT),
+        }
+    }
+}
+
+/// Which pipeline variant a draw needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PipelineKey {
+    /// The instance transform has a negative determinant, so its winding is flipped.
+    pub mirrored: bool,
+    /// Back faces are drawn.
+    pub double_sided: bool,
+    /// Alpha-tested (MASK, and BLEND until a forward pass exists).
+    pub masked: bool,
+}
+
+/// The geometry pass: pipelines for every variant the scene uses.
+pub struct GeometryPass {
+    pub(crate) camera_layout: wgpu::BindGroupLayout,
+    pub(crate) material_layout: wgpu::BindGroupLayout,
+    pipeline_layout: wgpu::PipelineLayout,
+    module: wgpu::ShaderModule,
+    pipelines: HashMap<PipelineKey, wgpu::RenderPipeline>,
+}
+
+impl GeometryPass {
+    /// Load the shader and create the bind group layouts.
+    pub fn new(device: &wgpu::Device) -> Result<Self, shaders::ShaderError> {
+        let module = shaders::create_module(device, "gbuffer")?;
+        let camera_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("gbuffer.camera"),
+            entries: &[bindings::uniform(
+                0,
+                wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
+            )],
+        });
+        let mut material_entries = vec![bindings::uniform(0, wgpu::ShaderStages::FRAGMENT)];
+        material_entries.extend((1..=5).map(|b| bindings::texture(b, true)));
+        material_entries.extend((6..=10).map(bindings::sampler));
+        let material_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("gbuffer.material"),
+            entries: &material_entries,
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("gbuffer"),
+            bind_group_layouts: &[Some(&camera_layout), Some(&material_layout)],
+            immediate_size: 0,
+        });
+        Ok(Self {
+            camera_layout,
+            material_layout,
+            pipeline_layout,
+            module,
+            pipelines: HashMap::new(),
+        })
+    }
+
+    /// Create the pipeline for `key` if it does not exist yet.
+    pub(crate) fn prepare(&mut self, device: &wgpu::Device, key: PipelineKey) {
+        if self.pipelines.contains_key(&key) {
+            return;
+        }
+        let constants = [("ALPHA_MASK", if key.masked { 1.0 } else { 0.0 })];
+        let compilation_options =
+            wgpu::PipelineCompilationOptions { constants: &constants, ..Default::default() };
+        let target = |format: wgpu::TextureFormat| Some(wgpu::ColorTargetState::from(format));
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("gbuffer"),
+            layout: Some(&self.pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &self.module,
+                entry_point: Some("vs_main"),
+                compilation_options: compilation_options.clone(),
+                buffers: &[Some(VERTEX_LAYOUT), Some(INSTANCE_LAYOUT)],
+            },
+            primitive: wgpu::PrimitiveState {
+                topology: wgpu::PrimitiveTopology::TriangleList,
+                front_face: if key.mirrored { wgpu::FrontFace::Cw } else { wgpu::FrontFace::Ccw },
+                cull_mode: if key.double_sided { None } else { Some(wgpu::Face::Back) },
+                ..Default::default()
+            },
+            depth_stencil: Some(wgpu::DepthStencilState {
+                format: DEPTH_FORMAT,
+                depth_write_enabled: Some(true),
+                depth_compare: Some(wgpu::CompareFunction::Greater),
+                stencil: Default::default(),
+                bias: Default::default(),
+            }),
+            multisample: Default::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &self.module,
+                entry_point: Some("fs_main"),
+                compilation_options,
+                targets: &[
+                    target(BASE_COLOR_FORMAT),
+                    target(NORMAL_FORMAT),
+                    target(MOTION_FORMAT),
+                    target(HDR_FORMAT),
+                ],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        self.pipelines.insert(key, pipeline);
+    }
+
+    /// Clear the G-buffer (HDR to `background`) and draw every instance of the scene.
+    pub(crate) fn draw(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        gbuffer: &GBuffer,
+        scene: &SceneGpu,
+        camera: &wgpu::BindGroup,
+        background: wgpu::Color,
+    ) {
+        let clear = |view| {
+            Some(wgpu::RenderPassColorAttachment {
+                view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                    store: wgpu::StoreOp::Store,
+                },
+            })
+        };
+        let mut hdr = clear(&gbuffer.hdr.view);
+        if let Some(hdr) = hdr.as_mut() {
+            hdr.ops.load = wgpu::LoadOp::Clear(background);
+        }
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("gbuffer"),
+            color_attachments: &[
+                clear(&gbuffer.base_color_ao.view),
+                clear(&gbuffer.normal_roughness_metallic.view),
+                clear(&gbuffer.motion.view),
+                hdr,
+            ],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: &gbuffer.depth.view,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(0.0),
+                    store: wgpu::StoreOp::Store,
+                }),
+                stencil_ops: None,
+            }),
+            ..Default::default()
+        });
+        pass.set_bind_group(0, camera, &[]);
+        pass.set_vertex_buffer(1, scene.instance_buffer.slice(..));
+        for draw in scene.draws() {
+            let Some(pipeline) = self.pipelines.get(&draw.key) else { continue };
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(1, draw.material, &[]);
+            pass.set_vertex_buffer(0, draw.vertices.slice(..));
+            pass.set_index_buffer(draw.indices.slice(..), wgpu::IndexFormat::Uint32);
+            pass.draw_indexed(0..draw.index_count, 0, draw.instances.clone());
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The deferred renderer: G-buffer, lighting, and the display transform, plus debug views.
+//!
+//! [`Renderer::render`] is the frame recipe, one straight line:
+//! G-buffer (+ motion vectors, emissive into HDR) -> lighting (HDR) -> display transform
+//! (8-bit sRGB), or G-buffer -> debug view. The post chain (TAA, AO, bloom, exposure, finish)
+//! slots in between lighting and display as later issues land.
+
+mod bindings;
+mod debug_view;
+mod display;
+mod frame_uniforms;
+mod fullscreen;
+pub mod gbuffer;
+mod lighting;
+mod mipmaps;
+pub mod packing;
+mod scene_gpu;
+
+pub use debug_view::DebugView;
+pub use display::DISPLAY_FORMAT;
+pub use frame_uniforms::view_projection;
+pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer};
+pub use lighting::DirectionalLight;
+pub use scene_gpu::SceneGpu;
+
+use glam::{Mat4, Vec3};
+
+use crate::Error;
+use crate::gpu::{Gpu, GpuError, f16_to_f32, read_texture};
+use crate::scene::{Camera, Scene};
+use frame_uniforms::CameraUniforms;
+
+/// A render target: texture plus its default view.
+pub struct Target {
+    /// The texture.
+    pub texture: wgpu::Texture,
+    /// A view of all of it.
+    pub view: wgpu::TextureView,
+}
+
+impl Target {
+    /// A 2D target usable as attachment, shader input and copy source.
+    pub fn new(
+        device: &wgpu::Device,
+        label: &str,
+        width: u32,
+        height: u32,
+        format: wgpu::TextureFormat,
+    ) -> Self {
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                | wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&Default::default());
+        Self { texture, view }
+    }
+}
+
+/// Per-frame choices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderOptions {
+    /// Show a G-buffer channel instead of the lit image.
+    pub debug_view: Option<DebugView>,
+    /// Linear exposure multiplier before tone mapping (1 = none).
+    pub exposure: f32,
+    /// Linear HDR radiance of pixels no geometry covers.
+    pub background: Vec3,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self { debug_view: None, exposure: 1.0, background: Vec3::new(0.08, 0.09, 0.11) }
+    }
+}
+
+/// Everything needed to draw one scene at one size.
+pub struct Renderer {
+    width: u32,
+    height: u32,
+    gbuffer: GBuffer,
+    display_target: Target,
+    geometry: gbuffer::GeometryPass,
+    lighting: lighting::LightingPass,
+    display: display::DisplayPass,
+    debug_view: debug_view::DebugViewPass,
+    scene: SceneGpu,
+    scene_bounds: crate::scene::Aabb,
+    camera_buffer: wgpu::Buffer,
+    camera_bind_group: wgpu::BindGroup,
+    prev_view_proj: Option<Mat4>,
+}
+
+fn check_size(gpu: &Gpu, width: u32, height: u32) -> Result<(), Error> {
+    let max = gpu.device.limits().max_texture_dimension_2d;
+    if width == 0 || height == 0 || width > max || height > max {
+        return Err(Error::InvalidArgument(format!(
+            "image size {width}x{height} is outside 1..={max} on this device"
+        )));
+    }
+    Ok(())
+}
+
+impl Renderer {
+    /// Upload `scene` and allocate targets of `width` x `height` pixels.
+    pub fn new(gpu: &Gpu, scene: &Scene, width: u32, height: u32) -> Result<Self, Error> {
+        check_size(gpu, width, height)?;
+        let device = &gpu.device;
+        let (mut geometry, mips, lighting, display, debug_view) =
+            gpu.checked("creating pipelines", || -> Result<_, Error> {
+                Ok((
+                    gbuffer::GeometryPass::new(device)?,
+                    mipmaps::MipGenerator::new(device)?,
+                    lighting::LightingPass::new(device)?,
+                    display::DisplayPass::new(device)?,
+                    debug_view::DebugViewPass::new(device)?,
+                ))
+            })??;
+        let scene_gpu = gpu.checked("uploading the scene", || {
+            SceneGpu::new(device, &gpu.queue, &mut geometry, &mips, scene)
+        })?;
+        let zero = CameraUniforms::new(
+            &Camera::orbit(Vec3::ZERO, 0.0, 0.0, 1.0, 1.0),
+            1,
+            1,
+            Mat4::IDENTITY,
+        );
+        let camera_buffer = bindings::uniform_buffer(device, "camera", bytemuck::bytes_of(&zero));
+        let camera_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("camera"),
+            layout: &geometry.camera_layout,
+            entries: &bindings::entries(&[camera_buffer.as_entire_binding()]),
+        });
+        lighting.set_light(&gpu.queue, &DirectionalLight::for_scene(scene));
+        let mut renderer = Self {
+            width,
+            height,
+            gbuffer: GBuffer::new(device, width, height),
+            display_target: Target::new(device, "display", width, height, DISPLAY_FORMAT),
+            geometry,
+            lighting,
+            display,
+            debug_view,
+            scene: scene_gpu,
+            scene_bounds: scene.bounds,
+            camera_buffer,
+            camera_bind_group,
+            prev_view_proj: None,
+        };
+        renderer.bind_targets(device);
+        Ok(renderer)
+    }
+
+    fn bind_targets(&mut self, device: &wgpu::Device) {
+        self.lighting.bind(device, &self.camera_buffer, &self.gbuffer);
+        self.display.bind(device, &self.gbuffer);
+        self.debug_view.bind(device, &self.camera_buffer, &self.gbuffer);
+    }
+
+    /// Reallocate targets for a new size; motion history restarts.
+    pub fn resize(&mut self, gpu: &Gpu, width: u32, height: u32) -> Result<(), Error> {
+        check_size(gpu, width, height)?;
+        if (width, height) != (self.width, self.height) {
+            self.width = width;
+            self.height = height;
+            self.gbuffer = GBuffer::new(&gpu.device, width, height);
+            self.display_target =
+                Target::new(&gpu.device, "display", width, height, DISPLAY_FORMAT);
+            self.bind_targets(&gpu.device);
+            self.reset_history();
+        }
+        Ok(())
+    }
+
+    /// Target size in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// Forget last frame (camera cut): the next frame's motion vectors are zero.
+    pub fn reset_history(&mut self) {
+        self.prev_view_proj = None;
+        self.scene.reset_history();
+    }
+
+    /// Replace the light used by the lighting pass.
+    pub fn set_light(&self, gpu: &Gpu, light: &DirectionalLight) {
+        self.lighting.set_light(&gpu.queue, light);
+    }
+
+    /// Move a scene instance (scene order); takes effect, with motion vectors, next frame.
+    pub fn set_instance_transform(&mut self, index: usize, transform: Mat4) -> bool {
+        self.scene.set_instance_transform(index, transform)
+    }
+
+    /// Draw one frame from `camera`. Motion vectors are relative to the previous call.
+    pub fn render(&mut self, gpu: &Gpu, camera: &Camera, options: &RenderOptions) {
+        let view_proj = view_projection(camera, self.width, self.height);
+        let prev = self.prev_view_proj.unwrap_or(view_proj);
+        let uniforms = CameraUniforms::new(camera, self.width, self.height, prev);
+        gpu.queue.write_buffer(&self.camera_buffer, 0, bytemuck::bytes_of(&uniforms));
+        self.scene.begin_frame(&gpu.queue);
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
+        let b = if options.debug_view.is_some() { Vec3::ZERO } else { options.background };
+        let background = wgpu::Color { r: b.x.into(), g: b.y.into(), b: b.z.into(), a: 1.0 };
+
+        // G-buffer: depth, base colour + AO, normal + roughness + metallic, motion; emissive into HDR.
+        self.geometry.draw(
+            &mut encoder,
+            &self.gbuffer,
+            &self.scene,
+            &self.camera_bind_group,
+            background,
+        );
+        match options.debug_view {
+            // Debug view: one G-buffer channel straight to the display target; no lighting.
+            Some(view) => {
+                let range = self.depth_range(camera);
+                self.debug_view.draw(&mut encoder, &gpu.queue, view, range, &self.display_target);
+            }
+            None => {
+                // Lighting: directional light + ambient added onto emissive in HDR.
+                self.lighting.draw(&mut encoder, &self.gbuffer);
+                // Display transform: exposure, tone map, sRGB encode into the display target.
+                self.display.draw(&mut encoder, &gpu.queue, options.exposure, &self.display_target);
+            }
+        }
+        gpu.queue.submit([encoder.finish()]);
+        self.scene.end_frame();
+        self.prev_view_proj = Some(view_proj);
+    }
+
+    /// View distances of the nearest and farthest scene points, for the depth debug view.
+    fn depth_range(&self, camera: &Camera) -> (f32, f32) {
+        let bounds = &self.scene_bounds;
+        if bounds.is_empty() {
+            return (0.0, 1.0);
+        }
+        let view = camera.view();
+        let (mut near, mut far) = (f32::INFINITY, 0f32);
+        for i in 0..8 {
+            let c = Vec3::new(
+                if i & 1 == 0 { bounds.min.x } else { bounds.max.x },
+                if i & 2 == 0 { bounds.min.y } else { bounds.max.y },
+                if i & 4 == 0 { bounds.min.z } else { bounds.max.z },
+            );
+            let d = -view.transform_point3(c).z;
+            near = near.min(d);
+            far = far.max(d);
+        }
+        (near.max(0.0), far.max(near.max(0.0) + 1e-3))
+    }
+
+    /// The G-buffer (for tests and tools).
+    pub fn gbuffer(&self) -> &GBuffer {
+        &self.gbuffer
+    }
+
+    /// The finished 8-bit image: `width * height * 4` bytes of sRGB-encoded RGBA, top row first.
+    pub fn read_display(&self, gpu: &Gpu) -> Result<Vec<u8>, GpuError> {
+        read_texture(gpu, &self.display_target.texture)
+    }
+
+    /// The linear HDR image as RGBA f32, top row first.
+    pub fn read_hdr(&self, gpu: &Gpu) -> Result<Vec<[f32; 4]>, GpuError> {
+        let bytes = read_texture(gpu, &self.gbuffer.hdr.texture)?;
+        Ok(halves(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
+    }
+
+    /// Motion vectors (uv now minus uv last frame) per pixel, top row first.
+    pub fn read_motion(&self, gpu: &Gpu) -> Result<Vec<[f32; 2]>, GpuError> {
+        let bytes = read_texture(gpu, &self.gbuffer.motion.texture)?;
+        Ok(halves(&bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+    }
+
+    /// Reverse-Z depth per pixel, top row first (0 where nothing was drawn).
+    pub fn read_depth(&self, gpu: &Gpu) -> Result<Vec<f32>, GpuError> {
+        let bytes = read_texture(gpu, &self.gbuffer.depth.texture)?;
+        Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+
+    /// Octahedral normal, roughness and metallic per pixel, as stored, top row first.
+    pub fn read_normal_roughness_metallic(&self, gpu: &Gpu) -> Result<Vec<[f32; 4]>, GpuError> {
+        let bytes = read_texture(gpu, &self.gbuffer.normal_roughness_metallic.texture)?;
+        Ok(halves(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
+    }
+}
+
+fn halves(bytes: &[u8]) -> Vec<f32> {
+    bytes.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect()
+}

@@ -1,0 +1,457 @@
+//! A scene uploaded to the GPU: vertex and index buffers, material textures (with mips, read as
+//! sRGB or linear by use), samplers, material uniforms, and the instance buffer holding each
+//! instance's transform now and last frame (for object motion vectors).
+//!
+//! Instances are sorted by (mesh, mirrored) so that every primitive is one instanced draw per
+//! group; mirrored instances (negative determinant) use the clockwise-front pipelines.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use glam::Mat4;
+use wgpu::util::DeviceExt;
+
+use super::gbuffer::{GeometryPass, PipelineKey};
+use super::mipmaps::MipGenerator;
+use crate::scene::{self, AlphaMode, Scene, TextureRef, Vertex};
+
+/// Vertex buffer layout of [`Vertex`] (locations 0-5 in `gbuffer.wgsl`).
+pub(crate) const VERTEX_LAYOUT: wgpu::VertexBufferLayout<'static> = wgpu::VertexBufferLayout {
+    array_stride: std::mem::size_of::<Vertex>() as u64,
+    step_mode: wgpu::VertexStepMode::Vertex,
+    attributes: &wgpu::vertex_attr_array![
+        0 => Float32x3, 1 => Float32x3, 2 => Float32x4, 3 => Float32x2, 4 => Float32x2, 5 => Float32x4
+    ],
+};
+
+/// Instance buffer layout: model matrix columns, then last frame's (locations 6-13).
+pub(crate) const INSTANCE_LAYOUT: wgpu::VertexBufferLayout<'static> = wgpu::VertexBufferLayout {
+    array_stride: std::mem::size_of::<InstanceData>() as u64,
+    step_mode: wgpu::VertexStepMode::Instance,
+    attributes: &wgpu::vertex_attr_array![
+        6 => Float32x4, 7 => Float32x4, 8 => Float32x4, 9 => Float32x4,
+        10 => Float32x4, 11 => Float32x4, 12 => Float32x4, 13 => Float32x4
+    ],
+};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct InstanceData {
+    model: [[f32; 4]; 4],
+    prev_model: [[f32; 4]; 4],
+}
+
+/// GPU layout of `Material` in `gbuffer.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct MaterialUniforms {
+    base_color: [f32; 4],
+    emissive: [f32; 4],
+    params: [f32; 4],
+    flags: [f32; 4],
+    uv_transform: [[f32; 4]; 10],
+}
+
+struct PrimitiveGpu {
+    vertices: wgpu::Buffer,
+    indices: wgpu::Buffer,
+    index_count: u32,
+    material: usize,
+}
+
+struct MaterialGpu {
+    bind_group: wgpu::BindGroup,
+    double_sided: bool,
+    masked: bool,
+}
+
+/// One group of instances of one mesh that share a winding.
+struct Batch {
+    mesh: usize,
+    mirrored: bool,
+    instances: Range<u32>,
+}
+
+/// One instanced draw call, as the geometry pass records it.
+pub(crate) struct Draw<'a> {
+    pub key: PipelineKey,
+    pub material: &'a wgpu::BindGroup,
+    pub vertices: &'a wgpu::Buffer,
+    pub indices: &'a wgpu::Buffer,
+    pub index_count: u32,
+    pub instances: Range<u32>,
+}
+
+/// A scene's GPU resources.
+pub struct SceneGpu {
+    meshes: Vec<Vec<PrimitiveGpu>>,
+    materials: Vec<MaterialGpu>,
+    batches: Vec<Batch>,
+    /// Scene instance index of each slot of the instance buffer.
+    slot_instance: Vec<usize>,
+    pub(crate) instance_buffer: wgpu::Buffer,
+    transforms: Vec<Mat4>,
+    prev_transforms: Vec<Mat4>,
+}
+
+fn address_mode(wrap: scene::Wrap) -> wgpu::AddressMode {
+    match wrap {
+        scene::Wrap::Repeat => wgpu::AddressMode::Repeat,
+        scene::Wrap::MirroredRepeat => wgpu::AddressMode::MirrorRepeat,
+        scene::Wrap::ClampToEdge => wgpu::AddressMode::ClampToEdge,
+    }
+}
+
+fn filter_mode(filter: scene::Filter) -> wgpu::FilterMode {
+    match filter {
+        scene::Filter::Nearest => wgpu::FilterMode::Nearest,
+        scene::Filter::Linear => wgpu::FilterMode::Linear,
+    }
+}
+
+fn create_sampler(device: &wgpu::Device, s: &scene::Sampler) -> wgpu::Sampler {
+    let mipmap_filter = match s.mipmap_filter {
+        Some(scene::Filter::Linear) => wgpu::MipmapFilterMode::Linear,
+        _ => wgpu::MipmapFilterMode::Nearest,
+    };
+    let all_linear = s.mag_filter == scene::Filter::Linear
+        && s.min_filter == scene::Filter::Linear
+        && s.mipmap_filter == Some(scene::Filter::Linear);
+    device.create_sampler(&wgpu::SamplerDescriptor {
+        label: Some("material"),
+        address_mode_u: address_mode(s.wrap_u),
+        address_mode_v: address_mode(s.wrap_v),
+        mag_filter: filter_mode(s.mag_filter),
+        min_filter: filter_mode(s.min_filter),
+        mipmap_filter,
+        // Without mipmaps, sample only the top level.
+        lod_max_clamp: if s.mipmap_filter.is_some() { 32.0 } else { 0.0 },
+        anisotropy_clamp: if all_linear { 8 } else { 1 },
+        ..Default::default()
+    })
+}
+
+/// Upload one image as Rgba8Unorm (viewable as sRGB) with a full mip chain.
+fn upload_image(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    encoder: &mut wgpu::CommandEncoder,
+    mips: &MipGenerator,
+    image: &scene::Image,
+    srgb: bool,
+) -> wgpu::Texture {
+    let (width, height) = (image.width.max(1), image.height.max(1));
+    let mip_level_count = 32 - width.max(height).leading_zeros();
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(&image.name),
+        size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+        mip_level_count,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::COPY_DST
+            | wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[wgpu::TextureFormat::Rgba8UnormSrgb],
+    });
+    queue.write_texture(
+        texture.as_image_copy(),
+        &image.rgba8,
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(4 * width),
+            rows_per_image: Some(height),
+        },
+        wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+    );
+    let format =
+        if srgb { wgpu::TextureFormat::Rgba8UnormSrgb } else { wgpu::TextureFormat::Rgba8Unorm };
+    mips.generate(device, encoder, &texture, format);
+    texture
+}
+
+/// A 1x1 texture of one colour, for material slots without a texture.
+fn solid_texture(device: &wgpu::Device, queue: &wgpu::Queue, rgba: [u8; 4]) -> wgpu::Texture {
+    device.create_texture_with_data(
+        queue,
+        &wgpu::TextureDescriptor {
+            label: Some("default material texture"),
+            size: wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[wgpu::TextureFormat::Rgba8UnormSrgb],
+        },
+        wgpu::util::TextureDataOrder::LayerMajor,
+        &rgba,
+    )
+}
+
+fn view(texture: &wgpu::Texture, srgb: bool) -> wgpu::TextureView {
+    texture.create_view(&wgpu::TextureViewDescriptor {
+        format: Some(if srgb {
+            wgpu::TextureFormat::Rgba8UnormSrgb
+        } else {
+            wgpu::TextureFormat::Rgba8Unorm
+        }),
+        ..Default::default()
+    })
+}
+
+fn uv_rows(texture: Option<&TextureRef>) -> [[f32; 4]; 2] {
+    let (m, set) =
+        texture.map_or((glam::Mat3::IDENTITY, 0), |t| (t.transform.matrix(), t.tex_coord));
+    let set = if set == 1 { 1.0 } else { 0.0 };
+    [[m.x_axis.x, m.y_axis.x, m.z_axis.x, set], [m.x_axis.y, m.y_axis.y, m.z_axis.y, 0.0]]
+}
+
+impl SceneGpu {
+    /// Upload `scene`, creating the geometry pipelines it needs.
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        geometry: &mut GeometryPass,
+        mips: &MipGenerator,
+        scene: &Scene,
+    ) -> Self {
+        let mut encoder = device.create_command_encoder(&Default::default());
+        let max_dimension = device.limits().max_texture_dimension_2d;
+        let images: Vec<Option<wgpu::Texture>> = scene
+            .images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| {
+                if image.width == 0 || image.height == 0 {
+                    return None;
+                }
+                if image.width > max_dimension || image.height > max_dimension {
+                    log::warn!(
+                        "image {:?} is {}x{}, above this device's {max_dimension}; drawn untextured",
+                        image.name,
+                        image.width,
+                        image.height
+                    );
+                    return None;
+                }
+                let srgb = scene.image_is_srgb(i);
+                Some(upload_image(device, queue, &mut encoder, mips, image, srgb))
+            })
+            .collect();
+        queue.submit([encoder.finish()]);
+
+        let white = solid_texture(device, queue, [255, 255, 255, 255]);
+        let flat_normal = solid_texture(device, queue, [128, 128, 255, 255]);
+        let mut samplers: HashMap<scene::Sampler, wgpu::Sampler> = HashMap::new();
+        let default_sampler =
+            scene::Sampler { mipmap_filter: Some(scene::Filter::Linear), ..Default::default() };
+        let mut materials: Vec<MaterialGpu> = Vec::with_capacity(scene.materials.len() + 1);
+        let default_material = scene::Material::default();
+        for material in scene.materials.iter().chain(std::iter::once(&default_material)) {
+            let slots = [
+                (material.base_color_texture.as_ref(), true, &white),
+                (material.metallic_roughness_texture.as_ref(), false, &white),
+                (material.normal_texture.as_ref(), false, &flat_normal),
+                (material.occlusion_texture.as_ref(), false, &white),
+                (material.emissive_texture.as_ref(), true, &white),
+            ];
+            let mut views = Vec::with_capacity(5);
+            let mut slot_samplers = Vec::with_capacity(5);
+            let mut uv_transform = [[0.0; 4]; 10];
+            let mut has_normal_map = false;
+            for (i, (texture, srgb, fallback)) in slots.iter().enumerate() {
+                let gpu_image = texture.and_then(|t| images.get(t.image)).and_then(Option::as_ref);
+                let used = if gpu_image.is_some() { *texture } else { None };
+                has_normal_map |= i == 2 && used.is_some();
+                views.push(view(gpu_image.unwrap_or(fallback), *srgb));
+                let sampler = used.map_or(default_sampler, |t| t.sampler);
+                slot_samplers.push(sampler);
+                samplers.entry(sampler).or_insert_with(|| create_sampler(device, &sampler));
+                let [row0, row1] = uv_rows(used);
+                uv_transform[2 * i] = row0;
+                uv_transform[2 * i + 1] = row1;
+            }
+            let uniforms = MaterialUniforms {
+                base_color: material.base_color_factor.to_array(),
+                emissive: material.emissive_factor.extend(0.0).to_array(),
+                params: [
+                    material.metallic_factor,
+                    material.roughness_factor,
+                    material.normal_scale,
+                    material.occlusion_strength,
+                ],
+                flags: [
+                    if material.alpha_mode == AlphaMode::Blend {
+                        0.5
+                    } else {
+                        material.alpha_cutoff
+                    },
+                    f32::from(u8::from(material.unlit)),
+                    f32::from(u8::from(material.double_sided)),
+                    f32::from(u8::from(has_normal_map)),
+                ],
+                uv_transform,
+            };
+            let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(&material.name),
+                contents: bytemuck::bytes_of(&uniforms),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let mut resources = vec![buffer.as_entire_binding()];
+            resources.extend(views.iter().map(wgpu::BindingResource::TextureView));
+            resources.extend(
+                slot_samplers
+                    .iter()
+                    .filter_map(|s| samplers.get(s))
+                    .map(wgpu::BindingResource::Sampler),
+            );
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(&material.name),
+                layout: &geometry.material_layout,
+                entries: &super::bindings::entries(&resources),
+            });
+            materials.push(MaterialGpu {
+                bind_group,
+                double_sided: material.double_sided,
+                masked: material.alpha_mode != AlphaMode::Opaque,
+            });
+        }
+        let default_material_index = materials.len() - 1;
+
+        let meshes: Vec<Vec<PrimitiveGpu>> = scene
+            .meshes
+            .iter()
+            .map(|mesh| {
+                mesh.primitives
+                    .iter()
+                    .filter(|p| !p.indices.is_empty() && !p.vertices.is_empty())
+                    .map(|p| PrimitiveGpu {
+                        vertices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                            label: Some(&mesh.name),
+                            contents: bytemuck::cast_slice(&p.vertices),
+                            usage: wgpu::BufferUsages::VERTEX,
+                        }),
+                        indices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                            label: Some(&mesh.name),
+                            contents: bytemuck::cast_slice(&p.indices),
+                            usage: wgpu::BufferUsages::INDEX,
+                        }),
+                        index_count: p.indices.len() as u32,
+                        material: p
+                            .material
+                            .filter(|&m| m < default_material_index)
+                            .unwrap_or(default_material_index),
+                    })
+                    .collect()
+            })
+            .collect();
+
+        let mut order: Vec<usize> = (0..scene.instances.len())
+            .filter(|&i| scene.instances[i].mesh < meshes.len())
+            .collect();
+        let mirrored = |i: usize| scene.instances[i].transform.determinant() < 0.0;
+        order.sort_by_key(|&i| (scene.instances[i].mesh, mirrored(i)));
+        let mut batches: Vec<Batch> = Vec::new();
+        for (slot, &i) in order.iter().enumerate() {
+            let (mesh, mirrored) = (scene.instances[i].mesh, mirrored(i));
+            match batches.last_mut() {
+                Some(b) if b.mesh == mesh && b.mirrored == mirrored => b.instances.end += 1,
+                _ => {
+                    batches.push(Batch { mesh, mirrored, instances: slot as u32..slot as u32 + 1 })
+                }
+            }
+        }
+        for batch in &batches {
+            for primitive in &meshes[batch.mesh] {
+                let material = &materials[primitive.material];
+                let key = PipelineKey {
+                    mirrored: batch.mirrored,
+                    double_sided: material.double_sided,
+                    masked: material.masked,
+                };
+                geometry.prepare(device, key);
+            }
+        }
+        let transforms: Vec<Mat4> = scene.instances.iter().map(|i| i.transform).collect();
+        let instance_buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("instances"),
+            size: (order.len().max(1) * std::mem::size_of::<InstanceData>()) as u64,
+            usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let gpu = Self {
+            meshes,
+            materials,
+            batches,
+            slot_instance: order,
+            instance_buffer,
+            prev_transforms: transforms.clone(),
+            transforms,
+        };
+        gpu.write_instances(queue);
+        gpu
+    }
+
+    fn write_instances(&self, queue: &wgpu::Queue) {
+        let data: Vec<InstanceData> = self
+            .slot_instance
+            .iter()
+            .map(|&i| InstanceData {
+                model: self.transforms[i].to_cols_array_2d(),
+                prev_model: self.prev_transforms[i].to_cols_array_2d(),
+            })
+            .collect();
+        if !data.is_empty() {
+            queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&data));
+        }
+    }
+
+    /// Move instance `index` (scene order). Returns false when there is no such instance or the
+    /// matrix is not finite. A change of handedness needs a new `SceneGpu` (it changes batches).
+    pub fn set_instance_transform(&mut self, index: usize, transform: Mat4) -> bool {
+        match self.transforms.get_mut(index) {
+            Some(t) if transform.is_finite() => {
+                *t = transform;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Start a frame: upload this frame's transforms with last frame's beside them.
+    pub(crate) fn begin_frame(&mut self, queue: &wgpu::Queue) {
+        self.write_instances(queue);
+    }
+
+    /// End a frame: this frame's transforms become last frame's.
+    pub(crate) fn end_frame(&mut self) {
+        self.prev_transforms.clone_from(&self.transforms);
+    }
+
+    /// Forget motion: last frame's transforms become this frame's (camera cuts, first frames).
+    pub(crate) fn reset_history(&mut self) {
+        self.prev_transforms.clone_from(&self.transforms);
+    }
+
+    /// Every draw call, grouped by mesh then primitive.
+    pub(crate) fn draws(&self) -> impl Iterator<Item = Draw<'_>> {
+        self.batches.iter().flat_map(move |batch| {
+            self.meshes[batch.mesh].iter().map(move |p| {
+                let material = &self.materials[p.material];
+                Draw {
+                    key: PipelineKey {
+                        mirrored: batch.mirrored,
+                        double_sided: material.double_sided,
+                        masked: material.masked,
+                    },
+                    material: &material.bind_group,
+                    vertices: &p.vertices,
+                    indices: &p.indices,
+                    index_count: p.index_count,
+                    instances: batch.instances.clone(),
+                }
+            })
+        })
+    }
+}

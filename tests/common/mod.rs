@@ -1,0 +1,126 @@
+//! Shared by the integration tests: a GPU or a loud skip, the shared assets or a skip, golden
+//! image comparison, and small scenes built in code.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use afterlight::gpu::{Gpu, GpuOptions};
+use afterlight::quality;
+use afterlight::scene::{Aabb, Instance, Mesh, Primitive, Scene, Vertex};
+use glam::{Mat4, Vec3};
+
+/// A GPU for image tests. Without one the test is skipped with a message, unless
+/// `AFTERLIGHT_REQUIRE_GPU=1` (set by CI), where a missing adapter fails the test.
+pub fn gpu() -> Option<Gpu> {
+    match Gpu::new(&GpuOptions::default()) {
+        Ok(gpu) => Some(gpu),
+        Err(e) if std::env::var("AFTERLIGHT_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+            panic!("AFTERLIGHT_REQUIRE_GPU=1 but no adapter: {e}")
+        }
+        Err(e) => {
+            eprintln!(
+                "SKIPPED (no GPU adapter; set AFTERLIGHT_REQUIRE_GPU=1 to fail instead): {e}"
+            );
+            None
+        }
+    }
+}
+
+/// `../shared` beside the checkout, or `None` with a message saying the test is skipped.
+pub fn shared() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: ../shared not found beside the checkout (CI provides it)");
+        None
+    }
+}
+
+/// Compare an RGBA8 image with `tests/golden/<name>.png` by SSIM. `AFTERLIGHT_BLESS=1` writes
+/// the golden instead. On failure, `target/golden-failures/<name>.actual.png` and `.diff.png`
+/// are written and the test fails with the score.
+pub fn assert_golden(name: &str, width: u32, height: u32, rgba: &[u8], min_ssim: f64) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let golden_path = root.join("tests/golden").join(format!("{name}.png"));
+    if std::env::var("AFTERLIGHT_BLESS").is_ok_and(|v| v == "1") {
+        image::save_buffer(&golden_path, rgba, width, height, image::ExtendedColorType::Rgba8)
+            .expect("write golden");
+        eprintln!("blessed {}", golden_path.display());
+        return;
+    }
+    let failures = root.join("target/golden-failures");
+    let write_actual = || {
+        std::fs::create_dir_all(&failures).expect("create target/golden-failures");
+        let actual = failures.join(format!("{name}.actual.png"));
+        image::save_buffer(&actual, rgba, width, height, image::ExtendedColorType::Rgba8)
+            .expect("write actual");
+        actual
+    };
+    let golden = match image::open(&golden_path) {
+        Ok(img) => img.to_rgba8(),
+        Err(e) => {
+            let actual = write_actual();
+            panic!(
+                "golden {} unreadable ({e}); actual written to {}; bless with AFTERLIGHT_BLESS=1",
+                golden_path.display(),
+                actual.display()
+            );
+        }
+    };
+    assert_eq!((golden.width(), golden.height()), (width, height), "golden {name} size");
+    let score = quality::ssim(golden.as_raw(), rgba, width as usize, height as usize)
+        .expect("images large enough for SSIM");
+    if score < min_ssim {
+        let actual = write_actual();
+        let diff = failures.join(format!("{name}.diff.png"));
+        let diff_rgba = quality::diff_image(golden.as_raw(), rgba);
+        image::save_buffer(&diff, &diff_rgba, width, height, image::ExtendedColorType::Rgba8)
+            .expect("write diff");
+        panic!(
+            "{name}: SSIM {score:.4} < {min_ssim} against {}; see {} and {}",
+            golden_path.display(),
+            actual.display(),
+            diff.display()
+        );
+    }
+    eprintln!("{name}: SSIM {score:.4} (threshold {min_ssim})");
+}
+
+/// A scene of one axis-aligned square of side `size` in the XY plane facing +Z, placed by
+/// `transform`, with the default (white, metallic, rough) material.
+pub fn square_scene(size: f32, transform: Mat4) -> Scene {
+    let h = size * 0.5;
+    let corner = |x: f32, y: f32, u: f32, v: f32| Vertex {
+        position: [x, y, 0.0],
+        normal: [0.0, 0.0, 1.0],
+        tangent: [1.0, 0.0, 0.0, 1.0],
+        uv0: [u, v],
+        uv1: [u, v],
+        color: [1.0; 4],
+    };
+    let vertices = vec![
+        corner(-h, -h, 0.0, 1.0),
+        corner(h, -h, 1.0, 1.0),
+        corner(h, h, 1.0, 0.0),
+        corner(-h, h, 0.0, 0.0),
+    ];
+    let mut bounds = Aabb::empty();
+    bounds.extend(Vec3::new(-h, -h, 0.0));
+    bounds.extend(Vec3::new(h, h, 0.0));
+    let mut scene = Scene {
+        meshes: vec![Mesh {
+            name: "square".into(),
+            primitives: vec![Primitive {
+                vertices,
+                indices: vec![0, 1, 2, 0, 2, 3],
+                material: None,
+                bounds,
+            }],
+        }],
+        instances: vec![Instance { mesh: 0, transform, node: "square".into() }],
+        ..Default::default()
+    };
+    scene.update_bounds();
+    scene
+}
