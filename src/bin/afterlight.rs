@@ -38,7 +38,7 @@ struct RenderArgs {
     #[arg(short, long, default_value = "out.png")]
     output: PathBuf,
     /// Image size as WIDTHxHEIGHT.
-    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    #[arg(long, default_value = "1280x720", value_parser = parse_size, allow_hyphen_values = true)]
     size: (u32, u32),
     /// Use the scene's camera with this index (in node order).
     #[arg(long, conflicts_with = "orbit")]

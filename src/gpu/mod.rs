@@ -2,7 +2,8 @@
 //!
 //! Choosing an adapter: `GpuOptions::adapter` (the CLI's `--adapter`), else `AFTERLIGHT_ADAPTER`,
 //! else wgpu's `WGPU_ADAPTER_NAME`, each a case-insensitive substring of the adapter name; with
-//! none set, wgpu's default choice under `WGPU_POWER_PREF`. `WGPU_BACKEND` limits the backends.
+//! none set, wgpu's default choice under `WGPU_POWER_PREF`. `WGPU_BACKEND` limits the backends;
+//! otherwise Vulkan/Metal/DX12 are tried first and GL only when they have no adapter.
 //! The device is created with wgpu's downlevel limits (raised to the adapter's texture size), so
 //! what runs here also runs on phones; timestamp queries are enabled when the adapter has them.
 
@@ -110,13 +111,18 @@ pub struct Gpu {
     pub timestamps: bool,
 }
 
-fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+/// An instance over `backends`, unless `WGPU_BACKEND` names others.
+fn instance(backends: wgpu::Backends) -> wgpu::Instance {
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    if wgpu::Backends::from_env().is_none() {
+        descriptor.backends = backends;
+    }
+    wgpu::Instance::new(descriptor)
 }
 
 /// Every adapter wgpu sees, with its info.
 pub fn enumerate_adapters() -> Vec<wgpu::Adapter> {
-    pollster::block_on(instance().enumerate_adapters(wgpu::Backends::all()))
+    pollster::block_on(instance(wgpu::Backends::all()).enumerate_adapters(wgpu::Backends::all()))
 }
 
 /// The adapter-name filter in force: the option, else `AFTERLIGHT_ADAPTER`, else `WGPU_ADAPTER_NAME`.
@@ -161,8 +167,19 @@ fn choose_adapter(
 impl Gpu {
     /// Choose an adapter (see the module docs) and create a device on it.
     pub fn new(options: &GpuOptions) -> Result<Self, GpuError> {
-        let instance = instance();
-        let adapter = choose_adapter(&instance, options)?;
+        // Vulkan, Metal and DX12 first; GL only when none of them has an adapter, because
+        // initialising EGL prints driver noise and GL is the weaker path.
+        let (instance, adapter) = {
+            let primary = instance(wgpu::Backends::PRIMARY);
+            match choose_adapter(&primary, options) {
+                Ok(adapter) => (primary, adapter),
+                Err(_) => {
+                    let all = instance(wgpu::Backends::all());
+                    let adapter = choose_adapter(&all, options)?;
+                    (all, adapter)
+                }
+            }
+        };
         let info = adapter.get_info();
         let timestamps = adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY);
         let required_features =
@@ -175,6 +192,11 @@ impl Gpu {
             ..Default::default()
         }))
         .map_err(|e| GpuError::Device { adapter: info.name.clone(), reason: e.to_string() })?;
+        // wgpu's default handler panics; an error outside an error scope is logged instead,
+        // and the operations that can fail on user input run inside `checked`.
+        device.on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| {
+            log::error!("uncaptured GPU error: {e}");
+        }));
         Ok(Self { instance, adapter, device, queue, info, timestamps })
     }
 

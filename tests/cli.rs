@@ -1,0 +1,150 @@
+//! The command line as a user meets it: bad input is a clear message and a non-zero exit code,
+//! never a panic; the built-in scene renders with no arguments but an output path.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn afterlight(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_afterlight"));
+    command.args(args).env_remove("AFTERLIGHT_ADAPTER").env_remove("WGPU_ADAPTER_NAME");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("run afterlight")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_clean_failure(output: &Output, expected: &str) {
+    let err = stderr(output);
+    assert!(!output.status.success(), "should fail: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert!(err.contains(expected), "expected {expected:?} in: {err}");
+}
+
+fn out_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    dir.join(name)
+}
+
+#[test]
+fn unknown_adapter_says_what_to_install() {
+    let out = out_path("never.png");
+    let output = afterlight(
+        &["render", "-o", out.to_str().unwrap_or_default()],
+        &[("AFTERLIGHT_ADAPTER", "no-such-gpu-xyz")],
+    );
+    assert_clean_failure(&output, "no GPU adapter found matching \"no-such-gpu-xyz\"");
+    assert!(stderr(&output).contains("mesa-vulkan-drivers"), "{}", stderr(&output));
+    assert!(!out.exists());
+}
+
+#[test]
+fn missing_driver_is_an_error_not_a_panic() {
+    // Point the Vulkan loader at no driver and allow only Vulkan: no adapter at all.
+    let env = [
+        ("WGPU_BACKEND", "vulkan"),
+        ("VK_ICD_FILENAMES", "/nonexistent.json"),
+        ("VK_DRIVER_FILES", "/nonexistent.json"),
+    ];
+    let output =
+        afterlight(&["render", "-o", out_path("none.png").to_str().unwrap_or_default()], &env);
+    assert_clean_failure(&output, "no GPU adapter found");
+}
+
+#[test]
+fn sizes_of_zero_and_garbage_are_rejected() {
+    for size in ["0x10", "10x0", "axb", "100", "-5x5", "99999999999x2"] {
+        let output = afterlight(&["render", "--size", size, "-o", "x.png"], &[]);
+        assert_clean_failure(&output, "--size");
+    }
+}
+
+#[test]
+fn size_above_the_device_limit_is_an_error() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let output = afterlight(
+        &["render", "--size", "100000x16", "-o", out_path("huge.png").to_str().unwrap_or_default()],
+        &[],
+    );
+    assert_clean_failure(&output, "image size 100000x16 is outside");
+}
+
+#[test]
+fn bad_orbits_are_rejected() {
+    for orbit in ["1", "1,2,3,4", "1,2,-3", "a,b", "nan,0"] {
+        let output = afterlight(&["render", "--orbit", orbit, "-o", "x.png"], &[]);
+        assert_clean_failure(&output, "--orbit");
+    }
+}
+
+#[test]
+fn missing_scene_file_names_the_file() {
+    let output = afterlight(&["render", "/nonexistent/scene.glb", "-o", "x.png"], &[]);
+    assert_clean_failure(&output, "/nonexistent/scene.glb");
+}
+
+#[test]
+fn output_must_be_png_or_exr() {
+    let output = afterlight(&["render", "-o", "picture.jpg"], &[]);
+    assert_clean_failure(&output, "must end in .png or .exr");
+    let output = afterlight(&["render", "--debug-view", "normal", "-o", "picture.exr"], &[]);
+    assert_clean_failure(&output, "debug views are 8-bit");
+}
+
+#[test]
+fn camera_index_out_of_range_is_an_error() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let output = afterlight(&["render", "--camera", "7", "-o", "x.png"], &[]);
+    assert_clean_failure(&output, "--camera 7: the scene has 1 camera(s)");
+}
+
+#[test]
+fn default_scene_renders_to_png_and_exr() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let png = out_path("default.png");
+    let output =
+        afterlight(&["render", "-o", png.to_str().unwrap_or_default(), "--size", "96x64"], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let image = image::open(&png).expect("png written").to_rgba8();
+    assert_eq!(image.dimensions(), (96, 64));
+    let exr = out_path("default.exr");
+    let output =
+        afterlight(&["render", "-o", exr.to_str().unwrap_or_default(), "--size", "96x64"], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let hdr = image::open(&exr).expect("exr written").to_rgba32f();
+    assert_eq!(hdr.dimensions(), (96, 64));
+    // Linear HDR: the emissive strip (strength > 1) stays above 1 unclipped.
+    let max = hdr.pixels().map(|p| p[0].max(p[1]).max(p[2])).fold(0f32, f32::max);
+    assert!(max > 1.0, "brightest EXR value {max}");
+}
+
+#[test]
+fn info_reports_the_chosen_adapter() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let output = afterlight(&["info"], &[]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for needle in [
+        "chosen:",
+        "max_texture_dimension_2d",
+        "max_storage_textures_per_shader_stage",
+        "max_bind_groups",
+        "timestamp queries:",
+        "mobile-class:",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}
