@@ -170,7 +170,6 @@ fn scene_has_the_meshes_materials_camera_and_light_described() {
 
 /// Through afterlight's own importer, the scene gives what the renderer needs.
 #[test]
-#[ignore = "the glTF importer (src/scene/gltf_import.rs) is still a placeholder"]
 fn scene_imports_with_a_camera_and_a_light() {
     let imported = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None).expect("imports");
     assert!(!imported.instances.is_empty());

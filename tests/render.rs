@@ -5,7 +5,7 @@ mod common;
 
 use afterlight::gpu::Gpu;
 use afterlight::render::{DebugView, RenderOptions, Renderer, view_projection};
-use afterlight::scene::{self, Camera, Scene};
+use afterlight::scene::{self, Camera, CameraProjection, Scene};
 use glam::{Vec2, Vec3};
 
 fn render(
@@ -97,47 +97,105 @@ fn damaged_helmet_golden() {
     common::assert_golden("damaged_helmet", size.0, size.1, &image, 0.95);
 }
 
-/// Fraction of pixels darker than the checker threshold in the square of half-size `r` pixels
-/// around `at`.
-fn dark_fraction(rgba: &[u8], size: (u32, u32), at: Vec2, r: i32) -> f32 {
-    let mut dark = 0;
-    let mut total = 0;
-    for dy in -r..=r {
-        for dx in -r..=r {
-            let p = pixel(rgba, size, at + Vec2::new(dx as f32, dy as f32));
-            total += 1;
-            if p.iter().all(|&c| c < 40) {
-                dark += 1;
-            }
-        }
+/// The TEXCOORD_0 each TextureCoordinateTest quad has at world (x, y), from the file's vertices:
+/// quads span 0.2..1.2 in |x| and |y|, each showing a 0.4 x 0.4 corner of the texture.
+fn texture_coordinate_test_uv(x: f32, y: f32) -> Option<Vec2> {
+    let inside = |t: f32| (0.2..=1.2).contains(&t.abs());
+    if !inside(x) || !inside(y) {
+        return None;
     }
-    dark as f32 / total as f32
+    let u = if x < 0.0 { 0.4 * (x + 1.2) } else { 0.6 + 0.4 * (x - 0.2) };
+    let v = if y > 0.0 { 0.4 * (1.2 - y) } else { 0.6 + 0.4 * (-0.2 - y) };
+    Some(Vec2::new(u, v))
+}
+
+/// Mean luma (0..1) of the texels under a pixel's footprint around `uv` (glTF uv: v down).
+fn texture_luma(image: &scene::Image, uv: Vec2, footprint: f32) -> f32 {
+    let (w, h) = (image.width as f32, image.height as f32);
+    let (mut sum, mut n) = (0.0, 0.0);
+    let half = (footprint * 0.5).max(0.5);
+    let (cx, cy) = (uv.x * w, uv.y * h);
+    let mut y = cy - half;
+    while y < cy + half {
+        let mut x = cx - half;
+        while x < cx + half {
+            let (tx, ty) = (x.clamp(0.0, w - 1.0) as usize, y.clamp(0.0, h - 1.0) as usize);
+            let p = &image.rgba8[(ty * image.width as usize + tx) * 4..][..3];
+            sum += (0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2]))
+                / 255.0;
+            n += 1.0;
+            x += 1.0;
+        }
+        y += 1.0;
+    }
+    sum / n
+}
+
+/// Pearson correlation of paired samples.
+fn pearson(pairs: &[(f64, f64)]) -> f64 {
+    let n = pairs.len().max(1) as f64;
+    let (ma, mb) = pairs.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0 / n, b + p.1 / n));
+    let (mut cov, mut va, mut vb) = (0.0, 0.0, 0.0);
+    for (a, b) in pairs {
+        cov += (a - ma) * (b - mb);
+        va += (a - ma) * (a - ma);
+        vb += (b - mb) * (b - mb);
+    }
+    cov / (va * vb).sqrt().max(1e-12)
 }
 
 #[test]
-fn texture_coordinates_put_each_label_corner_outside() {
+fn texture_coordinates_match_a_cpu_sampled_reference() {
     let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
     let scene = scene::load(&shared.join("scenes/TextureCoordinateTest/TextureCoordinateTest.glb"))
         .expect("loads");
-    let size = (160, 160);
-    let camera = Camera::orbit(Vec3::ZERO, 0.0, 0.0, 8.0, 0.4);
+    let texture = scene.images.first().expect("the file has one image");
+    let size = (256u32, 256u32);
+    let ymag = 1.3;
+    let camera = Camera {
+        position: Vec3::new(0.0, 0.0, 10.0),
+        forward: Vec3::NEG_Z,
+        up: Vec3::Y,
+        projection: CameraProjection::Orthographic { ymag, znear: 0.1, zfar: 100.0 },
+    };
     let image = render(&gpu, &scene, &camera, size, Some(DebugView::Albedo));
-    // Each quad spans 0.2..1.2 in |x| and |y| and shows the texture corner whose checker
-    // border lies at the quad's outer corner; the other corners of the quad are plain.
-    for (sx, sy, colour) in
-        [(-1.0f32, 1.0f32, "yellow"), (1.0, 1.0, "red"), (-1.0, -1.0, "blue"), (1.0, -1.0, "green")]
-    {
-        let at = |x: f32, y: f32| project(&camera, size, Vec3::new(sx * x, sy * y, 0.0));
-        let outer = dark_fraction(&image, size, at(1.12, 1.12), 2);
-        let across_x = dark_fraction(&image, size, at(0.33, 1.12), 2);
-        let across_y = dark_fraction(&image, size, at(1.12, 0.33), 2);
-        assert!(outer > 0.2, "{colour} quad: checker missing at its outer corner ({outer})");
-        assert!(
-            across_x < 0.05 && across_y < 0.05,
-            "{colour} quad: checker where u or v is flipped ({across_x}, {across_y})"
-        );
+    let texels_per_pixel = 2.0 * ymag * 0.4 * texture.width as f32 / size.1 as f32;
+    // Brightness of the render against the texture sampled on the CPU at the analytic uv, and at
+    // the uv a flipped u or v would give. Only the label band counts (between the checker
+    // borders and the centre crosses, both symmetric under flips): there the text "Top Left",
+    // "Bottom Right", ... is the only feature, and a flip puts the wrong words in place.
+    let mappings: [fn(Vec2) -> Vec2; 3] =
+        [|uv| uv, |uv| Vec2::new(1.0 - uv.x, uv.y), |uv| Vec2::new(uv.x, 1.0 - uv.y)];
+    let in_label_band = |t: f32| (0.06..0.3).contains(&t.min(1.0 - t));
+    let mut correlation = [0f64; 3];
+    for (m, map) in mappings.iter().enumerate() {
+        let mut pairs = Vec::new();
+        for py in 0..size.1 {
+            for px in 0..size.0 {
+                let x = ((px as f32 + 0.5) / size.0 as f32 * 2.0 - 1.0) * ymag;
+                let y = (1.0 - (py as f32 + 0.5) / size.1 as f32 * 2.0) * ymag;
+                let Some(uv) = texture_coordinate_test_uv(x, y) else { continue };
+                if !in_label_band(uv.x) || !in_label_band(uv.y) {
+                    continue;
+                }
+                let reference = f64::from(texture_luma(texture, map(uv), texels_per_pixel));
+                // Quads are tinted yellow, red, blue or green: their largest channel carries the texel.
+                let [r, g, b] = pixel(&image, size, Vec2::new(px as f32, py as f32));
+                pairs.push((reference, f64::from(r.max(g).max(b))));
+            }
+        }
+        correlation[m] = pearson(&pairs);
     }
-    // Quad colours by position (base colour factor times white texel): a check of axes.
+    eprintln!(
+        "label-band correlation with the CPU reference: as specified {:.3}, u flipped {:.3}, v flipped {:.3}",
+        correlation[0], correlation[1], correlation[2]
+    );
+    assert!(correlation[0] > 0.7, "render disagrees with the CPU-sampled texture: {correlation:?}");
+    assert!(
+        correlation[0] > correlation[1] + 0.2 && correlation[0] > correlation[2] + 0.2,
+        "a flipped mapping fits as well: {correlation:?}"
+    );
+    // Quad colours by position (base colour factor times white texels): a check of the axes.
     let body = |x: f32, y: f32| pixel(&image, size, project(&camera, size, Vec3::new(x, y, 0.0)));
     let [r, g, b] = body(-0.75, 0.55);
     assert!(r > 200 && g > 200 && b < 40, "top left is yellow: {r} {g} {b}");
