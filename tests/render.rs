@@ -230,3 +230,39 @@ fn orientation_test_targets_appear_where_the_axes_say() {
         assert!(matches, "{name} at pixel {at}: got {got:?}");
     }
 }
+
+#[test]
+fn every_shared_scene_uploads_and_renders_without_gpu_errors() {
+    let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
+    let mut files = Vec::new();
+    let mut dirs = vec![shared.join("scenes")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read scenes dir").flatten() {
+            let path = entry.path();
+            match path.extension().and_then(|e| e.to_str()) {
+                _ if path.is_dir() => dirs.push(path),
+                Some("gltf" | "glb") => files.push(path),
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 10, "found {} scenes", files.len());
+    let size = (64, 64);
+    for file in files {
+        let scene = scene::load(&file).expect("loads");
+        let mut renderer = Renderer::new(&gpu, &scene, size.0, size.1)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let camera = Camera::frame_bounds(&scene.bounds, 30.0, 20.0, 1.0);
+        gpu.checked("render", || renderer.render(&gpu, &camera, &RenderOptions::default()))
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let depth = renderer.read_depth(&gpu).expect("depth");
+        let covered = depth.iter().filter(|&&d| d > 0.0).count();
+        eprintln!("{}: {covered} of {} pixels covered", file.display(), depth.len());
+        assert!(
+            covered > depth.len() / 20,
+            "{}: the framed scene covers only {covered} pixels",
+            file.display()
+        );
+    }
+}
