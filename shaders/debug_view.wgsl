@@ -9,8 +9,8 @@ struct DebugView {
     params: vec4f,
 };
 
-@group(0) @binding(0) var<uniform> camera: Camera;
-@group(0) @binding(1) var<uniform> debug: DebugView;
+@group(0) @binding(0) var<uniform> debug: DebugView;
+@group(0) @binding(1) var<uniform> camera: Camera;
 @group(0) @binding(2) var base_color_ao: texture_2d<f32>;
 @group(0) @binding(3) var normal_roughness_metallic: texture_2d<f32>;
 @group(0) @binding(4) var motion: texture_2d<f32>;

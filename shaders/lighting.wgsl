@@ -15,8 +15,8 @@ struct Lighting {
     ambient: vec4f,
 };
 
-@group(0) @binding(0) var<uniform> camera: Camera;
-@group(0) @binding(1) var<uniform> lighting: Lighting;
+@group(0) @binding(0) var<uniform> lighting: Lighting;
+@group(0) @binding(1) var<uniform> camera: Camera;
 @group(0) @binding(2) var base_color_ao: texture_2d<f32>;
 @group(0) @binding(3) var normal_roughness_metallic: texture_2d<f32>;
 @group(0) @binding(4) var depth_texture: texture_depth_2d;

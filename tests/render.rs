@@ -234,19 +234,7 @@ fn orientation_test_targets_appear_where_the_axes_say() {
 #[test]
 fn every_shared_scene_uploads_and_renders_without_gpu_errors() {
     let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
-    let mut files = Vec::new();
-    let mut dirs = vec![shared.join("scenes")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read scenes dir").flatten() {
-            let path = entry.path();
-            match path.extension().and_then(|e| e.to_str()) {
-                _ if path.is_dir() => dirs.push(path),
-                Some("gltf" | "glb") => files.push(path),
-                _ => {}
-            }
-        }
-    }
-    files.sort();
+    let files = common::files(&shared.join("scenes"), &["gltf", "glb"]);
     assert!(files.len() >= 10, "found {} scenes", files.len());
     let size = (64, 64);
     for file in files {

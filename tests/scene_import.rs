@@ -5,42 +5,15 @@
 //! hang. The sample models in `../shared/scenes` must load into sane geometry. Run with
 //! `--nocapture` to see the tables.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use afterlight::scene::{self, AlphaMode, LightKind, Scene, SceneError};
 use glam::{Vec3, Vec4};
 use gltf::json::Value;
-
-/// The shared assets, or `None` (with a message) where this checkout has none.
-fn shared() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipping: ../shared not found");
-        None
-    }
-}
-
-/// Files under `dir` (recursively) whose extension is one of `extensions`, sorted.
-fn files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for path in entries.flatten().map(|e| e.path()) {
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| extensions.iter().any(|x| e == *x)) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
 
 /// Loads on another thread, so that a hang fails the test instead of stalling the run and a
 /// panic is reported with the file's name.
@@ -58,7 +31,7 @@ fn load(path: &Path) -> Result<Scene, SceneError> {
 }
 
 fn load_sample(relative: &str) -> Option<Scene> {
-    let path = shared()?.join("scenes").join(relative);
+    let path = common::shared()?.join("scenes").join(relative);
     Some(load(&path).unwrap_or_else(|e| panic!("{relative}: {e}")))
 }
 
@@ -107,8 +80,8 @@ fn answers(code: &str, pointer: &str, message: &str, outcome: &Result<Scene, Sce
 
 #[test]
 fn broken_files_are_refused_or_warned_about_never_panic() {
-    let Some(shared) = shared() else { return };
-    let paths = files(&shared.join("invalid"), &["gltf", "glb"]);
+    let Some(shared) = common::shared() else { return };
+    let paths = common::files(&shared.join("invalid"), &["gltf", "glb"]);
     assert!(!paths.is_empty(), "no files in ../shared/invalid");
     let mut failures = Vec::new();
     println!("{:<46} outcome", "file");
@@ -146,8 +119,8 @@ fn broken_files_are_refused_or_warned_about_never_panic() {
 
 #[test]
 fn every_sample_scene_loads_into_sane_geometry() {
-    let Some(shared) = shared() else { return };
-    let paths = files(&shared.join("scenes"), &["gltf", "glb"]);
+    let Some(shared) = common::shared() else { return };
+    let paths = common::files(&shared.join("scenes"), &["gltf", "glb"]);
     assert!(!paths.is_empty(), "no files in ../shared/scenes");
     for path in &paths {
         let name = path.strip_prefix(&shared).unwrap_or(path).display().to_string();
@@ -330,7 +303,7 @@ fn without_tangents(glb: &[u8]) -> Vec<u8> {
 
 #[test]
 fn generated_tangents_match_the_ones_a_file_supplies() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = common::shared() else { return };
     let bytes =
         std::fs::read(shared.join("scenes/NormalTangentMirrorTest/NormalTangentMirrorTest.glb"))
             .expect("NormalTangentMirrorTest.glb");

@@ -3,8 +3,9 @@
 //! the display target.
 
 use super::display::DISPLAY_FORMAT;
+use super::fullscreen::FullscreenPass;
 use super::gbuffer::GBuffer;
-use super::{Target, bindings, fullscreen};
+use super::{Target, bindings};
 use crate::shaders;
 
 /// Which G-buffer channel to show instead of the lit image.
@@ -44,51 +45,35 @@ impl DebugView {
 const MOTION_SCALE: f32 = 8.0;
 
 /// The debug view pass.
-pub struct DebugViewPass {
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::RenderPipeline,
-    uniforms: wgpu::Buffer,
-    bind_group: Option<wgpu::BindGroup>,
-}
+pub struct DebugViewPass(FullscreenPass);
 
 impl DebugViewPass {
     /// Load the shader and create the pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, shaders::ShaderError> {
-        let module = shaders::create_module(device, "debug_view")?;
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("debug_view"),
-            entries: &[
-                bindings::uniform(0, wgpu::ShaderStages::FRAGMENT),
-                bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
-                bindings::texture(2, false),
-                bindings::texture(3, false),
-                bindings::texture(4, false),
-                bindings::texture(5, false),
-                bindings::depth_texture(6),
-            ],
-        });
-        let pipeline =
-            fullscreen::pipeline(device, "debug_view", &module, &layout, DISPLAY_FORMAT, None);
-        let uniforms =
-            bindings::uniform_buffer(device, "debug_view", bytemuck::bytes_of(&[0f32; 4]));
-        Ok(Self { layout, pipeline, uniforms, bind_group: None })
+        let inputs = [
+            bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
+            bindings::texture(2, false),
+            bindings::texture(3, false),
+            bindings::texture(4, false),
+            bindings::texture(5, false),
+            bindings::depth_texture(6),
+        ];
+        Ok(Self(FullscreenPass::new(device, "debug_view", &inputs, 16, DISPLAY_FORMAT, None)?))
     }
 
     /// Bind the camera and G-buffer (after creation and every resize).
     pub fn bind(&mut self, device: &wgpu::Device, camera: &wgpu::Buffer, gbuffer: &GBuffer) {
-        self.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("debug_view"),
-            layout: &self.layout,
-            entries: &bindings::entries(&[
+        self.0.bind(
+            device,
+            &[
                 camera.as_entire_binding(),
-                self.uniforms.as_entire_binding(),
                 wgpu::BindingResource::TextureView(&gbuffer.base_color_ao.view),
                 wgpu::BindingResource::TextureView(&gbuffer.normal_roughness_metallic.view),
                 wgpu::BindingResource::TextureView(&gbuffer.motion.view),
                 wgpu::BindingResource::TextureView(&gbuffer.hdr.view),
                 wgpu::BindingResource::TextureView(&gbuffer.depth.view),
-            ]),
-        }));
+            ],
+        );
     }
 
     /// Show `view` in `output`; `depth_range` is the (near, far) view distance for the depth view.
@@ -101,17 +86,7 @@ impl DebugViewPass {
         output: &Target,
     ) {
         let params = [view.mode(), depth_range.0, depth_range.1, MOTION_SCALE];
-        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&params));
-        if let Some(bind_group) = &self.bind_group {
-            let clear = Some(wgpu::Color::BLACK);
-            fullscreen::draw(
-                encoder,
-                "debug_view",
-                &self.pipeline,
-                bind_group,
-                &output.view,
-                clear,
-            );
-        }
+        self.0.write_uniforms(queue, bytemuck::bytes_of(&params));
+        self.0.draw(encoder, &output.view, Some(wgpu::Color::BLACK));
     }
 }

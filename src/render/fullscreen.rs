@@ -68,3 +68,70 @@ pub(crate) fn draw(
     pass.set_bind_group(0, bind_group, &[]);
     pass.draw(0..3, 0..1);
 }
+
+/// A full-screen pass: `shaders/<name>.wgsl`, its own uniform block at binding 0, inputs at
+/// bindings 1.., and a bind group rebuilt whenever the inputs are reallocated.
+pub(crate) struct FullscreenPass {
+    name: &'static str,
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::RenderPipeline,
+    uniforms: wgpu::Buffer,
+    bind_group: Option<wgpu::BindGroup>,
+}
+
+impl FullscreenPass {
+    /// Load `shaders/<name>.wgsl` and build a pipeline writing `format`. `inputs` are the layout
+    /// entries for bindings 1.. (binding 0 is the `uniform_size`-byte uniform block).
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        name: &'static str,
+        inputs: &[wgpu::BindGroupLayoutEntry],
+        uniform_size: u64,
+        format: wgpu::TextureFormat,
+        blend: Option<wgpu::BlendState>,
+    ) -> Result<Self, crate::shaders::ShaderError> {
+        let module = crate::shaders::create_module(device, name)?;
+        let mut entries = vec![super::bindings::uniform(0, wgpu::ShaderStages::FRAGMENT)];
+        entries.extend_from_slice(inputs);
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(name),
+            entries: &entries,
+        });
+        let zeros = vec![0u8; uniform_size as usize];
+        Ok(Self {
+            pipeline: pipeline(device, name, &module, &layout, format, blend),
+            uniforms: super::bindings::uniform_buffer(device, name, &zeros),
+            layout,
+            name,
+            bind_group: None,
+        })
+    }
+
+    /// Bind the inputs, in binding order from 1 (after creation and every resize).
+    pub(crate) fn bind(&mut self, device: &wgpu::Device, inputs: &[wgpu::BindingResource]) {
+        let mut resources = vec![self.uniforms.as_entire_binding()];
+        resources.extend_from_slice(inputs);
+        self.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(self.name),
+            layout: &self.layout,
+            entries: &super::bindings::entries(&resources),
+        }));
+    }
+
+    /// Replace the uniform block's contents.
+    pub(crate) fn write_uniforms(&self, queue: &wgpu::Queue, bytes: &[u8]) {
+        queue.write_buffer(&self.uniforms, 0, bytes);
+    }
+
+    /// Draw into `target` (see [`draw`]); nothing happens before the first `bind`.
+    pub(crate) fn draw(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &wgpu::TextureView,
+        clear: Option<wgpu::Color>,
+    ) {
+        if let Some(bind_group) = &self.bind_group {
+            draw(encoder, self.name, &self.pipeline, bind_group, target, clear);
+        }
+    }
+}

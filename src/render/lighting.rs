@@ -5,11 +5,11 @@
 //! Engine 4" (SIGGRAPH 2013). The lighting issue replaces this with punctual lights, IBL and
 //! shadows.
 
-use bytemuck::Zeroable;
 use glam::Vec3;
 
+use super::bindings;
+use super::fullscreen::FullscreenPass;
 use super::gbuffer::{GBuffer, HDR_FORMAT};
-use super::{bindings, fullscreen};
 use crate::scene::{LightKind, Scene};
 use crate::shaders;
 
@@ -52,27 +52,17 @@ struct LightingUniforms {
 }
 
 /// The lighting pass.
-pub struct LightingPass {
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::RenderPipeline,
-    uniforms: wgpu::Buffer,
-    bind_group: Option<wgpu::BindGroup>,
-}
+pub struct LightingPass(FullscreenPass);
 
 impl LightingPass {
     /// Load the shader and create the pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, shaders::ShaderError> {
-        let module = shaders::create_module(device, "lighting")?;
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("lighting"),
-            entries: &[
-                bindings::uniform(0, wgpu::ShaderStages::FRAGMENT),
-                bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
-                bindings::texture(2, false),
-                bindings::texture(3, false),
-                bindings::depth_texture(4),
-            ],
-        });
+        let inputs = [
+            bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
+            bindings::texture(2, false),
+            bindings::texture(3, false),
+            bindings::depth_texture(4),
+        ];
         let additive = wgpu::BlendState {
             color: wgpu::BlendComponent {
                 src_factor: wgpu::BlendFactor::One,
@@ -81,26 +71,28 @@ impl LightingPass {
             },
             alpha: wgpu::BlendComponent::REPLACE,
         };
-        let pipeline =
-            fullscreen::pipeline(device, "lighting", &module, &layout, HDR_FORMAT, Some(additive));
-        let zero = LightingUniforms::zeroed();
-        let uniforms = bindings::uniform_buffer(device, "lighting", bytemuck::bytes_of(&zero));
-        Ok(Self { layout, pipeline, uniforms, bind_group: None })
+        let size = std::mem::size_of::<LightingUniforms>() as u64;
+        Ok(Self(FullscreenPass::new(
+            device,
+            "lighting",
+            &inputs,
+            size,
+            HDR_FORMAT,
+            Some(additive),
+        )?))
     }
 
     /// Bind the camera and the G-buffer (after creation and every resize).
     pub fn bind(&mut self, device: &wgpu::Device, camera: &wgpu::Buffer, gbuffer: &GBuffer) {
-        self.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("lighting"),
-            layout: &self.layout,
-            entries: &bindings::entries(&[
+        self.0.bind(
+            device,
+            &[
                 camera.as_entire_binding(),
-                self.uniforms.as_entire_binding(),
                 wgpu::BindingResource::TextureView(&gbuffer.base_color_ao.view),
                 wgpu::BindingResource::TextureView(&gbuffer.normal_roughness_metallic.view),
                 wgpu::BindingResource::TextureView(&gbuffer.depth.view),
-            ]),
-        }));
+            ],
+        );
     }
 
     /// Set the light for the next frames.
@@ -110,20 +102,11 @@ impl LightingPass {
             radiance: light.radiance.extend(0.0).to_array(),
             ambient: light.ambient.extend(0.0).to_array(),
         };
-        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+        self.0.write_uniforms(queue, bytemuck::bytes_of(&uniforms));
     }
 
     /// Add lighting into the HDR target.
     pub fn draw(&self, encoder: &mut wgpu::CommandEncoder, gbuffer: &GBuffer) {
-        if let Some(bind_group) = &self.bind_group {
-            fullscreen::draw(
-                encoder,
-                "lighting",
-                &self.pipeline,
-                bind_group,
-                &gbuffer.hdr.view,
-                None,
-            );
-        }
+        self.0.draw(encoder, &gbuffer.hdr.view, None);
     }
 }

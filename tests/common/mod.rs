@@ -2,7 +2,7 @@
 //! image comparison, and small scenes built in code.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use afterlight::gpu::{Gpu, GpuOptions};
 use afterlight::quality;
@@ -35,6 +35,24 @@ pub fn shared() -> Option<PathBuf> {
         eprintln!("SKIPPED: ../shared not found beside the checkout (CI provides it)");
         None
     }
+}
+
+/// Files under `dir` (recursively) whose extension is one of `extensions`, sorted.
+pub fn files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| extensions.iter().any(|x| e == *x)) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Compare an RGBA8 image with `tests/golden/<name>.png` by SSIM. `AFTERLIGHT_BLESS=1` writes
