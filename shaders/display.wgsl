@@ -6,7 +6,7 @@
 #include "include/fullscreen.wgsl"
 
 struct Display {
-    // Linear multiplier applied before tone mapping; yzw unused.
+    // Exposure compensation as a linear multiplier (the scene is already pre-exposed); yzw unused.
     exposure: vec4f,
 };
 
@@ -32,10 +32,12 @@ fn pbr_neutral(color: vec3f) -> vec3f {
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
-    var c = textureLoad(hdr, vec2i(in.position.xy), 0).rgb * display.exposure.x;
+    let texel = textureLoad(hdr, vec2i(in.position.xy), 0);
+    var c = texel.rgb * display.exposure.x;
     // A NaN or infinite pixel shows as black instead of poisoning the image.
     if any(c != c) || any(abs(c) > vec3f(65504.0)) {
         c = vec3f(0.0);
     }
-    return vec4f(pbr_neutral(max(c, vec3f(0.0))), 1.0);
+    // Alpha is coverage: 0 only where the background is transparent.
+    return vec4f(pbr_neutral(max(c, vec3f(0.0))), clamp(texel.a, 0.0, 1.0));
 }

@@ -37,6 +37,14 @@ pub enum Error {
     /// Invalid argument (size of zero, unknown camera index, ...).
     #[error("{0}")]
     InvalidArgument(String),
+    /// An environment map could not be read or is not a linear HDR image.
+    #[error("cannot load environment {path}: {reason}")]
+    Environment {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// Writing an output file failed.
     #[error("cannot write {path}: {reason}")]
     Output {

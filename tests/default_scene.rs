@@ -162,7 +162,7 @@ fn scene_has_the_meshes_materials_camera_and_light_described() {
     assert_eq!(lights.len(), 1);
     let light = lights[0].light().expect("light");
     assert!(matches!(light.kind(), Kind::Directional));
-    assert_eq!(light.intensity(), 3.0);
+    assert_eq!(light.intensity(), 6.0);
     let (_, rotation) = node_pose(&lights[0]);
     let direction = rotation * Vec3::NEG_Z;
     assert!(direction.y < -0.5, "the sun shines down: {direction}");

@@ -4,6 +4,7 @@
 mod common;
 
 use afterlight::gpu::Gpu;
+use afterlight::render::environment::EnvironmentSource;
 use afterlight::render::{DebugView, RenderOptions, Renderer, view_projection};
 use afterlight::scene::{self, Camera, CameraProjection, Scene};
 use glam::{Vec2, Vec3};
@@ -15,7 +16,7 @@ fn render(
     size: (u32, u32),
     view: Option<DebugView>,
 ) -> Vec<u8> {
-    let mut renderer = Renderer::new(gpu, scene, size.0, size.1).expect("renderer");
+    let mut renderer = common::renderer(gpu, scene, size, &common::studio(gpu));
     renderer.render(gpu, camera, &RenderOptions { debug_view: view, ..Default::default() });
     renderer.read_display(gpu).expect("readback")
 }
@@ -237,10 +238,17 @@ fn every_shared_scene_uploads_and_renders_without_gpu_errors() {
     let files = common::files(&shared.join("scenes"), &["gltf", "glb"]);
     assert!(files.len() >= 10, "found {} scenes", files.len());
     let size = (64, 64);
+    let environment = common::studio(&gpu);
     for file in files {
         let scene = scene::load(&file).expect("loads");
-        let mut renderer = Renderer::new(&gpu, &scene, size.0, size.1)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let mut renderer = Renderer::with_environment(
+            &gpu,
+            &scene,
+            size,
+            environment.clone(),
+            &Default::default(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let camera = Camera::frame_bounds(&scene.bounds, 30.0, 20.0, 1.0);
         gpu.checked("render", || renderer.render(&gpu, &camera, &RenderOptions::default()))
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -253,4 +261,68 @@ fn every_shared_scene_uploads_and_renders_without_gpu_errors() {
             file.display()
         );
     }
+}
+
+/// A lit golden of a shared model, framed from the given orbit angles.
+fn shared_scene_golden(
+    name: &str,
+    file: &str,
+    orbit: (f32, f32),
+    env: Option<&str>,
+    threshold: f64,
+) {
+    let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
+    let scene = scene::load(&shared.join(file)).expect("loads");
+    let environment = match env {
+        Some(hdr) => common::environment(&gpu, EnvironmentSource::Equirect(shared.join(hdr)), 128),
+        None => common::studio(&gpu),
+    };
+    let size = (160, 120);
+    let camera =
+        Camera::frame_bounds(&scene.bounds, orbit.0, orbit.1, size.0 as f32 / size.1 as f32);
+    let mut renderer = common::renderer(&gpu, &scene, size, &environment);
+    renderer.render(&gpu, &camera, &RenderOptions::default());
+    let image = renderer.read_display(&gpu).expect("readback");
+    common::assert_golden(name, size.0, size.1, &image, threshold);
+}
+
+#[test]
+fn metal_rough_spheres_golden() {
+    let file = "scenes/MetalRoughSpheresNoTextures/MetalRoughSpheresNoTextures.glb";
+    shared_scene_golden("metal_rough_spheres", file, (0.0, 0.0), None, 0.95);
+}
+
+#[test]
+fn damaged_helmet_under_an_hdr_golden() {
+    let file = "scenes/DamagedHelmet/DamagedHelmet.glb";
+    shared_scene_golden(
+        "damaged_helmet_hdr",
+        file,
+        (20.0, 10.0),
+        Some("hdr/spiaggia_di_mondello_1k.hdr"),
+        0.95,
+    );
+}
+
+#[test]
+fn alpha_blend_mode_golden() {
+    let file = "scenes/AlphaBlendModeTest/AlphaBlendModeTest.glb";
+    shared_scene_golden("alpha_blend_mode", file, (0.0, 10.0), None, 0.95);
+}
+
+#[test]
+fn lights_punctual_lamp_golden() {
+    let file = "scenes/LightsPunctualLamp/LightsPunctualLamp.gltf";
+    shared_scene_golden("lights_punctual_lamp", file, (30.0, 15.0), None, 0.95);
+}
+
+#[test]
+fn cornell_box_golden() {
+    shared_scene_golden(
+        "cornell_box",
+        "scenes/CornellBox_kajiya/scene.gltf",
+        (0.0, 0.0),
+        None,
+        0.95,
+    );
 }

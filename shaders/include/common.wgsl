@@ -7,10 +7,13 @@ struct Camera {
     // Last frame's unjittered view-projection, for motion vectors.
     prev_view_proj: mat4x4f,
     view: mat4x4f,
-    // World-space position, w = 1.
+    // World-space position; w = 1 for perspective, 0 for orthographic cameras.
     position: vec4f,
     // width, height, 1 / width, 1 / height of the render target in pixels.
     viewport: vec4f,
+    // x: pre-exposure, 1 / (1.2 * 2^EV100), applied to all radiance written to HDR so that
+    // physical light levels (a 100 000 lux sun) fit half floats; yzw unused.
+    exposure: vec4f,
 };
 
 // Octahedral unit-vector encoding into [-1, 1]^2: Cigolle, Donow, Evangelakos, Mara, McGuire,

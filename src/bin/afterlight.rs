@@ -2,11 +2,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use afterlight::Error;
 use afterlight::gpu::{self, Gpu, GpuOptions};
-use afterlight::render::{DebugView, GBUFFER_BYTES_PER_PIXEL, RenderOptions, Renderer};
+use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
+use afterlight::render::shadows::ShadowSettings;
+use afterlight::render::{
+    Background, DebugView, Exposure, GBUFFER_BYTES_PER_PIXEL, RenderOptions, Renderer,
+};
 use afterlight::scene::{self, Camera, Scene};
 use clap::{Parser, Subcommand};
 use glam::Vec3;
@@ -50,9 +55,74 @@ struct RenderArgs {
     /// Show a G-buffer channel instead of the lit image.
     #[arg(long, value_enum)]
     debug_view: Option<DebugView>,
-    /// Linear exposure multiplier before tone mapping.
+    /// Exposure value at ISO 100 (stops; -10..20, 15 = sunny day). Default: metered from the
+    /// scene's first directional light, 0 without one.
+    #[arg(long, allow_hyphen_values = true)]
+    ev100: Option<f32>,
+    /// Exposure compensation in stops, applied before tone mapping.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    exposure_compensation: f32,
+    /// What pixels without geometry show: `environment`, `transparent` (PNG alpha 0), or a
+    /// linear colour R,G,B.
+    #[arg(long, default_value = "environment", value_parser = parse_background)]
+    background: Background,
+    /// Equirectangular environment (.hdr or .exr) for image-based light and the background;
+    /// without one, a neutral studio.
+    #[arg(long)]
+    env: Option<PathBuf>,
+    /// Linear multiplier on the environment's radiance.
     #[arg(long, default_value_t = 1.0)]
-    exposure: f32,
+    env_intensity: f32,
+    /// Rotation of the environment about +Y, in degrees.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    env_rotation: f32,
+    /// Shadow map size in texels (256..=8192).
+    #[arg(long, default_value_t = ShadowSettings::default().size)]
+    shadow_size: u32,
+    /// Turn the key light's shadow off.
+    #[arg(long)]
+    no_shadows: bool,
+}
+
+/// Bake the environment, printing progress on one line when it takes more than half a second.
+fn bake_environment(gpu: &Gpu, args: &RenderArgs) -> Result<Environment, Error> {
+    let settings = EnvironmentSettings {
+        source: args.env.clone().map_or(EnvironmentSource::Studio, EnvironmentSource::Equirect),
+        intensity: args.env_intensity,
+        rotation_degrees: args.env_rotation,
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let mut shown = false;
+    let environment = Environment::new(gpu, &settings, &mut |stage, done| {
+        if start.elapsed().as_secs_f32() > 0.5 {
+            eprint!("\rbaking environment: {stage} {:>3.0}%   ", done * 100.0);
+            shown = true;
+        }
+    });
+    if shown {
+        eprintln!("\rbaking environment: done in {:.1} s        ", start.elapsed().as_secs_f32());
+    }
+    environment
+}
+
+fn parse_background(text: &str) -> Result<Background, String> {
+    match text.trim() {
+        "environment" | "env" => Ok(Background::Environment),
+        "transparent" => Ok(Background::Transparent),
+        rgb => {
+            let values: Vec<f32> = rgb
+                .split(',')
+                .map(|s| s.trim().parse::<f32>().map_err(|e| format!("{s:?}: {e}")))
+                .collect::<Result<_, _>>()?;
+            match values[..] {
+                [r, g, b] if values.iter().all(|v| v.is_finite() && *v >= 0.0) => {
+                    Ok(Background::Color(Vec3::new(r, g, b)))
+                }
+                _ => Err("expected environment, transparent or R,G,B (non-negative)".into()),
+            }
+        }
+    }
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -175,12 +245,17 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
     let camera = choose_camera(&scene, args)?;
     let gpu = Gpu::new(options)?;
     let (width, height) = args.size;
-    let mut renderer = Renderer::new(&gpu, &scene, width, height)?;
+    let environment = Arc::new(bake_environment(&gpu, args)?);
+    let shadows =
+        ShadowSettings { enabled: !args.no_shadows, size: args.shadow_size, ..Default::default() };
+    let mut renderer =
+        Renderer::with_environment(&gpu, &scene, (width, height), environment, &shadows)?;
     let uploaded = start.elapsed();
     let render_options = RenderOptions {
         debug_view: args.debug_view,
-        exposure: args.exposure,
-        ..Default::default()
+        exposure: args.ev100.map_or(Exposure::Auto, Exposure::Ev100),
+        exposure_compensation: args.exposure_compensation,
+        background: args.background,
     };
     renderer.render(&gpu, &camera, &render_options);
     if hdr {

@@ -58,7 +58,14 @@ impl DebugViewPass {
             bindings::texture(5, false),
             bindings::depth_texture(6),
         ];
-        Ok(Self(FullscreenPass::new(device, "debug_view", &inputs, 16, DISPLAY_FORMAT, None)?))
+        Ok(Self(FullscreenPass::new(
+            device,
+            "debug_view",
+            &inputs,
+            16,
+            (DISPLAY_FORMAT, None),
+            &[],
+        )?))
     }
 
     /// Bind the camera and G-buffer (after creation and every resize).
@@ -87,6 +94,6 @@ impl DebugViewPass {
     ) {
         let params = [view.mode(), depth_range.0, depth_range.1, MOTION_SCALE];
         self.0.write_uniforms(queue, bytemuck::bytes_of(&params));
-        self.0.draw(encoder, &output.view, Some(wgpu::Color::BLACK));
+        self.0.draw(encoder, &output.view, Some(wgpu::Color::BLACK), &[]);
     }
 }

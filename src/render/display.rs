@@ -17,7 +17,7 @@ impl DisplayPass {
     /// Load the shader and create the pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, shaders::ShaderError> {
         let inputs = [bindings::texture(1, false)];
-        Ok(Self(FullscreenPass::new(device, "display", &inputs, 16, DISPLAY_FORMAT, None)?))
+        Ok(Self(FullscreenPass::new(device, "display", &inputs, 16, (DISPLAY_FORMAT, None), &[])?))
     }
 
     /// Bind the HDR target (after creation and every resize).
@@ -35,6 +35,6 @@ impl DisplayPass {
     ) {
         let exposure = if exposure.is_finite() { exposure.max(0.0) } else { 1.0 };
         self.0.write_uniforms(queue, bytemuck::bytes_of(&[exposure, 0.0, 0.0, 0.0]));
-        self.0.draw(encoder, &output.view, Some(wgpu::Color::BLACK));
+        self.0.draw(encoder, &output.view, Some(wgpu::Color::BLACK), &[]);
     }
 }

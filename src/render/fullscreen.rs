@@ -5,13 +5,14 @@ pub(crate) fn pipeline(
     device: &wgpu::Device,
     label: &str,
     module: &wgpu::ShaderModule,
-    layout: &wgpu::BindGroupLayout,
+    layouts: &[&wgpu::BindGroupLayout],
     format: wgpu::TextureFormat,
     blend: Option<wgpu::BlendState>,
 ) -> wgpu::RenderPipeline {
+    let layouts: Vec<Option<&wgpu::BindGroupLayout>> = layouts.iter().copied().map(Some).collect();
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some(label),
-        bind_group_layouts: &[Some(layout)],
+        bind_group_layouts: &layouts,
         immediate_size: 0,
     });
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
@@ -41,13 +42,14 @@ pub(crate) fn pipeline(
     })
 }
 
-/// Record one full-screen draw into `target`; `clear` replaces its contents first, else the
-/// draw loads (and, with a blend state, adds to) what is there.
+/// Record one full-screen draw into `target` with `bind_groups` at groups 0..; `clear`
+/// replaces the target's contents first, else the draw loads (and, with a blend state, adds
+/// to) what is there.
 pub(crate) fn draw(
     encoder: &mut wgpu::CommandEncoder,
     label: &str,
     pipeline: &wgpu::RenderPipeline,
-    bind_group: &wgpu::BindGroup,
+    bind_groups: &[&wgpu::BindGroup],
     target: &wgpu::TextureView,
     clear: Option<wgpu::Color>,
 ) {
@@ -65,12 +67,15 @@ pub(crate) fn draw(
         ..Default::default()
     });
     pass.set_pipeline(pipeline);
-    pass.set_bind_group(0, bind_group, &[]);
+    for (index, group) in bind_groups.iter().enumerate() {
+        pass.set_bind_group(index as u32, *group, &[]);
+    }
     pass.draw(0..3, 0..1);
 }
 
 /// A full-screen pass: `shaders/<name>.wgsl`, its own uniform block at binding 0, inputs at
-/// bindings 1.., and a bind group rebuilt whenever the inputs are reallocated.
+/// bindings 1.., a bind group rebuilt whenever the inputs are reallocated, and optionally
+/// further bind groups (1, 2, ...) owned by others (environment, shadow map).
 pub(crate) struct FullscreenPass {
     name: &'static str,
     layout: wgpu::BindGroupLayout,
@@ -81,14 +86,15 @@ pub(crate) struct FullscreenPass {
 
 impl FullscreenPass {
     /// Load `shaders/<name>.wgsl` and build a pipeline writing `format`. `inputs` are the layout
-    /// entries for bindings 1.. (binding 0 is the `uniform_size`-byte uniform block).
+    /// entries for bindings 1.. (binding 0 is the `uniform_size`-byte uniform block); `groups`
+    /// are the layouts of bind groups 1.. passed to [`FullscreenPass::draw`].
     pub(crate) fn new(
         device: &wgpu::Device,
         name: &'static str,
         inputs: &[wgpu::BindGroupLayoutEntry],
         uniform_size: u64,
-        format: wgpu::TextureFormat,
-        blend: Option<wgpu::BlendState>,
+        target: (wgpu::TextureFormat, Option<wgpu::BlendState>),
+        groups: &[&wgpu::BindGroupLayout],
     ) -> Result<Self, crate::shaders::ShaderError> {
         let module = crate::shaders::create_module(device, name)?;
         let mut entries = vec![super::bindings::uniform(0, wgpu::ShaderStages::FRAGMENT)];
@@ -98,8 +104,10 @@ impl FullscreenPass {
             entries: &entries,
         });
         let zeros = vec![0u8; uniform_size as usize];
+        let mut layouts = vec![&layout];
+        layouts.extend_from_slice(groups);
         Ok(Self {
-            pipeline: pipeline(device, name, &module, &layout, format, blend),
+            pipeline: pipeline(device, name, &module, &layouts, target.0, target.1),
             uniforms: super::bindings::uniform_buffer(device, name, &zeros),
             layout,
             name,
@@ -123,15 +131,19 @@ impl FullscreenPass {
         queue.write_buffer(&self.uniforms, 0, bytes);
     }
 
-    /// Draw into `target` (see [`draw`]); nothing happens before the first `bind`.
+    /// Draw into `target` (see [`draw`]) with `groups` bound at 1..; nothing happens before
+    /// the first `bind`.
     pub(crate) fn draw(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         target: &wgpu::TextureView,
         clear: Option<wgpu::Color>,
+        groups: &[&wgpu::BindGroup],
     ) {
         if let Some(bind_group) = &self.bind_group {
-            draw(encoder, self.name, &self.pipeline, bind_group, target, clear);
+            let mut all = vec![bind_group];
+            all.extend_from_slice(groups);
+            draw(encoder, self.name, &self.pipeline, &all, target, clear);
         }
     }
 }

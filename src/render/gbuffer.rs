@@ -70,8 +70,20 @@ pub(crate) struct PipelineKey {
     pub mirrored: bool,
     /// Back faces are drawn.
     pub double_sided: bool,
-    /// Alpha-tested (MASK, and BLEND until a forward pass exists).
+    /// Alpha-tested (MASK).
     pub masked: bool,
+}
+
+impl PipelineKey {
+    /// Winding and culling for this variant (shared by every pass that draws meshes).
+    pub(crate) fn primitive_state(&self) -> wgpu::PrimitiveState {
+        wgpu::PrimitiveState {
+            topology: wgpu::PrimitiveTopology::TriangleList,
+            front_face: if self.mirrored { wgpu::FrontFace::Cw } else { wgpu::FrontFace::Ccw },
+            cull_mode: if self.double_sided { None } else { Some(wgpu::Face::Back) },
+            ..Default::default()
+        }
+    }
 }
 
 /// The geometry pass: pipelines for every variant the scene uses.
@@ -80,6 +92,7 @@ pub struct GeometryPass {
     pub(crate) material_layout: wgpu::BindGroupLayout,
     pipeline_layout: wgpu::PipelineLayout,
     module: wgpu::ShaderModule,
+
     pipelines: HashMap<PipelineKey, wgpu::RenderPipeline>,
 }
 
@@ -133,12 +146,7 @@ impl GeometryPass {
                 compilation_options: compilation_options.clone(),
                 buffers: &[Some(VERTEX_LAYOUT), Some(INSTANCE_LAYOUT)],
             },
-            primitive: wgpu::PrimitiveState {
-                topology: wgpu::PrimitiveTopology::TriangleList,
-                front_face: if key.mirrored { wgpu::FrontFace::Cw } else { wgpu::FrontFace::Ccw },
-                cull_mode: if key.double_sided { None } else { Some(wgpu::Face::Back) },
-                ..Default::default()
-            },
+            primitive: key.primitive_state(),
             depth_stencil: Some(wgpu::DepthStencilState {
                 format: DEPTH_FORMAT,
                 depth_write_enabled: Some(true),
@@ -164,14 +172,13 @@ impl GeometryPass {
         self.pipelines.insert(key, pipeline);
     }
 
-    /// Clear the G-buffer (HDR to `background`) and draw every instance of the scene.
+    /// Clear the G-buffer (HDR to transparent black) and draw every instance of the scene.
     pub(crate) fn draw(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         gbuffer: &GBuffer,
         scene: &SceneGpu,
         camera: &wgpu::BindGroup,
-        background: wgpu::Color,
     ) {
         let clear = |view| {
             Some(wgpu::RenderPassColorAttachment {
@@ -184,17 +191,13 @@ impl GeometryPass {
                 },
             })
         };
-        let mut hdr = clear(&gbuffer.hdr.view);
-        if let Some(hdr) = hdr.as_mut() {
-            hdr.ops.load = wgpu::LoadOp::Clear(background);
-        }
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("gbuffer"),
             color_attachments: &[
                 clear(&gbuffer.base_color_ao.view),
                 clear(&gbuffer.normal_roughness_metallic.view),
                 clear(&gbuffer.motion.view),
-                hdr,
+                clear(&gbuffer.hdr.view),
             ],
             depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
                 view: &gbuffer.depth.view,
@@ -208,7 +211,7 @@ impl GeometryPass {
         });
         pass.set_bind_group(0, camera, &[]);
         pass.set_vertex_buffer(1, scene.instance_buffer.slice(..));
-        for draw in scene.draws() {
+        for draw in scene.draws().filter(|d| !d.blend) {
             let Some(pipeline) = self.pipelines.get(&draw.key) else { continue };
             pass.set_pipeline(pipeline);
             pass.set_bind_group(1, draw.material, &[]);

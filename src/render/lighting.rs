@@ -1,112 +1,122 @@
-//! First lighting pass (`shaders/lighting.wgsl`): one directional light plus constant ambient.
+//! Deferred lighting (`shaders/lighting.wgsl`): every KHR_lights_punctual light, the
+//! directional shadow map and image-based light, evaluated per pixel from the G-buffer, plus
+//! the background where no geometry is.
 //!
-//! Reads: base colour + AO, normal + roughness + metallic, depth, camera. Writes: HDR, added
-//! onto the emissive the geometry pass left there. BRDF after Karis, "Real Shading in Unreal
-//! Engine 4" (SIGGRAPH 2013). The lighting issue replaces this with punctual lights, IBL and
-//! shadows.
+//! Reads: base colour + AO, normal + roughness + metallic, depth, camera, lights (group 0),
+//! environment (group 1), shadow map (group 2). Writes: HDR, added onto emissive, pre-exposed.
+//! BRDF: GGX / height-correlated Smith / Schlick with Fdez-Agüera's multiple-scattering
+//! compensation (see `shaders/include/brdf.wgsl`).
 
 use glam::Vec3;
 
 use super::bindings;
 use super::fullscreen::FullscreenPass;
 use super::gbuffer::{GBuffer, HDR_FORMAT};
-use crate::scene::{LightKind, Scene};
+use super::lights::LightsUniforms;
+use crate::scene::Light;
 use crate::shaders;
 
-/// The light the first lighting pass uses.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct DirectionalLight {
-    /// World direction the light travels (from the light into the scene).
-    pub direction: Vec3,
-    /// Linear RGB colour times intensity.
-    pub radiance: Vec3,
-    /// Constant ambient radiance.
-    pub ambient: Vec3,
-}
-
-impl DirectionalLight {
-    /// The scene's first directional light, else a sun from above front left.
-    pub fn for_scene(scene: &Scene) -> Self {
-        let sun = scene.lights.iter().find(|l| l.kind == LightKind::Directional);
-        match sun {
-            Some(light) => Self {
-                direction: light.direction(),
-                radiance: light.color * light.intensity,
-                ambient: Vec3::splat(0.25),
-            },
-            None => Self {
-                direction: Vec3::new(0.4, -1.0, -0.5).normalize(),
-                radiance: Vec3::splat(3.0),
-                ambient: Vec3::splat(0.25),
-            },
-        }
-    }
+/// What pixels without geometry show.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Background {
+    /// The environment map, as seen directly (and exposed like the scene).
+    #[default]
+    Environment,
+    /// A solid display-referred linear RGB colour, not affected by exposure.
+    Color(Vec3),
+    /// Alpha 0, for compositing the render over another image (a camera feed in AR).
+    Transparent,
 }
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct LightingUniforms {
-    direction: [f32; 4],
-    radiance: [f32; 4],
-    ambient: [f32; 4],
+    background: [f32; 4],
 }
 
 /// The lighting pass.
-pub struct LightingPass(FullscreenPass);
+pub struct LightingPass {
+    pass: FullscreenPass,
+    lights: wgpu::Buffer,
+}
 
 impl LightingPass {
-    /// Load the shader and create the pipeline.
-    pub fn new(device: &wgpu::Device) -> Result<Self, shaders::ShaderError> {
+    /// Load the shader; `environment` and `shadow` are the layouts of bind groups 1 and 2.
+    pub fn new(
+        device: &wgpu::Device,
+        environment: &wgpu::BindGroupLayout,
+        shadow: &wgpu::BindGroupLayout,
+    ) -> Result<Self, shaders::ShaderError> {
         let inputs = [
             bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
             bindings::texture(2, false),
             bindings::texture(3, false),
             bindings::depth_texture(4),
+            bindings::uniform(5, wgpu::ShaderStages::FRAGMENT),
         ];
-        let additive = wgpu::BlendState {
-            color: wgpu::BlendComponent {
-                src_factor: wgpu::BlendFactor::One,
-                dst_factor: wgpu::BlendFactor::One,
-                operation: wgpu::BlendOperation::Add,
-            },
-            alpha: wgpu::BlendComponent::REPLACE,
+        // Colour and coverage both add: the G-buffer pass left emissive and alpha 1 on geometry.
+        let additive = wgpu::BlendComponent {
+            src_factor: wgpu::BlendFactor::One,
+            dst_factor: wgpu::BlendFactor::One,
+            operation: wgpu::BlendOperation::Add,
         };
+        let blend = wgpu::BlendState { color: additive, alpha: additive };
         let size = std::mem::size_of::<LightingUniforms>() as u64;
-        Ok(Self(FullscreenPass::new(
+        let pass = FullscreenPass::new(
             device,
             "lighting",
             &inputs,
             size,
-            HDR_FORMAT,
-            Some(additive),
-        )?))
+            (HDR_FORMAT, Some(blend)),
+            &[environment, shadow],
+        )?;
+        let empty = LightsUniforms::new(&[]);
+        let lights = bindings::uniform_buffer(device, "lights", bytemuck::bytes_of(&empty));
+        Ok(Self { pass, lights })
     }
 
     /// Bind the camera and the G-buffer (after creation and every resize).
     pub fn bind(&mut self, device: &wgpu::Device, camera: &wgpu::Buffer, gbuffer: &GBuffer) {
-        self.0.bind(
+        self.pass.bind(
             device,
             &[
                 camera.as_entire_binding(),
                 wgpu::BindingResource::TextureView(&gbuffer.base_color_ao.view),
                 wgpu::BindingResource::TextureView(&gbuffer.normal_roughness_metallic.view),
                 wgpu::BindingResource::TextureView(&gbuffer.depth.view),
+                self.lights.as_entire_binding(),
             ],
         );
     }
 
-    /// Set the light for the next frames.
-    pub fn set_light(&self, queue: &wgpu::Queue, light: &DirectionalLight) {
-        let uniforms = LightingUniforms {
-            direction: light.direction.extend(0.0).to_array(),
-            radiance: light.radiance.extend(0.0).to_array(),
-            ambient: light.ambient.extend(0.0).to_array(),
-        };
-        self.0.write_uniforms(queue, bytemuck::bytes_of(&uniforms));
+    /// The lights uniform buffer (shared with the forward pass).
+    pub(crate) fn lights_buffer(&self) -> &wgpu::Buffer {
+        &self.lights
     }
 
-    /// Add lighting into the HDR target.
-    pub fn draw(&self, encoder: &mut wgpu::CommandEncoder, gbuffer: &GBuffer) {
-        self.0.draw(encoder, &gbuffer.hdr.view, None);
+    /// Replace the lights (the first directional one casts the shadow).
+    pub fn set_lights(&self, queue: &wgpu::Queue, lights: &[Light]) {
+        queue.write_buffer(&self.lights, 0, bytemuck::bytes_of(&LightsUniforms::new(lights)));
+    }
+
+    /// Add lighting and the background into the HDR target.
+    pub fn draw(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        queue: &wgpu::Queue,
+        gbuffer: &GBuffer,
+        background: Background,
+        groups: [&wgpu::BindGroup; 2],
+    ) {
+        let background = match background {
+            Background::Environment => [0.0, 0.0, 0.0, 0.0],
+            Background::Color(c) => {
+                let c = if c.is_finite() { c.max(Vec3::ZERO) } else { Vec3::ZERO };
+                [c.x, c.y, c.z, 1.0]
+            }
+            Background::Transparent => [0.0, 0.0, 0.0, 2.0],
+        };
+        self.pass.write_uniforms(queue, bytemuck::bytes_of(&LightingUniforms { background }));
+        self.pass.draw(encoder, &gbuffer.hdr.view, None, &groups);
     }
 }

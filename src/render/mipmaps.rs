@@ -29,8 +29,15 @@ impl MipGenerator {
         let srgb_format = wgpu::TextureFormat::Rgba8UnormSrgb;
         let linear_format = wgpu::TextureFormat::Rgba8Unorm;
         Ok(Self {
-            srgb: fullscreen::pipeline(device, "mipmap", &module, &layout, srgb_format, None),
-            linear: fullscreen::pipeline(device, "mipmap", &module, &layout, linear_format, None),
+            srgb: fullscreen::pipeline(device, "mipmap", &module, &[&layout], srgb_format, None),
+            linear: fullscreen::pipeline(
+                device,
+                "mipmap",
+                &module,
+                &[&layout],
+                linear_format,
+                None,
+            ),
             layout,
             sampler,
         })
@@ -63,7 +70,7 @@ impl MipGenerator {
                     wgpu::BindingResource::Sampler(&self.sampler),
                 ]),
             });
-            fullscreen::draw(encoder, "mipmap", pipeline, &bind_group, &view(level), None);
+            fullscreen::draw(encoder, "mipmap", pipeline, &[&bind_group], &view(level), None);
         }
     }
 }

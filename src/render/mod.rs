@@ -1,34 +1,45 @@
 //! The deferred renderer: G-buffer, lighting, and the display transform, plus debug views.
 //!
 //! [`Renderer::render`] is the frame recipe, one straight line:
-//! G-buffer (+ motion vectors, emissive into HDR) -> lighting (HDR) -> display transform
-//! (8-bit sRGB), or G-buffer -> debug view. The post chain (TAA, AO, bloom, exposure, finish)
+//! G-buffer (+ motion vectors, emissive into HDR) -> lighting (HDR) -> forward blend ->
+//! display transform (8-bit sRGB), or G-buffer -> debug view. The post chain (TAA, AO, bloom, exposure, finish)
 //! slots in between lighting and display as later issues land.
 
 mod bindings;
+pub mod brdf;
 mod debug_view;
 mod display;
+pub mod environment;
+mod exposure;
+mod forward;
 mod frame_uniforms;
 mod fullscreen;
 pub mod gbuffer;
 mod lighting;
+pub mod lights;
 mod mipmaps;
 pub mod packing;
 mod scene_gpu;
+pub mod shadows;
 
 pub use debug_view::DebugView;
 pub use display::DISPLAY_FORMAT;
+pub use exposure::{Exposure, pre_exposure};
 pub use frame_uniforms::view_projection;
 pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer};
-pub use lighting::DirectionalLight;
+pub use lighting::Background;
 pub use scene_gpu::SceneGpu;
+
+use std::sync::Arc;
 
 use glam::{Mat4, Vec3};
 
 use crate::Error;
 use crate::gpu::{Gpu, GpuError, f16_to_f32, read_texture};
-use crate::scene::{Camera, Scene};
+use crate::scene::{Aabb, Camera, Scene};
+use environment::{Environment, EnvironmentSettings};
 use frame_uniforms::CameraUniforms;
+use shadows::{ShadowPass, ShadowSettings};
 
 /// A render target: texture plus its default view.
 pub struct Target {
@@ -64,21 +75,26 @@ impl Target {
     }
 }
 
+/// Choices made when a renderer is created.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RendererSettings {
+    /// The environment for image-based light and the background.
+    pub environment: EnvironmentSettings,
+    /// The key light's shadow map.
+    pub shadows: ShadowSettings,
+}
+
 /// Per-frame choices.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RenderOptions {
     /// Show a G-buffer channel instead of the lit image.
     pub debug_view: Option<DebugView>,
-    /// Linear exposure multiplier before tone mapping (1 = none).
-    pub exposure: f32,
-    /// Linear HDR radiance of pixels no geometry covers.
-    pub background: Vec3,
-}
-
-impl Default for RenderOptions {
-    fn default() -> Self {
-        Self { debug_view: None, exposure: 1.0, background: Vec3::new(0.08, 0.09, 0.11) }
-    }
+    /// Physical exposure (auto-metered from the key light by default).
+    pub exposure: Exposure,
+    /// Exposure compensation in stops applied at display (0 = none; range -10..=10).
+    pub exposure_compensation: f32,
+    /// What pixels without geometry show.
+    pub background: Background,
 }
 
 /// Everything needed to draw one scene at one size.
@@ -89,10 +105,14 @@ pub struct Renderer {
     display_target: Target,
     geometry: gbuffer::GeometryPass,
     lighting: lighting::LightingPass,
+    forward: forward::ForwardPass,
     display: display::DisplayPass,
     debug_view: debug_view::DebugViewPass,
     scene: SceneGpu,
-    scene_bounds: crate::scene::Aabb,
+    scene_bounds: Aabb,
+    lights: Vec<crate::scene::Light>,
+    environment: Arc<Environment>,
+    shadows: ShadowPass,
     camera_buffer: wgpu::Buffer,
     camera_bind_group: wgpu::BindGroup,
     prev_view_proj: Option<Mat4>,
@@ -109,28 +129,75 @@ fn check_size(gpu: &Gpu, width: u32, height: u32) -> Result<(), Error> {
 }
 
 impl Renderer {
-    /// Upload `scene` and allocate targets of `width` x `height` pixels.
+    /// Upload `scene` and allocate targets of `width` x `height` pixels, with the default
+    /// studio environment and shadows.
     pub fn new(gpu: &Gpu, scene: &Scene, width: u32, height: u32) -> Result<Self, Error> {
+        Self::with_settings(gpu, scene, width, height, &RendererSettings::default())
+    }
+
+    /// As [`Renderer::new`], baking the environment in `settings` (progress is logged).
+    pub fn with_settings(
+        gpu: &Gpu,
+        scene: &Scene,
+        width: u32,
+        height: u32,
+        settings: &RendererSettings,
+    ) -> Result<Self, Error> {
+        check_size(gpu, width, height)?;
+        let environment = Environment::new(gpu, &settings.environment, &mut |stage, done| {
+            log::debug!("environment {stage}: {:.0}%", done * 100.0);
+        })?;
+        Self::with_environment(
+            gpu,
+            scene,
+            (width, height),
+            Arc::new(environment),
+            &settings.shadows,
+        )
+    }
+
+    /// As [`Renderer::new`] with an environment baked beforehand (and shareable between
+    /// renderers), and the given shadow settings.
+    pub fn with_environment(
+        gpu: &Gpu,
+        scene: &Scene,
+        (width, height): (u32, u32),
+        environment: Arc<Environment>,
+        shadow_settings: &ShadowSettings,
+    ) -> Result<Self, Error> {
         check_size(gpu, width, height)?;
         let device = &gpu.device;
+        let environment_layout = Environment::layout(device);
+        let shadow_layout = ShadowPass::layout(device);
         let (mut geometry, mips, lighting, display, debug_view) =
             gpu.checked("creating pipelines", || -> Result<_, Error> {
                 Ok((
                     gbuffer::GeometryPass::new(device)?,
                     mipmaps::MipGenerator::new(device)?,
-                    lighting::LightingPass::new(device)?,
+                    lighting::LightingPass::new(device, &environment_layout, &shadow_layout)?,
                     display::DisplayPass::new(device)?,
                     debug_view::DebugViewPass::new(device)?,
                 ))
             })??;
-        let scene_gpu = gpu.checked("uploading the scene", || {
-            SceneGpu::new(device, &gpu.queue, &mut geometry, &mips, scene)
-        })?;
+        let (scene_gpu, forward, shadows) =
+            gpu.checked("uploading the scene", || -> Result<_, Error> {
+                let scene_gpu = SceneGpu::new(device, &gpu.queue, &mut geometry, &mips, scene);
+                let mut forward = forward::ForwardPass::new(
+                    device,
+                    &environment_layout,
+                    &shadow_layout,
+                    &geometry,
+                )?;
+                forward.prepare(device, &scene_gpu);
+                let shadows = ShadowPass::new(device, &geometry, shadow_settings)?;
+                Ok((scene_gpu, forward, shadows))
+            })??;
         let zero = CameraUniforms::new(
             &Camera::orbit(Vec3::ZERO, 0.0, 0.0, 1.0, 1.0),
             1,
             1,
             Mat4::IDENTITY,
+            1.0,
         );
         let camera_buffer = bindings::uniform_buffer(device, "camera", bytemuck::bytes_of(&zero));
         let camera_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -138,7 +205,8 @@ impl Renderer {
             layout: &geometry.camera_layout,
             entries: &bindings::entries(&[camera_buffer.as_entire_binding()]),
         });
-        lighting.set_light(&gpu.queue, &DirectionalLight::for_scene(scene));
+        let lights = lights::scene_lights(scene);
+        lighting.set_lights(&gpu.queue, &lights);
         let mut renderer = Self {
             width,
             height,
@@ -146,10 +214,14 @@ impl Renderer {
             display_target: Target::new(device, "display", width, height, DISPLAY_FORMAT),
             geometry,
             lighting,
+            forward,
             display,
             debug_view,
             scene: scene_gpu,
             scene_bounds: scene.bounds,
+            lights,
+            environment,
+            shadows,
             camera_buffer,
             camera_bind_group,
             prev_view_proj: None,
@@ -160,6 +232,7 @@ impl Renderer {
 
     fn bind_targets(&mut self, device: &wgpu::Device) {
         self.lighting.bind(device, &self.camera_buffer, &self.gbuffer);
+        self.forward.bind(device, &self.camera_buffer, self.lighting.lights_buffer());
         self.display.bind(device, &self.gbuffer);
         self.debug_view.bind(device, &self.camera_buffer, &self.gbuffer);
     }
@@ -190,9 +263,10 @@ impl Renderer {
         self.scene.reset_history();
     }
 
-    /// Replace the light used by the lighting pass.
-    pub fn set_light(&self, gpu: &Gpu, light: &DirectionalLight) {
-        self.lighting.set_light(&gpu.queue, light);
+    /// Replace the scene's lights (the first directional one casts the shadow).
+    pub fn set_lights(&mut self, gpu: &Gpu, lights: &[crate::scene::Light]) {
+        self.lights = lights.to_vec();
+        self.lighting.set_lights(&gpu.queue, lights);
     }
 
     /// Move a scene instance (scene order); takes effect, with motion vectors, next frame.
@@ -204,23 +278,25 @@ impl Renderer {
     pub fn render(&mut self, gpu: &Gpu, camera: &Camera, options: &RenderOptions) {
         let view_proj = view_projection(camera, self.width, self.height);
         let prev = self.prev_view_proj.unwrap_or(view_proj);
-        let uniforms = CameraUniforms::new(camera, self.width, self.height, prev);
+        let info = self.environment.info();
+        let environment_lux = std::f32::consts::PI
+            * info.average_radiance.dot(Vec3::new(0.2126, 0.7152, 0.0722))
+            * self.environment.settings().intensity;
+        let exposure = pre_exposure(options.exposure.ev100(&self.lights, environment_lux));
+        let uniforms = CameraUniforms::new(camera, self.width, self.height, prev, exposure);
         gpu.queue.write_buffer(&self.camera_buffer, 0, bytemuck::bytes_of(&uniforms));
         self.scene.begin_frame(&gpu.queue);
         let mut encoder = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
-        let b = if options.debug_view.is_some() { Vec3::ZERO } else { options.background };
-        let background = wgpu::Color { r: b.x.into(), g: b.y.into(), b: b.z.into(), a: 1.0 };
 
+        // Shadow map: depth from the key light, fitted to the scene's bounds.
+        let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
+        let shadow_bounds = if key_light.is_some() { self.scene_bounds } else { Aabb::empty() };
+        self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);
+        self.shadows.draw(&mut encoder, &self.scene);
         // G-buffer: depth, base colour + AO, normal + roughness + metallic, motion; emissive into HDR.
-        self.geometry.draw(
-            &mut encoder,
-            &self.gbuffer,
-            &self.scene,
-            &self.camera_bind_group,
-            background,
-        );
+        self.geometry.draw(&mut encoder, &self.gbuffer, &self.scene, &self.camera_bind_group);
         match options.debug_view {
             // Debug view: one G-buffer channel straight to the display target; no lighting.
             Some(view) => {
@@ -228,10 +304,26 @@ impl Renderer {
                 self.debug_view.draw(&mut encoder, &gpu.queue, view, range, &self.display_target);
             }
             None => {
-                // Lighting: directional light + ambient added onto emissive in HDR.
-                self.lighting.draw(&mut encoder, &self.gbuffer);
-                // Display transform: exposure, tone map, sRGB encode into the display target.
-                self.display.draw(&mut encoder, &gpu.queue, options.exposure, &self.display_target);
+                // Lighting: punctual lights, shadow, image-based light and background into HDR.
+                let groups = [self.environment.bind_group(), self.shadows.bind_group()];
+                self.lighting.draw(
+                    &mut encoder,
+                    &gpu.queue,
+                    &self.gbuffer,
+                    options.background,
+                    groups,
+                );
+                // Forward: alpha-blended surfaces over the lit image, back to front.
+                self.forward.draw(
+                    &mut encoder,
+                    &self.gbuffer,
+                    &self.scene,
+                    camera.position,
+                    groups,
+                );
+                // Display transform: exposure compensation, tone map, sRGB encode.
+                let compensation = 2f32.powf(options.exposure_compensation.clamp(-10.0, 10.0));
+                self.display.draw(&mut encoder, &gpu.queue, compensation, &self.display_target);
             }
         }
         gpu.queue.submit([encoder.finish()]);
@@ -263,6 +355,21 @@ impl Renderer {
     /// The G-buffer (for tests and tools).
     pub fn gbuffer(&self) -> &GBuffer {
         &self.gbuffer
+    }
+
+    /// The geometry pass (the shadow pass shares its material layout).
+    pub fn geometry(&self) -> &gbuffer::GeometryPass {
+        &self.geometry
+    }
+
+    /// The uploaded scene (for passes recorded outside the frame recipe: tests and tools).
+    pub fn scene_gpu(&self) -> &SceneGpu {
+        &self.scene
+    }
+
+    /// The camera uniform buffer of the last frame (`Camera` in `common.wgsl`).
+    pub(crate) fn camera_buffer(&self) -> &wgpu::Buffer {
+        &self.camera_buffer
     }
 
     /// The finished 8-bit image: `width * height * 4` bytes of sRGB-encoded RGBA, top row first.

@@ -57,12 +57,16 @@ struct PrimitiveGpu {
     indices: wgpu::Buffer,
     index_count: u32,
     material: usize,
+    /// Object-space centre of the bounds, for sorting blended draws.
+    center: glam::Vec3,
 }
 
 struct MaterialGpu {
     bind_group: wgpu::BindGroup,
     double_sided: bool,
     masked: bool,
+    /// Alpha-blended: drawn by the forward pass, not into the G-buffer.
+    blend: bool,
 }
 
 /// One group of instances of one mesh that share a winding.
@@ -75,6 +79,8 @@ struct Batch {
 /// One instanced draw call, as the geometry pass records it.
 pub(crate) struct Draw<'a> {
     pub key: PipelineKey,
+    /// Alpha-blended (glTF BLEND): forward pass only.
+    pub blend: bool,
     pub material: &'a wgpu::BindGroup,
     pub vertices: &'a wgpu::Buffer,
     pub indices: &'a wgpu::Buffer,
@@ -314,7 +320,8 @@ impl SceneGpu {
             materials.push(MaterialGpu {
                 bind_group,
                 double_sided: material.double_sided,
-                masked: material.alpha_mode != AlphaMode::Opaque,
+                masked: material.alpha_mode == AlphaMode::Mask,
+                blend: material.alpha_mode == AlphaMode::Blend,
             });
         }
         let default_material_index = materials.len() - 1;
@@ -338,6 +345,7 @@ impl SceneGpu {
                             usage: wgpu::BufferUsages::INDEX,
                         }),
                         index_count: p.indices.len() as u32,
+                        center: p.bounds.center(),
                         material: p
                             .material
                             .filter(|&m| m < default_material_index)
@@ -365,6 +373,9 @@ impl SceneGpu {
         for batch in &batches {
             for primitive in &meshes[batch.mesh] {
                 let material = &materials[primitive.material];
+                if material.blend {
+                    continue;
+                }
                 let key = PipelineKey {
                     mirrored: batch.mirrored,
                     double_sided: material.double_sided,
@@ -445,6 +456,7 @@ impl SceneGpu {
                         double_sided: material.double_sided,
                         masked: material.masked,
                     },
+                    blend: material.blend,
                     material: &material.bind_group,
                     vertices: &p.vertices,
                     indices: &p.indices,
@@ -453,5 +465,48 @@ impl SceneGpu {
                 }
             })
         })
+    }
+
+    /// Every blended primitive instance as its own draw, farthest from `eye` first (by the
+    /// distance to its bounds' centre), as back-to-front alpha blending needs.
+    pub(crate) fn blend_draws_back_to_front(&self, eye: glam::Vec3) -> Vec<Draw<'_>> {
+        let mut draws: Vec<(f32, Draw<'_>)> = Vec::new();
+        for batch in &self.batches {
+            for p in &self.meshes[batch.mesh] {
+                let material = &self.materials[p.material];
+                if !material.blend {
+                    continue;
+                }
+                for slot in batch.instances.clone() {
+                    let transform = self.transforms[self.slot_instance[slot as usize]];
+                    let distance = transform.transform_point3(p.center).distance_squared(eye);
+                    let draw = Draw {
+                        key: PipelineKey {
+                            mirrored: batch.mirrored,
+                            double_sided: material.double_sided,
+                            masked: false,
+                        },
+                        blend: true,
+                        material: &material.bind_group,
+                        vertices: &p.vertices,
+                        indices: &p.indices,
+                        index_count: p.index_count,
+                        instances: slot..slot + 1,
+                    };
+                    draws.push((distance, draw));
+                }
+            }
+        }
+        draws.sort_by(|a, b| b.0.total_cmp(&a.0));
+        draws.into_iter().map(|(_, d)| d).collect()
+    }
+
+    /// The pipeline variants the blended draws need.
+    pub(crate) fn blend_keys(&self) -> Vec<PipelineKey> {
+        let mut keys: Vec<PipelineKey> =
+            self.blend_draws_back_to_front(glam::Vec3::ZERO).iter().map(|d| d.key).collect();
+        keys.sort_by_key(|k| (k.mirrored, k.double_sided));
+        keys.dedup();
+        keys
     }
 }

@@ -72,18 +72,37 @@ impl Camera {
         }
     }
 
-    /// A perspective camera at the given orbit angles that fits the bounding sphere of `bounds`
-    /// in a frame of the given aspect (width / height).
+    /// A perspective camera at the given orbit angles, as close as it can be with all eight
+    /// corners of `bounds` inside a frame of the given aspect (width / height), with a small
+    /// margin.
     pub fn frame_bounds(bounds: &Aabb, yaw_degrees: f32, pitch_degrees: f32, aspect: f32) -> Self {
-        let (center, radius) = if bounds.is_empty() || !bounds.radius().is_finite() {
-            (Vec3::ZERO, 1.0)
-        } else {
-            (bounds.center(), bounds.radius().max(1e-3))
-        };
         let yfov = 40f32.to_radians();
-        let half_fov = 0.5 * yfov.min(2.0 * ((yfov * 0.5).tan() * aspect.clamp(1e-3, 1e3)).atan());
-        let distance = radius / half_fov.sin() * 1.05;
-        Self::orbit(center, yaw_degrees, pitch_degrees, distance, yfov)
+        if bounds.is_empty() || !bounds.radius().is_finite() {
+            return Self::orbit(Vec3::ZERO, yaw_degrees, pitch_degrees, 3.0, yfov);
+        }
+        let center = bounds.center();
+        let aspect = if aspect.is_finite() { aspect.clamp(1e-3, 1e3) } else { 1.0 };
+        let probe = Self::orbit(center, yaw_degrees, pitch_degrees, 1.0, yfov);
+        let forward = probe.forward;
+        let right = forward.cross(Vec3::Y).normalize_or(Vec3::X);
+        let up = right.cross(forward);
+        // Leave 5% of the frame free on each side.
+        let tan_y = (yfov * 0.5).tan() * 0.9;
+        let tan_x = tan_y * aspect;
+        let mut distance = 1e-3f32;
+        for i in 0..8 {
+            let corner = Vec3::new(
+                if i & 1 == 0 { bounds.min.x } else { bounds.max.x },
+                if i & 2 == 0 { bounds.min.y } else { bounds.max.y },
+                if i & 4 == 0 { bounds.min.z } else { bounds.max.z },
+            ) - center;
+            // The corner's depth towards the camera shortens the distance it needs.
+            let towards_camera = -corner.dot(forward);
+            let needed_x = corner.dot(right).abs() / tan_x + towards_camera;
+            let needed_y = corner.dot(up).abs() / tan_y + towards_camera;
+            distance = distance.max(needed_x).max(needed_y);
+        }
+        Self::orbit(center, yaw_degrees, pitch_degrees, distance.max(bounds.radius() * 0.05), yfov)
     }
 
     /// View-from-world matrix.

@@ -3,7 +3,7 @@
 //! A product-demo setup in metres, +Y up: a 6 m floor with a checker texture, a white pedestal
 //! with a bevelled top edge, a glossy red plastic sphere and a smaller gold sphere on it, a
 //! warm emissive ring around the pedestal's foot (a bloom source), a perspective camera at a
-//! 3/4 view slightly above, and a directional sun (KHR_lights_punctual, 3 lux).
+//! 3/4 view slightly above, and a directional sun (KHR_lights_punctual, 6 lux).
 //!
 //! The output is the same bytes on every run and every platform, so the committed file can be
 //! checked against it: all geometry is computed in `f64` with only correctly rounded
@@ -587,7 +587,7 @@ impl Builder {
             extensions: None,
             extras: Default::default(),
             // Lux, as KHR_lights_punctual defines for directional lights.
-            intensity: 3.0,
+            intensity: 6.0,
             name: Some("sun".into()),
             range: None,
             spot: None,

@@ -5,7 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use afterlight::gpu::{Gpu, GpuOptions};
+use std::sync::Arc;
+
 use afterlight::quality;
+use afterlight::render::Renderer;
+use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
+use afterlight::render::shadows::ShadowSettings;
 use afterlight::scene::{Aabb, Instance, Mesh, Primitive, Scene, Vertex};
 use glam::{Mat4, Vec3};
 
@@ -24,6 +29,29 @@ pub fn gpu() -> Option<Gpu> {
             None
         }
     }
+}
+
+/// The studio environment at a small bake size, shared by a test's renderers (a bake per
+/// renderer would dominate the image tests' time on a software GPU).
+pub fn studio(gpu: &Gpu) -> Arc<Environment> {
+    environment(gpu, EnvironmentSource::Studio, 64)
+}
+
+/// An environment from `source` baked at `resolution`.
+pub fn environment(gpu: &Gpu, source: EnvironmentSource, resolution: u32) -> Arc<Environment> {
+    let settings = EnvironmentSettings { source, resolution, ..Default::default() };
+    Arc::new(Environment::new(gpu, &settings, &mut |_, _| {}).expect("environment bakes"))
+}
+
+/// A renderer of `scene` at `size` lit by `environment`, with default shadows.
+pub fn renderer(
+    gpu: &Gpu,
+    scene: &Scene,
+    size: (u32, u32),
+    environment: &Arc<Environment>,
+) -> Renderer {
+    Renderer::with_environment(gpu, scene, size, environment.clone(), &ShadowSettings::default())
+        .expect("renderer")
 }
 
 /// `../shared` beside the checkout, or `None` with a message saying the test is skipped.

@@ -1,0 +1,74 @@
+//! Directional shadow lookup: `directional_shadow(world_position, world_normal)`, 1 = fully lit,
+//! 0 = fully shadowed. Declares its own bind group 2 (fragment stage), filled by
+//! `ShadowPass::bind_group` in src/render/shadows.rs, whose `ShadowUniforms` mirrors the block
+//! below; the two must change together.
+//!
+//! Reads: the key light's shadow map (Depth32Float, standard depth: 0 at the light's near plane,
+//! 1 at its far plane, written with `Less`) through a `LessEqual` comparison sampler.
+//!
+//! Filtering: percentage-closer filtering (Reeves, Salesin, Cook, "Rendering Antialiased
+//! Shadows with Depth Maps", SIGGRAPH 1987) as 16 bilinear comparison taps on a 4x4 grid that
+//! spans +-pcf_radius texels, so the 0.5 contour sits on the geometric shadow edge.
+//! Only `textureSampleCompareLevel` is used: the lighting pass calls this inside a loop over
+//! lights, which is non-uniform control flow.
+//!
+//! Bias: the receiver is moved along its normal (normal offset: Holbert, "Saying Goodbye to
+//! Shadow Acne", GDC 2011 poster) by F * sin(theta) texels,
+//! theta the angle between normal and light. On a plane that lifts the lookup F * tan(theta)
+//! texels above the surface along the light, which is exactly the depth change of the plane
+//! over F texels of the map: a slope-scaled bias with no tan() blow-up at grazing angles.
+//! F = sqrt(2) * (pcf_radius + 1) + normal_bias covers the farthest texel any tap compares
+//! against, so a flat receiver never shadows itself. A constant depth bias of `depth_bias`
+//! texels (measured along the light) absorbs curvature and normal-mapped normals. Both move
+//! the lookup up and away from the surface, never sideways along the ground, so a shadow
+//! stays attached where an object touches the floor (details in src/render/shadows.rs).
+#include "include/common.wgsl"
+
+struct ShadowUniforms {
+    // World to the light's clip space: xy in [-1, 1] across the map, z in [0, 1].
+    light_view_proj: mat4x4f,
+    // xyz: unit vector towards the light; w: 1 when the map holds a shadow, 0 when off.
+    to_light: vec4f,
+    // x: texel size in metres, y: texel size in uv (1 / map size), z: PCF radius in texels,
+    // w: depth units per metre along the light (1 / (far - near)).
+    params: vec4f,
+    // x: normal offset F in texels (filter footprint + normal_bias), y: constant depth bias in
+    // texels; zw unused.
+    bias: vec4f,
+};
+
+@group(2) @binding(0) var<uniform> shadow_uniforms: ShadowUniforms;
+@group(2) @binding(1) var shadow_map: texture_depth_2d;
+@group(2) @binding(2) var shadow_sampler: sampler_comparison;
+
+// Fraction of the key light reaching `world_position` (1 = fully lit, 0 = fully shadowed).
+// `world_normal` need not be normalised; a zero normal gets no normal offset. Points outside
+// the map, and every point while the shadow is off, are lit.
+fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
+    let u = shadow_uniforms;
+    if u.to_light.w < 0.5 {
+        return 1.0;
+    }
+    let length2 = dot(world_normal, world_normal);
+    let n = select(vec3f(0.0), world_normal * inverseSqrt(length2), length2 > 1e-12);
+    let cos_theta = clamp(dot(n, u.to_light.xyz), -1.0, 1.0);
+    let sin_theta = sqrt(1.0 - cos_theta * cos_theta);
+    let texel = u.params.x;
+    let lifted = world_position + n * (u.bias.x * texel * sin_theta);
+    // Orthographic: w is 1, no divide needed.
+    let clip = u.light_view_proj * vec4f(lifted, 1.0);
+    let uv = ndc_to_uv(clip.xy);
+    let reference = clip.z - u.bias.y * texel * u.params.w;
+    if any(uv < vec2f(0.0)) || any(uv > vec2f(1.0)) || reference > 1.0 {
+        return 1.0;
+    }
+    let spacing = u.params.z * (2.0 / 3.0) * u.params.y;
+    var lit = 0.0;
+    for (var j = 0; j < 4; j++) {
+        for (var i = 0; i < 4; i++) {
+            let offset = (vec2f(f32(i), f32(j)) - 1.5) * spacing;
+            lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + offset, reference);
+        }
+    }
+    return lit / 16.0;
+}

@@ -1,0 +1,26 @@
+//! Shadow mask debug view: the key light's visibility per pixel, as `directional_shadow` in
+//! shaders/include/shadow.wgsl computes it for the lighting pass (1 = lit, 0 = shadowed).
+//!
+//! Reads: the camera, the G-buffer's reverse-Z depth and octahedral normals (group 0), the
+//! shadow map (group 2). Writes: one float per pixel (grey), 1 where no geometry was drawn.
+//! A test and debugging tool (`render_shadow_mask` in src/render/shadows.rs), not a frame pass.
+#include "include/common.wgsl"
+#include "include/fullscreen.wgsl"
+#include "include/shadow.wgsl"
+
+@group(0) @binding(0) var<uniform> camera: Camera;
+@group(0) @binding(1) var depth_texture: texture_depth_2d;
+@group(0) @binding(2) var normal_roughness_metallic: texture_2d<f32>;
+
+@fragment
+fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
+    let pixel = vec2i(in.position.xy);
+    let depth = textureLoad(depth_texture, pixel, 0);
+    // Reverse-Z clears to 0: nothing was drawn here, so nothing is shadowed.
+    if depth <= 0.0 {
+        return vec4f(1.0);
+    }
+    let world = world_from_depth(in.uv, depth, camera.inv_view_proj);
+    let normal = oct_decode(textureLoad(normal_roughness_metallic, pixel, 0).xy);
+    return vec4f(vec3f(directional_shadow(world, normal)), 1.0);
+}

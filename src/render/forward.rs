@@ -1,0 +1,149 @@
+//! Forward pass for alpha-blended materials (`shaders/forward.wgsl`): glTF BLEND primitives are
+//! drawn after deferred lighting, one instance at a time from back to front, depth-tested
+//! against the G-buffer depth without writing it, and lit by the same lights, shadow map and
+//! environment as opaque surfaces.
+//!
+//! Reads: camera, lights (group 0), environment (1), shadow map (2), material (3), depth.
+//! Writes: HDR with straight alpha blending ("over").
+
+use std::collections::HashMap;
+
+use super::bindings;
+use super::gbuffer::{DEPTH_FORMAT, GBuffer, GeometryPass, HDR_FORMAT, PipelineKey};
+use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
+use crate::shaders;
+
+/// The forward pass.
+pub struct ForwardPass {
+    layout: wgpu::BindGroupLayout,
+    pipeline_layout: wgpu::PipelineLayout,
+    module: wgpu::ShaderModule,
+    pipelines: HashMap<PipelineKey, wgpu::RenderPipeline>,
+    bind_group: Option<wgpu::BindGroup>,
+}
+
+impl ForwardPass {
+    /// Load the shader; the environment, shadow and material layouts are bind groups 1-3.
+    pub fn new(
+        device: &wgpu::Device,
+        environment: &wgpu::BindGroupLayout,
+        shadow: &wgpu::BindGroupLayout,
+        geometry: &GeometryPass,
+    ) -> Result<Self, shaders::ShaderError> {
+        let module = shaders::create_module(device, "forward")?;
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("forward"),
+            entries: &[
+                bindings::uniform(0, wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT),
+                bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("forward"),
+            bind_group_layouts: &[
+                Some(&layout),
+                Some(environment),
+                Some(shadow),
+                Some(&geometry.material_layout),
+            ],
+            immediate_size: 0,
+        });
+        Ok(Self { layout, pipeline_layout, module, pipelines: HashMap::new(), bind_group: None })
+    }
+
+    /// Create the pipelines the scene's blended draws need.
+    pub fn prepare(&mut self, device: &wgpu::Device, scene: &SceneGpu) {
+        for key in scene.blend_keys() {
+            if self.pipelines.contains_key(&key) {
+                continue;
+            }
+            let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some("forward"),
+                layout: Some(&self.pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &self.module,
+                    entry_point: Some("vs_main"),
+                    compilation_options: Default::default(),
+                    buffers: &[Some(VERTEX_LAYOUT), Some(INSTANCE_LAYOUT)],
+                },
+                primitive: key.primitive_state(),
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(false),
+                    depth_compare: Some(wgpu::CompareFunction::Greater),
+                    stencil: Default::default(),
+                    bias: Default::default(),
+                }),
+                multisample: Default::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &self.module,
+                    entry_point: Some("fs_main"),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: HDR_FORMAT,
+                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            });
+            self.pipelines.insert(key, pipeline);
+        }
+    }
+
+    /// Bind the camera and lights buffers.
+    pub fn bind(&mut self, device: &wgpu::Device, camera: &wgpu::Buffer, lights: &wgpu::Buffer) {
+        self.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("forward"),
+            layout: &self.layout,
+            entries: &bindings::entries(&[camera.as_entire_binding(), lights.as_entire_binding()]),
+        }));
+    }
+
+    /// Blend the scene's transparent surfaces over the lit HDR image, farthest first.
+    pub fn draw(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        gbuffer: &GBuffer,
+        scene: &SceneGpu,
+        eye: glam::Vec3,
+        groups: [&wgpu::BindGroup; 2],
+    ) {
+        let Some(bind_group) = &self.bind_group else { return };
+        let draws = scene.blend_draws_back_to_front(eye);
+        if draws.is_empty() {
+            return;
+        }
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("forward"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &gbuffer.hdr.view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations { load: wgpu::LoadOp::Load, store: wgpu::StoreOp::Store },
+            })],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: &gbuffer.depth.view,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Load,
+                    store: wgpu::StoreOp::Store,
+                }),
+                stencil_ops: None,
+            }),
+            ..Default::default()
+        });
+        pass.set_bind_group(0, bind_group, &[]);
+        pass.set_bind_group(1, groups[0], &[]);
+        pass.set_bind_group(2, groups[1], &[]);
+        pass.set_vertex_buffer(1, scene.instance_buffer.slice(..));
+        for draw in draws {
+            let Some(pipeline) = self.pipelines.get(&draw.key) else { continue };
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(3, draw.material, &[]);
+            pass.set_vertex_buffer(0, draw.vertices.slice(..));
+            pass.set_index_buffer(draw.indices.slice(..), wgpu::IndexFormat::Uint32);
+            pass.draw_indexed(0..draw.index_count, 0, draw.instances);
+        }
+    }
+}
