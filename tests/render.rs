@@ -326,3 +326,21 @@ fn cornell_box_golden() {
         0.95,
     );
 }
+
+#[test]
+fn pass_times_arrive_for_every_recipe_step() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = default_scene();
+    let mut renderer = common::renderer(&gpu, &scene, (64, 48), &common::studio(&gpu));
+    if !renderer.timing_available() {
+        eprintln!("SKIPPED: {} has no timestamp queries inside encoders", gpu.info.name);
+        return;
+    }
+    let camera = scene_camera(&scene, 64.0 / 48.0);
+    renderer.render(&gpu, &camera, &RenderOptions::default());
+    let times = renderer.wait_for_pass_times(&gpu).to_vec();
+    let names: Vec<&str> = times.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["shadows", "gbuffer", "lighting", "forward", "display"]);
+    assert!(times.iter().all(|t| t.ms.is_finite() && t.ms >= 0.0), "{times:?}");
+    assert!(times.iter().any(|t| t.ms > 0.0), "{times:?}");
+}

@@ -81,8 +81,10 @@ struct Shots {
     size: u32,
     /// World position of each pixel's surface, `None` where nothing was drawn.
     world: Vec<Option<Vec3>>,
-    /// One mask per light direction, `SIZE * SIZE` values, top row first.
+    /// One mask per light direction, `size * size` values, top row first.
     masks: Vec<Vec<f32>>,
+    /// The shadow map's texel size in metres, per light direction.
+    texels: Vec<f32>,
 }
 
 fn shoot(
@@ -108,7 +110,7 @@ fn shoot(
                 .then(|| inverse.project_point3(Vec3::new(uv.x * 2.0 - 1.0, 1.0 - uv.y * 2.0, d)))
         })
         .collect();
-    let masks = gpu
+    let (masks, texels) = gpu
         .checked("shadow masks", || {
             let mut shadows =
                 ShadowPass::new(&gpu.device, renderer.geometry(), settings).expect("shadow pass");
@@ -119,12 +121,17 @@ fn shoot(
                     let mut encoder = gpu.device.create_command_encoder(&Default::default());
                     shadows.draw(&mut encoder, renderer.scene_gpu());
                     gpu.queue.submit([encoder.finish()]);
-                    render_shadow_mask(gpu, &renderer, &shadows).expect("mask")
+                    let mask = render_shadow_mask(gpu, &renderer, &shadows).expect("mask");
+                    // The map spans 2 clip units over `size` texels along the light's x axis.
+                    let m = shadows.light_view_proj();
+                    let texel =
+                        2.0 / (m.row(0).truncate().length() * shadows.settings().size as f32);
+                    (mask, texel)
                 })
-                .collect()
+                .unzip()
         })
         .expect("no GPU validation errors");
-    Shots { size, world, masks }
+    Shots { size, world, masks, texels }
 }
 
 /// For each pixel: is any pixel within `radius` (Chebyshev) classified differently?
@@ -307,7 +314,7 @@ fn shadows_stay_attached_at_contact() {
     for (name, transforms, contact) in cases {
         let scene = squares(transforms);
         // 7.8 mm pixels, about two shadow-map texels (8 m floor, 2048 map).
-        let camera = top_down(Vec3::new(contact + 0.4078, 0.0, 0.0), 0.5);
+        let camera = top_down(Vec3::new(contact + 0.4, 0.0, 0.0), 0.5);
         let lights = [sun(45.0, 0.0), sun(70.0, 0.0), sun(80.0, 0.0)];
         let shots = shoot(&rig, &scene, &camera, &ShadowSettings::default(), &lights, SIZE);
         for (light, mask) in lights.iter().zip(&shots.masks) {
@@ -422,14 +429,17 @@ fn shared_scenes_render_a_shadow_mask() {
         let lights = [("key", key_light(&scene)), ("shoulder", shoulder)];
         let directions = lights.map(|(_, d)| d);
         let shots = shoot(&rig, &scene, &camera, &ShadowSettings::default(), &directions, 256);
-        for ((light_name, light), mask) in lights.iter().zip(&shots.masks) {
+        for (((light_name, light), mask), texel) in
+            lights.iter().zip(&shots.masks).zip(&shots.texels)
+        {
             maybe_save(&format!("{name}_{light_name}"), mask, shots.size);
             let covered: Vec<f32> =
                 (0..mask.len()).filter(|&i| shots.world[i].is_some()).map(|i| mask[i]).collect();
             let dark = covered.iter().filter(|&&m| m < 0.5).count();
             let lit = covered.iter().filter(|&&m| m > 0.999).count();
             println!(
-                "{name}, {light_name} light {light}: {} px covered, {dark} in shadow, {lit} fully lit",
+                "{name}, {light_name} light {light}: map texel {:.2} mm; {} px covered, {dark} in shadow, {lit} fully lit",
+                texel * 1e3,
                 covered.len()
             );
             assert!(covered.iter().all(|m| (0.0..=1.0).contains(m)), "{name}: mask out of 0..1");

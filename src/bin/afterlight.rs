@@ -82,6 +82,37 @@ struct RenderArgs {
     /// Turn the key light's shadow off.
     #[arg(long)]
     no_shadows: bool,
+    /// Render 10 more frames and print the median GPU milliseconds of each pass (timestamp
+    /// queries; not available on every adapter).
+    #[arg(long)]
+    timings: bool,
+}
+
+/// Render `frames` frames, then print the median and minimum GPU ms of each pass.
+fn print_timings(gpu: &Gpu, renderer: &mut Renderer, camera: &Camera, options: &RenderOptions) {
+    if !renderer.timing_available() {
+        eprintln!("GPU timings: this adapter has no timestamp queries inside encoders");
+        return;
+    }
+    let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
+    for _ in 0..10 {
+        renderer.render(gpu, camera, options);
+        for time in renderer.wait_for_pass_times(gpu) {
+            match samples.iter_mut().find(|(name, _)| *name == time.name) {
+                Some((_, v)) => v.push(time.ms),
+                None => samples.push((time.name.clone(), vec![time.ms])),
+            }
+        }
+    }
+    eprintln!("GPU ms per pass on {} (median of {} frames, min):", gpu.info.name, 10);
+    let mut total = 0.0;
+    for (name, mut v) in samples {
+        v.sort_by(f64::total_cmp);
+        let median = v[v.len() / 2];
+        total += median;
+        eprintln!("  {name:<12} {median:8.3}  {:8.3}", v[0]);
+    }
+    eprintln!("  {:<12} {total:8.3}", "sum");
 }
 
 /// Bake the environment, printing progress on one line when it takes more than half a second.
@@ -102,6 +133,12 @@ fn bake_environment(gpu: &Gpu, args: &RenderArgs) -> Result<Environment, Error> 
     });
     if shown {
         eprintln!("\rbaking environment: done in {:.1} s        ", start.elapsed().as_secs_f32());
+    }
+    if let Ok(environment) = &environment {
+        log::info!(
+            "environment baked in {:.2} s (wall clock, GPU work included)",
+            environment.info().bake_seconds
+        );
     }
     environment
 }
@@ -258,6 +295,9 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
         background: args.background,
     };
     renderer.render(&gpu, &camera, &render_options);
+    if args.timings {
+        print_timings(&gpu, &mut renderer, &camera, &render_options);
+    }
     if hdr {
         let pixels: Vec<f32> = renderer.read_hdr(&gpu)?.into_iter().flatten().collect();
         save_exr(&args.output, width, height, pixels)?;

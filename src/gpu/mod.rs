@@ -8,8 +8,10 @@
 //! what runs here also runs on phones; timestamp queries are enabled when the adapter has them.
 
 mod readback;
+mod timing;
 
 pub use readback::{f16_to_f32, read_texture};
+pub use timing::{PassTime, PassTimer};
 
 /// What the caller wants from adapter selection.
 #[derive(Clone, Debug, Default)]
@@ -107,7 +109,7 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     /// `adapter.get_info()`.
     pub info: wgpu::AdapterInfo,
-    /// Whether timestamp queries are enabled on the device.
+    /// Whether timestamp queries (at pass boundaries and inside encoders) are enabled.
     pub timestamps: bool,
 }
 
@@ -181,9 +183,12 @@ impl Gpu {
             }
         };
         let info = adapter.get_info();
-        let timestamps = adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY);
-        let required_features =
-            if timestamps { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
+        // Timestamps inside encoders let a profiler scope wrap any span of work (several
+        // passes, a whole bake); where only pass-boundary timestamps exist, timing is off.
+        let timer_features =
+            wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
+        let timestamps = adapter.features().contains(timer_features);
+        let required_features = if timestamps { timer_features } else { wgpu::Features::empty() };
         let required_limits = wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits());
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("afterlight"),

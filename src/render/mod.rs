@@ -35,7 +35,7 @@ use std::sync::Arc;
 use glam::{Mat4, Vec3};
 
 use crate::Error;
-use crate::gpu::{Gpu, GpuError, f16_to_f32, read_texture};
+use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, f16_to_f32, read_texture};
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
 use frame_uniforms::CameraUniforms;
@@ -115,6 +115,7 @@ pub struct Renderer {
     shadows: ShadowPass,
     camera_buffer: wgpu::Buffer,
     camera_bind_group: wgpu::BindGroup,
+    timer: PassTimer,
     prev_view_proj: Option<Mat4>,
 }
 
@@ -224,6 +225,7 @@ impl Renderer {
             shadows,
             camera_buffer,
             camera_bind_group,
+            timer: PassTimer::new(gpu),
             prev_view_proj: None,
         };
         renderer.bind_targets(device);
@@ -290,43 +292,44 @@ impl Renderer {
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
 
+        let timer = &self.timer;
         // Shadow map: depth from the key light, fitted to the scene's bounds.
         let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
         let shadow_bounds = if key_light.is_some() { self.scene_bounds } else { Aabb::empty() };
         self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);
-        self.shadows.draw(&mut encoder, &self.scene);
+        timer.scope("shadows", &mut encoder, |e| self.shadows.draw(e, &self.scene));
         // G-buffer: depth, base colour + AO, normal + roughness + metallic, motion; emissive into HDR.
-        self.geometry.draw(&mut encoder, &self.gbuffer, &self.scene, &self.camera_bind_group);
+        timer.scope("gbuffer", &mut encoder, |e| {
+            self.geometry.draw(e, &self.gbuffer, &self.scene, &self.camera_bind_group)
+        });
         match options.debug_view {
             // Debug view: one G-buffer channel straight to the display target; no lighting.
             Some(view) => {
                 let range = self.depth_range(camera);
-                self.debug_view.draw(&mut encoder, &gpu.queue, view, range, &self.display_target);
+                timer.scope("debug_view", &mut encoder, |e| {
+                    self.debug_view.draw(e, &gpu.queue, view, range, &self.display_target)
+                });
             }
             None => {
-                // Lighting: punctual lights, shadow, image-based light and background into HDR.
                 let groups = [self.environment.bind_group(), self.shadows.bind_group()];
-                self.lighting.draw(
-                    &mut encoder,
-                    &gpu.queue,
-                    &self.gbuffer,
-                    options.background,
-                    groups,
-                );
+                // Lighting: punctual lights, shadow, image-based light and background into HDR.
+                timer.scope("lighting", &mut encoder, |e| {
+                    self.lighting.draw(e, &gpu.queue, &self.gbuffer, options.background, groups)
+                });
                 // Forward: alpha-blended surfaces over the lit image, back to front.
-                self.forward.draw(
-                    &mut encoder,
-                    &self.gbuffer,
-                    &self.scene,
-                    camera.position,
-                    groups,
-                );
+                timer.scope("forward", &mut encoder, |e| {
+                    self.forward.draw(e, &self.gbuffer, &self.scene, camera.position, groups)
+                });
                 // Display transform: exposure compensation, tone map, sRGB encode.
                 let compensation = 2f32.powf(options.exposure_compensation.clamp(-10.0, 10.0));
-                self.display.draw(&mut encoder, &gpu.queue, compensation, &self.display_target);
+                timer.scope("display", &mut encoder, |e| {
+                    self.display.draw(e, &gpu.queue, compensation, &self.display_target)
+                });
             }
         }
+        self.timer.resolve(&mut encoder);
         gpu.queue.submit([encoder.finish()]);
+        self.timer.end_frame(gpu);
         self.scene.end_frame();
         self.prev_view_proj = Some(view_proj);
     }
@@ -350,6 +353,27 @@ impl Renderer {
             far = far.max(d);
         }
         (near.max(0.0), far.max(near.max(0.0) + 1e-3))
+    }
+
+    /// GPU milliseconds per pass of the newest frame whose timestamps have arrived (a few
+    /// frames late; empty without timestamp support, see [`Renderer::timing_available`]).
+    pub fn pass_times(&self) -> &[PassTime] {
+        self.timer.latest()
+    }
+
+    /// Whether this device gives GPU pass times.
+    pub fn timing_available(&self) -> bool {
+        self.timer.available()
+    }
+
+    /// Wait for the GPU to finish and collect the newest pass times (headless tools only: it
+    /// stalls).
+    pub fn wait_for_pass_times(&mut self, gpu: &Gpu) -> &[PassTime] {
+        if let Err(e) = gpu.device.poll(wgpu::PollType::wait_indefinitely()) {
+            log::warn!("waiting for the GPU: {e}");
+        }
+        self.timer.collect(gpu);
+        self.timer.latest()
     }
 
     /// The G-buffer (for tests and tools).

@@ -24,27 +24,31 @@
 //!
 //! **Filtering and bias.** Percentage-closer filtering (Reeves, Salesin, Cook, SIGGRAPH 1987):
 //! 16 bilinear comparison taps spanning ±`pcf_radius` texels. Normal offset (Holbert, GDC 2011)
-//! plus a constant depth bias, both applied at lookup. Why these defaults neither acne nor
-//! peter-pan, with θ the angle between the receiver's normal and the light and texel sizes of
-//! ~1.5 mm (DamagedHelmet, 2 m bounds) and ~1 mm (Cornell box) at 2048:
+//! plus a constant depth bias, both applied at lookup. Why the defaults neither acne nor
+//! peter-pan, with θ the angle between the receiver's normal and the light; at 2048 a texel is
+//! 1.4-1.7 mm on DamagedHelmet and 1.5-1.7 mm on the Cornell box (depending on the light):
 //!
 //! - *Acne.* A tap compares against texels up to √2·(pcf_radius + 1) texels away (tap offset plus
 //!   the bilinear footprint, diagonally); across that distance a plane at angle θ changes depth
 //!   by that many texels times tanθ. Moving the receiver F·sinθ texels along its normal lifts it
 //!   F·tanθ texels above its own plane along the light, so F = √2·(pcf_radius + 1) clears every
 //!   tap on any flat receiver at any angle: 3.5 texels at the default radius 1.5, plus
-//!   `normal_bias` = 1 texel of margin. Because the offset is ∝ sinθ, not tanθ, it stays bounded
-//!   at grazing light (the 80° test is clean). The Cornell box is all planes; the helmet's
-//!   curvature is mostly convex (falls away from the tangent plane, so safe), and its normal maps
-//!   tilt the shading normal off the geometric one by a few degrees, which the 1 texel
-//!   `depth_bias` (1.5 mm on the helmet) absorbs; its creases are covered by the margin.
+//!   `normal_bias` = 1 texel of margin. The offset grows with sinθ, not tanθ, so it stays bounded
+//!   at grazing light (planes are clean up to 85° in `tests/shadows.rs`). The Cornell box is all
+//!   planes. The helmet's normal maps tilt the shading normal (which is all the G-buffer keeps)
+//!   off the geometric one by a few degrees; the 1 texel `depth_bias` absorbs that. Without the
+//!   two margins the helmet grows speckle (twice as many isolated, partly shadowed pixels on
+//!   light-facing surfaces); with them its broad surfaces are clean, and what remains is a faint
+//!   dotted line (10-25 % darker) along panel seams, where the PCF kernel straddles a groove.
+//!   Raising `depth_bias` to 4 halves that, at the cost of up to 4 texels of contact leak.
 //! - *Peter-panning.* On a floor, the normal offset lifts the lookup straight up: a point just
-//!   beside an object's foot, lifted by any height below the object's, still looks at the object,
-//!   so the shadow starts exactly at the contact line (the offset only shortens the far end of a
-//!   shadow, by F·tanθ texels). The constant bias can detach a shadow from a zero-thickness caster
-//!   by at most `depth_bias`·sinθ texels, under 1 texel (1.5 mm on the helmet). No hardware
-//!   slope-scaled bias is used: it grows without bound as triangles turn edge-on to the light,
-//!   which is exactly where contact shadows live.
+//!   beside an object's foot, lifted by less than the object's height, still looks at the object,
+//!   so the shadow starts at the contact line (the offset only shortens the far end of a shadow,
+//!   by F·tanθ texels). The constant bias detaches a shadow from a zero-thickness caster by at
+//!   most `depth_bias`·sinθ texels; with PCF averaging over the caster's steep depth the
+//!   measured gap behind a card standing on the floor is about 1 texel, and none behind a box.
+//!   No hardware slope-scaled bias is used: it grows without bound as triangles turn edge-on to
+//!   the light, which is exactly where contact shadows live.
 
 use glam::{Mat4, Vec3};
 
@@ -150,8 +154,9 @@ impl ShadowSettings {
         std::f32::consts::SQRT_2 * (self.pcf_radius + 1.0) + self.normal_bias
     }
 
-    /// Texels kept free around the fitted bounds (and metres of depth, in texels, before near
-    /// and after far): the farthest a lookup reaches past a receiver, normal offset plus filter.
+    /// Texels kept free around the fitted bounds on every side, and as many texels' worth of
+    /// depth before near and after far: the farthest a lookup reaches past a receiver (normal
+    /// offset, filter, depth bias) plus one.
     fn border(&self) -> u32 {
         (self.normal_offset() + self.pcf_radius + self.depth_bias + 1.0).ceil() as u32 + 1
     }
@@ -237,6 +242,8 @@ pub struct ShadowPass {
     light_view_proj: Mat4,
     /// The last `update` produced a map worth drawing.
     active: bool,
+    /// An unusable light or bounds was reported; `update` runs every frame, so say it once.
+    warned: bool,
 }
 
 impl ShadowPass {
@@ -346,6 +353,7 @@ impl ShadowPass {
             bind_group,
             light_view_proj: Mat4::IDENTITY,
             active: false,
+            warned: false,
         })
     }
 
@@ -415,15 +423,17 @@ impl ShadowPass {
                 }
             }
             None => {
-                if settings.enabled && !scene_bounds.is_empty() {
+                if settings.enabled && !scene_bounds.is_empty() && !self.warned {
                     log::warn!(
                         "no shadow: light direction {light_direction} or bounds {scene_bounds:?} unusable"
                     );
+                    self.warned = true;
                 }
                 ShadowUniforms::default()
             }
         };
         self.active = fitted.is_some();
+        self.warned &= !self.active;
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
     }
 
