@@ -10,7 +10,7 @@ use std::sync::Arc;
 use afterlight::gpu::Gpu;
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
 use afterlight::render::shadows::ShadowSettings;
-use afterlight::render::{Background, Exposure, RenderOptions, Renderer};
+use afterlight::render::{Background, Exposure, RenderOptions, Renderer, RendererSettings};
 use afterlight::scene::{
     Aabb, Camera, CameraProjection, Instance, Light, LightKind, Material, Mesh, Primitive, Scene,
     Vertex,
@@ -132,7 +132,10 @@ fn light(
 
 /// Red channel of the HDR image of `scene` under `lights`, in a black environment, no shadow.
 fn render_red(gpu: &Gpu, scene: &Scene, lights: &[Light], env: &Arc<Environment>) -> Vec<f32> {
-    let no_shadow = ShadowSettings { enabled: false, ..Default::default() };
+    let no_shadow = RendererSettings {
+        shadows: ShadowSettings { enabled: false, ..Default::default() },
+        ..Default::default()
+    };
     let mut renderer =
         Renderer::with_environment(gpu, scene, SIZE, env.clone(), &no_shadow).expect("renderer");
     renderer.set_lights(gpu, lights);
@@ -159,7 +162,10 @@ fn white_furnace_returns_the_environment_for_every_roughness() {
         up: Vec3::Y,
         projection: CameraProjection::Orthographic { ymag: 1.1, znear: 0.1, zfar: 100.0 },
     };
-    let no_shadow = ShadowSettings { enabled: false, ..Default::default() };
+    let no_shadow = RendererSettings {
+        shadows: ShadowSettings { enabled: false, ..Default::default() },
+        ..Default::default()
+    };
     let mut worst = (0f32, 0.0, 0.0);
     for metallic in [0.0, 1.0] {
         for roughness in [0.0, 0.1, 0.25, 0.5, 0.75, 1.0] {
@@ -292,4 +298,24 @@ fn spot_light_cone_edges_sit_at_the_specified_angles() {
         }
     }
     assert!(lit_inside > 300 && dark_outside > 300, "inside {lit_inside}, outside {dark_outside}");
+}
+
+#[test]
+fn unlit_materials_write_their_base_colour_untouched_by_light_and_exposure() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut unlit = material(0.5, 0.0, 1.0);
+    unlit.base_color_factor = Vec4::new(0.25, 0.5, 0.75, 1.0);
+    unlit.unlit = true;
+    let sun = light(LightKind::Directional, Vec3::ZERO, Vec3::NEG_Z, 1000.0, None);
+    let env = environment(&gpu, Vec3::splat(3.0));
+    let mut renderer = common::renderer(&gpu, &plane(unlit), SIZE, &env);
+    renderer.set_lights(&gpu, &[sun]);
+    // A bright exposure too: unlit colour is display-referred.
+    let options = RenderOptions { exposure: Exposure::Ev100(12.0), ..unit_exposure() };
+    renderer.render(&gpu, &top_down_camera(), &options);
+    for p in renderer.read_hdr(&gpu).expect("hdr") {
+        let expected = [0.25, 0.5, 0.75];
+        // 8-bit sRGB storage of the base colour: within one code.
+        assert!(p.iter().zip(expected).all(|(a, b)| (a - b).abs() < 0.01), "{p:?}");
+    }
 }

@@ -5,7 +5,9 @@ mod common;
 
 use afterlight::gpu::Gpu;
 use afterlight::render::environment::EnvironmentSource;
-use afterlight::render::{DebugView, RenderOptions, Renderer, view_projection};
+use afterlight::render::{
+    DebugView, HdrFormat, RenderOptions, Renderer, RendererSettings, view_projection,
+};
 use afterlight::scene::{self, Camera, CameraProjection, Scene};
 use glam::{Vec2, Vec3};
 
@@ -343,4 +345,30 @@ fn pass_times_arrive_for_every_recipe_step() {
     assert_eq!(names, ["shadows", "gbuffer", "lighting", "forward", "display"]);
     assert!(times.iter().all(|t| t.ms.is_finite() && t.ms >= 0.0), "{times:?}");
     assert!(times.iter().any(|t| t.ms > 0.0), "{times:?}");
+}
+
+#[test]
+fn rg11b10_hdr_target_renders_the_same_picture() {
+    let Some(gpu) = common::gpu() else { return };
+    if !gpu.device.features().contains(wgpu::Features::RG11B10UFLOAT_RENDERABLE) {
+        eprintln!("SKIPPED: {} cannot render to Rg11b10Ufloat", gpu.info.name);
+        return;
+    }
+    let scene = default_scene();
+    let size = (128, 96);
+    let camera = scene_camera(&scene, 128.0 / 96.0);
+    let environment = common::studio(&gpu);
+    let mut images = Vec::new();
+    for hdr_format in [HdrFormat::Rgba16Float, HdrFormat::Rg11b10Ufloat] {
+        let settings = RendererSettings { hdr_format, ..Default::default() };
+        let mut renderer =
+            Renderer::with_environment(&gpu, &scene, size, environment.clone(), &settings)
+                .expect("renderer");
+        renderer.render(&gpu, &camera, &RenderOptions::default());
+        images.push(renderer.read_display(&gpu).expect("readback"));
+    }
+    let ssim = afterlight::quality::ssim(&images[0], &images[1], 128, 96).expect("ssim");
+    let psnr = afterlight::quality::psnr(&images[0], &images[1]).expect("psnr");
+    eprintln!("Rg11b10Ufloat vs Rgba16Float: SSIM {ssim:.4}, PSNR {psnr:.1} dB");
+    assert!(ssim > 0.98 && psnr > 35.0, "SSIM {ssim}, PSNR {psnr}");
 }

@@ -1,8 +1,8 @@
 //! The directional shadow map against analytic answers, on whatever adapter is present
 //! (lavapipe in CI): the shadow of a hovering square where geometry puts it, no self-shadowing
 //! (acne) on planes up to grazing light, shadows attached where objects touch the floor (no
-//! peter-panning), the light's projection containing the scene, and the shared scenes drawing
-//! cleanly. Masks come from `render_shadow_mask`, which evaluates the same
+//! peter-panning), alpha-tested casters casting only where opaque, the light's projection
+//! containing the scene, and the shared scenes drawing cleanly. Masks come from `render_shadow_mask`, which evaluates the same
 //! `directional_shadow` the lighting pass calls, per G-buffer pixel.
 
 mod common;
@@ -14,8 +14,10 @@ use afterlight::gpu::Gpu;
 use afterlight::render::environment::Environment;
 use afterlight::render::shadows::{ShadowPass, ShadowSettings, render_shadow_mask};
 use afterlight::render::{RenderOptions, view_projection};
-use afterlight::scene::{self, Aabb, Camera, CameraProjection, Instance, LightKind, Scene};
-use glam::{Mat4, Vec2, Vec3};
+use afterlight::scene::{
+    self, Aabb, AlphaMode, Camera, CameraProjection, Instance, LightKind, Material, Scene,
+};
+use glam::{Mat4, Vec2, Vec3, Vec4};
 
 const SIZE: u32 = 128;
 
@@ -226,6 +228,43 @@ fn hovering_square_shadow_matches_its_projection() {
 }
 
 #[test]
+fn alpha_tested_casters_cast_only_where_opaque() {
+    let Some(rig) = rig() else { return };
+    let camera = top_down(Vec3::new(0.5, 0.0, 0.0), 2.0);
+    let light = sun(45.0, 0.0);
+    let mut counts = Vec::new();
+    for (mode, alpha) in [(AlphaMode::Mask, 0.2), (AlphaMode::Mask, 0.8), (AlphaMode::Blend, 0.3)] {
+        // The hovering square again, as its own mesh with an alpha-tested material (cutoff 0.5).
+        let mut scene = squares(&[floor()]);
+        let mut mesh = scene.meshes[0].clone();
+        mesh.primitives[0].material = Some(0);
+        scene.meshes.push(mesh);
+        scene.materials.push(Material {
+            base_color_factor: Vec4::new(1.0, 1.0, 1.0, alpha),
+            alpha_mode: mode,
+            alpha_cutoff: 0.5,
+            ..Default::default()
+        });
+        scene.instances.push(Instance {
+            mesh: 1,
+            transform: Mat4::from_translation(Vec3::Y) * face_up(),
+            node: "occluder".into(),
+        });
+        scene.update_bounds();
+        let shots = shoot(&rig, &scene, &camera, &ShadowSettings::default(), &[light], SIZE);
+        let expected = (0..shots.masks[0].len())
+            .filter(|&i| shots.world[i].is_some_and(|p| under_hovering_square(p, light)))
+            .count();
+        let dark = shots.masks[0].iter().filter(|&&m| m < 0.5).count();
+        println!("{mode:?} alpha {alpha}: {dark} px shadowed ({expected} if opaque)");
+        counts.push((dark, expected));
+    }
+    assert_eq!(counts[0].0, 0, "alpha 0.2 under cutoff 0.5 casts nothing");
+    assert_eq!(counts[1].0, counts[1].1, "alpha 0.8 casts like an opaque square");
+    assert_eq!(counts[2].0, 0, "blended alpha 0.3 casts nothing (tested at 0.5)");
+}
+
+#[test]
 fn planes_do_not_shadow_themselves_up_to_grazing_light() {
     let Some(rig) = rig() else { return };
     // A flat floor and two tilted ones; the light at up to 85 degrees from each plane's normal,
@@ -342,10 +381,13 @@ fn corners(b: &Aabb) -> Vec<Vec3> {
 
 #[test]
 fn light_projection_contains_the_scene_bounds() {
-    let Some(gpu) = common::gpu() else { return };
-    let geometry = afterlight::render::gbuffer::GeometryPass::new(&gpu.device).expect("geometry");
+    let Some(rig) = rig() else { return };
+    let gpu = &rig.gpu;
+    // Any renderer's geometry pass will do: only its material layout is shared.
+    let renderer = common::renderer(gpu, &squares(&[floor()]), (8, 8), &rig.studio);
+    let geometry = renderer.geometry();
     let mut shadows =
-        ShadowPass::new(&gpu.device, &geometry, &ShadowSettings::default()).expect("shadows");
+        ShadowPass::new(&gpu.device, geometry, &ShadowSettings::default()).expect("shadows");
     let boxes = [
         Aabb { min: Vec3::new(-1.0, 0.0, -1.0), max: Vec3::new(1.0, 2.0, 1.0) },
         Aabb { min: Vec3::new(20.0, -3.0, 5.0), max: Vec3::new(60.0, 7.0, 6.0) },
@@ -373,7 +415,7 @@ fn light_projection_contains_the_scene_bounds() {
     assert!(!shadows.is_active(), "empty bounds: no shadow");
     let mut off = ShadowPass::new(
         &gpu.device,
-        &geometry,
+        geometry,
         &ShadowSettings { enabled: false, ..Default::default() },
     )
     .expect("shadows");

@@ -10,7 +10,8 @@ use afterlight::gpu::{self, Gpu, GpuOptions};
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
 use afterlight::render::shadows::ShadowSettings;
 use afterlight::render::{
-    Background, DebugView, Exposure, GBUFFER_BYTES_PER_PIXEL, RenderOptions, Renderer,
+    Background, DebugView, Exposure, GBUFFER_BYTES_PER_PIXEL, HdrFormat, RenderOptions, Renderer,
+    RendererSettings,
 };
 use afterlight::scene::{self, Camera, Scene};
 use clap::{Parser, Subcommand};
@@ -82,6 +83,9 @@ struct RenderArgs {
     /// Turn the key light's shadow off.
     #[arg(long)]
     no_shadows: bool,
+    /// Use the 4-byte Rg11b10Ufloat HDR target (half the bandwidth, no alpha) instead of Rgba16Float.
+    #[arg(long)]
+    hdr_11_11_10: bool,
     /// Render 10 more frames and print the median GPU milliseconds of each pass (timestamp
     /// queries; not available on every adapter).
     #[arg(long)]
@@ -273,6 +277,11 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
             )));
         }
     };
+    if args.hdr_11_11_10 && args.background == Background::Transparent {
+        return Err(Error::InvalidArgument(
+            "--background transparent needs alpha, which --hdr-11-11-10 does not have".into(),
+        ));
+    }
     let start = Instant::now();
     let scene = match &args.scene {
         Some(path) => scene::load(path)?,
@@ -283,10 +292,20 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
     let gpu = Gpu::new(options)?;
     let (width, height) = args.size;
     let environment = Arc::new(bake_environment(&gpu, args)?);
-    let shadows =
-        ShadowSettings { enabled: !args.no_shadows, size: args.shadow_size, ..Default::default() };
+    let settings = RendererSettings {
+        shadows: ShadowSettings {
+            enabled: !args.no_shadows,
+            size: args.shadow_size,
+            ..Default::default()
+        },
+        hdr_format: if args.hdr_11_11_10 {
+            HdrFormat::Rg11b10Ufloat
+        } else {
+            HdrFormat::Rgba16Float
+        },
+    };
     let mut renderer =
-        Renderer::with_environment(&gpu, &scene, (width, height), environment, &shadows)?;
+        Renderer::with_environment(&gpu, &scene, (width, height), environment, &settings)?;
     let uploaded = start.elapsed();
     let render_options = RenderOptions {
         debug_view: args.debug_view,

@@ -188,7 +188,10 @@ impl Gpu {
         let timer_features =
             wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
         let timestamps = adapter.features().contains(timer_features);
-        let required_features = if timestamps { timer_features } else { wgpu::Features::empty() };
+        let mut required_features =
+            if timestamps { timer_features } else { wgpu::Features::empty() };
+        // Half-bandwidth HDR targets for mobile tiers, where the adapter can render to them.
+        required_features |= adapter.features() & wgpu::Features::RG11B10UFLOAT_RENDERABLE;
         let required_limits = wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits());
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("afterlight"),

@@ -9,12 +9,13 @@
 use std::collections::HashMap;
 
 use super::bindings;
-use super::gbuffer::{DEPTH_FORMAT, GBuffer, GeometryPass, HDR_FORMAT, PipelineKey};
+use super::gbuffer::{DEPTH_FORMAT, GBuffer, GeometryPass, PipelineKey};
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
 use crate::shaders;
 
 /// The forward pass.
 pub struct ForwardPass {
+    hdr_format: wgpu::TextureFormat,
     layout: wgpu::BindGroupLayout,
     pipeline_layout: wgpu::PipelineLayout,
     module: wgpu::ShaderModule,
@@ -48,7 +49,16 @@ impl ForwardPass {
             ],
             immediate_size: 0,
         });
-        Ok(Self { layout, pipeline_layout, module, pipelines: HashMap::new(), bind_group: None })
+        // Blends into the target the G-buffer pass created.
+        let hdr_format = geometry.hdr_format();
+        Ok(Self {
+            hdr_format,
+            layout,
+            pipeline_layout,
+            module,
+            pipelines: HashMap::new(),
+            bind_group: None,
+        })
     }
 
     /// Create the pipelines the scene's blended draws need.
@@ -80,7 +90,7 @@ impl ForwardPass {
                     entry_point: Some("fs_main"),
                     compilation_options: Default::default(),
                     targets: &[Some(wgpu::ColorTargetState {
-                        format: HDR_FORMAT,
+                        format: self.hdr_format,
                         blend: Some(wgpu::BlendState::ALPHA_BLENDING),
                         write_mask: wgpu::ColorWrites::ALL,
                     })],

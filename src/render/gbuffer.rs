@@ -30,8 +30,26 @@ pub const BASE_COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Uno
 pub const NORMAL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 /// Motion vector format.
 pub const MOTION_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
-/// HDR colour format (lighting output; emissive is written by the geometry pass).
-pub const HDR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+/// The HDR colour target's format (lighting output; emissive is written by the geometry pass).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HdrFormat {
+    /// Rgba16Float, 8 bytes per pixel: alpha carries coverage (transparent backgrounds).
+    #[default]
+    Rgba16Float,
+    /// Rg11b10Ufloat, 4 bytes per pixel, no alpha and no negative values: half the bandwidth,
+    /// for mobile tiers. Needs the adapter's `RG11B10UFLOAT_RENDERABLE` feature.
+    Rg11b10Ufloat,
+}
+
+impl HdrFormat {
+    /// The wgpu format.
+    pub fn texture_format(self) -> wgpu::TextureFormat {
+        match self {
+            HdrFormat::Rgba16Float => wgpu::TextureFormat::Rgba16Float,
+            HdrFormat::Rg11b10Ufloat => wgpu::TextureFormat::Rg11b10Ufloat,
+        }
+    }
+}
 /// Bytes per pixel of the G-buffer proper (depth, base colour, normal, motion).
 pub const GBUFFER_BYTES_PER_PIXEL: u32 = 4 + 4 + 8 + 4;
 
@@ -51,14 +69,14 @@ pub struct GBuffer {
 
 impl GBuffer {
     /// Allocate all targets at `width` x `height`.
-    pub fn new(device: &wgpu::Device, width: u32, height: u32) -> Self {
+    pub fn new(device: &wgpu::Device, width: u32, height: u32, hdr: HdrFormat) -> Self {
         let target = |label, format| Target::new(device, label, width, height, format);
         Self {
             depth: target("gbuffer.depth", DEPTH_FORMAT),
             base_color_ao: target("gbuffer.base_color_ao", BASE_COLOR_FORMAT),
             normal_roughness_metallic: target("gbuffer.normal_roughness_metallic", NORMAL_FORMAT),
             motion: target("gbuffer.motion", MOTION_FORMAT),
-            hdr: target("hdr", HDR_FORMAT),
+            hdr: target("hdr", hdr.texture_format()),
         }
     }
 }
@@ -88,6 +106,7 @@ impl PipelineKey {
 
 /// The geometry pass: pipelines for every variant the scene uses.
 pub struct GeometryPass {
+    hdr_format: wgpu::TextureFormat,
     pub(crate) camera_layout: wgpu::BindGroupLayout,
     pub(crate) material_layout: wgpu::BindGroupLayout,
     pipeline_layout: wgpu::PipelineLayout,
@@ -98,7 +117,7 @@ pub struct GeometryPass {
 
 impl GeometryPass {
     /// Load the shader and create the bind group layouts.
-    pub fn new(device: &wgpu::Device) -> Result<Self, shaders::ShaderError> {
+    pub fn new(device: &wgpu::Device, hdr: HdrFormat) -> Result<Self, shaders::ShaderError> {
         let module = shaders::create_module(device, "gbuffer")?;
         let camera_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("gbuffer.camera"),
@@ -120,12 +139,18 @@ impl GeometryPass {
             immediate_size: 0,
         });
         Ok(Self {
+            hdr_format: hdr.texture_format(),
             camera_layout,
             material_layout,
             pipeline_layout,
             module,
             pipelines: HashMap::new(),
         })
+    }
+
+    /// The HDR target format the pipelines write.
+    pub(crate) fn hdr_format(&self) -> wgpu::TextureFormat {
+        self.hdr_format
     }
 
     /// Create the pipeline for `key` if it does not exist yet.
@@ -163,7 +188,7 @@ impl GeometryPass {
                     target(BASE_COLOR_FORMAT),
                     target(NORMAL_FORMAT),
                     target(MOTION_FORMAT),
-                    target(HDR_FORMAT),
+                    target(self.hdr_format),
                 ],
             }),
             multiview_mask: None,

@@ -11,7 +11,7 @@ use glam::Vec3;
 
 use super::bindings;
 use super::fullscreen::FullscreenPass;
-use super::gbuffer::{GBuffer, HDR_FORMAT};
+use super::gbuffer::{GBuffer, HdrFormat};
 use super::lights::LightsUniforms;
 use crate::scene::Light;
 use crate::shaders;
@@ -24,7 +24,8 @@ pub enum Background {
     Environment,
     /// A solid display-referred linear RGB colour, not affected by exposure.
     Color(Vec3),
-    /// Alpha 0, for compositing the render over another image (a camera feed in AR).
+    /// Alpha 0, for compositing the render over another image (a camera feed in AR). Needs an
+    /// HDR format with alpha ([`super::HdrFormat::Rgba16Float`]).
     Transparent,
 }
 
@@ -44,6 +45,7 @@ impl LightingPass {
     /// Load the shader; `environment` and `shadow` are the layouts of bind groups 1 and 2.
     pub fn new(
         device: &wgpu::Device,
+        hdr: HdrFormat,
         environment: &wgpu::BindGroupLayout,
         shadow: &wgpu::BindGroupLayout,
     ) -> Result<Self, shaders::ShaderError> {
@@ -67,7 +69,7 @@ impl LightingPass {
             "lighting",
             &inputs,
             size,
-            (HDR_FORMAT, Some(blend)),
+            (hdr.texture_format(), Some(blend)),
             &[environment, shadow],
         )?;
         let empty = LightsUniforms::new(&[]);

@@ -26,7 +26,7 @@ pub use debug_view::DebugView;
 pub use display::DISPLAY_FORMAT;
 pub use exposure::{Exposure, pre_exposure};
 pub use frame_uniforms::view_projection;
-pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer};
+pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer, HdrFormat};
 pub use lighting::Background;
 pub use scene_gpu::SceneGpu;
 
@@ -75,13 +75,14 @@ impl Target {
     }
 }
 
-/// Choices made when a renderer is created.
+/// Choices made when a renderer is created (the environment is baked separately, see
+/// [`Environment::new`], so one bake can serve several renderers).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RendererSettings {
-    /// The environment for image-based light and the background.
-    pub environment: EnvironmentSettings,
     /// The key light's shadow map.
     pub shadows: ShadowSettings,
+    /// The HDR target's format.
+    pub hdr_format: HdrFormat,
 }
 
 /// Per-frame choices.
@@ -101,6 +102,7 @@ pub struct RenderOptions {
 pub struct Renderer {
     width: u32,
     height: u32,
+    hdr_format: HdrFormat,
     gbuffer: GBuffer,
     display_target: Target,
     geometry: gbuffer::GeometryPass,
@@ -131,51 +133,57 @@ fn check_size(gpu: &Gpu, width: u32, height: u32) -> Result<(), Error> {
 
 impl Renderer {
     /// Upload `scene` and allocate targets of `width` x `height` pixels, with the default
-    /// studio environment and shadows.
+    /// studio environment (baked here), shadows and HDR format.
     pub fn new(gpu: &Gpu, scene: &Scene, width: u32, height: u32) -> Result<Self, Error> {
-        Self::with_settings(gpu, scene, width, height, &RendererSettings::default())
-    }
-
-    /// As [`Renderer::new`], baking the environment in `settings` (progress is logged).
-    pub fn with_settings(
-        gpu: &Gpu,
-        scene: &Scene,
-        width: u32,
-        height: u32,
-        settings: &RendererSettings,
-    ) -> Result<Self, Error> {
         check_size(gpu, width, height)?;
-        let environment = Environment::new(gpu, &settings.environment, &mut |stage, done| {
-            log::debug!("environment {stage}: {:.0}%", done * 100.0);
-        })?;
+        let environment =
+            Environment::new(gpu, &EnvironmentSettings::default(), &mut |stage, done| {
+                log::debug!("environment {stage}: {:.0}%", done * 100.0);
+            })?;
         Self::with_environment(
             gpu,
             scene,
             (width, height),
             Arc::new(environment),
-            &settings.shadows,
+            &Default::default(),
         )
     }
 
     /// As [`Renderer::new`] with an environment baked beforehand (and shareable between
-    /// renderers), and the given shadow settings.
+    /// renderers) and the given settings.
     pub fn with_environment(
         gpu: &Gpu,
         scene: &Scene,
         (width, height): (u32, u32),
         environment: Arc<Environment>,
-        shadow_settings: &ShadowSettings,
+        settings: &RendererSettings,
     ) -> Result<Self, Error> {
+        let (shadow_settings, hdr_format) = (&settings.shadows, settings.hdr_format);
         check_size(gpu, width, height)?;
+        let needed = match hdr_format {
+            HdrFormat::Rgba16Float => wgpu::Features::empty(),
+            HdrFormat::Rg11b10Ufloat => wgpu::Features::RG11B10UFLOAT_RENDERABLE,
+        };
+        if !gpu.device.features().contains(needed) {
+            return Err(Error::InvalidArgument(format!(
+                "HDR format {hdr_format:?} is not renderable on {}",
+                gpu.info.name
+            )));
+        }
         let device = &gpu.device;
         let environment_layout = Environment::layout(device);
         let shadow_layout = ShadowPass::layout(device);
         let (mut geometry, mips, lighting, display, debug_view) =
             gpu.checked("creating pipelines", || -> Result<_, Error> {
                 Ok((
-                    gbuffer::GeometryPass::new(device)?,
+                    gbuffer::GeometryPass::new(device, hdr_format)?,
                     mipmaps::MipGenerator::new(device)?,
-                    lighting::LightingPass::new(device, &environment_layout, &shadow_layout)?,
+                    lighting::LightingPass::new(
+                        device,
+                        hdr_format,
+                        &environment_layout,
+                        &shadow_layout,
+                    )?,
                     display::DisplayPass::new(device)?,
                     debug_view::DebugViewPass::new(device)?,
                 ))
@@ -211,7 +219,8 @@ impl Renderer {
         let mut renderer = Self {
             width,
             height,
-            gbuffer: GBuffer::new(device, width, height),
+            hdr_format,
+            gbuffer: GBuffer::new(device, width, height, hdr_format),
             display_target: Target::new(device, "display", width, height, DISPLAY_FORMAT),
             geometry,
             lighting,
@@ -245,7 +254,7 @@ impl Renderer {
         if (width, height) != (self.width, self.height) {
             self.width = width;
             self.height = height;
-            self.gbuffer = GBuffer::new(&gpu.device, width, height);
+            self.gbuffer = GBuffer::new(&gpu.device, width, height, self.hdr_format);
             self.display_target =
                 Target::new(&gpu.device, "display", width, height, DISPLAY_FORMAT);
             self.bind_targets(&gpu.device);

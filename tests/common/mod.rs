@@ -10,7 +10,6 @@ use std::sync::Arc;
 use afterlight::quality;
 use afterlight::render::Renderer;
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
-use afterlight::render::shadows::ShadowSettings;
 use afterlight::scene::{Aabb, Instance, Mesh, Primitive, Scene, Vertex};
 use glam::{Mat4, Vec3};
 
@@ -50,7 +49,7 @@ pub fn renderer(
     size: (u32, u32),
     environment: &Arc<Environment>,
 ) -> Renderer {
-    Renderer::with_environment(gpu, scene, size, environment.clone(), &ShadowSettings::default())
+    Renderer::with_environment(gpu, scene, size, environment.clone(), &Default::default())
         .expect("renderer")
 }
 
