@@ -319,3 +319,26 @@ fn unlit_materials_write_their_base_colour_untouched_by_light_and_exposure() {
         assert!(p.iter().zip(expected).all(|(a, b)| (a - b).abs() < 0.01), "{p:?}");
     }
 }
+
+#[test]
+fn an_instance_moved_out_of_the_original_bounds_still_casts_its_shadow() {
+    let Some(gpu) = common::gpu() else { return };
+    // Ground (40 m) and a 2 m occluder made from the same square, 1 m above the ground.
+    let mut scene = plane(material(0.8, 0.0, 1.0));
+    let occluder = |height: f32| {
+        Mat4::from_translation(Vec3::new(0.0, 0.0, height)) * Mat4::from_scale(Vec3::splat(0.05))
+    };
+    scene.instances.push(Instance { mesh: 0, transform: occluder(1.0), node: "occluder".into() });
+    scene.update_bounds();
+    let sun = light(LightKind::Directional, Vec3::ZERO, Vec3::NEG_Z, 100.0, None);
+    let mut renderer = common::renderer(&gpu, &scene, SIZE, &environment(&gpu, Vec3::ZERO));
+    renderer.set_lights(&gpu, &[sun]);
+    // Lift the occluder far above the bounds the scene was uploaded with (and above the camera).
+    assert!(renderer.set_instance_transform(1, occluder(30.0)));
+    renderer.render(&gpu, &top_down_camera(), &unit_exposure());
+    let hdr = renderer.read_hdr(&gpu).expect("hdr");
+    let centre = hdr[(SIZE.1 / 2 * SIZE.0 + SIZE.0 / 2) as usize][0];
+    let corner = hdr[(SIZE.0 * 4 + 4) as usize][0];
+    assert!(corner > 20.0, "open ground is lit: {corner}");
+    assert!(centre < 0.05 * corner, "the lifted occluder's shadow: {centre} vs lit {corner}");
+}

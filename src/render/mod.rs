@@ -111,7 +111,6 @@ pub struct Renderer {
     display: display::DisplayPass,
     debug_view: debug_view::DebugViewPass,
     scene: SceneGpu,
-    scene_bounds: Aabb,
     lights: Vec<crate::scene::Light>,
     environment: Arc<Environment>,
     shadows: ShadowPass,
@@ -228,7 +227,6 @@ impl Renderer {
             display,
             debug_view,
             scene: scene_gpu,
-            scene_bounds: scene.bounds,
             lights,
             environment,
             shadows,
@@ -304,7 +302,9 @@ impl Renderer {
         let timer = &self.timer;
         // Shadow map: depth from the key light, fitted to the scene's bounds.
         let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
-        let shadow_bounds = if key_light.is_some() { self.scene_bounds } else { Aabb::empty() };
+        // Bounds as the instances stand now, so moved objects stay inside the fitted map.
+        let bounds = self.scene.world_bounds();
+        let shadow_bounds = if key_light.is_some() { bounds } else { Aabb::empty() };
         self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);
         timer.scope("shadows", &mut encoder, |e| self.shadows.draw(e, &self.scene));
         // G-buffer: depth, base colour + AO, normal + roughness + metallic, motion; emissive into HDR.
@@ -345,7 +345,7 @@ impl Renderer {
 
     /// View distances of the nearest and farthest scene points, for the depth debug view.
     fn depth_range(&self, camera: &Camera) -> (f32, f32) {
-        let bounds = &self.scene_bounds;
+        let bounds = &self.scene.world_bounds();
         if bounds.is_empty() {
             return (0.0, 1.0);
         }

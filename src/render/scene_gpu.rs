@@ -91,6 +91,8 @@ pub(crate) struct Draw<'a> {
 /// A scene's GPU resources.
 pub struct SceneGpu {
     meshes: Vec<Vec<PrimitiveGpu>>,
+    /// Object-space bounds of each mesh, for world bounds as instances move.
+    mesh_bounds: Vec<scene::Aabb>,
     materials: Vec<MaterialGpu>,
     batches: Vec<Batch>,
     /// Scene instance index of each slot of the instance buffer.
@@ -391,8 +393,18 @@ impl SceneGpu {
             usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let mesh_bounds = scene
+            .meshes
+            .iter()
+            .map(|mesh| {
+                let mut bounds = scene::Aabb::empty();
+                mesh.primitives.iter().for_each(|p| bounds.union(&p.bounds));
+                bounds
+            })
+            .collect();
         let gpu = Self {
             meshes,
+            mesh_bounds,
             materials,
             batches,
             slot_instance: order,
@@ -428,6 +440,20 @@ impl SceneGpu {
             }
             _ => false,
         }
+    }
+
+    /// World-space bounds of every drawn instance as it is placed now.
+    pub fn world_bounds(&self) -> scene::Aabb {
+        let mut bounds = scene::Aabb::empty();
+        for (slot, batch) in self.slot_instance.iter().zip(self.slot_meshes()) {
+            bounds.union(&self.mesh_bounds[batch].transformed(&self.transforms[*slot]));
+        }
+        bounds
+    }
+
+    /// The mesh of each instance-buffer slot.
+    fn slot_meshes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.batches.iter().flat_map(|b| b.instances.clone().map(move |_| b.mesh))
     }
 
     /// Start a frame: upload this frame's transforms with last frame's beside them.
