@@ -10,7 +10,7 @@
 mod readback;
 mod timing;
 
-pub use readback::{f16_to_f32, read_texture};
+pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture};
 pub use timing::{PassTime, PassTimer};
 
 /// What the caller wants from adapter selection.

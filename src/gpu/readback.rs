@@ -5,6 +5,16 @@ use super::{Gpu, GpuError};
 
 /// Read mip 0 of a 2D colour or depth texture into tightly packed rows (top row first).
 pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<Vec<u8>, GpuError> {
+    read_subresource(gpu, texture, 0, 0)
+}
+
+/// Read one array layer (a cube face) of one mip level into tightly packed rows.
+pub fn read_subresource(
+    gpu: &Gpu,
+    texture: &wgpu::Texture,
+    layer: u32,
+    mip: u32,
+) -> Result<Vec<u8>, GpuError> {
     let format = texture.format();
     let aspect = if format.is_depth_stencil_format() {
         wgpu::TextureAspect::DepthOnly
@@ -14,7 +24,8 @@ pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<Vec<u8>, GpuEr
     let texel = format
         .block_copy_size(Some(aspect))
         .ok_or_else(|| GpuError::Readback(format!("cannot copy {format:?} to a buffer")))?;
-    let (width, height) = (texture.width(), texture.height());
+    let width = (texture.width() >> mip).max(1);
+    let height = (texture.height() >> mip).max(1);
     let row = width * texel;
     let padded_row =
         row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
@@ -26,7 +37,12 @@ pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<Vec<u8>, GpuEr
     });
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     encoder.copy_texture_to_buffer(
-        wgpu::TexelCopyTextureInfo { texture, mip_level: 0, origin: wgpu::Origin3d::ZERO, aspect },
+        wgpu::TexelCopyTextureInfo {
+            texture,
+            mip_level: mip,
+            origin: wgpu::Origin3d { x: 0, y: 0, z: layer },
+            aspect,
+        },
         wgpu::TexelCopyBufferInfo {
             buffer: &buffer,
             layout: wgpu::TexelCopyBufferLayout {
@@ -59,6 +75,11 @@ pub fn read_texture(gpu: &Gpu, texture: &wgpu::Texture) -> Result<Vec<u8>, GpuEr
     drop(mapped);
     buffer.unmap();
     Ok(out)
+}
+
+/// Little-endian IEEE halves (an Rgba16Float / Rg16Float readback) to f32s.
+pub fn halves_to_f32(bytes: &[u8]) -> Vec<f32> {
+    bytes.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect()
 }
 
 /// IEEE half to single precision (for reading Rgba16Float / Rg16Float targets).

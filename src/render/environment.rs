@@ -53,7 +53,7 @@ use glam::{Vec2, Vec3};
 
 use super::{bindings, fullscreen};
 use crate::Error;
-use crate::gpu::{Gpu, GpuError, f16_to_f32, read_texture};
+use crate::gpu::{Gpu, GpuError, halves_to_f32, read_subresource, read_texture};
 use crate::shaders;
 
 /// Format of the specular and irradiance cubes.
@@ -499,14 +499,14 @@ impl Environment {
             )));
         }
         let bytes = read_subresource(gpu, texture, face, mip)?;
-        Ok(halves(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
+        Ok(halves_to_f32(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
     }
 
     /// The BRDF LUT as (scale, bias) per texel, row r = perceptual roughness r / 127, column
     /// c = n.v c / 127. For tests and tools; waits for the GPU.
     pub fn read_brdf_lut(&self, gpu: &Gpu) -> Result<Vec<[f32; 2]>, Error> {
         let bytes = read_texture(gpu, &self.brdf_lut)?;
-        Ok(halves(&bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+        Ok(halves_to_f32(&bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect())
     }
 }
 
@@ -669,74 +669,6 @@ fn wait(gpu: &Gpu, context: &str) -> Result<(), GpuError> {
         .poll(wgpu::PollType::wait_indefinitely())
         .map(|_| ())
         .map_err(|e| GpuError::Validation { context: context.into(), reason: e.to_string() })
-}
-
-/// Copy one layer of one mip of a colour texture into tightly packed rows, top row first.
-fn read_subresource(
-    gpu: &Gpu,
-    texture: &wgpu::Texture,
-    layer: u32,
-    mip: u32,
-) -> Result<Vec<u8>, GpuError> {
-    let format = texture.format();
-    let texel = format
-        .block_copy_size(None)
-        .ok_or_else(|| GpuError::Readback(format!("cannot copy {format:?} to a buffer")))?;
-    let width = (texture.width() >> mip).max(1);
-    let height = (texture.height() >> mip).max(1);
-    let row = width * texel;
-    let padded_row =
-        row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-    let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("environment.readback"),
-        size: u64::from(padded_row) * u64::from(height),
-        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-        mapped_at_creation: false,
-    });
-    let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    encoder.copy_texture_to_buffer(
-        wgpu::TexelCopyTextureInfo {
-            texture,
-            mip_level: mip,
-            origin: wgpu::Origin3d { x: 0, y: 0, z: layer },
-            aspect: wgpu::TextureAspect::All,
-        },
-        wgpu::TexelCopyBufferInfo {
-            buffer: &buffer,
-            layout: wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(padded_row),
-                rows_per_image: Some(height),
-            },
-        },
-        wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
-    );
-    gpu.queue.submit([encoder.finish()]);
-    let slice = buffer.slice(..);
-    let (sender, receiver) = std::sync::mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        let _ = sender.send(r);
-    });
-    gpu.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    receiver
-        .recv()
-        .map_err(|e| GpuError::Readback(e.to_string()))?
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    let mapped = slice.get_mapped_range().map_err(|e| GpuError::Readback(e.to_string()))?;
-    let mut out = Vec::with_capacity((row * height) as usize);
-    for y in 0..height as usize {
-        let start = y * padded_row as usize;
-        out.extend_from_slice(&mapped[start..start + row as usize]);
-    }
-    drop(mapped);
-    buffer.unmap();
-    Ok(out)
-}
-
-fn halves(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect()
 }
 
 /// Importance samples per texel of specular mip `level`: narrow lobes (low levels) read

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use glam::{Mat4, Vec3};
 
 use crate::Error;
-use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, f16_to_f32, read_texture};
+use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
 use frame_uniforms::CameraUniforms;
@@ -413,13 +413,13 @@ impl Renderer {
     /// The linear HDR image as RGBA f32, top row first.
     pub fn read_hdr(&self, gpu: &Gpu) -> Result<Vec<[f32; 4]>, GpuError> {
         let bytes = read_texture(gpu, &self.gbuffer.hdr.texture)?;
-        Ok(halves(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
+        Ok(halves_to_f32(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
     }
 
     /// Motion vectors (uv now minus uv last frame) per pixel, top row first.
     pub fn read_motion(&self, gpu: &Gpu) -> Result<Vec<[f32; 2]>, GpuError> {
         let bytes = read_texture(gpu, &self.gbuffer.motion.texture)?;
-        Ok(halves(&bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+        Ok(halves_to_f32(&bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect())
     }
 
     /// Reverse-Z depth per pixel, top row first (0 where nothing was drawn).
@@ -431,10 +431,6 @@ impl Renderer {
     /// Octahedral normal, roughness and metallic per pixel, as stored, top row first.
     pub fn read_normal_roughness_metallic(&self, gpu: &Gpu) -> Result<Vec<[f32; 4]>, GpuError> {
         let bytes = read_texture(gpu, &self.gbuffer.normal_roughness_metallic.texture)?;
-        Ok(halves(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
+        Ok(halves_to_f32(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
     }
-}
-
-fn halves(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect()
 }
