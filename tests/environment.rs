@@ -524,3 +524,25 @@ fn studio_is_bright_on_average_with_light_boxes() {
     let probes = probe(&gpu, &environment, &[query(Vec3::NEG_Y, 0.0), query(Vec3::Y, 0.0)]);
     assert!(probes[0].background.x < probes[1].background.x, "{probes:?}");
 }
+
+#[test]
+fn bake_reports_gpu_time_per_stage() {
+    let Some(gpu) = common::gpu() else { return };
+    let settings = EnvironmentSettings { resolution: 32, ..Default::default() };
+    let environment = Environment::new(&gpu, &settings, &mut |_, _| {}).expect("bake");
+    if !gpu.timestamps {
+        assert!(environment.info().gpu_ms.is_empty(), "no CPU times stand in for GPU times");
+        return;
+    }
+    let names: Vec<&str> = environment.info().gpu_ms.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "environment.cubemap",
+            "environment.specular",
+            "environment.irradiance",
+            "environment.brdf_lut"
+        ]
+    );
+    assert!(environment.info().gpu_ms.iter().all(|t| t.ms.is_finite() && t.ms >= 0.0));
+}

@@ -70,6 +70,24 @@ impl PassTimer {
         self.collect(gpu);
     }
 
+    /// End the frame, wait for the GPU and return every scope timed since the last call
+    /// (one-off work such as a bake, never a frame loop: it stalls).
+    pub fn finish_blocking(&mut self, gpu: &Gpu) -> Vec<PassTime> {
+        let Some(profiler) = &mut self.profiler else { return Vec::new() };
+        if let Err(e) = profiler.end_frame() {
+            log::warn!("GPU timing frame dropped: {e}");
+        }
+        if let Err(e) = gpu.device.poll(wgpu::PollType::wait_indefinitely()) {
+            log::warn!("waiting for the GPU: {e}");
+        }
+        let mut all = Vec::new();
+        while let Some(results) = profiler.process_finished_frame(gpu.queue.get_timestamp_period())
+        {
+            all.extend(flatten(&results));
+        }
+        all
+    }
+
     /// Take every finished frame's results, keeping the newest.
     pub fn collect(&mut self, gpu: &Gpu) {
         let Some(profiler) = &mut self.profiler else { return };

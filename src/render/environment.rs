@@ -53,7 +53,9 @@ use glam::{Vec2, Vec3};
 
 use super::{bindings, fullscreen};
 use crate::Error;
-use crate::gpu::{Gpu, GpuError, halves_to_f32, read_subresource, read_texture};
+use crate::gpu::{
+    Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_subresource, read_texture,
+};
 use crate::shaders;
 
 /// Format of the specular and irradiance cubes.
@@ -194,6 +196,8 @@ pub struct EnvironmentInfo {
     pub average_radiance: Vec3,
     /// Wall-clock seconds the last bake took, GPU work included (it waits for the GPU).
     pub bake_seconds: f64,
+    /// GPU milliseconds of each bake stage from timestamp queries (empty without them).
+    pub gpu_ms: Vec<PassTime>,
 }
 
 /// A cube map held by an [`Environment`], for [`Environment::read_cube_face`].
@@ -308,7 +312,9 @@ impl Environment {
         let baker =
             gpu.checked("creating the environment bake pipelines", || Baker::new(device))??;
         let (specular, irradiance, mut info) = baker.bake(gpu, &prepared, progress)?;
-        let brdf_lut = baker.brdf_lut(gpu)?;
+        let (brdf_lut, lut_ms) = baker.brdf_lut(gpu)?;
+        info.gpu_ms.extend(lut_ms);
+        info.gpu_ms = sum_by_name(&info.gpu_ms);
         progress("brdf_lut", 1.0);
         let uniforms = bindings::uniform_buffer(
             device,
@@ -319,11 +325,16 @@ impl Environment {
         let bind_group = bind_group(device, &layout, &uniforms, &specular, &irradiance, &brdf_lut);
         info.bake_seconds = start.elapsed().as_secs_f64();
         log::info!(
-            "environment baked in {:.2} s: {}² x {} specular mips, {}² irradiance",
+            "environment baked in {:.2} s: {}² x {} specular mips, {}² irradiance; GPU ms {}",
             info.bake_seconds,
             info.face_size,
             info.specular_levels,
-            info.irradiance_size
+            info.irradiance_size,
+            info.gpu_ms
+                .iter()
+                .map(|t| format!("{} {:.1}", t.name, t.ms))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         Ok(Self {
             settings,
@@ -671,6 +682,18 @@ fn wait(gpu: &Gpu, context: &str) -> Result<(), GpuError> {
         .map_err(|e| GpuError::Validation { context: context.into(), reason: e.to_string() })
 }
 
+/// One entry per name, in first-seen order, with the times of equal names added.
+fn sum_by_name(times: &[PassTime]) -> Vec<PassTime> {
+    let mut out: Vec<PassTime> = Vec::new();
+    for t in times {
+        match out.iter_mut().find(|o| o.name == t.name) {
+            Some(o) => o.ms += t.ms,
+            None => out.push(t.clone()),
+        }
+    }
+    out
+}
+
 /// Importance samples per texel of specular mip `level`: narrow lobes (low levels) read
 /// sharp source mips and need fewer samples than wide ones to look smooth.
 fn specular_samples(level: u32) -> u32 {
@@ -795,6 +818,9 @@ impl Baker {
             wgpu::TextureUsages::COPY_SRC,
         );
 
+        // GPU time per stage; specular levels add up under one name.
+        let mut timer = PassTimer::new(gpu);
+        let mut gpu_ms: Vec<PassTime> = Vec::new();
         // Radiance cube and its box mips.
         progress("cubemap", 0.0);
         gpu.checked("environment: equirect to cube", || {
@@ -807,55 +833,66 @@ impl Baker {
             // bilinear taps cover each cube texel's footprint.
             let samples_per_axis = 2;
             let mut encoder = device.create_command_encoder(&Default::default());
-            for face in 0..6 {
-                let params = EquirectParams {
-                    face,
-                    samples_per_axis,
-                    face_size: face_size as f32,
-                    _pad: 0.0,
-                };
-                let buffer =
-                    bindings::uniform_buffer(device, "environment", bytemuck::bytes_of(&params));
-                self.draw(
-                    device,
-                    &mut encoder,
-                    (
-                        &self.equirect_pipeline,
-                        &self.equirect_layout,
-                        "environment.equirect_to_cube",
-                    ),
-                    &[
-                        buffer.as_entire_binding(),
-                        wgpu::BindingResource::TextureView(&equirect_view),
-                    ],
-                    &layer_view(&radiance, face, 0),
-                );
-            }
-            for mip in 1..radiance_mips {
+            timer.scope("environment.cubemap", &mut encoder, |encoder| {
                 for face in 0..6 {
-                    let source = layer_view(&radiance, face, mip - 1);
+                    let params = EquirectParams {
+                        face,
+                        samples_per_axis,
+                        face_size: face_size as f32,
+                        _pad: 0.0,
+                    };
+                    let buffer = bindings::uniform_buffer(
+                        device,
+                        "environment",
+                        bytemuck::bytes_of(&params),
+                    );
                     self.draw(
                         device,
-                        &mut encoder,
+                        encoder,
                         (
-                            &self.downsample_pipeline,
-                            &self.downsample_layout,
-                            "environment.downsample",
+                            &self.equirect_pipeline,
+                            &self.equirect_layout,
+                            "environment.equirect_to_cube",
                         ),
-                        &[wgpu::BindingResource::TextureView(&source)],
-                        &layer_view(&radiance, face, mip),
+                        &[
+                            buffer.as_entire_binding(),
+                            wgpu::BindingResource::TextureView(&equirect_view),
+                        ],
+                        &layer_view(&radiance, face, 0),
                     );
                 }
-            }
-            // Mip 0 of the specular cube is the unfiltered radiance.
-            encoder.copy_texture_to_texture(
-                radiance.as_image_copy(),
-                specular.as_image_copy(),
-                wgpu::Extent3d { width: face_size, height: face_size, depth_or_array_layers: 6 },
-            );
+                for mip in 1..radiance_mips {
+                    for face in 0..6 {
+                        let source = layer_view(&radiance, face, mip - 1);
+                        self.draw(
+                            device,
+                            encoder,
+                            (
+                                &self.downsample_pipeline,
+                                &self.downsample_layout,
+                                "environment.downsample",
+                            ),
+                            &[wgpu::BindingResource::TextureView(&source)],
+                            &layer_view(&radiance, face, mip),
+                        );
+                    }
+                }
+                // Mip 0 of the specular cube is the unfiltered radiance.
+                encoder.copy_texture_to_texture(
+                    radiance.as_image_copy(),
+                    specular.as_image_copy(),
+                    wgpu::Extent3d {
+                        width: face_size,
+                        height: face_size,
+                        depth_or_array_layers: 6,
+                    },
+                );
+            });
+            timer.resolve(&mut encoder);
             gpu.queue.submit([encoder.finish()]);
         })?;
         wait(gpu, "environment: equirect to cube")?;
+        gpu_ms.extend(timer.finish_blocking(gpu));
         progress("cubemap", 1.0);
 
         // GGX prefilter, one submission per mip so progress moves and no single submission
@@ -865,36 +902,44 @@ impl Baker {
         for level in 1..specular_levels {
             gpu.checked("environment: specular prefilter", || {
                 let mut encoder = device.create_command_encoder(&Default::default());
-                for face in 0..6 {
-                    let params = SpecularParams {
-                        face,
-                        sample_count: specular_samples(level),
-                        perceptual_roughness: level as f32 / (specular_levels - 1) as f32,
-                        face_size: (face_size >> level) as f32,
-                        source_size: face_size as f32,
-                        source_max_lod: (radiance_mips - 1) as f32,
-                        _pad: [0.0; 2],
-                    };
-                    let buffer = bindings::uniform_buffer(
-                        device,
-                        "environment",
-                        bytemuck::bytes_of(&params),
-                    );
-                    self.draw(
-                        device,
-                        &mut encoder,
-                        (&self.specular_pipeline, &self.specular_layout, "environment.specular"),
-                        &[
-                            buffer.as_entire_binding(),
-                            wgpu::BindingResource::TextureView(&radiance_cube),
-                            wgpu::BindingResource::Sampler(&self.sampler),
-                        ],
-                        &layer_view(&specular, face, level),
-                    );
-                }
+                timer.scope("environment.specular", &mut encoder, |encoder| {
+                    for face in 0..6 {
+                        let params = SpecularParams {
+                            face,
+                            sample_count: specular_samples(level),
+                            perceptual_roughness: level as f32 / (specular_levels - 1) as f32,
+                            face_size: (face_size >> level) as f32,
+                            source_size: face_size as f32,
+                            source_max_lod: (radiance_mips - 1) as f32,
+                            _pad: [0.0; 2],
+                        };
+                        let buffer = bindings::uniform_buffer(
+                            device,
+                            "environment",
+                            bytemuck::bytes_of(&params),
+                        );
+                        self.draw(
+                            device,
+                            encoder,
+                            (
+                                &self.specular_pipeline,
+                                &self.specular_layout,
+                                "environment.specular",
+                            ),
+                            &[
+                                buffer.as_entire_binding(),
+                                wgpu::BindingResource::TextureView(&radiance_cube),
+                                wgpu::BindingResource::Sampler(&self.sampler),
+                            ],
+                            &layer_view(&specular, face, level),
+                        );
+                    }
+                });
+                timer.resolve(&mut encoder);
                 gpu.queue.submit([encoder.finish()]);
             })?;
             wait(gpu, "environment: specular prefilter")?;
+            gpu_ms.extend(timer.finish_blocking(gpu));
             progress("specular", level as f32 / (specular_levels - 1) as f32);
         }
 
@@ -908,22 +953,36 @@ impl Baker {
                 ..Default::default()
             });
             let mut encoder = device.create_command_encoder(&Default::default());
-            for face in 0..6 {
-                let params =
-                    IrradianceParams { face, face_size: IRRADIANCE_SIZE as f32, _pad: [0.0; 2] };
-                let buffer =
-                    bindings::uniform_buffer(device, "environment", bytemuck::bytes_of(&params));
-                self.draw(
-                    device,
-                    &mut encoder,
-                    (&self.irradiance_pipeline, &self.irradiance_layout, "environment.irradiance"),
-                    &[buffer.as_entire_binding(), wgpu::BindingResource::TextureView(&source)],
-                    &layer_view(&irradiance, face, 0),
-                );
-            }
+            timer.scope("environment.irradiance", &mut encoder, |encoder| {
+                for face in 0..6 {
+                    let params = IrradianceParams {
+                        face,
+                        face_size: IRRADIANCE_SIZE as f32,
+                        _pad: [0.0; 2],
+                    };
+                    let buffer = bindings::uniform_buffer(
+                        device,
+                        "environment",
+                        bytemuck::bytes_of(&params),
+                    );
+                    self.draw(
+                        device,
+                        encoder,
+                        (
+                            &self.irradiance_pipeline,
+                            &self.irradiance_layout,
+                            "environment.irradiance",
+                        ),
+                        &[buffer.as_entire_binding(), wgpu::BindingResource::TextureView(&source)],
+                        &layer_view(&irradiance, face, 0),
+                    );
+                }
+            });
+            timer.resolve(&mut encoder);
             gpu.queue.submit([encoder.finish()]);
         })?;
         wait(gpu, "environment: irradiance")?;
+        gpu_ms.extend(timer.finish_blocking(gpu));
         progress("irradiance", 1.0);
 
         let info = EnvironmentInfo {
@@ -935,13 +994,15 @@ impl Baker {
             clamped_channels: clamped,
             average_radiance,
             bake_seconds: 0.0,
+            gpu_ms,
         };
         Ok((specular, irradiance, info))
     }
 
-    /// The split-sum BRDF LUT.
-    fn brdf_lut(&self, gpu: &Gpu) -> Result<wgpu::Texture, Error> {
+    /// The split-sum BRDF LUT and the GPU time it took.
+    fn brdf_lut(&self, gpu: &Gpu) -> Result<(wgpu::Texture, Vec<PassTime>), Error> {
         let device = &gpu.device;
+        let mut timer = PassTimer::new(gpu);
         let lut = gpu.checked("environment: BRDF LUT", || {
             let lut = super::Target::new(
                 device,
@@ -954,18 +1015,21 @@ impl Baker {
             let buffer =
                 bindings::uniform_buffer(device, "environment", bytemuck::bytes_of(&params));
             let mut encoder = device.create_command_encoder(&Default::default());
-            self.draw(
-                device,
-                &mut encoder,
-                (&self.lut_pipeline, &self.lut_layout, "environment.brdf_lut"),
-                &[buffer.as_entire_binding()],
-                &lut.view,
-            );
+            timer.scope("environment.brdf_lut", &mut encoder, |encoder| {
+                self.draw(
+                    device,
+                    encoder,
+                    (&self.lut_pipeline, &self.lut_layout, "environment.brdf_lut"),
+                    &[buffer.as_entire_binding()],
+                    &lut.view,
+                );
+            });
+            timer.resolve(&mut encoder);
             gpu.queue.submit([encoder.finish()]);
             lut.texture
         })?;
         wait(gpu, "environment: BRDF LUT")?;
-        Ok(lut)
+        Ok((lut, timer.finish_blocking(gpu)))
     }
 }
 
