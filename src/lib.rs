@@ -17,6 +17,7 @@
 //! ```
 
 pub mod gpu;
+pub mod post;
 pub mod quality;
 pub mod render;
 pub mod scene;

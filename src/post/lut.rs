@@ -1,0 +1,847 @@
+//! Adobe/Iridas `.cube` 3D LUTs on the CPU: parse, sample, bake and write.
+//!
+//! # The format
+//! A `.cube` file is plain text. A header of keywords comes first, then `size³` data lines of
+//! three numbers (output red, green, blue), with **red changing fastest**, then green, then
+//! blue — so entry `(r, g, b)` is line `r + g·size + b·size²` of the data. The header keywords
+//! supported here (Adobe "Cube LUT Specification" 1.0):
+//!
+//! - `TITLE "text"` — optional; an unquoted title is accepted too.
+//! - `LUT_3D_SIZE N` — required, `2 ≤ N ≤ 65`.
+//! - `DOMAIN_MIN r g b` / `DOMAIN_MAX r g b` — optional, default `0 0 0` / `1 1 1`; the input
+//!   range the lattice spans, per channel, with `min < max`.
+//!
+//! Keywords may come in any order but all before the first data line, each at most once.
+//! `#` starts a comment (whole-line or trailing, except inside a quoted title); blank lines,
+//! extra spaces and tabs, CRLF line ends and a UTF-8 byte-order mark are all accepted.
+//!
+//! Not supported, with an error that says so: 1D LUTs and the 1D *shaper* that DaVinci Resolve
+//! writes in front of a 3D LUT in one file (`LUT_1D_SIZE`, `LUT_1D_INPUT_RANGE`), and Resolve's
+//! `LUT_3D_INPUT_RANGE` (an unknown keyword here; use `DOMAIN_MIN`/`DOMAIN_MAX`).
+//!
+//! Nothing a file contains makes this module panic: every problem is a [`LutError`] naming the
+//! file (when loaded from a path), the 1-based line and what is wrong.
+//!
+//! # Interpolation
+//! An input colour is mapped per channel from `[domain_min, domain_max]` to lattice coordinates
+//! `[0, size − 1]` and clamped there (NaN inputs count as 0), then interpolated from the eight
+//! surrounding lattice entries:
+//!
+//! - [`CubeLut::sample_trilinear`]: the tensor-product (trilinear) blend of all eight corners.
+//! - [`CubeLut::sample_tetrahedral`]: the cell is split into six tetrahedra along its main
+//!   diagonal (000 → 111); the fractional coordinates' order picks one, and the result is the
+//!   barycentric blend of its four corners (Kasson, Nin, Plouffe, Hafner, "Performing color
+//!   space conversions with three-dimensional linear interpolation", J. Electronic Imaging
+//!   4(3), 1995; the common 6-tetrahedra formulation used by OCIO and Resolve). It touches four
+//!   entries instead of eight, keeps the neutral axis exact, and reproduces affine functions.
+//!
+//! Both return lattice entries exactly (bit for bit) at lattice points, and both reduce to 1D
+//! linear interpolation for LUTs that act on each channel separately.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use glam::Vec3;
+
+/// The smallest `LUT_3D_SIZE` accepted.
+pub const MIN_SIZE: u32 = 2;
+/// The largest `LUT_3D_SIZE` accepted (the Adobe specification's limit; 65³ ≈ 275k entries).
+pub const MAX_SIZE: u32 = 65;
+
+/// A 3D colour lookup table as stored in a `.cube` file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CubeLut {
+    /// The `TITLE`, if the file has one (without the quotes).
+    pub title: Option<String>,
+    /// Lattice points per axis (`LUT_3D_SIZE`), `2..=65` for a valid LUT.
+    pub size: u32,
+    /// The input value mapped to the first lattice point, per channel (`DOMAIN_MIN`, default 0).
+    pub domain_min: Vec3,
+    /// The input value mapped to the last lattice point, per channel (`DOMAIN_MAX`, default 1);
+    /// greater than `domain_min` in every channel for a valid LUT.
+    pub domain_max: Vec3,
+    /// The `size³` output colours in file order: red index fastest, then green, then blue
+    /// (entry `(r, g, b)` is at `r + g·size + b·size²`).
+    pub data: Vec<Vec3>,
+}
+
+/// Why a `.cube` file could not be read, parsed or baked.
+#[derive(Debug, thiserror::Error)]
+pub enum LutError {
+    /// Reading or writing the file failed (including text that is not UTF-8).
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The text is not a valid `.cube` 3D LUT.
+    #[error("{}: {kind}", Location { file: file.as_deref(), line: *line })]
+    Parse {
+        /// The file, when the text came from [`CubeLut::load`].
+        file: Option<PathBuf>,
+        /// The 1-based line the problem is on.
+        line: usize,
+        /// What is wrong.
+        kind: ParseErrorKind,
+    },
+    /// [`CubeLut::from_fn`] was given a domain with `min >= max` or a non-finite bound.
+    #[error("invalid LUT domain {min} .. {max}: each channel needs finite min < max")]
+    InvalidDomain {
+        /// The requested `domain_min`.
+        min: Vec3,
+        /// The requested `domain_max`.
+        max: Vec3,
+    },
+    /// The function given to [`CubeLut::from_fn`] returned NaN or infinity.
+    #[error("the baked function returned {value} for input {input}; LUT entries must be finite")]
+    NonFiniteOutput {
+        /// The lattice input colour.
+        input: Vec3,
+        /// What the function returned there.
+        value: Vec3,
+    },
+}
+
+/// What is wrong on a line of a `.cube` file (the line itself is in [`LutError::Parse`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseErrorKind {
+    /// A header keyword this parser does not know.
+    #[error("unknown keyword `{0}`")]
+    UnknownKeyword(String),
+    /// `LUT_1D_SIZE` / `LUT_1D_INPUT_RANGE`: a 1D LUT or a Resolve-style 1D shaper.
+    #[error(
+        "`{0}`: 1D LUTs and 1D shapers (as in Resolve's combined 1D+3D files) are not supported; \
+         only 3D LUTs (LUT_3D_SIZE) are"
+    )]
+    Unsupported1D(String),
+    /// A header keyword after the data has started.
+    #[error("keyword `{0}` after the data; keywords must all come before the first data line")]
+    KeywordAfterData(String),
+    /// The same header keyword twice.
+    #[error("duplicate `{keyword}` (first given on line {first_line})")]
+    DuplicateKeyword {
+        /// The keyword.
+        keyword: &'static str,
+        /// Where it was first given.
+        first_line: usize,
+    },
+    /// No `LUT_3D_SIZE` before the data (or in the whole file).
+    #[error("missing LUT_3D_SIZE before the data")]
+    MissingSize,
+    /// `LUT_3D_SIZE` is not a whole number.
+    #[error("LUT_3D_SIZE `{0}` is not a whole number")]
+    SizeNotInteger(String),
+    /// `LUT_3D_SIZE` outside `2..=65`.
+    #[error("LUT_3D_SIZE {0} is out of range {MIN_SIZE}..={MAX_SIZE}")]
+    SizeOutOfRange(String),
+    /// A keyword or data line with the wrong number of values.
+    #[error("{what} needs {expected} value(s), found {found}")]
+    WrongValueCount {
+        /// The keyword, or "a data line".
+        what: &'static str,
+        /// How many it takes.
+        expected: usize,
+        /// How many the line has.
+        found: usize,
+    },
+    /// A value that is not a number.
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    /// A value that is NaN or infinite.
+    #[error("`{0}` is not finite")]
+    NotFinite(String),
+    /// `TITLE "...` without the closing quote.
+    #[error("TITLE has an opening quote but no closing quote")]
+    UnterminatedTitle,
+    /// `DOMAIN_MIN >= DOMAIN_MAX` in a channel.
+    #[error("DOMAIN_MIN {min} is not below DOMAIN_MAX {max} in the {channel} channel")]
+    DomainOrder {
+        /// "red", "green" or "blue".
+        channel: &'static str,
+        /// The channel's minimum.
+        min: f32,
+        /// The channel's maximum.
+        max: f32,
+    },
+    /// The file ends before all `size³` data lines.
+    #[error("the file ends after {found} of {expected} data lines")]
+    TooFewDataLines {
+        /// `size³`.
+        expected: usize,
+        /// Data lines present.
+        found: usize,
+    },
+    /// More than `size³` data lines.
+    #[error("more data lines than the {expected} that LUT_3D_SIZE {size} needs")]
+    TooManyDataLines {
+        /// `size³`.
+        expected: usize,
+        /// `LUT_3D_SIZE`.
+        size: u32,
+    },
+}
+
+/// "path:line" or "line N", for error messages.
+struct Location<'a> {
+    file: Option<&'a Path>,
+    line: usize,
+}
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.file {
+            Some(file) => write!(f, "{} line {}", file.display(), self.line),
+            None => write!(f, "line {}", self.line),
+        }
+    }
+}
+
+/// The header keywords, for duplicate tracking.
+#[derive(Clone, Copy)]
+enum Keyword {
+    Title,
+    Size,
+    DomainMin,
+    DomainMax,
+}
+
+impl Keyword {
+    const ALL: [Keyword; 4] = [Self::Title, Self::Size, Self::DomainMin, Self::DomainMax];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Title => "TITLE",
+            Self::Size => "LUT_3D_SIZE",
+            Self::DomainMin => "DOMAIN_MIN",
+            Self::DomainMax => "DOMAIN_MAX",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// The parser's state; `file` only feeds error messages.
+struct Parser<'a> {
+    file: Option<&'a Path>,
+    /// Line each keyword was first seen on (indexed like `Keyword::ALL`).
+    seen: [Option<usize>; 4],
+    title: Option<String>,
+    size: Option<u32>,
+    domain_min: Vec3,
+    domain_max: Vec3,
+    /// `size³` once the header is done.
+    expected: usize,
+    data: Vec<Vec3>,
+}
+
+impl<'a> Parser<'a> {
+    fn error(&self, line: usize, kind: ParseErrorKind) -> LutError {
+        LutError::Parse { file: self.file.map(Path::to_path_buf), line, kind }
+    }
+
+    fn keyword(&mut self, line: usize, name: &str, rest: &str) -> Result<(), LutError> {
+        let Some(keyword) = Keyword::from_name(name) else {
+            let kind = if name.starts_with("LUT_1D_") {
+                ParseErrorKind::Unsupported1D(name.to_owned())
+            } else {
+                ParseErrorKind::UnknownKeyword(name.to_owned())
+            };
+            return Err(self.error(line, kind));
+        };
+        if !self.data.is_empty() {
+            return Err(self.error(line, ParseErrorKind::KeywordAfterData(name.to_owned())));
+        }
+        let slot = keyword as usize;
+        if let Some(first_line) = self.seen[slot] {
+            let kind = ParseErrorKind::DuplicateKeyword { keyword: keyword.name(), first_line };
+            return Err(self.error(line, kind));
+        }
+        self.seen[slot] = Some(line);
+        match keyword {
+            Keyword::Title => {
+                self.title = Some(parse_title(rest).map_err(|k| self.error(line, k))?)
+            }
+            Keyword::Size => {
+                let [token] = tokens::<1>(rest, "LUT_3D_SIZE").map_err(|k| self.error(line, k))?;
+                self.size = Some(parse_size(token).map_err(|k| self.error(line, k))?);
+            }
+            Keyword::DomainMin => {
+                self.domain_min =
+                    parse_vec3(rest, "DOMAIN_MIN").map_err(|k| self.error(line, k))?;
+            }
+            Keyword::DomainMax => {
+                self.domain_max =
+                    parse_vec3(rest, "DOMAIN_MAX").map_err(|k| self.error(line, k))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the header once it is complete (at the first data line, or at the end of a file
+    /// without data); `line` is where that happened.
+    fn finish_header(&mut self, line: usize) -> Result<(), LutError> {
+        let Some(size) = self.size else {
+            return Err(self.error(line, ParseErrorKind::MissingSize));
+        };
+        // Report a bad domain on the later of the two DOMAIN lines: that is where it became bad.
+        let domain_line =
+            [self.seen[Keyword::DomainMin as usize], self.seen[Keyword::DomainMax as usize]]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(line);
+        for (i, channel) in ["red", "green", "blue"].into_iter().enumerate() {
+            let (min, max) = (self.domain_min[i], self.domain_max[i]);
+            if min >= max {
+                return Err(
+                    self.error(domain_line, ParseErrorKind::DomainOrder { channel, min, max })
+                );
+            }
+        }
+        self.expected = (size as usize).pow(3);
+        self.data.reserve_exact(self.expected);
+        Ok(())
+    }
+
+    fn data_line(&mut self, line: usize, text: &str) -> Result<(), LutError> {
+        if self.data.is_empty() {
+            self.finish_header(line)?;
+        }
+        if self.data.len() >= self.expected {
+            let kind = ParseErrorKind::TooManyDataLines {
+                expected: self.expected,
+                size: self.size.unwrap_or_default(),
+            };
+            return Err(self.error(line, kind));
+        }
+        let value = parse_vec3(text, "a data line").map_err(|k| self.error(line, k))?;
+        self.data.push(value);
+        Ok(())
+    }
+}
+
+/// Exactly `N` whitespace-separated tokens.
+fn tokens<'a, const N: usize>(
+    text: &'a str,
+    what: &'static str,
+) -> Result<[&'a str; N], ParseErrorKind> {
+    let mut out = [""; N];
+    let mut found = 0;
+    for token in text.split_whitespace() {
+        if let Some(slot) = out.get_mut(found) {
+            *slot = token;
+        }
+        found += 1;
+    }
+    if found == N {
+        Ok(out)
+    } else {
+        Err(ParseErrorKind::WrongValueCount { what, expected: N, found })
+    }
+}
+
+fn parse_f32(token: &str) -> Result<f32, ParseErrorKind> {
+    match token.parse::<f32>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(ParseErrorKind::NotFinite(token.to_owned())),
+        Err(_) => Err(ParseErrorKind::NotANumber(token.to_owned())),
+    }
+}
+
+fn parse_vec3(text: &str, what: &'static str) -> Result<Vec3, ParseErrorKind> {
+    let [r, g, b] = tokens::<3>(text, what)?;
+    Ok(Vec3::new(parse_f32(r)?, parse_f32(g)?, parse_f32(b)?))
+}
+
+fn parse_size(token: &str) -> Result<u32, ParseErrorKind> {
+    let digits = token.strip_prefix('+').unwrap_or(token);
+    let negative_digits = token.strip_prefix('-').unwrap_or("");
+    let is_integer = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if is_integer(digits) {
+        match digits.parse::<u32>() {
+            Ok(n) if (MIN_SIZE..=MAX_SIZE).contains(&n) => Ok(n),
+            // Too big for u32 is still just "out of range" to the user.
+            _ => Err(ParseErrorKind::SizeOutOfRange(token.to_owned())),
+        }
+    } else if is_integer(negative_digits) {
+        Err(ParseErrorKind::SizeOutOfRange(token.to_owned()))
+    } else {
+        Err(ParseErrorKind::SizeNotInteger(token.to_owned()))
+    }
+}
+
+/// The title between the first and the last double quote, or the bare text if unquoted.
+fn parse_title(rest: &str) -> Result<String, ParseErrorKind> {
+    let rest = rest.trim();
+    match rest.strip_prefix('"') {
+        Some(inner) => match inner.rfind('"') {
+            Some(end) => Ok(inner[..end].to_owned()),
+            None => Err(ParseErrorKind::UnterminatedTitle),
+        },
+        None => Ok(rest.to_owned()),
+    }
+}
+
+/// The line without its comment: `#` outside double quotes starts one (a quoted title may
+/// contain `#`).
+fn strip_comment(line: &str) -> &str {
+    let mut in_quotes = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            '#' if !in_quotes => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// Whether a (non-empty, trimmed) line is data rather than a keyword: it starts like a number,
+/// or is a number Rust would read (`nan`, `inf`), which then fails as non-finite with a clear
+/// message instead of "unknown keyword".
+fn is_data(first_token: &str) -> bool {
+    first_token.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
+        || first_token.parse::<f32>().is_ok()
+}
+
+impl CubeLut {
+    /// Parses the text of a `.cube` file (see the module docs for what is accepted). Errors
+    /// name the 1-based line.
+    pub fn parse(text: &str) -> Result<CubeLut, LutError> {
+        Self::parse_inner(text, None)
+    }
+
+    /// Reads and parses a `.cube` file. Errors name the file and the line.
+    pub fn load(path: impl AsRef<Path>) -> Result<CubeLut, LutError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| LutError::Io { path: path.to_path_buf(), source })?;
+        Self::parse_inner(&text, Some(path))
+    }
+
+    fn parse_inner(text: &str, file: Option<&Path>) -> Result<CubeLut, LutError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut parser = Parser {
+            file,
+            seen: [None; 4],
+            title: None,
+            size: None,
+            domain_min: Vec3::ZERO,
+            domain_max: Vec3::ONE,
+            expected: 0,
+            data: Vec::new(),
+        };
+        // `lines()` splits on `\n` and drops a `\r` before it, so CRLF files need nothing more.
+        let mut last_line = 1;
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            last_line = line;
+            let content = strip_comment(raw).trim();
+            let Some(first) = content.split_whitespace().next() else { continue };
+            if is_data(first) {
+                parser.data_line(line, content)?;
+            } else {
+                let rest = &content[first.len()..];
+                parser.keyword(line, first, rest)?;
+            }
+        }
+        if parser.data.is_empty() {
+            parser.finish_header(last_line)?;
+        }
+        if parser.data.len() != parser.expected {
+            let kind = ParseErrorKind::TooFewDataLines {
+                expected: parser.expected,
+                found: parser.data.len(),
+            };
+            return Err(parser.error(last_line, kind));
+        }
+        Ok(CubeLut {
+            title: parser.title,
+            size: parser.size.unwrap_or(MIN_SIZE),
+            domain_min: parser.domain_min,
+            domain_max: parser.domain_max,
+            data: parser.data,
+        })
+    }
+
+    /// The identity LUT of `size` points per axis over the default domain 0..1. A size outside
+    /// `2..=65` is clamped into it with a warning.
+    pub fn identity(size: u32) -> CubeLut {
+        let size = clamp_size(size);
+        let scale = 1.0 / (size - 1) as f32;
+        let data = lattice(size)
+            .map(|[r, g, b]| Vec3::new(r as f32, g as f32, b as f32) * scale)
+            .collect();
+        CubeLut { title: None, size, domain_min: Vec3::ZERO, domain_max: Vec3::ONE, data }
+    }
+
+    /// Bakes `f` into a LUT of `size` points per axis spanning `domain_min..domain_max`: entry
+    /// `(r, g, b)` is `f` of the input colour at that lattice point. A size outside `2..=65` is
+    /// clamped into it with a warning; a domain that is not finite with min < max per channel,
+    /// or a non-finite output of `f`, is an error (it could not be written as a valid file).
+    pub fn from_fn(
+        size: u32,
+        domain_min: Vec3,
+        domain_max: Vec3,
+        f: impl Fn(Vec3) -> Vec3,
+    ) -> Result<CubeLut, LutError> {
+        if !(domain_min.is_finite() && domain_max.is_finite() && domain_min.cmplt(domain_max).all())
+        {
+            return Err(LutError::InvalidDomain { min: domain_min, max: domain_max });
+        }
+        let size = clamp_size(size);
+        let step = (domain_max - domain_min) / (size - 1) as f32;
+        let last = size - 1;
+        let mut data = Vec::with_capacity((size as usize).pow(3));
+        for index in lattice(size) {
+            // Hit the domain ends exactly rather than through `min + step·(size − 1)`.
+            let input = Vec3::from_array(std::array::from_fn(|c| {
+                if index[c] == last {
+                    domain_max[c]
+                } else {
+                    domain_min[c] + step[c] * index[c] as f32
+                }
+            }));
+            let value = f(input);
+            if !value.is_finite() {
+                return Err(LutError::NonFiniteOutput { input, value });
+            }
+            data.push(value);
+        }
+        Ok(CubeLut { title: None, size, domain_min, domain_max, data })
+    }
+
+    /// Writes the LUT as `.cube` text: `TITLE` if there is one (line breaks in it become
+    /// spaces), `LUT_3D_SIZE`, `DOMAIN_MIN`/`DOMAIN_MAX` only when not the default 0/1, then the
+    /// data. Numbers use Rust's shortest representation that reads back to the same `f32`, so
+    /// [`CubeLut::parse`] of the result gives bit-identical values.
+    pub fn to_cube_string(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::with_capacity(self.data.len() * 30 + 128);
+        // `write!` to a String cannot fail; the results are ignored for that reason.
+        if let Some(title) = &self.title {
+            let title: String =
+                title.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+            let _ = writeln!(out, "TITLE \"{title}\"");
+        }
+        let _ = writeln!(out, "LUT_3D_SIZE {}", self.size);
+        if self.domain_min != Vec3::ZERO || self.domain_max != Vec3::ONE {
+            let (a, b) = (self.domain_min, self.domain_max);
+            let _ = writeln!(out, "DOMAIN_MIN {} {} {}", a.x, a.y, a.z);
+            let _ = writeln!(out, "DOMAIN_MAX {} {} {}", b.x, b.y, b.z);
+        }
+        out.push('\n');
+        for v in &self.data {
+            let _ = writeln!(out, "{} {} {}", v.x, v.y, v.z);
+        }
+        out
+    }
+
+    /// Writes [`CubeLut::to_cube_string`] to `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), LutError> {
+        let path = path.as_ref();
+        std::fs::write(path, self.to_cube_string())
+            .map_err(|source| LutError::Io { path: path.to_path_buf(), source })
+    }
+
+    /// Samples the LUT at `rgb` with trilinear interpolation (see the module docs).
+    pub fn sample_trilinear(&self, rgb: Vec3) -> Vec3 {
+        let Some(cell) = self.cell(rgb) else { return self.entry([0, 0, 0]) };
+        let [r0, g0, b0] = cell.base;
+        let [r1, g1, b1] = [r0 + 1, g0 + 1, b0 + 1];
+        let f = cell.frac;
+        // `a·(1 − t) + b·t` rather than `a + (b − a)·t`: it gives `b` exactly at `t = 1`, so the
+        // last lattice point comes back bit for bit.
+        let lerp = |a: Vec3, b: Vec3, t: f32| a * (1.0 - t) + b * t;
+        let c00 = lerp(self.entry([r0, g0, b0]), self.entry([r1, g0, b0]), f.x);
+        let c10 = lerp(self.entry([r0, g1, b0]), self.entry([r1, g1, b0]), f.x);
+        let c01 = lerp(self.entry([r0, g0, b1]), self.entry([r1, g0, b1]), f.x);
+        let c11 = lerp(self.entry([r0, g1, b1]), self.entry([r1, g1, b1]), f.x);
+        lerp(lerp(c00, c10, f.y), lerp(c01, c11, f.y), f.z)
+    }
+
+    /// Samples the LUT at `rgb` with tetrahedral interpolation (see the module docs).
+    pub fn sample_tetrahedral(&self, rgb: Vec3) -> Vec3 {
+        let Some(cell) = self.cell(rgb) else { return self.entry([0, 0, 0]) };
+        let [r, g, b] = cell.base;
+        let (x, y, z) = (cell.frac.x, cell.frac.y, cell.frac.z);
+        let at = |dr: usize, dg: usize, db: usize| self.entry([r + dr, g + dg, b + db]);
+        // Walk from corner 000 to 111 along the axes in decreasing order of their fraction:
+        // the two corners in between and the barycentric weights (1 − max, max − mid,
+        // mid − min, min) follow. Ties go to a fixed side; both sides agree on the shared face.
+        let (hi, c1, c2, mid, lo) = if x > y {
+            if y > z {
+                (x, at(1, 0, 0), at(1, 1, 0), y, z)
+            } else if x > z {
+                (x, at(1, 0, 0), at(1, 0, 1), z, y)
+            } else {
+                (z, at(0, 0, 1), at(1, 0, 1), x, y)
+            }
+        } else if z > y {
+            (z, at(0, 0, 1), at(0, 1, 1), y, x)
+        } else if z > x {
+            (y, at(0, 1, 0), at(0, 1, 1), z, x)
+        } else {
+            (y, at(0, 1, 0), at(1, 1, 0), x, z)
+        };
+        at(0, 0, 0) * (1.0 - hi) + c1 * (hi - mid) + c2 * (mid - lo) + at(1, 1, 1) * lo
+    }
+
+    /// The lattice cell containing `rgb` and the position inside it, or `None` for a LUT
+    /// without a valid lattice (only possible by building one by hand).
+    fn cell(&self, rgb: Vec3) -> Option<Cell> {
+        // A hand-built LUT whose data does not match its size has no usable lattice; checking
+        // here also keeps the index arithmetic in `entry` from overflowing.
+        let n = self.size as usize;
+        if self.size < 2 || n.checked_pow(3) != Some(self.data.len()) {
+            return None;
+        }
+        let last = (self.size - 1) as f32;
+        let mut base = [0usize; 3];
+        let mut frac = Vec3::ZERO;
+        for c in 0..3 {
+            let input = if rgb[c].is_nan() { 0.0 } else { rgb[c] };
+            let t = (input - self.domain_min[c]) / (self.domain_max[c] - self.domain_min[c]) * last;
+            // A degenerate hand-built domain can make `t` NaN; treat it like the first point.
+            let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, last) };
+            // The top cell is `size − 2`, so `t = size − 1` lands on its far corner (fraction 1).
+            let i = (t.floor() as usize).min(self.size as usize - 2);
+            base[c] = i;
+            frac[c] = t - i as f32;
+        }
+        Some(Cell { base, frac })
+    }
+
+    /// Entry `(r, g, b)`; black rather than a panic for an index a hand-built LUT lacks.
+    fn entry(&self, [r, g, b]: [usize; 3]) -> Vec3 {
+        let n = self.size as usize;
+        self.data.get(r + n * (g + n * b)).copied().unwrap_or(Vec3::ZERO)
+    }
+}
+
+/// Lattice cell: the lower corner's indices and the fractional position (each 0..=1) in it.
+struct Cell {
+    base: [usize; 3],
+    frac: Vec3,
+}
+
+/// Lattice indices in file order: red fastest, then green, then blue.
+fn lattice(size: u32) -> impl Iterator<Item = [u32; 3]> {
+    (0..size).flat_map(move |b| (0..size).flat_map(move |g| (0..size).map(move |r| [r, g, b])))
+}
+
+fn clamp_size(size: u32) -> u32 {
+    let clamped = size.clamp(MIN_SIZE, MAX_SIZE);
+    if clamped != size {
+        log::warn!("3D LUT size {size} is outside {MIN_SIZE}..={MAX_SIZE}; using {clamped}");
+    }
+    clamped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = "TITLE \"small\"\nLUT_3D_SIZE 2\n\
+        0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n";
+
+    fn parse_err(text: &str) -> (usize, ParseErrorKind, String) {
+        match CubeLut::parse(text) {
+            Err(e @ LutError::Parse { .. }) => {
+                let message = e.to_string();
+                let LutError::Parse { line, kind, .. } = e else { unreachable!() };
+                (line, kind, message)
+            }
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_small_file_with_comments_crlf_and_any_order() {
+        let text = "\u{feff}# leading comment\r\n\r\n  LUT_3D_SIZE\t2  # trailing\r\n\
+            DOMAIN_MAX 1 1 1\r\nTITLE \"a # title\"\r\nDOMAIN_MIN 0 0 0\r\n\
+            0 0 0\r\n1 0 0\r\n# comment inside the data\r\n0 1 0\r\n1 1 0\r\n\r\n\
+            0 0 1\r\n1 0 1\r\n0 1 1\r\n 1   1  1 \r\n";
+        let lut = CubeLut::parse(text).unwrap();
+        assert_eq!(lut.title.as_deref(), Some("a # title"));
+        assert_eq!(lut, CubeLut { title: Some("a # title".into()), ..CubeLut::identity(2) });
+    }
+
+    #[test]
+    fn unquoted_title_is_accepted() {
+        let lut = CubeLut::parse(&SMALL.replace("\"small\"", "plain words")).unwrap();
+        assert_eq!(lut.title.as_deref(), Some("plain words"));
+    }
+
+    #[test]
+    fn error_kinds_and_lines() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("LUT_3D_SIZE 2\nFOO 1\n", 2, "unknown keyword `FOO`"),
+            ("LUT_1D_SIZE 4\n", 1, "1D shapers"),
+            ("LUT_1D_INPUT_RANGE 0 1\nLUT_3D_SIZE 2\n", 1, "not supported"),
+            ("TITLE \"x\"\n0 0 0\n", 2, "missing LUT_3D_SIZE"),
+            ("# nothing\n", 1, "missing LUT_3D_SIZE"),
+            ("LUT_3D_SIZE 1\n", 1, "out of range"),
+            ("LUT_3D_SIZE 66\n", 1, "out of range"),
+            ("LUT_3D_SIZE -3\n", 1, "out of range"),
+            ("LUT_3D_SIZE 99999999999\n", 1, "out of range"),
+            ("LUT_3D_SIZE 2.5\n", 1, "not a whole number"),
+            ("LUT_3D_SIZE\n", 1, "LUT_3D_SIZE needs 1 value(s), found 0"),
+            ("LUT_3D_SIZE 2 3\n", 1, "found 2"),
+            ("LUT_3D_SIZE 2\n0 0\n", 2, "a data line needs 3 value(s), found 2"),
+            ("LUT_3D_SIZE 2\n0 0 0 0\n", 2, "found 4"),
+            ("LUT_3D_SIZE 2\n0 x 0\n", 2, "`x` is not a number"),
+            ("LUT_3D_SIZE 2\n0 0 nan\n", 2, "`nan` is not finite"),
+            ("LUT_3D_SIZE 2\ninf 0 0\n", 2, "`inf` is not finite"),
+            ("LUT_3D_SIZE 2\n0 0 1e39\n", 2, "`1e39` is not finite"),
+            ("LUT_3D_SIZE 2\nDOMAIN_MIN 0 0\n", 2, "DOMAIN_MIN needs 3"),
+            ("LUT_3D_SIZE 2\nDOMAIN_MAX 1 1 y\n", 2, "`y` is not a number"),
+            ("LUT_3D_SIZE 2\n0 0 0\n", 2, "ends after 1 of 8 data lines"),
+            ("LUT_3D_SIZE 2\n", 1, "ends after 0 of 8"),
+            (
+                "LUT_3D_SIZE 2\nLUT_3D_SIZE 2\n",
+                2,
+                "duplicate `LUT_3D_SIZE` (first given on line 1)",
+            ),
+            ("TITLE \"a\"\nLUT_3D_SIZE 2\nTITLE \"b\"\n", 3, "duplicate `TITLE`"),
+            ("DOMAIN_MIN 0 0 0\nLUT_3D_SIZE 2\nDOMAIN_MIN 0 0 0\n", 3, "duplicate `DOMAIN_MIN`"),
+            ("LUT_3D_SIZE 2\nDOMAIN_MIN 0 2 0\nDOMAIN_MAX 1 1 1\n0 0 0\n", 3, "green channel"),
+            ("DOMAIN_MAX 1 1 0.5\nLUT_3D_SIZE 2\nDOMAIN_MIN 0 0 0.5\n", 3, "blue channel"),
+            ("LUT_3D_SIZE 2\nDOMAIN_MIN 1 0 0\n", 2, "red channel"),
+            ("TITLE \"open\nLUT_3D_SIZE 2\n", 1, "no closing quote"),
+        ];
+        for &(text, line, needle) in cases {
+            let (got_line, _, message) = parse_err(text);
+            assert_eq!(got_line, line, "{text:?}: {message}");
+            assert!(message.starts_with(&format!("line {line}: ")), "{message}");
+            assert!(message.contains(needle), "{text:?}: `{message}` lacks `{needle}`");
+        }
+    }
+
+    #[test]
+    fn too_many_data_lines_and_keyword_after_data() {
+        let (line, kind, _) = parse_err(&format!("{SMALL}0 0 0\n"));
+        assert_eq!((line, kind), (11, ParseErrorKind::TooManyDataLines { expected: 8, size: 2 }));
+        let (line, kind, _) = parse_err(&SMALL.replace("1 1 0\n", "1 1 0\nDOMAIN_MIN 0 0 0\n"));
+        assert_eq!((line, kind), (7, ParseErrorKind::KeywordAfterData("DOMAIN_MIN".into())));
+    }
+
+    #[test]
+    fn corners_are_exact_and_nan_is_zero() {
+        let lut = CubeLut::from_fn(5, Vec3::splat(-1.0), Vec3::new(2.0, 3.0, 4.0), |c| {
+            Vec3::new(c.x.sin(), c.y * c.z, c.x.exp())
+        })
+        .unwrap();
+        for (i, [r, g, b]) in lattice(5).enumerate() {
+            let input = lut.domain_min
+                + (lut.domain_max - lut.domain_min) * Vec3::new(r as f32, g as f32, b as f32) / 4.0;
+            assert_eq!(lut.sample_trilinear(input), lut.data[i]);
+            assert_eq!(lut.sample_tetrahedral(input), lut.data[i]);
+        }
+        let nan = Vec3::new(f32::NAN, 0.5, f32::NAN);
+        assert_eq!(lut.sample_trilinear(nan), lut.sample_trilinear(Vec3::new(0.0, 0.5, 0.0)));
+        assert_eq!(lut.sample_tetrahedral(nan), lut.sample_tetrahedral(Vec3::new(0.0, 0.5, 0.0)));
+        assert!(lut.sample_trilinear(Vec3::splat(f32::INFINITY)).is_finite());
+    }
+
+    #[test]
+    fn hand_built_bad_luts_do_not_panic() {
+        let bad = [
+            CubeLut { size: 0, data: vec![], ..CubeLut::identity(2) },
+            CubeLut { size: 1, data: vec![Vec3::ONE], ..CubeLut::identity(2) },
+            CubeLut { size: 4, data: vec![Vec3::ONE; 3], ..CubeLut::identity(2) },
+            CubeLut { size: u32::MAX, ..CubeLut::identity(2) },
+            CubeLut { domain_min: Vec3::ONE, domain_max: Vec3::ONE, ..CubeLut::identity(3) },
+        ];
+        for lut in &bad {
+            for p in [Vec3::ZERO, Vec3::splat(0.5), Vec3::splat(2.0), Vec3::NAN] {
+                let _ = lut.sample_trilinear(p);
+                let _ = lut.sample_tetrahedral(p);
+            }
+        }
+    }
+
+    #[test]
+    fn from_fn_rejects_bad_domain_and_non_finite_output_and_clamps_size() {
+        assert!(matches!(
+            CubeLut::from_fn(4, Vec3::ONE, Vec3::ONE, |c| c),
+            Err(LutError::InvalidDomain { .. })
+        ));
+        assert!(matches!(
+            CubeLut::from_fn(4, Vec3::ZERO, Vec3::new(1.0, f32::INFINITY, 1.0), |c| c),
+            Err(LutError::InvalidDomain { .. })
+        ));
+        let err = CubeLut::from_fn(4, Vec3::ZERO, Vec3::ONE, |c| c / c.x).unwrap_err();
+        assert!(err.to_string().contains("must be finite"), "{err}");
+        assert_eq!(CubeLut::identity(1).size, 2);
+        assert_eq!(CubeLut::identity(1000).size, 65);
+        assert_eq!(CubeLut::identity(65).data.len(), 65 * 65 * 65);
+    }
+
+    #[test]
+    fn writer_skips_default_domain_and_round_trips() {
+        let lut = CubeLut::identity(3);
+        let text = lut.to_cube_string();
+        assert!(text.starts_with("LUT_3D_SIZE 3\n"), "{text}");
+        assert!(!text.contains("DOMAIN"));
+        assert_eq!(CubeLut::parse(&text).unwrap(), lut);
+        let titled = CubeLut { title: Some("two\nlines".into()), ..lut };
+        assert_eq!(
+            CubeLut::parse(&titled.to_cube_string()).unwrap().title.as_deref(),
+            Some("two lines")
+        );
+    }
+
+    /// Random junk made of the format's own pieces, so it gets past the first line often.
+    #[test]
+    fn junk_never_panics() {
+        let pieces = [
+            "TITLE",
+            "\"",
+            "LUT_3D_SIZE",
+            "LUT_1D_SIZE",
+            "DOMAIN_MIN",
+            "DOMAIN_MAX",
+            "2",
+            "3",
+            "65",
+            "0",
+            "1",
+            "-0.5",
+            "1e40",
+            "nan",
+            "inf",
+            "-",
+            ".",
+            "+",
+            "#",
+            " ",
+            "\t",
+            "\n",
+            "\r\n",
+            "\r",
+            "é",
+            "\u{feff}",
+            "x",
+            "0 0 0\n",
+            "1 1 1\n",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let len = next() % 60;
+            let text: String =
+                (0..len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+            let _ = CubeLut::parse(&text);
+        }
+    }
+}
