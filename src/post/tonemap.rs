@@ -113,6 +113,24 @@ impl ToneMapper {
         }
     }
 
+    /// The id that selects this mapper in `shaders/include/tonemap.wgsl`'s
+    /// `tonemap(mapper, color)`, whose `TONEMAP_*` constants list the same numbers. Ids are
+    /// fixed here, not derived from [`ToneMapper::ALL`]'s order, so reordering the panel does
+    /// not change what a shader selects.
+    pub fn gpu_id(self) -> u32 {
+        match self {
+            ToneMapper::Clamp => 0,
+            ToneMapper::Reinhard => 1,
+            ToneMapper::ReinhardLuminance => 2,
+            ToneMapper::AcesFitted => 3,
+            ToneMapper::AgX => 4,
+            ToneMapper::AgXPunchy => 5,
+            ToneMapper::AgXGolden => 6,
+            ToneMapper::KhronosPbrNeutral => 7,
+            ToneMapper::HableFilmic => 8,
+        }
+    }
+
     /// Maps scene-linear Rec.709 radiance (already exposed) to display-linear Rec.709 in
     /// `[0, 1]`; the sRGB encode happens later, in the finish pass.
     ///
