@@ -4,6 +4,7 @@
 mod common;
 
 use afterlight::gpu::Gpu;
+use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::environment::EnvironmentSource;
 use afterlight::render::{
     DebugView, HdrFormat, RenderOptions, Renderer, RendererSettings, view_projection,
@@ -371,4 +372,40 @@ fn rg11b10_hdr_target_renders_the_same_picture() {
     let psnr = afterlight::quality::psnr(&images[0], &images[1]).expect("psnr");
     eprintln!("Rg11b10Ufloat vs Rgba16Float: SSIM {ssim:.4}, PSNR {psnr:.1} dB");
     assert!(ssim > 0.98 && psnr > 35.0, "SSIM {ssim}, PSNR {psnr}");
+}
+
+/// sRGB encode of a display-linear value to an 8-bit code.
+fn srgb_code(linear: f32) -> u8 {
+    let v = linear.clamp(0.0, 1.0);
+    let encoded = if v <= 0.003_130_8 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 };
+    (encoded * 255.0).round() as u8
+}
+
+#[test]
+fn display_applies_each_tone_mapper_as_its_cpu_reference() {
+    let Some(gpu) = common::gpu() else { return };
+    // An unlit plane writes its colour into HDR untouched (no light, no exposure), so the
+    // display pass sees exactly this HDR value (as a half float), above 1 in red.
+    let hdr = glam::Vec3::new(2.5, 0.75, 0.125);
+    let mut scene = common::square_scene(100.0, glam::Mat4::IDENTITY);
+    scene.materials = vec![afterlight::scene::Material {
+        base_color_factor: hdr.extend(1.0),
+        unlit: true,
+        ..Default::default()
+    }];
+    scene.meshes[0].primitives[0].material = Some(0);
+    let camera = Camera::orbit(Vec3::ZERO, 0.0, 0.0, 5.0, 0.5);
+    let mut renderer = common::renderer(&gpu, &scene, (16, 16), &common::studio(&gpu));
+    for mapper in ToneMapper::ALL {
+        renderer.render(
+            &gpu,
+            &camera,
+            &RenderOptions { tone_mapper: mapper, ..Default::default() },
+        );
+        let image = renderer.read_display(&gpu).expect("readback");
+        let expected = mapper.apply(hdr).to_array().map(srgb_code);
+        let got = [image[0], image[1], image[2]];
+        let off = got.iter().zip(expected).map(|(g, e)| (i32::from(*g) - i32::from(e)).abs()).max();
+        assert!(off <= Some(1), "{}: got {got:?}, CPU reference {expected:?}", mapper.name());
+    }
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use afterlight::Error;
 use afterlight::gpu::{self, Gpu, GpuOptions};
+use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
 use afterlight::render::shadows::ShadowSettings;
 use afterlight::render::{
@@ -60,6 +61,10 @@ struct RenderArgs {
     /// scene's first directional light, 0 without one.
     #[arg(long, allow_hyphen_values = true)]
     ev100: Option<f32>,
+    /// Tone mapper: clamp, reinhard, reinhard_luminance, aces_fitted, agx, agx_punchy,
+    /// agx_golden, khronos_pbr_neutral, hable_filmic.
+    #[arg(long, default_value = "khronos_pbr_neutral")]
+    tone_mapper: ToneMapper,
     /// Exposure compensation in stops, applied before tone mapping.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     exposure_compensation: f32,
@@ -311,6 +316,7 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
         debug_view: args.debug_view,
         exposure: args.ev100.map_or(Exposure::Auto, Exposure::Ev100),
         exposure_compensation: args.exposure_compensation,
+        tone_mapper: args.tone_mapper,
         background: args.background,
     };
     renderer.render(&gpu, &camera, &render_options);

@@ -1,6 +1,8 @@
 //! The post chain: screen-space passes between the HDR image and the display (DESIGN.md).
-//! So far the CPU halves that the GPU passes will be tested against: `.cube` 3D LUTs and
-//! the reference tone mappers.
+//! So far the CPU references the GPU passes are tested against: `.cube` 3D LUTs, the tone
+//! mappers (their WGSL twins in `shaders/include/tonemap.wgsl` run in the display transform)
+//! and the colour grade that the finish pass will bake into one 3D LUT.
 
+pub mod grade;
 pub mod lut;
 pub mod tonemap;

@@ -18,7 +18,7 @@
 //!   Benjamin Wrensch's "Minimal AgX Implementation"
 //!   (iolite-engine.com/blog_posts/minimal_agx_implementation, 2024, MIT licence).
 //! - Khronos PBR Neutral: github.com/KhronosGroup/ToneMapping, `PBR_Neutral/pbrNeutral.glsl`
-//!   (2024); the same code as `shaders/display.wgsl`.
+//!   (2024); the GPU copy is `shaders/include/tonemap.wgsl`.
 //! - Hable filmic: John Hable, "Filmic Tonemapping Operators" (filmicworlds.com, 2010), the
 //!   Uncharted 2 curve.
 //!
@@ -43,7 +43,7 @@ const REC709_LUMINANCE: Vec3 = Vec3::new(0.2126, 0.7152, 0.0722);
 
 /// A tone mapper the finish pass can bake into its LUT; its [`name`](Self::name) is its key
 /// in a preset file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ToneMapper {
     /// No curve: each channel clipped at 1. For already display-referred content (an AR camera
     /// image, UI) and for debugging exposure; highlights clip hard and change hue.
@@ -76,7 +76,8 @@ pub enum ToneMapper {
     /// The Khronos PBR Neutral tone mapper (2024): leaves base colours almost untouched (an
     /// identity below 0.76 except a 0.04 black offset) and compresses only highlights. The
     /// choice for product shots and e-commerce, where a material must show the colour it was
-    /// authored with; the display placeholder (`shaders/display.wgsl`) uses it.
+    /// authored with. The default.
+    #[default]
     KhronosPbrNeutral,
     /// John Hable's Uncharted 2 filmic curve with his published constants, exposure bias 2 and
     /// white point 11.2. A classic game look with a noticeable toe; per channel, so bright
@@ -337,7 +338,7 @@ fn pow_per_channel(base: Vec3, exponent: Vec3) -> Vec3 {
 }
 
 /// Khronos PBR Neutral, line for line as `PBRNeutralToneMapping` in the Khronos reference
-/// (`PBR_Neutral/pbrNeutral.glsl`) and `pbr_neutral` in `shaders/display.wgsl`.
+/// (`PBR_Neutral/pbrNeutral.glsl`).
 fn pbr_neutral(color: Vec3) -> Vec3 {
     const START_COMPRESSION: f32 = 0.8 - 0.04;
     const DESATURATION: f32 = 0.15;
@@ -582,21 +583,6 @@ mod tests {
         let g = 1.0 - 1.0 / 1.15;
         let want = [1.96, 0.96, 0.46].map(|c: f64| c * s + (0.96 - c * s) * g);
         assert_close(m.apply(Vec3::new(2.0, 1.0, 0.5)), want, 1e-6, "pbr compressed colour");
-    }
-
-    #[test]
-    fn pbr_neutral_matches_display_wgsl() {
-        // The WGSL is the one the display placeholder runs; same constants, same steps.
-        let wgsl = include_str!("../../shaders/display.wgsl");
-        for line in [
-            "let start_compression = 0.8 - 0.04;",
-            "let desaturation = 0.15;",
-            "let offset = select(0.04, x - 6.25 * x * x, x < 0.08);",
-            "let new_peak = 1.0 - d * d / (peak + d - start_compression);",
-            "let g = 1.0 - 1.0 / (desaturation * (peak - new_peak) + 1.0);",
-        ] {
-            assert!(wgsl.contains(line), "display.wgsl no longer contains {line:?}");
-        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ use glam::{Mat4, Vec3};
 
 use crate::Error;
 use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
+use crate::post::tonemap::ToneMapper;
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
 use frame_uniforms::CameraUniforms;
@@ -94,6 +95,8 @@ pub struct RenderOptions {
     pub exposure: Exposure,
     /// Exposure compensation in stops applied at display (0 = none; range -10..=10).
     pub exposure_compensation: f32,
+    /// The tone mapper of the display transform.
+    pub tone_mapper: ToneMapper,
     /// What pixels without geometry show.
     pub background: Background,
 }
@@ -332,7 +335,13 @@ impl Renderer {
                 // Display transform: exposure compensation, tone map, sRGB encode.
                 let compensation = 2f32.powf(options.exposure_compensation.clamp(-10.0, 10.0));
                 timer.scope("display", &mut encoder, |e| {
-                    self.display.draw(e, &gpu.queue, compensation, &self.display_target)
+                    self.display.draw(
+                        e,
+                        &gpu.queue,
+                        compensation,
+                        options.tone_mapper,
+                        &self.display_target,
+                    )
                 });
             }
         }
