@@ -4,5 +4,6 @@
 //! and the colour grade that the finish pass will bake into one 3D LUT.
 
 pub mod grade;
+pub mod grade_bake;
 pub mod lut;
 pub mod tonemap;

@@ -1,0 +1,146 @@
+// The grade LUT bake (DESIGN.md, "The frame": the fused finish bakes every per-pixel colour
+// operation into one 3D LUT, by a compute pass only when the settings change; the same idea as
+// Filament's baked colour grading). Each invocation takes one lattice point, turns its
+// coordinate back into scene-linear Rec.709 with the input shaper (include/grade_lut.wgsl),
+// grades it and tone maps it: the texel holds tonemap(mapper, grade(settings, x)),
+// display-linear Rec.709 in [0, 1], alpha 1.
+// Reads: the uniform block below (src/post/grade_bake.rs fills it). Writes: the Rgba16Float
+// 3D storage texture, x = red, y = green, z = blue lattice index.
+//
+// `grade_color` mirrors `grade` in src/post/grade.rs step for step: the same order, the same
+// clean-up to [0, MAX_RADIANCE] after every step, and the same neutral-skip rule (the CPU
+// decides which steps run and passes them as the `steps` bits, so the rule lives in one
+// place). The matrices and 2^exposure and 1/gamma are computed on the CPU, so they are the
+// CPU's own f32 values. A change to either file must be made in both.
+#include "include/grade_lut.wgsl"
+
+// Bits of `GradeParams.steps`, one per step of the grade, as GRADE_STEP_* in grade_bake.rs.
+const GRADE_STEP_EXPOSURE: u32 = 1u;
+const GRADE_STEP_WHITE_BALANCE: u32 = 2u;
+const GRADE_STEP_CHANNEL_MIXER: u32 = 4u;
+const GRADE_STEP_CONTRAST: u32 = 8u;
+const GRADE_STEP_LIFT_GAMMA_GAIN: u32 = 16u;
+const GRADE_STEP_TONAL: u32 = 32u;
+const GRADE_STEP_CDL: u32 = 64u;
+const GRADE_STEP_HUE_SHIFT: u32 = 128u;
+const GRADE_STEP_SATURATION: u32 = 256u;
+const GRADE_STEP_VIBRANCE: u32 = 512u;
+
+const GRADE_MID_GREY: f32 = 0.18;
+const GRADE_TONAL_RANGE_STOPS: f32 = 4.0;
+const GRADE_REC709_LUMINANCE: vec3f = vec3f(0.2126, 0.7152, 0.0722);
+
+struct GradeParams {
+    // Applied as m * colour, like the CPU's Mat3.
+    white_balance: mat3x3f,
+    hue_shift: mat3x3f,
+    // Rows: out.r = dot(channel_mixer[0].xyz, colour), ...
+    channel_mixer: array<vec4f, 3>,
+    lift: vec4f,
+    // 1 / gamma, per channel.
+    inverse_gamma: vec4f,
+    gain: vec4f,
+    shadows: vec4f,
+    midtones: vec4f,
+    highlights: vec4f,
+    slope: vec4f,
+    offset: vec4f,
+    power: vec4f,
+    // x: 2^exposure_offset, y: contrast, z: saturation, w: vibrance.
+    scalars: vec4f,
+    cdl_saturation: f32,
+    // ToneMapper::gpu_id.
+    mapper: u32,
+    // Lattice points per side.
+    size: u32,
+    // GRADE_STEP_* bits of the steps that run.
+    steps: u32,
+};
+
+@group(0) @binding(0) var<uniform> params: GradeParams;
+@group(0) @binding(1) var lut: texture_storage_3d<rgba16float, write>;
+
+// Rust's f32::powf for a base >= 0 and a finite exponent >= 0: pow() is exp2(e · log2(b)),
+// which gives NaN for 0^0 where the CPU gives 1.
+fn grade_pow(base: vec3f, exponent: vec3f) -> vec3f {
+    let zero_base = select(vec3f(0.0), vec3f(1.0), exponent == vec3f(0.0));
+    return select(pow(base, exponent), zero_base, base == vec3f(0.0));
+}
+
+fn grade_has(step: u32) -> bool {
+    return (params.steps & step) != 0u;
+}
+
+fn grade_color(input: vec3f) -> vec3f {
+    var c = tonemap_sanitize(input);
+    if grade_has(GRADE_STEP_EXPOSURE) {
+        c = tonemap_sanitize(c * params.scalars.x);
+    }
+    if grade_has(GRADE_STEP_WHITE_BALANCE) {
+        c = tonemap_sanitize(params.white_balance * c);
+    }
+    if grade_has(GRADE_STEP_CHANNEL_MIXER) {
+        let m = params.channel_mixer;
+        c = tonemap_sanitize(vec3f(dot(m[0].xyz, c), dot(m[1].xyz, c), dot(m[2].xyz, c)));
+    }
+    if grade_has(GRADE_STEP_CONTRAST) {
+        let k = params.scalars.y;
+        c = tonemap_sanitize(GRADE_MID_GREY * grade_pow(c / GRADE_MID_GREY, vec3f(k)));
+    }
+    if grade_has(GRADE_STEP_LIFT_GAMMA_GAIN) {
+        let graded = params.gain.xyz * (c + params.lift.xyz * (1.0 - c));
+        c = tonemap_sanitize(grade_pow(max(graded, vec3f(0.0)), params.inverse_gamma.xyz));
+    }
+    if grade_has(GRADE_STEP_TONAL) {
+        // Below 2^-30 the shadows weight is 1 long since; the floor only keeps log2 finite.
+        let stops = log2(max(dot(c, GRADE_REC709_LUMINANCE), 1e-9) / GRADE_MID_GREY);
+        let ws = 1.0 - smoothstep(-GRADE_TONAL_RANGE_STOPS, 0.0, stops);
+        let wh = smoothstep(0.0, GRADE_TONAL_RANGE_STOPS, stops);
+        let wm = 1.0 - ws - wh;
+        let gains = ws * params.shadows.xyz + wm * params.midtones.xyz + wh * params.highlights.xyz;
+        c = tonemap_sanitize(c * gains);
+    }
+    if grade_has(GRADE_STEP_CDL) {
+        let sop = grade_pow(max(c * params.slope.xyz + params.offset.xyz, vec3f(0.0)),
+            params.power.xyz);
+        let luma = dot(sop, GRADE_REC709_LUMINANCE);
+        c = tonemap_sanitize(luma + params.cdl_saturation * (sop - luma));
+    }
+    if grade_has(GRADE_STEP_HUE_SHIFT) {
+        c = tonemap_sanitize(params.hue_shift * c);
+    }
+    if grade_has(GRADE_STEP_SATURATION) {
+        let y = dot(c, GRADE_REC709_LUMINANCE);
+        c = tonemap_sanitize(y + params.scalars.z * (c - y));
+    }
+    if grade_has(GRADE_STEP_VIBRANCE) {
+        let hi = max(max(c.x, c.y), c.z);
+        let lo = min(min(c.x, c.y), c.z);
+        let saturation = select(0.0, (hi - lo) / hi, hi > 0.0);
+        let y = dot(c, GRADE_REC709_LUMINANCE);
+        c = tonemap_sanitize(y + (1.0 + params.scalars.w * (1.0 - saturation)) * (c - y));
+    }
+    return c;
+}
+
+// Rounds each channel (in [0, 1]) to the nearest half float, ties away from zero, so the
+// Rgba16Float store below is exact. How a storage write converts f32 to f16 is up to the
+// implementation (llvmpipe truncates), and truncation would double the storage error to a
+// whole half-float ulp (4.9e-4 just below 1). Adding half of the 13 dropped mantissa bits and
+// clearing them is round-to-nearest for normal halves; below 2^-14 the store rounds again,
+// by at most 6e-8.
+fn grade_round_to_half(c: vec3f) -> vec3f {
+    return bitcast<vec3f>((bitcast<vec3u>(c) + vec3u(0x1000u)) & vec3u(0xffffe000u));
+}
+
+@compute @workgroup_size(4, 4, 4)
+fn cs_main(@builtin(global_invocation_id) id: vec3u) {
+    let size = params.size;
+    if any(id >= vec3u(size)) {
+        return;
+    }
+    let t = vec3f(id) / f32(max(size, 2u) - 1u);
+    let x = grade_lut_shaper_inverse(t);
+    let display = tonemap(params.mapper, grade_color(x));
+    textureStore(lut, id, vec4f(grade_round_to_half(display), 1.0));
+}
