@@ -4,6 +4,7 @@
 mod common;
 
 use afterlight::gpu::Gpu;
+use afterlight::post::grade::GradeSettings;
 use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::environment::EnvironmentSource;
 use afterlight::render::{
@@ -343,7 +344,7 @@ fn pass_times_arrive_for_every_recipe_step() {
     renderer.render(&gpu, &camera, &RenderOptions::default());
     let times = renderer.wait_for_pass_times(&gpu).to_vec();
     let names: Vec<&str> = times.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["shadows", "gbuffer", "lighting", "forward", "display"]);
+    assert_eq!(names, ["shadows", "gbuffer", "lighting", "forward", "finish"]);
     assert!(times.iter().all(|t| t.ms.is_finite() && t.ms >= 0.0), "{times:?}");
     assert!(times.iter().any(|t| t.ms > 0.0), "{times:?}");
 }
@@ -408,4 +409,31 @@ fn display_applies_each_tone_mapper_as_its_cpu_reference() {
         let off = got.iter().zip(expected).map(|(g, e)| (i32::from(*g) - i32::from(e)).abs()).max();
         assert!(off <= Some(1), "{}: got {got:?}, CPU reference {expected:?}", mapper.name());
     }
+}
+
+#[test]
+fn finish_applies_the_grade_and_rebakes_when_it_changes() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = default_scene();
+    let size = (96, 64);
+    let camera = scene_camera(&scene, 1.5);
+    let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
+    let neutral = RenderOptions::default();
+    renderer.render(&gpu, &camera, &neutral);
+    let before = renderer.read_display(&gpu).expect("readback");
+    // Saturation 0 makes every pixel grey (r = g = b within the LUT's interpolation).
+    let grey = GradeSettings { saturation: 0.0, ..GradeSettings::NEUTRAL };
+    renderer.render(&gpu, &camera, &RenderOptions { grade: grey, ..Default::default() });
+    let desaturated = renderer.read_display(&gpu).expect("readback");
+    let spread = desaturated
+        .chunks_exact(4)
+        .map(|p| p[0].max(p[1]).max(p[2]) - p[0].min(p[1]).min(p[2]))
+        .max()
+        .unwrap_or(0);
+    assert!(spread <= 2, "saturation 0 leaves colour: max channel spread {spread}");
+    let colourful = before.chunks_exact(4).any(|p| p[0].abs_diff(p[2]) > 60);
+    assert!(colourful, "the neutral render has saturated pixels (the red sphere)");
+    // Back to neutral: the LUT is baked again and the first image returns exactly.
+    renderer.render(&gpu, &camera, &neutral);
+    assert_eq!(renderer.read_display(&gpu).expect("readback"), before);
 }

@@ -318,6 +318,7 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
         exposure_compensation: args.exposure_compensation,
         tone_mapper: args.tone_mapper,
         background: args.background,
+        ..Default::default()
     };
     renderer.render(&gpu, &camera, &render_options);
     if args.timings {

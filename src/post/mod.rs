@@ -3,6 +3,7 @@
 //! mappers (their WGSL twins in `shaders/include/tonemap.wgsl` run in the display transform)
 //! and the colour grade that the finish pass will bake into one 3D LUT.
 
+pub mod finish;
 pub mod grade;
 pub mod grade_bake;
 pub mod lut;

@@ -30,6 +30,20 @@ pub(crate) fn texture(binding: u32, filterable: bool) -> wgpu::BindGroupLayoutEn
     }
 }
 
+/// A filterable 3D float texture (a colour LUT) sampled by the fragment stage.
+pub(crate) fn texture_3d(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: true },
+            view_dimension: wgpu::TextureViewDimension::D3,
+            multisampled: false,
+        },
+        count: None,
+    }
+}
+
 /// A depth texture read with `textureLoad` by the fragment stage.
 pub(crate) fn depth_texture(binding: u32) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {

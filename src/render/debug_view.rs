@@ -2,7 +2,7 @@
 //! stored value. Reads: the G-buffer, depth, HDR (emissive only: lighting is skipped). Writes:
 //! the display target.
 
-use super::display::DISPLAY_FORMAT;
+use super::DISPLAY_FORMAT;
 use super::fullscreen::FullscreenPass;
 use super::gbuffer::GBuffer;
 use super::{Target, bindings};

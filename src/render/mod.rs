@@ -1,19 +1,20 @@
-//! The deferred renderer: G-buffer, lighting, and the display transform, plus debug views.
+//! The deferred renderer: shadow map, G-buffer, lighting, forward blend and the finish, plus
+//! debug views.
 //!
 //! [`Renderer::render`] is the frame recipe, one straight line:
-//! G-buffer (+ motion vectors, emissive into HDR) -> lighting (HDR) -> forward blend ->
-//! display transform (8-bit sRGB), or G-buffer -> debug view. The post chain (TAA, AO, bloom, exposure, finish)
-//! slots in between lighting and display as later issues land.
+//! shadow map -> G-buffer (+ motion vectors, emissive into HDR) -> lighting (HDR) -> forward
+//! blend -> finish (grade + tone map from one baked LUT, 8-bit sRGB), or G-buffer -> debug
+//! view. The rest of the post chain (TAA, AO, bloom, auto exposure) slots in before the finish
+//! as later issues land.
 
-mod bindings;
+pub(crate) mod bindings;
 pub mod brdf;
 mod debug_view;
-mod display;
 pub mod environment;
 mod exposure;
 mod forward;
 mod frame_uniforms;
-mod fullscreen;
+pub(crate) mod fullscreen;
 pub mod gbuffer;
 mod lighting;
 pub mod lights;
@@ -22,8 +23,8 @@ pub mod packing;
 mod scene_gpu;
 pub mod shadows;
 
+pub use crate::post::finish::DISPLAY_FORMAT;
 pub use debug_view::DebugView;
-pub use display::DISPLAY_FORMAT;
 pub use exposure::{Exposure, pre_exposure};
 pub use frame_uniforms::view_projection;
 pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer, HdrFormat};
@@ -36,6 +37,8 @@ use glam::{Mat4, Vec3};
 
 use crate::Error;
 use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
+use crate::post::finish::FinishPass;
+use crate::post::grade::GradeSettings;
 use crate::post::tonemap::ToneMapper;
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
@@ -76,6 +79,10 @@ impl Target {
     }
 }
 
+/// Edge length of the finish pass's grade LUT (the tiers of the post chain will choose
+/// 16 / 32 / 64).
+const GRADE_LUT_SIZE: u32 = 32;
+
 /// Choices made when a renderer is created (the environment is baked separately, see
 /// [`Environment::new`], so one bake can serve several renderers).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -95,7 +102,9 @@ pub struct RenderOptions {
     pub exposure: Exposure,
     /// Exposure compensation in stops applied at display (0 = none; range -10..=10).
     pub exposure_compensation: f32,
-    /// The tone mapper of the display transform.
+    /// The colour grade, baked with the tone mapper into the finish pass's LUT.
+    pub grade: GradeSettings,
+    /// The tone mapper.
     pub tone_mapper: ToneMapper,
     /// What pixels without geometry show.
     pub background: Background,
@@ -111,7 +120,7 @@ pub struct Renderer {
     geometry: gbuffer::GeometryPass,
     lighting: lighting::LightingPass,
     forward: forward::ForwardPass,
-    display: display::DisplayPass,
+    finish: FinishPass,
     debug_view: debug_view::DebugViewPass,
     scene: SceneGpu,
     lights: Vec<crate::scene::Light>,
@@ -175,7 +184,7 @@ impl Renderer {
         let device = &gpu.device;
         let environment_layout = Environment::layout(device);
         let shadow_layout = ShadowPass::layout(device);
-        let (mut geometry, mips, lighting, display, debug_view) =
+        let (mut geometry, mips, lighting, finish, debug_view) =
             gpu.checked("creating pipelines", || -> Result<_, Error> {
                 Ok((
                     gbuffer::GeometryPass::new(device, hdr_format)?,
@@ -186,7 +195,7 @@ impl Renderer {
                         &environment_layout,
                         &shadow_layout,
                     )?,
-                    display::DisplayPass::new(device)?,
+                    FinishPass::new(device)?,
                     debug_view::DebugViewPass::new(device)?,
                 ))
             })??;
@@ -227,7 +236,7 @@ impl Renderer {
             geometry,
             lighting,
             forward,
-            display,
+            finish,
             debug_view,
             scene: scene_gpu,
             lights,
@@ -245,7 +254,7 @@ impl Renderer {
     fn bind_targets(&mut self, device: &wgpu::Device) {
         self.lighting.bind(device, &self.camera_buffer, &self.gbuffer);
         self.forward.bind(device, &self.camera_buffer, self.lighting.lights_buffer());
-        self.display.bind(device, &self.gbuffer);
+        self.finish.bind(device, &self.gbuffer.hdr.view);
         self.debug_view.bind(device, &self.camera_buffer, &self.gbuffer);
     }
 
@@ -288,6 +297,14 @@ impl Renderer {
 
     /// Draw one frame from `camera`. Motion vectors are relative to the previous call.
     pub fn render(&mut self, gpu: &Gpu, camera: &Camera, options: &RenderOptions) {
+        if options.debug_view.is_none() {
+            // The grade LUT is baked only when the grade or tone mapper changed.
+            let baked =
+                self.finish.prepare(gpu, &options.grade, options.tone_mapper, GRADE_LUT_SIZE);
+            if let Err(e) = baked {
+                log::error!("grade LUT bake failed, keeping the previous one: {e}");
+            }
+        }
         let view_proj = view_projection(camera, self.width, self.height);
         let prev = self.prev_view_proj.unwrap_or(view_proj);
         let info = self.environment.info();
@@ -332,16 +349,10 @@ impl Renderer {
                 timer.scope("forward", &mut encoder, |e| {
                     self.forward.draw(e, &self.gbuffer, &self.scene, camera.position, groups)
                 });
-                // Display transform: exposure compensation, tone map, sRGB encode.
+                // Finish: exposure compensation, then grade + tone map from one baked LUT.
                 let compensation = 2f32.powf(options.exposure_compensation.clamp(-10.0, 10.0));
-                timer.scope("display", &mut encoder, |e| {
-                    self.display.draw(
-                        e,
-                        &gpu.queue,
-                        compensation,
-                        options.tone_mapper,
-                        &self.display_target,
-                    )
+                timer.scope("finish", &mut encoder, |e| {
+                    self.finish.draw(e, &gpu.queue, compensation, &self.display_target)
                 });
             }
         }
