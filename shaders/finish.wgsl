@@ -9,7 +9,8 @@
 #include "include/grade_lut.wgsl"
 
 struct Finish {
-    // x: exposure compensation as a linear multiplier; y: LUT size in texels; zw unused.
+    // x: exposure compensation as a linear multiplier; y: LUT size in texels; z: dither
+    // amplitude in 8-bit codes (0 = off, 1 = triangular +-1 code); w unused.
     params: vec4f,
 };
 
@@ -27,6 +28,26 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
         c = vec3f(0.0);
     }
     let uvw = grade_lut_uvw(grade_lut_coordinate(c), finish.params.y);
-    let display = textureSampleLevel(grade_lut, grade_sampler, uvw, 0.0).rgb;
+    var display = textureSampleLevel(grade_lut, grade_sampler, uvw, 0.0).rgb;
+    if finish.params.z > 0.0 {
+        // Triangular-PDF dither of +-1 code in the sRGB-encoded domain where the target
+        // quantises, so gradients finer than one code survive as noise instead of bands.
+        let noise = (hash_unit(in.position.xy) + hash_unit(in.position.yx + 17.0) - 1.0)
+            * finish.params.z / 255.0;
+        display = srgb_to_linear(clamp(linear_to_srgb(display) + noise, vec3f(0.0), vec3f(1.0)));
+    }
     return vec4f(display, clamp(texel.a, 0.0, 1.0));
+}
+
+// A stable pseudo-random value in [0, 1) per pixel (integer hash, Jarzynski & Olano 2020, PCG).
+fn hash_unit(p: vec2f) -> f32 {
+    var v = u32(p.x) * 1664525u + u32(p.y) * 1013904223u;
+    v = v * 747796405u + 2891336453u;
+    let word = ((v >> ((v >> 28u) + 4u)) ^ v) * 277803737u;
+    return f32((word >> 22u) ^ word) / 4294967296.0;
+}
+
+// sRGB inverse EOTF (IEC 61966-2-1), per channel.
+fn linear_to_srgb(c: vec3f) -> vec3f {
+    return select(1.055 * pow(c, vec3f(1.0 / 2.4)) - 0.055, c * 12.92, c <= vec3f(0.0031308));
 }

@@ -401,7 +401,7 @@ fn display_applies_each_tone_mapper_as_its_cpu_reference() {
         renderer.render(
             &gpu,
             &camera,
-            &RenderOptions { tone_mapper: mapper, ..Default::default() },
+            &RenderOptions { tone_mapper: mapper, dither: false, ..Default::default() },
         );
         let image = renderer.read_display(&gpu).expect("readback");
         let expected = mapper.apply(hdr).to_array().map(srgb_code);
@@ -436,4 +436,56 @@ fn finish_applies_the_grade_and_rebakes_when_it_changes() {
     // Back to neutral: the LUT is baked again and the first image returns exactly.
     renderer.render(&gpu, &camera, &neutral);
     assert_eq!(renderer.read_display(&gpu).expect("readback"), before);
+}
+
+/// The largest step between the mean 8-bit red codes of adjacent columns: a staircase of
+/// flat bands steps by whole codes, a gradient carried by dither by a small fraction of one.
+fn largest_column_step(image: &[u8], size: u32) -> f32 {
+    let mean = |x: u32| {
+        (0..size).map(|y| f32::from(image[((y * size + x) * 4) as usize])).sum::<f32>()
+            / size as f32
+    };
+    (1..size).map(|x| (mean(x) - mean(x - 1)).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn dither_keeps_gradients_finer_than_one_code() {
+    let Some(gpu) = common::gpu() else { return };
+    // An unlit square whose vertex colours ramp from 0.30 to 0.31 left to right: about 2.2
+    // sRGB codes over 256 px, so plain rounding makes a staircase of 3 flat bands.
+    let (start, end) = (0.30f32, 0.31f32);
+    let mut scene = common::square_scene(2.0, glam::Mat4::IDENTITY);
+    for v in &mut scene.meshes[0].primitives[0].vertices {
+        let c = if v.position[0] < 0.0 { start } else { end };
+        v.color = [c, c, c, 1.0];
+    }
+    scene.materials = vec![afterlight::scene::Material { unlit: true, ..Default::default() }];
+    scene.meshes[0].primitives[0].material = Some(0);
+    let camera = Camera {
+        position: Vec3::new(0.0, 0.0, 5.0),
+        forward: Vec3::NEG_Z,
+        up: Vec3::Y,
+        projection: afterlight::scene::CameraProjection::Orthographic {
+            ymag: 1.0,
+            znear: 0.1,
+            zfar: 10.0,
+        },
+    };
+    let size = 256;
+    let mut renderer = common::renderer(&gpu, &scene, (size, size), &common::studio(&gpu));
+    let mut errors = Vec::new();
+    for dither in [false, true] {
+        let options =
+            RenderOptions { tone_mapper: ToneMapper::Clamp, dither, ..Default::default() };
+        renderer.render(&gpu, &camera, &options);
+        errors.push(largest_column_step(&renderer.read_display(&gpu).expect("readback"), size));
+    }
+    eprintln!(
+        "largest step between column means: plain {:.3} codes, dithered {:.3} codes",
+        errors[0], errors[1]
+    );
+    // The ramp rises 2.2 codes over 256 columns (0.009 per column): rounding makes whole-code
+    // steps; with dither the column means move by the slope plus averaged noise.
+    assert!(errors[0] > 0.9, "the undithered staircase: {}", errors[0]);
+    assert!(errors[1] < 0.25, "dithered output is free of bands: {}", errors[1]);
 }

@@ -1,7 +1,8 @@
 //! The fused finish pass (`shaders/finish.wgsl`): exposure compensation and one sample of a 3D
 //! LUT into which the colour grade and the tone mapper are baked (`grade_bake`), re-baked only
-//! when those settings change. The rest of the finish (bloom composite, vignette, grain,
-//! dither) joins this pass as the post chain grows.
+//! when those settings change, then a triangular-PDF dither of one code before the 8-bit
+//! target quantises. The rest of the finish (bloom composite, vignette, grain) joins this
+//! pass as the post chain grows.
 //!
 //! Reads: HDR (pre-exposed radiance), the grade LUT. Writes: the 8-bit display target
 //! (Rgba8UnormSrgb, alpha = coverage).
@@ -88,17 +89,19 @@ impl FinishPass {
         Ok(())
     }
 
-    /// Finish the HDR image into `output` with a linear exposure-compensation multiplier.
+    /// Finish the HDR image into `output` with a linear exposure-compensation multiplier,
+    /// dithered before 8-bit quantisation when `dither` is set.
     pub fn draw(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         queue: &wgpu::Queue,
         compensation: f32,
+        dither: bool,
         output: &Target,
     ) {
         let Some((_, texels, _)) = &self.lut else { return };
         let compensation = if compensation.is_finite() { compensation.max(0.0) } else { 1.0 };
-        let params = [compensation, *texels as f32, 0.0, 0.0];
+        let params = [compensation, *texels as f32, if dither { 1.0 } else { 0.0 }, 0.0];
         self.pass.write_uniforms(queue, bytemuck::bytes_of(&params));
         self.pass.draw(encoder, &output.view, Some(wgpu::Color::BLACK), &[]);
     }

@@ -94,11 +94,11 @@ pub struct RendererSettings {
 }
 
 /// Per-frame choices.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RenderOptions {
     /// Show a G-buffer channel instead of the lit image.
     pub debug_view: Option<DebugView>,
-    /// Physical exposure (auto-metered from the key light by default).
+    /// Physical exposure (by default metered from the key light plus the environment).
     pub exposure: Exposure,
     /// Exposure compensation in stops applied at display (0 = none; range -10..=10).
     pub exposure_compensation: f32,
@@ -108,6 +108,23 @@ pub struct RenderOptions {
     pub tone_mapper: ToneMapper,
     /// What pixels without geometry show.
     pub background: Background,
+    /// Dither the 8-bit output (triangular, one code) so smooth gradients do not band.
+    /// Default on.
+    pub dither: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            debug_view: None,
+            exposure: Exposure::default(),
+            exposure_compensation: 0.0,
+            grade: GradeSettings::default(),
+            tone_mapper: ToneMapper::default(),
+            background: Background::default(),
+            dither: true,
+        }
+    }
 }
 
 /// Everything needed to draw one scene at one size.
@@ -309,7 +326,7 @@ impl Renderer {
         let prev = self.prev_view_proj.unwrap_or(view_proj);
         let info = self.environment.info();
         let environment_lux = std::f32::consts::PI
-            * info.average_radiance.dot(Vec3::new(0.2126, 0.7152, 0.0722))
+            * info.average_radiance.dot(crate::post::grade::REC709_LUMINANCE)
             * self.environment.settings().intensity;
         let exposure = pre_exposure(options.exposure.ev100(&self.lights, environment_lux));
         let uniforms = CameraUniforms::new(camera, self.width, self.height, prev, exposure);
@@ -349,10 +366,16 @@ impl Renderer {
                 timer.scope("forward", &mut encoder, |e| {
                     self.forward.draw(e, &self.gbuffer, &self.scene, camera.position, groups)
                 });
-                // Finish: exposure compensation, then grade + tone map from one baked LUT.
+                // Finish: exposure compensation, grade + tone map from one baked LUT, dither.
                 let compensation = 2f32.powf(options.exposure_compensation.clamp(-10.0, 10.0));
                 timer.scope("finish", &mut encoder, |e| {
-                    self.finish.draw(e, &gpu.queue, compensation, &self.display_target)
+                    self.finish.draw(
+                        e,
+                        &gpu.queue,
+                        compensation,
+                        options.dither,
+                        &self.display_target,
+                    )
                 });
             }
         }
