@@ -675,6 +675,26 @@ fn upload_rgba32f(
 }
 
 /// Wait for the GPU to finish what was submitted (a bake stage), so progress is real.
+/// Record one bake stage into its own submission inside an error scope, timed as `label`, and
+/// wait for it, so progress reports finished work and no submission runs long. Returns what
+/// `record` returns and the stage's GPU times (none without timestamp queries).
+fn run_stage<T>(
+    gpu: &Gpu,
+    timer: &mut PassTimer,
+    (context, label): (&str, &str),
+    record: impl FnOnce(&mut wgpu::CommandEncoder) -> T,
+) -> Result<(T, Vec<PassTime>), GpuError> {
+    let value = gpu.checked(context, || {
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        let value = timer.scope(label, &mut encoder, record);
+        timer.resolve(&mut encoder);
+        gpu.queue.submit([encoder.finish()]);
+        value
+    })?;
+    wait(gpu, context)?;
+    Ok((value, timer.finish_blocking(gpu)))
+}
+
 fn wait(gpu: &Gpu, context: &str) -> Result<(), GpuError> {
     gpu.device
         .poll(wgpu::PollType::wait_indefinitely())
@@ -823,76 +843,83 @@ impl Baker {
         let mut gpu_ms: Vec<PassTime> = Vec::new();
         // Radiance cube and its box mips.
         progress("cubemap", 0.0);
-        gpu.checked("environment: equirect to cube", || {
-            let texels: Vec<[f32; 4]> =
-                source.texels.iter().map(|t| [t[0], t[1], t[2], 1.0]).collect();
-            let equirect =
-                upload_rgba32f(gpu, "environment.equirect", source.width, source.height, &texels);
-            let equirect_view = equirect.create_view(&Default::default());
-            // `prepare` leaves at most one equirect texel per cube texel at the equator, so 2x2
-            // bilinear taps cover each cube texel's footprint.
-            let samples_per_axis = 2;
-            let mut encoder = device.create_command_encoder(&Default::default());
-            timer.scope("environment.cubemap", &mut encoder, |encoder| {
-                for face in 0..6 {
-                    let params = EquirectParams {
-                        face,
-                        samples_per_axis,
-                        face_size: face_size as f32,
-                        _pad: 0.0,
-                    };
-                    let buffer = bindings::uniform_buffer(
-                        device,
-                        "environment",
-                        bytemuck::bytes_of(&params),
+        gpu_ms.extend(
+            run_stage(
+                gpu,
+                &mut timer,
+                ("environment: equirect to cube", "environment.cubemap"),
+                |encoder| {
+                    let texels: Vec<[f32; 4]> =
+                        source.texels.iter().map(|t| [t[0], t[1], t[2], 1.0]).collect();
+                    let equirect = upload_rgba32f(
+                        gpu,
+                        "environment.equirect",
+                        source.width,
+                        source.height,
+                        &texels,
                     );
-                    self.draw(
-                        device,
-                        encoder,
-                        (
-                            &self.equirect_pipeline,
-                            &self.equirect_layout,
-                            "environment.equirect_to_cube",
-                        ),
-                        &[
-                            buffer.as_entire_binding(),
-                            wgpu::BindingResource::TextureView(&equirect_view),
-                        ],
-                        &layer_view(&radiance, face, 0),
-                    );
-                }
-                for mip in 1..radiance_mips {
+                    let equirect_view = equirect.create_view(&Default::default());
+                    // `prepare` leaves at most one equirect texel per cube texel at the equator, so 2x2
+                    // bilinear taps cover each cube texel's footprint.
+                    let samples_per_axis = 2;
+
                     for face in 0..6 {
-                        let source = layer_view(&radiance, face, mip - 1);
+                        let params = EquirectParams {
+                            face,
+                            samples_per_axis,
+                            face_size: face_size as f32,
+                            _pad: 0.0,
+                        };
+                        let buffer = bindings::uniform_buffer(
+                            device,
+                            "environment",
+                            bytemuck::bytes_of(&params),
+                        );
                         self.draw(
                             device,
                             encoder,
                             (
-                                &self.downsample_pipeline,
-                                &self.downsample_layout,
-                                "environment.downsample",
+                                &self.equirect_pipeline,
+                                &self.equirect_layout,
+                                "environment.equirect_to_cube",
                             ),
-                            &[wgpu::BindingResource::TextureView(&source)],
-                            &layer_view(&radiance, face, mip),
+                            &[
+                                buffer.as_entire_binding(),
+                                wgpu::BindingResource::TextureView(&equirect_view),
+                            ],
+                            &layer_view(&radiance, face, 0),
                         );
                     }
-                }
-                // Mip 0 of the specular cube is the unfiltered radiance.
-                encoder.copy_texture_to_texture(
-                    radiance.as_image_copy(),
-                    specular.as_image_copy(),
-                    wgpu::Extent3d {
-                        width: face_size,
-                        height: face_size,
-                        depth_or_array_layers: 6,
-                    },
-                );
-            });
-            timer.resolve(&mut encoder);
-            gpu.queue.submit([encoder.finish()]);
-        })?;
-        wait(gpu, "environment: equirect to cube")?;
-        gpu_ms.extend(timer.finish_blocking(gpu));
+                    for mip in 1..radiance_mips {
+                        for face in 0..6 {
+                            let source = layer_view(&radiance, face, mip - 1);
+                            self.draw(
+                                device,
+                                encoder,
+                                (
+                                    &self.downsample_pipeline,
+                                    &self.downsample_layout,
+                                    "environment.downsample",
+                                ),
+                                &[wgpu::BindingResource::TextureView(&source)],
+                                &layer_view(&radiance, face, mip),
+                            );
+                        }
+                    }
+                    // Mip 0 of the specular cube is the unfiltered radiance.
+                    encoder.copy_texture_to_texture(
+                        radiance.as_image_copy(),
+                        specular.as_image_copy(),
+                        wgpu::Extent3d {
+                            width: face_size,
+                            height: face_size,
+                            depth_or_array_layers: 6,
+                        },
+                    );
+                },
+            )?
+            .1,
+        );
         progress("cubemap", 1.0);
 
         // GGX prefilter, one submission per mip so progress moves and no single submission
@@ -900,17 +927,69 @@ impl Baker {
         progress("specular", 0.0);
         let radiance_cube = cube_view(&radiance);
         for level in 1..specular_levels {
-            gpu.checked("environment: specular prefilter", || {
-                let mut encoder = device.create_command_encoder(&Default::default());
-                timer.scope("environment.specular", &mut encoder, |encoder| {
+            gpu_ms.extend(
+                run_stage(
+                    gpu,
+                    &mut timer,
+                    ("environment: specular prefilter", "environment.specular"),
+                    |encoder| {
+                        for face in 0..6 {
+                            let params = SpecularParams {
+                                face,
+                                sample_count: specular_samples(level),
+                                perceptual_roughness: level as f32 / (specular_levels - 1) as f32,
+                                face_size: (face_size >> level) as f32,
+                                source_size: face_size as f32,
+                                source_max_lod: (radiance_mips - 1) as f32,
+                                _pad: [0.0; 2],
+                            };
+                            let buffer = bindings::uniform_buffer(
+                                device,
+                                "environment",
+                                bytemuck::bytes_of(&params),
+                            );
+                            self.draw(
+                                device,
+                                encoder,
+                                (
+                                    &self.specular_pipeline,
+                                    &self.specular_layout,
+                                    "environment.specular",
+                                ),
+                                &[
+                                    buffer.as_entire_binding(),
+                                    wgpu::BindingResource::TextureView(&radiance_cube),
+                                    wgpu::BindingResource::Sampler(&self.sampler),
+                                ],
+                                &layer_view(&specular, face, level),
+                            );
+                        }
+                    },
+                )?
+                .1,
+            );
+            progress("specular", level as f32 / (specular_levels - 1) as f32);
+        }
+
+        // Irradiance from the 32² radiance mip.
+        progress("irradiance", 0.0);
+        gpu_ms.extend(
+            run_stage(
+                gpu,
+                &mut timer,
+                ("environment: irradiance", "environment.irradiance"),
+                |encoder| {
+                    let source = radiance.create_view(&wgpu::TextureViewDescriptor {
+                        dimension: Some(wgpu::TextureViewDimension::D2Array),
+                        base_mip_level: (face_size / IRRADIANCE_SIZE).ilog2(),
+                        mip_level_count: Some(1),
+                        ..Default::default()
+                    });
+
                     for face in 0..6 {
-                        let params = SpecularParams {
+                        let params = IrradianceParams {
                             face,
-                            sample_count: specular_samples(level),
-                            perceptual_roughness: level as f32 / (specular_levels - 1) as f32,
-                            face_size: (face_size >> level) as f32,
-                            source_size: face_size as f32,
-                            source_max_lod: (radiance_mips - 1) as f32,
+                            face_size: IRRADIANCE_SIZE as f32,
                             _pad: [0.0; 2],
                         };
                         let buffer = bindings::uniform_buffer(
@@ -922,67 +1001,21 @@ impl Baker {
                             device,
                             encoder,
                             (
-                                &self.specular_pipeline,
-                                &self.specular_layout,
-                                "environment.specular",
+                                &self.irradiance_pipeline,
+                                &self.irradiance_layout,
+                                "environment.irradiance",
                             ),
                             &[
                                 buffer.as_entire_binding(),
-                                wgpu::BindingResource::TextureView(&radiance_cube),
-                                wgpu::BindingResource::Sampler(&self.sampler),
+                                wgpu::BindingResource::TextureView(&source),
                             ],
-                            &layer_view(&specular, face, level),
+                            &layer_view(&irradiance, face, 0),
                         );
                     }
-                });
-                timer.resolve(&mut encoder);
-                gpu.queue.submit([encoder.finish()]);
-            })?;
-            wait(gpu, "environment: specular prefilter")?;
-            gpu_ms.extend(timer.finish_blocking(gpu));
-            progress("specular", level as f32 / (specular_levels - 1) as f32);
-        }
-
-        // Irradiance from the 32² radiance mip.
-        progress("irradiance", 0.0);
-        gpu.checked("environment: irradiance", || {
-            let source = radiance.create_view(&wgpu::TextureViewDescriptor {
-                dimension: Some(wgpu::TextureViewDimension::D2Array),
-                base_mip_level: (face_size / IRRADIANCE_SIZE).ilog2(),
-                mip_level_count: Some(1),
-                ..Default::default()
-            });
-            let mut encoder = device.create_command_encoder(&Default::default());
-            timer.scope("environment.irradiance", &mut encoder, |encoder| {
-                for face in 0..6 {
-                    let params = IrradianceParams {
-                        face,
-                        face_size: IRRADIANCE_SIZE as f32,
-                        _pad: [0.0; 2],
-                    };
-                    let buffer = bindings::uniform_buffer(
-                        device,
-                        "environment",
-                        bytemuck::bytes_of(&params),
-                    );
-                    self.draw(
-                        device,
-                        encoder,
-                        (
-                            &self.irradiance_pipeline,
-                            &self.irradiance_layout,
-                            "environment.irradiance",
-                        ),
-                        &[buffer.as_entire_binding(), wgpu::BindingResource::TextureView(&source)],
-                        &layer_view(&irradiance, face, 0),
-                    );
-                }
-            });
-            timer.resolve(&mut encoder);
-            gpu.queue.submit([encoder.finish()]);
-        })?;
-        wait(gpu, "environment: irradiance")?;
-        gpu_ms.extend(timer.finish_blocking(gpu));
+                },
+            )?
+            .1,
+        );
         progress("irradiance", 1.0);
 
         let info = EnvironmentInfo {
@@ -1003,19 +1036,22 @@ impl Baker {
     fn brdf_lut(&self, gpu: &Gpu) -> Result<(wgpu::Texture, Vec<PassTime>), Error> {
         let device = &gpu.device;
         let mut timer = PassTimer::new(gpu);
-        let lut = gpu.checked("environment: BRDF LUT", || {
-            let lut = super::Target::new(
-                device,
-                "environment.brdf_lut",
-                BRDF_LUT_SIZE,
-                BRDF_LUT_SIZE,
-                BRDF_LUT_FORMAT,
-            );
-            let params = LutParams { size: [BRDF_LUT_SIZE as f32; 2], _pad: [0.0; 2] };
-            let buffer =
-                bindings::uniform_buffer(device, "environment", bytemuck::bytes_of(&params));
-            let mut encoder = device.create_command_encoder(&Default::default());
-            timer.scope("environment.brdf_lut", &mut encoder, |encoder| {
+        let (lut, times) = run_stage(
+            gpu,
+            &mut timer,
+            ("environment: BRDF LUT", "environment.brdf_lut"),
+            |encoder| {
+                let lut = super::Target::new(
+                    device,
+                    "environment.brdf_lut",
+                    BRDF_LUT_SIZE,
+                    BRDF_LUT_SIZE,
+                    BRDF_LUT_FORMAT,
+                );
+                let params = LutParams { size: [BRDF_LUT_SIZE as f32; 2], _pad: [0.0; 2] };
+                let buffer =
+                    bindings::uniform_buffer(device, "environment", bytemuck::bytes_of(&params));
+
                 self.draw(
                     device,
                     encoder,
@@ -1023,13 +1059,11 @@ impl Baker {
                     &[buffer.as_entire_binding()],
                     &lut.view,
                 );
-            });
-            timer.resolve(&mut encoder);
-            gpu.queue.submit([encoder.finish()]);
-            lut.texture
-        })?;
-        wait(gpu, "environment: BRDF LUT")?;
-        Ok((lut, timer.finish_blocking(gpu)))
+
+                lut.texture
+            },
+        )?;
+        Ok((lut, times))
     }
 }
 
