@@ -10,18 +10,7 @@
 //! G-buffer pass would, so cut-out leaves cast cut-out shadows. No bias here: all of it is
 //! applied at lookup (shaders/include/shadow.wgsl), where the receiver's normal is known.
 
-// Must match `Material` in include/material.wgsl and `MaterialUniforms` in
-// src/render/scene_gpu.rs (not included: that file also brings the G-buffer's vertex output
-// and all five textures).
-struct Material {
-    base_color: vec4f,
-    emissive: vec4f,
-    params: vec4f,
-    // x: alpha cutoff; yzw as in include/material.wgsl.
-    flags: vec4f,
-    // Rows 0 and 1 are the base colour slot's KHR_texture_transform (w of row 0: texcoord set).
-    uv_transform: array<vec4f, 10>,
-};
+#include "include/material_uniforms.wgsl"
 
 @group(0) @binding(0) var<uniform> light_view_proj: mat4x4f;
 
