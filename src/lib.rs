@@ -17,6 +17,7 @@
 //! ```
 
 pub mod gpu;
+pub mod graph;
 pub mod post;
 pub mod quality;
 pub mod render;

@@ -7,4 +7,7 @@ pub mod finish;
 pub mod grade;
 pub mod grade_bake;
 pub mod lut;
+pub mod tier;
 pub mod tonemap;
+
+pub use tier::Tier;

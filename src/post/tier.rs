@@ -1,0 +1,89 @@
+//! Quality tiers: the one enum every pass of the chain shares.
+//!
+//! Each pass maps a [`Tier`] to its own knobs (mip levels, sample counts, LUT size...) in a
+//! table written beside its settings, so the budget governor can turn one pass down without
+//! knowing what the knobs mean. `Off` always means the pass is skipped and costs nothing.
+
+use serde::{Deserialize, Serialize};
+
+/// How much of a pass's quality (and GPU time) to spend. Ordered from cheapest to dearest.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// The pass is skipped: no GPU work, no memory beyond its pipelines.
+    Off,
+    /// Cheapest settings that still look like the effect (mobile budgets).
+    Low,
+    /// A balance for integrated GPUs.
+    Medium,
+    /// The desktop default.
+    #[default]
+    High,
+    /// No compromise (stills, captures, strong desktop GPUs).
+    Ultra,
+}
+
+impl Tier {
+    /// Every tier, cheapest first.
+    pub const ALL: [Tier; 5] = [Tier::Off, Tier::Low, Tier::Medium, Tier::High, Tier::Ultra];
+
+    /// The tier's name as presets spell it (`"off"`, `"low"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Off => "off",
+            Tier::Low => "low",
+            Tier::Medium => "medium",
+            Tier::High => "high",
+            Tier::Ultra => "ultra",
+        }
+    }
+
+    /// Whether the pass runs at all.
+    pub fn is_on(self) -> bool {
+        self != Tier::Off
+    }
+
+    /// The next cheaper tier (`Off` stays `Off`).
+    pub fn lower(self) -> Tier {
+        match self {
+            Tier::Off | Tier::Low => Tier::Off,
+            Tier::Medium => Tier::Low,
+            Tier::High => Tier::Medium,
+            Tier::Ultra => Tier::High,
+        }
+    }
+
+    /// The next dearer tier (`Ultra` stays `Ultra`).
+    pub fn higher(self) -> Tier {
+        match self {
+            Tier::Off => Tier::Low,
+            Tier::Low => Tier::Medium,
+            Tier::Medium => Tier::High,
+            Tier::High | Tier::Ultra => Tier::Ultra,
+        }
+    }
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_stay_in_range_and_are_ordered() {
+        for pair in Tier::ALL.windows(2) {
+            assert!(pair[0] < pair[1]);
+            assert_eq!(pair[1].lower(), pair[0]);
+            assert_eq!(pair[0].higher(), pair[1]);
+        }
+        assert_eq!(Tier::Off.lower(), Tier::Off);
+        assert_eq!(Tier::Ultra.higher(), Tier::Ultra);
+    }
+}
