@@ -1,7 +1,8 @@
 // The fused finish (DESIGN.md "The frame"): exposure compensation, then one trilinear sample of
-// the baked grade LUT, which holds the colour grade and the tone mapper together
-// (src/post/grade_bake.rs, over the log2 shaper of include/grade_lut.wgsl), written
-// display-linear to the sRGB target, which encodes it. Filament bakes its grading the same way.
+// the baked grade LUT, which holds the colour grade, the tone mapper and any user LUT together
+// as sRGB-encoded display values (src/post/grade_bake.rs, over the log2 shaper of
+// include/grade_lut.wgsl), dithered in that encoding, clipped and decoded once to the sRGB
+// target, which encodes it again. Filament bakes its grading the same way.
 // Reads: HDR (pre-exposed radiance), the grade LUT. Writes: the 8-bit display target; alpha is
 // coverage. NaN/Inf pixels show as black.
 #include "include/common.wgsl"
@@ -27,15 +28,17 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     if any(c != c) || any(abs(c) > vec3f(65504.0)) {
         c = vec3f(0.0);
     }
-    let uvw = grade_lut_uvw(grade_lut_coordinate(c), finish.params.y);
-    var display = textureSampleLevel(grade_lut, grade_sampler, uvw, 0.0).rgb;
+    // The LUT holds sRGB-encoded display values (unclipped past 1 for the Clamp mapper).
+    var encoded = grade_lut_sample_encoded(grade_lut, grade_sampler, c, finish.params.y);
     if finish.params.z > 0.0 {
         // Triangular-PDF dither of +-1 code in the sRGB-encoded domain where the target
         // quantises, so gradients finer than one code survive as noise instead of bands.
         let noise = (hash_unit(in.position.xy) + hash_unit(in.position.yx + 17.0) - 1.0)
             * finish.params.z / 255.0;
-        display = srgb_to_linear(clamp(linear_to_srgb(display) + noise, vec3f(0.0), vec3f(1.0)));
+        encoded += noise;
     }
+    // Clip, then decode once: the sRGB target encodes again on store.
+    let display = srgb_to_linear(clamp(encoded, vec3f(0.0), vec3f(1.0)));
     return vec4f(display, clamp(texel.a, 0.0, 1.0));
 }
 

@@ -2,16 +2,24 @@
 // operation into one 3D LUT, by a compute pass only when the settings change; the same idea as
 // Filament's baked colour grading). Each invocation takes one lattice point, turns its
 // coordinate back into scene-linear Rec.709 with the input shaper (include/grade_lut.wgsl),
-// grades it and tone maps it: the texel holds tonemap(mapper, grade(settings, x)),
-// display-linear Rec.709 in [0, 1], alpha 1.
-// Reads: the uniform block below (src/post/grade_bake.rs fills it). Writes: the Rgba16Float
-// 3D storage texture, x = red, y = green, z = blue lattice index.
+// grades it (scene-linear Rec.709 still) and then, by `user_lut_mode`:
+//   none:      tone map (display-linear Rec.709 in [0, 1]; the Clamp mapper unclipped when
+//              `unclipped` is set), sRGB-encode;
+//   display:   tone map, sRGB-encode, then the user's 3D LUT on that [0, 1] value;
+//   scene_log: the user's 3D LUT on the graded colour's shaper coordinate, instead of the
+//              tone mapper.
+// The texel holds the sRGB-encoded display value, alpha 1.
+// Reads: the uniform block below (src/post/grade_bake.rs fills it), the user LUT
+// (Rgba32Float 3D, x = red, y = green, z = blue index, read with textureLoad and blended here).
+// Writes: the Rgba16Float 3D storage texture, x = red, y = green, z = blue lattice index.
 //
 // `grade_color` mirrors `grade` in src/post/grade.rs step for step: the same order, the same
 // clean-up to [0, MAX_RADIANCE] after every step, and the same neutral-skip rule (the CPU
 // decides which steps run and passes them as the `steps` bits, so the rule lives in one
 // place). The matrices and 2^exposure and 1/gamma are computed on the CPU, so they are the
-// CPU's own f32 values. A change to either file must be made in both.
+// CPU's own f32 values. `grade_user_lut` mirrors `CubeLut::sample_trilinear` in
+// src/post/lut.rs, and `cs_main` mirrors `baked_value` in grade_bake.rs. A change to either
+// file must be made in both.
 #include "include/grade_lut.wgsl"
 
 // Bits of `GradeParams.steps`, one per step of the grade, as GRADE_STEP_* in grade_bake.rs.
@@ -25,6 +33,11 @@ const GRADE_STEP_CDL: u32 = 64u;
 const GRADE_STEP_HUE_SHIFT: u32 = 128u;
 const GRADE_STEP_SATURATION: u32 = 256u;
 const GRADE_STEP_VIBRANCE: u32 = 512u;
+
+// `GradeParams.user_lut_mode`, as `UserLutMode` in grade_bake.rs.
+const GRADE_USER_LUT_NONE: u32 = 0u;
+const GRADE_USER_LUT_DISPLAY: u32 = 1u;
+const GRADE_USER_LUT_SCENE_LOG: u32 = 2u;
 
 const GRADE_MID_GREY: f32 = 0.18;
 const GRADE_TONAL_RANGE_STOPS: f32 = 4.0;
@@ -55,10 +68,22 @@ struct GradeParams {
     size: u32,
     // GRADE_STEP_* bits of the steps that run.
     steps: u32,
+    // The user LUT's DOMAIN_MIN and DOMAIN_MAX (xyz).
+    user_lut_min: vec4f,
+    user_lut_max: vec4f,
+    // GRADE_USER_LUT_*.
+    user_lut_mode: u32,
+    // The user LUT's lattice points per side (>= 2 when a LUT is bound).
+    user_lut_size: u32,
+    // 1: store the Clamp mapper's output unclipped (the finish clips after sampling).
+    unclipped: u32,
+    padding: u32,
 };
 
 @group(0) @binding(0) var<uniform> params: GradeParams;
 @group(0) @binding(1) var lut: texture_storage_3d<rgba16float, write>;
+// A 1x1x1 placeholder when there is no user LUT.
+@group(0) @binding(2) var user_lut: texture_3d<f32>;
 
 // Rust's f32::powf for a base >= 0 and a finite exponent >= 0: pow() is exp2(e · log2(b)),
 // which gives NaN for 0^0 where the CPU gives 1.
@@ -123,7 +148,34 @@ fn grade_color(input: vec3f) -> vec3f {
     return c;
 }
 
-// Rounds each channel (in [0, 1]) to the nearest half float, ties away from zero, so the
+// The user LUT's entry (r, g, b).
+fn grade_user_entry(i: vec3u) -> vec3f {
+    return textureLoad(user_lut, vec3i(i), 0).rgb;
+}
+
+// The user LUT sampled at `v` with trilinear interpolation, as CubeLut::sample_trilinear:
+// `v` mapped per channel from [DOMAIN_MIN, DOMAIN_MAX] to [0, size - 1] and clamped there,
+// then the eight corners of its cell blended along red, then green, then blue, each blend
+// a·(1 − t) + b·t. `v` is never NaN here.
+fn grade_user_lut(v: vec3f) -> vec3f {
+    let n = params.user_lut_size;
+    let last = f32(n - 1u);
+    let lo = params.user_lut_min.xyz;
+    let p = clamp((v - lo) / (params.user_lut_max.xyz - lo) * last, vec3f(0.0), vec3f(last));
+    let i = min(vec3u(floor(p)), vec3u(n - 2u));
+    let f = p - vec3f(i);
+    let g = 1.0 - f;
+    let c00 = grade_user_entry(i) * g.x + grade_user_entry(i + vec3u(1u, 0u, 0u)) * f.x;
+    let c10 = grade_user_entry(i + vec3u(0u, 1u, 0u)) * g.x
+        + grade_user_entry(i + vec3u(1u, 1u, 0u)) * f.x;
+    let c01 = grade_user_entry(i + vec3u(0u, 0u, 1u)) * g.x
+        + grade_user_entry(i + vec3u(1u, 0u, 1u)) * f.x;
+    let c11 = grade_user_entry(i + vec3u(0u, 1u, 1u)) * g.x
+        + grade_user_entry(i + vec3u(1u, 1u, 1u)) * f.x;
+    return (c00 * g.y + c10 * f.y) * g.z + (c01 * g.y + c11 * f.y) * f.z;
+}
+
+// Rounds each channel (|c| <= 65504) to the nearest half float, ties away from zero, so the
 // Rgba16Float store below is exact. How a storage write converts f32 to f16 is up to the
 // implementation (llvmpipe truncates), and truncation would double the storage error to a
 // whole half-float ulp (4.9e-4 just below 1). Adding half of the 13 dropped mantissa bits and
@@ -141,6 +193,22 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
     }
     let t = vec3f(id) / f32(max(size, 2u) - 1u);
     let x = grade_lut_shaper_inverse(t);
-    let display = tonemap(params.mapper, grade_color(x));
-    textureStore(lut, id, vec4f(grade_round_to_half(display), 1.0));
+    let graded = grade_color(x);
+    var encoded: vec3f;
+    if params.user_lut_mode == GRADE_USER_LUT_SCENE_LOG {
+        encoded = grade_user_lut(grade_lut_coordinate(graded));
+    } else {
+        // grade_color's result is already in [0, MAX_RADIANCE]: the Clamp mapper unclipped.
+        var display = graded;
+        if params.unclipped == 0u {
+            display = tonemap(params.mapper, graded);
+        }
+        encoded = grade_lut_srgb_encode(display);
+        if params.user_lut_mode == GRADE_USER_LUT_DISPLAY {
+            encoded = grade_user_lut(encoded);
+        }
+    }
+    // Within the half-float range, so the rounding below cannot make an infinity.
+    encoded = clamp(encoded, vec3f(-65504.0), vec3f(65504.0));
+    textureStore(lut, id, vec4f(grade_round_to_half(encoded), 1.0));
 }

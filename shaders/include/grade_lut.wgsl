@@ -1,15 +1,23 @@
-// The input shaper of the baked grade LUT (DESIGN.md, "The frame": the fused finish bakes every
+// The baked grade LUT's two encodings (DESIGN.md, "The frame": the fused finish bakes every
 // per-pixel colour operation into one 3D LUT, as Filament bakes its colour grading). Mirrors
-// `shaper` / `shaper_inverse` in src/post/grade_bake.rs; a change to either file must be made
-// in both.
+// `shaper`, `shaper_inverse` and `srgb_encode` in src/post/grade_bake.rs; a change to either
+// file must be made in both.
 //
-// A 16³..64³ lattice cannot hold scene-linear HDR evenly spaced, so the LUT is indexed by a
-// log-like coordinate per channel:
+// Input: a 16³..64³ lattice cannot hold scene-linear HDR evenly spaced, so the LUT is indexed
+// by a log-like coordinate per channel:
 //   t = log2(1 + x / 2^-10) / log2(1 + 2^6 / 2^-10),   x = 2^-10 · (2^(t · 16.000022) − 1)
 // which is log2 above about 2^-10 (even steps in stops up to 64 = 2^6, where t = 1) and
 // linear below it (log2(1 + u) ≈ u / ln 2), so black is t = 0 exactly and the darkest
 // lattice points are not crowded into a logarithm's infinite tail. Inputs above 64 clamp to
-// the LUT's last lattice point. Reads nothing, writes nothing.
+// the LUT's last lattice point.
+//
+// Output: each texel holds the sRGB-encoded display value (IEC 61966-2-1 inverse EOTF of
+// display-linear Rec.709), the domain the 8-bit target quantises in, so interpolation error
+// is spread evenly over the codes (about 0.7 of a 10-bit code at 64³; display-linear texels
+// were off by up to 1.6% in the midtones). With the Clamp tone mapper the texels continue
+// past 1 (unclipped); whoever samples clips to [0, 1] after interpolating, which keeps the
+// clip point exact although it falls between lattice points.
+// Reads nothing, writes nothing.
 #include "include/tonemap.wgsl"
 
 // The toe offset 2^-10 as its reciprocal (x / 2^-10 = x · 1024 exactly).
@@ -38,4 +46,19 @@ fn grade_lut_shaper_inverse(t: vec3f) -> vec3f {
 // `size`³ LUT: lattice point i sits at texel centre (i + 0.5) / size.
 fn grade_lut_uvw(t: vec3f, size: f32) -> vec3f {
     return (t * (size - 1.0) + 0.5) / size;
+}
+
+// sRGB inverse EOTF (IEC 61966-2-1) per channel, for c >= 0, continued as the power curve
+// above 1: display-linear to the encoding the grade LUT stores.
+fn grade_lut_srgb_encode(c: vec3f) -> vec3f {
+    return select(1.055 * pow(c, vec3f(1.0 / 2.4)) - 0.055, c * 12.92, c <= vec3f(0.0031308));
+}
+
+// One trilinear sample of a baked `size`³ grade LUT (src/post/grade_bake.rs) for the
+// scene-linear colour `hdr`: the graded, tone-mapped, sRGB-encoded display colour. `s` must
+// filter linearly and clamp to edge (grade_bake::lut_sampler). Not clipped: the Clamp mapper's
+// texels go past 1, so clip to [0, 1] (after any dither) before decoding with srgb_to_linear.
+fn grade_lut_sample_encoded(lut: texture_3d<f32>, s: sampler, hdr: vec3f, size: f32) -> vec3f {
+    let uvw = grade_lut_uvw(grade_lut_coordinate(hdr), size);
+    return textureSampleLevel(lut, s, uvw, 0.0).rgb;
 }

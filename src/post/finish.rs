@@ -8,7 +8,7 @@
 //! (Rgba8UnormSrgb, alpha = coverage).
 
 use super::grade::GradeSettings;
-use super::grade_bake::GradeLut;
+use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::tonemap::ToneMapper;
 use crate::Error;
 use crate::gpu::Gpu;
@@ -18,11 +18,13 @@ use crate::render::{Target, bindings};
 /// Format of the finished 8-bit image.
 pub const DISPLAY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 
-/// What the baked LUT was asked to hold, to know when to bake again.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// What the baked LUT was asked to hold, to know when to bake again (the user LUT compares
+/// by `Arc` pointer and space; keeping the `Arc` here keeps that pointer from being reused).
+#[derive(Clone, Debug, PartialEq)]
 struct Baked {
     grade: GradeSettings,
     tone_mapper: ToneMapper,
+    user_lut: Option<UserLut>,
     requested_size: u32,
 }
 
@@ -41,12 +43,7 @@ impl FinishPass {
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
         let inputs = [bindings::texture(1, false), bindings::texture_3d(2), bindings::sampler(3)];
         let pass = FullscreenPass::new(device, "finish", &inputs, 16, (DISPLAY_FORMAT, None), &[])?;
-        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("finish.grade_lut"),
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            ..Default::default()
-        });
+        let sampler = lut_sampler(device);
         Ok(Self { pass, baker: GradeLut::new(device)?, sampler, lut: None, hdr: None })
     }
 
@@ -69,20 +66,23 @@ impl FinishPass {
         }
     }
 
-    /// Bake the LUT for these settings unless it already holds them. Call outside any encoder
-    /// that is being recorded: the bake is its own submission.
+    /// Bake the LUT for these settings (grade, tone mapper, optional user `.cube` LUT; see
+    /// `grade_bake`) unless it already holds them. Call outside any encoder that is being
+    /// recorded: the bake is its own submission. On error the previous LUT stays.
     pub fn prepare(
         &mut self,
         gpu: &Gpu,
         grade: &GradeSettings,
         tone_mapper: ToneMapper,
+        user_lut: Option<&UserLut>,
         size: u32,
     ) -> Result<(), Error> {
-        let wanted = Baked { grade: *grade, tone_mapper, requested_size: size };
+        let wanted =
+            Baked { grade: *grade, tone_mapper, user_lut: user_lut.cloned(), requested_size: size };
         if self.lut.as_ref().is_some_and(|(baked, _, _)| *baked == wanted) {
             return Ok(());
         }
-        let texture = self.baker.bake(gpu, grade, tone_mapper, size)?;
+        let texture = self.baker.bake(gpu, grade, tone_mapper, user_lut, size)?;
         let view = texture.create_view(&Default::default());
         self.lut = Some((wanted, texture.width(), view));
         self.rebind(&gpu.device);

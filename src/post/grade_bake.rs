@@ -1,15 +1,47 @@
-//! The grade LUT bake: the colour grade and the tone mapper baked on the GPU into one 3D LUT.
+//! The grade LUT bake: the colour grade, the tone mapper and a user `.cube` LUT baked on the
+//! GPU into one 3D LUT, and the same LUT exported as a `.cube` file.
 //!
 //! DESIGN.md ("The frame") has the finish pass do every per-pixel colour operation with one
 //! 3D LUT lookup, the LUT rebuilt by a compute pass only when the settings change, the way
 //! Filament bakes its colour grading. This module is that compute pass, standalone:
-//! [`GradeLut::bake`] reads a [`GradeSettings`] and a [`ToneMapper`] and writes a
-//! `size`³ [`LUT_FORMAT`] 3D texture whose lattice point `(i, j, k)` holds
-//! `mapper.apply(grade(settings, x))` (display-linear Rec.709 in `[0, 1]`, alpha 1) for the
-//! scene-linear colour `x = (shaper_inverse(i / (size − 1)), shaper_inverse(j / …), …)`.
-//! `shaders/grade_bake.wgsl` is the kernel (a WGSL port of [`grade`](super::grade::grade),
-//! step for step); `shaders/include/grade_lut.wgsl` holds the shaper, for the finish pass
-//! that will sample the LUT.
+//! [`GradeLut::bake`] reads a [`GradeSettings`], a [`ToneMapper`] and an optional [`UserLut`]
+//! and writes a `size`³ [`LUT_FORMAT`] 3D texture whose lattice point `(i, j, k)` holds
+//! [`baked_value`] of the scene-linear colour
+//! `x = (shaper_inverse(i / (size − 1)), shaper_inverse(j / …), …)`, alpha 1.
+//! `shaders/grade_bake.wgsl` is the kernel (a WGSL port of [`baked_value`]: of
+//! [`grade`](super::grade::grade) step for step, and of [`CubeLut::sample_trilinear`]);
+//! `shaders/include/grade_lut.wgsl` holds the shaper, the sRGB encode and
+//! `grade_lut_sample_encoded`, the one sample the finish pass takes. [`export_cube`] computes
+//! the same lattice on the CPU and returns it as a [`CubeLut`] other tools can read.
+//!
+//! # The colour space of every step
+//! For one lattice point, in order:
+//!
+//! 1. **Lattice coordinate** `t` in `[0, 1]` per channel (`i / (size − 1)`): the input shaper's
+//!    encoding of scene-linear Rec.709 (below).
+//! 2. **Scene-linear Rec.709** `x = shaper_inverse(t)`, in `[0, 64]`.
+//! 3. **The grade** ([`grade`](super::grade::grade)): scene-linear Rec.709 in, scene-linear
+//!    Rec.709 in `[0, MAX_RADIANCE]` out (exposure offset, white balance, mixer, contrast,
+//!    lift/gamma/gain, tonal, CDL, hue, saturation, vibrance; see that module).
+//! 4. Then, by the user LUT's [`LutSpace`]:
+//!    - **No user LUT**: the **tone mapper** ([`ToneMapper::apply`]) to **display-linear**
+//!      Rec.709 in `[0, 1]`, then the **sRGB encode** ([`srgb_encode`], IEC 61966-2-1 inverse
+//!      EOTF) to the **sRGB-encoded display** value the texel stores. The Clamp mapper is the
+//!      exception: its value is stored *unclipped* (`srgb_encode` of the grade's output, which
+//!      may exceed 1) and the finish clips to `[0, 1]` after interpolating — see "Precision".
+//!    - [`LutSpace::Display`] (creative "look" LUTs): tone mapper, sRGB encode (display,
+//!      clipped to `[0, 1]`), then the user LUT on that sRGB-encoded value, mapped through its
+//!      `DOMAIN_MIN`/`DOMAIN_MAX` (outside the domain clamps to its edge) and interpolated
+//!      trilinearly; its output is taken as sRGB-encoded display and stored.
+//!    - [`LutSpace::SceneLog`]: **instead of the tone mapper**, the user LUT on the graded
+//!      colour re-encoded by the shaper (`shaper(grade(x))`, scene-log in `[0, 1]`), through
+//!      its domain as above; its output is taken as sRGB-encoded display and stored. This is
+//!      the encoding [`export_cube`] writes, so an exported LUT imported this way with the
+//!      neutral grade reproduces the exported image.
+//! 5. **The finish** (`shaders/finish.wgsl`) shapes the pixel's scene-linear colour to `t`,
+//!    samples the LUT (hardware trilinear), adds its dither in that sRGB-encoded domain,
+//!    clips to `[0, 1]` and decodes to display-linear once for the `Rgba8UnormSrgb` target,
+//!    which encodes it again on store.
 //!
 //! # The input shaper
 //! Scene-linear HDR spans many stops; a 16³..64³ lattice spaced evenly in linear terms would
@@ -23,11 +55,43 @@
 //! stops above the toe get `size − 1` intervals: one stop per interval at 16³, half a stop at
 //! 32³, a quarter at 64³. Inputs above 64 clamp to the last lattice point, which every tone
 //! mapper here has nearly saturated by then.
+//!
+//! # Precision: why the texels are sRGB-encoded
+//! The 8-bit target quantises in the sRGB-encoded domain, so that is where interpolation error
+//! should be even. The worst error, in 10-bit codes (1/1023, sRGB-encoded), with the neutral
+//! grade and the Clamp mapper over every 10-bit code `k / 1023` (decoded to linear, shaped,
+//! sampled; `tests/grade_bake.rs` measures the chosen row on the GPU through the finish's own
+//! sampling and models the others on the CPU, half-float rounding included):
+//!
+//! | texels hold                                   | 16³  | 32³  | 64³  |
+//! |-----------------------------------------------|------|------|------|
+//! | display-linear, clipped at 1 (before)         | 71   | 36   | 18   |
+//! | sRGB-encoded, clipped at 1                    | 74   | 37   | 19   |
+//! | display-linear, Clamp unclipped               | 27   | 6.7  | 1.65 |
+//! | **sRGB-encoded, Clamp unclipped (chosen)**    | 11.7 | 2.9  | 0.75 |
+//! | shaper-log of display, Clamp unclipped        | 0.43 | 0.61 | 0.66 |
+//!
+//! The clip at display 1 falls between lattice points (`shaper(1) = 0.6251`), and a kink
+//! interpolated across a cell costs up to 18 codes at 64³ whatever the encoding: so the Clamp
+//! mapper is stored unclipped and clipped after the sample. The log domain is exact for the
+//! identity (only half-float rounding is left), but the identity is not what is shown: on
+//! the real tone curves (grey ramp 2^-14..64, 64³, same model) sRGB-encoded texels are off by
+//! 0.39 codes for Reinhard, 0.67 for ACES, 1.5 for AgX, against 1.07, 1.26 and 1.19 for the
+//! log domain, whose half-float rounding near white (up to `2^-12` in `t`, times
+//! `d encode / dt ≈ 4.6`) alone can reach a code. PBR Neutral (5.7) and Hable (2.5) have
+//! kinks of their own that no encoding removes; a larger LUT does. The remaining 0.75 codes
+//! of the identity at 64³ are the curvature of `srgb_encode ∘ shaper_inverse` between lattice
+//! points.
+
+use std::sync::Arc;
 
 use glam::Vec3;
+use serde::{Deserialize, Serialize};
 use wgpu::util::DeviceExt;
 
-use super::grade::{GradeSettings, hue_shift_matrix, white_balance_matrix};
+use super::Tier;
+use super::grade::{GradeSettings, grade, hue_shift_matrix, white_balance_matrix};
+use super::lut::{CubeLut, MAX_SIZE, MIN_SIZE};
 use super::tonemap::ToneMapper;
 use crate::gpu::Gpu;
 
@@ -40,12 +104,16 @@ pub const SHAPER_MAX: f32 = 64.0;
 /// `log2(1 + SHAPER_MAX / SHAPER_OFFSET) = log2(65537)`, the shaper's normalisation.
 pub const SHAPER_RANGE_LOG2: f32 = 16.000_022;
 
-/// The LUT sizes (lattice points per side) the tiers use.
+/// The LUT sizes (lattice points per side) the tiers use: [`lut_size_for_tier`].
 pub const LUT_SIZES: [u32; 3] = [16, 32, 64];
 
-/// The LUT's texture format: half floats hold the display-linear result to about `2.4e-4`
-/// absolute near 1, under a 10-bit step (`1/1023`).
+/// The LUT's texture format: half floats hold the sRGB-encoded result to `2^-12 ≈ 2.4e-4`
+/// absolute below 1 (a quarter of a 10-bit step; the shader rounds to nearest itself).
 pub const LUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+
+/// The user LUT's texture format: full floats, so the GPU blends exactly the entries
+/// [`CubeLut::sample_trilinear`] blends (at most 65³ · 16 bytes = 4.4 MB, uploaded per bake).
+pub const USER_LUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Float;
 
 /// Lattice points per workgroup side, as `@workgroup_size(4, 4, 4)` in the shader: 64
 /// invocations, within the downlevel limits, and a divisor of every size in [`LUT_SIZES`].
@@ -107,6 +175,119 @@ pub fn shaper_inverse(t: f32) -> f32 {
     SHAPER_OFFSET * ((t * SHAPER_RANGE_LOG2).exp2() - 1.0)
 }
 
+/// The grade LUT size for a finish [`Tier`]: Low 16³, Medium 32³, High and Ultra 64³ (64³
+/// already keeps the identity within 1/1023; see "Precision" in the module docs). `Off` gives
+/// 32³: the finish always runs, since it is what writes the display image, so "off" cannot
+/// mean "no LUT"; it means the middle size at no extra cost.
+pub fn lut_size_for_tier(tier: Tier) -> u32 {
+    match tier {
+        Tier::Low => 16,
+        Tier::Off | Tier::Medium => 32,
+        Tier::High | Tier::Ultra => 64,
+    }
+}
+
+/// What a user `.cube` LUT's input is, and so where in the bake it applies (see the module
+/// documentation for the whole chain). Spelled `display` / `scene_log` in presets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LutSpace {
+    /// Input and output are sRGB-encoded display values: the LUT applies after the tone
+    /// mapper, to its output clipped to `[0, 1]` and sRGB-encoded (mapped through the LUT's
+    /// `DOMAIN_MIN`/`DOMAIN_MAX`). What creative "look" LUTs from grading tools expect.
+    #[default]
+    Display,
+    /// Input is scene-linear Rec.709 encoded by afterlight's log2 shaper ([`shaper`], `[0, 1]`,
+    /// then through the LUT's domain); output is sRGB-encoded display. The LUT replaces the
+    /// tone mapper. What [`export_cube`] writes.
+    SceneLog,
+}
+
+/// A user `.cube` LUT and where it applies. The LUT is shared (`Arc`) so settings can be
+/// compared and cloned without copying 65³ entries.
+#[derive(Clone, Debug)]
+pub struct UserLut {
+    /// The parsed LUT.
+    pub lut: Arc<CubeLut>,
+    /// What its input and output are.
+    pub space: LutSpace,
+}
+
+impl PartialEq for UserLut {
+    /// The same loaded LUT (`Arc::ptr_eq`, not a comparison of 65³ entries) in the same space:
+    /// the cheap "did the settings change" test the finish pass rebakes on. Two separately
+    /// loaded copies of one file are *not* equal.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.lut, &other.lut) && self.space == other.space
+    }
+}
+
+/// The sRGB inverse EOTF (IEC 61966-2-1): display-linear to sRGB-encoded, `12.92·x` up to
+/// `0.0031308`, `1.055·x^(1/2.4) − 0.055` above, continued as that power curve past 1 (the
+/// unclipped Clamp mapper stores such values). Negative and NaN input gives 0.
+/// `grade_lut_srgb_encode` in `shaders/include/grade_lut.wgsl` is the same function.
+pub fn srgb_encode(x: f32) -> f32 {
+    if x > 0.003_130_8 {
+        1.055 * x.powf(1.0 / 2.4) - 0.055
+    } else if x > 0.0 {
+        12.92 * x
+    } else {
+        0.0
+    }
+}
+
+/// The sRGB EOTF (IEC 61966-2-1), the inverse of [`srgb_encode`]: `v / 12.92` up to
+/// `0.04045`, `((v + 0.055) / 1.055)^2.4` above (also past 1). Negative and NaN input
+/// gives 0. The finish decodes with `srgb_to_linear` in `shaders/include/common.wgsl`.
+pub fn srgb_decode(v: f32) -> f32 {
+    if v > 0.040_45 {
+        ((v + 0.055) / 1.055).powf(2.4)
+    } else if v > 0.0 {
+        v / 12.92
+    } else {
+        0.0
+    }
+}
+
+/// Whether the bake stores the tone mapper's output unclipped: only for the Clamp mapper
+/// without a user LUT (a Display LUT needs its `[0, 1]` input, a SceneLog LUT replaces the
+/// mapper). The finish clips after interpolating, so the clip at 1 is exact although it
+/// falls between lattice points (see "Precision" in the module docs).
+pub fn stores_unclipped(mapper: ToneMapper, user_lut: Option<&UserLut>) -> bool {
+    mapper == ToneMapper::Clamp && user_lut.is_none()
+}
+
+/// What the bake stores for one scene-linear Rec.709 colour: the chain of the module
+/// documentation on the CPU (the grade, then the tone mapper and sRGB encode and/or the user
+/// LUT by its [`LutSpace`], with [`CubeLut::sample_trilinear`]), the sRGB-encoded display
+/// value, each channel within `±65504` (the half-float range). `shaders/grade_bake.wgsl`
+/// computes the same on the GPU, and [`export_cube`] writes it.
+///
+/// The settings are used as given (the bake and the export pass them through
+/// [`GradeSettings::validated`] first), and so is the user LUT (the bake and the export check
+/// it with [`CubeLut::validate`]; an invalid one samples as black or its first entry).
+pub fn baked_value(
+    settings: &GradeSettings,
+    mapper: ToneMapper,
+    user_lut: Option<&UserLut>,
+    scene_linear: Vec3,
+) -> Vec3 {
+    let graded = grade(settings, scene_linear);
+    let encoded = match user_lut {
+        Some(UserLut { lut, space: LutSpace::SceneLog }) => {
+            lut.sample_trilinear(graded.map(shaper))
+        }
+        Some(UserLut { lut, space: LutSpace::Display }) => {
+            lut.sample_trilinear(mapper.apply(graded).map(srgb_encode))
+        }
+        // The grade's output is already in [0, MAX_RADIANCE]: the Clamp mapper unclipped.
+        None if stores_unclipped(mapper, None) => graded.map(srgb_encode),
+        None => mapper.apply(graded).map(srgb_encode),
+    };
+    // Only an invalid hand-built user LUT (which the bake refuses) can give NaN or more.
+    encoded.map(|v| if v.is_nan() { 0.0 } else { v.clamp(-65504.0, 65504.0) })
+}
+
 /// The LUT size a bake uses for a requested `size`: the requested one when it is in
 /// [`LUT_SIZES`], otherwise the smallest of them at least as large (so a LUT is never coarser
 /// than asked), and 64 for anything above 64. A changed size is logged with `log::warn!`.
@@ -148,8 +329,14 @@ pub fn grade_steps(settings: &GradeSettings) -> u32 {
     rules.iter().filter(|(_, runs)| *runs).fold(0, |bits, (bit, _)| bits | bit)
 }
 
+/// `GradeParams.user_lut_mode`: the same numbers as `GRADE_USER_LUT_*` in
+/// `shaders/grade_bake.wgsl`.
+const USER_LUT_NONE: u32 = 0;
+const USER_LUT_DISPLAY: u32 = 1;
+const USER_LUT_SCENE_LOG: u32 = 2;
+
 /// The shader's `GradeParams`, laid out as WGSL's uniform rules lay it out (every member a
-/// multiple of 16 bytes until the last four scalars).
+/// multiple of 16 bytes, scalars in groups of four).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 struct GradeUniforms {
@@ -174,14 +361,39 @@ struct GradeUniforms {
     mapper: u32,
     size: u32,
     steps: u32,
+    /// The user LUT's domain, xyz.
+    user_lut_min: [f32; 4],
+    user_lut_max: [f32; 4],
+    user_lut_mode: u32,
+    user_lut_size: u32,
+    /// [`stores_unclipped`] as 0 or 1.
+    unclipped: u32,
+    padding: u32,
 }
 
 impl GradeUniforms {
     /// The block for already validated `settings`. Everything the CPU grade derives from the
     /// settings (the matrices, `2^exposure`, `1/gamma`) is computed here with the CPU's own
     /// code, so the shader starts from the CPU's f32 values.
-    fn new(settings: &GradeSettings, mapper: ToneMapper, size: u32) -> Self {
+    fn new(
+        settings: &GradeSettings,
+        mapper: ToneMapper,
+        user_lut: Option<&UserLut>,
+        size: u32,
+    ) -> Self {
         let s = settings;
+        let (user_lut_mode, user_lut_size, user_lut_min, user_lut_max) = match user_lut {
+            None => (USER_LUT_NONE, 0, [0.0; 4], [1.0; 4]),
+            Some(u) => (
+                match u.space {
+                    LutSpace::Display => USER_LUT_DISPLAY,
+                    LutSpace::SceneLog => USER_LUT_SCENE_LOG,
+                },
+                u.lut.size,
+                u.lut.domain_min.extend(0.0).to_array(),
+                u.lut.domain_max.extend(1.0).to_array(),
+            ),
+        };
         let v4 = |v: Vec3| v.extend(0.0).to_array();
         let columns = |m: glam::Mat3| [v4(m.x_axis), v4(m.y_axis), v4(m.z_axis)];
         Self {
@@ -202,8 +414,29 @@ impl GradeUniforms {
             mapper: mapper.gpu_id(),
             size,
             steps: grade_steps(s),
+            user_lut_min,
+            user_lut_max,
+            user_lut_mode,
+            user_lut_size,
+            unclipped: u32::from(stores_unclipped(mapper, user_lut)),
+            padding: 0,
         }
     }
+}
+
+/// The sampler the finish pass (and [`sample_lut`]) samples the grade LUT with: trilinear
+/// filtering, clamped to the edge texels, so lattice point `i` is exact at texel centre
+/// `(i + 0.5) / size` (`grade_lut_uvw`).
+pub fn lut_sampler(device: &wgpu::Device) -> wgpu::Sampler {
+    device.create_sampler(&wgpu::SamplerDescriptor {
+        label: Some("grade_lut"),
+        address_mode_u: wgpu::AddressMode::ClampToEdge,
+        address_mode_v: wgpu::AddressMode::ClampToEdge,
+        address_mode_w: wgpu::AddressMode::ClampToEdge,
+        mag_filter: wgpu::FilterMode::Linear,
+        min_filter: wgpu::FilterMode::Linear,
+        ..Default::default()
+    })
 }
 
 /// The grade bake's pipeline and layout, built once; [`GradeLut::bake`] then runs it for each
@@ -211,6 +444,8 @@ impl GradeUniforms {
 pub struct GradeLut {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
+    /// Bound as the user LUT when there is none (the shader does not read it then).
+    no_user_lut: wgpu::TextureView,
 }
 
 impl GradeLut {
@@ -243,6 +478,16 @@ impl GradeLut {
                     },
                     count: None,
                 },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D3,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -258,26 +503,53 @@ impl GradeLut {
             compilation_options: Default::default(),
             cache: None,
         });
-        Ok(Self { layout, pipeline })
+        let no_user_lut = user_lut_texture(device, 1).create_view(&Default::default());
+        Ok(Self { layout, pipeline, no_user_lut })
     }
 
-    /// Bakes `mapper.apply(grade(settings, x))` into a new `size`³ [`LUT_FORMAT`] 3D texture
-    /// (see the module documentation for the lattice). `settings` go through
+    /// Bakes [`baked_value`] into a new `size`³ [`LUT_FORMAT`] 3D texture (see the module
+    /// documentation for the lattice and the colour spaces): the grade, then the tone mapper
+    /// and/or `user_lut` by its [`LutSpace`], sRGB-encoded display out. `settings` go through
     /// [`GradeSettings::validated`] first (out-of-range values are clamped with a warning);
-    /// `size` through [`lut_size`]. The work is submitted, not waited for: the texture is ready
-    /// for any later submission on the same queue. Its usages are storage (the bake), texture
-    /// binding (the finish pass samples it) and copy source (readback).
+    /// `size` through [`lut_size`]. A `user_lut` that fails [`CubeLut::validate`] (only
+    /// possible for one built by hand) is an [`InvalidArgument`](crate::Error::InvalidArgument)
+    /// error. The work is submitted, not waited for: the texture is ready for any later
+    /// submission on the same queue. Its usages are storage (the bake), texture binding (the
+    /// finish pass samples it) and copy source (readback).
     pub fn bake(
         &self,
         gpu: &Gpu,
         settings: &GradeSettings,
         mapper: ToneMapper,
+        user_lut: Option<&UserLut>,
         size: u32,
     ) -> Result<wgpu::Texture, crate::Error> {
+        if let Some(user) = user_lut {
+            user.lut
+                .validate()
+                .map_err(|e| crate::Error::InvalidArgument(format!("user LUT: {e}")))?;
+        }
         let size = lut_size(size);
-        let uniforms = GradeUniforms::new(&settings.validated(), mapper, size);
+        let uniforms = GradeUniforms::new(&settings.validated(), mapper, user_lut, size);
         let device = &gpu.device;
         let texture = gpu.checked("grade LUT bake", || {
+            let user_view = user_lut.map(|user| {
+                let texture = user_lut_texture(device, user.lut.size);
+                let texels: Vec<[f32; 4]> =
+                    user.lut.data.iter().map(|v| v.extend(1.0).to_array()).collect();
+                let n = user.lut.size;
+                gpu.queue.write_texture(
+                    texture.as_image_copy(),
+                    bytemuck::cast_slice(&texels),
+                    wgpu::TexelCopyBufferLayout {
+                        offset: 0,
+                        bytes_per_row: Some(n * 16),
+                        rows_per_image: Some(n),
+                    },
+                    texture.size(),
+                );
+                texture.create_view(&Default::default())
+            });
             let texture = device.create_texture(&wgpu::TextureDescriptor {
                 label: Some("grade_lut"),
                 size: wgpu::Extent3d { width: size, height: size, depth_or_array_layers: size },
@@ -305,6 +577,12 @@ impl GradeLut {
                         binding: 1,
                         resource: wgpu::BindingResource::TextureView(&view),
                     },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::TextureView(
+                            user_view.as_ref().unwrap_or(&self.no_user_lut),
+                        ),
+                    },
                 ],
             });
             let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -327,6 +605,227 @@ impl GradeLut {
     }
 }
 
+/// An `n`³ [`USER_LUT_FORMAT`] texture for a user LUT's entries (x = red, y = green, z = blue
+/// index, the `.cube` file order).
+fn user_lut_texture(device: &wgpu::Device, n: u32) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("grade_bake.user_lut"),
+        size: wgpu::Extent3d { width: n, height: n, depth_or_array_layers: n },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D3,
+        format: USER_LUT_FORMAT,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    })
+}
+
+/// Test probe: samples a baked grade LUT at each scene-linear colour of `inputs` exactly as
+/// the finish pass does (`grade_lut_sample_encoded` with [`lut_sampler`], in
+/// `shaders/grade_lut_probe.wgsl`) and returns the unclipped sRGB-encoded results. Blocks
+/// until the GPU is done; for tests, not for a frame loop. At most `64 · 65535` inputs.
+#[doc(hidden)]
+pub fn sample_lut(
+    gpu: &Gpu,
+    lut: &wgpu::Texture,
+    inputs: &[Vec3],
+) -> Result<Vec<Vec3>, crate::Error> {
+    const GROUP: usize = 64;
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    if inputs.len() > GROUP * 65535 {
+        return Err(crate::Error::InvalidArgument(format!(
+            "sample_lut: {} inputs, at most {}",
+            inputs.len(),
+            GROUP * 65535
+        )));
+    }
+    let device = &gpu.device;
+    let module = crate::shaders::create_module(device, "grade_lut_probe")?;
+    let bytes = (inputs.len() * 16) as u64;
+    let result = gpu.checked("grade LUT probe", || {
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("grade_lut_probe"),
+            layout: None,
+            module: &module,
+            entry_point: Some("cs_main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let texels: Vec<[f32; 4]> = inputs.iter().map(|v| v.extend(0.0).to_array()).collect();
+        let input = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("grade_lut_probe.inputs"),
+            contents: bytemuck::cast_slice(&texels),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let output = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("grade_lut_probe.outputs"),
+            size: bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let readback = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("grade_lut_probe.readback"),
+            size: bytes,
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let sampler = lut_sampler(device);
+        let view = lut.create_view(&Default::default());
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("grade_lut_probe"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(&view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Sampler(&sampler),
+                },
+                wgpu::BindGroupEntry { binding: 2, resource: input.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: output.as_entire_binding() },
+            ],
+        });
+        let mut encoder = device.create_command_encoder(&Default::default());
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.dispatch_workgroups(inputs.len().div_ceil(GROUP) as u32, 1, 1);
+        }
+        encoder.copy_buffer_to_buffer(&output, 0, &readback, 0, bytes);
+        gpu.queue.submit([encoder.finish()]);
+        readback
+    })?;
+    let slice = result.slice(..);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = sender.send(r);
+    });
+    let failed = |e: String| crate::Error::from(crate::gpu::GpuError::Readback(e));
+    device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| failed(e.to_string()))?;
+    receiver.recv().map_err(|e| failed(e.to_string()))?.map_err(|e| failed(e.to_string()))?;
+    let mapped = slice.get_mapped_range().map_err(|e| failed(e.to_string()))?;
+    let values: Vec<Vec3> = bytemuck::cast_slice::<u8, [f32; 4]>(&mapped)
+        .iter()
+        .map(|v| Vec3::new(v[0], v[1], v[2]))
+        .collect();
+    drop(mapped);
+    result.unmap();
+    Ok(values)
+}
+
+/// The whole colour pipeline of a bake (grade, tone mapper, user LUT) as a `size`³ `.cube` 3D
+/// LUT other tools can read, computed on the CPU with [`baked_value`] (which the tests show
+/// matches the GPU bake).
+///
+/// - **Input**: afterlight's shaper of scene-linear Rec.709, `t = log2(1 + 1024·x) /
+///   SHAPER_RANGE_LOG2` per channel, `DOMAIN_MIN 0 0 0` / `DOMAIN_MAX 1 1 1` (the default,
+///   so not written). Lattice point `i` is `t = i / (size − 1)`, exactly the bake's lattice,
+///   so a LUT exported at the bake's size and imported as [`LutSpace::SceneLog`] with the
+///   neutral grade gives the same texels (to half-float rounding).
+/// - **Output**: sRGB-encoded display (Rec.709 primaries, D65). With the Clamp mapper and no
+///   user LUT the values continue past 1 (see [`stores_unclipped`]); clip after interpolating.
+/// - `TITLE` and `#` comment lines say all of that, with the shaper's constants and how to
+///   express it in OCIO.
+///
+/// `grade` goes through [`GradeSettings::validated`]; `size` is clamped into `2..=65` with a
+/// warning (17, 33 and 65 are what most tools write; 16/32/64 match the tiers' bakes). A
+/// `user_lut` that fails [`CubeLut::validate`] (only one built by hand can) is left out with a
+/// warning.
+pub fn export_cube(
+    grade: &GradeSettings,
+    tone_mapper: ToneMapper,
+    user_lut: Option<&UserLut>,
+    size: u32,
+) -> CubeLut {
+    let settings = grade.validated();
+    let user_lut = user_lut.filter(|user| match user.lut.validate() {
+        Ok(()) => true,
+        Err(e) => {
+            log::warn!("export_cube: leaving out the user LUT: {e}");
+            false
+        }
+    });
+    let requested = size;
+    let size = requested.clamp(MIN_SIZE, MAX_SIZE);
+    if size != requested {
+        log::warn!(
+            "export_cube: size {requested} is outside {MIN_SIZE}..={MAX_SIZE}; using {size}"
+        );
+    }
+    // The bake's own lattice: t = i / (size − 1) in f32, then the shaper's inverse.
+    let axis: Vec<f32> = (0..size).map(|i| shaper_inverse(i as f32 / (size - 1) as f32)).collect();
+    let mut data = Vec::with_capacity((size as usize).pow(3));
+    for b in &axis {
+        for g in &axis {
+            for r in &axis {
+                let x = Vec3::new(*r, *g, *b);
+                data.push(baked_value(&settings, tone_mapper, user_lut, x));
+            }
+        }
+    }
+    let lut_note = match user_lut {
+        None => String::new(),
+        Some(user) => format!(
+            " + {} user LUT{}",
+            match user.space {
+                LutSpace::Display => "display",
+                LutSpace::SceneLog => "scene_log",
+            },
+            user.lut.title.as_ref().map(|t| format!(" \"{t}\"")).unwrap_or_default()
+        ),
+    };
+    // The f32 constant the shader divides by, to enough digits to be that f32 exactly.
+    let range = f64::from(SHAPER_RANGE_LOG2);
+    let slope = 1.0 / range;
+    let comments = vec![
+        format!("afterlight {} grade export.", env!("CARGO_PKG_VERSION")),
+        format!(
+            "Pipeline: grade -> {}{lut_note}, baked at {size}^3.",
+            match user_lut {
+                Some(UserLut { space: LutSpace::SceneLog, .. }) => "(no tone mapper)".to_owned(),
+                _ => format!("tone mapper {tone_mapper}"),
+            }
+        ),
+        String::new(),
+        "INPUT: scene-linear Rec.709 (D65) x per channel, encoded by afterlight's log2 shaper:"
+            .into(),
+        format!("  t = log2(1 + x * 1024) / {range:.9}  (x clamped to [0, 64]; t = 1 at x = 64)"),
+        format!("  x = (2^(t * {range:.9}) - 1) / 1024"),
+        format!(
+            "  where 1024 = 1 / 2^-10 (the linear toe) and {range:.9} is log2(1 + 64 * 1024) \
+             = 16.000022 as an f32."
+        ),
+        "  Lattice point i of each axis is t = i / (LUT_3D_SIZE - 1); DOMAIN 0 0 0 .. 1 1 1."
+            .into(),
+        "  In OCIO v2, apply in the forward direction before this file:".into(),
+        format!(
+            "    - !<LogAffineTransform> {{base: 2, lin_side_slope: 1024, lin_side_offset: 1, \
+             log_side_slope: {slope:.12}, log_side_offset: 0}}"
+        ),
+        "    - !<FileTransform> {src: this_file.cube, interpolation: linear}".into(),
+        format!("  (log_side_slope = 1 / {range:.9}; the LUT clamps t outside [0, 1].)"),
+        String::new(),
+        "OUTPUT: display, sRGB-encoded (IEC 61966-2-1 inverse EOTF), Rec.709 primaries, D65,"
+            .into(),
+        "  [0, 1] = black .. white. Values above 1 (clamp tone mapper only) are the unclipped"
+            .into(),
+        "  curve: clip to [0, 1] after interpolating. Interpolation: trilinear.".into(),
+    ];
+    CubeLut {
+        title: Some(format!("afterlight grade ({tone_mapper}{lut_note})")),
+        comments,
+        size,
+        domain_min: Vec3::ZERO,
+        domain_max: Vec3::ONE,
+        data,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,7 +838,27 @@ mod tests {
 
     #[test]
     fn uniform_block_is_the_wgsl_size() {
-        // 3 mat3x3f (48 bytes each) + 10 vec4f + 4 scalars.
-        assert_eq!(std::mem::size_of::<GradeUniforms>(), 3 * 48 + 10 * 16 + 16);
+        // 3 mat3x3f (48 bytes each) + 10 vec4f + 4 scalars + 2 vec4f + 4 scalars.
+        assert_eq!(std::mem::size_of::<GradeUniforms>(), 3 * 48 + 10 * 16 + 16 + 32 + 16);
+    }
+
+    #[test]
+    fn tier_sizes() {
+        let sizes = Tier::ALL.map(lut_size_for_tier);
+        assert_eq!(sizes, [32, 16, 32, 64, 64]);
+        assert!(sizes.iter().all(|s| LUT_SIZES.contains(s)));
+    }
+
+    #[test]
+    fn srgb_encode_and_decode_are_inverse() {
+        assert_eq!(srgb_encode(0.0), 0.0);
+        assert_eq!(srgb_encode(f32::NAN), 0.0);
+        assert_eq!(srgb_decode(-1.0), 0.0);
+        assert!((srgb_encode(1.0) - 1.0).abs() < 1e-6);
+        assert!((srgb_encode(0.18) - 0.461_356).abs() < 1e-5);
+        for i in 0..=2000 {
+            let v = i as f32 / 1000.0;
+            assert!((srgb_encode(srgb_decode(v)) - v).abs() < 2e-6, "{v}");
+        }
     }
 }

@@ -14,6 +14,9 @@
 //! Keywords may come in any order but all before the first data line, each at most once.
 //! `#` starts a comment (whole-line or trailing, except inside a quoted title); blank lines,
 //! extra spaces and tabs, CRLF line ends and a UTF-8 byte-order mark are all accepted.
+//! Whole-line comments before the first data line are kept, in order, in
+//! [`CubeLut::comments`] (without the `#` and one space after it) and written back by
+//! [`CubeLut::to_cube_string`]; trailing comments and comments among the data are dropped.
 //!
 //! Not supported, with an error that says so: 1D LUTs and the 1D *shaper* that DaVinci Resolve
 //! writes in front of a 3D LUT in one file (`LUT_1D_SIZE`, `LUT_1D_INPUT_RANGE`), and Resolve's
@@ -53,6 +56,10 @@ pub const MAX_SIZE: u32 = 65;
 pub struct CubeLut {
     /// The `TITLE`, if the file has one (without the quotes).
     pub title: Option<String>,
+    /// The whole-line `#` comments of the header (before the first data line), in order,
+    /// without the `#` and the one space that usually follows it. Written back after the
+    /// title; a line break inside one is written as a space.
+    pub comments: Vec<String>,
     /// Lattice points per axis (`LUT_3D_SIZE`), `2..=65` for a valid LUT.
     pub size: u32,
     /// The input value mapped to the first lattice point, per channel (`DOMAIN_MIN`, default 0).
@@ -94,6 +101,9 @@ pub enum LutError {
         /// The requested `domain_max`.
         max: Vec3,
     },
+    /// A LUT built by hand (not parsed) has no usable lattice; see [`CubeLut::validate`].
+    #[error("invalid 3D LUT: {0}")]
+    Invalid(String),
     /// The function given to [`CubeLut::from_fn`] returned NaN or infinity.
     #[error("the baked function returned {value} for input {input}; LUT entries must be finite")]
     NonFiniteOutput {
@@ -230,6 +240,7 @@ struct Parser<'a> {
     /// Line each keyword was first seen on (indexed like `Keyword::ALL`).
     seen: [Option<usize>; 4],
     title: Option<String>,
+    comments: Vec<String>,
     size: Option<u32>,
     domain_min: Vec3,
     domain_max: Vec3,
@@ -429,6 +440,7 @@ impl CubeLut {
             file,
             seen: [None; 4],
             title: None,
+            comments: Vec::new(),
             size: None,
             domain_min: Vec3::ZERO,
             domain_max: Vec3::ONE,
@@ -440,6 +452,13 @@ impl CubeLut {
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
             last_line = line;
+            if parser.data.is_empty()
+                && let Some(comment) = raw.trim_start().strip_prefix('#')
+            {
+                let comment = comment.strip_prefix(' ').unwrap_or(comment);
+                parser.comments.push(comment.to_owned());
+                continue;
+            }
             let content = strip_comment(raw).trim();
             let Some(first) = content.split_whitespace().next() else { continue };
             if is_data(first) {
@@ -461,6 +480,7 @@ impl CubeLut {
         }
         Ok(CubeLut {
             title: parser.title,
+            comments: parser.comments,
             size: parser.size.unwrap_or(MIN_SIZE),
             domain_min: parser.domain_min,
             domain_max: parser.domain_max,
@@ -476,7 +496,14 @@ impl CubeLut {
         let data = lattice(size)
             .map(|[r, g, b]| Vec3::new(r as f32, g as f32, b as f32) * scale)
             .collect();
-        CubeLut { title: None, size, domain_min: Vec3::ZERO, domain_max: Vec3::ONE, data }
+        CubeLut {
+            title: None,
+            comments: Vec::new(),
+            size,
+            domain_min: Vec3::ZERO,
+            domain_max: Vec3::ONE,
+            data,
+        }
     }
 
     /// Bakes `f` into a LUT of `size` points per axis spanning `domain_min..domain_max`: entry
@@ -512,21 +539,30 @@ impl CubeLut {
             }
             data.push(value);
         }
-        Ok(CubeLut { title: None, size, domain_min, domain_max, data })
+        Ok(CubeLut { title: None, comments: Vec::new(), size, domain_min, domain_max, data })
     }
 
     /// Writes the LUT as `.cube` text: `TITLE` if there is one (line breaks in it become
-    /// spaces), `LUT_3D_SIZE`, `DOMAIN_MIN`/`DOMAIN_MAX` only when not the default 0/1, then the
-    /// data. Numbers use Rust's shortest representation that reads back to the same `f32`, so
-    /// [`CubeLut::parse`] of the result gives bit-identical values.
+    /// spaces), the [`comments`](CubeLut::comments) as `# ` lines, `LUT_3D_SIZE`,
+    /// `DOMAIN_MIN`/`DOMAIN_MAX` only when not the default 0/1, then the data. Numbers use
+    /// Rust's shortest representation that reads back to the same `f32`, so
+    /// [`CubeLut::parse`] of the result gives bit-identical values (and the same title and
+    /// comments, up to line breaks).
     pub fn to_cube_string(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::with_capacity(self.data.len() * 30 + 128);
         // `write!` to a String cannot fail; the results are ignored for that reason.
         if let Some(title) = &self.title {
-            let title: String =
-                title.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+            let title = one_line(title);
             let _ = writeln!(out, "TITLE \"{title}\"");
+        }
+        for comment in &self.comments {
+            let comment = one_line(comment);
+            if comment.is_empty() {
+                out.push_str("#\n");
+            } else {
+                let _ = writeln!(out, "# {comment}");
+            }
         }
         let _ = writeln!(out, "LUT_3D_SIZE {}", self.size);
         if self.domain_min != Vec3::ZERO || self.domain_max != Vec3::ONE {
@@ -546,6 +582,37 @@ impl CubeLut {
         let path = path.as_ref();
         std::fs::write(path, self.to_cube_string())
             .map_err(|source| LutError::Io { path: path.to_path_buf(), source })
+    }
+
+    /// Checks what [`CubeLut::parse`] guarantees, for a LUT built by hand: `size` in
+    /// `2..=65`, `size³` data entries, a finite domain with `min < max` per channel, and
+    /// finite entries. The samplers never panic on an invalid LUT, but what they return for
+    /// one is of no use; the GPU grade bake refuses one with this error.
+    pub fn validate(&self) -> Result<(), LutError> {
+        if !(MIN_SIZE..=MAX_SIZE).contains(&self.size) {
+            let size = self.size;
+            return Err(LutError::Invalid(format!(
+                "size {size} is outside {MIN_SIZE}..={MAX_SIZE}"
+            )));
+        }
+        let expected = (self.size as usize).pow(3);
+        if self.data.len() != expected {
+            return Err(LutError::Invalid(format!(
+                "{} entries where size {} needs {expected}",
+                self.data.len(),
+                self.size
+            )));
+        }
+        let (min, max) = (self.domain_min, self.domain_max);
+        if !(min.is_finite() && max.is_finite() && min.cmplt(max).all()) {
+            return Err(LutError::Invalid(format!(
+                "domain {min} .. {max} needs finite min < max per channel"
+            )));
+        }
+        if let Some(i) = self.data.iter().position(|v| !v.is_finite()) {
+            return Err(LutError::Invalid(format!("entry {i} is {}", self.data[i])));
+        }
+        Ok(())
     }
 
     /// Samples the LUT at `rgb` with trilinear interpolation (see the module docs).
@@ -623,6 +690,11 @@ impl CubeLut {
     }
 }
 
+/// `text` with its line breaks as spaces, for the one-line `TITLE` and `#` lines.
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect()
+}
+
 /// Lattice cell: the lower corner's indices and the fractional position (each 0..=1) in it.
 struct Cell {
     base: [usize; 3],
@@ -668,7 +740,14 @@ mod tests {
             0 0 1\r\n1 0 1\r\n0 1 1\r\n 1   1  1 \r\n";
         let lut = CubeLut::parse(text).unwrap();
         assert_eq!(lut.title.as_deref(), Some("a # title"));
-        assert_eq!(lut, CubeLut { title: Some("a # title".into()), ..CubeLut::identity(2) });
+        assert_eq!(
+            lut,
+            CubeLut {
+                title: Some("a # title".into()),
+                comments: vec!["leading comment".into()],
+                ..CubeLut::identity(2)
+            }
+        );
     }
 
     #[test]
@@ -766,6 +845,26 @@ mod tests {
     }
 
     #[test]
+    fn validate_accepts_parsed_luts_and_names_what_is_wrong() {
+        assert!(CubeLut::identity(5).validate().is_ok());
+        assert!(CubeLut::parse(SMALL).unwrap().validate().is_ok());
+        let cases = [
+            (CubeLut { size: 1, data: vec![Vec3::ONE], ..CubeLut::identity(2) }, "size 1"),
+            (CubeLut { size: 66, ..CubeLut::identity(2) }, "size 66"),
+            (CubeLut { size: 3, ..CubeLut::identity(2) }, "8 entries where size 3 needs 27"),
+            (CubeLut { domain_max: Vec3::ZERO, ..CubeLut::identity(2) }, "domain"),
+            (CubeLut { domain_min: Vec3::NAN, ..CubeLut::identity(2) }, "domain"),
+        ];
+        for (lut, needle) in cases {
+            let message = lut.validate().unwrap_err().to_string();
+            assert!(message.contains(needle), "{message}");
+        }
+        let mut lut = CubeLut::identity(2);
+        lut.data[5].y = f32::INFINITY;
+        assert!(lut.validate().unwrap_err().to_string().contains("entry 5"));
+    }
+
+    #[test]
     fn from_fn_rejects_bad_domain_and_non_finite_output_and_clamps_size() {
         assert!(matches!(
             CubeLut::from_fn(4, Vec3::ONE, Vec3::ONE, |c| c),
@@ -789,11 +888,26 @@ mod tests {
         assert!(text.starts_with("LUT_3D_SIZE 3\n"), "{text}");
         assert!(!text.contains("DOMAIN"));
         assert_eq!(CubeLut::parse(&text).unwrap(), lut);
-        let titled = CubeLut { title: Some("two\nlines".into()), ..lut };
+        let titled = CubeLut { title: Some("two\nlines".into()), ..lut.clone() };
         assert_eq!(
             CubeLut::parse(&titled.to_cube_string()).unwrap().title.as_deref(),
             Some("two lines")
         );
+        // Comments: written after the title, read back in order; a line break becomes a
+        // space, an empty one stays empty, leading spaces beyond the first survive.
+        let comments = ["plain", "", "  indented", "with # hash", "two\nlines", "\"quoted\""];
+        let commented = CubeLut {
+            title: Some("t".into()),
+            comments: comments.iter().map(|c| c.to_string()).collect(),
+            ..lut
+        };
+        let text = commented.to_cube_string();
+        assert!(text.starts_with("TITLE \"t\"\n# plain\n#\n#   indented\n"), "{text}");
+        let again = CubeLut::parse(&text).unwrap();
+        let mut want = commented.clone();
+        want.comments[4] = "two lines".into();
+        assert_eq!(again, want);
+        assert_eq!(CubeLut::parse(&again.to_cube_string()).unwrap(), want);
     }
 
     /// Random junk made of the format's own pieces, so it gets past the first line often.

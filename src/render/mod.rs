@@ -317,7 +317,7 @@ impl Renderer {
         if options.debug_view.is_none() {
             // The grade LUT is baked only when the grade or tone mapper changed.
             let baked =
-                self.finish.prepare(gpu, &options.grade, options.tone_mapper, GRADE_LUT_SIZE);
+                self.finish.prepare(gpu, &options.grade, options.tone_mapper, None, GRADE_LUT_SIZE);
             if let Err(e) = baked {
                 log::error!("grade LUT bake failed, keeping the previous one: {e}");
             }
