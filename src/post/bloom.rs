@@ -1,0 +1,806 @@
+//! Bloom: the soft glow around bright light, as a normalised blur of the HDR image that the
+//! finish pass blends in.
+//!
+//! Follows Jimenez, "Next Generation Post Processing in Call of Duty: Advanced Warfare"
+//! (SIGGRAPH 2014, Advances in Real-Time Rendering): a mip chain built with a 13-tap
+//! downsample, a Karis average on the first downsample against fireflies, and a 3x3 tent
+//! upsample that accumulates back up the chain. The low-frequency boost follows Bevy's bloom.
+//! Kernels: `shaders/bloom.wgsl`; the composite: `shaders/include/bloom_composite.wgsl`.
+//!
+//! **Reads** HDR colour (scene-linear, pre-exposed; any filterable float format).
+//! **Writes** the bloom texture, by default at half resolution (the largest level of the chain:
+//! input / [`BloomChain::first_mip_divisor`], i.e. 1/1, 1/2 or 1/4), in the renderer's HDR
+//! format; the finish pass samples it bilinearly at full resolution and composites it with
+//! [`composite`]. Intermediate mips come from the [`TexturePool`] (`"bloom.mips"`) and go back
+//! to it before [`BloomPass::draw`] returns.
+//!
+//! # The chain
+//! Chain mip `c` has size `input >> (c + 1)` (mip 0 is half resolution). Bloom level `k`
+//! (`0..levels`) is chain mip `k + log2(divisor) − 1`; with divisor 1, level 0 is the input
+//! itself (sanitised and thresholded), with divisor 4 chain mip 0 is only a stepping stone.
+//!
+//! **First downsample** (input → mip 0). Every tap is sanitised (NaN and ±∞ → 0, negatives → 0,
+//! at most 32768) so a broken texel cannot spread. 13 bilinear taps, each the mean of a 2x2
+//! box of input texels, form 5 overlapping 4x4 box groups: the centre group `G₀` (weight
+//! `g₀ = 1/2`) and the four corner groups `G₁..G₄` (`gᵢ = 1/8`). The Karis average weighs the
+//! four taps `t` inside each group by `w(t) = 1 / (1 + luma(t) / K)` (Rec. 709 luma,
+//! `K =` [`KARIS_LUMA_SCALE`] `= 16`), renormalised (Jimenez's "partial Karis average", on
+//! each block of 4 samples):
+//!
+//! `Gᵢ = Σ_t w(t) t / Σ_t w(t)`,  `D₀ = ½ G₀ + ⅛ (G₁ + G₂ + G₃ + G₄)`
+//!
+//! A single texel of 10000 on grey 0.5 makes its tap's luma about 2500, so that tap weighs
+//! about 1/150 of its neighbours and the firefly's energy is all but removed (`tests/bloom.rs`
+//! measures it). Weighting whole groups by their luma instead (as some ports do) cannot help at
+//! the firefly's own output pixel: the central 2x2 texels lie in all five groups, so all five
+//! weights drop alike.
+//!
+//! Why `K = 16` rather than Karis' `1 / (1 + luma)`: the input here is scene-linear and
+//! pre-exposed, where diffuse white is about 1 and ordinary highlights are a few units. Any
+//! Karis average leans towards the darker taps wherever luma varies inside a group, so hard
+//! edges lose energy in the first downsample; with `K = 1` bright squares (luma 2..4 on 0.02)
+//! lost 4.5% of the image's light, with `K = 16` 0.6%, inside the 1% the energy-conserving
+//! composite needs, while a firefly (luma in the hundreds or thousands) is still cut by two
+//! orders of magnitude. Then the soft threshold (below) applies.
+//!
+//! **Further downsamples** (mip `c` → `c + 1`): the same 13 taps without the Karis average
+//! (per tap: centre 1/8, the four inner taps 1/8, the four edge taps 1/16, the four corners
+//! 1/32). Each input texel contributes exactly 1/4 in total to the output (every 2x2 box holds
+//! one texel of each parity), so the mean is preserved away from the image border.
+//!
+//! **Upsample**, from the smallest level up: `U_{L−1} = D_{L−1}`, and
+//!
+//! `U_k = f_k D_k + (1 − f_k) tent(U_{k+1})`, `f_k = w_k / Σ_{j≥k} w_j`
+//!
+//! where `tent` is the 3x3 tent (1 2 1 / 2 4 2 / 1 2 1, over 16) with bilinear taps one texel
+//! of the smaller mip apart. Unrolled, `U₀ = Σ_k w_k · blur_k`: a weighted sum of ever wider
+//! blurs with weights summing to 1, so the bloom texture has the input's mean ("energy").
+//! Intermediate `U_k` overwrite `D_k` in place with the blend constant `1 − f_k`; `U₀` goes to
+//! the returned texture.
+//!
+//! **Level weights** ([`level_weights`]): with `x = k / (levels − 1)` (0 for one level), boost
+//! `β` and curvature `γ`, `r(x) = 1 − (1 − x)^(1/(1 − γ))` (Bevy's curve), the raw weight is
+//! `(1 − β) + β r(x)` and the weights are renormalised to sum 1. `β = 0` weighs all levels
+//! equally (Jimenez); `β = 1` gives the largest level nothing and the smallest the most.
+//!
+//! **Soft threshold** ([`soft_threshold`]), Karis' quadratic knee as in Unreal: with `b` the
+//! brightest channel, threshold `t` and knee `k = t · softness`,
+//! `b' = max(b − t, clamp(b − t + k, 0, 2k)² / 4k)` and the colour is scaled by `b' / b`.
+//! Off when `t = 0`.
+//!
+//! **Composite** ([`composite`], in the finish): energy-conserving `mix(hdr, bloom, i)`,
+//! additive `hdr + i · bloom`.
+//!
+//! # Cost
+//! Counted in bilinear taps per input pixel (the passes are bandwidth-bound): the first
+//! downsample 13 per half-resolution pixel (3.25), the further downsamples 13 per pixel of the
+//! smaller mips (about 1.1 in all), the in-place upsamples 9 per pixel plus a blend, the final
+//! pass 10 per output pixel: about 7.6 with the output at 1/2 (Medium, High, Ultra; the extra
+//! levels of Ultra are tiny), about 5.2 at 1/4 (Low), about 15 at 1/1. Memory: the chain (4/3
+//! of a half-resolution image) plus the output, both pooled.
+
+use glam::Vec3;
+use serde::{Deserialize, Serialize};
+
+use super::tier::Tier;
+use crate::Error;
+use crate::graph::{PooledTexture, TexturePool, TransientDesc};
+
+/// The luma unit `K` of the first downsample's Karis weight `1 / (1 + luma / K)` (see the
+/// module documentation); `BLOOM_KARIS_LUMA_SCALE` in `shaders/bloom.wgsl`.
+pub const KARIS_LUMA_SCALE: f32 = 16.0;
+
+/// Most bloom levels a chain can have ([`BloomSettings::levels`]).
+pub const MAX_LEVELS: u32 = 10;
+
+/// How the finish pass blends the bloom texture into the HDR image (see [`composite`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BloomComposite {
+    /// `mix(hdr, bloom, intensity)`: light is moved around, never added
+    /// (`"energy_conserving"`).
+    #[default]
+    EnergyConserving,
+    /// `hdr + intensity * bloom`: adds light, the classic look with a threshold (`"additive"`).
+    Additive,
+}
+
+/// The chain a [`Tier`] gets, before the size cap (levels are capped so the smallest level
+/// stays at least 2 px on its short side).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BloomQuality {
+    /// Bloom levels (each a 2x wider blur than the one before), 1..=[`MAX_LEVELS`].
+    pub levels: u32,
+    /// The largest level's size divisor relative to the input: 1, 2 or 4.
+    pub first_mip_divisor: u32,
+}
+
+impl BloomQuality {
+    /// Low (mobile): 4 levels from 1/4 resolution. The half-resolution first downsample is
+    /// still made (it holds the Karis average), but nothing else touches half resolution:
+    /// about 5.2 taps per input pixel against High's 7.6, the widest blur 1/2 of High's.
+    pub const LOW: Self = Self { levels: 4, first_mip_divisor: 4 };
+    /// Medium: 5 levels from 1/2 resolution; the widest blur 1/2 of High's, one tiny pass pair
+    /// cheaper.
+    pub const MEDIUM: Self = Self { levels: 5, first_mip_divisor: 2 };
+    /// High (desktop default): 6 levels from 1/2 resolution; at 1080p the smallest level is
+    /// about 17 px tall.
+    pub const HIGH: Self = Self { levels: 6, first_mip_divisor: 2 };
+    /// Ultra: 8 levels from 1/2 resolution, a 4x wider largest blur than High for a few
+    /// more tiny passes.
+    pub const ULTRA: Self = Self { levels: 8, first_mip_divisor: 2 };
+
+    /// The table: the chain for `tier`, `None` for [`Tier::Off`].
+    pub const fn for_tier(tier: Tier) -> Option<Self> {
+        match tier {
+            Tier::Off => None,
+            Tier::Low => Some(Self::LOW),
+            Tier::Medium => Some(Self::MEDIUM),
+            Tier::High => Some(Self::HIGH),
+            Tier::Ultra => Some(Self::ULTRA),
+        }
+    }
+}
+
+/// The bloom settings (`[bloom]` in a preset).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BloomSettings {
+    /// Quality tier: `off` skips the pass entirely (no GPU work, no memory); the others pick
+    /// levels and the largest level's size from [`BloomQuality`]. Default `high`.
+    pub tier: Tier,
+    /// Bloom levels (mips in the chain, each a 2x wider blur): 0 = from the tier, else
+    /// 1..=[`MAX_LEVELS`]; capped so the smallest level stays at least 2 px. Default 0.
+    pub levels: u32,
+    /// Size divisor of the largest level (and of the returned bloom texture) relative to the
+    /// input: 0 = from the tier, else 1, 2 or 4. Default 0.
+    pub largest_mip: u32,
+    /// How strongly the bloom is blended in, as a fraction: 0..=1. Default 0.04.
+    pub intensity: f32,
+    /// Energy-conserving (default) or additive composite.
+    pub composite: BloomComposite,
+    /// Only light brighter than this (scene-linear, pre-exposed units, compared with the
+    /// brightest channel) blooms: 0..=64, 0 = off (every pixel blooms, the physically based
+    /// default). Default 0.
+    pub threshold: f32,
+    /// Width of the threshold's quadratic knee as a fraction of the threshold: 0..=1
+    /// (0 = hard cut). Default 0.5.
+    pub threshold_softness: f32,
+    /// Shifts the level weights towards the larger blurs: 0..=1 (0 = all levels equal, as
+    /// Jimenez; 1 = the largest level gets nothing). Weights always sum to 1. Default 0.7.
+    pub low_frequency_boost: f32,
+    /// Shape of the boost over the levels: 0..=1 (0 = a linear ramp from the largest to the
+    /// smallest level, towards 1 = all but the largest level boosted fully). Default 0.95.
+    pub low_frequency_boost_curvature: f32,
+}
+
+impl BloomSettings {
+    /// A subtle, physically based glow: energy-conserving, no threshold, High tier.
+    pub const NATURAL: Self = Self {
+        tier: Tier::High,
+        levels: 0,
+        largest_mip: 0,
+        intensity: 0.04,
+        composite: BloomComposite::EnergyConserving,
+        threshold: 0.0,
+        threshold_softness: 0.5,
+        low_frequency_boost: 0.7,
+        low_frequency_boost_curvature: 0.95,
+    };
+
+    /// The classic look: only light brighter than 1 blooms, added on top.
+    pub const OLD_SCHOOL: Self = Self {
+        tier: Tier::High,
+        levels: 0,
+        largest_mip: 0,
+        intensity: 0.15,
+        composite: BloomComposite::Additive,
+        threshold: 1.0,
+        threshold_softness: 0.2,
+        low_frequency_boost: 0.7,
+        low_frequency_boost_curvature: 0.95,
+    };
+
+    /// No bloom: the pass is skipped.
+    pub const OFF: Self = Self { tier: Tier::Off, ..Self::NATURAL };
+
+    /// Every value clamped to its documented range (NaN to its default), with one warning per
+    /// changed field naming it as `bloom.<field>` with the bad and the used value.
+    pub fn validated(&self) -> (Self, Vec<String>) {
+        let mut warnings = Vec::new();
+        let d = Self::NATURAL;
+        let mut check = |name: &str, value: f32, min: f32, max: f32, default: f32| -> f32 {
+            if value.is_nan() {
+                warnings.push(format!("bloom.{name} is NaN; using the default {default}"));
+                default
+            } else if value < min || value > max {
+                let used = value.clamp(min, max);
+                warnings
+                    .push(format!("bloom.{name} = {value} is outside {min}..={max}; using {used}"));
+                used
+            } else {
+                value
+            }
+        };
+        let intensity = check("intensity", self.intensity, 0.0, 1.0, d.intensity);
+        let threshold = check("threshold", self.threshold, 0.0, 64.0, d.threshold);
+        let threshold_softness =
+            check("threshold_softness", self.threshold_softness, 0.0, 1.0, d.threshold_softness);
+        let low_frequency_boost =
+            check("low_frequency_boost", self.low_frequency_boost, 0.0, 1.0, d.low_frequency_boost);
+        let low_frequency_boost_curvature = check(
+            "low_frequency_boost_curvature",
+            self.low_frequency_boost_curvature,
+            0.0,
+            1.0,
+            d.low_frequency_boost_curvature,
+        );
+        let levels = if self.levels > MAX_LEVELS {
+            warnings.push(format!(
+                "bloom.levels = {} is outside 0..={MAX_LEVELS}; using {MAX_LEVELS}",
+                self.levels
+            ));
+            MAX_LEVELS
+        } else {
+            self.levels
+        };
+        let largest_mip = match self.largest_mip {
+            0 | 1 | 2 | 4 => self.largest_mip,
+            other => {
+                let used = if other == 3 { 2 } else { 4 };
+                warnings
+                    .push(format!("bloom.largest_mip = {other} is not 0, 1, 2 or 4; using {used}"));
+                used
+            }
+        };
+        let settings = Self {
+            tier: self.tier,
+            levels,
+            largest_mip,
+            intensity,
+            composite: self.composite,
+            threshold,
+            threshold_softness,
+            low_frequency_boost,
+            low_frequency_boost_curvature,
+        };
+        (settings, warnings)
+    }
+
+    /// The chain these settings give for an input of `size` pixels: `None` when the tier is
+    /// `Off` or the size is zero. Levels and divisor come from the fields (or the tier's
+    /// [`BloomQuality`]), out-of-range values as [`BloomSettings::validated`] clamps them, then
+    /// capped so the largest level is at least 1 px and the smallest at least 2 px on the
+    /// short side (at least one level always remains).
+    pub fn chain(&self, size: (u32, u32)) -> Option<BloomChain> {
+        let quality = BloomQuality::for_tier(self.tier)?;
+        let (width, height) = size;
+        if width == 0 || height == 0 {
+            return None;
+        }
+        let levels = match self.levels {
+            0 => quality.levels,
+            n => n.min(MAX_LEVELS),
+        };
+        let divisor = match self.largest_mip {
+            0 => quality.first_mip_divisor,
+            1 => 1,
+            2 | 3 => 2,
+            _ => 4,
+        };
+        // floor(log2(short side)): the largest level must keep >= 1 px, the smallest >= 2 px.
+        let short_log2 = width.min(height).ilog2();
+        let shift = divisor.ilog2().min(short_log2);
+        let levels = levels.min(short_log2.saturating_sub(shift)).max(1);
+        Some(BloomChain {
+            levels,
+            first_mip_divisor: 1 << shift,
+            output_size: ((width >> shift).max(1), (height >> shift).max(1)),
+            mip_count: levels + shift - 1,
+        })
+    }
+}
+
+impl Default for BloomSettings {
+    /// [`BloomSettings::NATURAL`].
+    fn default() -> Self {
+        Self::NATURAL
+    }
+}
+
+/// A resolved chain (see [`BloomSettings::chain`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BloomChain {
+    /// Bloom levels summed into the output, 1..=[`MAX_LEVELS`].
+    pub levels: u32,
+    /// Divisor of the largest level (and the output) relative to the input: 1, 2 or 4.
+    pub first_mip_divisor: u32,
+    /// Size of the returned bloom texture: the input divided by `first_mip_divisor`.
+    pub output_size: (u32, u32),
+    /// Mips of the pooled chain texture (mip 0 at half resolution); 0 when none is needed
+    /// (one level at full resolution).
+    pub mip_count: u32,
+}
+
+/// The weight of each bloom level in the output (largest level first), summing to 1; see the
+/// module documentation for the formula. `levels` is clamped to 1..=[`MAX_LEVELS`], `boost`
+/// and `curvature` to 0..=1 (NaN as 0).
+pub fn level_weights(levels: u32, boost: f32, curvature: f32) -> Vec<f32> {
+    let levels = levels.clamp(1, MAX_LEVELS);
+    let unit = |v: f32| if v > 0.0 { v.min(1.0) } else { 0.0 };
+    let (boost, curvature) = (unit(boost), unit(curvature));
+    // 1 / (1 - 1) is +inf, where (1 - x)^inf is 1 at x = 0 and 0 above: a step.
+    let exponent = 1.0 / (1.0 - curvature);
+    let raw: Vec<f32> = (0..levels)
+        .map(|k| {
+            let x = if levels > 1 { k as f32 / (levels - 1) as f32 } else { 0.0 };
+            let ramp = 1.0 - (1.0 - x).powf(exponent);
+            (1.0 - boost) + boost * ramp
+        })
+        .collect();
+    let sum: f32 = raw.iter().sum();
+    if sum > 0.0 {
+        raw.iter().map(|w| w / sum).collect()
+    } else {
+        vec![1.0 / levels as f32; levels as usize]
+    }
+}
+
+/// The soft threshold on one colour (the CPU mirror of `bloom_soft_threshold` in
+/// `shaders/bloom.wgsl`; see the module documentation). `threshold` ≤ 0 returns `color`.
+pub fn soft_threshold(color: Vec3, threshold: f32, softness: f32) -> Vec3 {
+    if threshold.is_nan() || threshold <= 0.0 {
+        return color;
+    }
+    let knee = threshold * softness.clamp(0.0, 1.0);
+    let brightness = color.max_element();
+    let soft = (brightness - threshold + knee).clamp(0.0, 2.0 * knee);
+    let soft = soft * soft / (4.0 * knee + 1e-5);
+    let contribution = (brightness - threshold).max(soft) / brightness.max(1e-5);
+    color * contribution
+}
+
+/// The finish pass's bloom composite on one pixel (the CPU mirror of `bloom_composite` in
+/// `shaders/include/bloom_composite.wgsl`): energy-conserving `mix(hdr, bloom, intensity)`,
+/// additive `hdr + intensity * bloom`, with `intensity` clamped as
+/// [`BloomSettings::validated`] does.
+pub fn composite(hdr: Vec3, bloom: Vec3, settings: &BloomSettings) -> Vec3 {
+    let intensity = if settings.intensity.is_nan() {
+        BloomSettings::NATURAL.intensity
+    } else {
+        settings.intensity.clamp(0.0, 1.0)
+    };
+    match settings.composite {
+        BloomComposite::EnergyConserving => hdr.lerp(bloom, intensity),
+        BloomComposite::Additive => hdr + intensity * bloom,
+    }
+}
+
+/// `BloomParams` in `shaders/bloom.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+struct BloomUniforms {
+    source_texel: [f32; 2],
+    threshold: f32,
+    knee: f32,
+    current_weight: f32,
+    flags: u32,
+    _pad: [f32; 2],
+}
+
+/// `BLOOM_FLAG_*` in `shaders/bloom.wgsl`.
+const FLAG_THRESHOLD: u32 = 1;
+const FLAG_CURRENT_IS_INPUT: u32 = 2;
+const FLAG_HAS_COARSER: u32 = 4;
+
+/// Uniform slots: a first downsample, up to `MAX_LEVELS + 1` further downsamples and as many
+/// upsamples, a final pass.
+const MAX_PASSES: u64 = 2 * (MAX_LEVELS as u64 + 2);
+
+/// The bloom pass: its pipelines, layouts, sampler and per-pass uniform slots.
+pub struct BloomPass {
+    format: wgpu::TextureFormat,
+    layout: wgpu::BindGroupLayout,
+    final_layout: wgpu::BindGroupLayout,
+    downsample_first: wgpu::RenderPipeline,
+    downsample: wgpu::RenderPipeline,
+    upsample: wgpu::RenderPipeline,
+    upsample_final: wgpu::RenderPipeline,
+    sampler: wgpu::Sampler,
+    uniforms: wgpu::Buffer,
+    /// Bytes between uniform slots (the device's dynamic-offset alignment).
+    stride: u64,
+}
+
+/// One render pass of the chain, recorded by [`BloomPass::record`].
+struct Step<'a> {
+    label: &'static str,
+    pipeline: &'a wgpu::RenderPipeline,
+    bind_group: wgpu::BindGroup,
+    target: &'a wgpu::TextureView,
+    /// Blend constant for the in-place upsample (the target is loaded, not cleared).
+    blend: Option<f64>,
+}
+
+impl BloomPass {
+    /// The pass's name: wgpu label prefix, timing scope and preset key.
+    pub const NAME: &'static str = "bloom";
+
+    /// Build the pipelines for a chain in `hdr_format` (the renderer's HDR format, e.g.
+    /// Rgba16Float or Rg11b10Ufloat). Fails if the shader does not load, or if the device
+    /// cannot render to, blend and filter `hdr_format`.
+    pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
+        let features = hdr_format.guaranteed_format_features(device.features());
+        let usable = features.allowed_usages.contains(
+            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+        ) && features.flags.contains(
+            wgpu::TextureFormatFeatureFlags::FILTERABLE
+                | wgpu::TextureFormatFeatureFlags::BLENDABLE,
+        );
+        if !usable {
+            return Err(Error::InvalidArgument(format!(
+                "bloom: the device cannot render to, blend and filter {hdr_format:?}"
+            )));
+        }
+        let module = crate::shaders::create_module(device, "bloom")?;
+        let fragment = wgpu::ShaderStages::FRAGMENT;
+        let uniform = wgpu::BindGroupLayoutEntry {
+            binding: 0,
+            visibility: fragment,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: true,
+                min_binding_size: wgpu::BufferSize::new(size_of::<BloomUniforms>() as u64),
+            },
+            count: None,
+        };
+        let texture = |binding| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: fragment,
+            ty: wgpu::BindingType::Texture {
+                sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                view_dimension: wgpu::TextureViewDimension::D2,
+                multisampled: false,
+            },
+            count: None,
+        };
+        let sampler_entry = wgpu::BindGroupLayoutEntry {
+            binding: 2,
+            visibility: fragment,
+            ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+            count: None,
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("bloom.chain"),
+            entries: &[uniform, texture(1), sampler_entry],
+        });
+        let final_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("bloom.upsample_final"),
+            entries: &[uniform, texture(1), sampler_entry, texture(3)],
+        });
+        let pipeline = |label: &str, entry: &str, layout: &wgpu::BindGroupLayout, blend| {
+            let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(label),
+                bind_group_layouts: &[Some(layout)],
+                immediate_size: 0,
+            });
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs_fullscreen"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: Default::default(),
+                depth_stencil: None,
+                multisample: Default::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: hdr_format,
+                        blend,
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        // dst = src * C + dst * (1 - C): the smaller level's tent over the larger level.
+        let lerp = wgpu::BlendComponent {
+            src_factor: wgpu::BlendFactor::Constant,
+            dst_factor: wgpu::BlendFactor::OneMinusConstant,
+            operation: wgpu::BlendOperation::Add,
+        };
+        let lerp = Some(wgpu::BlendState { color: lerp, alpha: lerp });
+        let downsample_first =
+            pipeline("bloom.downsample_first", "fs_downsample_first", &layout, None);
+        let downsample = pipeline("bloom.downsample", "fs_downsample", &layout, None);
+        let upsample = pipeline("bloom.upsample", "fs_upsample", &layout, lerp);
+        let upsample_final =
+            pipeline("bloom.upsample_final", "fs_upsample_final", &final_layout, None);
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("bloom.sampler"),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        let alignment = u64::from(device.limits().min_uniform_buffer_offset_alignment).max(1);
+        let stride = (size_of::<BloomUniforms>() as u64).div_ceil(alignment) * alignment;
+        let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("bloom.uniforms"),
+            size: stride * MAX_PASSES,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Ok(Self {
+            format: hdr_format,
+            layout,
+            final_layout,
+            downsample_first,
+            downsample,
+            upsample,
+            upsample_final,
+            sampler,
+            uniforms,
+            stride,
+        })
+    }
+
+    /// Record the bloom of `hdr` (width x height) and return the texture the finish pass
+    /// composites (None when settings.tier is Off: no GPU work at all).
+    ///
+    /// `settings` go through [`BloomSettings::validated`] silently (call it yourself to show the
+    /// warnings). A zero `size` also returns `None`. The returned texture (`"bloom.output"`,
+    /// [`BloomChain::output_size`], the HDR format, usable as texture binding, render
+    /// attachment and copy source) is on loan from `pool`: release it after the finish has been
+    /// recorded. The chain's mips are released back to `pool` before this returns. The pass's
+    /// uniforms are written with `queue.write_buffer`, so record at most one bloom per
+    /// [`BloomPass`] per queue submission.
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        hdr: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &BloomSettings,
+    ) -> Option<PooledTexture> {
+        let (settings, _) = settings.validated();
+        let chain = settings.chain(size)?;
+        let weights = level_weights(
+            chain.levels,
+            settings.low_frequency_boost,
+            settings.low_frequency_boost_curvature,
+        );
+        let shift = chain.first_mip_divisor.ilog2();
+        let threshold_flag = if settings.threshold > 0.0 { FLAG_THRESHOLD } else { 0 };
+        let base = BloomUniforms {
+            threshold: settings.threshold,
+            knee: settings.threshold * settings.threshold_softness,
+            flags: threshold_flag,
+            ..Default::default()
+        };
+        let texel = |(w, h): (u32, u32)| [1.0 / w as f32, 1.0 / h as f32];
+        let mip_size = |mip: u32| ((size.0 >> (mip + 1)).max(1), (size.1 >> (mip + 1)).max(1));
+
+        let mips = (chain.mip_count > 0).then(|| {
+            let (width, height) = mip_size(0);
+            let desc = TransientDesc {
+                width,
+                height,
+                format: self.format,
+                mip_level_count: chain.mip_count,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+                    | wgpu::TextureUsages::TEXTURE_BINDING,
+            };
+            pool.acquire(device, "bloom.mips", &desc)
+        });
+        let views: Vec<wgpu::TextureView> =
+            mips.iter().flat_map(|m| (0..chain.mip_count).map(|i| m.mip_view(i))).collect();
+        let (out_w, out_h) = chain.output_size;
+        let output_desc =
+            TransientDesc::target(out_w, out_h, self.format, wgpu::TextureUsages::COPY_SRC);
+        let output = pool.acquire(device, "bloom.output", &output_desc);
+
+        let mut uniforms: Vec<BloomUniforms> = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
+        // Downsamples: the input into mip 0 (Karis), then mip c into mip c + 1.
+        for (c, target) in views.iter().enumerate() {
+            let (label, pipeline, source, source_size) = match c {
+                0 => ("bloom.downsample_first", &self.downsample_first, hdr, size),
+                _ => ("bloom.downsample", &self.downsample, &views[c - 1], mip_size(c as u32 - 1)),
+            };
+            uniforms.push(BloomUniforms { source_texel: texel(source_size), ..base });
+            let bind_group = self.bind(device, label, source, None);
+            steps.push(Step { label, pipeline, bind_group, target, blend: None });
+        }
+        // Upsamples in place, from the smallest level to the one below the output's:
+        // U_k = f_k D_k + (1 - f_k) tent(U_{k+1}), with blend constant 1 - f_k.
+        // Chain mip c holds level k = c + 1 - shift.
+        let level_of = |c: usize| c + 1 - shift as usize;
+        let remaining = |k: usize| weights[k..].iter().sum::<f32>();
+        for c in (shift as usize..views.len().saturating_sub(1)).rev() {
+            let k = level_of(c);
+            let current_share = weights[k] / remaining(k).max(f32::MIN_POSITIVE);
+            uniforms.push(BloomUniforms { source_texel: texel(mip_size(c as u32 + 1)), ..base });
+            let bind_group = self.bind(device, "bloom.upsample", &views[c + 1], None);
+            steps.push(Step {
+                label: "bloom.upsample",
+                pipeline: &self.upsample,
+                bind_group,
+                target: &views[c],
+                blend: Some(f64::from(1.0 - current_share)),
+            });
+        }
+        // The output: level 0 (the input itself at divisor 1) plus the accumulated rest.
+        let (current, mut flags) = match shift {
+            0 => (hdr, threshold_flag | FLAG_CURRENT_IS_INPUT),
+            s => (&views[s as usize - 1], 0),
+        };
+        let coarser = match shift as usize {
+            _ if chain.levels < 2 => current,
+            0 => &views[0],
+            s => &views[s],
+        };
+        let coarser_size = if chain.levels < 2 { size } else { mip_size(shift) };
+        if chain.levels >= 2 {
+            flags |= FLAG_HAS_COARSER;
+        }
+        uniforms.push(BloomUniforms {
+            source_texel: texel(coarser_size),
+            current_weight: weights[0],
+            flags,
+            ..base
+        });
+        let bind_group = self.bind(device, "bloom.upsample_final", coarser, Some(current));
+        steps.push(Step {
+            label: "bloom.upsample_final",
+            pipeline: &self.upsample_final,
+            bind_group,
+            target: &output.view,
+            blend: None,
+        });
+
+        let mut bytes = vec![0u8; (self.stride as usize) * uniforms.len()];
+        for (slot, block) in uniforms.iter().enumerate() {
+            let start = slot * self.stride as usize;
+            bytes[start..start + size_of::<BloomUniforms>()]
+                .copy_from_slice(bytemuck::bytes_of(block));
+        }
+        queue.write_buffer(&self.uniforms, 0, &bytes);
+        for (slot, step) in steps.iter().enumerate() {
+            self.record(encoder, step, slot as u64 * self.stride);
+        }
+        if let Some(mips) = &mips {
+            pool.release(mips);
+        }
+        Some(output)
+    }
+
+    /// A bind group of `source` (binding 1) and, for the final pass, `current` (binding 3).
+    fn bind(
+        &self,
+        device: &wgpu::Device,
+        label: &str,
+        source: &wgpu::TextureView,
+        current: Option<&wgpu::TextureView>,
+    ) -> wgpu::BindGroup {
+        let uniforms = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: &self.uniforms,
+            offset: 0,
+            size: wgpu::BufferSize::new(size_of::<BloomUniforms>() as u64),
+        });
+        let mut entries = vec![
+            wgpu::BindGroupEntry { binding: 0, resource: uniforms },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::TextureView(source),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: wgpu::BindingResource::Sampler(&self.sampler),
+            },
+        ];
+        if let Some(current) = current {
+            entries.push(wgpu::BindGroupEntry {
+                binding: 3,
+                resource: wgpu::BindingResource::TextureView(current),
+            });
+        }
+        let layout = if current.is_some() { &self.final_layout } else { &self.layout };
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(label),
+            layout,
+            entries: &entries,
+        })
+    }
+
+    /// Record one full-screen draw of `step` with its uniform slot at byte `offset`.
+    fn record(&self, encoder: &mut wgpu::CommandEncoder, step: &Step, offset: u64) {
+        let load = match step.blend {
+            Some(_) => wgpu::LoadOp::Load,
+            None => wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+        };
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some(step.label),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: step.target,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations { load, store: wgpu::StoreOp::Store },
+            })],
+            ..Default::default()
+        });
+        pass.set_pipeline(step.pipeline);
+        // Slots are at most MAX_PASSES * 256 bytes, far inside u32.
+        pass.set_bind_group(0, &step.bind_group, &[offset as u32]);
+        if let Some(constant) = step.blend {
+            pass.set_blend_constant(wgpu::Color {
+                r: constant,
+                g: constant,
+                b: constant,
+                a: constant,
+            });
+        }
+        pass.draw(0..3, 0..1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform_block_is_the_wgsl_size() {
+        assert_eq!(size_of::<BloomUniforms>(), 32);
+    }
+
+    #[test]
+    fn weights_sum_to_one_and_boost_favours_small_levels() {
+        for levels in 1..=MAX_LEVELS {
+            for boost in [0.0, 0.3, 0.7, 1.0] {
+                for curvature in [0.0, 0.5, 0.95, 1.0] {
+                    let w = level_weights(levels, boost, curvature);
+                    let sum: f32 = w.iter().sum();
+                    assert!((sum - 1.0).abs() < 1e-5, "{levels} {boost} {curvature}: {w:?}");
+                    assert!(w.windows(2).all(|p| p[1] >= p[0] - 1e-6), "{w:?}");
+                }
+            }
+        }
+        assert_eq!(level_weights(4, 0.0, 0.5), vec![0.25; 4]);
+        assert_eq!(level_weights(3, 1.0, 0.0)[0], 0.0);
+    }
+
+    #[test]
+    fn chain_caps_levels_by_size() {
+        let s = BloomSettings::default();
+        let c = s.chain((256, 256)).unwrap();
+        assert_eq!(
+            (c.levels, c.first_mip_divisor, c.output_size, c.mip_count),
+            (6, 2, (128, 128), 6)
+        );
+        let big = BloomSettings { levels: 10, ..s };
+        // 256 >> (7 + 1) = 1 < 2: seven levels at most.
+        assert_eq!(big.chain((256, 256)).map(|c| c.levels), Some(7));
+        let low = BloomSettings { tier: Tier::Low, ..s };
+        let c = low.chain((256, 128)).unwrap();
+        assert_eq!(
+            (c.levels, c.first_mip_divisor, c.output_size, c.mip_count),
+            (4, 4, (64, 32), 5)
+        );
+        let full = BloomSettings { largest_mip: 1, levels: 1, ..s };
+        assert_eq!(full.chain((8, 8)).map(|c| c.mip_count), Some(0));
+        assert_eq!(s.chain((1, 1)).map(|c| (c.levels, c.first_mip_divisor)), Some((1, 1)));
+        assert_eq!(s.chain((0, 5)), None);
+        assert_eq!(BloomSettings::OFF.chain((64, 64)), None);
+    }
+}
