@@ -1,0 +1,750 @@
+//! Automatic exposure from a GPU luminance histogram (`shaders/exposure.wgsl`), with no CPU
+//! readback in the frame: the result stays in a 16-byte storage buffer the finish pass reads.
+//!
+//! The approach is Bevy's and Unity HDRP's auto exposure, with the exposure definitions of
+//! Lagarde & de Rousiers, "Moving Frostbite to PBR" (2014):
+//!
+//! 1. **histogram** (`exposure.histogram`): every sampled pixel's scene luminance
+//!    `L = dot(max(rgb, 0), Rec.709) / pre_exposure` (the HDR target is pre-exposed, see
+//!    [`crate::render::pre_exposure`]) goes into a bin of `log2 L`, weighted by the
+//!    [`MeteringMask`]; workgroup-shared atomics first, then one global add per bin.
+//!    NaN and infinite texels are skipped. Bin 0 holds the samples at or below
+//!    `2^min_log2_luminance` (black included); bins `1..bins` split
+//!    `[min_log2_luminance, max_log2_luminance]` evenly, brighter samples land in the last.
+//! 2. **average** (`exposure.average`, one invocation): ranks the weighted samples, drops the
+//!    darkest `low_percent` and the brightest `high_percent`, and averages the bin centres of
+//!    the rest (bin 0 ranks but adds no luminance). That average is turned into the EV100 that
+//!    renders it as mid grey, `EV100 = log2(L_avg · 100 / K)` with the reflected-light meter
+//!    constant `K = 12.5`, clamped to `[min_ev100, max_ev100]`, and compensated: the target is
+//!    `clamp(...) − compensation` (positive compensation brightens, as the renderer's
+//!    `exposure_compensation` does). When nothing is kept outside bin 0 (an all-black image)
+//!    the clamped EV is `min_ev100`. When no sample has any weight (an empty mask, an all-NaN
+//!    image) the previous target is held, except after [`ExposurePass::reset`].
+//!    The current EV100 then moves toward the target by at most `speed · dt`: at
+//!    `speed_brighten` when the scene got brighter (target above the current value, the way
+//!    eyes adapt to light), at `speed_darken` when it got darker; a reset snaps to the target.
+//!    The pass writes the shader's `ExposureState` (`multiplier, ev100, target_ev100,
+//!    average_log2_luminance`), where `multiplier = exposure(ev100) / pre_exposure` and
+//!    `exposure(ev) = 1 / (1.2 · 2^ev)`: the finish multiplies the pre-exposed HDR by it.
+//!
+//! Weights are fixed point (`round(weight · 64)`) so the atomics stay integer: the histogram
+//! holds `2^32 / 64`, about 67 million full-weight samples (8K at stride 1).
+//!
+//! Uniforms are written with `queue.write_buffer`, so record one [`ExposurePass::dispatch`] per
+//! queue submission, like every other pass.
+//!
+//! Reads: HDR colour (pre-exposed), depth (only for [`MeteringMask::Foreground`]).
+//! Writes: the exposure state buffer.
+
+use serde::{Deserialize, Serialize};
+
+use super::Tier;
+
+/// How the exposure is chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExposureMode {
+    /// Metered once per frame on the CPU from the scene's light, as an incident-light meter
+    /// would: EV100 = log2(E · 100 / 250) with E the key (first directional) light's
+    /// illuminance plus the environment's (π times its mean radiance). Physical, stable,
+    /// free; the renderer's default.
+    #[default]
+    Metered,
+    /// A fixed EV100 ([`ExposureSettings::ev100`]).
+    Manual,
+    /// A physical camera: aperture, shutter time and ISO give the EV100.
+    Camera,
+    /// Metered every frame from the GPU histogram and adapted over time.
+    Automatic,
+}
+
+/// Which pixels the automatic exposure meters, and how much each counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeteringMask {
+    /// Every pixel counts the same.
+    Average,
+    /// Weight `2^(−2 d²)`, `d` the distance from the image centre in half-extents: 1 in the
+    /// centre, 1/4 at the middle of each edge, 1/16 in the corners.
+    #[default]
+    CentreWeighted,
+    /// Only a disc in the centre, of radius 10% of the shorter side (at least one pixel).
+    Spot,
+    /// Only pixels with geometry (depth ≠ 0 in the reverse-Z G-buffer); the background is
+    /// ignored, so a product demo meters the product. Needs the depth buffer.
+    Foreground,
+}
+
+/// Spot radius as a fraction of the shorter image side (`EXPOSURE_SPOT_RADIUS` in the shader).
+const SPOT_RADIUS: f32 = 0.1;
+
+/// Fixed-point scale of the metering weights (`EXPOSURE_WEIGHT_ONE` in the shader).
+const WEIGHT_ONE: f32 = 64.0;
+
+/// The most bins a histogram has (`EXPOSURE_MAX_BINS` in the shader).
+const MAX_BINS: u32 = 256;
+
+/// `log2(100 / 12.5)`: the reflected-light meter constant K = 12.5 at ISO 100.
+const LOG2_METER: f32 = 3.0;
+
+impl MeteringMask {
+    /// The mask's weight (0..=1) for pixel `(x, y)` of a `size` image; `geometry` tells whether
+    /// the pixel's depth is non-zero (only [`MeteringMask::Foreground`] looks at it). The CPU
+    /// mirror of `exposure_mask_weight` in `shaders/exposure.wgsl`.
+    pub fn weight(self, x: u32, y: u32, size: (u32, u32), geometry: bool) -> f32 {
+        let (w, h) = (size.0 as f32, size.1 as f32);
+        let (cx, cy) = (x as f32 + 0.5, y as f32 + 0.5);
+        let (hx, hy) = (w * 0.5, h * 0.5);
+        match self {
+            MeteringMask::Average => 1.0,
+            MeteringMask::CentreWeighted => {
+                let (dx, dy) = ((cx - hx) / hx, (cy - hy) / hy);
+                (-2.0 * (dx * dx + dy * dy)).exp2()
+            }
+            MeteringMask::Spot => {
+                let radius = (SPOT_RADIUS * size.0.min(size.1) as f32).max(1.0);
+                let (dx, dy) = (cx - hx, cy - hy);
+                if dx * dx + dy * dy <= radius * radius { 1.0 } else { 0.0 }
+            }
+            MeteringMask::Foreground => {
+                if geometry {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// The shader's `METERING_*` number.
+    fn gpu_id(self) -> u32 {
+        match self {
+            MeteringMask::Average => 0,
+            MeteringMask::CentreWeighted => 1,
+            MeteringMask::Spot => 2,
+            MeteringMask::Foreground => 3,
+        }
+    }
+}
+
+/// Settings of the exposure pass. Every value is clamped into its documented range by
+/// [`ExposureSettings::validated`] (and silently by the pass itself).
+///
+/// Tiers (automatic mode; `Off` falls back to the fixed EV the caller passes):
+///
+/// | tier   | bins | sampling stride | bin width (default range) |
+/// |--------|------|-----------------|---------------------------|
+/// | Off    | –    | –               | fixed exposure, no histogram |
+/// | Low    | 64   | every 4th pixel in x and y | 0.38 EV |
+/// | Medium | 128  | every 2nd pixel | 0.19 EV |
+/// | High   | 256  | every pixel     | 0.094 EV |
+/// | Ultra  | 256  | every pixel     | 0.094 EV |
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExposureSettings {
+    /// How the exposure is chosen: `metered` (default), `manual`, `camera` or `automatic`.
+    pub mode: ExposureMode,
+    /// EV100 of [`ExposureMode::Manual`], in stops: -10..=20, default 10 (overcast daylight;
+    /// 15 is a sunny day, 0 a dim room).
+    pub ev100: f32,
+    /// Aperture f-number of [`ExposureMode::Camera`]: 1..=32, default 16.
+    pub aperture: f32,
+    /// Shutter time of [`ExposureMode::Camera`], in seconds: 1/8000..=30, default 1/125.
+    pub shutter_seconds: f32,
+    /// Sensor sensitivity (ISO) of [`ExposureMode::Camera`]: 25..=12800, default 100.
+    /// Camera EV100 = `log2(aperture² / shutter_seconds · 100 / iso)`.
+    pub iso: f32,
+    /// Exposure compensation in EV, every mode: -10..=10, default 0. Positive brightens: the
+    /// EV100 used is lowered by this much (after the automatic mode's clamp).
+    pub compensation: f32,
+    /// Histogram quality (bins and sampling stride, see the table above). Default High.
+    pub tier: Tier,
+    /// Lower end of the histogram, log2 of luminance in cd/m²: -20..=20, default -8.
+    /// Darker samples (black included) rank but add no luminance to the average.
+    pub min_log2_luminance: f32,
+    /// Upper end of the histogram, log2 of luminance in cd/m²: at least
+    /// `min_log2_luminance + 1`, at most 30; default 16. Brighter samples count as this bright.
+    pub max_log2_luminance: f32,
+    /// Darkest EV100 the automatic exposure chooses: -10..=20, default -6.
+    pub min_ev100: f32,
+    /// Brightest EV100 the automatic exposure chooses: `min_ev100..=20`, default 18.
+    pub max_ev100: f32,
+    /// Percentage of the weighted samples dropped at the dark end: 0..=49, default 10.
+    pub low_percent: f32,
+    /// Percentage of the weighted samples dropped at the bright end: 0..=49, default 5.
+    pub high_percent: f32,
+    /// Adaptation speed when the scene gets brighter (target EV100 above the current), in EV
+    /// per second: 0..=100, default 3. 0 holds the exposure until a reset.
+    pub speed_brighten: f32,
+    /// Adaptation speed when the scene gets darker, in EV per second: 0..=100, default 1.
+    pub speed_darken: f32,
+    /// Which pixels are metered. Default [`MeteringMask::CentreWeighted`].
+    pub metering: MeteringMask,
+}
+
+impl ExposureSettings {
+    /// The defaults: metered from the scene's light; the histogram settings (centre-weighted,
+    /// High tier) apply when the mode is switched to automatic.
+    pub const DEFAULT: Self = Self {
+        mode: ExposureMode::Metered,
+        ev100: 10.0,
+        aperture: 16.0,
+        shutter_seconds: 1.0 / 125.0,
+        iso: 100.0,
+        compensation: 0.0,
+        tier: Tier::High,
+        min_log2_luminance: -8.0,
+        max_log2_luminance: 16.0,
+        min_ev100: -6.0,
+        max_ev100: 18.0,
+        low_percent: 10.0,
+        high_percent: 5.0,
+        speed_brighten: 3.0,
+        speed_darken: 1.0,
+        metering: MeteringMask::CentreWeighted,
+    };
+
+    /// Automatic exposure from the histogram with the default metering (centre-weighted).
+    pub const AUTO: Self = Self { mode: ExposureMode::Automatic, ..Self::DEFAULT };
+
+    /// A fixed indoor exposure: manual EV100 7 (a bright living room, an office at night).
+    pub const INDOOR: Self = Self { mode: ExposureMode::Manual, ev100: 7.0, ..Self::DEFAULT };
+
+    /// Automatic exposure metering only the product (foreground geometry), ignoring the
+    /// backdrop. Fewer samples are dropped (5% dark, 2% bright) because the product is a small
+    /// part of the frame, and adaptation is an even 2 EV/s both ways, calm for turntables.
+    pub const AUTO_PRODUCT: Self = Self {
+        mode: ExposureMode::Automatic,
+        metering: MeteringMask::Foreground,
+        low_percent: 5.0,
+        high_percent: 2.0,
+        speed_brighten: 2.0,
+        speed_darken: 2.0,
+        ..Self::DEFAULT
+    };
+
+    /// The settings with every out-of-range or non-finite value clamped into its documented
+    /// range (non-finite values take the default), and one warning per changed field, named
+    /// `exposure.<field>`, with the bad value and the value used.
+    pub fn validated(&self) -> (Self, Vec<String>) {
+        let mut warnings = Vec::new();
+        let settings = self.clamped(&mut warnings);
+        (settings, warnings)
+    }
+
+    /// A manual exposure of `ev100` stops (everything else default).
+    pub fn manual(ev100: f32) -> Self {
+        Self { mode: ExposureMode::Manual, ev100, ..Self::DEFAULT }
+    }
+
+    /// Whether the GPU histogram runs (automatic mode, tier not off).
+    pub fn is_automatic(&self) -> bool {
+        self.mode == ExposureMode::Automatic && self.tier.is_on()
+    }
+
+    /// The EV100 of the fixed modes (on validated values): [`ExposureMode::Manual`]'s `ev100`,
+    /// or [`ExposureMode::Camera`]'s `log2(aperture² / shutter_seconds · 100 / iso)`; `None`
+    /// for [`ExposureMode::Metered`] (the renderer meters) and [`ExposureMode::Automatic`].
+    pub fn fixed_ev100(&self) -> Option<f32> {
+        let s = self.clamped(&mut Vec::new());
+        match s.mode {
+            ExposureMode::Manual => Some(s.ev100),
+            ExposureMode::Camera => {
+                Some((s.aperture * s.aperture / s.shutter_seconds * 100.0 / s.iso).log2())
+            }
+            ExposureMode::Metered | ExposureMode::Automatic => None,
+        }
+    }
+
+    /// Histogram bins of a tier (0 for Off).
+    fn bins(tier: Tier) -> u32 {
+        match tier {
+            Tier::Off => 0,
+            Tier::Low => 64,
+            Tier::Medium => 128,
+            Tier::High | Tier::Ultra => 256,
+        }
+    }
+
+    /// Histogram sampling stride of a tier, in pixels (0 for Off).
+    fn stride(tier: Tier) -> u32 {
+        match tier {
+            Tier::Off => 0,
+            Tier::Low => 4,
+            Tier::Medium => 2,
+            Tier::High | Tier::Ultra => 1,
+        }
+    }
+
+    fn clamped(&self, w: &mut Vec<String>) -> Self {
+        let d = Self::DEFAULT;
+        let mut s = *self;
+        s.ev100 = check(w, "ev100", s.ev100, -10.0, 20.0, d.ev100);
+        s.aperture = check(w, "aperture", s.aperture, 1.0, 32.0, d.aperture);
+        s.shutter_seconds =
+            check(w, "shutter_seconds", s.shutter_seconds, 1.0 / 8000.0, 30.0, d.shutter_seconds);
+        s.iso = check(w, "iso", s.iso, 25.0, 12800.0, d.iso);
+        s.compensation = check(w, "compensation", s.compensation, -10.0, 10.0, d.compensation);
+        s.min_log2_luminance =
+            check(w, "min_log2_luminance", s.min_log2_luminance, -20.0, 20.0, d.min_log2_luminance);
+        s.max_log2_luminance = check(
+            w,
+            "max_log2_luminance",
+            s.max_log2_luminance,
+            s.min_log2_luminance + 1.0,
+            30.0,
+            d.max_log2_luminance.max(s.min_log2_luminance + 1.0),
+        );
+        s.min_ev100 = check(w, "min_ev100", s.min_ev100, -10.0, 20.0, d.min_ev100);
+        s.max_ev100 =
+            check(w, "max_ev100", s.max_ev100, s.min_ev100, 20.0, d.max_ev100.max(s.min_ev100));
+        s.low_percent = check(w, "low_percent", s.low_percent, 0.0, 49.0, d.low_percent);
+        s.high_percent = check(w, "high_percent", s.high_percent, 0.0, 49.0, d.high_percent);
+        s.speed_brighten =
+            check(w, "speed_brighten", s.speed_brighten, 0.0, 100.0, d.speed_brighten);
+        s.speed_darken = check(w, "speed_darken", s.speed_darken, 0.0, 100.0, d.speed_darken);
+        s
+    }
+}
+
+impl Default for ExposureSettings {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// `value` inside `min..=max`; a non-finite value takes `default`. Adds a warning when changed.
+fn check(w: &mut Vec<String>, name: &str, value: f32, min: f32, max: f32, default: f32) -> f32 {
+    if !value.is_finite() {
+        w.push(format!("exposure.{name} = {value} is not finite; using the default {default}"));
+        default
+    } else if value < min || value > max {
+        let clamped = value.clamp(min, max);
+        w.push(format!("exposure.{name} = {value} is outside {min}..={max}; using {clamped}"));
+        clamped
+    } else {
+        value
+    }
+}
+
+/// `exposure(ev) = 1 / (1.2 · 2^ev)`, the saturation-based exposure.
+fn exposure_of(ev100: f32) -> f32 {
+    1.0 / (1.2 * ev100.exp2())
+}
+
+/// The histogram bin of a finite luminance ≥ 0 (`exposure_bin` in the shader).
+fn bin_of(luminance: f32, min_log2: f32, log2_range: f32, bins: u32) -> usize {
+    if luminance.is_nan() || luminance <= 0.0 {
+        return 0;
+    }
+    let t = (luminance.log2() - min_log2) / log2_range;
+    if t < 0.0 {
+        return 0;
+    }
+    let last = bins - 1;
+    ((t.min(1.0) * last as f32) as u32 + 1).min(last) as usize
+}
+
+/// CPU reference: the target EV100 the histogram pass computes for scene luminances
+/// `luminance` (cd/m², already divided by the pre-exposure) with metering weights `weights`
+/// (one per luminance, 0..=1; missing weights count as 1), using the bins of
+/// `settings.tier` (High's when the tier is Off). Non-finite luminances are skipped; weights
+/// are quantised to 1/64 as on the GPU. When no sample has any weight this returns
+/// `min_ev100 − compensation` (the GPU holds its previous target instead). Sampling stride
+/// and metering mask are the caller's: pass the sampled pixels and their mask weights.
+pub fn reference_target_ev100(
+    luminance: &[f32],
+    weights: &[f32],
+    settings: &ExposureSettings,
+) -> f32 {
+    let s = settings.clamped(&mut Vec::new());
+    let bins = match ExposureSettings::bins(s.tier) {
+        0 => ExposureSettings::bins(Tier::High),
+        n => n,
+    };
+    let range = s.max_log2_luminance - s.min_log2_luminance;
+    let mut histogram = vec![0u64; bins as usize];
+    for (i, &l) in luminance.iter().enumerate() {
+        let weight = weights.get(i).copied().unwrap_or(1.0);
+        let weight = if weight.is_finite() { weight.clamp(0.0, 1.0) } else { 0.0 };
+        let fixed = (weight * WEIGHT_ONE + 0.5) as u64;
+        if l.is_finite() && fixed > 0 {
+            histogram[bin_of(l.max(0.0), s.min_log2_luminance, range, bins)] += fixed;
+        }
+    }
+    let total: u64 = histogram.iter().sum();
+    let low = total as f64 * f64::from(s.low_percent) / 100.0;
+    let high = total as f64 * (1.0 - f64::from(s.high_percent) / 100.0);
+    let width = f64::from(range) / f64::from(bins - 1);
+    let (mut running, mut kept_weight, mut kept_sum) = (0u64, 0.0f64, 0.0f64);
+    for (i, &count) in histogram.iter().enumerate() {
+        let before = (running as f64).clamp(low, high);
+        running += count;
+        let kept = (running as f64).clamp(low, high) - before;
+        if i > 0 {
+            kept_weight += kept;
+            kept_sum += kept * (f64::from(s.min_log2_luminance) + (i as f64 - 0.5) * width);
+        }
+    }
+    let metered = if kept_weight > 0.0 {
+        ((kept_sum / kept_weight) as f32 + LOG2_METER).clamp(s.min_ev100, s.max_ev100)
+    } else {
+        s.min_ev100
+    };
+    metered - s.compensation
+}
+
+/// The shader's `ExposureParams` (64 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct ExposureParams {
+    pre_exposure: f32,
+    min_log2: f32,
+    log2_range: f32,
+    bins: u32,
+    stride: u32,
+    metering: u32,
+    width: u32,
+    height: u32,
+    low_fraction: f32,
+    high_fraction: f32,
+    min_ev100: f32,
+    max_ev100: f32,
+    compensation: f32,
+    brighten_step: f32,
+    darken_step: f32,
+    reset: u32,
+}
+
+/// The storage buffer's contents, as the shader's `ExposureState`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct ExposureState {
+    multiplier: f32,
+    ev100: f32,
+    target_ev100: f32,
+    average_log2_luminance: f32,
+}
+
+/// Size of the state buffer in bytes.
+const STATE_SIZE: u64 = std::mem::size_of::<ExposureState>() as u64;
+
+/// Invocations per histogram workgroup side (`@workgroup_size(16, 16, 1)`).
+const WORKGROUP_SIDE: u32 = 16;
+
+/// The bind group and the views it was made for.
+struct Bound {
+    hdr: wgpu::TextureView,
+    depth: Option<wgpu::TextureView>,
+    group: wgpu::BindGroup,
+}
+
+/// The exposure pass: histogram and average pipelines, the histogram and state buffers.
+pub struct ExposurePass {
+    layout: wgpu::BindGroupLayout,
+    histogram_pipeline: wgpu::ComputePipeline,
+    average_pipeline: wgpu::ComputePipeline,
+    params: wgpu::Buffer,
+    histogram: wgpu::Buffer,
+    state: wgpu::Buffer,
+    dummy_depth: wgpu::TextureView,
+    bound: Option<Bound>,
+    reset: bool,
+    warned_foreground: bool,
+    warned_settings: Option<ExposureSettings>,
+}
+
+impl ExposurePass {
+    /// The pass's name: its label prefix, timing scope, panel row and preset key.
+    pub const NAME: &'static str = "exposure";
+
+    /// Builds the pipelines and buffers. Fails only if the shader does not load or validate.
+    pub fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
+        let module = crate::shaders::create_module(device, "exposure")?;
+        let compute = wgpu::ShaderStages::COMPUTE;
+        let storage = |binding: u32, size: u64| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: compute,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only: false },
+                has_dynamic_offset: false,
+                min_binding_size: wgpu::BufferSize::new(size),
+            },
+            count: None,
+        };
+        let texture =
+            |binding: u32, sample_type: wgpu::TextureSampleType| wgpu::BindGroupLayoutEntry {
+                binding,
+                visibility: compute,
+                ty: wgpu::BindingType::Texture {
+                    sample_type,
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+                count: None,
+            };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(Self::NAME),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: compute,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: wgpu::BufferSize::new(
+                            std::mem::size_of::<ExposureParams>() as u64,
+                        ),
+                    },
+                    count: None,
+                },
+                texture(1, wgpu::TextureSampleType::Float { filterable: false }),
+                texture(2, wgpu::TextureSampleType::Depth),
+                storage(3, u64::from(MAX_BINS) * 4),
+                storage(4, STATE_SIZE),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(Self::NAME),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = |label: &str, entry: &str| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        let histogram_pipeline = pipeline("exposure.histogram", "histogram_main");
+        let average_pipeline = pipeline("exposure.average", "average_main");
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("exposure.params"),
+            size: std::mem::size_of::<ExposureParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let histogram = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("exposure.histogram"),
+            size: u64::from(MAX_BINS) * 4,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let state = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("exposure.state"),
+            size: STATE_SIZE,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_DST
+                | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let dummy_depth = device
+            .create_texture(&wgpu::TextureDescriptor {
+                label: Some("exposure.dummy_depth"),
+                size: wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Depth32Float,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING,
+                view_formats: &[],
+            })
+            .create_view(&Default::default());
+        Ok(Self {
+            layout,
+            histogram_pipeline,
+            average_pipeline,
+            params,
+            histogram,
+            state,
+            dummy_depth,
+            bound: None,
+            reset: true,
+            warned_foreground: false,
+            warned_settings: None,
+        })
+    }
+
+    /// The storage buffer (16 bytes, `ExposureState { multiplier, ev100, target_ev100,
+    /// average_log2_luminance }`, four f32) the finish binds read-only.
+    pub fn state_buffer(&self) -> &wgpu::Buffer {
+        &self.state
+    }
+
+    /// Next dispatch snaps to its target instead of adapting (camera cut, new scene).
+    pub fn reset(&mut self) {
+        self.reset = true;
+    }
+
+    /// Which inputs this configuration reads (depth only for Foreground metering).
+    pub fn needs_depth(settings: &ExposureSettings) -> bool {
+        settings.mode == ExposureMode::Automatic
+            && settings.tier.is_on()
+            && settings.metering == MeteringMask::Foreground
+    }
+
+    /// Record histogram + average for `hdr` (pre-exposed by `pre_exposure`). `depth` is the
+    /// reverse-Z Depth32Float G-buffer depth (None when the pipeline has none). When the mode
+    /// is not Automatic, this writes the fixed state (multiplier = exposure(ev)/pre_exposure with
+    /// ev from `fixed_ev100`) with no histogram work.
+    ///
+    /// Also fixed (with `fixed_ev100`): Automatic at tier Off, or a `size` with a zero side.
+    /// `settings` are clamped silently (their warnings are logged once per change);
+    /// `pre_exposure` that is not a positive finite number counts as 1, `fixed_ev100` that is
+    /// not finite as 0, and `dt_seconds` that is negative or not finite as 0.
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        hdr: &wgpu::TextureView,
+        depth: Option<&wgpu::TextureView>,
+        size: (u32, u32),
+        settings: &ExposureSettings,
+        pre_exposure: f32,
+        fixed_ev100: f32,
+        dt_seconds: f32,
+    ) {
+        let (s, warnings) = settings.validated();
+        if self.warned_settings != Some(*settings) {
+            for warning in &warnings {
+                log::warn!("{warning}");
+            }
+            self.warned_settings = Some(*settings);
+        }
+        let pre_exposure =
+            if pre_exposure.is_finite() && pre_exposure > 0.0 { pre_exposure } else { 1.0 };
+        let dt = if dt_seconds.is_finite() && dt_seconds > 0.0 { dt_seconds } else { 0.0 };
+
+        if s.mode != ExposureMode::Automatic || !s.tier.is_on() || size.0 == 0 || size.1 == 0 {
+            let ev = if fixed_ev100.is_finite() { fixed_ev100 } else { 0.0 } - s.compensation;
+            let state = ExposureState {
+                multiplier: exposure_of(ev) / pre_exposure,
+                ev100: ev,
+                target_ev100: ev,
+                average_log2_luminance: ev - LOG2_METER,
+            };
+            queue.write_buffer(&self.state, 0, bytemuck::bytes_of(&state));
+            self.reset = false;
+            return;
+        }
+
+        let mut metering = s.metering;
+        if metering == MeteringMask::Foreground && depth.is_none() {
+            if !self.warned_foreground {
+                log::warn!(
+                    "exposure: foreground metering needs the depth buffer, which this pipeline \
+                     lacks; metering the average instead"
+                );
+                self.warned_foreground = true;
+            }
+            metering = MeteringMask::Average;
+        }
+        let bins = ExposureSettings::bins(s.tier);
+        let stride = ExposureSettings::stride(s.tier);
+        let params = ExposureParams {
+            pre_exposure,
+            min_log2: s.min_log2_luminance,
+            log2_range: s.max_log2_luminance - s.min_log2_luminance,
+            bins,
+            stride,
+            metering: metering.gpu_id(),
+            width: size.0,
+            height: size.1,
+            low_fraction: s.low_percent / 100.0,
+            high_fraction: s.high_percent / 100.0,
+            min_ev100: s.min_ev100,
+            max_ev100: s.max_ev100,
+            compensation: s.compensation,
+            brighten_step: s.speed_brighten * dt,
+            darken_step: s.speed_darken * dt,
+            reset: u32::from(self.reset),
+        };
+        self.reset = false;
+        queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
+
+        let depth = depth.unwrap_or(&self.dummy_depth);
+        let stale =
+            self.bound.as_ref().is_none_or(|b| b.hdr != *hdr || b.depth.as_ref() != Some(depth));
+        if stale {
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(Self::NAME),
+                layout: &self.layout,
+                entries: &[
+                    wgpu::BindGroupEntry { binding: 0, resource: self.params.as_entire_binding() },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(hdr),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::TextureView(depth),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: self.histogram.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry { binding: 4, resource: self.state.as_entire_binding() },
+                ],
+            });
+            self.bound = Some(Bound { hdr: hdr.clone(), depth: Some(depth.clone()), group });
+        }
+        let Some(bound) = &self.bound else { return };
+
+        encoder.clear_buffer(&self.histogram, 0, None);
+        let groups_x = size.0.div_ceil(stride).div_ceil(WORKGROUP_SIDE);
+        let groups_y = size.1.div_ceil(stride).div_ceil(WORKGROUP_SIDE);
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("exposure.histogram"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&self.histogram_pipeline);
+            pass.set_bind_group(0, &bound.group, &[]);
+            pass.dispatch_workgroups(groups_x, groups_y, 1);
+        }
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("exposure.average"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&self.average_pipeline);
+            pass.set_bind_group(0, &bound.group, &[]);
+            pass.dispatch_workgroups(1, 1, 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpu_blocks_have_the_wgsl_sizes() {
+        assert_eq!(std::mem::size_of::<ExposureParams>(), 64);
+        assert_eq!(STATE_SIZE, 16);
+    }
+
+    #[test]
+    fn bins_cover_the_range() {
+        // 2^-8 and below (and black) in bin 0, the top of the range in the last bin.
+        assert_eq!(bin_of(0.0, -8.0, 24.0, 256), 0);
+        assert_eq!(bin_of(2f32.powf(-9.0), -8.0, 24.0, 256), 0);
+        assert_eq!(bin_of(2f32.powf(-7.99), -8.0, 24.0, 256), 1);
+        assert_eq!(bin_of(2f32.powf(16.0), -8.0, 24.0, 256), 255);
+        assert_eq!(bin_of(1e30, -8.0, 24.0, 256), 255);
+    }
+
+    #[test]
+    fn reference_meters_mid_grey_and_black() {
+        let s = ExposureSettings { metering: MeteringMask::Average, ..Default::default() };
+        // L = 1 cd/m² meters at EV100 log2(100 / 12.5) = 3, within half a bin.
+        let ev = reference_target_ev100(&[1.0; 16], &[], &s);
+        assert!((ev - 3.0).abs() <= 0.5 * 24.0 / 255.0, "{ev}");
+        assert_eq!(reference_target_ev100(&[0.0; 16], &[], &s), s.min_ev100);
+    }
+}
