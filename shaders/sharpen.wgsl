@@ -1,0 +1,74 @@
+// Contrast-adaptive sharpening, the non-upscaling path of AMD FidelityFX CAS (Timothy Lottes,
+// AMD, 2019; ffx_cas.h, CasFilter with no scaling). Per pixel, on the 3x3 window
+//   a b c
+//   d e f
+//   g h i
+// the filter is `(w (b + d + f + h) + e) / (1 + 4 w)`: a cross with negative lobes of weight
+// `w = peak * sqrt(amp)`, where `peak = -1 / lerp(8, 5, sharpness)` and `amp` -- the distance of
+// the window's soft min and max from the signal's limits 0 and 1, over the max -- goes to 0 where
+// the window already spans the full range, so strong edges are sharpened less than weak ones.
+// Everything happens in linear light (the sRGB view decodes, the target encodes).
+// One addition to CAS: the result is clamped to the window's own min/max per channel, so the
+// pass can never ring or overshoot (CAS's amplitude term keeps overshoot small, not zero).
+// Reads: the display image (Rgba8UnormSrgb). Writes: the next display image of that format;
+// alpha is copied from the centre pixel. Tiers (`params.y`, see src/post/sharpen.rs):
+// 0 pass-through, 1 cross window with one (green) weight for all channels as CAS does,
+// 2 cross window with a weight per channel, 3 the 9-tap "better diagonals" soft min/max.
+#include "include/common.wgsl"
+#include "include/fullscreen.wgsl"
+
+struct Sharpen {
+    // x: peak, -1 / lerp(8, 5, sharpness); y: mode (0..=3, see above); zw: width, height.
+    params: vec4f,
+};
+
+@group(0) @binding(0) var<uniform> sharpen: Sharpen;
+@group(0) @binding(1) var source: texture_2d<f32>;
+
+fn texel(p: vec2i, last: vec2i) -> vec4f {
+    return textureLoad(source, clamp(p, vec2i(0), last), 0);
+}
+
+@fragment
+fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
+    let p = vec2i(in.position.xy);
+    let centre = textureLoad(source, p, 0);
+    let mode = u32(sharpen.params.y);
+    if mode == 0u {
+        return centre;
+    }
+    let last = vec2i(sharpen.params.zw) - 1;
+    let e = centre.rgb;
+    let b = texel(p + vec2i(0, -1), last).rgb;
+    let d = texel(p + vec2i(-1, 0), last).rgb;
+    let f = texel(p + vec2i(1, 0), last).rgb;
+    let h = texel(p + vec2i(0, 1), last).rgb;
+
+    // Soft min and max: the cross, plus (mode 3) the full 3x3, summed -- twice as large, so the
+    // signal's upper limit becomes 2.
+    var mn = min(min(min(d, e), min(f, b)), h);
+    var mx = max(max(max(d, e), max(f, b)), h);
+    var window_min = mn;
+    var window_max = mx;
+    var limit = 1.0;
+    if mode >= 3u {
+        let a = texel(p + vec2i(-1, -1), last).rgb;
+        let c = texel(p + vec2i(1, -1), last).rgb;
+        let g = texel(p + vec2i(-1, 1), last).rgb;
+        let i = texel(p + vec2i(1, 1), last).rgb;
+        window_min = min(mn, min(min(a, c), min(g, i)));
+        window_max = max(mx, max(max(a, c), max(g, i)));
+        mn += window_min;
+        mx += window_max;
+        limit = 2.0;
+    }
+    // Smooth minimum distance to the signal's limits, divided by the smooth max, then shaped.
+    let amp = sqrt(saturate(min(mn, vec3f(limit) - mx) / max(mx, vec3f(1.0 / 65536.0))));
+    var w = amp * sharpen.params.x;
+    if mode == 1u {
+        // CAS filters every channel with the green channel's weight.
+        w = vec3f(w.g);
+    }
+    let filtered = (w * (b + d + f + h) + e) / (1.0 + 4.0 * w);
+    return vec4f(clamp(filtered, window_min, window_max), centre.a);
+}

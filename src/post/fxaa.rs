@@ -1,0 +1,214 @@
+//! FXAA (`shaders/fxaa.wgsl`): Timothy Lottes, "FXAA 3.11" (NVIDIA, 2011), the PC quality
+//! path. Runs after the finish, on the 8-bit display image: a local-contrast test skips flat
+//! pixels, the edge direction is taken from second differences of luma, both ends of the edge
+//! are searched for along it (the quality preset sets the step distances), and the pixel is
+//! re-sampled across the edge in proportion to its distance from the nearer end; a sub-pixel
+//! term softens features too small for the search. Luma is taken perceptually (gamma 2 of
+//! linear Rec.601 luma), as FXAA expects display-encoded values.
+//!
+//! Reads: the finished display image ([`DISPLAY_FORMAT`], any texture of `size`). Writes: a
+//! different texture of the same format (ping-pong); colour and alpha are filtered together.
+
+use super::Tier;
+use super::finish::DISPLAY_FORMAT;
+use crate::Error;
+use crate::render::bindings;
+use crate::render::fullscreen::FullscreenPass;
+use serde::{Deserialize, Serialize};
+
+/// FXAA's knobs (the names of FXAA 3.11's `fxaaQuality*` parameters).
+///
+/// The tier picks the quality preset, i.e. the end-of-edge search: the distance in pixels of
+/// each step (`FXAA_QUALITY__P0..`), from FXAA 3.11's preset table:
+///
+/// | tier     | preset | steps | step distances (pixels)                               |
+/// |----------|--------|-------|-------------------------------------------------------|
+/// | `Off`    | –      | 0     | pass skipped (a draw copies the input)                |
+/// | `Low`    | 10     | 3     | 1.5, 3, 12                                            |
+/// | `Medium` | 12     | 5     | 1, 1.5, 2, 4, 12                                      |
+/// | `High`   | 29     | 12    | 1, 1.5, 2, 2, 2, 2, 2, 2, 2, 2, 4, 8                  |
+/// | `Ultra`  | 39     | 12    | 1, 1, 1, 1, 1, 1.5, 2, 2, 2, 2, 4, 8                  |
+///
+/// Every step is one bilinear tap at each end, so the cost on an edge pixel is at most
+/// 9 + 2 × steps texture reads; flat pixels cost 5.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FxaaSettings {
+    /// Quality preset (see the table above). Default [`Tier::High`] (preset 29).
+    pub tier: Tier,
+    /// Sub-pixel aliasing removal (`fxaaQualitySubpix`), unitless, `0..=1`, default 0.75:
+    /// 0 keeps single-pixel detail sharp, 1 softens it most; 0.75 is FXAA's default.
+    pub subpixel: f32,
+    /// Minimum local contrast to process a pixel, as a fraction of the neighbourhood's
+    /// brightest luma (`fxaaQualityEdgeThreshold`), `0.063..=0.333`, default 0.166. Lower
+    /// catches fainter edges and costs more; 0.333 is "too little", 0.063 "overkill" (FXAA).
+    pub edge_threshold: f32,
+    /// Absolute minimum local contrast in luma (0..1) to process a pixel
+    /// (`fxaaQualityEdgeThresholdMin`), `0..=0.0833`, default 0.0833: keeps dark areas, where
+    /// the relative threshold is tiny, from being filtered.
+    pub edge_threshold_min: f32,
+}
+
+impl FxaaSettings {
+    /// FXAA off: the frame recipe skips the pass.
+    pub const OFF: Self = Self { tier: Tier::Off, ..Self::DESKTOP };
+
+    /// FXAA 3.11's defaults: preset 29, subpix 0.75, thresholds 0.166 and 0.0833.
+    pub const DESKTOP: Self = Self {
+        tier: Tier::High,
+        subpixel: 0.75,
+        edge_threshold: 0.166,
+        edge_threshold_min: 0.0833,
+    };
+
+    /// A cheap setting for mobile budgets: preset 10 and a higher edge threshold (fewer pixels
+    /// take the edge search).
+    pub const MOBILE: Self = Self { tier: Tier::Low, edge_threshold: 0.25, ..Self::DESKTOP };
+
+    /// Stills and captures: preset 39 and FXAA's "high quality" threshold 0.125.
+    pub const ULTRA: Self = Self { tier: Tier::Ultra, edge_threshold: 0.125, ..Self::DESKTOP };
+
+    /// A copy with every value in its documented range: out-of-range values are clamped and a
+    /// NaN becomes the default. One warning per changed field, named `fxaa.<field>`, with the
+    /// value given and the value used.
+    pub fn validated(&self) -> (Self, Vec<String>) {
+        let d = Self::DESKTOP;
+        let mut w = Vec::new();
+        let settings = Self {
+            tier: self.tier,
+            subpixel: check(&mut w, "subpixel", self.subpixel, 0.0, 1.0, d.subpixel),
+            edge_threshold: check(
+                &mut w,
+                "edge_threshold",
+                self.edge_threshold,
+                0.063,
+                0.333,
+                d.edge_threshold,
+            ),
+            edge_threshold_min: check(
+                &mut w,
+                "edge_threshold_min",
+                self.edge_threshold_min,
+                0.0,
+                0.0833,
+                d.edge_threshold_min,
+            ),
+        };
+        (settings, w)
+    }
+
+    /// The tier's search: the step distances (`FXAA_QUALITY__P0..P11`, unused ones 0) and how
+    /// many there are (0 when off).
+    fn search_steps(tier: Tier) -> ([f32; 12], u32) {
+        match tier {
+            Tier::Off => ([0.0; 12], 0),
+            Tier::Low => ([1.5, 3.0, 12.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 3),
+            Tier::Medium => ([1.0, 1.5, 2.0, 4.0, 12.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 5),
+            Tier::High => ([1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 4.0, 8.0], 12),
+            Tier::Ultra => ([1.0, 1.0, 1.0, 1.0, 1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 4.0, 8.0], 12),
+        }
+    }
+}
+
+impl Default for FxaaSettings {
+    /// [`FxaaSettings::DESKTOP`].
+    fn default() -> Self {
+        Self::DESKTOP
+    }
+}
+
+/// `value` clamped into `min..=max` (a NaN becomes `default`), with a warning when it changed.
+fn check(w: &mut Vec<String>, name: &str, value: f32, min: f32, max: f32, default: f32) -> f32 {
+    if value.is_nan() {
+        w.push(format!("fxaa.{name} is NaN; using the default {default}"));
+        default
+    } else if value < min || value > max {
+        let clamped = value.clamp(min, max);
+        w.push(format!("fxaa.{name} = {value} is outside {min}..={max}; using {clamped}"));
+        clamped
+    } else {
+        value
+    }
+}
+
+/// The uniform block of `shaders/fxaa.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct FxaaUniforms {
+    /// 1 / width, 1 / height, width, height.
+    frame: [f32; 4],
+    /// subpix, edge threshold, edge threshold min, step count.
+    params: [f32; 4],
+    /// Step distances.
+    steps: [f32; 12],
+}
+
+/// The FXAA pass: one pipeline and its sampler.
+pub struct FxaaPass {
+    pass: FullscreenPass,
+    sampler: wgpu::Sampler,
+}
+
+impl FxaaPass {
+    /// The pass's label, timing scope and preset key.
+    pub const NAME: &'static str = "fxaa";
+
+    /// Load the shader and build the pipeline.
+    pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
+        let inputs = [bindings::texture(1, true), bindings::sampler(2)];
+        let size = std::mem::size_of::<FxaaUniforms>() as u64;
+        let pass =
+            FullscreenPass::new(device, Self::NAME, &inputs, size, (DISPLAY_FORMAT, None), &[])?;
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some(Self::NAME),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        Ok(Self { pass, sampler })
+    }
+
+    /// Record FXAA from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into `output`
+    /// (another texture of that format and size). Settings are brought into range silently
+    /// (call [`FxaaSettings::validated`] where they are read to report problems). With
+    /// [`Tier::Off`] the draw copies the input; a zero `size` records nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        input: &wgpu::TextureView,
+        output: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &FxaaSettings,
+    ) {
+        if size.0 == 0 || size.1 == 0 {
+            return;
+        }
+        let (settings, _) = settings.validated();
+        let (steps, count) = FxaaSettings::search_steps(settings.tier);
+        let (w, h) = (size.0 as f32, size.1 as f32);
+        let uniforms = FxaaUniforms {
+            frame: [1.0 / w, 1.0 / h, w, h],
+            params: [
+                settings.subpixel,
+                settings.edge_threshold,
+                settings.edge_threshold_min,
+                count as f32,
+            ],
+            steps,
+        };
+        self.pass.write_uniforms(queue, bytemuck::bytes_of(&uniforms));
+        self.pass.bind(
+            device,
+            &[
+                wgpu::BindingResource::TextureView(input),
+                wgpu::BindingResource::Sampler(&self.sampler),
+            ],
+        );
+        self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+    }
+}

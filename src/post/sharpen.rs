@@ -1,0 +1,139 @@
+//! Contrast-adaptive sharpening (`shaders/sharpen.wgsl`): AMD FidelityFX CAS (Timothy Lottes,
+//! AMD, 2019), the non-upscaling path. A cross filter with negative lobes whose weight,
+//! `peak · sqrt(amp)` with `peak = -1 / lerp(8, 5, sharpness)`, shrinks where the 3x3 window's
+//! soft min/max already reach the signal's limits, so weak detail is lifted more than strong
+//! edges. Applied in linear light, and (an addition to CAS) clamped to each channel's window
+//! min/max so it never rings or overshoots.
+//!
+//! Reads: the display image ([`DISPLAY_FORMAT`], usually FXAA's output). Writes: a different
+//! texture of the same format (ping-pong); alpha is copied.
+
+use super::Tier;
+use super::finish::DISPLAY_FORMAT;
+use crate::Error;
+use crate::render::bindings;
+use crate::render::fullscreen::FullscreenPass;
+use serde::{Deserialize, Serialize};
+
+/// CAS's one knob and a tier.
+///
+/// What each tier computes per pixel:
+///
+/// | tier             | window for min/max | lobe weight                         | loads |
+/// |------------------|--------------------|-------------------------------------|-------|
+/// | `Off`            | –                  | pass skipped (a draw copies input)  | 0     |
+/// | `Low`            | 5-tap cross        | one, from green, for all channels   | 5     |
+/// | `Medium`         | 5-tap cross        | one per channel                     | 5     |
+/// | `High`, `Ultra`  | 9 taps: cross min/max plus 3x3 min/max ("better diagonals") | one per channel | 9 |
+///
+/// `Low` is CAS's own shortcut (it filters all channels with the green weight); the 9-tap
+/// window is CAS's `CAS_BETTER_DIAGONALS` path, steadier on diagonal detail. `Ultra` has
+/// nothing more to spend and equals `High`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SharpenSettings {
+    /// Which window and weights (see the table above). Default [`Tier::Off`]: sharpening is
+    /// opt-in.
+    pub tier: Tier,
+    /// CAS sharpness, unitless, `0..=1`, default 0.5: the lobe peak goes from -1/8 (0, already
+    /// a gentle sharpen) to -1/5 (1).
+    pub sharpness: f32,
+}
+
+impl SharpenSettings {
+    /// No sharpening (the default).
+    pub const OFF: Self = Self { tier: Tier::Off, sharpness: 0.5 };
+
+    /// Visible crispness for product shots and softened (TAA/FXAA) images: full 9-tap CAS at
+    /// sharpness 0.8.
+    pub const CRISP: Self = Self { tier: Tier::High, sharpness: 0.8 };
+
+    /// A light touch for mobile budgets: 5-tap cross, one weight, sharpness 0.5.
+    pub const MOBILE: Self = Self { tier: Tier::Low, sharpness: 0.5 };
+
+    /// A copy with `sharpness` in `0..=1` (a NaN becomes the default 0.5), and one warning,
+    /// named `sharpen.sharpness`, with the value given and the value used, when it changed.
+    pub fn validated(&self) -> (Self, Vec<String>) {
+        let mut w = Vec::new();
+        let sharpness = if self.sharpness.is_nan() {
+            let default = Self::OFF.sharpness;
+            w.push(format!("sharpen.sharpness is NaN; using the default {default}"));
+            default
+        } else if !(0.0..=1.0).contains(&self.sharpness) {
+            let clamped = self.sharpness.clamp(0.0, 1.0);
+            w.push(format!(
+                "sharpen.sharpness = {} is outside 0..=1; using {clamped}",
+                self.sharpness
+            ));
+            clamped
+        } else {
+            self.sharpness
+        };
+        (Self { tier: self.tier, sharpness }, w)
+    }
+
+    /// CAS's lobe peak, `-1 / lerp(8, 5, sharpness)`.
+    fn peak(&self) -> f32 {
+        -1.0 / (8.0 + (5.0 - 8.0) * self.sharpness)
+    }
+
+    /// The shader's mode: 0 copy, 1 cross + green weight, 2 cross, 3 nine taps.
+    fn mode(&self) -> f32 {
+        match self.tier {
+            Tier::Off => 0.0,
+            Tier::Low => 1.0,
+            Tier::Medium => 2.0,
+            Tier::High | Tier::Ultra => 3.0,
+        }
+    }
+}
+
+impl Default for SharpenSettings {
+    /// [`SharpenSettings::OFF`].
+    fn default() -> Self {
+        Self::OFF
+    }
+}
+
+/// The sharpening pass: one pipeline.
+pub struct SharpenPass {
+    pass: FullscreenPass,
+}
+
+impl SharpenPass {
+    /// The pass's label, timing scope and preset key.
+    pub const NAME: &'static str = "sharpen";
+
+    /// Load the shader and build the pipeline.
+    pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
+        let inputs = [bindings::texture(1, false)];
+        let pass =
+            FullscreenPass::new(device, Self::NAME, &inputs, 16, (DISPLAY_FORMAT, None), &[])?;
+        Ok(Self { pass })
+    }
+
+    /// Record sharpening from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into
+    /// `output` (another texture of that format and size). Settings are brought into range
+    /// silently (call [`SharpenSettings::validated`] where they are read to report problems).
+    /// With [`Tier::Off`] the draw copies the input; a zero `size` records nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        input: &wgpu::TextureView,
+        output: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &SharpenSettings,
+    ) {
+        if size.0 == 0 || size.1 == 0 {
+            return;
+        }
+        let (settings, _) = settings.validated();
+        let params = [settings.peak(), settings.mode(), size.0 as f32, size.1 as f32];
+        self.pass.write_uniforms(queue, bytemuck::bytes_of(&params));
+        self.pass.bind(device, &[wgpu::BindingResource::TextureView(input)]);
+        self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+    }
+}

@@ -1,0 +1,256 @@
+//! Contrast-adaptive sharpening on a software GPU: flat images stay flat, a soft edge gets
+//! steeper without leaving its neighbourhood's range, more sharpness sharpens more, and the
+//! settings validate.
+
+mod common;
+
+use afterlight::gpu::{Gpu, read_texture};
+use afterlight::post::Tier;
+use afterlight::post::finish::DISPLAY_FORMAT;
+use afterlight::post::sharpen::{SharpenPass, SharpenSettings};
+
+fn srgb_to_linear(code: u8) -> f32 {
+    let c = f32::from(code) / 255.0;
+    if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+}
+
+fn linear_to_srgb(c: f32) -> u8 {
+    let c = c.clamp(0.0, 1.0);
+    let e = if c <= 0.0031308 { c * 12.92 } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 };
+    (e * 255.0).round() as u8
+}
+
+/// A DISPLAY_FORMAT texture of `size` usable as the pass's input and output and for readback.
+fn texture(gpu: &Gpu, size: (u32, u32), rgba: Option<&[u8]>) -> wgpu::Texture {
+    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("sharpen test"),
+        size: extent,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: DISPLAY_FORMAT,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::RENDER_ATTACHMENT
+            | wgpu::TextureUsages::COPY_SRC
+            | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    if let Some(rgba) = rgba {
+        gpu.queue.write_texture(
+            texture.as_image_copy(),
+            rgba,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(size.0 * 4),
+                rows_per_image: Some(size.1),
+            },
+            extent,
+        );
+    }
+    texture
+}
+
+/// The pass applied to an RGBA8 sRGB image.
+fn sharpen(
+    gpu: &Gpu,
+    pass: &mut SharpenPass,
+    rgba: &[u8],
+    size: (u32, u32),
+    settings: &SharpenSettings,
+) -> Vec<u8> {
+    let input = texture(gpu, size, Some(rgba));
+    let output = texture(gpu, size, None);
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    pass.draw(
+        &gpu.device,
+        &gpu.queue,
+        &mut encoder,
+        &input.create_view(&Default::default()),
+        &output.create_view(&Default::default()),
+        size,
+        settings,
+    );
+    gpu.queue.submit([encoder.finish()]);
+    read_texture(gpu, &output).expect("readback")
+}
+
+const TIERS: [Tier; 4] = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra];
+
+#[test]
+fn a_constant_image_stays_constant() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    let size = (24, 16);
+    for colour in [[0u8, 0, 0, 255], [77, 128, 179, 255], [255, 255, 255, 0], [3, 200, 9, 128]] {
+        let image: Vec<u8> =
+            colour.iter().copied().cycle().take((size.0 * size.1 * 4) as usize).collect();
+        for tier in Tier::ALL {
+            for sharpness in [0.0, 1.0] {
+                let out =
+                    sharpen(&gpu, &mut pass, &image, size, &SharpenSettings { tier, sharpness });
+                assert!(out == image, "{colour:?} at {tier}, sharpness {sharpness} changed");
+            }
+        }
+    }
+}
+
+const EDGE_SIZE: (u32, u32) = (64, 8);
+
+/// A vertical step from `low` to `high` (linear light, per channel) blurred by a Gaussian of
+/// `sigma` pixels, across the image.
+fn soft_edge(low: [f32; 3], high: [f32; 3], sigma: f32) -> Vec<u8> {
+    let (w, h) = EDGE_SIZE;
+    // Integrate the Gaussian numerically: the blurred step is its CDF.
+    let cdf = |x: f32| {
+        let (mut sum, mut total) = (0.0, 0.0);
+        for i in -400..=400 {
+            let t = i as f32 * 0.02;
+            let g = (-t * t / (2.0 * sigma * sigma)).exp();
+            total += g;
+            if t < x {
+                sum += g;
+            }
+        }
+        sum / total
+    };
+    let mut out = Vec::new();
+    for _ in 0..h {
+        for x in 0..w {
+            let t = cdf(x as f32 + 0.5 - w as f32 / 2.0);
+            for c in 0..3 {
+                out.push(linear_to_srgb(low[c] + (high[c] - low[c]) * t));
+            }
+            out.push(255);
+        }
+    }
+    out
+}
+
+/// The 10-90% rise width in pixels of channel `c` along the middle row, in linear light.
+fn rise_width(rgba: &[u8], c: usize) -> f32 {
+    let (w, h) = (EDGE_SIZE.0 as usize, EDGE_SIZE.1 as usize);
+    let row: Vec<f32> = (0..w).map(|x| srgb_to_linear(rgba[((h / 2) * w + x) * 4 + c])).collect();
+    let (low, high) = (row[0], row[w - 1]);
+    let crossing = |level: f32| {
+        let target = low + (high - low) * level;
+        let x = (1..w).find(|&x| row[x] >= target).unwrap_or(w - 1);
+        let (a, b) = (row[x - 1], row[x]);
+        (x - 1) as f32 + if b > a { (target - a) / (b - a) } else { 0.0 }
+    };
+    crossing(0.9) - crossing(0.1)
+}
+
+/// Every output channel lies within the input's 3x3 min/max around the pixel.
+fn assert_within_neighbourhood(input: &[u8], output: &[u8], what: &str) {
+    let (w, h) = (EDGE_SIZE.0 as i64, EDGE_SIZE.1 as i64);
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..4 {
+                let (mut lo, mut hi) = (u8::MAX, u8::MIN);
+                for dy in -1..=1 {
+                    for dx in -1..=1 {
+                        let (sx, sy) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
+                        let v = input[((sy * w + sx) * 4) as usize + c];
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    }
+                }
+                let v = output[((y * w + x) * 4) as usize + c];
+                assert!((lo..=hi).contains(&v), "{what}: ({x}, {y}).{c} = {v} outside {lo}..={hi}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_soft_edge_gets_steeper_without_overshoot() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    // Grey, and a coloured edge whose channels rise by different amounts.
+    for (low, high) in [([0.05; 3], [0.6; 3]), ([0.02, 0.1, 0.3], [0.5, 0.35, 0.4])] {
+        let input = soft_edge(low, high, 1.5);
+        let before = rise_width(&input, 1);
+        for tier in TIERS {
+            let mut widths = Vec::new();
+            for sharpness in [0.0, 1.0] {
+                let settings = SharpenSettings { tier, sharpness };
+                let out = sharpen(&gpu, &mut pass, &input, EDGE_SIZE, &settings);
+                let what = format!("{low:?}..{high:?} {tier} sharpness {sharpness}");
+                assert_within_neighbourhood(&input, &out, &what);
+                let after = rise_width(&out, 1);
+                println!("{what}: 10-90% width {before:.3} -> {after:.3} px");
+                // CAS at sharpness 0 is already a gentle sharpen (lobe -1/8).
+                assert!(after < before * 0.97, "{what}: {after:.3} vs {before:.3}");
+                widths.push(after);
+            }
+            assert!(widths[1] < widths[0], "{tier}: sharpness 1 is not steeper than 0: {widths:?}");
+        }
+    }
+}
+
+#[test]
+fn tiers_differ_on_coloured_detail_and_never_overshoot() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    // Deterministic coloured noise in mid-tones, where CAS's amplitude is large.
+    let mut state = 0x2545_f491_u32;
+    let input: Vec<u8> = (0..EDGE_SIZE.0 * EDGE_SIZE.1 * 4)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            if i % 4 == 3 { 255 } else { 60 + (state % 120) as u8 }
+        })
+        .collect();
+    let outputs: Vec<Vec<u8>> = [Tier::Low, Tier::Medium, Tier::High]
+        .iter()
+        .map(|&tier| {
+            let out = sharpen(
+                &gpu,
+                &mut pass,
+                &input,
+                EDGE_SIZE,
+                &SharpenSettings { tier, sharpness: 1.0 },
+            );
+            assert_within_neighbourhood(&input, &out, &format!("noise at {tier}"));
+            assert!(out != input, "{tier} changed nothing");
+            out
+        })
+        .collect();
+    assert!(outputs[0] != outputs[1] && outputs[1] != outputs[2]);
+}
+
+#[test]
+fn off_copies_the_input() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    let input = soft_edge([0.0; 3], [1.0; 3], 1.0);
+    let out = sharpen(&gpu, &mut pass, &input, EDGE_SIZE, &SharpenSettings::OFF);
+    assert!(out == input);
+}
+
+#[test]
+fn validated_clamps_and_names_fields() {
+    assert_eq!(SharpenSettings::default(), SharpenSettings::OFF);
+    assert_eq!(SharpenSettings::default().tier, Tier::Off);
+    for preset in [SharpenSettings::OFF, SharpenSettings::CRISP, SharpenSettings::MOBILE] {
+        assert!(preset.validated().1.is_empty(), "{preset:?}");
+    }
+    let (fixed, warnings) = SharpenSettings { tier: Tier::High, sharpness: 3.5 }.validated();
+    assert_eq!(fixed, SharpenSettings { tier: Tier::High, sharpness: 1.0 });
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].starts_with("sharpen.sharpness") && warnings[0].contains("3.5"),
+        "{warnings:?}"
+    );
+    let (fixed, warnings) = SharpenSettings { tier: Tier::Low, sharpness: f32::NAN }.validated();
+    assert_eq!((fixed.sharpness, warnings.len()), (0.5, 1));
+    let (fixed, _) = SharpenSettings { tier: Tier::Low, sharpness: f32::NEG_INFINITY }.validated();
+    assert_eq!(fixed.sharpness, 0.0);
+
+    let parsed: SharpenSettings = toml::from_str("tier = \"high\"\n").expect("parses");
+    assert_eq!(parsed, SharpenSettings { tier: Tier::High, sharpness: 0.5 });
+    assert!(toml::from_str::<SharpenSettings>("amount = 1.0\n").is_err());
+    assert_eq!(SharpenPass::NAME, "sharpen");
+}
