@@ -81,7 +81,8 @@ const TINT_DUV_PER_UNIT: f64 = 0.02;
 /// All the grade's controls. Every field's documentation gives its unit, range (what
 /// [`GradeSettings::validated`] clamps to) and neutral default; [`grade`] applies them in the
 /// order the module documentation lists.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GradeSettings {
     /// White balance along the daylight locus, unitless, `-1..=1`, default 0 (neutral).
     ///
@@ -238,43 +239,57 @@ impl GradeSettings {
     /// it never produces NaN or infinity whatever the settings; call this once on settings that
     /// come from a user or a file.
     pub fn validated(&self) -> Self {
+        let (settings, warnings) = self.validated_with_warnings();
+        for warning in warnings {
+            log::warn!("{warning}");
+        }
+        settings
+    }
+
+    /// As [`GradeSettings::validated`], returning the warnings (one per changed value, naming
+    /// it as `grade.<field>`) instead of logging them.
+    pub fn validated_with_warnings(&self) -> (Self, Vec<String>) {
         let n = Self::NEUTRAL;
-        let mixer = |row: usize| {
-            let name = ["channel_mixer[0]", "channel_mixer[1]", "channel_mixer[2]"][row];
-            check_vec3(name, self.channel_mixer[row], -2.0, 2.0, n.channel_mixer[row])
-        };
-        Self {
-            temperature: check("temperature", self.temperature, -1.0, 1.0, n.temperature),
-            tint: check("tint", self.tint, -1.0, 1.0, n.tint),
+        let mut warnings = Vec::new();
+        let w = &mut warnings;
+        let settings = Self {
+            temperature: check(w, "temperature", self.temperature, -1.0, 1.0, n.temperature),
+            tint: check(w, "tint", self.tint, -1.0, 1.0, n.tint),
             exposure_offset: check(
+                w,
                 "exposure_offset",
                 self.exposure_offset,
                 -10.0,
                 10.0,
                 n.exposure_offset,
             ),
-            contrast: check("contrast", self.contrast, 0.0, 2.0, n.contrast),
-            saturation: check("saturation", self.saturation, 0.0, 2.0, n.saturation),
-            vibrance: check("vibrance", self.vibrance, -1.0, 1.0, n.vibrance),
-            lift: check_vec3("lift", self.lift, -1.0, 1.0, n.lift),
-            gamma: check_vec3("gamma", self.gamma, 0.2, 5.0, n.gamma),
-            gain: check_vec3("gain", self.gain, 0.0, 4.0, n.gain),
-            shadows: check_vec3("shadows", self.shadows, 0.0, 4.0, n.shadows),
-            midtones: check_vec3("midtones", self.midtones, 0.0, 4.0, n.midtones),
-            highlights: check_vec3("highlights", self.highlights, 0.0, 4.0, n.highlights),
-            slope: check_vec3("slope", self.slope, 0.0, 4.0, n.slope),
-            offset: check_vec3("offset", self.offset, -1.0, 1.0, n.offset),
-            power: check_vec3("power", self.power, 0.2, 5.0, n.power),
+            contrast: check(w, "contrast", self.contrast, 0.0, 2.0, n.contrast),
+            saturation: check(w, "saturation", self.saturation, 0.0, 2.0, n.saturation),
+            vibrance: check(w, "vibrance", self.vibrance, -1.0, 1.0, n.vibrance),
+            lift: check_vec3(w, "lift", self.lift, -1.0, 1.0, n.lift),
+            gamma: check_vec3(w, "gamma", self.gamma, 0.2, 5.0, n.gamma),
+            gain: check_vec3(w, "gain", self.gain, 0.0, 4.0, n.gain),
+            shadows: check_vec3(w, "shadows", self.shadows, 0.0, 4.0, n.shadows),
+            midtones: check_vec3(w, "midtones", self.midtones, 0.0, 4.0, n.midtones),
+            highlights: check_vec3(w, "highlights", self.highlights, 0.0, 4.0, n.highlights),
+            slope: check_vec3(w, "slope", self.slope, 0.0, 4.0, n.slope),
+            offset: check_vec3(w, "offset", self.offset, -1.0, 1.0, n.offset),
+            power: check_vec3(w, "power", self.power, 0.2, 5.0, n.power),
             cdl_saturation: check(
+                w,
                 "cdl_saturation",
                 self.cdl_saturation,
                 0.0,
                 2.0,
                 n.cdl_saturation,
             ),
-            hue_shift: wrap_degrees(self.hue_shift),
-            channel_mixer: [mixer(0), mixer(1), mixer(2)],
-        }
+            hue_shift: wrap_degrees(w, self.hue_shift),
+            channel_mixer: [0, 1, 2].map(|row| {
+                let name = ["channel_mixer[0]", "channel_mixer[1]", "channel_mixer[2]"][row];
+                check_vec3(w, name, self.channel_mixer[row], -2.0, 2.0, n.channel_mixer[row])
+            }),
+        };
+        (settings, warnings)
     }
 }
 
@@ -286,13 +301,13 @@ impl Default for GradeSettings {
 }
 
 /// NaN to `default`, outside `min..=max` clamped, each with a warning naming `name`.
-fn check(name: &str, value: f32, min: f32, max: f32, default: f32) -> f32 {
+fn check(w: &mut Vec<String>, name: &str, value: f32, min: f32, max: f32, default: f32) -> f32 {
     if value.is_nan() {
-        log::warn!("grade setting {name} is NaN; using the default {default}");
+        w.push(format!("grade.{name} is NaN; using the default {default}"));
         default
     } else if value < min || value > max {
         let clamped = value.clamp(min, max);
-        log::warn!("grade setting {name} = {value} is outside {min}..={max}; using {clamped}");
+        w.push(format!("grade.{name} = {value} is outside {min}..={max}; using {clamped}"));
         clamped
     } else {
         value
@@ -300,23 +315,30 @@ fn check(name: &str, value: f32, min: f32, max: f32, default: f32) -> f32 {
 }
 
 /// [`check`] on each component, named `name.x`, `name.y`, `name.z`.
-fn check_vec3(name: &str, value: Vec3, min: f32, max: f32, default: Vec3) -> Vec3 {
+fn check_vec3(
+    w: &mut Vec<String>,
+    name: &str,
+    value: Vec3,
+    min: f32,
+    max: f32,
+    default: Vec3,
+) -> Vec3 {
     Vec3::new(
-        check(&format!("{name}.x"), value.x, min, max, default.x),
-        check(&format!("{name}.y"), value.y, min, max, default.y),
-        check(&format!("{name}.z"), value.z, min, max, default.z),
+        check(w, &format!("{name}.x"), value.x, min, max, default.x),
+        check(w, &format!("{name}.y"), value.y, min, max, default.y),
+        check(w, &format!("{name}.z"), value.z, min, max, default.z),
     )
 }
 
 /// `hue_shift` into `-180..=180`: NaN and infinities to 0, other angles wrapped (not clamped,
 /// because 190° is the same rotation as −170°).
-fn wrap_degrees(value: f32) -> f32 {
+fn wrap_degrees(w: &mut Vec<String>, value: f32) -> f32 {
     if !value.is_finite() {
-        log::warn!("grade setting hue_shift = {value} is not finite; using the default 0");
+        w.push(format!("grade.hue_shift = {value} is not finite; using the default 0"));
         0.0
     } else if !(-180.0..=180.0).contains(&value) {
         let wrapped = (value + 180.0).rem_euclid(360.0) - 180.0;
-        log::warn!("grade setting hue_shift = {value} is outside -180..=180; using {wrapped}");
+        w.push(format!("grade.hue_shift = {value} is outside -180..=180; using {wrapped}"));
         wrapped
     } else {
         value

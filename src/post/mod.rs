@@ -3,10 +3,14 @@
 //! mappers (their WGSL twins in `shaders/include/tonemap.wgsl` run in the display transform)
 //! and the colour grade that the finish pass will bake into one 3D LUT.
 
+pub mod bloom;
+pub mod exposure;
 pub mod finish;
+pub mod fxaa;
 pub mod grade;
 pub mod grade_bake;
 pub mod lut;
+pub mod sharpen;
 pub mod tier;
 pub mod tonemap;
 

@@ -43,7 +43,10 @@ const REC709_LUMINANCE: Vec3 = Vec3::new(0.2126, 0.7152, 0.0722);
 
 /// A tone mapper the finish pass can bake into its LUT; its [`name`](Self::name) is its key
 /// in a preset file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum ToneMapper {
     /// No curve: each channel clipped at 1. For already display-referred content (an AR camera
     /// image, UI) and for debugging exposure; highlights clip hard and change hue.
@@ -66,12 +69,15 @@ pub enum ToneMapper {
     /// Troy Sobotka's AgX with the base look, as in Blender 4: a gentle log-space sigmoid that
     /// desaturates very bright colours toward white, so fire and lights do not turn into flat
     /// primaries. A good default for physically lit scenes; low contrast by design.
+    #[serde(rename = "agx")]
     AgX,
     /// AgX with the "Punchy" look (ASC CDL power 1.35, saturation 1.4): more contrast and
     /// colour, for stylised or product shots where base AgX looks flat.
+    #[serde(rename = "agx_punchy")]
     AgXPunchy,
     /// AgX with the "Golden" look (ASC CDL slope (1, 0.9, 0.5), power 0.8, saturation 0.8): a
     /// warm, lifted grade. Not neutral: grey comes out tinted yellow by design.
+    #[serde(rename = "agx_golden")]
     AgXGolden,
     /// The Khronos PBR Neutral tone mapper (2024): leaves base colours almost untouched (an
     /// identity below 0.76 except a 0.04 black offset) and compresses only highlights. The
