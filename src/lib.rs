@@ -11,11 +11,12 @@
 //! let scene = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?;
 //! let mut renderer = Renderer::new(&gpu, &scene, 256, 256)?;
 //! let camera = Camera::frame_bounds(&scene.bounds, 30.0, 20.0, 1.0);
-//! renderer.render(&gpu, &camera, &RenderOptions::default());
+//! renderer.render(&gpu, &camera, &RenderOptions::default())?;
 //! let pixels = renderer.read_display(&gpu)?; // 256 * 256 * 4 bytes, sRGB
 //! # let _ = pixels; Ok(()) }
 //! ```
 
+pub mod config;
 pub mod gpu;
 pub mod graph;
 pub mod post;
@@ -36,6 +37,15 @@ pub enum Error {
     /// A shader failed to load, include or validate.
     #[error(transparent)]
     Shader(#[from] shaders::ShaderError),
+    /// A preset file could not be read or parsed.
+    #[error(transparent)]
+    Preset(#[from] config::PresetError),
+    /// The post chain cannot run as configured (a pass reads an input the pipeline lacks).
+    #[error(transparent)]
+    Chain(#[from] post::chain::ChainError),
+    /// A `.cube` LUT could not be read or written.
+    #[error(transparent)]
+    Lut(#[from] post::lut::LutError),
     /// Invalid argument (size of zero, unknown camera index, ...).
     #[error("{0}")]
     InvalidArgument(String),

@@ -148,3 +148,68 @@ fn info_reports_the_chosen_adapter() {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
 }
+
+fn preset(name: &str) -> String {
+    format!("{}/presets/{name}.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn preset_prints_back_fully_resolved() {
+    let output = afterlight(&["preset", &preset("mobile")], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for key in ["[exposure]", "tier = \"low\"", "[finish.grain]", "[sharpen]", "mapper ="] {
+        assert!(text.contains(key), "{key} in:\n{text}");
+    }
+}
+
+#[test]
+fn a_broken_preset_is_a_message_with_file_line_and_key() {
+    let path = out_path("broken_preset.toml");
+    std::fs::write(&path, "[bloom]\nintensty = 0.2\n").expect("write");
+    let path = path.to_str().unwrap_or_default();
+    let out = out_path("never_preset.png");
+    let output = afterlight(
+        &["render", "--preset", path, "--size", "32x32", "-o", out.to_str().unwrap_or_default()],
+        &[],
+    );
+    assert_clean_failure(&output, "broken_preset.toml:2:1: bloom.intensty");
+    assert!(!out.exists(), "nothing rendered");
+    assert_clean_failure(&afterlight(&["preset", path], &[]), "bloom.intensty");
+}
+
+#[test]
+fn render_with_a_preset_and_export_its_grade() {
+    let out = out_path("desktop_preset.png");
+    let output = afterlight(
+        &[
+            "render",
+            "--preset",
+            &preset("desktop"),
+            "--size",
+            "64x48",
+            "-o",
+            out.to_str().unwrap_or_default(),
+        ],
+        &[],
+    );
+    if stderr(&output).contains("no GPU adapter") {
+        eprintln!("SKIPPED: no adapter");
+        return;
+    }
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(out.exists());
+    let cube = out_path("desktop_grade.cube");
+    let cube_arg = cube.to_str().unwrap_or_default();
+    let output = afterlight(
+        &["lut", "export", "--preset", &preset("desktop"), "-o", cube_arg, "--size", "17"],
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lut = afterlight::post::lut::CubeLut::load(&cube).expect("the export parses");
+    assert_eq!(lut.size, 17);
+    assert_clean_failure(
+        &afterlight(&["lut", "export", "-o", cube_arg, "--size", "1"], &[]),
+        "--size 1",
+    );
+}

@@ -157,10 +157,11 @@ fn scene_images(gpu: &Gpu) -> &'static (Vec<u8>, Vec<u8>) {
         let camera = Camera::frame_bounds(&scene.bounds, 30.0, 20.0, 1.0);
         let environment = common::studio(gpu);
         // No dither: its +-1 code noise would count as error at N but average out at 4N.
-        let options = RenderOptions { dither: false, ..Default::default() };
+        let mut options = RenderOptions::default();
+        options.post.finish.dither = false;
         let render = |n: u32| {
             let mut renderer = common::renderer(gpu, &scene, (n, n), &environment);
-            renderer.render(gpu, &camera, &options);
+            renderer.render(gpu, &camera, &options).expect("render");
             renderer.read_display(gpu).expect("readback")
         };
         let aliased = render(N);

@@ -35,7 +35,7 @@ fn perspective_depth_linearises_to_the_plane_distance() {
         projection: CameraProjection::Perspective { yfov: 1.0, znear: 0.05 },
     };
     let mut renderer = Renderer::new(&gpu, &scene, W, H).expect("renderer");
-    renderer.render(&gpu, &camera, &RenderOptions::default());
+    renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
     let depth = renderer.read_depth(&gpu).expect("depth");
     assert_eq!(covered(&depth).len(), depth.len(), "the plane covers the view");
     for &d in &depth {
@@ -55,14 +55,14 @@ fn camera_pan_gives_the_analytic_motion_vector() {
     let scene = common::square_scene(100.0, Mat4::IDENTITY);
     let mut renderer = Renderer::new(&gpu, &scene, W, H).expect("renderer");
     let options = RenderOptions::default();
-    renderer.render(&gpu, &ortho_camera(0.0), &options);
+    renderer.render(&gpu, &ortho_camera(0.0), &options).expect("render");
     assert!(
         renderer.read_motion(&gpu).expect("motion").iter().all(|m| *m == [0.0, 0.0]),
         "first frame is still"
     );
     // The camera moves 0.3 m right; the view is 2 * ymag * aspect wide, so the world moves
     // left by 0.3 / (2 * 2 * 4/3) of the image width.
-    renderer.render(&gpu, &ortho_camera(0.3), &options);
+    renderer.render(&gpu, &ortho_camera(0.3), &options).expect("render");
     let motion = renderer.read_motion(&gpu).expect("motion");
     let expected = -0.3 / (2.0 * 2.0 * W as f32 / H as f32);
     for m in motion {
@@ -83,8 +83,8 @@ fn perspective_camera_motion_matches_cpu_reprojection() {
     let mut renderer = Renderer::new(&gpu, &scene, W, H).expect("renderer");
     let before = Camera::orbit(Vec3::ZERO, 10.0, 25.0, 6.0, 0.9);
     let after = Camera::orbit(Vec3::new(0.1, 0.0, 0.0), 14.0, 23.0, 5.8, 0.9);
-    renderer.render(&gpu, &before, &RenderOptions::default());
-    renderer.render(&gpu, &after, &RenderOptions::default());
+    renderer.render(&gpu, &before, &RenderOptions::default()).expect("render");
+    renderer.render(&gpu, &after, &RenderOptions::default()).expect("render");
     let depth = renderer.read_depth(&gpu).expect("depth");
     let motion = renderer.read_motion(&gpu).expect("motion");
     let now = afterlight::render::view_projection(&after, W, H);
@@ -112,10 +112,10 @@ fn object_motion_is_written_for_a_moving_instance() {
     let scene = common::square_scene(1.0, Mat4::IDENTITY);
     let mut renderer = Renderer::new(&gpu, &scene, W, H).expect("renderer");
     let camera = ortho_camera(0.0);
-    renderer.render(&gpu, &camera, &RenderOptions::default());
+    renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
     // The square moves 0.5 m up: in uv (v down) that is -0.5 / (2 * ymag).
     assert!(renderer.set_instance_transform(0, Mat4::from_translation(Vec3::new(0.0, 0.5, 0.0))));
-    renderer.render(&gpu, &camera, &RenderOptions::default());
+    renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
     let depth = renderer.read_depth(&gpu).expect("depth");
     let motion = renderer.read_motion(&gpu).expect("motion");
     let pixels = covered(&depth);
@@ -145,7 +145,7 @@ fn stored_normals_decode_to_the_geometric_normal() {
     let camera =
         Camera { position: normal * 5.0, forward: -normal, up: Vec3::Y, ..ortho_camera(0.0) };
     let mut renderer = Renderer::new(&gpu, &scene, W, H).expect("renderer");
-    renderer.render(&gpu, &camera, &RenderOptions::default());
+    renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
     let stored = renderer.read_normal_roughness_metallic(&gpu).expect("normals");
     for s in stored {
         let decoded = packing::oct_decode(Vec2::new(s[0], s[1]));

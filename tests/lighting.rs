@@ -10,7 +10,7 @@ use std::sync::Arc;
 use afterlight::gpu::Gpu;
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
 use afterlight::render::shadows::ShadowSettings;
-use afterlight::render::{Background, Exposure, RenderOptions, Renderer, RendererSettings};
+use afterlight::render::{Background, RenderOptions, Renderer, RendererSettings};
 use afterlight::scene::{
     Aabb, Camera, CameraProjection, Instance, Light, LightKind, Material, Mesh, Primitive, Scene,
     Vertex,
@@ -24,7 +24,10 @@ const YMAG: f32 = 3.0;
 /// EV100 at which pre-exposure is exactly 1: 1 / (1.2 * 2^ev) = 1.
 fn unit_exposure() -> RenderOptions {
     RenderOptions {
-        exposure: Exposure::Ev100(-(1.2f32).log2()),
+        post: afterlight::post::chain::PostSettings {
+            exposure: afterlight::post::exposure::ExposureSettings::manual(-(1.2f32).log2()),
+            ..Default::default()
+        },
         background: Background::Color(Vec3::ZERO),
         ..Default::default()
     }
@@ -139,7 +142,7 @@ fn render_red(gpu: &Gpu, scene: &Scene, lights: &[Light], env: &Arc<Environment>
     let mut renderer =
         Renderer::with_environment(gpu, scene, SIZE, env.clone(), &no_shadow).expect("renderer");
     renderer.set_lights(gpu, lights);
-    renderer.render(gpu, &top_down_camera(), &unit_exposure());
+    renderer.render(gpu, &top_down_camera(), &unit_exposure()).expect("render");
     renderer.read_hdr(gpu).expect("hdr").iter().map(|p| p[0]).collect()
 }
 
@@ -174,7 +177,7 @@ fn white_furnace_returns_the_environment_for_every_roughness() {
                 Renderer::with_environment(&gpu, &scene, SIZE, env.clone(), &no_shadow)
                     .expect("renderer");
             renderer.set_lights(&gpu, &[]);
-            renderer.render(&gpu, &camera, &unit_exposure());
+            renderer.render(&gpu, &camera, &unit_exposure()).expect("render");
             let depth = renderer.read_depth(&gpu).expect("depth");
             let hdr = renderer.read_hdr(&gpu).expect("hdr");
             let mut covered = 0;
@@ -311,8 +314,9 @@ fn unlit_materials_write_their_base_colour_untouched_by_light_and_exposure() {
     let mut renderer = common::renderer(&gpu, &plane(unlit), SIZE, &env);
     renderer.set_lights(&gpu, &[sun]);
     // A bright exposure too: unlit colour is display-referred.
-    let options = RenderOptions { exposure: Exposure::Ev100(12.0), ..unit_exposure() };
-    renderer.render(&gpu, &top_down_camera(), &options);
+    let mut options = unit_exposure();
+    options.post.exposure = afterlight::post::exposure::ExposureSettings::manual(12.0);
+    renderer.render(&gpu, &top_down_camera(), &options).expect("render");
     for p in renderer.read_hdr(&gpu).expect("hdr") {
         let expected = [0.25, 0.5, 0.75];
         // 8-bit sRGB storage of the base colour: within one code.
@@ -335,7 +339,7 @@ fn an_instance_moved_out_of_the_original_bounds_still_casts_its_shadow() {
     renderer.set_lights(&gpu, &[sun]);
     // Lift the occluder far above the bounds the scene was uploaded with (and above the camera).
     assert!(renderer.set_instance_transform(1, occluder(30.0)));
-    renderer.render(&gpu, &top_down_camera(), &unit_exposure());
+    renderer.render(&gpu, &top_down_camera(), &unit_exposure()).expect("render");
     let hdr = renderer.read_hdr(&gpu).expect("hdr");
     let centre = hdr[(SIZE.1 / 2 * SIZE.0 + SIZE.0 / 2) as usize][0];
     let corner = hdr[(SIZE.0 * 4 + 4) as usize][0];

@@ -21,7 +21,9 @@ fn render(
     view: Option<DebugView>,
 ) -> Vec<u8> {
     let mut renderer = common::renderer(gpu, scene, size, &common::studio(gpu));
-    renderer.render(gpu, camera, &RenderOptions { debug_view: view, ..Default::default() });
+    renderer
+        .render(gpu, camera, &RenderOptions { debug_view: view, ..Default::default() })
+        .expect("render");
     renderer.read_display(gpu).expect("readback")
 }
 
@@ -255,6 +257,7 @@ fn every_shared_scene_uploads_and_renders_without_gpu_errors() {
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let camera = Camera::frame_bounds(&scene.bounds, 30.0, 20.0, 1.0);
         gpu.checked("render", || renderer.render(&gpu, &camera, &RenderOptions::default()))
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let depth = renderer.read_depth(&gpu).expect("depth");
         let covered = depth.iter().filter(|&&d| d > 0.0).count();
@@ -285,7 +288,7 @@ fn shared_scene_golden(
     let camera =
         Camera::frame_bounds(&scene.bounds, orbit.0, orbit.1, size.0 as f32 / size.1 as f32);
     let mut renderer = common::renderer(&gpu, &scene, size, &environment);
-    renderer.render(&gpu, &camera, &RenderOptions::default());
+    renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
     let image = renderer.read_display(&gpu).expect("readback");
     common::assert_golden(name, size.0, size.1, &image, threshold);
 }
@@ -341,7 +344,7 @@ fn pass_times_arrive_for_every_recipe_step() {
         return;
     }
     let camera = scene_camera(&scene, 64.0 / 48.0);
-    renderer.render(&gpu, &camera, &RenderOptions::default());
+    renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
     let times = renderer.wait_for_pass_times(&gpu).to_vec();
     let names: Vec<&str> = times.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["shadows", "gbuffer", "lighting", "forward", "finish"]);
@@ -366,7 +369,7 @@ fn rg11b10_hdr_target_renders_the_same_picture() {
         let mut renderer =
             Renderer::with_environment(&gpu, &scene, size, environment.clone(), &settings)
                 .expect("renderer");
-        renderer.render(&gpu, &camera, &RenderOptions::default());
+        renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
         images.push(renderer.read_display(&gpu).expect("readback"));
     }
     let ssim = afterlight::quality::ssim(&images[0], &images[1], 128, 96).expect("ssim");
@@ -398,11 +401,16 @@ fn display_applies_each_tone_mapper_as_its_cpu_reference() {
     let camera = Camera::orbit(Vec3::ZERO, 0.0, 0.0, 5.0, 0.5);
     let mut renderer = common::renderer(&gpu, &scene, (16, 16), &common::studio(&gpu));
     for mapper in ToneMapper::ALL {
-        renderer.render(
-            &gpu,
-            &camera,
-            &RenderOptions { tone_mapper: mapper, dither: false, ..Default::default() },
-        );
+        renderer
+            .render(
+                &gpu,
+                &camera,
+                &options_with(|p| {
+                    p.tonemap.mapper = mapper;
+                    p.finish.dither = false;
+                }),
+            )
+            .expect("render");
         let image = renderer.read_display(&gpu).expect("readback");
         let expected = mapper.apply(hdr).to_array().map(srgb_code);
         let got = [image[0], image[1], image[2]];
@@ -419,11 +427,11 @@ fn finish_applies_the_grade_and_rebakes_when_it_changes() {
     let camera = scene_camera(&scene, 1.5);
     let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
     let neutral = RenderOptions::default();
-    renderer.render(&gpu, &camera, &neutral);
+    renderer.render(&gpu, &camera, &neutral).expect("render");
     let before = renderer.read_display(&gpu).expect("readback");
     // Saturation 0 makes every pixel grey (r = g = b within the LUT's interpolation).
     let grey = GradeSettings { saturation: 0.0, ..GradeSettings::NEUTRAL };
-    renderer.render(&gpu, &camera, &RenderOptions { grade: grey, ..Default::default() });
+    renderer.render(&gpu, &camera, &options_with(|p| p.grade = grey)).expect("render");
     let desaturated = renderer.read_display(&gpu).expect("readback");
     let spread = desaturated
         .chunks_exact(4)
@@ -434,7 +442,7 @@ fn finish_applies_the_grade_and_rebakes_when_it_changes() {
     let colourful = before.chunks_exact(4).any(|p| p[0].abs_diff(p[2]) > 60);
     assert!(colourful, "the neutral render has saturated pixels (the red sphere)");
     // Back to neutral: the LUT is baked again and the first image returns exactly.
-    renderer.render(&gpu, &camera, &neutral);
+    renderer.render(&gpu, &camera, &neutral).expect("render");
     assert_eq!(renderer.read_display(&gpu).expect("readback"), before);
 }
 
@@ -475,9 +483,11 @@ fn dither_keeps_gradients_finer_than_one_code() {
     let mut renderer = common::renderer(&gpu, &scene, (size, size), &common::studio(&gpu));
     let mut errors = Vec::new();
     for dither in [false, true] {
-        let options =
-            RenderOptions { tone_mapper: ToneMapper::Clamp, dither, ..Default::default() };
-        renderer.render(&gpu, &camera, &options);
+        let options = options_with(|p| {
+            p.tonemap.mapper = ToneMapper::Clamp;
+            p.finish.dither = dither;
+        });
+        renderer.render(&gpu, &camera, &options).expect("render");
         errors.push(largest_column_step(&renderer.read_display(&gpu).expect("readback"), size));
     }
     eprintln!(
@@ -488,4 +498,11 @@ fn dither_keeps_gradients_finer_than_one_code() {
     // steps; with dither the column means move by the slope plus averaged noise.
     assert!(errors[0] > 0.9, "the undithered staircase: {}", errors[0]);
     assert!(errors[1] < 0.25, "dithered output is free of bands: {}", errors[1]);
+}
+
+/// Default options with the post settings changed by `change`.
+fn options_with(change: impl FnOnce(&mut afterlight::post::chain::PostSettings)) -> RenderOptions {
+    let mut options = RenderOptions::default();
+    change(&mut options.post);
+    options
 }

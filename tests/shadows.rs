@@ -99,7 +99,7 @@ fn shoot(
 ) -> Shots {
     let gpu = &rig.gpu;
     let mut renderer = common::renderer(gpu, scene, (size, size), &rig.studio);
-    renderer.render(gpu, camera, &RenderOptions::default());
+    renderer.render(gpu, camera, &RenderOptions::default()).expect("render");
     let depth = renderer.read_depth(gpu).expect("depth");
     let inverse = view_projection(camera, size, size).inverse();
     let world = depth

@@ -1,4 +1,5 @@
-//! The `afterlight` command line: `info` reports adapters, `render` draws a scene to PNG or EXR.
+//! The `afterlight` command line: `info` reports adapters, `render` draws a scene to PNG or EXR,
+//! `preset` prints a preset fully resolved, `lut export` writes a preset's grade as a `.cube`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,12 +7,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use afterlight::Error;
+use afterlight::config::Preset;
 use afterlight::gpu::{self, Gpu, GpuOptions};
+use afterlight::post::chain::PostSettings;
+use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
 use afterlight::render::shadows::ShadowSettings;
 use afterlight::render::{
-    Background, DebugView, Exposure, GBUFFER_BYTES_PER_PIXEL, HdrFormat, RenderOptions, Renderer,
+    Background, DebugView, GBUFFER_BYTES_PER_PIXEL, HdrFormat, RenderOptions, Renderer,
     RendererSettings,
 };
 use afterlight::scene::{self, Camera, Scene};
@@ -35,6 +39,33 @@ enum Command {
     Info,
     /// Render a glTF scene (or the built-in product demo) to a PNG, or to a linear EXR.
     Render(RenderArgs),
+    /// Print a preset fully resolved: every pass, every key, the values in use (after
+    /// clamping out-of-range values, with a warning for each).
+    Preset {
+        /// The preset file (TOML), e.g. presets/desktop.toml.
+        file: PathBuf,
+    },
+    /// Work with 3D LUTs.
+    #[command(subcommand)]
+    Lut(LutCommand),
+}
+
+#[derive(Subcommand)]
+enum LutCommand {
+    /// Write a preset's whole grade (grade, tone mapper, user LUT) as a `.cube` 3D LUT over
+    /// afterlight's log2 shaper, for Resolve or OCIO (the file's comments say how its input is
+    /// encoded). Needs no GPU.
+    Export {
+        /// The preset whose grade to export (default: the built-in defaults).
+        #[arg(long)]
+        preset: Option<PathBuf>,
+        /// The `.cube` file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Lattice points per side (2..=65).
+        #[arg(long, default_value_t = 33)]
+        size: u32,
+    },
 }
 
 #[derive(clap::Args)]
@@ -57,17 +88,21 @@ struct RenderArgs {
     /// Show a G-buffer channel instead of the lit image.
     #[arg(long, value_enum)]
     debug_view: Option<DebugView>,
-    /// Exposure value at ISO 100 (stops; -10..20, 15 = sunny day). Default: metered from the
-    /// scene's first directional light, 0 without one.
+    /// A preset file (TOML, see presets/): the post chain's passes and settings. The flags
+    /// below override it.
+    #[arg(long)]
+    preset: Option<PathBuf>,
+    /// Exposure value at ISO 100 (stops; -10..20, 15 = sunny day): manual exposure. Default:
+    /// the preset's, else metered from the scene's first directional light and environment.
     #[arg(long, allow_hyphen_values = true)]
     ev100: Option<f32>,
     /// Tone mapper: clamp, reinhard, reinhard_luminance, aces_fitted, agx, agx_punchy,
-    /// agx_golden, khronos_pbr_neutral, hable_filmic.
-    #[arg(long, default_value = "khronos_pbr_neutral")]
-    tone_mapper: ToneMapper,
-    /// Exposure compensation in stops, applied before tone mapping.
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
-    exposure_compensation: f32,
+    /// agx_golden, khronos_pbr_neutral, hable_filmic. Default: the preset's.
+    #[arg(long)]
+    tone_mapper: Option<ToneMapper>,
+    /// Exposure compensation in stops, applied before tone mapping. Default: the preset's.
+    #[arg(long, allow_hyphen_values = true)]
+    exposure_compensation: Option<f32>,
     /// What pixels without geometry show: `environment`, `transparent` (PNG alpha 0), or a
     /// linear colour R,G,B.
     #[arg(long, default_value = "environment", value_parser = parse_background)]
@@ -105,7 +140,10 @@ fn print_timings(gpu: &Gpu, renderer: &mut Renderer, camera: &Camera, options: &
     }
     let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
     for _ in 0..10 {
-        renderer.render(gpu, camera, options);
+        if let Err(e) = renderer.render(gpu, camera, options) {
+            eprintln!("GPU timings: {e}");
+            return;
+        }
         for time in renderer.wait_for_pass_times(gpu) {
             match samples.iter_mut().find(|(name, _)| *name == time.name) {
                 Some((_, v)) => v.push(time.ms),
@@ -288,6 +326,7 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
         ));
     }
     let start = Instant::now();
+    let post = post_settings(args)?;
     let scene = match &args.scene {
         Some(path) => scene::load(path)?,
         None => scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?,
@@ -314,13 +353,11 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
     let uploaded = start.elapsed();
     let render_options = RenderOptions {
         debug_view: args.debug_view,
-        exposure: args.ev100.map_or(Exposure::Auto, Exposure::Ev100),
-        exposure_compensation: args.exposure_compensation,
-        tone_mapper: args.tone_mapper,
         background: args.background,
+        post,
         ..Default::default()
     };
-    renderer.render(&gpu, &camera, &render_options);
+    renderer.render(&gpu, &camera, &render_options)?;
     if args.timings {
         print_timings(&gpu, &mut renderer, &camera, &render_options);
     }
@@ -345,6 +382,60 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// The preset (or the defaults) with the command line's overrides.
+fn post_settings(args: &RenderArgs) -> Result<PostSettings, Error> {
+    let mut post = match &args.preset {
+        Some(path) => Preset::load(path)?.settings,
+        None => PostSettings::default(),
+    };
+    if let Some(ev100) = args.ev100 {
+        post.exposure = ExposureSettings::manual(ev100);
+    }
+    if let Some(mapper) = args.tone_mapper {
+        post.tonemap.mapper = mapper;
+    }
+    if let Some(stops) = args.exposure_compensation {
+        post.exposure.compensation = stops;
+    }
+    Ok(post.validated().0)
+}
+
+fn print_preset(file: &Path) -> Result<(), Error> {
+    let preset = Preset::load(file)?;
+    print!("{}", preset.to_toml()?);
+    Ok(())
+}
+
+fn export_lut(preset: Option<&Path>, output: &Path, size: u32) -> Result<(), Error> {
+    if !(2..=65).contains(&size) {
+        return Err(Error::InvalidArgument(format!("--size {size}: must be 2..=65")));
+    }
+    let settings = match preset {
+        Some(path) => Preset::load(path)?.settings,
+        None => PostSettings::default(),
+    };
+    let user_lut = match &settings.lut.file {
+        Some(path) => Some(afterlight::post::grade_bake::UserLut {
+            lut: Arc::new(afterlight::post::lut::CubeLut::load(path)?),
+            space: settings.lut.space,
+        }),
+        None => None,
+    };
+    let lut = afterlight::post::grade_bake::export_cube(
+        &settings.grade,
+        settings.tonemap.mapper,
+        user_lut.as_ref(),
+        size,
+    );
+    lut.save(output)?;
+    eprintln!(
+        "wrote {} ({size}³, grade + {} tone mapper)",
+        output.display(),
+        settings.tonemap.mapper
+    );
+    Ok(())
+}
+
 fn save_exr(path: &Path, width: u32, height: u32, pixels: Vec<f32>) -> Result<(), Error> {
     let output_error = |reason: String| Error::Output { path: path.into(), reason };
     let image = image::Rgba32FImage::from_raw(width, height, pixels)
@@ -363,6 +454,10 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info => info(&options),
         Command::Render(args) => render(&options, args),
+        Command::Preset { file } => print_preset(file),
+        Command::Lut(LutCommand::Export { preset, output, size }) => {
+            export_lut(preset.as_deref(), output, *size)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

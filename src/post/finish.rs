@@ -1,19 +1,39 @@
-//! The fused finish pass (`shaders/finish.wgsl`): exposure compensation and one sample of a 3D
-//! LUT into which the colour grade and the tone mapper are baked (`grade_bake`), re-baked only
-//! when those settings change, then a triangular-PDF dither of one code before the 8-bit
-//! target quantises. The rest of the finish (bloom composite, vignette, grain) joins this
-//! pass as the post chain grows.
+//! The fused finish pass (`shaders/finish.wgsl`): every per-pixel operation between the HDR
+//! image and the 8-bit display in one full-screen pass (DESIGN.md, "The frame"):
 //!
-//! Reads: HDR (pre-exposed radiance), the grade LUT. Writes: the 8-bit display target
-//! (Rgba8UnormSrgb, alpha = coverage).
+//! 1. chromatic aberration (red and blue read at radii scaled by `1 ± s`),
+//! 2. the bloom composite (energy-conserving `mix(hdr, bloom, i)` or additive `hdr + i·bloom`,
+//!    see [`bloom`](super::bloom)),
+//! 3. exposure: the multiplier the [`exposure`](super::exposure) pass left on the GPU,
+//! 4. one trilinear sample of a 3D LUT into which the colour grade, the tone mapper and a user
+//!    `.cube` LUT are baked ([`grade_bake`](super::grade_bake)), re-baked only when those
+//!    settings change; the LUT holds sRGB-encoded display values,
+//! 5. vignette (display-linear mix towards a colour),
+//! 6. film grain and a triangular-PDF dither of one code (sRGB-encoded), then one decode; the
+//!    sRGB target quantises.
+//!
+//! Reads: HDR (pre-exposed radiance), the grade LUT, the bloom texture, the exposure state
+//! (16 B). Writes: the 8-bit display target (Rgba8UnormSrgb, alpha = coverage).
+//!
+//! Bytes per pixel: 8 read (one Rgba16Float HDR texel; 4 with Rg11b10Ufloat) + 4 written
+//! (Rgba8). The LUT (64³ · 8 B = 2 MiB), the bloom image (a quarter of the pixels at 8 B, so
+//! 2 B per output pixel through bilinear taps that mostly hit the cache) and the two extra HDR
+//! taps of chromatic aberration (cache hits next to the first) add texture fetches, not
+//! proportional memory traffic.
 
+use glam::Vec3;
+use serde::{Deserialize, Serialize};
+
+use super::Tier;
+use super::bloom::BloomComposite;
+use super::chain::PostSettings;
 use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::tonemap::ToneMapper;
 use crate::Error;
 use crate::gpu::Gpu;
+use crate::render::bindings;
 use crate::render::fullscreen::FullscreenPass;
-use crate::render::{Target, bindings};
 
 /// Format of the finished 8-bit image.
 pub const DISPLAY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
@@ -28,6 +48,31 @@ struct Baked {
     requested_size: u32,
 }
 
+/// The finish's uniform block (`Finish` in `shaders/finish.wgsl`).
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct FinishUniforms {
+    lut: [f32; 4],
+    vignette: [f32; 4],
+    vignette_colour: [f32; 4],
+    grain: [f32; 4],
+    aberration: [f32; 4],
+}
+
+/// Per-frame inputs of the finish.
+pub struct FinishFrame<'a> {
+    /// The HDR image (pre-exposed).
+    pub hdr: &'a wgpu::TextureView,
+    /// The bloom texture to composite (None when bloom is off).
+    pub bloom: Option<&'a wgpu::TextureView>,
+    /// The exposure pass's state buffer (its `multiplier` scales the HDR image).
+    pub exposure: &'a wgpu::Buffer,
+    /// Image size in pixels.
+    pub size: (u32, u32),
+    /// Frame number (animates the grain).
+    pub frame_index: u64,
+}
+
 /// The finish pass and its grade LUT.
 pub struct FinishPass {
     pass: FullscreenPass,
@@ -35,35 +80,61 @@ pub struct FinishPass {
     sampler: wgpu::Sampler,
     /// The baked LUT, its edge length in texels, and what it holds.
     lut: Option<(Baked, u32, wgpu::TextureView)>,
-    hdr: Option<wgpu::TextureView>,
+    /// Bound where bloom is off.
+    black: wgpu::TextureView,
 }
 
 impl FinishPass {
+    /// The pass's name: label, timing scope, panel row and preset key.
+    pub const NAME: &'static str = "finish";
+
     /// Load the shaders (finish and the LUT bake).
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
-        let inputs = [bindings::texture(1, false), bindings::texture_3d(2), bindings::sampler(3)];
-        let pass = FullscreenPass::new(device, "finish", &inputs, 16, (DISPLAY_FORMAT, None), &[])?;
-        let sampler = lut_sampler(device);
-        Ok(Self { pass, baker: GradeLut::new(device)?, sampler, lut: None, hdr: None })
-    }
-
-    /// Read `hdr` from now on (after creation and every resize).
-    pub fn bind(&mut self, device: &wgpu::Device, hdr: &wgpu::TextureView) {
-        self.hdr = Some(hdr.clone());
-        self.rebind(device);
-    }
-
-    fn rebind(&mut self, device: &wgpu::Device) {
-        if let (Some(hdr), Some((_, _, lut))) = (&self.hdr, &self.lut) {
-            self.pass.bind(
-                device,
-                &[
-                    wgpu::BindingResource::TextureView(hdr),
-                    wgpu::BindingResource::TextureView(lut),
-                    wgpu::BindingResource::Sampler(&self.sampler),
-                ],
-            );
-        }
+        let exposure = wgpu::BindGroupLayoutEntry {
+            binding: 5,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Storage { read_only: true },
+                has_dynamic_offset: false,
+                min_binding_size: wgpu::BufferSize::new(16),
+            },
+            count: None,
+        };
+        let inputs = [
+            bindings::texture(1, true),
+            bindings::texture_3d(2),
+            bindings::sampler(3),
+            bindings::texture(4, true),
+            exposure,
+        ];
+        let uniform_size = std::mem::size_of::<FinishUniforms>() as u64;
+        let pass = FullscreenPass::new(
+            device,
+            Self::NAME,
+            &inputs,
+            uniform_size,
+            (DISPLAY_FORMAT, None),
+            &[],
+        )?;
+        let black = device
+            .create_texture(&wgpu::TextureDescriptor {
+                label: Some("finish.no_bloom"),
+                size: wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba16Float,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING,
+                view_formats: &[],
+            })
+            .create_view(&Default::default());
+        Ok(Self {
+            pass,
+            baker: GradeLut::new(device)?,
+            sampler: lut_sampler(device),
+            lut: None,
+            black,
+        })
     }
 
     /// Bake the LUT for these settings (grade, tone mapper, optional user `.cube` LUT; see
@@ -85,24 +156,328 @@ impl FinishPass {
         let texture = self.baker.bake(gpu, grade, tone_mapper, user_lut, size)?;
         let view = texture.create_view(&Default::default());
         self.lut = Some((wanted, texture.width(), view));
-        self.rebind(&gpu.device);
         Ok(())
     }
 
-    /// Finish the HDR image into `output` with a linear exposure-compensation multiplier,
-    /// dithered before 8-bit quantisation when `dither` is set.
+    /// Record the finish of `frame` into `output` (a [`DISPLAY_FORMAT`] view of `frame.size`)
+    /// with the finish, bloom and vignette settings of `settings`. Nothing is drawn before the
+    /// first successful [`FinishPass::prepare`].
     pub fn draw(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
+        &mut self,
+        device: &wgpu::Device,
         queue: &wgpu::Queue,
-        compensation: f32,
-        dither: bool,
-        output: &Target,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &FinishFrame<'_>,
+        settings: &PostSettings,
+        output: &wgpu::TextureView,
     ) {
-        let Some((_, texels, _)) = &self.lut else { return };
-        let compensation = if compensation.is_finite() { compensation.max(0.0) } else { 1.0 };
-        let params = [compensation, *texels as f32, if dither { 1.0 } else { 0.0 }, 0.0];
-        self.pass.write_uniforms(queue, bytemuck::bytes_of(&params));
-        self.pass.draw(encoder, &output.view, Some(wgpu::Color::BLACK), &[]);
+        let Some((_, texels, lut)) = &self.lut else { return };
+        let (width, height) = (frame.size.0.max(1) as f32, frame.size.1.max(1) as f32);
+        let finish = &settings.finish;
+        let quality = FinishQuality::for_tier(finish.tier);
+        let bloom_mode = match (frame.bloom, settings.bloom.composite) {
+            (None, _) => 0.0,
+            (Some(_), BloomComposite::EnergyConserving) => 1.0,
+            (Some(_), BloomComposite::Additive) => 2.0,
+        };
+        let v = &finish.vignette;
+        let g = &finish.grain;
+        let grain_amplitude = if quality.grain { 0.1 * g.intensity } else { 0.0 };
+        let frame_seed = if g.animated { frame.frame_index % 4096 } else { 0 } as f32;
+        let seed = (g.seed % 4096) as f32 * 131.0 + frame_seed * 17.0;
+        let aberration = if quality.chromatic_aberration {
+            0.01 * finish.chromatic_aberration.intensity
+        } else {
+            0.0
+        };
+        let uniforms = FinishUniforms {
+            lut: [
+                *texels as f32,
+                if finish.dither { 1.0 } else { 0.0 },
+                settings.bloom.intensity,
+                bloom_mode,
+            ],
+            vignette: [v.intensity, v.radius, v.smoothness, v.roundness],
+            vignette_colour: [v.colour.x, v.colour.y, v.colour.z, width / height],
+            grain: [grain_amplitude, g.size.max(0.5), g.luminance_response, seed],
+            aberration: [aberration, 1.0 / width, 1.0 / height, 0.0],
+        };
+        self.pass.write_uniforms(queue, bytemuck::bytes_of(&uniforms));
+        self.pass.bind(
+            device,
+            &[
+                wgpu::BindingResource::TextureView(frame.hdr),
+                wgpu::BindingResource::TextureView(lut),
+                wgpu::BindingResource::Sampler(&self.sampler),
+                wgpu::BindingResource::TextureView(frame.bloom.unwrap_or(&self.black)),
+                frame.exposure.as_entire_binding(),
+            ],
+        );
+        self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+    }
+}
+
+/// The fused finish's settings (`[finish]` in a preset).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FinishSettings {
+    /// Quality tier (default `high`). The knobs behind it, in [`FinishQuality::for_tier`]:
+    ///
+    /// | tier   | grade LUT | film grain | chromatic aberration |
+    /// |--------|-----------|------------|----------------------|
+    /// | off    | 32³       | off        | off                  |
+    /// | low    | 16³       | off        | off                  |
+    /// | medium | 32³       | on         | off                  |
+    /// | high   | 64³       | on         | on                   |
+    /// | ultra  | 64³       | on         | on                   |
+    ///
+    /// (The LUT size is [`lut_size_for_tier`](super::grade_bake::lut_size_for_tier); a 64³
+    /// LUT keeps the identity grade within one 10-bit code, 32³ within three.)
+    ///
+    /// The finish itself always runs (something must write the display image); `off` only
+    /// drops the optional effects, like `low`, with the medium LUT.
+    pub tier: Tier,
+    /// Darkening (or tinting) towards the image corners.
+    pub vignette: VignetteSettings,
+    /// Film grain.
+    pub grain: GrainSettings,
+    /// Lateral chromatic aberration: red and blue sampled at slightly different radii.
+    pub chromatic_aberration: ChromaticAberrationSettings,
+    /// Add triangular noise of one 8-bit code before quantisation so slow gradients do not
+    /// band (default true).
+    pub dither: bool,
+}
+
+impl Default for FinishSettings {
+    fn default() -> Self {
+        Self {
+            tier: Tier::High,
+            vignette: VignetteSettings::default(),
+            grain: GrainSettings::default(),
+            chromatic_aberration: ChromaticAberrationSettings::default(),
+            dither: true,
+        }
+    }
+}
+
+/// What a finish tier turns on (see [`FinishSettings::tier`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FinishQuality {
+    /// Film grain runs (when its intensity is above 0).
+    pub grain: bool,
+    /// Chromatic aberration runs (when its intensity is above 0): three HDR taps instead of one.
+    pub chromatic_aberration: bool,
+}
+
+impl FinishQuality {
+    /// The knobs behind each tier.
+    pub fn for_tier(tier: Tier) -> Self {
+        let (grain, chromatic_aberration) = match tier {
+            Tier::Off | Tier::Low => (false, false),
+            Tier::Medium => (true, false),
+            Tier::High | Tier::Ultra => (true, true),
+        };
+        Self { grain, chromatic_aberration }
+    }
+}
+
+/// Vignette (`[finish.vignette]`), applied to the display-linear colour after the LUT:
+/// `out = mix(colour, vignette.colour, intensity · smoothstep(radius, radius + smoothness, r))`
+/// where `r` is the distance from the image centre, 1 at the corners.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VignetteSettings {
+    /// Strength at full falloff, `0..=1`, default 0 (off).
+    pub intensity: f32,
+    /// Distance from the centre where the falloff starts, `0..=1.5` (1 = the corners),
+    /// default 0.5.
+    pub radius: f32,
+    /// Width of the falloff, `0.01..=1`, default 0.5.
+    pub smoothness: f32,
+    /// Shape, `0..=1`, default 1: 1 is a circle on screen, 0 an ellipse with the image's
+    /// aspect ratio.
+    pub roundness: f32,
+    /// Display-linear Rec.709 colour the corners fade to, each `0..=1`, default black.
+    pub colour: Vec3,
+}
+
+impl Default for VignetteSettings {
+    fn default() -> Self {
+        Self { intensity: 0.0, radius: 0.5, smoothness: 0.5, roundness: 1.0, colour: Vec3::ZERO }
+    }
+}
+
+/// Film grain (`[finish.grain]`), added in the sRGB-encoded domain after the vignette:
+/// smooth value noise with features about `size` pixels across, amplitude
+/// `0.1 · intensity · mix(1, 1 − luma, luminance_response)`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrainSettings {
+    /// Amplitude, `0..=1` (1 = ±0.1 of full scale), default 0 (off).
+    pub intensity: f32,
+    /// Grain size in pixels, `0.5..=4`, default 1.5.
+    pub size: f32,
+    /// How much less grain bright areas get, `0..=1`, default 0.8 (as film: highlights are
+    /// clean, shadows grainy).
+    pub luminance_response: f32,
+    /// New grain every frame (default true); off gives a fixed pattern.
+    pub animated: bool,
+    /// Seed of the pattern, any integer, default 0.
+    pub seed: u32,
+}
+
+impl Default for GrainSettings {
+    fn default() -> Self {
+        Self { intensity: 0.0, size: 1.5, luminance_response: 0.8, animated: true, seed: 0 }
+    }
+}
+
+/// Lateral chromatic aberration (`[finish.chromatic_aberration]`): red is read from
+/// `centre + (p − centre) · (1 + s)` and blue from `centre + (p − centre) · (1 − s)` with
+/// `s = 0.01 · intensity`, so fringes grow towards the corners as with a real lens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChromaticAberrationSettings {
+    /// Strength, `0..=1` (1 = a 1 % radial shift of red and blue), default 0 (off).
+    pub intensity: f32,
+}
+
+/// `value` clamped to `min..=max` (NaN to `default`), with a warning naming `key`.
+fn clamp_setting(
+    w: &mut Vec<String>,
+    key: &str,
+    value: f32,
+    min: f32,
+    max: f32,
+    default: f32,
+) -> f32 {
+    if value.is_nan() {
+        w.push(format!("{key} is NaN; using the default {default}"));
+        default
+    } else if !(min..=max).contains(&value) {
+        let clamped = value.clamp(min, max);
+        w.push(format!("{key} = {value} is outside {min}..={max}; using {clamped}"));
+        clamped
+    } else {
+        value
+    }
+}
+
+impl FinishSettings {
+    /// The finish without vignette, grain or aberration: LUT and dither only.
+    pub const CLEAN: Self = Self {
+        tier: Tier::High,
+        vignette: VignetteSettings {
+            intensity: 0.0,
+            radius: 0.5,
+            smoothness: 0.5,
+            roundness: 1.0,
+            colour: Vec3::ZERO,
+        },
+        grain: GrainSettings {
+            intensity: 0.0,
+            size: 1.5,
+            luminance_response: 0.8,
+            animated: true,
+            seed: 0,
+        },
+        chromatic_aberration: ChromaticAberrationSettings { intensity: 0.0 },
+        dither: true,
+    };
+
+    /// A filmic finish: soft vignette, fine grain, a hint of aberration.
+    pub const CINEMATIC: Self = Self {
+        tier: Tier::High,
+        vignette: VignetteSettings {
+            intensity: 0.35,
+            radius: 0.45,
+            smoothness: 0.6,
+            roundness: 1.0,
+            colour: Vec3::ZERO,
+        },
+        grain: GrainSettings {
+            intensity: 0.15,
+            size: 1.5,
+            luminance_response: 0.8,
+            animated: true,
+            seed: 0,
+        },
+        chromatic_aberration: ChromaticAberrationSettings { intensity: 0.2 },
+        dither: true,
+    };
+
+    /// Every value clamped to its documented range, one warning per change naming the key.
+    pub fn validated(&self) -> (Self, Vec<String>) {
+        let mut w = Vec::new();
+        let d = Self::default();
+        let v = &self.vignette;
+        let colour = |w: &mut Vec<String>, axis: &str, value: f32| {
+            clamp_setting(w, &format!("finish.vignette.colour.{axis}"), value, 0.0, 1.0, 0.0)
+        };
+        let vignette = VignetteSettings {
+            intensity: clamp_setting(
+                &mut w,
+                "finish.vignette.intensity",
+                v.intensity,
+                0.0,
+                1.0,
+                0.0,
+            ),
+            radius: clamp_setting(
+                &mut w,
+                "finish.vignette.radius",
+                v.radius,
+                0.0,
+                1.5,
+                d.vignette.radius,
+            ),
+            smoothness: clamp_setting(
+                &mut w,
+                "finish.vignette.smoothness",
+                v.smoothness,
+                0.01,
+                1.0,
+                d.vignette.smoothness,
+            ),
+            roundness: clamp_setting(
+                &mut w,
+                "finish.vignette.roundness",
+                v.roundness,
+                0.0,
+                1.0,
+                1.0,
+            ),
+            colour: Vec3::new(
+                colour(&mut w, "x", v.colour.x),
+                colour(&mut w, "y", v.colour.y),
+                colour(&mut w, "z", v.colour.z),
+            ),
+        };
+        let g = &self.grain;
+        let grain = GrainSettings {
+            intensity: clamp_setting(&mut w, "finish.grain.intensity", g.intensity, 0.0, 1.0, 0.0),
+            size: clamp_setting(&mut w, "finish.grain.size", g.size, 0.5, 4.0, d.grain.size),
+            luminance_response: clamp_setting(
+                &mut w,
+                "finish.grain.luminance_response",
+                g.luminance_response,
+                0.0,
+                1.0,
+                d.grain.luminance_response,
+            ),
+            animated: g.animated,
+            seed: g.seed,
+        };
+        let chromatic_aberration = ChromaticAberrationSettings {
+            intensity: clamp_setting(
+                &mut w,
+                "finish.chromatic_aberration.intensity",
+                self.chromatic_aberration.intensity,
+                0.0,
+                1.0,
+                0.0,
+            ),
+        };
+        (Self { tier: self.tier, vignette, grain, chromatic_aberration, dither: self.dither }, w)
     }
 }

@@ -4,6 +4,7 @@
 //! and the colour grade that the finish pass will bake into one 3D LUT.
 
 pub mod bloom;
+pub mod chain;
 pub mod exposure;
 pub mod finish;
 pub mod fxaa;

@@ -3,9 +3,8 @@
 //!
 //! [`Renderer::render`] is the frame recipe, one straight line:
 //! shadow map -> G-buffer (+ motion vectors, emissive into HDR) -> lighting (HDR) -> forward
-//! blend -> finish (grade + tone map from one baked LUT, 8-bit sRGB), or G-buffer -> debug
-//! view. The rest of the post chain (TAA, AO, bloom, auto exposure) slots in before the finish
-//! as later issues land.
+//! blend -> the post chain ([`PostChain`]: exposure -> bloom -> finish -> FXAA -> sharpen,
+//! 8-bit sRGB), or G-buffer -> debug view. TAA and AO slot into the chain as later issues land.
 
 pub(crate) mod bindings;
 pub mod brdf;
@@ -37,9 +36,7 @@ use glam::{Mat4, Vec3};
 
 use crate::Error;
 use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
-use crate::post::finish::FinishPass;
-use crate::post::grade::GradeSettings;
-use crate::post::tonemap::ToneMapper;
+use crate::post::chain::{PostChain, PostFrame, PostSettings, Provided};
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
 use frame_uniforms::CameraUniforms;
@@ -79,10 +76,6 @@ impl Target {
     }
 }
 
-/// Edge length of the finish pass's grade LUT (the tiers of the post chain will choose
-/// 16 / 32 / 64).
-const GRADE_LUT_SIZE: u32 = 32;
-
 /// Choices made when a renderer is created (the environment is baked separately, see
 /// [`Environment::new`], so one bake can serve several renderers).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -98,31 +91,22 @@ pub struct RendererSettings {
 pub struct RenderOptions {
     /// Show a G-buffer channel instead of the lit image.
     pub debug_view: Option<DebugView>,
-    /// Physical exposure (by default metered from the key light plus the environment).
-    pub exposure: Exposure,
-    /// Exposure compensation in stops applied at display (0 = none; range -10..=10).
-    pub exposure_compensation: f32,
-    /// The colour grade, baked with the tone mapper into the finish pass's LUT.
-    pub grade: GradeSettings,
-    /// The tone mapper.
-    pub tone_mapper: ToneMapper,
     /// What pixels without geometry show.
     pub background: Background,
-    /// Dither the 8-bit output (triangular, one code) so smooth gradients do not band.
-    /// Default on.
-    pub dither: bool,
+    /// The post chain: exposure, bloom, tone mapper, grade, finish, FXAA, sharpening (a
+    /// preset's content, see [`crate::config::Preset`]).
+    pub post: PostSettings,
+    /// Seconds since the previous frame, for automatic exposure's adaptation (EV per second).
+    pub dt_seconds: f32,
 }
 
 impl Default for RenderOptions {
     fn default() -> Self {
         Self {
             debug_view: None,
-            exposure: Exposure::default(),
-            exposure_compensation: 0.0,
-            grade: GradeSettings::default(),
-            tone_mapper: ToneMapper::default(),
             background: Background::default(),
-            dither: true,
+            post: PostSettings::default(),
+            dt_seconds: 1.0 / 60.0,
         }
     }
 }
@@ -137,7 +121,7 @@ pub struct Renderer {
     geometry: gbuffer::GeometryPass,
     lighting: lighting::LightingPass,
     forward: forward::ForwardPass,
-    finish: FinishPass,
+    post: PostChain,
     debug_view: debug_view::DebugViewPass,
     scene: SceneGpu,
     lights: Vec<crate::scene::Light>,
@@ -147,6 +131,7 @@ pub struct Renderer {
     camera_bind_group: wgpu::BindGroup,
     timer: PassTimer,
     prev_view_proj: Option<Mat4>,
+    frame_index: u64,
 }
 
 fn check_size(gpu: &Gpu, width: u32, height: u32) -> Result<(), Error> {
@@ -201,7 +186,7 @@ impl Renderer {
         let device = &gpu.device;
         let environment_layout = Environment::layout(device);
         let shadow_layout = ShadowPass::layout(device);
-        let (mut geometry, mips, lighting, finish, debug_view) =
+        let (mut geometry, mips, lighting, post, debug_view) =
             gpu.checked("creating pipelines", || -> Result<_, Error> {
                 Ok((
                     gbuffer::GeometryPass::new(device, hdr_format)?,
@@ -212,7 +197,7 @@ impl Renderer {
                         &environment_layout,
                         &shadow_layout,
                     )?,
-                    FinishPass::new(device)?,
+                    PostChain::new(device, hdr_format.texture_format(), Provided::GBUFFER)?,
                     debug_view::DebugViewPass::new(device)?,
                 ))
             })??;
@@ -253,7 +238,7 @@ impl Renderer {
             geometry,
             lighting,
             forward,
-            finish,
+            post,
             debug_view,
             scene: scene_gpu,
             lights,
@@ -263,6 +248,7 @@ impl Renderer {
             camera_bind_group,
             timer: PassTimer::new(gpu),
             prev_view_proj: None,
+            frame_index: 0,
         };
         renderer.bind_targets(device);
         Ok(renderer)
@@ -271,7 +257,6 @@ impl Renderer {
     fn bind_targets(&mut self, device: &wgpu::Device) {
         self.lighting.bind(device, &self.camera_buffer, &self.gbuffer);
         self.forward.bind(device, &self.camera_buffer, self.lighting.lights_buffer());
-        self.finish.bind(device, &self.gbuffer.hdr.view);
         self.debug_view.bind(device, &self.camera_buffer, &self.gbuffer);
     }
 
@@ -298,6 +283,7 @@ impl Renderer {
     /// Forget last frame (camera cut): the next frame's motion vectors are zero.
     pub fn reset_history(&mut self) {
         self.prev_view_proj = None;
+        self.post.reset_history();
         self.scene.reset_history();
     }
 
@@ -313,14 +299,18 @@ impl Renderer {
     }
 
     /// Draw one frame from `camera`. Motion vectors are relative to the previous call.
-    pub fn render(&mut self, gpu: &Gpu, camera: &Camera, options: &RenderOptions) {
+    ///
+    /// The post settings are validated first (a pass reading an input the renderer lacks, or
+    /// an unreadable LUT file, is an error and nothing is drawn); the grade LUT is re-baked
+    /// only when the grade, tone mapper, user LUT or LUT size changed.
+    pub fn render(
+        &mut self,
+        gpu: &Gpu,
+        camera: &Camera,
+        options: &RenderOptions,
+    ) -> Result<(), Error> {
         if options.debug_view.is_none() {
-            // The grade LUT is baked only when the grade or tone mapper changed.
-            let baked =
-                self.finish.prepare(gpu, &options.grade, options.tone_mapper, None, GRADE_LUT_SIZE);
-            if let Err(e) = baked {
-                log::error!("grade LUT bake failed, keeping the previous one: {e}");
-            }
+            self.post.prepare(gpu, &options.post)?;
         }
         let view_proj = view_projection(camera, self.width, self.height);
         let prev = self.prev_view_proj.unwrap_or(view_proj);
@@ -328,7 +318,9 @@ impl Renderer {
         let environment_lux = std::f32::consts::PI
             * info.average_radiance.dot(crate::post::grade::REC709_LUMINANCE)
             * self.environment.settings().intensity;
-        let exposure = pre_exposure(options.exposure.ev100(&self.lights, environment_lux));
+        let metered = Exposure::Auto.ev100(&self.lights, environment_lux);
+        let fixed_ev100 = options.post.exposure.fixed_ev100().unwrap_or(metered);
+        let exposure = pre_exposure(fixed_ev100);
         let uniforms = CameraUniforms::new(camera, self.width, self.height, prev, exposure);
         gpu.queue.write_buffer(&self.camera_buffer, 0, bytemuck::bytes_of(&uniforms));
         self.scene.begin_frame(&gpu.queue);
@@ -366,17 +358,19 @@ impl Renderer {
                 timer.scope("forward", &mut encoder, |e| {
                     self.forward.draw(e, &self.gbuffer, &self.scene, camera.position, groups)
                 });
-                // Finish: exposure compensation, grade + tone map from one baked LUT, dither.
-                let compensation = 2f32.powf(options.exposure_compensation.clamp(-10.0, 10.0));
-                timer.scope("finish", &mut encoder, |e| {
-                    self.finish.draw(
-                        e,
-                        &gpu.queue,
-                        compensation,
-                        options.dither,
-                        &self.display_target,
-                    )
-                });
+                // Post chain: exposure, bloom, finish (grade + tone map LUT, vignette, grain,
+                // dither), FXAA, sharpen, into the display target.
+                let frame = PostFrame {
+                    hdr: &self.gbuffer.hdr.view,
+                    depth: Some(&self.gbuffer.depth.view),
+                    size: (self.width, self.height),
+                    pre_exposure: exposure,
+                    fixed_ev100,
+                    dt_seconds: options.dt_seconds,
+                    frame_index: self.frame_index,
+                };
+                let output = &self.display_target.view;
+                self.post.record(gpu, &mut encoder, timer, &options.post, &frame, output);
             }
         }
         self.timer.resolve(&mut encoder);
@@ -384,6 +378,8 @@ impl Renderer {
         self.timer.end_frame(gpu);
         self.scene.end_frame();
         self.prev_view_proj = Some(view_proj);
+        self.frame_index += 1;
+        Ok(())
     }
 
     /// View distances of the nearest and farthest scene points, for the depth debug view.

@@ -1,0 +1,478 @@
+//! The post chain: the passes between the lit HDR image and the display, built from a preset
+//! ([`PostSettings`]), validated before the first frame, recorded in one straight line.
+//!
+//! ```text
+//! HDR -> exposure (histogram, on the GPU) -> bloom (mip chain) -> finish (exposure, bloom
+//!     composite, chromatic aberration, one baked grade + tone-map LUT sample, vignette, grain,
+//!     dither) -> FXAA -> sharpen -> output
+//! ```
+//! Each pass declares what it reads ([`requirements`]); [`validate`] checks those against what
+//! the pipeline provides ([`Provided`]), so a configuration the pipeline cannot feed is an
+//! error naming the pass and the missing input, never a black screen. Passes whose tier is
+//! `Off` are skipped and cost nothing. Intermediate images come from the transient pool.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::bloom::{BloomPass, BloomSettings};
+use super::exposure::{ExposurePass, ExposureSettings, MeteringMask};
+use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass, FinishSettings};
+use super::fxaa::{FxaaPass, FxaaSettings};
+use super::grade::GradeSettings;
+use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
+use super::lut::CubeLut;
+use super::sharpen::{SharpenPass, SharpenSettings};
+use super::tonemap::ToneMapper;
+use crate::Error;
+use crate::gpu::{Gpu, PassTimer};
+use crate::graph::{TexturePool, TransientDesc};
+
+/// The tone mapper's table in a preset (`[tonemap]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TonemapSettings {
+    /// The curve from scene-linear to display (default `khronos_pbr_neutral`); see
+    /// [`ToneMapper`] for the names.
+    pub mapper: ToneMapper,
+}
+
+/// A user `.cube` 3D LUT baked into the grade (`[lut]` in a preset).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LutSettings {
+    /// The `.cube` file (relative paths are relative to the preset file); none by default.
+    pub file: Option<PathBuf>,
+    /// What the LUT's input is: `display` (sRGB-encoded, after the tone mapper; creative
+    /// "look" LUTs) or `scene_log` (afterlight's log2 shaper of scene-linear colour, replacing
+    /// the tone mapper; what `afterlight lut export` writes). Default `display`.
+    pub space: LutSpace,
+}
+
+/// Every setting of the post chain: the content of a preset file, one table per pass.
+///
+/// The defaults are a clean chain: metered exposure, the default tone mapper, a neutral grade
+/// and the finish (64³ LUT, dither) with bloom, FXAA and sharpening **off**. A pass a preset
+/// does not name keeps these defaults; a pass it names starts from that pass's own defaults
+/// (so `[bloom]` alone turns bloom on at its default tier).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostSettings {
+    /// One line on what the preset is for (shown by the viewer; no effect on the image).
+    pub description: String,
+    /// Exposure: manual, physical camera, metered or automatic from a GPU histogram.
+    pub exposure: ExposureSettings,
+    /// Bloom (off unless a preset names it).
+    pub bloom: BloomSettings,
+    /// The tone mapper, baked into the finish's LUT.
+    pub tonemap: TonemapSettings,
+    /// The colour grade, baked into the finish's LUT.
+    pub grade: GradeSettings,
+    /// A user `.cube` LUT, baked into the finish's LUT.
+    pub lut: LutSettings,
+    /// The fused finish: LUT size, vignette, grain, chromatic aberration, dither.
+    pub finish: FinishSettings,
+    /// FXAA after the finish (off unless a preset names it).
+    pub fxaa: FxaaSettings,
+    /// Contrast-adaptive sharpening after FXAA (off unless a preset names it).
+    pub sharpen: SharpenSettings,
+}
+
+impl Default for PostSettings {
+    fn default() -> Self {
+        Self {
+            description: String::new(),
+            exposure: ExposureSettings::default(),
+            bloom: BloomSettings::OFF,
+            tonemap: TonemapSettings::default(),
+            grade: GradeSettings::default(),
+            lut: LutSettings::default(),
+            finish: FinishSettings::default(),
+            fxaa: FxaaSettings::OFF,
+            sharpen: SharpenSettings::OFF,
+        }
+    }
+}
+
+impl PostSettings {
+    /// Every value clamped to its documented range, with one warning per change naming the
+    /// key (`bloom.intensity = 3 is outside ...`).
+    pub fn validated(&self) -> (Self, Vec<String>) {
+        fn take<T>(warnings: &mut Vec<String>, (value, more): (T, Vec<String>)) -> T {
+            warnings.extend(more);
+            value
+        }
+        let mut warnings = Vec::new();
+        let w = &mut warnings;
+        let settings = Self {
+            description: self.description.clone(),
+            exposure: take(w, self.exposure.validated()),
+            bloom: take(w, self.bloom.validated()),
+            tonemap: self.tonemap,
+            grade: take(w, self.grade.validated_with_warnings()),
+            lut: self.lut.clone(),
+            finish: take(w, self.finish.validated()),
+            fxaa: take(w, self.fxaa.validated()),
+            sharpen: take(w, self.sharpen.validated()),
+        };
+        (settings, warnings)
+    }
+}
+
+/// Something a pass reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PassInput {
+    /// The lit HDR colour image.
+    HdrColour,
+    /// Reverse-Z depth.
+    Depth,
+    /// G-buffer normals.
+    Normals,
+    /// Motion vectors.
+    Motion,
+    /// The pass's own previous frame.
+    History,
+    /// A file named in the preset (a `.cube` LUT).
+    LutFile,
+}
+
+impl PassInput {
+    /// How error messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PassInput::HdrColour => "HDR colour",
+            PassInput::Depth => "depth",
+            PassInput::Normals => "normals",
+            PassInput::Motion => "motion vectors",
+            PassInput::History => "history",
+            PassInput::LutFile => "a LUT file",
+        }
+    }
+}
+
+/// What the pipeline feeding the chain provides. The deferred renderer provides everything;
+/// an app that hands in only its own HDR image provides [`Provided::HDR_ONLY`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Provided {
+    /// A reverse-Z depth texture.
+    pub depth: bool,
+    /// G-buffer normals.
+    pub normals: bool,
+    /// Motion vectors.
+    pub motion: bool,
+}
+
+impl Provided {
+    /// The deferred renderer's G-buffer: everything.
+    pub const GBUFFER: Provided = Provided { depth: true, normals: true, motion: true };
+    /// An HDR colour image and nothing else (an AR camera feed, an app's own renderer).
+    pub const HDR_ONLY: Provided = Provided { depth: false, normals: false, motion: false };
+
+    fn has(self, input: PassInput) -> bool {
+        match input {
+            PassInput::HdrColour | PassInput::History | PassInput::LutFile => true,
+            PassInput::Depth => self.depth,
+            PassInput::Normals => self.normals,
+            PassInput::Motion => self.motion,
+        }
+    }
+}
+
+/// One input one pass reads under the given settings, and the setting that makes it do so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    /// The pass's name (its label, timing scope and preset key).
+    pub pass: &'static str,
+    /// What it reads.
+    pub input: PassInput,
+    /// The setting that makes it read this, for the error message.
+    pub because: String,
+}
+
+/// A chain that cannot run as configured.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// A pass reads something the pipeline does not provide.
+    #[error("pass `{pass}` reads {} ({because}), which this pipeline does not provide", input.name())]
+    MissingInput {
+        /// The pass.
+        pass: &'static str,
+        /// The missing input.
+        input: PassInput,
+        /// The setting that asks for it.
+        because: String,
+    },
+    /// A LUT file named in the preset cannot be read.
+    #[error("pass `{pass}` reads the LUT file {path}: {reason}")]
+    LutFile {
+        /// The pass.
+        pass: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+}
+
+/// What each enabled pass reads under `settings`.
+pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
+    let need = |pass, input, because: &str| Requirement { pass, input, because: because.into() };
+    let mut list = vec![need(FinishPass::NAME, PassInput::HdrColour, "always")];
+    if settings.exposure.tier.is_on() && settings.exposure.is_automatic() {
+        list.push(need(ExposurePass::NAME, PassInput::HdrColour, "automatic exposure"));
+        if settings.exposure.metering == MeteringMask::Foreground {
+            list.push(need(ExposurePass::NAME, PassInput::Depth, "metering = \"foreground\""));
+        }
+    }
+    if settings.bloom.tier.is_on() {
+        list.push(need(BloomPass::NAME, PassInput::HdrColour, "tier is on"));
+    }
+    if settings.lut.file.is_some() {
+        list.push(need("lut", PassInput::LutFile, "file is set"));
+    }
+    list
+}
+
+/// Check every requirement against what the pipeline provides: the first pass that reads
+/// something missing is the error.
+pub fn validate(settings: &PostSettings, provided: Provided) -> Result<(), ChainError> {
+    for r in requirements(settings) {
+        if !provided.has(r.input) {
+            return Err(ChainError::MissingInput {
+                pass: r.pass,
+                input: r.input,
+                because: r.because,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Per-frame inputs of the chain.
+pub struct PostFrame<'a> {
+    /// The lit HDR image (pre-exposed by `pre_exposure`).
+    pub hdr: &'a wgpu::TextureView,
+    /// Reverse-Z depth, when the pipeline has it.
+    pub depth: Option<&'a wgpu::TextureView>,
+    /// Image size in pixels.
+    pub size: (u32, u32),
+    /// The multiplier the HDR image was rendered with (`1 / (1.2 · 2^EV100)`).
+    pub pre_exposure: f32,
+    /// EV100 for the fixed exposure modes (what the renderer metered or the user set).
+    pub fixed_ev100: f32,
+    /// Seconds since the previous frame (automatic exposure adapts at EV per second).
+    pub dt_seconds: f32,
+    /// Frame number (animates the grain).
+    pub frame_index: u64,
+}
+
+/// The post chain's passes, pool and loaded LUT.
+pub struct PostChain {
+    provided: Provided,
+    exposure: ExposurePass,
+    bloom: BloomPass,
+    finish: FinishPass,
+    fxaa: FxaaPass,
+    sharpen: SharpenPass,
+    pool: TexturePool,
+    user_lut: Option<(PathBuf, UserLut)>,
+}
+
+impl PostChain {
+    /// Create every pass's pipelines for HDR images of `hdr_format`, fed by a pipeline that
+    /// provides `provided`.
+    pub fn new(
+        device: &wgpu::Device,
+        hdr_format: wgpu::TextureFormat,
+        provided: Provided,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            provided,
+            exposure: ExposurePass::new(device)?,
+            bloom: BloomPass::new(device, hdr_format)?,
+            finish: FinishPass::new(device)?,
+            fxaa: FxaaPass::new(device)?,
+            sharpen: SharpenPass::new(device)?,
+            pool: TexturePool::new(),
+            user_lut: None,
+        })
+    }
+
+    /// Validate `settings` against the pipeline, load the user LUT if it changed, and bake
+    /// the grade LUT if the grade changed. Call before recording a frame, outside any
+    /// encoder (a bake is its own submission). On error nothing changes.
+    pub fn prepare(&mut self, gpu: &Gpu, settings: &PostSettings) -> Result<(), Error> {
+        validate(settings, self.provided)?;
+        let user_lut = match &settings.lut.file {
+            None => None,
+            Some(path) => Some(self.load_lut(path, settings.lut.space)?),
+        };
+        let size = lut_size_for_tier(settings.finish.tier);
+        self.finish.prepare(
+            gpu,
+            &settings.grade,
+            settings.tonemap.mapper,
+            user_lut.as_ref(),
+            size,
+        )?;
+        self.user_lut = user_lut.map(|lut| (settings.lut.file.clone().unwrap_or_default(), lut));
+        Ok(())
+    }
+
+    fn load_lut(&self, path: &Path, space: LutSpace) -> Result<UserLut, ChainError> {
+        if let Some((loaded, lut)) = &self.user_lut
+            && loaded == path
+        {
+            return Ok(UserLut { lut: lut.lut.clone(), space });
+        }
+        let lut = CubeLut::load(path).map_err(|e| ChainError::LutFile {
+            pass: "lut",
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(UserLut { lut: Arc::new(lut), space })
+    }
+
+    /// The next frame's automatic exposure snaps to its target (camera cut, new scene).
+    pub fn reset_history(&mut self) {
+        self.exposure.reset();
+    }
+
+    /// The transient pool (for statistics).
+    pub fn pool(&self) -> &TexturePool {
+        &self.pool
+    }
+
+    /// Record the chain for one frame into `output` (a [`DISPLAY_FORMAT`] view of
+    /// `frame.size`). `settings` must have been accepted by [`PostChain::prepare`].
+    pub fn record(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        timer: &PassTimer,
+        settings: &PostSettings,
+        frame: &PostFrame<'_>,
+        output: &wgpu::TextureView,
+    ) {
+        let (device, queue) = (&gpu.device, &gpu.queue);
+        let (width, height) = frame.size;
+        // Exposure: histogram of the HDR image and adaptation, all on the GPU; the fixed
+        // modes only write the state buffer (no GPU work, no timing scope).
+        let mut exposure = |e: &mut wgpu::CommandEncoder| {
+            self.exposure.dispatch(
+                device,
+                queue,
+                e,
+                frame.hdr,
+                frame.depth,
+                frame.size,
+                &settings.exposure,
+                frame.pre_exposure,
+                frame.fixed_ev100,
+                frame.dt_seconds,
+            )
+        };
+        if settings.exposure.is_automatic() {
+            timer.scope(ExposurePass::NAME, encoder, exposure);
+        } else {
+            exposure(encoder);
+        }
+        // Bloom: 13-tap/Karis downsample chain and tent upsample (skipped when off).
+        let bloom = if settings.bloom.tier.is_on() {
+            timer.scope(BloomPass::NAME, encoder, |e| {
+                self.bloom.draw(
+                    device,
+                    queue,
+                    e,
+                    &mut self.pool,
+                    frame.hdr,
+                    frame.size,
+                    &settings.bloom,
+                )
+            })
+        } else {
+            None
+        };
+        // Finish: into the output directly, or into a pooled image when FXAA/sharpen follow.
+        let fxaa_on = settings.fxaa.tier.is_on();
+        let sharpen_on = settings.sharpen.tier.is_on();
+        let display =
+            TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty());
+        let finished =
+            (fxaa_on || sharpen_on).then(|| self.pool.acquire(device, "finish", &display));
+        timer.scope(FinishPass::NAME, encoder, |e| {
+            self.finish.draw(
+                device,
+                queue,
+                e,
+                &FinishFrame {
+                    hdr: frame.hdr,
+                    bloom: bloom.as_ref().map(|b| &b.view),
+                    exposure: self.exposure.state_buffer(),
+                    size: frame.size,
+                    frame_index: frame.frame_index,
+                },
+                settings,
+                finished.as_ref().map_or(output, |t| &t.view),
+            )
+        });
+        if let Some(bloom) = &bloom {
+            self.pool.release(bloom);
+        }
+        // FXAA: into the output, or into a second pooled image when sharpening follows.
+        let mut current = finished;
+        if fxaa_on && let Some(input) = current.take() {
+            let target = sharpen_on.then(|| self.pool.acquire(device, "fxaa", &display));
+            timer.scope(FxaaPass::NAME, encoder, |e| {
+                self.fxaa.draw(
+                    device,
+                    queue,
+                    e,
+                    &input.view,
+                    target.as_ref().map_or(output, |t| &t.view),
+                    frame.size,
+                    &settings.fxaa,
+                )
+            });
+            self.pool.release(&input);
+            current = target;
+        }
+        // Sharpen: contrast-adaptive, into the output.
+        if sharpen_on && let Some(input) = current.take() {
+            timer.scope(SharpenPass::NAME, encoder, |e| {
+                self.sharpen.draw(
+                    device,
+                    queue,
+                    e,
+                    &input.view,
+                    output,
+                    frame.size,
+                    &settings.sharpen,
+                )
+            });
+            self.pool.release(&input);
+        }
+        self.pool.end_frame();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreground_metering_needs_depth() {
+        let settings =
+            PostSettings { exposure: ExposureSettings::AUTO_PRODUCT, ..Default::default() };
+        assert!(validate(&settings, Provided::GBUFFER).is_ok());
+        let error = validate(&settings, Provided::HDR_ONLY).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("`exposure`") && message.contains("depth"), "{message}");
+    }
+
+    #[test]
+    fn defaults_need_only_hdr() {
+        assert!(validate(&PostSettings::default(), Provided::HDR_ONLY).is_ok());
+    }
+}
