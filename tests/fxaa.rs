@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 
 use afterlight::gpu::{Gpu, read_texture};
 use afterlight::post::Tier;
-use afterlight::post::finish::DISPLAY_FORMAT;
 use afterlight::post::fxaa::{FxaaPass, FxaaSettings};
 use afterlight::render::RenderOptions;
 use afterlight::scene::{self, Camera};
@@ -16,48 +15,6 @@ use afterlight::scene::{self, Camera};
 /// Edge length of the aliased image; the reference is rendered at `SCALE` times it.
 const N: u32 = 128;
 const SCALE: u32 = 4;
-
-fn srgb_to_linear(code: u8) -> f32 {
-    let c = f32::from(code) / 255.0;
-    if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
-}
-
-fn linear_to_srgb(c: f32) -> u8 {
-    let c = c.clamp(0.0, 1.0);
-    let e = if c <= 0.0031308 { c * 12.92 } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 };
-    (e * 255.0).round() as u8
-}
-
-/// A DISPLAY_FORMAT texture of `size` usable as FXAA's input and output and for readback.
-fn texture(gpu: &Gpu, size: (u32, u32), rgba: Option<&[u8]>) -> wgpu::Texture {
-    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("fxaa test"),
-        size: extent,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: DISPLAY_FORMAT,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING
-            | wgpu::TextureUsages::RENDER_ATTACHMENT
-            | wgpu::TextureUsages::COPY_SRC
-            | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
-    if let Some(rgba) = rgba {
-        gpu.queue.write_texture(
-            texture.as_image_copy(),
-            rgba,
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(size.0 * 4),
-                rows_per_image: Some(size.1),
-            },
-            extent,
-        );
-    }
-    texture
-}
 
 /// FXAA of an RGBA8 sRGB image.
 fn fxaa(
@@ -67,8 +24,8 @@ fn fxaa(
     size: (u32, u32),
     s: &FxaaSettings,
 ) -> Vec<u8> {
-    let input = texture(gpu, size, Some(rgba));
-    let output = texture(gpu, size, None);
+    let input = common::display_texture(gpu, size, Some(rgba));
+    let output = common::display_texture(gpu, size, None);
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     pass.draw(
         &gpu.device,
@@ -95,12 +52,19 @@ fn downsample(rgba: &[u8], width: u32, factor: u32) -> Vec<u8> {
                 for dy in 0..f {
                     for dx in 0..f {
                         let code = rgba[((y * f + dy) * w + x * f + dx) * 4 + c];
-                        sum += if c == 3 { f32::from(code) / 255.0 } else { srgb_to_linear(code) };
+                        sum += if c == 3 {
+                            f32::from(code) / 255.0
+                        } else {
+                            common::srgb_to_linear(code)
+                        };
                     }
                 }
                 let mean = sum / (f * f) as f32;
-                out[(y * out_w + x) * 4 + c] =
-                    if c == 3 { (mean * 255.0).round() as u8 } else { linear_to_srgb(mean) };
+                out[(y * out_w + x) * 4 + c] = if c == 3 {
+                    (mean * 255.0).round() as u8
+                } else {
+                    common::linear_to_srgb(mean)
+                };
             }
         }
     }
@@ -234,7 +198,7 @@ fn diagonal(size: (u32, u32)) -> (Vec<u8>, Vec<u8>) {
                     covered += usize::from(white(px, py));
                 }
             }
-            let v = linear_to_srgb(covered as f32 / 256.0);
+            let v = common::linear_to_srgb(covered as f32 / 256.0);
             exact.extend_from_slice(&[v, v, v, 255]);
         }
     }

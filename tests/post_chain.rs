@@ -15,7 +15,7 @@ use afterlight::post::chain::{PostChain, PostSettings, Provided};
 use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::{RenderOptions, Renderer};
-use afterlight::scene::{self, Camera, CameraProjection, Scene};
+use afterlight::scene::{Camera, CameraProjection};
 use glam::Vec3;
 
 fn presets() -> Vec<PathBuf> {
@@ -138,24 +138,12 @@ fn a_preset_needing_an_input_the_pipeline_lacks_names_pass_and_input() {
     assert!(error.contains("`lut`") && error.contains("/no/such/look.cube"), "{error}");
 }
 
-fn default_scene() -> Scene {
-    scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None).expect("built-in scene")
-}
-
-fn scene_camera(scene: &Scene, aspect: f32) -> Camera {
-    scene
-        .cameras
-        .first()
-        .map(|c| Camera::from_transform(&c.transform, c.projection))
-        .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, aspect))
-}
-
 #[test]
 fn every_preset_renders_the_default_scene_and_times_its_passes() {
     let Some(gpu) = common::gpu() else { return };
-    let scene = default_scene();
+    let scene = common::default_scene();
     let size = (96, 64);
-    let camera = scene_camera(&scene, 1.5);
+    let camera = common::scene_camera(&scene, 1.5);
     let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
     for file in presets() {
         let preset = Preset::load(&file).expect("preset");
@@ -294,8 +282,8 @@ fn chromatic_aberration_shifts_red_out_and_blue_in() {
     let shifted = render(&gpu, &mut renderer, &camera, &post);
     let off = clean.iter().zip(&shifted).map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0);
     assert!(off <= 1, "a uniform image has no fringes: {off}");
-    let scene = default_scene();
-    let camera = scene_camera(&scene, 1.5);
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, 1.5);
     let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
     // The Clamp mapper works per channel, so green's output depends on green alone.
     let mut options = RenderOptions { post: plain(), ..Default::default() };
@@ -321,8 +309,8 @@ fn chromatic_aberration_shifts_red_out_and_blue_in() {
 fn energy_conserving_bloom_keeps_the_image_light() {
     let Some(gpu) = common::gpu() else { return };
     let size = (128, 96);
-    let scene = default_scene();
-    let camera = scene_camera(&scene, size.0 as f32 / size.1 as f32);
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, size.0 as f32 / size.1 as f32);
     let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
     // Exposed four stops down with the Clamp mapper so no pixel clips: the display is then the
     // HDR image itself, and the sum of its linear values is the image's light.

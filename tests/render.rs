@@ -27,18 +27,6 @@ fn render(
     renderer.read_display(gpu).expect("readback")
 }
 
-fn default_scene() -> Scene {
-    scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None).expect("built-in scene loads")
-}
-
-fn scene_camera(scene: &Scene, aspect: f32) -> Camera {
-    scene
-        .cameras
-        .first()
-        .map(|c| Camera::from_transform(&c.transform, c.projection))
-        .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, aspect))
-}
-
 /// Pixel coordinates of a world point.
 fn project(camera: &Camera, size: (u32, u32), p: Vec3) -> Vec2 {
     let ndc = view_projection(camera, size.0, size.1).project_point3(p);
@@ -57,17 +45,17 @@ fn pixel(rgba: &[u8], size: (u32, u32), at: Vec2) -> [u8; 3] {
 #[test]
 fn product_demo_lit_golden() {
     let Some(gpu) = common::gpu() else { return };
-    let scene = default_scene();
+    let scene = common::default_scene();
     let size = (192, 128);
-    let image = render(&gpu, &scene, &scene_camera(&scene, 1.5), size, None);
+    let image = render(&gpu, &scene, &common::scene_camera(&scene, 1.5), size, None);
     common::assert_golden("product_demo_lit", size.0, size.1, &image, 0.97);
 }
 
 #[test]
 fn product_demo_debug_views_golden() {
     let Some(gpu) = common::gpu() else { return };
-    let scene = default_scene();
-    let camera = scene_camera(&scene, 1.5);
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, 1.5);
     let tile = (96u32, 64u32);
     let views = [
         DebugView::Albedo,
@@ -337,13 +325,13 @@ fn cornell_box_golden() {
 #[test]
 fn pass_times_arrive_for_every_recipe_step() {
     let Some(gpu) = common::gpu() else { return };
-    let scene = default_scene();
+    let scene = common::default_scene();
     let mut renderer = common::renderer(&gpu, &scene, (64, 48), &common::studio(&gpu));
     if !renderer.timing_available() {
         eprintln!("SKIPPED: {} has no timestamp queries inside encoders", gpu.info.name);
         return;
     }
-    let camera = scene_camera(&scene, 64.0 / 48.0);
+    let camera = common::scene_camera(&scene, 64.0 / 48.0);
     renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
     let times = renderer.wait_for_pass_times(&gpu).to_vec();
     let names: Vec<&str> = times.iter().map(|t| t.name.as_str()).collect();
@@ -359,9 +347,9 @@ fn rg11b10_hdr_target_renders_the_same_picture() {
         eprintln!("SKIPPED: {} cannot render to Rg11b10Ufloat", gpu.info.name);
         return;
     }
-    let scene = default_scene();
+    let scene = common::default_scene();
     let size = (128, 96);
-    let camera = scene_camera(&scene, 128.0 / 96.0);
+    let camera = common::scene_camera(&scene, 128.0 / 96.0);
     let environment = common::studio(&gpu);
     let mut images = Vec::new();
     for hdr_format in [HdrFormat::Rgba16Float, HdrFormat::Rg11b10Ufloat] {
@@ -422,9 +410,9 @@ fn display_applies_each_tone_mapper_as_its_cpu_reference() {
 #[test]
 fn finish_applies_the_grade_and_rebakes_when_it_changes() {
     let Some(gpu) = common::gpu() else { return };
-    let scene = default_scene();
+    let scene = common::default_scene();
     let size = (96, 64);
-    let camera = scene_camera(&scene, 1.5);
+    let camera = common::scene_camera(&scene, 1.5);
     let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
     let neutral = RenderOptions::default();
     renderer.render(&gpu, &camera, &neutral).expect("render");

@@ -6,50 +6,7 @@ mod common;
 
 use afterlight::gpu::{Gpu, read_texture};
 use afterlight::post::Tier;
-use afterlight::post::finish::DISPLAY_FORMAT;
 use afterlight::post::sharpen::{SharpenPass, SharpenSettings};
-
-fn srgb_to_linear(code: u8) -> f32 {
-    let c = f32::from(code) / 255.0;
-    if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
-}
-
-fn linear_to_srgb(c: f32) -> u8 {
-    let c = c.clamp(0.0, 1.0);
-    let e = if c <= 0.0031308 { c * 12.92 } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 };
-    (e * 255.0).round() as u8
-}
-
-/// A DISPLAY_FORMAT texture of `size` usable as the pass's input and output and for readback.
-fn texture(gpu: &Gpu, size: (u32, u32), rgba: Option<&[u8]>) -> wgpu::Texture {
-    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("sharpen test"),
-        size: extent,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: DISPLAY_FORMAT,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING
-            | wgpu::TextureUsages::RENDER_ATTACHMENT
-            | wgpu::TextureUsages::COPY_SRC
-            | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
-    if let Some(rgba) = rgba {
-        gpu.queue.write_texture(
-            texture.as_image_copy(),
-            rgba,
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(size.0 * 4),
-                rows_per_image: Some(size.1),
-            },
-            extent,
-        );
-    }
-    texture
-}
 
 /// The pass applied to an RGBA8 sRGB image.
 fn sharpen(
@@ -59,8 +16,8 @@ fn sharpen(
     size: (u32, u32),
     settings: &SharpenSettings,
 ) -> Vec<u8> {
-    let input = texture(gpu, size, Some(rgba));
-    let output = texture(gpu, size, None);
+    let input = common::display_texture(gpu, size, Some(rgba));
+    let output = common::display_texture(gpu, size, None);
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     pass.draw(
         &gpu.device,
@@ -119,7 +76,7 @@ fn soft_edge(low: [f32; 3], high: [f32; 3], sigma: f32) -> Vec<u8> {
         for x in 0..w {
             let t = cdf(x as f32 + 0.5 - w as f32 / 2.0);
             for c in 0..3 {
-                out.push(linear_to_srgb(low[c] + (high[c] - low[c]) * t));
+                out.push(common::linear_to_srgb(low[c] + (high[c] - low[c]) * t));
             }
             out.push(255);
         }
@@ -130,7 +87,8 @@ fn soft_edge(low: [f32; 3], high: [f32; 3], sigma: f32) -> Vec<u8> {
 /// The 10-90% rise width in pixels of channel `c` along the middle row, in linear light.
 fn rise_width(rgba: &[u8], c: usize) -> f32 {
     let (w, h) = (EDGE_SIZE.0 as usize, EDGE_SIZE.1 as usize);
-    let row: Vec<f32> = (0..w).map(|x| srgb_to_linear(rgba[((h / 2) * w + x) * 4 + c])).collect();
+    let row: Vec<f32> =
+        (0..w).map(|x| common::srgb_to_linear(rgba[((h / 2) * w + x) * 4 + c])).collect();
     let (low, high) = (row[0], row[w - 1]);
     let crossing = |level: f32| {
         let target = low + (high - low) * level;

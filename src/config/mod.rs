@@ -1,6 +1,6 @@
 //! Presets: the post chain's settings as TOML files (`presets/*.toml`).
 //!
-//! A preset is a [`PostSettings`](crate::post::chain::PostSettings) written as TOML, one table
+//! A preset is a [`PostSettings`] written as TOML, one table
 //! per pass keyed by the pass's name (`[bloom]`, `[exposure]`, `[finish]`, ...). Every key is
 //! optional: what a file leaves out keeps its default, so a preset says only what it changes.
 //!

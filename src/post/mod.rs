@@ -1,7 +1,11 @@
 //! The post chain: screen-space passes between the HDR image and the display (DESIGN.md).
-//! So far the CPU references the GPU passes are tested against: `.cube` 3D LUTs, the tone
-//! mappers (their WGSL twins in `shaders/include/tonemap.wgsl` run in the display transform)
-//! and the colour grade that the finish pass will bake into one 3D LUT.
+//!
+//! [`chain`] builds and records the chain from [`chain::PostSettings`] (a preset's content):
+//! [`exposure`] -> [`bloom`] -> [`finish`] -> [`fxaa`] -> [`sharpen`]. One file per pass, each
+//! with its `<Name>Settings` (serde, documented ranges, tiers) and `<Name>Pass`. Beside them
+//! the CPU references the GPU is tested against: `.cube` 3D LUTs ([`lut`]), the tone mappers
+//! ([`tonemap`]) and the colour grade ([`grade`]), which [`grade_bake`] bakes into the finish's
+//! 3D LUT.
 
 pub mod bloom;
 pub mod chain;

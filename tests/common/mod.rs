@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use afterlight::gpu::{Gpu, GpuOptions};
 use std::sync::Arc;
 
+use afterlight::post::finish::DISPLAY_FORMAT;
 use afterlight::quality;
 use afterlight::render::Renderer;
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
-use afterlight::scene::{Aabb, Instance, Mesh, Primitive, Scene, Vertex};
+use afterlight::scene::{self, Aabb, Camera, Instance, Mesh, Primitive, Scene, Vertex};
 use glam::{Mat4, Vec3};
 
 /// A GPU for image tests. Without one the test is skipped with a message, unless
@@ -168,4 +169,63 @@ pub fn square_scene(size: f32, transform: Mat4) -> Scene {
     };
     scene.update_bounds();
     scene
+}
+
+/// An 8-bit sRGB code to linear (IEC 61966-2-1).
+pub fn srgb_to_linear(code: u8) -> f32 {
+    let c = f32::from(code) / 255.0;
+    if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+}
+
+/// Linear to the nearest 8-bit sRGB code.
+pub fn linear_to_srgb(c: f32) -> u8 {
+    let c = c.clamp(0.0, 1.0);
+    let e = if c <= 0.0031308 { c * 12.92 } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 };
+    (e * 255.0).round() as u8
+}
+
+/// A DISPLAY_FORMAT texture of `size`, usable as a pass's input or output and for readback,
+/// filled with `rgba` (8-bit sRGB) when given.
+pub fn display_texture(gpu: &Gpu, size: (u32, u32), rgba: Option<&[u8]>) -> wgpu::Texture {
+    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("display test image"),
+        size: extent,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: DISPLAY_FORMAT,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::RENDER_ATTACHMENT
+            | wgpu::TextureUsages::COPY_SRC
+            | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    if let Some(rgba) = rgba {
+        gpu.queue.write_texture(
+            texture.as_image_copy(),
+            rgba,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(size.0 * 4),
+                rows_per_image: Some(size.1),
+            },
+            extent,
+        );
+    }
+    texture
+}
+
+/// The built-in product demo scene.
+pub fn default_scene() -> Scene {
+    scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None).expect("built-in scene loads")
+}
+
+/// The scene's first camera, or one framing its bounds at `aspect`.
+pub fn scene_camera(scene: &Scene, aspect: f32) -> Camera {
+    scene
+        .cameras
+        .first()
+        .map(|c| Camera::from_transform(&c.transform, c.projection))
+        .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, aspect))
 }
