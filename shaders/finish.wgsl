@@ -79,7 +79,7 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
             * smoothstep(finish.vignette.y, finish.vignette.y + finish.vignette.z, r);
         let linear = mix(srgb_to_linear(clamp(encoded, vec3f(0.0), vec3f(1.0))),
                          finish.vignette_colour.rgb, amount);
-        encoded = finish_srgb_encode(linear);
+        encoded = grade_lut_srgb_encode(linear);
     }
     if finish.grain.x > 0.0 {
         // Smooth value noise about `size` pixels across, less in the highlights.
@@ -119,9 +119,4 @@ fn value_noise(p: vec2f, seed: f32) -> f32 {
     let d = hash_unit(cell + vec2f(1.0, 1.0) + s);
     let w = f * f * (3.0 - 2.0 * f);
     return mix(mix(a, b, w.x), mix(c, d, w.x), w.y) * 2.0 - 1.0;
-}
-
-// sRGB inverse EOTF (IEC 61966-2-1), per channel, for display-linear values in [0, 1].
-fn finish_srgb_encode(c: vec3f) -> vec3f {
-    return select(1.055 * pow(c, vec3f(1.0 / 2.4)) - 0.055, c * 12.92, c <= vec3f(0.0031308));
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::OnceLock;
 
-use afterlight::gpu::{Gpu, read_texture};
+use afterlight::gpu::Gpu;
 use afterlight::post::Tier;
 use afterlight::post::fxaa::{FxaaPass, FxaaSettings};
 use afterlight::render::RenderOptions;
@@ -24,20 +24,9 @@ fn fxaa(
     size: (u32, u32),
     s: &FxaaSettings,
 ) -> Vec<u8> {
-    let input = common::display_texture(gpu, size, Some(rgba));
-    let output = common::display_texture(gpu, size, None);
-    let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    pass.draw(
-        &gpu.device,
-        &gpu.queue,
-        &mut encoder,
-        &input.create_view(&Default::default()),
-        &output.create_view(&Default::default()),
-        size,
-        s,
-    );
-    gpu.queue.submit([encoder.finish()]);
-    read_texture(gpu, &output).expect("readback")
+    common::display_pass(gpu, rgba, size, |encoder, input, output| {
+        pass.draw(&gpu.device, &gpu.queue, encoder, input, output, size, s)
+    })
 }
 
 /// Box-downsample an RGBA8 sRGB image by `factor` in linear light.

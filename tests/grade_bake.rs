@@ -90,29 +90,6 @@ fn compare(texture_values: &[[f32; 4]], size: u32, reference: impl Fn(Vec3) -> V
     worst
 }
 
-/// Every control away from neutral, so every step of the WGSL port runs (the presets leave
-/// exposure, the mixer, lift/gamma/gain, the CDL and the hue shift out).
-const EVERY_STEP: GradeSettings = GradeSettings {
-    temperature: 0.3,
-    tint: -0.2,
-    exposure_offset: 0.5,
-    contrast: 1.2,
-    saturation: 1.1,
-    vibrance: 0.3,
-    lift: Vec3::new(0.02, 0.0, -0.01),
-    gamma: Vec3::new(1.1, 1.0, 0.9),
-    gain: Vec3::new(1.05, 1.0, 0.95),
-    shadows: Vec3::new(0.95, 1.0, 1.05),
-    midtones: Vec3::new(1.02, 1.0, 0.98),
-    highlights: Vec3::new(1.0, 0.97, 0.95),
-    slope: Vec3::new(1.1, 1.0, 0.9),
-    offset: Vec3::new(0.01, 0.0, -0.01),
-    power: Vec3::new(0.9, 1.0, 1.1),
-    cdl_saturation: 0.9,
-    hue_shift: 12.0,
-    channel_mixer: [Vec3::new(0.9, 0.1, 0.0), Vec3::new(0.05, 0.9, 0.05), Vec3::new(0.0, 0.1, 0.9)],
-};
-
 #[test]
 fn baked_lut_matches_the_cpu_grade_and_tone_mapper() {
     let Some(gpu) = common::gpu() else { return };
@@ -123,7 +100,7 @@ fn baked_lut_matches_the_cpu_grade_and_tone_mapper() {
     for mapper in [ToneMapper::KhronosPbrNeutral, ToneMapper::AcesFitted, ToneMapper::Clamp] {
         cases.push(("WARM_PRODUCT", GradeSettings::WARM_PRODUCT, mapper));
         cases.push(("COOL_TECH", GradeSettings::COOL_TECH, mapper));
-        cases.push(("EVERY_STEP", EVERY_STEP, mapper));
+        cases.push(("common::EVERY_STEP", common::EVERY_STEP, mapper));
     }
 
     println!(
@@ -396,7 +373,7 @@ fn srgb_eotf_cube_as_a_display_lut() {
     for (settings, mapper) in [
         (GradeSettings::NEUTRAL, ToneMapper::Clamp),
         (GradeSettings::WARM_PRODUCT, ToneMapper::AcesFitted),
-        (EVERY_STEP, ToneMapper::AgX),
+        (common::EVERY_STEP, ToneMapper::AgX),
     ] {
         let texture = baker.bake(&gpu, &settings, mapper, Some(&user), size).unwrap();
         let values = read_lut(&gpu, &texture);

@@ -22,28 +22,6 @@ use glam::Vec3;
 /// One 10-bit step in the sRGB-encoded domain.
 const TOLERANCE: f32 = 1.0 / 1023.0;
 
-/// A grade with every control away from neutral.
-const EVERY_STEP: GradeSettings = GradeSettings {
-    temperature: 0.3,
-    tint: -0.2,
-    exposure_offset: 0.5,
-    contrast: 1.2,
-    saturation: 1.1,
-    vibrance: 0.3,
-    lift: Vec3::new(0.02, 0.0, -0.01),
-    gamma: Vec3::new(1.1, 1.0, 0.9),
-    gain: Vec3::new(1.05, 1.0, 0.95),
-    shadows: Vec3::new(0.95, 1.0, 1.05),
-    midtones: Vec3::new(1.02, 1.0, 0.98),
-    highlights: Vec3::new(1.0, 0.97, 0.95),
-    slope: Vec3::new(1.1, 1.0, 0.9),
-    offset: Vec3::new(0.01, 0.0, -0.01),
-    power: Vec3::new(0.9, 1.0, 1.1),
-    cdl_saturation: 0.9,
-    hue_shift: 12.0,
-    channel_mixer: [Vec3::new(0.9, 0.1, 0.0), Vec3::new(0.05, 0.9, 0.05), Vec3::new(0.0, 0.1, 0.9)],
-};
-
 /// Every texel of a baked `size`³ LUT as RGB, x fastest, then y, then z (one slice per
 /// readback: a 3D texture's slice z copies like an array layer).
 fn read_lut(gpu: &Gpu, texture: &wgpu::Texture) -> Vec<Vec3> {
@@ -131,7 +109,7 @@ fn export_states_its_encodings_and_parses_back_to_the_same_lattice() {
 /// the shaper's lattice ends are black and 64.
 #[test]
 fn export_entries_are_the_bakes_values() {
-    let settings = EVERY_STEP;
+    let settings = common::EVERY_STEP;
     let mapper = ToneMapper::AgX;
     let lut = export_cube(&settings, mapper, None, 9);
     let axis = |i: u32| shaper_inverse(i as f32 / 8.0);
@@ -162,9 +140,10 @@ fn export_matches_the_gpu_bake() {
     let Some(gpu) = common::gpu() else { return };
     let baker = GradeLut::new(&gpu.device).unwrap();
     let size = 32;
-    for (settings, mapper) in
-        [(GradeSettings::COOL_TECH, ToneMapper::HableFilmic), (EVERY_STEP, ToneMapper::Clamp)]
-    {
+    for (settings, mapper) in [
+        (GradeSettings::COOL_TECH, ToneMapper::HableFilmic),
+        (common::EVERY_STEP, ToneMapper::Clamp),
+    ] {
         let lut = export_cube(&settings, mapper, None, size);
         let texture = baker.bake(&gpu, &settings, mapper, None, size).unwrap();
         let worst = read_lut(&gpu, &texture)
@@ -191,12 +170,18 @@ fn exported_lut_imported_as_scene_log_reproduces_the_image() {
     });
     let mut cases = vec![
         ("WARM_PRODUCT", GradeSettings::WARM_PRODUCT, ToneMapper::AcesFitted, None, 64),
-        ("EVERY_STEP", EVERY_STEP, ToneMapper::AgX, None, 64),
+        ("common::EVERY_STEP", common::EVERY_STEP, ToneMapper::AgX, None, 64),
         ("COOL_TECH", GradeSettings::COOL_TECH, ToneMapper::Clamp, None, 32),
         ("NEUTRAL", GradeSettings::NEUTRAL, ToneMapper::KhronosPbrNeutral, None, 16),
     ];
     if let Some(display) = &display_lut {
-        cases.push(("EVERY_STEP", EVERY_STEP, ToneMapper::Reinhard, Some(display), 32));
+        cases.push((
+            "common::EVERY_STEP",
+            common::EVERY_STEP,
+            ToneMapper::Reinhard,
+            Some(display),
+            32,
+        ));
     }
     for (name, settings, mapper, user, size) in cases {
         let original = baker.bake(&gpu, &settings, mapper, user, size).unwrap();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use afterlight::gpu::{Gpu, read_texture};
+use afterlight::gpu::Gpu;
 use afterlight::post::Tier;
 use afterlight::post::sharpen::{SharpenPass, SharpenSettings};
 
@@ -16,20 +16,9 @@ fn sharpen(
     size: (u32, u32),
     settings: &SharpenSettings,
 ) -> Vec<u8> {
-    let input = common::display_texture(gpu, size, Some(rgba));
-    let output = common::display_texture(gpu, size, None);
-    let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    pass.draw(
-        &gpu.device,
-        &gpu.queue,
-        &mut encoder,
-        &input.create_view(&Default::default()),
-        &output.create_view(&Default::default()),
-        size,
-        settings,
-    );
-    gpu.queue.submit([encoder.finish()]);
-    read_texture(gpu, &output).expect("readback")
+    common::display_pass(gpu, rgba, size, |encoder, input, output| {
+        pass.draw(&gpu.device, &gpu.queue, encoder, input, output, size, settings)
+    })
 }
 
 const TIERS: [Tier; 4] = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra];

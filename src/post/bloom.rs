@@ -82,9 +82,11 @@
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
+use super::clamp_setting;
 use super::tier::Tier;
 use crate::Error;
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
+use crate::render::{bindings, fullscreen};
 
 /// The luma unit `K` of the first downsample's Karis weight `1 / (1 + luma / K)` (see the
 /// module documentation); `BLOOM_KARIS_LUMA_SCALE` in `shaders/bloom.wgsl`.
@@ -209,18 +211,8 @@ impl BloomSettings {
     pub fn validated(&self) -> (Self, Vec<String>) {
         let mut warnings = Vec::new();
         let d = Self::NATURAL;
-        let mut check = |name: &str, value: f32, min: f32, max: f32, default: f32| -> f32 {
-            if value.is_nan() {
-                warnings.push(format!("bloom.{name} is NaN; using the default {default}"));
-                default
-            } else if value < min || value > max {
-                let used = value.clamp(min, max);
-                warnings
-                    .push(format!("bloom.{name} = {value} is outside {min}..={max}; using {used}"));
-                used
-            } else {
-                value
-            }
+        let mut check = |name: &str, value: f32, min: f32, max: f32, default: f32| {
+            clamp_setting(&mut warnings, &format!("bloom.{name}"), value, min, max, default)
         };
         let intensity = check("intensity", self.intensity, 0.0, 1.0, d.intensity);
         let threshold = check("threshold", self.threshold, 0.0, 64.0, d.threshold);
@@ -454,22 +446,8 @@ impl BloomPass {
             },
             count: None,
         };
-        let texture = |binding| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: fragment,
-            ty: wgpu::BindingType::Texture {
-                sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                view_dimension: wgpu::TextureViewDimension::D2,
-                multisampled: false,
-            },
-            count: None,
-        };
-        let sampler_entry = wgpu::BindGroupLayoutEntry {
-            binding: 2,
-            visibility: fragment,
-            ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-            count: None,
-        };
+        let texture = |binding| bindings::texture(binding, true);
+        let sampler_entry = bindings::sampler(2);
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("bloom.chain"),
             entries: &[uniform, texture(1), sampler_entry],
@@ -479,36 +457,15 @@ impl BloomPass {
             entries: &[uniform, texture(1), sampler_entry, texture(3)],
         });
         let pipeline = |label: &str, entry: &str, layout: &wgpu::BindGroupLayout, blend| {
-            let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some(label),
-                bind_group_layouts: &[Some(layout)],
-                immediate_size: 0,
-            });
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(&pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some("vs_fullscreen"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: Default::default(),
-                depth_stencil: None,
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: hdr_format,
-                        blend,
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
+            fullscreen::pipeline_with_entry(
+                device,
+                label,
+                &module,
+                entry,
+                &[layout],
+                hdr_format,
+                blend,
+            )
         };
         // dst = src * C + dst * (1 - C): the smaller level's tent over the larger level.
         let lerp = wgpu::BlendComponent {
@@ -523,14 +480,7 @@ impl BloomPass {
         let upsample = pipeline("bloom.upsample", "fs_upsample", &layout, lerp);
         let upsample_final =
             pipeline("bloom.upsample_final", "fs_upsample_final", &final_layout, None);
-        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("bloom.sampler"),
-            address_mode_u: wgpu::AddressMode::ClampToEdge,
-            address_mode_v: wgpu::AddressMode::ClampToEdge,
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            ..Default::default()
-        });
+        let sampler = bindings::linear_sampler(device, "bloom.sampler");
         let alignment = u64::from(device.limits().min_uniform_buffer_offset_alignment).max(1);
         let stride = (size_of::<BloomUniforms>() as u64).div_ceil(alignment) * alignment;
         let uniforms = device.create_buffer(&wgpu::BufferDescriptor {

@@ -38,7 +38,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Tier;
+use super::{Tier, clamp_setting};
 
 /// How the exposure is chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -313,17 +313,15 @@ impl Default for ExposureSettings {
     }
 }
 
-/// `value` inside `min..=max`; a non-finite value takes `default`. Adds a warning when changed.
+/// `value` inside `min..=max`; a non-finite value (infinities too, unlike
+/// [`clamp_setting`]) takes `default`. Adds a warning naming `exposure.<name>` when changed.
 fn check(w: &mut Vec<String>, name: &str, value: f32, min: f32, max: f32, default: f32) -> f32 {
-    if !value.is_finite() {
-        w.push(format!("exposure.{name} = {value} is not finite; using the default {default}"));
+    let key = format!("exposure.{name}");
+    if value.is_infinite() {
+        w.push(format!("{key} = {value} is not finite; using the default {default}"));
         default
-    } else if value < min || value > max {
-        let clamped = value.clamp(min, max);
-        w.push(format!("exposure.{name} = {value} is outside {min}..={max}; using {clamped}"));
-        clamped
     } else {
-        value
+        clamp_setting(w, &key, value, min, max, default)
     }
 }
 
@@ -541,18 +539,11 @@ impl ExposurePass {
                 | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let dummy_depth = device
-            .create_texture(&wgpu::TextureDescriptor {
-                label: Some("exposure.dummy_depth"),
-                size: wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Depth32Float,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING,
-                view_formats: &[],
-            })
-            .create_view(&Default::default());
+        let dummy_depth = crate::render::bindings::placeholder(
+            device,
+            "exposure.dummy_depth",
+            wgpu::TextureFormat::Depth32Float,
+        );
         Ok(Self {
             layout,
             histogram_pipeline,

@@ -24,12 +24,12 @@
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
-use super::Tier;
 use super::bloom::BloomComposite;
 use super::chain::PostSettings;
 use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::tonemap::ToneMapper;
+use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::gpu::Gpu;
 use crate::render::bindings;
@@ -116,18 +116,8 @@ impl FinishPass {
             (DISPLAY_FORMAT, None),
             &[],
         )?;
-        let black = device
-            .create_texture(&wgpu::TextureDescriptor {
-                label: Some("finish.no_bloom"),
-                size: wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba16Float,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING,
-                view_formats: &[],
-            })
-            .create_view(&Default::default());
+        let black =
+            bindings::placeholder(device, "finish.no_bloom", wgpu::TextureFormat::Rgba16Float);
         Ok(Self {
             pass,
             baker: GradeLut::new(device)?,
@@ -340,27 +330,6 @@ impl Default for GrainSettings {
 pub struct ChromaticAberrationSettings {
     /// Strength, `0..=1` (1 = a 1 % radial shift of red and blue), default 0 (off).
     pub intensity: f32,
-}
-
-/// `value` clamped to `min..=max` (NaN to `default`), with a warning naming `key`.
-fn clamp_setting(
-    w: &mut Vec<String>,
-    key: &str,
-    value: f32,
-    min: f32,
-    max: f32,
-    default: f32,
-) -> f32 {
-    if value.is_nan() {
-        w.push(format!("{key} is NaN; using the default {default}"));
-        default
-    } else if !(min..=max).contains(&value) {
-        let clamped = value.clamp(min, max);
-        w.push(format!("{key} = {value} is outside {min}..={max}; using {clamped}"));
-        clamped
-    } else {
-        value
-    }
 }
 
 impl FinishSettings {

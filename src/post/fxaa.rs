@@ -9,8 +9,8 @@
 //! Reads: the finished display image ([`DISPLAY_FORMAT`], any texture of `size`). Writes: a
 //! different texture of the same format (ping-pong); colour and alpha are filtered together.
 
-use super::Tier;
 use super::finish::DISPLAY_FORMAT;
+use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::render::bindings;
 use crate::render::fullscreen::FullscreenPass;
@@ -76,18 +76,18 @@ impl FxaaSettings {
         let mut w = Vec::new();
         let settings = Self {
             tier: self.tier,
-            subpixel: check(&mut w, "subpixel", self.subpixel, 0.0, 1.0, d.subpixel),
-            edge_threshold: check(
+            subpixel: clamp_setting(&mut w, "fxaa.subpixel", self.subpixel, 0.0, 1.0, d.subpixel),
+            edge_threshold: clamp_setting(
                 &mut w,
-                "edge_threshold",
+                "fxaa.edge_threshold",
                 self.edge_threshold,
                 0.063,
                 0.333,
                 d.edge_threshold,
             ),
-            edge_threshold_min: check(
+            edge_threshold_min: clamp_setting(
                 &mut w,
-                "edge_threshold_min",
+                "fxaa.edge_threshold_min",
                 self.edge_threshold_min,
                 0.0,
                 0.0833,
@@ -114,20 +114,6 @@ impl Default for FxaaSettings {
     /// [`FxaaSettings::DESKTOP`].
     fn default() -> Self {
         Self::DESKTOP
-    }
-}
-
-/// `value` clamped into `min..=max` (a NaN becomes `default`), with a warning when it changed.
-fn check(w: &mut Vec<String>, name: &str, value: f32, min: f32, max: f32, default: f32) -> f32 {
-    if value.is_nan() {
-        w.push(format!("fxaa.{name} is NaN; using the default {default}"));
-        default
-    } else if value < min || value > max {
-        let clamped = value.clamp(min, max);
-        w.push(format!("fxaa.{name} = {value} is outside {min}..={max}; using {clamped}"));
-        clamped
-    } else {
-        value
     }
 }
 
@@ -159,14 +145,7 @@ impl FxaaPass {
         let size = std::mem::size_of::<FxaaUniforms>() as u64;
         let pass =
             FullscreenPass::new(device, Self::NAME, &inputs, size, (DISPLAY_FORMAT, None), &[])?;
-        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some(Self::NAME),
-            address_mode_u: wgpu::AddressMode::ClampToEdge,
-            address_mode_v: wgpu::AddressMode::ClampToEdge,
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            ..Default::default()
-        });
+        let sampler = bindings::linear_sampler(device, Self::NAME);
         Ok(Self { pass, sampler })
     }
 

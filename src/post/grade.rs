@@ -302,16 +302,7 @@ impl Default for GradeSettings {
 
 /// NaN to `default`, outside `min..=max` clamped, each with a warning naming `name`.
 fn check(w: &mut Vec<String>, name: &str, value: f32, min: f32, max: f32, default: f32) -> f32 {
-    if value.is_nan() {
-        w.push(format!("grade.{name} is NaN; using the default {default}"));
-        default
-    } else if value < min || value > max {
-        let clamped = value.clamp(min, max);
-        w.push(format!("grade.{name} = {value} is outside {min}..={max}; using {clamped}"));
-        clamped
-    } else {
-        value
-    }
+    super::clamp_setting(w, &format!("grade.{name}"), value, min, max, default)
 }
 
 /// [`check`] on each component, named `name.x`, `name.y`, `name.z`.

@@ -428,15 +428,7 @@ impl GradeUniforms {
 /// filtering, clamped to the edge texels, so lattice point `i` is exact at texel centre
 /// `(i + 0.5) / size` (`grade_lut_uvw`).
 pub fn lut_sampler(device: &wgpu::Device) -> wgpu::Sampler {
-    device.create_sampler(&wgpu::SamplerDescriptor {
-        label: Some("grade_lut"),
-        address_mode_u: wgpu::AddressMode::ClampToEdge,
-        address_mode_v: wgpu::AddressMode::ClampToEdge,
-        address_mode_w: wgpu::AddressMode::ClampToEdge,
-        mag_filter: wgpu::FilterMode::Linear,
-        min_filter: wgpu::FilterMode::Linear,
-        ..Default::default()
-    })
+    crate::render::bindings::linear_sampler(device, "grade_lut")
 }
 
 /// The grade bake's pipeline and layout, built once; [`GradeLut::bake`] then runs it for each

@@ -20,3 +20,26 @@ pub mod tier;
 pub mod tonemap;
 
 pub use tier::Tier;
+
+/// A setting brought into its documented range: NaN becomes `default`, a value outside
+/// `min..=max` (infinities included) is clamped, and either change adds a warning naming
+/// `key` (`bloom.intensity = 3 is outside 0..=1; using 1`). Every pass's `validated` uses it.
+pub(crate) fn clamp_setting(
+    warnings: &mut Vec<String>,
+    key: &str,
+    value: f32,
+    min: f32,
+    max: f32,
+    default: f32,
+) -> f32 {
+    if value.is_nan() {
+        warnings.push(format!("{key} is NaN; using the default {default}"));
+        default
+    } else if value < min || value > max {
+        let clamped = value.clamp(min, max);
+        warnings.push(format!("{key} = {value} is outside {min}..={max}; using {clamped}"));
+        clamped
+    } else {
+        value
+    }
+}

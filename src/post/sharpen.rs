@@ -8,8 +8,8 @@
 //! Reads: the display image ([`DISPLAY_FORMAT`], usually FXAA's output). Writes: a different
 //! texture of the same format (ping-pong); alpha is copied.
 
-use super::Tier;
 use super::finish::DISPLAY_FORMAT;
+use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::render::bindings;
 use crate::render::fullscreen::FullscreenPass;
@@ -55,20 +55,14 @@ impl SharpenSettings {
     /// named `sharpen.sharpness`, with the value given and the value used, when it changed.
     pub fn validated(&self) -> (Self, Vec<String>) {
         let mut w = Vec::new();
-        let sharpness = if self.sharpness.is_nan() {
-            let default = Self::OFF.sharpness;
-            w.push(format!("sharpen.sharpness is NaN; using the default {default}"));
-            default
-        } else if !(0.0..=1.0).contains(&self.sharpness) {
-            let clamped = self.sharpness.clamp(0.0, 1.0);
-            w.push(format!(
-                "sharpen.sharpness = {} is outside 0..=1; using {clamped}",
-                self.sharpness
-            ));
-            clamped
-        } else {
-            self.sharpness
-        };
+        let sharpness = clamp_setting(
+            &mut w,
+            "sharpen.sharpness",
+            self.sharpness,
+            0.0,
+            1.0,
+            Self::OFF.sharpness,
+        );
         (Self { tier: self.tier, sharpness }, w)
     }
 

@@ -8,6 +8,7 @@ use afterlight::gpu::{Gpu, GpuOptions};
 use std::sync::Arc;
 
 use afterlight::post::finish::DISPLAY_FORMAT;
+use afterlight::post::grade::GradeSettings;
 use afterlight::quality;
 use afterlight::render::Renderer;
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
@@ -228,4 +229,47 @@ pub fn scene_camera(scene: &Scene, aspect: f32) -> Camera {
         .first()
         .map(|c| Camera::from_transform(&c.transform, c.projection))
         .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, aspect))
+}
+
+/// Every control away from neutral, so every step of the WGSL port runs (the presets leave
+/// exposure, the mixer, lift/gamma/gain, the CDL and the hue shift out).
+pub const EVERY_STEP: GradeSettings = GradeSettings {
+    temperature: 0.3,
+    tint: -0.2,
+    exposure_offset: 0.5,
+    contrast: 1.2,
+    saturation: 1.1,
+    vibrance: 0.3,
+    lift: Vec3::new(0.02, 0.0, -0.01),
+    gamma: Vec3::new(1.1, 1.0, 0.9),
+    gain: Vec3::new(1.05, 1.0, 0.95),
+    shadows: Vec3::new(0.95, 1.0, 1.05),
+    midtones: Vec3::new(1.02, 1.0, 0.98),
+    highlights: Vec3::new(1.0, 0.97, 0.95),
+    slope: Vec3::new(1.1, 1.0, 0.9),
+    offset: Vec3::new(0.01, 0.0, -0.01),
+    power: Vec3::new(0.9, 1.0, 1.1),
+    cdl_saturation: 0.9,
+    hue_shift: 12.0,
+    channel_mixer: [Vec3::new(0.9, 0.1, 0.0), Vec3::new(0.05, 0.9, 0.05), Vec3::new(0.0, 0.1, 0.9)],
+};
+
+/// Run a display-to-display pass (FXAA, sharpening) on an RGBA8 sRGB image of `size`:
+/// `record` gets the encoder and the input and output views; returns the output's bytes.
+pub fn display_pass(
+    gpu: &Gpu,
+    rgba: &[u8],
+    size: (u32, u32),
+    record: impl FnOnce(&mut wgpu::CommandEncoder, &wgpu::TextureView, &wgpu::TextureView),
+) -> Vec<u8> {
+    let input = display_texture(gpu, size, Some(rgba));
+    let output = display_texture(gpu, size, None);
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    record(
+        &mut encoder,
+        &input.create_view(&Default::default()),
+        &output.create_view(&Default::default()),
+    );
+    gpu.queue.submit([encoder.finish()]);
+    afterlight::gpu::read_texture(gpu, &output).expect("readback")
 }
