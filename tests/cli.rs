@@ -213,3 +213,18 @@ fn render_with_a_preset_and_export_its_grade() {
         "--size 1",
     );
 }
+
+#[test]
+fn out_of_range_overrides_are_clamped_with_a_warning() {
+    let out = out_path("clamped_ev.png");
+    let output = afterlight(
+        &["render", "--ev100", "99", "--size", "16x16", "-o", out.to_str().unwrap_or_default()],
+        &[],
+    );
+    if stderr(&output).contains("no GPU adapter") {
+        eprintln!("SKIPPED: no adapter");
+        return;
+    }
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("exposure.ev100 = 99 is outside -10..=20; using 20"));
+}

@@ -397,7 +397,12 @@ fn post_settings(args: &RenderArgs) -> Result<PostSettings, Error> {
     if let Some(stops) = args.exposure_compensation {
         post.exposure.compensation = stops;
     }
-    Ok(post.validated().0)
+    // The preset was validated when loaded; this reports overrides out of range.
+    let (post, warnings) = post.validated();
+    for warning in warnings {
+        log::warn!("command line: {warning}");
+    }
+    Ok(post)
 }
 
 fn print_preset(file: &Path) -> Result<(), Error> {
