@@ -2,10 +2,13 @@
 
 // Per-view constants, written once per frame (see src/render/frame_uniforms.rs).
 struct Camera {
+    // Clip from world as rasterised: jittered by TAA's sub-pixel offset when TAA is on.
     view_proj: mat4x4f,
     inv_view_proj: mat4x4f,
     // Last frame's unjittered view-projection, for motion vectors.
     prev_view_proj: mat4x4f,
+    // This frame's view-projection without the jitter, for motion vectors.
+    unjittered_view_proj: mat4x4f,
     view: mat4x4f,
     // World-space position; w = 1 for perspective, 0 for orthographic cameras.
     position: vec4f,
@@ -14,6 +17,8 @@ struct Camera {
     // x: pre-exposure, 1 / (1.2 * 2^EV100), applied to all radiance written to HDR so that
     // physical light levels (a 100 000 lux sun) fit half floats; yzw unused.
     exposure: vec4f,
+    // xy: TAA's sub-pixel offset this frame in pixels (x right, y down); zw: the same in uv.
+    jitter: vec4f,
 };
 
 // Octahedral unit-vector encoding into [-1, 1]^2: Cigolle, Donow, Evangelakos, Mara, McGuire,

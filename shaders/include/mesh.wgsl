@@ -52,7 +52,7 @@ fn vs_main(v: VertexIn) -> VertexOut {
     out.uv0 = v.uv0;
     out.uv1 = v.uv1;
     out.color = v.color;
-    out.current_clip = out.clip;
+    out.current_clip = camera.unjittered_view_proj * world;
     out.previous_clip = camera.prev_view_proj * (prev_model * vec4f(v.position, 1.0));
     return out;
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::ao::AoSettings;
 use super::bloom::{BloomPass, BloomSettings};
 use super::exposure::{ExposurePass, ExposureSettings, MeteringMask};
 use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass, FinishSettings};
@@ -24,6 +25,7 @@ use super::grade::GradeSettings;
 use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
 use super::lut::CubeLut;
 use super::sharpen::{SharpenPass, SharpenSettings};
+use super::taa::TaaSettings;
 use super::tonemap::ToneMapper;
 use crate::Error;
 use crate::gpu::{Gpu, PassTimer};
@@ -61,6 +63,12 @@ pub struct LutSettings {
 pub struct PostSettings {
     /// One line on what the preset is for (shown by the viewer; no effect on the image).
     pub description: String,
+    /// Ambient occlusion (GTAO) from depth and normals, darkening indirect light only (off
+    /// unless a preset names it).
+    pub ao: AoSettings,
+    /// Temporal anti-aliasing on the HDR image, first in the chain (off unless a preset names
+    /// it).
+    pub taa: TaaSettings,
     /// Exposure: manual, physical camera, metered or automatic from a GPU histogram.
     pub exposure: ExposureSettings,
     /// Bloom (off unless a preset names it).
@@ -83,6 +91,8 @@ impl Default for PostSettings {
     fn default() -> Self {
         Self {
             description: String::new(),
+            ao: AoSettings::OFF,
+            taa: TaaSettings::OFF,
             exposure: ExposureSettings::default(),
             bloom: BloomSettings::OFF,
             tonemap: TonemapSettings::default(),
@@ -107,6 +117,8 @@ impl PostSettings {
         let w = &mut warnings;
         let settings = Self {
             description: self.description.clone(),
+            ao: take(w, self.ao.validated()),
+            taa: take(w, self.taa.validated()),
             exposure: take(w, self.exposure.validated()),
             bloom: take(w, self.bloom.validated()),
             tonemap: self.tonemap,
@@ -219,6 +231,16 @@ pub enum ChainError {
 pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
     let need = |pass, input, because: &str| Requirement { pass, input, because: because.into() };
     let mut list = vec![need(FinishPass::NAME, PassInput::HdrColour, "always")];
+    if settings.ao.tier.is_on() {
+        list.push(need("ao", PassInput::Depth, "tier is on"));
+        list.push(need("ao", PassInput::Normals, "tier is on"));
+    }
+    if settings.taa.tier.is_on() {
+        for input in [PassInput::HdrColour, PassInput::Depth, PassInput::Motion, PassInput::History]
+        {
+            list.push(need("taa", input, "tier is on"));
+        }
+    }
     if settings.exposure.tier.is_on() && settings.exposure.is_automatic() {
         list.push(need(ExposurePass::NAME, PassInput::HdrColour, "automatic exposure"));
         if settings.exposure.metering == MeteringMask::Foreground {

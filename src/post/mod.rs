@@ -7,6 +7,7 @@
 //! ([`tonemap`]) and the colour grade ([`grade`]), which [`grade_bake`] bakes into the finish's
 //! 3D LUT.
 
+pub mod ao;
 pub mod bloom;
 pub mod chain;
 pub mod exposure;
@@ -16,6 +17,7 @@ pub mod grade;
 pub mod grade_bake;
 pub mod lut;
 pub mod sharpen;
+pub mod taa;
 pub mod tier;
 pub mod tonemap;
 

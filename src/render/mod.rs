@@ -32,7 +32,7 @@ pub use scene_gpu::SceneGpu;
 
 use std::sync::Arc;
 
-use glam::{Mat4, Vec3};
+use glam::{Mat4, Vec2, Vec3};
 
 use crate::Error;
 use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
@@ -216,8 +216,8 @@ impl Renderer {
             })??;
         let zero = CameraUniforms::new(
             &Camera::orbit(Vec3::ZERO, 0.0, 0.0, 1.0, 1.0),
-            1,
-            1,
+            (1, 1),
+            Vec2::ZERO,
             Mat4::IDENTITY,
             1.0,
         );
@@ -321,7 +321,15 @@ impl Renderer {
         let metered = Exposure::Auto.ev100(&self.lights, environment_lux);
         let fixed_ev100 = options.post.exposure.fixed_ev100().unwrap_or(metered);
         let exposure = pre_exposure(fixed_ev100);
-        let uniforms = CameraUniforms::new(camera, self.width, self.height, prev, exposure);
+        // TAA's sub-pixel jitter (Halton 2,3); the motion vectors stay unjittered.
+        let taa = &options.post.taa;
+        let jitter = if options.debug_view.is_none() && taa.tier.is_on() {
+            crate::post::taa::jitter(self.frame_index, taa.jitter_length)
+        } else {
+            Vec2::ZERO
+        };
+        let size = (self.width, self.height);
+        let uniforms = CameraUniforms::new(camera, size, jitter, prev, exposure);
         gpu.queue.write_buffer(&self.camera_buffer, 0, bytemuck::bytes_of(&uniforms));
         self.scene.begin_frame(&gpu.queue);
         let mut encoder = gpu
