@@ -1,7 +1,8 @@
 // Deferred lighting: every pixel the G-buffer covers is shaded with all punctual lights
 // (KHR_lights_punctual), the directional shadow map and image-based light; pixels it does not
 // cover get the background (environment, a solid colour, or transparent).
-// Reads: base colour + AO, normal + roughness + metallic, depth, lights, environment, shadow map.
+// Reads: base colour + AO, normal + roughness + metallic, depth, lights, environment, shadow map,
+// and the GTAO visibility (src/post/ao.rs), which darkens image-based light only.
 // Writes: HDR (pre-exposed radiance), added onto the emissive the G-buffer pass wrote; alpha is
 // coverage (1 geometry or opaque background, 0 transparent background).
 // BRDF and IBL: shaders/include/brdf.wgsl.
@@ -17,6 +18,9 @@ struct Lighting {
     // rgb: background colour (display-referred linear, not exposed) for the colour mode;
     // w: background mode (0 environment, 1 colour, 2 transparent).
     background: vec4f,
+    // x: 1 when screen-space AO is on; y: 1 for its multi-bounce; z: its intensity (exponent
+    // on the visibility); w: unused.
+    ambient_occlusion: vec4f,
 };
 
 @group(0) @binding(0) var<uniform> lighting: Lighting;
@@ -25,6 +29,8 @@ struct Lighting {
 @group(0) @binding(3) var normal_roughness_metallic: texture_2d<f32>;
 @group(0) @binding(4) var depth_texture: texture_depth_2d;
 @group(0) @binding(5) var<uniform> lights: Lights;
+// GTAO visibility at the target size (a 1x1 white texture when AO is off).
+@group(3) @binding(0) var ambient_occlusion: texture_2d<f32>;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
@@ -57,5 +63,11 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     s.metallic = g1.w;
     s.perceptual_roughness = g1.z;
     s.occlusion = g0.a;
-    return vec4f(shade_surface(s) * camera.exposure.x, 0.0);
+    var occlusion = IndirectOcclusion(1.0, lighting.ambient_occlusion.x > 0.5, lighting.ambient_occlusion.y > 0.5);
+    if occlusion.enabled {
+        let limit = vec2i(textureDimensions(ambient_occlusion)) - 1;
+        let visibility = saturate(textureLoad(ambient_occlusion, min(pixel, limit), 0).x);
+        occlusion.visibility = pow(visibility, lighting.ambient_occlusion.z);
+    }
+    return vec4f(shade_surface_occluded(s, occlusion) * camera.exposure.x, 0.0);
 }

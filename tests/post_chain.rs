@@ -123,7 +123,15 @@ fn a_preset_needing_an_input_the_pipeline_lacks_names_pass_and_input() {
     let mut chain =
         PostChain::new(&gpu.device, wgpu::TextureFormat::Rgba16Float, Provided::HDR_ONLY)
             .expect("chain");
+    // AO (first in the chain) reads depth and normals, TAA depth and motion.
     let error = chain.prepare(&gpu, &product.settings).expect_err("needs depth").to_string();
+    assert!(error.contains("`ao`") && error.contains("depth"), "{error}");
+    let mut hdr_only = product.settings.clone();
+    hdr_only.ao.tier = afterlight::post::Tier::Off;
+    let error = chain.prepare(&gpu, &hdr_only).expect_err("needs motion").to_string();
+    assert!(error.contains("`taa`") && error.contains("depth"), "{error}");
+    hdr_only.taa.tier = afterlight::post::Tier::Off;
+    let error = chain.prepare(&gpu, &hdr_only).expect_err("needs depth").to_string();
     assert!(error.contains("`exposure`") && error.contains("depth"), "{error}");
     assert!(error.contains("foreground"), "names the setting: {error}");
     // The deferred renderer has depth, so the same preset is fine there.

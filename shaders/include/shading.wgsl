@@ -4,7 +4,42 @@
 // The including shader declares `lights: Lights` and includes brdf, lights, environment and
 // shadow.
 
+// Screen-space ambient occlusion for one pixel (the deferred pass's GTAO; none in forward).
+struct IndirectOcclusion {
+    // Screen-space visibility (1 unoccluded), intensity already applied.
+    visibility: f32,
+    // Whether screen-space AO is on at all: off keeps material AO exactly as without it.
+    enabled: bool,
+    // Jimenez et al. 2016's multi-bounce fit on the diffuse occlusion.
+    multi_bounce: bool,
+};
+
+// Visibility after interreflections on a surface of `albedo`: Jimenez, Wu, Pesce, Jarabo,
+// "Practical Realtime Strategies for Accurate Indirect Occlusion" (2016), the cubic fit to
+// ray-traced multi-bounce AO.
+fn gtao_multi_bounce(visibility: f32, albedo: vec3f) -> vec3f {
+    let a = 2.0404 * albedo - 0.3324;
+    let b = -4.7951 * albedo + 0.6417;
+    let c = 2.7552 * albedo + 0.6903;
+    let v = vec3f(visibility);
+    return max(v, ((v * a + b) * v + c) * v);
+}
+
+// Specular occlusion from ambient visibility: Lagarde & de Rousiers, "Moving Frostbite to
+// Physically Based Rendering" (2014), eq. 59.
+fn specular_occlusion(n_dot_v: f32, visibility: f32, perceptual_roughness: f32) -> f32 {
+    let alpha = perceptual_roughness * perceptual_roughness;
+    return saturate(pow(n_dot_v + visibility, exp2(-16.0 * alpha - 1.0)) - 1.0 + visibility);
+}
+
 fn shade_surface(s: Surface) -> vec3f {
+    return shade_surface_occluded(s, IndirectOcclusion(1.0, false, false));
+}
+
+// As shade_surface, with screen-space AO on the image-based (indirect) light only: diffuse by
+// min(material AO, visibility) (with multi-bounce on the base colour when asked), specular by
+// the specular occlusion of the same visibility. Punctual lights and the sun never see it.
+fn shade_surface_occluded(s: Surface, occlusion: IndirectOcclusion) -> vec3f {
     let n_dot_v = max(dot(s.normal, s.view), 1e-4);
     let dfg = environment_brdf(n_dot_v, s.perceptual_roughness);
     let energy = multiple_scattering_energy(s, dfg);
@@ -21,7 +56,22 @@ fn shade_surface(s: Surface) -> vec3f {
     }
     let reflected = reflect(-s.view, s.normal);
     let specular = environment_specular(reflected, s.perceptual_roughness);
-    return color + ibl(s, dfg, specular, environment_irradiance(s.normal));
+    let irradiance = environment_irradiance(s.normal);
+    if !occlusion.enabled {
+        return color + ibl(s, dfg, specular, irradiance);
+    }
+    let visibility = min(s.occlusion, occlusion.visibility);
+    var diffuse_visibility = vec3f(visibility);
+    if occlusion.multi_bounce {
+        diffuse_visibility = gtao_multi_bounce(visibility, s.base_color);
+    }
+    let specular_visibility = specular_occlusion(n_dot_v, visibility, s.perceptual_roughness);
+    // ibl is linear in both light terms: split it to occlude each differently.
+    var open = s;
+    open.occlusion = 1.0;
+    let specular_part = ibl(open, dfg, specular, vec3f(0.0)) * specular_visibility;
+    let diffuse_part = ibl(open, dfg, vec3f(0.0), irradiance) * diffuse_visibility;
+    return color + specular_part + diffuse_part;
 }
 
 // World-space direction of the view ray through `uv` (perspective or orthographic).

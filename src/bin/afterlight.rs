@@ -1,5 +1,6 @@
 //! The `afterlight` command line: `info` reports adapters, `render` draws a scene to PNG or EXR,
-//! `preset` prints a preset fully resolved, `lut export` writes a preset's grade as a `.cube`.
+//! `preset` prints a preset fully resolved, `lut export` writes a preset's grade as a `.cube`,
+//! `quality` measures passes against their references.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,6 +49,30 @@ enum Command {
     /// Work with 3D LUTs.
     #[command(subcommand)]
     Lut(LutCommand),
+    /// Measure passes against their references and print error beside GPU time per tier:
+    /// ambient occlusion against a CPU ray tracer, anti-aliasing (none, FXAA, TAA) against a
+    /// supersampled image.
+    Quality(QualityArgs),
+}
+
+#[derive(clap::Args)]
+struct QualityArgs {
+    /// Image size (square) in pixels.
+    #[arg(long, default_value_t = 128)]
+    size: u32,
+    /// Rays per pixel of the ray-traced AO reference.
+    #[arg(long, default_value_t = 256)]
+    rays: u32,
+    /// Samples per pixel of the supersampled anti-aliasing reference.
+    #[arg(long, default_value_t = 64)]
+    samples: u32,
+    /// The shared asset folder (for the Cornell box and DamagedHelmet); default ../shared
+    /// when it exists.
+    #[arg(long)]
+    shared: Option<PathBuf>,
+    /// Only this part: `ao` or `aa`.
+    #[arg(long, value_parser = ["ao", "aa"])]
+    only: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -357,7 +382,15 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
         post,
         ..Default::default()
     };
-    renderer.render(&gpu, &camera, &render_options)?;
+    // TAA needs history: a still image gets the frames it takes to converge.
+    let frames = if render_options.debug_view.is_none() && render_options.post.taa.tier.is_on() {
+        afterlight::quality::antialiasing::TAA_CONVERGENCE_FRAMES
+    } else {
+        1
+    };
+    for _ in 0..frames {
+        renderer.render(&gpu, &camera, &render_options)?;
+    }
     if args.timings {
         print_timings(&gpu, &mut renderer, &camera, &render_options);
     }
@@ -448,6 +481,55 @@ fn save_exr(path: &Path, width: u32, height: u32, pixels: Vec<f32>) -> Result<()
     image.save(path).map_err(|e| output_error(e.to_string()))
 }
 
+fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Error> {
+    use afterlight::post::Tier;
+    use afterlight::quality::report::{self, AoCase};
+    if args.size == 0 || args.size > 1024 {
+        return Err(Error::InvalidArgument(format!("--size {} is outside 1..=1024", args.size)));
+    }
+    let gpu = Gpu::new(options)?;
+    let settings = RendererSettings::default();
+    println!("afterlight quality on {} at {}x{}", gpu.info.name, args.size, args.size);
+    if args.only.as_deref() != Some("aa") {
+        let mut cases = vec![AoCase::sphere_on_plane()];
+        let shared = args.shared.clone().or_else(|| {
+            let default = PathBuf::from("../shared");
+            default.is_dir().then_some(default)
+        });
+        match &shared {
+            Some(dir) => {
+                let cornell = scene::load(&dir.join("scenes/CornellBox_kajiya/scene.gltf"))?;
+                cases.push(AoCase::framed("Cornell box", cornell, 0.0, 0.0));
+                let helmet = scene::load(&dir.join("scenes/DamagedHelmet/DamagedHelmet.glb"))?;
+                cases.push(AoCase::framed("DamagedHelmet", helmet, 30.0, 15.0));
+            }
+            None => eprintln!("no shared folder (--shared): AO on the built-in scene only"),
+        }
+        let mut variants: Vec<(Tier, bool)> =
+            [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra].map(|t| (t, false)).to_vec();
+        variants.extend([(Tier::Low, true), (Tier::High, true)]);
+        let mut scores = Vec::new();
+        for case in &cases {
+            eprintln!("AO: {} ({} rays per pixel reference)", case.name, args.rays);
+            scores
+                .extend(report::ao_scores(&gpu, &settings, case, args.size, args.rays, &variants)?);
+        }
+        println!("\nAmbient occlusion vs ray-traced reference (mean absolute error of visibility)");
+        print!("{}", report::ao_table(&scores));
+    }
+    if args.only.as_deref() != Some("ao") {
+        eprintln!("AA: references at {} samples per pixel", args.samples);
+        let scene = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?;
+        let scores = report::aa_scores(&gpu, &settings, &scene, args.size, args.samples)?;
+        println!(
+            "\nAnti-aliasing vs {}-sample supersampled reference (built-in scene)",
+            args.samples
+        );
+        print!("{}", report::aa_table(&scores));
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(
         env_logger::Env::default()
@@ -463,6 +545,7 @@ fn main() -> ExitCode {
         Command::Lut(LutCommand::Export { preset, output, size }) => {
             export_lut(preset.as_deref(), output, *size)
         }
+        Command::Quality(args) => quality(&options, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

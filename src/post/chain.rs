@@ -2,9 +2,11 @@
 //! ([`PostSettings`]), validated before the first frame, recorded in one straight line.
 //!
 //! ```text
-//! HDR -> exposure (histogram, on the GPU) -> bloom (mip chain) -> finish (exposure, bloom
+//! HDR -> TAA (jitter + reprojected history; later passes read its output)
+//!     -> exposure (histogram, on the GPU) -> bloom (mip chain) -> finish (exposure, bloom
 //!     composite, chromatic aberration, one baked grade + tone-map LUT sample, vignette, grain,
-//!     dither) -> FXAA -> sharpen -> output
+//!     dither) -> FXAA (or its fallback when TAA is off: `effective_fxaa`) -> sharpen
+//!     -> output
 //! ```
 //! Each pass declares what it reads ([`requirements`]); [`validate`] checks those against what
 //! the pipeline provides ([`Provided`]), so a configuration the pipeline cannot feed is an
@@ -16,8 +18,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::Tier;
 use super::ao::AoSettings;
 use super::bloom::{BloomPass, BloomSettings};
+use super::clamp_setting;
 use super::exposure::{ExposurePass, ExposureSettings, MeteringMask};
 use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass, FinishSettings};
 use super::fxaa::{FxaaPass, FxaaSettings};
@@ -25,8 +29,9 @@ use super::grade::GradeSettings;
 use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
 use super::lut::CubeLut;
 use super::sharpen::{SharpenPass, SharpenSettings};
-use super::taa::TaaSettings;
+use super::taa::{TaaFrame, TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
+use super::upscale::UpscalePass;
 use crate::Error;
 use crate::gpu::{Gpu, PassTimer};
 use crate::graph::{TexturePool, TransientDesc};
@@ -63,6 +68,11 @@ pub struct LutSettings {
 pub struct PostSettings {
     /// One line on what the preset is for (shown by the viewer; no effect on the image).
     pub description: String,
+    /// Fraction of the display resolution (per axis) the scene is rendered at, `0.5..=1`,
+    /// default 1. Below 1, TAA upsamples temporally to the display size, or, with TAA off, a
+    /// Catmull-Rom spatial upscale does ([`super::upscale`]); everything after runs at display
+    /// size. A budget governor lowers it on weak hardware.
+    pub render_scale: f32,
     /// Ambient occlusion (GTAO) from depth and normals, darkening indirect light only (off
     /// unless a preset names it).
     pub ao: AoSettings,
@@ -91,6 +101,7 @@ impl Default for PostSettings {
     fn default() -> Self {
         Self {
             description: String::new(),
+            render_scale: 1.0,
             ao: AoSettings::OFF,
             taa: TaaSettings::OFF,
             exposure: ExposureSettings::default(),
@@ -117,6 +128,7 @@ impl PostSettings {
         let w = &mut warnings;
         let settings = Self {
             description: self.description.clone(),
+            render_scale: clamp_setting(w, "render_scale", self.render_scale, 0.5, 1.0, 1.0),
             ao: take(w, self.ao.validated()),
             taa: take(w, self.taa.validated()),
             exposure: take(w, self.exposure.validated()),
@@ -238,7 +250,7 @@ pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
     if settings.taa.tier.is_on() {
         for input in [PassInput::HdrColour, PassInput::Depth, PassInput::Motion, PassInput::History]
         {
-            list.push(need("taa", input, "tier is on"));
+            list.push(need(TaaPass::NAME, input, "tier is on"));
         }
     }
     if settings.exposure.tier.is_on() && settings.exposure.is_automatic() {
@@ -271,14 +283,36 @@ pub fn validate(settings: &PostSettings, provided: Provided) -> Result<(), Chain
     Ok(())
 }
 
+/// FXAA as it runs under `settings`: with `taa.fxaa_fallback` and TAA off, FXAA runs at its
+/// own tier, or at [`Tier::Low`] when that is off too, so a governor that drops TAA keeps
+/// edges smooth; otherwise `settings.fxaa` unchanged.
+pub fn effective_fxaa(settings: &PostSettings) -> FxaaSettings {
+    let mut fxaa = settings.fxaa;
+    if settings.taa.fxaa_fallback && !settings.taa.tier.is_on() && !fxaa.tier.is_on() {
+        fxaa.tier = Tier::Low;
+    }
+    fxaa
+}
+
 /// Per-frame inputs of the chain.
 pub struct PostFrame<'a> {
     /// The lit HDR image (pre-exposed by `pre_exposure`).
     pub hdr: &'a wgpu::TextureView,
     /// Reverse-Z depth, when the pipeline has it.
     pub depth: Option<&'a wgpu::TextureView>,
-    /// Image size in pixels.
+    /// Motion vectors (uv now minus uv last frame, without the jitter), when the pipeline has
+    /// them.
+    pub motion: Option<&'a wgpu::TextureView>,
+    /// The sub-pixel offset `hdr` was rasterised at, in pixels (x right, y down); zero without
+    /// TAA.
+    pub jitter: glam::Vec2,
+    /// The view jumped since the previous frame: TAA drops its history (see
+    /// [`super::taa::is_camera_cut`]).
+    pub camera_cut: bool,
+    /// Display size in pixels: what the chain writes.
     pub size: (u32, u32),
+    /// Size of `hdr`, `depth` and `motion` in pixels: `size` scaled by the render scale.
+    pub input_size: (u32, u32),
     /// The multiplier the HDR image was rendered with (`1 / (1.2 · 2^EV100)`).
     pub pre_exposure: f32,
     /// EV100 for the fixed exposure modes (what the renderer metered or the user set).
@@ -292,6 +326,9 @@ pub struct PostFrame<'a> {
 /// The post chain's passes, pool and loaded LUT.
 pub struct PostChain {
     provided: Provided,
+    taa: TaaPass,
+    upscale: UpscalePass,
+    hdr_format: wgpu::TextureFormat,
     exposure: ExposurePass,
     bloom: BloomPass,
     finish: FinishPass,
@@ -311,6 +348,9 @@ impl PostChain {
     ) -> Result<Self, Error> {
         Ok(Self {
             provided,
+            taa: TaaPass::new(device, hdr_format)?,
+            upscale: UpscalePass::new(device, hdr_format)?,
+            hdr_format,
             exposure: ExposurePass::new(device)?,
             bloom: BloomPass::new(device, hdr_format)?,
             finish: FinishPass::new(device)?,
@@ -356,9 +396,11 @@ impl PostChain {
         Ok(UserLut { lut: Arc::new(lut), space })
     }
 
-    /// The next frame's automatic exposure snaps to its target (camera cut, new scene).
+    /// The next frame's automatic exposure snaps to its target and TAA starts from the
+    /// current frame (camera cut, new scene).
     pub fn reset_history(&mut self) {
         self.exposure.reset();
+        self.taa.reset_history();
     }
 
     /// The transient pool (for statistics).
@@ -379,6 +421,36 @@ impl PostChain {
     ) {
         let (device, queue) = (&gpu.device, &gpu.queue);
         let (width, height) = frame.size;
+        // TAA: jittered frame + reprojected history; every later pass reads its output
+        // (skipped when off, which also drops its history).
+        let taa_frame = TaaFrame {
+            hdr: frame.hdr,
+            depth: frame.depth,
+            motion: frame.motion,
+            jitter: frame.jitter,
+            input_size: frame.input_size,
+            output_size: frame.size,
+            camera_cut: frame.camera_cut,
+        };
+        let taa = if settings.taa.tier.is_on() {
+            timer.scope(TaaPass::NAME, encoder, |e| {
+                self.taa.draw(device, queue, e, &taa_frame, &settings.taa)
+            })
+        } else {
+            self.taa.reset_history();
+            None
+        };
+        // Upscale: a render scale below 1 without TAA is brought to display size spatially.
+        let upscaled = (taa.is_none() && frame.input_size != frame.size).then(|| {
+            let desc =
+                TransientDesc::target(width, height, self.hdr_format, wgpu::TextureUsages::empty());
+            let target = self.pool.acquire(device, UpscalePass::NAME, &desc);
+            timer.scope(UpscalePass::NAME, encoder, |e| {
+                self.upscale.draw(device, queue, e, frame.hdr, frame.input_size, &target.view)
+            });
+            target
+        });
+        let hdr = taa.or(upscaled.as_ref().map(|t| &t.view)).unwrap_or(frame.hdr);
         // Exposure: histogram of the HDR image and adaptation, all on the GPU; the fixed
         // modes only write the state buffer (no GPU work, no timing scope).
         let mut exposure = |e: &mut wgpu::CommandEncoder| {
@@ -386,7 +458,7 @@ impl PostChain {
                 device,
                 queue,
                 e,
-                frame.hdr,
+                hdr,
                 frame.depth,
                 frame.size,
                 &settings.exposure,
@@ -403,21 +475,14 @@ impl PostChain {
         // Bloom: 13-tap/Karis downsample chain and tent upsample (skipped when off).
         let bloom = if settings.bloom.tier.is_on() {
             timer.scope(BloomPass::NAME, encoder, |e| {
-                self.bloom.draw(
-                    device,
-                    queue,
-                    e,
-                    &mut self.pool,
-                    frame.hdr,
-                    frame.size,
-                    &settings.bloom,
-                )
+                self.bloom.draw(device, queue, e, &mut self.pool, hdr, frame.size, &settings.bloom)
             })
         } else {
             None
         };
         // Finish: into the output directly, or into a pooled image when FXAA/sharpen follow.
-        let fxaa_on = settings.fxaa.tier.is_on();
+        let fxaa = effective_fxaa(settings);
+        let fxaa_on = fxaa.tier.is_on();
         let sharpen_on = settings.sharpen.tier.is_on();
         let display =
             TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty());
@@ -429,7 +494,7 @@ impl PostChain {
                 queue,
                 e,
                 &FinishFrame {
-                    hdr: frame.hdr,
+                    hdr,
                     bloom: bloom.as_ref().map(|b| &b.view),
                     exposure: self.exposure.state_buffer(),
                     size: frame.size,
@@ -441,6 +506,9 @@ impl PostChain {
         });
         if let Some(bloom) = &bloom {
             self.pool.release(bloom);
+        }
+        if let Some(upscaled) = &upscaled {
+            self.pool.release(upscaled);
         }
         // FXAA: into the output, or into a second pooled image when sharpening follows.
         let mut current = finished;
@@ -454,7 +522,7 @@ impl PostChain {
                     &input.view,
                     target.as_ref().map_or(output, |t| &t.view),
                     frame.size,
-                    &settings.fxaa,
+                    &fxaa,
                 )
             });
             self.pool.release(&input);

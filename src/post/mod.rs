@@ -20,6 +20,7 @@ pub mod sharpen;
 pub mod taa;
 pub mod tier;
 pub mod tonemap;
+pub mod upscale;
 
 pub use tier::Tier;
 

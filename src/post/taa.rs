@@ -1,10 +1,67 @@
-//! Temporal anti-aliasing: settings and the sub-pixel jitter sequence. The pass itself lands
-//! with #5.
+//! Temporal anti-aliasing (`shaders/taa.wgsl`): every frame is rasterised at a sub-pixel
+//! offset ([`jitter`], Halton 2,3) and each output pixel blends this frame's sample with its
+//! own history, reprojected by the motion vectors, so over a few frames every pixel integrates
+//! many sample positions: edges get intermediate coverage and shimmering settles.
+//!
+//! Follows Karis, "High Quality Temporal Supersampling" (SIGGRAPH 2014: the closest-depth
+//! motion vector of the 3x3, a Blackman-Harris reconstruction filter for the jittered samples,
+//! a resolve in the reversible tone-mapped space `c / (1 + max(c))`, the AABB clamp); Salvi,
+//! "An Excursion in Temporal Supersampling" (GDC 2016: variance clipping, mean ± γσ in YCoCg);
+//! Pedersen, "Temporal Reprojection Anti-Aliasing in INSIDE" (GDC 2016: clipping towards the
+//! box centre rather than clamping per channel, velocity-difference rejection); Jimenez,
+//! "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history sampling from five bilinear taps).
+//!
+//! **Reads** this frame's HDR colour (pre-exposed scene-linear; alpha is coverage), reverse-Z
+//! depth and motion vectors (uv now minus uv last frame, without the jitter), all at the input
+//! (render) size, and its own history at the output size. **Writes** the resolved HDR image
+//! (Rgba16Float at the output size, alpha kept), which is also next frame's history, and an aux
+//! target (closest depth and motion of each output pixel) for next frame's disocclusion test.
+//! Both are ping-pong pairs owned by [`TaaPass`]: 16 bytes per output pixel, twice.
+//!
+//! # The resolve, per output pixel
+//! 1. Find the input sample nearest the pixel centre (sample `p` lies at `p + 0.5 − jitter`
+//!    in input pixels) and read the 3x3 around it: every texel sanitised (NaN and ±∞ → 0,
+//!    negatives → 0, at most 65504, alpha in 0..1) so nothing broken reaches the history.
+//! 2. The current value: the nearest sample, or (high, ultra) the 3x3 weighted by
+//!    `exp(−2.29 d²)` (Karis' fit of Blackman-Harris; `d` in output pixels from the pixel
+//!    centre), which un-jitters it.
+//! 3. Reproject: `uv − motion` with the motion of the closest (largest reverse-Z) of the 3x3;
+//!    sample the history bilinearly (low) or Catmull-Rom (medium+); a non-finite history
+//!    sample is discarded.
+//! 4. Constrain the history to the neighbourhood ([`TaaClip`]): clamp in RGB (low), or clip
+//!    towards the box centre in YCoCg (of the tone-mapped colour from high up).
+//! 5. Weigh the current frame by `1 − (1 − blend) · trust`: `trust` is 1 for a still pixel
+//!    whose history needed no clipping, and drops by up to a quarter each for speed (16 pixels
+//!    a frame or more) and for the distance the history was clipped. The weight goes to 1 where
+//!    the history is off screen or non-finite, after a reset, and (high+) where last frame's
+//!    closest depth there differs by more than 2–10% (disocclusion) or its motion differs by
+//!    0.5–2 pixels (a moving object just uncovered the background). When upsampling the
+//!    weight is also scaled by `exp(−2.29 d²)` of the nearest sample, so an output pixel
+//!    takes the current frame only as far as a sample actually landed near it.
+//!
+//! # History resets
+//! The output is the current frame and the history restarts when [`TaaPass::reset_history`]
+//! was called (camera cuts, new scene: the renderer's `reset_history`), on the first frame,
+//! when the output size changes, when the frame says `camera_cut` (see [`is_camera_cut`]: the
+//! renderer flags large jumps itself) and after frames where TAA was off.
+//!
+//! # Tiers
+//! Taps are texture reads per output pixel; the pass is bandwidth-bound.
+//!
+//! | tier     | current frame            | history                 | constraint                 | rejection, weighting                        | taps |
+//! |----------|--------------------------|-------------------------|----------------------------|---------------------------------------------|------|
+//! | `Off`    | –                        | –                       | –                          | pass skipped, history dropped               | 0    |
+//! | `Low`    | nearest sample           | bilinear                | 3x3 min/max clamp in RGB   | off screen / non-finite only; linear blend  | 19   |
+//! | `Medium` | nearest sample           | Catmull-Rom (5 taps)    | [`TaaClip`] in YCoCg       | as low; closest-depth motion                | 24   |
+//! | `High`   | 3x3 Blackman-Harris      | Catmull-Rom (5 taps)    | [`TaaClip`] in tone-mapped YCoCg | + depth and motion disocclusion, confidence for speed and clipping | 25 |
+//! | `Ultra`  | as high                  | as high                 | as high                    | as high, with a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 25 |
 
-use glam::Vec2;
+use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
 
 use super::{Tier, clamp_setting};
+use crate::render::{Target, bindings, fullscreen};
+use crate::shaders::ShaderError;
 
 /// How the reprojected history is kept near the current frame's neighbourhood.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +141,59 @@ impl TaaSettings {
         };
         (settings, w)
     }
+
+    /// The jitter sequence's length the renderer should use: 16 at [`Tier::Ultra`] (more
+    /// sample positions per pixel), [`TaaSettings::jitter_length`] otherwise.
+    pub fn sequence_length(&self) -> u32 {
+        if self.tier == Tier::Ultra { 16 } else { self.jitter_length }
+    }
+}
+
+/// How far the view may move in one frame before the history is thrown away, as a fraction
+/// of the view's width or height (0.25: a quarter of the view).
+pub const CUT_FRACTION: f32 = 0.25;
+
+/// The largest turn of the view direction between two frames that keeps the history.
+pub const CUT_ANGLE_DEGREES: f32 = 30.0;
+
+/// Whether the view jumped between two frames (a cut the application did not announce), from
+/// the clip-from-world matrices (unjittered) of the `previous` and `current` frames. A cut is
+/// a turn of the central view ray by more than [`CUT_ANGLE_DEGREES`], or any of three points
+/// on the plane at reverse-Z NDC depth `focus_depth` (the view centre and the middles of the
+/// right and top edges) moving more than [`CUT_FRACTION`] of the view when carried from the
+/// current view to the previous one, or landing behind the previous camera: a sideways move of
+/// a quarter of the view at the focus depth, a dolly or zoom of about a quarter, or a turn of
+/// 10-30° with the usual fields of view. No previous frame is a cut.
+pub fn is_camera_cut(previous: Option<Mat4>, current: Mat4, focus_depth: f32) -> bool {
+    let Some(previous) = previous else {
+        return true;
+    };
+    let inverse = current.inverse();
+    // The central ray's direction, from two points on it (works for orthographic views too).
+    let ray = |inverse: Mat4| {
+        let near = inverse.project_point3(glam::Vec3::new(0.0, 0.0, 1.0));
+        let mid = inverse.project_point3(glam::Vec3::new(0.0, 0.0, 0.5));
+        (mid - near).normalize_or_zero()
+    };
+    let cos_turn = ray(inverse).dot(ray(previous.inverse()));
+    if cos_turn.is_nan() || cos_turn < CUT_ANGLE_DEGREES.to_radians().cos() {
+        return true;
+    }
+    let depth = if focus_depth.is_finite() { focus_depth.clamp(1e-6, 1.0) } else { 0.5 };
+    [Vec2::ZERO, Vec2::X, Vec2::Y].into_iter().any(|ndc| {
+        let world = inverse * Vec4::new(ndc.x, ndc.y, depth, 1.0);
+        let clip = previous * world;
+        // `world` is homogeneous: the point is in front of the previous camera when the clip
+        // w of `world / world.w` is positive.
+        let in_front = clip.w * world.w;
+        if in_front.is_nan() || in_front <= 0.0 {
+            return true;
+        }
+        let moved = (clip.truncate().truncate() / clip.w - ndc).abs();
+        // NDC spans 2 across the view.
+        let moved = moved.max_element();
+        moved.is_nan() || moved > 2.0 * CUT_FRACTION
+    })
 }
 
 /// The radical inverse of `index` in `base` (the Halton sequence), in `[0, 1)`.
@@ -102,6 +212,221 @@ pub fn halton(mut index: u32, base: u32) -> f32 {
 pub fn jitter(frame_index: u64, length: u32) -> Vec2 {
     let i = (frame_index % u64::from(length.max(1))) as u32 + 1;
     Vec2::new(halton(i, 2), halton(i, 3)) - 0.5
+}
+
+/// One frame's inputs of [`TaaPass::draw`].
+pub struct TaaFrame<'a> {
+    /// This frame's HDR colour at `input_size` (any float format; alpha is coverage).
+    pub hdr: &'a wgpu::TextureView,
+    /// Reverse-Z depth (Depth32Float) at `input_size`; without it nothing is rejected by depth.
+    pub depth: Option<&'a wgpu::TextureView>,
+    /// Motion vectors (uv now minus uv last frame, unjittered) at `input_size`; without them
+    /// the history is not reprojected.
+    pub motion: Option<&'a wgpu::TextureView>,
+    /// The sub-pixel offset `hdr` was rasterised at, in input pixels (x right, y down).
+    pub jitter: Vec2,
+    /// Size of `hdr`, `depth` and `motion` in pixels: the render size.
+    pub input_size: (u32, u32),
+    /// Size of the resolved image and the history, at least `input_size` (temporal upsampling
+    /// when larger).
+    pub output_size: (u32, u32),
+    /// Drop the history this frame (a jump the application or [`is_camera_cut`] detected).
+    pub camera_cut: bool,
+}
+
+/// The uniform block of `shaders/taa.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct TaaUniforms {
+    /// Output width, height, 1 / width, 1 / height.
+    output_size: [f32; 4],
+    /// Input width, height, 1 / width, 1 / height.
+    input_size: [f32; 4],
+    /// Jitter x, y (input pixels), blend, variance gamma.
+    params: [f32; 4],
+    /// Tier (1..4), clip (0 variance, 1 aabb), reset, upsampling.
+    mode: [u32; 4],
+}
+
+/// Format of the resolved image, the history and the aux target.
+const HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+
+/// One frame's resolved colour and aux targets.
+struct HistoryFrame {
+    colour: Target,
+    aux: Target,
+}
+
+/// The TAA pass: its pipeline and its ping-pong history.
+pub struct TaaPass {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::RenderPipeline,
+    uniforms: wgpu::Buffer,
+    sampler: wgpu::Sampler,
+    depth_placeholder: wgpu::TextureView,
+    motion_placeholder: wgpu::TextureView,
+    /// The two history frames (output size) and which one holds the latest resolve.
+    history: Option<([HistoryFrame; 2], (u32, u32))>,
+    latest: usize,
+    /// Whether `history[latest]` may be reprojected next frame.
+    history_valid: bool,
+}
+
+impl TaaPass {
+    /// The pass's label, timing scope and preset key.
+    pub const NAME: &'static str = "taa";
+
+    /// Load the shader and build the pipeline. `hdr_format` is the renderer's HDR format; the
+    /// resolved image is Rgba16Float whatever it is, since accumulating in an 11-bit float
+    /// format would band and lose alpha.
+    pub fn new(
+        device: &wgpu::Device,
+        hdr_format: wgpu::TextureFormat,
+    ) -> Result<Self, ShaderError> {
+        log::debug!("{}: resolving {hdr_format:?} into {HISTORY_FORMAT:?}", Self::NAME);
+        let module = crate::shaders::create_module(device, Self::NAME)?;
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(Self::NAME),
+            entries: &[
+                bindings::uniform(0, wgpu::ShaderStages::FRAGMENT),
+                bindings::texture(1, false),
+                bindings::depth_texture(2),
+                bindings::texture(3, false),
+                bindings::texture(4, true),
+                bindings::texture(5, false),
+                bindings::sampler(6),
+            ],
+        });
+        // Two targets: the resolved colour (next frame's history) and the aux target.
+        let pipeline = fullscreen::multi_target_pipeline(
+            device,
+            Self::NAME,
+            &module,
+            "fs_main",
+            &[&layout],
+            &[HISTORY_FORMAT, HISTORY_FORMAT],
+        );
+        let zeros = <TaaUniforms as bytemuck::Zeroable>::zeroed();
+        Ok(Self {
+            layout,
+            pipeline,
+            uniforms: bindings::uniform_buffer(device, Self::NAME, bytemuck::bytes_of(&zeros)),
+            sampler: bindings::linear_sampler(device, Self::NAME),
+            depth_placeholder: bindings::placeholder(
+                device,
+                "taa.no_depth",
+                wgpu::TextureFormat::Depth32Float,
+            ),
+            motion_placeholder: bindings::placeholder(
+                device,
+                "taa.no_motion",
+                wgpu::TextureFormat::Rg16Float,
+            ),
+            history: None,
+            latest: 0,
+            history_valid: false,
+        })
+    }
+
+    /// Forget the history: the next frame's output is its current frame.
+    pub fn reset_history(&mut self) {
+        self.history_valid = false;
+    }
+
+    /// The latest resolved image (Rgba16Float at the last output size), for readback in
+    /// tests and tools; `None` before the first draw.
+    pub fn output(&self) -> Option<&wgpu::Texture> {
+        self.history.as_ref().map(|(frames, _)| &frames[self.latest].colour.texture)
+    }
+
+    /// Record the resolve of `frame` and return the resolved HDR image (the pass's own
+    /// texture, valid until the next draw). Settings are brought into range silently (call
+    /// [`TaaSettings::validated`] where they are read to report problems). Records nothing
+    /// and returns `None` when the tier is off (the history is dropped) or a size is zero.
+    pub fn draw(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &TaaFrame<'_>,
+        settings: &TaaSettings,
+    ) -> Option<&wgpu::TextureView> {
+        let (settings, _) = settings.validated();
+        let ((iw, ih), (ow, oh)) = (frame.input_size, frame.output_size);
+        if !settings.tier.is_on() || iw == 0 || ih == 0 || ow == 0 || oh == 0 {
+            self.history_valid = false;
+            return None;
+        }
+        if self.history.as_ref().is_none_or(|(_, size)| *size != frame.output_size) {
+            let target = |label| Target::new(device, label, ow, oh, HISTORY_FORMAT);
+            let history_frame =
+                || HistoryFrame { colour: target("taa.history"), aux: target("taa.history_aux") };
+            self.history = Some(([history_frame(), history_frame()], frame.output_size));
+            self.history_valid = false;
+        }
+        let (frames, _) = self.history.as_ref()?;
+        let tier = match settings.tier {
+            Tier::Off | Tier::Low => 1,
+            Tier::Medium => 2,
+            Tier::High => 3,
+            Tier::Ultra => 4,
+        };
+        let reset = !self.history_valid || frame.camera_cut;
+        let jitter = if frame.jitter.is_finite() { frame.jitter } else { Vec2::ZERO };
+        let (iw, ih, ow_f, oh_f) = (iw as f32, ih as f32, ow as f32, oh as f32);
+        let uniforms = TaaUniforms {
+            output_size: [ow_f, oh_f, 1.0 / ow_f, 1.0 / oh_f],
+            input_size: [iw, ih, 1.0 / iw, 1.0 / ih],
+            params: [jitter.x, jitter.y, settings.blend, settings.variance_gamma],
+            mode: [
+                tier,
+                u32::from(settings.clip == TaaClip::Aabb),
+                u32::from(reset),
+                u32::from(frame.input_size != frame.output_size),
+            ],
+        };
+        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+        let (read, write) = (&frames[self.latest], &frames[1 - self.latest]);
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(Self::NAME),
+            layout: &self.layout,
+            entries: &bindings::entries(&[
+                self.uniforms.as_entire_binding(),
+                wgpu::BindingResource::TextureView(frame.hdr),
+                wgpu::BindingResource::TextureView(frame.depth.unwrap_or(&self.depth_placeholder)),
+                wgpu::BindingResource::TextureView(
+                    frame.motion.unwrap_or(&self.motion_placeholder),
+                ),
+                wgpu::BindingResource::TextureView(&read.colour.view),
+                wgpu::BindingResource::TextureView(&read.aux.view),
+                wgpu::BindingResource::Sampler(&self.sampler),
+            ]),
+        });
+        let attachment = |view| {
+            Some(wgpu::RenderPassColorAttachment {
+                view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                    store: wgpu::StoreOp::Store,
+                },
+            })
+        };
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some(Self::NAME),
+                color_attachments: &[attachment(&write.colour.view), attachment(&write.aux.view)],
+                ..Default::default()
+            });
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+        self.latest = 1 - self.latest;
+        self.history_valid = true;
+        Some(&frames[self.latest].colour.view)
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +457,43 @@ mod tests {
                 assert!(offsets[i + 1..].iter().all(|b| (*a - *b).length() > 1e-3));
             }
         }
+    }
+
+    #[test]
+    fn a_jump_of_the_view_is_a_cut() {
+        use crate::scene::Camera;
+        use glam::Vec3;
+        let view_proj = |yaw: f32, target: Vec3| {
+            let c = Camera::orbit(target, yaw, 10.0, 4.0, 45f32.to_radians());
+            c.projection_matrix(1.0) * c.view()
+        };
+        let here = view_proj(0.0, Vec3::ZERO);
+        let focus = (here * Vec4::new(0.0, 0.0, 0.0, 1.0)).z / (here * Vec4::W).w;
+        assert!(is_camera_cut(None, here, focus), "no previous frame");
+        assert!(!is_camera_cut(Some(here), here, focus));
+        assert!(!is_camera_cut(Some(view_proj(3.0, Vec3::ZERO)), here, focus), "a small turn");
+        assert!(is_camera_cut(Some(view_proj(35.0, Vec3::ZERO)), here, focus), "35 degrees");
+        let turned = Camera {
+            forward: Vec3::new(0.3, 0.0, -1.0).normalize(),
+            ..Camera::orbit(Vec3::ZERO, 0.0, 0.0, 4.0, 1.5)
+        };
+        let straight = Camera::orbit(Vec3::ZERO, 0.0, 0.0, 4.0, 1.5);
+        let vp = |c: Camera| c.projection_matrix(1.0) * c.view();
+        assert!(
+            !is_camera_cut(Some(vp(turned)), vp(straight), focus),
+            "a 17 degree turn, 86 degree view"
+        );
+        assert!(is_camera_cut(Some(view_proj(180.0, Vec3::ZERO)), here, focus), "behind");
+        let aside = view_proj(0.0, Vec3::new(2.0, 0.0, 0.0));
+        assert!(is_camera_cut(Some(aside), here, focus), "half the view to the side");
+        assert!(!is_camera_cut(Some(here), here, f32::NAN), "a NaN focus is handled");
+    }
+
+    #[test]
+    fn ultra_uses_the_long_sequence() {
+        assert_eq!(TaaSettings::HIGH.sequence_length(), 8);
+        let ultra = TaaSettings { tier: Tier::Ultra, ..TaaSettings::HIGH };
+        assert_eq!(ultra.sequence_length(), 16);
     }
 
     #[test]

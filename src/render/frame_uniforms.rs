@@ -31,6 +31,26 @@ impl CameraUniforms {
         exposure: f32,
     ) -> Self {
         let unjittered = view_projection(camera, width, height);
+        Self::with_view_projection(
+            camera,
+            unjittered,
+            (width, height),
+            jitter,
+            prev_view_proj,
+            exposure,
+        )
+    }
+
+    /// As [`CameraUniforms::new`] with the unjittered view-projection given (the display's
+    /// aspect, when the target is that display scaled and rounded).
+    pub(crate) fn with_view_projection(
+        camera: &Camera,
+        unjittered: Mat4,
+        (width, height): (u32, u32),
+        jitter: Vec2,
+        prev_view_proj: Mat4,
+        exposure: f32,
+    ) -> Self {
         let view_proj = jittered(unjittered, jitter, width, height);
         let (w, h) = (width as f32, height as f32);
         Self {

@@ -22,6 +22,32 @@ pub(crate) fn pipeline_with_entry(
     format: wgpu::TextureFormat,
     blend: Option<wgpu::BlendState>,
 ) -> wgpu::RenderPipeline {
+    let target = wgpu::ColorTargetState { format, blend, write_mask: wgpu::ColorWrites::ALL };
+    build(device, label, module, entry, layouts, &[Some(target)])
+}
+
+/// A full-screen pipeline writing one target per format in `formats` (locations 0..), no
+/// blending: for kernels that also write their next history.
+pub(crate) fn multi_target_pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    module: &wgpu::ShaderModule,
+    entry: &str,
+    layouts: &[&wgpu::BindGroupLayout],
+    formats: &[wgpu::TextureFormat],
+) -> wgpu::RenderPipeline {
+    let targets: Vec<_> = formats.iter().map(|&format| Some(format.into())).collect();
+    build(device, label, module, entry, layouts, &targets)
+}
+
+fn build(
+    device: &wgpu::Device,
+    label: &str,
+    module: &wgpu::ShaderModule,
+    entry: &str,
+    layouts: &[&wgpu::BindGroupLayout],
+    targets: &[Option<wgpu::ColorTargetState>],
+) -> wgpu::RenderPipeline {
     let layouts: Vec<Option<&wgpu::BindGroupLayout>> = layouts.iter().copied().map(Some).collect();
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some(label),
@@ -44,11 +70,7 @@ pub(crate) fn pipeline_with_entry(
             module,
             entry_point: Some(entry),
             compilation_options: Default::default(),
-            targets: &[Some(wgpu::ColorTargetState {
-                format,
-                blend,
-                write_mask: wgpu::ColorWrites::ALL,
-            })],
+            targets,
         }),
         multiview_mask: None,
         cache: None,

@@ -3,7 +3,13 @@
 //! the background where no geometry is.
 //!
 //! Reads: base colour + AO, normal + roughness + metallic, depth, camera, lights (group 0),
-//! environment (group 1), shadow map (group 2). Writes: HDR, added onto emissive, pre-exposed.
+//! environment (group 1), shadow map (group 2), GTAO visibility (group 3, see
+//! [`crate::post::ao`]). Writes: HDR, added onto emissive, pre-exposed.
+//!
+//! Ambient occlusion darkens image-based light only, never punctual lights or the sun: diffuse
+//! by `min(material AO, GTAO^intensity)` (with Jimenez 2016's multi-bounce on the base colour
+//! when on), specular by Lagarde & de Rousiers' specular occlusion of the same visibility. With
+//! GTAO off the image is exactly the one without it (material AO on both, as before).
 //! BRDF: GGX / height-correlated Smith / Schlick with Fdez-Agüera's multiple-scattering
 //! compensation (see `shaders/include/brdf.wgsl`).
 
@@ -13,6 +19,7 @@ use super::bindings;
 use super::fullscreen::FullscreenPass;
 use super::gbuffer::{GBuffer, HdrFormat};
 use super::lights::LightsUniforms;
+use crate::post::ao::AoSettings;
 use crate::scene::Light;
 use crate::shaders;
 
@@ -33,12 +40,16 @@ pub enum Background {
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct LightingUniforms {
     background: [f32; 4],
+    /// On, multi-bounce, intensity, unused (`ambient_occlusion` in `shaders/lighting.wgsl`).
+    ambient_occlusion: [f32; 4],
 }
 
 /// The lighting pass.
 pub struct LightingPass {
     pass: FullscreenPass,
     lights: wgpu::Buffer,
+    /// Group 3: the GTAO visibility, rebound every frame (it comes from a texture pool).
+    ambient_occlusion_layout: wgpu::BindGroupLayout,
 }
 
 impl LightingPass {
@@ -64,17 +75,22 @@ impl LightingPass {
         };
         let blend = wgpu::BlendState { color: additive, alpha: additive };
         let size = std::mem::size_of::<LightingUniforms>() as u64;
+        let ambient_occlusion_layout =
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("lighting.ambient_occlusion"),
+                entries: &[bindings::texture(0, false)],
+            });
         let pass = FullscreenPass::new(
             device,
             "lighting",
             &inputs,
             size,
             (hdr.texture_format(), Some(blend)),
-            &[environment, shadow],
+            &[environment, shadow, &ambient_occlusion_layout],
         )?;
         let empty = LightsUniforms::new(&[]);
         let lights = bindings::uniform_buffer(device, "lights", bytemuck::bytes_of(&empty));
-        Ok(Self { pass, lights })
+        Ok(Self { pass, lights, ambient_occlusion_layout })
     }
 
     /// Bind the camera and the G-buffer (after creation and every resize).
@@ -101,14 +117,19 @@ impl LightingPass {
         queue.write_buffer(&self.lights, 0, bytemuck::bytes_of(&LightsUniforms::new(lights)));
     }
 
-    /// Add lighting and the background into the HDR target.
+    /// Add lighting and the background into the HDR target. `ambient_occlusion` is GTAO's
+    /// visibility at the target size with its (validated) settings, or `None` with any
+    /// texture (a 1x1 white one) when AO is off.
+    #[allow(clippy::too_many_arguments)]
     pub fn draw(
         &self,
+        device: &wgpu::Device,
         encoder: &mut wgpu::CommandEncoder,
         queue: &wgpu::Queue,
         gbuffer: &GBuffer,
         background: Background,
         groups: [&wgpu::BindGroup; 2],
+        ambient_occlusion: (&wgpu::TextureView, Option<&AoSettings>),
     ) {
         let background = match background {
             Background::Environment => [0.0, 0.0, 0.0, 0.0],
@@ -118,7 +139,18 @@ impl LightingPass {
             }
             Background::Transparent => [0.0, 0.0, 0.0, 2.0],
         };
-        self.pass.write_uniforms(queue, bytemuck::bytes_of(&LightingUniforms { background }));
-        self.pass.draw(encoder, &gbuffer.hdr.view, None, &groups);
+        let (visibility, settings) = ambient_occlusion;
+        let ambient_occlusion = match settings {
+            Some(ao) => [1.0, if ao.multi_bounce { 1.0 } else { 0.0 }, ao.intensity, 0.0],
+            None => [0.0, 0.0, 1.0, 0.0],
+        };
+        let uniforms = LightingUniforms { background, ambient_occlusion };
+        self.pass.write_uniforms(queue, bytemuck::bytes_of(&uniforms));
+        let ao_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("lighting.ambient_occlusion"),
+            layout: &self.ambient_occlusion_layout,
+            entries: &bindings::entries(&[wgpu::BindingResource::TextureView(visibility)]),
+        });
+        self.pass.draw(encoder, &gbuffer.hdr.view, None, &[groups[0], groups[1], &ao_group]);
     }
 }

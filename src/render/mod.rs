@@ -36,6 +36,8 @@ use glam::{Mat4, Vec2, Vec3};
 
 use crate::Error;
 use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
+use crate::graph::{PooledTexture, TexturePool};
+use crate::post::ao::{AoFrame, AoPass};
 use crate::post::chain::{PostChain, PostFrame, PostSettings, Provided};
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
@@ -98,6 +100,9 @@ pub struct RenderOptions {
     pub post: PostSettings,
     /// Seconds since the previous frame, for automatic exposure's adaptation (EV per second).
     pub dt_seconds: f32,
+    /// Rasterise this many pixels off the pixel centres (x right, y down) instead of TAA's
+    /// jitter: for supersampled references built from many offset frames. None: TAA decides.
+    pub subpixel_offset: Option<Vec2>,
 }
 
 impl Default for RenderOptions {
@@ -107,6 +112,7 @@ impl Default for RenderOptions {
             background: Background::default(),
             post: PostSettings::default(),
             dt_seconds: 1.0 / 60.0,
+            subpixel_offset: None,
         }
     }
 }
@@ -115,6 +121,8 @@ impl Default for RenderOptions {
 pub struct Renderer {
     width: u32,
     height: u32,
+    /// The G-buffer's size: the display size times the render scale.
+    render_size: (u32, u32),
     hdr_format: HdrFormat,
     gbuffer: GBuffer,
     display_target: Target,
@@ -132,6 +140,19 @@ pub struct Renderer {
     timer: PassTimer,
     prev_view_proj: Option<Mat4>,
     frame_index: u64,
+    /// Ambient occlusion (GTAO) between the G-buffer and lighting, with its own texture pool.
+    ao: AoPass,
+    ao_pool: TexturePool,
+    /// The last frame's AO visibility, kept for [`Renderer::read_ambient_occlusion`].
+    ao_output: Option<PooledTexture>,
+    /// Bound in place of the visibility when AO is off.
+    ao_white: wgpu::TextureView,
+}
+
+/// `display` scaled by `scale` per axis, rounded, at least 1 pixel.
+fn scaled_size(display: (u32, u32), scale: f32) -> (u32, u32) {
+    let scaled = |n: u32| ((n as f32 * scale).round() as u32).clamp(1, n.max(1));
+    (scaled(display.0), scaled(display.1))
 }
 
 fn check_size(gpu: &Gpu, width: u32, height: u32) -> Result<(), Error> {
@@ -232,6 +253,7 @@ impl Renderer {
         let mut renderer = Self {
             width,
             height,
+            render_size: (width, height),
             hdr_format,
             gbuffer: GBuffer::new(device, width, height, hdr_format),
             display_target: Target::new(device, "display", width, height, DISPLAY_FORMAT),
@@ -249,6 +271,10 @@ impl Renderer {
             timer: PassTimer::new(gpu),
             prev_view_proj: None,
             frame_index: 0,
+            ao: gpu.checked("creating pipelines", || AoPass::new(device))??,
+            ao_pool: TexturePool::new(),
+            ao_output: None,
+            ao_white: white_texture(device, &gpu.queue),
         };
         renderer.bind_targets(device);
         Ok(renderer)
@@ -266,6 +292,7 @@ impl Renderer {
         if (width, height) != (self.width, self.height) {
             self.width = width;
             self.height = height;
+            self.render_size = (width, height);
             self.gbuffer = GBuffer::new(&gpu.device, width, height, self.hdr_format);
             self.display_target =
                 Target::new(&gpu.device, "display", width, height, DISPLAY_FORMAT);
@@ -280,10 +307,17 @@ impl Renderer {
         (self.width, self.height)
     }
 
+    /// The G-buffer's size in pixels as of the last frame: [`Renderer::size`] times the
+    /// render scale (`PostSettings::render_scale`).
+    pub fn render_size(&self) -> (u32, u32) {
+        self.render_size
+    }
+
     /// Forget last frame (camera cut): the next frame's motion vectors are zero.
     pub fn reset_history(&mut self) {
         self.prev_view_proj = None;
         self.post.reset_history();
+        self.ao.reset_history();
         self.scene.reset_history();
     }
 
@@ -323,13 +357,27 @@ impl Renderer {
         let exposure = pre_exposure(fixed_ev100);
         // TAA's sub-pixel jitter (Halton 2,3); the motion vectors stay unjittered.
         let taa = &options.post.taa;
-        let jitter = if options.debug_view.is_none() && taa.tier.is_on() {
-            crate::post::taa::jitter(self.frame_index, taa.jitter_length)
-        } else {
-            Vec2::ZERO
+        let jitter = match options.subpixel_offset {
+            Some(offset) => offset,
+            None if options.debug_view.is_none() && taa.tier.is_on() => {
+                crate::post::taa::jitter(self.frame_index, taa.sequence_length())
+            }
+            None => Vec2::ZERO,
         };
-        let size = (self.width, self.height);
-        let uniforms = CameraUniforms::new(camera, size, jitter, prev, exposure);
+        // Render scale: the G-buffer follows it (debug views always show full resolution).
+        let scale = match options.debug_view {
+            None => options.post.validated().0.render_scale,
+            Some(_) => 1.0,
+        };
+        let size = scaled_size((self.width, self.height), scale);
+        if size != self.render_size {
+            self.render_size = size;
+            self.gbuffer = GBuffer::new(&gpu.device, size.0, size.1, self.hdr_format);
+            self.bind_targets(&gpu.device);
+            self.ao.reset_history();
+        }
+        let uniforms =
+            CameraUniforms::with_view_projection(camera, view_proj, size, jitter, prev, exposure);
         gpu.queue.write_buffer(&self.camera_buffer, 0, bytemuck::bytes_of(&uniforms));
         self.scene.begin_frame(&gpu.queue);
         let mut encoder = gpu
@@ -348,6 +396,26 @@ impl Renderer {
         timer.scope("gbuffer", &mut encoder, |e| {
             self.geometry.draw(e, &self.gbuffer, &self.scene, &self.camera_bind_group)
         });
+        // AO: GTAO visibility from depth and normals, for lighting's indirect light (lit
+        // frames only; TAA on accumulates it over frames).
+        let ao_settings = options.post.ao.validated().0;
+        let ao_on = options.debug_view.is_none() && ao_settings.tier.is_on();
+        self.ao_output = None;
+        if ao_on {
+            let frame = AoFrame {
+                depth: &self.gbuffer.depth.view,
+                normals: &self.gbuffer.normal_roughness_metallic.view,
+                motion: &self.gbuffer.motion.view,
+                camera: &self.camera_buffer,
+                size,
+                frame_index: self.frame_index,
+                temporal: options.post.taa.tier.is_on(),
+            };
+            self.ao_output = timer.scope(AoPass::NAME, &mut encoder, |e| {
+                self.ao.draw(&gpu.device, &gpu.queue, e, &mut self.ao_pool, &frame, &ao_settings)
+            });
+        }
+        self.ao_pool.end_frame();
         match options.debug_view {
             // Debug view: one G-buffer channel straight to the display target; no lighting.
             Some(view) => {
@@ -360,7 +428,13 @@ impl Renderer {
                 let groups = [self.environment.bind_group(), self.shadows.bind_group()];
                 // Lighting: punctual lights, shadow, image-based light and background into HDR.
                 timer.scope("lighting", &mut encoder, |e| {
-                    self.lighting.draw(e, &gpu.queue, &self.gbuffer, options.background, groups)
+                    let ao = match &self.ao_output {
+                        Some(visibility) => (&visibility.view, Some(&ao_settings)),
+                        None => (&self.ao_white, None),
+                    };
+                    let device = &gpu.device;
+                    let (gbuffer, background) = (&self.gbuffer, options.background);
+                    self.lighting.draw(device, e, &gpu.queue, gbuffer, background, groups, ao)
                 });
                 // Forward: alpha-blended surfaces over the lit image, back to front.
                 timer.scope("forward", &mut encoder, |e| {
@@ -368,10 +442,20 @@ impl Renderer {
                 });
                 // Post chain: exposure, bloom, finish (grade + tone map LUT, vignette, grain,
                 // dither), FXAA, sharpen, into the display target.
+                // A jump of the view drops TAA's history: judged at the depth of the scene's
+                // centre (see `is_camera_cut`).
+                let focus = view_proj * bounds.center().extend(1.0);
+                let focus_depth = if focus.w > 0.0 { focus.z / focus.w } else { f32::NAN };
+                let camera_cut =
+                    crate::post::taa::is_camera_cut(self.prev_view_proj, view_proj, focus_depth);
                 let frame = PostFrame {
                     hdr: &self.gbuffer.hdr.view,
                     depth: Some(&self.gbuffer.depth.view),
+                    motion: Some(&self.gbuffer.motion.view),
+                    jitter,
+                    camera_cut,
                     size: (self.width, self.height),
+                    input_size: size,
                     pre_exposure: exposure,
                     fixed_ev100,
                     dt_seconds: options.dt_seconds,
@@ -469,6 +553,13 @@ impl Renderer {
         Ok(halves_to_f32(&bytes).chunks_exact(2).map(|c| [c[0], c[1]]).collect())
     }
 
+    /// The last frame's ambient occlusion visibility (1 = unoccluded, cosine-weighted, before
+    /// intensity and multi-bounce) per pixel, top row first; `None` when AO did not run.
+    pub fn read_ambient_occlusion(&self, gpu: &Gpu) -> Result<Option<Vec<f32>>, GpuError> {
+        let Some(visibility) = &self.ao_output else { return Ok(None) };
+        Ok(Some(halves_to_f32(&read_texture(gpu, &visibility.texture)?)))
+    }
+
     /// Reverse-Z depth per pixel, top row first (0 where nothing was drawn).
     pub fn read_depth(&self, gpu: &Gpu) -> Result<Vec<f32>, GpuError> {
         let bytes = read_texture(gpu, &self.gbuffer.depth.texture)?;
@@ -480,4 +571,27 @@ impl Renderer {
         let bytes = read_texture(gpu, &self.gbuffer.normal_roughness_metallic.texture)?;
         Ok(halves_to_f32(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
     }
+}
+
+/// A 1x1 white (visibility 1) R16Float texture: lighting's AO input when AO is off.
+fn white_texture(device: &wgpu::Device, queue: &wgpu::Queue) -> wgpu::TextureView {
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("ao.white"),
+        size: wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: crate::post::ao::OUTPUT_FORMAT,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    // 1.0 as a half float.
+    let one = 0x3c00u16.to_le_bytes();
+    queue.write_texture(
+        texture.as_image_copy(),
+        &one,
+        wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(2), rows_per_image: None },
+        wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
+    );
+    texture.create_view(&Default::default())
 }

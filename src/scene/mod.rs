@@ -8,6 +8,7 @@
 mod camera;
 pub mod generate;
 mod gltf_import;
+pub mod shapes;
 mod tangents;
 
 pub use camera::{Camera, CameraProjection};

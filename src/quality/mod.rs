@@ -1,8 +1,20 @@
-//! Image comparison: SSIM (Wang, Bovik, Sheikh, Simoncelli, "Image Quality Assessment: From
-//! Error Visibility to Structural Similarity", IEEE TIP 2004) on luma, PSNR, and a diff image.
+//! Image quality: measuring how far a rendered picture is from the right answer.
 //!
-//! Written here rather than taken from a crate: the metric is forty lines, and the crates that
-//! offer it (nv-flip, image-compare) bring a C++ build or a thread pool into every test build.
+//! This file holds image comparison: SSIM (Wang, Bovik, Sheikh, Simoncelli, "Image Quality
+//! Assessment: From Error Visibility to Structural Similarity", IEEE TIP 2004) on luma, PSNR,
+//! and a diff image. Written here rather than taken from a crate: the metric is forty lines, and
+//! the crates that offer it (nv-flip, image-compare) bring a C++ build or a thread pool into
+//! every test build.
+//!
+//! The submodules compute reference answers on the CPU for screen-space passes to be tested
+//! against:
+//! - [`raytrace`]: a world-space triangle soup of a scene, a BVH and ray queries.
+//! - [`ao_reference`]: ray-traced ground-truth ambient occlusion seen through a camera.
+
+pub mod antialiasing;
+pub mod ao_reference;
+pub mod raytrace;
+pub mod report;
 
 /// Rec. 709 luma of 8-bit RGBA pixels (values 0..255, no transfer function applied, as SSIM
 /// is defined on the stored code values).
@@ -79,6 +91,28 @@ pub fn diff_image(a: &[u8], b: &[u8]) -> Vec<u8> {
             [d(0), d(1), d(2), 255]
         })
         .collect()
+}
+
+/// Median GPU milliseconds of the timing scope `scope` over 5 frames of `options` (0 when the
+/// scope did not run; `None` when the device has no timestamp queries).
+pub fn scope_ms(
+    gpu: &crate::gpu::Gpu,
+    renderer: &mut crate::render::Renderer,
+    camera: &crate::scene::Camera,
+    options: &crate::render::RenderOptions,
+    scope: &str,
+) -> Result<Option<f64>, crate::Error> {
+    if !renderer.timing_available() {
+        return Ok(None);
+    }
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        renderer.render(gpu, camera, options)?;
+        let frame = renderer.wait_for_pass_times(gpu);
+        times.push(frame.iter().filter(|t| t.name == scope).map(|t| t.ms).sum::<f64>());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(Some(times[times.len() / 2]))
 }
 
 #[cfg(test)]

@@ -1,0 +1,359 @@
+// Ground-truth ambient occlusion (src/post/ao.rs), after Jimenez, Wu, Pesce, Jarabo,
+// "Practical Realtime Strategies for Accurate Indirect Occlusion" (SIGGRAPH 2016, Physically
+// Based Shading course), with the depth mip prefilter, the sample distribution and the
+// slope-aware denoise edges of Intel's XeGTAO (Strugar 2021).
+//
+// Fragment passes only, no storage textures (see the pass's documentation for why), every one
+// drawing the full-screen triangle into one target:
+//   fs_prefilter   hardware depth -> view depth, mip 0 of the working resolution
+//   fs_downsample  view depth mip k -> mip k + 1 (mean of the 2x2 surfaces, background ignored)
+//   fs_main        GTAO: cosine-weighted visibility at the working resolution
+//   fs_denoise     depth-aware 3x3 blur with slope-adjusted edges
+//   fs_denoise_last  the same, then clamped to [0, 1]
+//   fs_upsample    half -> full resolution, bilinear weights times depth similarity
+//   fs_temporal    blend with the reprojected history, rejected on depth mismatch; writes the
+//                  output and the next history (two targets)
+#include "include/common.wgsl"
+#include "include/fullscreen.wgsl"
+
+struct AoParams {
+    // x: radius (view units); y, z: falloff weight = saturate(distance * y + z);
+    // w: thickness blend towards a lower horizon per step (0: occluders infinitely thick).
+    shape: vec4f,
+    // x: slices, y: steps per side, z: view depth mips, w: AO_FLAG_* bits.
+    counts: vec4u,
+    // xy: working size in pixels (GTAO, denoise); zw: output (full) size in pixels.
+    sizes: vec4f,
+    // x: noise frame (0 without temporal accumulation); y: weight of the new frame in the
+    // temporal blend; z: 1 when the history holds last frame; w: unused.
+    temporal: vec4f,
+};
+
+// The working resolution is half the output: working texel i stands for output pixel 2i.
+const AO_FLAG_HALF: u32 = 1u;
+// View depth stored for the background (nothing drawn): far outside any radius.
+const AO_FAR: f32 = 1.0e8;
+const AO_PI: f32 = 3.14159265;
+const AO_HALF_PI: f32 = 1.57079633;
+// A sample offset L working pixels from the centre reads view depth mip log2(L) - 3.3, so a
+// mip texel is about a tenth of the offset (XeGTAO's DepthMIPSamplingOffset).
+const AO_MIP_OFFSET: f32 = 3.3;
+// Samples closer than this many pixels would read the centre itself.
+const AO_MIN_OFFSET: f32 = 1.3;
+// The centre is moved this fraction towards the camera against depth rounding.
+const AO_CENTRE_BIAS: f32 = 0.99995;
+// Relative view depth difference over which the upsample's and history's weights fall to 0.
+const AO_DEPTH_TOLERANCE: f32 = 0.02;
+
+@group(0) @binding(0) var<uniform> ao: AoParams;
+@group(0) @binding(1) var<uniform> camera: Camera;
+@group(0) @binding(2) var depth_texture: texture_depth_2d;
+@group(0) @binding(3) var normals: texture_2d<f32>;
+@group(0) @binding(4) var motion: texture_2d<f32>;
+// The pass's main input: view depth mips (prefilter's downsample, GTAO) or visibility.
+@group(0) @binding(5) var source: texture_2d<f32>;
+// View depth at the working resolution (denoise, upsample).
+@group(0) @binding(6) var view_depth: texture_2d<f32>;
+// Last frame's output (r) and reverse-Z depth (g), at the output size.
+@group(0) @binding(7) var history: texture_2d<f32>;
+
+// The projection terms needed to go between (uv, view depth) and view-space positions, for
+// perspective and orthographic cameras alike, including TAA's jitter.
+struct Lens {
+    // Clip x, y from view x, y.
+    scale: vec2f,
+    // Clip x, y per unit of view z (off-centre and jittered perspective).
+    shear: vec2f,
+    // Clip x, y offset (jittered orthographic).
+    shift: vec2f,
+    // Clip w = w.x * view depth + w.y.
+    w: vec2f,
+    // Clip z = depth.x * view z + depth.y.
+    depth: vec2f,
+};
+
+fn lens() -> Lens {
+    // Clip from view: the view-projection times the inverse of the rigid view matrix.
+    let r = transpose(mat3x3f(camera.view[0].xyz, camera.view[1].xyz, camera.view[2].xyz));
+    let t = -(r * camera.view[3].xyz);
+    let inv_view = mat4x4f(vec4f(r[0], 0.0), vec4f(r[1], 0.0), vec4f(r[2], 0.0), vec4f(t, 1.0));
+    let p = camera.view_proj * inv_view;
+    var l: Lens;
+    l.scale = vec2f(p[0].x, p[1].y);
+    l.shear = vec2f(p[2].x, p[2].y);
+    l.shift = vec2f(p[3].x, p[3].y);
+    l.w = vec2f(-p[2].w, p[3].w);
+    l.depth = vec2f(p[2].z, p[3].z);
+    return l;
+}
+
+// Distance in front of the camera (view depth) of a reverse-Z depth; AO_FAR for background.
+fn linear_depth(l: Lens, depth: f32) -> f32 {
+    if depth <= 0.0 {
+        return AO_FAR;
+    }
+    // depth = (-depth.x d + depth.y) / (w.x d + w.y), solved for d.
+    return (l.depth.y - l.w.y * depth) / (l.depth.x + l.w.x * depth);
+}
+
+// View-space position (camera looks along -z) of the point at `uv` and view depth `d`.
+fn view_position(l: Lens, uv: vec2f, d: f32) -> vec3f {
+    let w = l.w.x * d + l.w.y;
+    let xy = (uv_to_ndc(uv) * w + l.shear * d - l.shift) / l.scale;
+    return vec3f(xy, -d);
+}
+
+fn half_resolution() -> bool {
+    return (ao.counts.w & AO_FLAG_HALF) != 0u;
+}
+
+// Output-pixel coordinates of a working texel's centre at view depth mip `mip`: the centroid
+// of the working texels it averages, each standing for one output pixel.
+fn texel_uv(texel: vec2i, mip: u32) -> vec2f {
+    let step = f32(1u << mip);
+    let scale = select(1.0, 2.0, half_resolution());
+    let first = (vec2f(texel) * step + 0.5 * (step - 1.0)) * scale;
+    return (first + 0.5) / ao.sizes.zw;
+}
+
+// Mean of the surfaces among four view depths; AO_FAR when all four are background.
+fn mean_surface_depth(d: vec4f) -> f32 {
+    let surface = d < vec4f(AO_FAR);
+    let count = dot(select(vec4f(0.0), vec4f(1.0), surface), vec4f(1.0));
+    if count == 0.0 {
+        return AO_FAR;
+    }
+    return dot(select(vec4f(0.0), d, surface), vec4f(1.0)) / count;
+}
+
+@fragment
+fn fs_prefilter(in: FullscreenOut) -> @location(0) vec4f {
+    let l = lens();
+    let texel = vec2i(in.position.xy);
+    // At half resolution each working texel takes output pixel 2i as it is (a real surface
+    // point whose normal the G-buffer holds), never a blend across an edge.
+    let pixel = select(texel, texel * 2, half_resolution());
+    let limit = vec2i(textureDimensions(depth_texture)) - 1;
+    return vec4f(linear_depth(l, textureLoad(depth_texture, min(pixel, limit), 0)), 0.0, 0.0, 0.0);
+}
+
+@fragment
+fn fs_downsample(in: FullscreenOut) -> @location(0) vec4f {
+    let base = vec2i(in.position.xy) * 2;
+    let limit = vec2i(textureDimensions(source)) - 1;
+    let d = vec4f(
+        textureLoad(source, min(base, limit), 0).x,
+        textureLoad(source, min(base + vec2i(1, 0), limit), 0).x,
+        textureLoad(source, min(base + vec2i(0, 1), limit), 0).x,
+        textureLoad(source, min(base + vec2i(1, 1), limit), 0).x,
+    );
+    return vec4f(mean_surface_depth(d), 0.0, 0.0, 0.0);
+}
+
+// Interleaved gradient noise (Jimenez 2014), in [0, 1).
+fn interleaved_gradient_noise(p: vec2f) -> f32 {
+    return fract(52.9829189 * fract(dot(p, vec2f(0.06711056, 0.00583715))));
+}
+
+// GTAO's inner integral over one side of a slice: the cosine-weighted arc from the view
+// vector to horizon angle `h`, for a normal at angle `n` in the slice (Jimenez 2016, eq. 10).
+fn arc_integral(h: f32, n: f32) -> f32 {
+    return 0.25 * (cos(n) + 2.0 * h * sin(n) - cos(2.0 * h - n));
+}
+
+@fragment
+fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
+    let l = lens();
+    let texel = vec2i(in.position.xy);
+    let d = textureLoad(source, texel, 0).x;
+    if d >= AO_FAR {
+        return vec4f(1.0);
+    }
+    let centre = view_position(l, texel_uv(texel, 0u), d) * AO_CENTRE_BIAS;
+    let pixel = select(texel, texel * 2, half_resolution());
+    let world_normal = oct_decode(textureLoad(normals, pixel, 0).xy);
+    let normal = normalize((camera.view * vec4f(world_normal, 0.0)).xyz);
+    let to_viewer = select(vec3f(0.0, 0.0, 1.0), normalize(-centre), camera.position.w != 0.0);
+
+    // The world-space radius projected at this depth, in working pixels.
+    let radius_px = ao.shape.x * l.scale.y * 0.5 * ao.sizes.y / (l.w.x * d + l.w.y);
+    if radius_px < 1.0 {
+        return vec4f(1.0);
+    }
+    let slices = max(ao.counts.x, 1u);
+    let steps = max(ao.counts.y, 1u);
+    let last_mip = f32(max(ao.counts.z, 1u) - 1u);
+    let working = vec2i(ao.sizes.xy);
+    let frame = vec2f(5.588238 * ao.temporal.x);
+    let slice_noise = interleaved_gradient_noise(vec2f(texel) + frame);
+    let step_noise = interleaved_gradient_noise(vec2f(texel.yx) + vec2f(47.0, 17.0) + frame);
+
+    var visibility = 0.0;
+    for (var s = 0u; s < slices; s++) {
+        let phi = (f32(s) + slice_noise) / f32(slices) * AO_PI;
+        // The slice's direction in view space (y up) and on screen (y down).
+        let direction = vec3f(cos(phi), sin(phi), 0.0);
+        let screen_direction = vec2f(direction.x, -direction.y);
+        // Angles in the slice are measured from the view vector, positive towards `along`.
+        let along = direction - dot(direction, to_viewer) * to_viewer;
+        let axis = normalize(cross(along, to_viewer));
+        let projected = normal - axis * dot(normal, axis);
+        let projected_length = length(projected);
+        let cos_n = clamp(dot(projected, to_viewer) / max(projected_length, 1e-6), -1.0, 1.0);
+        let n = sign(dot(along, projected)) * acos(cos_n);
+        // Horizons start at the tangent plane: cos(n + pi/2) ahead, cos(n - pi/2) behind.
+        let low = vec2f(-sin(n), sin(n));
+        var horizon = low;
+        for (var j = 0u; j < steps; j++) {
+            // Squared distribution: more samples near the centre, where occluders matter most.
+            var t = (f32(j) + step_noise) / f32(steps);
+            t = t * t;
+            let offset = round(screen_direction * (t * radius_px + AO_MIN_OFFSET));
+            let offset_length = length(offset);
+            let mip = u32(clamp(floor(log2(offset_length) - AO_MIP_OFFSET), 0.0, last_mip));
+            let mip_size = vec2i(textureDimensions(source, mip));
+            for (var side = 0u; side < 2u; side++) {
+                let sign_ = select(-1.0, 1.0, side == 0u);
+                let at = vec2f(texel) + 0.5 + sign_ * offset;
+                if any(at < vec2f(0.0)) || any(at >= vec2f(working)) {
+                    continue;
+                }
+                let sample_texel = min(vec2i(at / f32(1u << mip)), mip_size - 1);
+                let sample_depth = textureLoad(source, sample_texel, mip).x;
+                let delta = view_position(l, texel_uv(sample_texel, mip), sample_depth) - centre;
+                let distance = length(delta);
+                let falloff = saturate(distance * ao.shape.y + ao.shape.z);
+                let cos_h = mix(low[side], dot(delta, to_viewer) / max(distance, 1e-6), falloff);
+                // Thickness heuristic (Jimenez 2016): a sample below the horizon so far pulls
+                // it down a little, so thin occluders let light pass behind them.
+                horizon[side] = select(mix(horizon[side], cos_h, ao.shape.w), cos_h, cos_h > horizon[side]);
+            }
+        }
+        let h_ahead = min(acos(clamp(horizon.x, -1.0, 1.0)), n + AO_HALF_PI);
+        let h_behind = max(-acos(clamp(horizon.y, -1.0, 1.0)), n - AO_HALF_PI);
+        visibility += projected_length * (arc_integral(h_behind, n) + arc_integral(h_ahead, n));
+    }
+    // Not clamped yet: one slice's estimate of an open surface seen at an angle lies above or
+    // below 1 (only the mean over slice directions is 1), so clamping before the denoise
+    // averages them would bias open surfaces dark.
+    return vec4f(max(visibility / f32(slices), 0.0), 0.0, 0.0, 0.0);
+}
+
+// Depth continuity towards the left, right, top and bottom neighbours (1 continuous, 0 an
+// edge), tolerant of planes at any slope (XeGTAO's slope-adjusted edges).
+fn depth_edges(texel: vec2i, d: f32) -> vec4f {
+    let limit = vec2i(textureDimensions(view_depth)) - 1;
+    let lrtb = vec4f(
+        textureLoad(view_depth, clamp(texel - vec2i(1, 0), vec2i(0), limit), 0).x,
+        textureLoad(view_depth, clamp(texel + vec2i(1, 0), vec2i(0), limit), 0).x,
+        textureLoad(view_depth, clamp(texel - vec2i(0, 1), vec2i(0), limit), 0).x,
+        textureLoad(view_depth, clamp(texel + vec2i(0, 1), vec2i(0), limit), 0).x,
+    ) - d;
+    let slope_lr = 0.5 * (lrtb.y - lrtb.x);
+    let slope_tb = 0.5 * (lrtb.w - lrtb.z);
+    let adjusted = lrtb + vec4f(slope_lr, -slope_lr, slope_tb, -slope_tb);
+    let difference = min(abs(lrtb), abs(adjusted));
+    return saturate(1.25 - difference / (0.011 * d));
+}
+
+@fragment
+fn fs_denoise(in: FullscreenOut) -> @location(0) vec4f {
+    return vec4f(denoise(vec2i(in.position.xy)), 0.0, 0.0, 0.0);
+}
+
+@fragment
+fn fs_denoise_last(in: FullscreenOut) -> @location(0) vec4f {
+    return vec4f(saturate(denoise(vec2i(in.position.xy))), 0.0, 0.0, 0.0);
+}
+
+fn denoise(texel: vec2i) -> f32 {
+    let d = textureLoad(view_depth, texel, 0).x;
+    if d >= AO_FAR {
+        return 1.0;
+    }
+    let limit = vec2i(textureDimensions(source)) - 1;
+    let e = depth_edges(texel, d);
+    // Diagonals count when both edges on the way to them are continuous.
+    var weights = array<f32, 9>(
+        0.5 * e.x * e.z, e.z, 0.5 * e.y * e.z,
+        e.x, 1.0, e.y,
+        0.5 * e.x * e.w, e.w, 0.5 * e.y * e.w,
+    );
+    var sum = 0.0;
+    var total = 0.0;
+    for (var i = 0; i < 9; i++) {
+        let at = clamp(texel + vec2i(i % 3 - 1, i / 3 - 1), vec2i(0), limit);
+        sum += weights[i] * textureLoad(source, at, 0).x;
+        total += weights[i];
+    }
+    return sum / total;
+}
+
+@fragment
+fn fs_upsample(in: FullscreenOut) -> @location(0) vec4f {
+    let l = lens();
+    let pixel = vec2i(in.position.xy);
+    let d = linear_depth(l, textureLoad(depth_texture, pixel, 0));
+    if d >= AO_FAR {
+        return vec4f(1.0);
+    }
+    // Working texel i stands for output pixel 2i: the four around this pixel, bilinearly.
+    let position = vec2f(pixel) * 0.5;
+    let base = vec2i(floor(position));
+    let f = position - vec2f(base);
+    let limit = vec2i(textureDimensions(source)) - 1;
+    var sum = 0.0;
+    var total = 0.0;
+    var nearest = 1.0;
+    var nearest_difference = AO_FAR;
+    for (var i = 0; i < 4; i++) {
+        let corner = vec2i(i % 2, i / 2);
+        let at = min(base + corner, limit);
+        let bilinear = mix(1.0 - f.x, f.x, f32(corner.x)) * mix(1.0 - f.y, f.y, f32(corner.y));
+        let difference = abs(textureLoad(view_depth, at, 0).x - d);
+        let similar = saturate(1.0 - difference / (AO_DEPTH_TOLERANCE * d));
+        let value = textureLoad(source, at, 0).x;
+        sum += bilinear * similar * value;
+        total += bilinear * similar;
+        if difference < nearest_difference {
+            nearest_difference = difference;
+            nearest = value;
+        }
+    }
+    // No working texel lies on this surface: take the closest in depth.
+    return vec4f(select(nearest, sum / total, total > 1e-3), 0.0, 0.0, 0.0);
+}
+
+struct TemporalOut {
+    @location(0) visibility: vec4f,
+    @location(1) history: vec4f,
+};
+
+@fragment
+fn fs_temporal(in: FullscreenOut) -> TemporalOut {
+    let pixel = vec2i(in.position.xy);
+    let depth = textureLoad(depth_texture, pixel, 0);
+    let current = textureLoad(source, pixel, 0).x;
+    var out: TemporalOut;
+    if depth <= 0.0 {
+        out.visibility = vec4f(1.0);
+        out.history = vec4f(1.0, 0.0, 0.0, 0.0);
+        return out;
+    }
+    var result = current;
+    let previous_uv = in.uv - textureLoad(motion, pixel, 0).xy;
+    if ao.temporal.z > 0.5 && all(previous_uv >= vec2f(0.0)) && all(previous_uv < vec2f(1.0)) {
+        // Where this surface point was last frame, and the depth it had there.
+        let world = world_from_depth(in.uv, depth, camera.inv_view_proj);
+        let clip = camera.prev_view_proj * vec4f(world, 1.0);
+        let expected = clip.z / clip.w;
+        let size = vec2f(textureDimensions(history));
+        let last = textureLoad(history, vec2i(previous_uv * size), 0);
+        if abs(last.y - expected) <= AO_DEPTH_TOLERANCE * abs(expected) {
+            result = mix(last.x, current, ao.temporal.y);
+        }
+    }
+    out.visibility = vec4f(result, 0.0, 0.0, 0.0);
+    out.history = vec4f(result, depth, 0.0, 0.0);
+    return out;
+}

@@ -1,0 +1,302 @@
+// Temporal anti-aliasing: each output pixel blends this frame's jittered sample with its own
+// reprojected history. Follows Karis, "High Quality Temporal Supersampling" (SIGGRAPH 2014:
+// closest-depth motion vector, reconstruction filter, tone-mapped resolve, AABB clamp), Salvi,
+// "An Excursion in Temporal Supersampling" (GDC 2016: variance clipping in YCoCg), Pedersen,
+// "Temporal Reprojection Anti-Aliasing in INSIDE" (GDC 2016: clipping towards the box centre,
+// velocity rejection) and Jimenez, "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history from five
+// bilinear taps).
+// Reads: this frame's HDR colour, reverse-Z depth and motion vectors (uv now minus uv last
+// frame, unjittered) at the input size; last frame's resolved colour and aux (closest depth,
+// motion) at the output size. Writes: the resolved colour (the next frame's history, alpha is
+// coverage) and the aux target. Settings and the tier table: src/post/taa.rs.
+#include "include/common.wgsl"
+#include "include/fullscreen.wgsl"
+
+struct Taa {
+    // xy: output size in pixels; zw: 1 / output size.
+    output_size: vec4f,
+    // xy: input size in pixels; zw: 1 / input size.
+    input_size: vec4f,
+    // xy: this frame's jitter in input pixels (x right, y down); z: blend (current frame's
+    // weight in a trusted pixel); w: variance clipping's gamma.
+    params: vec4f,
+    // x: tier (1 low .. 4 ultra); y: clip (0 variance, 1 aabb); z: 1 = reset (output the current
+    // frame); w: 1 = the input is smaller than the output (temporal upsampling).
+    mode: vec4u,
+};
+
+@group(0) @binding(0) var<uniform> taa: Taa;
+@group(0) @binding(1) var current: texture_2d<f32>;
+@group(0) @binding(2) var depth: texture_depth_2d;
+@group(0) @binding(3) var motion: texture_2d<f32>;
+@group(0) @binding(4) var history: texture_2d<f32>;
+@group(0) @binding(5) var history_aux: texture_2d<f32>;
+@group(0) @binding(6) var history_sampler: sampler;
+
+const TIER_MEDIUM: u32 = 2u;
+const TIER_HIGH: u32 = 3u;
+const CLIP_AABB: u32 = 1u;
+// The largest half float: sanitised input never exceeds it.
+const MAX_HDR: f32 = 65504.0;
+// Karis' Gaussian fit of a Blackman-Harris window of radius 1 pixel: exp(-2.29 d^2).
+const FILTER_SHARPNESS: f32 = 2.29;
+// Most frames the aux target counts in a history (where the running mean hands over to `blend`).
+const MAX_HISTORY_COUNT: f32 = 64.0;
+
+struct TaaOut {
+    @location(0) colour: vec4f,
+    // x: closest reverse-Z depth of the 3x3; yz: its motion vector (uv); w: frames accumulated.
+    @location(1) aux: vec4f,
+};
+
+// Per component: neither NaN nor infinite, from the exponent bits (a comparison `x == x` may be
+// folded away by a compiler that assumes finite maths).
+fn finite4(x: vec4f) -> vec4<bool> {
+    let exponent = vec4u(0x7f800000u);
+    return (bitcast<vec4u>(x) & exponent) != exponent;
+}
+
+// Non-finite components become 0, colour is clamped to 0..MAX_HDR and alpha to 0..1, so a
+// broken input texel can never enter the history.
+fn sanitise(c: vec4f) -> vec4f {
+    let v = select(vec4f(0.0), c, finite4(c));
+    return vec4f(clamp(v.rgb, vec3f(0.0), vec3f(MAX_HDR)), clamp(v.a, 0.0, 1.0));
+}
+
+fn max3(c: vec3f) -> f32 {
+    return max(c.r, max(c.g, c.b));
+}
+
+fn rgb_to_ycocg(c: vec3f) -> vec3f {
+    return vec3f(
+        0.25 * c.r + 0.5 * c.g + 0.25 * c.b,
+        0.5 * c.r - 0.5 * c.b,
+        -0.25 * c.r + 0.5 * c.g - 0.25 * c.b,
+    );
+}
+
+fn ycocg_to_rgb(c: vec3f) -> vec3f {
+    return vec3f(c.x + c.y - c.z, c.x + c.z, c.x - c.y - c.z);
+}
+
+// Into the space where the neighbourhood is measured and the blend happens: RGB (low), YCoCg
+// (medium), YCoCg of Karis' reversible tone map c / (1 + max(c)) (high, ultra), so a highlight
+// weighs no more than a white pixel and cannot flicker.
+fn to_work(c: vec3f) -> vec3f {
+    var x = c;
+    if taa.mode.x >= TIER_HIGH {
+        x = x / (1.0 + max3(x));
+    }
+    if taa.mode.x >= TIER_MEDIUM {
+        x = rgb_to_ycocg(x);
+    }
+    return x;
+}
+
+fn from_work(x: vec3f) -> vec3f {
+    var c = x;
+    if taa.mode.x >= TIER_MEDIUM {
+        c = max(ycocg_to_rgb(c), vec3f(0.0));
+    }
+    if taa.mode.x >= TIER_HIGH {
+        c = c / max(1.0 - max3(c), 1.0 / MAX_HDR);
+    }
+    return c;
+}
+
+fn load_current(p: vec2i) -> vec4f {
+    let last = vec2i(taa.input_size.xy) - 1;
+    return sanitise(textureLoad(current, clamp(p, vec2i(0), last), 0));
+}
+
+// Depth and motion are loaded clamped to their own size: a 1x1 placeholder stands in when the
+// pipeline has none.
+fn load_depth(p: vec2i) -> f32 {
+    return textureLoad(depth, min(p, vec2i(textureDimensions(depth)) - 1), 0);
+}
+
+fn load_motion(p: vec2i) -> vec2f {
+    let m = textureLoad(motion, min(p, vec2i(textureDimensions(motion)) - 1), 0).xy;
+    return select(vec2f(0.0), m, finite4(vec4f(m, 0.0, 0.0)).xy);
+}
+
+fn sample_history(uv: vec2f) -> vec4f {
+    return textureSampleLevel(history, history_sampler, uv, 0.0);
+}
+
+// Catmull-Rom resampling of the history from five bilinear taps (Jimenez): the 4x4 kernel is
+// separable, its two inner weights per axis merge into one bilinear tap, and the four corner
+// taps, whose weights are smallest, are dropped (the weights are renormalised).
+fn history_catmull_rom(uv: vec2f) -> vec4f {
+    let size = taa.output_size.xy;
+    let position = uv * size;
+    let centre = floor(position - 0.5) + 0.5;
+    let f = position - centre;
+    let w0 = f * (-0.5 + f * (1.0 - 0.5 * f));
+    let w1 = 1.0 + f * f * (-2.5 + 1.5 * f);
+    let w2 = f * (0.5 + f * (2.0 - 1.5 * f));
+    let w3 = f * f * (-0.5 + 0.5 * f);
+    let w12 = w1 + w2;
+    let uv0 = (centre - 1.0) * taa.output_size.zw;
+    let uv3 = (centre + 2.0) * taa.output_size.zw;
+    let uv12 = (centre + w2 / w12) * taa.output_size.zw;
+    let weights = array<f32, 5>(
+        w12.x * w0.y,
+        w0.x * w12.y,
+        w12.x * w12.y,
+        w3.x * w12.y,
+        w12.x * w3.y,
+    );
+    let sum = sample_history(vec2f(uv12.x, uv0.y)) * weights[0]
+        + sample_history(vec2f(uv0.x, uv12.y)) * weights[1]
+        + sample_history(uv12) * weights[2]
+        + sample_history(vec2f(uv3.x, uv12.y)) * weights[3]
+        + sample_history(vec2f(uv12.x, uv3.y)) * weights[4];
+    return sum / (weights[0] + weights[1] + weights[2] + weights[3] + weights[4]);
+}
+
+// Move `h` along the line to `centre` until it lies inside the box of half-size `extent`
+// (Pedersen): unlike a per-channel clamp, the result keeps the history's hue direction.
+fn clip_towards_centre(h: vec3f, centre: vec3f, extent: vec3f) -> vec3f {
+    let offset = h - centre;
+    let units = abs(offset) / max(extent, vec3f(1e-6));
+    let outside = max3(units);
+    return select(h, centre + offset / outside, outside > 1.0);
+}
+
+@fragment
+fn fs_main(in: FullscreenOut) -> TaaOut {
+    let tier = taa.mode.x;
+    let uv = in.position.xy * taa.output_size.zw;
+    // This pixel's centre in input pixels, and the input sample nearest to it: sample p lies at
+    // p + 0.5 - jitter (the jitter moved the image by +jitter).
+    let position = uv * taa.input_size.xy;
+    let jitter = taa.params.xy;
+    let last = vec2i(taa.input_size.xy) - 1;
+    let nearest = clamp(vec2i(floor(position + jitter)), vec2i(0), last);
+    // Output pixels per input pixel: distances below are measured in output pixels.
+    let scale = taa.output_size.xy * taa.input_size.zw;
+
+    // The 3x3 input neighbourhood: moments and bounds in the work space, the reconstruction
+    // filter, and the closest surface (largest reverse-Z depth).
+    var m1 = vec3f(0.0);
+    var m2 = vec3f(0.0);
+    var lo = vec3f(MAX_HDR);
+    var hi = vec3f(-MAX_HDR);
+    var alpha_lo = 1.0;
+    var alpha_hi = 0.0;
+    var filtered = vec4f(0.0);
+    var filter_sum = 0.0;
+    var closest_depth = -1.0;
+    var closest = nearest;
+    for (var dy = -1; dy <= 1; dy++) {
+        for (var dx = -1; dx <= 1; dx++) {
+            let p = clamp(nearest + vec2i(dx, dy), vec2i(0), last);
+            let c = load_current(p);
+            let w = to_work(c.rgb);
+            m1 += w;
+            m2 += w * w;
+            lo = min(lo, w);
+            hi = max(hi, w);
+            alpha_lo = min(alpha_lo, c.a);
+            alpha_hi = max(alpha_hi, c.a);
+            let d = (vec2f(p) + 0.5 - jitter - position) * scale;
+            let weight = exp(-FILTER_SHARPNESS * dot(d, d));
+            filtered += vec4f(w, c.a) * weight;
+            filter_sum += weight;
+            let z = load_depth(p);
+            if z > closest_depth {
+                closest_depth = z;
+                closest = p;
+            }
+        }
+    }
+    let centre_sample = load_current(nearest);
+    // Low and medium take the nearest sample as it is; high and ultra reconstruct the value at
+    // the pixel centre, which removes the jitter from the current frame.
+    var current_work = vec4f(to_work(centre_sample.rgb), centre_sample.a);
+    if tier >= TIER_HIGH {
+        current_work = filtered / max(filter_sum, 1e-6);
+    }
+    let nearest_offset = (vec2f(nearest) + 0.5 - jitter - position) * scale;
+    let nearest_weight = exp(-FILTER_SHARPNESS * dot(nearest_offset, nearest_offset));
+
+    // Reproject with the closest surface's motion (Karis), so edges of moving objects carry
+    // their own history; low uses the nearest sample's motion.
+    let motion_pixel = select(nearest, closest, tier >= TIER_MEDIUM);
+    let velocity = load_motion(motion_pixel);
+    let previous_uv = uv - velocity;
+    let on_screen = all(previous_uv >= vec2f(0.0)) && all(previous_uv <= vec2f(1.0));
+
+    var history_sample: vec4f;
+    if tier >= TIER_MEDIUM {
+        history_sample = history_catmull_rom(previous_uv);
+    } else {
+        history_sample = sample_history(previous_uv);
+    }
+    let history_valid = all(finite4(history_sample));
+    let h = select(vec4f(0.0), history_sample, history_valid);
+    let history_work = to_work(max(h.rgb, vec3f(0.0)));
+
+    // Keep the history inside the current neighbourhood: a clamp to the min/max box in RGB
+    // (low), or a clip towards the centre of the min/max box (aabb) or of the mean +- gamma
+    // sigma box intersected with it (variance, Salvi) in the work space.
+    var clipped: vec3f;
+    if tier < TIER_MEDIUM {
+        clipped = clamp(history_work, lo, hi);
+    } else {
+        var box_lo = lo;
+        var box_hi = hi;
+        if taa.mode.y != CLIP_AABB {
+            let mean = m1 / 9.0;
+            let sigma = sqrt(max(m2 / 9.0 - mean * mean, vec3f(0.0)));
+            box_lo = max(mean - taa.params.w * sigma, lo);
+            box_hi = min(mean + taa.params.w * sigma, hi);
+        }
+        clipped = clip_towards_centre(history_work, 0.5 * (box_lo + box_hi), 0.5 * (box_hi - box_lo));
+    }
+    let history_alpha = clamp(h.a, alpha_lo, alpha_hi);
+
+    // How far to trust the history: `blend` when fully trusted, more of the current frame
+    // when the history was clipped or the pixel moves fast (resampling blurs), all of it where
+    // the history is missing or belongs to another surface.
+    let blend = taa.params.z;
+    var reject = select(0.0, 1.0, taa.mode.z != 0u || !on_screen || !history_valid);
+    var trust = 1.0;
+    // Frames accumulated in the history (high and ultra; lower tiers blend at `blend` only).
+    var history_count = MAX_HISTORY_COUNT;
+    if tier >= TIER_HIGH {
+        let aux = textureLoad(
+            history_aux,
+            clamp(vec2i(previous_uv * taa.output_size.xy), vec2i(0), vec2i(taa.output_size.xy) - 1),
+            0,
+        );
+        // Disocclusion: last frame's closest surface there lies at another depth...
+        let depth_change = abs(aux.x - closest_depth) / max(max(aux.x, closest_depth), 1e-6);
+        let disoccluded = smoothstep(0.02, 0.1, depth_change);
+        // ...or moved differently (the background a moving object just uncovered).
+        let velocity_change = length((velocity - aux.yz) * taa.output_size.xy);
+        let other_motion = smoothstep(0.5, 2.0, velocity_change);
+        reject = max(reject, max(disoccluded, other_motion));
+        history_count = aux.w;
+        let speed = length(velocity * taa.output_size.xy);
+        let clip_distance = length(clipped - history_work) / max(length(hi - lo), 1e-4);
+        trust = (1.0 - 0.25 * saturate(speed / 16.0)) * (1.0 - 0.25 * saturate(clip_distance));
+    }
+    var weight = 1.0 - (1.0 - blend) * trust;
+    // A history younger than 1 / blend frames (just disoccluded, or just reset) is a running
+    // mean of the jittered samples since, not an exponential blend dominated by the first.
+    weight = max(weight, 1.0 / (history_count + 1.0));
+    // Upsampling: the current sample counts only as much as it is near this output pixel.
+    if taa.mode.w != 0u {
+        weight *= nearest_weight;
+    }
+    weight = mix(weight, 1.0, reject);
+
+    var out: TaaOut;
+    let colour = from_work(mix(clipped, current_work.rgb, weight));
+    out.colour = vec4f(min(colour, vec3f(MAX_HDR)), mix(history_alpha, current_work.a, weight));
+    let count = min(mix(history_count, 0.0, reject) + 1.0, MAX_HISTORY_COUNT);
+    out.aux = vec4f(closest_depth, velocity, count);
+    return out;
+}

@@ -1,0 +1,56 @@
+//! Spatial upscale (`shaders/upscale.wgsl`): when the render scale is below 1 and TAA is off,
+//! the HDR image is brought to display size with a five-tap Catmull-Rom filter (Mitchell &
+//! Netravali 1988; the bilinear-tap form of Jimenez's "Filmic SMAA", 2016), clamped to the
+//! nearest 2x2 input texels so HDR edges do not ring. With TAA on, TAA upsamples temporally
+//! instead and this pass does not run.
+//!
+//! Reads: the HDR image at render size. Writes: an HDR image of the same format at display
+//! size (the chain's transient pool provides it).
+
+use crate::Error;
+use crate::render::bindings;
+use crate::render::fullscreen::FullscreenPass;
+
+/// The upscale pass: one pipeline and a bilinear sampler.
+pub struct UpscalePass {
+    pass: FullscreenPass,
+    sampler: wgpu::Sampler,
+}
+
+impl UpscalePass {
+    /// The pass's label and timing scope.
+    pub const NAME: &'static str = "upscale";
+
+    /// Load the shader and build the pipeline writing `hdr_format`.
+    pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
+        let inputs = [bindings::texture(1, true), bindings::sampler(2)];
+        let pass = FullscreenPass::new(device, Self::NAME, &inputs, 16, (hdr_format, None), &[])?;
+        Ok(Self { pass, sampler: bindings::linear_sampler(device, Self::NAME) })
+    }
+
+    /// Record the upscale of `input` (an HDR view of `input_size`) into `output` (a view of
+    /// the same format, any size). A zero `input_size` records nothing.
+    pub fn draw(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        input: &wgpu::TextureView,
+        input_size: (u32, u32),
+        output: &wgpu::TextureView,
+    ) {
+        if input_size.0 == 0 || input_size.1 == 0 {
+            return;
+        }
+        let (w, h) = (input_size.0 as f32, input_size.1 as f32);
+        self.pass.write_uniforms(queue, bytemuck::bytes_of(&[w, h, 1.0 / w, 1.0 / h]));
+        self.pass.bind(
+            device,
+            &[
+                wgpu::BindingResource::TextureView(input),
+                wgpu::BindingResource::Sampler(&self.sampler),
+            ],
+        );
+        self.pass.draw(encoder, output, Some(wgpu::Color::TRANSPARENT), &[]);
+    }
+}

@@ -1,0 +1,561 @@
+//! Anti-aliasing measured against a supersampled reference.
+//!
+//! The reference is the mean of many frames rendered with anti-aliasing off, each rasterised
+//! at its own sub-pixel offset (a jittered `n x n` grid: one uniformly random point in each
+//! stratum), averaged in linear display light. That is the box-filtered image an infinitely
+//! fine display would show, so it is what TAA converges towards and FXAA approximates.
+//!
+//! Three measures, each computed for every method (none, FXAA, TAA) on the same scene:
+//! - **static error**: PSNR against the reference after the method converged (TAA: 32 frames)
+//!   on a still camera;
+//! - **ghosting**: mean absolute error, against the reference of the current frame, in the
+//!   region a moving object uncovered during the last few frames (where a stale history
+//!   leaves a trail);
+//! - **flicker**: on a slowly panning camera, how much each frame-to-frame change differs from
+//!   the reference's own change (0 = changes exactly as the supersampled image does; aliasing
+//!   crawl and TAA instability both add to it).
+//!
+//! All errors are taken on sRGB-encoded values in `0..=1` (closer to what people see than
+//! linear light). Frame settings are made deterministic first (no grain, no dither, fixed
+//! exposure), so only the anti-aliasing differs between runs.
+
+use glam::{Mat4, Vec2, Vec3};
+
+use crate::Error;
+use crate::gpu::Gpu;
+use crate::post::Tier;
+use crate::post::chain::PostSettings;
+use crate::post::exposure::ExposureMode;
+use crate::post::fxaa::FxaaSettings;
+use crate::post::taa::TaaSettings;
+use crate::render::{RenderOptions, Renderer};
+use crate::scene::Camera;
+
+/// Frames TAA gets to converge on a still camera before it is measured.
+pub const TAA_CONVERGENCE_FRAMES: u32 = 32;
+
+/// An anti-aliasing method under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AntiAliasing {
+    /// Neither TAA nor FXAA.
+    None,
+    /// FXAA at a tier.
+    Fxaa(Tier),
+    /// TAA at a tier (no FXAA fallback).
+    Taa(Tier),
+}
+
+impl AntiAliasing {
+    /// `none`, `fxaa high`, `taa ultra`.
+    pub fn name(self) -> String {
+        match self {
+            AntiAliasing::None => "none".into(),
+            AntiAliasing::Fxaa(tier) => format!("fxaa {}", tier.name()),
+            AntiAliasing::Taa(tier) => format!("taa {}", tier.name()),
+        }
+    }
+
+    /// The timing scope that holds this method's GPU time.
+    pub fn scope(self) -> Option<&'static str> {
+        match self {
+            AntiAliasing::None => None,
+            AntiAliasing::Fxaa(_) => Some("fxaa"),
+            AntiAliasing::Taa(_) => Some("taa"),
+        }
+    }
+
+    /// `post` with this method and nothing else anti-aliasing.
+    pub fn apply(self, post: &PostSettings) -> PostSettings {
+        let mut post = post.clone();
+        post.taa = TaaSettings::OFF;
+        post.fxaa = FxaaSettings::OFF;
+        match self {
+            AntiAliasing::None => {}
+            AntiAliasing::Fxaa(tier) => post.fxaa = FxaaSettings { tier, ..FxaaSettings::DESKTOP },
+            AntiAliasing::Taa(tier) => {
+                post.taa = TaaSettings { tier, fxaa_fallback: false, ..TaaSettings::HIGH }
+            }
+        }
+        post
+    }
+
+    fn settle_frames(self) -> u32 {
+        match self {
+            AntiAliasing::Taa(_) => TAA_CONVERGENCE_FRAMES,
+            _ => 1,
+        }
+    }
+}
+
+/// `post` made repeatable frame to frame: no film grain, no dither, no sharpening, and a fixed
+/// exposure (automatic exposure becomes the metered one), with anti-aliasing off.
+pub fn deterministic(post: &PostSettings) -> PostSettings {
+    let mut post = AntiAliasing::None.apply(post);
+    post.finish.grain.intensity = 0.0;
+    post.finish.dither = false;
+    post.sharpen.tier = Tier::Off;
+    if post.exposure.mode == ExposureMode::Automatic {
+        post.exposure.mode = ExposureMode::Metered;
+    }
+    post
+}
+
+/// An image in linear display light (the display image with its sRGB encoding removed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinearImage {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Linear RGB per pixel, top row first.
+    pub rgb: Vec<[f32; 3]>,
+}
+
+fn srgb_decode(c: f32) -> f32 {
+    if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+}
+
+fn srgb_encode(c: f32) -> f32 {
+    let c = c.clamp(0.0, 1.0);
+    if c <= 0.003_130_8 { c * 12.92 } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 }
+}
+
+impl LinearImage {
+    /// Decode an 8-bit sRGB RGBA image (alpha ignored).
+    pub fn from_display(rgba: &[u8], width: u32, height: u32) -> Self {
+        let rgb = rgba
+            .chunks_exact(4)
+            .map(|p| [0, 1, 2].map(|c| srgb_decode(f32::from(p[c]) / 255.0)))
+            .collect();
+        Self { width, height, rgb }
+    }
+
+    /// sRGB-encoded 8-bit RGBA (alpha 255), for saving and looking at.
+    pub fn to_display(&self) -> Vec<u8> {
+        self.rgb
+            .iter()
+            .flat_map(|p| {
+                let [r, g, b] = p.map(|c| (srgb_encode(c) * 255.0).round() as u8);
+                [r, g, b, 255]
+            })
+            .collect()
+    }
+
+    fn encoded(&self) -> impl Iterator<Item = [f32; 3]> + '_ {
+        self.rgb.iter().map(|p| p.map(srgb_encode))
+    }
+
+    /// Peak signal-to-noise ratio against `reference` in dB, on sRGB-encoded values (infinite
+    /// when identical; `None` when the sizes differ).
+    pub fn psnr(&self, reference: &LinearImage) -> Option<f64> {
+        let mse = self.mean_error(reference, None, |d| d * d)?;
+        Some(if mse == 0.0 { f64::INFINITY } else { -10.0 * mse.log10() })
+    }
+
+    /// Mean absolute error against `reference` on sRGB-encoded values, over the pixels where
+    /// `mask` is true (all when `None`). `None` when sizes differ or the mask is empty.
+    pub fn mean_abs_error(&self, reference: &LinearImage, mask: Option<&[bool]>) -> Option<f64> {
+        self.mean_error(reference, mask, f64::abs)
+    }
+
+    fn mean_error(
+        &self,
+        reference: &LinearImage,
+        mask: Option<&[bool]>,
+        per_channel: impl Fn(f64) -> f64,
+    ) -> Option<f64> {
+        if self.rgb.len() != reference.rgb.len() || mask.is_some_and(|m| m.len() != self.rgb.len())
+        {
+            return None;
+        }
+        let (mut sum, mut count) = (0.0, 0usize);
+        for (i, (a, b)) in self.encoded().zip(reference.encoded()).enumerate() {
+            if mask.is_some_and(|m| !m[i]) {
+                continue;
+            }
+            sum += (0..3).map(|c| per_channel(f64::from(a[c] - b[c]))).sum::<f64>();
+            count += 3;
+        }
+        (count > 0).then(|| sum / count as f64)
+    }
+}
+
+/// `samples` sub-pixel offsets in `[-0.5, 0.5)²`: a jittered grid of `ceil(sqrt(samples))²`
+/// strata, one uniformly placed point per stratum (a fixed seed: the reference is repeatable),
+/// truncated to `samples`.
+pub fn sample_offsets(samples: u32) -> Vec<Vec2> {
+    let n = (samples.max(1) as f32).sqrt().ceil() as u32;
+    let mut state = 0x9e37_79b9_u32;
+    let mut random = move || {
+        // xorshift32: deterministic and good enough to place points inside strata.
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state >> 8) as f32 / (1u32 << 24) as f32
+    };
+    let mut offsets = Vec::with_capacity((n * n) as usize);
+    for y in 0..n {
+        for x in 0..n {
+            let jitter = Vec2::new(random(), random());
+            offsets.push((Vec2::new(x as f32, y as f32) + jitter) / n as f32 - 0.5);
+        }
+    }
+    offsets.truncate(samples.max(1) as usize);
+    offsets
+}
+
+fn read(gpu: &Gpu, renderer: &Renderer) -> Result<LinearImage, Error> {
+    let (width, height) = renderer.size();
+    Ok(LinearImage::from_display(&renderer.read_display(gpu)?, width, height))
+}
+
+/// The supersampled reference of one frame: `samples` renders without anti-aliasing, each at
+/// its own offset from [`sample_offsets`], averaged in linear light. The post settings are
+/// made [`deterministic`] first.
+pub fn supersampled(
+    gpu: &Gpu,
+    renderer: &mut Renderer,
+    camera: &Camera,
+    options: &RenderOptions,
+    samples: u32,
+) -> Result<LinearImage, Error> {
+    let offsets = sample_offsets(samples);
+    let (width, height) = renderer.size();
+    let mut sum = vec![[0f64; 3]; (width * height) as usize];
+    for offset in &offsets {
+        let frame = RenderOptions {
+            post: deterministic(&options.post),
+            subpixel_offset: Some(*offset),
+            ..options.clone()
+        };
+        renderer.render(gpu, camera, &frame)?;
+        for (s, p) in sum.iter_mut().zip(read(gpu, renderer)?.rgb) {
+            for c in 0..3 {
+                s[c] += f64::from(p[c]);
+            }
+        }
+    }
+    let n = offsets.len() as f64;
+    let rgb = sum.into_iter().map(|s| s.map(|c| (c / n) as f32)).collect();
+    Ok(LinearImage { width, height, rgb })
+}
+
+/// Render `frames` frames of `method` from a fresh history, with `camera_at(frame)` and
+/// `before(renderer, frame)` run before each (to move objects); returns the images of the
+/// last `keep` frames, oldest first.
+#[allow(clippy::too_many_arguments)]
+fn run(
+    gpu: &Gpu,
+    renderer: &mut Renderer,
+    options: &RenderOptions,
+    method: AntiAliasing,
+    frames: u32,
+    keep: u32,
+    camera_at: &dyn Fn(u32) -> Camera,
+    before: &mut dyn FnMut(&mut Renderer, u32),
+) -> Result<Vec<LinearImage>, Error> {
+    let frame =
+        RenderOptions { post: method.apply(&deterministic(&options.post)), ..options.clone() };
+    renderer.reset_history();
+    let mut kept = Vec::new();
+    for f in 0..frames {
+        before(renderer, f);
+        renderer.render(gpu, &camera_at(f), &frame)?;
+        if f + keep >= frames {
+            kept.push(read(gpu, renderer)?);
+        }
+    }
+    Ok(kept)
+}
+
+/// A moving object for the ghosting measure: instance `instance` starts at `start` and moves
+/// by `step` (world units) each frame for `frames` frames.
+#[derive(Clone, Copy, Debug)]
+pub struct ObjectMotion {
+    /// The scene instance that moves.
+    pub instance: usize,
+    /// Its transform at frame 0.
+    pub start: Mat4,
+    /// World-space translation per frame.
+    pub step: Vec3,
+    /// Frames rendered; the last is measured.
+    pub frames: u32,
+}
+
+impl ObjectMotion {
+    fn at(&self, frame: u32) -> Mat4 {
+        Mat4::from_translation(self.step * frame as f32) * self.start
+    }
+}
+
+/// Frames behind the object whose uncovered pixels count as "just uncovered".
+pub const GHOST_TRAIL_FRAMES: u32 = 4;
+
+/// The scenario every method is measured on: a still camera, a moving object and a pan.
+pub struct Scenario {
+    /// The still camera (static error and ghosting).
+    pub camera: Camera,
+    /// Frame settings (the post chain is made deterministic and its AA replaced per method).
+    pub options: RenderOptions,
+    /// The moving object (ghosting).
+    pub motion: ObjectMotion,
+    /// Yaw, in degrees per frame, of the slow pan (the still camera turning in place) used
+    /// for the flicker measure: a fraction of a pixel per frame.
+    pub pan_degrees_per_frame: f32,
+    /// Frames of the pan; flicker is measured over the last [`FLICKER_WINDOW`] of them.
+    pub pan_frames: u32,
+    /// Samples per pixel of the references.
+    pub samples: u32,
+}
+
+/// Frame-to-frame changes averaged for the flicker measure.
+pub const FLICKER_WINDOW: u32 = 6;
+
+/// One method's scores on a [`Scenario`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct AaScore {
+    /// The method.
+    pub method: AntiAliasing,
+    /// PSNR (dB) against the reference on the still camera; higher is better.
+    pub static_psnr: f64,
+    /// Mean absolute error in the just-uncovered region; lower is better.
+    pub ghosting: f64,
+    /// Mean absolute difference between the method's and the reference's frame-to-frame
+    /// changes on the pan; lower is better.
+    pub flicker: f64,
+    /// Median GPU milliseconds of the method's pass (0 for none; `None` without timestamps).
+    pub gpu_ms: Option<f64>,
+}
+
+/// The references a [`Scenario`] is measured against; computed once, shared by every method.
+pub struct References {
+    still: LinearImage,
+    moved: LinearImage,
+    uncovered: Vec<bool>,
+    pan: Vec<LinearImage>,
+}
+
+impl References {
+    /// The still camera's supersampled reference.
+    pub fn still(&self) -> &LinearImage {
+        &self.still
+    }
+
+    /// How many pixels the ghosting measure covers.
+    pub fn uncovered_pixels(&self) -> usize {
+        self.uncovered.iter().filter(|&&u| u).count()
+    }
+}
+
+fn pan_camera(scenario: &Scenario, frame: u32) -> Camera {
+    let turn = Mat4::from_rotation_y((scenario.pan_degrees_per_frame * frame as f32).to_radians());
+    let camera = &scenario.camera;
+    Camera { forward: turn.transform_vector3(camera.forward), ..*camera }
+}
+
+/// Compute the references of `scenario` (the slow part: `samples` renders per reference).
+pub fn references(
+    gpu: &Gpu,
+    renderer: &mut Renderer,
+    scenario: &Scenario,
+) -> Result<References, Error> {
+    let s = scenario;
+    let motion = &s.motion;
+    let last = motion.frames.max(1) - 1;
+    renderer.set_instance_transform(motion.instance, motion.start);
+    let still = supersampled(gpu, renderer, &s.camera, &s.options, s.samples)?;
+    // Uncovered: background now (farther, reverse-Z smaller), object in one of the last
+    // frames' positions. Depth from unjittered frames.
+    let depth_at = |frame: u32, renderer: &mut Renderer| -> Result<Vec<f32>, Error> {
+        renderer.set_instance_transform(motion.instance, motion.at(frame));
+        let options = RenderOptions {
+            post: deterministic(&s.options.post),
+            subpixel_offset: Some(Vec2::ZERO),
+            ..s.options.clone()
+        };
+        renderer.render(gpu, &s.camera, &options)?;
+        Ok(renderer.read_depth(gpu)?)
+    };
+    let now = depth_at(last, renderer)?;
+    let mut uncovered = vec![false; now.len()];
+    for back in 1..=GHOST_TRAIL_FRAMES.min(last) {
+        let then = depth_at(last - back, renderer)?;
+        for (u, (n, t)) in uncovered.iter_mut().zip(now.iter().zip(&then)) {
+            *u |= *t > *n + 1e-6;
+        }
+    }
+    renderer.set_instance_transform(motion.instance, motion.at(last));
+    let moved = supersampled(gpu, renderer, &s.camera, &s.options, s.samples)?;
+    renderer.set_instance_transform(motion.instance, motion.start);
+    let mut pan = Vec::new();
+    for f in s.pan_frames.saturating_sub(FLICKER_WINDOW + 1)..s.pan_frames {
+        pan.push(supersampled(gpu, renderer, &pan_camera(s, f), &s.options, s.samples)?);
+    }
+    Ok(References { still, moved, uncovered, pan })
+}
+
+/// Score `method` on `scenario` against its `references`.
+pub fn score(
+    gpu: &Gpu,
+    renderer: &mut Renderer,
+    scenario: &Scenario,
+    references: &References,
+    method: AntiAliasing,
+) -> Result<AaScore, Error> {
+    let s = scenario;
+    let motion = &s.motion;
+    let still_camera = |_| s.camera;
+    renderer.set_instance_transform(motion.instance, motion.start);
+    let frames = method.settle_frames();
+    let still = run(gpu, renderer, &s.options, method, frames, 1, &still_camera, &mut |_, _| {})?;
+    let static_psnr = still[0].psnr(&references.still).unwrap_or(0.0);
+    let gpu_ms = match method.scope() {
+        Some(scope) => {
+            let options = RenderOptions {
+                post: method.apply(&deterministic(&s.options.post)),
+                ..s.options.clone()
+            };
+            super::scope_ms(gpu, renderer, &s.camera, &options, scope)?
+        }
+        None => renderer.timing_available().then_some(0.0),
+    };
+    let moved = run(
+        gpu,
+        renderer,
+        &s.options,
+        method,
+        motion.frames.max(1),
+        1,
+        &still_camera,
+        &mut |r, f| {
+            r.set_instance_transform(motion.instance, motion.at(f));
+        },
+    )?;
+    renderer.set_instance_transform(motion.instance, motion.start);
+    let ghosting =
+        moved[0].mean_abs_error(&references.moved, Some(&references.uncovered)).unwrap_or(0.0);
+    let keep = references.pan.len() as u32;
+    let pan = run(
+        gpu,
+        renderer,
+        &s.options,
+        method,
+        s.pan_frames,
+        keep,
+        &|f| pan_camera(s, f),
+        &mut |_, _| {},
+    )?;
+    let flicker = flicker(&pan, &references.pan);
+    Ok(AaScore { method, static_psnr, ghosting, flicker, gpu_ms })
+}
+
+/// Mean over consecutive frame pairs and pixels of |(a_t - a_t-1) - (r_t - r_t-1)| on
+/// sRGB-encoded values.
+pub fn flicker(images: &[LinearImage], references: &[LinearImage]) -> f64 {
+    let (mut sum, mut count) = (0.0, 0usize);
+    for t in 1..images.len().min(references.len()) {
+        let frames = [&images[t - 1], &images[t], &references[t - 1], &references[t]];
+        let encoded: Vec<Vec<[f32; 3]>> = frames.iter().map(|i| i.encoded().collect()).collect();
+        let pixels = encoded[0].iter().zip(&encoded[1]).zip(encoded[2].iter().zip(&encoded[3]));
+        for ((before, after), (reference_before, reference_after)) in pixels {
+            for c in 0..3 {
+                let change = after[c] - before[c];
+                let reference = reference_after[c] - reference_before[c];
+                sum += f64::from((change - reference).abs());
+                count += 1;
+            }
+        }
+    }
+    if count == 0 { 0.0 } else { sum / count as f64 }
+}
+
+/// The scenario `afterlight quality` and the tests use on the built-in product demo scene
+/// (`scene`, its own camera, an image `height` pixels tall): the gold sphere slides sideways about a pixel per frame for 16
+/// frames; the pan turns a third of a pixel per frame for 24 frames. `None` when `scene` has
+/// no `gold_sphere` node.
+pub fn product_demo_scenario(
+    scene: &crate::scene::Scene,
+    height: u32,
+    samples: u32,
+) -> Option<Scenario> {
+    let instance = scene.instances.iter().position(|i| i.node == "gold_sphere")?;
+    let camera = scene
+        .cameras
+        .first()
+        .map(|c| Camera::from_transform(&c.transform, c.projection))
+        .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, 1.0));
+    let crate::scene::CameraProjection::Perspective { yfov, .. } = camera.projection else {
+        return None;
+    };
+    let pixel_degrees = yfov.to_degrees() / height.max(1) as f32;
+    // One pixel at the sphere's distance, in world units.
+    let start = scene.instances[instance].transform;
+    let distance = (start.w_axis.truncate() - camera.position).length();
+    let pixel_world = distance * (yfov / height.max(1) as f32);
+    let right = camera.forward.cross(camera.up).normalize_or(Vec3::X);
+    let options = RenderOptions {
+        post: PostSettings {
+            exposure: crate::post::exposure::ExposureSettings::default(),
+            ..PostSettings::default()
+        },
+        ..RenderOptions::default()
+    };
+    Some(Scenario {
+        camera,
+        options,
+        motion: ObjectMotion { instance, start, step: right * pixel_world, frames: 16 },
+        pan_degrees_per_frame: pixel_degrees / 3.0,
+        pan_frames: 24,
+        samples,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_fill_their_strata() {
+        let offsets = sample_offsets(64);
+        assert_eq!(offsets.len(), 64);
+        for (i, o) in offsets.iter().enumerate() {
+            let (x, y) = ((i % 8) as f32, (i / 8) as f32);
+            let cell = (*o + 0.5) * 8.0;
+            assert!(cell.x >= x && cell.x < x + 1.0 && cell.y >= y && cell.y < y + 1.0, "{i}: {o}");
+        }
+        let mean = offsets.iter().sum::<Vec2>() / 64.0;
+        assert!(mean.length() < 0.05, "mean {mean}");
+        assert_eq!(sample_offsets(0).len(), 1);
+    }
+
+    #[test]
+    fn psnr_and_error_follow_their_definitions() {
+        let grey = |v: u8| LinearImage::from_display(&[v, v, v, 255].repeat(4), 2, 2);
+        let (a, b) = (grey(100), grey(110));
+        assert_eq!(a.psnr(&a), Some(f64::INFINITY));
+        let d: f64 = 10.0 / 255.0;
+        let psnr = a.psnr(&b).unwrap();
+        assert!((psnr - (-10.0 * (d * d).log10())).abs() < 1e-3, "{psnr}");
+        assert!((a.mean_abs_error(&b, None).unwrap() - d).abs() < 1e-4);
+        let mask = [true, false, false, false];
+        assert!((a.mean_abs_error(&b, Some(&mask)).unwrap() - d).abs() < 1e-4);
+        assert_eq!(a.mean_abs_error(&b, Some(&[false; 4])), None);
+        assert_eq!(a.psnr(&grey(1).clone_with_size(1)), None);
+    }
+
+    #[test]
+    fn flicker_is_zero_when_changes_match_the_reference() {
+        let img = |v: u8| LinearImage::from_display(&[v, v, v, 255], 1, 1);
+        let reference = [img(10), img(20), img(30)];
+        let steady = flicker(&[img(50), img(60), img(70)], &reference);
+        assert!(steady < 1e-5, "{steady}");
+        let jumpy = flicker(&[img(50), img(80), img(50)], &reference);
+        assert!(jumpy > 0.05, "{jumpy}");
+    }
+
+    impl LinearImage {
+        fn clone_with_size(&self, pixels: usize) -> LinearImage {
+            LinearImage { width: 1, height: 1, rgb: self.rgb[..pixels].to_vec() }
+        }
+    }
+}

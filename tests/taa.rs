@@ -1,0 +1,465 @@
+//! TAA on a software GPU. The pass alone, on synthetic inputs point-sampled from a known image
+//! at the jittered positions: a reset outputs the current frame, NaN/Inf/negative input never
+//! reaches the output nor persists, a still image converges to anti-aliased edges, half-size
+//! input upsamples towards the full-resolution reference, every tier runs, zero sizes do
+//! nothing. The whole renderer: edges get intermediate coverage where no AA gives only 0 or 1,
+//! a still scene settles, a moving square leaves no ghost trail, and a camera jump restarts
+//! the history. Also the FXAA fallback rule.
+
+mod common;
+
+use afterlight::gpu::{Gpu, halves_to_f32, read_texture};
+use afterlight::post::Tier;
+use afterlight::post::chain::{PostSettings, effective_fxaa};
+use afterlight::post::exposure::ExposureSettings;
+use afterlight::post::fxaa::FxaaSettings;
+use afterlight::post::taa::{TaaClip, TaaFrame, TaaPass, TaaSettings, jitter};
+use afterlight::render::{Background, RenderOptions, Renderer};
+use afterlight::scene::Camera;
+use glam::{Mat4, Vec2, Vec3};
+
+/// A float texture of `size` filled with `texels` (`channels` floats each).
+fn float_texture(
+    gpu: &Gpu,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    channels: u32,
+    texels: &[f32],
+) -> wgpu::TextureView {
+    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("taa test input"),
+        size: extent,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    gpu.queue.write_texture(
+        texture.as_image_copy(),
+        bytemuck::cast_slice(texels),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(size.0 * channels * 4),
+            rows_per_image: Some(size.1),
+        },
+        extent,
+    );
+    texture.create_view(&Default::default())
+}
+
+/// The pass with its inputs made from RGBA pixels (no depth, optional motion).
+struct Harness {
+    gpu: Gpu,
+    pass: TaaPass,
+}
+
+impl Harness {
+    fn new() -> Option<Self> {
+        let gpu = common::gpu()?;
+        let pass = TaaPass::new(&gpu.device, wgpu::TextureFormat::Rgba16Float).expect("taa pass");
+        Some(Self { gpu, pass })
+    }
+
+    /// Resolve one frame of `rgba` (`input` size, rasterised at `jitter`) into `output` size;
+    /// returns the resolved pixels.
+    fn frame(
+        &mut self,
+        rgba: &[[f32; 4]],
+        (input, output): ((u32, u32), (u32, u32)),
+        jitter: Vec2,
+        settings: &TaaSettings,
+    ) -> Vec<[f32; 4]> {
+        let texels: Vec<f32> = rgba.iter().flatten().copied().collect();
+        let hdr = float_texture(&self.gpu, input, wgpu::TextureFormat::Rgba32Float, 4, &texels);
+        let frame = TaaFrame {
+            hdr: &hdr,
+            depth: None,
+            motion: None,
+            jitter,
+            input_size: input,
+            output_size: output,
+            camera_cut: false,
+        };
+        let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
+        let drawn =
+            self.pass.draw(&self.gpu.device, &self.gpu.queue, &mut encoder, &frame, settings);
+        assert!(drawn.is_some(), "the pass draws");
+        self.gpu.queue.submit([encoder.finish()]);
+        let texture = self.pass.output().expect("an output after a draw");
+        let bytes = read_texture(&self.gpu, texture).expect("readback");
+        halves_to_f32(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()
+    }
+}
+
+/// A disc of radius 0.3 (value 1, alpha 1) on black (alpha 0), with a thin bright ring,
+/// evaluated at a uv point: sharp edges for the anti-aliasing tests.
+fn disc(uv: Vec2) -> [f32; 4] {
+    let r = (uv - Vec2::splat(0.5)).length();
+    if r < 0.3 {
+        let v = if (0.2..0.22).contains(&r) { 4.0 } else { 1.0 };
+        [v, v * 0.5, 0.25, 1.0]
+    } else {
+        [0.0; 4]
+    }
+}
+
+/// `f` point-sampled at the jittered sample positions of an image of `size`.
+fn rasterise(f: impl Fn(Vec2) -> [f32; 4], size: (u32, u32), jitter: Vec2) -> Vec<[f32; 4]> {
+    let dims = Vec2::new(size.0 as f32, size.1 as f32);
+    (0..size.1)
+        .flat_map(|y| (0..size.0).map(move |x| (x, y)))
+        .map(|(x, y)| f((Vec2::new(x as f32, y as f32) + 0.5 - jitter) / dims))
+        .collect()
+}
+
+/// `f` averaged over an `n` x `n` grid inside each pixel: the anti-aliased reference.
+fn supersample(f: impl Fn(Vec2) -> [f32; 4], size: (u32, u32), n: u32) -> Vec<[f32; 4]> {
+    let dims = Vec2::new(size.0 as f32, size.1 as f32);
+    let mut out = Vec::new();
+    for y in 0..size.1 {
+        for x in 0..size.0 {
+            let mut sum = [0.0f32; 4];
+            for sy in 0..n {
+                for sx in 0..n {
+                    let offset = (Vec2::new(sx as f32, sy as f32) + 0.5) / n as f32;
+                    let v = f((Vec2::new(x as f32, y as f32) + offset) / dims);
+                    for c in 0..4 {
+                        sum[c] += v[c] / (n * n) as f32;
+                    }
+                }
+            }
+            out.push(sum);
+        }
+    }
+    out
+}
+
+/// Mean absolute difference of the RGB channels, each mapped through `c / (1 + c)` so the
+/// bright ring does not dominate.
+fn error(a: &[[f32; 4]], b: &[[f32; 4]]) -> f32 {
+    let t = |v: f32| v / (1.0 + v);
+    let sum: f32 =
+        a.iter().zip(b).map(|(p, q)| (0..3).map(|c| (t(p[c]) - t(q[c])).abs()).sum::<f32>()).sum();
+    sum / (a.len() * 3) as f32
+}
+
+fn settings(tier: Tier) -> TaaSettings {
+    TaaSettings { tier, ..TaaSettings::HIGH }
+}
+
+#[test]
+fn a_reset_outputs_the_current_frame() {
+    let Some(mut h) = Harness::new() else { return };
+    let size = (32, 32);
+    let input: Vec<[f32; 4]> = (0..32 * 32)
+        .map(|i| {
+            let v = (i % 7) as f32 * 0.4;
+            [v, 1.0 - v * 0.1, (i % 3) as f32, (i % 2) as f32]
+        })
+        .collect();
+    for tier in [Tier::Low, Tier::Medium] {
+        h.pass.reset_history();
+        let out = h.frame(&input, (size, size), Vec2::new(0.3, -0.2), &settings(tier));
+        for (o, i) in out.iter().zip(&input) {
+            for c in 0..4 {
+                assert!((o[c] - i[c]).abs() <= 2e-3 * (1.0 + i[c]), "{tier:?}: {o:?} vs {i:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn nan_inf_and_negative_input_never_reach_the_output() {
+    let Some(mut h) = Harness::new() else { return };
+    let size = (16, 16);
+    let clean = vec![[0.5, 0.25, 1.0, 1.0]; 256];
+    for tier in [Tier::Low, Tier::High] {
+        let s = settings(tier);
+        h.pass.reset_history();
+        for f in 0..4 {
+            h.frame(&clean, (size, size), jitter(f, 8), &s);
+        }
+        let mut broken = clean.clone();
+        broken[17] = [f32::NAN; 4];
+        broken[40] = [f32::INFINITY, 1.0, 1.0, 1.0];
+        broken[41] = [f32::NEG_INFINITY, f32::NAN, 1.0, f32::INFINITY];
+        broken[100] = [-5.0, -1.0, 0.5, -1.0];
+        let out = h.frame(&broken, (size, size), jitter(4, 8), &s);
+        assert!(out.iter().flatten().all(|v| v.is_finite() && *v >= 0.0), "{tier:?}: {out:?}");
+        let mut last = out;
+        for f in 5..12 {
+            last = h.frame(&clean, (size, size), jitter(f, 8), &s);
+        }
+        // Gone again: every pixel back within 1% of the clean value.
+        for p in &last {
+            for c in 0..4 {
+                assert!((p[c] - clean[0][c]).abs() < 0.01 * (1.0 + clean[0][c]), "{tier:?} {p:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_still_image_converges_to_anti_aliased_edges() {
+    let Some(mut h) = Harness::new() else { return };
+    let size = (64, 64);
+    let reference = supersample(disc, size, 8);
+    let single = rasterise(disc, size, Vec2::ZERO);
+    for tier in [Tier::Medium, Tier::High, Tier::Ultra] {
+        let s = settings(tier);
+        let length = s.sequence_length();
+        h.pass.reset_history();
+        let mut previous = Vec::new();
+        let mut out = Vec::new();
+        for f in 0..64u64 {
+            let j = jitter(f, length);
+            previous = out;
+            out = h.frame(&rasterise(disc, size, j), (size, size), j, &s);
+        }
+        let (aliased, resolved) = (error(&single, &reference), error(&out, &reference));
+        let change = error(&out, &previous);
+        // Coverage: the disc's edge gets alpha strictly between 0 and 1 (no AA has none).
+        let partial = out.iter().filter(|p| p[3] > 0.1 && p[3] < 0.9).count();
+        eprintln!(
+            "{tier:?}: error {resolved:.4} (no AA {aliased:.4}), last change {change:.5}, \
+             {partial} partial-coverage pixels"
+        );
+        assert_eq!(single.iter().filter(|p| p[3] > 0.1 && p[3] < 0.9).count(), 0);
+        assert!(partial > 40, "{tier:?}: only {partial} edge pixels with partial coverage");
+        // High and ultra reconstruct each frame with a Blackman-Harris filter, a little wider
+        // than the box the reference integrates, trading some sharpness for stability.
+        let bound = if tier >= Tier::High { 0.85 } else { 0.6 };
+        assert!(resolved < bound * aliased, "{tier:?}: error {resolved} vs no AA {aliased}");
+        assert!(change < 0.01, "{tier:?}: still changing by {change} per frame");
+    }
+}
+
+#[test]
+fn half_size_input_upsamples_towards_the_full_resolution_reference() {
+    let Some(mut h) = Harness::new() else { return };
+    let (input, output) = ((32, 32), (64, 64));
+    let reference = supersample(disc, output, 8);
+    // A plain upscale of one frame: each output pixel takes its input pixel.
+    let low = rasterise(disc, input, Vec2::ZERO);
+    let upscaled: Vec<[f32; 4]> =
+        (0..64 * 64).map(|i| low[(i / 64 / 2) * 32 + (i % 64) / 2]).collect();
+    let s = TaaSettings { tier: Tier::High, jitter_length: 16, ..TaaSettings::HIGH };
+    let mut out = Vec::new();
+    for f in 0..96u64 {
+        let j = jitter(f, 16);
+        out = h.frame(&rasterise(disc, input, j), (input, output), j, &s);
+    }
+    let (plain, resolved) = (error(&upscaled, &reference), error(&out, &reference));
+    eprintln!("upsampled error {resolved:.4}, plain upscale {plain:.4}");
+    assert!(out.iter().flatten().all(|v| v.is_finite()));
+    assert!(resolved < 0.75 * plain, "upsampled {resolved} vs plain upscale {plain}");
+}
+
+#[test]
+fn every_tier_and_clip_runs_and_keeps_a_flat_image() {
+    let Some(mut h) = Harness::new() else { return };
+    let size = (24, 16);
+    let flat = vec![[0.7, 0.3, 2.0, 1.0]; 24 * 16];
+    for tier in [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra] {
+        for clip in [TaaClip::Variance, TaaClip::Aabb] {
+            let s = TaaSettings { tier, clip, ..TaaSettings::HIGH };
+            h.pass.reset_history();
+            let mut out = Vec::new();
+            for f in 0..6 {
+                out = h.frame(&flat, (size, size), jitter(f, 8), &s);
+            }
+            for p in &out {
+                for c in 0..4 {
+                    assert!((p[c] - flat[0][c]).abs() < 5e-3 * (1.0 + flat[0][c]), "{p:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn zero_size_or_off_draws_nothing() {
+    let Some(mut h) = Harness::new() else { return };
+    let hdr = float_texture(&h.gpu, (4, 4), wgpu::TextureFormat::Rgba32Float, 4, &[0.0; 64]);
+    let mut encoder = h.gpu.device.create_command_encoder(&Default::default());
+    for (input, output, tier) in
+        [((0, 4), (4, 4), Tier::High), ((4, 4), (4, 0), Tier::High), ((4, 4), (4, 4), Tier::Off)]
+    {
+        let frame = TaaFrame {
+            hdr: &hdr,
+            depth: None,
+            motion: None,
+            jitter: Vec2::ZERO,
+            input_size: input,
+            output_size: output,
+            camera_cut: false,
+        };
+        let drawn = h.pass.draw(&h.gpu.device, &h.gpu.queue, &mut encoder, &frame, &settings(tier));
+        assert!(drawn.is_none(), "{input:?} -> {output:?} at {tier:?}");
+    }
+    h.gpu.queue.submit([encoder.finish()]);
+    assert!(h.pass.output().is_none());
+}
+
+#[test]
+fn fxaa_falls_back_when_taa_is_off() {
+    let off = PostSettings {
+        taa: TaaSettings { tier: Tier::Off, ..TaaSettings::HIGH },
+        ..Default::default()
+    };
+    assert_eq!(effective_fxaa(&off).tier, Tier::Low);
+    let chosen = PostSettings { fxaa: FxaaSettings::ULTRA, ..off.clone() };
+    assert_eq!(effective_fxaa(&chosen), FxaaSettings::ULTRA);
+    let on = PostSettings { taa: TaaSettings::HIGH, ..Default::default() };
+    assert!(!effective_fxaa(&on).tier.is_on());
+    let no_fallback =
+        PostSettings { taa: TaaSettings { fxaa_fallback: false, ..off.taa }, ..Default::default() };
+    assert!(!effective_fxaa(&no_fallback).tier.is_on());
+    assert!(!effective_fxaa(&PostSettings::default()).tier.is_on(), "the chain's default");
+}
+
+/// Render options: TAA at `taa` (None = off, no fallback), manual exposure, transparent
+/// background so alpha is coverage.
+fn options(taa: Option<TaaSettings>) -> RenderOptions {
+    RenderOptions {
+        background: Background::Transparent,
+        post: PostSettings {
+            taa: taa.unwrap_or(TaaSettings::OFF),
+            exposure: ExposureSettings::manual(9.0),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// A square scene seen head-on, rotated so its edges are not pixel-aligned.
+fn square_renderer(gpu: &Gpu, size: u32) -> (Renderer, Camera) {
+    let scene = common::square_scene(1.0, Mat4::from_rotation_z(0.3));
+    let renderer = common::renderer(gpu, &scene, (size, size), &common::studio(gpu));
+    (renderer, Camera::orbit(Vec3::ZERO, 0.0, 0.0, 2.5, 0.8))
+}
+
+fn display(renderer: &Renderer, gpu: &Gpu) -> Vec<u8> {
+    renderer.read_display(gpu).expect("read display")
+}
+
+fn mean_abs_difference(a: &[u8], b: &[u8], keep: impl Fn(usize) -> bool) -> f32 {
+    let picked: Vec<f32> = (0..a.len() / 4)
+        .filter(|i| keep(*i))
+        .flat_map(|i| (0..3).map(move |c| i * 4 + c))
+        .map(|k| (f32::from(a[k]) - f32::from(b[k])).abs())
+        .collect();
+    picked.iter().sum::<f32>() / picked.len().max(1) as f32
+}
+
+#[test]
+fn the_renderer_antialiases_edges_and_settles() {
+    let Some(gpu) = common::gpu() else { return };
+    let (mut renderer, camera) = square_renderer(&gpu, 64);
+    renderer.render(&gpu, &camera, &options(None)).expect("render");
+    let aliased = display(&renderer, &gpu);
+    let partial = |img: &[u8]| img.chunks_exact(4).filter(|p| p[3] > 20 && p[3] < 235).count();
+    assert_eq!(partial(&aliased), 0, "no AA: coverage is 0 or 1");
+    let taa = options(Some(TaaSettings::HIGH));
+    let mut frames = Vec::new();
+    for _ in 0..24 {
+        renderer.render(&gpu, &camera, &taa).expect("render");
+        frames.push(display(&renderer, &gpu));
+    }
+    let last = &frames[frames.len() - 1];
+    let change = mean_abs_difference(last, &frames[frames.len() - 2], |_| true);
+    let early = mean_abs_difference(&frames[1], &frames[0], |_| true);
+    eprintln!("{} partial-coverage pixels; change {early:.3} -> {change:.3}", partial(last));
+    assert!(partial(last) > 40, "edges have intermediate coverage");
+    assert!(change < 0.2, "a still scene settles: mean change {change} codes per channel");
+}
+
+#[test]
+fn a_moving_square_leaves_no_ghost_trail() {
+    let Some(gpu) = common::gpu() else { return };
+    let (mut renderer, camera) = square_renderer(&gpu, 64);
+    let (mut reference, _) = square_renderer(&gpu, 64);
+    let taa = options(Some(TaaSettings::HIGH));
+    let place = |x: f32| Mat4::from_translation(Vec3::new(x, 0.0, 0.0));
+    // Still for a while (history builds up), then moving right by 1.5 pixels a frame.
+    let x = |f: u32| if f < 10 { -0.4 } else { -0.4 + (f - 10) as f32 * 0.05 };
+    for f in 0..20 {
+        renderer.set_instance_transform(0, place(x(f)));
+        renderer.render(&gpu, &camera, &taa).expect("render");
+    }
+    let moved = display(&renderer, &gpu);
+    reference.set_instance_transform(0, place(x(19)));
+    reference.render(&gpu, &camera, &options(None)).expect("render");
+    let truth = display(&reference, &gpu);
+    // Where the square was and no longer is: the truth shows background (alpha 0) there.
+    let mut ghost_region = vec![false; 64 * 64];
+    let (mut first, _) = square_renderer(&gpu, 64);
+    first.set_instance_transform(0, place(-0.4));
+    first.render(&gpu, &camera, &options(None)).expect("render");
+    let start = display(&first, &gpu);
+    for (i, region) in ghost_region.iter_mut().enumerate() {
+        *region = start[i * 4 + 3] == 255 && truth[i * 4 + 3] == 0;
+    }
+    let uncovered = ghost_region.iter().filter(|r| **r).count();
+    let alpha_error: f32 = ghost_region
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r)
+        .map(|(i, _)| f32::from(moved[i * 4 + 3]))
+        .sum::<f32>()
+        / uncovered.max(1) as f32;
+    let colour_error = mean_abs_difference(&moved, &truth, |i| ghost_region[i]);
+    eprintln!("{uncovered} uncovered pixels: alpha {alpha_error:.2}, colour {colour_error:.2}");
+    assert!(uncovered > 100);
+    assert!(alpha_error < 8.0, "ghost coverage {alpha_error} codes where the square was");
+    assert!(colour_error < 8.0, "ghost colour {colour_error} codes where the square was");
+}
+
+#[test]
+fn a_camera_jump_restarts_the_history() {
+    let Some(gpu) = common::gpu() else { return };
+    let (mut renderer, camera) = square_renderer(&gpu, 48);
+    let taa = options(Some(TaaSettings::HIGH));
+    for _ in 0..8 {
+        renderer.render(&gpu, &camera, &taa).expect("render");
+    }
+    // Turned 60 degrees: frame 8 has frame 0's jitter, so it must equal a fresh renderer's
+    // first frame.
+    let turned = Camera::orbit(Vec3::ZERO, 60.0, 0.0, 2.5, 0.8);
+    renderer.render(&gpu, &turned, &taa).expect("render");
+    let (mut fresh, _) = square_renderer(&gpu, 48);
+    fresh.render(&gpu, &turned, &taa).expect("render");
+    let (a, b) = (display(&renderer, &gpu), display(&fresh, &gpu));
+    let difference = mean_abs_difference(&a, &b, |_| true);
+    assert!(difference < 0.5, "after a jump the history is dropped: difference {difference}");
+}
+
+/// GPU time of the "taa" scope per tier at 256x256 (printed, never asserted). Run with
+/// `cargo test --test taa -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing report, not a check"]
+fn taa_gpu_times_per_tier() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let mut renderer = common::renderer(&gpu, &scene, (256, 256), &common::studio(&gpu));
+    if !renderer.timing_available() {
+        eprintln!("no timestamp queries on {}", gpu.info.name);
+        return;
+    }
+    let camera = common::scene_camera(&scene, 1.0);
+    for tier in [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra] {
+        let o = options(Some(settings(tier)));
+        let mut times = Vec::new();
+        for _ in 0..8 {
+            renderer.render(&gpu, &camera, &o).expect("render");
+            let t = renderer.wait_for_pass_times(&gpu);
+            times.extend(t.iter().filter(|p| p.name == TaaPass::NAME).map(|p| p.ms));
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
+        eprintln!("taa {tier:?} at 256x256: median {median:.3} ms over {} frames", times.len());
+    }
+}
