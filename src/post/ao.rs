@@ -149,9 +149,6 @@ pub struct AoSettings {
     pub multi_bounce: bool,
     /// Compute at half resolution and bilaterally upsample. Default false.
     pub half_resolution: bool,
-    /// Also compute bent normals (the mean unoccluded direction) for indirect diffuse.
-    /// Default false.
-    pub bent_normals: bool,
 }
 
 impl Default for AoSettings {
@@ -170,7 +167,6 @@ impl AoSettings {
         intensity: 1.0,
         multi_bounce: true,
         half_resolution: false,
-        bent_normals: false,
     };
 
     /// AO off: the frame recipe skips it and lighting sees full visibility.
