@@ -352,7 +352,16 @@ fn prints_gpu_time_per_tier() {
 /// within the same radius, 128 rays per pixel) at 128 x 128; High must be within 0.05.
 fn assert_close_to_the_ray_traced_reference(gpu: &Gpu, case: &AoCase) {
     let variants = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra].map(|t| (t, false));
-    let scores = report::ao_scores(gpu, &Default::default(), case, 128, 128, &variants).unwrap();
+    let scores = report::ao_scores(
+        gpu,
+        &common::studio(gpu),
+        &Default::default(),
+        case,
+        128,
+        128,
+        &variants,
+    )
+    .unwrap();
     print!("{}", report::ao_table(&scores));
     for s in &scores {
         assert!(s.mean_absolute_error.is_finite() && s.mean_absolute_error < 0.15, "{s:?}");

@@ -283,11 +283,7 @@ fn choose_camera(scene: &Scene, args: &RenderArgs) -> Result<Camera, Error> {
                     scene.cameras.len()
                 ))
             }),
-        None => Ok(scene
-            .cameras
-            .first()
-            .map(|c| Camera::from_transform(&c.transform, c.projection))
-            .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, aspect))),
+        None => Ok(scene.default_camera(aspect)),
     }
 }
 
@@ -489,6 +485,8 @@ fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Error> {
     }
     let gpu = Gpu::new(options)?;
     let settings = RendererSettings::default();
+    // One studio environment serves every renderer the report creates.
+    let environment = Arc::new(Environment::new(&gpu, &Default::default(), &mut |_, _| {})?);
     println!("afterlight quality on {} at {}x{}", gpu.info.name, args.size, args.size);
     if args.only.as_deref() != Some("aa") {
         let mut cases = vec![AoCase::sphere_on_plane()];
@@ -511,8 +509,15 @@ fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Error> {
         let mut scores = Vec::new();
         for case in &cases {
             eprintln!("AO: {} ({} rays per pixel reference)", case.name, args.rays);
-            scores
-                .extend(report::ao_scores(&gpu, &settings, case, args.size, args.rays, &variants)?);
+            scores.extend(report::ao_scores(
+                &gpu,
+                &environment,
+                &settings,
+                case,
+                args.size,
+                args.rays,
+                &variants,
+            )?);
         }
         println!("\nAmbient occlusion vs ray-traced reference (mean absolute error of visibility)");
         print!("{}", report::ao_table(&scores));
@@ -520,7 +525,8 @@ fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Error> {
     if args.only.as_deref() != Some("ao") {
         eprintln!("AA: references at {} samples per pixel", args.samples);
         let scene = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?;
-        let scores = report::aa_scores(&gpu, &settings, &scene, args.size, args.samples)?;
+        let scores =
+            report::aa_scores(&gpu, &environment, &settings, &scene, args.size, args.samples)?;
         println!(
             "\nAnti-aliasing vs {}-sample supersampled reference (built-in scene)",
             args.samples

@@ -117,6 +117,16 @@ impl Default for PostSettings {
 }
 
 impl PostSettings {
+    /// The render scale in use: `render_scale` in `0.5..=1` (NaN gives 1), without the rest
+    /// of [`PostSettings::validated`] (the renderer reads it every frame).
+    pub fn render_scale(&self) -> f32 {
+        self.clamped_render_scale(&mut Vec::new())
+    }
+
+    fn clamped_render_scale(&self, warnings: &mut Vec<String>) -> f32 {
+        clamp_setting(warnings, "render_scale", self.render_scale, 0.5, 1.0, 1.0)
+    }
+
     /// Every value clamped to its documented range, with one warning per change naming the
     /// key (`bloom.intensity = 3 is outside ...`).
     pub fn validated(&self) -> (Self, Vec<String>) {
@@ -128,7 +138,7 @@ impl PostSettings {
         let w = &mut warnings;
         let settings = Self {
             description: self.description.clone(),
-            render_scale: clamp_setting(w, "render_scale", self.render_scale, 0.5, 1.0, 1.0),
+            render_scale: self.clamped_render_scale(w),
             ao: take(w, self.ao.validated()),
             taa: take(w, self.taa.validated()),
             exposure: take(w, self.exposure.validated()),

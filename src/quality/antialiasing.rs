@@ -479,11 +479,7 @@ pub fn product_demo_scenario(
     samples: u32,
 ) -> Option<Scenario> {
     let instance = scene.instances.iter().position(|i| i.node == "gold_sphere")?;
-    let camera = scene
-        .cameras
-        .first()
-        .map(|c| Camera::from_transform(&c.transform, c.projection))
-        .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, 1.0));
+    let camera = scene.default_camera(1.0);
     let crate::scene::CameraProjection::Perspective { yfov, .. } = camera.projection else {
         return None;
     };

@@ -7,6 +7,8 @@
 //!   over the pixels where the reference sees a surface.
 //! - Anti-aliasing against a supersampled reference ([`super::antialiasing`]).
 
+use std::sync::Arc;
+
 use glam::Vec3;
 
 use super::antialiasing::{self, AaScore, AntiAliasing};
@@ -17,6 +19,7 @@ use crate::post::Tier;
 use crate::post::ao::AoSettings;
 use crate::post::chain::PostSettings;
 use crate::post::exposure::ExposureSettings;
+use crate::render::environment::Environment;
 use crate::render::{RenderOptions, Renderer, RendererSettings};
 use crate::scene::{Camera, Scene};
 
@@ -84,6 +87,7 @@ pub fn ao_settings(case: &AoCase, tier: Tier, half_resolution: bool) -> AoSettin
 /// a reference traced with `rays` rays per pixel.
 pub fn ao_scores(
     gpu: &Gpu,
+    environment: &Arc<Environment>,
     renderer_settings: &RendererSettings,
     case: &AoCase,
     size: u32,
@@ -92,13 +96,13 @@ pub fn ao_scores(
 ) -> Result<Vec<AoScore>, Error> {
     let reference =
         ao_reference::ambient_occlusion(&case.scene, &case.camera, size, size, case.radius, rays);
-    let environment = std::sync::Arc::new(crate::render::environment::Environment::new(
+    let mut renderer = Renderer::with_environment(
         gpu,
-        &Default::default(),
-        &mut |_, _| {},
-    )?);
-    let mut renderer =
-        Renderer::with_environment(gpu, &case.scene, (size, size), environment, renderer_settings)?;
+        &case.scene,
+        (size, size),
+        environment.clone(),
+        renderer_settings,
+    )?;
     let mut scores = Vec::new();
     for &(tier, half_resolution) in variants {
         let options = RenderOptions {
@@ -140,6 +144,7 @@ pub fn aa_methods() -> Vec<AntiAliasing> {
 /// against references of `samples` samples per pixel.
 pub fn aa_scores(
     gpu: &Gpu,
+    environment: &Arc<Environment>,
     renderer_settings: &RendererSettings,
     scene: &Scene,
     size: u32,
@@ -148,13 +153,13 @@ pub fn aa_scores(
     let scenario = antialiasing::product_demo_scenario(scene, size, samples).ok_or_else(|| {
         Error::InvalidArgument("the anti-aliasing scenario needs the built-in product demo".into())
     })?;
-    let environment = std::sync::Arc::new(crate::render::environment::Environment::new(
+    let mut renderer = Renderer::with_environment(
         gpu,
-        &Default::default(),
-        &mut |_, _| {},
-    )?);
-    let mut renderer =
-        Renderer::with_environment(gpu, scene, (size, size), environment, renderer_settings)?;
+        scene,
+        (size, size),
+        environment.clone(),
+        renderer_settings,
+    )?;
     let references = antialiasing::references(gpu, &mut renderer, &scenario)?;
     aa_methods()
         .into_iter()

@@ -366,7 +366,7 @@ impl Renderer {
         };
         // Render scale: the G-buffer follows it (debug views always show full resolution).
         let scale = match options.debug_view {
-            None => options.post.validated().0.render_scale,
+            None => options.post.render_scale(),
             Some(_) => 1.0,
         };
         let size = scaled_size((self.width, self.height), scale);

@@ -445,6 +445,15 @@ impl Scene {
         self.bounds = bounds;
     }
 
+    /// The camera a scene is seen through by default: its first camera, or one framing its
+    /// bounds from 30° yaw and 20° pitch at `aspect` (width / height) when it has none.
+    pub fn default_camera(&self, aspect: f32) -> Camera {
+        self.cameras
+            .first()
+            .map(|c| Camera::from_transform(&c.transform, c.projection))
+            .unwrap_or_else(|| Camera::frame_bounds(&self.bounds, 30.0, 20.0, aspect))
+    }
+
     /// Whether image `index` is read as sRGB colour (base colour or emissive) by any material.
     pub fn image_is_srgb(&self, index: usize) -> bool {
         self.materials.iter().any(|m| {

@@ -224,11 +224,7 @@ pub fn default_scene() -> Scene {
 
 /// The scene's first camera, or one framing its bounds at `aspect`.
 pub fn scene_camera(scene: &Scene, aspect: f32) -> Camera {
-    scene
-        .cameras
-        .first()
-        .map(|c| Camera::from_transform(&c.transform, c.projection))
-        .unwrap_or_else(|| Camera::frame_bounds(&scene.bounds, 30.0, 20.0, aspect))
+    scene.default_camera(aspect)
 }
 
 /// Every control away from neutral, so every step of the WGSL port runs (the presets leave
