@@ -1,6 +1,6 @@
 // Test helper: samples a baked grade LUT (src/post/grade_bake.rs) exactly as the finish pass
 // does, with `grade_lut_sample_encoded` from include/grade_lut.wgsl and the finish's sampler,
-// so tests/grade_bake.rs can measure what the finish really gets (the GPU's own trilinear
+// so tests/integration/grade_bake.rs can measure what the finish really gets (the GPU's own trilinear
 // filtering included) against exact references. Run by `grade_bake::sample_lut`.
 // Reads: the LUT (3D, sRGB-encoded texels), scene-linear colours (rgb of each vec4).
 // Writes: the unclipped sRGB-encoded samples (rgb), a = 1, one per input.

@@ -1,5 +1,5 @@
 // Test helper: evaluates `tonemap` from include/tonemap.wgsl for a grid of colours, so
-// tests/tonemap_gpu.rs can compare every mapper with its CPU reference in src/post/tonemap.rs.
+// tests/integration/tonemap_gpu.rs can compare every mapper with its CPU reference in src/post/tonemap.rs.
 // Reads: colours (Rgba32Float, one texel per colour, rgb used), the mapper id (uniform).
 // Writes: Rgba32Float of the same size, rgb = tonemap(mapper, colour), a = 1. A float target,
 // so the comparison sees the shader's f32 result and not an 8-bit quantisation of it.

@@ -16,6 +16,7 @@
 //! # let _ = pixels; Ok(()) }
 //! ```
 
+pub mod budget;
 pub mod config;
 pub mod gpu;
 pub mod graph;

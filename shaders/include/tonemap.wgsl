@@ -1,7 +1,7 @@
 // Tone mappers on the GPU: scene-linear Rec.709 radiance (already exposed) to display-linear
 // Rec.709 in [0, 1]; the sRGB encode happens later, in the finish pass.
 // Mirrors src/post/tonemap.rs (`ToneMapper::apply`) line for line: the same constants, input
-// cleaning and order of operations, so the two agree to f32 rounding (tests/tonemap_gpu.rs
+// cleaning and order of operations, so the two agree to f32 rounding (tests/integration/tonemap_gpu.rs
 // compares them on the GPU). Sources and the reasons behind each curve are documented there;
 // a change to either file must be made in both.
 //

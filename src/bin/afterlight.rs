@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use afterlight::Error;
+use afterlight::budget::{BudgetMode, BudgetSettings, RollingStats, TRACE_LEGEND, record_trace};
 use afterlight::config::Preset;
-use afterlight::gpu::{self, Gpu, GpuOptions};
+use afterlight::gpu::{self, FrameTiming, Gpu, GpuOptions};
 use afterlight::post::chain::PostSettings;
 use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::tonemap::ToneMapper;
@@ -53,6 +54,36 @@ enum Command {
     /// ambient occlusion against a CPU ray tracer, anti-aliasing (none, FXAA, TAA) against a
     /// supersampled image.
     Quality(QualityArgs),
+    /// Run a scene on a turntable for a number of frames under a GPU frame budget and write
+    /// the trace (frame time, budget line, each knob's tier over time) as JSON and a PNG chart.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// A .gltf or .glb file; without one, the built-in scene scenes/product_demo.glb.
+    scene: Option<PathBuf>,
+    /// Frame budget in milliseconds of GPU time: the governor adapts to it. Without it, the
+    /// preset's `[budget]` (or, with none, a fixed run that only measures).
+    #[arg(long)]
+    budget: Option<f32>,
+    /// A preset file (TOML). Default: `presets/mobile.toml` (with its 90 Hz budget) on a
+    /// mobile-class adapter (see `afterlight info`), else `presets/desktop.toml`; both are
+    /// built in.
+    #[arg(long)]
+    preset: Option<PathBuf>,
+    /// Frames to render.
+    #[arg(long, default_value_t = 600)]
+    frames: u64,
+    /// Image size as WIDTHxHEIGHT.
+    #[arg(long, default_value = "256x256", value_parser = parse_size, allow_hyphen_values = true)]
+    size: (u32, u32),
+    /// Turntable speed in degrees per frame.
+    #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
+    degrees_per_frame: f32,
+    /// Where the trace goes: PATH.json and PATH.png.
+    #[arg(long, default_value = "bench-trace")]
+    trace: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -151,40 +182,113 @@ struct RenderArgs {
     /// Use the 4-byte Rg11b10Ufloat HDR target (half the bandwidth, no alpha) instead of Rgba16Float.
     #[arg(long)]
     hdr_11_11_10: bool,
-    /// Render 10 more frames and print the median GPU milliseconds of each pass (timestamp
-    /// queries; not available on every adapter).
+    /// Render 60 more frames (after 5 warm-up frames) and print each pass's GPU median, p90
+    /// and p99 and CPU encode median milliseconds, and the frame's GPU span (timestamp queries;
+    /// not available on every adapter).
     #[arg(long)]
     timings: bool,
 }
 
-/// Render `frames` frames, then print the median and minimum GPU ms of each pass.
+/// Frames rendered and dropped before `--timings` measures (pipelines, pools, caches settle).
+const TIMING_WARM_UP_FRAMES: u64 = 5;
+/// Frames `--timings` measures.
+const TIMING_FRAMES: u64 = 60;
+/// Frames `--timings` lets run ahead of their timings, as a swapchain would; more waits for the
+/// GPU so the headless loop cannot queue unboundedly.
+const TIMING_MAX_IN_FLIGHT: u64 = 3;
+
+/// Render warm-up frames, then `TIMING_FRAMES` frames without waiting on their timings, and
+/// print each pass's GPU median / p90 / p99 and CPU encode median milliseconds, and the whole
+/// frame's GPU span.
 fn print_timings(gpu: &Gpu, renderer: &mut Renderer, camera: &Camera, options: &RenderOptions) {
     if !renderer.timing_available() {
-        eprintln!("GPU timings: this adapter has no timestamp queries inside encoders");
+        eprintln!(
+            "GPU timings: unavailable, {} has no timestamp queries inside encoders",
+            gpu.info.name
+        );
         return;
     }
-    let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
-    for _ in 0..10 {
+    let first = renderer.frame_index() + TIMING_WARM_UP_FRAMES;
+    let end = first + TIMING_FRAMES;
+    let capacity = TIMING_FRAMES as usize;
+    // (name, GPU ms, CPU encode ms) in the order passes first appear.
+    let mut passes: Vec<(String, RollingStats, RollingStats)> = Vec::new();
+    let (mut span, mut frame_cpu) = (RollingStats::new(capacity), RollingStats::new(capacity));
+    let mut received = 0;
+    // The next frame whose timings have not arrived (or were dropped).
+    let mut next_expected = renderer.frame_index();
+    let mut take = |timings: Vec<FrameTiming>, next_expected: &mut u64| {
+        for timing in timings {
+            *next_expected = timing.frame + 1;
+            if timing.frame < first {
+                continue;
+            }
+            received += 1;
+            span.push(timing.gpu_ms);
+            frame_cpu.push(timing.cpu_ms);
+            for pass in timing.passes {
+                let index = match passes.iter().position(|(name, ..)| *name == pass.name) {
+                    Some(i) => i,
+                    None => {
+                        let stats = RollingStats::new(capacity);
+                        passes.push((pass.name.clone(), stats.clone(), stats));
+                        passes.len() - 1
+                    }
+                };
+                passes[index].1.push(pass.ms);
+                passes[index].2.push(pass.cpu_ms);
+            }
+        }
+    };
+    while renderer.frame_index() < end {
         if let Err(e) = renderer.render(gpu, camera, options) {
             eprintln!("GPU timings: {e}");
             return;
         }
-        for time in renderer.wait_for_pass_times(gpu) {
-            match samples.iter_mut().find(|(name, _)| *name == time.name) {
-                Some((_, v)) => v.push(time.ms),
-                None => samples.push((time.name.clone(), vec![time.ms])),
-            }
+        take(renderer.frame_timings(gpu), &mut next_expected);
+        if renderer.frame_index() - next_expected > TIMING_MAX_IN_FLIGHT {
+            wait_for_gpu(gpu);
         }
     }
-    eprintln!("GPU ms per pass on {} (median of {} frames, min):", gpu.info.name, 10);
-    let mut total = 0.0;
-    for (name, mut v) in samples {
-        v.sort_by(f64::total_cmp);
-        let median = v[v.len() / 2];
-        total += median;
-        eprintln!("  {name:<12} {median:8.3}  {:8.3}", v[0]);
+    wait_for_gpu(gpu);
+    take(renderer.frame_timings(gpu), &mut next_expected);
+    if received == 0 {
+        eprintln!("GPU timings: no frame's timestamps arrived");
+        return;
     }
-    eprintln!("  {:<12} {total:8.3}", "sum");
+    let ms = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+    eprintln!(
+        "GPU ms per pass on {} ({received} of {TIMING_FRAMES} frames timed, after \
+         {TIMING_WARM_UP_FRAMES} warm-up):",
+        gpu.info.name
+    );
+    let header = ["pass", "GPU med", "GPU p90", "GPU p99", "CPU encode med"];
+    let [pass, median, p90, p99, cpu] = header;
+    eprintln!("  {pass:<18} {median:>8} {p90:>8} {p99:>8}  {cpu:>14}");
+    for (name, gpu_ms, cpu_ms) in &passes {
+        eprintln!(
+            "  {name:<18} {:>8} {:>8} {:>8}  {:>14}",
+            ms(gpu_ms.median()),
+            ms(gpu_ms.p90()),
+            ms(gpu_ms.p99()),
+            ms(cpu_ms.median())
+        );
+    }
+    eprintln!(
+        "  {:<18} {:>8} {:>8} {:>8}  {:>14}",
+        "frame (GPU span)",
+        ms(span.median()),
+        ms(span.p90()),
+        ms(span.p99()),
+        ms(frame_cpu.median())
+    );
+}
+
+/// Block until the GPU has finished everything submitted (pacing for headless loops).
+fn wait_for_gpu(gpu: &Gpu) {
+    if let Err(e) = gpu.device.poll(wgpu::PollType::wait_indefinitely()) {
+        log::warn!("waiting for the GPU: {e}");
+    }
 }
 
 /// Bake the environment, printing progress on one line when it takes more than half a second.
@@ -314,12 +418,16 @@ fn info(options: &GpuOptions) -> Result<(), Error> {
         "timestamp queries: {}",
         if gpu.timestamps { "yes" } else { "no (GPU timing and the budget governor are off)" }
     );
-    let class = gpu.mobile_class();
-    if class.is_mobile {
-        println!("mobile-class: yes, because {}", class.reasons.join("; "));
-    } else {
-        println!("mobile-class: no (discrete or unclassified desktop GPU)");
+    let class = gpu.device_class();
+    println!(
+        "mobile-class: {} (device class {:?})",
+        if class.is_mobile() { "yes" } else { "no" },
+        class.class
+    );
+    for reason in &class.reasons {
+        println!("  - {reason}");
     }
+    println!("default budget: {}", gpu::default_budget_hint(class.class));
     println!("G-buffer: {GBUFFER_BYTES_PER_PIXEL} bytes per pixel");
     Ok(())
 }
@@ -536,6 +644,101 @@ fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// The desktop and mobile presets, built in so `bench` runs from anywhere.
+const DESKTOP_PRESET: &str = include_str!("../../presets/desktop.toml");
+const MOBILE_PRESET: &str = include_str!("../../presets/mobile.toml");
+
+fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
+    if args.frames == 0 {
+        return Err(Error::InvalidArgument("--frames must be at least 1".into()));
+    }
+    let gpu = Gpu::new(options)?;
+    let mut post = match &args.preset {
+        Some(path) => Preset::load(path)?.settings,
+        None => {
+            let class = gpu.device_class();
+            let (name, text) = match class.class {
+                gpu::DeviceClass::Mobile => ("mobile", MOBILE_PRESET),
+                gpu::DeviceClass::Desktop => ("desktop", DESKTOP_PRESET),
+            };
+            println!(
+                "preset: built-in {name} ({:?}-class: {})",
+                class.class,
+                class.reasons.join("; ")
+            );
+            Preset::parse(text)?.settings
+        }
+    };
+    match args.budget {
+        Some(ms) if !(ms.is_finite() && ms > 0.0) => {
+            return Err(Error::InvalidArgument(format!("--budget {ms}: must be above 0 ms")));
+        }
+        Some(ms) => {
+            post.budget = BudgetSettings {
+                target_ms: ms,
+                refresh_hz: 0.0,
+                mode: BudgetMode::Adaptive,
+                ..post.budget
+            }
+        }
+        None if post.budget.mode == BudgetMode::Off => post.budget.mode = BudgetMode::Fixed,
+        None => {}
+    }
+    let (post, warnings) = post.validated();
+    for warning in warnings {
+        log::warn!("command line: {warning}");
+    }
+    let scene = match &args.scene {
+        Some(path) => scene::load(path)?,
+        None => scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?,
+    };
+    let gpu = Gpu::new(options)?;
+    let environment =
+        Arc::new(Environment::new(&gpu, &EnvironmentSettings::default(), &mut |_, _| {})?);
+    let mut renderer = Renderer::with_environment(
+        &gpu,
+        &scene,
+        args.size,
+        environment,
+        &RendererSettings::default(),
+    )?;
+    if !renderer.timing_available() {
+        eprintln!("GPU timing: {} has no timestamp queries; the governor is off", gpu.info.name);
+    }
+    let aspect = args.size.0 as f32 / args.size.1 as f32;
+    let render_options = RenderOptions { post, ..Default::default() };
+    let trace = record_trace(&gpu, &mut renderer, &render_options, args.frames, |frame| {
+        Camera::frame_bounds(
+            &scene.bounds,
+            30.0 + args.degrees_per_frame * frame as f32,
+            20.0,
+            aspect,
+        )
+    })?;
+    let json = args.trace.with_extension("json");
+    let png = args.trace.with_extension("png");
+    std::fs::write(&json, trace.to_json())
+        .map_err(|e| Error::Output { path: json.clone(), reason: e.to_string() })?;
+    trace.write_png(&png, 960, 480)?;
+    let measured = trace.measured_ms();
+    let mut stats = RollingStats::new(measured.len().max(1));
+    let tail = &measured[measured.len() / 2..];
+    tail.iter().for_each(|ms| stats.push(*ms));
+    println!(
+        "{} frames at {}x{} on {}; budget {:.2} ms (steering to {:.2} ms)",
+        args.frames, args.size.0, args.size.1, gpu.info.name, trace.budget_ms, trace.limit_ms
+    );
+    if let (Some(median), Some(p90), Some(p99)) = (stats.median(), stats.p90(), stats.p99()) {
+        println!("second half: frame GPU median {median:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms");
+    }
+    println!("governor: {}", trace.status);
+    for decision in &trace.decisions {
+        println!("  {decision}");
+    }
+    println!("trace: {} and {} ({TRACE_LEGEND})", json.display(), png.display());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(
         env_logger::Env::default()
@@ -552,6 +755,7 @@ fn main() -> ExitCode {
             export_lut(preset.as_deref(), output, *size)
         }
         Command::Quality(args) => quality(&options, args),
+        Command::Bench(args) => bench(&options, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,11 +7,15 @@
 //! The device is created with wgpu's downlevel limits (raised to the adapter's texture size), so
 //! what runs here also runs on phones; timestamp queries are enabled when the adapter has them.
 
+mod device_class;
 mod readback;
 mod timing;
 
+pub use device_class::{
+    DeviceClass, DeviceClassification, MOBILE_VENDORS, classify, default_budget_hint,
+};
 pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture};
-pub use timing::{PassTime, PassTimer};
+pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer};
 
 /// What the caller wants from adapter selection.
 #[derive(Clone, Debug, Default)]
@@ -56,45 +60,6 @@ pub enum GpuError {
         /// wgpu's message.
         reason: String,
     },
-}
-
-/// Whether an adapter is treated as mobile-class, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MobileClass {
-    /// True for integrated, CPU and virtual adapters, GL backends, mobile vendors, tilers.
-    pub is_mobile: bool,
-    /// Human-readable reasons; empty for a discrete desktop GPU.
-    pub reasons: Vec<String>,
-}
-
-/// PCI vendor ids of GPU makers whose parts are mobile (tile-based) designs.
-const MOBILE_VENDORS: [(u32, &str); 5] = [
-    (0x5143, "Qualcomm"),
-    (0x13B5, "Arm"),
-    (0x106B, "Apple"),
-    (0x1010, "Imagination"),
-    (0x144D, "Samsung"),
-];
-
-/// Decide whether an adapter is mobile-class (the budget governor's default profile).
-pub fn classify(info: &wgpu::AdapterInfo) -> MobileClass {
-    let mut reasons = Vec::new();
-    match info.device_type {
-        wgpu::DeviceType::IntegratedGpu => reasons.push("integrated GPU".to_string()),
-        wgpu::DeviceType::Cpu => reasons.push("CPU (software) adapter".to_string()),
-        wgpu::DeviceType::VirtualGpu => reasons.push("virtual GPU".to_string()),
-        wgpu::DeviceType::DiscreteGpu | wgpu::DeviceType::Other => {}
-    }
-    if info.backend == wgpu::Backend::Gl {
-        reasons.push("GL/GLES backend".to_string());
-    }
-    if let Some((_, vendor)) = MOBILE_VENDORS.iter().find(|(id, _)| *id == info.vendor) {
-        reasons.push(format!("mobile GPU vendor {vendor} (0x{:04X})", info.vendor));
-    }
-    if info.transient_saves_memory == Some(true) {
-        reasons.push("transient attachments save memory (tile-based GPU)".to_string());
-    }
-    MobileClass { is_mobile: !reasons.is_empty(), reasons }
 }
 
 /// An adapter, its device and queue, and what we learned about them.
@@ -208,9 +173,10 @@ impl Gpu {
         Ok(Self { instance, adapter, device, queue, info, timestamps })
     }
 
-    /// Whether this adapter is treated as mobile-class.
-    pub fn mobile_class(&self) -> MobileClass {
-        classify(&self.info)
+    /// Desktop or mobile-class, from the adapter's info and wgpu's tile-based hint
+    /// (`AdapterInfo::transient_saves_memory`).
+    pub fn device_class(&self) -> DeviceClassification {
+        classify(&self.info, self.info.transient_saves_memory == Some(true))
     }
 
     /// Run `f` and turn any wgpu validation or out-of-memory error it raised into a `GpuError`.
@@ -236,45 +202,4 @@ pub fn limit_rows(limits: &wgpu::Limits) -> Vec<(&'static str, u32)> {
         ("max_color_attachments", limits.max_color_attachments),
         ("max_compute_workgroup_storage_size", limits.max_compute_workgroup_storage_size),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn info(
-        device_type: wgpu::DeviceType,
-        backend: wgpu::Backend,
-        vendor: u32,
-    ) -> wgpu::AdapterInfo {
-        wgpu::AdapterInfo {
-            name: "test".into(),
-            vendor,
-            device: 0,
-            device_type,
-            backend,
-            ..wgpu::AdapterInfo::new(device_type, backend)
-        }
-    }
-
-    #[test]
-    fn discrete_vulkan_desktop_is_not_mobile() {
-        let c = classify(&info(wgpu::DeviceType::DiscreteGpu, wgpu::Backend::Vulkan, 0x10DE));
-        assert!(!c.is_mobile, "{:?}", c.reasons);
-    }
-
-    #[test]
-    fn mobile_signals_are_each_enough() {
-        let cases = [
-            info(wgpu::DeviceType::IntegratedGpu, wgpu::Backend::Vulkan, 0x8086),
-            info(wgpu::DeviceType::Cpu, wgpu::Backend::Vulkan, 0x10005),
-            info(wgpu::DeviceType::DiscreteGpu, wgpu::Backend::Gl, 0x10DE),
-            info(wgpu::DeviceType::Other, wgpu::Backend::Vulkan, 0x5143),
-            info(wgpu::DeviceType::Other, wgpu::Backend::Vulkan, 0x13B5),
-        ];
-        for c in cases {
-            let class = classify(&c);
-            assert!(class.is_mobile && !class.reasons.is_empty(), "{c:?}");
-        }
-    }
 }

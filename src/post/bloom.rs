@@ -30,7 +30,7 @@
 //! `Gᵢ = Σ_t w(t) t / Σ_t w(t)`,  `D₀ = ½ G₀ + ⅛ (G₁ + G₂ + G₃ + G₄)`
 //!
 //! A single texel of 10000 on grey 0.5 makes its tap's luma about 2500, so that tap weighs
-//! about 1/150 of its neighbours and the firefly's energy is all but removed (`tests/bloom.rs`
+//! about 1/150 of its neighbours and the firefly's energy is all but removed (`tests/integration/bloom.rs`
 //! measures it). Weighting whole groups by their luma instead (as some ports do) cannot help at
 //! the firefly's own output pixel: the central 2x2 texels lie in all five groups, so all five
 //! weights drop alike.

@@ -33,6 +33,7 @@ use super::taa::{TaaFrame, TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
 use super::upscale::UpscalePass;
 use crate::Error;
+use crate::budget::BudgetSettings;
 use crate::gpu::{Gpu, PassTimer};
 use crate::graph::{TexturePool, TransientDesc};
 
@@ -95,6 +96,9 @@ pub struct PostSettings {
     pub fxaa: FxaaSettings,
     /// Contrast-adaptive sharpening after FXAA (off unless a preset names it).
     pub sharpen: SharpenSettings,
+    /// The frame budget the governor holds by turning these passes down (off unless a preset
+    /// names it; see [`crate::budget`]).
+    pub budget: BudgetSettings,
 }
 
 impl Default for PostSettings {
@@ -112,6 +116,7 @@ impl Default for PostSettings {
             finish: FinishSettings::default(),
             fxaa: FxaaSettings::OFF,
             sharpen: SharpenSettings::OFF,
+            budget: BudgetSettings::default(),
         }
     }
 }
@@ -149,6 +154,7 @@ impl PostSettings {
             finish: take(w, self.finish.validated()),
             fxaa: take(w, self.fxaa.validated()),
             sharpen: take(w, self.sharpen.validated()),
+            budget: take(w, self.budget.validated()),
         };
         (settings, warnings)
     }
@@ -319,6 +325,11 @@ pub struct PostFrame<'a> {
     /// The view jumped since the previous frame: TAA drops its history (see
     /// [`super::taa::is_camera_cut`]).
     pub camera_cut: bool,
+    /// Last frame's clip space from this frame's unjittered NDC, for TAA to move the sky
+    /// (infinite depth, no motion vectors) with the camera: [`super::taa::reprojection`] of
+    /// the previous and current unjittered view-projections. `None` (an app without a camera)
+    /// leaves the sky's motion at zero.
+    pub reprojection: Option<glam::Mat4>,
     /// Display size in pixels: what the chain writes.
     pub size: (u32, u32),
     /// Size of `hdr`, `depth` and `motion` in pixels: `size` scaled by the render scale.
@@ -441,6 +452,7 @@ impl PostChain {
             input_size: frame.input_size,
             output_size: frame.size,
             camera_cut: frame.camera_cut,
+            reprojection: frame.reprojection,
         };
         let taa = if settings.taa.tier.is_on() {
             timer.scope(TaaPass::NAME, encoder, |e| {

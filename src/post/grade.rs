@@ -531,7 +531,7 @@ fn xyz_from_uv(uv: DVec2) -> DVec3 {
 #[cfg(test)]
 mod tests {
     //! The colour-science building blocks against published values; the controls themselves
-    //! are tested through the public API in `tests/grade.rs`.
+    //! are tested through the public API in `tests/integration/grade.rs`.
     use super::*;
 
     #[test]

@@ -60,7 +60,7 @@
 //! The 8-bit target quantises in the sRGB-encoded domain, so that is where interpolation error
 //! should be even. The worst error, in 10-bit codes (1/1023, sRGB-encoded), with the neutral
 //! grade and the Clamp mapper over every 10-bit code `k / 1023` (decoded to linear, shaped,
-//! sampled; `tests/grade_bake.rs` measures the chosen row on the GPU through the finish's own
+//! sampled; `tests/integration/grade_bake.rs` measures the chosen row on the GPU through the finish's own
 //! sampling and models the others on the CPU, half-float rounding included):
 //!
 //! | texels hold                                   | 16³  | 32³  | 64³  |

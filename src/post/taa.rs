@@ -232,6 +232,18 @@ pub struct TaaFrame<'a> {
     pub output_size: (u32, u32),
     /// Drop the history this frame (a jump the application or [`is_camera_cut`] detected).
     pub camera_cut: bool,
+    /// Last frame's clip space from this frame's unjittered NDC (`prev_view_proj ·
+    /// unjittered_view_proj⁻¹`, see [`reprojection`]): gives the sky (reverse-Z depth 0, where
+    /// no geometry wrote motion) the camera's motion. `None`: the sky has zero motion (fine
+    /// for a still camera; a moving one smears the sky until clipping catches up).
+    pub reprojection: Option<Mat4>,
+}
+
+/// [`TaaFrame::reprojection`] from last frame's and this frame's unjittered clip-from-world
+/// matrices; `None` when `current` cannot be inverted.
+pub fn reprojection(previous: Mat4, current: Mat4) -> Option<Mat4> {
+    let m = previous * current.inverse();
+    m.is_finite().then_some(m)
 }
 
 /// The uniform block of `shaders/taa.wgsl`.
@@ -246,6 +258,10 @@ struct TaaUniforms {
     params: [f32; 4],
     /// Tier (1..4), clip (0 variance, 1 aabb), reset, upsampling.
     mode: [u32; 4],
+    /// [`TaaFrame::reprojection`] (identity when absent).
+    reprojection: [[f32; 4]; 4],
+    /// Reprojection given, depth given, unused, unused.
+    inputs: [u32; 4],
 }
 
 /// Format of the resolved image, the history and the aux target.
@@ -373,6 +389,7 @@ impl TaaPass {
         };
         let reset = !self.history_valid || frame.camera_cut;
         let jitter = if frame.jitter.is_finite() { frame.jitter } else { Vec2::ZERO };
+        let reprojection = frame.reprojection.filter(|m| m.is_finite());
         let (iw, ih, ow_f, oh_f) = (iw as f32, ih as f32, ow as f32, oh as f32);
         let uniforms = TaaUniforms {
             output_size: [ow_f, oh_f, 1.0 / ow_f, 1.0 / oh_f],
@@ -384,6 +401,8 @@ impl TaaPass {
                 u32::from(reset),
                 u32::from(frame.input_size != frame.output_size),
             ],
+            reprojection: reprojection.unwrap_or(Mat4::IDENTITY).to_cols_array_2d(),
+            inputs: [u32::from(reprojection.is_some()), u32::from(frame.depth.is_some()), 0, 0],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
         let (read, write) = (&frames[self.latest], &frames[1 - self.latest]);

@@ -35,7 +35,8 @@ use std::sync::Arc;
 use glam::{Mat4, Vec2, Vec3};
 
 use crate::Error;
-use crate::gpu::{Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
+use crate::budget::Governor;
+use crate::gpu::{FrameTiming, Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
 use crate::graph::{PooledTexture, TexturePool};
 use crate::post::ao::{AoFrame, AoPass};
 use crate::post::chain::{PostChain, PostFrame, PostSettings, Provided};
@@ -138,6 +139,12 @@ pub struct Renderer {
     camera_buffer: wgpu::Buffer,
     camera_bind_group: wgpu::BindGroup,
     timer: PassTimer,
+    /// Turns passes down to hold `PostSettings::budget` (inert unless a budget mode is set).
+    governor: Governor,
+    /// Timings drained for the governor, kept for [`Renderer::frame_timings`].
+    recent_timings: Vec<FrameTiming>,
+    /// Timings [`Renderer::frame_timings`] drained that the governor has not seen yet.
+    governor_inbox: Vec<FrameTiming>,
     prev_view_proj: Option<Mat4>,
     frame_index: u64,
     /// Ambient occlusion (GTAO) between the G-buffer and lighting, with its own texture pool.
@@ -269,6 +276,9 @@ impl Renderer {
             camera_buffer,
             camera_bind_group,
             timer: PassTimer::new(gpu),
+            governor: Governor::new(gpu.timestamps),
+            recent_timings: Vec::new(),
+            governor_inbox: Vec::new(),
             prev_view_proj: None,
             frame_index: 0,
             ao: gpu.checked("creating pipelines", || AoPass::new(device))??,
@@ -298,6 +308,7 @@ impl Renderer {
                 Target::new(&gpu.device, "display", width, height, DISPLAY_FORMAT);
             self.bind_targets(&gpu.device);
             self.reset_history();
+            self.governor.reset("resolution changed");
         }
         Ok(())
     }
@@ -337,14 +348,25 @@ impl Renderer {
     /// The post settings are validated first (a pass reading an input the renderer lacks, or
     /// an unreadable LUT file, is an error and nothing is drawn); the grade LUT is re-baked
     /// only when the grade, tone mapper, user LUT or LUT size changed.
+    ///
+    /// With a `[budget]` mode set in the post settings, the budget governor turns passes and
+    /// the render scale down from them (and back up) by the GPU frame times of earlier frames;
+    /// [`Renderer::governor`] says what it did.
     pub fn render(
         &mut self,
         gpu: &Gpu,
         camera: &Camera,
         options: &RenderOptions,
     ) -> Result<(), Error> {
+        // Budget: timings of earlier frames in, the settings to draw this frame with out.
+        let fresh = self.timer.drain(gpu);
+        let mut timings = std::mem::take(&mut self.governor_inbox);
+        timings.extend(fresh.iter().cloned());
+        let governed = self.governor.update(&options.post, self.timer.frame_index(), &timings);
+        self.keep_timings(fresh);
+        let post = &governed;
         if options.debug_view.is_none() {
-            self.post.prepare(gpu, &options.post)?;
+            self.post.prepare(gpu, post)?;
         }
         let view_proj = view_projection(camera, self.width, self.height);
         let prev = self.prev_view_proj.unwrap_or(view_proj);
@@ -353,10 +375,10 @@ impl Renderer {
             * info.average_radiance.dot(crate::post::grade::REC709_LUMINANCE)
             * self.environment.settings().intensity;
         let metered = Exposure::Auto.ev100(&self.lights, environment_lux);
-        let fixed_ev100 = options.post.exposure.fixed_ev100().unwrap_or(metered);
+        let fixed_ev100 = post.exposure.fixed_ev100().unwrap_or(metered);
         let exposure = pre_exposure(fixed_ev100);
         // TAA's sub-pixel jitter (Halton 2,3); the motion vectors stay unjittered.
-        let taa = &options.post.taa;
+        let taa = &post.taa;
         let jitter = match options.subpixel_offset {
             Some(offset) => offset,
             None if options.debug_view.is_none() && taa.tier.is_on() => {
@@ -366,7 +388,7 @@ impl Renderer {
         };
         // Render scale: the G-buffer follows it (debug views always show full resolution).
         let scale = match options.debug_view {
-            None => options.post.render_scale(),
+            None => post.render_scale(),
             Some(_) => 1.0,
         };
         let size = scaled_size((self.width, self.height), scale);
@@ -398,7 +420,7 @@ impl Renderer {
         });
         // AO: GTAO visibility from depth and normals, for lighting's indirect light (lit
         // frames only; TAA on accumulates it over frames).
-        let ao_settings = options.post.ao.validated().0;
+        let ao_settings = post.ao.validated().0;
         let ao_on = options.debug_view.is_none() && ao_settings.tier.is_on();
         self.ao_output = None;
         if ao_on {
@@ -409,7 +431,7 @@ impl Renderer {
                 camera: &self.camera_buffer,
                 size,
                 frame_index: self.frame_index,
-                temporal: options.post.taa.tier.is_on(),
+                temporal: post.taa.tier.is_on(),
             };
             self.ao_output = timer.scope(AoPass::NAME, &mut encoder, |e| {
                 self.ao.draw(&gpu.device, &gpu.queue, e, &mut self.ao_pool, &frame, &ao_settings)
@@ -454,6 +476,7 @@ impl Renderer {
                     motion: Some(&self.gbuffer.motion.view),
                     jitter,
                     camera_cut,
+                    reprojection: crate::post::taa::reprojection(prev, view_proj),
                     size: (self.width, self.height),
                     input_size: size,
                     pre_exposure: exposure,
@@ -462,7 +485,7 @@ impl Renderer {
                     frame_index: self.frame_index,
                 };
                 let output = &self.display_target.view;
-                self.post.record(gpu, &mut encoder, timer, &options.post, &frame, output);
+                self.post.record(gpu, &mut encoder, timer, post, &frame, output);
             }
         }
         self.timer.resolve(&mut encoder);
@@ -504,6 +527,39 @@ impl Renderer {
     /// Whether this device gives GPU pass times.
     pub fn timing_available(&self) -> bool {
         self.timer.available()
+    }
+
+    /// Every frame whose GPU timings arrived since the last call, oldest first (polls the
+    /// device without blocking; empty without timestamp support).
+    pub fn frame_timings(&mut self, gpu: &Gpu) -> Vec<FrameTiming> {
+        let timings = self.timer.drain(gpu);
+        self.governor_inbox.extend(timings.iter().cloned());
+        self.keep_timings(timings);
+        std::mem::take(&mut self.recent_timings)
+    }
+
+    fn keep_timings(&mut self, timings: Vec<FrameTiming>) {
+        // Bounded: an app that never asks keeps only the last few seconds.
+        const KEEP: usize = 1024;
+        self.recent_timings.extend(timings);
+        let excess = self.recent_timings.len().saturating_sub(KEEP);
+        self.recent_timings.drain(..excess);
+    }
+
+    /// The budget governor: its status, decisions and current knobs.
+    pub fn governor(&self) -> &Governor {
+        &self.governor
+    }
+
+    /// Forget the governor's statistics and learned costs (call after changing the scene's
+    /// content; resizing does it already).
+    pub fn reset_budget_statistics(&mut self, reason: &str) {
+        self.governor.reset(reason);
+    }
+
+    /// The index the next rendered frame will get (the `frame` of its [`FrameTiming`]).
+    pub fn frame_index(&self) -> u64 {
+        self.timer.frame_index()
     }
 
     /// Wait for the GPU to finish and collect the newest pass times (headless tools only: it

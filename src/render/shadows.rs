@@ -34,7 +34,7 @@
 //!   F·tanθ texels above its own plane along the light, so F = √2·(pcf_radius + 1) clears every
 //!   tap on any flat receiver at any angle: 3.5 texels at the default radius 1.5, plus
 //!   `normal_bias` = 1 texel of margin. The offset grows with sinθ, not tanθ, so it stays bounded
-//!   at grazing light (planes are clean up to 85° in `tests/shadows.rs`). The Cornell box is all
+//!   at grazing light (planes are clean up to 85° in `tests/integration/shadows.rs`). The Cornell box is all
 //!   planes. The helmet's normal maps tilt the shading normal (which is all the G-buffer keeps)
 //!   off the geometric one by a few degrees; the 1 texel `depth_bias` absorbs that. Without the
 //!   two margins the helmet grows speckle (twice as many isolated, partly shadowed pixels on

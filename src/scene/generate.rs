@@ -8,7 +8,7 @@
 //! The output is the same bytes on every run and every platform, so the committed file can be
 //! checked against it: all geometry is computed in `f64` with only correctly rounded
 //! operations (our own sine and cosine, no platform `libm`, no SIMD reordering) and rounded to
-//! `f32` once. `tests/default_scene.rs` compares, and rewrites the file with
+//! `f32` once. `tests/integration/default_scene.rs` compares, and rewrites the file with
 //! `AFTERLIGHT_BLESS=1`.
 
 use std::collections::BTreeMap;

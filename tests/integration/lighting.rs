@@ -2,7 +2,7 @@
 //! the white furnace, a Lambert plane under a directional light, inverse-square point lights
 //! with the KHR_lights_punctual range window, and spot cone edges.
 
-mod common;
+use crate::common;
 
 use std::f32::consts::PI;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! steeper without leaving its neighbourhood's range, more sharpness sharpens more, and the
 //! settings validate.
 
-mod common;
+use crate::common;
 
 use afterlight::gpu::Gpu;
 use afterlight::post::Tier;

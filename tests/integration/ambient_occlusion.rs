@@ -4,7 +4,7 @@
 //! light in creases, half resolution and temporal accumulation agree with the full-resolution
 //! single frame, and tiny images stay finite.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

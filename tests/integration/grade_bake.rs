@@ -6,7 +6,7 @@
 //! every per-pixel colour operation, as Filament bakes its grading). Also checked without a
 //! GPU: the shaper, the size rules and that the WGSL constants match.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -380,7 +380,7 @@ fn srgb_eotf_cube_as_a_display_lut() {
         let worst = compare(&values, size, |x| baked_value(&settings, mapper, Some(&user), x));
         // The closed form: the EOTF undoes the encode, leaving the tone mapper's output, up to
         // the LUT's own linear interpolation of the curve on its coarse grid (measured below
-        // over the display range 0..1, per channel; tests/cube_lut.rs bounds it over the domain).
+        // over the display range 0..1, per channel; tests/integration/cube_lut.rs bounds it over the domain).
         let analytic = compare(&values, size, |x| {
             mapper.apply(afterlight::post::grade::grade(&settings.validated(), x))
         });

@@ -1,5 +1,5 @@
 //! `.cube` 3D LUTs against reference files and closed forms: the CPU half the GPU grade bake
-//! (`tests/grade_bake.rs`) is tested against.
+//! (`tests/integration/grade_bake.rs`) is tested against.
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! a grey ramp, saturated colours over a range of intensities, and NaN / negative / huge input.
 //! The GPU writes an Rgba32Float target, so what is compared is the shader's own f32 result.
 
-mod common;
+use crate::common;
 
 use afterlight::gpu::{Gpu, read_texture};
 use afterlight::post::tonemap::{MAX_RADIANCE, ToneMapper};

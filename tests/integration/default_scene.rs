@@ -2,7 +2,7 @@
 //! `afterlight::scene::generate` produces, and it holds the product-demo setup it promises.
 //!
 //! After changing the generator, rewrite the file with
-//! `AFTERLIGHT_BLESS=1 cargo test --test default_scene` and commit it.
+//! `AFTERLIGHT_BLESS=1 cargo test --test integration default_scene::` and commit it.
 
 use std::path::PathBuf;
 
@@ -33,7 +33,7 @@ fn committed_scene_is_what_the_generator_makes() {
         panic!(
             "{} ({} bytes) differs from generate::product_demo_glb() ({} bytes), first at byte \
              {first_difference:?}; if the generator changed on purpose, run \
-             `AFTERLIGHT_BLESS=1 cargo test --test default_scene` and commit the file",
+             `AFTERLIGHT_BLESS=1 cargo test --test integration default_scene::` and commit the file",
             path.display(),
             committed.len(),
             generated.len(),

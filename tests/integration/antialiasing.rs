@@ -3,7 +3,7 @@
 //! moving object it must leave less error behind the object (ghosting), and on a slow pan it
 //! must change frame to frame more like the reference does (flicker) than no AA.
 
-mod common;
+use crate::common;
 
 use afterlight::post::Tier;
 use afterlight::quality::antialiasing::{self, AntiAliasing};

@@ -5,7 +5,7 @@
 //! hang. The sample models in `../shared/scenes` must load into sane geometry. Run with
 //! `--nocapture` to see the tables.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};

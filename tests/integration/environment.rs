@@ -4,7 +4,7 @@
 //! answers, the equirect orientation, real `.hdr` files, and errors that name the file.
 //! Run with `--nocapture` to see the worst errors and bake times.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! The command line as a user meets it: bad input is a clear message and a non-zero exit code,
 //! never a panic; the built-in scene renders with no arguments but an output path.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -227,4 +227,40 @@ fn out_of_range_overrides_are_clamped_with_a_warning() {
     }
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stderr(&output).contains("exposure.ev100 = 99 is outside -10..=20; using 20"));
+}
+
+#[test]
+fn bench_writes_a_budget_trace_and_rejects_bad_budgets() {
+    for (args, expected) in [
+        (&["bench", "--budget", "0"][..], "--budget 0"),
+        (&["bench", "--budget", "NaN"][..], "--budget NaN"),
+        (&["bench", "--frames", "0"][..], "--frames must be at least 1"),
+    ] {
+        assert_clean_failure(&afterlight(args, &[]), expected);
+    }
+    if common::gpu().is_none() {
+        return;
+    }
+    let trace = out_path("bench-trace");
+    let output = afterlight(
+        &[
+            "bench",
+            "--frames",
+            "40",
+            "--size",
+            "48x48",
+            "--budget",
+            "4",
+            "--trace",
+            trace.to_str().unwrap_or_default(),
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "bench failed: {}{stdout}", stderr(&output));
+    assert!(stdout.contains("budget 4.00 ms") && stdout.contains("governor:"), "{stdout}");
+    let json = std::fs::read_to_string(trace.with_extension("json")).expect("trace json");
+    assert_eq!(json.matches("\"frame\":").count(), 40, "one entry per frame");
+    let chart = image::open(trace.with_extension("png")).expect("trace chart");
+    assert_eq!((chart.width(), chart.height()), (960, 480));
 }

@@ -5,7 +5,7 @@
 //! and the fixed modes write the fixed state. The state buffer is read back after each submit
 //! (fine in a test; the pass itself never reads back).
 
-mod common;
+use crate::common;
 
 use afterlight::gpu::{Gpu, f16_to_f32};
 use afterlight::post::Tier;

@@ -5,7 +5,7 @@
 //! spreads symmetrically and wider with more levels. Also checked without a GPU: `validated`,
 //! `composite`, the soft threshold and the WGSL composite include.
 
-mod common;
+use crate::common;
 
 use afterlight::gpu::{Gpu, halves_to_f32, read_texture};
 use afterlight::graph::TexturePool;

@@ -5,7 +5,7 @@
 //! user LUT with the neutral grade gives the same image as the original settings, sampled
 //! through the GPU exactly as the finish pass samples (within 1/1023 sRGB-encoded).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

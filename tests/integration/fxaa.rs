@@ -2,7 +2,7 @@
 //! the built-in scene (every quality tier), leaves flat images bit for bit unchanged, gives a
 //! hard synthetic edge intermediate values, and its settings validate.
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

@@ -1,7 +1,7 @@
 //! G-buffer contents against analytic answers, on whatever adapter is present (lavapipe in CI):
 //! depth linearisation, motion vectors for known camera and object moves, normal packing.
 
-mod common;
+use crate::common;
 
 use afterlight::render::{RenderOptions, Renderer, packing};
 use afterlight::scene::{Camera, CameraProjection};

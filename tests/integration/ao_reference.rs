@@ -3,7 +3,7 @@
 //! the reference the screen-space AO pass is measured against. Prints timings and a coarse
 //! picture; asserts nothing about time and writes no files.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

@@ -6,7 +6,7 @@
 //! a still scene settles, a moving square leaves no ghost trail, and a camera jump restarts
 //! the history. Also the FXAA fallback rule.
 
-mod common;
+use crate::common;
 
 use afterlight::gpu::{Gpu, halves_to_f32, read_texture};
 use afterlight::post::Tier;
@@ -82,6 +82,7 @@ impl Harness {
             input_size: input,
             output_size: output,
             camera_cut: false,
+            reprojection: None,
         };
         let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
         let drawn =
@@ -296,6 +297,7 @@ fn zero_size_or_off_draws_nothing() {
             input_size: input,
             output_size: output,
             camera_cut: false,
+            reprojection: None,
         };
         let drawn = h.pass.draw(&h.gpu.device, &h.gpu.queue, &mut encoder, &frame, &settings(tier));
         assert!(drawn.is_none(), "{input:?} -> {output:?} at {tier:?}");

@@ -3,7 +3,7 @@
 //! fused finish's vignette, grain, aberration, bloom composite and dither do what their
 //! formulas say on images with known answers.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

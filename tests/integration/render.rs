@@ -1,7 +1,7 @@
 //! Image tests on a real adapter (lavapipe in CI): goldens of our own scene and the shared
 //! models, and placement checks with reference answers (UV orientation, world axes).
 
-mod common;
+use crate::common;
 
 use afterlight::gpu::Gpu;
 use afterlight::post::grade::GradeSettings;

@@ -5,7 +5,7 @@
 //! containing the scene, and the shared scenes drawing cleanly. Masks come from `render_shadow_mask`, which evaluates the same
 //! `directional_shadow` the lighting pass calls, per G-buffer pixel.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,0 +1,31 @@
+//! Every integration test in one binary: one link of wgpu instead of one per file, which keeps
+//! a fresh build small enough for CI's disk and quicker on two cores.
+
+mod common;
+
+mod ambient_occlusion;
+mod antialiasing;
+mod ao_reference;
+mod auto_exposure;
+mod bloom;
+mod budget;
+mod cli;
+mod cube_lut;
+mod default_scene;
+mod environment;
+mod fxaa;
+mod gbuffer;
+mod grade;
+mod grade_bake;
+mod grade_export;
+mod lighting;
+mod post_chain;
+mod render;
+mod scene_import;
+mod shaders;
+mod shadows;
+mod sharpen;
+mod taa;
+mod timing;
+mod tonemap;
+mod tonemap_gpu;
