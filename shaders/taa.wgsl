@@ -6,9 +6,11 @@
 // velocity rejection) and Jimenez, "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history from five
 // bilinear taps).
 // Reads: this frame's HDR colour, reverse-Z depth and motion vectors (uv now minus uv last
-// frame, unjittered) at the input size; last frame's resolved colour and aux (closest depth,
-// motion) at the output size. Writes: the resolved colour (the next frame's history, alpha is
-// coverage) and the aux target. Settings and the tier table: src/post/taa.rs.
+// frame, unjittered) at the input size, the camera's reprojection (last frame's clip from this
+// frame's unjittered NDC, for the sky, whose motion the G-buffer leaves at zero); last frame's
+// resolved colour and aux (depth and motion of the surface each pixel followed) at the output
+// size. Writes: the resolved colour (the next frame's history, alpha is coverage) and the aux
+// target. Settings and the tier table: src/post/taa.rs.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 
@@ -23,6 +25,11 @@ struct Taa {
     // x: tier (1 low .. 4 ultra); y: clip (0 variance, 1 aabb); z: 1 = reset (output the current
     // frame); w: 1 = the input is smaller than the output (temporal upsampling).
     mode: vec4u,
+    // Last frame's clip position of this frame's unjittered NDC (x, y, reverse-Z depth, 1).
+    reprojection: mat4x4f,
+    // x: 1 = `reprojection` is valid (else the sky keeps zero motion); y: 1 = `depth` is real
+    // (else a 1x1 placeholder).
+    inputs: vec4u,
 };
 
 @group(0) @binding(0) var<uniform> taa: Taa;
@@ -40,12 +47,16 @@ const CLIP_AABB: u32 = 1u;
 const MAX_HDR: f32 = 65504.0;
 // Karis' Gaussian fit of a Blackman-Harris window of radius 1 pixel: exp(-2.29 d^2).
 const FILTER_SHARPNESS: f32 = 2.29;
+// Share of the current frame forced on a pixel whose own sample moves a pixel or more
+// differently from the closest one it reprojects with (beside the edge of a moving object).
+const MOTION_EDGE_WEIGHT: f32 = 0.3;
 // Most frames the aux target counts in a history (where the running mean hands over to `blend`).
 const MAX_HISTORY_COUNT: f32 = 64.0;
 
 struct TaaOut {
     @location(0) colour: vec4f,
-    // x: closest reverse-Z depth of the 3x3; yz: its motion vector (uv); w: frames accumulated.
+    // x: reverse-Z depth of the surface whose motion this pixel followed; yz: that motion
+    // (uv); w: frames accumulated.
     @location(1) aux: vec4f,
 };
 
@@ -118,6 +129,35 @@ fn load_depth(p: vec2i) -> f32 {
 fn load_motion(p: vec2i) -> vec2f {
     let m = textureLoad(motion, min(p, vec2i(textureDimensions(motion)) - 1), 0).xy;
     return select(vec2f(0.0), m, finite4(vec4f(m, 0.0, 0.0)).xy);
+}
+
+// |a - b| relative to the nearer of two reverse-Z depths (0 when both are the sky).
+fn depth_difference(a: f32, b: f32) -> f32 {
+    return abs(a - b) / max(max(a, b), 1e-6);
+}
+
+// The motion (uv now minus uv last frame) of the sky seen at `uv`: a point at infinity
+// (reverse-Z depth 0) moves with the camera's rotation only. Zero without a reprojection or
+// where the direction lies behind last frame's camera.
+fn sky_motion(uv: vec2f) -> vec2f {
+    if taa.inputs.x == 0u {
+        return vec2f(0.0);
+    }
+    let previous = taa.reprojection * vec4f(uv_to_ndc(uv), 0.0, 1.0);
+    if !(previous.w > 1e-6) {
+        return vec2f(0.0);
+    }
+    let m = uv - ndc_to_uv(previous.xy / previous.w);
+    return select(vec2f(0.0), m, finite4(vec4f(m, 0.0, 0.0)).xy);
+}
+
+// The motion of input sample `p`, whose depth is `z`, seen at output uv `uv`: the G-buffer's,
+// or the camera's for the sky (no geometry wrote motion there).
+fn surface_motion(p: vec2i, z: f32, uv: vec2f) -> vec2f {
+    if taa.inputs.y != 0u && z <= 0.0 {
+        return sky_motion(uv);
+    }
+    return load_motion(p);
 }
 
 fn sample_history(uv: vec2f) -> vec4f {
@@ -222,9 +262,12 @@ fn fs_main(in: FullscreenOut) -> TaaOut {
     let nearest_weight = exp(-FILTER_SHARPNESS * dot(nearest_offset, nearest_offset));
 
     // Reproject with the closest surface's motion (Karis), so edges of moving objects carry
-    // their own history; low uses the nearest sample's motion.
+    // their own history; low uses the nearest sample's motion. The sky (depth 0) has no
+    // motion vectors: it moves with the camera (`sky_motion`).
+    let own_depth = load_depth(nearest);
     let motion_pixel = select(nearest, closest, tier >= TIER_MEDIUM);
-    let velocity = load_motion(motion_pixel);
+    let surface_depth = select(own_depth, closest_depth, tier >= TIER_MEDIUM);
+    let velocity = surface_motion(motion_pixel, surface_depth, uv);
     let previous_uv = uv - velocity;
     let on_screen = all(previous_uv >= vec2f(0.0)) && all(previous_uv <= vec2f(1.0));
 
@@ -271,12 +314,20 @@ fn fs_main(in: FullscreenOut) -> TaaOut {
             clamp(vec2i(previous_uv * taa.output_size.xy), vec2i(0), vec2i(taa.output_size.xy) - 1),
             0,
         );
-        // Disocclusion: last frame's closest surface there lies at another depth...
-        let depth_change = abs(aux.x - closest_depth) / max(max(aux.x, closest_depth), 1e-6);
+        // Disocclusion: last frame's surface there lies at another depth...
+        let depth_change = depth_difference(aux.x, surface_depth);
         let disoccluded = smoothstep(0.02, 0.1, depth_change);
-        // ...or moved differently (the background a moving object just uncovered).
+        // ...or moved differently (the background a moving object just uncovered)...
         let velocity_change = length((velocity - aux.yz) * taa.output_size.xy);
         let other_motion = smoothstep(0.5, 2.0, velocity_change);
+        // ...or this pixel sits beside the edge of a moving object: dilation gave it the
+        // object's motion while its own sample moves otherwise, so its history is the
+        // object's edge dragged along; the depth test misses this where the object touches
+        // the surface behind it (similar depths). Weigh the current frame more there.
+        let own_velocity = surface_motion(nearest, own_depth, uv);
+        let motion_edge =
+            smoothstep(0.25, 1.0, length((own_velocity - velocity) * taa.output_size.xy));
+        reject = max(reject, MOTION_EDGE_WEIGHT * motion_edge);
         reject = max(reject, max(disoccluded, other_motion));
         history_count = aux.w;
         let speed = length(velocity * taa.output_size.xy);
@@ -297,6 +348,6 @@ fn fs_main(in: FullscreenOut) -> TaaOut {
     let colour = from_work(mix(clipped, current_work.rgb, weight));
     out.colour = vec4f(min(colour, vec3f(MAX_HDR)), mix(history_alpha, current_work.a, weight));
     let count = min(mix(history_count, 0.0, reject) + 1.0, MAX_HISTORY_COUNT);
-    out.aux = vec4f(closest_depth, velocity, count);
+    out.aux = vec4f(surface_depth, velocity, count);
     return out;
 }

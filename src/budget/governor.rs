@@ -289,9 +289,12 @@ impl Governor {
             self.adopt(user);
         }
         if !self.timing_available {
-            self.state = "off: this adapter has no timestamp queries, so GPU time cannot be \
-                          measured (the governor is never fed CPU times)"
-                .into();
+            let state = "off: this adapter has no timestamp queries, so GPU time cannot be \
+                         measured (the governor is never fed CPU times)";
+            if self.settings.mode != BudgetMode::Off && self.state != state {
+                log::warn!("budget: {state}");
+            }
+            self.state = state.into();
             return user.clone();
         }
         if self.settings.mode == BudgetMode::Off {

@@ -9,14 +9,19 @@
 //! "An Excursion in Temporal Supersampling" (GDC 2016: variance clipping, mean ± γσ in YCoCg);
 //! Pedersen, "Temporal Reprojection Anti-Aliasing in INSIDE" (GDC 2016: clipping towards the
 //! box centre rather than clamping per channel, velocity-difference rejection); Jimenez,
-//! "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history sampling from five bilinear taps).
+//! "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history sampling from five bilinear taps). The
+//! sky's camera reprojection and the motion-edge weighting are this pass's own (measured by
+//! [`crate::quality::antialiasing`] and `tests/integration/{taa,antialiasing}.rs`).
 //!
 //! **Reads** this frame's HDR colour (pre-exposed scene-linear; alpha is coverage), reverse-Z
 //! depth and motion vectors (uv now minus uv last frame, without the jitter), all at the input
-//! (render) size, and its own history at the output size. **Writes** the resolved HDR image
-//! (Rgba16Float at the output size, alpha kept), which is also next frame's history, and an aux
-//! target (closest depth and motion of each output pixel) for next frame's disocclusion test.
-//! Both are ping-pong pairs owned by [`TaaPass`]: 16 bytes per output pixel, twice.
+//! (render) size; the camera's reprojection ([`TaaFrame::reprojection`]: last frame's clip
+//! space from this frame's unjittered NDC, a uniform), which moves the sky; and its own history
+//! at the output size. **Writes** the resolved HDR image (Rgba16Float at the output size, alpha
+//! kept), which is also next frame's history, and an aux target (depth and motion of the
+//! surface each output pixel reprojected with, frames accumulated) for next frame's
+//! disocclusion test. Both are ping-pong pairs owned by [`TaaPass`]: 16 bytes per output
+//! pixel, twice.
 //!
 //! # The resolve, per output pixel
 //! 1. Find the input sample nearest the pixel centre (sample `p` lies at `p + 0.5 − jitter`
@@ -25,8 +30,11 @@
 //! 2. The current value: the nearest sample, or (high, ultra) the 3x3 weighted by
 //!    `exp(−2.29 d²)` (Karis' fit of Blackman-Harris; `d` in output pixels from the pixel
 //!    centre), which un-jitters it.
-//! 3. Reproject: `uv − motion` with the motion of the closest (largest reverse-Z) of the 3x3;
-//!    sample the history bilinearly (low) or Catmull-Rom (medium+); a non-finite history
+//! 3. Reproject: `uv − motion` with the motion of the closest (largest reverse-Z) of the 3x3
+//!    (low: of the nearest sample). The sky (depth 0, where no geometry wrote motion) takes
+//!    the camera's motion instead: its uv carried through [`TaaFrame::reprojection`] as a
+//!    point at infinity (zero without one, or without depth). Sample the history bilinearly
+//!    (low) or Catmull-Rom (medium+), negative lobes clamped to 0; a non-finite history
 //!    sample is discarded.
 //! 4. Constrain the history to the neighbourhood ([`TaaClip`]): clamp in RGB (low), or clip
 //!    towards the box centre in YCoCg (of the tone-mapped colour from high up).
@@ -34,8 +42,12 @@
 //!    whose history needed no clipping, and drops by up to a quarter each for speed (16 pixels
 //!    a frame or more) and for the distance the history was clipped. The weight goes to 1 where
 //!    the history is off screen or non-finite, after a reset, and (high+) where last frame's
-//!    closest depth there differs by more than 2–10% (disocclusion) or its motion differs by
-//!    0.5–2 pixels (a moving object just uncovered the background). When upsampling the
+//!    depth there differs by more than 2–10% (disocclusion) or its motion differs by
+//!    0.5–2 pixels (a moving object just uncovered the background). It rises by up to 0.3
+//!    where the pixel's own sample moves 0.25–1 pixel differently from the closest sample it
+//!    reprojected with: background beside a moving object's edge, which the dilation gives the
+//!    object's motion and so the object's dragged history (the depth test misses it where the
+//!    object rests on the surface behind it). When upsampling the
 //!    weight is also scaled by `exp(−2.29 d²)` of the nearest sample, so an output pixel
 //!    takes the current frame only as far as a sample actually landed near it.
 //!
@@ -53,8 +65,8 @@
 //! | `Off`    | –                        | –                       | –                          | pass skipped, history dropped               | 0    |
 //! | `Low`    | nearest sample           | bilinear                | 3x3 min/max clamp in RGB   | off screen / non-finite only; linear blend  | 19   |
 //! | `Medium` | nearest sample           | Catmull-Rom (5 taps)    | [`TaaClip`] in YCoCg       | as low; closest-depth motion                | 24   |
-//! | `High`   | 3x3 Blackman-Harris      | Catmull-Rom (5 taps)    | [`TaaClip`] in tone-mapped YCoCg | + depth and motion disocclusion, confidence for speed and clipping | 25 |
-//! | `Ultra`  | as high                  | as high                 | as high                    | as high, with a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 25 |
+//! | `High`   | 3x3 Blackman-Harris      | Catmull-Rom (5 taps)    | [`TaaClip`] in tone-mapped YCoCg | + depth and motion disocclusion, motion-edge weighting, confidence for speed and clipping | 26 |
+//! | `Ultra`  | as high                  | as high                 | as high                    | as high, with a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 26 |
 
 use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
@@ -506,6 +518,33 @@ mod tests {
         let aside = view_proj(0.0, Vec3::new(2.0, 0.0, 0.0));
         assert!(is_camera_cut(Some(aside), here, focus), "half the view to the side");
         assert!(!is_camera_cut(Some(here), here, f32::NAN), "a NaN focus is handled");
+    }
+
+    #[test]
+    fn reprojection_moves_the_sky_with_the_camera() {
+        use crate::scene::Camera;
+        use glam::Vec3;
+        let view_proj = |yaw: f32, pitch: f32| {
+            let c = Camera::orbit(Vec3::new(1.0, 2.0, 3.0), yaw, pitch, 4.0, 0.9);
+            c.projection_matrix(1.5) * c.view()
+        };
+        let (previous, current) = (view_proj(10.0, 5.0), view_proj(13.0, 4.0));
+        assert!(reprojection(current, current).unwrap().abs_diff_eq(Mat4::IDENTITY, 1e-4));
+        let m = reprojection(previous, current).unwrap();
+        // A direction (a point at infinity) seen by both cameras: its NDC in each.
+        let ndc = |vp: Mat4, d: Vec3| {
+            let c = vp * d.extend(0.0);
+            Vec2::new(c.x, c.y) / c.w
+        };
+        for d in [Vec3::new(0.1, -0.3, -1.0), Vec3::new(-0.4, -0.2, -1.0)] {
+            let now = ndc(current, d);
+            let then = m * Vec4::new(now.x, now.y, 0.0, 1.0);
+            let expected = ndc(previous, d);
+            assert!(then.w > 0.0, "in front of the previous camera");
+            let got = Vec2::new(then.x, then.y) / then.w;
+            assert!((got - expected).length() < 1e-4, "{d}: {got} vs {expected}");
+        }
+        assert!(reprojection(previous, Mat4::ZERO).is_none(), "a singular view");
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //!   on a still camera;
 //! - **ghosting**: mean absolute error, against the reference of the current frame, in the
 //!   region a moving object uncovered during the last few frames (where a stale history
-//!   leaves a trail);
+//!   leaves a trail): pixels the object covered in one of its last [`GHOST_TRAIL_FRAMES`]
+//!   positions and does not cover now, judged against a depth image without the object;
 //! - **flicker**: on a slowly panning camera, how much each frame-to-frame change differs from
 //!   the reference's own change (0 = changes exactly as the supersampled image does; aliasing
 //!   crawl and TAA instability both add to it).
@@ -341,6 +342,11 @@ impl References {
         &self.still
     }
 
+    /// The pixels the ghosting measure covers (row-major, top row first).
+    pub fn uncovered(&self) -> &[bool] {
+        &self.uncovered
+    }
+
     /// How many pixels the ghosting measure covers.
     pub fn uncovered_pixels(&self) -> usize {
         self.uncovered.iter().filter(|&&u| u).count()
@@ -364,10 +370,13 @@ pub fn references(
     let last = motion.frames.max(1) - 1;
     renderer.set_instance_transform(motion.instance, motion.start);
     let still = supersampled(gpu, renderer, &s.camera, &s.options, s.samples)?;
-    // Uncovered: background now (farther, reverse-Z smaller), object in one of the last
-    // frames' positions. Depth from unjittered frames.
-    let depth_at = |frame: u32, renderer: &mut Renderer| -> Result<Vec<f32>, Error> {
-        renderer.set_instance_transform(motion.instance, motion.at(frame));
+    // Uncovered: the object covers the pixel in one of the last few frames' positions but not
+    // in the last one. The object covers a pixel where the depth with it is nearer than the
+    // depth without it (moved behind the camera); comparing the depths of two frames with it
+    // would also flag the object's own surface, whose depth changes as it moves. Depth from
+    // unjittered frames.
+    let depth_with = |transform: Mat4, renderer: &mut Renderer| -> Result<Vec<f32>, Error> {
+        renderer.set_instance_transform(motion.instance, transform);
         let options = RenderOptions {
             post: deterministic(&s.options.post),
             subpixel_offset: Some(Vec2::ZERO),
@@ -376,12 +385,20 @@ pub fn references(
         renderer.render(gpu, &s.camera, &options)?;
         Ok(renderer.read_depth(gpu)?)
     };
-    let now = depth_at(last, renderer)?;
+    let behind_camera = s.camera.position - 100.0 * s.camera.forward;
+    let away =
+        Mat4::from_translation(behind_camera - motion.start.w_axis.truncate()) * motion.start;
+    let background = depth_with(away, renderer)?;
+    let covered = |frame: u32, renderer: &mut Renderer| -> Result<Vec<bool>, Error> {
+        let depth = depth_with(motion.at(frame), renderer)?;
+        Ok(depth.iter().zip(&background).map(|(d, b)| *d > *b * 1.0001 + 1e-7).collect())
+    };
+    let now = covered(last, renderer)?;
     let mut uncovered = vec![false; now.len()];
     for back in 1..=GHOST_TRAIL_FRAMES.min(last) {
-        let then = depth_at(last - back, renderer)?;
+        let then = covered(last - back, renderer)?;
         for (u, (n, t)) in uncovered.iter_mut().zip(now.iter().zip(&then)) {
-            *u |= *t > *n + 1e-6;
+            *u |= *t && !*n;
         }
     }
     renderer.set_instance_transform(motion.instance, motion.at(last));

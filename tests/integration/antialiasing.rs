@@ -46,9 +46,12 @@ fn taa_beats_fxaa_and_no_aa_against_the_supersampled_reference() {
         taa.static_psnr,
         none.static_psnr
     );
+    // Ghosting, measured at 64x64 on the 40 pixels the sphere uncovered in its last 4 frames:
+    // none 0.0239, TAA high 0.0185 (0.0237 before the motion-edge weighting, which fails
+    // this). TAA must leave at most 90% of no AA's error there (0.0215).
     assert!(
-        taa.ghosting < none.ghosting,
-        "ghosting: TAA {} vs none {}",
+        taa.ghosting < 0.9 * none.ghosting,
+        "ghosting: TAA {} vs none {} (at most 90%)",
         taa.ghosting,
         none.ghosting
     );
