@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use afterlight::Error;
-use afterlight::budget::{BudgetMode, BudgetSettings, RollingStats, TRACE_LEGEND, record_trace};
+use afterlight::budget::{
+    BudgetMode, BudgetSettings, MAX_FRAMES_IN_FLIGHT, RollingStats, TRACE_LEGEND, record_trace,
+};
 use afterlight::config::Preset;
 use afterlight::gpu::{self, FrameTiming, Gpu, GpuOptions};
 use afterlight::post::chain::PostSettings;
@@ -193,9 +195,6 @@ struct RenderArgs {
 const TIMING_WARM_UP_FRAMES: u64 = 5;
 /// Frames `--timings` measures.
 const TIMING_FRAMES: u64 = 60;
-/// Frames `--timings` lets run ahead of their timings, as a swapchain would; more waits for the
-/// GPU so the headless loop cannot queue unboundedly.
-const TIMING_MAX_IN_FLIGHT: u64 = 3;
 
 /// Render warm-up frames, then `TIMING_FRAMES` frames without waiting on their timings, and
 /// print each pass's GPU median / p90 / p99 and CPU encode median milliseconds, and the whole
@@ -246,11 +245,11 @@ fn print_timings(gpu: &Gpu, renderer: &mut Renderer, camera: &Camera, options: &
             return;
         }
         take(renderer.frame_timings(gpu), &mut next_expected);
-        if renderer.frame_index() - next_expected > TIMING_MAX_IN_FLIGHT {
-            wait_for_gpu(gpu);
+        if renderer.frame_index() - next_expected > MAX_FRAMES_IN_FLIGHT {
+            gpu.wait_idle();
         }
     }
-    wait_for_gpu(gpu);
+    gpu.wait_idle();
     take(renderer.frame_timings(gpu), &mut next_expected);
     if received == 0 {
         eprintln!("GPU timings: no frame's timestamps arrived");
@@ -282,13 +281,6 @@ fn print_timings(gpu: &Gpu, renderer: &mut Renderer, camera: &Camera, options: &
         ms(span.p99()),
         ms(frame_cpu.median())
     );
-}
-
-/// Block until the GPU has finished everything submitted (pacing for headless loops).
-fn wait_for_gpu(gpu: &Gpu) {
-    if let Err(e) = gpu.device.poll(wgpu::PollType::wait_indefinitely()) {
-        log::warn!("waiting for the GPU: {e}");
-    }
 }
 
 /// Bake the environment, printing progress on one line when it takes more than half a second.

@@ -88,8 +88,9 @@ impl Knob {
         }
     }
 
+    /// Position in [`Knob::ALL`] (declaration order).
     fn index(self) -> usize {
-        Knob::ALL.iter().position(|k| *k == self).unwrap_or(0)
+        self as usize
     }
 
     fn weight(self, w: &ValueWeights) -> f64 {
@@ -314,9 +315,7 @@ impl Governor {
     /// resolution), keeping the knobs where they are.
     pub fn reset(&mut self, reason: &str) {
         log::info!("budget: statistics reset at frame {}: {reason}", self.next_frame);
-        self.measured = [[None; 5]; 8];
-        self.scaled_at_unit = None;
-        self.correction = [1.0; 8];
+        self.forget_costs();
         self.restart_window(self.next_frame);
     }
 
@@ -333,12 +332,6 @@ impl Governor {
     /// Whether the governor has GPU times to steer on.
     pub fn timing_available(&self) -> bool {
         self.timing_available
-    }
-
-    /// The statistic of the current window (median or p90 of frame GPU ms), once any frame
-    /// has been measured since the last change.
-    pub fn frame_statistic(&self) -> Option<f64> {
-        self.statistic()
     }
 
     /// What the governor is doing, in words (for `info`, logs and the panel).
@@ -384,14 +377,18 @@ impl Governor {
             }
             log::info!("budget: settings changed at frame {}; statistics reset", self.next_frame);
         } else {
-            self.measured = [[None; 5]; 8];
-            self.scaled_at_unit = None;
-            self.correction = [1.0; 8];
+            self.forget_costs();
             self.backoff = [0; 8];
             self.blocked_until = [0; 8];
         }
         self.current = current;
         self.restart_window(self.next_frame);
+    }
+
+    fn forget_costs(&mut self) {
+        self.measured = [[None; 5]; 8];
+        self.scaled_at_unit = None;
+        self.correction = [1.0; 8];
     }
 
     fn restart_window(&mut self, from: u64) {
@@ -428,7 +425,9 @@ impl Governor {
         self.scaled_window.push(SCALED_PASSES.iter().map(|n| pass_ms(n)).sum());
     }
 
-    fn statistic(&self) -> Option<f64> {
+    /// The statistic of the current window (median or p90 of frame GPU ms), once any frame
+    /// has been measured since the last change.
+    pub fn frame_statistic(&self) -> Option<f64> {
         match self.settings.statistic {
             Statistic::Median => self.window.median(),
             Statistic::P90 => self.window.p90(),
@@ -553,14 +552,14 @@ impl Governor {
         if self.window.len() < n {
             self.state = format!(
                 "{}: measuring ({}/{} frames since frame {})",
-                mode_name(settings.mode),
+                settings.mode.name(),
                 self.window.len(),
                 n,
                 self.effective_from
             );
             return;
         }
-        let Some(stat) = self.statistic() else { return };
+        let Some(stat) = self.frame_statistic() else { return };
         let limit = settings.limit_ms();
         let budget = settings.budget_ms();
         let stat_name = match settings.statistic {
@@ -570,7 +569,7 @@ impl Governor {
         self.learn();
         self.state = format!(
             "{}: {stat_name} {stat:.2} ms against {budget:.2} ms (steering to {limit:.2} ms){}",
-            mode_name(settings.mode),
+            settings.mode.name(),
             if self.overlap < 1.0 { "; passes overlap, per-pass times scaled" } else { "" }
         );
         if settings.mode != BudgetMode::Adaptive {
@@ -716,13 +715,5 @@ impl Governor {
         }
         self.decisions.push(decision);
         self.restart_window(self.next_frame);
-    }
-}
-
-fn mode_name(mode: BudgetMode) -> &'static str {
-    match mode {
-        BudgetMode::Off => "off",
-        BudgetMode::Fixed => "fixed",
-        BudgetMode::Adaptive => "adaptive",
     }
 }

@@ -46,6 +46,17 @@ pub enum BudgetMode {
     Adaptive,
 }
 
+impl BudgetMode {
+    /// The mode's name as presets spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BudgetMode::Off => "off",
+            BudgetMode::Fixed => "fixed",
+            BudgetMode::Adaptive => "adaptive",
+        }
+    }
+}
+
 /// Which statistic of recent frame times is compared with the budget.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -30,18 +30,14 @@ pub fn record_trace(
         trace.push_frame(frame, &renderer.governor().knobs());
         if newest_measured.map_or(i, |m| frame - m) >= MAX_FRAMES_IN_FLIGHT {
             // Bound the queue: wait until earlier frames are done (timings then arrive).
-            if let Err(e) = gpu.device.poll(wgpu::PollType::wait_indefinitely()) {
-                log::warn!("waiting for the GPU: {e}");
-            }
+            gpu.wait_idle();
         }
         for timing in renderer.frame_timings(gpu) {
             trace.set_gpu_ms(timing.frame, timing.gpu_ms);
             newest_measured = Some(newest_measured.map_or(timing.frame, |m| m.max(timing.frame)));
         }
     }
-    if let Err(e) = gpu.device.poll(wgpu::PollType::wait_indefinitely()) {
-        log::warn!("waiting for the GPU: {e}");
-    }
+    gpu.wait_idle();
     for timing in renderer.frame_timings(gpu) {
         trace.set_gpu_ms(timing.frame, timing.gpu_ms);
     }

@@ -132,6 +132,14 @@ fn choose_adapter(
 }
 
 impl Gpu {
+    /// Block until the GPU has finished everything submitted (headless pacing, one-off
+    /// readbacks); a failure to wait is logged, not returned: the caller carries on.
+    pub fn wait_idle(&self) {
+        if let Err(e) = self.device.poll(wgpu::PollType::wait_indefinitely()) {
+            log::warn!("waiting for the GPU: {e}");
+        }
+    }
+
     /// Choose an adapter (see the module docs) and create a device on it.
     pub fn new(options: &GpuOptions) -> Result<Self, GpuError> {
         // Vulkan, Metal and DX12 first; GL only when none of them has an adapter, because

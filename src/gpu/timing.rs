@@ -182,9 +182,7 @@ impl PassTimer {
             return Vec::new();
         }
         self.end_frame(gpu);
-        if let Err(e) = gpu.device.poll(wgpu::PollType::wait_indefinitely()) {
-            log::warn!("waiting for the GPU: {e}");
-        }
+        gpu.wait_idle();
         self.collect(gpu);
         self.finished.drain(..).flat_map(|f| f.passes).collect()
     }

@@ -543,15 +543,7 @@ fn bind(
 
 /// A colour attachment that is fully overwritten.
 fn attachment(view: &wgpu::TextureView) -> wgpu::RenderPassColorAttachment<'_> {
-    wgpu::RenderPassColorAttachment {
-        view,
-        depth_slice: None,
-        resolve_target: None,
-        ops: wgpu::Operations {
-            load: wgpu::LoadOp::Clear(wgpu::Color::WHITE),
-            store: wgpu::StoreOp::Store,
-        },
-    }
+    fullscreen::colour_attachment(view, Some(wgpu::Color::WHITE))
 }
 
 /// The temporal step writes two targets: the output and the next history.

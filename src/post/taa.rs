@@ -433,17 +433,8 @@ impl TaaPass {
                 wgpu::BindingResource::Sampler(&self.sampler),
             ]),
         });
-        let attachment = |view| {
-            Some(wgpu::RenderPassColorAttachment {
-                view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
-                    store: wgpu::StoreOp::Store,
-                },
-            })
-        };
+        let attachment =
+            |view| Some(fullscreen::colour_attachment(view, Some(wgpu::Color::TRANSPARENT)));
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some(Self::NAME),

@@ -90,15 +90,7 @@ pub(crate) fn draw(
 ) {
     let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
         label: Some(label),
-        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-            view: target,
-            depth_slice: None,
-            resolve_target: None,
-            ops: wgpu::Operations {
-                load: clear.map_or(wgpu::LoadOp::Load, wgpu::LoadOp::Clear),
-                store: wgpu::StoreOp::Store,
-            },
-        })],
+        color_attachments: &[Some(colour_attachment(target, clear))],
         ..Default::default()
     });
     pass.set_pipeline(pipeline);
@@ -106,6 +98,23 @@ pub(crate) fn draw(
         pass.set_bind_group(index as u32, *group, &[]);
     }
     pass.draw(0..3, 0..1);
+}
+
+/// A stored colour attachment of `view` that starts cleared to `clear`, or keeps its contents
+/// with `None`.
+pub(crate) fn colour_attachment(
+    view: &wgpu::TextureView,
+    clear: Option<wgpu::Color>,
+) -> wgpu::RenderPassColorAttachment<'_> {
+    wgpu::RenderPassColorAttachment {
+        view,
+        depth_slice: None,
+        resolve_target: None,
+        ops: wgpu::Operations {
+            load: clear.map_or(wgpu::LoadOp::Load, wgpu::LoadOp::Clear),
+            store: wgpu::StoreOp::Store,
+        },
+    }
 }
 
 /// A full-screen pass: `shaders/<name>.wgsl`, its own uniform block at binding 0, inputs at

@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 
+use super::fullscreen::colour_attachment;
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
 use super::{Target, bindings};
 use crate::shaders;
@@ -205,17 +206,7 @@ impl GeometryPass {
         scene: &SceneGpu,
         camera: &wgpu::BindGroup,
     ) {
-        let clear = |view| {
-            Some(wgpu::RenderPassColorAttachment {
-                view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
-                    store: wgpu::StoreOp::Store,
-                },
-            })
-        };
+        let clear = |view| Some(colour_attachment(view, Some(wgpu::Color::TRANSPARENT)));
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("gbuffer"),
             color_attachments: &[

@@ -565,9 +565,7 @@ impl Renderer {
     /// Wait for the GPU to finish and collect the newest pass times (headless tools only: it
     /// stalls).
     pub fn wait_for_pass_times(&mut self, gpu: &Gpu) -> &[PassTime] {
-        if let Err(e) = gpu.device.poll(wgpu::PollType::wait_indefinitely()) {
-            log::warn!("waiting for the GPU: {e}");
-        }
+        gpu.wait_idle();
         self.timer.collect(gpu);
         self.timer.latest()
     }

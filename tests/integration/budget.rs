@@ -7,7 +7,9 @@
 use std::path::Path;
 
 use afterlight::budget::simulated::SimulatedGpu;
-use afterlight::budget::{BudgetMode, BudgetSettings, Decision, Governor, Knob, KnobLevel};
+use afterlight::budget::{
+    BudgetMode, BudgetSettings, Decision, Governor, Knob, KnobLevel, RollingStats,
+};
 use afterlight::config::Preset;
 use afterlight::post::Tier;
 use afterlight::post::chain::PostSettings;
@@ -38,9 +40,9 @@ impl Trace {
     }
 
     fn p99(&self, from: usize, to: usize) -> f64 {
-        let mut ms: Vec<f64> = self.frame_ms[from..to].to_vec();
-        ms.sort_by(f64::total_cmp);
-        ms[((ms.len() as f64 * 0.99).ceil() as usize).saturating_sub(1)]
+        let mut stats = RollingStats::new(to - from);
+        self.frame_ms[from..to].iter().for_each(|ms| stats.push(*ms));
+        stats.p99().unwrap_or(f64::NAN)
     }
 
     /// The first frame from which every later frame's noise-free cost fits the budget.
