@@ -49,14 +49,12 @@ const MAX_HDR: f32 = 65504.0;
 const FILTER_SHARPNESS: f32 = 2.29;
 // Share of the current frame forced on a pixel whose own sample moves a pixel or more
 // differently from the closest one it reprojects with (beside the edge of a moving object).
-const MOTION_EDGE_WEIGHT: f32 = 0.3;
-// Most frames the aux target counts in a history (where the running mean hands over to `blend`).
-const MAX_HISTORY_COUNT: f32 = 64.0;
+const MOTION_EDGE_WEIGHT: f32 = 0.6;
 
 struct TaaOut {
     @location(0) colour: vec4f,
     // x: reverse-Z depth of the surface whose motion this pixel followed; yz: that motion
-    // (uv); w: frames accumulated.
+    // (uv); w: unused (0).
     @location(1) aux: vec4f,
 };
 
@@ -252,22 +250,20 @@ fn fs_main(in: FullscreenOut) -> TaaOut {
         }
     }
     let centre_sample = load_current(nearest);
-    // Low and medium take the nearest sample as it is; high and ultra reconstruct the value at
-    // the pixel centre, which removes the jitter from the current frame.
+    // A trusted history takes the nearest sample as it is: averaged over the jitter sequence,
+    // the nearest sample integrates exactly the pixel's footprint (a box filter, which is what
+    // the supersampled reference is). Where the history is rejected, the value reconstructed
+    // at the pixel centre from the 3x3 (below) stands in for the missing average.
     var current_work = vec4f(to_work(centre_sample.rgb), centre_sample.a);
-    if tier >= TIER_HIGH {
-        current_work = filtered / max(filter_sum, 1e-6);
-    }
     let nearest_offset = (vec2f(nearest) + 0.5 - jitter - position) * scale;
     let nearest_weight = exp(-FILTER_SHARPNESS * dot(nearest_offset, nearest_offset));
 
     // Reproject with the closest surface's motion (Karis), so edges of moving objects carry
-    // their own history; low uses the nearest sample's motion. The sky (depth 0) has no
-    // motion vectors: it moves with the camera (`sky_motion`).
+    // their own history. The sky (depth 0) has no motion vectors: it moves with the camera
+    // (`sky_motion`).
     let own_depth = load_depth(nearest);
-    let motion_pixel = select(nearest, closest, tier >= TIER_MEDIUM);
-    let surface_depth = select(own_depth, closest_depth, tier >= TIER_MEDIUM);
-    let velocity = surface_motion(motion_pixel, surface_depth, uv);
+    let surface_depth = closest_depth;
+    let velocity = surface_motion(closest, surface_depth, uv);
     let previous_uv = uv - velocity;
     let on_screen = all(previous_uv >= vec2f(0.0)) && all(previous_uv <= vec2f(1.0));
 
@@ -305,49 +301,49 @@ fn fs_main(in: FullscreenOut) -> TaaOut {
     // the history is missing or belongs to another surface.
     let blend = taa.params.z;
     var reject = select(0.0, 1.0, taa.mode.z != 0u || !on_screen || !history_valid);
+    let aux = textureLoad(
+        history_aux,
+        clamp(vec2i(previous_uv * taa.output_size.xy), vec2i(0), vec2i(taa.output_size.xy) - 1),
+        0,
+    );
+    // Disocclusion, at every tier: last frame's surface there lies at another depth...
+    let depth_change = depth_difference(aux.x, surface_depth);
+    let disoccluded = smoothstep(0.02, 0.1, depth_change);
+    // ...or moved differently (the background a moving object just uncovered)...
+    let velocity_change = length((velocity - aux.yz) * taa.output_size.xy);
+    let other_motion = smoothstep(0.5, 2.0, velocity_change);
+    // ...or this pixel sits beside the edge of a moving object: dilation gave it the object's
+    // motion while its own sample moves otherwise, so its history is the object's edge dragged
+    // along; the depth test misses this where the object touches the surface behind it
+    // (similar depths). Weigh the current frame more there.
+    let own_velocity = surface_motion(nearest, own_depth, uv);
+    let motion_edge =
+        smoothstep(0.25, 1.0, length((own_velocity - velocity) * taa.output_size.xy));
+    reject = max(reject, MOTION_EDGE_WEIGHT * motion_edge);
+    reject = max(reject, max(disoccluded, other_motion));
+    // Confidence (high and ultra): less trust in a fast-moving or heavily clipped history.
     var trust = 1.0;
-    // Frames accumulated in the history (high and ultra; lower tiers blend at `blend` only).
-    var history_count = MAX_HISTORY_COUNT;
     if tier >= TIER_HIGH {
-        let aux = textureLoad(
-            history_aux,
-            clamp(vec2i(previous_uv * taa.output_size.xy), vec2i(0), vec2i(taa.output_size.xy) - 1),
-            0,
-        );
-        // Disocclusion: last frame's surface there lies at another depth...
-        let depth_change = depth_difference(aux.x, surface_depth);
-        let disoccluded = smoothstep(0.02, 0.1, depth_change);
-        // ...or moved differently (the background a moving object just uncovered)...
-        let velocity_change = length((velocity - aux.yz) * taa.output_size.xy);
-        let other_motion = smoothstep(0.5, 2.0, velocity_change);
-        // ...or this pixel sits beside the edge of a moving object: dilation gave it the
-        // object's motion while its own sample moves otherwise, so its history is the
-        // object's edge dragged along; the depth test misses this where the object touches
-        // the surface behind it (similar depths). Weigh the current frame more there.
-        let own_velocity = surface_motion(nearest, own_depth, uv);
-        let motion_edge =
-            smoothstep(0.25, 1.0, length((own_velocity - velocity) * taa.output_size.xy));
-        reject = max(reject, MOTION_EDGE_WEIGHT * motion_edge);
-        reject = max(reject, max(disoccluded, other_motion));
-        history_count = aux.w;
         let speed = length(velocity * taa.output_size.xy);
         let clip_distance = length(clipped - history_work) / max(length(hi - lo), 1e-4);
         trust = (1.0 - 0.25 * saturate(speed / 16.0)) * (1.0 - 0.25 * saturate(clip_distance));
     }
     var weight = 1.0 - (1.0 - blend) * trust;
-    // A history younger than 1 / blend frames (just disoccluded, or just reset) is a running
-    // mean of the jittered samples since, not an exponential blend dominated by the first.
-    weight = max(weight, 1.0 / (history_count + 1.0));
     // Upsampling: the current sample counts only as much as it is near this output pixel.
     if taa.mode.w != 0u {
         weight *= nearest_weight;
     }
     weight = mix(weight, 1.0, reject);
 
+    // Where the history is (partly) rejected take the reconstructed value: a lone jittered
+    // sample is as aliased as no anti-aliasing at all. Not after a reset, which outputs the
+    // frame as it is (a reconstructed first frame lingers: the clipped history keeps it).
+    let reconstruct = select(reject, 0.0, taa.mode.z != 0u);
+    current_work = mix(current_work, filtered / max(filter_sum, 1e-6), reconstruct);
+
     var out: TaaOut;
     let colour = from_work(mix(clipped, current_work.rgb, weight));
     out.colour = vec4f(min(colour, vec3f(MAX_HDR)), mix(history_alpha, current_work.a, weight));
-    let count = min(mix(history_count, 0.0, reject) + 1.0, MAX_HISTORY_COUNT);
-    out.aux = vec4f(surface_depth, velocity, count);
+    out.aux = vec4f(surface_depth, velocity, 0.0);
     return out;
 }

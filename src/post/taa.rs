@@ -19,7 +19,7 @@
 //! space from this frame's unjittered NDC, a uniform), which moves the sky; and its own history
 //! at the output size. **Writes** the resolved HDR image (Rgba16Float at the output size, alpha
 //! kept), which is also next frame's history, and an aux target (depth and motion of the
-//! surface each output pixel reprojected with, frames accumulated) for next frame's
+//! surface each output pixel reprojected with) for next frame's
 //! disocclusion test. Both are ping-pong pairs owned by [`TaaPass`]: 16 bytes per output
 //! pixel, twice.
 //!
@@ -27,11 +27,16 @@
 //! 1. Find the input sample nearest the pixel centre (sample `p` lies at `p + 0.5 − jitter`
 //!    in input pixels) and read the 3x3 around it: every texel sanitised (NaN and ±∞ → 0,
 //!    negatives → 0, at most 65504, alpha in 0..1) so nothing broken reaches the history.
-//! 2. The current value: the nearest sample, or (high, ultra) the 3x3 weighted by
-//!    `exp(−2.29 d²)` (Karis' fit of Blackman-Harris; `d` in output pixels from the pixel
-//!    centre), which un-jitters it.
-//! 3. Reproject: `uv − motion` with the motion of the closest (largest reverse-Z) of the 3x3
-//!    (low: of the nearest sample). The sky (depth 0, where no geometry wrote motion) takes
+//! 2. The current value: the nearest sample (averaged over the jitter sequence it integrates
+//!    the pixel's footprint, the box filter the supersampled reference applies), moving, as
+//!    far as the history is rejected (step 5), to the 3x3 weighted by `exp(−2.29 d²)` (Karis'
+//!    fit of Blackman-Harris; `d` in output pixels from the pixel centre), which un-jitters it
+//!    and stands in for the average a rejected pixel lacks. Using the reconstruction always
+//!    (as Karis does) blurred the converged image (static PSNR −0.9 dB at high) and left
+//!    more error where an object uncovered the background.
+//! 3. Reproject: `uv − motion` with the motion of the closest (largest reverse-Z) of the 3x3,
+//!    at every tier (with the nearest sample's own motion, low left a trail of the moving
+//!    object's colour wherever its 3x3 clamp still reached the object). The sky (depth 0, where no geometry wrote motion) takes
 //!    the camera's motion instead: its uv carried through [`TaaFrame::reprojection`] as a
 //!    point at infinity (zero without one, or without depth). Sample the history bilinearly
 //!    (low) or Catmull-Rom (medium+), negative lobes clamped to 0; a non-finite history
@@ -40,11 +45,11 @@
 //!    towards the box centre in YCoCg (of the tone-mapped colour from high up).
 //! 5. Weigh the current frame by `1 − (1 − blend) · trust`: `trust` is 1 for a still pixel
 //!    whose history needed no clipping, and drops by up to a quarter each for speed (16 pixels
-//!    a frame or more) and for the distance the history was clipped. The weight goes to 1 where
-//!    the history is off screen or non-finite, after a reset, and (high+) where last frame's
-//!    depth there differs by more than 2–10% (disocclusion) or its motion differs by
-//!    0.5–2 pixels (a moving object just uncovered the background). It rises by up to 0.3
-//!    where the pixel's own sample moves 0.25–1 pixel differently from the closest sample it
+//!    a frame or more) and for the distance the history was clipped (high+). The weight goes
+//!    to 1 where the history is off screen or non-finite, after a reset, and (every tier: one
+//!    aux read) where last frame's depth there differs by more than 2–10% (disocclusion) or
+//!    its motion differs by 0.5–2 pixels (a moving object just uncovered the background). It
+//!    rises by up to 0.6 where the pixel's own sample moves 0.25–1 pixel differently from the closest sample it
 //!    reprojected with: background beside a moving object's edge, which the dilation gives the
 //!    object's motion and so the object's dragged history (the depth test misses it where the
 //!    object rests on the surface behind it). When upsampling the
@@ -63,9 +68,9 @@
 //! | tier     | current frame            | history                 | constraint                 | rejection, weighting                        | taps |
 //! |----------|--------------------------|-------------------------|----------------------------|---------------------------------------------|------|
 //! | `Off`    | –                        | –                       | –                          | pass skipped, history dropped               | 0    |
-//! | `Low`    | nearest sample           | bilinear                | 3x3 min/max clamp in RGB   | off screen / non-finite only; linear blend  | 19   |
-//! | `Medium` | nearest sample           | Catmull-Rom (5 taps)    | [`TaaClip`] in YCoCg       | as low; closest-depth motion                | 24   |
-//! | `High`   | 3x3 Blackman-Harris      | Catmull-Rom (5 taps)    | [`TaaClip`] in tone-mapped YCoCg | + depth and motion disocclusion, motion-edge weighting, confidence for speed and clipping | 26 |
+//! | `Low`    | nearest; 3x3 Blackman-Harris where rejected | bilinear                | 3x3 min/max clamp in RGB   | closest-depth motion; depth and motion disocclusion, motion-edge weighting; linear blend | 22 |
+//! | `Medium` | as low                   | Catmull-Rom (5 taps)    | [`TaaClip`] in YCoCg       | as low                                      | 26   |
+//! | `High`   | as low                   | Catmull-Rom (5 taps)    | [`TaaClip`] in tone-mapped YCoCg | as medium, + confidence for speed and clipping | 26 |
 //! | `Ultra`  | as high                  | as high                 | as high                    | as high, with a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 26 |
 
 use glam::{Mat4, Vec2, Vec4};

@@ -8,10 +8,12 @@
 //! Three measures, each computed for every method (none, FXAA, TAA) on the same scene:
 //! - **static error**: PSNR against the reference after the method converged (TAA: 32 frames)
 //!   on a still camera;
-//! - **ghosting**: mean absolute error, against the reference of the current frame, in the
+//! - **ghosting**: mean absolute error, against the reference of the same frame, in the
 //!   region a moving object uncovered during the last few frames (where a stale history
-//!   leaves a trail): pixels the object covered in one of its last [`GHOST_TRAIL_FRAMES`]
-//!   positions and does not cover now, judged against a depth image without the object;
+//!   leaves a trail): pixels the object covered in one of its previous [`GHOST_TRAIL_FRAMES`]
+//!   positions and does not cover now, judged against a depth image without the object. It is
+//!   pooled over the last [`GHOST_MEASURED_FRAMES`] frames of the motion, each against its own
+//!   reference, so the jitter phase of a single frame does not decide the score;
 //! - **flicker**: on a slowly panning camera, how much each frame-to-frame change differs from
 //!   the reference's own change (0 = changes exactly as the supersampled image does; aliasing
 //!   crawl and TAA instability both add to it).
@@ -292,6 +294,9 @@ impl ObjectMotion {
 /// Frames behind the object whose uncovered pixels count as "just uncovered".
 pub const GHOST_TRAIL_FRAMES: u32 = 4;
 
+/// Frames at the end of the motion whose ghosting is pooled into one score.
+pub const GHOST_MEASURED_FRAMES: u32 = 8;
+
 /// The scenario every method is measured on: a still camera, a moving object and a pan.
 pub struct Scenario {
     /// The still camera (static error and ghosting).
@@ -331,8 +336,11 @@ pub struct AaScore {
 /// The references a [`Scenario`] is measured against; computed once, shared by every method.
 pub struct References {
     still: LinearImage,
-    moved: LinearImage,
-    uncovered: Vec<bool>,
+    /// The supersampled reference of each of the last [`GHOST_MEASURED_FRAMES`] frames of the
+    /// motion, oldest first.
+    moved: Vec<LinearImage>,
+    /// The just-uncovered pixels of each of those frames.
+    uncovered: Vec<Vec<bool>>,
     pan: Vec<LinearImage>,
 }
 
@@ -342,14 +350,27 @@ impl References {
         &self.still
     }
 
-    /// The pixels the ghosting measure covers (row-major, top row first).
+    /// The pixels the ghosting measure covers in the last frame of the motion (row-major, top
+    /// row first).
     pub fn uncovered(&self) -> &[bool] {
-        &self.uncovered
+        self.uncovered.last().map_or(&[], Vec::as_slice)
     }
 
-    /// How many pixels the ghosting measure covers.
+    /// How many pixels the ghosting measure covers, over all its frames.
     pub fn uncovered_pixels(&self) -> usize {
-        self.uncovered.iter().filter(|&&u| u).count()
+        self.uncovered.iter().flatten().filter(|&&u| u).count()
+    }
+
+    /// Pooled mean absolute error of `frames` (the last [`GHOST_MEASURED_FRAMES`] frames of
+    /// the motion, oldest first) in their just-uncovered pixels.
+    fn ghosting(&self, frames: &[LinearImage]) -> f64 {
+        let (mut sum, mut pixels) = (0.0, 0usize);
+        for ((image, reference), mask) in frames.iter().zip(&self.moved).zip(&self.uncovered) {
+            let n = mask.iter().filter(|&&u| u).count();
+            sum += image.mean_abs_error(reference, Some(mask)).unwrap_or(0.0) * n as f64;
+            pixels += n;
+        }
+        if pixels == 0 { 0.0 } else { sum / pixels as f64 }
     }
 }
 
@@ -393,16 +414,26 @@ pub fn references(
         let depth = depth_with(motion.at(frame), renderer)?;
         Ok(depth.iter().zip(&background).map(|(d, b)| *d > *b * 1.0001 + 1e-7).collect())
     };
-    let now = covered(last, renderer)?;
-    let mut uncovered = vec![false; now.len()];
-    for back in 1..=GHOST_TRAIL_FRAMES.min(last) {
-        let then = covered(last - back, renderer)?;
-        for (u, (n, t)) in uncovered.iter_mut().zip(now.iter().zip(&then)) {
-            *u |= *t && !*n;
+    let first_measured = (last + 1).saturating_sub(GHOST_MEASURED_FRAMES);
+    let first_covered = first_measured.saturating_sub(GHOST_TRAIL_FRAMES);
+    let coverage = (first_covered..=last)
+        .map(|frame| covered(frame, renderer))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut uncovered = Vec::new();
+    let mut moved = Vec::new();
+    for frame in first_measured..=last {
+        let now = &coverage[(frame - first_covered) as usize];
+        let mut mask = vec![false; now.len()];
+        for back in 1..=GHOST_TRAIL_FRAMES.min(frame) {
+            let then = &coverage[(frame - back - first_covered) as usize];
+            for (u, (n, t)) in mask.iter_mut().zip(now.iter().zip(then)) {
+                *u |= *t && !*n;
+            }
         }
+        uncovered.push(mask);
+        renderer.set_instance_transform(motion.instance, motion.at(frame));
+        moved.push(supersampled(gpu, renderer, &s.camera, &s.options, s.samples)?);
     }
-    renderer.set_instance_transform(motion.instance, motion.at(last));
-    let moved = supersampled(gpu, renderer, &s.camera, &s.options, s.samples)?;
     renderer.set_instance_transform(motion.instance, motion.start);
     let mut pan = Vec::new();
     for f in s.pan_frames.saturating_sub(FLICKER_WINDOW + 1)..s.pan_frames {
@@ -442,15 +473,14 @@ pub fn score(
         &s.options,
         method,
         motion.frames.max(1),
-        1,
+        GHOST_MEASURED_FRAMES.min(motion.frames.max(1)),
         &still_camera,
         &mut |r, f| {
             r.set_instance_transform(motion.instance, motion.at(f));
         },
     )?;
     renderer.set_instance_transform(motion.instance, motion.start);
-    let ghosting =
-        moved[0].mean_abs_error(&references.moved, Some(&references.uncovered)).unwrap_or(0.0);
+    let ghosting = references.ghosting(&moved);
     let keep = references.pan.len() as u32;
     let pan = run(
         gpu,

@@ -231,10 +231,8 @@ fn a_still_image_converges_to_anti_aliased_edges() {
         );
         assert_eq!(single.iter().filter(|p| p[3] > 0.1 && p[3] < 0.9).count(), 0);
         assert!(partial > 40, "{tier:?}: only {partial} edge pixels with partial coverage");
-        // High and ultra reconstruct each frame with a Blackman-Harris filter, a little wider
-        // than the box the reference integrates, trading some sharpness for stability.
-        let bound = if tier >= Tier::High { 0.85 } else { 0.6 };
-        assert!(resolved < bound * aliased, "{tier:?}: error {resolved} vs no AA {aliased}");
+        // Measured: medium 0.46, high 0.58, ultra 0.56 of no AA's error.
+        assert!(resolved < 0.65 * aliased, "{tier:?}: error {resolved} vs no AA {aliased}");
         assert!(change < 0.01, "{tier:?}: still changing by {change} per frame");
     }
 }
