@@ -65,7 +65,8 @@ pub struct LutSettings {
 /// Every setting of the post chain: the content of a preset file, one table per pass.
 ///
 /// The defaults are a clean chain: metered exposure, the default tone mapper, a neutral grade
-/// and the finish (64³ LUT, dither) with bloom, FXAA and sharpening **off**. A pass a preset
+/// and the finish (64³ LUT, dither) with bloom, FXAA, sharpening, depth of field and motion
+/// blur **off**. A pass a preset
 /// does not name keeps these defaults; a pass it names starts from that pass's own defaults
 /// (so `[bloom]` alone turns bloom on at its default tier).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -277,15 +278,6 @@ pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
         list.push(need("ao", PassInput::Depth, "tier is on"));
         list.push(need("ao", PassInput::Normals, "tier is on"));
     }
-    if settings.dof.tier.is_on() {
-        list.push(need(DofPass::NAME, PassInput::HdrColour, "tier is on"));
-        list.push(need(DofPass::NAME, PassInput::Depth, "tier is on"));
-    }
-    if settings.motion_blur.tier.is_on() {
-        for input in [PassInput::HdrColour, PassInput::Depth, PassInput::Motion] {
-            list.push(need(MotionBlurPass::NAME, input, "tier is on"));
-        }
-    }
     if settings.taa.tier.is_on() {
         for input in [PassInput::HdrColour, PassInput::Depth, PassInput::Motion, PassInput::History]
         {
@@ -303,6 +295,15 @@ pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
     }
     if settings.lut.file.is_some() {
         list.push(need("lut", PassInput::LutFile, "file is set"));
+    }
+    if settings.dof.tier.is_on() {
+        list.push(need(DofPass::NAME, PassInput::HdrColour, "tier is on"));
+        list.push(need(DofPass::NAME, PassInput::Depth, "tier is on"));
+    }
+    if settings.motion_blur.tier.is_on() {
+        for input in [PassInput::HdrColour, PassInput::Depth, PassInput::Motion] {
+            list.push(need(MotionBlurPass::NAME, input, "tier is on"));
+        }
     }
     list
 }
@@ -664,6 +665,21 @@ mod tests {
         let error = validate(&settings, Provided::HDR_ONLY).unwrap_err();
         let message = error.to_string();
         assert!(message.contains("`exposure`") && message.contains("depth"), "{message}");
+    }
+
+    #[test]
+    fn cinematic_passes_need_depth_and_motion() {
+        let settings = PostSettings {
+            dof: DofSettings::PRODUCT,
+            motion_blur: MotionBlurSettings::FILM,
+            ..Default::default()
+        };
+        assert!(validate(&settings, Provided::GBUFFER).is_ok());
+        let message = validate(&settings, Provided::HDR_ONLY).unwrap_err().to_string();
+        assert!(message.contains("`dof`") && message.contains("depth"), "{message}");
+        let no_motion = Provided { motion: false, ..Provided::GBUFFER };
+        let message = validate(&settings, no_motion).unwrap_err().to_string();
+        assert!(message.contains("`motion_blur`") && message.contains("motion"), "{message}");
     }
 
     #[test]
