@@ -6,16 +6,26 @@
 //!
 //! The blur radius is measured from the edge's line-spread function (the derivative of the
 //! row-averaged edge profile): a uniform disc of radius `r` has a line-spread variance of
-//! `r² / 4`, so `r = 2σ`. Images are written to `<temp>/afterlight-cinematic/`.
+//! `r² / 4`, so `r = 2σ`. End to end, the renderer's autofocus (the scene's bounds centre)
+//! keeps a square at that distance exactly as it is without DoF, where a wrong focus blurs
+//! its edges. The budget governor turns depth of field (and motion blur) down when they cost
+//! the most. Images are written to `<temp>/afterlight-cinematic/`.
 
 use crate::common;
 use crate::motion_blur::{column_profile, float_texture, read_rgba, save_grey};
 
-use afterlight::gpu::Gpu;
+use afterlight::budget::{BudgetSettings, Governor, Knob};
+use afterlight::gpu::{FrameTiming, Gpu, PassTime};
 use afterlight::graph::TexturePool;
 use afterlight::post::Tier;
-use afterlight::post::chain::PostCamera;
+use afterlight::post::chain::{PostCamera, PostSettings};
 use afterlight::post::dof::{DofFrame, DofPass, DofSettings};
+use afterlight::post::exposure::ExposureSettings;
+use afterlight::post::motion_blur::MotionBlurSettings;
+use afterlight::post::tonemap::ToneMapper;
+use afterlight::render::{Background, RenderOptions};
+use afterlight::scene::{Camera, CameraProjection, Material};
+use glam::{Mat4, Vec3};
 
 const WIDTH: u32 = 256;
 const HEIGHT: u32 = 128;
@@ -128,4 +138,86 @@ fn an_edge_out_of_focus_blurs_by_the_thin_lens_circle_of_confusion() {
             "{distance} m: {measured:.2} px vs {expected:.2} px"
         );
     }
+}
+
+#[test]
+fn the_renderer_autofocuses_on_the_scene_bounds_centre() {
+    let Some(gpu) = common::gpu() else { return };
+    // An unlit grey square of side 1 at the origin on black, 2 m in front of the camera.
+    let size = (128, 64);
+    let mut scene = common::square_scene(1.0, Mat4::IDENTITY);
+    for v in &mut scene.meshes[0].primitives[0].vertices {
+        v.color = [0.5, 0.5, 0.5, 1.0];
+    }
+    scene.materials = vec![Material { unlit: true, ..Default::default() }];
+    scene.meshes[0].primitives[0].material = Some(0);
+    let camera = Camera {
+        position: Vec3::new(0.0, 0.0, 2.0),
+        forward: Vec3::NEG_Z,
+        up: Vec3::Y,
+        projection: CameraProjection::Perspective { yfov: 40f32.to_radians(), znear: 0.1 },
+    };
+    let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
+    let mut render = |dof: DofSettings| {
+        let mut post = PostSettings::default();
+        post.tonemap.mapper = ToneMapper::Clamp;
+        post.finish.dither = false;
+        post.exposure = ExposureSettings::manual(0.0);
+        post.dof = dof;
+        let background = Background::Color(Vec3::ZERO);
+        let options = RenderOptions { post, background, ..Default::default() };
+        renderer.render(&gpu, &camera, &options).expect("render");
+        renderer.read_display(&gpu).expect("readback")
+    };
+    let sharp = render(DofSettings::OFF);
+    // Autofocus (focus_distance 0) with a long lens: about 10 px of blur at infinity.
+    let lens = DofSettings { focal_length_mm: 200.0, ..DofSettings::PRODUCT };
+    let autofocus = render(lens);
+    let misfocused = render(DofSettings { focus_distance: 1.0, ..lens });
+    let green = |image: &[u8]| image.chunks_exact(4).map(|p| p[1]).collect::<Vec<u8>>();
+    let (sharp, autofocus, misfocused) = (green(&sharp), green(&autofocus), green(&misfocused));
+    let to_linear = |image: &[u8]| image.iter().map(|&c| f32::from(c) / 255.0).collect::<Vec<_>>();
+    save_grey("dof_renderer_autofocus", size, &to_linear(&autofocus));
+    save_grey("dof_renderer_misfocused", size, &to_linear(&misfocused));
+    let square: Vec<usize> = (0..sharp.len()).filter(|&i| sharp[i] > 0).collect();
+    assert!(square.len() > 500, "the square covers {} pixels", square.len());
+    let worst = |image: &[u8]| square.iter().map(|&i| image[i].abs_diff(sharp[i])).max();
+    let (in_focus, out_of_focus) = (worst(&autofocus), worst(&misfocused));
+    eprintln!("square's largest change: autofocus {in_focus:?}, focused at 1 m {out_of_focus:?}");
+    assert!(in_focus.is_some_and(|d| d <= 1), "autofocus changed the square by {in_focus:?}");
+    assert!(out_of_focus.is_some_and(|d| d > 20), "a wrong focus left the square sharp");
+}
+
+#[test]
+fn the_budget_governor_turns_the_cinematic_passes_down_when_they_cost_most() {
+    // A 10 ms budget; the finish costs 4 ms, depth of field 7 ms at High, motion blur 1 ms:
+    // the first thing to go is depth of field, and the frame ends up inside the budget.
+    let user = PostSettings {
+        dof: DofSettings::PRODUCT,
+        motion_blur: MotionBlurSettings::FILM,
+        budget: BudgetSettings::adaptive(10.0),
+        ..Default::default()
+    };
+    let cost = |tier: Tier, high: f64| high * [0.0, 0.3, 0.5, 1.0, 1.5][tier as usize];
+    let mut governor = Governor::new(true);
+    let mut arrived = Vec::new();
+    let mut frame_ms = Vec::new();
+    for frame in 0..400u64 {
+        let settings = governor.update(&user, frame, &arrived);
+        let pass = |name: &str, ms: f64| PassTime { name: name.into(), ms, cpu_ms: 0.05 };
+        let passes = vec![
+            pass("dof", cost(settings.dof.tier, 7.0)),
+            pass("motion_blur", cost(settings.motion_blur.tier, 1.0)),
+            pass("finish", 4.0),
+        ];
+        let gpu_ms = passes.iter().map(|p| p.ms).sum();
+        frame_ms.push(gpu_ms);
+        arrived = vec![FrameTiming { frame, gpu_ms, cpu_ms: 0.15, passes }];
+    }
+    let decisions = governor.decisions();
+    assert!(!decisions.is_empty(), "no decision at 12 ms against 10 ms");
+    assert_eq!(decisions[0].changes[0].knob, Knob::Dof, "{}", decisions[0]);
+    let settled = &frame_ms[frame_ms.len() - 100..];
+    assert!(settled.iter().all(|&ms| ms <= 10.0), "still over budget: {settled:?}");
+    eprintln!("{}", decisions[0]);
 }

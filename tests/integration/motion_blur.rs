@@ -3,7 +3,8 @@
 //! screen velocity in front of a black background is the time average of the box over the
 //! exposure, so each of its edges along the motion becomes a linear ramp `v · shutter` pixels
 //! wide (10-90 % width `0.8 · v · shutter`); a static box beside it keeps every pixel; a static
-//! foreground over a moving background stays sharp (depth-aware).
+//! foreground over a moving background stays sharp (depth-aware). End to end, a square the
+//! renderer moves between frames (`set_instance_transform`) is blurred the same way.
 //!
 //! Images are written to `<temp>/afterlight-cinematic/` to look at.
 
@@ -12,7 +13,13 @@ use crate::common;
 use afterlight::gpu::{Gpu, halves_to_f32, read_texture};
 use afterlight::graph::TexturePool;
 use afterlight::post::Tier;
+use afterlight::post::chain::PostSettings;
+use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::motion_blur::{MotionBlurFrame, MotionBlurPass, MotionBlurSettings};
+use afterlight::post::tonemap::ToneMapper;
+use afterlight::render::{Background, RenderOptions};
+use afterlight::scene::{Camera, CameraProjection, Material};
+use glam::{Mat4, Vec3};
 
 const WIDTH: u32 = 192;
 const HEIGHT: u32 = 64;
@@ -224,4 +231,56 @@ fn a_moving_background_does_not_smear_over_a_static_foreground() {
     let (lo, hi) = row.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     eprintln!("background row range after blur: {lo:.3}..{hi:.3} (input 0.1..0.8)");
     assert!(hi - lo < 0.1, "stripes not blurred: {lo}..{hi}");
+}
+
+/// 8-bit sRGB to linear.
+fn srgb_decode(code: u8) -> f32 {
+    let v = f32::from(code) / 255.0;
+    if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+}
+
+#[test]
+fn the_renderer_blurs_an_instance_it_moves_by_its_screen_velocity() {
+    let Some(gpu) = common::gpu() else { return };
+    // An unlit grey square (0.5, below the clamp) on black, seen by an orthographic camera
+    // 4 x 2 units wide at 128 x 64 px: 32 px per unit.
+    let size = (128, 64);
+    let start = Mat4::from_translation(Vec3::new(-0.5, 0.0, 0.0));
+    let mut scene = common::square_scene(1.0, start);
+    for v in &mut scene.meshes[0].primitives[0].vertices {
+        v.color = [0.5, 0.5, 0.5, 1.0];
+    }
+    scene.materials = vec![Material { unlit: true, ..Default::default() }];
+    scene.meshes[0].primitives[0].material = Some(0);
+    let camera = Camera {
+        position: Vec3::new(0.0, 0.0, 5.0),
+        forward: Vec3::NEG_Z,
+        up: Vec3::Y,
+        projection: CameraProjection::Orthographic { ymag: 1.0, znear: 0.1, zfar: 10.0 },
+    };
+    let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
+    let mut post = PostSettings::default();
+    post.tonemap.mapper = ToneMapper::Clamp;
+    post.finish.dither = false;
+    post.exposure = ExposureSettings::manual(0.0);
+    post.motion_blur = MotionBlurSettings::FILM;
+    let options =
+        RenderOptions { post, background: Background::Color(Vec3::ZERO), ..Default::default() };
+    renderer.render(&gpu, &camera, &options).expect("first frame");
+    // 0.5 units to the right: 16 px per frame, smeared over 8 px at 180°.
+    renderer.set_instance_transform(0, Mat4::from_translation(Vec3::new(0.0, 0.0, 0.0)));
+    renderer.render(&gpu, &camera, &options).expect("second frame");
+    let display = renderer.read_display(&gpu).expect("readback");
+    let linear: Vec<f32> = display.chunks_exact(4).map(|p| srgb_decode(p[1])).collect();
+    save_grey("motion_blur_renderer", size, &linear);
+    let profile = column_profile(&linear, size.0, 24..40);
+    // The square spans x = -0.5..0.5 units, columns 48..80; its middle is column 64.
+    let trailing = edge_width(&profile, 30, 64);
+    let leading = edge_width(&profile, 64, 100);
+    eprintln!("renderer: 10-90 % widths {trailing:.2} and {leading:.2} px, expected 6.40");
+    for width in [trailing, leading] {
+        assert!((width - 6.4).abs() <= 1.5, "{width:.2} px vs 6.40");
+    }
+    let half = crossing(&profile, 64, 100, 0.5);
+    assert!((half - 80.0).abs() <= 1.0, "leading edge's 50 % at {half:.2}, drawn at 80");
 }
