@@ -66,9 +66,8 @@ pub struct LutSettings {
 ///
 /// The defaults are a clean chain: metered exposure, the default tone mapper, a neutral grade
 /// and the finish (64³ LUT, dither) with bloom, FXAA, sharpening, depth of field and motion
-/// blur **off**. A pass a preset
-/// does not name keeps these defaults; a pass it names starts from that pass's own defaults
-/// (so `[bloom]` alone turns bloom on at its default tier).
+/// blur **off**. A pass a preset does not name keeps these defaults; a pass it names starts
+/// from that pass's own defaults (so `[bloom]` alone turns bloom on at its default tier).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostSettings {
@@ -88,8 +87,8 @@ pub struct PostSettings {
     /// Motion blur from the motion vectors, after depth of field and before TAA (off unless a
     /// preset names it).
     pub motion_blur: MotionBlurSettings,
-    /// Temporal anti-aliasing on the HDR image, first in the chain (off unless a preset names
-    /// it).
+    /// Temporal anti-aliasing on the HDR image, after the cinematic passes (off unless a
+    /// preset names it).
     pub taa: TaaSettings,
     /// Exposure: manual, physical camera, metered or automatic from a GPU histogram.
     pub exposure: ExposureSettings,
@@ -360,7 +359,7 @@ pub struct PostFrame<'a> {
     /// TAA.
     pub jitter: glam::Vec2,
     /// The view jumped since the previous frame: TAA drops its history (see
-    /// [`super::taa::is_camera_cut`]).
+    /// [`super::taa::is_camera_cut`]) and motion blur skips the frame (the jump is no motion).
     pub camera_cut: bool,
     /// Last frame's clip space from this frame's unjittered NDC, for TAA to move the sky
     /// (infinite depth, no motion vectors) with the camera: [`super::taa::reprojection`] of
@@ -399,6 +398,8 @@ pub struct PostChain {
     sharpen: SharpenPass,
     pool: TexturePool,
     user_lut: Option<(PathBuf, UserLut)>,
+    /// Depth of field was asked for without a perspective camera, and the log said so once.
+    warned_no_camera: bool,
 }
 
 impl PostChain {
@@ -423,6 +424,7 @@ impl PostChain {
             sharpen: SharpenPass::new(device)?,
             pool: TexturePool::new(),
             user_lut: None,
+            warned_no_camera: false,
         })
     }
 
@@ -488,6 +490,12 @@ impl PostChain {
         let (width, height) = frame.size;
         // Depth of field: thin-lens CoC, half-size near/far gather, composite (skipped when
         // off, without depth, or without a perspective camera).
+        if settings.dof.tier.is_on() && frame.camera.is_none() && !self.warned_no_camera {
+            log::warn!(
+                "dof: no perspective camera this frame (orthographic?); depth of field is skipped"
+            );
+            self.warned_no_camera = true;
+        }
         let dof = match (settings.dof.tier.is_on(), frame.depth, frame.camera) {
             (true, Some(depth), Some(camera)) => {
                 let dof_frame = DofFrame {
@@ -504,10 +512,10 @@ impl PostChain {
             _ => None,
         };
         // Motion blur: tile/neighbour-max velocity and a depth-aware gather, before TAA
-        // (skipped when off or without depth and motion).
+        // (skipped when off, without depth and motion, or on a camera cut).
         let blur_input = dof.as_ref().map_or(frame.hdr, |t| &t.view);
         let blurred = match (settings.motion_blur.tier.is_on(), frame.depth, frame.motion) {
-            (true, Some(depth), Some(motion)) => {
+            (true, Some(depth), Some(motion)) if !frame.camera_cut => {
                 let blur_frame = MotionBlurFrame {
                     hdr: blur_input,
                     depth,

@@ -13,7 +13,8 @@
 //!
 //! The shutter: a 360° shutter is open the whole frame, 180° (the film default) half of it,
 //! so an object moving `v` pixels per frame is smeared over `v · shutter_angle / 360` pixels,
-//! centred on where it is drawn.
+//! centred on where it is drawn. On a camera cut the chain skips the pass for that frame: the
+//! motion vectors across a jump are not motion.
 //!
 //! **Reads** HDR colour, reverse-Z depth and motion vectors (uv now minus uv last frame), all
 //! at the render size. **Writes** the blurred HDR colour at the same size (a pooled texture,
