@@ -36,9 +36,12 @@ const TIER_VALUE: [f64; 5] = [0.0, 0.6, 0.8, 0.93, 1.0];
 /// The render scales the governor steps through, below the user's own.
 const SCALE_STEPS: [f32; 5] = [0.9, 0.8, 0.7, 0.6, 0.5];
 /// Timing scopes whose cost follows the render scale (pixels drawn before the upscale).
-const SCALED_PASSES: [&str; 4] = ["gbuffer", "ao", "lighting", "forward"];
+const SCALED_PASSES: [&str; 6] = ["gbuffer", "ao", "lighting", "forward", "dof", "motion_blur"];
 /// Decisions kept for [`Governor::decisions`].
 const DECISION_LOG: usize = 4096;
+
+/// How many knobs there are ([`Knob::ALL`]).
+const KNOBS: usize = 10;
 
 /// Something the governor can turn down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,11 +62,15 @@ pub enum Knob {
     Fxaa,
     /// Sharpening's tier.
     Sharpen,
+    /// Motion blur's tier (samples and maximum radius).
+    MotionBlur,
+    /// Depth of field's tier (samples and maximum CoC).
+    Dof,
 }
 
 impl Knob {
     /// Every knob.
-    pub const ALL: [Knob; 8] = [
+    pub const ALL: [Knob; KNOBS] = [
         Knob::Taa,
         Knob::RenderScale,
         Knob::Ao,
@@ -72,6 +79,8 @@ impl Knob {
         Knob::Finish,
         Knob::Fxaa,
         Knob::Sharpen,
+        Knob::MotionBlur,
+        Knob::Dof,
     ];
 
     /// The knob's name: the pass's name (its timing scope and preset table) or `render_scale`.
@@ -85,6 +94,8 @@ impl Knob {
             Knob::Finish => "finish",
             Knob::Fxaa => "fxaa",
             Knob::Sharpen => "sharpen",
+            Knob::MotionBlur => "motion_blur",
+            Knob::Dof => "dof",
         }
     }
 
@@ -103,6 +114,8 @@ impl Knob {
             Knob::Finish => w.finish,
             Knob::Fxaa => w.fxaa,
             Knob::Sharpen => w.sharpen,
+            Knob::MotionBlur => w.motion_blur,
+            Knob::Dof => w.dof,
         })
     }
 
@@ -123,6 +136,8 @@ impl Knob {
             Knob::Finish => s.finish.tier,
             Knob::Fxaa => s.fxaa.tier,
             Knob::Sharpen => s.sharpen.tier,
+            Knob::MotionBlur => s.motion_blur.tier,
+            Knob::Dof => s.dof.tier,
             Knob::RenderScale => Tier::High,
         }
     }
@@ -136,6 +151,8 @@ impl Knob {
             Knob::Finish => s.finish.tier = tier,
             Knob::Fxaa => s.fxaa.tier = tier,
             Knob::Sharpen => s.sharpen.tier = tier,
+            Knob::MotionBlur => s.motion_blur.tier = tier,
+            Knob::Dof => s.dof.tier = tier,
             Knob::RenderScale => {}
         }
     }
@@ -229,13 +246,13 @@ pub struct Governor {
     scaled_window: RollingStats,
     overlap: f64,
     /// Per knob and tier: the pass's share of the frame measured there, ms.
-    measured: [[Option<f64>; 5]; 8],
+    measured: [[Option<f64>; 5]; KNOBS],
     /// Resolution-dependent work at scale 1, ms.
     scaled_at_unit: Option<f64>,
     /// Observed / predicted change, per knob.
-    correction: [f64; 8],
-    backoff: [u32; 8],
-    blocked_until: [u64; 8],
+    correction: [f64; KNOBS],
+    backoff: [u32; KNOBS],
+    blocked_until: [u64; KNOBS],
     last_raise: Option<(Knob, u64)>,
     under_frames: u32,
     pending: Option<Pending>,
@@ -260,11 +277,11 @@ impl Governor {
             pass_windows: HashMap::new(),
             scaled_window: RollingStats::new(settings.window_frames as usize),
             overlap: 1.0,
-            measured: [[None; 5]; 8],
+            measured: [[None; 5]; KNOBS],
             scaled_at_unit: None,
-            correction: [1.0; 8],
-            backoff: [0; 8],
-            blocked_until: [0; 8],
+            correction: [1.0; KNOBS],
+            backoff: [0; KNOBS],
+            blocked_until: [0; KNOBS],
             last_raise: None,
             under_frames: 0,
             pending: None,
@@ -378,17 +395,17 @@ impl Governor {
             log::info!("budget: settings changed at frame {}; statistics reset", self.next_frame);
         } else {
             self.forget_costs();
-            self.backoff = [0; 8];
-            self.blocked_until = [0; 8];
+            self.backoff = [0; KNOBS];
+            self.blocked_until = [0; KNOBS];
         }
         self.current = current;
         self.restart_window(self.next_frame);
     }
 
     fn forget_costs(&mut self) {
-        self.measured = [[None; 5]; 8];
+        self.measured = [[None; 5]; KNOBS];
         self.scaled_at_unit = None;
-        self.correction = [1.0; 8];
+        self.correction = [1.0; KNOBS];
     }
 
     fn restart_window(&mut self, from: u64) {

@@ -92,6 +92,12 @@ pub struct ValueWeights {
     pub fxaa: f32,
     /// Default 1.
     pub sharpen: f32,
+    /// Default 1.5: motion blur is a cinematic treatment; a frame without it is still
+    /// correct, so it goes before the passes that fix artefacts (TAA, AO) and exposure.
+    pub motion_blur: f32,
+    /// Default 2: depth of field shapes a product shot's composition more than motion blur
+    /// does, but an all-sharp image is still a faithful one.
+    pub dof: f32,
 }
 
 impl Default for ValueWeights {
@@ -105,6 +111,8 @@ impl Default for ValueWeights {
             finish: 2.0,
             fxaa: 1.5,
             sharpen: 1.0,
+            motion_blur: 1.5,
+            dof: 2.0,
         }
     }
 }
@@ -223,6 +231,8 @@ impl BudgetSettings {
             finish: weight("finish", v.finish, dv.finish),
             fxaa: weight("fxaa", v.fxaa, dv.fxaa),
             sharpen: weight("sharpen", v.sharpen, dv.sharpen),
+            motion_blur: weight("motion_blur", v.motion_blur, dv.motion_blur),
+            dof: weight("dof", v.dof, dv.dof),
         };
         let settings = Self {
             mode: self.mode,

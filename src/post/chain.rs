@@ -2,7 +2,9 @@
 //! ([`PostSettings`]), validated before the first frame, recorded in one straight line.
 //!
 //! ```text
-//! HDR -> TAA (jitter + reprojected history; later passes read its output)
+//! HDR -> depth of field (thin-lens CoC, half-size gather) -> motion blur (tile and
+//!     neighbour max, gather; before TAA, see `motion_blur`, both at the render size)
+//!     -> TAA (jitter + reprojected history; later passes read its output)
 //!     -> exposure (histogram, on the GPU) -> bloom (mip chain) -> finish (exposure, bloom
 //!     composite, chromatic aberration, one baked grade + tone-map LUT sample, vignette, grain,
 //!     dither) -> FXAA (or its fallback when TAA is off: `effective_fxaa`) -> sharpen
@@ -22,12 +24,14 @@ use super::Tier;
 use super::ao::AoSettings;
 use super::bloom::{BloomPass, BloomSettings};
 use super::clamp_setting;
+use super::dof::{DofFrame, DofPass, DofSettings};
 use super::exposure::{ExposurePass, ExposureSettings, MeteringMask};
 use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass, FinishSettings};
 use super::fxaa::{FxaaPass, FxaaSettings};
 use super::grade::GradeSettings;
 use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
 use super::lut::CubeLut;
+use super::motion_blur::{MotionBlurFrame, MotionBlurPass, MotionBlurSettings};
 use super::sharpen::{SharpenPass, SharpenSettings};
 use super::taa::{TaaFrame, TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
@@ -61,9 +65,9 @@ pub struct LutSettings {
 /// Every setting of the post chain: the content of a preset file, one table per pass.
 ///
 /// The defaults are a clean chain: metered exposure, the default tone mapper, a neutral grade
-/// and the finish (64³ LUT, dither) with bloom, FXAA and sharpening **off**. A pass a preset
-/// does not name keeps these defaults; a pass it names starts from that pass's own defaults
-/// (so `[bloom]` alone turns bloom on at its default tier).
+/// and the finish (64³ LUT, dither) with bloom, FXAA, sharpening, depth of field and motion
+/// blur **off**. A pass a preset does not name keeps these defaults; a pass it names starts
+/// from that pass's own defaults (so `[bloom]` alone turns bloom on at its default tier).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostSettings {
@@ -77,8 +81,14 @@ pub struct PostSettings {
     /// Ambient occlusion (GTAO) from depth and normals, darkening indirect light only (off
     /// unless a preset names it).
     pub ao: AoSettings,
-    /// Temporal anti-aliasing on the HDR image, first in the chain (off unless a preset names
+    /// Depth of field from a physical camera, first in the chain (off unless a preset names
     /// it).
+    pub dof: DofSettings,
+    /// Motion blur from the motion vectors, after depth of field and before TAA (off unless a
+    /// preset names it).
+    pub motion_blur: MotionBlurSettings,
+    /// Temporal anti-aliasing on the HDR image, after the cinematic passes (off unless a
+    /// preset names it).
     pub taa: TaaSettings,
     /// Exposure: manual, physical camera, metered or automatic from a GPU histogram.
     pub exposure: ExposureSettings,
@@ -107,6 +117,8 @@ impl Default for PostSettings {
             description: String::new(),
             render_scale: 1.0,
             ao: AoSettings::OFF,
+            dof: DofSettings::OFF,
+            motion_blur: MotionBlurSettings::OFF,
             taa: TaaSettings::OFF,
             exposure: ExposureSettings::default(),
             bloom: BloomSettings::OFF,
@@ -145,6 +157,8 @@ impl PostSettings {
             description: self.description.clone(),
             render_scale: self.clamped_render_scale(w),
             ao: take(w, self.ao.validated()),
+            dof: take(w, self.dof.validated()),
+            motion_blur: take(w, self.motion_blur.validated()),
             taa: take(w, self.taa.validated()),
             exposure: take(w, self.exposure.validated()),
             bloom: take(w, self.bloom.validated()),
@@ -281,6 +295,15 @@ pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
     if settings.lut.file.is_some() {
         list.push(need("lut", PassInput::LutFile, "file is set"));
     }
+    if settings.dof.tier.is_on() {
+        list.push(need(DofPass::NAME, PassInput::HdrColour, "tier is on"));
+        list.push(need(DofPass::NAME, PassInput::Depth, "tier is on"));
+    }
+    if settings.motion_blur.tier.is_on() {
+        for input in [PassInput::HdrColour, PassInput::Depth, PassInput::Motion] {
+            list.push(need(MotionBlurPass::NAME, input, "tier is on"));
+        }
+    }
     list
 }
 
@@ -310,6 +333,19 @@ pub fn effective_fxaa(settings: &PostSettings) -> FxaaSettings {
     fxaa
 }
 
+/// The camera a frame was drawn with, as the passes that need more than its matrices see it
+/// (depth of field). Perspective cameras only: reverse-Z depth is `znear / view depth`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PostCamera {
+    /// The near plane, scene units.
+    pub znear: f32,
+    /// Vertical field of view, radians.
+    pub yfov: f32,
+    /// View depth (along the view axis, scene units) of the scene's bounds centre: depth of
+    /// field's autofocus. `None` without a scene (an app's own renderer that knows none).
+    pub autofocus_distance: Option<f32>,
+}
+
 /// Per-frame inputs of the chain.
 pub struct PostFrame<'a> {
     /// The lit HDR image (pre-exposed by `pre_exposure`).
@@ -323,13 +359,16 @@ pub struct PostFrame<'a> {
     /// TAA.
     pub jitter: glam::Vec2,
     /// The view jumped since the previous frame: TAA drops its history (see
-    /// [`super::taa::is_camera_cut`]).
+    /// [`super::taa::is_camera_cut`]) and motion blur skips the frame (the jump is no motion).
     pub camera_cut: bool,
     /// Last frame's clip space from this frame's unjittered NDC, for TAA to move the sky
     /// (infinite depth, no motion vectors) with the camera: [`super::taa::reprojection`] of
     /// the previous and current unjittered view-projections. `None` (an app without a camera)
     /// leaves the sky's motion at zero.
     pub reprojection: Option<glam::Mat4>,
+    /// The perspective camera, for depth of field; `None` (an orthographic camera, an app
+    /// without one) skips depth of field.
+    pub camera: Option<PostCamera>,
     /// Display size in pixels: what the chain writes.
     pub size: (u32, u32),
     /// Size of `hdr`, `depth` and `motion` in pixels: `size` scaled by the render scale.
@@ -347,6 +386,8 @@ pub struct PostFrame<'a> {
 /// The post chain's passes, pool and loaded LUT.
 pub struct PostChain {
     provided: Provided,
+    dof: DofPass,
+    motion_blur: MotionBlurPass,
     taa: TaaPass,
     upscale: UpscalePass,
     hdr_format: wgpu::TextureFormat,
@@ -357,6 +398,8 @@ pub struct PostChain {
     sharpen: SharpenPass,
     pool: TexturePool,
     user_lut: Option<(PathBuf, UserLut)>,
+    /// Depth of field was asked for without a perspective camera, and the log said so once.
+    warned_no_camera: bool,
 }
 
 impl PostChain {
@@ -369,6 +412,8 @@ impl PostChain {
     ) -> Result<Self, Error> {
         Ok(Self {
             provided,
+            dof: DofPass::new(device, hdr_format)?,
+            motion_blur: MotionBlurPass::new(device, hdr_format)?,
             taa: TaaPass::new(device, hdr_format)?,
             upscale: UpscalePass::new(device, hdr_format)?,
             hdr_format,
@@ -379,6 +424,7 @@ impl PostChain {
             sharpen: SharpenPass::new(device)?,
             pool: TexturePool::new(),
             user_lut: None,
+            warned_no_camera: false,
         })
     }
 
@@ -442,10 +488,53 @@ impl PostChain {
     ) {
         let (device, queue) = (&gpu.device, &gpu.queue);
         let (width, height) = frame.size;
+        // Depth of field: thin-lens CoC, half-size near/far gather, composite (skipped when
+        // off, without depth, or without a perspective camera).
+        if settings.dof.tier.is_on() && frame.camera.is_none() && !self.warned_no_camera {
+            log::warn!(
+                "dof: no perspective camera this frame (orthographic?); depth of field is skipped"
+            );
+            self.warned_no_camera = true;
+        }
+        let dof = match (settings.dof.tier.is_on(), frame.depth, frame.camera) {
+            (true, Some(depth), Some(camera)) => {
+                let dof_frame = DofFrame {
+                    hdr: frame.hdr,
+                    depth,
+                    size: frame.input_size,
+                    camera,
+                    frame_index: frame.frame_index,
+                };
+                timer.scope(DofPass::NAME, encoder, |e| {
+                    self.dof.draw(device, queue, e, &mut self.pool, &dof_frame, &settings.dof)
+                })
+            }
+            _ => None,
+        };
+        // Motion blur: tile/neighbour-max velocity and a depth-aware gather, before TAA
+        // (skipped when off, without depth and motion, or on a camera cut).
+        let blur_input = dof.as_ref().map_or(frame.hdr, |t| &t.view);
+        let blurred = match (settings.motion_blur.tier.is_on(), frame.depth, frame.motion) {
+            (true, Some(depth), Some(motion)) if !frame.camera_cut => {
+                let blur_frame = MotionBlurFrame {
+                    hdr: blur_input,
+                    depth,
+                    motion,
+                    size: frame.input_size,
+                    frame_index: frame.frame_index,
+                };
+                timer.scope(MotionBlurPass::NAME, encoder, |e| {
+                    let (pool, settings) = (&mut self.pool, &settings.motion_blur);
+                    self.motion_blur.draw(device, queue, e, pool, &blur_frame, settings)
+                })
+            }
+            _ => None,
+        };
+        let scene_hdr = blurred.as_ref().or(dof.as_ref()).map_or(frame.hdr, |t| &t.view);
         // TAA: jittered frame + reprojected history; every later pass reads its output
         // (skipped when off, which also drops its history).
         let taa_frame = TaaFrame {
-            hdr: frame.hdr,
+            hdr: scene_hdr,
             depth: frame.depth,
             motion: frame.motion,
             jitter: frame.jitter,
@@ -468,11 +557,11 @@ impl PostChain {
                 TransientDesc::target(width, height, self.hdr_format, wgpu::TextureUsages::empty());
             let target = self.pool.acquire(device, UpscalePass::NAME, &desc);
             timer.scope(UpscalePass::NAME, encoder, |e| {
-                self.upscale.draw(device, queue, e, frame.hdr, frame.input_size, &target.view)
+                self.upscale.draw(device, queue, e, scene_hdr, frame.input_size, &target.view)
             });
             target
         });
-        let hdr = taa.or(upscaled.as_ref().map(|t| &t.view)).unwrap_or(frame.hdr);
+        let hdr = taa.or(upscaled.as_ref().map(|t| &t.view)).unwrap_or(scene_hdr);
         // Exposure: histogram of the HDR image and adaptation, all on the GPU; the fixed
         // modes only write the state buffer (no GPU work, no timing scope).
         let mut exposure = |e: &mut wgpu::CommandEncoder| {
@@ -532,6 +621,9 @@ impl PostChain {
         if let Some(upscaled) = &upscaled {
             self.pool.release(upscaled);
         }
+        for cinematic in [&dof, &blurred].into_iter().flatten() {
+            self.pool.release(cinematic);
+        }
         // FXAA: into the output, or into a second pooled image when sharpening follows.
         let mut current = finished;
         if fxaa_on && let Some(input) = current.take() {
@@ -581,6 +673,21 @@ mod tests {
         let error = validate(&settings, Provided::HDR_ONLY).unwrap_err();
         let message = error.to_string();
         assert!(message.contains("`exposure`") && message.contains("depth"), "{message}");
+    }
+
+    #[test]
+    fn cinematic_passes_need_depth_and_motion() {
+        let settings = PostSettings {
+            dof: DofSettings::PRODUCT,
+            motion_blur: MotionBlurSettings::FILM,
+            ..Default::default()
+        };
+        assert!(validate(&settings, Provided::GBUFFER).is_ok());
+        let message = validate(&settings, Provided::HDR_ONLY).unwrap_err().to_string();
+        assert!(message.contains("`dof`") && message.contains("depth"), "{message}");
+        let no_motion = Provided { motion: false, ..Provided::GBUFFER };
+        let message = validate(&settings, no_motion).unwrap_err().to_string();
+        assert!(message.contains("`motion_blur`") && message.contains("motion"), "{message}");
     }
 
     #[test]

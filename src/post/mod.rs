@@ -10,12 +10,14 @@
 pub mod ao;
 pub mod bloom;
 pub mod chain;
+pub mod dof;
 pub mod exposure;
 pub mod finish;
 pub mod fxaa;
 pub mod grade;
 pub mod grade_bake;
 pub mod lut;
+pub mod motion_blur;
 pub mod sharpen;
 pub mod taa;
 pub mod tier;

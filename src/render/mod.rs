@@ -477,6 +477,7 @@ impl Renderer {
                     jitter,
                     camera_cut,
                     reprojection: crate::post::taa::reprojection(prev, view_proj),
+                    camera: post_camera(camera, &bounds),
                     size: (self.width, self.height),
                     input_size: size,
                     pre_exposure: exposure,
@@ -648,4 +649,17 @@ fn white_texture(device: &wgpu::Device, queue: &wgpu::Queue) -> wgpu::TextureVie
         wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
     );
     texture.create_view(&Default::default())
+}
+
+/// What the post chain's depth of field needs of `camera`: near plane, field of view and the
+/// view depth of the scene's bounds centre (autofocus); `None` for orthographic cameras.
+fn post_camera(camera: &Camera, bounds: &Aabb) -> Option<crate::post::chain::PostCamera> {
+    let crate::scene::CameraProjection::Perspective { yfov, znear } = camera.projection else {
+        return None;
+    };
+    let centre = (!bounds.is_empty()).then(|| bounds.center());
+    let autofocus_distance = centre
+        .map(|c| (c - camera.position).dot(camera.forward.normalize_or_zero()))
+        .filter(|d| *d > 0.0);
+    Some(crate::post::chain::PostCamera { znear: znear.max(1e-6), yfov, autofocus_distance })
 }

@@ -1,0 +1,347 @@
+//! Motion blur (`shaders/motion_blur.wgsl`) from the G-buffer's motion vectors, camera and
+//! object motion alike.
+//!
+//! Follows McGuire, Hennessy, Bukowski and Osman, "A Reconstruction Filter for Plausible
+//! Motion Blur" (I3D 2012): velocities clamped to a maximum radius K, the largest velocity per
+//! K x K tile, the largest of each tile's 3x3 neighbourhood (so blur reaches past an object's
+//! silhouette onto the static pixels around it), and a jittered gather along that
+//! neighbour-max velocity with depth-aware classification of the samples. The gather's
+//! weights are our own layered form (the shader's header explains it): each sample covers the
+//! centre for the fraction of the exposure its content spends there, and in-front, level and
+//! behind samples are composited in that order, which makes a moving box's edge the exact
+//! box-filtered ramp and keeps a static foreground sharp over a moving background.
+//!
+//! The shutter: a 360° shutter is open the whole frame, 180° (the film default) half of it,
+//! so an object moving `v` pixels per frame is smeared over `v · shutter_angle / 360` pixels,
+//! centred on where it is drawn. On a camera cut the chain skips the pass for that frame: the
+//! motion vectors across a jump are not motion.
+//!
+//! **Reads** HDR colour, reverse-Z depth and motion vectors (uv now minus uv last frame), all
+//! at the render size. **Writes** the blurred HDR colour at the same size (a pooled texture,
+//! `"motion_blur.output"`); the tile and neighbour-max textures (`Rg16Float`, size / K) are
+//! pooled and released before [`MotionBlurPass::draw`] returns.
+//!
+//! # Why before TAA
+//! The blur runs on the render-size image, before TAA, for two reasons. Its inputs (depth
+//! and motion) are the G-buffer's, pixel for pixel at the render size, whereas TAA's output is
+//! at the display size and already resolved. And the gather's per-pixel jitter, which changes
+//! every frame, is noise that TAA's accumulation averages away, so few samples per pixel look
+//! smooth under TAA. The price: TAA's history is rejected where motion is fast anyway (its
+//! motion and depth tests), so blurred regions rely on the current frame; that is where the
+//! blur hides aliasing best.
+//!
+//! # The AR real-world mask
+//! There is no real-world mask yet. When it exists, the camera image must not be blurred by
+//! virtual motion: the gather will return the centre unchanged on masked pixels and give
+//! masked samples no weight, which needs the mask as one more input of [`MotionBlurFrame`].
+//!
+//! # Cost
+//! Per pixel: `K²` loads per tile for the tile maximum (one load per pixel in all), 9 per
+//! tile for the neighbour maximum, and in the gather, where the neighbourhood moves, 3 loads
+//! per sample (colour, depth, motion) plus 3; static neighbourhoods cost one load and return.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Tier, clamp_setting};
+use crate::Error;
+use crate::graph::{PooledTexture, TexturePool, TransientDesc};
+use crate::render::{bindings, fullscreen};
+
+/// What a tier spends: gather samples per pixel and the largest blur radius.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MotionBlurQuality {
+    /// Samples along the neighbourhood's velocity per pixel.
+    pub samples: u32,
+    /// The largest blur radius in pixels at the render size (half the longest smear), which is
+    /// also the tile size K.
+    pub max_radius: u32,
+}
+
+impl MotionBlurQuality {
+    /// The table:
+    ///
+    /// | tier     | samples | max radius (px) | gather loads per moving pixel |
+    /// |----------|---------|-----------------|-------------------------------|
+    /// | `Off`    | –       | –               | pass skipped                  |
+    /// | `Low`    | 6       | 16              | 21                            |
+    /// | `Medium` | 10      | 24              | 33                            |
+    /// | `High`   | 16      | 32              | 51                            |
+    /// | `Ultra`  | 24      | 40              | 75                            |
+    pub const fn for_tier(tier: Tier) -> Option<Self> {
+        let (samples, max_radius) = match tier {
+            Tier::Off => return None,
+            Tier::Low => (6, 16),
+            Tier::Medium => (10, 24),
+            Tier::High => (16, 32),
+            Tier::Ultra => (24, 40),
+        };
+        Some(Self { samples, max_radius })
+    }
+}
+
+/// Motion blur settings (`[motion_blur]` in a preset).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MotionBlurSettings {
+    /// Samples and maximum radius ([`MotionBlurQuality::for_tier`]); `off` skips the pass.
+    /// Default `high`.
+    pub tier: Tier,
+    /// How much of the frame time the shutter is open, in degrees: `0..=360`, default 180
+    /// (film's half-frame exposure). 0 blurs nothing.
+    pub shutter_angle: f32,
+}
+
+impl MotionBlurSettings {
+    /// A film camera's 180° shutter at the High tier.
+    pub const FILM: Self = Self { tier: Tier::High, shutter_angle: 180.0 };
+
+    /// No motion blur: the pass is skipped (the default of [`super::chain::PostSettings`]).
+    pub const OFF: Self = Self { tier: Tier::Off, ..Self::FILM };
+
+    /// A copy with the shutter angle in `0..=360` (NaN gives 180), and one warning, named
+    /// `motion_blur.shutter_angle`, with the value given and the value used, when it changed.
+    pub fn validated(&self) -> (Self, Vec<String>) {
+        let mut w = Vec::new();
+        let shutter_angle = clamp_setting(
+            &mut w,
+            "motion_blur.shutter_angle",
+            self.shutter_angle,
+            0.0,
+            360.0,
+            Self::FILM.shutter_angle,
+        );
+        (Self { tier: self.tier, shutter_angle }, w)
+    }
+
+    /// The fraction of the frame the shutter is open, `shutter_angle / 360`.
+    pub fn shutter_fraction(&self) -> f32 {
+        self.validated().0.shutter_angle / 360.0
+    }
+}
+
+impl Default for MotionBlurSettings {
+    /// [`MotionBlurSettings::FILM`].
+    fn default() -> Self {
+        Self::FILM
+    }
+}
+
+/// `MotionBlur` in `shaders/motion_blur.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct MotionBlurUniforms {
+    /// Width, height, tile size K, samples.
+    frame: [f32; 4],
+    /// Shutter fraction / 2, frame index, soft depth range, unused.
+    params: [f32; 4],
+}
+
+/// Relative depth difference over which a sample goes from level with the centre to in front
+/// of or behind it (5 % of the nearer distance).
+const SOFT_DEPTH: f32 = 0.05;
+
+/// The inputs of one frame's motion blur, all of `size`.
+pub struct MotionBlurFrame<'a> {
+    /// HDR colour.
+    pub hdr: &'a wgpu::TextureView,
+    /// Reverse-Z depth (a `Depth32Float` view, or any float texture with depth in `x`).
+    pub depth: &'a wgpu::TextureView,
+    /// Motion vectors: uv now minus uv last frame.
+    pub motion: &'a wgpu::TextureView,
+    /// Size in pixels.
+    pub size: (u32, u32),
+    /// Frame number: the gather's jitter changes every frame.
+    pub frame_index: u64,
+}
+
+/// The motion blur pass: three pipelines over one uniform block.
+pub struct MotionBlurPass {
+    hdr_format: wgpu::TextureFormat,
+    single_layout: wgpu::BindGroupLayout,
+    gather_layout: wgpu::BindGroupLayout,
+    tile_max: wgpu::RenderPipeline,
+    neighbour_max: wgpu::RenderPipeline,
+    gather: wgpu::RenderPipeline,
+    uniforms: wgpu::Buffer,
+}
+
+/// The format of the tile and neighbour-max velocity textures.
+const TILE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
+
+impl MotionBlurPass {
+    /// The pass's label, timing scope and preset key.
+    pub const NAME: &'static str = "motion_blur";
+
+    /// Load the shader and build the pipelines, the gather writing `hdr_format`.
+    pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
+        let module = crate::shaders::create_module(device, Self::NAME)?;
+        let uniform = bindings::uniform(0, wgpu::ShaderStages::FRAGMENT);
+        let single_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("motion_blur.tiles"),
+            entries: &[uniform, bindings::texture(1, false)],
+        });
+        let gather_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("motion_blur.gather"),
+            entries: &[
+                uniform,
+                bindings::texture(1, false),
+                bindings::texture(2, false),
+                bindings::texture(3, false),
+                bindings::texture(4, false),
+            ],
+        });
+        let pipeline = |label, entry, layout, format| {
+            fullscreen::pipeline_with_entry(device, label, &module, entry, &[layout], format, None)
+        };
+        Ok(Self {
+            hdr_format,
+            tile_max: pipeline("motion_blur.tile_max", "fs_tile_max", &single_layout, TILE_FORMAT),
+            neighbour_max: pipeline(
+                "motion_blur.neighbour_max",
+                "fs_neighbour_max",
+                &single_layout,
+                TILE_FORMAT,
+            ),
+            gather: pipeline("motion_blur.gather", "fs_gather", &gather_layout, hdr_format),
+            single_layout,
+            gather_layout,
+            uniforms: bindings::uniform_buffer(
+                device,
+                "motion_blur.uniforms",
+                bytemuck::bytes_of(&<MotionBlurUniforms as bytemuck::Zeroable>::zeroed()),
+            ),
+        })
+    }
+
+    /// Record the blur of `frame` and return the blurred image (on loan from `pool`, the HDR
+    /// format, `frame.size`, also a copy source; release it once the passes reading it are
+    /// recorded). `None`, and no GPU work, when the tier is `Off`, the shutter is closed or
+    /// the size is zero.
+    /// Settings are brought into range silently (call [`MotionBlurSettings::validated`] where
+    /// they are read to report problems). The uniforms are written with `queue.write_buffer`:
+    /// at most one blur per pass per submission.
+    pub fn draw(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &MotionBlurFrame<'_>,
+        settings: &MotionBlurSettings,
+    ) -> Option<PooledTexture> {
+        let (settings, _) = settings.validated();
+        let quality = MotionBlurQuality::for_tier(settings.tier)?;
+        let (width, height) = frame.size;
+        if width == 0 || height == 0 || settings.shutter_angle <= 0.0 {
+            return None;
+        }
+        let k = quality.max_radius;
+        let uniforms = MotionBlurUniforms {
+            frame: [width as f32, height as f32, k as f32, quality.samples as f32],
+            params: [
+                settings.shutter_fraction() * 0.5,
+                (frame.frame_index % 1024) as f32,
+                SOFT_DEPTH,
+                0.0,
+            ],
+        };
+        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+        let tiles = TransientDesc::target(
+            width.div_ceil(k),
+            height.div_ceil(k),
+            TILE_FORMAT,
+            wgpu::TextureUsages::empty(),
+        );
+        let tile_max = pool.acquire(device, "motion_blur.tile_max", &tiles);
+        let neighbour = pool.acquire(device, "motion_blur.neighbour_max", &tiles);
+        let output_desc =
+            TransientDesc::target(width, height, self.hdr_format, wgpu::TextureUsages::COPY_SRC);
+        let output = pool.acquire(device, "motion_blur.output", &output_desc);
+
+        let single = |label, view: &wgpu::TextureView| {
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(label),
+                layout: &self.single_layout,
+                entries: &bindings::entries(&[
+                    self.uniforms.as_entire_binding(),
+                    wgpu::BindingResource::TextureView(view),
+                ]),
+            })
+        };
+        // Tile maximum: the fastest clamped velocity in each K x K tile.
+        let group = single("motion_blur.tile_max", frame.motion);
+        let (tile_pipeline, neighbour_pipeline) = (&self.tile_max, &self.neighbour_max);
+        fullscreen::draw(
+            encoder,
+            "motion_blur.tile_max",
+            tile_pipeline,
+            &[&group],
+            &tile_max.view,
+            None,
+        );
+        // Neighbour maximum: the fastest of each tile's 3x3 neighbourhood.
+        let group = single("motion_blur.neighbour_max", &tile_max.view);
+        fullscreen::draw(
+            encoder,
+            "motion_blur.neighbour_max",
+            neighbour_pipeline,
+            &[&group],
+            &neighbour.view,
+            None,
+        );
+        // Gather along the neighbourhood's velocity.
+        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("motion_blur.gather"),
+            layout: &self.gather_layout,
+            entries: &bindings::entries(&[
+                self.uniforms.as_entire_binding(),
+                wgpu::BindingResource::TextureView(frame.hdr),
+                wgpu::BindingResource::TextureView(frame.depth),
+                wgpu::BindingResource::TextureView(frame.motion),
+                wgpu::BindingResource::TextureView(&neighbour.view),
+            ]),
+        });
+        fullscreen::draw(
+            encoder,
+            "motion_blur.gather",
+            &self.gather,
+            &[&group],
+            &output.view,
+            None,
+        );
+        pool.release(&tile_max);
+        pool.release(&neighbour);
+        Some(output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform_block_is_the_wgsl_size() {
+        assert_eq!(size_of::<MotionBlurUniforms>(), 32);
+    }
+
+    #[test]
+    fn shutter_is_clamped_with_a_named_warning() {
+        let (s, w) = MotionBlurSettings { shutter_angle: 400.0, ..Default::default() }.validated();
+        assert_eq!(s.shutter_angle, 360.0);
+        assert!(w[0].contains("motion_blur.shutter_angle = 400"), "{w:?}");
+        let (s, w) =
+            MotionBlurSettings { shutter_angle: f32::NAN, ..Default::default() }.validated();
+        assert_eq!((s.shutter_angle, w.len()), (180.0, 1));
+        assert_eq!(MotionBlurSettings::FILM.shutter_fraction(), 0.5);
+    }
+
+    #[test]
+    fn tiers_grow_in_samples_and_radius() {
+        assert_eq!(MotionBlurQuality::for_tier(Tier::Off), None);
+        let q: Vec<_> =
+            Tier::ALL[1..].iter().filter_map(|&t| MotionBlurQuality::for_tier(t)).collect();
+        assert!(
+            q.windows(2).all(|p| p[0].samples < p[1].samples && p[0].max_radius < p[1].max_radius)
+        );
+    }
+}
