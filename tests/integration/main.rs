@@ -18,6 +18,7 @@ mod gbuffer;
 mod grade;
 mod grade_bake;
 mod grade_export;
+mod hardening;
 mod lighting;
 mod post_chain;
 mod render;
