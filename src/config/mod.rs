@@ -97,7 +97,11 @@ impl Preset {
                 line,
                 column: 1,
                 key: "lut.file".into(),
-                message: format!("no such .cube file: {}", file.display()),
+                message: if file.exists() {
+                    format!("{} is not a file; a .cube LUT file is needed", file.display())
+                } else {
+                    format!("no such .cube file: {}", file.display())
+                },
             });
         }
         let (settings, warnings) = settings.validated();

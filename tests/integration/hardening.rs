@@ -403,3 +403,164 @@ fn an_image_wider_than_a_texture_can_be_is_refused_before_decoding() {
          are ignored",
     );
 }
+
+/// Bytes of texture and buffer memory wgpu's Vulkan/GL/Metal layer has allocated on the device
+/// (wgpu's `counters` feature; zero where a backend does not count).
+pub fn gpu_memory(gpu: &Gpu) -> (i64, i64) {
+    gpu.wait_idle();
+    let hal = gpu.device.get_internal_counters().hal;
+    (hal.texture_memory.read() as i64, hal.buffer_memory.read() as i64)
+}
+
+/// A small deterministic generator (xorshift64*), so the storm is the same every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
+    }
+}
+
+/// 1000 sizes: the edge cases first, then random ones (mostly small and often odd, some zero,
+/// some beyond the device's `max_texture_dimension_2d`).
+fn storm_sizes(max: u32, seed: u64, count: usize) -> Vec<(u32, u32)> {
+    let mut sizes =
+        vec![(0, 0), (0, 1), (1, 0), (1, 1), (max + 1, 1), (1, max + 1), (u32::MAX, u32::MAX)];
+    sizes.extend([(3, 5), (17, 1), (1, 63), (95, 33), (2, 2)]);
+    let mut rng = Rng(seed);
+    while sizes.len() < count {
+        let mut side = || match rng.below(20) {
+            0 => 0,
+            1 => max + 1 + rng.below(u64::from(max)) as u32,
+            _ => 1 + rng.below(96) as u32,
+        };
+        sizes.push((side(), side()));
+    }
+    sizes
+}
+
+#[test]
+fn a_resize_storm_refuses_bad_sizes_clearly_and_leaks_no_gpu_memory() {
+    let Some(gpu) = common::gpu() else { return };
+    let max = gpu.device.limits().max_texture_dimension_2d;
+    let scene = common::square_scene(1.0, glam::Mat4::IDENTITY);
+    let mut renderer = common::renderer(&gpu, &scene, (32, 32), &common::studio(&gpu));
+    let camera = common::scene_camera(&scene, 1.0);
+    let options = afterlight::render::RenderOptions { post: settings(true), ..Default::default() };
+    let settle = |renderer: &mut afterlight::render::Renderer| {
+        for _ in 0..4 {
+            renderer.render(&gpu, &camera, &options).expect("render");
+        }
+    };
+    settle(&mut renderer);
+    // A first, short storm: what the first resizes allocate once (staging and readback
+    // buffers, a few hundred bytes on lavapipe) is the baseline, not a leak.
+    for (width, height) in storm_sizes(max, 7, 100) {
+        if renderer.resize(&gpu, width, height).is_ok() {
+            renderer.render(&gpu, &camera, &options).expect("render");
+        }
+    }
+    renderer.resize(&gpu, 32, 32).expect("back to 32x32");
+    settle(&mut renderer);
+    let before = gpu_memory(&gpu);
+    let (mut refused, mut rendered) = (0, 0);
+    for (i, (width, height)) in storm_sizes(max, 0x5EED_0FA1_1570, 1000).into_iter().enumerate() {
+        let was = renderer.size();
+        match renderer.resize(&gpu, width, height) {
+            Ok(()) => {
+                assert!(width >= 1 && height >= 1 && width <= max && height <= max);
+                assert_eq!(renderer.size(), (width, height));
+                if i % 10 == 0 {
+                    renderer.render(&gpu, &camera, &options).expect("render after resize");
+                    rendered += 1;
+                }
+            }
+            Err(e) => {
+                assert_eq!(
+                    e.to_string(),
+                    format!("image size {width}x{height} is outside 1..={max} on this device")
+                );
+                assert_eq!(renderer.size(), was, "a refused size changes nothing");
+                refused += 1;
+            }
+        }
+    }
+    renderer.resize(&gpu, 32, 32).expect("back to 32x32");
+    settle(&mut renderer);
+    let after = gpu_memory(&gpu);
+    eprintln!(
+        "resize storm: 1000 sizes, {refused} refused, {rendered} rendered; GPU texture memory \
+         {} -> {} bytes, buffer memory {} -> {} bytes",
+        before.0, after.0, before.1, after.1
+    );
+    assert!(refused > 50 && rendered > 50);
+    assert!(before.0 > 0, "wgpu counts texture memory on this backend");
+    assert!(after.0 <= before.0, "texture memory grew from {} to {}", before.0, after.0);
+    assert!(after.1 <= before.1, "buffer memory grew from {} to {}", before.1, after.1);
+}
+
+/// What one regression input gives through the parser its folder names: `ok` or the error
+/// message, as a user would see it.
+fn regression_outcome(target: &str, bytes: &[u8]) -> String {
+    use afterlight::post::lut::CubeLut;
+    let text = || String::from_utf8_lossy(bytes).into_owned();
+    let outcome = |r: Result<(), String>| r.err().unwrap_or_else(|| "ok".into());
+    match target {
+        "gltf_import" => outcome(
+            afterlight::scene::load_from_slice(bytes, None).map(drop).map_err(|e| e.to_string()),
+        ),
+        "cube_lut" => outcome(CubeLut::parse(&text()).map(drop).map_err(|e| e.to_string())),
+        "preset" => outcome(Preset::parse(&text()).map(drop).map_err(|e| e.to_string())),
+        "wgsl_include" => {
+            let text = text();
+            let mut parts = text.split('\0');
+            let main = parts.next().unwrap_or_default();
+            let names: Vec<String> = (0..16).map(|i| format!("include/{i}.wgsl")).collect();
+            let mut files: Vec<(&str, &str)> = vec![("main.wgsl", main)];
+            files.extend(names.iter().map(String::as_str).zip(parts));
+            outcome(
+                afterlight::shaders::expand_in_memory(&files, "main")
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+            )
+        }
+        other => panic!("tests/regressions/{other}: no parser of that name"),
+    }
+}
+
+/// Every input under `tests/regressions/<parser>/` (crashes the fuzzers found, and hostile
+/// inputs written by hand) goes through its parser and must give exactly the message in the
+/// file beside it with `.expected` appended. `AFTERLIGHT_BLESS=1` writes the `.expected` files.
+#[test]
+fn regression_inputs_give_their_recorded_messages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let bless = std::env::var("AFTERLIGHT_BLESS").is_ok_and(|v| v == "1");
+    let mut checked = 0;
+    for target in ["gltf_import", "cube_lut", "preset", "wgsl_include"] {
+        let dir = root.join(target);
+        let mut inputs: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_none_or(|ext| ext != "expected"))
+            .collect();
+        inputs.sort();
+        for input in inputs {
+            let bytes = std::fs::read(&input).expect("read regression input");
+            let got = regression_outcome(target, &bytes);
+            let mut expected_path = input.clone().into_os_string();
+            expected_path.push(".expected");
+            if bless {
+                std::fs::write(&expected_path, format!("{got}\n")).expect("bless");
+            }
+            let expected = std::fs::read_to_string(&expected_path)
+                .unwrap_or_else(|e| panic!("{}: {e}", Path::new(&expected_path).display()));
+            assert_eq!(got, expected.trim_end(), "{}", input.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} regression inputs");
+}

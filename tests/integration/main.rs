@@ -26,6 +26,7 @@ mod scene_import;
 mod shaders;
 mod shadows;
 mod sharpen;
+mod soak;
 mod taa;
 mod timing;
 mod tonemap;
