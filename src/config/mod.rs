@@ -174,11 +174,14 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         return Some(header);
     }
     let table = text[..line_start].lines().rev().find_map(|l| table_header(l.trim()));
-    let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"').to_owned())?;
-    Some(match table {
-        Some(table) => format!("{table}.{key}"),
-        None => key,
-    })
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_owned())
+        .filter(|k| !k.is_empty());
+    match (table, key) {
+        (Some(table), Some(key)) => Some(format!("{table}.{key}")),
+        (table, key) => key.or(table),
+    }
 }
 
 /// 1-based line of the dotted `key` (`bloom.intensity`, `finish.grain.size`) in preset text:
@@ -205,7 +208,7 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
 
 fn table_header(line: &str) -> Option<String> {
     let inner = line.strip_prefix('[')?.split(']').next()?;
-    Some(inner.trim_matches('[').trim().to_owned())
+    Some(inner.trim_matches('[').trim().to_owned()).filter(|h| !h.is_empty())
 }
 
 #[cfg(test)]

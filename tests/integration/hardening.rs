@@ -564,3 +564,267 @@ fn regression_inputs_give_their_recorded_messages() {
     }
     assert!(checked >= 8, "only {checked} regression inputs");
 }
+
+/// The properties the cargo-fuzz targets in `fuzz/` check, for one input of one parser; a
+/// violated property panics with what went wrong.
+fn check_parser_properties(target: &str, bytes: &[u8]) {
+    use afterlight::config::PresetError;
+    use afterlight::post::lut::CubeLut;
+    use afterlight::shaders::ShaderError;
+    match target {
+        "gltf_import" => match afterlight::scene::load_from_slice(bytes, None) {
+            Ok(scene) => {
+                let b = &scene.bounds;
+                assert!(b.is_empty() || (b.min.is_finite() && b.max.is_finite()), "{b:?}");
+            }
+            Err(e) => assert!(!e.to_string().contains("internal error"), "{e}"),
+        },
+        "cube_lut" => {
+            let Ok(text) = std::str::from_utf8(bytes) else { return };
+            let lut = match CubeLut::parse(text) {
+                Ok(lut) => lut,
+                Err(e) => return assert!(e.to_string().contains("line "), "{e}"),
+            };
+            lut.validate().expect("a parsed LUT is valid");
+            for v in [0.0, 0.5, 1.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 65504.0] {
+                let probe = glam::Vec3::splat(v);
+                assert!(lut.sample_trilinear(probe).is_finite(), "trilinear at {v}");
+                assert!(lut.sample_tetrahedral(probe).is_finite(), "tetrahedral at {v}");
+            }
+            let written = lut.to_cube_string();
+            let again = CubeLut::parse(&written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+            assert_eq!(
+                (again.size, again.domain_min, again.domain_max),
+                (lut.size, lut.domain_min, lut.domain_max)
+            );
+            assert_eq!(again.data, lut.data);
+        }
+        "preset" => {
+            let Ok(text) = std::str::from_utf8(bytes) else { return };
+            let preset = match Preset::parse(text) {
+                Ok(preset) => preset,
+                Err(PresetError::Invalid { line, key, message, .. }) => {
+                    return assert!(line >= 1 && !key.is_empty() && !message.is_empty());
+                }
+                Err(other) => panic!("unexpected error kind: {other}"),
+            };
+            let (again, warnings) = preset.settings.validated();
+            assert!(warnings.is_empty(), "validated settings warn again: {warnings:?}");
+            assert_eq!(again, preset.settings);
+            let written = preset.to_toml().expect("settings print as TOML");
+            let reread = Preset::parse(&written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+            assert_eq!(reread.settings, preset.settings, "\n{written}");
+        }
+        "wgsl_include" => {
+            let Ok(text) = std::str::from_utf8(bytes) else { return };
+            let mut parts = text.split('\0');
+            let main = parts.next().unwrap_or_default();
+            let names: Vec<String> = (0..16).map(|i| format!("include/{i}.wgsl")).collect();
+            let mut files: Vec<(&str, &str)> = vec![("main.wgsl", main)];
+            files.extend(names.iter().map(String::as_str).zip(parts));
+            match afterlight::shaders::expand_in_memory(&files, "main") {
+                Ok(source) => {
+                    for line in 1..=source.code.lines().count() {
+                        let (file, at) = source.locate(line);
+                        let (_, text) = files.iter().find(|(n, _)| *n == file).expect("known file");
+                        let original =
+                            text.strip_prefix('\u{feff}').unwrap_or(text).lines().count();
+                        assert!(at >= 1 && at <= original.max(1), "{file}:{at} of {original}");
+                    }
+                }
+                Err(ShaderError::Include { line, reason, .. }) => {
+                    assert!(line >= 1 && !reason.is_empty())
+                }
+                Err(other) => panic!("unexpected error kind: {other}"),
+            }
+        }
+        other => panic!("no parser {other}"),
+    }
+}
+
+/// Seed inputs for a parser: our own files, `../shared` when present, and the regressions.
+fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared");
+    let (dirs, extensions): (Vec<std::path::PathBuf>, &[&str]) = match target {
+        "gltf_import" => (vec![shared.join("scenes"), shared.join("invalid")], &["glb", "gltf"]),
+        "cube_lut" => (vec![shared.join("luts")], &["cube"]),
+        "preset" => (vec![root.join("presets")], &["toml"]),
+        _ => (vec![root.join("shaders")], &["wgsl"]),
+    };
+    let mut seeds: Vec<Vec<u8>> = dirs
+        .iter()
+        .filter(|d| d.is_dir())
+        .flat_map(|d| common::files(d, extensions))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() < 64 * 1024))
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect();
+    let regressions = root.join("tests/regressions").join(target);
+    seeds.extend(
+        std::fs::read_dir(regressions)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_none_or(|e| e != "expected"))
+            .filter_map(|p| std::fs::read(p).ok()),
+    );
+    seeds
+}
+
+/// Tokens worth splicing into a parser's input.
+fn fuzz_tokens(target: &str) -> &'static [&'static str] {
+    match target {
+        "gltf_import" => &[
+            "4294967295",
+            "-1",
+            "1e400",
+            "null",
+            "[]",
+            "{}",
+            "\"uri\":\"data:,\"",
+            "0",
+            "65536",
+            "\"byteStride\":0",
+            "\"count\":2147483647",
+            "\"type\":\"MAT4\"",
+            "\"sparse\"",
+        ],
+        "cube_lut" => &[
+            "LUT_3D_SIZE",
+            "DOMAIN_MIN",
+            "DOMAIN_MAX",
+            "TITLE",
+            "nan",
+            "inf",
+            "-inf",
+            "1e39",
+            "-0",
+            "65",
+            "66",
+            "\"",
+            "#",
+            "\r\n",
+            "\u{feff}",
+            "LUT_1D_SIZE",
+            "3e38",
+        ],
+        "preset" => &[
+            "nan",
+            "inf",
+            "-inf",
+            "1e999",
+            "-1",
+            "4294967296",
+            "[lut]",
+            "file = \"/\"",
+            "\"",
+            "[budget]",
+            "mode = \"adaptive\"",
+            "tier = \"ultra\"",
+            "[[bloom]]",
+            "{}",
+            "[]",
+            "render_scale = 0",
+            "window_frames = 0",
+        ],
+        _ => &[
+            "#include \"include/0.wgsl\"",
+            "#include \"include/1.wgsl\"",
+            "#include \"main.wgsl\"",
+            "\0",
+            "#include",
+            "\"",
+            "../",
+            "//",
+            "/*",
+            "\u{feff}",
+            "\r\n",
+            "#include \"\"",
+        ],
+    }
+}
+
+/// Coverage-blind mutation fuzzing of one parser inside the test binary: random byte flips,
+/// interesting bytes, cut and duplicated ranges, spliced seeds and parser tokens, each input
+/// checked with [`check_parser_properties`]. For machines where cargo-fuzz (nightly, an
+/// instrumented build of every dependency) cannot run; crashing inputs are written to the
+/// scratch folder and fail the test. Returns the number of inputs tried.
+fn mutation_fuzz(target: &str, seconds: u64, seed: u64) -> u64 {
+    let seeds = fuzz_seeds(target);
+    assert!(!seeds.is_empty(), "{target}: no seeds");
+    let tokens = fuzz_tokens(target);
+    let mut rng = Rng(seed | 1);
+    let start = std::time::Instant::now();
+    let (mut tried, mut crashes) = (0u64, Vec::new());
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    while start.elapsed().as_secs() < seconds && crashes.len() < 5 {
+        let mut input = seeds[rng.below(seeds.len() as u64) as usize].clone();
+        for _ in 0..=rng.below(8) {
+            let len = input.len() as u64;
+            let at = rng.below(len + 1) as usize;
+            let byte = at.min(input.len().saturating_sub(1));
+            const BYTES: &[u8] = b"\0\xff09 \n\"[]=#-.e";
+            match rng.below(6) {
+                0 if len > 0 => input[byte] ^= 1 << rng.below(8),
+                1 if len > 0 => input[byte] = BYTES[rng.below(BYTES.len() as u64) as usize],
+                2 => {
+                    let end = (at + 1 + rng.below(64) as usize).min(input.len());
+                    input.drain(at.min(end)..end);
+                }
+                3 => {
+                    let end = (at + 1 + rng.below(256) as usize).min(input.len());
+                    let copy = input[at.min(end)..end].to_vec();
+                    let to = rng.below(input.len() as u64 + 1) as usize;
+                    input.splice(to..to, copy);
+                }
+                4 => {
+                    let other = &seeds[rng.below(seeds.len() as u64) as usize];
+                    let from = rng.below(other.len() as u64 + 1) as usize;
+                    let end = (from + rng.below(512) as usize).min(other.len());
+                    input.splice(at..at, other[from..end].iter().copied());
+                }
+                _ => {
+                    let token = tokens[rng.below(tokens.len() as u64) as usize];
+                    input.splice(at..at, token.bytes());
+                }
+            }
+        }
+        tried += 1;
+        let outcome = std::panic::catch_unwind(|| check_parser_properties(target, &input));
+        if let Err(payload) = outcome {
+            let what = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("fuzz-crash-{target}-{}", crashes.len()));
+            std::fs::write(&path, &input).expect("save crash");
+            crashes.push(format!("{}: {what}", path.display()));
+        }
+    }
+    std::panic::set_hook(previous_hook);
+    eprintln!(
+        "mutation fuzz {target}: {tried} inputs in {:.0} s, {} crashes",
+        start.elapsed().as_secs_f64(),
+        crashes.len()
+    );
+    assert!(crashes.is_empty(), "{target}: {crashes:#?}");
+    tried
+}
+
+/// A few seconds of each parser's mutation fuzzing in every `cargo test`; set
+/// `AFTERLIGHT_FUZZ_SECONDS` (per parser) and `AFTERLIGHT_FUZZ_TARGET` for long runs.
+#[test]
+fn parsers_keep_their_properties_under_mutation() {
+    let seconds =
+        std::env::var("AFTERLIGHT_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+    let only = std::env::var("AFTERLIGHT_FUZZ_TARGET").unwrap_or_default();
+    for (i, target) in ["gltf_import", "cube_lut", "preset", "wgsl_include"].into_iter().enumerate()
+    {
+        if only.is_empty() || only == target {
+            assert!(mutation_fuzz(target, seconds, 0xF022 + i as u64) > 0);
+        }
+    }
+}

@@ -6,7 +6,8 @@
 //! process's resident memory (`/proc/self/statm`).
 //!
 //! After the first full cycle of presets (warm-up: every preset's pool textures, pipelines and
-//! LUT bakes made once) texture memory must never exceed what that cycle reached.
+//! LUT bakes made once) texture memory must never exceed what that cycle reached (by more than
+//! 1 %: the governor chooses different render scales in different cycles).
 //!
 //! - `cargo test --test integration soak::` runs 2,500 frames (two cycles) and checks texture
 //!   memory; it prints resident memory but does not judge it, since the other tests of the
@@ -98,16 +99,17 @@ fn soak(gpu: &Gpu, frames: u64) -> (Vec<Sample>, u64) {
     (samples, cycle)
 }
 
-/// Checks texture memory after the first cycle: never above the first cycle's peak (the
-/// governor's render scale moves it below that, never above).
+/// Checks texture memory after the first cycle: never more than 1 % above the first cycle's
+/// peak. The governor picks other render scales in later cycles, so the targets' sizes (and
+/// their allocation rounding) differ a little from cycle to cycle; a leak grows without bound.
 fn check_texture_memory(samples: &[Sample], cycle: u64) {
     let warm = samples.iter().filter(|s| s.frame <= cycle);
     let peak = warm.map(|s| s.texture_bytes).max().unwrap_or(0);
     assert!(peak > 0, "wgpu counts texture memory on this backend");
     for s in samples.iter().filter(|s| s.frame > cycle) {
         assert!(
-            s.texture_bytes <= peak,
-            "frame {}: texture memory {} above the warm-up peak {peak}",
+            s.texture_bytes <= peak + peak / 100,
+            "frame {}: texture memory {} more than 1 % above the warm-up peak {peak}",
             s.frame,
             s.texture_bytes
         );
@@ -159,8 +161,8 @@ fn write_csv(path: &Path, samples: &[Sample]) {
 type Measure = fn(&Sample) -> i64;
 
 /// Two stacked line charts over the frames: GPU texture memory (blue) above, resident memory
-/// (green) below, each scaled from zero to 1.25 times its maximum; grey lines mark the preset
-/// switches of the first cycle and a red line where warm-up ends.
+/// (green) below, each scaled from zero to 1.25 times its maximum; a red line marks where
+/// warm-up (the first cycle of presets) ends.
 fn write_png(path: &Path, samples: &[Sample], cycle: u64) {
     let (width, panel) = (800u32, 200u32);
     let mut img = image::RgbImage::from_pixel(width, 2 * panel + 10, image::Rgb([255, 255, 255]));
