@@ -238,6 +238,8 @@ impl ShaderSource {
 enum Root<'a> {
     Dir(&'a Path),
     Embedded,
+    /// `(path relative to the shaders root, text)` pairs held by the caller.
+    Memory(&'a [(&'a str, &'a str)]),
 }
 
 impl Root<'_> {
@@ -256,6 +258,10 @@ impl Root<'_> {
                 .iter()
                 .find(|(path, _)| *path == relative)
                 .map(|(_, text)| Cow::Borrowed(*text))),
+            Root::Memory(files) => Ok(files
+                .iter()
+                .find(|(path, _)| *path == relative)
+                .map(|(_, text)| Cow::Owned((*text).to_owned()))),
         }
     }
 
@@ -263,6 +269,7 @@ impl Root<'_> {
         match self {
             Root::Dir(dir) => dir.display().to_string(),
             Root::Embedded => "the embedded shaders".to_owned(),
+            Root::Memory(_) => "the given files".to_owned(),
         }
     }
 }
@@ -296,6 +303,14 @@ pub fn load(name: &str) -> Result<ShaderSource, ShaderError> {
 /// read from it too). For tests and hot reload.
 pub fn load_from_dir(dir: &Path, name: &str) -> Result<ShaderSource, ShaderError> {
     expand(&Root::Dir(dir), name)
+}
+
+/// Expands shader `name` from files held in memory, as [`load_from_dir`] would from a folder
+/// holding them: `files` are `(path relative to the shaders root, text)` pairs, such as
+/// `("main.wgsl", ...)` and `("include/common.wgsl", ...)`. Touches no file system; for fuzzing
+/// the `#include` expansion and for tools that keep shader text elsewhere.
+pub fn expand_in_memory(files: &[(&str, &str)], name: &str) -> Result<ShaderSource, ShaderError> {
+    expand(&Root::Memory(files), name)
 }
 
 /// Parses `source` with naga and validates it with every check on and the default

@@ -6,8 +6,9 @@
 //!
 //! - Unknown keys and wrong types are errors naming the file, the line and the key
 //!   ([`PresetError::Invalid`]).
-//! - Values out of their documented range are clamped, each with a warning naming the key
-//!   ([`Preset::warnings`]).
+//! - Values out of their documented range are clamped, each with a warning naming the file,
+//!   the line and the key ([`Preset::warnings`]).
+//! - A `[lut] file` that does not exist is an error naming the file, the line and `lut.file`.
 //! - [`Preset::to_toml`] prints a preset back out fully resolved: every key of every pass with
 //!   the value in use.
 //! - Paths inside a preset (a `.cube` LUT) are relative to the preset file.
@@ -56,7 +57,8 @@ pub struct Preset {
     pub settings: PostSettings,
     /// The file it was read from (None for text).
     pub path: Option<PathBuf>,
-    /// One line per value that was out of range and clamped, naming the file and key.
+    /// One line per value that was out of range and clamped, naming the file, the line (where
+    /// the key is written as `key = value` or under a `[table]`) and the key.
     pub warnings: Vec<String>,
 }
 
@@ -86,9 +88,33 @@ impl Preset {
         {
             settings.lut.file = Some(base.join(file));
         }
+        if let Some(file) = &settings.lut.file
+            && !file.is_file()
+        {
+            let line = line_of_key(text, "lut.file").unwrap_or(1);
+            return Err(PresetError::Invalid {
+                path: path.to_owned(),
+                line,
+                column: 1,
+                key: "lut.file".into(),
+                message: if file.exists() {
+                    format!("{} is not a file; a .cube LUT file is needed", file.display())
+                } else {
+                    format!("no such .cube file: {}", file.display())
+                },
+            });
+        }
         let (settings, warnings) = settings.validated();
-        let warnings: Vec<String> =
-            warnings.into_iter().map(|w| format!("{}: {w}", path.display())).collect();
+        let warnings: Vec<String> = warnings
+            .into_iter()
+            .map(|w| {
+                let key = w.split_whitespace().next().unwrap_or_default();
+                match line_of_key(text, key) {
+                    Some(line) => format!("{}:{line}: {w}", path.display()),
+                    None => format!("{}: {w}", path.display()),
+                }
+            })
+            .collect();
         for warning in &warnings {
             log::warn!("{warning}");
         }
@@ -148,16 +174,41 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         return Some(header);
     }
     let table = text[..line_start].lines().rev().find_map(|l| table_header(l.trim()));
-    let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"').to_owned())?;
-    Some(match table {
-        Some(table) => format!("{table}.{key}"),
-        None => key,
-    })
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_owned())
+        .filter(|k| !k.is_empty());
+    match (table, key) {
+        (Some(table), Some(key)) => Some(format!("{table}.{key}")),
+        (table, key) => key.or(table),
+    }
+}
+
+/// 1-based line of the dotted `key` (`bloom.intensity`, `finish.grain.size`) in preset text:
+/// a `key = value` line under its `[table]` header, or a dotted `table.key = value` line. `None`
+/// when the text does not spell the key that way (an inline table, say).
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let mut table = String::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = table_header(line) {
+            table = header;
+            continue;
+        }
+        let Some((name, _)) = line.split_once('=') else { continue };
+        let name: Vec<&str> = name.split('.').map(|p| p.trim().trim_matches('"')).collect();
+        let name = name.join(".");
+        let full = if table.is_empty() { name } else { format!("{table}.{name}") };
+        if full == key {
+            return Some(index + 1);
+        }
+    }
+    None
 }
 
 fn table_header(line: &str) -> Option<String> {
     let inner = line.strip_prefix('[')?.split(']').next()?;
-    Some(inner.trim_matches('[').trim().to_owned())
+    Some(inner.trim_matches('[').trim().to_owned()).filter(|h| !h.is_empty())
 }
 
 #[cfg(test)]
@@ -208,6 +259,38 @@ mod tests {
     fn broken_toml_is_an_error_not_a_panic() {
         let (line, _, _) = error("[bloom\nintensity = \n");
         assert!(line >= 1);
+    }
+
+    #[test]
+    fn keys_are_found_under_tables_and_dotted() {
+        let text =
+            "a = 1\n[bloom]\nintensity = 2\n[finish.grain]\n\"size\" = 3\n[x]\nbloom.levels = 4\n";
+        assert_eq!(line_of_key(text, "a"), Some(1));
+        assert_eq!(line_of_key(text, "bloom.intensity"), Some(3));
+        assert_eq!(line_of_key(text, "finish.grain.size"), Some(5));
+        assert_eq!(line_of_key(text, "x.bloom.levels"), Some(7));
+        assert_eq!(line_of_key(text, "bloom.levels"), None);
+    }
+
+    #[test]
+    fn clamp_warnings_name_file_line_and_key() {
+        let text = "[bloom]\n\nintensity = 3.0\n";
+        let preset = Preset::parse_with_base(text, Path::new("p.toml"), Path::new("")).unwrap();
+        assert_eq!(preset.warnings.len(), 1, "{:?}", preset.warnings);
+        assert!(
+            preset.warnings[0].starts_with("p.toml:3: bloom.intensity = 3"),
+            "{:?}",
+            preset.warnings
+        );
+    }
+
+    #[test]
+    fn a_missing_lut_file_names_file_line_and_key() {
+        let text = "[lut]\nspace = \"display\"\nfile = \"no-such.cube\"\n";
+        let error = Preset::parse_with_base(text, Path::new("dir/p.toml"), Path::new("dir"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "dir/p.toml:3:1: lut.file: no such .cube file: dir/no-such.cube");
     }
 
     #[test]

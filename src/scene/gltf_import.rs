@@ -49,6 +49,11 @@ const MAX_VERTICES: usize = 1 << 26;
 /// Largest external image file read.
 const MAX_IMAGE_FILE: u64 = 1 << 30;
 
+/// Widest and tallest image accepted, in pixels: wgpu's default `max_texture_dimension_2d`.
+/// Checked from the image header before any pixel memory is allocated, so a few bytes that
+/// claim a huge image cost nothing.
+pub const MAX_IMAGE_DIMENSION: u32 = 8192;
+
 const GLB_JSON: u32 = 0x4E4F_534A;
 const GLB_BIN: u32 = 0x004E_4942;
 
@@ -1036,6 +1041,15 @@ impl Doc<'_> {
                 )));
             }
         };
+        let (width, height) = image::ImageReader::with_format(Cursor::new(&*bytes), format)
+            .into_dimensions()
+            .map_err(|e| err(format!("cannot decode: {e}")))?;
+        if width > MAX_IMAGE_DIMENSION || height > MAX_IMAGE_DIMENSION {
+            return Err(err(format!(
+                "{width}x{height} pixels is larger than the {MAX_IMAGE_DIMENSION}x\
+                 {MAX_IMAGE_DIMENSION} supported"
+            )));
+        }
         // The decoder's default limits cap what a hostile header can make us allocate.
         let decoded = image::ImageReader::with_format(Cursor::new(&*bytes), format)
             .decode()

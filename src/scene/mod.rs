@@ -12,7 +12,7 @@ pub mod shapes;
 mod tangents;
 
 pub use camera::{Camera, CameraProjection};
-pub use gltf_import::{load, load_from_slice};
+pub use gltf_import::{MAX_IMAGE_DIMENSION, load, load_from_slice};
 
 use glam::{Mat3, Mat4, Vec2, Vec3, Vec4};
 

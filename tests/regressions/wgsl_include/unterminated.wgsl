@@ -1,0 +1,1 @@
+#include "include/0.wgsl
