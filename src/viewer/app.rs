@@ -450,8 +450,9 @@ impl State {
             match check_shader_dir(&dir) {
                 Err(errors) => {
                     for e in errors {
-                        self.panel
-                            .push(Level::Error, format!("{e} (keeping the last good shaders)"));
+                        let message = format!("{e} (keeping the last good shaders)");
+                        log::warn!("{message}");
+                        self.panel.push(Level::Error, message);
                     }
                 }
                 Ok(count) => {
@@ -474,6 +475,7 @@ impl State {
                     match (built, self.renderer.error(), self.blit.error()) {
                         (true, _, None) => {
                             self.compare_renderer = None;
+                            log::info!("reloaded {count} shaders");
                             self.panel.push(Level::Info, format!("reloaded {count} shaders"));
                         }
                         (_, renderer_error, blit_error) => {
@@ -704,7 +706,7 @@ impl State {
         let region = BlitRegion {
             origin,
             size,
-            divider: b_drawn.then(|| self.panel.compare.divider * size.0 as f32),
+            divider: b_drawn.then_some(self.panel.compare.divider * size.0 as f32),
         };
         let a_view = self.renderer.get().display_view();
         let b_view = self.compare_renderer.as_ref().filter(|_| b_drawn).map(Renderer::display_view);

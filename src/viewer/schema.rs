@@ -672,9 +672,10 @@ mod tests {
                 Control::Int { min, max } => (min as f64, max as f64),
                 _ => continue,
             };
+            // The settings are f32: compare at that precision.
             for n in numbers {
                 assert!(
-                    (min..=max).contains(&n),
+                    (min as f32..=max as f32).contains(&(n as f32)),
                     "{} default {n} outside {min}..={max}",
                     setting.key
                 );

@@ -238,6 +238,7 @@ fn a_broken_shader_keeps_the_last_good_pipeline_and_a_fixed_one_replaces_it() {
     );
     assert!(!pass.reload(|| build(&dir)));
     let error = pass.error().expect("error kept for the panel").to_owned();
+    eprintln!("kept the last good pipeline: {error}");
     let location = format!("viewer_blit.wgsl:{}", line + 1);
     let location_here = format!("viewer_blit.wgsl:{line}");
     assert!(
@@ -332,6 +333,7 @@ fn the_window_renders_the_scene_as_render_does() {
     let reference = image::open(&reference).expect("reference").to_rgba8();
     let ssim = afterlight::quality::ssim(view.as_raw(), reference.as_raw(), w as usize, h as usize)
         .expect("same size");
+    eprintln!("afterlight view {w}x{h} vs afterlight render: SSIM {ssim:.4}");
     assert!(ssim > 0.97, "the window's image differs from `afterlight render`: SSIM {ssim:.4}");
     // And it shows the scene, not a flat colour: the object's pixels differ from the corners.
     let corner = view.get_pixel(1, 1).0;
