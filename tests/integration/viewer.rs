@@ -344,3 +344,36 @@ fn the_window_renders_the_scene_as_render_does() {
         "only {differing} pixels differ from the background"
     );
 }
+
+#[test]
+fn the_compare_split_shows_a_left_of_the_divider_and_b_right_of_it() {
+    let Some(gpu) = common::gpu() else { return };
+    let pass =
+        BlitPass::new(&gpu.device, DISPLAY_FORMAT, &blit::load_source(None).expect("shader"))
+            .expect("blit pass");
+    let size = (16, 4);
+    let image = |rgba: [u8; 4]| {
+        let pixels: Vec<u8> = rgba.iter().copied().cycle().take(16 * 4 * 4).collect();
+        common::display_texture(&gpu, size, Some(&pixels))
+    };
+    let (a, b) = (image([255, 0, 0, 255]), image([0, 0, 255, 255]));
+    let target = common::display_texture(&gpu, size, None);
+    let (a_view, b_view) = (a.create_view(&Default::default()), b.create_view(&Default::default()));
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    let region = BlitRegion { origin: (0, 0), size, divider: Some(8.0) };
+    let target_view = target.create_view(&Default::default());
+    pass.draw(
+        &gpu.device,
+        &gpu.queue,
+        &mut encoder,
+        &target_view,
+        (&a_view, Some(&b_view)),
+        &region,
+    );
+    gpu.queue.submit([encoder.finish()]);
+    let pixels = read_texture(&gpu, &target).expect("read back");
+    let at = |x: usize| &pixels[(16 + x) * 4..(16 + x) * 4 + 3];
+    assert_eq!(at(2), [255, 0, 0], "left of the divider: A");
+    assert_eq!(at(13), [0, 0, 255], "right of the divider: B");
+    assert!(at(7)[1] > 150 && at(8)[1] > 150, "the divider line is drawn: {:?} {:?}", at(7), at(8));
+}
