@@ -25,6 +25,8 @@ pub mod quality;
 pub mod render;
 pub mod scene;
 pub mod shaders;
+#[cfg(feature = "viewer")]
+pub mod viewer;
 
 /// Every error afterlight reports.
 #[derive(Debug, thiserror::Error)]

@@ -59,6 +59,10 @@ enum Command {
     /// Run a scene on a turntable for a number of frames under a GPU frame budget and write
     /// the trace (frame time, budget line, each knob's tier over time) as JSON and a PNG chart.
     Bench(BenchArgs),
+    /// Open a window to tune the post chain live: a panel of every pass and setting, GPU ms
+    /// per pass, presets, A/B compare, hot reload of shaders and the preset (feature "viewer").
+    #[cfg(feature = "viewer")]
+    View(afterlight::viewer::ViewArgs),
 }
 
 #[derive(clap::Args)]
@@ -748,6 +752,8 @@ fn main() -> ExitCode {
         }
         Command::Quality(args) => quality(&options, args),
         Command::Bench(args) => bench(&options, args),
+        #[cfg(feature = "viewer")]
+        Command::View(args) => afterlight::viewer::run_command(&options, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -591,6 +591,12 @@ impl Renderer {
         &self.camera_buffer
     }
 
+    /// The finished 8-bit sRGB image as a view (its texture can also be sampled), for an app
+    /// that presents it itself (the viewer draws it into its window).
+    pub fn display_view(&self) -> &wgpu::TextureView {
+        &self.display_target.view
+    }
+
     /// The finished 8-bit image: `width * height * 4` bytes of sRGB-encoded RGBA, top row first.
     pub fn read_display(&self, gpu: &Gpu) -> Result<Vec<u8>, GpuError> {
         read_texture(gpu, &self.display_target.texture)

@@ -33,3 +33,5 @@ mod taa;
 mod timing;
 mod tonemap;
 mod tonemap_gpu;
+#[cfg(feature = "viewer")]
+mod viewer;

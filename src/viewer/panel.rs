@@ -1,0 +1,648 @@
+//! The viewer's tuning panel (egui), without a window: every pass with its enable toggle and
+//! tier, every setting as a control with its documented range and its documentation as a
+//! tooltip ([`super::schema`]), reset-to-preset per pass, GPU milliseconds per pass as bars
+//! and the frame time's history against the budget line (egui_plot), the governor's status and
+//! recent decisions, debug views, A/B compare, preset load/save with a dirty marker, and the
+//! errors of reloads and dropped files.
+//!
+//! Reads: the settings it was given and [`FrameStats`] each frame. Writes: its own settings
+//! (taken with [`Panel::take_changed`]) and [`Action`]s for the app. It never touches the GPU,
+//! so tests drive it through `egui::Context::run_ui` with synthetic input.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+use egui::{Color32, RichText};
+use serde_json::Value;
+
+use super::schema::{self, Control, SETTINGS};
+use crate::config::Preset;
+use crate::gpu::FrameTiming;
+use crate::post::chain::PostSettings;
+use crate::render::DebugView;
+
+/// Frames of history in the frame-time graph.
+pub const HISTORY_FRAMES: usize = 300;
+
+/// How serious a message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Something failed; the last good state is still in use.
+    Error,
+    /// A value was clamped or something was skipped.
+    Warning,
+    /// Something happened (a reload, a save).
+    Info,
+}
+
+/// A line shown in the panel's message list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// How serious.
+    pub level: Level,
+    /// What happened; errors name the file and line where there is one.
+    pub text: String,
+}
+
+/// What the panel asks the app to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Load this preset file (replacing the settings and the baseline).
+    LoadPreset(PathBuf),
+    /// Write the current settings to this file as a preset.
+    SavePreset(PathBuf),
+    /// Put the camera where it frames the scene.
+    FrameScene,
+    /// Write a screenshot (PNG of the finished image, EXR of the HDR one).
+    Screenshot,
+}
+
+/// What to compare in A/B split screen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CompareWith {
+    /// The right side draws the chain with this pass (a section name) turned off.
+    WithoutPass(String),
+    /// The right side draws the settings of this preset file.
+    Preset(PathBuf),
+}
+
+/// A/B split-screen state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compare {
+    /// Whether the split is shown.
+    pub enabled: bool,
+    /// The divider as a fraction of the viewport's width (left: the current settings).
+    pub divider: f32,
+    /// What the right side shows.
+    pub with: CompareWith,
+}
+
+/// The governor's state as the panel shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GovernorView {
+    /// One line of status.
+    pub status: String,
+    /// Its recent decisions, oldest first, in words.
+    pub decisions: Vec<String>,
+    /// Whether the device gives GPU timings at all.
+    pub timing_available: bool,
+}
+
+/// Per-frame numbers the app hands the panel.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrameStats {
+    /// The governor.
+    pub governor: GovernorView,
+    /// The 3D viewport's size in pixels.
+    pub viewport: (u32, u32),
+    /// The adapter's name.
+    pub adapter: String,
+}
+
+/// The panel's state.
+pub struct Panel {
+    settings: PostSettings,
+    value: Value,
+    baseline: PostSettings,
+    preset_path: Option<PathBuf>,
+    path_text: String,
+    compare_path_text: String,
+    messages: Vec<Message>,
+    changed: bool,
+    /// A G-buffer channel shown instead of the lit image.
+    pub debug_view: Option<DebugView>,
+    /// A/B split-screen compare.
+    pub compare: Compare,
+    frame_history: VecDeque<(u64, f64)>,
+    pass_ms: Vec<(String, f64)>,
+    rects: HashMap<String, egui::Rect>,
+}
+
+impl Panel {
+    /// A panel over `settings`, loaded from `preset_path` when it came from a file (the
+    /// baseline for reset and the dirty marker).
+    pub fn new(settings: PostSettings, preset_path: Option<PathBuf>) -> Self {
+        let path_text = preset_path
+            .as_ref()
+            .map_or_else(|| "preset.toml".to_owned(), |p| p.display().to_string());
+        Self {
+            value: schema::to_value(&settings),
+            baseline: settings.clone(),
+            settings,
+            preset_path,
+            path_text,
+            compare_path_text: String::new(),
+            messages: Vec::new(),
+            changed: false,
+            debug_view: None,
+            compare: Compare {
+                enabled: false,
+                divider: 0.5,
+                with: CompareWith::WithoutPass("bloom".into()),
+            },
+            frame_history: VecDeque::new(),
+            pass_ms: Vec::new(),
+            rects: HashMap::new(),
+        }
+    }
+
+    /// The settings as edited.
+    pub fn settings(&self) -> &PostSettings {
+        &self.settings
+    }
+
+    /// The settings, when they changed since the last call.
+    pub fn take_changed(&mut self) -> Option<PostSettings> {
+        std::mem::take(&mut self.changed).then(|| self.settings.clone())
+    }
+
+    /// Whether the settings differ from the preset as last loaded or saved.
+    pub fn is_dirty(&self) -> bool {
+        self.settings != self.baseline
+    }
+
+    /// The preset file the settings came from or were last saved to.
+    pub fn preset_path(&self) -> Option<&Path> {
+        self.preset_path.as_deref()
+    }
+
+    /// Replace settings and baseline with a loaded preset (its warnings are shown).
+    pub fn load_preset(&mut self, preset: &Preset) {
+        self.set_settings(preset.settings.clone());
+        self.baseline = preset.settings.clone();
+        if let Some(path) = &preset.path {
+            self.preset_path = Some(path.clone());
+            self.path_text = path.display().to_string();
+        }
+        for warning in &preset.warnings {
+            self.push(Level::Warning, warning.clone());
+        }
+    }
+
+    /// Replace the current settings (not the baseline), e.g. after dropping a `.cube` file.
+    pub fn set_settings(&mut self, settings: PostSettings) {
+        self.value = schema::to_value(&settings);
+        self.settings = settings;
+        self.changed = true;
+    }
+
+    /// Mark the current settings as saved to `path` (the new baseline).
+    pub fn mark_saved(&mut self, path: &Path) {
+        self.baseline = self.settings.clone();
+        self.preset_path = Some(path.to_owned());
+    }
+
+    /// Add a line to the message list (the newest 50 are kept).
+    pub fn push(&mut self, level: Level, text: impl Into<String>) {
+        self.messages.push(Message { level, text: text.into() });
+        let excess = self.messages.len().saturating_sub(50);
+        self.messages.drain(..excess);
+    }
+
+    /// The message list, oldest first.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// Feed GPU timings that arrived (frame span into the history, the newest frame's passes
+    /// into the bars).
+    pub fn record_timings(&mut self, timings: &[FrameTiming]) {
+        for timing in timings {
+            self.frame_history.push_back((timing.frame, timing.gpu_ms));
+            if self.frame_history.len() > HISTORY_FRAMES {
+                self.frame_history.pop_front();
+            }
+        }
+        if let Some(last) = timings.last() {
+            self.pass_ms = last.passes.iter().map(|p| (p.name.clone(), p.ms)).collect();
+        }
+    }
+
+    /// Where the control for `key` was drawn in the last frame (a setting's key, or
+    /// `<section>.enabled`, `<section>.reset`, `section:<name>` for a header, `save`,
+    /// `compare.enabled`), for scripted input.
+    pub fn widget_rect(&self, key: &str) -> Option<egui::Rect> {
+        self.rects.get(key).copied()
+    }
+
+    /// Open or close the section of one pass (as clicking its arrow does).
+    pub fn set_section_open(ctx: &egui::Context, section: &str, open: bool) {
+        let mut state = egui::collapsing_header::CollapsingState::load_with_default_open(
+            ctx,
+            section_id(section),
+            false,
+        );
+        state.set_open(open);
+        state.store(ctx);
+    }
+
+    /// Draw the panel's contents into `ui` (one side panel's inside); returns what the app
+    /// should do.
+    pub fn ui(&mut self, ui: &mut egui::Ui, stats: &FrameStats) -> Vec<Action> {
+        let mut actions = Vec::new();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            self.header_ui(ui, stats, &mut actions);
+            ui.separator();
+            self.timing_ui(ui, stats);
+            ui.separator();
+            self.view_ui(ui);
+            ui.separator();
+            for section in schema::sections() {
+                self.section_ui(ui, section);
+            }
+            ui.separator();
+            ui.label(RichText::new("Chain order").strong()).on_hover_text(
+                "shadows -> G-buffer -> AO -> lighting -> forward -> TAA/upscale -> exposure -> \
+                 bloom -> finish -> FXAA -> sharpen. Reordering is not offered: each pass reads \
+                 the previous one's output in a fixed format (AO feeds lighting, TAA needs the \
+                 unexposed HDR image, FXAA and sharpen need the display-referred one).",
+            );
+            ui.label("AO -> lighting -> TAA -> exposure -> bloom -> finish -> FXAA -> sharpen");
+        });
+        actions
+    }
+
+    fn header_ui(&mut self, ui: &mut egui::Ui, stats: &FrameStats, actions: &mut Vec<Action>) {
+        let name = self
+            .preset_path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map_or("(built-in defaults)".to_owned(), |n| n.to_string_lossy().into_owned());
+        let dirty = if self.is_dirty() { " *" } else { "" };
+        ui.heading(format!("{name}{dirty}"));
+        ui.label(format!("{} - {}x{}", stats.adapter, stats.viewport.0, stats.viewport.1));
+        ui.horizontal(|ui| {
+            ui.label("preset file");
+            ui.text_edit_singleline(&mut self.path_text);
+        });
+        ui.horizontal(|ui| {
+            let save = ui.button("Save").on_hover_text(
+                "Write every setting as TOML (stable key order: same settings, same bytes)",
+            );
+            self.rects.insert("save".into(), save.rect);
+            if save.clicked() {
+                actions.push(Action::SavePreset(PathBuf::from(self.path_text.trim())));
+            }
+            if ui.button("Load").on_hover_text("Read the preset file above").clicked() {
+                actions.push(Action::LoadPreset(PathBuf::from(self.path_text.trim())));
+            }
+            if ui.button("Frame (F)").clicked() {
+                actions.push(Action::FrameScene);
+            }
+            if ui.button("Screenshot (F12)").clicked() {
+                actions.push(Action::Screenshot);
+            }
+        });
+        let mut clear = false;
+        for message in self.messages.iter().rev().take(6) {
+            let colour = match message.level {
+                Level::Error => Color32::from_rgb(255, 110, 100),
+                Level::Warning => Color32::from_rgb(240, 200, 90),
+                Level::Info => ui.visuals().text_color(),
+            };
+            ui.label(RichText::new(&message.text).color(colour));
+        }
+        if !self.messages.is_empty() && ui.small_button("clear messages").clicked() {
+            clear = true;
+        }
+        if clear {
+            self.messages.clear();
+        }
+    }
+
+    fn timing_ui(&mut self, ui: &mut egui::Ui, stats: &FrameStats) {
+        let budget = self.settings.budget.budget_ms();
+        if !stats.governor.timing_available {
+            ui.label("GPU timing: unavailable on this adapter (no timestamp queries)");
+        } else {
+            let last = self.frame_history.back().map_or(0.0, |f| f.1);
+            ui.label(format!("GPU frame {last:.2} ms, budget {budget:.2} ms"));
+        }
+        let bars: Vec<egui_plot::Bar> = self
+            .pass_ms
+            .iter()
+            .enumerate()
+            .map(|(i, (name, ms))| egui_plot::Bar::new(i as f64, *ms).name(name).width(0.7))
+            .collect();
+        let names: Vec<String> = self.pass_ms.iter().map(|(n, _)| n.clone()).collect();
+        egui_plot::Plot::new("pass_ms")
+            .height(110.0)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .x_axis_formatter(move |mark, _| {
+                let i = mark.value.round();
+                if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .show(ui, |plot| plot.bar_chart(egui_plot::BarChart::new("GPU ms per pass", bars)));
+        let points: Vec<[f64; 2]> =
+            self.frame_history.iter().map(|(frame, ms)| [*frame as f64, *ms]).collect();
+        egui_plot::Plot::new("frame_ms")
+            .height(110.0)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .show(ui, |plot| {
+                plot.line(egui_plot::Line::new("frame GPU ms", points));
+                plot.hline(egui_plot::HLine::new("budget", budget).color(Color32::RED));
+            });
+        ui.label(format!("governor: {}", stats.governor.status));
+        for decision in stats.governor.decisions.iter().rev().take(5) {
+            ui.label(RichText::new(decision).small());
+        }
+    }
+
+    fn view_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("view");
+            let text =
+                self.debug_view.map_or("lit".to_owned(), |v| format!("{v:?}").to_lowercase());
+            egui::ComboBox::from_id_salt("debug_view").selected_text(text).show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.debug_view, None, "lit");
+                for view in [
+                    DebugView::Albedo,
+                    DebugView::Normal,
+                    DebugView::Roughness,
+                    DebugView::Metallic,
+                    DebugView::Depth,
+                    DebugView::Motion,
+                    DebugView::Emissive,
+                ] {
+                    ui.selectable_value(
+                        &mut self.debug_view,
+                        Some(view),
+                        format!("{view:?}").to_lowercase(),
+                    );
+                }
+            });
+        });
+        let enabled = ui.checkbox(&mut self.compare.enabled, "A/B compare (drag the divider)");
+        self.rects.insert("compare.enabled".into(), enabled.rect);
+        if self.compare.enabled {
+            ui.horizontal(|ui| {
+                let is_pass = matches!(self.compare.with, CompareWith::WithoutPass(_));
+                if ui.radio(is_pass, "without pass").clicked() && !is_pass {
+                    self.compare.with = CompareWith::WithoutPass("bloom".into());
+                }
+                if ui.radio(!is_pass, "preset").clicked() && is_pass {
+                    self.compare.with = CompareWith::Preset(PathBuf::from(&self.compare_path_text));
+                }
+            });
+            match &mut self.compare.with {
+                CompareWith::WithoutPass(pass) => {
+                    egui::ComboBox::from_id_salt("compare_pass")
+                        .selected_text(pass.clone())
+                        .show_ui(ui, |ui| {
+                            for section in schema::sections() {
+                                if schema::find(&format!("{section}.tier")).is_some() {
+                                    ui.selectable_value(pass, section.to_owned(), section);
+                                }
+                            }
+                        });
+                }
+                CompareWith::Preset(path) => {
+                    ui.horizontal(|ui| {
+                        ui.label("B preset");
+                        if ui.text_edit_singleline(&mut self.compare_path_text).lost_focus() {
+                            *path = PathBuf::from(self.compare_path_text.trim());
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    fn section_ui(&mut self, ui: &mut egui::Ui, section: &'static str) {
+        let keys: Vec<&'static schema::Setting> =
+            SETTINGS.iter().filter(|s| schema::section(s.key) == section).collect();
+        let tier_key = format!("{section}.tier");
+        let has_tier = schema::find(&tier_key).is_some();
+        let ms: f64 = self
+            .pass_ms
+            .iter()
+            .filter(|(n, _)| section_of_pass(n) == section)
+            .map(|(_, ms)| ms)
+            .sum();
+        let header = egui::collapsing_header::CollapsingState::load_with_default_open(
+            ui.ctx(),
+            section_id(section),
+            false,
+        );
+        let (toggle, header_inner, _) = header
+            .show_header(ui, |ui| {
+                if has_tier {
+                    let mut on =
+                        schema::get(&self.value, &tier_key).and_then(Value::as_str) != Some("off");
+                    let response = ui.checkbox(&mut on, "");
+                    self.rects.insert(format!("{section}.enabled"), response.rect);
+                    if response.changed() {
+                        let tier = if on {
+                            match self.baseline_value(&tier_key) {
+                                Some(Value::String(t)) if t != "off" => t,
+                                _ => "high".to_owned(),
+                            }
+                        } else {
+                            "off".to_owned()
+                        };
+                        self.set_value(&tier_key, Value::String(tier));
+                    }
+                }
+                let label = ui.label(RichText::new(section).strong());
+                self.rects.insert(format!("section:{section}"), label.rect);
+                if ms > 0.0 {
+                    ui.label(format!("{ms:.2} ms"));
+                }
+                let reset = ui
+                    .small_button("reset")
+                    .on_hover_text("Back to the loaded preset's values for this pass");
+                self.rects.insert(format!("{section}.reset"), reset.rect);
+                if reset.clicked() {
+                    self.reset_section(section);
+                }
+            })
+            .body(|ui| {
+                for setting in &keys {
+                    self.setting_ui(ui, setting);
+                }
+            });
+        let _ = (toggle, header_inner);
+    }
+
+    fn setting_ui(&mut self, ui: &mut egui::Ui, setting: &schema::Setting) {
+        let Some(current) = schema::get(&self.value, setting.key).cloned() else { return };
+        let name = setting.key.split_once('.').map_or(setting.key, |(_, rest)| rest);
+        let mut new_value = None;
+        ui.horizontal(|ui| {
+            ui.label(name).on_hover_text(setting.doc);
+            let response = match setting.control {
+                Control::Float { min, max, step } => {
+                    let mut v = current.as_f64().unwrap_or(min);
+                    let slider = ui
+                        .add(egui::Slider::new(&mut v, min..=max).show_value(false))
+                        .on_hover_text(setting.doc);
+                    let drag = ui.add(egui::DragValue::new(&mut v).speed(step).range(min..=max));
+                    if slider.changed() || drag.changed() {
+                        new_value = serde_json::Number::from_f64(v).map(Value::Number);
+                    }
+                    slider
+                }
+                Control::Int { min, max } => {
+                    let mut v = current.as_i64().unwrap_or(min);
+                    let drag = ui
+                        .add(egui::DragValue::new(&mut v).range(min..=max))
+                        .on_hover_text(setting.doc);
+                    if drag.changed() {
+                        new_value = Some(Value::from(v));
+                    }
+                    drag
+                }
+                Control::Bool => {
+                    let mut v = current.as_bool().unwrap_or(false);
+                    let r = ui.checkbox(&mut v, "").on_hover_text(setting.doc);
+                    if r.changed() {
+                        new_value = Some(Value::Bool(v));
+                    }
+                    r
+                }
+                Control::Choice(choices) => {
+                    let mut v = current.as_str().unwrap_or_default().to_owned();
+                    let r = egui::ComboBox::from_id_salt(setting.key)
+                        .selected_text(v.clone())
+                        .show_ui(ui, |ui| {
+                            for choice in choices {
+                                ui.selectable_value(&mut v, (*choice).to_owned(), *choice);
+                            }
+                        })
+                        .response
+                        .on_hover_text(setting.doc);
+                    if Some(v.as_str()) != current.as_str() {
+                        new_value = Some(Value::String(v));
+                    }
+                    r
+                }
+                Control::Vec3 { min, max } => {
+                    let mut v = numbers(&current);
+                    let mut changed = false;
+                    let mut last = None;
+                    for x in &mut v {
+                        let r = ui.add(egui::DragValue::new(x).speed(0.01).range(min..=max));
+                        changed |= r.changed();
+                        last = Some(r);
+                    }
+                    if changed {
+                        new_value = Some(Value::from(v));
+                    }
+                    last.unwrap_or_else(|| ui.label("")).on_hover_text(setting.doc)
+                }
+                Control::Matrix3 { min, max } => {
+                    let rows: Vec<Vec<f64>> = current
+                        .as_array()
+                        .map(|r| r.iter().map(numbers).collect())
+                        .unwrap_or_default();
+                    let mut rows = rows;
+                    let mut changed = false;
+                    let r = ui
+                        .vertical(|ui| {
+                            for row in &mut rows {
+                                ui.horizontal(|ui| {
+                                    for x in row.iter_mut() {
+                                        changed |= ui
+                                            .add(
+                                                egui::DragValue::new(x)
+                                                    .speed(0.01)
+                                                    .range(min..=max),
+                                            )
+                                            .changed();
+                                    }
+                                });
+                            }
+                        })
+                        .response
+                        .on_hover_text(setting.doc);
+                    if changed {
+                        new_value = Some(Value::from(rows));
+                    }
+                    r
+                }
+                Control::Text => {
+                    let mut v = current.as_str().unwrap_or_default().to_owned();
+                    let r = ui.text_edit_singleline(&mut v).on_hover_text(setting.doc);
+                    if r.changed() {
+                        new_value = Some(Value::String(v));
+                    }
+                    r
+                }
+                Control::File => {
+                    let mut v = current.as_str().unwrap_or_default().to_owned();
+                    let r = ui.text_edit_singleline(&mut v).on_hover_text(setting.doc);
+                    if r.changed() {
+                        new_value =
+                            Some(if v.trim().is_empty() { Value::Null } else { Value::String(v) });
+                    }
+                    r
+                }
+            };
+            self.rects.insert(setting.key.to_owned(), response.rect);
+        });
+        if let Some(value) = new_value {
+            self.set_value(setting.key, value);
+        }
+    }
+
+    fn baseline_value(&self, key: &str) -> Option<Value> {
+        schema::get(&schema::to_value(&self.baseline), key).cloned()
+    }
+
+    /// Set one key; the settings are rebuilt and validated (clamps become warnings).
+    fn set_value(&mut self, key: &str, value: Value) {
+        let mut tree = self.value.clone();
+        let Some(slot) = schema::get_mut(&mut tree, key) else { return };
+        *slot = value;
+        match schema::from_value(&tree) {
+            Ok(settings) => {
+                let (settings, warnings) = settings.validated();
+                for w in warnings {
+                    self.push(Level::Warning, w);
+                }
+                self.value = schema::to_value(&settings);
+                self.settings = settings;
+                self.changed = true;
+            }
+            Err(e) => self.push(Level::Error, format!("{key}: {e}")),
+        }
+    }
+
+    /// Put every setting of `section` back to the baseline's value.
+    pub fn reset_section(&mut self, section: &str) {
+        let baseline = schema::to_value(&self.baseline);
+        let mut tree = self.value.clone();
+        for setting in SETTINGS.iter().filter(|s| schema::section(s.key) == section) {
+            if let (Some(slot), Some(v)) =
+                (schema::get_mut(&mut tree, setting.key), schema::get(&baseline, setting.key))
+            {
+                *slot = v.clone();
+            }
+        }
+        if let Ok(settings) = schema::from_value(&tree) {
+            self.set_settings(settings);
+        }
+    }
+}
+
+fn section_id(section: &str) -> egui::Id {
+    egui::Id::unique(("afterlight.section", section))
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+}
+
+/// The panel section a timing scope belongs to: `bloom.downsample` -> `bloom`; scopes of the
+/// renderer itself (shadows, gbuffer, lighting, forward) have no section.
+fn section_of_pass(name: &str) -> &str {
+    name.split(['.', '/']).next().unwrap_or(name)
+}

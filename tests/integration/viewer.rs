@@ -1,0 +1,379 @@
+//! The viewer (`afterlight view`): the panel driven by synthetic egui input (no window),
+//! presets saved byte-identically, hot reload keeping the last good pipeline and then
+//! replacing it, and a real window under Xvfb whose screenshot must match `afterlight render`.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use afterlight::config::Preset;
+use afterlight::gpu::read_texture;
+use afterlight::post::Tier;
+use afterlight::post::chain::PostSettings;
+use afterlight::post::finish::DISPLAY_FORMAT;
+use afterlight::viewer::blit::{self, BlitPass, BlitRegion};
+use afterlight::viewer::panel::{FrameStats, Panel};
+use afterlight::viewer::reload::{FileWatcher, Reloadable, check_shader_dir};
+use afterlight::viewer::{preset_text, save_preset};
+
+/// A fresh directory under the test target folder.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("viewer-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// Drives a panel through egui frames with synthetic input, like a window would.
+struct Driver {
+    ctx: egui::Context,
+    panel: Panel,
+}
+
+impl Driver {
+    fn new(panel: Panel) -> Self {
+        let mut driver = Self { ctx: egui::Context::default(), panel };
+        driver.frame(Vec::new());
+        driver
+    }
+
+    fn frame(&mut self, events: Vec<egui::Event>) {
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(420.0, 4000.0),
+            )),
+            events,
+            ..Default::default()
+        };
+        let panel = &mut self.panel;
+        let output = self.ctx.run_ui(input, |ui| {
+            panel.ui(ui, &FrameStats::default());
+        });
+        output.drop_without_applying_deltas();
+    }
+
+    fn rect(&self, key: &str) -> egui::Rect {
+        self.panel.widget_rect(key).unwrap_or_else(|| panic!("no widget drawn for {key}"))
+    }
+
+    fn button(pos: egui::Pos2, pressed: bool) -> egui::Event {
+        egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        }
+    }
+
+    fn click(&mut self, key: &str) {
+        let pos = self.rect(key).center();
+        self.frame(vec![egui::Event::PointerMoved(pos)]);
+        self.frame(vec![Self::button(pos, true)]);
+        self.frame(vec![Self::button(pos, false)]);
+        self.frame(Vec::new());
+    }
+
+    /// Press at `from`, move to `to` in steps, release.
+    fn drag(&mut self, from: egui::Pos2, to: egui::Pos2) {
+        self.frame(vec![egui::Event::PointerMoved(from)]);
+        self.frame(vec![Self::button(from, true)]);
+        for i in 1..=8 {
+            self.frame(vec![egui::Event::PointerMoved(from.lerp(to, i as f32 / 8.0))]);
+        }
+        self.frame(vec![Self::button(to, false)]);
+        self.frame(Vec::new());
+    }
+
+    fn open(&mut self, section: &str) {
+        Panel::set_section_open(&self.ctx, section, true);
+        self.frame(Vec::new());
+    }
+}
+
+#[test]
+fn clicking_a_pass_toggle_turns_it_on_and_reset_returns_to_the_preset() {
+    let mut d = Driver::new(Panel::new(PostSettings::default(), None));
+    assert_eq!(d.panel.settings().bloom.tier, Tier::Off);
+    d.click("bloom.enabled");
+    assert_eq!(d.panel.settings().bloom.tier, Tier::High, "a pass switched on gets tier high");
+    assert!(d.panel.is_dirty());
+    let changed = d.panel.take_changed().expect("the app is told the settings changed");
+    assert_eq!(changed.bloom.tier, Tier::High);
+    assert_eq!(d.panel.take_changed(), None, "told once");
+    d.click("bloom.reset");
+    assert_eq!(d.panel.settings(), &PostSettings::default());
+    assert!(!d.panel.is_dirty());
+}
+
+#[test]
+fn dragging_a_slider_sets_the_value_it_points_at() {
+    let mut d = Driver::new(Panel::new(PostSettings::default(), None));
+    d.open("grade");
+    let rail = d.rect("grade.saturation");
+    // Saturation's range is 0..=2; drag the handle to three quarters of the rail.
+    let y = rail.center().y;
+    d.drag(
+        egui::pos2(rail.center().x, y),
+        egui::pos2(rail.lerp_inside(egui::vec2(0.75, 0.5)).x, y),
+    );
+    let saturation = d.panel.settings().grade.saturation;
+    assert!((1.3..=1.7).contains(&saturation), "saturation {saturation} after a drag to 3/4");
+    // The grade is one of the settings in the tree the renderer reads.
+    let changed = d.panel.take_changed().expect("changed");
+    assert_eq!(changed.grade.saturation, saturation);
+    // Dragging far past the end stops at the documented maximum.
+    let rail = d.rect("grade.saturation");
+    d.drag(rail.center(), rail.right_center() + egui::vec2(500.0, 0.0));
+    assert_eq!(d.panel.settings().grade.saturation, 2.0);
+}
+
+#[test]
+fn a_pass_with_a_tier_shows_its_toggle_and_every_setting_gets_a_control() {
+    let mut d = Driver::new(Panel::new(PostSettings::default(), None));
+    for section in afterlight::viewer::schema::sections() {
+        d.open(section);
+    }
+    for setting in afterlight::viewer::schema::SETTINGS {
+        assert!(d.panel.widget_rect(setting.key).is_some(), "{} has no control", setting.key);
+    }
+    for pass in ["ao", "taa", "exposure", "bloom", "finish", "fxaa", "sharpen"] {
+        assert!(d.panel.widget_rect(&format!("{pass}.enabled")).is_some(), "{pass} toggle");
+    }
+}
+
+#[test]
+fn presets_save_byte_identically_and_load_back_equal() {
+    let dir = temp_dir("presets");
+    let presets = common::files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("presets"), &["toml"]);
+    assert!(!presets.is_empty());
+    for path in presets {
+        let loaded = Preset::load(&path).expect("shipped preset loads");
+        let out = dir.join(path.file_name().expect("name"));
+        let again = save_preset(&loaded.settings, &out).expect("save");
+        assert_eq!(again.settings, loaded.settings, "{} changes when saved", path.display());
+        let first = std::fs::read(&out).expect("read");
+        assert_eq!(
+            preset_text(&again.settings, &out).expect("text").as_bytes(),
+            first,
+            "{}: saving what was loaded from the saved file gives other bytes",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn panel_edits_saved_as_a_preset_come_back_as_the_same_settings() {
+    let dir = temp_dir("panel-save");
+    let mut d = Driver::new(Panel::new(PostSettings::default(), None));
+    d.click("bloom.enabled");
+    d.click("fxaa.enabled");
+    let path = dir.join("tuned.toml");
+    let saved = save_preset(d.panel.settings(), &path).expect("save");
+    d.panel.mark_saved(&path);
+    assert!(!d.panel.is_dirty());
+    assert_eq!(&saved.settings, d.panel.settings());
+    assert_eq!((saved.settings.bloom.tier, saved.settings.fxaa.tier), (Tier::High, Tier::High));
+}
+
+const FRAGMENT_LINE: &str = "        return vec4f(textureLoad(image_a, pixel, 0).rgb, 1.0);";
+
+/// Draw `input` (a 4x4 image of one colour) through `pass` and return the centre pixel.
+fn blit_colour(gpu: &afterlight::gpu::Gpu, pass: &BlitPass, input: [u8; 4]) -> [u8; 4] {
+    let size = (4, 4);
+    let rgba: Vec<u8> = input.iter().copied().cycle().take(4 * 4 * 4).collect();
+    let source = common::display_texture(gpu, size, Some(&rgba));
+    let target = common::display_texture(gpu, size, None);
+    let view = source.create_view(&Default::default());
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    let region = BlitRegion { origin: (0, 0), size, divider: None };
+    let target_view = target.create_view(&Default::default());
+    pass.draw(&gpu.device, &gpu.queue, &mut encoder, &target_view, (&view, None), &region);
+    gpu.queue.submit([encoder.finish()]);
+    let pixels = read_texture(gpu, &target).expect("read back");
+    let i = (2 * 4 + 2) * 4;
+    [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]]
+}
+
+/// Wait (at most 10 s) for the watcher to report a shader change.
+fn wait_for_shader_change(watcher: &mut FileWatcher) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if watcher.poll().is_some_and(|c| c.shaders) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the watcher did not report the shader change within 10 s");
+}
+
+#[test]
+fn a_broken_shader_keeps_the_last_good_pipeline_and_a_fixed_one_replaces_it() {
+    let Some(gpu) = common::gpu() else { return };
+    let dir = temp_dir("hot-reload");
+    let original = blit::load_source(None).expect("blit shader").code;
+    assert!(original.contains(FRAGMENT_LINE), "the test edits this line of viewer_blit.wgsl");
+    let file = dir.join("viewer_blit.wgsl");
+    std::fs::write(&file, &original).expect("write shader");
+    let mut watcher = FileWatcher::new(Some(&dir)).expect("watch");
+    let build = |dir: &Path| {
+        blit::load_source(Some(dir)).and_then(|s| BlitPass::new(&gpu.device, DISPLAY_FORMAT, &s))
+    };
+    let mut pass = Reloadable::new(build(&dir).expect("good shader builds"));
+    let colour = [200, 40, 90, 255];
+    assert_eq!(blit_colour(&gpu, pass.get(), colour), colour);
+
+    // Broken: a missing semicolon on the fragment's line.
+    let line = original.lines().position(|l| l == FRAGMENT_LINE).expect("line") + 1;
+    let broken = original.replace(FRAGMENT_LINE, FRAGMENT_LINE.trim_end_matches(';'));
+    std::fs::write(&file, &broken).expect("write broken");
+    wait_for_shader_change(&mut watcher);
+    let errors = check_shader_dir(&dir).expect_err("naga rejects the broken shader");
+    let message = errors[0].to_string();
+    assert!(
+        message.contains("viewer_blit.wgsl:") && errors.len() == 1,
+        "error names the file: {message}"
+    );
+    assert!(!pass.reload(|| build(&dir)));
+    let error = pass.error().expect("error kept for the panel").to_owned();
+    eprintln!("kept the last good pipeline: {error}");
+    let location = format!("viewer_blit.wgsl:{}", line + 1);
+    let location_here = format!("viewer_blit.wgsl:{line}");
+    assert!(
+        error.contains(&location) || error.contains(&location_here),
+        "error names file and line {line}: {error}"
+    );
+    assert_eq!(pass.generation(), 0);
+    assert_eq!(blit_colour(&gpu, pass.get(), colour), colour, "the last good pipeline still runs");
+
+    // Fixed, and different: the new pipeline inverts the image.
+    let inverted = original.replace(
+        FRAGMENT_LINE,
+        "        return vec4f(1.0 - textureLoad(image_a, pixel, 0).rgb, 1.0);",
+    );
+    std::fs::write(&file, &inverted).expect("write fixed");
+    wait_for_shader_change(&mut watcher);
+    assert_eq!(check_shader_dir(&dir).map_err(|e| e.len()), Ok(1));
+    assert!(pass.reload(|| build(&dir)));
+    assert_eq!((pass.generation(), pass.error()), (1, None));
+    let out = blit_colour(&gpu, pass.get(), colour);
+    // 1 - x in linear light, through the sRGB encode of the target.
+    let expected: Vec<u8> = colour[..3]
+        .iter()
+        .map(|&c| common::linear_to_srgb(1.0 - common::srgb_to_linear(c)))
+        .collect();
+    for (got, want) in out[..3].iter().zip(&expected) {
+        assert!(got.abs_diff(*want) <= 1, "replaced pipeline drew {out:?}, expected {expected:?}");
+    }
+}
+
+#[test]
+fn editing_the_watched_preset_is_reported() {
+    let dir = temp_dir("preset-watch");
+    let path = dir.join("live.toml");
+    std::fs::write(&path, "[bloom]\nintensity = 0.1\n").expect("write");
+    let mut watcher = FileWatcher::new(None).expect("watch");
+    watcher.watch_preset(Some(&path)).expect("watch preset");
+    std::fs::write(dir.join("other.toml"), "").expect("write other");
+    std::fs::write(&path, "[bloom]\nintensity = 0.2\n").expect("write");
+    let start = Instant::now();
+    let mut seen = None;
+    while start.elapsed() < Duration::from_secs(10) && seen.is_none() {
+        seen = watcher.poll();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let changes = seen.expect("the preset change is reported within 10 s");
+    assert!(changes.preset && !changes.shaders, "{changes:?}");
+}
+
+/// Whether `program` can be run (found on PATH).
+fn available(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn the_window_renders_the_scene_as_render_does() {
+    if !available("xvfb-run") {
+        eprintln!("SKIPPED: xvfb-run is not installed (apt-get install xvfb xauth)");
+        return;
+    }
+    if common::gpu().is_none() {
+        return;
+    }
+    let dir = temp_dir("window");
+    let shot = dir.join("view.png");
+    let output = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 800x600x24"])
+        .arg(env!("CARGO_BIN_EXE_afterlight"))
+        .args(["view", "--size", "540x240", "--exit-after-frames", "6", "--screenshot"])
+        .arg(&shot)
+        .env_remove("AFTERLIGHT_ADAPTER")
+        .output()
+        .expect("run xvfb-run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "afterlight view failed: {stderr}");
+    let view = image::open(&shot).expect("screenshot written").to_rgba8();
+    let (w, h) = view.dimensions();
+    assert!(w >= 64 && h >= 64 && w <= 256 && h <= 256, "viewport {w}x{h}");
+    assert!(shot.with_extension("exr").is_file(), "the HDR screenshot is written too");
+
+    let reference = dir.join("render.png");
+    let size = format!("{w}x{h}");
+    let render = Command::new(env!("CARGO_BIN_EXE_afterlight"))
+        .args(["render", "--size", &size, "-o"])
+        .arg(&reference)
+        .output()
+        .expect("run afterlight render");
+    assert!(render.status.success(), "{}", String::from_utf8_lossy(&render.stderr));
+    let reference = image::open(&reference).expect("reference").to_rgba8();
+    let ssim = afterlight::quality::ssim(view.as_raw(), reference.as_raw(), w as usize, h as usize)
+        .expect("same size");
+    eprintln!("afterlight view {w}x{h} vs afterlight render: SSIM {ssim:.4}");
+    assert!(ssim > 0.97, "the window's image differs from `afterlight render`: SSIM {ssim:.4}");
+    // And it shows the scene, not a flat colour: the object's pixels differ from the corners.
+    let corner = view.get_pixel(1, 1).0;
+    let differing =
+        view.pixels().filter(|p| p.0.iter().zip(corner).any(|(a, b)| a.abs_diff(b) > 24)).count();
+    assert!(
+        differing > (w * h / 10) as usize,
+        "only {differing} pixels differ from the background"
+    );
+}
+
+#[test]
+fn the_compare_split_shows_a_left_of_the_divider_and_b_right_of_it() {
+    let Some(gpu) = common::gpu() else { return };
+    let pass =
+        BlitPass::new(&gpu.device, DISPLAY_FORMAT, &blit::load_source(None).expect("shader"))
+            .expect("blit pass");
+    let size = (16, 4);
+    let image = |rgba: [u8; 4]| {
+        let pixels: Vec<u8> = rgba.iter().copied().cycle().take(16 * 4 * 4).collect();
+        common::display_texture(&gpu, size, Some(&pixels))
+    };
+    let (a, b) = (image([255, 0, 0, 255]), image([0, 0, 255, 255]));
+    let target = common::display_texture(&gpu, size, None);
+    let (a_view, b_view) = (a.create_view(&Default::default()), b.create_view(&Default::default()));
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    let region = BlitRegion { origin: (0, 0), size, divider: Some(8.0) };
+    let target_view = target.create_view(&Default::default());
+    pass.draw(
+        &gpu.device,
+        &gpu.queue,
+        &mut encoder,
+        &target_view,
+        (&a_view, Some(&b_view)),
+        &region,
+    );
+    gpu.queue.submit([encoder.finish()]);
+    let pixels = read_texture(&gpu, &target).expect("read back");
+    let at = |x: usize| &pixels[(16 + x) * 4..(16 + x) * 4 + 3];
+    assert_eq!(at(2), [255, 0, 0], "left of the divider: A");
+    assert_eq!(at(13), [0, 0, 255], "right of the divider: B");
+    assert!(at(7)[1] > 150 && at(8)[1] > 150, "the divider line is drawn: {:?} {:?}", at(7), at(8));
+}
