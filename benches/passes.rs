@@ -42,7 +42,7 @@ fn main() {
         };
         let environment = Arc::new(Environment::new(&gpu, &Default::default(), &mut |_, _| {})?);
         let report = bench::run(&gpu, &environment, &config, &mut |p| {
-            if p.done % 35 == 0 {
+            if p.done.is_multiple_of(35) {
                 eprintln!("{}/{} frames ({})", p.done, p.total, p.current);
             }
         })?;

@@ -139,10 +139,10 @@ pub const BUILT_IN_PRESETS: &[(&str, &str)] = &[
     ("product", include_str!("../../presets/product.toml")),
 ];
 
-/// Resolve a preset argument: a `.toml` file, or the name of a built-in preset.
+/// Resolve a preset argument: a preset file (`.toml`), or the name of a built-in preset.
 pub fn load_preset(arg: &str) -> Result<BenchPreset, Error> {
     let path = Path::new(arg);
-    let settings = if path.extension().is_some_and(|e| e == "toml") {
+    let settings = if path.is_file() || path.extension().is_some_and(|e| e == "toml") {
         Preset::load(path)?.settings
     } else {
         let (_, text) =

@@ -9,6 +9,7 @@
 //! - every texel written counts once; blending or a `Load` of the target counts as a read;
 //! - small tables (LUTs, histograms, uniforms) and geometry (vertices, material textures) are
 //!   not counted; no overdraw; no framebuffer compression.
+//!
 //! Figures are per pixel of [`PassTraffic::pixels`] (the size the pass runs at).
 
 use serde::{Deserialize, Serialize};

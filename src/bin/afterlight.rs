@@ -771,16 +771,16 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
             .collect::<Result<_, _>>()?
     };
     let baseline = args.baseline.as_deref().map(bench::BenchReport::load).transpose()?;
+    let mut presets: Vec<bench::BenchPreset> =
+        args.preset.iter().map(|p| bench::load_preset(p)).collect::<Result<_, _>>()?;
     let gpu = Gpu::new(options)?;
-    let presets = if args.preset.is_empty() {
+    if presets.is_empty() {
         let name = match gpu.device_class().class {
             gpu::DeviceClass::Mobile => "mobile",
             gpu::DeviceClass::Desktop => "desktop",
         };
-        vec![bench::load_preset(name)?]
-    } else {
-        args.preset.iter().map(|p| bench::load_preset(p)).collect::<Result<_, _>>()?
-    };
+        presets.push(bench::load_preset(name)?);
+    }
     let scene_args =
         if args.scenes.is_empty() { vec!["product_demo".to_owned()] } else { args.scenes.clone() };
     let scenes = scene_args

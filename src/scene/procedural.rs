@@ -128,7 +128,7 @@ fn palette_material(index: u32) -> Material {
     Material {
         name: format!("atrium_{index}"),
         base_color_factor: colour.extend(1.0),
-        metallic_factor: if index % 5 == 0 { 1.0 } else { 0.0 },
+        metallic_factor: if index.is_multiple_of(5) { 1.0 } else { 0.0 },
         roughness_factor: 0.2 + 0.6 * (f64::from(index % 4) / 3.0) as f32,
         emissive_factor: if index % 7 == 6 { colour * 4.0 } else { Vec3::ZERO },
         ..Material::default()
