@@ -16,6 +16,7 @@
 //! # let _ = pixels; Ok(()) }
 //! ```
 
+pub mod bench;
 pub mod budget;
 pub mod config;
 pub mod gpu;

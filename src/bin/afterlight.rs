@@ -67,29 +67,51 @@ enum Command {
 
 #[derive(clap::Args)]
 struct BenchArgs {
-    /// A .gltf or .glb file; without one, the built-in scene scenes/product_demo.glb.
-    scene: Option<PathBuf>,
-    /// Frame budget in milliseconds of GPU time: the governor adapts to it. Without it, the
-    /// preset's `[budget]` (or, with none, a fixed run that only measures).
+    /// Scenes: .gltf/.glb files, generated-scene descriptions (scenes/atrium.toml), or names:
+    /// product_demo, atrium, stress, or a scene folder of ../shared/scenes (DamagedHelmet).
+    /// Default: product_demo.
+    scenes: Vec<String>,
+    /// Presets: TOML files or built-in names (desktop, desktop-ultra, mobile, ar, product);
+    /// repeat for several. Default: mobile on a mobile-class adapter (see `afterlight info`),
+    /// else desktop.
     #[arg(long)]
-    budget: Option<f32>,
-    /// A preset file (TOML). Default: `presets/mobile.toml` (with its 90 Hz budget) on a
-    /// mobile-class adapter (see `afterlight info`), else `presets/desktop.toml`; both are
-    /// built in.
+    preset: Vec<String>,
+    /// Output sizes: 720p, 1080p, 1440p, 4k or WIDTHxHEIGHT, comma-separated or repeated.
+    /// Default 1080p (the budget trace: 256x256).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    size: Vec<String>,
+    /// Frames measured per scene x preset x size (default 60; the budget trace: 600).
     #[arg(long)]
-    preset: Option<PathBuf>,
-    /// Frames to render.
-    #[arg(long, default_value_t = 600)]
-    frames: u64,
-    /// Image size as WIDTHxHEIGHT.
-    #[arg(long, default_value = "256x256", value_parser = parse_size, allow_hyphen_values = true)]
-    size: (u32, u32),
-    /// Turntable speed in degrees per frame.
+    frames: Option<u64>,
+    /// Frames rendered before measuring, per combination.
+    #[arg(long, default_value_t = 10)]
+    warm_up: u32,
+    /// Turntable speed of the camera path in degrees per frame.
     #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
     degrees_per_frame: f32,
-    /// Where the trace goes: PATH.json and PATH.png.
-    #[arg(long, default_value = "bench-trace")]
-    trace: PathBuf,
+    /// Where the report goes: OUT.json, OUT.md and OUT.png.
+    #[arg(long, default_value = "bench")]
+    out: PathBuf,
+    /// DRAM bandwidth in GB/s for the ratio to the DRAM floor (default: a nominal datasheet
+    /// figure for a few known adapters, else none).
+    #[arg(long)]
+    peak_gbps: Option<f64>,
+    /// An earlier OUT.json: print each pass's median against it and flag regressions (more
+    /// than 10% and 0.05 ms slower); the command fails when any is flagged.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// The shared asset folder for scenes named by folder (default ../shared).
+    #[arg(long, default_value = "../shared")]
+    shared: PathBuf,
+    /// Budget trace instead of the benchmark: the governor adapts to this many milliseconds
+    /// of GPU time (without it, the preset's `[budget]`, or a fixed run that only measures),
+    /// and the trace is written as JSON and a PNG chart.
+    #[arg(long)]
+    budget: Option<f32>,
+    /// Budget trace instead of the benchmark, written to PATH.json and PATH.png (default
+    /// bench-trace with --budget).
+    #[arg(long)]
+    trace: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -644,13 +666,17 @@ fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Error> {
 const DESKTOP_PRESET: &str = include_str!("../../presets/desktop.toml");
 const MOBILE_PRESET: &str = include_str!("../../presets/mobile.toml");
 
-fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
-    if args.frames == 0 {
-        return Err(Error::InvalidArgument("--frames must be at least 1".into()));
-    }
+fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<(), Error> {
+    let size = match args.size.first() {
+        Some(text) => {
+            parse_size(text).map_err(|e| Error::InvalidArgument(format!("--size {e}")))?
+        }
+        None => (256, 256),
+    };
+    let trace_path = args.trace.clone().unwrap_or_else(|| PathBuf::from("bench-trace"));
     let gpu = Gpu::new(options)?;
-    let mut post = match &args.preset {
-        Some(path) => Preset::load(path)?.settings,
+    let mut post = match args.preset.first() {
+        Some(preset) => afterlight::bench::load_preset(preset)?.settings,
         None => {
             let class = gpu.device_class();
             let (name, text) = match class.class {
@@ -684,26 +710,21 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
     for warning in warnings {
         log::warn!("command line: {warning}");
     }
-    let scene = match &args.scene {
-        Some(path) => scene::load(path)?,
+    let scene = match args.scenes.first() {
+        Some(arg) => afterlight::bench::load_scene(arg, &args.shared)?.scene,
         None => scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?,
     };
     let gpu = Gpu::new(options)?;
     let environment =
         Arc::new(Environment::new(&gpu, &EnvironmentSettings::default(), &mut |_, _| {})?);
-    let mut renderer = Renderer::with_environment(
-        &gpu,
-        &scene,
-        args.size,
-        environment,
-        &RendererSettings::default(),
-    )?;
+    let mut renderer =
+        Renderer::with_environment(&gpu, &scene, size, environment, &RendererSettings::default())?;
     if !renderer.timing_available() {
         eprintln!("GPU timing: {} has no timestamp queries; the governor is off", gpu.info.name);
     }
-    let aspect = args.size.0 as f32 / args.size.1 as f32;
+    let aspect = size.0 as f32 / size.1 as f32;
     let render_options = RenderOptions { post, ..Default::default() };
-    let trace = record_trace(&gpu, &mut renderer, &render_options, args.frames, |frame| {
+    let trace = record_trace(&gpu, &mut renderer, &render_options, frames, |frame| {
         Camera::frame_bounds(
             &scene.bounds,
             30.0 + args.degrees_per_frame * frame as f32,
@@ -711,8 +732,8 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
             aspect,
         )
     })?;
-    let json = args.trace.with_extension("json");
-    let png = args.trace.with_extension("png");
+    let json = trace_path.with_extension("json");
+    let png = trace_path.with_extension("png");
     std::fs::write(&json, trace.to_json())
         .map_err(|e| Error::Output { path: json.clone(), reason: e.to_string() })?;
     trace.write_png(&png, 960, 480)?;
@@ -722,7 +743,7 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
     tail.iter().for_each(|ms| stats.push(*ms));
     println!(
         "{} frames at {}x{} on {}; budget {:.2} ms (steering to {:.2} ms)",
-        args.frames, args.size.0, args.size.1, gpu.info.name, trace.budget_ms, trace.limit_ms
+        frames, size.0, size.1, gpu.info.name, trace.budget_ms, trace.limit_ms
     );
     if let (Some(median), Some(p90), Some(p99)) = (stats.median(), stats.p90(), stats.p99()) {
         println!("second half: frame GPU median {median:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms");
@@ -732,6 +753,108 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
         println!("  {decision}");
     }
     println!("trace: {} and {} ({TRACE_LEGEND})", json.display(), png.display());
+    Ok(())
+}
+
+fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
+    use afterlight::bench::{self, BenchConfig, Resolution};
+    if args.frames == Some(0) {
+        return Err(Error::InvalidArgument("--frames must be at least 1".into()));
+    }
+    if args.budget.is_some() || args.trace.is_some() {
+        return bench_trace(options, args, args.frames.unwrap_or(600));
+    }
+    let frames = u32::try_from(args.frames.unwrap_or(60))
+        .map_err(|_| Error::InvalidArgument("--frames is too large".into()))?;
+    let resolutions: Vec<Resolution> = if args.size.is_empty() {
+        vec!["1080p".parse().map_err(Error::InvalidArgument)?]
+    } else {
+        args.size
+            .iter()
+            .map(|s| s.parse().map_err(|e| Error::InvalidArgument(format!("--size {e}"))))
+            .collect::<Result<_, _>>()?
+    };
+    let baseline = args.baseline.as_deref().map(bench::BenchReport::load).transpose()?;
+    let mut presets: Vec<bench::BenchPreset> =
+        args.preset.iter().map(|p| bench::load_preset(p)).collect::<Result<_, _>>()?;
+    let gpu = Gpu::new(options)?;
+    if presets.is_empty() {
+        let name = match gpu.device_class().class {
+            gpu::DeviceClass::Mobile => "mobile",
+            gpu::DeviceClass::Desktop => "desktop",
+        };
+        presets.push(bench::load_preset(name)?);
+    }
+    let scene_args =
+        if args.scenes.is_empty() { vec!["product_demo".to_owned()] } else { args.scenes.clone() };
+    let scenes = scene_args
+        .iter()
+        .map(|s| bench::load_scene(s, &args.shared))
+        .collect::<Result<Vec<_>, _>>()?;
+    let config = BenchConfig {
+        scenes,
+        presets,
+        resolutions,
+        frames,
+        warm_up: args.warm_up,
+        degrees_per_frame: args.degrees_per_frame,
+        peak_gbps: args.peak_gbps,
+    };
+    let environment =
+        Arc::new(Environment::new(&gpu, &EnvironmentSettings::default(), &mut |_, _| {})?);
+    if !gpu.timestamps {
+        eprintln!("{} has no timestamp queries: no GPU times, memory only", gpu.info.name);
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} frames {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = bench::run(&gpu, &environment, &config, &mut |p| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+        bar.set_message(p.current.to_owned());
+    });
+    bar.finish_and_clear();
+    let report = report?;
+    let output = |extension: &str| args.out.with_extension(extension);
+    let write = |path: PathBuf, text: String| {
+        std::fs::write(&path, text).map_err(|e| Error::Output { path, reason: e.to_string() })
+    };
+    let markdown = format!(
+        "{}\nChart {}: one bar per pass (median, tick at p90); colours: {}.\n",
+        report.markdown(),
+        output("png").display(),
+        bench::chart::legend(&report)
+    );
+    write(output("json"), report.to_json())?;
+    write(output("md"), markdown.clone())?;
+    report.write_chart(&output("png"), 960)?;
+    print!("{markdown}");
+    println!(
+        "report: {}, {} and {}",
+        output("json").display(),
+        output("md").display(),
+        output("png").display()
+    );
+    if let Some(baseline) = &baseline {
+        let comparisons = bench::compare(&report, baseline);
+        println!(
+            "\nagainst {} (median ratios; regression: > x{} and >= {} ms slower):",
+            args.baseline.as_deref().unwrap_or(Path::new("")).display(),
+            bench::compare::REGRESSION_RATIO,
+            bench::compare::REGRESSION_MIN_MS
+        );
+        for c in &comparisons {
+            println!("  {c}");
+        }
+        let regressions = comparisons.iter().filter(|c| c.regression).count();
+        if regressions > 0 {
+            return Err(Error::InvalidArgument(format!(
+                "{regressions} regression(s) against the baseline"
+            )));
+        }
+    }
     Ok(())
 }
 

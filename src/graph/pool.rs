@@ -95,6 +95,8 @@ pub struct TexturePool {
     in_use: Vec<PooledTexture>,
     frame: u64,
     created: u64,
+    /// The label each descriptor was first created with, for [`TexturePool::memory`].
+    labels: HashMap<TransientDesc, String>,
 }
 
 impl TexturePool {
@@ -116,6 +118,7 @@ impl TexturePool {
         let reused = self.free.get_mut(desc).and_then(Vec::pop).map(|free| free.texture);
         let texture = reused.unwrap_or_else(|| {
             self.created += 1;
+            self.labels.entry(*desc).or_insert_with(|| label.to_owned());
             let texture = device.create_texture(&wgpu::TextureDescriptor {
                 label: Some(label),
                 size: wgpu::Extent3d {
@@ -171,6 +174,24 @@ impl TexturePool {
     /// Textures created since the pool was made (a steady chain stops creating).
     pub fn textures_created(&self) -> u64 {
         self.created
+    }
+
+    /// One entry per texture the pool holds, lent or free, named `{owner} {label}` (its
+    /// bytes add up to [`TexturePool::bytes`]).
+    pub fn memory(&self, owner: &str) -> Vec<crate::bench::memory::MemoryEntry> {
+        let free = self.free.values().flatten().map(|f| &f.texture);
+        free.chain(&self.in_use)
+            .map(|t| {
+                let label = self.labels.get(&t.desc).map_or("transient", String::as_str);
+                let mut entry = crate::bench::memory::MemoryEntry::texture(
+                    &format!("{owner} {label}"),
+                    &t.texture,
+                    true,
+                );
+                entry.pooled = true;
+                entry
+            })
+            .collect()
     }
 
     /// Bytes held by the pool, lent or free.

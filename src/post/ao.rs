@@ -562,3 +562,28 @@ fn temporal_pipeline(
         &formats,
     )
 }
+
+impl AoPass {
+    /// The uniforms, the placeholder and the temporal history (when TAA is on), for memory
+    /// reports; pooled images are the renderer's AO pool's.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        let mut entries = vec![
+            crate::bench::memory::MemoryEntry::buffer("ao.uniforms", &self.uniforms),
+            crate::bench::memory::MemoryEntry::texture(
+                "ao.placeholder",
+                self.placeholder.texture(),
+                false,
+            ),
+        ];
+        if let Some(history) = &self.history {
+            for view in &history.textures {
+                entries.push(crate::bench::memory::MemoryEntry::texture(
+                    "ao.history",
+                    view.texture(),
+                    true,
+                ));
+            }
+        }
+        entries
+    }
+}

@@ -705,6 +705,13 @@ impl BloomPass {
     }
 }
 
+impl BloomPass {
+    /// The uniform slots, for memory reports (the mip chain comes from the chain's pool).
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![crate::bench::memory::MemoryEntry::buffer("bloom.uniforms", &self.uniforms)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -661,6 +661,42 @@ impl PostChain {
     }
 }
 
+impl PostChain {
+    /// Every texture and buffer the chain holds: the transient pool's textures (free or lent,
+    /// see [`TexturePool::memory`]) and each pass's own. TAA's history lives in its pass
+    /// privately; it is counted from `settings` and the display `size` as two frames of
+    /// colour + auxiliary Rgba16Float targets, and named as an estimate.
+    pub fn memory(
+        &self,
+        settings: &PostSettings,
+        size: (u32, u32),
+    ) -> Vec<crate::bench::memory::MemoryEntry> {
+        let mut entries = self.pool.memory("post.pool");
+        if settings.taa.tier.is_on() {
+            let bytes = crate::bench::memory::texture_bytes(
+                wgpu::TextureFormat::Rgba16Float,
+                (size.0, size.1, 1),
+                1,
+            );
+            entries.push(crate::bench::memory::MemoryEntry {
+                name: "taa.history (estimate)".into(),
+                kind: crate::bench::memory::MemoryKind::Texture,
+                detail: format!("4 x {}x{} Rgba16Float, 1 mip", size.0, size.1),
+                bytes: 4 * bytes,
+                per_resolution: true,
+                pooled: false,
+            });
+        }
+        entries.extend(self.exposure.memory());
+        entries.extend(self.bloom.memory());
+        entries.extend(self.finish.memory());
+        entries.extend(self.fxaa.memory());
+        entries.extend(self.sharpen.memory());
+        entries.extend(self.upscale.memory());
+        entries
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -710,6 +710,23 @@ impl ExposurePass {
     }
 }
 
+impl ExposurePass {
+    /// The parameter, histogram and state buffers and the depth placeholder, for memory
+    /// reports.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![
+            crate::bench::memory::MemoryEntry::buffer("exposure.params", &self.params),
+            crate::bench::memory::MemoryEntry::buffer("exposure.histogram", &self.histogram),
+            crate::bench::memory::MemoryEntry::buffer("exposure.state", &self.state),
+            crate::bench::memory::MemoryEntry::texture(
+                "exposure.dummy_depth",
+                self.dummy_depth.texture(),
+                false,
+            ),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -450,3 +450,22 @@ impl FinishSettings {
         (Self { tier: self.tier, vignette, grain, chromatic_aberration, dither: self.dither }, w)
     }
 }
+
+impl FinishPass {
+    /// The baked grade LUT (once prepared), the black placeholder and the uniforms, for
+    /// memory reports.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        let mut entries = vec![
+            self.pass.memory(),
+            crate::bench::memory::MemoryEntry::texture("finish.black", self.black.texture(), false),
+        ];
+        if let Some((_, _, view)) = &self.lut {
+            entries.push(crate::bench::memory::MemoryEntry::texture(
+                "finish.grade_lut",
+                view.texture(),
+                false,
+            ));
+        }
+        entries
+    }
+}

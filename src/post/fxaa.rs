@@ -191,3 +191,10 @@ impl FxaaPass {
         self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
     }
 }
+
+impl FxaaPass {
+    /// The uniforms, for memory reports.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![self.pass.memory()]
+    }
+}

@@ -131,3 +131,10 @@ impl SharpenPass {
         self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
     }
 }
+
+impl SharpenPass {
+    /// The uniforms, for memory reports.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![self.pass.memory()]
+    }
+}

@@ -54,3 +54,10 @@ impl UpscalePass {
         self.pass.draw(encoder, output, Some(wgpu::Color::TRANSPARENT), &[]);
     }
 }
+
+impl UpscalePass {
+    /// The uniforms, for memory reports.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![self.pass.memory()]
+    }
+}

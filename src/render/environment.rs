@@ -1296,6 +1296,31 @@ fn studio(width: u32, height: u32) -> Equirect {
     studio
 }
 
+impl Environment {
+    /// The baked image-based light (specular, irradiance, BRDF LUT) and its uniforms, for
+    /// memory reports (the baker's scratch is freed after the bake).
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![
+            crate::bench::memory::MemoryEntry::texture(
+                "environment.specular",
+                &self.specular,
+                false,
+            ),
+            crate::bench::memory::MemoryEntry::texture(
+                "environment.irradiance",
+                &self.irradiance,
+                false,
+            ),
+            crate::bench::memory::MemoryEntry::texture(
+                "environment.brdf_lut",
+                &self.brdf_lut,
+                false,
+            ),
+            crate::bench::memory::MemoryEntry::buffer("environment.uniforms", &self.uniforms),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

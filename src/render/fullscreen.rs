@@ -191,3 +191,13 @@ impl FullscreenPass {
         }
     }
 }
+
+impl FullscreenPass {
+    /// The pass's uniform buffer, for memory reports.
+    pub(crate) fn memory(&self) -> crate::bench::memory::MemoryEntry {
+        crate::bench::memory::MemoryEntry::buffer(
+            &format!("{}.uniforms", self.name),
+            &self.uniforms,
+        )
+    }
+}

@@ -237,3 +237,21 @@ impl GeometryPass {
         }
     }
 }
+
+impl GBuffer {
+    /// Every target, for memory reports.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        [
+            ("gbuffer.depth", &self.depth),
+            ("gbuffer.base_color_ao", &self.base_color_ao),
+            ("gbuffer.normal_roughness_metallic", &self.normal_roughness_metallic),
+            ("gbuffer.motion", &self.motion),
+            ("gbuffer.hdr", &self.hdr),
+        ]
+        .into_iter()
+        .map(|(name, target)| {
+            crate::bench::memory::MemoryEntry::texture(name, &target.texture, true)
+        })
+        .collect()
+    }
+}

@@ -154,3 +154,13 @@ impl LightingPass {
         self.pass.draw(encoder, &gbuffer.hdr.view, None, &[groups[0], groups[1], &ao_group]);
     }
 }
+
+impl LightingPass {
+    /// The light list and the pass's uniforms, for memory reports.
+    pub(crate) fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![
+            self.pass.memory(),
+            crate::bench::memory::MemoryEntry::buffer("lighting.lights", &self.lights),
+        ]
+    }
+}

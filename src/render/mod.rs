@@ -669,3 +669,37 @@ fn post_camera(camera: &Camera, bounds: &Aabb) -> Option<crate::post::chain::Pos
         .filter(|d| *d > 0.0);
     Some(crate::post::chain::PostCamera { znear: znear.max(1e-6), yfov, autofocus_distance })
 }
+
+impl Renderer {
+    /// Every texture and buffer this renderer holds, by name with its size and bytes: the
+    /// G-buffer and display targets, the shadow map, the AO pool and history, the scene's
+    /// buffers and textures, the environment, and the post chain ([`PostChain::memory`];
+    /// `post` is the settings the last frame ran with, for TAA's history).
+    pub fn memory(&self, post: &PostSettings) -> Vec<crate::bench::memory::MemoryEntry> {
+        let mut entries = self.gbuffer.memory();
+        entries.push(crate::bench::memory::MemoryEntry::texture(
+            "display",
+            &self.display_target.texture,
+            true,
+        ));
+        entries.push(crate::bench::memory::MemoryEntry::buffer("camera", &self.camera_buffer));
+        entries.extend(self.shadows.memory());
+        entries.extend(self.lighting.memory());
+        entries.extend(self.ao_pool.memory("ao.pool"));
+        entries.extend(self.ao.memory());
+        entries.push(crate::bench::memory::MemoryEntry::texture(
+            "ao.white",
+            self.ao_white.texture(),
+            false,
+        ));
+        entries.extend(self.scene.memory());
+        entries.extend(self.environment.memory());
+        entries.extend(self.post.memory(post, (self.width, self.height)));
+        entries
+    }
+
+    /// Bytes held by the renderer's transient texture pools (AO's and the post chain's).
+    pub fn pool_bytes(&self) -> u64 {
+        self.ao_pool.bytes() + self.post.pool().bytes()
+    }
+}

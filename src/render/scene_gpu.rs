@@ -100,6 +100,8 @@ pub struct SceneGpu {
     pub(crate) instance_buffer: wgpu::Buffer,
     transforms: Vec<Mat4>,
     prev_transforms: Vec<Mat4>,
+    /// The material images and the 1x1 defaults, kept for [`SceneGpu::memory`].
+    textures: Vec<wgpu::Texture>,
 }
 
 fn address_mode(wrap: scene::Wrap) -> wgpu::AddressMode {
@@ -251,6 +253,8 @@ impl SceneGpu {
 
         let white = solid_texture(device, queue, [255, 255, 255, 255]);
         let flat_normal = solid_texture(device, queue, [128, 128, 255, 255]);
+        let textures: Vec<wgpu::Texture> =
+            images.iter().flatten().chain([&white, &flat_normal]).cloned().collect();
         let mut samplers: HashMap<scene::Sampler, wgpu::Sampler> = HashMap::new();
         let default_sampler =
             scene::Sampler { mipmap_filter: Some(scene::Filter::Linear), ..Default::default() };
@@ -411,6 +415,7 @@ impl SceneGpu {
             instance_buffer,
             prev_transforms: transforms.clone(),
             transforms,
+            textures,
         };
         gpu.write_instances(queue);
         gpu
@@ -534,5 +539,24 @@ impl SceneGpu {
         keys.sort_by_key(|k| (k.mirrored, k.double_sided));
         keys.dedup();
         keys
+    }
+}
+
+impl SceneGpu {
+    /// Vertex, index and instance buffers (grouped) and every material texture, for memory
+    /// reports.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        use crate::bench::memory::MemoryEntry;
+        let primitives = self.meshes.iter().flatten();
+        let vertices: Vec<wgpu::Buffer> = primitives.clone().map(|p| p.vertices.clone()).collect();
+        let indices: Vec<wgpu::Buffer> = primitives.map(|p| p.indices.clone()).collect();
+        let mut entries = vec![
+            MemoryEntry::buffers("scene.vertices", &vertices),
+            MemoryEntry::buffers("scene.indices", &indices),
+            MemoryEntry::buffer("scene.instances", &self.instance_buffer),
+        ];
+        entries
+            .extend(self.textures.iter().map(|t| MemoryEntry::texture("scene.texture", t, false)));
+        entries
     }
 }

@@ -563,6 +563,20 @@ pub fn render_shadow_mask(
     Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
 
+impl ShadowPass {
+    /// The shadow map and the light's uniforms, for memory reports.
+    pub(crate) fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![
+            crate::bench::memory::MemoryEntry::texture(
+                "shadows.map",
+                self.map_view.texture(),
+                false,
+            ),
+            crate::bench::memory::MemoryEntry::buffer("shadows.uniforms", &self.uniforms),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

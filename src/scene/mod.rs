@@ -8,6 +8,7 @@
 mod camera;
 pub mod generate;
 mod gltf_import;
+pub mod procedural;
 pub mod shapes;
 mod tangents;
 

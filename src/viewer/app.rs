@@ -102,6 +102,8 @@ struct Drag {
     orbit: bool,
     pan: bool,
     last: Option<(f32, f32)>,
+    /// Ctrl is held: a left click focuses depth of field instead of orbiting.
+    ctrl: bool,
 }
 
 struct State {
@@ -279,9 +281,13 @@ impl State {
                 self.surface.configure(&self.gpu.device, &self.config);
             }
             WindowEvent::DroppedFile(path) => self.dropped(path),
+            WindowEvent::ModifiersChanged(modifiers) => {
+                self.drag.ctrl = modifiers.state().control_key();
+            }
             WindowEvent::MouseInput { state, button, .. } => {
                 let pressed = *state == ElementState::Pressed && !response.consumed;
                 match button {
+                    MouseButton::Left if pressed && self.drag.ctrl => self.focus_at_cursor(),
                     MouseButton::Left => self.drag.orbit = pressed,
                     MouseButton::Right | MouseButton::Middle => self.drag.pan = pressed,
                     _ => {}
@@ -321,6 +327,37 @@ impl State {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Depth of field focused on the surface under the cursor (ctrl+click): its view depth
+    /// from the G-buffer ([`crate::post::dof::focus_distance_at`]) becomes `dof.focus_distance`.
+    fn focus_at_cursor(&mut self) {
+        let (Some(cursor), Some(orbit)) = (self.drag.last, &self.orbit) else { return };
+        let crate::scene::CameraProjection::Perspective { znear, .. } = orbit.camera().projection
+        else {
+            return;
+        };
+        let ((ox, oy), (vw, vh)) = self.viewport;
+        let renderer = self.renderer.get();
+        let (rw, rh) = renderer.render_size();
+        let (x, y) = (cursor.0 - ox as f32, cursor.1 - oy as f32);
+        if x < 0.0 || y < 0.0 || x >= vw as f32 || y >= vh as f32 {
+            return;
+        }
+        let pixel = ((x * rw as f32 / vw as f32) as u32, (y * rh as f32 / vh as f32) as u32);
+        let depth = match renderer.read_depth(&self.gpu) {
+            Ok(depth) => depth,
+            Err(e) => return self.panel.push(Level::Error, format!("focus: {e}")),
+        };
+        match crate::post::dof::focus_distance_at(&depth, rw, rh, pixel, znear) {
+            Some(distance) => {
+                let mut settings = self.panel.settings().clone();
+                settings.dof.focus_distance = distance;
+                self.panel.set_settings(settings);
+                self.panel.push(Level::Info, format!("depth of field focused at {distance:.3} m"));
+            }
+            None => self.panel.push(Level::Info, "focus: no surface under the cursor (sky)"),
         }
     }
 

@@ -129,6 +129,44 @@ pub const SETTINGS: &[Setting] = &[
         "Compute at half resolution and upsample bilaterally. Default off.",
     ),
     s(
+        "dof.tier",
+        Control::Choice(TIERS),
+        "Depth of field: half-resolution gather bokeh, samples and max CoC by tier. Default high \
+         when a preset names [dof]; off otherwise.",
+    ),
+    s(
+        "dof.focal_length_mm",
+        float(0.0, 1200.0, 1.0),
+        "Focal length, mm: 0 (default) matches the view's field of view on this sensor, else 4..=1200.",
+    ),
+    s(
+        "dof.f_stop",
+        float(0.7, 64.0, 0.1),
+        "Aperture as an f-number, 0.7..=64, default 2.8. Smaller numbers blur more.",
+    ),
+    s(
+        "dof.focus_distance",
+        float(0.0, 100000.0, 0.01),
+        "Distance in focus along the view axis, metres: 0 (default) autofocuses on the scene's \
+         bounds centre. Ctrl+click in the viewport focuses on the surface under the cursor.",
+    ),
+    s(
+        "dof.sensor_height_mm",
+        float(1.0, 100.0, 0.5),
+        "Sensor height, mm, 1..=100, default 24 (full frame).",
+    ),
+    s(
+        "motion_blur.tier",
+        Control::Choice(TIERS),
+        "Motion blur (McGuire et al. 2012 tile-max gather): samples and max radius by tier. \
+         Default high when a preset names [motion_blur]; off otherwise.",
+    ),
+    s(
+        "motion_blur.shutter_angle",
+        float(0.0, 360.0, 1.0),
+        "Share of the frame the shutter is open, degrees, 0..=360, default 180. 0 blurs nothing.",
+    ),
+    s(
         "taa.tier",
         Control::Choice(TIERS),
         "TAA quality by tier. Default high when a preset names [taa]; off otherwise.",
@@ -549,6 +587,12 @@ pub const SETTINGS: &[Setting] = &[
         "What the finish's quality is worth. Default 2.",
     ),
     s("budget.value.fxaa", float(0.0, 100.0, 0.1), "What FXAA's quality is worth. Default 1.5."),
+    s(
+        "budget.value.motion_blur",
+        float(0.0, 100.0, 0.1),
+        "What motion blur's quality is worth. Default 1.5.",
+    ),
+    s("budget.value.dof", float(0.0, 100.0, 0.1), "What depth of field's quality is worth. Default 2."),
     s(
         "budget.value.sharpen",
         float(0.0, 100.0, 0.1),

@@ -264,3 +264,57 @@ fn bench_writes_a_budget_trace_and_rejects_bad_budgets() {
     let chart = image::open(trace.with_extension("png")).expect("trace chart");
     assert_eq!((chart.width(), chart.height()), (960, 480));
 }
+
+#[test]
+fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
+    for (args, expected) in [
+        (&["bench", "--size", "big"][..], "--size \"big\""),
+        (&["bench", "--preset", "nonesuch"][..], "preset \"nonesuch\""),
+        (&["bench", "--baseline", "/nonexistent/b.json"][..], "/nonexistent/b.json"),
+    ] {
+        assert_clean_failure(&afterlight(args, &[]), expected);
+    }
+    let Some(gpu) = common::gpu() else { return };
+    if !gpu.timestamps {
+        return;
+    }
+    let out = out_path("bench-matrix");
+    let out_arg = out.to_str().unwrap_or_default();
+    let run = |extra: &[&str]| {
+        let mut args =
+            vec!["bench", "--size", "32x32", "--frames", "2", "--warm-up", "1", "--out", out_arg];
+        args.extend_from_slice(extra);
+        afterlight(&args, &[])
+    };
+    let output = run(&["--preset", "mobile", "--peak-gbps", "50"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "bench failed: {}{stdout}", stderr(&output));
+    assert!(stdout.contains("| finish |") && stdout.contains("of DRAM floor"), "{stdout}");
+    let json = std::fs::read_to_string(out.with_extension("json")).expect("report json");
+    assert!(std::fs::metadata(out.with_extension("md")).is_ok_and(|m| m.len() > 0));
+    assert!(image::open(out.with_extension("png")).is_ok(), "chart");
+    // Baselines made from this report: 1000x slower (no regression), 1000x faster (every
+    // pass with 0.05 ms to spare regresses, the frame certainly).
+    let mut value: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let scale = |value: &mut serde_json::Value, factor: f64| {
+        let run = &mut value["runs"][0];
+        let median = run["frame_gpu_ms"]["median"].as_f64().unwrap_or(0.0);
+        run["frame_gpu_ms"]["median"] = (median * factor).into();
+        for pass in run["passes"].as_array_mut().into_iter().flatten() {
+            let median = pass["gpu_ms"]["median"].as_f64().unwrap_or(0.0);
+            pass["gpu_ms"]["median"] = (median * factor).into();
+        }
+    };
+    let baseline = out_path("bench-baseline.json");
+    let baseline_arg = baseline.to_str().unwrap_or_default();
+    for (factor, regressed) in [(1000.0, false), (0.001, true)] {
+        let mut scaled = value.clone();
+        scale(&mut scaled, factor);
+        std::fs::write(&baseline, scaled.to_string()).expect("baseline written");
+        let output = run(&["--preset", "mobile", "--baseline", baseline_arg]);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(stdout.contains("against") && stdout.contains("frame"), "{stdout}");
+        assert_eq!(stdout.contains("REGRESSION"), regressed, "{stdout}");
+        assert_eq!(output.status.success(), !regressed, "{}", stderr(&output));
+    }
+}

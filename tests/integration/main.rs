@@ -7,6 +7,7 @@ mod ambient_occlusion;
 mod antialiasing;
 mod ao_reference;
 mod auto_exposure;
+mod bench;
 mod bloom;
 mod budget;
 mod cli;

@@ -1,0 +1,63 @@
+//! The benchmark end to end on a small image: every pass the preset runs is in the report
+//! with its statistics, the memory entries add up to what the texture pools hold, and the
+//! JSON reads back.
+
+use std::path::Path;
+
+use afterlight::bench::{self, BenchConfig, BenchReport};
+
+use crate::common;
+
+#[test]
+fn a_tiny_bench_reports_every_pass_and_all_pooled_memory() {
+    let Some(gpu) = common::gpu() else { return };
+    if !gpu.timestamps {
+        eprintln!("SKIPPED: {} has no timestamp queries", gpu.info.name);
+        return;
+    }
+    let environment = common::studio(&gpu);
+    // desktop-ultra runs AO, TAA, automatic exposure, bloom and the finish.
+    let preset = bench::load_preset("desktop-ultra").expect("built-in preset");
+    let config = BenchConfig {
+        scenes: vec![bench::load_scene("product_demo", Path::new("../shared")).expect("scene")],
+        presets: vec![preset],
+        resolutions: vec!["64x64".parse().expect("size")],
+        frames: 4,
+        warm_up: 2,
+        degrees_per_frame: 0.5,
+        peak_gbps: Some(100.0),
+    };
+    let mut last = 0;
+    let report = bench::run(&gpu, &environment, &config, &mut |p| {
+        assert_eq!(p.done, last + 1);
+        last = p.done;
+        assert_eq!(p.total, 6);
+    })
+    .expect("bench runs");
+    assert_eq!(last, 6, "progress reached every frame");
+    let run = &report.runs[0];
+    let names: Vec<&str> = run.passes.iter().map(|p| p.name.as_str()).collect();
+    for pass in ["shadows", "gbuffer", "ao", "lighting", "taa", "exposure", "bloom", "finish"] {
+        assert!(names.contains(&pass), "{pass} missing from {names:?}");
+    }
+    assert!(run.frames_timed > 0 && run.frame_gpu_ms.is_some());
+    for pass in &run.passes {
+        assert!(pass.gpu_ms.median >= 0.0 && pass.gpu_ms.p99 >= pass.gpu_ms.median, "{pass:?}");
+        if let Some(traffic) = &pass.traffic {
+            assert_eq!(traffic.pixels, 64 * 64, "{}", pass.name);
+            assert!(pass.gpu_ms.median <= 0.0 || pass.dram_floor_ratio.is_some(), "{}", pass.name);
+        }
+    }
+    // Memory: the pooled entries are exactly the pools' contents, and the G-buffer is there
+    // at the run's size (depth 4 B + base 4 + normal 8 + motion 4 + HDR 8 = 28 B per pixel).
+    let pooled: u64 = run.memory.iter().filter(|e| e.pooled).map(|e| e.bytes).sum();
+    assert!(run.pool_bytes > 0);
+    assert_eq!(pooled, run.pool_bytes, "{:#?}", run.memory);
+    let gbuffer: u64 =
+        run.memory.iter().filter(|e| e.name.starts_with("gbuffer.")).map(|e| e.bytes).sum();
+    assert_eq!(gbuffer, 64 * 64 * 28);
+    assert_eq!(run.memory_bytes, run.memory.iter().map(|e| e.bytes).sum::<u64>());
+    let back: BenchReport = serde_json::from_str(&report.to_json()).expect("JSON reads back");
+    assert_eq!(back, report);
+    assert!(report.markdown().contains("| finish |"));
+}
