@@ -1,6 +1,7 @@
 //! The `afterlight` command line: `info` reports adapters, `render` draws a scene to PNG or EXR,
 //! `preset` prints a preset fully resolved, `lut export` writes a preset's grade as a `.cube`,
-//! `quality` measures passes against their references.
+//! `quality` measures passes against their references, `bench` benchmarks passes (or traces the
+//! budget governor).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,8 +57,10 @@ enum Command {
     /// ambient occlusion against a CPU ray tracer, anti-aliasing (none, FXAA, TAA) against a
     /// supersampled image.
     Quality(QualityArgs),
-    /// Run a scene on a turntable for a number of frames under a GPU frame budget and write
-    /// the trace (frame time, budget line, each knob's tier over time) as JSON and a PNG chart.
+    /// Benchmark scenes x presets x sizes over a fixed turntable path: GPU ms per pass (median,
+    /// p90, p99), CPU encode ms, memory of every texture and buffer, GB/s per pass; writes
+    /// JSON, markdown and a PNG chart. With --budget or --trace: run one scene under a GPU frame
+    /// budget and write the trace (frame time, budget line, each knob's tier over time).
     Bench(BenchArgs),
     /// Open a window to tune the post chain live: a panel of every pass and setting, GPU ms
     /// per pass, presets, A/B compare, hot reload of shaders and the preset (feature "viewer").

@@ -339,6 +339,11 @@ impl Panel {
                 }
             })
             .show(ui, |plot| plot.bar_chart(egui_plot::BarChart::new("GPU ms per pass", bars)));
+        // The bars' names, which the axis cannot fit: one compact line per four passes.
+        for row in self.pass_ms.chunks(4) {
+            let text: Vec<String> = row.iter().map(|(n, ms)| format!("{n} {ms:.2}")).collect();
+            ui.label(RichText::new(text.join(" | ")).small());
+        }
         let points: Vec<[f64; 2]> =
             self.frame_history.iter().map(|(frame, ms)| [*frame as f64, *ms]).collect();
         egui_plot::Plot::new("frame_ms")

@@ -295,7 +295,7 @@ fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
     assert!(image::open(out.with_extension("png")).is_ok(), "chart");
     // Baselines made from this report: 1000x slower (no regression), 1000x faster (every
     // pass with 0.05 ms to spare regresses, the frame certainly).
-    let mut value: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("json");
     let scale = |value: &mut serde_json::Value, factor: f64| {
         let run = &mut value["runs"][0];
         let median = run["frame_gpu_ms"]["median"].as_f64().unwrap_or(0.0);

@@ -815,16 +815,19 @@ fn mutation_fuzz(target: &str, seconds: u64, seed: u64) -> u64 {
 }
 
 /// A few seconds of each parser's mutation fuzzing in every `cargo test`; set
-/// `AFTERLIGHT_FUZZ_SECONDS` (per parser) and `AFTERLIGHT_FUZZ_TARGET` for long runs.
+/// `AFTERLIGHT_FUZZ_SECONDS` (per parser), `AFTERLIGHT_FUZZ_TARGET` (one parser) and
+/// `AFTERLIGHT_FUZZ_SEED` (another sequence of mutations) for long runs.
 #[test]
 fn parsers_keep_their_properties_under_mutation() {
     let seconds =
         std::env::var("AFTERLIGHT_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
     let only = std::env::var("AFTERLIGHT_FUZZ_TARGET").unwrap_or_default();
+    let seed: u64 =
+        std::env::var("AFTERLIGHT_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0xF022);
     for (i, target) in ["gltf_import", "cube_lut", "preset", "wgsl_include"].into_iter().enumerate()
     {
         if only.is_empty() || only == target {
-            assert!(mutation_fuzz(target, seconds, 0xF022 + i as u64) > 0);
+            assert!(mutation_fuzz(target, seconds, seed + i as u64) > 0);
         }
     }
 }
