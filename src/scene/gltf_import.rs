@@ -325,17 +325,17 @@ fn check_header(value: &Value, out: &mut Output) -> Result<(), SceneError> {
         return Err(SceneError::Invalid("JSON: the top level is not an object".into()));
     }
     let asset = value.get("asset");
-    if let Some(version) = asset.and_then(|a| a.get("version")).and_then(Value::as_str) {
-        if version.split('.').next() != Some("2") {
-            return Err(SceneError::Invalid(format!(
-                "asset.version {version:?}: only glTF 2.x is supported"
-            )));
-        }
+    if let Some(version) = asset.and_then(|a| a.get("version")).and_then(Value::as_str)
+        && version.split('.').next() != Some("2")
+    {
+        return Err(SceneError::Invalid(format!(
+            "asset.version {version:?}: only glTF 2.x is supported"
+        )));
     }
-    if let Some(min) = asset.and_then(|a| a.get("minVersion")).and_then(Value::as_str) {
-        if min != "2.0" {
-            return Err(SceneError::Invalid(format!("the file requires glTF {min}")));
-        }
+    if let Some(min) = asset.and_then(|a| a.get("minVersion")).and_then(Value::as_str)
+        && min != "2.0"
+    {
+        return Err(SceneError::Invalid(format!("the file requires glTF {min}")));
     }
     let names = |key: &str| -> Vec<String> {
         value
@@ -359,14 +359,14 @@ fn validate(root: &json::Root, out: &mut Output) -> Result<(), SceneError> {
     // gltf-json's POSITION check indexes the accessor array without a bounds check.
     for (m, mesh) in root.meshes.iter().enumerate() {
         for (p, primitive) in mesh.primitives.iter().enumerate() {
-            if let Some(index) = primitive.attributes.get(&Checked::Valid(Semantic::Positions)) {
-                if index.value() >= root.accessors.len() {
-                    return Err(SceneError::Invalid(format!(
-                        "meshes[{m}].primitives[{p}].attributes[\"POSITION\"]: accessor {} does \
+            if let Some(index) = primitive.attributes.get(&Checked::Valid(Semantic::Positions))
+                && index.value() >= root.accessors.len()
+            {
+                return Err(SceneError::Invalid(format!(
+                    "meshes[{m}].primitives[{p}].attributes[\"POSITION\"]: accessor {} does \
                          not exist",
-                        index.value()
-                    )));
-                }
+                    index.value()
+                )));
             }
         }
     }

@@ -592,7 +592,11 @@ pub const SETTINGS: &[Setting] = &[
         float(0.0, 100.0, 0.1),
         "What motion blur's quality is worth. Default 1.5.",
     ),
-    s("budget.value.dof", float(0.0, 100.0, 0.1), "What depth of field's quality is worth. Default 2."),
+    s(
+        "budget.value.dof",
+        float(0.0, 100.0, 0.1),
+        "What depth of field's quality is worth. Default 2.",
+    ),
     s(
         "budget.value.sharpen",
         float(0.0, 100.0, 0.1),

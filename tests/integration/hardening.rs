@@ -188,6 +188,7 @@ fn run(gpu: &Gpu, settings: &PostSettings, bad: Option<f32>) -> Vec<Vec<u8>> {
             fixed_ev100: 0.0,
             dt_seconds: 1.0 / 60.0,
             frame_index: index,
+            camera: None,
         };
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
         chain.record(gpu, &mut encoder, &timer, settings, &frame, &output_view);
