@@ -269,3 +269,36 @@ pub fn display_pass(
     gpu.queue.submit([encoder.finish()]);
     afterlight::gpu::read_texture(gpu, &output).expect("readback")
 }
+
+/// A float texture of `size` with `channels` f32 per texel (textureLoad-able, like the
+/// G-buffer's depth and motion).
+pub fn float_texture(
+    gpu: &Gpu,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    channels: u32,
+    texels: &[f32],
+) -> wgpu::TextureView {
+    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("test input"),
+        size: extent,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    gpu.queue.write_texture(
+        texture.as_image_copy(),
+        bytemuck::cast_slice(texels),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(size.0 * channels * 4),
+            rows_per_image: Some(size.1),
+        },
+        extent,
+    );
+    texture.create_view(&Default::default())
+}

@@ -12,7 +12,8 @@
 //! the most. Images are written to `<temp>/afterlight-cinematic/`.
 
 use crate::common;
-use crate::motion_blur::{column_profile, float_texture, read_rgba, save_grey};
+use crate::common::float_texture;
+use crate::motion_blur::{column_profile, read_rgba, save_grey};
 
 use afterlight::budget::{BudgetSettings, Governor, Knob};
 use afterlight::gpu::{FrameTiming, Gpu, PassTime};

@@ -27,39 +27,6 @@ const HEIGHT: u32 = 64;
 const NEAR_DEPTH: f32 = 0.1;
 const FAR_DEPTH: f32 = 0.02;
 
-/// A float texture of `size` with `channels` f32 per texel (textureLoad-able, like the
-/// G-buffer's depth and motion).
-pub(crate) fn float_texture(
-    gpu: &Gpu,
-    size: (u32, u32),
-    format: wgpu::TextureFormat,
-    channels: u32,
-    texels: &[f32],
-) -> wgpu::TextureView {
-    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("cinematic test input"),
-        size: extent,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
-    gpu.queue.write_texture(
-        texture.as_image_copy(),
-        bytemuck::cast_slice(texels),
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            bytes_per_row: Some(size.0 * channels * 4),
-            rows_per_image: Some(size.1),
-        },
-        extent,
-    );
-    texture.create_view(&Default::default())
-}
-
 /// An Rgba16Float texture read back as RGBA f32.
 pub(crate) fn read_rgba(gpu: &Gpu, texture: &wgpu::Texture) -> Vec<[f32; 4]> {
     let halves = halves_to_f32(&read_texture(gpu, texture).expect("readback"));
@@ -151,9 +118,9 @@ impl Scene {
             .iter()
             .flat_map(|m| [m[0] / WIDTH as f32, m[1] / HEIGHT as f32])
             .collect();
-        let hdr = float_texture(gpu, size, wgpu::TextureFormat::Rgba32Float, 4, &rgba);
-        let depth = float_texture(gpu, size, wgpu::TextureFormat::R32Float, 1, &self.depth);
-        let motion = float_texture(gpu, size, wgpu::TextureFormat::Rg32Float, 2, &uv);
+        let hdr = common::float_texture(gpu, size, wgpu::TextureFormat::Rgba32Float, 4, &rgba);
+        let depth = common::float_texture(gpu, size, wgpu::TextureFormat::R32Float, 1, &self.depth);
+        let motion = common::float_texture(gpu, size, wgpu::TextureFormat::Rg32Float, 2, &uv);
         let mut pass = MotionBlurPass::new(&gpu.device, wgpu::TextureFormat::Rgba16Float)
             .expect("motion blur pass");
         let mut pool = TexturePool::new();

@@ -19,38 +19,6 @@ use afterlight::render::{Background, RenderOptions, Renderer};
 use afterlight::scene::Camera;
 use glam::{Mat4, Vec2, Vec3};
 
-/// A float texture of `size` filled with `texels` (`channels` floats each).
-fn float_texture(
-    gpu: &Gpu,
-    size: (u32, u32),
-    format: wgpu::TextureFormat,
-    channels: u32,
-    texels: &[f32],
-) -> wgpu::TextureView {
-    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("taa test input"),
-        size: extent,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
-    gpu.queue.write_texture(
-        texture.as_image_copy(),
-        bytemuck::cast_slice(texels),
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            bytes_per_row: Some(size.0 * channels * 4),
-            rows_per_image: Some(size.1),
-        },
-        extent,
-    );
-    texture.create_view(&Default::default())
-}
-
 /// The pass with its inputs made from RGBA pixels (no depth, optional motion).
 struct Harness {
     gpu: Gpu,
@@ -74,7 +42,8 @@ impl Harness {
         settings: &TaaSettings,
     ) -> Vec<[f32; 4]> {
         let texels: Vec<f32> = rgba.iter().flatten().copied().collect();
-        let hdr = float_texture(&self.gpu, input, wgpu::TextureFormat::Rgba32Float, 4, &texels);
+        let hdr =
+            common::float_texture(&self.gpu, input, wgpu::TextureFormat::Rgba32Float, 4, &texels);
         let frame = TaaFrame {
             hdr: &hdr,
             depth: None,
@@ -283,7 +252,8 @@ fn every_tier_and_clip_runs_and_keeps_a_flat_image() {
 #[test]
 fn zero_size_or_off_draws_nothing() {
     let Some(mut h) = Harness::new() else { return };
-    let hdr = float_texture(&h.gpu, (4, 4), wgpu::TextureFormat::Rgba32Float, 4, &[0.0; 64]);
+    let hdr =
+        common::float_texture(&h.gpu, (4, 4), wgpu::TextureFormat::Rgba32Float, 4, &[0.0; 64]);
     let mut encoder = h.gpu.device.create_command_encoder(&Default::default());
     for (input, output, tier) in
         [((0, 4), (4, 4), Tier::High), ((4, 4), (4, 0), Tier::High), ((4, 4), (4, 4), Tier::Off)]
