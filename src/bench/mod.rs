@@ -493,7 +493,7 @@ fn run_one(
     let (mut span, mut cpu) = (Vec::new(), Vec::new());
     let mut next_expected = renderer.frame_index();
     let mut take = |renderer: &mut Renderer, next_expected: &mut u64| {
-        for timing in renderer.frame_timings(gpu) {
+        for timing in renderer.frame_timings() {
             *next_expected = timing.frame + 1;
             if timing.frame < first_measured {
                 continue;

@@ -273,13 +273,13 @@ fn print_timings(gpu: &Gpu, renderer: &mut Renderer, camera: &Camera, options: &
             eprintln!("GPU timings: {e}");
             return;
         }
-        take(renderer.frame_timings(gpu), &mut next_expected);
+        take(renderer.frame_timings(), &mut next_expected);
         if renderer.frame_index() - next_expected > MAX_FRAMES_IN_FLIGHT {
             gpu.wait_idle();
         }
     }
     gpu.wait_idle();
-    take(renderer.frame_timings(gpu), &mut next_expected);
+    take(renderer.frame_timings(), &mut next_expected);
     if received == 0 {
         eprintln!("GPU timings: no frame's timestamps arrived");
         return;

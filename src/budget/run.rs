@@ -32,13 +32,13 @@ pub fn record_trace(
             // Bound the queue: wait until earlier frames are done (timings then arrive).
             gpu.wait_idle();
         }
-        for timing in renderer.frame_timings(gpu) {
+        for timing in renderer.frame_timings() {
             trace.set_gpu_ms(timing.frame, timing.gpu_ms);
             newest_measured = Some(newest_measured.map_or(timing.frame, |m| m.max(timing.frame)));
         }
     }
     gpu.wait_idle();
-    for timing in renderer.frame_timings(gpu) {
+    for timing in renderer.frame_timings() {
         trace.set_gpu_ms(timing.frame, timing.gpu_ms);
     }
     trace.set_decisions(renderer.governor().decisions());

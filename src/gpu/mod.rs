@@ -158,8 +158,7 @@ impl Gpu {
         let info = adapter.get_info();
         // Timestamps inside encoders let a profiler scope wrap any span of work (several
         // passes, a whole bake); where only pass-boundary timestamps exist, timing is off.
-        let timer_features =
-            wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS;
+        let timer_features = TIMER_FEATURES;
         let timestamps = adapter.features().contains(timer_features);
         let mut required_features =
             if timestamps { timer_features } else { wgpu::Features::empty() };
@@ -189,16 +188,31 @@ impl Gpu {
 
     /// Run `f` and turn any wgpu validation or out-of-memory error it raised into a `GpuError`.
     pub fn checked<T>(&self, context: &str, f: impl FnOnce() -> T) -> Result<T, GpuError> {
-        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let value = f();
-        let errors = [pollster::block_on(validation.pop()), pollster::block_on(oom.pop())];
-        match errors.into_iter().flatten().next() {
-            Some(e) => Err(GpuError::Validation { context: context.into(), reason: e.to_string() }),
-            None => Ok(value),
-        }
+        checked(&self.device, context, f)
     }
 }
+
+/// Run `f` and turn any wgpu validation or out-of-memory error it raised on `device` into a
+/// `GpuError` (an embedding app's device: see [`Gpu::checked`]).
+pub fn checked<T>(
+    device: &wgpu::Device,
+    context: &str,
+    f: impl FnOnce() -> T,
+) -> Result<T, GpuError> {
+    let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+    let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let value = f();
+    let errors = [pollster::block_on(validation.pop()), pollster::block_on(oom.pop())];
+    match errors.into_iter().flatten().next() {
+        Some(e) => Err(GpuError::Validation { context: context.into(), reason: e.to_string() }),
+        None => Ok(value),
+    }
+}
+
+/// The features GPU timing needs: timestamps at pass boundaries and inside encoders (so a
+/// scope can wrap any span of work). A device without both has no pass times.
+pub const TIMER_FEATURES: wgpu::Features =
+    wgpu::Features::TIMESTAMP_QUERY.union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
 
 /// The limits afterlight cares about, as `(name, value)` rows for `afterlight info`.
 pub fn limit_rows(limits: &wgpu::Limits) -> Vec<(&'static str, u32)> {

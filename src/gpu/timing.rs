@@ -16,8 +16,6 @@ use std::time::Instant;
 
 use wgpu_profiler::{GpuProfiler, GpuProfilerSettings, GpuTimerQueryResult};
 
-use super::Gpu;
-
 /// Frames that may wait for their timestamps before wgpu-profiler drops one. A swapchain keeps
 /// two or three frames in flight and results are read one submission after they land.
 pub const PENDING_FRAMES: usize = 5;
@@ -73,8 +71,9 @@ pub struct PassTimer {
 }
 
 impl PassTimer {
-    /// A timer on `gpu`; inert when the device has no timestamp queries.
-    pub fn new(gpu: &Gpu) -> Self {
+    /// A timer on `device`; inert when the device was created without
+    /// [`super::TIMER_FEATURES`].
+    pub fn new(device: &wgpu::Device) -> Self {
         // No debug groups: Mesa's lavapipe (22.3) crashes in vkCmdBeginDebugUtilsLabelEXT on
         // encoder-level labels, and every pass is already labelled by name.
         let settings = GpuProfilerSettings {
@@ -82,8 +81,8 @@ impl PassTimer {
             max_num_pending_frames: PENDING_FRAMES,
             ..Default::default()
         };
-        let profiler =
-            gpu.timestamps.then(|| GpuProfiler::new(&gpu.device, settings).ok()).flatten();
+        let timestamps = device.features().contains(super::TIMER_FEATURES);
+        let profiler = timestamps.then(|| GpuProfiler::new(device, settings).ok()).flatten();
         Self {
             profiler,
             cpu: Mutex::new(Vec::new()),
@@ -142,7 +141,7 @@ impl PassTimer {
 
     /// Mark the frame submitted (it gets the next frame index) and collect any earlier frame
     /// whose results have arrived. Never waits for the GPU.
-    pub fn end_frame(&mut self, gpu: &Gpu) {
+    pub fn end_frame(&mut self, queue: &wgpu::Queue) {
         let frame = self.next_frame;
         self.next_frame += 1;
         let cpu = std::mem::take(self.cpu.get_mut().unwrap_or_else(|e| e.into_inner()));
@@ -159,39 +158,41 @@ impl PassTimer {
                 self.dropped += 1;
             }
         }
-        self.collect(gpu);
+        self.collect(queue);
     }
 
     /// Poll the device without blocking and return every frame whose timings arrived since the
     /// last call, oldest first (frames without any timed scope are left out).
-    pub fn drain(&mut self, gpu: &Gpu) -> Vec<FrameTiming> {
+    pub fn drain(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) -> Vec<FrameTiming> {
         if self.profiler.is_none() {
             return Vec::new();
         }
-        if let Err(e) = gpu.device.poll(wgpu::PollType::Poll) {
+        if let Err(e) = device.poll(wgpu::PollType::Poll) {
             log::warn!("polling the GPU: {e}");
         }
-        self.collect(gpu);
+        self.collect(queue);
         self.finished.drain(..).collect()
     }
 
     /// End the frame, wait for the GPU and return every scope timed since the last call
     /// (one-off work such as a bake, never a frame loop: it stalls).
-    pub fn finish_blocking(&mut self, gpu: &Gpu) -> Vec<PassTime> {
+    pub fn finish_blocking(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) -> Vec<PassTime> {
         if self.profiler.is_none() {
             return Vec::new();
         }
-        self.end_frame(gpu);
-        gpu.wait_idle();
-        self.collect(gpu);
+        self.end_frame(queue);
+        if let Err(e) = device.poll(wgpu::PollType::wait_indefinitely()) {
+            log::warn!("waiting for the GPU: {e}");
+        }
+        self.collect(queue);
         self.finished.drain(..).flat_map(|f| f.passes).collect()
     }
 
     /// Take every finished frame's results (without polling the device), keeping them for
     /// [`PassTimer::drain`] and the newest for [`PassTimer::latest`].
-    pub fn collect(&mut self, gpu: &Gpu) {
+    pub fn collect(&mut self, queue: &wgpu::Queue) {
         let Some(profiler) = &mut self.profiler else { return };
-        let period = gpu.queue.get_timestamp_period();
+        let period = queue.get_timestamp_period();
         while let Some(results) = profiler.process_finished_frame(period) {
             let Some(pending) = self.pending.pop_front() else {
                 log::warn!("GPU timing results for a frame the timer did not submit");

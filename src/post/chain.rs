@@ -38,7 +38,7 @@ use super::tonemap::ToneMapper;
 use super::upscale::UpscalePass;
 use crate::Error;
 use crate::budget::BudgetSettings;
-use crate::gpu::{Gpu, PassTimer};
+use crate::gpu::PassTimer;
 use crate::graph::{TexturePool, TransientDesc};
 
 /// The tone mapper's table in a preset (`[tonemap]`).
@@ -431,7 +431,12 @@ impl PostChain {
     /// Validate `settings` against the pipeline, load the user LUT if it changed, and bake
     /// the grade LUT if the grade changed. Call before recording a frame, outside any
     /// encoder (a bake is its own submission). On error nothing changes.
-    pub fn prepare(&mut self, gpu: &Gpu, settings: &PostSettings) -> Result<(), Error> {
+    pub fn prepare(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        settings: &PostSettings,
+    ) -> Result<(), Error> {
         validate(settings, self.provided)?;
         let user_lut = match &settings.lut.file {
             None => None,
@@ -439,7 +444,8 @@ impl PostChain {
         };
         let size = lut_size_for_tier(settings.finish.tier);
         self.finish.prepare(
-            gpu,
+            device,
+            queue,
             &settings.grade,
             settings.tonemap.mapper,
             user_lut.as_ref(),
@@ -477,16 +483,17 @@ impl PostChain {
 
     /// Record the chain for one frame into `output` (a [`DISPLAY_FORMAT`] view of
     /// `frame.size`). `settings` must have been accepted by [`PostChain::prepare`].
+    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
-        gpu: &Gpu,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
         encoder: &mut wgpu::CommandEncoder,
         timer: &PassTimer,
         settings: &PostSettings,
         frame: &PostFrame<'_>,
         output: &wgpu::TextureView,
     ) {
-        let (device, queue) = (&gpu.device, &gpu.queue);
         let (width, height) = frame.size;
         // Depth of field: thin-lens CoC, half-size near/far gather, composite (skipped when
         // off, without depth, or without a perspective camera).

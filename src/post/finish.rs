@@ -31,7 +31,6 @@ use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::tonemap::ToneMapper;
 use super::{Tier, clamp_setting};
 use crate::Error;
-use crate::gpu::Gpu;
 use crate::render::bindings;
 use crate::render::fullscreen::FullscreenPass;
 
@@ -132,7 +131,8 @@ impl FinishPass {
     /// recorded: the bake is its own submission. On error the previous LUT stays.
     pub fn prepare(
         &mut self,
-        gpu: &Gpu,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
         grade: &GradeSettings,
         tone_mapper: ToneMapper,
         user_lut: Option<&UserLut>,
@@ -143,7 +143,7 @@ impl FinishPass {
         if self.lut.as_ref().is_some_and(|(baked, _, _)| *baked == wanted) {
             return Ok(());
         }
-        let texture = self.baker.bake(gpu, grade, tone_mapper, user_lut, size)?;
+        let texture = self.baker.bake(device, queue, grade, tone_mapper, user_lut, size)?;
         let view = texture.create_view(&Default::default());
         self.lut = Some((wanted, texture.width(), view));
         Ok(())

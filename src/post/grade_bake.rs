@@ -510,7 +510,8 @@ impl GradeLut {
     /// finish pass samples it) and copy source (readback).
     pub fn bake(
         &self,
-        gpu: &Gpu,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
         settings: &GradeSettings,
         mapper: ToneMapper,
         user_lut: Option<&UserLut>,
@@ -523,14 +524,13 @@ impl GradeLut {
         }
         let size = lut_size(size);
         let uniforms = GradeUniforms::new(&settings.validated(), mapper, user_lut, size);
-        let device = &gpu.device;
-        let texture = gpu.checked("grade LUT bake", || {
+        let texture = crate::gpu::checked(device, "grade LUT bake", || {
             let user_view = user_lut.map(|user| {
                 let texture = user_lut_texture(device, user.lut.size);
                 let texels: Vec<[f32; 4]> =
                     user.lut.data.iter().map(|v| v.extend(1.0).to_array()).collect();
                 let n = user.lut.size;
-                gpu.queue.write_texture(
+                queue.write_texture(
                     texture.as_image_copy(),
                     bytemuck::cast_slice(&texels),
                     wgpu::TexelCopyBufferLayout {
@@ -590,7 +590,7 @@ impl GradeLut {
                 let groups = size.div_ceil(WORKGROUP_SIZE);
                 pass.dispatch_workgroups(groups, groups, groups);
             }
-            gpu.queue.submit([encoder.finish()]);
+            queue.submit([encoder.finish()]);
             texture
         })?;
         Ok(texture)

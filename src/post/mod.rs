@@ -10,6 +10,7 @@
 pub mod ao;
 pub mod bloom;
 pub mod chain;
+pub mod composite;
 pub mod dof;
 pub mod exposure;
 pub mod finish;
@@ -19,6 +20,7 @@ pub mod grade_bake;
 pub mod lut;
 pub mod motion_blur;
 pub mod sharpen;
+pub mod stack;
 pub mod taa;
 pub mod tier;
 pub mod tonemap;

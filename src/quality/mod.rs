@@ -108,7 +108,7 @@ pub fn scope_ms(
     let mut times = Vec::new();
     for _ in 0..5 {
         renderer.render(gpu, camera, options)?;
-        let frame = renderer.wait_for_pass_times(gpu);
+        let frame = renderer.wait_for_pass_times();
         times.push(frame.iter().filter(|t| t.name == scope).map(|t| t.ms).sum::<f64>());
     }
     times.sort_by(f64::total_cmp);

@@ -692,7 +692,7 @@ fn run_stage<T>(
         value
     })?;
     wait(gpu, context)?;
-    Ok((value, timer.finish_blocking(gpu)))
+    Ok((value, timer.finish_blocking(&gpu.device, &gpu.queue)))
 }
 
 fn wait(gpu: &Gpu, context: &str) -> Result<(), GpuError> {
@@ -839,7 +839,7 @@ impl Baker {
         );
 
         // GPU time per stage; specular levels add up under one name.
-        let mut timer = PassTimer::new(gpu);
+        let mut timer = PassTimer::new(&gpu.device);
         let mut gpu_ms: Vec<PassTime> = Vec::new();
         // Radiance cube and its box mips.
         progress("cubemap", 0.0);
@@ -1035,7 +1035,7 @@ impl Baker {
     /// The split-sum BRDF LUT and the GPU time it took.
     fn brdf_lut(&self, gpu: &Gpu) -> Result<(wgpu::Texture, Vec<PassTime>), Error> {
         let device = &gpu.device;
-        let mut timer = PassTimer::new(gpu);
+        let mut timer = PassTimer::new(&gpu.device);
         let (lut, times) = run_stage(
             gpu,
             &mut timer,

@@ -25,7 +25,7 @@ pub mod shadows;
 pub use crate::post::finish::DISPLAY_FORMAT;
 pub use debug_view::DebugView;
 pub use exposure::{Exposure, pre_exposure};
-pub use frame_uniforms::view_projection;
+pub use frame_uniforms::{jittered, view_projection};
 pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer, HdrFormat};
 pub use lighting::Background;
 pub use scene_gpu::SceneGpu;
@@ -36,10 +36,11 @@ use glam::{Mat4, Vec2, Vec3};
 
 use crate::Error;
 use crate::budget::Governor;
-use crate::gpu::{FrameTiming, Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_texture};
+use crate::gpu::{FrameTiming, Gpu, GpuError, PassTime, halves_to_f32, read_texture};
 use crate::graph::{PooledTexture, TexturePool};
 use crate::post::ao::{AoFrame, AoPass};
-use crate::post::chain::{PostChain, PostFrame, PostSettings, Provided};
+use crate::post::chain::{PostSettings, Provided};
+use crate::post::stack::{PostInputs, PostStack, PostStackDescriptor};
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
 use frame_uniforms::CameraUniforms;
@@ -130,7 +131,8 @@ pub struct Renderer {
     geometry: gbuffer::GeometryPass,
     lighting: lighting::LightingPass,
     forward: forward::ForwardPass,
-    post: PostChain,
+    /// The post chain, budget governor and GPU timer, driven through their public API.
+    post: PostStack,
     debug_view: debug_view::DebugViewPass,
     scene: SceneGpu,
     lights: Vec<crate::scene::Light>,
@@ -138,15 +140,7 @@ pub struct Renderer {
     shadows: ShadowPass,
     camera_buffer: wgpu::Buffer,
     camera_bind_group: wgpu::BindGroup,
-    timer: PassTimer,
-    /// Turns passes down to hold `PostSettings::budget` (inert unless a budget mode is set).
-    governor: Governor,
-    /// Timings drained for the governor, kept for [`Renderer::frame_timings`].
-    recent_timings: Vec<FrameTiming>,
-    /// Timings [`Renderer::frame_timings`] drained that the governor has not seen yet.
-    governor_inbox: Vec<FrameTiming>,
     prev_view_proj: Option<Mat4>,
-    frame_index: u64,
     /// Ambient occlusion (GTAO) between the G-buffer and lighting, with its own texture pool.
     ao: AoPass,
     ao_pool: TexturePool,
@@ -154,12 +148,6 @@ pub struct Renderer {
     ao_output: Option<PooledTexture>,
     /// Bound in place of the visibility when AO is off.
     ao_white: wgpu::TextureView,
-}
-
-/// `display` scaled by `scale` per axis, rounded, at least 1 pixel.
-fn scaled_size(display: (u32, u32), scale: f32) -> (u32, u32) {
-    let scaled = |n: u32| ((n as f32 * scale).round() as u32).clamp(1, n.max(1));
-    (scaled(display.0), scaled(display.1))
 }
 
 fn check_size(gpu: &Gpu, width: u32, height: u32) -> Result<(), Error> {
@@ -214,7 +202,7 @@ impl Renderer {
         let device = &gpu.device;
         let environment_layout = Environment::layout(device);
         let shadow_layout = ShadowPass::layout(device);
-        let (mut geometry, mips, lighting, post, debug_view) =
+        let (mut geometry, mips, lighting, debug_view) =
             gpu.checked("creating pipelines", || -> Result<_, Error> {
                 Ok((
                     gbuffer::GeometryPass::new(device, hdr_format)?,
@@ -225,10 +213,19 @@ impl Renderer {
                         &environment_layout,
                         &shadow_layout,
                     )?,
-                    PostChain::new(device, hdr_format.texture_format(), Provided::GBUFFER)?,
                     debug_view::DebugViewPass::new(device)?,
                 ))
             })??;
+        let post = PostStack::new(
+            device,
+            &gpu.queue,
+            &PostStackDescriptor {
+                settings: PostSettings::default(),
+                hdr_format: hdr_format.texture_format(),
+                output_format: DISPLAY_FORMAT,
+                provided: Provided::GBUFFER,
+            },
+        )?;
         let (scene_gpu, forward, shadows) =
             gpu.checked("uploading the scene", || -> Result<_, Error> {
                 let scene_gpu = SceneGpu::new(device, &gpu.queue, &mut geometry, &mips, scene);
@@ -275,12 +272,7 @@ impl Renderer {
             shadows,
             camera_buffer,
             camera_bind_group,
-            timer: PassTimer::new(gpu),
-            governor: Governor::new(gpu.timestamps),
-            recent_timings: Vec::new(),
-            governor_inbox: Vec::new(),
             prev_view_proj: None,
-            frame_index: 0,
             ao: gpu.checked("creating pipelines", || AoPass::new(device))??,
             ao_pool: TexturePool::new(),
             ao_output: None,
@@ -308,7 +300,7 @@ impl Renderer {
                 Target::new(&gpu.device, "display", width, height, DISPLAY_FORMAT);
             self.bind_targets(&gpu.device);
             self.reset_history();
-            self.governor.reset("resolution changed");
+            self.post.reset_budget_statistics("resolution changed");
         }
         Ok(())
     }
@@ -358,16 +350,13 @@ impl Renderer {
         camera: &Camera,
         options: &RenderOptions,
     ) -> Result<(), Error> {
-        // Budget: timings of earlier frames in, the settings to draw this frame with out.
-        let fresh = self.timer.drain(gpu);
-        let mut timings = std::mem::take(&mut self.governor_inbox);
-        timings.extend(fresh.iter().cloned());
-        let governed = self.governor.update(&options.post, self.timer.frame_index(), &timings);
-        self.keep_timings(fresh);
-        let post = &governed;
-        if options.debug_view.is_none() {
-            self.post.prepare(gpu, post)?;
+        // Budget: the post stack takes the timings of earlier frames and plans this one (the
+        // settings the governor allows, TAA's jitter, the render size).
+        if self.post.settings() != &options.post.validated().0 {
+            self.post.set_settings(&options.post)?;
         }
+        let plan = self.post.begin_frame((self.width, self.height))?;
+        let post = &plan.settings;
         let view_proj = view_projection(camera, self.width, self.height);
         let prev = self.prev_view_proj.unwrap_or(view_proj);
         let info = self.environment.info();
@@ -377,21 +366,18 @@ impl Renderer {
         let metered = Exposure::Auto.ev100(&self.lights, environment_lux);
         let fixed_ev100 = post.exposure.fixed_ev100().unwrap_or(metered);
         let exposure = pre_exposure(fixed_ev100);
-        // TAA's sub-pixel jitter (Halton 2,3); the motion vectors stay unjittered.
-        let taa = &post.taa;
+        // TAA's sub-pixel jitter (Halton 2,3, from the plan); the motion vectors stay
+        // unjittered.
         let jitter = match options.subpixel_offset {
             Some(offset) => offset,
-            None if options.debug_view.is_none() && taa.tier.is_on() => {
-                crate::post::taa::jitter(self.frame_index, taa.sequence_length())
-            }
+            None if options.debug_view.is_none() => plan.jitter,
             None => Vec2::ZERO,
         };
         // Render scale: the G-buffer follows it (debug views always show full resolution).
-        let scale = match options.debug_view {
-            None => post.render_scale(),
-            Some(_) => 1.0,
+        let size = match options.debug_view {
+            None => plan.render_size,
+            Some(_) => (self.width, self.height),
         };
-        let size = scaled_size((self.width, self.height), scale);
         if size != self.render_size {
             self.render_size = size;
             self.gbuffer = GBuffer::new(&gpu.device, size.0, size.1, self.hdr_format);
@@ -406,7 +392,7 @@ impl Renderer {
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
 
-        let timer = &self.timer;
+        let timer = self.post.timer();
         // Shadow map: depth from the key light, fitted to the scene's bounds.
         let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
         // Bounds as the instances stand now, so moved objects stay inside the fitted map.
@@ -430,7 +416,7 @@ impl Renderer {
                 motion: &self.gbuffer.motion.view,
                 camera: &self.camera_buffer,
                 size,
-                frame_index: self.frame_index,
+                frame_index: plan.frame_index,
                 temporal: post.taa.tier.is_on(),
             };
             self.ao_output = timer.scope(AoPass::NAME, &mut encoder, |e| {
@@ -445,6 +431,7 @@ impl Renderer {
                 timer.scope("debug_view", &mut encoder, |e| {
                     self.debug_view.draw(e, &gpu.queue, view, range, &self.display_target)
                 });
+                self.post.skip_record(&mut encoder);
             }
             None => {
                 let groups = [self.environment.bind_group(), self.shadows.bind_group()];
@@ -462,39 +449,29 @@ impl Renderer {
                 timer.scope("forward", &mut encoder, |e| {
                     self.forward.draw(e, &self.gbuffer, &self.scene, camera.position, groups)
                 });
-                // Post chain: exposure, bloom, finish (grade + tone map LUT, vignette, grain,
-                // dither), FXAA, sharpen, into the display target.
-                // A jump of the view drops TAA's history: judged at the depth of the scene's
-                // centre (see `is_camera_cut`).
-                let focus = view_proj * bounds.center().extend(1.0);
-                let focus_depth = if focus.w > 0.0 { focus.z / focus.w } else { f32::NAN };
-                let camera_cut =
-                    crate::post::taa::is_camera_cut(self.prev_view_proj, view_proj, focus_depth);
-                let frame = PostFrame {
-                    hdr: &self.gbuffer.hdr.view,
+                // Post stack: DoF, motion blur, TAA or upscale, exposure, bloom, finish (grade +
+                // tone map LUT, vignette, grain, dither), FXAA, sharpen, into the display
+                // target. A jump of the view drops TAA's history: the stack judges it at the
+                // depth of the scene's centre (the lens's autofocus distance).
+                let inputs = PostInputs {
                     depth: Some(&self.gbuffer.depth.view),
                     motion: Some(&self.gbuffer.motion.view),
-                    jitter,
-                    camera_cut,
-                    reprojection: crate::post::taa::reprojection(prev, view_proj),
+                    view_projection: Some(view_proj),
                     camera: post_camera(camera, &bounds),
-                    size: (self.width, self.height),
-                    input_size: size,
+                    camera_cut: self.prev_view_proj.is_none(),
+                    jitter: Some(jitter),
                     pre_exposure: exposure,
-                    fixed_ev100,
+                    ev100: fixed_ev100,
                     dt_seconds: options.dt_seconds,
-                    frame_index: self.frame_index,
+                    ..PostInputs::new(&self.gbuffer.hdr.view)
                 };
-                let output = &self.display_target.view;
-                self.post.record(gpu, &mut encoder, timer, post, &frame, output);
+                self.post.record(&mut encoder, &inputs, &self.display_target.view)?;
             }
         }
-        self.timer.resolve(&mut encoder);
         gpu.queue.submit([encoder.finish()]);
-        self.timer.end_frame(gpu);
+        self.post.end_frame();
         self.scene.end_frame();
         self.prev_view_proj = Some(view_proj);
-        self.frame_index += 1;
         Ok(())
     }
 
@@ -522,53 +499,45 @@ impl Renderer {
     /// GPU milliseconds per pass of the newest frame whose timestamps have arrived (a few
     /// frames late; empty without timestamp support, see [`Renderer::timing_available`]).
     pub fn pass_times(&self) -> &[PassTime] {
-        self.timer.latest()
+        self.post.pass_times()
     }
 
     /// Whether this device gives GPU pass times.
     pub fn timing_available(&self) -> bool {
-        self.timer.available()
+        self.post.timing_available()
     }
 
     /// Every frame whose GPU timings arrived since the last call, oldest first (polls the
     /// device without blocking; empty without timestamp support).
-    pub fn frame_timings(&mut self, gpu: &Gpu) -> Vec<FrameTiming> {
-        let timings = self.timer.drain(gpu);
-        self.governor_inbox.extend(timings.iter().cloned());
-        self.keep_timings(timings);
-        std::mem::take(&mut self.recent_timings)
-    }
-
-    fn keep_timings(&mut self, timings: Vec<FrameTiming>) {
-        // Bounded: an app that never asks keeps only the last few seconds.
-        const KEEP: usize = 1024;
-        self.recent_timings.extend(timings);
-        let excess = self.recent_timings.len().saturating_sub(KEEP);
-        self.recent_timings.drain(..excess);
+    pub fn frame_timings(&mut self) -> Vec<FrameTiming> {
+        self.post.frame_timings()
     }
 
     /// The budget governor: its status, decisions and current knobs.
     pub fn governor(&self) -> &Governor {
-        &self.governor
+        self.post.governor()
     }
 
     /// Forget the governor's statistics and learned costs (call after changing the scene's
     /// content; resizing does it already).
     pub fn reset_budget_statistics(&mut self, reason: &str) {
-        self.governor.reset(reason);
+        self.post.reset_budget_statistics(reason);
     }
 
     /// The index the next rendered frame will get (the `frame` of its [`FrameTiming`]).
     pub fn frame_index(&self) -> u64 {
-        self.timer.frame_index()
+        self.post.frame_index()
     }
 
     /// Wait for the GPU to finish and collect the newest pass times (headless tools only: it
     /// stalls).
-    pub fn wait_for_pass_times(&mut self, gpu: &Gpu) -> &[PassTime] {
-        gpu.wait_idle();
-        self.timer.collect(gpu);
-        self.timer.latest()
+    pub fn wait_for_pass_times(&mut self) -> &[PassTime] {
+        self.post.wait_for_pass_times()
+    }
+
+    /// The post stack this renderer feeds (its settings, governor and timer).
+    pub fn post_stack(&self) -> &PostStack {
+        &self.post
     }
 
     /// The G-buffer (for tests and tools).
@@ -659,7 +628,7 @@ fn white_texture(device: &wgpu::Device, queue: &wgpu::Queue) -> wgpu::TextureVie
 
 /// What the post chain's depth of field needs of `camera`: near plane, field of view and the
 /// view depth of the scene's bounds centre (autofocus); `None` for orthographic cameras.
-fn post_camera(camera: &Camera, bounds: &Aabb) -> Option<crate::post::chain::PostCamera> {
+pub fn post_camera(camera: &Camera, bounds: &Aabb) -> Option<crate::post::chain::PostCamera> {
     let crate::scene::CameraProjection::Perspective { yfov, znear } = camera.projection else {
         return None;
     };
@@ -700,6 +669,6 @@ impl Renderer {
 
     /// Bytes held by the renderer's transient texture pools (AO's and the post chain's).
     pub fn pool_bytes(&self) -> u64 {
-        self.ao_pool.bytes() + self.post.pool().bytes()
+        self.ao_pool.bytes() + self.post.chain().pool().bytes()
     }
 }

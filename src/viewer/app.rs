@@ -717,7 +717,7 @@ impl State {
             }
         }
         self.report(errors);
-        let timings = self.renderer.get_mut().frame_timings(&self.gpu);
+        let timings = self.renderer.get_mut().frame_timings();
         self.panel.record_timings(&timings);
 
         // Present: the image(s) into the viewport, egui over everything.

@@ -338,7 +338,7 @@ fn prints_gpu_time_per_tier() {
             let mut best = f64::INFINITY;
             for _ in 0..4 {
                 renderer.render(&gpu, &crease_camera(), &options).expect("render");
-                let times = renderer.wait_for_pass_times(&gpu);
+                let times = renderer.wait_for_pass_times();
                 if let Some(t) = times.iter().find(|t| t.name == "ao") {
                     best = best.min(t.ms);
                 }

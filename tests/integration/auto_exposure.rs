@@ -48,40 +48,9 @@ fn bin_width(settings: &ExposureSettings) -> f32 {
     (settings.max_log2_luminance - settings.min_log2_luminance) / (bins - 1.0)
 }
 
-/// f32 to IEEE half, round to nearest even (NaN and infinities kept).
-fn f32_to_f16(x: f32) -> u16 {
-    let bits = x.to_bits();
-    let sign = ((bits >> 16) & 0x8000) as u16;
-    if x.is_nan() {
-        return sign | 0x7e00;
-    }
-    let exponent = ((bits >> 23) & 0xff) as i32 - 127 + 15;
-    let mantissa = bits & 0x007f_ffff;
-    if exponent >= 31 {
-        return sign | 0x7c00;
-    }
-    if exponent <= 0 {
-        if exponent < -10 {
-            return sign;
-        }
-        let m = mantissa | 0x0080_0000;
-        let shift = (14 - exponent) as u32;
-        let half = m >> shift;
-        let rest = m & ((1 << shift) - 1);
-        let midpoint = 1 << (shift - 1);
-        let round = rest > midpoint || (rest == midpoint && half & 1 == 1);
-        return sign | (half + u32::from(round)) as u16;
-    }
-    let h = ((exponent as u32) << 10) | (mantissa >> 13);
-    let rest = mantissa & 0x1fff;
-    let round = rest > 0x1000 || (rest == 0x1000 && h & 1 == 1);
-    let h = h + u32::from(round);
-    if h >= 0x7c00 { sign | 0x7c00 } else { sign | h as u16 }
-}
-
 /// Rec.709 luminance of an RGB colour as the GPU sees it (after the half-float upload).
 fn stored_luminance(rgb: [f32; 3]) -> f32 {
-    let h = |v: f32| f16_to_f32(f32_to_f16(v)).max(0.0);
+    let h = |v: f32| f16_to_f32(common::f32_to_f16(v)).max(0.0);
     0.2126 * h(rgb[0]) + 0.7152 * h(rgb[1]) + 0.0722 * h(rgb[2])
 }
 
@@ -113,8 +82,11 @@ impl Image {
     }
 
     fn upload(&self, gpu: &Gpu) -> wgpu::TextureView {
-        let texels: Vec<u16> =
-            self.pixels.iter().flat_map(|&[r, g, b]| [r, g, b, 1.0].map(f32_to_f16)).collect();
+        let texels: Vec<u16> = self
+            .pixels
+            .iter()
+            .flat_map(|&[r, g, b]| [r, g, b, 1.0].map(common::f32_to_f16))
+            .collect();
         let size =
             wgpu::Extent3d { width: self.width, height: self.height, depth_or_array_layers: 1 };
         let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {

@@ -302,3 +302,24 @@ pub fn float_texture(
     );
     texture.create_view(&Default::default())
 }
+
+/// IEEE single to half, rounding to nearest (ties away), NaN and overflow kept.
+pub fn f32_to_f16(x: f32) -> u16 {
+    let bits = x.to_bits();
+    let sign = ((bits >> 16) & 0x8000) as u16;
+    if x.is_nan() {
+        return sign | 0x7e00;
+    }
+    let a = x.abs();
+    if a >= 65520.0 {
+        return sign | 0x7c00;
+    }
+    if a < 6.103_515_6e-5 {
+        // Subnormal half: multiples of 2^-24.
+        return sign | (a * 16_777_216.0).round() as u16;
+    }
+    let exponent = ((bits >> 23) & 0xff) as i32 - 127 + 15;
+    let mantissa = bits & 0x7f_ffff;
+    let half = ((exponent as u32) << 10) + (mantissa >> 13) + ((mantissa >> 12) & 1);
+    sign | half as u16
+}

@@ -109,7 +109,7 @@ fn baked_lut_matches_the_cpu_grade_and_tone_mapper() {
     );
     let mut failures = Vec::new();
     for (name, settings, mapper) in cases {
-        let texture = baker.bake(&gpu, &settings, mapper, None, size).unwrap();
+        let texture = baker.bake(&gpu.device, &gpu.queue, &settings, mapper, None, size).unwrap();
         let values = read_lut(&gpu, &texture);
         let worst = compare(&values, size, |x| baked_value(&settings, mapper, None, x));
         println!(
@@ -143,7 +143,9 @@ fn neutral_grade_with_clamp_holds_the_encoded_input() {
     let Some(gpu) = common::gpu() else { return };
     let baker = GradeLut::new(&gpu.device).unwrap();
     let size = 32;
-    let texture = baker.bake(&gpu, &GradeSettings::NEUTRAL, ToneMapper::Clamp, None, size).unwrap();
+    let texture = baker
+        .bake(&gpu.device, &gpu.queue, &GradeSettings::NEUTRAL, ToneMapper::Clamp, None, size)
+        .unwrap();
     let values = read_lut(&gpu, &texture);
     let mut worst_relative = 0.0f32;
     for k in 0..size {
@@ -272,8 +274,9 @@ fn identity_through_the_lut_is_within_one_10_bit_step_at_64() {
     println!("identity (NEUTRAL + Clamp) through the grade LUT on {}:", gpu.info.name);
     let mut worst_at = Vec::new();
     for size in LUT_SIZES {
-        let texture =
-            baker.bake(&gpu, &GradeSettings::NEUTRAL, ToneMapper::Clamp, None, size).unwrap();
+        let texture = baker
+            .bake(&gpu.device, &gpu.queue, &GradeSettings::NEUTRAL, ToneMapper::Clamp, None, size)
+            .unwrap();
         let samples = sample_lut(&gpu, &texture, &inputs).unwrap();
         let (mut worst, mut at) = (0.0f32, Vec3::ZERO);
         for (sample, want) in samples.iter().zip(&codes) {
@@ -316,11 +319,11 @@ fn every_size_bakes_and_others_are_rounded_up() {
     let settings = GradeSettings::WARM_PRODUCT;
     let mapper = ToneMapper::AcesFitted;
     // A warm-up bake so the first timing does not include the driver compiling the pipeline.
-    baker.bake(&gpu, &settings, mapper, None, 16).unwrap();
+    baker.bake(&gpu.device, &gpu.queue, &settings, mapper, None, 16).unwrap();
     gpu.device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
     for size in LUT_SIZES {
         let start = Instant::now();
-        let texture = baker.bake(&gpu, &settings, mapper, None, size).unwrap();
+        let texture = baker.bake(&gpu.device, &gpu.queue, &settings, mapper, None, size).unwrap();
         gpu.device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
         let elapsed = start.elapsed();
         assert_eq!(
@@ -338,7 +341,8 @@ fn every_size_bakes_and_others_are_rounded_up() {
         assert!(worst.difference <= TOLERANCE, "{size}³: {:e}", worst.difference);
     }
     for (requested, expected) in [(0, 16), (8, 16), (17, 32), (48, 64), (128, 64)] {
-        let texture = baker.bake(&gpu, &settings, mapper, None, requested).unwrap();
+        let texture =
+            baker.bake(&gpu.device, &gpu.queue, &settings, mapper, None, requested).unwrap();
         assert_eq!(texture.width(), expected, "size {requested}");
         assert_eq!(texture.depth_or_array_layers(), expected, "size {requested}");
     }
@@ -375,7 +379,8 @@ fn srgb_eotf_cube_as_a_display_lut() {
         (GradeSettings::WARM_PRODUCT, ToneMapper::AcesFitted),
         (common::EVERY_STEP, ToneMapper::AgX),
     ] {
-        let texture = baker.bake(&gpu, &settings, mapper, Some(&user), size).unwrap();
+        let texture =
+            baker.bake(&gpu.device, &gpu.queue, &settings, mapper, Some(&user), size).unwrap();
         let values = read_lut(&gpu, &texture);
         let worst = compare(&values, size, |x| baked_value(&settings, mapper, Some(&user), x));
         // The closed form: the EOTF undoes the encode, leaving the tone mapper's output, up to
@@ -411,7 +416,8 @@ fn ocio_cube_domain_is_honoured() {
     let (settings, mapper) = (GradeSettings::COOL_TECH, ToneMapper::KhronosPbrNeutral);
     for space in [LutSpace::Display, LutSpace::SceneLog] {
         let user = UserLut { lut: lut.clone(), space };
-        let texture = baker.bake(&gpu, &settings, mapper, Some(&user), size).unwrap();
+        let texture =
+            baker.bake(&gpu.device, &gpu.queue, &settings, mapper, Some(&user), size).unwrap();
         let values = read_lut(&gpu, &texture);
         let worst = compare(&values, size, |x| {
             let graded = afterlight::post::grade::grade(&settings.validated(), x);
@@ -454,7 +460,7 @@ fn invalid_user_lut_is_an_error() {
     let Some(gpu) = common::gpu() else { return };
     let baker = GradeLut::new(&gpu.device).unwrap();
     let err = baker
-        .bake(&gpu, &GradeSettings::NEUTRAL, ToneMapper::Clamp, Some(&user), 16)
+        .bake(&gpu.device, &gpu.queue, &GradeSettings::NEUTRAL, ToneMapper::Clamp, Some(&user), 16)
         .unwrap_err()
         .to_string();
     assert!(err.contains("user LUT") && err.contains("entries"), "{err}");

@@ -145,7 +145,7 @@ fn export_matches_the_gpu_bake() {
         (common::EVERY_STEP, ToneMapper::Clamp),
     ] {
         let lut = export_cube(&settings, mapper, None, size);
-        let texture = baker.bake(&gpu, &settings, mapper, None, size).unwrap();
+        let texture = baker.bake(&gpu.device, &gpu.queue, &settings, mapper, None, size).unwrap();
         let worst = read_lut(&gpu, &texture)
             .iter()
             .zip(&lut.data)
@@ -184,14 +184,21 @@ fn exported_lut_imported_as_scene_log_reproduces_the_image() {
         ));
     }
     for (name, settings, mapper, user, size) in cases {
-        let original = baker.bake(&gpu, &settings, mapper, user, size).unwrap();
+        let original = baker.bake(&gpu.device, &gpu.queue, &settings, mapper, user, size).unwrap();
         let exported = UserLut {
             lut: Arc::new(export_cube(&settings, mapper, user, size)),
             space: LutSpace::SceneLog,
         };
         // The mapper is irrelevant with a SceneLog LUT; pass a different one to show it.
         let imported = baker
-            .bake(&gpu, &GradeSettings::NEUTRAL, ToneMapper::HableFilmic, Some(&exported), size)
+            .bake(
+                &gpu.device,
+                &gpu.queue,
+                &GradeSettings::NEUTRAL,
+                ToneMapper::HableFilmic,
+                Some(&exported),
+                size,
+            )
             .unwrap();
         let a = sample_lut(&gpu, &original, &inputs).unwrap();
         let b = sample_lut(&gpu, &imported, &inputs).unwrap();

@@ -150,8 +150,8 @@ fn run(gpu: &Gpu, settings: &PostSettings, bad: Option<f32>) -> Vec<Vec<u8>> {
     let mut chain =
         PostChain::new(&gpu.device, wgpu::TextureFormat::Rgba16Float, Provided::GBUFFER)
             .expect("chain");
-    chain.prepare(gpu, settings).expect("prepare");
-    let mut timer = PassTimer::new(gpu);
+    chain.prepare(&gpu.device, &gpu.queue, settings).expect("prepare");
+    let mut timer = PassTimer::new(&gpu.device);
     let still = StillInputs::new(gpu);
     let hdr = texture(
         gpu,
@@ -191,10 +191,10 @@ fn run(gpu: &Gpu, settings: &PostSettings, bad: Option<f32>) -> Vec<Vec<u8>> {
             camera: None,
         };
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
-        chain.record(gpu, &mut encoder, &timer, settings, &frame, &output_view);
+        chain.record(&gpu.device, &gpu.queue, &mut encoder, &timer, settings, &frame, &output_view);
         timer.resolve(&mut encoder);
         gpu.queue.submit([encoder.finish()]);
-        timer.end_frame(gpu);
+        timer.end_frame(&gpu.queue);
         frames.push(read_texture(gpu, &output).expect("readback"));
     }
     frames

@@ -14,6 +14,7 @@ mod cli;
 mod cube_lut;
 mod default_scene;
 mod depth_of_field;
+mod embedding;
 mod environment;
 mod fxaa;
 mod gbuffer;

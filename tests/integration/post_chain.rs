@@ -124,25 +124,31 @@ fn a_preset_needing_an_input_the_pipeline_lacks_names_pass_and_input() {
         PostChain::new(&gpu.device, wgpu::TextureFormat::Rgba16Float, Provided::HDR_ONLY)
             .expect("chain");
     // AO (first in the chain) reads depth and normals, TAA depth and motion.
-    let error = chain.prepare(&gpu, &product.settings).expect_err("needs depth").to_string();
+    let error = chain
+        .prepare(&gpu.device, &gpu.queue, &product.settings)
+        .expect_err("needs depth")
+        .to_string();
     assert!(error.contains("`ao`") && error.contains("depth"), "{error}");
     let mut hdr_only = product.settings.clone();
     hdr_only.ao.tier = afterlight::post::Tier::Off;
-    let error = chain.prepare(&gpu, &hdr_only).expect_err("needs motion").to_string();
+    let error =
+        chain.prepare(&gpu.device, &gpu.queue, &hdr_only).expect_err("needs motion").to_string();
     assert!(error.contains("`taa`") && error.contains("depth"), "{error}");
     hdr_only.taa.tier = afterlight::post::Tier::Off;
-    let error = chain.prepare(&gpu, &hdr_only).expect_err("needs depth").to_string();
+    let error =
+        chain.prepare(&gpu.device, &gpu.queue, &hdr_only).expect_err("needs depth").to_string();
     assert!(error.contains("`exposure`") && error.contains("depth"), "{error}");
     assert!(error.contains("foreground"), "names the setting: {error}");
     // The deferred renderer has depth, so the same preset is fine there.
     let mut chain =
         PostChain::new(&gpu.device, wgpu::TextureFormat::Rgba16Float, Provided::GBUFFER)
             .expect("chain");
-    chain.prepare(&gpu, &product.settings).expect("the G-buffer provides depth");
+    chain.prepare(&gpu.device, &gpu.queue, &product.settings).expect("the G-buffer provides depth");
     // A LUT file that does not exist is an error naming the pass and the file.
     let mut settings = PostSettings::default();
     settings.lut.file = Some(PathBuf::from("/no/such/look.cube"));
-    let error = chain.prepare(&gpu, &settings).expect_err("missing LUT").to_string();
+    let error =
+        chain.prepare(&gpu.device, &gpu.queue, &settings).expect_err("missing LUT").to_string();
     assert!(error.contains("`lut`") && error.contains("/no/such/look.cube"), "{error}");
 }
 
@@ -166,7 +172,7 @@ fn every_preset_renders_the_default_scene_and_times_its_passes() {
         assert!((30.0..220.0).contains(&mean), "{}: exposed sensibly: {mean}", file.display());
         if renderer.timing_available() {
             let names: Vec<String> =
-                renderer.wait_for_pass_times(&gpu).iter().map(|t| t.name.clone()).collect();
+                renderer.wait_for_pass_times().iter().map(|t| t.name.clone()).collect();
             let s = &preset.settings;
             for (on, name) in [
                 (s.exposure.is_automatic(), "exposure"),

@@ -426,7 +426,7 @@ fn taa_gpu_times_per_tier() {
         let mut times = Vec::new();
         for _ in 0..8 {
             renderer.render(&gpu, &camera, &o).expect("render");
-            let t = renderer.wait_for_pass_times(&gpu);
+            let t = renderer.wait_for_pass_times();
             times.extend(t.iter().filter(|p| p.name == TaaPass::NAME).map(|p| p.ms));
         }
         times.sort_by(f64::total_cmp);

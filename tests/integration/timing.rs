@@ -26,14 +26,14 @@ fn render_and_drain(
     let mut before = Vec::new();
     for _ in 0..frames {
         renderer.render(gpu, &camera, &RenderOptions::default()).expect("render");
-        before.extend(renderer.frame_timings(gpu));
+        before.extend(renderer.frame_timings());
         let next_expected = before.last().map_or(0, |t| t.frame + 1);
         if renderer.frame_index() - next_expected > MAX_IN_FLIGHT {
             wait_for_gpu(gpu);
         }
     }
     wait_for_gpu(gpu);
-    let after = renderer.frame_timings(gpu);
+    let after = renderer.frame_timings();
     (before, after)
 }
 
@@ -44,7 +44,7 @@ fn every_frame_arrives_once_in_order_with_a_consistent_span() {
     let mut renderer = common::renderer(&gpu, &scene, (96, 64), &common::studio(&gpu));
     if !renderer.timing_available() {
         eprintln!("SKIPPED: {} has no timestamp queries inside encoders", gpu.info.name);
-        assert!(renderer.frame_timings(&gpu).is_empty());
+        assert!(renderer.frame_timings().is_empty());
         return;
     }
     assert_eq!(renderer.frame_index(), 0);
@@ -56,7 +56,7 @@ fn every_frame_arrives_once_in_order_with_a_consistent_span() {
     let all: Vec<&FrameTiming> = before.iter().chain(&after).collect();
     let indices: Vec<u64> = all.iter().map(|t| t.frame).collect();
     assert_eq!(indices, (0..FRAMES).collect::<Vec<_>>());
-    assert!(renderer.frame_timings(&gpu).is_empty(), "drain returns each frame once");
+    assert!(renderer.frame_timings().is_empty(), "drain returns each frame once");
 
     let mut ratios = Vec::new();
     for t in &all {
@@ -106,7 +106,7 @@ fn frame_indices_continue_across_drains() {
 #[test]
 fn frames_dropped_under_load_keep_the_others_numbered() {
     let Some(gpu) = common::gpu() else { return };
-    let mut timer = PassTimer::new(&gpu);
+    let mut timer = PassTimer::new(&gpu.device);
     if !timer.available() {
         eprintln!("SKIPPED: {} has no timestamp queries inside encoders", gpu.info.name);
         return;
@@ -145,10 +145,10 @@ fn frames_dropped_under_load_keep_the_others_numbered() {
         });
         timer.resolve(&mut encoder);
         gpu.queue.submit([encoder.finish()]);
-        timer.end_frame(&gpu);
+        timer.end_frame(&gpu.queue);
     }
     wait_for_gpu(&gpu);
-    let timings = timer.drain(&gpu);
+    let timings = timer.drain(&gpu.device, &gpu.queue);
     eprintln!("{} of {FRAMES} frames timed, {} dropped", timings.len(), timer.dropped_frames());
     assert_eq!(timings.len() as u64 + timer.dropped_frames(), FRAMES);
     assert!(timings.windows(2).all(|w| w[0].frame < w[1].frame), "{timings:?}");

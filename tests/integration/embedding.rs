@@ -1,0 +1,340 @@
+//! The embedding API (`afterlight::post::stack::PostStack`): the same image as afterlight's own
+//! renderer from the same inputs, any output format, requirement errors, and AR compositing
+//! (real-world pixels come out as the camera gave them, darkened by the shadow catcher; virtual
+//! pixels get the chain and the camera's noise).
+
+use afterlight::config::Preset;
+use afterlight::gpu::{Gpu, read_texture};
+use afterlight::post::chain::{PostSettings, Provided};
+use afterlight::post::composite::RealWorld;
+use afterlight::post::dof::DofSettings;
+use afterlight::post::exposure::ExposureSettings;
+use afterlight::post::finish::DISPLAY_FORMAT;
+use afterlight::post::stack::{PostInputs, PostStack, PostStackDescriptor};
+use afterlight::render::{RenderOptions, post_camera, pre_exposure, view_projection};
+use afterlight::scene::Camera;
+use glam::Vec3;
+use wgpu::util::DeviceExt;
+
+use crate::common;
+
+const EV100: f32 = 9.0;
+
+fn desktop() -> PostSettings {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/presets/desktop.toml");
+    let mut settings = Preset::load(path).expect("desktop preset").settings;
+    // A fixed exposure: the app hands the same EV100 and pre-exposure the renderer uses.
+    settings.exposure = ExposureSettings::manual(EV100);
+    settings
+}
+
+fn target(gpu: &Gpu, size: (u32, u32), format: wgpu::TextureFormat) -> wgpu::Texture {
+    gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("app target"),
+        size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    })
+}
+
+fn texture_with(
+    gpu: &Gpu,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    bytes: &[u8],
+) -> wgpu::TextureView {
+    gpu.device
+        .create_texture_with_data(
+            &gpu.queue,
+            &wgpu::TextureDescriptor {
+                label: Some("app input"),
+                size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING,
+                view_formats: &[],
+            },
+            wgpu::util::TextureDataOrder::LayerMajor,
+            bytes,
+        )
+        .create_view(&Default::default())
+}
+
+/// One frame of `stack` from `inputs` into a new target of `format`; its bytes.
+fn run_frame(
+    gpu: &Gpu,
+    stack: &mut PostStack,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    inputs: &PostInputs<'_>,
+) -> Vec<u8> {
+    let output = target(gpu, size, format);
+    stack.begin_frame(size).expect("begin_frame");
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    stack.record(&mut encoder, inputs, &output.create_view(&Default::default())).expect("record");
+    gpu.queue.submit([encoder.finish()]);
+    stack.end_frame();
+    read_texture(gpu, &output).expect("readback")
+}
+
+#[test]
+fn the_embedding_path_matches_the_renderer_frame_for_frame() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let environment = common::studio(&gpu);
+    let size = (96, 64);
+    let mut renderer = common::renderer(&gpu, &scene, size, &environment);
+    let settings = desktop();
+    assert!(settings.taa.tier.is_on() && settings.bloom.tier.is_on(), "desktop runs TAA, bloom");
+    let options = RenderOptions { post: settings.clone(), ..Default::default() };
+    let descriptor = PostStackDescriptor {
+        settings,
+        hdr_format: wgpu::TextureFormat::Rgba16Float,
+        output_format: DISPLAY_FORMAT,
+        provided: Provided::GBUFFER,
+    };
+    let mut stack = PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack");
+    let bounds = scene.bounds;
+    let aspect = size.0 as f32 / size.1 as f32;
+    // Four frames of a slow orbit: TAA's history, the jitter sequence and the grain's frame
+    // number all have to stay in step.
+    for frame in 0..4 {
+        let camera = Camera::frame_bounds(&bounds, 30.0 + 1.5 * frame as f32, 20.0, aspect);
+        renderer.render(&gpu, &camera, &options).expect("render");
+        let expected = renderer.read_display(&gpu).expect("display");
+        let gbuffer = renderer.gbuffer();
+        let inputs = PostInputs {
+            depth: Some(&gbuffer.depth.view),
+            motion: Some(&gbuffer.motion.view),
+            view_projection: Some(view_projection(&camera, size.0, size.1)),
+            camera: post_camera(&camera, &bounds),
+            pre_exposure: pre_exposure(EV100),
+            ev100: EV100,
+            ..PostInputs::new(&gbuffer.hdr.view)
+        };
+        let actual = run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs);
+        let mean = expected.iter().map(|&b| f64::from(b)).sum::<f64>() / expected.len() as f64;
+        assert!((20.0..235.0).contains(&mean), "frame {frame}: a real picture (mean {mean})");
+        let differing = expected.iter().zip(&actual).filter(|(a, b)| a != b).count();
+        assert_eq!(differing, 0, "frame {frame}: {differing} bytes differ from the renderer's");
+    }
+}
+
+/// A flat HDR image of `size` (Rgba16Float, alpha 1) as an app would hand in.
+fn flat_hdr(gpu: &Gpu, size: (u32, u32), rgb: Vec3) -> wgpu::TextureView {
+    let texel = [rgb.x, rgb.y, rgb.z, 1.0].map(common::f32_to_f16);
+    let texels = vec![texel; (size.0 * size.1) as usize];
+    texture_with(gpu, size, wgpu::TextureFormat::Rgba16Float, bytemuck::cast_slice(&texels))
+}
+
+#[test]
+fn every_output_format_shows_the_same_picture() {
+    let Some(gpu) = common::gpu() else { return };
+    let size = (32, 16);
+    // A ramp of colours, so the comparison covers the whole transfer curve.
+    let texels: Vec<[u16; 4]> = (0..size.0 * size.1)
+        .map(|i| {
+            let x = (i % size.0) as f32 / size.0 as f32;
+            [x * 2.0, 0.5 * x, 1.0 - x, 1.0].map(common::f32_to_f16)
+        })
+        .collect();
+    let hdr =
+        texture_with(&gpu, size, wgpu::TextureFormat::Rgba16Float, bytemuck::cast_slice(&texels));
+    let render = |format| {
+        let descriptor = PostStackDescriptor::new(format);
+        let mut stack = PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack");
+        run_frame(&gpu, &mut stack, size, format, &PostInputs::new(&hdr))
+    };
+    let reference = render(DISPLAY_FORMAT);
+    let close = |name: &str, codes: &[[f32; 3]]| {
+        for (i, (c, r)) in codes.iter().zip(reference.chunks_exact(4)).enumerate() {
+            for k in 0..3 {
+                let d = (c[k] - f32::from(r[k])).abs();
+                assert!(d <= 1.0, "{name}: pixel {i} channel {k}: {} vs {}", c[k], r[k]);
+            }
+        }
+    };
+    let plain = render(wgpu::TextureFormat::Rgba8Unorm);
+    close(
+        "Rgba8Unorm",
+        &plain.chunks_exact(4).map(|p| [p[0], p[1], p[2]].map(f32::from)).collect::<Vec<_>>(),
+    );
+    let bgra = render(wgpu::TextureFormat::Bgra8UnormSrgb);
+    close(
+        "Bgra8UnormSrgb",
+        &bgra.chunks_exact(4).map(|p| [p[2], p[1], p[0]].map(f32::from)).collect::<Vec<_>>(),
+    );
+    let float = render(wgpu::TextureFormat::Rgba16Float);
+    let encoded: Vec<[f32; 3]> = afterlight::gpu::halves_to_f32(&float)
+        .chunks_exact(4)
+        .map(|p| [p[0], p[1], p[2]].map(|v| f32::from(common::linear_to_srgb(v))))
+        .collect();
+    close("Rgba16Float", &encoded);
+}
+
+#[test]
+fn requirements_and_misuse_are_errors_that_name_them() {
+    let Some(gpu) = common::gpu() else { return };
+    let settings = PostSettings { dof: DofSettings::PRODUCT, ..Default::default() };
+    let descriptor = PostStackDescriptor { settings, ..PostStackDescriptor::new(DISPLAY_FORMAT) };
+    let error = PostStack::new(&gpu.device, &gpu.queue, &descriptor).err().expect("needs depth");
+    let message = error.to_string();
+    assert!(message.contains("`dof`") && message.contains("depth"), "{message}");
+
+    let mut stack =
+        PostStack::new(&gpu.device, &gpu.queue, &PostStackDescriptor::new(DISPLAY_FORMAT))
+            .expect("defaults need only HDR colour");
+    let message = stack.set_settings(&descriptor.settings).expect_err("needs depth").to_string();
+    assert!(message.contains("`dof`") && message.contains("depth"), "{message}");
+    assert_eq!(stack.settings(), &PostSettings::default().validated().0, "settings kept");
+
+    let message = stack.begin_frame((0, 10)).expect_err("zero size").to_string();
+    assert!(message.contains("0x10"), "{message}");
+
+    let hdr = flat_hdr(&gpu, (8, 8), Vec3::ONE);
+    let output = target(&gpu, (8, 8), DISPLAY_FORMAT);
+    let view = output.create_view(&Default::default());
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    let message =
+        stack.record(&mut encoder, &PostInputs::new(&hdr), &view).expect_err("no plan").to_string();
+    assert!(message.contains("begin_frame"), "{message}");
+
+    let promised = PostStackDescriptor {
+        provided: Provided::GBUFFER,
+        ..PostStackDescriptor::new(DISPLAY_FORMAT)
+    };
+    let mut stack = PostStack::new(&gpu.device, &gpu.queue, &promised).expect("stack");
+    stack.begin_frame((8, 8)).expect("plan");
+    let message = stack
+        .record(&mut encoder, &PostInputs::new(&hdr), &view)
+        .expect_err("no depth")
+        .to_string();
+    assert!(message.contains("depth"), "{message}");
+}
+
+fn srgb_to_linear(code: f32) -> f32 {
+    common::srgb_to_linear(code.round().clamp(0.0, 255.0) as u8)
+}
+
+#[test]
+fn real_world_pixels_keep_the_camera_image_and_virtual_pixels_get_the_chain() {
+    let Some(gpu) = common::gpu() else { return };
+    let size = (64u32, 32u32);
+    let n = (size.0 * size.1) as usize;
+    // A stylised chain: every step would change a camera pixel if it reached one.
+    let mut settings = desktop();
+    settings.taa.tier = afterlight::post::Tier::Off;
+    settings.ao.tier = afterlight::post::Tier::Off;
+    settings.finish.vignette.intensity = 0.8;
+    settings.grade.saturation = 0.3;
+    settings.grade.contrast = 1.4;
+    let descriptor = PostStackDescriptor { settings, ..PostStackDescriptor::new(DISPLAY_FORMAT) };
+    let hdr = flat_hdr(&gpu, size, Vec3::new(0.3, 0.2, 0.1));
+    // The camera image: a colourful ramp. The mask: the left half is real world. The shadow
+    // catcher: the top rows of the real world receive half the light.
+    let camera: Vec<u8> = (0..n)
+        .flat_map(|i| {
+            let (x, y) = (i as u32 % size.0, i as u32 / size.0);
+            [(x * 4) as u8, (y * 8) as u8, 200 - (x + y) as u8, 255]
+        })
+        .collect();
+    let mask: Vec<u8> =
+        (0..n).map(|i| if (i as u32 % size.0) < size.0 / 2 { 255 } else { 0 }).collect();
+    let light: Vec<u8> = (0..n).map(|i| if (i as u32 / size.0) < 8 { 128 } else { 255 }).collect();
+    let camera_view = texture_with(&gpu, size, DISPLAY_FORMAT, &camera);
+    let mask_view = texture_with(&gpu, size, wgpu::TextureFormat::R8Unorm, &mask);
+    let light_view = texture_with(&gpu, size, wgpu::TextureFormat::R8Unorm, &light);
+    let real_world = RealWorld {
+        camera_image: &camera_view,
+        mask: &mask_view,
+        light_fraction: Some(&light_view),
+        grain_sigma: 0.0,
+    };
+    let frame = |real_world: Option<RealWorld<'_>>| {
+        let mut stack = PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack");
+        let inputs = PostInputs { real_world, ..PostInputs::new(&hdr) };
+        run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs)
+    };
+    let composited = frame(Some(real_world));
+    let virtual_only = frame(None);
+    let mut graded_away = 0.0;
+    for i in 0..n {
+        let (x, y) = (i as u32 % size.0, i as u32 / size.0);
+        let out = &composited[i * 4..i * 4 + 3];
+        if x < size.0 / 2 {
+            let fraction = if y < 8 { 128.0 / 255.0 } else { 1.0 };
+            for k in 0..3 {
+                let expected =
+                    common::linear_to_srgb(srgb_to_linear(f32::from(camera[i * 4 + k])) * fraction);
+                let d = (i32::from(out[k]) - i32::from(expected)).abs();
+                assert!(
+                    d <= 1,
+                    "real pixel ({x}, {y}) channel {k}: {} vs camera {expected}",
+                    out[k]
+                );
+                graded_away +=
+                    (f64::from(virtual_only[i * 4 + k]) - f64::from(camera[i * 4 + k])).abs();
+            }
+        } else {
+            for k in 0..3 {
+                let d = (i32::from(out[k]) - i32::from(virtual_only[i * 4 + k])).abs();
+                assert!(
+                    d <= 1,
+                    "virtual pixel ({x}, {y}) channel {k}: {} vs {}",
+                    out[k],
+                    virtual_only[i * 4 + k]
+                );
+            }
+        }
+    }
+    // Without the mask the chain reaches the camera's pixels: the difference is visible.
+    let mean = graded_away / (n as f64 / 2.0 * 3.0);
+    assert!(mean > 10.0, "without the mask real pixels move {mean:.1} codes on average");
+}
+
+#[test]
+fn virtual_pixels_get_the_camera_noise_level() {
+    let Some(gpu) = common::gpu() else { return };
+    let size = (64u32, 64u32);
+    let n = (size.0 * size.1) as usize;
+    let hdr = flat_hdr(&gpu, size, Vec3::splat(0.18));
+    let camera_view = texture_with(&gpu, size, DISPLAY_FORMAT, &vec![128; n * 4]);
+    let mask_view = texture_with(&gpu, size, wgpu::TextureFormat::R8Unorm, &vec![0; n]);
+    let descriptor = PostStackDescriptor::new(DISPLAY_FORMAT);
+    let frame = |sigma: f32| {
+        let mut stack = PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack");
+        let real_world = RealWorld {
+            camera_image: &camera_view,
+            mask: &mask_view,
+            light_fraction: None,
+            grain_sigma: sigma,
+        };
+        let inputs = PostInputs { real_world: Some(real_world), ..PostInputs::new(&hdr) };
+        run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs)
+    };
+    let clean = frame(0.0);
+    let sigma = 0.02;
+    let noisy = frame(sigma);
+    let diffs: Vec<f64> = clean
+        .chunks_exact(4)
+        .zip(noisy.chunks_exact(4))
+        .flat_map(|(a, b)| (0..3).map(move |k| f64::from(b[k]) - f64::from(a[k])))
+        .collect();
+    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+    let std = (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / diffs.len() as f64).sqrt();
+    let measured = std / 255.0;
+    assert!(mean.abs() < 0.5, "grain is zero-mean (mean {mean:.2} codes)");
+    assert!(
+        (measured - f64::from(sigma)).abs() < 0.15 * f64::from(sigma),
+        "grain sigma {measured:.4}, wanted {sigma}"
+    );
+    // And the estimator reads that noise level back from the output image.
+    let estimated = afterlight::post::composite::estimate_noise_sigma(&noisy, size.0, size.1);
+    assert!((estimated - sigma).abs() < 0.2 * sigma, "estimated {estimated}, added {sigma}");
+}
