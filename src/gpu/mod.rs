@@ -14,7 +14,7 @@ mod timing;
 pub use device_class::{
     DeviceClass, DeviceClassification, MOBILE_VENDORS, classify, default_budget_hint,
 };
-pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture};
+pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture, read_texture_on};
 pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer};
 
 /// What the caller wants from adapter selection.

@@ -15,6 +15,25 @@ pub fn read_subresource(
     layer: u32,
     mip: u32,
 ) -> Result<Vec<u8>, GpuError> {
+    read_subresource_on(&gpu.device, &gpu.queue, texture, layer, mip)
+}
+
+/// [`read_texture`] on an app's own device and queue (the texture needs `COPY_SRC`).
+pub fn read_texture_on(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    texture: &wgpu::Texture,
+) -> Result<Vec<u8>, GpuError> {
+    read_subresource_on(device, queue, texture, 0, 0)
+}
+
+fn read_subresource_on(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    texture: &wgpu::Texture,
+    layer: u32,
+    mip: u32,
+) -> Result<Vec<u8>, GpuError> {
     let format = texture.format();
     let aspect = if format.is_depth_stencil_format() {
         wgpu::TextureAspect::DepthOnly
@@ -29,13 +48,13 @@ pub fn read_subresource(
     let row = width * texel;
     let padded_row =
         row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
-    let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("readback"),
         size: u64::from(padded_row) * u64::from(height),
         usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
         mapped_at_creation: false,
     });
-    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    let mut encoder = device.create_command_encoder(&Default::default());
     encoder.copy_texture_to_buffer(
         wgpu::TexelCopyTextureInfo {
             texture,
@@ -53,13 +72,13 @@ pub fn read_subresource(
         },
         wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
     );
-    gpu.queue.submit([encoder.finish()]);
+    queue.submit([encoder.finish()]);
     let slice = buffer.slice(..);
     let (sender, receiver) = std::sync::mpsc::channel();
     slice.map_async(wgpu::MapMode::Read, move |r| {
         let _ = sender.send(r);
     });
-    gpu.device
+    device
         .poll(wgpu::PollType::wait_indefinitely())
         .map_err(|e| GpuError::Readback(e.to_string()))?;
     receiver

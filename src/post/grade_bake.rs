@@ -9,7 +9,7 @@
 //! [`baked_value`] of the scene-linear colour
 //! `x = (shaper_inverse(i / (size − 1)), shaper_inverse(j / …), …)`, alpha 1.
 //! `shaders/grade_bake.wgsl` is the kernel (a WGSL port of [`baked_value`]: of
-//! [`grade`](super::grade::grade) step for step, and of [`CubeLut::sample_trilinear`]);
+//! [`grade`](super::grade::grade()) step for step, and of [`CubeLut::sample_trilinear`]);
 //! `shaders/include/grade_lut.wgsl` holds the shaper, the sRGB encode and
 //! `grade_lut_sample_encoded`, the one sample the finish pass takes. [`export_cube`] computes
 //! the same lattice on the CPU and returns it as a [`CubeLut`] other tools can read.
@@ -20,7 +20,7 @@
 //! 1. **Lattice coordinate** `t` in `[0, 1]` per channel (`i / (size − 1)`): the input shaper's
 //!    encoding of scene-linear Rec.709 (below).
 //! 2. **Scene-linear Rec.709** `x = shaper_inverse(t)`, in `[0, 64]`.
-//! 3. **The grade** ([`grade`](super::grade::grade)): scene-linear Rec.709 in, scene-linear
+//! 3. **The grade** ([`grade`](super::grade::grade())): scene-linear Rec.709 in, scene-linear
 //!    Rec.709 in `[0, MAX_RADIANCE]` out (exposure offset, white balance, mixer, contrast,
 //!    lift/gamma/gain, tonal, CDL, hue, saturation, vibrance; see that module).
 //! 4. Then, by the user LUT's [`LutSpace`]:
@@ -121,7 +121,7 @@ const WORKGROUP_SIZE: u32 = 4;
 
 /// Bits of the uniform block's `steps` field: which steps of the grade run (the same numbers
 /// as `GRADE_STEP_*` in `shaders/grade_bake.wgsl`). The CPU decides, with the same
-/// neutral-skip rule as [`grade`](super::grade::grade), so the rule lives in one place.
+/// neutral-skip rule as [`grade`](super::grade::grade()), so the rule lives in one place.
 pub const GRADE_STEP_EXPOSURE: u32 = 1;
 /// See [`GRADE_STEP_EXPOSURE`].
 pub const GRADE_STEP_WHITE_BALANCE: u32 = 2;
@@ -301,7 +301,7 @@ pub fn lut_size(requested: u32) -> u32 {
 }
 
 /// The `steps` bits for `settings`: a step runs unless every control it uses is at its
-/// neutral value, exactly the test [`grade`](super::grade::grade) makes.
+/// neutral value, exactly the test [`grade`](super::grade::grade()) makes.
 pub fn grade_steps(settings: &GradeSettings) -> u32 {
     let s = settings;
     let n = &GradeSettings::NEUTRAL;

@@ -472,3 +472,32 @@ impl PostStack {
         entries
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send<T: Send>() {}
+
+    #[test]
+    fn the_stack_moves_between_threads_and_its_settings_are_plain_data() {
+        send::<PostStack>();
+        send::<PostSettings>();
+        send::<FramePlan>();
+        let settings = PostSettings {
+            taa: crate::post::taa::TaaSettings::HIGH,
+            bloom: crate::post::bloom::BloomSettings::NATURAL,
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&settings).expect("serialises");
+        let back: PostSettings = serde_json::from_str(&json).expect("deserialises");
+        assert_eq!(back, settings);
+    }
+
+    #[test]
+    fn the_render_size_follows_the_scale_and_never_reaches_zero() {
+        assert_eq!(scaled_size((1920, 1080), 0.5), (960, 540));
+        assert_eq!(scaled_size((1, 1), 0.5), (1, 1));
+        assert_eq!(scaled_size((101, 33), 1.0), (101, 33));
+    }
+}

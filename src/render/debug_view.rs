@@ -9,7 +9,8 @@ use super::{Target, bindings};
 use crate::shaders;
 
 /// Which G-buffer channel to show instead of the lit image.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DebugView {
     /// Base colour, as stored (sRGB).
     Albedo,

@@ -3,8 +3,9 @@
 //!
 //! [`Renderer::render`] is the frame recipe, one straight line:
 //! shadow map -> G-buffer (+ motion vectors, emissive into HDR) -> lighting (HDR) -> forward
-//! blend -> the post chain ([`PostChain`]: exposure -> bloom -> finish -> FXAA -> sharpen,
-//! 8-bit sRGB), or G-buffer -> debug view. TAA and AO slot into the chain as later issues land.
+//! blend -> the post stack ([`PostStack`]: depth of field -> motion blur -> TAA or upscale ->
+//! exposure -> bloom -> finish -> FXAA -> sharpen -> composite,
+//! 8-bit sRGB), or G-buffer -> debug view. GTAO runs between the G-buffer and lighting.
 
 pub(crate) mod bindings;
 pub mod brdf;
@@ -642,7 +643,7 @@ pub fn post_camera(camera: &Camera, bounds: &Aabb) -> Option<crate::post::chain:
 impl Renderer {
     /// Every texture and buffer this renderer holds, by name with its size and bytes: the
     /// G-buffer and display targets, the shadow map, the AO pool and history, the scene's
-    /// buffers and textures, the environment, and the post chain ([`PostChain::memory`];
+    /// buffers and textures, the environment, and the post stack ([`PostStack::memory`];
     /// `post` is the settings the last frame ran with, for TAA's history).
     pub fn memory(&self, post: &PostSettings) -> Vec<crate::bench::memory::MemoryEntry> {
         let mut entries = self.gbuffer.memory();
