@@ -476,6 +476,11 @@ impl PostChain {
         self.taa.reset_history();
     }
 
+    /// The exposure state buffer the finish reads (see [`ExposurePass::state_buffer`]).
+    pub fn exposure_state(&self) -> &wgpu::Buffer {
+        self.exposure.state_buffer()
+    }
+
     /// The transient pool (for statistics).
     pub fn pool(&self) -> &TexturePool {
         &self.pool

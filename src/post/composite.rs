@@ -13,8 +13,9 @@
 //! Matching the photo: virtual pixels get Gaussian noise of the camera's own noise level
 //! ([`RealWorld::grain_sigma`]; [`estimate_noise_sigma`] measures it from the camera image,
 //! Immerkær 1996), so the object does not look cleaner than the photo around it. Exposure is
-//! matched by handing the stack the camera's EV100 (`PostInputs::ev100`, from the camera's
-//! metadata, or the exposure settings' `camera` mode from aperture, shutter and ISO).
+//! taken from the camera image ([`RealWorld::match_exposure`], see [`super::camera_exposure`])
+//! or given: the camera's EV100 in `PostInputs::ev100` (from its metadata), or the exposure
+//! settings' `camera` mode (aperture, shutter, ISO).
 //!
 //! Reads: the finished image (8-bit sRGB, the chain's output), the camera image, the mask and
 //! the light fraction. Writes: the app's target: linear values for sRGB and float formats,
@@ -41,6 +42,10 @@ pub struct RealWorld<'a> {
     /// 8-bit value of 2.55 codes is 0.01), added to virtual pixels. See
     /// [`estimate_noise_sigma`]. Clamped to `0..=0.25`.
     pub grain_sigma: f32,
+    /// Take the exposure from the camera image ([`super::camera_exposure`]): the virtual
+    /// object gets the exposure that makes the HDR image's real-world pixels match the camera
+    /// image there. Off: the exposure settings and `PostInputs::ev100` decide.
+    pub match_exposure: bool,
 }
 
 /// What the composite does with a frame.

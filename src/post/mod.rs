@@ -9,6 +9,7 @@
 
 pub mod ao;
 pub mod bloom;
+pub mod camera_exposure;
 pub mod chain;
 pub mod composite;
 pub mod dof;

@@ -24,8 +24,10 @@
 
 use glam::{Mat4, Vec2};
 
+use super::camera_exposure::{CameraExposureFrame, CameraExposurePass};
 use super::chain::{PostCamera, PostChain, PostFrame, PostSettings, Provided, validate};
 use super::composite::{CompositeFrame, CompositePass, RealWorld};
+use super::exposure::ExposureMode;
 use super::finish::DISPLAY_FORMAT;
 use crate::Error;
 use crate::budget::Governor;
@@ -146,6 +148,7 @@ pub struct PostStack {
     output_format: wgpu::TextureFormat,
     chain: PostChain,
     composite: CompositePass,
+    camera_exposure: CameraExposurePass,
     /// The chain's output when a composite follows (AR, or a target format other than
     /// [`DISPLAY_FORMAT`]), at the display size.
     finished: Option<Target>,
@@ -184,11 +187,12 @@ impl PostStack {
             log::warn!("post settings: {warning}");
         }
         validate(&settings, desc.provided)?;
-        let (chain, composite) =
+        let (chain, composite, camera_exposure) =
             crate::gpu::checked(device, "creating pipelines", || -> Result<_, Error> {
                 Ok((
                     PostChain::new(device, desc.hdr_format, desc.provided)?,
                     CompositePass::new(device, desc.output_format)?,
+                    CameraExposurePass::new(device)?,
                 ))
             })??;
         Ok(Self {
@@ -198,6 +202,7 @@ impl PostStack {
             output_format: desc.output_format,
             chain,
             composite,
+            camera_exposure,
             finished: None,
             timer: PassTimer::new(device),
             governor: Governor::new(device.features().contains(crate::gpu::TIMER_FEATURES)),
@@ -342,17 +347,28 @@ impl PostStack {
                 self.finished = Some(Target::new(device, "post.finished", w, h, DISPLAY_FORMAT));
             }
         }
+        // AR exposure matching: the camera image's exposure replaces the fixed EV written for
+        // the frame (automatic exposure is off while it runs: the camera decides).
+        let mut settings = plan.settings.clone();
+        if let Some(real) = inputs.real_world.filter(|r| r.match_exposure) {
+            if settings.exposure.is_automatic() {
+                settings.exposure.mode = ExposureMode::Metered;
+            }
+            let exposure_frame = CameraExposureFrame {
+                hdr: inputs.hdr,
+                camera_image: real.camera_image,
+                mask: real.mask,
+                pre_exposure: inputs.pre_exposure,
+                compensation: settings.exposure.compensation,
+                state: self.chain.exposure_state(),
+            };
+            self.timer.scope(CameraExposurePass::NAME, encoder, |e| {
+                self.camera_exposure.dispatch(device, queue, e, &exposure_frame)
+            });
+        }
         let finished = self.finished.as_ref().filter(|_| composite);
         let chain_output = finished.map_or(target, |t| &t.view);
-        self.chain.record(
-            device,
-            queue,
-            encoder,
-            &self.timer,
-            &plan.settings,
-            &frame,
-            chain_output,
-        );
+        self.chain.record(device, queue, encoder, &self.timer, &settings, &frame, chain_output);
         if let Some(finished) = finished {
             let composite_frame = CompositeFrame {
                 finished: &finished.view,
@@ -469,6 +485,7 @@ impl PostStack {
             ));
         }
         entries.extend(self.composite.memory());
+        entries.extend(self.camera_exposure.memory());
         entries
     }
 }

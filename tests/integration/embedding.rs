@@ -255,6 +255,7 @@ fn real_world_pixels_keep_the_camera_image_and_virtual_pixels_get_the_chain() {
         mask: &mask_view,
         light_fraction: Some(&light_view),
         grain_sigma: 0.0,
+        match_exposure: false,
     };
     let frame = |real_world: Option<RealWorld<'_>>| {
         let mut stack = PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack");
@@ -314,6 +315,7 @@ fn virtual_pixels_get_the_camera_noise_level() {
             mask: &mask_view,
             light_fraction: None,
             grain_sigma: sigma,
+            match_exposure: false,
         };
         let inputs = PostInputs { real_world: Some(real_world), ..PostInputs::new(&hdr) };
         run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs)
@@ -337,4 +339,49 @@ fn virtual_pixels_get_the_camera_noise_level() {
     // And the estimator reads that noise level back from the output image.
     let estimated = afterlight::post::composite::estimate_noise_sigma(&noisy, size.0, size.1);
     assert!((estimated - sigma).abs() < 0.2 * sigma, "estimated {estimated}, added {sigma}");
+}
+
+#[test]
+fn exposure_taken_from_the_camera_image_makes_a_grey_card_match_the_photo() {
+    let Some(gpu) = common::gpu() else { return };
+    let size = (48u32, 32u32);
+    let n = (size.0 * size.1) as usize;
+    // The ar preset: PBR Neutral (the identity below 0.76), no stylisation.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/presets/ar.toml");
+    let settings = Preset::load(path).expect("ar preset").settings;
+    let descriptor = PostStackDescriptor { settings, ..PostStackDescriptor::new(DISPLAY_FORMAT) };
+    // The real world and a virtual grey card in the same light: scene luminance 50 (any unit)
+    // everywhere in the HDR image. The camera exposed the real world to code 118 (0.18 linear).
+    let scene = 50.0;
+    let hdr = flat_hdr(&gpu, size, Vec3::splat(scene));
+    let code = 118u8;
+    let camera_view = texture_with(&gpu, size, DISPLAY_FORMAT, &vec![code; n * 4]);
+    let mask: Vec<u8> =
+        (0..n).map(|i| if (i as u32 % size.0) < size.0 / 2 { 255 } else { 0 }).collect();
+    let mask_view = texture_with(&gpu, size, wgpu::TextureFormat::R8Unorm, &mask);
+    let frame = |match_exposure: bool| {
+        let mut stack = PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack");
+        let real_world = RealWorld {
+            camera_image: &camera_view,
+            mask: &mask_view,
+            light_fraction: None,
+            grain_sigma: 0.0,
+            match_exposure,
+        };
+        let inputs = PostInputs { real_world: Some(real_world), ..PostInputs::new(&hdr) };
+        run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs)
+    };
+    let virtual_codes = |image: &[u8]| -> Vec<u8> {
+        (0..n)
+            .filter(|i| (*i as u32 % size.0) >= size.0 / 2)
+            .flat_map(|i| image[i * 4..i * 4 + 3].to_vec())
+            .collect()
+    };
+    // With the given EV100 (0) the card is far too bright: white.
+    let given = virtual_codes(&frame(false));
+    assert!(given.iter().all(|&c| c > 250), "the given exposure burns the card out");
+    let matched = virtual_codes(&frame(true));
+    for c in matched {
+        assert!((i32::from(c) - i32::from(code)).abs() <= 2, "matched card code {c}, photo {code}");
+    }
 }

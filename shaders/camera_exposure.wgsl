@@ -1,0 +1,68 @@
+// AR exposure matching (src/post/camera_exposure.rs): the exposure that makes the HDR image's
+// real-world pixels as bright as the camera image shows them. Over a grid of at most 128x128
+// sample points, at the points the mask calls real world (coverage >= 0.5) where both images
+// have light, it averages log2 of the camera image's display-linear luminance and of the HDR
+// image's scene luminance (un-pre-exposed); the exposure is 2^(mean camera - mean scene), the
+// geometric-mean ratio, written into the exposure state the finish reads (EV100 =
+// -log2(exposure) - log2(1.2), less the compensation). With no such point the state is left as it was (the given EV).
+// One workgroup of 256 invocations, a shared-memory reduction, no atomics.
+// Reads: HDR colour, camera image, real-world mask. Writes: the exposure state buffer.
+#include "include/common.wgsl"
+
+struct CameraExposureParams {
+    // x: the HDR image's pre-exposure, y: exposure compensation in EV (positive brightens),
+    // zw: unused.
+    params: vec4f,
+};
+
+struct ExposureState {
+    multiplier: f32,
+    ev100: f32,
+    target_ev100: f32,
+    average_log2_luminance: f32,
+};
+
+@group(0) @binding(0) var<uniform> match_params: CameraExposureParams;
+@group(0) @binding(1) var hdr: texture_2d<f32>;
+@group(0) @binding(2) var camera_image: texture_2d<f32>;
+@group(0) @binding(3) var real_world_mask: texture_2d<f32>;
+@group(0) @binding(4) var linear_clamp: sampler;
+@group(0) @binding(5) var<storage, read_write> state: ExposureState;
+
+const GROUP: u32 = 256u;
+var<workgroup> sums: array<vec3f, GROUP>;
+
+@compute @workgroup_size(256)
+fn cs_main(@builtin(local_invocation_index) index: u32) {
+    let size = textureDimensions(hdr);
+    let grid = min(size, vec2u(128u));
+    let pre_exposure = match_params.params.x;
+    var total = vec3f(0.0);
+    for (var k = index; k < grid.x * grid.y; k += GROUP) {
+        let uv = (vec2f(f32(k % grid.x), f32(k / grid.x)) + 0.5) / vec2f(grid);
+        let coverage = textureSampleLevel(real_world_mask, linear_clamp, uv, 0.0).r;
+        let pixel = min(vec2u(uv * vec2f(size)), size - 1u);
+        let scene = luminance(max(textureLoad(hdr, pixel, 0).rgb, vec3f(0.0))) / pre_exposure;
+        let camera = luminance(textureSampleLevel(camera_image, linear_clamp, uv, 0.0).rgb);
+        // Comparisons are false for NaN, so NaN and infinite texels are skipped too.
+        if coverage >= 0.5 && scene > 1e-6 && scene < 1e30 && camera > 1e-4 {
+            total += vec3f(log2(camera), log2(scene), 1.0);
+        }
+    }
+    sums[index] = total;
+    workgroupBarrier();
+    for (var stride = GROUP / 2u; stride > 0u; stride /= 2u) {
+        if index < stride {
+            sums[index] += sums[index + stride];
+        }
+        workgroupBarrier();
+    }
+    if index == 0u && sums[0].z >= 1.0 {
+        let mean = sums[0] / sums[0].z;
+        let ev100 = -(mean.x - mean.y) - log2(1.2) - match_params.params.y;
+        state.multiplier = 1.0 / (1.2 * exp2(ev100) * pre_exposure);
+        state.ev100 = ev100;
+        state.target_ev100 = ev100;
+        state.average_log2_luminance = mean.y;
+    }
+}
