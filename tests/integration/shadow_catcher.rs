@@ -1,7 +1,7 @@
 //! The shadow catcher against geometric and physical answers: a sphere resting on the
-//! invisible ground plane, seen from straight above through an orthographic camera (one pixel
-//! is a fixed patch of ground), so the sun's shadow is an analytic ellipse and the sphere's
-//! silhouette an analytic disc. Checked: the light fraction inside and outside the shadow and
+//! invisible ground plane, mostly seen from straight above through an orthographic camera (one
+//! pixel is a fixed patch of ground), so the sun's shadow is an analytic ellipse and the
+//! sphere's silhouette an analytic disc. Checked: the light fraction inside and outside the shadow and
 //! its area, AO under only an environment, the real-world mask against the object's coverage
 //! with the catcher off, the HDR at plane pixels against the background the catcher-off render
 //! shows there, and strength 0.
@@ -12,11 +12,12 @@ use std::sync::Arc;
 
 use afterlight::gpu::Gpu;
 use afterlight::post::Tier;
+use afterlight::post::ao::AoSettings;
 use afterlight::post::chain::PostSettings;
 use afterlight::post::taa::TaaSettings;
 use afterlight::render::environment::{Environment, EnvironmentSource};
 use afterlight::render::shadow_catcher::ShadowCatcherSettings;
-use afterlight::render::{Background, RenderOptions, Renderer, RendererSettings};
+use afterlight::render::{Background, RenderOptions, Renderer, RendererSettings, view_projection};
 use afterlight::scene::shapes::{SPHERE_RADIUS, sphere_on_plane};
 use afterlight::scene::{Camera, CameraProjection, Light, LightKind, Scene};
 use glam::{Mat4, Vec3};
@@ -74,11 +75,12 @@ fn sun(zenith: f32) -> Light {
     }
 }
 
-/// Default post settings without TAA, so one frame is the whole answer (no jitter, no
-/// accumulation).
+/// Default post settings with GTAO on and TAA off, so one frame is the whole answer (no
+/// jitter, no accumulation).
 fn options(background: Background) -> RenderOptions {
     let post = PostSettings {
         taa: TaaSettings { tier: Tier::Off, ..Default::default() },
+        ao: AoSettings::HIGH,
         ..Default::default()
     };
     RenderOptions { background, post, ..Default::default() }
@@ -167,24 +169,40 @@ fn sun_shadow_is_the_spheres_projected_ellipse() {
 fn environment_only_gives_ambient_occlusion_near_the_sphere() {
     let Some(gpu) = common::gpu() else { return };
     let white = common::environment(&gpu, EnvironmentSource::Uniform(Vec3::ONE), 32);
-    let frame =
-        render(&gpu, &white, &[], Some(Default::default()), &top_down(), Background::default());
+    let camera = Camera::orbit(Vec3::new(0.0, 0.3, 0.0), 20.0, 35.0, 4.0, 0.9);
+    let catcher = Some(Default::default());
+    let frame = render(&gpu, &white, &[], catcher, &camera, Background::default());
     let fraction = frame.fraction(&gpu);
+    let mask = frame.mask(&gpu);
     save("sky_fraction", &fraction);
-    // A ring just outside the silhouette, where the sphere hides much of the sky.
-    let ring: Vec<f32> = (0..32)
-        .map(|k| {
-            let a = k as f32 / 32.0 * std::f32::consts::TAU;
-            let d = SPHERE_RADIUS * 1.15;
-            fraction[pixel(d * a.cos(), d * a.sin())]
-        })
-        .collect();
-    let near = ring.iter().sum::<f32>() / ring.len() as f32;
-    assert!(near < 0.9, "fraction next to the sphere {near}");
-    for (x, z) in [(-1.8, -1.8), (1.8, -1.8), (-1.8, 1.8), (1.8, 1.8)] {
-        let far = fraction[pixel(x, z)];
-        assert!(far > 0.97, "fraction far from the sphere at ({x}, {z}): {far}");
-    }
+    let view_proj = view_projection(&camera, SIZE, SIZE);
+    let pixel_of = |p: Vec3| {
+        let clip = view_proj * p.extend(1.0);
+        let ndc = clip.truncate() / clip.w;
+        let x = ((ndc.x * 0.5 + 0.5) * SIZE as f32) as usize;
+        let y = ((0.5 - ndc.y * 0.5) * SIZE as f32) as usize;
+        (x < SIZE as usize && y < SIZE as usize).then_some(y * SIZE as usize + x)
+    };
+    // Plane pixels on a ring just outside the sphere's silhouette, where it hides much of
+    // the sky, and on a ring 2.5 m out.
+    let ring = |d: f32| -> Vec<f32> {
+        (0..64)
+            .filter_map(|k| {
+                let a = k as f32 / 64.0 * std::f32::consts::TAU;
+                pixel_of(Vec3::new(d * a.cos(), 0.0, d * a.sin()))
+            })
+            .filter(|&i| mask[i] == 1.0)
+            .map(|i| fraction[i])
+            .collect()
+    };
+    let (near, far) = (ring(SPHERE_RADIUS * 1.1), ring(2.5));
+    assert!(near.len() > 8 && far.len() > 8, "{} and {} ring pixels", near.len(), far.len());
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    // GTAO's 0.5 m radius and falloff make this far weaker than the ray-traced answer; the
+    // side facing the camera is the darkest (GTAO works in screen space).
+    let darkest = near.iter().fold(1f32, |a, &b| a.min(b));
+    assert!(darkest < 0.95 && mean(&near) < 0.985, "fraction next to the sphere {near:?}");
+    assert!(mean(&far) > 0.98, "fraction 2.5 m out {far:?}");
 }
 
 #[test]
@@ -254,7 +272,7 @@ fn plane_shows_the_background_times_the_fraction() {
                 let expected = if c == 3 { 1.0 } else { hdr_off[index][c] * f };
                 let got = hdr_on[index][c];
                 assert!(
-                    (got - expected).abs() <= 2e-3 * expected.abs() + 1e-4,
+                    (got - expected).abs() <= 4e-3 * expected.abs() + 1e-7,
                     "{background:?} pixel {index} channel {c}: {got} vs {expected} (fraction {f})"
                 );
             }
