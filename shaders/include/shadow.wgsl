@@ -43,7 +43,7 @@ struct ShadowUniforms {
 
 // Fraction of the key light reaching `world_position` (1 = fully lit, 0 = fully shadowed).
 // `world_normal` need not be normalised; a zero normal gets no normal offset. Points outside
-// the map, and every point while the shadow is off, are lit.
+// the map's sides, and every point while the shadow is off, are lit.
 fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
     let u = shadow_uniforms;
     if u.to_light.w < 0.5 {
@@ -58,8 +58,11 @@ fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
     // Orthographic: w is 1, no divide needed.
     let clip = u.light_view_proj * vec4f(lifted, 1.0);
     let uv = ndc_to_uv(clip.xy);
-    let reference = clip.z - u.bias.y * texel * u.params.w;
-    if any(uv < vec2f(0.0)) || any(uv > vec2f(1.0)) || reference > 1.0 {
+    // A receiver beyond the far plane (the shadow catcher's ground, outside the fitted bounds)
+    // is behind every caster: compared at the far plane, it is shadowed wherever a caster was
+    // drawn and lit where the map kept its cleared 1.
+    let reference = min(clip.z - u.bias.y * texel * u.params.w, 1.0);
+    if any(uv < vec2f(0.0)) || any(uv > vec2f(1.0)) {
         return 1.0;
     }
     let spacing = u.params.z * (2.0 / 3.0) * u.params.y;

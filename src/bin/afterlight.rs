@@ -497,6 +497,7 @@ fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
         } else {
             HdrFormat::Rgba16Float
         },
+        shadow_catcher: None,
     };
     let mut renderer =
         Renderer::with_environment(&gpu, &scene, (width, height), environment, &settings)?;

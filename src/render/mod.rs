@@ -21,6 +21,7 @@ pub mod lights;
 mod mipmaps;
 pub mod packing;
 mod scene_gpu;
+pub mod shadow_catcher;
 pub mod shadows;
 
 pub use crate::post::finish::DISPLAY_FORMAT;
@@ -89,6 +90,9 @@ pub struct RendererSettings {
     pub shadows: ShadowSettings,
     /// The HDR target's format.
     pub hdr_format: HdrFormat,
+    /// A ground plane that receives the objects' shadow and AO and darkens the background
+    /// beneath them, otherwise invisible (AR compositing, product shots). Default `None`: off.
+    pub shadow_catcher: Option<shadow_catcher::ShadowCatcherSettings>,
 }
 
 /// Per-frame choices.
@@ -149,6 +153,8 @@ pub struct Renderer {
     ao_output: Option<PooledTexture>,
     /// Bound in place of the visibility when AO is off.
     ao_white: wgpu::TextureView,
+    /// The ground plane's shadow and AO onto the background, when the settings ask for it.
+    shadow_catcher: Option<shadow_catcher::ShadowCatcherPass>,
 }
 
 fn check_size(gpu: &Gpu, width: u32, height: u32) -> Result<(), Error> {
@@ -227,9 +233,17 @@ impl Renderer {
                 provided: Provided::GBUFFER,
             },
         )?;
-        let (scene_gpu, forward, shadows) =
+        let catcher = settings.shadow_catcher.as_ref();
+        let (scene_gpu, ground, forward, shadows) =
             gpu.checked("uploading the scene", || -> Result<_, Error> {
-                let scene_gpu = SceneGpu::new(device, &gpu.queue, &mut geometry, &mips, scene);
+                let (scene_gpu, ground) = shadow_catcher::upload(
+                    device,
+                    &gpu.queue,
+                    &mut geometry,
+                    &mips,
+                    scene,
+                    catcher,
+                );
                 let mut forward = forward::ForwardPass::new(
                     device,
                     &environment_layout,
@@ -238,8 +252,15 @@ impl Renderer {
                 )?;
                 forward.prepare(device, &scene_gpu);
                 let shadows = ShadowPass::new(device, &geometry, shadow_settings)?;
-                Ok((scene_gpu, forward, shadows))
+                Ok((scene_gpu, ground, forward, shadows))
             })??;
+        let shadow_catcher = match ground {
+            Some(plane) => Some(gpu.checked("creating pipelines", || {
+                let (layouts, size) = ((&environment_layout, &shadow_layout), (width, height));
+                shadow_catcher::ShadowCatcherPass::new(device, plane, (hdr_format, size), layouts)
+            })??),
+            None => None,
+        };
         let zero = CameraUniforms::new(
             &Camera::orbit(Vec3::ZERO, 0.0, 0.0, 1.0, 1.0),
             (1, 1),
@@ -278,6 +299,7 @@ impl Renderer {
             ao_pool: TexturePool::new(),
             ao_output: None,
             ao_white: white_texture(device, &gpu.queue),
+            shadow_catcher,
         };
         renderer.bind_targets(device);
         Ok(renderer)
@@ -450,6 +472,24 @@ impl Renderer {
                 timer.scope("forward", &mut encoder, |e| {
                     self.forward.draw(e, &self.gbuffer, &self.scene, camera.position, groups)
                 });
+                // Shadow catcher: the ground plane's shadow and AO times the background into
+                // HDR, its light fraction and the real-world mask.
+                if let Some(catcher) = &mut self.shadow_catcher {
+                    let frame = shadow_catcher::ShadowCatcherFrame {
+                        gbuffer: &self.gbuffer,
+                        camera: &self.camera_buffer,
+                        lights: self.lighting.lights_buffer(),
+                        ambient_occlusion: self
+                            .ao_output
+                            .as_ref()
+                            .map_or(&self.ao_white, |v| &v.view),
+                        background: options.background,
+                        groups,
+                    };
+                    timer.scope(shadow_catcher::ShadowCatcherPass::NAME, &mut encoder, |e| {
+                        catcher.draw(&gpu.device, &gpu.queue, e, &frame)
+                    });
+                }
                 // Post stack: DoF, motion blur, TAA or upscale, exposure, bloom, finish (grade +
                 // tone map LUT, vignette, grain, dither), FXAA, sharpen, into the display
                 // target. A jump of the view drops TAA's history: the stack judges it at the
@@ -589,6 +629,30 @@ impl Renderer {
     pub fn read_ambient_occlusion(&self, gpu: &Gpu) -> Result<Option<Vec<f32>>, GpuError> {
         let Some(visibility) = &self.ao_output else { return Ok(None) };
         Ok(Some(halves_to_f32(&read_texture(gpu, &visibility.texture)?)))
+    }
+
+    /// The shadow catcher's light fraction (R16Float at the render size: 1 off the plane, see
+    /// [`shadow_catcher`]); `None` when the catcher is off.
+    pub fn shadow_catcher_view(&self) -> Option<&wgpu::TextureView> {
+        self.shadow_catcher.as_ref().map(|c| c.fraction_view())
+    }
+
+    /// The real-world mask (R8Unorm at the render size: 1 on background and the shadow
+    /// catcher's plane, 0 on virtual objects); `None` when the catcher is off.
+    pub fn real_world_mask_view(&self) -> Option<&wgpu::TextureView> {
+        self.shadow_catcher.as_ref().map(|c| c.mask_view())
+    }
+
+    /// The last frame's shadow catcher light fraction per pixel, top row first; `None` when
+    /// the catcher is off.
+    pub fn read_shadow_catcher(&self, gpu: &Gpu) -> Result<Option<Vec<f32>>, GpuError> {
+        self.shadow_catcher.as_ref().map(|c| c.read_fraction(gpu)).transpose()
+    }
+
+    /// The last frame's real-world mask per pixel (0..=1), top row first; `None` when the
+    /// catcher is off.
+    pub fn read_real_world_mask(&self, gpu: &Gpu) -> Result<Option<Vec<f32>>, GpuError> {
+        self.shadow_catcher.as_ref().map(|c| c.read_mask(gpu)).transpose()
     }
 
     /// Reverse-Z depth per pixel, top row first (0 where nothing was drawn).

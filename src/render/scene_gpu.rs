@@ -86,6 +86,9 @@ pub(crate) struct Draw<'a> {
     pub indices: &'a wgpu::Buffer,
     pub index_count: u32,
     pub instances: Range<u32>,
+    /// False for the shadow catcher's ground plane: it receives the key light's shadow but
+    /// casts none.
+    pub casts_shadow: bool,
 }
 
 /// A scene's GPU resources.
@@ -102,6 +105,9 @@ pub struct SceneGpu {
     prev_transforms: Vec<Mat4>,
     /// The material images and the 1x1 defaults, kept for [`SceneGpu::memory`].
     textures: Vec<wgpu::Texture>,
+    /// The shadow catcher's ground plane mesh (see `super::shadow_catcher`): drawn into the
+    /// G-buffer, left out of the shadow map and of [`SceneGpu::world_bounds`].
+    ground_mesh: Option<usize>,
 }
 
 fn address_mode(wrap: scene::Wrap) -> wgpu::AddressMode {
@@ -416,6 +422,7 @@ impl SceneGpu {
             prev_transforms: transforms.clone(),
             transforms,
             textures,
+            ground_mesh: None,
         };
         gpu.write_instances(queue);
         gpu
@@ -451,9 +458,18 @@ impl SceneGpu {
     pub fn world_bounds(&self) -> scene::Aabb {
         let mut bounds = scene::Aabb::empty();
         for (slot, batch) in self.slot_instance.iter().zip(self.slot_meshes()) {
+            if Some(batch) == self.ground_mesh {
+                continue;
+            }
             bounds.union(&self.mesh_bounds[batch].transformed(&self.transforms[*slot]));
         }
         bounds
+    }
+
+    /// Mark `mesh` as the shadow catcher's ground plane: it casts no shadow and is not part of
+    /// the world bounds (the shadow map stays fitted to the objects).
+    pub(crate) fn set_ground_mesh(&mut self, mesh: usize) {
+        self.ground_mesh = Some(mesh);
     }
 
     /// The mesh of each instance-buffer slot.
@@ -493,6 +509,7 @@ impl SceneGpu {
                     indices: &p.indices,
                     index_count: p.index_count,
                     instances: batch.instances.clone(),
+                    casts_shadow: Some(batch.mesh) != self.ground_mesh,
                 }
             })
         })
@@ -523,6 +540,7 @@ impl SceneGpu {
                         indices: &p.indices,
                         index_count: p.index_count,
                         instances: slot..slot + 1,
+                        casts_shadow: true,
                     };
                     draws.push((distance, draw));
                 }

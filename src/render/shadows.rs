@@ -462,7 +462,9 @@ impl ShadowPass {
         pass.set_vertex_buffer(1, scene.instance_buffer.slice(..));
         for masked in [false, true] {
             pass.set_pipeline(if masked { &self.masked } else { &self.opaque });
-            for draw in scene.draws().filter(|d| (d.key.masked || d.blend) == masked) {
+            for draw in
+                scene.draws().filter(|d| d.casts_shadow && (d.key.masked || d.blend) == masked)
+            {
                 if masked {
                     pass.set_bind_group(1, draw.material, &[]);
                 }

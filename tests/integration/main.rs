@@ -28,6 +28,7 @@ mod post_chain;
 mod render;
 mod scene_import;
 mod shaders;
+mod shadow_catcher;
 mod shadows;
 mod sharpen;
 mod soak;
