@@ -23,7 +23,7 @@ mod scene_gpu;
 pub mod shadows;
 
 pub use crate::post::finish::DISPLAY_FORMAT;
-pub use debug_view::DebugView;
+pub use debug_view::{BLOOM_MIPS, DebugView};
 pub use exposure::{Exposure, pre_exposure};
 pub use frame_uniforms::view_projection;
 pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer, HdrFormat};
@@ -365,7 +365,9 @@ impl Renderer {
         let governed = self.governor.update(&options.post, self.timer.frame_index(), &timings);
         self.keep_timings(fresh);
         let post = &governed;
-        if options.debug_view.is_none() {
+        // G-buffer debug views skip lighting and post; the frame views draw the frame first.
+        let gbuffer_view = options.debug_view.filter(|v| !v.shows_frame());
+        if gbuffer_view.is_none() {
             self.post.prepare(gpu, post)?;
         }
         let view_proj = view_projection(camera, self.width, self.height);
@@ -381,13 +383,13 @@ impl Renderer {
         let taa = &post.taa;
         let jitter = match options.subpixel_offset {
             Some(offset) => offset,
-            None if options.debug_view.is_none() && taa.tier.is_on() => {
+            None if gbuffer_view.is_none() && taa.tier.is_on() => {
                 crate::post::taa::jitter(self.frame_index, taa.sequence_length())
             }
             None => Vec2::ZERO,
         };
         // Render scale: the G-buffer follows it (debug views always show full resolution).
-        let scale = match options.debug_view {
+        let scale = match gbuffer_view {
             None => post.render_scale(),
             Some(_) => 1.0,
         };
@@ -421,7 +423,7 @@ impl Renderer {
         // AO: GTAO visibility from depth and normals, for lighting's indirect light (lit
         // frames only; TAA on accumulates it over frames).
         let ao_settings = post.ao.validated().0;
-        let ao_on = options.debug_view.is_none() && ao_settings.tier.is_on();
+        let ao_on = gbuffer_view.is_none() && ao_settings.tier.is_on();
         self.ao_output = None;
         if ao_on {
             let frame = AoFrame {
@@ -438,12 +440,14 @@ impl Renderer {
             });
         }
         self.ao_pool.end_frame();
-        match options.debug_view {
+        match gbuffer_view {
             // Debug view: one G-buffer channel straight to the display target; no lighting.
             Some(view) => {
                 let range = self.depth_range(camera);
+                let sources = debug_view::FrameSources::default();
                 timer.scope("debug_view", &mut encoder, |e| {
-                    self.debug_view.draw(e, &gpu.queue, view, range, &self.display_target)
+                    let target = &self.display_target;
+                    self.debug_view.draw(gpu, e, view, range, &sources, target)
                 });
             }
             None => {
@@ -487,6 +491,24 @@ impl Renderer {
                 };
                 let output = &self.display_target.view;
                 self.post.record(gpu, &mut encoder, timer, post, &frame, output);
+                // Frame debug views: the frame's AO, a bloom mip or the grade LUT over it.
+                if let Some(view) = options.debug_view {
+                    let sources = debug_view::FrameSources {
+                        ao: self.ao_output.as_ref().map(|t| &t.view),
+                        bloom_mip: match view {
+                            DebugView::BloomMip(mip) if post.bloom.tier.is_on() => {
+                                self.post.bloom_mip(mip)
+                            }
+                            _ => None,
+                        },
+                        lut: self.post.grade_lut(),
+                    };
+                    timer.scope("debug_view", &mut encoder, |e| {
+                        let target = &self.display_target;
+                        let range = (0.0, 1.0);
+                        self.debug_view.draw(gpu, e, view, range, &sources, target)
+                    });
+                }
             }
         }
         self.timer.resolve(&mut encoder);
