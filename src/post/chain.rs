@@ -10,6 +10,8 @@
 //!     dither) -> FXAA (or its fallback when TAA is off: `effective_fxaa`) -> sharpen
 //!     -> output
 //! ```
+//! Depth of field and motion blur may trade places, and so may FXAA and sharpen:
+//! [`PostSettings::order`], checked by [`validate_order`], whose reasons are on [`PostPass`].
 //! Each pass declares what it reads ([`requirements`]); [`validate`] checks those against what
 //! the pipeline provides ([`Provided`]), so a configuration the pipeline cannot feed is an
 //! error naming the pass and the missing input, never a black screen. Passes whose tier is
