@@ -1,11 +1,14 @@
-// Debug views of the G-buffer: each channel shown as stored, for inspecting what the geometry
-// pass wrote. Reads: the G-buffer, depth and HDR (for emissive). Writes: the 8-bit display target.
+// Debug views: each G-buffer channel shown as stored, for inspecting what the geometry pass
+// wrote, and three intermediates of the lit frame (AO visibility, one bloom mip, the baked
+// grade LUT as a grid of blue slices). Reads: the G-buffer, depth and HDR (for emissive);
+// group 1: AO, bloom mip, LUT. Writes: the 8-bit display target. The mapping of every mode is
+// documented on `DebugView` in src/render/debug_view.rs.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 
 struct DebugView {
-    // x: mode (see src/render/debug_view.rs), y: near distance, z: far distance for the depth
-    // view, w: motion scale (uv units to display units).
+    // x: mode (see src/render/debug_view.rs; 10 = nothing to show), y: near distance, z: far
+    // distance for the depth view, w: motion scale (uv units to display units).
     params: vec4f,
 };
 
@@ -16,6 +19,26 @@ struct DebugView {
 @group(0) @binding(4) var motion: texture_2d<f32>;
 @group(0) @binding(5) var hdr: texture_2d<f32>;
 @group(0) @binding(6) var depth_texture: texture_depth_2d;
+@group(1) @binding(0) var ao_visibility: texture_2d<f32>;
+@group(1) @binding(1) var bloom_mip: texture_2d<f32>;
+@group(1) @binding(2) var grade_lut: texture_3d<f32>;
+
+// The texel of `size` under the display's `uv` (nearest: the stored values, not a filter).
+fn texel_at(uv: vec2f, size: vec2u) -> vec2i {
+    return vec2i(min(vec2u(uv * vec2f(size)), size - 1u));
+}
+
+// The LUT's lattice point under `uv`: slice k is tile k of a grid ceil(sqrt(n)) tiles wide;
+// red grows to the right and green downwards inside a tile. w = 0 outside every tile.
+fn lut_lattice(uv: vec2f, n: u32) -> vec4i {
+    let columns = u32(ceil(sqrt(f32(n)) - 1e-4));
+    let rows = (n + columns - 1u) / columns;
+    let grid = uv * vec2f(f32(columns), f32(rows));
+    let tile = min(vec2u(grid), vec2u(columns - 1u, rows - 1u));
+    let k = tile.y * columns + tile.x;
+    let inner = min(vec2u(fract(grid) * f32(n)), vec2u(n - 1u));
+    return vec4i(vec3i(vec3u(inner, k)), select(0, 1, k < n));
+}
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
@@ -43,9 +66,20 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
         value = select(vec3f(0.0), vec3f(1.0 - t), depth > 0.0);
     } else if mode == 5u {
         value = vec3f(textureLoad(motion, pixel, 0).xy * debug.params.w + 0.5, 0.5);
-    } else {
+    } else if mode == 6u {
         value = clamp(textureLoad(hdr, pixel, 0).rgb, vec3f(0.0), vec3f(1.0));
         encoded = false;
+    } else if mode == 7u {
+        let size = textureDimensions(ao_visibility);
+        value = vec3f(textureLoad(ao_visibility, texel_at(in.uv, size), 0).r);
+    } else if mode == 8u {
+        // Pre-exposed scene-linear: shown like the display would encode it, clipped.
+        let size = textureDimensions(bloom_mip);
+        value = textureLoad(bloom_mip, texel_at(in.uv, size), 0).rgb;
+        encoded = false;
+    } else if mode == 9u {
+        let lattice = lut_lattice(in.uv, textureDimensions(grade_lut).x);
+        value = select(vec3f(0.0), textureLoad(grade_lut, lattice.xyz, 0).rgb, lattice.w == 1);
     }
     value = clamp(value, vec3f(0.0), vec3f(1.0));
     return vec4f(select(value, srgb_to_linear(value), encoded), 1.0);

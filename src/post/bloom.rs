@@ -402,6 +402,8 @@ pub struct BloomPass {
     uniforms: wgpu::Buffer,
     /// Bytes between uniform slots (the device's dynamic-offset alignment).
     stride: u64,
+    /// The last chain's mip texture, kept for the viewer's bloom-mip debug view.
+    last_mips: Option<wgpu::Texture>,
 }
 
 /// One render pass of the chain, recorded by [`BloomPass::record`].
@@ -500,7 +502,24 @@ impl BloomPass {
             sampler,
             uniforms,
             stride,
+            last_mips: None,
         })
+    }
+
+    /// A view of chain mip `mip` (clamped to the last one) of the most recent
+    /// [`BloomPass::draw`], as that frame left it: `None` before any chain with mips. Chain
+    /// mip `c` is `input >> (c + 1)` in size; after the frame it holds the accumulated
+    /// upsample from the first bloom level up to the second-smallest mip, the downsample
+    /// elsewhere.
+    pub fn mip_view(&self, mip: u32) -> Option<wgpu::TextureView> {
+        let texture = self.last_mips.as_ref()?;
+        let mip = mip.min(texture.mip_level_count() - 1);
+        Some(texture.create_view(&wgpu::TextureViewDescriptor {
+            label: Some("bloom.mip_view"),
+            base_mip_level: mip,
+            mip_level_count: Some(1),
+            ..Default::default()
+        }))
     }
 
     /// Record the bloom of `hdr` (width x height) and return the texture the finish pass
@@ -630,6 +649,7 @@ impl BloomPass {
         for (slot, step) in steps.iter().enumerate() {
             self.record(encoder, step, slot as u64 * self.stride);
         }
+        self.last_mips = mips.as_ref().map(|m| m.texture.clone());
         if let Some(mips) = &mips {
             pool.release(mips);
         }

@@ -10,6 +10,8 @@
 //!     dither) -> FXAA (or its fallback when TAA is off: `effective_fxaa`) -> sharpen
 //!     -> output
 //! ```
+//! Depth of field and motion blur may trade places, and so may FXAA and sharpen:
+//! [`PostSettings::order`], checked by [`validate_order`], whose reasons are on [`PostPass`].
 //! Each pass declares what it reads ([`requirements`]); [`validate`] checks those against what
 //! the pipeline provides ([`Provided`]), so a configuration the pipeline cannot feed is an
 //! error naming the pass and the missing input, never a black screen. Passes whose tier is
@@ -78,6 +80,11 @@ pub struct PostSettings {
     /// Catmull-Rom spatial upscale does ([`super::upscale`]); everything after runs at display
     /// size. A budget governor lowers it on weak hardware.
     pub render_scale: f32,
+    /// The order the chain's passes run in (`order = ["dof", "motion_blur", ...]`), default
+    /// [`PostPass::DEFAULT_ORDER`]. Only the swaps [`validate_order`] allows are accepted:
+    /// depth of field with motion blur, FXAA with sharpen; anything else is clamped back to
+    /// the default with a warning naming the reason.
+    pub order: Vec<PostPass>,
     /// Ambient occlusion (GTAO) from depth and normals, darkening indirect light only (off
     /// unless a preset names it).
     pub ao: AoSettings,
@@ -116,6 +123,7 @@ impl Default for PostSettings {
         Self {
             description: String::new(),
             render_scale: 1.0,
+            order: PostPass::DEFAULT_ORDER.to_vec(),
             ao: AoSettings::OFF,
             dof: DofSettings::OFF,
             motion_blur: MotionBlurSettings::OFF,
@@ -156,6 +164,13 @@ impl PostSettings {
         let settings = Self {
             description: self.description.clone(),
             render_scale: self.clamped_render_scale(w),
+            order: match validate_order(&self.order) {
+                Ok(()) => self.order.clone(),
+                Err(e) => {
+                    w.push(format!("order: {e}; using the default order"));
+                    PostPass::DEFAULT_ORDER.to_vec()
+                }
+            },
             ao: take(w, self.ao.validated()),
             dof: take(w, self.dof.validated()),
             motion_blur: take(w, self.motion_blur.validated()),
@@ -172,6 +187,168 @@ impl PostSettings {
         };
         (settings, warnings)
     }
+}
+
+/// A pass of the chain whose place [`PostSettings::order`] states.
+///
+/// Why the order is what it is, and which swaps are allowed ([`validate_order`]):
+/// - **Depth of field and motion blur may swap.** Both read scene-linear HDR with the
+///   G-buffer's depth (and motion) at the render size and write HDR of the same size, so
+///   either can feed the other. A real shutter and lens act at once, so neither order is the
+///   right one: blur after defocus streaks the bokeh, defocus after blur softens the streaks.
+/// - **TAA comes after both.** They read depth and motion vectors aligned with the jittered,
+///   render-size input; TAA's output is resolved (and upscaled) to the display size, where
+///   that depth no longer lines up, and TAA is also what averages away their per-frame
+///   sampling noise.
+/// - **Exposure and bloom follow TAA and precede the finish.** Both read the resolved HDR
+///   image; the finish applies the exposure this frame's exposure pass wrote (after it, the
+///   finish would use last frame's) and composites bloom's texture (it must exist first).
+///   Their order between themselves cannot change the picture (neither reads the other), so
+///   the chain keeps one: exposure first.
+/// - **FXAA and sharpen follow the finish and may swap.** Both work on the tone-mapped,
+///   display-encoded image, where edge contrast is perceptual. FXAA after sharpening smooths
+///   the halos sharpening leaves on edges; sharpening after FXAA gives back the detail FXAA
+///   softens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostPass {
+    /// Depth of field ([`DofPass`]).
+    Dof,
+    /// Motion blur ([`MotionBlurPass`]).
+    MotionBlur,
+    /// TAA, or the spatial upscale in its place ([`TaaPass`]).
+    Taa,
+    /// Exposure ([`ExposurePass`]).
+    Exposure,
+    /// Bloom ([`BloomPass`]).
+    Bloom,
+    /// The fused finish ([`FinishPass`]).
+    Finish,
+    /// FXAA ([`FxaaPass`]).
+    Fxaa,
+    /// Contrast-adaptive sharpening ([`SharpenPass`]).
+    Sharpen,
+}
+
+impl PostPass {
+    /// The chain's default order (the one drawn in the module documentation).
+    pub const DEFAULT_ORDER: [PostPass; 8] = [
+        PostPass::Dof,
+        PostPass::MotionBlur,
+        PostPass::Taa,
+        PostPass::Exposure,
+        PostPass::Bloom,
+        PostPass::Finish,
+        PostPass::Fxaa,
+        PostPass::Sharpen,
+    ];
+
+    /// The pass's name: its label, timing scope and preset key.
+    pub fn name(self) -> &'static str {
+        match self {
+            PostPass::Dof => DofPass::NAME,
+            PostPass::MotionBlur => MotionBlurPass::NAME,
+            PostPass::Taa => TaaPass::NAME,
+            PostPass::Exposure => ExposurePass::NAME,
+            PostPass::Bloom => BloomPass::NAME,
+            PostPass::Finish => FinishPass::NAME,
+            PostPass::Fxaa => FxaaPass::NAME,
+            PostPass::Sharpen => SharpenPass::NAME,
+        }
+    }
+
+    /// The passes that may trade places with their neighbour in either order.
+    fn swaps_with(self, other: PostPass) -> bool {
+        use PostPass::{Dof, Fxaa, MotionBlur, Sharpen};
+        matches!(
+            (self, other),
+            (Dof, MotionBlur) | (MotionBlur, Dof) | (Fxaa, Sharpen) | (Sharpen, Fxaa)
+        )
+    }
+
+    /// Why `first` cannot run before `second` (both named in the default order with `second`
+    /// first): the reason shown when a reorder is refused.
+    fn reason(first: PostPass, second: PostPass) -> &'static str {
+        use PostPass::*;
+        match (second, first) {
+            (Dof | MotionBlur, Taa) => {
+                "TAA must come after depth of field and motion blur: they read depth and motion \
+                 aligned with TAA's jittered render-size input, and TAA resolves their sampling noise"
+            }
+            (Exposure, Bloom) => {
+                "exposure and bloom read the same image and neither reads the other, so their \
+                 order cannot change the picture; the chain keeps exposure first"
+            }
+            (Taa, Exposure | Bloom) => {
+                "exposure and bloom read the image TAA resolves: they must follow TAA"
+            }
+            (_, Finish) => {
+                "the HDR passes must precede the finish: it tone-maps to the display, applies \
+                 this frame's exposure and composites bloom's texture"
+            }
+            (Finish, _) | (_, Fxaa | Sharpen) => {
+                "FXAA and sharpen work on the finished, display-encoded image: they must follow \
+                 the finish"
+            }
+            _ => {
+                "the HDR passes run in the order depth of field/motion blur, TAA, exposure/bloom, \
+                 finish"
+            }
+        }
+    }
+}
+
+/// Why a pass order cannot run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    /// A pass is missing from the order or named twice.
+    #[error("`{0}` must appear exactly once in the order")]
+    Count(&'static str),
+    /// Two passes are in an order the chain cannot run.
+    #[error("`{first}` cannot run before `{second}`: {reason}")]
+    Refused {
+        /// The pass placed earlier.
+        first: &'static str,
+        /// The pass it was placed before.
+        second: &'static str,
+        /// Why not.
+        reason: &'static str,
+    },
+}
+
+/// Check an order: every [`PostPass`] exactly once, and every pair that differs from
+/// [`PostPass::DEFAULT_ORDER`] one of the allowed swaps (see [`PostPass`] for the reasons).
+pub fn validate_order(order: &[PostPass]) -> Result<(), OrderError> {
+    for pass in PostPass::DEFAULT_ORDER {
+        if order.iter().filter(|p| **p == pass).count() != 1 {
+            return Err(OrderError::Count(pass.name()));
+        }
+    }
+    let rank = |p: PostPass| PostPass::DEFAULT_ORDER.iter().position(|q| *q == p).unwrap_or(0);
+    for (i, &first) in order.iter().enumerate() {
+        for &second in &order[i + 1..] {
+            if rank(first) > rank(second) && !first.swaps_with(second) {
+                return Err(OrderError::Refused {
+                    first: first.name(),
+                    second: second.name(),
+                    reason: PostPass::reason(first, second),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `order` with the pass at `index` moved one place earlier (`up`) or later: the new order,
+/// or why the chain cannot run it (an index at either end has nowhere to go).
+pub fn move_pass(order: &[PostPass], index: usize, up: bool) -> Result<Vec<PostPass>, String> {
+    let other = if up { index.checked_sub(1) } else { Some(index + 1) };
+    let Some(other) = other.filter(|o| *o < order.len() && index < order.len()) else {
+        return Err("the pass is already at that end of the chain".into());
+    };
+    let mut moved = order.to_vec();
+    moved.swap(index, other);
+    validate_order(&moved).map(|()| moved).map_err(|e| e.to_string())
 }
 
 /// Something a pass reads.
@@ -267,6 +444,9 @@ pub enum ChainError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// The passes are in an order the chain cannot run ([`validate_order`]).
+    #[error("the pass order: {0}")]
+    Order(#[from] OrderError),
 }
 
 /// What each enabled pass reads under `settings`.
@@ -307,9 +487,10 @@ pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
     list
 }
 
-/// Check every requirement against what the pipeline provides: the first pass that reads
-/// something missing is the error.
+/// Check the pass order, then every requirement against what the pipeline provides: the
+/// first pass that reads something missing is the error.
 pub fn validate(settings: &PostSettings, provided: Provided) -> Result<(), ChainError> {
+    validate_order(&settings.order)?;
     for r in requirements(settings) {
         if !provided.has(r.input) {
             return Err(ChainError::MissingInput {
@@ -486,6 +667,16 @@ impl PostChain {
         &self.pool
     }
 
+    /// The grade LUT the finish samples (see [`FinishPass::lut_view`]), for debug views.
+    pub fn grade_lut(&self) -> Option<&wgpu::TextureView> {
+        self.finish.lut_view()
+    }
+
+    /// One mip of the last bloom chain (see [`BloomPass::mip_view`]), for debug views.
+    pub fn bloom_mip(&self, mip: u32) -> Option<wgpu::TextureView> {
+        self.bloom.mip_view(mip)
+    }
+
     /// Record the chain for one frame into `output` (a [`DISPLAY_FORMAT`] view of
     /// `frame.size`). `settings` must have been accepted by [`PostChain::prepare`].
     #[allow(clippy::too_many_arguments)]
@@ -508,41 +699,58 @@ impl PostChain {
             );
             self.warned_no_camera = true;
         }
-        let dof = match (settings.dof.tier.is_on(), frame.depth, frame.camera) {
-            (true, Some(depth), Some(camera)) => {
-                let dof_frame = DofFrame {
-                    hdr: frame.hdr,
-                    depth,
-                    size: frame.input_size,
-                    camera,
-                    frame_index: frame.frame_index,
-                };
-                timer.scope(DofPass::NAME, encoder, |e| {
-                    self.dof.draw(device, queue, e, &mut self.pool, &dof_frame, &settings.dof)
-                })
-            }
-            _ => None,
-        };
-        // Motion blur: tile/neighbour-max velocity and a depth-aware gather, before TAA
-        // (skipped when off, without depth and motion, or on a camera cut).
-        let blur_input = dof.as_ref().map_or(frame.hdr, |t| &t.view);
-        let blurred = match (settings.motion_blur.tier.is_on(), frame.depth, frame.motion) {
-            (true, Some(depth), Some(motion)) if !frame.camera_cut => {
-                let blur_frame = MotionBlurFrame {
-                    hdr: blur_input,
-                    depth,
-                    motion,
-                    size: frame.input_size,
-                    frame_index: frame.frame_index,
-                };
-                timer.scope(MotionBlurPass::NAME, encoder, |e| {
-                    let (pool, settings) = (&mut self.pool, &settings.motion_blur);
-                    self.motion_blur.draw(device, queue, e, pool, &blur_frame, settings)
-                })
-            }
-            _ => None,
-        };
-        let scene_hdr = blurred.as_ref().or(dof.as_ref()).map_or(frame.hdr, |t| &t.view);
+        // Depth of field and motion blur in `settings.order`, each reading the other's output.
+        let mut cinematic: Vec<crate::graph::PooledTexture> = Vec::new();
+        for pass in
+            settings.order.iter().filter(|p| matches!(p, PostPass::Dof | PostPass::MotionBlur))
+        {
+            let input = cinematic.last().map_or(frame.hdr, |t| &t.view);
+            let output = if *pass == PostPass::Dof {
+                match (settings.dof.tier.is_on(), frame.depth, frame.camera) {
+                    (true, Some(depth), Some(camera)) => {
+                        let dof_frame = DofFrame {
+                            hdr: input,
+                            depth,
+                            size: frame.input_size,
+                            camera,
+                            frame_index: frame.frame_index,
+                        };
+                        timer.scope(DofPass::NAME, encoder, |e| {
+                            self.dof.draw(
+                                device,
+                                queue,
+                                e,
+                                &mut self.pool,
+                                &dof_frame,
+                                &settings.dof,
+                            )
+                        })
+                    }
+                    _ => None,
+                }
+            } else {
+                // Motion blur: tile/neighbour-max velocity and a depth-aware gather, before TAA
+                // (skipped when off, without depth and motion, or on a camera cut).
+                match (settings.motion_blur.tier.is_on(), frame.depth, frame.motion) {
+                    (true, Some(depth), Some(motion)) if !frame.camera_cut => {
+                        let blur_frame = MotionBlurFrame {
+                            hdr: input,
+                            depth,
+                            motion,
+                            size: frame.input_size,
+                            frame_index: frame.frame_index,
+                        };
+                        timer.scope(MotionBlurPass::NAME, encoder, |e| {
+                            let (pool, settings) = (&mut self.pool, &settings.motion_blur);
+                            self.motion_blur.draw(device, queue, e, pool, &blur_frame, settings)
+                        })
+                    }
+                    _ => None,
+                }
+            };
+            cinematic.extend(output);
+        }
+        let scene_hdr = cinematic.last().map_or(frame.hdr, |t| &t.view);
         // TAA: jittered frame + reprojected history; every later pass reads its output
         // (skipped when off, which also drops its history).
         let taa_frame = TaaFrame {
@@ -633,41 +841,36 @@ impl PostChain {
         if let Some(upscaled) = &upscaled {
             self.pool.release(upscaled);
         }
-        for cinematic in [&dof, &blurred].into_iter().flatten() {
+        for cinematic in &cinematic {
             self.pool.release(cinematic);
         }
-        // FXAA: into the output, or into a second pooled image when sharpening follows.
+        // FXAA and sharpen in `settings.order`: each into the output, or into a pooled image
+        // when the other follows.
         let mut current = finished;
-        if fxaa_on && let Some(input) = current.take() {
-            let target = sharpen_on.then(|| self.pool.acquire(device, "fxaa", &display));
-            timer.scope(FxaaPass::NAME, encoder, |e| {
-                self.fxaa.draw(
-                    device,
-                    queue,
-                    e,
-                    &input.view,
-                    target.as_ref().map_or(output, |t| &t.view),
-                    frame.size,
-                    &fxaa,
-                )
-            });
+        let mut display_passes = settings.order.iter().filter(|p| match p {
+            PostPass::Fxaa => fxaa_on,
+            PostPass::Sharpen => sharpen_on,
+            _ => false,
+        });
+        let mut next = display_passes.next();
+        while let (Some(pass), Some(input)) = (next, current.take()) {
+            next = display_passes.next();
+            let target = next.map(|p| self.pool.acquire(device, p.name(), &display));
+            let into = target.as_ref().map_or(output, |t| &t.view);
+            if *pass == PostPass::Fxaa {
+                // FXAA: luma-edge anti-aliasing of the display image.
+                timer.scope(FxaaPass::NAME, encoder, |e| {
+                    self.fxaa.draw(device, queue, e, &input.view, into, frame.size, &fxaa)
+                });
+            } else {
+                // Sharpen: contrast-adaptive.
+                timer.scope(SharpenPass::NAME, encoder, |e| {
+                    let sharpen = &settings.sharpen;
+                    self.sharpen.draw(device, queue, e, &input.view, into, frame.size, sharpen)
+                });
+            }
             self.pool.release(&input);
             current = target;
-        }
-        // Sharpen: contrast-adaptive, into the output.
-        if sharpen_on && let Some(input) = current.take() {
-            timer.scope(SharpenPass::NAME, encoder, |e| {
-                self.sharpen.draw(
-                    device,
-                    queue,
-                    e,
-                    &input.view,
-                    output,
-                    frame.size,
-                    &settings.sharpen,
-                )
-            });
-            self.pool.release(&input);
         }
         self.pool.end_frame();
     }
@@ -736,6 +939,46 @@ mod tests {
         let no_motion = Provided { motion: false, ..Provided::GBUFFER };
         let message = validate(&settings, no_motion).unwrap_err().to_string();
         assert!(message.contains("`motion_blur`") && message.contains("motion"), "{message}");
+    }
+
+    #[test]
+    fn the_allowed_swaps_validate_and_the_rest_are_refused_with_a_reason() {
+        assert_eq!(validate_order(&PostPass::DEFAULT_ORDER), Ok(()));
+        let swapped = move_pass(&PostPass::DEFAULT_ORDER, 0, false).expect("dof after blur");
+        assert_eq!(&swapped[..2], &[PostPass::MotionBlur, PostPass::Dof]);
+        assert!(move_pass(&PostPass::DEFAULT_ORDER, 6, false).is_ok(), "FXAA after sharpen");
+        let refused = move_pass(&PostPass::DEFAULT_ORDER, 2, true).unwrap_err();
+        assert!(refused.contains("TAA must come after"), "{refused}");
+        let refused = move_pass(&PostPass::DEFAULT_ORDER, 4, true).unwrap_err();
+        assert!(refused.contains("cannot change the picture"), "{refused}");
+        let refused = move_pass(&PostPass::DEFAULT_ORDER, 5, false).unwrap_err();
+        assert!(refused.contains("must follow the finish"), "{refused}");
+        assert!(move_pass(&PostPass::DEFAULT_ORDER, 0, true).is_err(), "nowhere to go");
+        let missing = validate_order(&PostPass::DEFAULT_ORDER[1..]).unwrap_err();
+        assert_eq!(missing, OrderError::Count("dof"));
+    }
+
+    #[test]
+    fn an_order_round_trips_through_a_preset_and_a_bad_one_is_clamped_with_a_warning() {
+        let mut settings = PostSettings::default();
+        settings.order = move_pass(&settings.order, 6, false).expect("allowed");
+        let text = crate::config::to_toml(&settings).expect("toml");
+        assert!(
+            text.contains("\"sharpen\",\n    \"fxaa\"") || text.contains("\"sharpen\", \"fxaa\""),
+            "{text}"
+        );
+        let back: PostSettings = toml::from_str(&text).expect("parses");
+        assert_eq!(back.order, settings.order);
+        let bad: PostSettings = toml::from_str(
+            "order = [\"taa\", \"dof\", \"motion_blur\", \"exposure\", \"bloom\", \"finish\", \"fxaa\", \"sharpen\"]",
+        )
+        .expect("parses");
+        let (fixed, warnings) = bad.validated();
+        assert_eq!(fixed.order, PostPass::DEFAULT_ORDER);
+        assert!(
+            warnings.iter().any(|w| w.starts_with("order: `taa` cannot run before `dof`")),
+            "{warnings:?}"
+        );
     }
 
     #[test]

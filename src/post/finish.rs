@@ -452,6 +452,12 @@ impl FinishSettings {
 }
 
 impl FinishPass {
+    /// The baked grade LUT (3D, [`LUT_FORMAT`](super::grade_bake::LUT_FORMAT), sRGB-encoded
+    /// display values) the finish samples, once [`FinishPass::prepare`] has baked one.
+    pub fn lut_view(&self) -> Option<&wgpu::TextureView> {
+        self.lut.as_ref().map(|(_, _, view)| view)
+    }
+
     /// The baked grade LUT (once prepared), the black placeholder and the uniforms, for
     /// memory reports.
     pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {

@@ -25,7 +25,7 @@ pub mod shadow_catcher;
 pub mod shadows;
 
 pub use crate::post::finish::DISPLAY_FORMAT;
-pub use debug_view::DebugView;
+pub use debug_view::{BLOOM_MIPS, DebugView};
 pub use exposure::{Exposure, pre_exposure};
 pub use frame_uniforms::{jittered, view_projection};
 pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer, HdrFormat};
@@ -380,6 +380,8 @@ impl Renderer {
         }
         let plan = self.post.begin_frame((self.width, self.height))?;
         let post = &plan.settings;
+        // G-buffer debug views skip lighting and post; the frame views draw the frame first.
+        let gbuffer_view = options.debug_view.filter(|v| !v.shows_frame());
         let view_proj = view_projection(camera, self.width, self.height);
         let prev = self.prev_view_proj.unwrap_or(view_proj);
         let info = self.environment.info();
@@ -393,11 +395,11 @@ impl Renderer {
         // unjittered.
         let jitter = match options.subpixel_offset {
             Some(offset) => offset,
-            None if options.debug_view.is_none() => plan.jitter,
+            None if gbuffer_view.is_none() => plan.jitter,
             None => Vec2::ZERO,
         };
-        // Render scale: the G-buffer follows it (debug views always show full resolution).
-        let size = match options.debug_view {
+        // Render scale: the G-buffer follows it (G-buffer debug views show full resolution).
+        let size = match gbuffer_view {
             None => plan.render_size,
             Some(_) => (self.width, self.height),
         };
@@ -430,7 +432,7 @@ impl Renderer {
         // AO: GTAO visibility from depth and normals, for lighting's indirect light (lit
         // frames only; TAA on accumulates it over frames).
         let ao_settings = post.ao.validated().0;
-        let ao_on = options.debug_view.is_none() && ao_settings.tier.is_on();
+        let ao_on = gbuffer_view.is_none() && ao_settings.tier.is_on();
         self.ao_output = None;
         if ao_on {
             let frame = AoFrame {
@@ -447,12 +449,14 @@ impl Renderer {
             });
         }
         self.ao_pool.end_frame();
-        match options.debug_view {
+        match gbuffer_view {
             // Debug view: one G-buffer channel straight to the display target; no lighting.
             Some(view) => {
                 let range = self.depth_range(camera);
+                let sources = debug_view::FrameSources::default();
                 timer.scope("debug_view", &mut encoder, |e| {
-                    self.debug_view.draw(e, &gpu.queue, view, range, &self.display_target)
+                    let target = &self.display_target;
+                    self.debug_view.draw(gpu, e, view, range, &sources, target)
                 });
                 self.post.skip_record(&mut encoder);
             }
@@ -507,6 +511,22 @@ impl Renderer {
                     ..PostInputs::new(&self.gbuffer.hdr.view)
                 };
                 self.post.record(&mut encoder, &inputs, &self.display_target.view)?;
+                // Frame debug views: the frame's AO, a bloom mip or the grade LUT over it.
+                if let Some(view) = options.debug_view {
+                    let sources = debug_view::FrameSources {
+                        ao: self.ao_output.as_ref().map(|t| &t.view),
+                        bloom_mip: match view {
+                            DebugView::BloomMip(mip) if post.bloom.tier.is_on() => {
+                                self.post.chain().bloom_mip(mip)
+                            }
+                            _ => None,
+                        },
+                        lut: self.post.chain().grade_lut(),
+                    };
+                    // Not timed: the stack closed the frame's timing queries in `record`.
+                    let target = &self.display_target;
+                    self.debug_view.draw(gpu, &mut encoder, view, (0.0, 1.0), &sources, target);
+                }
             }
         }
         gpu.queue.submit([encoder.finish()]);

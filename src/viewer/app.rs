@@ -3,7 +3,7 @@
 //! changes, dropped files. Writes: the window, presets and screenshots on request.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use winit::application::ApplicationHandler;
@@ -14,21 +14,18 @@ use winit::window::{Window, WindowId};
 
 use super::blit::{self, BlitPass, BlitRegion};
 use super::orbit::Orbit;
-use super::panel::{Action, CompareWith, FrameStats, GovernorView, Level, Panel};
+use super::panel::{Action, CompareWith, FrameStats, GovernorView, Level};
 use super::reload::{FileWatcher, Reloadable, check_shader_dir};
+use super::session::{MIN_VIEWPORT, Session};
 use super::{ViewerError, ViewerOptions, save_preset, schema};
 use crate::Error;
 use crate::config::Preset;
 use crate::gpu::Gpu;
 use crate::post::chain::PostSettings;
-use crate::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
 use crate::render::{RenderOptions, Renderer, RendererSettings};
-use crate::scene::{self, Scene};
 
 /// Width of the panel when the window opens, in points.
 const PANEL_WIDTH: f32 = 300.0;
-/// The smallest 3D viewport drawn, in pixels per side.
-const MIN_VIEWPORT: u32 = 16;
 
 /// Open the viewer window and run until it is closed (or `exit_after_frames` is reached).
 pub fn run(options: ViewerOptions) -> Result<(), ViewerError> {
@@ -108,23 +105,16 @@ struct Drag {
 
 struct State {
     window: Arc<Window>,
-    gpu: Gpu,
-    surface: wgpu::Surface<'static>,
-    config: wgpu::SurfaceConfiguration,
+    /// The surface, present pass and egui renderer: everything of the window on the GPU.
+    surface: WindowGpu,
     egui: egui_winit::State,
-    egui_renderer: egui_wgpu::Renderer,
-    scene: Scene,
-    environment: Arc<Environment>,
-    renderer: Reloadable<Renderer>,
-    /// The B side of an A/B compare, made when first needed.
-    compare_renderer: Option<Renderer>,
+    /// GPU, scene, renderers, panel and file watching.
+    session: Session,
+    /// Device losses recovered from so far.
+    recoveries: u32,
     /// The B preset, with the path it was read from.
     compare_preset: Option<(PathBuf, Result<PostSettings, String>)>,
-    blit: Reloadable<BlitPass>,
-    panel: Panel,
     orbit: Option<Orbit>,
-    watcher: Option<FileWatcher>,
-    shader_dir: Option<PathBuf>,
     options: RenderOptions,
     /// Viewport origin and size in surface pixels.
     viewport: ((u32, u32), (u32, u32)),
@@ -132,23 +122,21 @@ struct State {
     last_frame: Instant,
     frames: u64,
     last_render_error: Option<String>,
-    device_lost: Arc<Mutex<Option<String>>>,
 }
 
-fn pixels(size: winit::dpi::PhysicalSize<u32>) -> (u32, u32) {
-    (size.width.max(1), size.height.max(1))
+/// How many lost devices the viewer replaces before it gives up.
+const MAX_RECOVERIES: u32 = 3;
+
+/// The window's GPU objects, remade with each new device.
+struct WindowGpu {
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    egui_renderer: egui_wgpu::Renderer,
+    blit: Reloadable<BlitPass>,
 }
 
-impl State {
-    fn new(event_loop: &ActiveEventLoop, options: &ViewerOptions) -> Result<Self, ViewerError> {
-        let (width, height) = options.size;
-        let attributes = Window::default_attributes()
-            .with_title("afterlight view")
-            .with_inner_size(winit::dpi::PhysicalSize::new(width.max(64), height.max(64)));
-        let window = Arc::new(
-            event_loop.create_window(attributes).map_err(|e| ViewerError::Window(e.to_string()))?,
-        );
-        let gpu = Gpu::new(&options.gpu).map_err(Error::from)?;
+impl WindowGpu {
+    fn new(gpu: &Gpu, window: &Arc<Window>) -> Result<Self, ViewerError> {
         let surface = gpu
             .instance
             .create_surface(window.clone())
@@ -180,94 +168,101 @@ impl State {
             color_space: wgpu::SurfaceColorSpace::Auto,
         };
         surface.configure(&gpu.device, &config);
-        let device_lost = Arc::new(Mutex::new(None));
-        let lost = device_lost.clone();
-        gpu.device.set_device_lost_callback(move |reason, message| {
-            if let Ok(mut slot) = lost.lock() {
-                *slot = Some(format!("{reason:?}: {message}"));
-            }
-        });
+        let egui_renderer = egui_wgpu::Renderer::new(&gpu.device, format, Default::default());
+        let blit =
+            BlitPass::new(&gpu.device, format, &blit::load_source(None).map_err(Error::from)?)
+                .map_err(Error::from)?;
+        Ok(Self { surface, config, egui_renderer, blit: Reloadable::new(blit) })
+    }
 
-        let ctx = egui::Context::default();
+    /// The window's new size in pixels.
+    fn resize(&mut self, gpu: &Gpu, width: u32, height: u32) {
+        self.config.width = width;
+        self.config.height = height;
+        self.surface.configure(&gpu.device, &self.config);
+    }
+
+    /// A new surface for the window with the same configuration (the old one was lost).
+    fn recreate_surface(&mut self, gpu: &Gpu, window: &Arc<Window>) -> Result<(), ViewerError> {
+        self.surface = gpu
+            .instance
+            .create_surface(window.clone())
+            .map_err(|e| ViewerError::Surface(e.to_string()))?;
+        self.surface.configure(&gpu.device, &self.config);
+        Ok(())
+    }
+}
+
+fn pixels(size: winit::dpi::PhysicalSize<u32>) -> (u32, u32) {
+    (size.width.max(1), size.height.max(1))
+}
+
+impl State {
+    fn new(event_loop: &ActiveEventLoop, options: &ViewerOptions) -> Result<Self, ViewerError> {
+        let (width, height) = options.size;
+        let attributes = Window::default_attributes()
+            .with_title("afterlight view")
+            .with_inner_size(winit::dpi::PhysicalSize::new(width.max(64), height.max(64)));
+        let window = Arc::new(
+            event_loop.create_window(attributes).map_err(|e| ViewerError::Window(e.to_string()))?,
+        );
+        let session = Session::new(options)?;
+        let surface = WindowGpu::new(&session.gpu, &window)?;
         let egui = egui_winit::State::new(
-            ctx,
+            egui::Context::default(),
             egui::ViewportId::ROOT,
             &*window,
             Some(window.scale_factor() as f32),
             None,
-            Some(gpu.device.limits().max_texture_dimension_2d as usize),
+            Some(session.gpu.device.limits().max_texture_dimension_2d as usize),
         );
-        let egui_renderer = egui_wgpu::Renderer::new(&gpu.device, format, Default::default());
-
-        let scene = match &options.scene {
-            Some(path) => scene::load(path).map_err(Error::from)?,
-            None => scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None).map_err(Error::from)?,
-        };
-        let environment = Arc::new(bake_environment(&gpu, options.env.as_deref())?);
-        let preset = match &options.preset {
-            Some(path) => Some(Preset::load(path).map_err(Error::from)?),
-            None => None,
-        };
-        let mut panel = Panel::new(PostSettings::default(), None);
-        if let Some(preset) = &preset {
-            panel.load_preset(preset);
-        }
-        let renderer = Renderer::with_environment(
-            &gpu,
-            &scene,
-            (MIN_VIEWPORT, MIN_VIEWPORT),
-            environment.clone(),
-            &RendererSettings::default(),
-        )?;
-        let blit =
-            BlitPass::new(&gpu.device, format, &blit::load_source(None).map_err(Error::from)?)
-                .map_err(Error::from)?;
-        let shader_dir = options.shader_dir.clone().or_else(crate::shaders::source_dir);
-        let mut watcher = match FileWatcher::new(shader_dir.as_deref()) {
-            Ok(watcher) => Some(watcher),
-            Err(e) => {
-                panel.push(Level::Warning, format!("file watching is off: {e}"));
-                None
-            }
-        };
-        match &shader_dir {
-            Some(dir) => panel.push(Level::Info, format!("watching shaders in {}", dir.display())),
-            None => panel.push(
-                Level::Info,
-                "shaders are embedded in this build: set AFTERLIGHT_SHADER_DIR to reload them",
-            ),
-        }
-        if let (Some(watcher), Some(path)) = (&mut watcher, &options.preset)
-            && let Err(e) = watcher.watch_preset(Some(path))
-        {
-            panel.push(Level::Warning, format!("cannot watch {}: {e}", path.display()));
-        }
-        let options = RenderOptions { post: panel.settings().clone(), ..Default::default() };
+        let options =
+            RenderOptions { post: session.panel.settings().clone(), ..Default::default() };
         Ok(Self {
             window,
-            gpu,
             surface,
-            config,
             egui,
-            egui_renderer,
-            scene,
-            environment,
-            renderer: Reloadable::new(renderer),
-            compare_renderer: None,
+            session,
+            recoveries: 0,
             compare_preset: None,
-            blit: Reloadable::new(blit),
-            panel,
             orbit: None,
-            watcher,
-            shader_dir,
             options,
             viewport: ((0, 0), (MIN_VIEWPORT, MIN_VIEWPORT)),
             drag: Drag::default(),
             last_frame: Instant::now(),
             frames: 0,
             last_render_error: None,
-            device_lost,
         })
+    }
+
+    /// The device was lost: a new one for the session, then the window's surface, present
+    /// pass and egui renderer on it. At most [`MAX_RECOVERIES`] times, so a device that keeps
+    /// failing ends the viewer with its reason instead of looping.
+    fn recover(&mut self, reason: String) -> Result<(), ViewerError> {
+        self.recoveries += 1;
+        if self.recoveries > MAX_RECOVERIES {
+            return Err(ViewerError::DeviceLost(format!(
+                "{reason}; lost {MAX_RECOVERIES} times already"
+            )));
+        }
+        log::warn!("the GPU device was lost ({reason}); recreating it");
+        let failed = |e: ViewerError| {
+            ViewerError::DeviceLost(format!("{reason}; recreating it failed: {e}"))
+        };
+        self.session.recover().map_err(failed)?;
+        self.surface = WindowGpu::new(&self.session.gpu, &self.window).map_err(failed)?;
+        // A fresh egui context: the new renderer needs its font atlas sent again.
+        self.egui = egui_winit::State::new(
+            egui::Context::default(),
+            egui::ViewportId::ROOT,
+            &*self.window,
+            Some(self.window.scale_factor() as f32),
+            None,
+            Some(self.session.gpu.device.limits().max_texture_dimension_2d as usize),
+        );
+        let size = self.viewport.1;
+        self.session.renderer.get_mut().resize(&self.session.gpu, size.0, size.1)?;
+        Ok(())
     }
 
     /// Window events other than redraw: egui first, then the camera, keys and dropped files.
@@ -276,11 +271,14 @@ impl State {
         match event {
             WindowEvent::Resized(size) => {
                 let (w, h) = pixels(*size);
-                self.config.width = w;
-                self.config.height = h;
-                self.surface.configure(&self.gpu.device, &self.config);
+                self.surface.resize(&self.session.gpu, w, h);
             }
-            WindowEvent::DroppedFile(path) => self.dropped(path),
+            WindowEvent::DroppedFile(path) => {
+                self.session.drop_file(path);
+                if std::mem::take(&mut self.session.scene_changed) {
+                    self.frame_scene();
+                }
+            }
             WindowEvent::ModifiersChanged(modifiers) => {
                 self.drag.ctrl = modifiers.state().control_key();
             }
@@ -339,31 +337,35 @@ impl State {
             return;
         };
         let ((ox, oy), (vw, vh)) = self.viewport;
-        let renderer = self.renderer.get();
+        let renderer = self.session.renderer.get();
         let (rw, rh) = renderer.render_size();
         let (x, y) = (cursor.0 - ox as f32, cursor.1 - oy as f32);
         if x < 0.0 || y < 0.0 || x >= vw as f32 || y >= vh as f32 {
             return;
         }
         let pixel = ((x * rw as f32 / vw as f32) as u32, (y * rh as f32 / vh as f32) as u32);
-        let depth = match renderer.read_depth(&self.gpu) {
+        let depth = match renderer.read_depth(&self.session.gpu) {
             Ok(depth) => depth,
-            Err(e) => return self.panel.push(Level::Error, format!("focus: {e}")),
+            Err(e) => return self.session.panel.push(Level::Error, format!("focus: {e}")),
         };
         match crate::post::dof::focus_distance_at(&depth, rw, rh, pixel, znear) {
             Some(distance) => {
-                let mut settings = self.panel.settings().clone();
+                let mut settings = self.session.panel.settings().clone();
                 settings.dof.focus_distance = distance;
-                self.panel.set_settings(settings);
-                self.panel.push(Level::Info, format!("depth of field focused at {distance:.3} m"));
+                self.session.panel.set_settings(settings);
+                self.session
+                    .panel
+                    .push(Level::Info, format!("depth of field focused at {distance:.3} m"));
             }
-            None => self.panel.push(Level::Info, "focus: no surface under the cursor (sky)"),
+            None => {
+                self.session.panel.push(Level::Info, "focus: no surface under the cursor (sky)")
+            }
         }
     }
 
     fn frame_scene(&mut self) {
         let (w, h) = self.viewport.1;
-        self.orbit = Some(Orbit::framing(&self.scene.bounds, w as f32 / h as f32));
+        self.orbit = Some(Orbit::framing(&self.session.scene.bounds, w as f32 / h as f32));
     }
 
     fn key_screenshot(&mut self) {
@@ -372,7 +374,7 @@ impl State {
             .map_or(0, |d| d.as_secs());
         let path = PathBuf::from(format!("afterlight-{stamp}.png"));
         match self.screenshot(&path) {
-            Ok(()) => self.panel.push(
+            Ok(()) => self.session.panel.push(
                 Level::Info,
                 format!(
                     "screenshot: {} and {}",
@@ -380,21 +382,22 @@ impl State {
                     path.with_extension("exr").display()
                 ),
             ),
-            Err(e) => self.panel.push(Level::Error, format!("screenshot: {e}")),
+            Err(e) => self.session.panel.push(Level::Error, format!("screenshot: {e}")),
         }
     }
 
     /// PNG of the finished image at `path` and EXR of the HDR image beside it.
     fn screenshot(&self, path: &Path) -> Result<(), Error> {
-        let renderer = self.renderer.get();
+        let renderer = self.session.renderer.get();
         let (w, h) = renderer.size();
         let output = |path: &Path, e: String| Error::Output { path: path.to_owned(), reason: e };
-        let display = renderer.read_display(&self.gpu)?;
+        let display = renderer.read_display(&self.session.gpu)?;
         image::save_buffer(path, &display, w, h, image::ExtendedColorType::Rgba8)
             .map_err(|e| output(path, e.to_string()))?;
         if self.options.debug_view.is_none() {
             let (hw, hh) = renderer.render_size();
-            let hdr: Vec<f32> = renderer.read_hdr(&self.gpu)?.into_iter().flatten().collect();
+            let hdr: Vec<f32> =
+                renderer.read_hdr(&self.session.gpu)?.into_iter().flatten().collect();
             let exr = path.with_extension("exr");
             let image = image::Rgba32FImage::from_raw(hw, hh, hdr)
                 .ok_or_else(|| output(&exr, "HDR readback has the wrong size".into()))?;
@@ -403,121 +406,50 @@ impl State {
         Ok(())
     }
 
-    fn dropped(&mut self, path: &Path) {
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        let result = match extension.as_str() {
-            "glb" | "gltf" => self.load_scene(path),
-            "hdr" | "exr" => self.load_environment(path),
-            "cube" => self.load_lut(path),
-            "toml" => self.load_preset(path),
-            _ => Err(format!(
-                "{}: drop a .glb/.gltf scene, an .hdr/.exr environment, a .cube LUT or a .toml preset",
-                path.display()
-            )),
-        };
-        match result {
-            Ok(()) => self.panel.push(Level::Info, format!("loaded {}", path.display())),
-            Err(e) => self.panel.push(Level::Error, e),
-        }
-    }
-
-    fn load_scene(&mut self, path: &Path) -> Result<(), String> {
-        let scene = scene::load(path).map_err(|e| e.to_string())?;
-        let renderer = self.new_renderer(&scene, &self.environment).map_err(|e| e.to_string())?;
-        self.scene = scene;
-        self.renderer = Reloadable::new(renderer);
-        self.compare_renderer = None;
-        self.frame_scene();
-        Ok(())
-    }
-
-    fn load_environment(&mut self, path: &Path) -> Result<(), String> {
-        let environment =
-            Arc::new(bake_environment(&self.gpu, Some(path)).map_err(|e| e.to_string())?);
-        let renderer = self.new_renderer(&self.scene, &environment).map_err(|e| e.to_string())?;
-        self.environment = environment;
-        self.renderer = Reloadable::new(renderer);
-        self.compare_renderer = None;
-        Ok(())
-    }
-
-    fn load_lut(&mut self, path: &Path) -> Result<(), String> {
-        crate::post::lut::CubeLut::load(path).map_err(|e| e.to_string())?;
-        let mut settings = self.panel.settings().clone();
-        settings.lut.file = Some(std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
-        self.panel.set_settings(settings);
-        Ok(())
-    }
-
-    fn load_preset(&mut self, path: &Path) -> Result<(), String> {
-        let preset = Preset::load(path).map_err(|e| e.to_string())?;
-        self.panel.load_preset(&preset);
-        if let Some(watcher) = &mut self.watcher
-            && let Err(e) = watcher.watch_preset(Some(path))
-        {
-            self.panel.push(Level::Warning, format!("cannot watch {}: {e}", path.display()));
-        }
-        Ok(())
-    }
-
-    fn new_renderer(
-        &self,
-        scene: &Scene,
-        environment: &Arc<Environment>,
-    ) -> Result<Renderer, Error> {
-        Renderer::with_environment(
-            &self.gpu,
-            scene,
-            self.viewport.1,
-            environment.clone(),
-            &RendererSettings::default(),
-        )
-    }
-
     /// Shader or preset files changed on disk: check and rebuild, or keep the last good ones.
     fn hot_reload(&mut self) {
-        let Some(changes) = self.watcher.as_mut().and_then(FileWatcher::poll) else { return };
+        let Some(changes) = self.session.watcher.as_mut().and_then(FileWatcher::poll) else {
+            return;
+        };
         if changes.shaders
-            && let Some(dir) = self.shader_dir.clone()
+            && let Some(dir) = self.session.shader_dir.clone()
         {
             match check_shader_dir(&dir) {
                 Err(errors) => {
                     for e in errors {
                         let message = format!("{e} (keeping the last good shaders)");
                         log::warn!("{message}");
-                        self.panel.push(Level::Error, message);
+                        self.session.panel.push(Level::Error, message);
                     }
                 }
                 Ok(count) => {
-                    let (scene, environment) = (&self.scene, &self.environment);
-                    let built = self.renderer.reload(|| {
+                    let (scene, environment) = (&self.session.scene, &self.session.environment);
+                    let built = self.session.renderer.reload(|| {
                         Renderer::with_environment(
-                            &self.gpu,
+                            &self.session.gpu,
                             scene,
                             self.viewport.1,
                             environment.clone(),
                             &RendererSettings::default(),
                         )
                     });
-                    let format = self.config.format;
-                    let device = &self.gpu.device;
-                    self.blit.reload(|| {
+                    let format = self.surface.config.format;
+                    let device = &self.session.gpu.device;
+                    self.surface.blit.reload(|| {
                         blit::load_source(Some(&dir))
                             .and_then(|s| BlitPass::new(device, format, &s))
                     });
-                    match (built, self.renderer.error(), self.blit.error()) {
+                    match (built, self.session.renderer.error(), self.surface.blit.error()) {
                         (true, _, None) => {
-                            self.compare_renderer = None;
+                            self.session.compare_renderer = None;
                             log::info!("reloaded {count} shaders");
-                            self.panel.push(Level::Info, format!("reloaded {count} shaders"));
+                            self.session
+                                .panel
+                                .push(Level::Info, format!("reloaded {count} shaders"));
                         }
                         (_, renderer_error, blit_error) => {
                             for e in [renderer_error, blit_error].into_iter().flatten() {
-                                self.panel.push(
+                                self.session.panel.push(
                                     Level::Error,
                                     format!("{e} (keeping the last good pipeline)"),
                                 );
@@ -528,16 +460,17 @@ impl State {
             }
         }
         if changes.preset
-            && let Some(path) = self.panel.preset_path().map(Path::to_owned)
+            && let Some(path) = self.session.panel.preset_path().map(Path::to_owned)
         {
             match Preset::load(&path) {
                 Ok(preset) => {
-                    self.panel.load_preset(&preset);
-                    self.panel.push(Level::Info, format!("reloaded {}", path.display()));
+                    self.session.panel.load_preset(&preset);
+                    self.session.panel.push(Level::Info, format!("reloaded {}", path.display()));
                 }
-                Err(e) => {
-                    self.panel.push(Level::Error, format!("{e} (keeping the last good settings)"))
-                }
+                Err(e) => self
+                    .session
+                    .panel
+                    .push(Level::Error, format!("{e} (keeping the last good settings)")),
             }
         }
     }
@@ -547,28 +480,31 @@ impl State {
             match action {
                 Action::FrameScene => self.frame_scene(),
                 Action::Screenshot => self.key_screenshot(),
-                Action::LoadPreset(path) => match self.load_preset(&path) {
-                    Ok(()) => self.panel.push(Level::Info, format!("loaded {}", path.display())),
-                    Err(e) => self.panel.push(Level::Error, e),
+                Action::LoadPreset(path) => match self.session.load_preset(&path) {
+                    Ok(()) => {
+                        self.session.panel.push(Level::Info, format!("loaded {}", path.display()))
+                    }
+                    Err(e) => self.session.panel.push(Level::Error, e),
                 },
-                Action::SavePreset(path) => match save_preset(self.panel.settings(), &path) {
+                Action::SavePreset(path) => match save_preset(self.session.panel.settings(), &path)
+                {
                     Ok(_) => {
-                        self.panel.mark_saved(&path);
-                        if let Some(watcher) = &mut self.watcher
+                        self.session.panel.mark_saved(&path);
+                        if let Some(watcher) = &mut self.session.watcher
                             && let Err(e) = watcher.watch_preset(Some(&path))
                         {
-                            self.panel.push(
+                            self.session.panel.push(
                                 Level::Warning,
                                 format!("cannot watch {}: {e}", path.display()),
                             );
                         }
                         // Our own write is not an outside edit.
-                        if let Some(watcher) = &mut self.watcher {
+                        if let Some(watcher) = &mut self.session.watcher {
                             let _ = watcher.poll();
                         }
-                        self.panel.push(Level::Info, format!("saved {}", path.display()));
+                        self.session.panel.push(Level::Info, format!("saved {}", path.display()));
                     }
-                    Err(e) => self.panel.push(Level::Error, e.to_string()),
+                    Err(e) => self.session.panel.push(Level::Error, e.to_string()),
                 },
             }
         }
@@ -576,12 +512,12 @@ impl State {
 
     /// The settings the B side of the compare draws with, or why there are none.
     fn compare_settings(&mut self) -> Option<Result<PostSettings, String>> {
-        if !self.panel.compare.enabled {
+        if !self.session.panel.compare.enabled {
             return None;
         }
-        Some(match &self.panel.compare.with {
+        Some(match &self.session.panel.compare.with {
             CompareWith::WithoutPass(pass) => {
-                let mut value = schema::to_value(self.panel.settings());
+                let mut value = schema::to_value(self.session.panel.settings());
                 match schema::get_mut(&mut value, &format!("{pass}.tier")) {
                     Some(slot) => {
                         *slot = serde_json::Value::String("off".into());
@@ -602,8 +538,8 @@ impl State {
     }
 
     fn redraw(&mut self) -> Result<(), ViewerError> {
-        if let Some(reason) = self.device_lost.lock().ok().and_then(|slot| slot.clone()) {
-            return Err(ViewerError::DeviceLost(reason));
+        if let Some(reason) = self.session.device_lost() {
+            return self.recover(reason);
         }
         self.hot_reload();
         let now = Instant::now();
@@ -612,7 +548,7 @@ impl State {
 
         // egui: the panel on the right, the 3D viewport in what is left.
         let raw_input = self.egui.take_egui_input(&self.window);
-        let renderer = self.renderer.get();
+        let renderer = self.session.renderer.get();
         let stats = FrameStats {
             governor: GovernorView {
                 status: renderer.governor().status().to_owned(),
@@ -620,11 +556,11 @@ impl State {
                 timing_available: renderer.timing_available(),
             },
             viewport: self.viewport.1,
-            adapter: self.gpu.info.name.clone(),
+            adapter: self.session.gpu.info.name.clone(),
         };
         let mut actions = Vec::new();
         let mut central = egui::Rect::NOTHING;
-        let panel = &mut self.panel;
+        let panel = &mut self.session.panel;
         let output = self.egui.egui_ctx().clone().run_ui(raw_input, |ui| {
             egui::Panel::right("afterlight")
                 .default_size(PANEL_WIDTH)
@@ -652,11 +588,16 @@ impl State {
         let mut textures = output.textures_delta;
         for (id, deltas) in &textures.set {
             for delta in deltas {
-                self.egui_renderer.update_texture(&self.gpu.device, &self.gpu.queue, *id, delta);
+                self.surface.egui_renderer.update_texture(
+                    &self.session.gpu.device,
+                    &self.session.gpu.queue,
+                    *id,
+                    delta,
+                );
             }
         }
         for id in &textures.free {
-            self.egui_renderer.free_texture(id);
+            self.surface.egui_renderer.free_texture(id);
         }
         textures.clear();
         self.apply(actions);
@@ -667,47 +608,53 @@ impl State {
             ((central.left() * ppp).max(0.0) as u32, (central.top() * ppp).max(0.0) as u32);
         let size = (
             ((central.width() * ppp) as u32)
-                .clamp(MIN_VIEWPORT, self.config.width.max(MIN_VIEWPORT)),
+                .clamp(MIN_VIEWPORT, self.surface.config.width.max(MIN_VIEWPORT)),
             ((central.height() * ppp) as u32)
-                .clamp(MIN_VIEWPORT, self.config.height.max(MIN_VIEWPORT)),
+                .clamp(MIN_VIEWPORT, self.surface.config.height.max(MIN_VIEWPORT)),
         );
         if size != self.viewport.1 {
-            self.renderer.get_mut().resize(&self.gpu, size.0, size.1)?;
-            if let Some(b) = &mut self.compare_renderer {
-                b.resize(&self.gpu, size.0, size.1)?;
+            self.session.renderer.get_mut().resize(&self.session.gpu, size.0, size.1)?;
+            if let Some(b) = &mut self.session.compare_renderer {
+                b.resize(&self.session.gpu, size.0, size.1)?;
             }
+            self.session.size = size;
         }
         self.viewport = (origin, size);
         let orbit = *self.orbit.get_or_insert_with(|| {
             Orbit::from_camera(
-                &self.scene.default_camera(size.0 as f32 / size.1 as f32),
-                &self.scene.bounds,
+                &self.session.scene.default_camera(size.0 as f32 / size.1 as f32),
+                &self.session.scene.bounds,
             )
         });
         let camera = orbit.camera();
 
         // The scene: A (the panel's settings) and, in compare, B.
-        if let Some(settings) = self.panel.take_changed() {
+        if let Some(settings) = self.session.panel.take_changed() {
             self.options.post = settings;
         }
-        self.options.debug_view = self.panel.debug_view;
+        self.options.debug_view = self.session.panel.debug_view;
         let mut errors = Vec::new();
-        if let Err(e) = self.renderer.get_mut().render(&self.gpu, &camera, &self.options) {
+        if let Err(e) =
+            self.session.renderer.get_mut().render(&self.session.gpu, &camera, &self.options)
+        {
             errors.push(e.to_string());
         }
         let mut b_drawn = false;
         if let Some(b_settings) = self.compare_settings() {
             match b_settings {
                 Ok(post) => {
-                    if self.compare_renderer.is_none() {
-                        match self.new_renderer(&self.scene, &self.environment) {
-                            Ok(r) => self.compare_renderer = Some(r),
+                    if self.session.compare_renderer.is_none() {
+                        match self
+                            .session
+                            .new_renderer(&self.session.scene, &self.session.environment)
+                        {
+                            Ok(r) => self.session.compare_renderer = Some(r),
                             Err(e) => errors.push(e.to_string()),
                         }
                     }
-                    if let Some(b) = &mut self.compare_renderer {
+                    if let Some(b) = &mut self.session.compare_renderer {
                         let b_options = RenderOptions { post, ..self.options.clone() };
-                        match b.render(&self.gpu, &camera, &b_options) {
+                        match b.render(&self.session.gpu, &camera, &b_options) {
                             Ok(()) => b_drawn = true,
                             Err(e) => errors.push(format!("A/B compare: {e}")),
                         }
@@ -717,18 +664,26 @@ impl State {
             }
         }
         self.report(errors);
-        let timings = self.renderer.get_mut().frame_timings();
-        self.panel.record_timings(&timings);
+        let timings = self.session.renderer.get_mut().frame_timings();
+        self.session.panel.record_timings(&timings);
 
         // Present: the image(s) into the viewport, egui over everything.
-        let frame = match self.surface.get_current_texture() {
+        let (gpu, config) = (&self.session.gpu, &self.surface.config);
+        let frame = match self.surface.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(frame) => frame,
             wgpu::CurrentSurfaceTexture::Suboptimal(frame) => {
-                self.surface.configure(&self.gpu.device, &self.config);
+                self.surface.surface.configure(&gpu.device, config);
                 frame
             }
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                self.surface.configure(&self.gpu.device, &self.config);
+            // The window changed under the surface: configure it again, draw next frame.
+            wgpu::CurrentSurfaceTexture::Outdated => {
+                self.surface.surface.configure(&gpu.device, config);
+                return Ok(());
+            }
+            // The surface itself is gone: a new one for the same window, draw next frame.
+            wgpu::CurrentSurfaceTexture::Lost => {
+                log::warn!("the window surface was lost; recreating it");
+                self.surface.recreate_surface(&self.session.gpu, &self.window)?;
                 return Ok(());
             }
             wgpu::CurrentSurfaceTexture::Timeout
@@ -737,32 +692,34 @@ impl State {
         };
         let target = frame.texture.create_view(&Default::default());
         let mut encoder = self
+            .session
             .gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("viewer") });
         let region = BlitRegion {
             origin,
             size,
-            divider: b_drawn.then_some(self.panel.compare.divider * size.0 as f32),
+            divider: b_drawn.then_some(self.session.panel.compare.divider * size.0 as f32),
         };
-        let a_view = self.renderer.get().display_view();
-        let b_view = self.compare_renderer.as_ref().filter(|_| b_drawn).map(Renderer::display_view);
-        self.blit.get().draw(
-            &self.gpu.device,
-            &self.gpu.queue,
+        let a_view = self.session.renderer.get().display_view();
+        let b_view =
+            self.session.compare_renderer.as_ref().filter(|_| b_drawn).map(Renderer::display_view);
+        self.surface.blit.get().draw(
+            &self.session.gpu.device,
+            &self.session.gpu.queue,
             &mut encoder,
             &target,
             (a_view, b_view),
             &region,
         );
         let screen = egui_wgpu::ScreenDescriptor {
-            size_in_pixels: [self.config.width, self.config.height],
+            size_in_pixels: [self.surface.config.width, self.surface.config.height],
             pixels_per_point: ppp,
         };
         let jobs = self.egui.egui_ctx().tessellate(output.shapes, ppp);
-        let extra = self.egui_renderer.update_buffers(
-            &self.gpu.device,
-            &self.gpu.queue,
+        let extra = self.surface.egui_renderer.update_buffers(
+            &self.session.gpu.device,
+            &self.session.gpu.queue,
             &mut encoder,
             &jobs,
             &screen,
@@ -783,10 +740,10 @@ impl State {
                     ..Default::default()
                 })
                 .forget_lifetime();
-            self.egui_renderer.render(&mut pass, &jobs, &screen);
+            self.surface.egui_renderer.render(&mut pass, &jobs, &screen);
         }
-        self.gpu.queue.submit(extra.into_iter().chain([encoder.finish()]));
-        self.gpu.queue.present(frame);
+        self.session.gpu.queue.submit(extra.into_iter().chain([encoder.finish()]));
+        self.session.gpu.queue.present(frame);
         self.frames += 1;
         Ok(())
     }
@@ -797,20 +754,8 @@ impl State {
         if let Some(text) = &text
             && Some(text) != self.last_render_error.as_ref()
         {
-            self.panel.push(Level::Error, text.clone());
+            self.session.panel.push(Level::Error, text.clone());
         }
         self.last_render_error = text;
     }
-}
-
-/// Bake the environment from `path` (equirectangular .hdr/.exr) or the neutral studio.
-fn bake_environment(gpu: &Gpu, path: Option<&Path>) -> Result<Environment, Error> {
-    let settings = EnvironmentSettings {
-        source: path
-            .map_or(EnvironmentSource::Studio, |p| EnvironmentSource::Equirect(p.to_owned())),
-        ..Default::default()
-    };
-    Environment::new(gpu, &settings, &mut |stage, done| {
-        log::debug!("environment {stage}: {:.0}%", done * 100.0);
-    })
 }

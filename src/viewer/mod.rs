@@ -19,6 +19,7 @@ pub mod orbit;
 pub mod panel;
 pub mod reload;
 pub mod schema;
+pub mod session;
 
 use std::path::{Path, PathBuf};
 

@@ -18,8 +18,8 @@ use serde_json::Value;
 use super::schema::{self, Control, SETTINGS};
 use crate::config::Preset;
 use crate::gpu::FrameTiming;
-use crate::post::chain::PostSettings;
-use crate::render::DebugView;
+use crate::post::chain::{self, PostSettings};
+use crate::render::{BLOOM_MIPS, DebugView};
 
 /// Frames of history in the frame-time graph.
 pub const HISTORY_FRAMES: usize = 300;
@@ -109,13 +109,14 @@ pub struct Panel {
     compare_path_text: String,
     messages: Vec<Message>,
     changed: bool,
-    /// A G-buffer channel shown instead of the lit image.
+    /// A G-buffer channel or frame intermediate shown instead of the lit image.
     pub debug_view: Option<DebugView>,
     /// A/B split-screen compare.
     pub compare: Compare,
     frame_history: VecDeque<(u64, f64)>,
     pass_ms: Vec<(String, f64)>,
     rects: HashMap<String, egui::Rect>,
+    order_refusal: Option<String>,
 }
 
 impl Panel {
@@ -143,6 +144,7 @@ impl Panel {
             frame_history: VecDeque::new(),
             pass_ms: Vec::new(),
             rects: HashMap::new(),
+            order_refusal: None,
         }
     }
 
@@ -251,15 +253,62 @@ impl Panel {
                 self.section_ui(ui, section);
             }
             ui.separator();
-            ui.label(RichText::new("Chain order").strong()).on_hover_text(
-                "shadows -> G-buffer -> AO -> lighting -> forward -> TAA/upscale -> exposure -> \
-                 bloom -> finish -> FXAA -> sharpen. Reordering is not offered: each pass reads \
-                 the previous one's output in a fixed format (AO feeds lighting, TAA needs the \
-                 unexposed HDR image, FXAA and sharpen need the display-referred one).",
-            );
-            ui.label("AO -> lighting -> TAA -> exposure -> bloom -> finish -> FXAA -> sharpen");
+            self.order_ui(ui);
         });
         actions
+    }
+
+    /// The post passes in their order, each with up/down buttons; a move the chain cannot run
+    /// is refused and its reason shown ([`chain::move_pass`]).
+    fn order_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(RichText::new("Chain order").strong()).on_hover_text(
+            "Before the chain: shadows -> G-buffer -> AO -> lighting -> forward. Depth of field \
+             and motion blur may swap, and so may FXAA and sharpen; other moves are refused \
+             with the reason.",
+        );
+        let mut wanted = None;
+        for (index, pass) in self.settings.order.iter().enumerate() {
+            ui.horizontal(|ui| {
+                let up = ui.small_button("up");
+                let down = ui.small_button("down");
+                ui.label(pass.name());
+                self.rects.insert(format!("order.{}.up", pass.name()), up.rect);
+                self.rects.insert(format!("order.{}.down", pass.name()), down.rect);
+                if up.clicked() {
+                    wanted = Some((index, true));
+                }
+                if down.clicked() {
+                    wanted = Some((index, false));
+                }
+            });
+        }
+        if let Some((index, up)) = wanted {
+            self.move_pass(index, up);
+        }
+        if let Some(reason) = &self.order_refusal {
+            ui.label(RichText::new(reason).color(Color32::LIGHT_RED));
+        }
+    }
+
+    /// Move the pass at `index` of the order one place up or down, or say why not.
+    pub fn move_pass(&mut self, index: usize, up: bool) {
+        match chain::move_pass(&self.settings.order, index, up) {
+            Ok(order) => {
+                let mut settings = self.settings.clone();
+                settings.order = order;
+                self.set_settings(settings);
+                self.order_refusal = None;
+            }
+            Err(reason) => {
+                self.push(Level::Warning, format!("reorder refused: {reason}"));
+                self.order_refusal = Some(reason);
+            }
+        }
+    }
+
+    /// Why the last reorder was refused, while it is shown.
+    pub fn order_refusal(&self) -> Option<&str> {
+        self.order_refusal.as_deref()
     }
 
     fn header_ui(&mut self, ui: &mut egui::Ui, stats: &FrameStats, actions: &mut Vec<Action>) {
@@ -364,27 +413,33 @@ impl Panel {
     fn view_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.label("view");
-            let text =
-                self.debug_view.map_or("lit".to_owned(), |v| format!("{v:?}").to_lowercase());
-            egui::ComboBox::from_id_salt("debug_view").selected_text(text).show_ui(ui, |ui| {
+            let text = self.debug_view.map_or("lit", DebugView::name);
+            let combo = egui::ComboBox::from_id_salt("debug_view").selected_text(text);
+            combo.show_ui(ui, |ui| {
                 ui.selectable_value(&mut self.debug_view, None, "lit");
-                for view in [
-                    DebugView::Albedo,
-                    DebugView::Normal,
-                    DebugView::Roughness,
-                    DebugView::Metallic,
-                    DebugView::Depth,
-                    DebugView::Motion,
-                    DebugView::Emissive,
-                ] {
-                    ui.selectable_value(
-                        &mut self.debug_view,
-                        Some(view),
-                        format!("{view:?}").to_lowercase(),
-                    );
+                for &view in DebugView::all() {
+                    let label = match view {
+                        DebugView::BloomMip(0) => "bloom mip",
+                        DebugView::BloomMip(_) => continue,
+                        view => view.name(),
+                    };
+                    ui.selectable_value(&mut self.debug_view, Some(view), label);
                 }
             });
+            if let Some(DebugView::BloomMip(mut mip)) = self.debug_view {
+                ui.add(egui::DragValue::new(&mut mip).range(0..=BLOOM_MIPS - 1).prefix("mip "))
+                    .on_hover_text("Bloom chain mip: render size >> (mip + 1)");
+                self.debug_view = Some(DebugView::BloomMip(mip));
+            }
         });
+        let off = match self.debug_view {
+            Some(DebugView::Ao) if !self.settings.ao.tier.is_on() => Some("ao"),
+            Some(DebugView::BloomMip(_)) if !self.settings.bloom.tier.is_on() => Some("bloom"),
+            _ => None,
+        };
+        if let Some(pass) = off {
+            ui.label(format!("{pass} is off: this view stays black until it is on"));
+        }
         let enabled = ui.checkbox(&mut self.compare.enabled, "A/B compare (drag the divider)");
         self.rects.insert("compare.enabled".into(), enabled.rect);
         if self.compare.enabled {
@@ -580,6 +635,13 @@ impl Panel {
                         new_value = Some(Value::String(v));
                     }
                     r
+                }
+                Control::Order => {
+                    let names: Vec<&str> = current
+                        .as_array()
+                        .map(|a| a.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    ui.label(names.join(" -> ")).on_hover_text(setting.doc)
                 }
                 Control::File => {
                     let mut v = current.as_str().unwrap_or_default().to_owned();

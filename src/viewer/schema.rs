@@ -54,6 +54,9 @@ pub enum Control {
     Text,
     /// An optional file path (none: empty).
     File,
+    /// The chain's pass order: shown here, edited with the up/down buttons of the panel's
+    /// "Chain order" list, which refuse orders the chain cannot run.
+    Order,
 }
 
 /// One setting: its dotted key (`bloom.intensity`), its control and its documentation.
@@ -92,6 +95,12 @@ pub const SETTINGS: &[Setting] = &[
         float(0.5, 1.0, 0.01),
         "Fraction of the display resolution (per axis) the scene is rendered at, 0.5..=1, default 1. \
          Below 1 TAA (or, without it, a Catmull-Rom upscale) brings it to display size.",
+    ),
+    s(
+        "order",
+        Control::Order,
+        "The order the post passes run in. Depth of field and motion blur may swap, and so may \
+         FXAA and sharpen; every other order is refused with its reason (see \"Chain order\").",
     ),
     s(
         "ao.tier",

@@ -12,6 +12,7 @@ mod bloom;
 mod budget;
 mod cli;
 mod cube_lut;
+mod debug_views;
 mod default_scene;
 mod depth_of_field;
 mod embedding;

@@ -377,3 +377,120 @@ fn the_compare_split_shows_a_left_of_the_divider_and_b_right_of_it() {
     assert_eq!(at(13), [0, 0, 255], "right of the divider: B");
     assert!(at(7)[1] > 150 && at(8)[1] > 150, "the divider line is drawn: {:?} {:?}", at(7), at(8));
 }
+
+#[test]
+fn a_valid_reorder_changes_settings_and_image_and_an_invalid_one_is_refused_with_its_reason() {
+    use afterlight::post::chain::PostPass;
+    use afterlight::post::fxaa::FxaaSettings;
+    use afterlight::post::sharpen::SharpenSettings;
+    let start = PostSettings {
+        fxaa: FxaaSettings { tier: Tier::High, ..FxaaSettings::default() },
+        sharpen: SharpenSettings { tier: Tier::High, ..SharpenSettings::default() },
+        ..PostSettings::default()
+    };
+    let mut d = Driver::new(Panel::new(start.clone(), None));
+    d.click("order.fxaa.down");
+    let swapped = d.panel.settings().clone();
+    let fxaa = swapped.order.iter().position(|p| *p == PostPass::Fxaa);
+    let sharpen = swapped.order.iter().position(|p| *p == PostPass::Sharpen);
+    assert!(sharpen < fxaa, "FXAA now runs after sharpen: {:?}", swapped.order);
+    assert!(d.panel.order_refusal().is_none());
+
+    d.click("order.taa.up");
+    assert_eq!(d.panel.settings().order, swapped.order, "the refused move changed nothing");
+    let reason = d.panel.order_refusal().expect("a reason is shown");
+    assert!(reason.contains("TAA must come after depth of field and motion blur"), "{reason}");
+    assert!(d.panel.messages().iter().any(|m| m.text.contains(reason)), "and logged");
+
+    // The preset keeps the order.
+    let dir = temp_dir("order");
+    let preset = save_preset(&swapped, &dir.join("order.toml")).expect("saved and read back");
+    assert_eq!(preset.settings.order, swapped.order);
+
+    // The chain honours it: the picture changes.
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, 1.0);
+    let env = common::studio(&gpu);
+    let mut renderer = common::renderer(&gpu, &scene, (64, 64), &env);
+    let mut image = |post: &PostSettings| {
+        let options =
+            afterlight::render::RenderOptions { post: post.clone(), ..Default::default() };
+        renderer.render(&gpu, &camera, &options).expect("render");
+        renderer.read_display(&gpu).expect("readback")
+    };
+    let before = image(&start);
+    let after = image(&swapped);
+    let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    assert!(changed > 0, "FXAA after sharpen draws a different picture");
+    assert_eq!(image(&start), before, "and the default order draws the first one again");
+}
+
+#[test]
+fn dropped_files_load_by_kind_and_a_broken_one_shows_its_error() {
+    use afterlight::viewer::panel::Level;
+    use afterlight::viewer::session::{DroppedKind, Session};
+    let Some(shared) = common::shared() else { return };
+    let Some(_) = common::gpu() else { return };
+    let options = afterlight::viewer::ViewerOptions { size: (64, 64), ..Default::default() };
+    let mut session = Session::new(&options).expect("session");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = temp_dir("drop");
+    let broken = dir.join("broken.toml");
+    std::fs::write(&broken, "[bloom]\nintensity = \"bright\"\n").expect("write");
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "hello").expect("write");
+    let cases = [
+        (root.join("scenes/product_demo.glb"), Some(DroppedKind::Scene)),
+        (shared.join("hdr/royal_esplanade_1k.hdr"), Some(DroppedKind::Environment)),
+        (shared.join("luts/colour_eotf_sRGB_3D.cube"), Some(DroppedKind::Lut)),
+        (root.join("presets/product.toml"), Some(DroppedKind::Preset)),
+        (broken.clone(), None),
+        (notes.clone(), None),
+    ];
+    for (path, kind) in &cases {
+        let before = session.panel().messages().len();
+        assert_eq!(session.drop_file(path), *kind, "{}", path.display());
+        let message = session.panel().messages().last().expect("a message");
+        assert_eq!(session.panel().messages().len(), before + 1);
+        let level = if kind.is_some() { Level::Info } else { Level::Error };
+        assert_eq!(message.level, level, "{}", message.text);
+        assert!(message.text.contains(&path.display().to_string()), "{}", message.text);
+    }
+    let product = Preset::load(root.join("presets/product.toml")).expect("preset");
+    assert_eq!(session.panel().settings().bloom, product.settings.bloom, "the preset loaded");
+    assert_eq!(session.panel().preset_path(), Some(root.join("presets/product.toml").as_path()));
+    let messages = session.panel().messages();
+    let broken_error = &messages[messages.len() - 2].text;
+    assert!(broken_error.contains("intensity"), "the key is named: {broken_error}");
+    assert!(messages.last().is_some_and(|m| m.text.contains("drop a .glb")));
+}
+
+#[test]
+fn a_lost_device_is_noticed_and_replaced() {
+    use afterlight::viewer::session::Session;
+    let Some(_) = common::gpu() else { return };
+    let options = afterlight::viewer::ViewerOptions { size: (64, 64), ..Default::default() };
+    let mut session = Session::new(&options).expect("session");
+    assert!(session.device_lost().is_none());
+    let old = session.gpu().device.clone();
+    old.destroy();
+    let _ = old.poll(wgpu::PollType::wait_indefinitely());
+    let reason = session.device_lost().expect("the loss is reported");
+    assert!(reason.contains("Destroyed"), "{reason}");
+
+    session.recover().expect("a new device");
+    assert!(session.device_lost().is_none(), "the new device is fine");
+    let last = session.panel().messages().last().expect("a message").text.clone();
+    assert!(last.contains("GPU device was lost") && last.contains("Destroyed"), "{last}");
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, 1.0);
+    let (gpu, renderer) = session.gpu_and_renderer();
+    renderer.resize(gpu, 32, 32).expect("resize");
+    renderer.render(gpu, &camera, &Default::default()).expect("renders on the new device");
+    let image = renderer.read_display(gpu).expect("readback");
+    assert!(image.chunks_exact(4).any(|p| p[0] > 20), "the scene is drawn, not black");
+
+    let error = afterlight::viewer::ViewerError::DeviceLost(reason);
+    assert!(error.to_string().contains("the viewer has to close"), "{error}");
+}
