@@ -1,13 +1,17 @@
 // AR exposure matching (src/post/camera_exposure.rs): the exposure that makes the HDR image's
-// real-world pixels as bright as the camera image shows them. Over a grid of at most 128x128
-// sample points, at the points the mask calls real world (coverage >= 0.5) where both images
-// have light, it averages log2 of the camera image's display-linear luminance and of the HDR
-// image's scene luminance (un-pre-exposed); the exposure is 2^(mean camera - mean scene), the
-// geometric-mean ratio, written into the exposure state the finish reads (EV100 =
-// -log2(exposure) - log2(1.2), less the compensation). With no such point the state is left as it was (the given EV).
+// real-world pixels come out of the chain as bright as the camera image shows them. Over a
+// grid of at most 128x128 sample points, at the points the mask calls real world (coverage
+// >= 0.5) where both images have light, it averages log2 of the camera image's display-linear
+// luminance and of the HDR image's scene luminance (un-pre-exposed). Then it inverts the
+// chain's own tone curve: a bisection along the grey axis of the baked grade LUT (grade, user
+// LUT and tone mapper in one) finds the exposed scene grey that displays as the camera's mean,
+// and the exposure is that grey over the scene's mean. It is written into the exposure state
+// the finish reads (EV100 = -log2(exposure) - log2(1.2), less the compensation). With no such
+// point the state is left as it was (the given EV).
 // One workgroup of 256 invocations, a shared-memory reduction, no atomics.
-// Reads: HDR colour, camera image, real-world mask. Writes: the exposure state buffer.
+// Reads: HDR colour, camera image, real-world mask, the grade LUT. Writes: the exposure state.
 #include "include/common.wgsl"
+#include "include/grade_lut.wgsl"
 
 struct CameraExposureParams {
     // x: the HDR image's pre-exposure, y: exposure compensation in EV (positive brightens),
@@ -28,6 +32,13 @@ struct ExposureState {
 @group(0) @binding(3) var real_world_mask: texture_2d<f32>;
 @group(0) @binding(4) var linear_clamp: sampler;
 @group(0) @binding(5) var<storage, read_write> state: ExposureState;
+@group(0) @binding(6) var grade_lut: texture_3d<f32>;
+
+// The display-linear luminance the chain shows for the exposed scene grey at LUT coordinate t.
+fn displayed_grey(t: f32, size: f32) -> f32 {
+    let encoded = textureSampleLevel(grade_lut, linear_clamp, grade_lut_uvw(vec3f(t), size), 0.0);
+    return luminance(srgb_to_linear(clamp(encoded.rgb, vec3f(0.0), vec3f(1.0))));
+}
 
 const GROUP: u32 = 256u;
 var<workgroup> sums: array<vec3f, GROUP>;
@@ -59,7 +70,20 @@ fn cs_main(@builtin(local_invocation_index) index: u32) {
     }
     if index == 0u && sums[0].z >= 1.0 {
         let mean = sums[0] / sums[0].z;
-        let ev100 = -(mean.x - mean.y) - log2(1.2) - match_params.params.y;
+        let wanted = exp2(mean.x);
+        let size = f32(textureDimensions(grade_lut).x);
+        var low = 0.0;
+        var high = 1.0;
+        for (var i = 0; i < 24; i++) {
+            let middle = 0.5 * (low + high);
+            if displayed_grey(middle, size) < wanted {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        let grey = grade_lut_shaper_inverse(vec3f(0.5 * (low + high))).x;
+        let ev100 = -(log2(max(grey, 1e-10)) - mean.y) - log2(1.2) - match_params.params.y;
         state.multiplier = 1.0 / (1.2 * exp2(ev100) * pre_exposure);
         state.ev100 = ev100;
         state.target_ev100 = ev100;

@@ -6,16 +6,18 @@
 //! object with), and the camera image shows what the camera made of it. The exposure that maps
 //! one onto the other, the ratio of their geometric-mean luminances over those pixels, is the
 //! camera's exposure in the HDR image's units: with it the virtual object is as bright as a real
-//! object of the same albedo beside it. The ratio is taken between display-linear camera values
-//! and exposed scene values, so it is exact where the tone mapper is the identity: the Khronos
-//! PBR Neutral mapper (the `ar` preset's) leaves values below 0.76 unchanged.
+//! object of the same albedo beside it. The camera's mean is taken back through the chain's own
+//! tone curve first: a bisection along the grey axis of the baked grade LUT (grade, user LUT and
+//! tone mapper together) finds the exposed scene grey the chain displays as that mean, so a
+//! grey card in the scene's light comes out at the photo's value whatever the tone mapper.
 //!
 //! One compute dispatch of one workgroup, no readback: the result goes straight into the
 //! exposure state buffer the finish reads, replacing the fixed EV of that frame. The post stack
 //! runs it when [`super::composite::RealWorld::match_exposure`] is set, with automatic
 //! exposure switched off for the frame (the camera decides).
 //!
-//! Reads: HDR colour (pre-exposed), the camera image, the real-world mask. Writes: the exposure
+//! Reads: HDR colour (pre-exposed), the camera image, the real-world mask, the grade LUT.
+//! Writes: the exposure
 //! state (`multiplier, ev100, target_ev100, average_log2_luminance`).
 
 use crate::Error;
@@ -43,6 +45,8 @@ pub struct CameraExposureFrame<'a> {
     pub compensation: f32,
     /// The exposure state buffer to write (16 bytes, storage).
     pub state: &'a wgpu::Buffer,
+    /// The chain's baked grade LUT (see [`super::grade_bake`]).
+    pub grade_lut: &'a wgpu::TextureView,
 }
 
 impl CameraExposurePass {
@@ -75,6 +79,7 @@ impl CameraExposurePass {
                     },
                     count: None,
                 },
+                wgpu::BindGroupLayoutEntry { visibility: compute, ..bindings::texture_3d(6) },
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -125,6 +130,7 @@ impl CameraExposurePass {
                 wgpu::BindingResource::TextureView(frame.mask),
                 wgpu::BindingResource::Sampler(&self.sampler),
                 frame.state.as_entire_binding(),
+                wgpu::BindingResource::TextureView(frame.grade_lut),
             ]),
         });
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {

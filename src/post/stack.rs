@@ -350,7 +350,10 @@ impl PostStack {
         // AR exposure matching: the camera image's exposure replaces the fixed EV written for
         // the frame (automatic exposure is off while it runs: the camera decides).
         let mut settings = plan.settings.clone();
-        if let Some(real) = inputs.real_world.filter(|r| r.match_exposure) {
+        let grade_lut = self.chain.grade_lut();
+        if let (Some(real), Some(grade_lut)) =
+            (inputs.real_world.filter(|r| r.match_exposure), grade_lut)
+        {
             if settings.exposure.is_automatic() {
                 settings.exposure.mode = ExposureMode::Metered;
             }
@@ -361,6 +364,7 @@ impl PostStack {
                 pre_exposure: inputs.pre_exposure,
                 compensation: settings.exposure.compensation,
                 state: self.chain.exposure_state(),
+                grade_lut,
             };
             self.timer.scope(CameraExposurePass::NAME, encoder, |e| {
                 self.camera_exposure.dispatch(device, queue, e, &exposure_frame)

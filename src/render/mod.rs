@@ -42,6 +42,7 @@ use crate::gpu::{FrameTiming, Gpu, GpuError, PassTime, halves_to_f32, read_textu
 use crate::graph::{PooledTexture, TexturePool};
 use crate::post::ao::{AoFrame, AoPass};
 use crate::post::chain::{PostSettings, Provided};
+use crate::post::composite::RealWorld;
 use crate::post::stack::{PostInputs, PostStack, PostStackDescriptor};
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
@@ -122,6 +123,20 @@ impl Default for RenderOptions {
             subpixel_offset: None,
         }
     }
+}
+
+/// The camera side of an AR frame for [`Renderer::render_over_camera`].
+#[derive(Clone, Copy, Debug)]
+pub struct CameraImage<'a> {
+    /// The camera image, any size, sampled as display-linear values (an `*Srgb` view of
+    /// 8-bit sRGB pixels).
+    pub view: &'a wgpu::TextureView,
+    /// Its sensor noise, sRGB-encoded standard deviation per channel (see
+    /// [`crate::post::composite::estimate_noise_sigma`]), added to the virtual object.
+    pub grain_sigma: f32,
+    /// Expose the virtual object as the camera exposed the real world (see
+    /// [`crate::post::camera_exposure`]) instead of by the exposure settings.
+    pub match_exposure: bool,
 }
 
 /// Everything needed to draw one scene at one size.
@@ -373,6 +388,38 @@ impl Renderer {
         camera: &Camera,
         options: &RenderOptions,
     ) -> Result<(), Error> {
+        self.render_frame(gpu, camera, options, None)
+    }
+
+    /// As [`Renderer::render`], composited over an AR camera image: the scene is the virtual
+    /// content, the shadow catcher's real-world mask and light fraction say where the camera
+    /// image shows through and how much the virtual object's shadow and AO darken it (see
+    /// [`crate::post::composite`]). Needs [`RendererSettings::shadow_catcher`]: without the
+    /// catcher there is no mask, and that is an error.
+    pub fn render_over_camera(
+        &mut self,
+        gpu: &Gpu,
+        camera: &Camera,
+        options: &RenderOptions,
+        camera_image: &CameraImage<'_>,
+    ) -> Result<(), Error> {
+        if self.shadow_catcher.is_none() {
+            return Err(Error::InvalidArgument(
+                "compositing over a camera image needs the shadow catcher \
+                 (RendererSettings::shadow_catcher), which draws the real-world mask"
+                    .into(),
+            ));
+        }
+        self.render_frame(gpu, camera, options, Some(camera_image))
+    }
+
+    fn render_frame(
+        &mut self,
+        gpu: &Gpu,
+        camera: &Camera,
+        options: &RenderOptions,
+        camera_image: Option<&CameraImage<'_>>,
+    ) -> Result<(), Error> {
         // Budget: the post stack takes the timings of earlier frames and plans this one (the
         // settings the governor allows, TAA's jitter, the render size).
         if self.post.settings() != &options.post.validated().0 {
@@ -508,6 +555,15 @@ impl Renderer {
                     pre_exposure: exposure,
                     ev100: fixed_ev100,
                     dt_seconds: options.dt_seconds,
+                    real_world: camera_image.zip(self.shadow_catcher.as_ref()).map(
+                        |(image, catcher)| RealWorld {
+                            camera_image: image.view,
+                            mask: catcher.mask_view(),
+                            light_fraction: Some(catcher.fraction_view()),
+                            grain_sigma: image.grain_sigma,
+                            match_exposure: image.match_exposure,
+                        },
+                    ),
                     ..PostInputs::new(&self.gbuffer.hdr.view)
                 };
                 self.post.record(&mut encoder, &inputs, &self.display_target.view)?;

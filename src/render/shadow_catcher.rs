@@ -358,12 +358,12 @@ impl ShadowCatcherPass {
     }
 
     /// The light fraction texture (1 off the plane).
-    pub(crate) fn fraction_view(&self) -> &wgpu::TextureView {
+    pub fn fraction_view(&self) -> &wgpu::TextureView {
         &self.fraction.view
     }
 
     /// The real-world mask texture (1 on background and plane, 0 on objects).
-    pub(crate) fn mask_view(&self) -> &wgpu::TextureView {
+    pub fn mask_view(&self) -> &wgpu::TextureView {
         &self.mask.view
     }
 
