@@ -303,13 +303,17 @@ fn a_manual_change_resets_and_wins() {
 }
 
 /// End to end on the GPU (lavapipe in CI): the built-in scene with `presets/desktop-ultra.toml`
-/// and a budget of 75 % of what that chain measures; the governor must bring the measured
-/// frame time under budget, and with AO made the least valuable knob it must turn AO down
-/// first.
+/// and a budget of a quarter of what that chain measures, more than any choice of tiers can
+/// save on a software GPU. The governor must turn AO (made the least valuable knob) down first,
+/// only ever turn knobs down, and end either under budget or with every knob at its floor; and
+/// what it chose must really be cheaper: under 75 % of the full chain, measured with the two
+/// renderers taking turns frame by frame, so both see the same load. Nothing compares a time
+/// measured now with one measured earlier, so a busy machine (lavapipe's GPU time is CPU time)
+/// cannot fail it.
 #[test]
 fn the_renderer_holds_a_budget_the_full_chain_cannot_meet() {
     use afterlight::budget::record_trace;
-    use afterlight::render::RenderOptions;
+    use afterlight::render::{RenderOptions, Renderer};
 
     use crate::common;
 
@@ -324,25 +328,35 @@ fn the_renderer_holds_a_budget_the_full_chain_cannot_meet() {
     let ultra = Preset::load(path).expect("desktop-ultra preset").settings;
     let size = (96, 96);
     let env = common::studio(&gpu);
-
-    let measure = |post: PostSettings, frames: u64| {
-        let mut renderer = common::renderer(&gpu, &scene, size, &env);
-        let options = RenderOptions { post, ..Default::default() };
-        record_trace(&gpu, &mut renderer, &options, frames, |_| camera).expect("frames render")
-    };
     let median = |ms: &[f64]| {
         let mut ms = ms.to_vec();
         ms.sort_by(f64::total_cmp);
         ms[ms.len() / 2]
     };
-    let fixed = BudgetSettings { mode: BudgetMode::Fixed, ..BudgetSettings::default() };
-    let full = measure(PostSettings { budget: fixed, ..ultra.clone() }, 40).measured_ms();
-    let full_ms = median(&full[10..]);
+    let run = |renderer: &mut Renderer, options: &RenderOptions, frames: u64| {
+        record_trace(&gpu, renderer, options, frames, |_| camera).expect("frames render")
+    };
 
-    let budget_ms = (full_ms * 0.75) as f32;
+    let fixed = BudgetSettings { mode: BudgetMode::Fixed, ..BudgetSettings::default() };
+    let full_options = RenderOptions {
+        post: PostSettings { budget: fixed, ..ultra.clone() },
+        ..Default::default()
+    };
+    let mut full = common::renderer(&gpu, &scene, size, &env);
+    let full_ms = median(&run(&mut full, &full_options, 40).measured_ms()[10..]);
+    // The smallest budget a preset may set is 1 ms.
+    let budget_ms = (full_ms / 4.0) as f32;
+    if budget_ms < 1.0 {
+        eprintln!("skipped: this GPU draws the full chain in {full_ms:.2} ms, too fast to test");
+        return;
+    }
+
     let mut budget = BudgetSettings::adaptive(budget_ms);
     budget.value.ao = 0.05;
-    let trace = measure(PostSettings { budget, ..ultra.clone() }, 240);
+    let options =
+        RenderOptions { post: PostSettings { budget, ..ultra.clone() }, ..Default::default() };
+    let mut governed = common::renderer(&gpu, &scene, size, &env);
+    let trace = run(&mut governed, &options, 240);
     let ms = trace.measured_ms();
     let end_ms = median(&ms[ms.len() - 60..]);
     eprintln!(
@@ -352,16 +366,44 @@ fn the_renderer_holds_a_budget_the_full_chain_cannot_meet() {
     for d in &trace.decisions {
         eprintln!("  {d}");
     }
-    assert!(!trace.decisions.is_empty(), "no decision with the chain at {full_ms:.2} ms");
+    let decisions = governed.governor().decisions();
+    assert!(!decisions.is_empty(), "no decision with the chain at {full_ms:.2} ms");
+    let first = decisions[0].changes.first().map(|c| c.knob);
+    assert_eq!(first, Some(Knob::Ao), "AO is worth least and must go first: {}", decisions[0]);
+    for change in decisions.iter().flat_map(|d| &d.changes) {
+        let down = match (change.from, change.to) {
+            (KnobLevel::Tier(from), KnobLevel::Tier(to)) => to < from,
+            (KnobLevel::Scale(from), KnobLevel::Scale(to)) => to < from,
+            _ => false,
+        };
+        assert!(down, "over budget throughout, yet {change:?}");
+    }
+    let at_floor = governed.governor().knobs().into_iter().all(|(knob, level)| match level {
+        KnobLevel::Scale(scale) => scale <= budget.min_scale + 1e-3,
+        KnobLevel::Tier(tier) => match knob {
+            Knob::Exposure | Knob::Finish => tier <= Tier::Low,
+            _ => tier == Tier::Off,
+        },
+    });
     assert!(
-        end_ms <= f64::from(budget_ms),
-        "median of the last 60 frames {end_ms:.2} ms is over the {budget_ms:.2} ms budget"
+        at_floor || end_ms <= f64::from(budget_ms),
+        "the last 60 frames take {end_ms:.2} ms, over the {budget_ms:.2} ms budget, with \
+         knobs left to turn down: {:?}",
+        governed.governor().knobs()
     );
-    let first_step = trace.decisions[0].split(": ").nth(1).unwrap_or_default();
+
+    // Same load for both: one frame each, in turn, each waited for.
+    let (mut full_ms, mut governed_ms) = (Vec::new(), Vec::new());
+    for _ in 0..24 {
+        full_ms.extend(run(&mut full, &full_options, 1).measured_ms());
+        governed_ms.extend(run(&mut governed, &options, 1).measured_ms());
+    }
+    let (full_ms, governed_ms) = (median(&full_ms), median(&governed_ms));
+    eprintln!("taking turns: full chain {full_ms:.2} ms, governed {governed_ms:.2} ms");
     assert!(
-        first_step.starts_with("ao "),
-        "AO is worth least here and must go first: {}",
-        trace.decisions[0]
+        governed_ms < 0.75 * full_ms,
+        "the governed chain ({governed_ms:.2} ms) is not clearly cheaper than the full chain \
+         ({full_ms:.2} ms) under the same load"
     );
 
     // The trace writes as JSON and as a chart.

@@ -832,3 +832,111 @@ fn parsers_keep_their_properties_under_mutation() {
         }
     }
 }
+
+/// Runs the `afterlight` binary with `args` (no adapter filter from the environment).
+fn afterlight_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_afterlight"))
+        .args(args)
+        .env_remove("AFTERLIGHT_ADAPTER")
+        .env_remove("WGPU_ADAPTER_NAME")
+        .output()
+        .expect("run afterlight")
+}
+
+/// Checks that `args` fail with `expected` in the message and without a panic; `false` when
+/// the command needed a GPU and there is none (the caller skips).
+fn fails_with(args: &[&str], expected: &str) -> bool {
+    let output = afterlight_cli(args);
+    let err = String::from_utf8_lossy(&output.stderr);
+    if err.contains("no GPU adapter found") && !expected.contains("no GPU adapter") {
+        eprintln!("SKIPPED `afterlight {}`: no GPU adapter", args.join(" "));
+        return false;
+    }
+    assert!(!output.status.success(), "`afterlight {}` should fail: {err}", args.join(" "));
+    assert!(!err.contains("panicked"), "`afterlight {}` panicked: {err}", args.join(" "));
+    assert!(
+        err.contains(expected),
+        "`afterlight {}`: expected {expected:?} in: {err}",
+        args.join(" ")
+    );
+    true
+}
+
+/// Every command-line error path that `tests/integration/cli.rs` does not already check, each
+/// with the message a user sees: files that are missing, unreadable, of the wrong kind or
+/// unwritable, and arguments that cannot work together. The ones found before a GPU is needed
+/// run everywhere; the others skip without an adapter.
+#[test]
+fn command_line_errors_say_what_is_wrong() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-errors");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let file = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write input");
+        path.to_string_lossy().into_owned()
+    };
+    let text_as_hdr = file("notes.hdr", b"just some text, not radiance\n");
+    let png = file("photo.png", &{
+        let mut bytes = Vec::new();
+        let image = image::RgbImage::from_pixel(8, 4, image::Rgb([200, 100, 50]));
+        image
+            .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .expect("encode PNG");
+        bytes
+    });
+    let cut_hdr = file("cut.hdr", b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 4 +X 8\n\x02\x02");
+    let not_gltf = file("scene.glb", b"glTF\x02\x00\x00\x00 definitely not a container");
+    let out = dir.join("out.png").to_string_lossy().into_owned();
+    let no_folder = "/nonexistent-afterlight-dir/out.png";
+
+    let before_gpu: &[(&[&str], &str)] = &[
+        (&["preset", "/nonexistent/p.toml"], "cannot read preset /nonexistent/p.toml"),
+        (
+            &["render", "--preset", "/nonexistent/p.toml", "-o", &out],
+            "cannot read preset /nonexistent/p.toml",
+        ),
+        (
+            &["lut", "export", "--preset", "/nonexistent/p.toml", "-o", "x.cube"],
+            "cannot read preset /nonexistent/p.toml",
+        ),
+        (
+            &["lut", "export", "-o", "/nonexistent-afterlight-dir/x.cube"],
+            "/nonexistent-afterlight-dir/x.cube",
+        ),
+        (&["render", &not_gltf, "-o", &out], "invalid glTF"),
+        (
+            &["render", "--background", "transparent", "--hdr-11-11-10", "-o", &out],
+            "--background transparent needs alpha",
+        ),
+        (&["render", "--tone-mapper", "sepia", "-o", &out], "sepia"),
+        (
+            &["render", "--background", "1,2", "-o", &out],
+            "expected environment, transparent or R,G,B",
+        ),
+        (&["quality", "--size", "0"], "--size 0 is outside 1..=1024"),
+        (&["quality", "--only", "dof"], "dof"),
+    ];
+    for (args, expected) in before_gpu {
+        assert!(fails_with(args, expected), "needs no GPU: `afterlight {}`", args.join(" "));
+    }
+
+    let env_reason = "not a Radiance .hdr or OpenEXR image";
+    let with_gpu: &[(&[&str], &str)] = &[
+        (
+            &["render", "--size", "16x16", "--env", "/nonexistent/sky.hdr", "-o", &out],
+            "cannot load environment /nonexistent/sky.hdr",
+        ),
+        (&["render", "--size", "16x16", "--env", &text_as_hdr, "-o", &out], env_reason),
+        (&["render", "--size", "16x16", "--env", &png, "-o", &out], env_reason),
+        (&["render", "--size", "16x16", "--env", &cut_hdr, "-o", &out], "cannot decode"),
+        (
+            &["render", "--size", "16x16", "-o", no_folder],
+            "cannot write /nonexistent-afterlight-dir/out.png",
+        ),
+    ];
+    for (args, expected) in with_gpu {
+        if !fails_with(args, expected) {
+            return;
+        }
+    }
+}
