@@ -35,7 +35,8 @@ use super::motion_blur::{MotionBlurFrame, MotionBlurPass, MotionBlurSettings};
 use super::sharpen::{SharpenPass, SharpenSettings};
 use super::taa::{TaaFrame, TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
-use super::upscale::UpscalePass;
+use super::upscale::{self, UpscalePass};
+use super::variant::{self, PassVariant, VariantChoice};
 use crate::Error;
 use crate::budget::BudgetSettings;
 use crate::gpu::{Gpu, PassTimer};
@@ -78,6 +79,10 @@ pub struct PostSettings {
     /// Catmull-Rom spatial upscale does ([`super::upscale`]); everything after runs at display
     /// size. A budget governor lowers it on weak hardware.
     pub render_scale: f32,
+    /// Whether the full-screen passes (TAA, upscale, finish, FXAA, sharpen) run as
+    /// `fragment` or `compute` shaders, or `auto` (default): compute unless the adapter is
+    /// mobile-class or lacks what compute needs (see [`super::variant`]).
+    pub variant: PassVariant,
     /// Ambient occlusion (GTAO) from depth and normals, darkening indirect light only (off
     /// unless a preset names it).
     pub ao: AoSettings,
@@ -116,6 +121,7 @@ impl Default for PostSettings {
         Self {
             description: String::new(),
             render_scale: 1.0,
+            variant: PassVariant::Auto,
             ao: AoSettings::OFF,
             dof: DofSettings::OFF,
             motion_blur: MotionBlurSettings::OFF,
@@ -156,6 +162,7 @@ impl PostSettings {
         let settings = Self {
             description: self.description.clone(),
             render_scale: self.clamped_render_scale(w),
+            variant: self.variant,
             ao: take(w, self.ao.validated()),
             dof: take(w, self.dof.validated()),
             motion_blur: take(w, self.motion_blur.validated()),
@@ -333,6 +340,9 @@ pub fn effective_fxaa(settings: &PostSettings) -> FxaaSettings {
     fxaa
 }
 
+/// The timing scope of the compute variant's copy of the last display pass into the output.
+pub const OUTPUT_COPY: &str = "output_copy";
+
 /// The camera a frame was drawn with, as the passes that need more than its matrices see it
 /// (depth of field). Perspective cameras only: reverse-Z depth is `znear / view depth`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -400,6 +410,9 @@ pub struct PostChain {
     user_lut: Option<(PathBuf, UserLut)>,
     /// Depth of field was asked for without a perspective camera, and the log said so once.
     warned_no_camera: bool,
+    /// The variant the last frame resolved to (logged when it changes), and what it was
+    /// resolved from: the requested variant and whether the output could be reached.
+    variant: Option<(VariantChoice, (PassVariant, bool))>,
 }
 
 impl PostChain {
@@ -425,6 +438,7 @@ impl PostChain {
             pool: TexturePool::new(),
             user_lut: None,
             warned_no_camera: false,
+            variant: None,
         })
     }
 
@@ -470,13 +484,66 @@ impl PostChain {
         self.taa.reset_history();
     }
 
+    /// What the last recorded frame's `variant` setting resolved to on this device, and why
+    /// (`None` before the first frame).
+    pub fn variant(&self) -> Option<&VariantChoice> {
+        self.variant.as_ref().map(|(choice, _)| choice)
+    }
+
+    /// Resolve `requested` on `gpu` and for `output`, keeping (and logging) the choice when it
+    /// changes. The display passes' compute variant also needs to reach `output`: directly
+    /// when it is an `Rgba8Unorm` storage texture, else by a copy from a pooled texture, which
+    /// needs `COPY_DST` on it; without either the frame falls back to fragment.
+    fn resolve_variant(
+        &mut self,
+        gpu: &Gpu,
+        requested: PassVariant,
+        output: &wgpu::TextureView,
+    ) -> PassVariant {
+        let texture = output.texture();
+        let usage = texture.usage();
+        let reachable =
+            usage.contains(wgpu::TextureUsages::COPY_DST) || Self::writes_output_directly(output);
+        let key = (requested, reachable);
+        if self.variant.as_ref().is_none_or(|(_, k)| *k != key) {
+            let mut choice = variant::resolve(requested, gpu);
+            if choice.used == PassVariant::Compute && !reachable {
+                choice.used = PassVariant::Fragment;
+                choice.fallback = true;
+                choice.reason = format!(
+                    "{} falls back to fragment: the output texture is neither an Rgba8Unorm \
+                     storage texture nor a copy destination",
+                    requested.name()
+                );
+            }
+            if choice.fallback {
+                log::warn!("post chain: {}", choice.reason);
+            } else {
+                log::info!("post chain: {} passes ({})", choice.used.name(), choice.reason);
+            }
+            self.variant = Some((choice, key));
+        }
+        self.variant.as_ref().map_or(PassVariant::Fragment, |(c, _)| c.used)
+    }
+
+    /// The compute variant can store into `output` itself (an Rgba8Unorm storage texture).
+    fn writes_output_directly(output: &wgpu::TextureView) -> bool {
+        let texture = output.texture();
+        texture.format() == wgpu::TextureFormat::Rgba8Unorm
+            && texture.usage().contains(wgpu::TextureUsages::STORAGE_BINDING)
+    }
+
     /// The transient pool (for statistics).
     pub fn pool(&self) -> &TexturePool {
         &self.pool
     }
 
     /// Record the chain for one frame into `output` (a [`DISPLAY_FORMAT`] view of
-    /// `frame.size`). `settings` must have been accepted by [`PostChain::prepare`].
+    /// `frame.size`, mip 0 of its texture). `settings` must have been accepted by
+    /// [`PostChain::prepare`]. With the compute variant the display passes write pooled
+    /// `Rgba8Unorm` storage textures, and the last one is copied into `output`'s texture
+    /// (which then needs `COPY_DST`) unless `output` is itself an `Rgba8Unorm` storage texture
+    /// that the last pass writes directly (see [`super::variant`]).
     pub fn record(
         &mut self,
         gpu: &Gpu,
@@ -488,6 +555,7 @@ impl PostChain {
     ) {
         let (device, queue) = (&gpu.device, &gpu.queue);
         let (width, height) = frame.size;
+        let compute = self.resolve_variant(gpu, settings.variant, output) == PassVariant::Compute;
         // Depth of field: thin-lens CoC, half-size near/far gather, composite (skipped when
         // off, without depth, or without a perspective camera).
         if settings.dof.tier.is_on() && frame.camera.is_none() && !self.warned_no_camera {
@@ -544,20 +612,31 @@ impl PostChain {
             reprojection: frame.reprojection,
         };
         let taa = if settings.taa.tier.is_on() {
-            timer.scope(TaaPass::NAME, encoder, |e| {
-                self.taa.draw(device, queue, e, &taa_frame, &settings.taa)
+            timer.scope(TaaPass::NAME, encoder, |e| match compute {
+                true => self.taa.dispatch(device, queue, e, &taa_frame, &settings.taa),
+                false => self.taa.draw(device, queue, e, &taa_frame, &settings.taa),
             })
         } else {
             self.taa.reset_history();
             None
         };
         // Upscale: a render scale below 1 without TAA is brought to display size spatially.
+        // The compute variant stores Rgba16Float only; other HDR formats upscale by fragment.
+        let upscale_compute = compute && self.hdr_format == upscale::COMPUTE_FORMAT;
         let upscaled = (taa.is_none() && frame.input_size != frame.size).then(|| {
-            let desc =
-                TransientDesc::target(width, height, self.hdr_format, wgpu::TextureUsages::empty());
+            let storage = match upscale_compute {
+                true => wgpu::TextureUsages::STORAGE_BINDING,
+                false => wgpu::TextureUsages::empty(),
+            };
+            let desc = TransientDesc::target(width, height, self.hdr_format, storage);
             let target = self.pool.acquire(device, UpscalePass::NAME, &desc);
-            timer.scope(UpscalePass::NAME, encoder, |e| {
-                self.upscale.draw(device, queue, e, scene_hdr, frame.input_size, &target.view)
+            let (input, input_size) = (scene_hdr, frame.input_size);
+            timer.scope(UpscalePass::NAME, encoder, |e| match upscale_compute {
+                true => {
+                    let size = frame.size;
+                    self.upscale.dispatch(device, queue, e, input, input_size, &target.view, size)
+                }
+                false => self.upscale.draw(device, queue, e, input, input_size, &target.view),
             });
             target
         });
@@ -591,29 +670,47 @@ impl PostChain {
         } else {
             None
         };
-        // Finish: into the output directly, or into a pooled image when FXAA/sharpen follow.
+        // Finish: into the output directly, or into a pooled image when FXAA/sharpen follow
+        // (or, with the compute variant, when the output cannot be stored into: `staged`).
         let fxaa = effective_fxaa(settings);
         let fxaa_on = fxaa.tier.is_on();
         let sharpen_on = settings.sharpen.tier.is_on();
-        let display =
-            TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty());
-        let finished =
-            (fxaa_on || sharpen_on).then(|| self.pool.acquire(device, "finish", &display));
+        let staged = compute && !Self::writes_output_directly(output);
+        let display = match compute {
+            true => TransientDesc {
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING
+                    | wgpu::TextureUsages::STORAGE_BINDING
+                    | wgpu::TextureUsages::COPY_SRC,
+                ..TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty())
+            },
+            false => {
+                TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty())
+            }
+        };
+        // What the next display pass reads: the sRGB view of a compute pass's Rgba8Unorm.
+        let readable = |t: &crate::graph::PooledTexture| match compute {
+            true => t.texture.create_view(&wgpu::TextureViewDescriptor {
+                format: Some(DISPLAY_FORMAT),
+                ..Default::default()
+            }),
+            false => t.view.clone(),
+        };
+        let finished = (fxaa_on || sharpen_on || staged)
+            .then(|| self.pool.acquire(device, "finish", &display));
         timer.scope(FinishPass::NAME, encoder, |e| {
-            self.finish.draw(
-                device,
-                queue,
-                e,
-                &FinishFrame {
-                    hdr,
-                    bloom: bloom.as_ref().map(|b| &b.view),
-                    exposure: self.exposure.state_buffer(),
-                    size: frame.size,
-                    frame_index: frame.frame_index,
-                },
-                settings,
-                finished.as_ref().map_or(output, |t| &t.view),
-            )
+            let finish_frame = FinishFrame {
+                hdr,
+                bloom: bloom.as_ref().map(|b| &b.view),
+                exposure: self.exposure.state_buffer(),
+                size: frame.size,
+                frame_index: frame.frame_index,
+            };
+            let target = finished.as_ref().map_or(output, |t| &t.view);
+            match compute {
+                true => self.finish.dispatch(device, queue, e, &finish_frame, settings, target),
+                false => self.finish.draw(device, queue, e, &finish_frame, settings, target),
+            }
         });
         if let Some(bloom) = &bloom {
             self.pool.release(bloom);
@@ -627,35 +724,44 @@ impl PostChain {
         // FXAA: into the output, or into a second pooled image when sharpening follows.
         let mut current = finished;
         if fxaa_on && let Some(input) = current.take() {
-            let target = sharpen_on.then(|| self.pool.acquire(device, "fxaa", &display));
+            let target =
+                (sharpen_on || staged).then(|| self.pool.acquire(device, "fxaa", &display));
+            let (source, size) = (readable(&input), frame.size);
             timer.scope(FxaaPass::NAME, encoder, |e| {
-                self.fxaa.draw(
-                    device,
-                    queue,
-                    e,
-                    &input.view,
-                    target.as_ref().map_or(output, |t| &t.view),
-                    frame.size,
-                    &fxaa,
-                )
+                let target = target.as_ref().map_or(output, |t| &t.view);
+                match compute {
+                    true => self.fxaa.dispatch(device, queue, e, &source, target, size, &fxaa),
+                    false => self.fxaa.draw(device, queue, e, &source, target, size, &fxaa),
+                }
             });
             self.pool.release(&input);
             current = target;
         }
         // Sharpen: contrast-adaptive, into the output.
         if sharpen_on && let Some(input) = current.take() {
+            let target = staged.then(|| self.pool.acquire(device, "sharpen", &display));
+            let (source, size, sharpen) = (readable(&input), frame.size, &settings.sharpen);
             timer.scope(SharpenPass::NAME, encoder, |e| {
-                self.sharpen.draw(
-                    device,
-                    queue,
-                    e,
-                    &input.view,
-                    output,
-                    frame.size,
-                    &settings.sharpen,
-                )
+                let target = target.as_ref().map_or(output, |t| &t.view);
+                match compute {
+                    true => self.sharpen.dispatch(device, queue, e, &source, target, size, sharpen),
+                    false => self.sharpen.draw(device, queue, e, &source, target, size, sharpen),
+                }
             });
             self.pool.release(&input);
+            current = target;
+        }
+        // Output copy (compute variant only): the last display pass's storage texture into
+        // the caller's texture, which storage cannot reach.
+        if let Some(last) = current.take() {
+            timer.scope(OUTPUT_COPY, encoder, |e| {
+                e.copy_texture_to_texture(
+                    last.texture.as_image_copy(),
+                    output.texture().as_image_copy(),
+                    wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+                )
+            });
+            self.pool.release(&last);
         }
         self.pool.end_frame();
     }
@@ -663,30 +769,15 @@ impl PostChain {
 
 impl PostChain {
     /// Every texture and buffer the chain holds: the transient pool's textures (free or lent,
-    /// see [`TexturePool::memory`]) and each pass's own. TAA's history lives in its pass
-    /// privately; it is counted from `settings` and the display `size` as two frames of
-    /// colour + auxiliary Rgba16Float targets, and named as an estimate.
+    /// see [`TexturePool::memory`]) and each pass's own, TAA's history included (what it
+    /// holds now: nothing before TAA first ran; `settings` and `size` are not needed for it).
     pub fn memory(
         &self,
-        settings: &PostSettings,
-        size: (u32, u32),
+        _settings: &PostSettings,
+        _size: (u32, u32),
     ) -> Vec<crate::bench::memory::MemoryEntry> {
         let mut entries = self.pool.memory("post.pool");
-        if settings.taa.tier.is_on() {
-            let bytes = crate::bench::memory::texture_bytes(
-                wgpu::TextureFormat::Rgba16Float,
-                (size.0, size.1, 1),
-                1,
-            );
-            entries.push(crate::bench::memory::MemoryEntry {
-                name: "taa.history (estimate)".into(),
-                kind: crate::bench::memory::MemoryKind::Texture,
-                detail: format!("4 x {}x{} Rgba16Float, 1 mip", size.0, size.1),
-                bytes: 4 * bytes,
-                per_resolution: true,
-                pooled: false,
-            });
-        }
+        entries.extend(self.taa.memory());
         entries.extend(self.exposure.memory());
         entries.extend(self.bloom.memory());
         entries.extend(self.finish.memory());
