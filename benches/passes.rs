@@ -1,7 +1,8 @@
 //! `cargo bench`: a small benchmark matrix through the same code as `afterlight bench`
 //! (`afterlight::bench::run`): the built-in product demo and the generated atrium (and
 //! DamagedHelmet when `../shared` is there) x the desktop and mobile presets at 256x256,
-//! 30 frames after 5 warm-up. Writes `target/bench/passes.{json,md,png}` and prints the table.
+//! 30 frames after 5 warm-up, with the full-screen pass variants of `AFTERLIGHT_BENCH_VARIANT`
+//! (fragment, compute, auto or both; default each preset's own). Writes `target/bench/passes.{json,md,png}` and prints the table.
 //! Skips with a message without a GPU adapter.
 
 use std::path::{Path, PathBuf};
@@ -10,6 +11,10 @@ use std::sync::Arc;
 use afterlight::bench::{self, BenchConfig};
 use afterlight::gpu::{Gpu, GpuOptions};
 use afterlight::render::environment::Environment;
+
+/// Environment variable choosing the full-screen pass variants, as `afterlight bench
+/// --variant`: fragment, compute, auto or both (default: each preset's own).
+const VARIANT_ENV: &str = "AFTERLIGHT_BENCH_VARIANT";
 
 fn main() {
     let gpu = match Gpu::new(&GpuOptions::default()) {
@@ -27,6 +32,16 @@ fn main() {
     } else {
         eprintln!("no {}: DamagedHelmet skipped", shared.display());
     }
+    let variants = match std::env::var(VARIANT_ENV) {
+        Ok(text) => match bench::parse_variants(&text) {
+            Ok(variants) => variants,
+            Err(e) => {
+                eprintln!("error: {VARIANT_ENV}: {e}");
+                std::process::exit(1);
+            }
+        },
+        Err(_) => Vec::new(),
+    };
     let result = (|| -> Result<PathBuf, afterlight::Error> {
         let config = BenchConfig {
             scenes: scene_names
@@ -39,6 +54,7 @@ fn main() {
             warm_up: 5,
             degrees_per_frame: 0.5,
             peak_gbps: None,
+            variants,
         };
         let environment = Arc::new(Environment::new(&gpu, &Default::default(), &mut |_, _| {})?);
         let report = bench::run(&gpu, &environment, &config, &mut |p| {

@@ -9,12 +9,14 @@
 // Filament bakes its grading the same way; the vignette and grain follow Unity's
 // post-processing stack in spirit.
 // Reads: HDR (pre-exposed radiance), the grade LUT, the bloom texture (1x1 black when off),
-// the exposure state. Writes: the 8-bit display target; alpha is coverage. NaN/Inf pixels
+// the exposure state. Writes: the 8-bit display target (the compute variant: Rgba8Unorm
+// holding sRGB-encoded values); alpha is coverage. NaN/Inf pixels
 // show as black.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/grade_lut.wgsl"
 #include "include/bloom_composite.wgsl"
+#include "include/compute_output.wgsl"
 
 struct Finish {
     // x: LUT size in texels; y: dither amplitude in 8-bit codes (0 = off); z: bloom
@@ -47,10 +49,28 @@ struct ExposureState {
 @group(0) @binding(4) var bloom: texture_2d<f32>;
 @group(0) @binding(5) var<storage, read> exposure: ExposureState;
 
+// The compute variant's output (src/post/variant.rs): sRGB-encoded Rgba8Unorm.
+@group(1) @binding(0) var finished: texture_storage_2d<rgba8unorm, write>;
+
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
-    let texel = textureLoad(hdr, vec2i(in.position.xy), 0);
-    let uv = in.position.xy * finish.aberration.yz;
+    return finish_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_main(@builtin(global_invocation_id) id: vec3u) {
+    if any(id.xy >= textureDimensions(finished)) {
+        return;
+    }
+    textureStore(finished, id.xy, compute_display_texel(finish_pixel(compute_pixel_centre(id.xy))));
+}
+
+// The finished, display-linear colour of the pixel centred at `position` (framebuffer
+// coordinates, as `@builtin(position)`), shared by both entry points: every per-pixel step
+// of the finish belongs here.
+fn finish_pixel(position: vec2f) -> vec4f {
+    let texel = textureLoad(hdr, vec2i(position), 0);
+    let uv = position * finish.aberration.yz;
     var c = texel.rgb;
     if finish.aberration.x > 0.0 {
         // Lateral chromatic aberration: magnification differs per wavelength, so red lands
@@ -83,14 +103,14 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     }
     if finish.grain.x > 0.0 {
         // Smooth value noise about `size` pixels across, less in the highlights.
-        let n = value_noise(in.position.xy / finish.grain.y, finish.grain.w);
+        let n = value_noise(position / finish.grain.y, finish.grain.w);
         let luma = dot(clamp(encoded, vec3f(0.0), vec3f(1.0)), vec3f(0.2126, 0.7152, 0.0722));
         encoded += vec3f(n * finish.grain.x * mix(1.0, 1.0 - luma, finish.grain.z));
     }
     if finish.lut.y > 0.0 {
         // Triangular-PDF dither of +-1 code in the sRGB-encoded domain where the target
         // quantises, so gradients finer than one code survive as noise instead of bands.
-        let noise = (hash_unit(in.position.xy) + hash_unit(in.position.yx + 17.0) - 1.0)
+        let noise = (hash_unit(position) + hash_unit(position.yx + 17.0) - 1.0)
             * finish.lut.y / 255.0;
         encoded += noise;
     }

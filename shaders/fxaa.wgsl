@@ -8,6 +8,7 @@
 // Settings and the search-step table of each quality preset: src/post/fxaa.rs.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/compute_output.wgsl"
 
 struct Fxaa {
     // xy: 1 / width, 1 / height in pixels; zw: width, height.
@@ -44,9 +45,24 @@ fn step_distance(i: u32) -> f32 {
     return fxaa.steps[i / 4u][i % 4u];
 }
 
+// The compute variant's output (src/post/variant.rs): sRGB-encoded Rgba8Unorm.
+@group(1) @binding(0) var antialiased: texture_storage_2d<rgba8unorm, write>;
+
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
-    let pixel = vec2i(in.position.xy);
+    return fxaa_pixel(vec2i(in.position.xy));
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_main(@builtin(global_invocation_id) id: vec3u) {
+    if any(id.xy >= textureDimensions(antialiased)) {
+        return;
+    }
+    textureStore(antialiased, id.xy, compute_display_texel(fxaa_pixel(vec2i(id.xy))));
+}
+
+// The anti-aliased, display-linear colour of pixel `pixel` (both entry points).
+fn fxaa_pixel(pixel: vec2i) -> vec4f {
     // The centre is loaded, not filtered, so pixels that exit early are copied bit for bit.
     let rgbyM = textureLoad(source, pixel, 0);
     let step_count = u32(fxaa.params.w);

@@ -10,12 +10,13 @@
 // Everything happens in linear light (the sRGB view decodes, the target encodes).
 // One addition to CAS: the result is clamped to the window's own min/max per channel, so the
 // pass can never ring or overshoot (CAS's amplitude term keeps overshoot small, not zero).
-// Reads: the display image (Rgba8UnormSrgb). Writes: the next display image of that format;
+// Reads: the display image (Rgba8UnormSrgb). Writes: the next display image of that format (the compute variant: Rgba8Unorm, encoded);
 // alpha is copied from the centre pixel. Tiers (`params.y`, see src/post/sharpen.rs):
 // 0 pass-through, 1 cross window with one (green) weight for all channels as CAS does,
 // 2 cross window with a weight per channel, 3 the 9-tap "better diagonals" soft min/max.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/compute_output.wgsl"
 
 struct Sharpen {
     // x: peak, -1 / lerp(8, 5, sharpness); y: mode (0..=3, see above); zw: width, height.
@@ -29,9 +30,24 @@ fn texel(p: vec2i, last: vec2i) -> vec4f {
     return textureLoad(source, clamp(p, vec2i(0), last), 0);
 }
 
+// The compute variant's output (src/post/variant.rs): sRGB-encoded Rgba8Unorm.
+@group(1) @binding(0) var sharpened: texture_storage_2d<rgba8unorm, write>;
+
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
-    let p = vec2i(in.position.xy);
+    return sharpen_pixel(vec2i(in.position.xy));
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_main(@builtin(global_invocation_id) id: vec3u) {
+    if any(id.xy >= textureDimensions(sharpened)) {
+        return;
+    }
+    textureStore(sharpened, id.xy, compute_display_texel(sharpen_pixel(vec2i(id.xy))));
+}
+
+// The sharpened, display-linear colour of pixel `p` (both entry points).
+fn sharpen_pixel(p: vec2i) -> vec4f {
     let centre = textureLoad(source, p, 0);
     let mode = u32(sharpen.params.y);
     if mode == 0u {

@@ -10,9 +10,11 @@
 // frame's unjittered NDC, for the sky, whose motion the G-buffer leaves at zero); last frame's
 // resolved colour and aux (depth and motion of the surface each pixel followed) at the output
 // size. Writes: the resolved colour (the next frame's history, alpha is coverage) and the aux
-// target. Settings and the tier table: src/post/taa.rs.
+// target (the compute variant stores both into Rgba16Float storage textures). Settings and
+// the tier table: src/post/taa.rs.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/compute_output.wgsl"
 
 struct Taa {
     // xy: output size in pixels; zw: 1 / output size.
@@ -202,10 +204,30 @@ fn clip_towards_centre(h: vec3f, centre: vec3f, extent: vec3f) -> vec3f {
     return select(h, centre + offset / outside, outside > 1.0);
 }
 
+// The compute variant's outputs (src/post/variant.rs): the resolved colour and aux target.
+@group(1) @binding(0) var resolved: texture_storage_2d<rgba16float, write>;
+@group(1) @binding(1) var resolved_aux: texture_storage_2d<rgba16float, write>;
+
 @fragment
 fn fs_main(in: FullscreenOut) -> TaaOut {
+    return taa_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_main(@builtin(global_invocation_id) id: vec3u) {
+    if any(id.xy >= textureDimensions(resolved)) {
+        return;
+    }
+    let out = taa_pixel(compute_pixel_centre(id.xy));
+    textureStore(resolved, id.xy, out.colour);
+    textureStore(resolved_aux, id.xy, out.aux);
+}
+
+// The resolve of the output pixel centred at `frag_coord` (framebuffer coordinates, as
+// `@builtin(position)`), shared by both entry points.
+fn taa_pixel(frag_coord: vec2f) -> TaaOut {
     let tier = taa.mode.x;
-    let uv = in.position.xy * taa.output_size.zw;
+    let uv = frag_coord * taa.output_size.zw;
     // This pixel's centre in input pixels, and the input sample nearest to it: sample p lies at
     // p + 0.5 - jitter (the jitter moved the image by +jitter).
     let position = uv * taa.input_size.xy;

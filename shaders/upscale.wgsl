@@ -9,6 +9,7 @@
 // Reads: the HDR image at render size. Writes: the HDR image at display size (same format).
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/compute_output.wgsl"
 
 struct Upscale {
     // xy: input size in pixels; zw: 1 / input size.
@@ -23,12 +24,29 @@ fn tap(x: f32, y: f32) -> vec4f {
     return textureSampleLevel(source, bilinear, vec2f(x, y), 0.0);
 }
 
+// The compute variant's output (src/post/variant.rs); only for Rgba16Float HDR images.
+@group(1) @binding(0) var upscaled: texture_storage_2d<rgba16float, write>;
+
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
+    return upscale_pixel(in.uv);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_main(@builtin(global_invocation_id) id: vec3u) {
+    let size = textureDimensions(upscaled);
+    if any(id.xy >= size) {
+        return;
+    }
+    textureStore(upscaled, id.xy, upscale_pixel(compute_pixel_centre(id.xy) / vec2f(size)));
+}
+
+// The upscaled HDR colour at `uv` (0..1 over the output, top-left origin; both entry points).
+fn upscale_pixel(uv: vec2f) -> vec4f {
     let size = upscale.input.xy;
     let inv = upscale.input.zw;
     // Position in input pixels, and the centre of the texel up and left of it.
-    let p = in.uv * size;
+    let p = uv * size;
     let centre = floor(p - 0.5) + 0.5;
     let f = p - centre;
     let w0 = f * (-0.5 + f * (1.0 - 0.5 * f));

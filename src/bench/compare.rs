@@ -55,11 +55,18 @@ pub fn compare(new: &BenchReport, baseline: &BenchReport) -> Vec<Comparison> {
     let mut out = Vec::new();
     for run in &new.runs {
         let Some(old) = baseline.runs.iter().find(|o| {
-            o.scene == run.scene && o.preset == run.preset && o.resolution == run.resolution
+            let used = |r: &super::RunResult| r.variant.as_ref().map(|v| v.used);
+            o.scene == run.scene
+                && o.preset == run.preset
+                && o.resolution == run.resolution
+                && (used(o).is_none() || used(run).is_none() || used(o) == used(run))
         }) else {
             continue;
         };
-        let name = format!("{} / {} / {}", run.scene, run.preset, run.resolution.name);
+        let mut name = format!("{} / {} / {}", run.scene, run.preset, run.resolution.name);
+        if let Some(v) = &run.variant {
+            name = format!("{name} / {}", v.used.name());
+        }
         let mut push = |pass: &str, baseline_ms: f64, ms: f64| {
             if baseline_ms <= 0.0 {
                 return;
@@ -139,6 +146,7 @@ pub(crate) mod tests {
                 memory_bytes: 0,
                 memory_per_resolution_bytes: 0,
                 pool_bytes: 0,
+                variant: None,
             }],
         }
     }

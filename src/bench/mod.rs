@@ -28,6 +28,7 @@ use crate::budget::{BudgetMode, MAX_FRAMES_IN_FLIGHT, RollingStats};
 use crate::config::Preset;
 use crate::gpu::Gpu;
 use crate::post::chain::PostSettings;
+use crate::post::variant::{PassVariant, VariantChoice};
 use crate::render::environment::Environment;
 use crate::render::{RenderOptions, Renderer, RendererSettings};
 use crate::scene::{self, Camera, Scene};
@@ -176,6 +177,17 @@ pub struct BenchConfig {
     /// DRAM bandwidth in GB/s to compare achieved bandwidth with; `None`: the known-device
     /// table ([`traffic::KNOWN_DEVICES`]) by adapter name, else no ratio.
     pub peak_gbps: Option<f64>,
+    /// The full-screen pass variants to run every combination with, side by side (see
+    /// [`parse_variants`]); empty: each preset's own `variant`.
+    pub variants: Vec<PassVariant>,
+}
+
+/// `--variant`: `fragment`, `compute`, `auto`, or `both` (fragment then compute).
+pub fn parse_variants(text: &str) -> Result<Vec<PassVariant>, String> {
+    match text {
+        "both" => Ok(vec![PassVariant::Fragment, PassVariant::Compute]),
+        other => other.parse().map(|v| vec![v]).map_err(|e: String| format!("--{e}, or both")),
+    }
 }
 
 /// Median, p90, p99 and mean of a set of samples (milliseconds).
@@ -255,6 +267,10 @@ pub struct RunResult {
     /// What the renderer's texture pools said they hold (`Renderer::pool_bytes`); the
     /// `pooled` entries of `memory` add up to it.
     pub pool_bytes: u64,
+    /// The full-screen pass variant asked for, what ran and why (absent in reports from
+    /// before variants existed).
+    #[serde(default)]
+    pub variant: Option<VariantChoice>,
 }
 
 /// The adapter a report was measured on.
@@ -396,20 +412,32 @@ pub fn run(
         })
         .collect();
     let per_run = u64::from(config.frames + config.warm_up);
-    let combos = config.scenes.len() * presets.len() * config.resolutions.len();
+    let variants: Vec<Option<PassVariant>> = match config.variants.is_empty() {
+        true => vec![None],
+        false => config.variants.iter().copied().map(Some).collect(),
+    };
+    let combos = config.scenes.len() * presets.len() * config.resolutions.len() * variants.len();
     let total = per_run * combos as u64;
     let mut done = 0;
     let mut runs = Vec::new();
     for scene in &config.scenes {
         for preset in &presets {
-            for resolution in &config.resolutions {
-                let label = format!("{} / {} / {}", scene.name, preset.name, resolution.name);
+            for (resolution, variant) in
+                config.resolutions.iter().flat_map(|r| variants.iter().map(move |v| (r, *v)))
+            {
+                let mut preset = preset.clone();
+                if let Some(variant) = variant {
+                    preset.settings.variant = variant;
+                }
+                let variant = preset.settings.variant.name();
+                let label =
+                    format!("{} / {} / {} / {variant}", scene.name, preset.name, resolution.name);
                 let mut on_frame = |_| {
                     done += 1;
                     progress(Progress { done, total, current: &label });
                 };
                 let run =
-                    run_one(gpu, environment, config, scene, preset, resolution, &mut on_frame)?;
+                    run_one(gpu, environment, config, scene, &preset, resolution, &mut on_frame)?;
                 let run = with_bandwidth(run, peak_gbps);
                 runs.push(run);
             }
@@ -570,6 +598,7 @@ fn run_one(
             .sum(),
         pool_bytes: renderer.pool_bytes(),
         memory,
+        variant: renderer.post_variant().cloned(),
     })
 }
 
@@ -636,14 +665,25 @@ impl BenchReport {
         for run in &self.runs {
             let _ = writeln!(
                 md,
-                "\n### {} ({} triangles) / {} / {} ({}x{})\n",
+                "\n### {} ({} triangles) / {} / {} ({}x{}){}\n",
                 run.scene,
                 run.triangles,
                 run.preset,
                 run.resolution.name,
                 run.resolution.width,
-                run.resolution.height
+                run.resolution.height,
+                run.variant.as_ref().map_or(String::new(), |v| format!(" / {}", v.used.name()))
             );
+            if let Some(v) = &run.variant {
+                let _ = writeln!(
+                    md,
+                    "Full-screen passes: {} (asked: {}; {}{}).\n",
+                    v.used.name(),
+                    v.requested.name(),
+                    v.reason,
+                    if v.fallback { "; FALLBACK" } else { "" }
+                );
+            }
             let _ = writeln!(
                 md,
                 "| pass | GPU ms median | p90 | p99 | CPU encode ms | read B/px | write B/px | GB/s | of DRAM floor |"
@@ -685,6 +725,54 @@ impl BenchReport {
                 mib(run.memory_per_resolution_bytes),
                 mib(run.pool_bytes)
             );
+        }
+        md.push_str(&self.variant_table());
+        md
+    }
+
+    /// Fragment against compute, side by side, for every scene x preset x resolution run
+    /// with both (empty when none was): each pass's GPU median under each and their ratio.
+    pub fn variant_table(&self) -> String {
+        use std::fmt::Write as _;
+        let mut md = String::new();
+        let used =
+            |run: &RunResult, v: PassVariant| run.variant.as_ref().is_some_and(|c| c.used == v);
+        for fragment in self.runs.iter().filter(|r| used(r, PassVariant::Fragment)) {
+            let Some(compute) = self.runs.iter().find(|r| {
+                used(r, PassVariant::Compute)
+                    && (&r.scene, &r.preset, &r.resolution)
+                        == (&fragment.scene, &fragment.preset, &fragment.resolution)
+            }) else {
+                continue;
+            };
+            let _ = writeln!(
+                md,
+                "\n### Fragment vs compute: {} / {} / {}\n\n| pass | fragment ms | compute ms | \
+                 compute / fragment |\n|---|---:|---:|---:|",
+                fragment.scene, fragment.preset, fragment.resolution.name
+            );
+            let mut names: Vec<&str> = fragment.passes.iter().map(|p| p.name.as_str()).collect();
+            for p in &compute.passes {
+                if !names.contains(&p.name.as_str()) {
+                    names.push(&p.name);
+                }
+            }
+            let median = |run: &RunResult, name: &str| {
+                run.passes.iter().find(|p| p.name == name).map(|p| p.gpu_ms.median)
+            };
+            let mut row = |name: &str, a: Option<f64>, b: Option<f64>| {
+                let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.3}"));
+                let ratio = match (a, b) {
+                    (Some(a), Some(b)) if a > 0.0 => format!("{:.2}", b / a),
+                    _ => "-".into(),
+                };
+                let _ = writeln!(md, "| {name} | {} | {} | {ratio} |", ms(a), ms(b));
+            };
+            for name in names {
+                row(name, median(fragment, name), median(compute, name));
+            }
+            let frame = |run: &RunResult| run.frame_gpu_ms.map(|s| s.median);
+            row("**frame** (GPU span)", frame(fragment), frame(compute));
         }
         md
     }

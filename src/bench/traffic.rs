@@ -85,6 +85,13 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
     let pixels = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
     let (render, full) = (pixels(shape.render_size), pixels(shape.size));
     let post = shape.post;
+    // The HDR image the passes after TAA read: TAA resolves into Rgba16Float whatever the
+    // renderer's HDR format (src/post/taa.rs), at the display size.
+    let resolved =
+        if post.taa.tier.is_on() { texel_bytes(wgpu::TextureFormat::Rgba16Float) } else { hdr };
+    // Render-size inputs, per display-size pixel.
+    let scaled = render as f64 / full.max(1) as f64;
+    let layer = texel_bytes(wgpu::TextureFormat::Rgba16Float);
     let traffic = |read: f64, write: f64, pixels: u64, counted: &str| PassTraffic {
         read_bytes_per_pixel: read,
         write_bytes_per_pixel: write,
@@ -127,11 +134,28 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
             ))
         }
         "taa" => Some(traffic(
-            hdr + depth + motion + 2.0 * texel_bytes(wgpu::TextureFormat::Rgba16Float),
-            2.0 * texel_bytes(wgpu::TextureFormat::Rgba16Float),
+            (hdr + depth + motion) * scaled + 2.0 * layer,
+            2.0 * layer,
             full,
-            "HDR, depth, motion and the Rgba16Float history (colour + aux) read; new history \
-             (colour + aux) written at display size",
+            "HDR, depth and motion read at the render size (scaled to display pixels), the \
+             Rgba16Float history (colour + aux) read and the new one written at the display \
+             size",
+        )),
+        "dof" => Some(traffic(
+            2.0 * (hdr + depth) + 4.0 * layer / 4.0,
+            3.0 * layer / 4.0 + hdr,
+            render,
+            "prepare: HDR and depth read, the half-size Rgba16Float colour + CoC written; tile \
+             max and gather read it once each; near and far layers (half size) written by the \
+             gather and read by the composite, with HDR and depth again; HDR written; the \
+             tile textures (1/tile² of the pixels) not counted",
+        )),
+        "motion_blur" => Some(traffic(
+            2.0 * motion + hdr + depth,
+            hdr,
+            render,
+            "motion read by the tile maximum and again by the gather, with HDR and depth; HDR \
+             written; the tile and neighbour-max textures (1/K² of the pixels) not counted",
         )),
         "upscale" => Some(traffic(
             hdr * render as f64 / full.max(1) as f64,
@@ -146,7 +170,7 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
                 Tier::High | Tier::Ultra => 1.0,
             };
             Some(traffic(
-                hdr / stride,
+                resolved / stride,
                 0.0,
                 full,
                 "the HDR pixels the histogram samples (1 in 16 / 4 / 1 by tier); bins not counted",
@@ -163,8 +187,9 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
             // Up: each level read with the smaller one, written back; the output at level 0.
             let up_read: f64 = (0..levels.saturating_sub(1)).map(|k| level(k) + level(k + 1)).sum();
             let up_write: f64 = (0..levels.saturating_sub(1)).map(level).sum::<f64>() + level(0);
+            // The first downsample reads the resolved image; the mips are in the HDR format.
             Some(traffic(
-                hdr * (down_read + up_read),
+                resolved + hdr * (down_read - 1.0 + up_read),
                 hdr * (down_write + up_write),
                 full,
                 "HDR read once; each mip written by the downsample and read by the next; each \
@@ -177,7 +202,7 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
                 .chain(shape.size)
                 .map_or(0.0, |c| hdr / f64::from(c.first_mip_divisor * c.first_mip_divisor));
             Some(traffic(
-                hdr + bloom,
+                resolved + bloom,
                 display,
                 full,
                 "HDR (+ the bloom output) read; 8-bit sRGB written; the grade LUT not counted",
@@ -194,6 +219,12 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
             display,
             full,
             "8-bit image read (3x3 taps cached), 8-bit written",
+        )),
+        crate::post::chain::OUTPUT_COPY => Some(traffic(
+            display,
+            display,
+            full,
+            "compute variant: the last display pass's Rgba8Unorm image copied into the output",
         )),
         _ => None,
     }
@@ -263,6 +294,47 @@ mod tests {
         // Passes that are off, and the shadow map, declare nothing.
         assert!(pass_traffic("fxaa", &shape(&post)).is_none());
         assert!(pass_traffic("shadows", &shape(&post)).is_none());
+    }
+
+    #[test]
+    fn taa_reads_render_size_inputs_and_later_passes_read_its_rgba16float() {
+        let post = PostSettings {
+            taa: crate::post::taa::TaaSettings { tier: Tier::High, ..Default::default() },
+            ..Default::default()
+        };
+        // Rg11b10 HDR at half the display size per axis: TAA reads HDR (4 B), depth (4) and
+        // motion (4) for a quarter of the display pixels, and both Rgba16Float histories.
+        let shape = FrameShape {
+            hdr_format: wgpu::TextureFormat::Rg11b10Ufloat,
+            render_size: (32, 16),
+            ..shape(&post)
+        };
+        let taa = pass_traffic("taa", &shape).expect("taa on");
+        assert_eq!(taa.read_bytes_per_pixel, 12.0 / 4.0 + 16.0);
+        assert_eq!(taa.write_bytes_per_pixel, 16.0);
+        assert_eq!(taa.pixels, 64 * 32);
+        // The finish reads TAA's Rgba16Float output, not the 4-byte HDR format.
+        let finish = pass_traffic("finish", &shape).expect("finish");
+        assert_eq!(finish.read_bytes_per_pixel, 8.0);
+    }
+
+    #[test]
+    fn cinematic_passes_declare_their_traffic_at_the_render_size() {
+        let post = PostSettings {
+            dof: crate::post::dof::DofSettings::PRODUCT,
+            motion_blur: crate::post::motion_blur::MotionBlurSettings::FILM,
+            ..Default::default()
+        };
+        let shape = FrameShape { render_size: (32, 16), ..shape(&post) };
+        for name in ["dof", "motion_blur"] {
+            let t = pass_traffic(name, &shape).unwrap_or_else(|| panic!("{name} declares"));
+            assert_eq!(t.pixels, 32 * 16, "{name}");
+            // At least the HDR image and depth in, the HDR image out.
+            assert!(t.read_bytes_per_pixel >= 12.0 && t.write_bytes_per_pixel >= 8.0, "{t:?}");
+        }
+        // Motion blur: motion twice (tile max, gather) + HDR + depth; HDR written.
+        let blur = pass_traffic("motion_blur", &shape).expect("blur");
+        assert_eq!((blur.read_bytes_per_pixel, blur.write_bytes_per_pixel), (20.0, 8.0));
     }
 
     #[test]

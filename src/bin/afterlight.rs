@@ -103,6 +103,11 @@ struct BenchArgs {
     /// than 10% and 0.05 ms slower); the command fails when any is flagged.
     #[arg(long)]
     baseline: Option<PathBuf>,
+    /// Full-screen passes as `fragment` or `compute` shaders, `auto` (compute unless the
+    /// adapter is mobile-class), or `both`: every combination twice, side by side in the
+    /// report. Default: each preset's own `variant`.
+    #[arg(long)]
+    variant: Option<String>,
     /// The shared asset folder for scenes named by folder (default ../shared).
     #[arg(long, default_value = "../shared")]
     shared: PathBuf,
@@ -210,6 +215,10 @@ struct RenderArgs {
     /// Turn the key light's shadow off.
     #[arg(long)]
     no_shadows: bool,
+    /// Full-screen passes as `fragment` or `compute` shaders, or `auto` (compute unless the
+    /// adapter is mobile-class); overrides the preset's `variant`.
+    #[arg(long, value_parser = |s: &str| s.parse::<afterlight::post::variant::PassVariant>())]
+    variant: Option<afterlight::post::variant::PassVariant>,
     /// Use the 4-byte Rg11b10Ufloat HDR target (half the bandwidth, no alpha) instead of Rgba16Float.
     #[arg(long)]
     hdr_11_11_10: bool,
@@ -556,6 +565,9 @@ fn post_settings(args: &RenderArgs) -> Result<PostSettings, Error> {
     if let Some(stops) = args.exposure_compensation {
         post.exposure.compensation = stops;
     }
+    if let Some(variant) = args.variant {
+        post.variant = variant;
+    }
     // The preset was validated when loaded; this reports overrides out of range.
     let (post, warnings) = post.validated();
     for warning in warnings {
@@ -779,6 +791,10 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
             .collect::<Result<_, _>>()?
     };
     let baseline = args.baseline.as_deref().map(bench::BenchReport::load).transpose()?;
+    let variants = match &args.variant {
+        Some(text) => bench::parse_variants(text).map_err(Error::InvalidArgument)?,
+        None => Vec::new(),
+    };
     let mut presets: Vec<bench::BenchPreset> =
         args.preset.iter().map(|p| bench::load_preset(p)).collect::<Result<_, _>>()?;
     let gpu = Gpu::new(options)?;
@@ -803,6 +819,7 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
         warm_up: args.warm_up,
         degrees_per_frame: args.degrees_per_frame,
         peak_gbps: args.peak_gbps,
+        variants,
     };
     let environment =
         Arc::new(Environment::new(&gpu, &EnvironmentSettings::default(), &mut |_, _| {})?);

@@ -131,7 +131,13 @@ impl TexturePool {
                 dimension: wgpu::TextureDimension::D2,
                 format: desc.format,
                 usage: desc.usage,
-                view_formats: &[],
+                // Compute passes store display texels as Rgba8Unorm and the next pass reads
+                // them through an sRGB view (src/post/variant.rs).
+                view_formats: if desc.format == wgpu::TextureFormat::Rgba8Unorm {
+                    &[wgpu::TextureFormat::Rgba8UnormSrgb]
+                } else {
+                    &[]
+                },
             });
             let view = texture.create_view(&Default::default());
             PooledTexture { desc: *desc, texture, view }

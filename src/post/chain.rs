@@ -37,7 +37,8 @@ use super::motion_blur::{MotionBlurFrame, MotionBlurPass, MotionBlurSettings};
 use super::sharpen::{SharpenPass, SharpenSettings};
 use super::taa::{TaaFrame, TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
-use super::upscale::UpscalePass;
+use super::upscale::{self, UpscalePass};
+use super::variant::{self, PassVariant, VariantChoice};
 use crate::Error;
 use crate::budget::BudgetSettings;
 use crate::gpu::PassTimer;
@@ -85,6 +86,10 @@ pub struct PostSettings {
     /// depth of field with motion blur, FXAA with sharpen; anything else is clamped back to
     /// the default with a warning naming the reason.
     pub order: Vec<PostPass>,
+    /// Whether the full-screen passes (TAA, upscale, finish, FXAA, sharpen) run as
+    /// `fragment` or `compute` shaders, or `auto` (default): compute unless the adapter is
+    /// mobile-class or lacks what compute needs (see [`super::variant`]).
+    pub variant: PassVariant,
     /// Ambient occlusion (GTAO) from depth and normals, darkening indirect light only (off
     /// unless a preset names it).
     pub ao: AoSettings,
@@ -124,6 +129,7 @@ impl Default for PostSettings {
             description: String::new(),
             render_scale: 1.0,
             order: PostPass::DEFAULT_ORDER.to_vec(),
+            variant: PassVariant::Auto,
             ao: AoSettings::OFF,
             dof: DofSettings::OFF,
             motion_blur: MotionBlurSettings::OFF,
@@ -171,6 +177,7 @@ impl PostSettings {
                     PostPass::DEFAULT_ORDER.to_vec()
                 }
             },
+            variant: self.variant,
             ao: take(w, self.ao.validated()),
             dof: take(w, self.dof.validated()),
             motion_blur: take(w, self.motion_blur.validated()),
@@ -514,6 +521,9 @@ pub fn effective_fxaa(settings: &PostSettings) -> FxaaSettings {
     fxaa
 }
 
+/// The timing scope of the compute variant's copy of the last display pass into the output.
+pub const OUTPUT_COPY: &str = "output_copy";
+
 /// The camera a frame was drawn with, as the passes that need more than its matrices see it
 /// (depth of field). Perspective cameras only: reverse-Z depth is `znear / view depth`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -581,6 +591,9 @@ pub struct PostChain {
     user_lut: Option<(PathBuf, UserLut)>,
     /// Depth of field was asked for without a perspective camera, and the log said so once.
     warned_no_camera: bool,
+    /// The variant the last frame resolved to (logged when it changes), and what it was
+    /// resolved from: the requested variant and whether the output could be reached.
+    variant: Option<(VariantChoice, (PassVariant, bool))>,
 }
 
 impl PostChain {
@@ -606,6 +619,7 @@ impl PostChain {
             pool: TexturePool::new(),
             user_lut: None,
             warned_no_camera: false,
+            variant: None,
         })
     }
 
@@ -662,6 +676,55 @@ impl PostChain {
         self.exposure.state_buffer()
     }
 
+    /// What the last recorded frame's `variant` setting resolved to on this device, and why
+    /// (`None` before the first frame).
+    pub fn variant(&self) -> Option<&VariantChoice> {
+        self.variant.as_ref().map(|(choice, _)| choice)
+    }
+
+    /// Resolve `requested` on `device` and for `output`, keeping (and logging) the choice when it
+    /// changes. The display passes' compute variant also needs to reach `output`: directly
+    /// when it is an `Rgba8Unorm` storage texture, else by a copy from a pooled texture, which
+    /// needs `COPY_DST` on it; without either the frame falls back to fragment.
+    fn resolve_variant(
+        &mut self,
+        device: &wgpu::Device,
+        requested: PassVariant,
+        output: &wgpu::TextureView,
+    ) -> PassVariant {
+        let texture = output.texture();
+        let usage = texture.usage();
+        let reachable =
+            usage.contains(wgpu::TextureUsages::COPY_DST) || Self::writes_output_directly(output);
+        let key = (requested, reachable);
+        if self.variant.as_ref().is_none_or(|(_, k)| *k != key) {
+            let mut choice = variant::resolve(requested, device);
+            if choice.used == PassVariant::Compute && !reachable {
+                choice.used = PassVariant::Fragment;
+                choice.fallback = true;
+                choice.reason = format!(
+                    "{} falls back to fragment: the output texture is neither an Rgba8Unorm \
+                     storage texture nor a copy destination",
+                    requested.name()
+                );
+            }
+            if choice.fallback {
+                log::warn!("post chain: {}", choice.reason);
+            } else {
+                log::info!("post chain: {} passes ({})", choice.used.name(), choice.reason);
+            }
+            self.variant = Some((choice, key));
+        }
+        self.variant.as_ref().map_or(PassVariant::Fragment, |(c, _)| c.used)
+    }
+
+    /// The compute variant can store into `output` itself (an Rgba8Unorm storage texture).
+    fn writes_output_directly(output: &wgpu::TextureView) -> bool {
+        let texture = output.texture();
+        texture.format() == wgpu::TextureFormat::Rgba8Unorm
+            && texture.usage().contains(wgpu::TextureUsages::STORAGE_BINDING)
+    }
+
     /// The transient pool (for statistics).
     pub fn pool(&self) -> &TexturePool {
         &self.pool
@@ -678,7 +741,11 @@ impl PostChain {
     }
 
     /// Record the chain for one frame into `output` (a [`DISPLAY_FORMAT`] view of
-    /// `frame.size`). `settings` must have been accepted by [`PostChain::prepare`].
+    /// `frame.size`, mip 0 of its texture). `settings` must have been accepted by
+    /// [`PostChain::prepare`]. With the compute variant the display passes write pooled
+    /// `Rgba8Unorm` storage textures, and the last one is copied into `output`'s texture
+    /// (which then needs `COPY_DST`) unless `output` is itself an `Rgba8Unorm` storage texture
+    /// that the last pass writes directly (see [`super::variant`]).
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
@@ -691,6 +758,8 @@ impl PostChain {
         output: &wgpu::TextureView,
     ) {
         let (width, height) = frame.size;
+        let compute =
+            self.resolve_variant(device, settings.variant, output) == PassVariant::Compute;
         // Depth of field: thin-lens CoC, half-size near/far gather, composite (skipped when
         // off, without depth, or without a perspective camera).
         if settings.dof.tier.is_on() && frame.camera.is_none() && !self.warned_no_camera {
@@ -764,20 +833,31 @@ impl PostChain {
             reprojection: frame.reprojection,
         };
         let taa = if settings.taa.tier.is_on() {
-            timer.scope(TaaPass::NAME, encoder, |e| {
-                self.taa.draw(device, queue, e, &taa_frame, &settings.taa)
+            timer.scope(TaaPass::NAME, encoder, |e| match compute {
+                true => self.taa.dispatch(device, queue, e, &taa_frame, &settings.taa),
+                false => self.taa.draw(device, queue, e, &taa_frame, &settings.taa),
             })
         } else {
             self.taa.reset_history();
             None
         };
         // Upscale: a render scale below 1 without TAA is brought to display size spatially.
+        // The compute variant stores Rgba16Float only; other HDR formats upscale by fragment.
+        let upscale_compute = compute && self.hdr_format == upscale::COMPUTE_FORMAT;
         let upscaled = (taa.is_none() && frame.input_size != frame.size).then(|| {
-            let desc =
-                TransientDesc::target(width, height, self.hdr_format, wgpu::TextureUsages::empty());
+            let storage = match upscale_compute {
+                true => wgpu::TextureUsages::STORAGE_BINDING,
+                false => wgpu::TextureUsages::empty(),
+            };
+            let desc = TransientDesc::target(width, height, self.hdr_format, storage);
             let target = self.pool.acquire(device, UpscalePass::NAME, &desc);
-            timer.scope(UpscalePass::NAME, encoder, |e| {
-                self.upscale.draw(device, queue, e, scene_hdr, frame.input_size, &target.view)
+            let (input, input_size) = (scene_hdr, frame.input_size);
+            timer.scope(UpscalePass::NAME, encoder, |e| match upscale_compute {
+                true => {
+                    let size = frame.size;
+                    self.upscale.dispatch(device, queue, e, input, input_size, &target.view, size)
+                }
+                false => self.upscale.draw(device, queue, e, input, input_size, &target.view),
             });
             target
         });
@@ -811,29 +891,47 @@ impl PostChain {
         } else {
             None
         };
-        // Finish: into the output directly, or into a pooled image when FXAA/sharpen follow.
+        // Finish: into the output directly, or into a pooled image when FXAA/sharpen follow
+        // (or, with the compute variant, when the output cannot be stored into: `staged`).
         let fxaa = effective_fxaa(settings);
         let fxaa_on = fxaa.tier.is_on();
         let sharpen_on = settings.sharpen.tier.is_on();
-        let display =
-            TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty());
-        let finished =
-            (fxaa_on || sharpen_on).then(|| self.pool.acquire(device, "finish", &display));
+        let staged = compute && !Self::writes_output_directly(output);
+        let display = match compute {
+            true => TransientDesc {
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING
+                    | wgpu::TextureUsages::STORAGE_BINDING
+                    | wgpu::TextureUsages::COPY_SRC,
+                ..TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty())
+            },
+            false => {
+                TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty())
+            }
+        };
+        // What the next display pass reads: the sRGB view of a compute pass's Rgba8Unorm.
+        let readable = |t: &crate::graph::PooledTexture| match compute {
+            true => t.texture.create_view(&wgpu::TextureViewDescriptor {
+                format: Some(DISPLAY_FORMAT),
+                ..Default::default()
+            }),
+            false => t.view.clone(),
+        };
+        let finished = (fxaa_on || sharpen_on || staged)
+            .then(|| self.pool.acquire(device, "finish", &display));
         timer.scope(FinishPass::NAME, encoder, |e| {
-            self.finish.draw(
-                device,
-                queue,
-                e,
-                &FinishFrame {
-                    hdr,
-                    bloom: bloom.as_ref().map(|b| &b.view),
-                    exposure: self.exposure.state_buffer(),
-                    size: frame.size,
-                    frame_index: frame.frame_index,
-                },
-                settings,
-                finished.as_ref().map_or(output, |t| &t.view),
-            )
+            let finish_frame = FinishFrame {
+                hdr,
+                bloom: bloom.as_ref().map(|b| &b.view),
+                exposure: self.exposure.state_buffer(),
+                size: frame.size,
+                frame_index: frame.frame_index,
+            };
+            let target = finished.as_ref().map_or(output, |t| &t.view);
+            match compute {
+                true => self.finish.dispatch(device, queue, e, &finish_frame, settings, target),
+                false => self.finish.draw(device, queue, e, &finish_frame, settings, target),
+            }
         });
         if let Some(bloom) = &bloom {
             self.pool.release(bloom);
@@ -855,22 +953,38 @@ impl PostChain {
         let mut next = display_passes.next();
         while let (Some(pass), Some(input)) = (next, current.take()) {
             next = display_passes.next();
-            let target = next.map(|p| self.pool.acquire(device, p.name(), &display));
+            let target = (next.is_some() || staged)
+                .then(|| self.pool.acquire(device, pass.name(), &display));
             let into = target.as_ref().map_or(output, |t| &t.view);
+            let (source, size) = (readable(&input), frame.size);
             if *pass == PostPass::Fxaa {
                 // FXAA: luma-edge anti-aliasing of the display image.
-                timer.scope(FxaaPass::NAME, encoder, |e| {
-                    self.fxaa.draw(device, queue, e, &input.view, into, frame.size, &fxaa)
+                timer.scope(FxaaPass::NAME, encoder, |e| match compute {
+                    true => self.fxaa.dispatch(device, queue, e, &source, into, size, &fxaa),
+                    false => self.fxaa.draw(device, queue, e, &source, into, size, &fxaa),
                 });
             } else {
                 // Sharpen: contrast-adaptive.
-                timer.scope(SharpenPass::NAME, encoder, |e| {
-                    let sharpen = &settings.sharpen;
-                    self.sharpen.draw(device, queue, e, &input.view, into, frame.size, sharpen)
+                let sharpen = &settings.sharpen;
+                timer.scope(SharpenPass::NAME, encoder, |e| match compute {
+                    true => self.sharpen.dispatch(device, queue, e, &source, into, size, sharpen),
+                    false => self.sharpen.draw(device, queue, e, &source, into, size, sharpen),
                 });
             }
             self.pool.release(&input);
             current = target;
+        }
+        // Output copy (compute variant only): the last display pass's storage texture into
+        // the caller's texture, which storage cannot reach.
+        if let Some(last) = current.take() {
+            timer.scope(OUTPUT_COPY, encoder, |e| {
+                e.copy_texture_to_texture(
+                    last.texture.as_image_copy(),
+                    output.texture().as_image_copy(),
+                    wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+                )
+            });
+            self.pool.release(&last);
         }
         self.pool.end_frame();
     }
@@ -878,30 +992,15 @@ impl PostChain {
 
 impl PostChain {
     /// Every texture and buffer the chain holds: the transient pool's textures (free or lent,
-    /// see [`TexturePool::memory`]) and each pass's own. TAA's history lives in its pass
-    /// privately; it is counted from `settings` and the display `size` as two frames of
-    /// colour + auxiliary Rgba16Float targets, and named as an estimate.
+    /// see [`TexturePool::memory`]) and each pass's own, TAA's history included (what it
+    /// holds now: nothing before TAA first ran; `settings` and `size` are not needed for it).
     pub fn memory(
         &self,
-        settings: &PostSettings,
-        size: (u32, u32),
+        _settings: &PostSettings,
+        _size: (u32, u32),
     ) -> Vec<crate::bench::memory::MemoryEntry> {
         let mut entries = self.pool.memory("post.pool");
-        if settings.taa.tier.is_on() {
-            let bytes = crate::bench::memory::texture_bytes(
-                wgpu::TextureFormat::Rgba16Float,
-                (size.0, size.1, 1),
-                1,
-            );
-            entries.push(crate::bench::memory::MemoryEntry {
-                name: "taa.history (estimate)".into(),
-                kind: crate::bench::memory::MemoryKind::Texture,
-                detail: format!("4 x {}x{} Rgba16Float, 1 mip", size.0, size.1),
-                bytes: 4 * bytes,
-                per_resolution: true,
-                pooled: false,
-            });
-        }
+        entries.extend(self.taa.memory());
         entries.extend(self.exposure.memory());
         entries.extend(self.bloom.memory());
         entries.extend(self.finish.memory());

@@ -13,7 +13,9 @@
 //!    sRGB target quantises.
 //!
 //! Reads: HDR (pre-exposed radiance), the grade LUT, the bloom texture, the exposure state
-//! (16 B). Writes: the 8-bit display target (Rgba8UnormSrgb, alpha = coverage).
+//! (16 B). Writes: the 8-bit display target (Rgba8UnormSrgb, alpha = coverage); the compute
+//! variant ([`FinishPass::dispatch`], [`super::variant`]) an Rgba8Unorm storage texture holding
+//! sRGB-encoded values.
 //!
 //! Bytes per pixel: 8 read (one Rgba16Float HDR texel; 4 with Rg11b10Ufloat) + 4 written
 //! (Rgba8). The LUT (64³ · 8 B = 2 MiB), the bloom image (a quarter of the pixels at 8 B, so
@@ -75,6 +77,8 @@ pub struct FinishFrame<'a> {
 /// The finish pass and its grade LUT.
 pub struct FinishPass {
     pass: FullscreenPass,
+    /// The compute variant ([`FinishPass::dispatch`]).
+    compute: super::variant::LazyKernel,
     baker: GradeLut,
     sampler: wgpu::Sampler,
     /// The baked LUT, its edge length in texels, and what it holds.
@@ -117,8 +121,11 @@ impl FinishPass {
         )?;
         let black =
             bindings::placeholder(device, "finish.no_bloom", wgpu::TextureFormat::Rgba16Float);
+        let module = crate::shaders::create_module(device, Self::NAME)?;
+        let formats = [wgpu::TextureFormat::Rgba8Unorm];
         Ok(Self {
             pass,
+            compute: super::variant::LazyKernel::new(Self::NAME, module, &formats),
             baker: GradeLut::new(device)?,
             sampler: lut_sampler(device),
             lut: None,
@@ -161,7 +168,39 @@ impl FinishPass {
         settings: &PostSettings,
         output: &wgpu::TextureView,
     ) {
-        let Some((_, texels, lut)) = &self.lut else { return };
+        if self.bind(device, queue, frame, settings) {
+            self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+        }
+    }
+
+    /// The compute variant of [`FinishPass::draw`]: `output` is a storage view of an
+    /// `Rgba8Unorm` texture of `frame.size`, written with sRGB-encoded values (see
+    /// [`super::variant`]).
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &FinishFrame<'_>,
+        settings: &PostSettings,
+        output: &wgpu::TextureView,
+    ) {
+        if self.bind(device, queue, frame, settings) {
+            let (layout, group) = (self.pass.layout(), self.pass.bind_group());
+            self.compute.dispatch(device, encoder, layout, group, &[output], frame.size);
+        }
+    }
+
+    /// Write the uniforms and bind the inputs; false (nothing to record) before the first
+    /// successful [`FinishPass::prepare`].
+    fn bind(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        frame: &FinishFrame<'_>,
+        settings: &PostSettings,
+    ) -> bool {
+        let Some((_, texels, lut)) = &self.lut else { return false };
         let (width, height) = (frame.size.0.max(1) as f32, frame.size.1.max(1) as f32);
         let finish = &settings.finish;
         let quality = FinishQuality::for_tier(finish.tier);
@@ -203,7 +242,7 @@ impl FinishPass {
                 frame.exposure.as_entire_binding(),
             ],
         );
-        self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+        true
     }
 }
 

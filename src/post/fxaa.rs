@@ -129,9 +129,10 @@ struct FxaaUniforms {
     steps: [f32; 12],
 }
 
-/// The FXAA pass: one pipeline and its sampler.
+/// The FXAA pass: its fragment pipeline, its compute variant and its sampler.
 pub struct FxaaPass {
     pass: FullscreenPass,
+    compute: super::variant::LazyKernel,
     sampler: wgpu::Sampler,
 }
 
@@ -146,7 +147,10 @@ impl FxaaPass {
         let pass =
             FullscreenPass::new(device, Self::NAME, &inputs, size, (DISPLAY_FORMAT, None), &[])?;
         let sampler = bindings::linear_sampler(device, Self::NAME);
-        Ok(Self { pass, sampler })
+        let module = crate::shaders::create_module(device, Self::NAME)?;
+        let formats = [wgpu::TextureFormat::Rgba8Unorm];
+        let compute = super::variant::LazyKernel::new(Self::NAME, module, &formats);
+        Ok(Self { pass, compute, sampler })
     }
 
     /// Record FXAA from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into `output`
@@ -164,8 +168,42 @@ impl FxaaPass {
         size: (u32, u32),
         settings: &FxaaSettings,
     ) {
+        if self.bind(device, queue, input, size, settings) {
+            self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+        }
+    }
+
+    /// The compute variant of [`FxaaPass::draw`]: `output` is a storage view of an
+    /// `Rgba8Unorm` texture of `size`, written with sRGB-encoded values (see
+    /// [`super::variant`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        input: &wgpu::TextureView,
+        output: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &FxaaSettings,
+    ) {
+        if self.bind(device, queue, input, size, settings) {
+            let (layout, group) = (self.pass.layout(), self.pass.bind_group());
+            self.compute.dispatch(device, encoder, layout, group, &[output], size);
+        }
+    }
+
+    /// Write the uniforms and bind `input`; false (nothing to record) for a zero size.
+    fn bind(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        input: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &FxaaSettings,
+    ) -> bool {
         if size.0 == 0 || size.1 == 0 {
-            return;
+            return false;
         }
         let (settings, _) = settings.validated();
         let (steps, count) = FxaaSettings::search_steps(settings.tier);
@@ -188,7 +226,7 @@ impl FxaaPass {
                 wgpu::BindingResource::Sampler(&self.sampler),
             ],
         );
-        self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+        true
     }
 }
 

@@ -26,6 +26,7 @@ pub mod taa;
 pub mod tier;
 pub mod tonemap;
 pub mod upscale;
+pub mod variant;
 
 pub use tier::Tier;
 

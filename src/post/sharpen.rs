@@ -6,9 +6,12 @@
 //! min/max so it never rings or overshoots.
 //!
 //! Reads: the display image ([`DISPLAY_FORMAT`], usually FXAA's output). Writes: a different
-//! texture of the same format (ping-pong); alpha is copied.
+//! texture of the same format (ping-pong); alpha is copied. The compute variant
+//! ([`SharpenPass::dispatch`], [`super::variant`]) writes an `Rgba8Unorm` storage texture with
+//! sRGB-encoded values instead.
 
 use super::finish::DISPLAY_FORMAT;
+use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::render::bindings;
@@ -89,9 +92,10 @@ impl Default for SharpenSettings {
     }
 }
 
-/// The sharpening pass: one pipeline.
+/// The sharpening pass: its fragment pipeline and its compute variant.
 pub struct SharpenPass {
     pass: FullscreenPass,
+    compute: LazyKernel,
 }
 
 impl SharpenPass {
@@ -103,7 +107,9 @@ impl SharpenPass {
         let inputs = [bindings::texture(1, false)];
         let pass =
             FullscreenPass::new(device, Self::NAME, &inputs, 16, (DISPLAY_FORMAT, None), &[])?;
-        Ok(Self { pass })
+        let module = crate::shaders::create_module(device, Self::NAME)?;
+        let compute = LazyKernel::new(Self::NAME, module, &[wgpu::TextureFormat::Rgba8Unorm]);
+        Ok(Self { pass, compute })
     }
 
     /// Record sharpening from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into
@@ -121,14 +127,48 @@ impl SharpenPass {
         size: (u32, u32),
         settings: &SharpenSettings,
     ) {
+        if self.bind(device, queue, input, size, settings) {
+            self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+        }
+    }
+
+    /// The compute variant of [`SharpenPass::draw`]: `output` is a storage view of an
+    /// `Rgba8Unorm` texture of `size`, written with sRGB-encoded values (see
+    /// [`super::variant`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        input: &wgpu::TextureView,
+        output: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &SharpenSettings,
+    ) {
+        if self.bind(device, queue, input, size, settings) {
+            let (layout, group) = (self.pass.layout(), self.pass.bind_group());
+            self.compute.dispatch(device, encoder, layout, group, &[output], size);
+        }
+    }
+
+    /// Write the uniforms and bind `input`; false (nothing to record) for a zero size.
+    fn bind(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        input: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &SharpenSettings,
+    ) -> bool {
         if size.0 == 0 || size.1 == 0 {
-            return;
+            return false;
         }
         let (settings, _) = settings.validated();
         let params = [settings.peak(), settings.mode(), size.0 as f32, size.1 as f32];
         self.pass.write_uniforms(queue, bytemuck::bytes_of(&params));
         self.pass.bind(device, &[wgpu::BindingResource::TextureView(input)]);
-        self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
+        true
     }
 }
 

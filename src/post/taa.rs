@@ -21,7 +21,8 @@
 //! kept), which is also next frame's history, and an aux target (depth and motion of the
 //! surface each output pixel reprojected with) for next frame's
 //! disocclusion test. Both are ping-pong pairs owned by [`TaaPass`]: 16 bytes per output
-//! pixel, twice.
+//! pixel, twice ([`TaaPass::memory`]). The compute variant ([`TaaPass::dispatch`],
+//! [`super::variant`]) runs the same per-pixel resolve from `cs_main`, storing both targets.
 //!
 //! # The resolve, per output pixel
 //! 1. Find the input sample nearest the pixel centre (sample `p` lies at `p + 0.5 − jitter`
@@ -298,8 +299,11 @@ pub struct TaaPass {
     sampler: wgpu::Sampler,
     depth_placeholder: wgpu::TextureView,
     motion_placeholder: wgpu::TextureView,
-    /// The two history frames (output size) and which one holds the latest resolve.
-    history: Option<([HistoryFrame; 2], (u32, u32))>,
+    /// The compute variant ([`TaaPass::dispatch`]), built on first use.
+    compute: super::variant::LazyKernel,
+    /// The two history frames (output size, and whether they are storage textures for the
+    /// compute variant) and which one holds the latest resolve.
+    history: Option<([HistoryFrame; 2], (u32, u32), bool)>,
     latest: usize,
     /// Whether `history[latest]` may be reprojected next frame.
     history_valid: bool,
@@ -328,7 +332,12 @@ impl TaaPass {
                 bindings::texture(4, true),
                 bindings::texture(5, false),
                 bindings::sampler(6),
-            ],
+            ]
+            .map(|mut entry| {
+                // The compute variant binds the same group 0.
+                entry.visibility |= wgpu::ShaderStages::COMPUTE;
+                entry
+            }),
         });
         // Two targets: the resolved colour (next frame's history) and the aux target.
         let pipeline = fullscreen::multi_target_pipeline(
@@ -340,7 +349,9 @@ impl TaaPass {
             &[HISTORY_FORMAT, HISTORY_FORMAT],
         );
         let zeros = <TaaUniforms as bytemuck::Zeroable>::zeroed();
+        let formats = [HISTORY_FORMAT, HISTORY_FORMAT];
         Ok(Self {
+            compute: super::variant::LazyKernel::new(Self::NAME, module.clone(), &formats),
             layout,
             pipeline,
             uniforms: bindings::uniform_buffer(device, Self::NAME, bytemuck::bytes_of(&zeros)),
@@ -369,7 +380,7 @@ impl TaaPass {
     /// The latest resolved image (Rgba16Float at the last output size), for readback in
     /// tests and tools; `None` before the first draw.
     pub fn output(&self) -> Option<&wgpu::Texture> {
-        self.history.as_ref().map(|(frames, _)| &frames[self.latest].colour.texture)
+        self.history.as_ref().map(|(frames, ..)| &frames[self.latest].colour.texture)
     }
 
     /// Record the resolve of `frame` and return the resolved HDR image (the pass's own
@@ -384,20 +395,47 @@ impl TaaPass {
         frame: &TaaFrame<'_>,
         settings: &TaaSettings,
     ) -> Option<&wgpu::TextureView> {
+        self.record(device, queue, encoder, frame, settings, false)
+    }
+
+    /// The compute variant of [`TaaPass::draw`] (see [`super::variant`]): the same resolve
+    /// stored into Rgba16Float storage textures. Switching between the variants reallocates
+    /// the history (storage usage) and so restarts it.
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &TaaFrame<'_>,
+        settings: &TaaSettings,
+    ) -> Option<&wgpu::TextureView> {
+        self.record(device, queue, encoder, frame, settings, true)
+    }
+
+    fn record(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &TaaFrame<'_>,
+        settings: &TaaSettings,
+        compute: bool,
+    ) -> Option<&wgpu::TextureView> {
         let (settings, _) = settings.validated();
         let ((iw, ih), (ow, oh)) = (frame.input_size, frame.output_size);
         if !settings.tier.is_on() || iw == 0 || ih == 0 || ow == 0 || oh == 0 {
             self.history_valid = false;
             return None;
         }
-        if self.history.as_ref().is_none_or(|(_, size)| *size != frame.output_size) {
-            let target = |label| Target::new(device, label, ow, oh, HISTORY_FORMAT);
+        let wanted = (frame.output_size, compute);
+        if self.history.as_ref().is_none_or(|(_, size, storage)| (*size, *storage) != wanted) {
+            let target = |label| history_target(device, label, (ow, oh), compute);
             let history_frame =
                 || HistoryFrame { colour: target("taa.history"), aux: target("taa.history_aux") };
-            self.history = Some(([history_frame(), history_frame()], frame.output_size));
+            self.history = Some(([history_frame(), history_frame()], frame.output_size, compute));
             self.history_valid = false;
         }
-        let (frames, _) = self.history.as_ref()?;
+        let (frames, ..) = self.history.as_ref()?;
         let tier = match settings.tier {
             Tier::Off | Tier::Low => 1,
             Tier::Medium => 2,
@@ -440,7 +478,11 @@ impl TaaPass {
         });
         let attachment =
             |view| Some(fullscreen::colour_attachment(view, Some(wgpu::Color::TRANSPARENT)));
-        {
+        if compute {
+            let outputs = [&write.colour.view, &write.aux.view];
+            let size = frame.output_size;
+            self.compute.dispatch(device, encoder, &self.layout, Some(&bind_group), &outputs, size);
+        } else {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some(Self::NAME),
                 color_attachments: &[attachment(&write.colour.view), attachment(&write.aux.view)],
@@ -454,6 +496,46 @@ impl TaaPass {
         self.history_valid = true;
         Some(&frames[self.latest].colour.view)
     }
+
+    /// The history textures (two frames of resolved colour and aux at the output size, the
+    /// latest resolve being the pass's output) and the uniform buffer, for memory reports.
+    /// Empty of textures before the first draw.
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        use crate::bench::memory::MemoryEntry;
+        let mut entries = vec![MemoryEntry::buffer("taa.uniforms", &self.uniforms)];
+        if let Some((frames, ..)) = &self.history {
+            for (i, frame) in frames.iter().enumerate() {
+                let colour = format!("taa.history[{i}]");
+                entries.push(MemoryEntry::texture(&colour, &frame.colour.texture, true));
+                let aux = format!("taa.history_aux[{i}]");
+                entries.push(MemoryEntry::texture(&aux, &frame.aux.texture, true));
+            }
+        }
+        entries
+    }
+}
+
+/// One history texture of `size`: an attachment, shader input and copy source, and with
+/// `storage` a storage texture for the compute variant.
+fn history_target(device: &wgpu::Device, label: &str, size: (u32, u32), storage: bool) -> Target {
+    let mut usage = wgpu::TextureUsages::RENDER_ATTACHMENT
+        | wgpu::TextureUsages::TEXTURE_BINDING
+        | wgpu::TextureUsages::COPY_SRC;
+    if storage {
+        usage |= wgpu::TextureUsages::STORAGE_BINDING;
+    }
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: HISTORY_FORMAT,
+        usage,
+        view_formats: &[],
+    });
+    let view = texture.create_view(&Default::default());
+    Target { texture, view }
 }
 
 #[cfg(test)]

@@ -5,15 +5,21 @@
 //! instead and this pass does not run.
 //!
 //! Reads: the HDR image at render size. Writes: an HDR image of the same format at display
-//! size (the chain's transient pool provides it).
+//! size (the chain's transient pool provides it). The compute variant
+//! ([`UpscalePass::dispatch`], [`super::variant`]) writes a storage texture, Rgba16Float only.
 
 use crate::Error;
 use crate::render::bindings;
 use crate::render::fullscreen::FullscreenPass;
 
-/// The upscale pass: one pipeline and a bilinear sampler.
+/// The one HDR format the compute variant writes (`rgba16float` storage in the shader); with
+/// another HDR format the chain runs the fragment variant.
+pub const COMPUTE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+
+/// The upscale pass: its fragment pipeline, its compute variant and a bilinear sampler.
 pub struct UpscalePass {
     pass: FullscreenPass,
+    compute: super::variant::LazyKernel,
     sampler: wgpu::Sampler,
 }
 
@@ -25,7 +31,9 @@ impl UpscalePass {
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
         let inputs = [bindings::texture(1, true), bindings::sampler(2)];
         let pass = FullscreenPass::new(device, Self::NAME, &inputs, 16, (hdr_format, None), &[])?;
-        Ok(Self { pass, sampler: bindings::linear_sampler(device, Self::NAME) })
+        let module = crate::shaders::create_module(device, Self::NAME)?;
+        let compute = super::variant::LazyKernel::new(Self::NAME, module, &[COMPUTE_FORMAT]);
+        Ok(Self { pass, compute, sampler: bindings::linear_sampler(device, Self::NAME) })
     }
 
     /// Record the upscale of `input` (an HDR view of `input_size`) into `output` (a view of
@@ -39,8 +47,40 @@ impl UpscalePass {
         input_size: (u32, u32),
         output: &wgpu::TextureView,
     ) {
+        if self.bind(device, queue, input, input_size) {
+            self.pass.draw(encoder, output, Some(wgpu::Color::TRANSPARENT), &[]);
+        }
+    }
+
+    /// The compute variant of [`UpscalePass::draw`]: `output` is a storage view of a
+    /// [`COMPUTE_FORMAT`] texture of `output_size` (see [`super::variant`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        input: &wgpu::TextureView,
+        input_size: (u32, u32),
+        output: &wgpu::TextureView,
+        output_size: (u32, u32),
+    ) {
+        if self.bind(device, queue, input, input_size) {
+            let (layout, group) = (self.pass.layout(), self.pass.bind_group());
+            self.compute.dispatch(device, encoder, layout, group, &[output], output_size);
+        }
+    }
+
+    /// Write the uniforms and bind `input`; false (nothing to record) for a zero size.
+    fn bind(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        input: &wgpu::TextureView,
+        input_size: (u32, u32),
+    ) -> bool {
         if input_size.0 == 0 || input_size.1 == 0 {
-            return;
+            return false;
         }
         let (w, h) = (input_size.0 as f32, input_size.1 as f32);
         self.pass.write_uniforms(queue, bytemuck::bytes_of(&[w, h, 1.0 / w, 1.0 / h]));
@@ -51,7 +91,7 @@ impl UpscalePass {
                 wgpu::BindingResource::Sampler(&self.sampler),
             ],
         );
-        self.pass.draw(encoder, output, Some(wgpu::Color::TRANSPARENT), &[]);
+        true
     }
 }
 

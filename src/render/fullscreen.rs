@@ -143,6 +143,10 @@ impl FullscreenPass {
         let module = crate::shaders::create_module(device, name)?;
         let mut entries = vec![super::bindings::uniform(0, wgpu::ShaderStages::FRAGMENT)];
         entries.extend_from_slice(inputs);
+        // The pass's compute variant (src/post/variant.rs) binds the same group 0.
+        for entry in &mut entries {
+            entry.visibility |= wgpu::ShaderStages::COMPUTE;
+        }
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some(name),
             entries: &entries,
@@ -168,6 +172,16 @@ impl FullscreenPass {
             layout: &self.layout,
             entries: &super::bindings::entries(&resources),
         }));
+    }
+
+    /// The layout of bind group 0 (uniforms and inputs), for the pass's compute variant.
+    pub(crate) fn layout(&self) -> &wgpu::BindGroupLayout {
+        &self.layout
+    }
+
+    /// Bind group 0 as last bound by [`FullscreenPass::bind`], for the compute variant.
+    pub(crate) fn bind_group(&self) -> Option<&wgpu::BindGroup> {
+        self.bind_group.as_ref()
     }
 
     /// Replace the uniform block's contents.

@@ -58,7 +58,7 @@ pub struct Target {
 }
 
 impl Target {
-    /// A 2D target usable as attachment, shader input and copy source.
+    /// A 2D target usable as attachment, shader input, copy source and copy destination.
     pub fn new(
         device: &wgpu::Device,
         label: &str,
@@ -73,9 +73,12 @@ impl Target {
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
             format,
+            // COPY_DST: the post chain's compute variant copies its last pass into the display
+            // target (src/post/variant.rs).
             usage: wgpu::TextureUsages::RENDER_ATTACHMENT
                 | wgpu::TextureUsages::TEXTURE_BINDING
-                | wgpu::TextureUsages::COPY_SRC,
+                | wgpu::TextureUsages::COPY_SRC
+                | wgpu::TextureUsages::COPY_DST,
             view_formats: &[],
         });
         let view = texture.create_view(&Default::default());
@@ -806,6 +809,12 @@ impl Renderer {
         entries.extend(self.environment.memory());
         entries.extend(self.post.memory(post, (self.width, self.height)));
         entries
+    }
+
+    /// What the post chain's `variant` setting resolved to on this device in the last frame
+    /// (compute or fragment, and why); `None` before the first frame.
+    pub fn post_variant(&self) -> Option<&crate::post::variant::VariantChoice> {
+        self.post.chain().variant()
     }
 
     /// Bytes held by the renderer's transient texture pools (AO's and the post chain's).

@@ -103,6 +103,12 @@ pub const SETTINGS: &[Setting] = &[
          FXAA and sharpen; every other order is refused with its reason (see \"Chain order\").",
     ),
     s(
+        "variant",
+        Control::Choice(&["fragment", "compute", "auto"]),
+        "Full-screen passes (TAA, upscale, finish, FXAA, sharpen) as fragment or compute shaders; \
+         auto (default) is compute unless the adapter is mobile-class or lacks compute support.",
+    ),
+    s(
         "ao.tier",
         Control::Choice(TIERS),
         "GTAO slices x steps by tier. Default high when a preset names [ao]; off otherwise.",

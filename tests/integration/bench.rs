@@ -26,6 +26,7 @@ fn a_tiny_bench_reports_every_pass_and_all_pooled_memory() {
         warm_up: 2,
         degrees_per_frame: 0.5,
         peak_gbps: Some(100.0),
+        variants: Vec::new(),
     };
     let mut last = 0;
     let report = bench::run(&gpu, &environment, &config, &mut |p| {

@@ -37,5 +37,6 @@ mod taa;
 mod timing;
 mod tonemap;
 mod tonemap_gpu;
+mod variants;
 #[cfg(feature = "viewer")]
 mod viewer;

@@ -1,0 +1,228 @@
+//! Compute and fragment variants of the full-screen passes (`src/post/variant.rs`): on the
+//! built-in product demo scene each pass's compute variant gives the fragment variant's image
+//! (8-bit display images within one code, the sRGB encode being the only difference; the
+//! Rgba16Float TAA resolve within half-float rounding), `auto` resolves as documented, the
+//! benchmark runs both side by side, and TAA's memory is its real history textures.
+
+use std::path::Path;
+
+use afterlight::bench::{self, BenchConfig};
+use afterlight::gpu::Gpu;
+use afterlight::post::Tier;
+use afterlight::post::bloom::BloomSettings;
+use afterlight::post::chain::PostSettings;
+use afterlight::post::exposure::ExposureSettings;
+use afterlight::post::finish::FinishSettings;
+use afterlight::post::fxaa::{FxaaPass, FxaaSettings};
+use afterlight::post::sharpen::{SharpenPass, SharpenSettings};
+use afterlight::post::taa::TaaSettings;
+use afterlight::post::variant::{self, PassVariant};
+use afterlight::render::{RenderOptions, Renderer};
+
+use crate::common;
+
+const SIZE: (u32, u32) = (96, 64);
+
+/// Render `frames` frames of the product demo with `post` and return the display image and
+/// the renderer.
+fn render(gpu: &Gpu, post: &PostSettings, frames: u32) -> (Vec<u8>, Renderer) {
+    let scene = common::default_scene();
+    let environment = common::studio(gpu);
+    let mut renderer = common::renderer(gpu, &scene, SIZE, &environment);
+    let camera = common::scene_camera(&scene, SIZE.0 as f32 / SIZE.1 as f32);
+    let options = RenderOptions { post: post.clone(), ..Default::default() };
+    for _ in 0..frames {
+        renderer.render(gpu, &camera, &options).expect("renders");
+    }
+    let image = renderer.read_display(gpu).expect("readback");
+    (image, renderer)
+}
+
+/// The largest difference between two byte images, and where.
+fn max_difference(a: &[u8], b: &[u8]) -> (u8, usize) {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.abs_diff(*y))
+        .enumerate()
+        .fold((0, 0), |best, (i, d)| if d > best.0 { (d, i) } else { best })
+}
+
+/// The chain with `post` under both variants gives the same image within one code, and the
+/// compute run really ran compute (lavapipe and desktop adapters support it).
+fn assert_variants_agree(gpu: &Gpu, what: &str, post: PostSettings, frames: u32) {
+    if variant::compute_unsupported(&gpu.device).is_some() {
+        eprintln!("SKIPPED {what}: {} cannot run the compute variant", gpu.info.name);
+        return;
+    }
+    let fragment = PostSettings { variant: PassVariant::Fragment, ..post.clone() };
+    let compute = PostSettings { variant: PassVariant::Compute, ..post };
+    let (a, ra) = render(gpu, &fragment, frames);
+    let (b, rb) = render(gpu, &compute, frames);
+    assert_eq!(ra.post_variant().map(|v| v.used), Some(PassVariant::Fragment));
+    let choice = rb.post_variant().expect("resolved");
+    assert_eq!(choice.used, PassVariant::Compute, "{what}: {}", choice.reason);
+    let (d, at) = max_difference(&a, &b);
+    let pixel = at / 4;
+    assert!(
+        d <= 1,
+        "{what}: compute differs from fragment by {d} codes at pixel ({}, {}) channel {}",
+        pixel % SIZE.0 as usize,
+        pixel / SIZE.0 as usize,
+        at % 4
+    );
+    assert!(a.iter().any(|&v| v > 16), "{what}: the image is not black");
+}
+
+/// Manual exposure, so both renders expose alike from the first frame.
+fn base() -> PostSettings {
+    PostSettings { exposure: ExposureSettings::manual(9.0), ..Default::default() }
+}
+
+#[test]
+fn finish_compute_matches_fragment() {
+    let Some(gpu) = common::gpu() else { return };
+    let post = PostSettings {
+        finish: FinishSettings::CINEMATIC,
+        bloom: BloomSettings { tier: Tier::High, ..BloomSettings::default() },
+        ..base()
+    };
+    assert_variants_agree(&gpu, "finish (+ bloom, vignette, grain, aberration)", post, 1);
+}
+
+#[test]
+fn taa_compute_matches_fragment() {
+    let Some(gpu) = common::gpu() else { return };
+    let post =
+        PostSettings { taa: TaaSettings { tier: Tier::High, ..TaaSettings::default() }, ..base() };
+    assert_variants_agree(&gpu, "taa (3 frames of history)", post, 3);
+}
+
+#[test]
+fn upscale_compute_matches_fragment() {
+    let Some(gpu) = common::gpu() else { return };
+    let post = PostSettings { render_scale: 0.5, ..base() };
+    assert_variants_agree(&gpu, "upscale (render scale 0.5)", post, 1);
+}
+
+/// FXAA and sharpen on one input, the rendered scene: the fragment pass writes an sRGB
+/// attachment, the compute pass an Rgba8Unorm storage texture it encodes itself.
+#[test]
+fn fxaa_and_sharpen_compute_match_fragment() {
+    let Some(gpu) = common::gpu() else { return };
+    if variant::compute_unsupported(&gpu.device).is_some() {
+        eprintln!("SKIPPED: {} cannot run the compute variant", gpu.info.name);
+        return;
+    }
+    let (scene, _) = render(&gpu, &base(), 1);
+    let input = common::display_texture(&gpu, SIZE, Some(&scene));
+    let input_view = input.create_view(&Default::default());
+    let storage = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("compute output"),
+        size: wgpu::Extent3d { width: SIZE.0, height: SIZE.1, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    });
+    let storage_view = storage.create_view(&Default::default());
+    let (device, queue) = (&gpu.device, &gpu.queue);
+    let fxaa = FxaaSettings { tier: Tier::Ultra, ..FxaaSettings::DESKTOP };
+    let sharpen = SharpenSettings::CRISP;
+    type Record<'a> = Box<dyn Fn(&mut wgpu::CommandEncoder, &wgpu::TextureView, bool) + 'a>;
+    let mut fxaa_pass = FxaaPass::new(device).expect("fxaa");
+    let mut sharpen_pass = SharpenPass::new(device).expect("sharpen");
+    let fxaa_pass = std::cell::RefCell::new(&mut fxaa_pass);
+    let sharpen_pass = std::cell::RefCell::new(&mut sharpen_pass);
+    let cases: [(&str, Record); 2] = [
+        (
+            "fxaa",
+            Box::new(|e, out, compute| {
+                let mut p = fxaa_pass.borrow_mut();
+                match compute {
+                    true => p.dispatch(device, queue, e, &input_view, out, SIZE, &fxaa),
+                    false => p.draw(device, queue, e, &input_view, out, SIZE, &fxaa),
+                }
+            }),
+        ),
+        (
+            "sharpen",
+            Box::new(|e, out, compute| {
+                let mut p = sharpen_pass.borrow_mut();
+                match compute {
+                    true => p.dispatch(device, queue, e, &input_view, out, SIZE, &sharpen),
+                    false => p.draw(device, queue, e, &input_view, out, SIZE, &sharpen),
+                }
+            }),
+        ),
+    ];
+    for (name, record) in cases {
+        let fragment = common::display_pass(&gpu, &scene, SIZE, |e, _, out| record(e, out, false));
+        let mut encoder = device.create_command_encoder(&Default::default());
+        record(&mut encoder, &storage_view, true);
+        queue.submit([encoder.finish()]);
+        let compute = afterlight::gpu::read_texture(&gpu, &storage).expect("readback");
+        let (d, at) = max_difference(&fragment, &compute);
+        assert!(d <= 1, "{name}: compute differs from fragment by {d} codes at byte {at}");
+        assert_ne!(fragment, scene, "{name} changed the image");
+    }
+}
+
+#[test]
+fn auto_resolves_by_device_class() {
+    let Some(gpu) = common::gpu() else { return };
+    let (_, renderer) = render(&gpu, &base(), 1);
+    let choice = renderer.post_variant().expect("resolved").clone();
+    assert_eq!(choice.requested, PassVariant::Auto);
+    let expected = match (gpu.device_class().is_mobile(), variant::compute_unsupported(&gpu.device)) {
+        (_, Some(_)) | (true, None) => PassVariant::Fragment,
+        (false, None) => PassVariant::Compute,
+    };
+    assert_eq!(
+        choice.used, expected,
+        "{} ({:?}): {}",
+        gpu.info.name, gpu.info.device_type, choice.reason
+    );
+    assert!(choice.reason.starts_with("auto"), "{}", choice.reason);
+}
+
+/// `--variant both` runs each combination twice, says which ran, and the markdown puts them
+/// side by side; TAA's memory is its four history textures at the display size.
+#[test]
+fn bench_runs_both_variants_side_by_side_with_taa_memory() {
+    let Some(gpu) = common::gpu() else { return };
+    if variant::compute_unsupported(&gpu.device).is_some() || !gpu.timestamps {
+        eprintln!("SKIPPED: {} lacks compute or timestamps", gpu.info.name);
+        return;
+    }
+    let environment = common::studio(&gpu);
+    let config = BenchConfig {
+        scenes: vec![bench::load_scene("product_demo", Path::new("../shared")).expect("scene")],
+        presets: vec![bench::load_preset("desktop").expect("preset")],
+        resolutions: vec!["48x32".parse().expect("size")],
+        frames: 2,
+        warm_up: 1,
+        degrees_per_frame: 0.5,
+        peak_gbps: None,
+        variants: bench::parse_variants("both").expect("both"),
+    };
+    let report = bench::run(&gpu, &environment, &config, &mut |_| {}).expect("bench runs");
+    let used: Vec<_> = report.runs.iter().map(|r| r.variant.as_ref().map(|v| v.used)).collect();
+    assert_eq!(used, [Some(PassVariant::Fragment), Some(PassVariant::Compute)]);
+    let md = report.markdown();
+    assert!(md.contains("Fragment vs compute: product_demo / desktop / 48x32"), "{md}");
+    for run in &report.runs {
+        assert!(run.passes.iter().any(|p| p.name == "taa"), "desktop runs TAA");
+        let history: Vec<_> =
+            run.memory.iter().filter(|e| e.name.starts_with("taa.history")).collect();
+        assert_eq!(history.len(), 4, "{history:?}");
+        for entry in history {
+            assert_eq!(entry.bytes, 48 * 32 * 8, "{entry:?}: Rgba16Float at the display size");
+            assert!(entry.per_resolution && !entry.pooled);
+        }
+        assert!(!run.memory.iter().any(|e| e.name.contains("estimate")));
+    }
+    assert!(bench::parse_variants("vertex").unwrap_err().contains("both"));
+}
