@@ -5,8 +5,8 @@
 //!
 //! `afterlight bench` and `cargo bench` (`benches/passes.rs`) both call [`run`]. The report
 //! ([`BenchReport`]) is written as JSON, as a markdown table ([`BenchReport::markdown`]) and as
-//! a PNG chart of per-pass milliseconds ([`BenchReport::chart`]); [`compare`] sets a report
-//! against an earlier one and flags regressions.
+//! a PNG chart of per-pass milliseconds ([`BenchReport::write_chart`]); [`compare()`] sets a
+//! report against an earlier one and flags regressions.
 //!
 //! The camera path is a turntable: frame `k` (warm-up included) looks at the scene's bounds
 //! from yaw `30° + k · degrees_per_frame`, pitch 20°, so a run is the same on every device.

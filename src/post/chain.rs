@@ -951,7 +951,8 @@ impl PostChain {
             _ => false,
         });
         let mut next = display_passes.next();
-        while let (Some(pass), Some(input)) = (next, current.take()) {
+        while let Some(pass) = next {
+            let Some(input) = current.take() else { break };
             next = display_passes.next();
             let target = (next.is_some() || staged)
                 .then(|| self.pool.acquire(device, pass.name(), &display));

@@ -7,7 +7,7 @@
 //! Desktop and datacenter GPUs tend to favour compute (no rasteriser, no ROP ordering,
 //! coalesced stores); tile-based mobile GPUs favour fragment (on-chip tile memory, framebuffer
 //! compression), which is why [`PassVariant::Auto`] resolves by the device class of
-//! [`crate::gpu::device_class`].
+//! [`crate::gpu::classify`].
 //!
 //! Storage textures cannot be sRGB, so compute passes that write the 8-bit display image
 //! store `Rgba8Unorm` texels they sRGB-encode themselves (`shaders/include/compute_output.wgsl`)
@@ -83,8 +83,8 @@ const STORAGE_FORMATS: [wgpu::TextureFormat; 2] =
 
 /// Why `device` cannot run the compute variants, or `None` when it can: compute shaders (a
 /// device without them has no compute workgroups in its limits), two storage textures per
-/// stage (TAA writes colour and aux), 8x8 workgroups, and write-only storage of
-/// [`STORAGE_FORMATS`]. Only the device is asked, so an embedding app's device works too.
+/// stage (TAA writes colour and aux), 8x8 workgroups, and write-only storage of Rgba8Unorm and
+/// Rgba16Float. Only the device is asked, so an embedding app's device works too.
 pub fn compute_unsupported(device: &wgpu::Device) -> Option<String> {
     let limits = device.limits();
     if limits.max_compute_workgroups_per_dimension == 0 {

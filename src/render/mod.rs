@@ -1,11 +1,10 @@
 //! The deferred renderer: shadow map, G-buffer, lighting, forward blend and the finish, plus
 //! debug views.
 //!
-//! [`Renderer::render`] is the frame recipe, one straight line:
-//! shadow map -> G-buffer (+ motion vectors, emissive into HDR) -> lighting (HDR) -> forward
-//! blend -> the post stack ([`PostStack`]: depth of field -> motion blur -> TAA or upscale ->
-//! exposure -> bloom -> finish -> FXAA -> sharpen -> composite,
-//! 8-bit sRGB), or G-buffer -> debug view. GTAO runs between the G-buffer and lighting.
+//! [`Renderer::render`] is the frame recipe, one straight line: shadow map -> G-buffer (+ motion
+//! vectors, emissive into HDR) -> GTAO -> lighting (HDR) -> forward blend -> shadow catcher ->
+//! the post stack ([`PostStack`]: depth of field -> motion blur -> TAA or upscale -> exposure
+//! -> bloom -> finish -> FXAA -> sharpen -> composite, 8-bit sRGB), or G-buffer -> debug view.
 
 pub(crate) mod bindings;
 pub mod brdf;

@@ -2,7 +2,7 @@
 //! the objects' shadow and ambient occlusion and darkens whatever is behind it, for AR
 //! compositing (the camera image) and product shots (the studio background).
 //!
-//! The plane is real geometry: [`upload`] adds a horizontal quad with an up-facing normal and a
+//! The plane is real geometry: `upload` adds a horizontal quad with an up-facing normal and a
 //! plain grey material to the uploaded scene, so it is in the depth buffer, GTAO sees it like
 //! any surface and the key light's shadow falls on it. It casts no shadow itself and is left
 //! out of the scene's world bounds (the shadow map stays fitted to the objects).

@@ -385,3 +385,69 @@ fn exposure_taken_from_the_camera_image_makes_a_grey_card_match_the_photo() {
         assert!((i32::from(c) - i32::from(code)).abs() <= 2, "matched card code {c}, photo {code}");
     }
 }
+
+#[test]
+fn the_renderer_composites_over_a_camera_image_with_its_shadow_catcher() {
+    let Some(gpu) = common::gpu() else { return };
+    let size = (96u32, 64u32);
+    let n = (size.0 * size.1) as usize;
+    let mut product = common::default_scene();
+    product.instances.retain(|i| i.node != "floor");
+    product.update_bounds();
+    let environment = common::studio(&gpu);
+    let camera = Camera::frame_bounds(&product.bounds, 35.0, 25.0, size.0 as f32 / size.1 as f32);
+    let code = 90u8;
+    let photo = texture_with(&gpu, size, DISPLAY_FORMAT, &vec![code; n * 4]);
+    let image =
+        afterlight::render::CameraImage { view: &photo, grain_sigma: 0.0, match_exposure: false };
+    let options = RenderOptions { post: desktop(), ..Default::default() };
+
+    let mut plain = common::renderer(&gpu, &product, size, &environment);
+    let message = plain
+        .render_over_camera(&gpu, &camera, &options, &image)
+        .expect_err("no catcher, no mask")
+        .to_string();
+    assert!(message.contains("shadow catcher"), "{message}");
+
+    let settings = afterlight::render::RendererSettings {
+        shadow_catcher: Some(Default::default()),
+        ..Default::default()
+    };
+    let mut renderer = afterlight::render::Renderer::with_environment(
+        &gpu,
+        &product,
+        size,
+        environment.clone(),
+        &settings,
+    )
+    .expect("renderer");
+    renderer.render_over_camera(&gpu, &camera, &options, &image).expect("AR frame");
+    let display = renderer.read_display(&gpu).expect("display");
+    let mask = renderer.read_real_world_mask(&gpu).expect("mask").expect("catcher on");
+    let light = renderer.read_shadow_catcher(&gpu).expect("fraction").expect("catcher on");
+    let (mut open, mut shadowed, mut virtual_pixels) = (0, 0, 0);
+    for i in 0..n {
+        let out = &display[i * 4..i * 4 + 3];
+        if mask[i] > 0.99 && light[i] > 0.999 {
+            open += 1;
+            for &c in out {
+                assert!((i32::from(c) - i32::from(code)).abs() <= 1, "open ground {i}: {c}");
+            }
+        } else if mask[i] > 0.99 && light[i] < 0.98 {
+            shadowed += 1;
+            let expected = common::linear_to_srgb(common::srgb_to_linear(code) * light[i]);
+            for &c in out {
+                assert!(
+                    (i32::from(c) - i32::from(expected)).abs() <= 1,
+                    "shadow {i}: {c} vs {expected}"
+                );
+            }
+        } else if mask[i] < 0.01 {
+            virtual_pixels += 1;
+        }
+    }
+    assert!(
+        open > n / 4 && shadowed > 20 && virtual_pixels > 200,
+        "{open} open, {shadowed} shadowed, {virtual_pixels} virtual"
+    );
+}

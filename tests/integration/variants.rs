@@ -176,7 +176,8 @@ fn auto_resolves_by_device_class() {
     let (_, renderer) = render(&gpu, &base(), 1);
     let choice = renderer.post_variant().expect("resolved").clone();
     assert_eq!(choice.requested, PassVariant::Auto);
-    let expected = match (gpu.device_class().is_mobile(), variant::compute_unsupported(&gpu.device)) {
+    let expected = match (gpu.device_class().is_mobile(), variant::compute_unsupported(&gpu.device))
+    {
         (_, Some(_)) | (true, None) => PassVariant::Fragment,
         (false, None) => PassVariant::Compute,
     };
