@@ -116,12 +116,39 @@ fn import(bytes: &[u8], base_dir: Option<&Path>) -> Result<Scene, SceneError> {
         out.scene.meshes.push(mesh);
     }
     doc.traverse(&parents, &mut out);
+    drop_unbounded_instances(&mut out);
     doc.note_ignored_features(&mut out);
     if out.scene.instances.is_empty() {
         out.warn("nothing to draw: no node of the scene has a mesh".into());
     }
     out.scene.update_bounds();
     Ok(out.scene)
+}
+
+/// Drop, with a warning naming the node, every instance whose world-space bounds leave the f32
+/// range: a finite but huge transform on large positions (found by fuzzing). Camera framing,
+/// shadow fitting and the depth range all need finite scene bounds.
+fn drop_unbounded_instances(out: &mut Output) {
+    let Scene { meshes, instances, .. } = &mut out.scene;
+    let mut dropped = Vec::new();
+    instances.retain(|instance| {
+        let finite = meshes.get(instance.mesh).is_none_or(|mesh| {
+            mesh.primitives.iter().all(|p| {
+                let b = p.bounds.transformed(&instance.transform);
+                b.is_empty() || (b.min.is_finite() && b.max.is_finite())
+            })
+        });
+        if !finite {
+            dropped.push(format!(
+                "node `{}`: its transform puts the mesh beyond the f32 range; skipped",
+                instance.node
+            ));
+        }
+        finite
+    });
+    for warning in dropped {
+        out.warn(warning);
+    }
 }
 
 /// The scene being built, and which glTF images became which `Scene::images`.

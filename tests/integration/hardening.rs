@@ -940,3 +940,17 @@ fn command_line_errors_say_what_is_wrong() {
         }
     }
 }
+
+/// libFuzzer (gltf_import, session 6): a finite node transform that carries a mesh beyond the
+/// f32 range gave infinite scene bounds. The instance is now skipped with a warning naming it.
+#[test]
+fn a_transform_beyond_the_f32_range_skips_its_instance_with_a_warning() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/regressions/gltf_import/unbounded_transform.glb");
+    let bytes = std::fs::read(&path).expect("regression input");
+    let scene = afterlight::scene::load_from_slice(&bytes, None).expect("imports");
+    let b = &scene.bounds;
+    assert!(b.is_empty() || (b.min.is_finite() && b.max.is_finite()), "{b:?}");
+    let warning = scene.warnings.iter().find(|w| w.contains("beyond the f32 range"));
+    assert!(warning.is_some_and(|w| w.starts_with("node `")), "{:?}", scene.warnings);
+}
