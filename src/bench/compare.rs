@@ -113,6 +113,7 @@ pub(crate) mod tests {
                 device: 0,
                 device_class: "mobile".into(),
                 timestamps: true,
+                known_issues: Vec::new(),
             },
             build: BuildReport { version: "0".into(), git_commit: None, profile: "debug".into() },
             settings: BenchSettings {

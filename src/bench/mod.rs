@@ -294,6 +294,9 @@ pub struct AdapterReport {
     pub device_class: String,
     /// Timestamp queries available (without them there are no GPU times).
     pub timestamps: bool,
+    /// Known bugs of this driver that distort the figures ([`crate::gpu::known_driver_issues`]).
+    #[serde(default)]
+    pub known_issues: Vec<String>,
 }
 
 /// The build that measured.
@@ -456,6 +459,7 @@ pub fn run(
             device: gpu.info.device,
             device_class: format!("{:?}", class.class).to_ascii_lowercase(),
             timestamps: gpu.timestamps,
+            known_issues: crate::gpu::known_driver_issues(&gpu.info),
         },
         build: BuildReport::current(),
         settings: BenchSettings {
@@ -653,6 +657,9 @@ impl BenchReport {
             s.warm_up,
             s.degrees_per_frame
         );
+        for issue in &a.known_issues {
+            let _ = writeln!(md, "Known driver issue: {issue}.");
+        }
         match (s.peak_gbps, &s.peak_source) {
             (Some(p), Some(source)) => {
                 let _ = writeln!(md, "DRAM floor at {p} GB/s ({source}).");

@@ -436,6 +436,9 @@ fn info(options: &GpuOptions) -> Result<(), Error> {
     }
     let gpu = Gpu::new(options)?;
     println!("chosen: {} ({:?}, {:?})", gpu.info.name, gpu.info.backend, gpu.info.device_type);
+    for issue in gpu::known_driver_issues(&gpu.info) {
+        println!("known driver issue: {issue}");
+    }
     println!("adapter limits:");
     for (name, value) in gpu::limit_rows(&gpu.adapter.limits()) {
         println!("  {name}: {value}");

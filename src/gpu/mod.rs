@@ -8,12 +8,14 @@
 //! what runs here also runs on phones; timestamp queries are enabled when the adapter has them.
 
 mod device_class;
+mod driver_issues;
 mod readback;
 mod timing;
 
 pub use device_class::{
     DeviceClass, DeviceClassification, MOBILE_VENDORS, classify, default_budget_hint,
 };
+pub use driver_issues::{known_driver_issues, warn_known_driver_issues};
 pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture, read_texture_on};
 pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer};
 
