@@ -11,13 +11,16 @@ use afterlight::gpu::Gpu;
 use afterlight::post::Tier;
 use afterlight::post::bloom::BloomSettings;
 use afterlight::post::chain::PostSettings;
+use afterlight::post::dof::DofSettings;
 use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::finish::FinishSettings;
 use afterlight::post::fxaa::{FxaaPass, FxaaSettings};
+use afterlight::post::motion_blur::MotionBlurSettings;
 use afterlight::post::sharpen::{SharpenPass, SharpenSettings};
 use afterlight::post::taa::TaaSettings;
 use afterlight::post::variant::{self, PassVariant};
 use afterlight::render::{RenderOptions, Renderer};
+use afterlight::scene::Camera;
 
 use crate::common;
 
@@ -226,4 +229,113 @@ fn bench_runs_both_variants_side_by_side_with_taa_memory() {
         assert!(!run.memory.iter().any(|e| e.name.contains("estimate")));
     }
     assert!(bench::parse_variants("vertex").unwrap_err().contains("both"));
+}
+
+/// Render the product demo once per camera in `cameras` (motion vectors from one to the next)
+/// with `post` and return the last display image and which variant ran.
+fn render_path(gpu: &Gpu, post: &PostSettings, cameras: &[Camera]) -> (Vec<u8>, PassVariant) {
+    let scene = common::default_scene();
+    let environment = common::studio(gpu);
+    let mut renderer = common::renderer(gpu, &scene, CINEMATIC_SIZE, &environment);
+    let options = RenderOptions { post: post.clone(), ..Default::default() };
+    for camera in cameras {
+        renderer.render(gpu, camera, &options).expect("renders");
+    }
+    let image = renderer.read_display(gpu).expect("readback");
+    let used = renderer.post_variant().map_or(PassVariant::Auto, |v| v.used);
+    (image, used)
+}
+
+/// Manual exposure bright enough that the product's edges are well above the 8-bit floor
+/// (the blur must show in the finished image).
+fn bright() -> PostSettings {
+    PostSettings { exposure: ExposureSettings::manual(6.0), ..Default::default() }
+}
+
+/// The depth of field and motion blur tests' image size (they gather over tens of pixels).
+const CINEMATIC_SIZE: (u32, u32) = (128, 96);
+
+/// The share of pixels where any channel of `a` and `b` differs by more than 2 codes.
+fn changed_share(a: &[u8], b: &[u8]) -> f64 {
+    let changed = a
+        .chunks_exact(4)
+        .zip(b.chunks_exact(4))
+        .filter(|(p, q)| p.iter().zip(q.iter()).take(3).any(|(x, y)| x.abs_diff(*y) > 2));
+    changed.count() as f64 / (a.len() / 4) as f64
+}
+
+/// For each of `cases` (a tier's name and the settings with the effect on), the compute
+/// variant gives the fragment variant's image within one code, and the effect changes at
+/// least `min_changed` of the pixels against `off` (the same frames without it), so the
+/// comparison is not vacuous.
+fn assert_cinematic_variants_agree(
+    gpu: &Gpu,
+    what: &str,
+    off: &PostSettings,
+    cases: &[(&str, PostSettings)],
+    cameras: &[Camera],
+    min_changed: f64,
+) {
+    if variant::compute_unsupported(&gpu.device).is_some() {
+        eprintln!("SKIPPED {what}: {} cannot run the compute variant", gpu.info.name);
+        return;
+    }
+    let fragment =
+        |post: &PostSettings| PostSettings { variant: PassVariant::Fragment, ..post.clone() };
+    let (plain, _) = render_path(gpu, &fragment(off), cameras);
+    for (tier, post) in cases {
+        let (a, used_a) = render_path(gpu, &fragment(post), cameras);
+        let compute = PostSettings { variant: PassVariant::Compute, ..post.clone() };
+        let (b, used_b) = render_path(gpu, &compute, cameras);
+        assert_eq!((used_a, used_b), (PassVariant::Fragment, PassVariant::Compute), "{what}");
+        let changed = changed_share(&plain, &a);
+        eprintln!("{what} {tier}: changes {:.1} % of the pixels", changed * 100.0);
+        assert!(changed >= min_changed, "{what} {tier}: changes only {changed:.3} of the image");
+        let (d, at) = max_difference(&a, &b);
+        let pixel = at / 4;
+        assert!(
+            d <= 1,
+            "{what} {tier}: compute differs from fragment by {d} codes at pixel ({}, {}) \
+             channel {}",
+            pixel % CINEMATIC_SIZE.0 as usize,
+            pixel / CINEMATIC_SIZE.0 as usize,
+            at % 4
+        );
+    }
+}
+
+/// Depth of field at every tier: a long, fast lens focused on the scene's bounds centre, so
+/// the product's front comes out in the near field and its back and the ground in the far.
+#[test]
+fn dof_compute_matches_fragment_at_every_tier() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let aspect = CINEMATIC_SIZE.0 as f32 / CINEMATIC_SIZE.1 as f32;
+    let camera = common::scene_camera(&scene, aspect);
+    let lens = DofSettings { focal_length_mm: 300.0, f_stop: 1.4, ..DofSettings::PRODUCT };
+    let cases: Vec<_> = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra]
+        .into_iter()
+        .map(|tier| (tier.name(), PostSettings { dof: DofSettings { tier, ..lens }, ..bright() }))
+        .collect();
+    assert_cinematic_variants_agree(&gpu, "dof", &bright(), &cases, &[camera], 0.2);
+}
+
+/// Motion blur at every tier: the camera pans 4° between two frames (about 10 px of motion
+/// everywhere at 128 px wide), and the blur reads the motion vectors that gives.
+#[test]
+fn motion_blur_compute_matches_fragment_at_every_tier() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let aspect = CINEMATIC_SIZE.0 as f32 / CINEMATIC_SIZE.1 as f32;
+    let first = common::scene_camera(&scene, aspect);
+    let turn = glam::Quat::from_axis_angle(first.up.normalize(), 4f32.to_radians());
+    let cameras = [first, Camera { forward: turn * first.forward, ..first }];
+    let cases: Vec<_> = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra]
+        .into_iter()
+        .map(|tier| {
+            let blur = MotionBlurSettings { tier, shutter_angle: 360.0 };
+            (tier.name(), PostSettings { motion_blur: blur, ..bright() })
+        })
+        .collect();
+    assert_cinematic_variants_agree(&gpu, "motion_blur", &bright(), &cases, &cameras, 0.2);
 }
