@@ -916,6 +916,8 @@ impl PostChain {
         let readable = |t: &crate::graph::PooledTexture| match compute {
             true => t.texture.create_view(&wgpu::TextureViewDescriptor {
                 format: Some(DISPLAY_FORMAT),
+                // Sampled only: an sRGB view cannot carry the texture's storage usage.
+                usage: Some(wgpu::TextureUsages::TEXTURE_BINDING),
                 ..Default::default()
             }),
             false => t.view.clone(),

@@ -526,3 +526,31 @@ fn bench_reports_the_cinematic_passes_under_both_variants() {
         assert!(md.contains(&format!("| {name} | ")), "{name} row:\n{md}");
     }
 }
+
+/// FXAA and then sharpen after the finish through the chain: each reads the compute
+/// variant's Rgba8Unorm storage image through an sRGB view, which must be a sampled-only
+/// view (an sRGB view cannot carry storage usage; the product preset hit this in the bench,
+/// where the compute frame recorded nothing). Each pass alone agrees within one code; here
+/// the finish's and FXAA's one-code rounding differences go through the sharpen, whose
+/// negative lobes multiply a lone difference by `1 / (1 + 4 w)`, at most 3.8 at sharpness 0.8
+/// (w = -0.185), so the images agree within 4 codes, and within one almost everywhere.
+#[test]
+fn display_passes_after_the_finish_compute_match_fragment_in_the_chain() {
+    let Some(gpu) = common::gpu() else { return };
+    if variant::compute_unsupported(&gpu.device).is_some() {
+        eprintln!("SKIPPED: {} cannot run the compute variant", gpu.info.name);
+        return;
+    }
+    let post =
+        PostSettings { fxaa: FxaaSettings::DESKTOP, sharpen: SharpenSettings::CRISP, ..base() };
+    let (a, _) = render(&gpu, &PostSettings { variant: PassVariant::Fragment, ..post.clone() }, 1);
+    let (b, rb) = render(&gpu, &PostSettings { variant: PassVariant::Compute, ..post }, 1);
+    assert_eq!(rb.post_variant().map(|v| v.used), Some(PassVariant::Compute));
+    let (d, at) = max_difference(&a, &b);
+    let off_by_more = a.iter().zip(&b).filter(|(x, y)| x.abs_diff(**y) > 1).count();
+    let share = off_by_more as f64 / a.len() as f64;
+    eprintln!("chain fxaa + sharpen: max {d} codes at byte {at}, {share:.4} of values beyond 1");
+    assert!(d <= 4, "compute differs from fragment by {d} codes at byte {at}");
+    assert!(share <= 0.01, "{share:.4} of the values differ by more than one code");
+    assert!(a.iter().any(|&v| v > 16), "the image is not black");
+}
