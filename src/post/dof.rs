@@ -80,14 +80,12 @@ impl DofQuality {
     /// | `High`   | 40      | 16                  |
     /// | `Ultra`  | 64      | 24                  |
     pub const fn for_tier(tier: Tier) -> Option<Self> {
-        let (samples, max_radius) = match tier {
-            Tier::Off => return None,
-            Tier::Low => (12, 8),
-            Tier::Medium => (24, 12),
-            Tier::High => (40, 16),
-            Tier::Ultra => (64, 24),
-        };
-        Some(Self { samples, max_radius })
+        tier.pick(&[
+            Self { samples: 12, max_radius: 8 },
+            Self { samples: 24, max_radius: 12 },
+            Self { samples: 40, max_radius: 16 },
+            Self { samples: 64, max_radius: 24 },
+        ])
     }
 
     /// The tile size of the near-field maximum in half-size pixels: the largest radius there.
@@ -553,6 +551,15 @@ mod tests {
     #[test]
     fn uniform_block_is_the_wgsl_size() {
         assert_eq!(size_of::<DofUniforms>(), 48);
+    }
+
+    #[test]
+    fn tiers_are_the_documented_table() {
+        let table: Vec<_> = Tier::ALL
+            .iter()
+            .map(|&t| DofQuality::for_tier(t).map(|q| (q.samples, q.max_radius)))
+            .collect();
+        assert_eq!(table, [None, Some((12, 8)), Some((24, 12)), Some((40, 16)), Some((64, 24))]);
     }
 
     #[test]

@@ -80,14 +80,12 @@ impl MotionBlurQuality {
     /// | `High`   | 16      | 32              | 51                            |
     /// | `Ultra`  | 24      | 40              | 75                            |
     pub const fn for_tier(tier: Tier) -> Option<Self> {
-        let (samples, max_radius) = match tier {
-            Tier::Off => return None,
-            Tier::Low => (6, 16),
-            Tier::Medium => (10, 24),
-            Tier::High => (16, 32),
-            Tier::Ultra => (24, 40),
-        };
-        Some(Self { samples, max_radius })
+        tier.pick(&[
+            Self { samples: 6, max_radius: 16 },
+            Self { samples: 10, max_radius: 24 },
+            Self { samples: 16, max_radius: 32 },
+            Self { samples: 24, max_radius: 40 },
+        ])
     }
 }
 
@@ -389,6 +387,15 @@ mod tests {
             MotionBlurSettings { shutter_angle: f32::NAN, ..Default::default() }.validated();
         assert_eq!((s.shutter_angle, w.len()), (180.0, 1));
         assert_eq!(MotionBlurSettings::FILM.shutter_fraction(), 0.5);
+    }
+
+    #[test]
+    fn tiers_are_the_documented_table() {
+        let table: Vec<_> = Tier::ALL
+            .iter()
+            .map(|&t| MotionBlurQuality::for_tier(t).map(|q| (q.samples, q.max_radius)))
+            .collect();
+        assert_eq!(table, [None, Some((6, 16)), Some((10, 24)), Some((16, 32)), Some((24, 40))]);
     }
 
     #[test]
