@@ -19,12 +19,7 @@ struct CameraExposureParams {
     params: vec4f,
 };
 
-struct ExposureState {
-    multiplier: f32,
-    ev100: f32,
-    target_ev100: f32,
-    average_log2_luminance: f32,
-};
+#include "include/exposure_state.wgsl"
 
 @group(0) @binding(0) var<uniform> match_params: CameraExposureParams;
 @group(0) @binding(1) var hdr: texture_2d<f32>;

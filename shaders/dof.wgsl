@@ -19,8 +19,14 @@
 // CoC at half size; fs_tiles / fs_dilate the near and overall maximum CoC per tile; fs_gather
 // the far layer (rgb) and the near layer (rgb, alpha = coverage) at half size; fs_composite the
 // final colour at the render size.
+// Compute variant (src/post/variant.rs): each step's per-pixel function is called by its
+// fs_<step> (a full-screen triangle) and its cs_<step> (8x8 workgroups storing into `output`,
+// and `output_near` for the gather's second layer, at group 1). Every texture a compute step
+// writes is Rgba16Float (the tiles too: the same half-float precision as the fragment
+// variant's Rg16Float, in a format every device can store).
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/compute_output.wgsl"
 
 struct Dof {
     // xy: render size; zw: half size.
@@ -41,6 +47,13 @@ struct Dof {
 @group(0) @binding(5) var far_layer: texture_2d<f32>;
 @group(0) @binding(6) var near_layer: texture_2d<f32>;
 @group(0) @binding(7) var layer_sampler: sampler;
+@group(1) @binding(0) var output: texture_storage_2d<rgba16float, write>;
+@group(1) @binding(1) var output_near: texture_storage_2d<rgba16float, write>;
+
+// Whether a compute invocation lies outside `output` (the last workgroups overhang it).
+fn outside(id: vec3u) -> bool {
+    return any(id.xy >= textureDimensions(output));
+}
 
 // Signed CoC radius in render-size pixels of reverse-Z depth `d`.
 fn coc(d: f32) -> f32 {
@@ -54,7 +67,20 @@ const NEAR_THRESHOLD: f32 = 1.0;
 
 @fragment
 fn fs_prepare(in: FullscreenOut) -> @location(0) vec4f {
-    let base = vec2i(in.position.xy) * 2;
+    return prepare_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_prepare(@builtin(global_invocation_id) id: vec3u) {
+    if outside(id) {
+        return;
+    }
+    textureStore(output, id.xy, prepare_pixel(compute_pixel_centre(id.xy)));
+}
+
+// Half-size colour and the signed CoC of the nearest of the 2x2 pixels under `position`.
+fn prepare_pixel(position: vec2f) -> vec4f {
+    let base = vec2i(position) * 2;
     let last = vec2i(dof.size.xy) - 1;
     var colour = vec3f(0.0);
     var nearest = 0.0;
@@ -68,9 +94,22 @@ fn fs_prepare(in: FullscreenOut) -> @location(0) vec4f {
 
 @fragment
 fn fs_tiles(in: FullscreenOut) -> @location(0) vec4f {
+    return tile_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_tiles(@builtin(global_invocation_id) id: vec3u) {
+    if outside(id) {
+        return;
+    }
+    textureStore(output, id.xy, tile_pixel(compute_pixel_centre(id.xy)));
+}
+
+// The largest near and overall CoC of the tile at `position`.
+fn tile_pixel(position: vec2f) -> vec4f {
     let k = i32(dof.params.y);
     let last = vec2i(dof.size.zw) - 1;
-    let origin = vec2i(in.position.xy) * k;
+    let origin = vec2i(position) * k;
     var near = 0.0;
     var largest = 0.0;
     for (var y = 0; y < k; y++) {
@@ -85,7 +124,20 @@ fn fs_tiles(in: FullscreenOut) -> @location(0) vec4f {
 
 @fragment
 fn fs_dilate(in: FullscreenOut) -> @location(0) vec4f {
-    let tile = vec2i(in.position.xy);
+    return dilate_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_dilate(@builtin(global_invocation_id) id: vec3u) {
+    if outside(id) {
+        return;
+    }
+    textureStore(output, id.xy, dilate_pixel(compute_pixel_centre(id.xy)));
+}
+
+// The largest tile values over the 3x3 tiles around the tile at `position`.
+fn dilate_pixel(position: vec2f) -> vec4f {
+    let tile = vec2i(position);
     let last = vec2i(textureDimensions(tiles)) - 1;
     var best = vec2f(0.0);
     for (var y = -1; y <= 1; y++) {
@@ -107,7 +159,22 @@ fn interleaved_gradient_noise(p: vec2f) -> f32 {
 
 @fragment
 fn fs_gather(in: FullscreenOut) -> Layers {
-    let p = vec2i(in.position.xy);
+    return gather_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_gather(@builtin(global_invocation_id) id: vec3u) {
+    if outside(id) {
+        return;
+    }
+    let layers = gather_pixel(compute_pixel_centre(id.xy));
+    textureStore(output, id.xy, layers.far);
+    textureStore(output_near, id.xy, layers.near);
+}
+
+// The far and near layers of the half-size pixel at `position`.
+fn gather_pixel(position: vec2f) -> Layers {
+    let p = vec2i(position);
     let last = vec2i(dof.size.zw) - 1;
     let centre = textureLoad(prepared, p, 0);
     // Radii in half-size pixels from here on.
@@ -130,7 +197,7 @@ fn fs_gather(in: FullscreenOut) -> Layers {
         near = vec4f(centre.rgb * w, w);
         near_cover = radius * radius / f32(samples) * w;
     }
-    let rotation = 6.2831853 * interleaved_gradient_noise(in.position.xy + 5.588238 * dof.params.z);
+    let rotation = 6.2831853 * interleaved_gradient_noise(position + 5.588238 * dof.params.z);
     for (var i = 0; i < samples; i++) {
         // Golden-angle spiral: uniform over the disc's area.
         let r = radius * sqrt((f32(i) + 0.5) / f32(samples));
@@ -155,10 +222,23 @@ fn fs_gather(in: FullscreenOut) -> Layers {
 
 @fragment
 fn fs_composite(in: FullscreenOut) -> @location(0) vec4f {
-    let p = vec2i(in.position.xy);
+    return composite_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_composite(@builtin(global_invocation_id) id: vec3u) {
+    if outside(id) {
+        return;
+    }
+    textureStore(output, id.xy, composite_pixel(compute_pixel_centre(id.xy)));
+}
+
+// The render-size pixel at `position`: sharp in focus, the far layer by the CoC, near over it.
+fn composite_pixel(position: vec2f) -> vec4f {
+    let p = vec2i(position);
     let sharp = textureLoad(colour_texture, p, 0);
     let c = coc(textureLoad(depth_texture, p, 0).x);
-    let uv = in.position.xy / dof.size.xy;
+    let uv = position / dof.size.xy;
     let far = textureSampleLevel(far_layer, layer_sampler, uv, 0.0).rgb;
     let near = textureSampleLevel(near_layer, layer_sampler, uv, 0.0);
     let base = mix(sharp.rgb, far, smoothstep(0.5, 1.5, c));

@@ -57,13 +57,7 @@ struct ExposureParams {
     reset: u32,
 };
 
-struct ExposureState {
-    // What the finish multiplies the pre-exposed HDR by.
-    multiplier: f32,
-    ev100: f32,
-    target_ev100: f32,
-    average_log2_luminance: f32,
-};
+#include "include/exposure_state.wgsl"
 
 @group(0) @binding(0) var<uniform> params: ExposureParams;
 @group(0) @binding(1) var hdr: texture_2d<f32>;

@@ -34,13 +34,7 @@ struct Finish {
     aberration: vec4f,
 };
 
-// The exposure pass's output (src/post/exposure.rs).
-struct ExposureState {
-    multiplier: f32,
-    ev100: f32,
-    target_ev100: f32,
-    average_log2_luminance: f32,
-};
+#include "include/exposure_state.wgsl"
 
 @group(0) @binding(0) var<uniform> finish: Finish;
 @group(0) @binding(1) var hdr: texture_2d<f32>;

@@ -21,8 +21,14 @@
 // Reads: HDR colour, reverse-Z depth, motion vectors (uv now minus uv last frame), all at the
 // render size. Writes: the blurred HDR colour (fs_gather), the tile velocities (fs_tile_max,
 // fs_neighbour_max: xy = half displacement in pixels).
+// Compute variant (src/post/variant.rs): each step's per-pixel function is called by its
+// fs_<step> (a full-screen triangle) and its cs_<step> (8x8 workgroups storing into `output`
+// at group 1, Rgba16Float: the tiles keep the fragment variant's Rg16Float half-float
+// precision in a format every device can store). The tile maximum is one invocation per tile
+// looping over its K x K pixels like the fragment one, so the two agree exactly.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/compute_output.wgsl"
 
 struct MotionBlur {
     // xy: image size in pixels; z: tile size K = maximum blur radius in pixels; w: samples.
@@ -38,6 +44,12 @@ struct MotionBlur {
 @group(0) @binding(2) var depth_texture: texture_2d<f32>;
 @group(0) @binding(3) var motion_texture: texture_2d<f32>;
 @group(0) @binding(4) var neighbour_max: texture_2d<f32>;
+@group(1) @binding(0) var output: texture_storage_2d<rgba16float, write>;
+
+// Whether a compute invocation lies outside `output` (the last workgroups overhang it).
+fn outside(id: vec3u) -> bool {
+    return any(id.xy >= textureDimensions(output));
+}
 
 // Half displacement over the exposure in pixels, clamped to K; NaN motion counts as none.
 fn half_velocity(motion: vec2f) -> vec2f {
@@ -51,9 +63,22 @@ fn half_velocity(motion: vec2f) -> vec2f {
 
 @fragment
 fn fs_tile_max(in: FullscreenOut) -> @location(0) vec4f {
+    return tile_max_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_tile_max(@builtin(global_invocation_id) id: vec3u) {
+    if outside(id) {
+        return;
+    }
+    textureStore(output, id.xy, tile_max_pixel(compute_pixel_centre(id.xy)));
+}
+
+// The fastest clamped velocity of the K x K tile at `position`.
+fn tile_max_pixel(position: vec2f) -> vec4f {
     let k = i32(mb.frame.z);
     let size = vec2i(mb.frame.xy);
-    let origin = vec2i(in.position.xy) * k;
+    let origin = vec2i(position) * k;
     var best = vec2f(0.0);
     for (var y = 0; y < k; y++) {
         for (var x = 0; x < k; x++) {
@@ -71,7 +96,20 @@ fn fs_tile_max(in: FullscreenOut) -> @location(0) vec4f {
 
 @fragment
 fn fs_neighbour_max(in: FullscreenOut) -> @location(0) vec4f {
-    let tile = vec2i(in.position.xy);
+    return neighbour_max_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_neighbour_max(@builtin(global_invocation_id) id: vec3u) {
+    if outside(id) {
+        return;
+    }
+    textureStore(output, id.xy, neighbour_max_pixel(compute_pixel_centre(id.xy)));
+}
+
+// The fastest velocity of the 3x3 tiles around the tile at `position`.
+fn neighbour_max_pixel(position: vec2f) -> vec4f {
+    let tile = vec2i(position);
     let last = vec2i(textureDimensions(source)) - 1;
     var best = vec2f(0.0);
     for (var y = -1; y <= 1; y++) {
@@ -96,7 +134,20 @@ fn interleaved_gradient_noise(p: vec2f) -> f32 {
 
 @fragment
 fn fs_gather(in: FullscreenOut) -> @location(0) vec4f {
-    let p = vec2i(in.position.xy);
+    return gather_pixel(in.position.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_gather(@builtin(global_invocation_id) id: vec3u) {
+    if outside(id) {
+        return;
+    }
+    textureStore(output, id.xy, gather_pixel(compute_pixel_centre(id.xy)));
+}
+
+// The blurred colour of the pixel at `position`.
+fn gather_pixel(position: vec2f) -> vec4f {
+    let p = vec2i(position);
     let centre = textureLoad(source, p, 0);
     let k = i32(mb.frame.z);
     let vn = textureLoad(neighbour_max, p / k, 0).xy;
@@ -115,7 +166,7 @@ fn fs_gather(in: FullscreenOut) -> @location(0) vec4f {
     var behind = vec4f(0.0);
     // Stratified: sample i lies in the i-th of `samples` equal stretches of [-V_N, V_N].
     let spacing = 2.0 * reach / f32(samples);
-    let jitter = interleaved_gradient_noise(in.position.xy + 5.588238 * mb.params.y) - 0.5;
+    let jitter = interleaved_gradient_noise(position + 5.588238 * mb.params.y) - 0.5;
     for (var i = 0; i < samples; i++) {
         let t = mix(-1.0, 1.0, (f32(i) + 0.5 + jitter) / f32(samples));
         let y = clamp(vec2i(floor(vec2f(p) + vn * t + 0.5)), vec2i(0), last);

@@ -148,14 +148,16 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
             "prepare: HDR and depth read, the half-size Rgba16Float colour + CoC written; tile \
              max and gather read it once each; near and far layers (half size) written by the \
              gather and read by the composite, with HDR and depth again; HDR written; the \
-             tile textures (1/tile² of the pixels) not counted",
+             tile textures (1/tile² of the pixels) not counted; the same for the compute \
+             variant (its tiles are Rgba16Float)",
         )),
         "motion_blur" => Some(traffic(
             2.0 * motion + hdr + depth,
             hdr,
             render,
             "motion read by the tile maximum and again by the gather, with HDR and depth; HDR \
-             written; the tile and neighbour-max textures (1/K² of the pixels) not counted",
+             written; the tile and neighbour-max textures (1/K² of the pixels) not counted; \
+             the same for the compute variant (its tiles are Rgba16Float)",
         )),
         "upscale" => Some(traffic(
             hdr * render as f64 / full.max(1) as f64,

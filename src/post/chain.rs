@@ -785,14 +785,11 @@ impl PostChain {
                             frame_index: frame.frame_index,
                         };
                         timer.scope(DofPass::NAME, encoder, |e| {
-                            self.dof.draw(
-                                device,
-                                queue,
-                                e,
-                                &mut self.pool,
-                                &dof_frame,
-                                &settings.dof,
-                            )
+                            let (pool, dof) = (&mut self.pool, &settings.dof);
+                            match compute {
+                                true => self.dof.dispatch(device, queue, e, pool, &dof_frame, dof),
+                                false => self.dof.draw(device, queue, e, pool, &dof_frame, dof),
+                            }
                         })
                     }
                     _ => None,
@@ -811,7 +808,13 @@ impl PostChain {
                         };
                         timer.scope(MotionBlurPass::NAME, encoder, |e| {
                             let (pool, settings) = (&mut self.pool, &settings.motion_blur);
-                            self.motion_blur.draw(device, queue, e, pool, &blur_frame, settings)
+                            let blur = &mut self.motion_blur;
+                            match compute {
+                                true => {
+                                    blur.dispatch(device, queue, e, pool, &blur_frame, settings)
+                                }
+                                false => blur.draw(device, queue, e, pool, &blur_frame, settings),
+                            }
                         })
                     }
                     _ => None,
@@ -913,6 +916,8 @@ impl PostChain {
         let readable = |t: &crate::graph::PooledTexture| match compute {
             true => t.texture.create_view(&wgpu::TextureViewDescriptor {
                 format: Some(DISPLAY_FORMAT),
+                // Sampled only: an sRGB view cannot carry the texture's storage usage.
+                usage: Some(wgpu::TextureUsages::TEXTURE_BINDING),
                 ..Default::default()
             }),
             false => t.view.clone(),

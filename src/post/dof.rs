@@ -41,10 +41,20 @@
 //! Per render-size pixel: 8 loads to prepare, one load per tile pixel for the tiles, and per
 //! half-size pixel `samples + 2` loads in the gather where something is out of focus (in-focus
 //! neighbourhoods return after 2), 4 loads and 2 bilinear taps to composite.
+//!
+//! # Compute variant
+//! [`DofPass::dispatch`] records the same five steps as compute dispatches (8x8 workgroups,
+//! `cs_<step>` beside each `fs_<step>` calling the same per-pixel function, see
+//! [`super::variant`]). None of the steps blends, so a store gives what the attachment got.
+//! Every texture a compute step writes is `Rgba16Float`, which every device can store into
+//! (the tiles too, holding the fragment variant's `Rg16Float` values at the same half-float
+//! precision); the composite writes the HDR format, so with any other HDR format than
+//! `Rgba16Float` it runs as a fragment pass.
 
 use serde::{Deserialize, Serialize};
 
 use super::chain::PostCamera;
+use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
@@ -70,14 +80,12 @@ impl DofQuality {
     /// | `High`   | 40      | 16                  |
     /// | `Ultra`  | 64      | 24                  |
     pub const fn for_tier(tier: Tier) -> Option<Self> {
-        let (samples, max_radius) = match tier {
-            Tier::Off => return None,
-            Tier::Low => (12, 8),
-            Tier::Medium => (24, 12),
-            Tier::High => (40, 16),
-            Tier::Ultra => (64, 24),
-        };
-        Some(Self { samples, max_radius })
+        tier.pick(&[
+            Self { samples: 12, max_radius: 8 },
+            Self { samples: 24, max_radius: 12 },
+            Self { samples: 40, max_radius: 16 },
+            Self { samples: 64, max_radius: 24 },
+        ])
     }
 
     /// The tile size of the near-field maximum in half-size pixels: the largest radius there.
@@ -272,11 +280,16 @@ const LAYER_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 /// The tiles' format.
 const TILE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
 
-/// The depth of field pass: five pipelines over one uniform block.
+/// What every compute step stores (see the module documentation).
+const COMPUTE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+
+/// The depth of field pass: five pipelines (and their compute variants) over one uniform
+/// block.
 pub struct DofPass {
     hdr_format: wgpu::TextureFormat,
     layouts: [wgpu::BindGroupLayout; 5],
     pipelines: [wgpu::RenderPipeline; 5],
+    compute: [LazyKernel; 5],
     sampler: wgpu::Sampler,
     uniforms: wgpu::Buffer,
 }
@@ -298,9 +311,17 @@ impl DofPass {
         let uniform = bindings::uniform(0, wgpu::ShaderStages::FRAGMENT);
         let texture = |binding| bindings::texture(binding, false);
         let layout = |label, entries: &[wgpu::BindGroupLayoutEntry]| {
+            // The compute variant binds the same group 0.
+            let entries: Vec<_> = entries
+                .iter()
+                .map(|e| wgpu::BindGroupLayoutEntry {
+                    visibility: e.visibility | wgpu::ShaderStages::COMPUTE,
+                    ..*e
+                })
+                .collect();
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some(label),
-                entries,
+                entries: &entries,
             })
         };
         let layouts = [
@@ -338,10 +359,21 @@ impl DofPass {
             ),
             pipeline(COMPOSITE, "dof.composite", "fs_composite", hdr_format),
         ];
+        let kernel = |index: usize, entry, outputs: &[wgpu::TextureFormat]| {
+            LazyKernel::with_entry(STEPS[index], module.clone(), entry, outputs)
+        };
+        let compute = [
+            kernel(PREPARE, "cs_prepare", &[COMPUTE_FORMAT]),
+            kernel(TILES, "cs_tiles", &[COMPUTE_FORMAT]),
+            kernel(DILATE, "cs_dilate", &[COMPUTE_FORMAT]),
+            kernel(GATHER, "cs_gather", &[COMPUTE_FORMAT, COMPUTE_FORMAT]),
+            kernel(COMPOSITE, "cs_composite", &[COMPUTE_FORMAT]),
+        ];
         Ok(Self {
             hdr_format,
             layouts,
             pipelines,
+            compute,
             sampler: bindings::linear_sampler(device, "dof.sampler"),
             uniforms: bindings::uniform_buffer(
                 device,
@@ -366,6 +398,36 @@ impl DofPass {
         frame: &DofFrame<'_>,
         settings: &DofSettings,
     ) -> Option<PooledTexture> {
+        self.record(device, queue, encoder, pool, frame, settings, false)
+    }
+
+    /// [`DofPass::draw`] as compute dispatches (the compute variant, see the module
+    /// documentation); the same result. The caller checks that the device can run compute
+    /// ([`super::variant::compute_unsupported`]).
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &DofFrame<'_>,
+        settings: &DofSettings,
+    ) -> Option<PooledTexture> {
+        self.record(device, queue, encoder, pool, frame, settings, true)
+    }
+
+    /// [`DofPass::draw`] (`compute` false) or [`DofPass::dispatch`].
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &DofFrame<'_>,
+        settings: &DofSettings,
+        compute: bool,
+    ) -> Option<PooledTexture> {
         let quality = DofQuality::for_tier(settings.tier)?;
         let (width, height) = frame.size;
         if width == 0 || height == 0 {
@@ -385,17 +447,22 @@ impl DofPass {
             params: [quality.samples as f32, tile as f32, (frame.frame_index % 1024) as f32, 0.0],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
-        let none = wgpu::TextureUsages::empty();
-        let layer = TransientDesc::target(half.0, half.1, LAYER_FORMAT, none);
-        let tiles =
-            TransientDesc::target(half.0.div_ceil(tile), half.1.div_ceil(tile), TILE_FORMAT, none);
+        let composite_compute = compute && self.hdr_format == COMPUTE_FORMAT;
+        let usage = |stored: bool| match stored {
+            true => wgpu::TextureUsages::STORAGE_BINDING,
+            false => wgpu::TextureUsages::empty(),
+        };
+        let layer = TransientDesc::target(half.0, half.1, LAYER_FORMAT, usage(compute));
+        let tile_format = if compute { COMPUTE_FORMAT } else { TILE_FORMAT };
+        let tile_size = (half.0.div_ceil(tile), half.1.div_ceil(tile));
+        let tiles = TransientDesc::target(tile_size.0, tile_size.1, tile_format, usage(compute));
         let prepared = pool.acquire(device, "dof.prepared", &layer);
         let tile_max = pool.acquire(device, "dof.tiles", &tiles);
         let dilated = pool.acquire(device, "dof.dilated", &tiles);
         let far = pool.acquire(device, "dof.far", &layer);
         let near = pool.acquire(device, "dof.near", &layer);
-        let output_desc =
-            TransientDesc::target(width, height, self.hdr_format, wgpu::TextureUsages::COPY_SRC);
+        let output_usage = wgpu::TextureUsages::COPY_SRC | usage(composite_compute);
+        let output_desc = TransientDesc::target(width, height, self.hdr_format, output_usage);
         let output = pool.acquire(device, "dof.output", &output_desc);
 
         let view = wgpu::BindingResource::TextureView;
@@ -414,18 +481,35 @@ impl DofPass {
                 entries: &entries,
             })
         };
-        let step = |encoder: &mut wgpu::CommandEncoder, index: usize, group, target| {
-            fullscreen::draw(encoder, STEPS[index], &self.pipelines[index], &[&group], target, None)
+        // One step into `targets` (of `size`): a compute dispatch or a full-screen draw.
+        let (pipelines, layouts, kernels) = (&self.pipelines, &self.layouts, &mut self.compute);
+        let mut step = |encoder: &mut wgpu::CommandEncoder,
+                        index: usize,
+                        group: wgpu::BindGroup,
+                        targets: &[&wgpu::TextureView],
+                        size: (u32, u32),
+                        compute: bool| {
+            if compute {
+                let layout = &layouts[index];
+                kernels[index].dispatch(device, encoder, layout, Some(&group), targets, size);
+            } else {
+                let (label, pipeline) = (STEPS[index], &pipelines[index]);
+                fullscreen::draw(encoder, label, pipeline, &[&group], targets[0], None);
+            }
         };
         // Prepare: half-size colour and the signed CoC of the nearest of each 2x2.
         let g = group(PREPARE, &[(1, view(frame.hdr)), (2, view(frame.depth))]);
-        step(encoder, PREPARE, g, &prepared.view);
+        step(encoder, PREPARE, g, &[&prepared.view], half, compute);
         // Tiles: the largest near and overall CoC per tile, then over 3x3 tiles.
-        step(encoder, TILES, group(TILES, &[(3, view(&prepared.view))]), &tile_max.view);
-        step(encoder, DILATE, group(DILATE, &[(4, view(&tile_max.view))]), &dilated.view);
+        let g = group(TILES, &[(3, view(&prepared.view))]);
+        step(encoder, TILES, g, &[&tile_max.view], tile_size, compute);
+        let g = group(DILATE, &[(4, view(&tile_max.view))]);
+        step(encoder, DILATE, g, &[&dilated.view], tile_size, compute);
         // Gather: the far and near layers at half size (two targets, one draw).
         let g = group(GATHER, &[(3, view(&prepared.view)), (4, view(&dilated.view))]);
-        {
+        if compute {
+            step(encoder, GATHER, g, &[&far.view, &near.view], half, true);
+        } else {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some(STEPS[GATHER]),
                 color_attachments: &[
@@ -449,7 +533,7 @@ impl DofPass {
                 (7, wgpu::BindingResource::Sampler(&self.sampler)),
             ],
         );
-        step(encoder, COMPOSITE, g, &output.view);
+        step(encoder, COMPOSITE, g, &[&output.view], (width, height), composite_compute);
         for texture in [&prepared, &tile_max, &dilated, &far, &near] {
             pool.release(texture);
         }
@@ -467,6 +551,15 @@ mod tests {
     #[test]
     fn uniform_block_is_the_wgsl_size() {
         assert_eq!(size_of::<DofUniforms>(), 48);
+    }
+
+    #[test]
+    fn tiers_are_the_documented_table() {
+        let table: Vec<_> = Tier::ALL
+            .iter()
+            .map(|&t| DofQuality::for_tier(t).map(|q| (q.samples, q.max_radius)))
+            .collect();
+        assert_eq!(table, [None, Some((12, 8)), Some((24, 12)), Some((40, 16)), Some((64, 24))]);
     }
 
     #[test]

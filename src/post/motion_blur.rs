@@ -39,9 +39,21 @@
 //! Per pixel: `K²` loads per tile for the tile maximum (one load per pixel in all), 9 per
 //! tile for the neighbour maximum, and in the gather, where the neighbourhood moves, 3 loads
 //! per sample (colour, depth, motion) plus 3; static neighbourhoods cost one load and return.
+//!
+//! # Compute variant
+//! [`MotionBlurPass::dispatch`] records the same three steps as compute dispatches (8x8
+//! workgroups, `cs_<step>` beside each `fs_<step>` calling the same per-pixel function, see
+//! [`super::variant`]); no step blends, so a store gives what the attachment got. The tile
+//! and neighbour maxima are stored as `Rgba16Float`, which every device can store into (the
+//! same half-float precision as the fragment variant's `Rg16Float`). The tile maximum stays
+//! one invocation per tile looping over its pixels, as in the fragment variant, rather than a
+//! workgroup reduction, so both variants pick the same velocity (ties included). The gather
+//! writes the HDR format, so with any other HDR format than `Rgba16Float` it runs as a
+//! fragment pass.
 
 use serde::{Deserialize, Serialize};
 
+use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
@@ -68,14 +80,12 @@ impl MotionBlurQuality {
     /// | `High`   | 16      | 32              | 51                            |
     /// | `Ultra`  | 24      | 40              | 75                            |
     pub const fn for_tier(tier: Tier) -> Option<Self> {
-        let (samples, max_radius) = match tier {
-            Tier::Off => return None,
-            Tier::Low => (6, 16),
-            Tier::Medium => (10, 24),
-            Tier::High => (16, 32),
-            Tier::Ultra => (24, 40),
-        };
-        Some(Self { samples, max_radius })
+        tier.pick(&[
+            Self { samples: 6, max_radius: 16 },
+            Self { samples: 10, max_radius: 24 },
+            Self { samples: 16, max_radius: 32 },
+            Self { samples: 24, max_radius: 40 },
+        ])
     }
 }
 
@@ -154,7 +164,7 @@ pub struct MotionBlurFrame<'a> {
     pub frame_index: u64,
 }
 
-/// The motion blur pass: three pipelines over one uniform block.
+/// The motion blur pass: three pipelines (and their compute variants) over one uniform block.
 pub struct MotionBlurPass {
     hdr_format: wgpu::TextureFormat,
     single_layout: wgpu::BindGroupLayout,
@@ -162,11 +172,18 @@ pub struct MotionBlurPass {
     tile_max: wgpu::RenderPipeline,
     neighbour_max: wgpu::RenderPipeline,
     gather: wgpu::RenderPipeline,
+    /// The compute variants of the tile maximum, neighbour maximum and gather.
+    compute: [LazyKernel; 3],
     uniforms: wgpu::Buffer,
 }
 
 /// The format of the tile and neighbour-max velocity textures.
 const TILE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
+/// What every compute step stores (see the module documentation).
+const COMPUTE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+/// The steps' labels, in recording order.
+const STEPS: [&str; 3] =
+    ["motion_blur.tile_max", "motion_blur.neighbour_max", "motion_blur.gather"];
 
 impl MotionBlurPass {
     /// The pass's label, timing scope and preset key.
@@ -175,20 +192,20 @@ impl MotionBlurPass {
     /// Load the shader and build the pipelines, the gather writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
         let module = crate::shaders::create_module(device, Self::NAME)?;
-        let uniform = bindings::uniform(0, wgpu::ShaderStages::FRAGMENT);
+        // The compute variant binds the same group 0.
+        let both = wgpu::ShaderStages::FRAGMENT | wgpu::ShaderStages::COMPUTE;
+        let uniform = bindings::uniform(0, both);
+        let texture = |binding| wgpu::BindGroupLayoutEntry {
+            visibility: both,
+            ..bindings::texture(binding, false)
+        };
         let single_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("motion_blur.tiles"),
-            entries: &[uniform, bindings::texture(1, false)],
+            entries: &[uniform, texture(1)],
         });
         let gather_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("motion_blur.gather"),
-            entries: &[
-                uniform,
-                bindings::texture(1, false),
-                bindings::texture(2, false),
-                bindings::texture(3, false),
-                bindings::texture(4, false),
-            ],
+            entries: &[uniform, texture(1), texture(2), texture(3), texture(4)],
         });
         let pipeline = |label, entry, layout, format| {
             fullscreen::pipeline_with_entry(device, label, &module, entry, &[layout], format, None)
@@ -203,6 +220,16 @@ impl MotionBlurPass {
                 TILE_FORMAT,
             ),
             gather: pipeline("motion_blur.gather", "fs_gather", &gather_layout, hdr_format),
+            compute: [
+                LazyKernel::with_entry(STEPS[0], module.clone(), "cs_tile_max", &[COMPUTE_FORMAT]),
+                LazyKernel::with_entry(
+                    STEPS[1],
+                    module.clone(),
+                    "cs_neighbour_max",
+                    &[COMPUTE_FORMAT],
+                ),
+                LazyKernel::with_entry(STEPS[2], module.clone(), "cs_gather", &[COMPUTE_FORMAT]),
+            ],
             single_layout,
             gather_layout,
             uniforms: bindings::uniform_buffer(
@@ -229,6 +256,36 @@ impl MotionBlurPass {
         frame: &MotionBlurFrame<'_>,
         settings: &MotionBlurSettings,
     ) -> Option<PooledTexture> {
+        self.record(device, queue, encoder, pool, frame, settings, false)
+    }
+
+    /// [`MotionBlurPass::draw`] as compute dispatches (the compute variant, see the module
+    /// documentation); the same result. The caller checks that the device can run compute
+    /// ([`super::variant::compute_unsupported`]).
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &MotionBlurFrame<'_>,
+        settings: &MotionBlurSettings,
+    ) -> Option<PooledTexture> {
+        self.record(device, queue, encoder, pool, frame, settings, true)
+    }
+
+    /// [`MotionBlurPass::draw`] (`compute` false) or [`MotionBlurPass::dispatch`].
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &MotionBlurFrame<'_>,
+        settings: &MotionBlurSettings,
+        compute: bool,
+    ) -> Option<PooledTexture> {
         let (settings, _) = settings.validated();
         let quality = MotionBlurQuality::for_tier(settings.tier)?;
         let (width, height) = frame.size;
@@ -246,16 +303,18 @@ impl MotionBlurPass {
             ],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
-        let tiles = TransientDesc::target(
-            width.div_ceil(k),
-            height.div_ceil(k),
-            TILE_FORMAT,
-            wgpu::TextureUsages::empty(),
-        );
+        let gather_compute = compute && self.hdr_format == COMPUTE_FORMAT;
+        let usage = |stored: bool| match stored {
+            true => wgpu::TextureUsages::STORAGE_BINDING,
+            false => wgpu::TextureUsages::empty(),
+        };
+        let tile_size = (width.div_ceil(k), height.div_ceil(k));
+        let tile_format = if compute { COMPUTE_FORMAT } else { TILE_FORMAT };
+        let tiles = TransientDesc::target(tile_size.0, tile_size.1, tile_format, usage(compute));
         let tile_max = pool.acquire(device, "motion_blur.tile_max", &tiles);
         let neighbour = pool.acquire(device, "motion_blur.neighbour_max", &tiles);
-        let output_desc =
-            TransientDesc::target(width, height, self.hdr_format, wgpu::TextureUsages::COPY_SRC);
+        let output_usage = wgpu::TextureUsages::COPY_SRC | usage(gather_compute);
+        let output_desc = TransientDesc::target(width, height, self.hdr_format, output_usage);
         let output = pool.acquire(device, "motion_blur.output", &output_desc);
 
         let single = |label, view: &wgpu::TextureView| {
@@ -268,30 +327,32 @@ impl MotionBlurPass {
                 ]),
             })
         };
+        // One step (index into STEPS) into `target` of `size`: a dispatch or a draw.
+        let pipelines = [&self.tile_max, &self.neighbour_max, &self.gather];
+        let layouts = [&self.single_layout, &self.single_layout, &self.gather_layout];
+        let kernels = &mut self.compute;
+        let mut step = |encoder: &mut wgpu::CommandEncoder,
+                        index: usize,
+                        group: wgpu::BindGroup,
+                        target: &wgpu::TextureView,
+                        size: (u32, u32),
+                        compute: bool| {
+            if compute {
+                let layout = layouts[index];
+                kernels[index].dispatch(device, encoder, layout, Some(&group), &[target], size);
+            } else {
+                fullscreen::draw(encoder, STEPS[index], pipelines[index], &[&group], target, None);
+            }
+        };
         // Tile maximum: the fastest clamped velocity in each K x K tile.
-        let group = single("motion_blur.tile_max", frame.motion);
-        let (tile_pipeline, neighbour_pipeline) = (&self.tile_max, &self.neighbour_max);
-        fullscreen::draw(
-            encoder,
-            "motion_blur.tile_max",
-            tile_pipeline,
-            &[&group],
-            &tile_max.view,
-            None,
-        );
+        let group = single(STEPS[0], frame.motion);
+        step(encoder, 0, group, &tile_max.view, tile_size, compute);
         // Neighbour maximum: the fastest of each tile's 3x3 neighbourhood.
-        let group = single("motion_blur.neighbour_max", &tile_max.view);
-        fullscreen::draw(
-            encoder,
-            "motion_blur.neighbour_max",
-            neighbour_pipeline,
-            &[&group],
-            &neighbour.view,
-            None,
-        );
+        let group = single(STEPS[1], &tile_max.view);
+        step(encoder, 1, group, &neighbour.view, tile_size, compute);
         // Gather along the neighbourhood's velocity.
         let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("motion_blur.gather"),
+            label: Some(STEPS[2]),
             layout: &self.gather_layout,
             entries: &bindings::entries(&[
                 self.uniforms.as_entire_binding(),
@@ -301,14 +362,7 @@ impl MotionBlurPass {
                 wgpu::BindingResource::TextureView(&neighbour.view),
             ]),
         });
-        fullscreen::draw(
-            encoder,
-            "motion_blur.gather",
-            &self.gather,
-            &[&group],
-            &output.view,
-            None,
-        );
+        step(encoder, 2, group, &output.view, (width, height), gather_compute);
         pool.release(&tile_max);
         pool.release(&neighbour);
         Some(output)
@@ -333,6 +387,15 @@ mod tests {
             MotionBlurSettings { shutter_angle: f32::NAN, ..Default::default() }.validated();
         assert_eq!((s.shutter_angle, w.len()), (180.0, 1));
         assert_eq!(MotionBlurSettings::FILM.shutter_fraction(), 0.5);
+    }
+
+    #[test]
+    fn tiers_are_the_documented_table() {
+        let table: Vec<_> = Tier::ALL
+            .iter()
+            .map(|&t| MotionBlurQuality::for_tier(t).map(|q| (q.samples, q.max_radius)))
+            .collect();
+        assert_eq!(table, [None, Some((6, 16)), Some((10, 24)), Some((16, 32)), Some((24, 40))]);
     }
 
     #[test]

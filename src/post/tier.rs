@@ -40,6 +40,18 @@ impl Tier {
         }
     }
 
+    /// This tier's entry of a pass's `table` of knobs, one entry per tier from `Low` to
+    /// `Ultra`, cheapest first; `None` for `Off` (the pass is skipped).
+    pub const fn pick<T: Copy>(self, table: &[T; 4]) -> Option<T> {
+        match self {
+            Tier::Off => None,
+            Tier::Low => Some(table[0]),
+            Tier::Medium => Some(table[1]),
+            Tier::High => Some(table[2]),
+            Tier::Ultra => Some(table[3]),
+        }
+    }
+
     /// Whether the pass runs at all.
     pub fn is_on(self) -> bool {
         self != Tier::Off
@@ -85,5 +97,14 @@ mod tests {
         }
         assert_eq!(Tier::Off.lower(), Tier::Off);
         assert_eq!(Tier::Ultra.higher(), Tier::Ultra);
+    }
+
+    #[test]
+    fn pick_reads_one_entry_per_tier_above_off() {
+        let table = ["low", "medium", "high", "ultra"];
+        assert_eq!(Tier::Off.pick(&table), None);
+        for tier in &Tier::ALL[1..] {
+            assert_eq!(tier.pick(&table), Some(tier.name()));
+        }
     }
 }

@@ -167,12 +167,13 @@ pub(crate) struct ComputeKernel {
 }
 
 impl ComputeKernel {
-    /// The `cs_main` entry point of `module` over `input_layout` (group 0), writing storage
-    /// textures of `outputs` (group 1).
+    /// The entry point `entry` (`cs_main`, or `cs_<step>` in passes of several steps) of
+    /// `module` over `input_layout` (group 0), writing storage textures of `outputs` (group 1).
     pub(crate) fn new(
         device: &wgpu::Device,
         name: &'static str,
         module: &wgpu::ShaderModule,
+        entry: &'static str,
         input_layout: &wgpu::BindGroupLayout,
         outputs: &[wgpu::TextureFormat],
     ) -> Self {
@@ -203,7 +204,7 @@ impl ComputeKernel {
             label: Some(name),
             layout: Some(&layout),
             module,
-            entry_point: Some("cs_main"),
+            entry_point: Some(entry),
             compilation_options: Default::default(),
             cache: None,
         });
@@ -246,6 +247,7 @@ impl ComputeKernel {
 pub(crate) struct LazyKernel {
     name: &'static str,
     module: wgpu::ShaderModule,
+    entry: &'static str,
     outputs: Vec<wgpu::TextureFormat>,
     kernel: Option<ComputeKernel>,
 }
@@ -257,7 +259,18 @@ impl LazyKernel {
         module: wgpu::ShaderModule,
         outputs: &[wgpu::TextureFormat],
     ) -> Self {
-        Self { name, module, outputs: outputs.to_vec(), kernel: None }
+        Self::with_entry(name, module, "cs_main", outputs)
+    }
+
+    /// [`LazyKernel::new`] for the entry point `entry`: passes of several steps keep one
+    /// `cs_<step>` per step in one module.
+    pub(crate) fn with_entry(
+        name: &'static str,
+        module: wgpu::ShaderModule,
+        entry: &'static str,
+        outputs: &[wgpu::TextureFormat],
+    ) -> Self {
+        Self { name, module, entry, outputs: outputs.to_vec(), kernel: None }
     }
 
     /// Build the kernel over `input_layout` if it does not exist yet, then record
@@ -272,10 +285,10 @@ impl LazyKernel {
         size: (u32, u32),
     ) {
         let Some(inputs) = inputs else { return };
-        let (name, module, formats) = (self.name, &self.module, &self.outputs);
-        let kernel = self
-            .kernel
-            .get_or_insert_with(|| ComputeKernel::new(device, name, module, input_layout, formats));
+        let (name, module, entry, formats) = (self.name, &self.module, self.entry, &self.outputs);
+        let kernel = self.kernel.get_or_insert_with(|| {
+            ComputeKernel::new(device, name, module, entry, input_layout, formats)
+        });
         kernel.dispatch(device, encoder, inputs, outputs, size);
     }
 }

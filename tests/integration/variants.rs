@@ -8,18 +8,24 @@ use std::path::Path;
 
 use afterlight::bench::{self, BenchConfig};
 use afterlight::gpu::Gpu;
+use afterlight::graph::TexturePool;
 use afterlight::post::Tier;
 use afterlight::post::bloom::BloomSettings;
-use afterlight::post::chain::PostSettings;
+use afterlight::post::chain::{PostCamera, PostSettings};
+use afterlight::post::dof::{DofFrame, DofPass, DofSettings};
 use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::finish::FinishSettings;
 use afterlight::post::fxaa::{FxaaPass, FxaaSettings};
+use afterlight::post::motion_blur::{MotionBlurFrame, MotionBlurPass, MotionBlurSettings};
 use afterlight::post::sharpen::{SharpenPass, SharpenSettings};
 use afterlight::post::taa::TaaSettings;
 use afterlight::post::variant::{self, PassVariant};
-use afterlight::render::{RenderOptions, Renderer};
+use afterlight::render::gbuffer::HdrFormat;
+use afterlight::render::{RenderOptions, Renderer, RendererSettings};
+use afterlight::scene::Camera;
 
 use crate::common;
+use crate::motion_blur::read_rgba;
 
 const SIZE: (u32, u32) = (96, 64);
 
@@ -226,4 +232,325 @@ fn bench_runs_both_variants_side_by_side_with_taa_memory() {
         assert!(!run.memory.iter().any(|e| e.name.contains("estimate")));
     }
     assert!(bench::parse_variants("vertex").unwrap_err().contains("both"));
+}
+
+/// Render the product demo into an `hdr` target once per camera in `cameras` (motion vectors
+/// from one to the next) with `post` and return the last display image and which variant ran.
+fn render_path(
+    gpu: &Gpu,
+    post: &PostSettings,
+    cameras: &[Camera],
+    hdr: HdrFormat,
+) -> (Vec<u8>, PassVariant) {
+    let scene = common::default_scene();
+    let environment = common::studio(gpu);
+    let settings = RendererSettings { hdr_format: hdr, ..Default::default() };
+    let mut renderer =
+        Renderer::with_environment(gpu, &scene, CINEMATIC_SIZE, environment, &settings)
+            .expect("renderer");
+    let options = RenderOptions { post: post.clone(), ..Default::default() };
+    for camera in cameras {
+        renderer.render(gpu, camera, &options).expect("renders");
+    }
+    let image = renderer.read_display(gpu).expect("readback");
+    let used = renderer.post_variant().map_or(PassVariant::Auto, |v| v.used);
+    (image, used)
+}
+
+/// Manual exposure bright enough that the product's edges are well above the 8-bit floor
+/// (the blur must show in the finished image).
+fn bright() -> PostSettings {
+    PostSettings { exposure: ExposureSettings::manual(6.0), ..Default::default() }
+}
+
+/// The depth of field and motion blur tests' image size (they gather over tens of pixels).
+const CINEMATIC_SIZE: (u32, u32) = (128, 96);
+
+/// The share of pixels where any channel of `a` and `b` differs by more than 2 codes.
+fn changed_share(a: &[u8], b: &[u8]) -> f64 {
+    let changed = a
+        .chunks_exact(4)
+        .zip(b.chunks_exact(4))
+        .filter(|(p, q)| p.iter().zip(q.iter()).take(3).any(|(x, y)| x.abs_diff(*y) > 2));
+    changed.count() as f64 / (a.len() / 4) as f64
+}
+
+/// For each of `cases` (a tier's name and the settings with the effect on), the compute
+/// variant gives the fragment variant's image within one code, and the effect changes at
+/// least `min_changed` of the pixels against `off` (the same frames without it), so the
+/// comparison is not vacuous. With an `hdr` format other than Rgba16Float the pass's last
+/// step runs as a fragment pass in the compute variant (it cannot store that format).
+fn assert_cinematic_variants_agree(
+    gpu: &Gpu,
+    what: &str,
+    off: &PostSettings,
+    cases: &[(&str, PostSettings)],
+    cameras: &[Camera],
+    hdr: HdrFormat,
+    min_changed: f64,
+) {
+    if variant::compute_unsupported(&gpu.device).is_some() {
+        eprintln!("SKIPPED {what}: {} cannot run the compute variant", gpu.info.name);
+        return;
+    }
+    let renderable = wgpu::Features::RG11B10UFLOAT_RENDERABLE;
+    if hdr == HdrFormat::Rg11b10Ufloat && !gpu.device.features().contains(renderable) {
+        eprintln!("SKIPPED {what} ({hdr:?}): {} cannot render it", gpu.info.name);
+        return;
+    }
+    let what = format!("{what} ({hdr:?})");
+    let fragment =
+        |post: &PostSettings| PostSettings { variant: PassVariant::Fragment, ..post.clone() };
+    let (plain, _) = render_path(gpu, &fragment(off), cameras, hdr);
+    for (tier, post) in cases {
+        let (a, used_a) = render_path(gpu, &fragment(post), cameras, hdr);
+        let compute = PostSettings { variant: PassVariant::Compute, ..post.clone() };
+        let (b, used_b) = render_path(gpu, &compute, cameras, hdr);
+        assert_eq!((used_a, used_b), (PassVariant::Fragment, PassVariant::Compute), "{what}");
+        let changed = changed_share(&plain, &a);
+        eprintln!("{what} {tier}: changes {:.1} % of the pixels", changed * 100.0);
+        assert!(changed >= min_changed, "{what} {tier}: changes only {changed:.3} of the image");
+        let (d, at) = max_difference(&a, &b);
+        let pixel = at / 4;
+        assert!(
+            d <= 1,
+            "{what} {tier}: compute differs from fragment by {d} codes at pixel ({}, {}) \
+             channel {}",
+            pixel % CINEMATIC_SIZE.0 as usize,
+            pixel / CINEMATIC_SIZE.0 as usize,
+            at % 4
+        );
+    }
+}
+
+/// Depth of field at every tier: a long, fast lens focused on the scene's bounds centre, so
+/// the product's front comes out in the near field and its back and the ground in the far;
+/// and at High with an Rg11b10Ufloat HDR target.
+#[test]
+fn dof_compute_matches_fragment_at_every_tier() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let aspect = CINEMATIC_SIZE.0 as f32 / CINEMATIC_SIZE.1 as f32;
+    let camera = common::scene_camera(&scene, aspect);
+    let lens = DofSettings { focal_length_mm: 300.0, f_stop: 1.4, ..DofSettings::PRODUCT };
+    let cases: Vec<_> = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra]
+        .into_iter()
+        .map(|tier| (tier.name(), PostSettings { dof: DofSettings { tier, ..lens }, ..bright() }))
+        .collect();
+    let (off, cameras) = (bright(), [camera]);
+    assert_cinematic_variants_agree(
+        &gpu,
+        "dof",
+        &off,
+        &cases,
+        &cameras,
+        HdrFormat::Rgba16Float,
+        0.2,
+    );
+    // The composite cannot store Rg11b10Ufloat: it runs as a fragment pass after compute steps.
+    let high = &cases[2..3];
+    assert_cinematic_variants_agree(
+        &gpu,
+        "dof",
+        &off,
+        high,
+        &cameras,
+        HdrFormat::Rg11b10Ufloat,
+        0.2,
+    );
+}
+
+/// Motion blur at every tier: the camera pans 4° between two frames (about 10 px of motion
+/// everywhere at 128 px wide), and the blur reads the motion vectors that gives; and at High
+/// with an Rg11b10Ufloat HDR target.
+#[test]
+fn motion_blur_compute_matches_fragment_at_every_tier() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let aspect = CINEMATIC_SIZE.0 as f32 / CINEMATIC_SIZE.1 as f32;
+    let first = common::scene_camera(&scene, aspect);
+    let turn = glam::Quat::from_axis_angle(first.up.normalize(), 4f32.to_radians());
+    let cameras = [first, Camera { forward: turn * first.forward, ..first }];
+    let cases: Vec<_> = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra]
+        .into_iter()
+        .map(|tier| {
+            let blur = MotionBlurSettings { tier, shutter_angle: 360.0 };
+            (tier.name(), PostSettings { motion_blur: blur, ..bright() })
+        })
+        .collect();
+    let off = bright();
+    let hdr = HdrFormat::Rgba16Float;
+    assert_cinematic_variants_agree(&gpu, "motion_blur", &off, &cases, &cameras, hdr, 0.2);
+    // The gather cannot store Rg11b10Ufloat: it runs as a fragment pass after compute tiles.
+    let (high, hdr) = (&cases[2..3], HdrFormat::Rg11b10Ufloat);
+    assert_cinematic_variants_agree(&gpu, "motion_blur", &off, high, &cameras, hdr, 0.2);
+}
+
+/// The largest difference between two float images relative to `max(1, |fragment|)`, and the
+/// share of values that moved by more than 0.05 from `input` (the pass changed the image).
+fn float_agreement(fragment: &[[f32; 4]], compute: &[[f32; 4]], input: &[f32]) -> (f32, f64) {
+    assert_eq!(fragment.len(), compute.len());
+    let worst = fragment
+        .iter()
+        .flatten()
+        .zip(compute.iter().flatten())
+        .map(|(a, b)| (a - b).abs() / a.abs().max(1.0))
+        .fold(0.0, f32::max);
+    let moved = fragment.iter().zip(input).filter(|(p, c)| (p[0] - **c).abs() > 0.05).count();
+    (worst, moved as f64 / input.len() as f64)
+}
+
+/// The two cinematic passes on synthetic HDR inputs at the pass's own output, before any
+/// tone mapping or 8-bit rounding: a detailed pattern with bright dots, view distances from
+/// 0.5 m to 8 m across the image (near and far field around a 2 m focus) and a swirl of motion
+/// up to 20 px per frame. Compute and fragment agree within half-float rounding (one unit
+/// in the last place of an Rgba16Float, 2^-10 relative).
+#[test]
+fn cinematic_passes_compute_matches_fragment_in_float() {
+    let Some(gpu) = common::gpu() else { return };
+    if variant::compute_unsupported(&gpu.device).is_some() {
+        eprintln!("SKIPPED: {} cannot run the compute variant", gpu.info.name);
+        return;
+    }
+    let (w, h) = (96u32, 64u32);
+    let size = (w, h);
+    let znear = 0.1;
+    let pixels = (0..w * h).map(|i| (i % w, i / w));
+    let grey: Vec<f32> = pixels
+        .clone()
+        .map(|(x, y)| match (x % 11 == 3 && y % 9 == 4, (x / 3 + y / 3) % 2 == 0) {
+            (true, _) => 6.0,
+            (false, true) => 0.15,
+            (false, false) => 0.8,
+        })
+        .collect();
+    let rgba: Vec<f32> = grey.iter().flat_map(|&c| [c, c * 0.8, c * 0.6, 1.0]).collect();
+    let depth: Vec<f32> =
+        pixels.clone().map(|(x, _)| znear / (0.5 + 7.5 * x as f32 / (w - 1) as f32)).collect();
+    let motion: Vec<f32> = pixels
+        .flat_map(|(x, y)| {
+            let (dx, dy) = (x as f32 - w as f32 / 2.0, y as f32 - h as f32 / 2.0);
+            [-dy * 0.6 / w as f32, dx * 0.6 / h as f32]
+        })
+        .collect();
+    let hdr = common::float_texture(&gpu, size, wgpu::TextureFormat::Rgba32Float, 4, &rgba);
+    let depth = common::float_texture(&gpu, size, wgpu::TextureFormat::R32Float, 1, &depth);
+    let motion = common::float_texture(&gpu, size, wgpu::TextureFormat::Rg32Float, 2, &motion);
+    let (device, queue) = (&gpu.device, &gpu.queue);
+    let format = wgpu::TextureFormat::Rgba16Float;
+    let camera = PostCamera { znear, yfov: 0.5, autofocus_distance: Some(2.0) };
+    let lens = DofSettings { focal_length_mm: 200.0, focus_distance: 2.0, ..DofSettings::PRODUCT };
+    for tier in [Tier::Low, Tier::Ultra] {
+        let settings = DofSettings { tier, ..lens };
+        let frame = DofFrame { hdr: &hdr, depth: &depth, size, camera, frame_index: 3 };
+        let mut pass = DofPass::new(device, format).expect("dof");
+        let mut run = |compute: bool| {
+            let mut pool = TexturePool::new();
+            let mut encoder = device.create_command_encoder(&Default::default());
+            let output = match compute {
+                true => pass.dispatch(device, queue, &mut encoder, &mut pool, &frame, &settings),
+                false => pass.draw(device, queue, &mut encoder, &mut pool, &frame, &settings),
+            };
+            queue.submit([encoder.finish()]);
+            read_rgba(&gpu, &output.expect("dof runs").texture)
+        };
+        let (fragment, compute) = (run(false), run(true));
+        let (worst, moved) = float_agreement(&fragment, &compute, &grey);
+        eprintln!("dof {tier:?}: worst relative difference {worst:e}, {moved:.3} changed");
+        assert!(worst <= 1.0 / 1024.0, "dof {tier:?}: compute differs by {worst} (relative)");
+        assert!(moved > 0.3, "dof {tier:?}: only {moved:.3} of the image blurred");
+    }
+    for tier in [Tier::Low, Tier::Ultra] {
+        let settings = MotionBlurSettings { tier, shutter_angle: 360.0 };
+        let frame =
+            MotionBlurFrame { hdr: &hdr, depth: &depth, motion: &motion, size, frame_index: 3 };
+        let mut pass = MotionBlurPass::new(device, format).expect("motion blur");
+        let mut run = |compute: bool| {
+            let mut pool = TexturePool::new();
+            let mut encoder = device.create_command_encoder(&Default::default());
+            let output = match compute {
+                true => pass.dispatch(device, queue, &mut encoder, &mut pool, &frame, &settings),
+                false => pass.draw(device, queue, &mut encoder, &mut pool, &frame, &settings),
+            };
+            queue.submit([encoder.finish()]);
+            read_rgba(&gpu, &output.expect("motion blur runs").texture)
+        };
+        let (fragment, compute) = (run(false), run(true));
+        let (worst, moved) = float_agreement(&fragment, &compute, &grey);
+        eprintln!("motion_blur {tier:?}: worst relative difference {worst:e}, {moved:.3} changed");
+        assert!(worst <= 1.0 / 1024.0, "blur {tier:?}: compute differs by {worst} (relative)");
+        assert!(moved > 0.3, "motion_blur {tier:?}: only {moved:.3} of the image blurred");
+    }
+}
+
+/// `--variant both` with depth of field and motion blur on: both runs time the two passes
+/// under their own names, declare the same traffic for them (the compute variant reads and
+/// writes the same textures; its Rgba16Float tiles are among the uncounted small ones), and
+/// the side-by-side table has a row for each.
+#[test]
+fn bench_reports_the_cinematic_passes_under_both_variants() {
+    let Some(gpu) = common::gpu() else { return };
+    if variant::compute_unsupported(&gpu.device).is_some() || !gpu.timestamps {
+        eprintln!("SKIPPED: {} lacks compute or timestamps", gpu.info.name);
+        return;
+    }
+    let environment = common::studio(&gpu);
+    let mut preset = bench::load_preset("product").expect("preset");
+    preset.settings.dof.tier = Tier::Low;
+    preset.settings.motion_blur.tier = Tier::Low;
+    let config = BenchConfig {
+        scenes: vec![bench::load_scene("product_demo", Path::new("../shared")).expect("scene")],
+        presets: vec![preset],
+        resolutions: vec!["48x32".parse().expect("size")],
+        frames: 2,
+        warm_up: 1,
+        degrees_per_frame: 2.0,
+        peak_gbps: None,
+        variants: bench::parse_variants("both").expect("both"),
+    };
+    let report = bench::run(&gpu, &environment, &config, &mut |_| {}).expect("bench runs");
+    let used: Vec<_> = report.runs.iter().map(|r| r.variant.as_ref().map(|v| v.used)).collect();
+    assert_eq!(used, [Some(PassVariant::Fragment), Some(PassVariant::Compute)]);
+    let md = report.variant_table();
+    for name in ["dof", "motion_blur"] {
+        let declared: Vec<_> = report
+            .runs
+            .iter()
+            .map(|run| {
+                let pass = run.passes.iter().find(|p| p.name == name);
+                let pass = pass.unwrap_or_else(|| panic!("{name} timed in {:?}", run.variant));
+                pass.traffic.clone().unwrap_or_else(|| panic!("{name} declares its traffic"))
+            })
+            .collect();
+        assert_eq!(declared[0], declared[1], "{name}");
+        assert!(md.contains(&format!("| {name} | ")), "{name} row:\n{md}");
+    }
+}
+
+/// FXAA and then sharpen after the finish through the chain: each reads the compute
+/// variant's Rgba8Unorm storage image through an sRGB view, which must be a sampled-only
+/// view (an sRGB view cannot carry storage usage; the product preset hit this in the bench,
+/// where the compute frame recorded nothing). Each pass alone agrees within one code; here
+/// the finish's and FXAA's one-code rounding differences go through the sharpen, whose
+/// negative lobes multiply a lone difference by `1 / (1 + 4 w)`, at most 3.8 at sharpness 0.8
+/// (w = -0.185), so the images agree within 4 codes, and within one almost everywhere.
+#[test]
+fn display_passes_after_the_finish_compute_match_fragment_in_the_chain() {
+    let Some(gpu) = common::gpu() else { return };
+    if variant::compute_unsupported(&gpu.device).is_some() {
+        eprintln!("SKIPPED: {} cannot run the compute variant", gpu.info.name);
+        return;
+    }
+    let post =
+        PostSettings { fxaa: FxaaSettings::DESKTOP, sharpen: SharpenSettings::CRISP, ..base() };
+    let (a, _) = render(&gpu, &PostSettings { variant: PassVariant::Fragment, ..post.clone() }, 1);
+    let (b, rb) = render(&gpu, &PostSettings { variant: PassVariant::Compute, ..post }, 1);
+    assert_eq!(rb.post_variant().map(|v| v.used), Some(PassVariant::Compute));
+    let (d, at) = max_difference(&a, &b);
+    let off_by_more = a.iter().zip(&b).filter(|(x, y)| x.abs_diff(**y) > 1).count();
+    let share = off_by_more as f64 / a.len() as f64;
+    eprintln!("chain fxaa + sharpen: max {d} codes at byte {at}, {share:.4} of values beyond 1");
+    assert!(d <= 4, "compute differs from fragment by {d} codes at byte {at}");
+    assert!(share <= 0.01, "{share:.4} of the values differ by more than one code");
+    assert!(a.iter().any(|&v| v > 16), "the image is not black");
 }
