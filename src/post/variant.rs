@@ -176,6 +176,19 @@ impl ComputeKernel {
         input_layout: &wgpu::BindGroupLayout,
         outputs: &[wgpu::TextureFormat],
     ) -> Self {
+        Self::with_entry(device, name, module, "cs_main", input_layout, outputs)
+    }
+
+    /// [`ComputeKernel::new`] with another entry point, for a pass with several kernels in
+    /// one shader (bloom's downsamples and upsamples, AO's steps).
+    pub(crate) fn with_entry(
+        device: &wgpu::Device,
+        name: &'static str,
+        module: &wgpu::ShaderModule,
+        entry: &str,
+        input_layout: &wgpu::BindGroupLayout,
+        outputs: &[wgpu::TextureFormat],
+    ) -> Self {
         let entries: Vec<_> = outputs
             .iter()
             .enumerate()
@@ -203,7 +216,7 @@ impl ComputeKernel {
             label: Some(name),
             layout: Some(&layout),
             module,
-            entry_point: Some("cs_main"),
+            entry_point: Some(entry),
             compilation_options: Default::default(),
             cache: None,
         });
@@ -223,13 +236,7 @@ impl ComputeKernel {
         if size.0 == 0 || size.1 == 0 {
             return;
         }
-        let resources: Vec<_> =
-            outputs.iter().map(|v| wgpu::BindingResource::TextureView(v)).collect();
-        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(self.name),
-            layout: &self.output_layout,
-            entries: &crate::render::bindings::entries(&resources),
-        });
+        let group = self.bind_outputs(device, outputs);
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some(self.name),
             timestamp_writes: None,
@@ -238,6 +245,30 @@ impl ComputeKernel {
         pass.set_bind_group(0, inputs, &[]);
         pass.set_bind_group(1, &group, &[]);
         pass.dispatch_workgroups(size.0.div_ceil(WORKGROUP), size.1.div_ceil(WORKGROUP), 1);
+    }
+}
+
+impl ComputeKernel {
+    /// The bind group (group 1) of `outputs`, storage views in binding order, for a pass
+    /// that records its own dispatches (several into one compute pass, or with dynamic
+    /// offsets at group 0).
+    pub(crate) fn bind_outputs(
+        &self,
+        device: &wgpu::Device,
+        outputs: &[&wgpu::TextureView],
+    ) -> wgpu::BindGroup {
+        let resources: Vec<_> =
+            outputs.iter().map(|v| wgpu::BindingResource::TextureView(v)).collect();
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(self.name),
+            layout: &self.output_layout,
+            entries: &crate::render::bindings::entries(&resources),
+        })
+    }
+
+    /// The compute pipeline, for a pass that records its own dispatches.
+    pub(crate) fn pipeline(&self) -> &wgpu::ComputePipeline {
+        &self.pipeline
     }
 }
 

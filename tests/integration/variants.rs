@@ -227,3 +227,74 @@ fn bench_runs_both_variants_side_by_side_with_taa_memory() {
     }
     assert!(bench::parse_variants("vertex").unwrap_err().contains("both"));
 }
+
+/// The largest difference between two float images relative to the fragment value (at
+/// least 1e-3: below that, absolute), and where.
+fn max_relative_difference(fragment: &[f32], compute: &[f32]) -> (f32, usize) {
+    assert_eq!(fragment.len(), compute.len());
+    fragment
+        .iter()
+        .zip(compute)
+        .map(|(a, b)| (a - b).abs() / a.abs().max(1e-3))
+        .enumerate()
+        .fold((0.0, 0), |best, (i, d)| if d > best.0 { (d, i) } else { best })
+}
+
+/// Bloom's compute chain (storage mips, the upsample into a second chain) gives the fragment
+/// chain's bloom texture on the rendered scene's HDR image, at every tier and with the
+/// largest level at full resolution and a threshold (the sanitise-and-threshold final pass),
+/// within a few half-float steps (2^-11 relative each) carried through the chain.
+#[test]
+fn bloom_compute_matches_fragment_at_every_tier() {
+    use afterlight::graph::TexturePool;
+    use afterlight::post::bloom::BloomPass;
+    let Some(gpu) = common::gpu() else { return };
+    let (_, renderer) = render(&gpu, &base(), 1);
+    let hdr = &renderer.gbuffer().hdr;
+    let format = hdr.texture.format();
+    let mut pass = BloomPass::new(&gpu.device, format).expect("bloom");
+    if let Some(why) = pass.compute_unsupported(&gpu.device) {
+        eprintln!("SKIPPED: {} cannot run bloom's compute variant: {why}", gpu.info.name);
+        return;
+    }
+    let mut pool = TexturePool::new();
+    let cases = [
+        ("low", BloomSettings { tier: Tier::Low, ..BloomSettings::NATURAL }),
+        ("medium", BloomSettings { tier: Tier::Medium, ..BloomSettings::NATURAL }),
+        ("high", BloomSettings::NATURAL),
+        ("ultra", BloomSettings { tier: Tier::Ultra, ..BloomSettings::NATURAL }),
+        (
+            "full-size level, threshold",
+            BloomSettings { largest_mip: 1, threshold: 0.002, ..BloomSettings::OLD_SCHOOL },
+        ),
+    ];
+    for (name, settings) in cases {
+        let mut run = |compute: bool| {
+            let (device, queue) = (&gpu.device, &gpu.queue);
+            let mut encoder = device.create_command_encoder(&Default::default());
+            let (p, view) = (&mut pool, &hdr.view);
+            let output = match compute {
+                true => pass.dispatch(device, queue, &mut encoder, p, view, SIZE, &settings),
+                false => pass.draw(device, queue, &mut encoder, p, view, SIZE, &settings),
+            }
+            .expect("bloom on");
+            queue.submit([encoder.finish()]);
+            let bytes = afterlight::gpu::read_texture(&gpu, &output.texture).expect("readback");
+            pool.release(&output);
+            pool.end_frame();
+            afterlight::gpu::halves_to_f32(&bytes)
+        };
+        let fragment = run(false);
+        let compute = run(true);
+        let (d, at) = max_relative_difference(&fragment, &compute);
+        assert!(
+            d <= 4e-3,
+            "bloom {name}: compute {} against fragment {} at value {at} (relative {d})",
+            compute[at],
+            fragment[at]
+        );
+        let mean = fragment.iter().step_by(4).sum::<f32>() / (fragment.len() / 4) as f32;
+        eprintln!("bloom {name}: max relative difference {d:.2e}, mean red {mean:.4}");
+        assert!(mean > 1e-4, "bloom {name}: the bloom is not black ({mean})");
+    }
+}
