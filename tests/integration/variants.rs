@@ -224,6 +224,13 @@ fn bench_runs_both_variants_side_by_side_with_taa_memory() {
             assert!(entry.per_resolution && !entry.pooled);
         }
         assert!(!run.memory.iter().any(|e| e.name.contains("estimate")));
+        // Bloom and AO (the desktop preset runs both) say when they ran as compute.
+        let compute = run.variant.as_ref().is_some_and(|v| v.used == PassVariant::Compute);
+        for name in ["bloom", "ao"] {
+            let pass = run.passes.iter().find(|p| p.name == name).expect("timed");
+            let counted = &pass.traffic.as_ref().expect("declared").counted;
+            assert_eq!(counted.contains("compute variant"), compute, "{name}: {counted}");
+        }
     }
     assert!(bench::parse_variants("vertex").unwrap_err().contains("both"));
 }
@@ -296,5 +303,58 @@ fn bloom_compute_matches_fragment_at_every_tier() {
         let mean = fragment.iter().step_by(4).sum::<f32>() / (fragment.len() / 4) as f32;
         eprintln!("bloom {name}: max relative difference {d:.2e}, mean red {mean:.4}");
         assert!(mean > 1e-4, "bloom {name}: the bloom is not black ({mean})");
+    }
+}
+
+/// GTAO's compute steps (R32Float storage, see `src/post/ao.rs`) give the fragment steps'
+/// visibility (R16Float) on the product demo within one 8-bit code, at every tier, at half
+/// resolution (the depth-aware upsample) and with TAA's temporal accumulation over three frames
+/// (the two-output temporal step and its history).
+#[test]
+fn ao_compute_matches_fragment_at_every_tier() {
+    use afterlight::post::ao::{AoPass, AoSettings};
+    let Some(gpu) = common::gpu() else { return };
+    if let Some(why) = AoPass::compute_unsupported(&gpu.device) {
+        eprintln!("SKIPPED: {} cannot run AO's compute variant: {why}", gpu.info.name);
+        return;
+    }
+    let ao = |tier| AoSettings { tier, ..AoSettings::HIGH };
+    let taa = TaaSettings { tier: Tier::High, ..TaaSettings::default() };
+    let cases = [
+        ("low", ao(Tier::Low), TaaSettings::default(), 1),
+        ("medium", ao(Tier::Medium), TaaSettings::default(), 1),
+        ("high", ao(Tier::High), TaaSettings::default(), 1),
+        ("ultra", ao(Tier::Ultra), TaaSettings::default(), 1),
+        ("mobile (half resolution)", AoSettings::MOBILE, TaaSettings::default(), 1),
+        ("high + temporal", ao(Tier::High), taa, 3),
+    ];
+    for (name, ao, taa, frames) in cases {
+        let visibility = |variant| {
+            let post = PostSettings { ao, taa, variant, ..base() };
+            let (_, renderer) = render(&gpu, &post, frames);
+            let used = renderer.ao_variant().map(|v| v.used);
+            assert_eq!(used, Some(variant), "ao {name}: {:?}", renderer.ao_variant());
+            renderer.read_ambient_occlusion(&gpu).expect("readback").expect("ao ran")
+        };
+        let fragment = visibility(PassVariant::Fragment);
+        let compute = visibility(PassVariant::Compute);
+        assert_eq!(fragment.len(), compute.len());
+        let (d, at) = fragment
+            .iter()
+            .zip(&compute)
+            .map(|(a, b)| (a - b).abs())
+            .enumerate()
+            .fold((0.0f32, 0), |best, (i, d)| if d > best.0 { (d, i) } else { best });
+        let occluded = fragment.iter().filter(|&&v| v < 0.9).count();
+        eprintln!("ao {name}: max difference {d:.2e}, {occluded} pixels below 0.9");
+        assert!(
+            d <= 1.0 / 255.0,
+            "ao {name}: compute {} against fragment {} at pixel ({}, {})",
+            compute[at],
+            fragment[at],
+            at % SIZE.0 as usize,
+            at / SIZE.0 as usize
+        );
+        assert!(occluded > 0, "ao {name}: something in the scene is occluded");
     }
 }
