@@ -1,9 +1,10 @@
 //! Compute or fragment variants of the full-screen passes (`variant` in a preset).
 //!
-//! Every full-screen pass that has a compute variant (finish, FXAA, sharpen, upscale, TAA)
-//! keeps its per-pixel work in one WGSL function that two entry points call: `fs_main` (a
-//! full-screen triangle into a colour attachment) and `cs_main` (an 8x8 workgroup per tile,
-//! `textureStore` into a storage texture at `@group(1)`), so the two cannot drift apart.
+//! Every full-screen pass that has a compute variant (finish, FXAA, sharpen, upscale, TAA,
+//! bloom, AO) keeps its per-pixel work in one WGSL function that two entry points call:
+//! `fs_main` (a full-screen triangle into a colour attachment) and `cs_main` (an 8x8 workgroup
+//! per tile, `textureStore` into a storage texture at `@group(1)`), so the two cannot drift
+//! apart. Passes of several steps (bloom, AO) pair every `fs_<step>` with a `cs_<step>`.
 //! Desktop and datacenter GPUs tend to favour compute (no rasteriser, no ROP ordering,
 //! coalesced stores); tile-based mobile GPUs favour fragment (on-chip tile memory, framebuffer
 //! compression), which is why [`PassVariant::Auto`] resolves by the device class of
