@@ -3,8 +3,11 @@
 // Based Shading course), with the depth mip prefilter, the sample distribution and the
 // slope-aware denoise edges of Intel's XeGTAO (Strugar 2021).
 //
-// Fragment passes only, no storage textures (see the pass's documentation for why), every one
-// drawing the full-screen triangle into one target:
+// Every step is a per-pixel function called by two entry points: an fs_ one drawing the
+// full-screen triangle into one target (two for the temporal step), and a cs_ one of the same
+// name (the compute variant, src/post/variant.rs) storing 8x8 tiles into R32Float (and the
+// temporal step's Rg32Float history) at group 1, formats every device can store, unlike the
+// fragment targets' R16Float and Rg16Float (see the pass's documentation):
 //   fs_prefilter   hardware depth -> view depth, mip 0 of the working resolution
 //   fs_downsample  view depth mip k -> mip k + 1 (mean of the 2x2 surfaces, background ignored)
 //   fs_main        GTAO: cosine-weighted visibility at the working resolution
@@ -56,6 +59,9 @@ const AO_DEPTH_TOLERANCE: f32 = 0.02;
 @group(0) @binding(6) var view_depth: texture_2d<f32>;
 // Last frame's output (r) and reverse-Z depth (g), at the output size.
 @group(0) @binding(7) var history: texture_2d<f32>;
+// The compute variants' target (view depth or visibility) and the temporal step's next history.
+@group(1) @binding(0) var ao_out: texture_storage_2d<r32float, write>;
+@group(1) @binding(1) var ao_history_out: texture_storage_2d<rg32float, write>;
 
 // The projection terms needed to go between (uv, view depth) and view-space positions, for
 // perspective and orthographic cameras alike, including TAA's jitter.
@@ -128,18 +134,27 @@ fn mean_surface_depth(d: vec4f) -> f32 {
 
 @fragment
 fn fs_prefilter(in: FullscreenOut) -> @location(0) vec4f {
+    return vec4f(ao_prefilter(vec2i(in.position.xy)), 0.0, 0.0, 0.0);
+}
+
+// View depth of working texel `texel` (both entry points).
+fn ao_prefilter(texel: vec2i) -> f32 {
     let l = lens();
-    let texel = vec2i(in.position.xy);
     // At half resolution each working texel takes output pixel 2i as it is (a real surface
     // point whose normal the G-buffer holds), never a blend across an edge.
     let pixel = select(texel, texel * 2, half_resolution());
     let limit = vec2i(textureDimensions(depth_texture)) - 1;
-    return vec4f(linear_depth(l, textureLoad(depth_texture, min(pixel, limit), 0)), 0.0, 0.0, 0.0);
+    return linear_depth(l, textureLoad(depth_texture, min(pixel, limit), 0));
 }
 
 @fragment
 fn fs_downsample(in: FullscreenOut) -> @location(0) vec4f {
-    let base = vec2i(in.position.xy) * 2;
+    return vec4f(ao_downsample(vec2i(in.position.xy)), 0.0, 0.0, 0.0);
+}
+
+// View depth of texel `texel` of the next mip (both entry points).
+fn ao_downsample(texel: vec2i) -> f32 {
+    let base = texel * 2;
     let limit = vec2i(textureDimensions(source)) - 1;
     let d = vec4f(
         textureLoad(source, min(base, limit), 0).x,
@@ -147,7 +162,7 @@ fn fs_downsample(in: FullscreenOut) -> @location(0) vec4f {
         textureLoad(source, min(base + vec2i(0, 1), limit), 0).x,
         textureLoad(source, min(base + vec2i(1, 1), limit), 0).x,
     );
-    return vec4f(mean_surface_depth(d), 0.0, 0.0, 0.0);
+    return mean_surface_depth(d);
 }
 
 // Interleaved gradient noise (Jimenez 2014), in [0, 1).
@@ -163,11 +178,15 @@ fn arc_integral(h: f32, n: f32) -> f32 {
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
+    return vec4f(ao_main(vec2i(in.position.xy)), 0.0, 0.0, 0.0);
+}
+
+// GTAO's visibility at working texel `texel` (both entry points).
+fn ao_main(texel: vec2i) -> f32 {
     let l = lens();
-    let texel = vec2i(in.position.xy);
     let d = textureLoad(source, texel, 0).x;
     if d >= AO_FAR {
-        return vec4f(1.0);
+        return 1.0;
     }
     let centre = view_position(l, texel_uv(texel, 0u), d) * AO_CENTRE_BIAS;
     let pixel = select(texel, texel * 2, half_resolution());
@@ -178,7 +197,7 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     // The world-space radius projected at this depth, in working pixels.
     let radius_px = ao.shape.x * l.scale.y * 0.5 * ao.sizes.y / (l.w.x * d + l.w.y);
     if radius_px < 1.0 {
-        return vec4f(1.0);
+        return 1.0;
     }
     let slices = max(ao.counts.x, 1u);
     let steps = max(ao.counts.y, 1u);
@@ -236,7 +255,7 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     // Not clamped yet: one slice's estimate of an open surface seen at an angle lies above or
     // below 1 (only the mean over slice directions is 1), so clamping before the denoise
     // averages them would bias open surfaces dark.
-    return vec4f(max(visibility / f32(slices), 0.0), 0.0, 0.0, 0.0);
+    return max(visibility / f32(slices), 0.0);
 }
 
 // Depth continuity towards the left, right, top and bottom neighbours (1 continuous, 0 an
@@ -291,11 +310,15 @@ fn denoise(texel: vec2i) -> f32 {
 
 @fragment
 fn fs_upsample(in: FullscreenOut) -> @location(0) vec4f {
+    return vec4f(ao_upsample(vec2i(in.position.xy)), 0.0, 0.0, 0.0);
+}
+
+// Full-resolution visibility at output pixel `pixel` (both entry points).
+fn ao_upsample(pixel: vec2i) -> f32 {
     let l = lens();
-    let pixel = vec2i(in.position.xy);
     let d = linear_depth(l, textureLoad(depth_texture, pixel, 0));
     if d >= AO_FAR {
-        return vec4f(1.0);
+        return 1.0;
     }
     // Working texel i stands for output pixel 2i: the four around this pixel, bilinearly.
     let position = vec2f(pixel) * 0.5;
@@ -321,7 +344,7 @@ fn fs_upsample(in: FullscreenOut) -> @location(0) vec4f {
         }
     }
     // No working texel lies on this surface: take the closest in depth.
-    return vec4f(select(nearest, sum / total, total > 1e-3), 0.0, 0.0, 0.0);
+    return select(nearest, sum / total, total > 1e-3);
 }
 
 struct TemporalOut {
@@ -331,20 +354,26 @@ struct TemporalOut {
 
 @fragment
 fn fs_temporal(in: FullscreenOut) -> TemporalOut {
-    let pixel = vec2i(in.position.xy);
+    let blended = ao_temporal(vec2i(in.position.xy), in.uv);
+    var out: TemporalOut;
+    out.visibility = vec4f(blended.x, 0.0, 0.0, 0.0);
+    out.history = vec4f(blended, 0.0, 0.0);
+    return out;
+}
+
+// The blended visibility (x) and the reverse-Z depth (y) the next history stores, at output
+// pixel `pixel` centred at `uv` (both entry points).
+fn ao_temporal(pixel: vec2i, uv: vec2f) -> vec2f {
     let depth = textureLoad(depth_texture, pixel, 0);
     let current = textureLoad(source, pixel, 0).x;
-    var out: TemporalOut;
     if depth <= 0.0 {
-        out.visibility = vec4f(1.0);
-        out.history = vec4f(1.0, 0.0, 0.0, 0.0);
-        return out;
+        return vec2f(1.0, 0.0);
     }
     var result = current;
-    let previous_uv = in.uv - textureLoad(motion, pixel, 0).xy;
+    let previous_uv = uv - textureLoad(motion, pixel, 0).xy;
     if ao.temporal.z > 0.5 && all(previous_uv >= vec2f(0.0)) && all(previous_uv < vec2f(1.0)) {
         // Where this surface point was last frame, and the depth it had there.
-        let world = world_from_depth(in.uv, depth, camera.inv_view_proj);
+        let world = world_from_depth(uv, depth, camera.inv_view_proj);
         let clip = camera.prev_view_proj * vec4f(world, 1.0);
         let expected = clip.z / clip.w;
         let size = vec2f(textureDimensions(history));
@@ -353,7 +382,81 @@ fn fs_temporal(in: FullscreenOut) -> TemporalOut {
             result = mix(last.x, current, ao.temporal.y);
         }
     }
-    out.visibility = vec4f(result, 0.0, 0.0, 0.0);
-    out.history = vec4f(result, depth, 0.0, 0.0);
-    return out;
+    return vec2f(result, depth);
+}
+
+// `v` as a 16-bit float target stores it, for values in half range (visibility and depth,
+// both in [0, 1]). Vulkan lets that narrowing round to nearest or toward zero; lavapipe
+// truncates, and so does this (the mantissa's 13 dropped bits, or below 2^-14, where halves
+// are multiples of 2^-24, trunc). Done with bits because quantizeToF16 and pack2x16float need a
+// shader capability not every device has.
+fn ao_truncate_to_half(v: vec2f) -> vec2f {
+    let normal = bitcast<vec2f>(bitcast<vec2u>(v) & vec2u(0xffffe000u));
+    let subnormal = trunc(v * 16777216.0) / 16777216.0;
+    return select(normal, subnormal, abs(v) < vec2f(6.1035156e-5));
+}
+
+// Whether invocation `id` covers a texel of the compute target (the last workgroups overhang).
+fn ao_in_target(id: vec2u) -> bool {
+    return all(id < textureDimensions(ao_out));
+}
+
+fn ao_store(id: vec2u, value: f32) {
+    textureStore(ao_out, id, vec4f(value, 0.0, 0.0, 0.0));
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_prefilter(@builtin(global_invocation_id) id: vec3u) {
+    if ao_in_target(id.xy) {
+        ao_store(id.xy, ao_prefilter(vec2i(id.xy)));
+    }
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_downsample(@builtin(global_invocation_id) id: vec3u) {
+    if ao_in_target(id.xy) {
+        ao_store(id.xy, ao_downsample(vec2i(id.xy)));
+    }
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_main(@builtin(global_invocation_id) id: vec3u) {
+    if ao_in_target(id.xy) {
+        ao_store(id.xy, ao_main(vec2i(id.xy)));
+    }
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_denoise(@builtin(global_invocation_id) id: vec3u) {
+    if ao_in_target(id.xy) {
+        ao_store(id.xy, denoise(vec2i(id.xy)));
+    }
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_denoise_last(@builtin(global_invocation_id) id: vec3u) {
+    if ao_in_target(id.xy) {
+        ao_store(id.xy, saturate(denoise(vec2i(id.xy))));
+    }
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_upsample(@builtin(global_invocation_id) id: vec3u) {
+    if ao_in_target(id.xy) {
+        ao_store(id.xy, ao_upsample(vec2i(id.xy)));
+    }
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_temporal(@builtin(global_invocation_id) id: vec3u) {
+    if ao_in_target(id.xy) {
+        // The pixel centre's uv, as the full-screen triangle interpolates it.
+        let uv = (vec2f(id.xy) + 0.5) / ao.sizes.zw;
+        let blended = ao_temporal(vec2i(id.xy), uv);
+        ao_store(id.xy, blended.x);
+        // The history holds the half floats the fragment variant's Rg16Float history holds,
+        // so the 2% depth test rejects the same pixels in both variants (one that rounds
+        // differently can flip a pixel lying right at the test's threshold).
+        textureStore(ao_history_out, id.xy, vec4f(ao_truncate_to_half(blended), 0.0, 0.0));
+    }
 }

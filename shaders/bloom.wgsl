@@ -2,7 +2,7 @@
 // Advanced Warfare" (SIGGRAPH 2014): a mip chain built by a 13-tap downsample (Karis average
 // and sanitising on the first one), then a 3x3 tent upsample that accumulates back up the chain.
 //
-// Entry points, one pipeline each (all draw the full-screen triangle into one mip):
+// Entry points, one pipeline each (the fs_ ones draw the full-screen triangle into one mip):
 //   fs_downsample_first  HDR input -> chain mip 0: sanitise, 13 taps, Karis average inside each
 //                        of the 5 box groups, soft threshold.
 //   fs_downsample        chain mip -> next smaller mip: plain 13-tap filter.
@@ -11,6 +11,11 @@
 //   fs_upsample_final    writes the bloom texture: mix(tent(coarser), current, current_weight),
 //                        where `current` is the largest level (or the sanitised, thresholded
 //                        input itself when the largest level is at full resolution).
+// Compute variants (src/post/variant.rs), 8x8 workgroups storing Rgba16Float at group 1, each
+// calling the per-pixel function its fs_ twin calls: cs_downsample_first, cs_downsample,
+// cs_upsample_final, and cs_upsample, which cannot blend: it reads the larger level's
+// downsample through `current` and writes tent * C + current * (1 - C) (C in current_weight)
+// into a second chain texture.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 
@@ -20,7 +25,8 @@ struct BloomParams {
     // Soft threshold (scene-linear, pre-exposed) and its knee (threshold * softness).
     threshold: f32,
     knee: f32,
-    // fs_upsample_final: weight of `current` against the accumulated coarser levels.
+    // fs_upsample_final: weight of `current` against the accumulated coarser levels;
+    // cs_upsample: the blend constant C of fs_upsample.
     current_weight: f32,
     // BLOOM_FLAG_* bits.
     flags: u32,
@@ -41,8 +47,10 @@ const BLOOM_MAX_VALUE: f32 = 32768.0;
 @group(0) @binding(0) var<uniform> params: BloomParams;
 @group(0) @binding(1) var source: texture_2d<f32>;
 @group(0) @binding(2) var linear_clamp: sampler;
-// fs_upsample_final only.
+// fs_upsample_final, cs_upsample_final and cs_upsample only.
 @group(0) @binding(3) var current: texture_2d<f32>;
+// The compute variants' output: one mip of a chain texture, or the bloom texture.
+@group(1) @binding(0) var bloom_out: texture_storage_2d<rgba16float, write>;
 
 // NaN and infinities (by their exponent bits, which no fast-math assumption removes) to 0,
 // negatives to 0, and everything else at most BLOOM_MAX_VALUE.
@@ -95,7 +103,11 @@ fn bloom_karis_group(p: vec3f, q: vec3f, r: vec3f, s: vec3f) -> vec3f {
 // (f g k l), (g h l m) weight 1/8 each.
 @fragment
 fn fs_downsample_first(in: FullscreenOut) -> @location(0) vec4f {
-    let uv = in.uv;
+    return bloom_downsample_first(in.uv);
+}
+
+// The first downsample of the output pixel centred at `uv` (both entry points).
+fn bloom_downsample_first(uv: vec2f) -> vec4f {
     let a = bloom_sanitize(bloom_tap(uv, vec2f(-2.0, -2.0)));
     let b = bloom_sanitize(bloom_tap(uv, vec2f(0.0, -2.0)));
     let c = bloom_sanitize(bloom_tap(uv, vec2f(2.0, -2.0)));
@@ -130,7 +142,11 @@ fn fs_downsample_first(in: FullscreenOut) -> @location(0) vec4f {
 // b f h l 1/16, a c k m 1/32 (sum 1).
 @fragment
 fn fs_downsample(in: FullscreenOut) -> @location(0) vec4f {
-    let uv = in.uv;
+    return bloom_downsample(in.uv);
+}
+
+// A further downsample of the output pixel centred at `uv` (both entry points).
+fn bloom_downsample(uv: vec2f) -> vec4f {
     let corners = bloom_tap(uv, vec2f(-2.0, -2.0)) + bloom_tap(uv, vec2f(2.0, -2.0))
         + bloom_tap(uv, vec2f(-2.0, 2.0)) + bloom_tap(uv, vec2f(2.0, 2.0));
     let edges = bloom_tap(uv, vec2f(0.0, -2.0)) + bloom_tap(uv, vec2f(-2.0, 0.0))
@@ -159,7 +175,12 @@ fn fs_upsample(in: FullscreenOut) -> @location(0) vec4f {
 
 @fragment
 fn fs_upsample_final(in: FullscreenOut) -> @location(0) vec4f {
-    var color = textureSampleLevel(current, linear_clamp, in.uv, 0.0).rgb;
+    return bloom_upsample_final(in.uv);
+}
+
+// The bloom texture's pixel centred at `uv` (both entry points).
+fn bloom_upsample_final(uv: vec2f) -> vec4f {
+    var color = textureSampleLevel(current, linear_clamp, uv, 0.0).rgb;
     if (params.flags & BLOOM_FLAG_CURRENT_IS_INPUT) != 0u {
         color = bloom_sanitize(color);
         if (params.flags & BLOOM_FLAG_THRESHOLD) != 0u {
@@ -167,7 +188,48 @@ fn fs_upsample_final(in: FullscreenOut) -> @location(0) vec4f {
         }
     }
     if (params.flags & BLOOM_FLAG_HAS_COARSER) != 0u {
-        color = mix(bloom_tent(in.uv), color, params.current_weight);
+        color = mix(bloom_tent(uv), color, params.current_weight);
     }
     return vec4f(color, 1.0);
+}
+
+// The centre of storage texel `id` in uv, as the full-screen triangle interpolates it.
+fn bloom_texel_uv(id: vec2u) -> vec2f {
+    return (vec2f(id) + 0.5) / vec2f(textureDimensions(bloom_out));
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_downsample_first(@builtin(global_invocation_id) id: vec3u) {
+    if any(id.xy >= textureDimensions(bloom_out)) {
+        return;
+    }
+    textureStore(bloom_out, id.xy, bloom_downsample_first(bloom_texel_uv(id.xy)));
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_downsample(@builtin(global_invocation_id) id: vec3u) {
+    if any(id.xy >= textureDimensions(bloom_out)) {
+        return;
+    }
+    textureStore(bloom_out, id.xy, bloom_downsample(bloom_texel_uv(id.xy)));
+}
+
+// fs_upsample's blend done by hand: src * C + dst * (1 - C), dst the larger level's
+// downsample (the output's size, so read texel for texel).
+@compute @workgroup_size(8, 8)
+fn cs_upsample(@builtin(global_invocation_id) id: vec3u) {
+    if any(id.xy >= textureDimensions(bloom_out)) {
+        return;
+    }
+    let c = params.current_weight;
+    let tent = vec4f(bloom_tent(bloom_texel_uv(id.xy)), 1.0);
+    textureStore(bloom_out, id.xy, tent * c + textureLoad(current, id.xy, 0) * (1.0 - c));
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_upsample_final(@builtin(global_invocation_id) id: vec3u) {
+    if any(id.xy >= textureDimensions(bloom_out)) {
+        return;
+    }
+    textureStore(bloom_out, id.xy, bloom_upsample_final(bloom_texel_uv(id.xy)));
 }

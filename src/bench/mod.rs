@@ -571,11 +571,19 @@ fn run_one(
         size,
         render_size: renderer.render_size(),
     };
+    // What each pass ran as: AO resolves in the renderer, the rest in the post chain.
+    let used = |name: &str| {
+        let choice = match name {
+            "ao" | "lighting" => renderer.ao_variant(),
+            _ => renderer.post_variant(),
+        };
+        choice.map_or(PassVariant::Fragment, |c| c.used)
+    };
     let passes = passes
         .into_iter()
         .filter_map(|(name, gpu_ms, cpu_ms)| {
             Some(PassResult {
-                traffic: traffic::pass_traffic(&name, &shape),
+                traffic: traffic::pass_traffic_variant(&name, &shape, used(&name)),
                 gpu_ms: Stat::from_samples(&gpu_ms)?,
                 cpu_encode_ms: Stat::from_samples(&cpu_ms)?,
                 achieved_gbps: None,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::post::Tier;
 use crate::post::chain::{PostSettings, effective_fxaa};
 use crate::post::finish::DISPLAY_FORMAT;
+use crate::post::variant::PassVariant;
 use crate::render::gbuffer::{BASE_COLOR_FORMAT, DEPTH_FORMAT, MOTION_FORMAT, NORMAL_FORMAT};
 
 /// A pass's declared traffic.
@@ -232,6 +233,44 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
     }
 }
 
+/// [`pass_traffic`] for a pass that ran as `used` (what the `variant` setting resolved to).
+/// The compute variants move what the fragment ones move, except that AO's compute steps
+/// store visibility in [`crate::post::ao::COMPUTE_OUTPUT_FORMAT`] (R32Float, as R16Float
+/// cannot be stored everywhere), which AO writes and reads and lighting reads at twice the
+/// bytes; bloom's compute upsample writes a second chain instead of blending in place (the
+/// same bytes: a blend reads its target), which its `counted` says.
+pub fn pass_traffic_variant(
+    name: &str,
+    shape: &FrameShape<'_>,
+    used: PassVariant,
+) -> Option<PassTraffic> {
+    let mut traffic = pass_traffic(name, shape)?;
+    if used != PassVariant::Compute {
+        return Some(traffic);
+    }
+    let extra = texel_bytes(crate::post::ao::COMPUTE_OUTPUT_FORMAT)
+        - texel_bytes(crate::post::ao::OUTPUT_FORMAT);
+    let note = match name {
+        "ao" => {
+            let working = if shape.post.ao.validated().0.half_resolution { 0.25 } else { 1.0 };
+            traffic.read_bytes_per_pixel += extra * working;
+            traffic.write_bytes_per_pixel += extra * working * 2.0;
+            "compute variant: visibility stored as R32Float"
+        }
+        "lighting" if shape.post.ao.tier.is_on() => {
+            traffic.read_bytes_per_pixel += extra;
+            "compute variant: AO visibility read as R32Float"
+        }
+        "bloom" if shape.hdr_format == crate::post::bloom::COMPUTE_FORMAT => {
+            "compute variant: each upsample reads the larger level's downsample and writes a \
+             second chain"
+        }
+        _ => return Some(traffic),
+    };
+    traffic.counted = format!("{}; {note}", traffic.counted);
+    Some(traffic)
+}
+
 /// A device's nominal DRAM bandwidth from its datasheet.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KnownDevice {
@@ -357,6 +396,34 @@ mod tests {
         assert!(
             t.write_bytes_per_pixel > hdr * 0.75 && t.write_bytes_per_pixel <= hdr * 0.92,
             "{t:?}"
+        );
+    }
+
+    #[test]
+    fn compute_ao_moves_r32float_visibility_and_compute_bloom_says_how_it_upsamples() {
+        let post = PostSettings {
+            ao: crate::post::ao::AoSettings::HIGH,
+            bloom: crate::post::bloom::BloomSettings::NATURAL,
+            ..Default::default()
+        };
+        let shape = shape(&post);
+        let traffic = |name, used| pass_traffic_variant(name, &shape, used).expect(name);
+        let (fragment, compute) =
+            (traffic("ao", PassVariant::Fragment), traffic("ao", PassVariant::Compute));
+        assert_eq!(Some(fragment.clone()), pass_traffic("ao", &shape));
+        // Full resolution: one more 2 bytes read (the denoise input), two written.
+        assert_eq!(compute.read_bytes_per_pixel - fragment.read_bytes_per_pixel, 2.0);
+        assert_eq!(compute.write_bytes_per_pixel - fragment.write_bytes_per_pixel, 4.0);
+        let lighting = traffic("lighting", PassVariant::Compute);
+        let lighting_fragment = traffic("lighting", PassVariant::Fragment);
+        assert_eq!(lighting.read_bytes_per_pixel - lighting_fragment.read_bytes_per_pixel, 2.0);
+        let bloom = traffic("bloom", PassVariant::Compute);
+        let bloom_fragment = traffic("bloom", PassVariant::Fragment);
+        assert_eq!(bloom.bytes(), bloom_fragment.bytes());
+        assert!(bloom.counted.contains("compute variant"), "{}", bloom.counted);
+        assert_eq!(
+            traffic("gbuffer", PassVariant::Compute),
+            traffic("gbuffer", PassVariant::Fragment)
         );
     }
 

@@ -66,13 +66,26 @@
 //! to 0.033. Samples per pixel are `2 · slices · steps` (two sides). Mips are capped so the smallest is
 //! at least 1 px. Half resolution divides the GTAO and denoise cost by about four.
 //!
-//! # Why fragment passes
-//! Every step is a full-screen triangle writing one render target (two for the temporal
-//! step), never a storage texture: many Android devices allow only 4 storage textures per
-//! stage (or none in fragment shaders) and some cannot write R32Float storage at all, which is
-//! why other engines' compute-based AO refuses to load there. Render targets work within
-//! wgpu's downlevel limits everywhere.
+//! # Fragment and compute variants
+//! [`AoPass::draw`] records every step as a full-screen triangle writing one render target
+//! (two for the temporal step), never a storage texture: many Android devices allow only 4
+//! storage textures per stage (or none in fragment shaders) and some cannot write R32Float
+//! storage at all, which is why other engines' compute-based AO refuses to load there. Render
+//! targets work within wgpu's downlevel limits everywhere.
+//!
+//! [`AoPass::dispatch`] records the same steps as compute kernels (8x8 workgroups), each
+//! calling the per-pixel function its fragment twin calls (see [`super::variant`]);
+//! [`AoPass::draw_variant`] picks one by the post chain's `variant` setting. R16Float and
+//! Rg16Float are not storage formats every device has (WebGPU guarantees neither), so the
+//! compute variant stores visibility in [`COMPUTE_OUTPUT_FORMAT`] (R32Float) and its history in
+//! Rg32Float: twice the bytes of the fragment variant's visibility textures and history (the
+//! view depth mips are R32Float in both), and visibility to float rather than half precision
+//! (the two agree within one 8-bit code; at most 1.4e-3 on lavapipe, `tests/integration/
+//! variants.rs`). The compute history stores the half floats a 16-bit target would hold
+//! (truncated, as lavapipe stores them), so the history's 2% depth test rejects the same
+//! pixels in both variants.
 
+use super::variant::{self, ComputeKernel, PassVariant, VariantChoice};
 use super::{Tier, clamp_setting};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 use crate::render::{bindings, fullscreen};
@@ -86,6 +99,10 @@ pub const TEMPORAL_WEIGHT: f32 = 0.125;
 
 /// The format of the returned visibility texture.
 pub const OUTPUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Float;
+
+/// The format of the visibility texture the compute variant returns ([`AoPass::dispatch`]):
+/// R16Float cannot be a storage texture everywhere, R32Float can.
+pub const COMPUTE_OUTPUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
 
 /// What a [`Tier`] spends (see the tier table in the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -233,10 +250,20 @@ const FLAG_HALF: u32 = 1;
 /// Last frame's visibility (r) and reverse-Z depth (g), for the temporal step.
 const HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
 
-/// The GTAO pass: pipelines, one bind group layout shared by every step, and the temporal
-/// history (two textures, ping-pong).
+/// The compute variant's history (`ao_history_out` in `shaders/ao.wgsl`).
+const COMPUTE_HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg32Float;
+
+/// The view depth mips, in both variants.
+const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
+
+/// The GTAO pass: pipelines (the compute ones built on first use), one bind group layout
+/// shared by every step, and the temporal history (two textures, ping-pong).
 pub struct AoPass {
     layout: wgpu::BindGroupLayout,
+    module: wgpu::ShaderModule,
+    compute: Option<Kernels>,
+    /// What [`AoPass::draw_variant`] last resolved, and from which request.
+    variant: Option<VariantChoice>,
     prefilter: wgpu::RenderPipeline,
     downsample: wgpu::RenderPipeline,
     main: wgpu::RenderPipeline,
@@ -251,8 +278,32 @@ pub struct AoPass {
     history: Option<History>,
 }
 
+/// The compute variant's kernels, one per step (`cs_*` in `shaders/ao.wgsl`).
+struct Kernels {
+    prefilter: ComputeKernel,
+    downsample: ComputeKernel,
+    main: ComputeKernel,
+    denoise: ComputeKernel,
+    denoise_last: ComputeKernel,
+    upsample: ComputeKernel,
+    temporal: ComputeKernel,
+}
+
+/// One single-target step, as a render pipeline or a compute kernel.
+#[derive(Clone, Copy)]
+enum Kind {
+    Prefilter,
+    Downsample,
+    Main,
+    Denoise,
+    DenoiseLast,
+    Upsample,
+}
+
 struct History {
     size: (u32, u32),
+    /// [`HISTORY_FORMAT`] (fragment) or [`COMPUTE_HISTORY_FORMAT`] (compute).
+    format: wgpu::TextureFormat,
     textures: [wgpu::TextureView; 2],
     /// The texture last frame wrote.
     current: usize,
@@ -276,26 +327,29 @@ impl AoPass {
     /// Build the pipelines (fails only if `shaders/ao.wgsl` does not load).
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::shaders::ShaderError> {
         let module = crate::shaders::create_module(device, "ao")?;
-        let fragment = wgpu::ShaderStages::FRAGMENT;
+        let stages = wgpu::ShaderStages::FRAGMENT | wgpu::ShaderStages::COMPUTE;
+        let texture = |binding| wgpu::BindGroupLayoutEntry {
+            visibility: stages,
+            ..bindings::texture(binding, false)
+        };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("ao"),
             entries: &[
-                bindings::uniform(0, fragment),
-                bindings::uniform(1, fragment),
-                bindings::depth_texture(2),
-                bindings::texture(3, false),
-                bindings::texture(4, false),
-                bindings::texture(5, false),
-                bindings::texture(6, false),
-                bindings::texture(7, false),
+                bindings::uniform(0, stages),
+                bindings::uniform(1, stages),
+                wgpu::BindGroupLayoutEntry { visibility: stages, ..bindings::depth_texture(2) },
+                texture(3),
+                texture(4),
+                texture(5),
+                texture(6),
+                texture(7),
             ],
         });
         let pipeline = |label: &str, entry: &str, format| {
             fullscreen::pipeline_with_entry(device, label, &module, entry, &[&layout], format, None)
         };
-        let depth = wgpu::TextureFormat::R32Float;
-        let prefilter = pipeline("ao.prefilter", "fs_prefilter", depth);
-        let downsample = pipeline("ao.downsample", "fs_downsample", depth);
+        let prefilter = pipeline("ao.prefilter", "fs_prefilter", DEPTH_FORMAT);
+        let downsample = pipeline("ao.downsample", "fs_downsample", DEPTH_FORMAT);
         let main = pipeline("ao.main", "fs_main", OUTPUT_FORMAT);
         let denoise = pipeline("ao.denoise", "fs_denoise", OUTPUT_FORMAT);
         let denoise_last = pipeline("ao.denoise", "fs_denoise_last", OUTPUT_FORMAT);
@@ -306,6 +360,9 @@ impl AoPass {
         let placeholder = bindings::placeholder(device, "ao.placeholder", OUTPUT_FORMAT);
         Ok(Self {
             layout,
+            module,
+            compute: None,
+            variant: None,
             prefilter,
             downsample,
             main,
@@ -342,6 +399,88 @@ impl AoPass {
         frame: &AoFrame<'_>,
         settings: &AoSettings,
     ) -> Option<PooledTexture> {
+        self.record(device, queue, encoder, pool, frame, settings, false)
+    }
+
+    /// The compute variant of [`AoPass::draw`] (see the module documentation): the same steps
+    /// and answer, the returned texture in [`COMPUTE_OUTPUT_FORMAT`] (also a storage texture);
+    /// the fragment variant where [`AoPass::compute_unsupported`] says why compute cannot run.
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &AoFrame<'_>,
+        settings: &AoSettings,
+    ) -> Option<PooledTexture> {
+        let compute = Self::compute_unsupported(device).is_none();
+        self.record(device, queue, encoder, pool, frame, settings, compute)
+    }
+
+    /// [`AoPass::draw`] or [`AoPass::dispatch`] as `requested` resolves on `device` (the
+    /// post chain's `variant`, see [`variant::resolve`]); the resolution is logged when it
+    /// changes and kept for [`AoPass::variant`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw_variant(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &AoFrame<'_>,
+        settings: &AoSettings,
+        requested: PassVariant,
+    ) -> Option<PooledTexture> {
+        if self.variant.as_ref().is_none_or(|v| v.requested != requested) {
+            let mut choice = variant::resolve(requested, device);
+            if let (PassVariant::Compute, Some(missing)) =
+                (choice.used, Self::compute_unsupported(device))
+            {
+                choice.used = PassVariant::Fragment;
+                choice.fallback = true;
+                choice.reason = format!("{} falls back to fragment: {missing}", requested.name());
+            }
+            match choice.fallback {
+                true => log::warn!("ao: {}", choice.reason),
+                false => log::info!("ao: {} passes ({})", choice.used.name(), choice.reason),
+            }
+            self.variant = Some(choice);
+        }
+        let compute = self.variant.as_ref().is_some_and(|v| v.used == PassVariant::Compute);
+        self.record(device, queue, encoder, pool, frame, settings, compute)
+    }
+
+    /// What the last [`AoPass::draw_variant`] resolved to, and why.
+    pub fn variant(&self) -> Option<&VariantChoice> {
+        self.variant.as_ref()
+    }
+
+    /// Why `device` cannot run the compute variant, or `None` when it can: the device lacks
+    /// compute (see [`variant::compute_unsupported`]) or cannot store R32Float or Rg32Float.
+    pub fn compute_unsupported(device: &wgpu::Device) -> Option<String> {
+        if let Some(missing) = variant::compute_unsupported(device) {
+            return Some(missing);
+        }
+        [COMPUTE_OUTPUT_FORMAT, COMPUTE_HISTORY_FORMAT].into_iter().find_map(|format| {
+            let features = format.guaranteed_format_features(device.features());
+            (!features.allowed_usages.contains(wgpu::TextureUsages::STORAGE_BINDING))
+                .then(|| format!("{format:?} cannot be a storage texture on this device"))
+        })
+    }
+
+    /// The steps of [`AoPass::draw`] as render passes or, with `compute`, dispatches.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &AoFrame<'_>,
+        settings: &AoSettings,
+        compute: bool,
+    ) -> Option<PooledTexture> {
         let (settings, _) = settings.validated();
         let quality = AoQuality::for_tier(settings.tier)?;
         let (width, height) = frame.size;
@@ -351,7 +490,17 @@ impl AoPass {
         let half = settings.half_resolution && width > 1 && height > 1;
         let working = if half { (width.div_ceil(2), height.div_ceil(2)) } else { (width, height) };
         let mips = DEPTH_MIPS.min(working.0.min(working.1).ilog2() + 1);
-        let history_valid = self.prepare_history(device, frame);
+        let history_format = if compute { COMPUTE_HISTORY_FORMAT } else { HISTORY_FORMAT };
+        let history_valid = self.prepare_history(device, frame, history_format);
+        if compute && self.compute.is_none() {
+            self.compute = Some(self.kernels(device));
+        }
+        // Compute stores into its targets and never renders into them.
+        let (attach, storage) = match compute {
+            true => (wgpu::TextureUsages::empty(), wgpu::TextureUsages::STORAGE_BINDING),
+            false => (wgpu::TextureUsages::RENDER_ATTACHMENT, wgpu::TextureUsages::empty()),
+        };
+        let output_format = if compute { COMPUTE_OUTPUT_FORMAT } else { OUTPUT_FORMAT };
 
         let falloff_range = (settings.falloff * settings.radius).max(1e-4 * settings.radius);
         let uniforms = AoUniforms {
@@ -375,43 +524,49 @@ impl AoPass {
         let depth_desc = TransientDesc {
             width: working.0,
             height: working.1,
-            format: wgpu::TextureFormat::R32Float,
+            format: DEPTH_FORMAT,
             mip_level_count: mips,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+            usage: attach | storage | wgpu::TextureUsages::TEXTURE_BINDING,
         };
         let depth = pool.acquire(device, "ao.depth", &depth_desc);
         let mip_views: Vec<wgpu::TextureView> = (0..mips).map(|m| depth.mip_view(m)).collect();
         let placeholder = &self.placeholder;
         let none = Inputs { source: placeholder, view_depth: placeholder, history: placeholder };
 
+        let mip_size = |m: u32| ((working.0 >> m).max(1), (working.1 >> m).max(1));
         // Prefilter: view depth at the working resolution, then its mips.
-        self.step(device, encoder, frame, "ao.prefilter", &self.prefilter, none, &mip_views[0]);
+        self.step(device, encoder, frame, Kind::Prefilter, compute, none, &mip_views[0], working);
         for m in 1..mips as usize {
             let inputs = Inputs { source: &mip_views[m - 1], ..none };
             self.step(
                 device,
                 encoder,
                 frame,
-                "ao.downsample",
-                &self.downsample,
+                Kind::Downsample,
+                compute,
                 inputs,
                 &mip_views[m],
+                mip_size(m as u32),
             );
         }
         // GTAO at the working resolution, reading every mip.
-        let target = |(w, h): (u32, u32)| {
-            TransientDesc::target(w, h, OUTPUT_FORMAT, wgpu::TextureUsages::COPY_SRC)
+        let target = |(w, h): (u32, u32)| TransientDesc {
+            usage: attach
+                | storage
+                | wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_SRC,
+            ..TransientDesc::target(w, h, output_format, wgpu::TextureUsages::empty())
         };
         let mut visibility = pool.acquire(device, "ao.output", &target(working));
         let inputs = Inputs { source: &depth.view, ..none };
-        self.step(device, encoder, frame, "ao.main", &self.main, inputs, &visibility.view);
+        self.step(device, encoder, frame, Kind::Main, compute, inputs, &visibility.view, working);
         // Denoise: depth-aware 3x3 blurs, ping-pong.
         for pass in 0..quality.denoise_passes {
             let last = pass + 1 == quality.denoise_passes;
-            let pipeline = if last { &self.denoise_last } else { &self.denoise };
+            let kind = if last { Kind::DenoiseLast } else { Kind::Denoise };
             let blurred = pool.acquire(device, "ao.output", &target(working));
             let inputs = Inputs { source: &visibility.view, view_depth: &mip_views[0], ..none };
-            self.step(device, encoder, frame, "ao.denoise", pipeline, inputs, &blurred.view);
+            self.step(device, encoder, frame, kind, compute, inputs, &blurred.view, working);
             pool.release(&visibility);
             visibility = blurred;
         }
@@ -419,7 +574,16 @@ impl AoPass {
         if half {
             let full = pool.acquire(device, "ao.output", &target(frame.size));
             let inputs = Inputs { source: &visibility.view, view_depth: &mip_views[0], ..none };
-            self.step(device, encoder, frame, "ao.upsample", &self.upsample, inputs, &full.view);
+            self.step(
+                device,
+                encoder,
+                frame,
+                Kind::Upsample,
+                compute,
+                inputs,
+                &full.view,
+                frame.size,
+            );
             pool.release(&visibility);
             visibility = full;
         }
@@ -435,18 +599,26 @@ impl AoPass {
                 history: &history.textures[previous],
             };
             let bind_group = bind(device, &self.layout, &self.uniforms, frame, inputs);
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("ao.temporal"),
-                color_attachments: &[
-                    Some(attachment(&output.view)),
-                    Some(attachment(&history.textures[history.current])),
-                ],
-                ..Default::default()
-            });
-            pass.set_pipeline(&self.temporal);
-            pass.set_bind_group(0, &bind_group, &[]);
-            pass.draw(0..3, 0..1);
-            drop(pass);
+            let next = &history.textures[history.current];
+            match self.compute.as_ref().filter(|_| compute) {
+                Some(kernels) => {
+                    let outputs = [&output.view, next];
+                    kernels.temporal.dispatch(device, encoder, &bind_group, &outputs, frame.size);
+                }
+                None => {
+                    let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                        label: Some("ao.temporal"),
+                        color_attachments: &[
+                            Some(attachment(&output.view)),
+                            Some(attachment(next)),
+                        ],
+                        ..Default::default()
+                    });
+                    pass.set_pipeline(&self.temporal);
+                    pass.set_bind_group(0, &bind_group, &[]);
+                    pass.draw(0..3, 0..1);
+                }
+            }
             pool.release(&visibility);
             visibility = output;
         }
@@ -454,14 +626,20 @@ impl AoPass {
     }
 
     /// Make sure the history matches this frame; whether it holds the previous frame.
-    fn prepare_history(&mut self, device: &wgpu::Device, frame: &AoFrame<'_>) -> bool {
+    /// The history is (re)made in `format` when that or the size changed.
+    fn prepare_history(
+        &mut self,
+        device: &wgpu::Device,
+        frame: &AoFrame<'_>,
+        format: wgpu::TextureFormat,
+    ) -> bool {
         if !frame.temporal {
             self.history = None;
             return false;
         }
         let follows = |h: &History| h.frame_index.checked_add(1) == Some(frame.frame_index);
         match &mut self.history {
-            Some(h) if h.size == frame.size => {
+            Some(h) if h.size == frame.size && h.format == format => {
                 let valid = h.valid && follows(h);
                 h.valid = true;
                 h.frame_index = frame.frame_index;
@@ -480,15 +658,18 @@ impl AoPass {
                             mip_level_count: 1,
                             sample_count: 1,
                             dimension: wgpu::TextureDimension::D2,
-                            format: HISTORY_FORMAT,
-                            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
-                                | wgpu::TextureUsages::TEXTURE_BINDING,
+                            format,
+                            usage: match format {
+                                HISTORY_FORMAT => wgpu::TextureUsages::RENDER_ATTACHMENT,
+                                _ => wgpu::TextureUsages::STORAGE_BINDING,
+                            } | wgpu::TextureUsages::TEXTURE_BINDING,
                             view_formats: &[],
                         })
                         .create_view(&Default::default())
                 };
                 self.history = Some(History {
                     size: frame.size,
+                    format,
                     textures: [texture("ao.history.0"), texture("ao.history.1")],
                     current: 0,
                     frame_index: frame.frame_index,
@@ -499,20 +680,64 @@ impl AoPass {
         }
     }
 
-    /// Record one full-screen step into `target`.
+    /// Record one single-target step into `target` (of `size` pixels): a full-screen draw,
+    /// or with `compute` a dispatch of the step's kernel.
     #[allow(clippy::too_many_arguments)]
     fn step(
         &self,
         device: &wgpu::Device,
         encoder: &mut wgpu::CommandEncoder,
         frame: &AoFrame<'_>,
-        label: &str,
-        pipeline: &wgpu::RenderPipeline,
+        kind: Kind,
+        compute: bool,
         inputs: Inputs<'_>,
         target: &wgpu::TextureView,
+        size: (u32, u32),
     ) {
         let bind_group = bind(device, &self.layout, &self.uniforms, frame, inputs);
+        if let Some(kernels) = self.compute.as_ref().filter(|_| compute) {
+            let kernel = match kind {
+                Kind::Prefilter => &kernels.prefilter,
+                Kind::Downsample => &kernels.downsample,
+                Kind::Main => &kernels.main,
+                Kind::Denoise => &kernels.denoise,
+                Kind::DenoiseLast => &kernels.denoise_last,
+                Kind::Upsample => &kernels.upsample,
+            };
+            kernel.dispatch(device, encoder, &bind_group, &[target], size);
+            return;
+        }
+        let (label, pipeline) = match kind {
+            Kind::Prefilter => ("ao.prefilter", &self.prefilter),
+            Kind::Downsample => ("ao.downsample", &self.downsample),
+            Kind::Main => ("ao.main", &self.main),
+            Kind::Denoise => ("ao.denoise", &self.denoise),
+            Kind::DenoiseLast => ("ao.denoise", &self.denoise_last),
+            Kind::Upsample => ("ao.upsample", &self.upsample),
+        };
         fullscreen::draw(encoder, label, pipeline, &[&bind_group], target, None);
+    }
+
+    /// The compute variant's kernels over the fragment pipelines' layout.
+    fn kernels(&self, device: &wgpu::Device) -> Kernels {
+        let (layout, module) = (&self.layout, &self.module);
+        let kernel = |name, entry, outputs: &[wgpu::TextureFormat]| {
+            ComputeKernel::new(device, name, module, entry, layout, outputs)
+        };
+        let (depth, visibility) = ([DEPTH_FORMAT], [COMPUTE_OUTPUT_FORMAT]);
+        Kernels {
+            prefilter: kernel("ao.prefilter", "cs_prefilter", &depth),
+            downsample: kernel("ao.downsample", "cs_downsample", &depth),
+            main: kernel("ao.main", "cs_main", &visibility),
+            denoise: kernel("ao.denoise", "cs_denoise", &visibility),
+            denoise_last: kernel("ao.denoise", "cs_denoise_last", &visibility),
+            upsample: kernel("ao.upsample", "cs_upsample", &visibility),
+            temporal: kernel(
+                "ao.temporal",
+                "cs_temporal",
+                &[COMPUTE_OUTPUT_FORMAT, COMPUTE_HISTORY_FORMAT],
+            ),
+        }
     }
 }
 

@@ -78,12 +78,25 @@
 //! pass 10 per output pixel: about 7.6 with the output at 1/2 (Medium, High, Ultra; the extra
 //! levels of Ultra are tiny), about 5.2 at 1/4 (Low), about 15 at 1/1. Memory: the chain (4/3
 //! of a half-resolution image) plus the output, both pooled.
+//!
+//! # Compute variant
+//! [`BloomPass::dispatch`] records the same steps as compute kernels (8x8 workgroups, one
+//! compute pass, `textureStore` into Rgba16Float storage mips), each calling the per-pixel
+//! function its fragment twin calls (see [`super::variant`]). A storage write cannot blend, so
+//! the upsample cannot accumulate in place: `U_k` goes to a second pooled chain texture
+//! (`"bloom.mips_up"`), computed as `C tent(U_{k+1}) + (1 − C) D_k` with `D_k` read from the
+//! first; the result equals the fragment one to half-float rounding, for one more chain's
+//! memory and the same bytes moved (a blend reads the target too). Only an Rgba16Float chain
+//! can be stored into (the shader's storage format, guaranteed storage-capable); other HDR
+//! formats, and devices without compute (see [`super::variant::compute_unsupported`]), run the
+//! fragment variant.
 
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::clamp_setting;
 use super::tier::Tier;
+use super::variant::{self, ComputeKernel};
 use crate::Error;
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 use crate::render::{bindings, fullscreen};
@@ -389,7 +402,11 @@ const FLAG_HAS_COARSER: u32 = 4;
 /// upsamples, a final pass.
 const MAX_PASSES: u64 = 2 * (MAX_LEVELS as u64 + 2);
 
-/// The bloom pass: its pipelines, layouts, sampler and per-pass uniform slots.
+/// The format the compute variant stores (`bloom_out` in `shaders/bloom.wgsl`).
+pub const COMPUTE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+
+/// The bloom pass: its pipelines (the compute ones built on first use), layouts, sampler and
+/// per-pass uniform slots.
 pub struct BloomPass {
     format: wgpu::TextureFormat,
     layout: wgpu::BindGroupLayout,
@@ -398,20 +415,43 @@ pub struct BloomPass {
     downsample: wgpu::RenderPipeline,
     upsample: wgpu::RenderPipeline,
     upsample_final: wgpu::RenderPipeline,
+    module: wgpu::ShaderModule,
+    compute: Option<Kernels>,
     sampler: wgpu::Sampler,
     uniforms: wgpu::Buffer,
     /// Bytes between uniform slots (the device's dynamic-offset alignment).
     stride: u64,
     /// The last chain's mip texture, kept for the viewer's bloom-mip debug view.
     last_mips: Option<wgpu::Texture>,
+    /// The compute variant's upsample chain and the mips it wrote, for the same view.
+    last_upsampled: Option<(wgpu::Texture, std::ops::Range<u32>)>,
 }
 
-/// One render pass of the chain, recorded by [`BloomPass::record`].
+/// The compute variant's kernels, one per step kind.
+struct Kernels {
+    downsample_first: ComputeKernel,
+    downsample: ComputeKernel,
+    upsample: ComputeKernel,
+    upsample_final: ComputeKernel,
+}
+
+/// What a step of the chain runs (a render pipeline or a compute kernel of that name).
+#[derive(Clone, Copy)]
+enum Kind {
+    DownsampleFirst,
+    Downsample,
+    Upsample,
+    UpsampleFinal,
+}
+
+/// One step of the chain, recorded by [`BloomPass::record`] or [`BloomPass::record_compute`].
 struct Step<'a> {
     label: &'static str,
-    pipeline: &'a wgpu::RenderPipeline,
+    kind: Kind,
     bind_group: wgpu::BindGroup,
     target: &'a wgpu::TextureView,
+    /// The target's size in pixels (the compute variant's dispatch).
+    size: (u32, u32),
     /// Blend constant for the in-place upsample (the target is loaded, not cleared).
     blend: Option<f64>,
 }
@@ -437,10 +477,10 @@ impl BloomPass {
             )));
         }
         let module = crate::shaders::create_module(device, "bloom")?;
-        let fragment = wgpu::ShaderStages::FRAGMENT;
+        let stages = wgpu::ShaderStages::FRAGMENT | wgpu::ShaderStages::COMPUTE;
         let uniform = wgpu::BindGroupLayoutEntry {
             binding: 0,
-            visibility: fragment,
+            visibility: stages,
             ty: wgpu::BindingType::Buffer {
                 ty: wgpu::BufferBindingType::Uniform,
                 has_dynamic_offset: true,
@@ -448,8 +488,12 @@ impl BloomPass {
             },
             count: None,
         };
-        let texture = |binding| bindings::texture(binding, true);
-        let sampler_entry = bindings::sampler(2);
+        let texture = |binding| wgpu::BindGroupLayoutEntry {
+            visibility: stages,
+            ..bindings::texture(binding, true)
+        };
+        let sampler_entry =
+            wgpu::BindGroupLayoutEntry { visibility: stages, ..bindings::sampler(2) };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("bloom.chain"),
             entries: &[uniform, texture(1), sampler_entry],
@@ -499,11 +543,33 @@ impl BloomPass {
             downsample,
             upsample,
             upsample_final,
+            module,
+            compute: None,
             sampler,
             uniforms,
             stride,
             last_mips: None,
+            last_upsampled: None,
         })
+    }
+
+    /// Why [`BloomPass::dispatch`] runs the fragment variant on `device`, or `None` when it
+    /// runs compute: the device lacks compute (see [`variant::compute_unsupported`]), or the
+    /// chain's format is not [`COMPUTE_FORMAT`] or cannot be a storage texture.
+    pub fn compute_unsupported(&self, device: &wgpu::Device) -> Option<String> {
+        if let Some(missing) = variant::compute_unsupported(device) {
+            return Some(missing);
+        }
+        let features = self.format.guaranteed_format_features(device.features());
+        if self.format != COMPUTE_FORMAT
+            || !features.allowed_usages.contains(wgpu::TextureUsages::STORAGE_BINDING)
+        {
+            return Some(format!(
+                "bloom stores {COMPUTE_FORMAT:?} only; the chain is {:?}",
+                self.format
+            ));
+        }
+        None
     }
 
     /// A view of chain mip `mip` (clamped to the last one) of the most recent
@@ -514,6 +580,10 @@ impl BloomPass {
     pub fn mip_view(&self, mip: u32) -> Option<wgpu::TextureView> {
         let texture = self.last_mips.as_ref()?;
         let mip = mip.min(texture.mip_level_count() - 1);
+        let texture = match &self.last_upsampled {
+            Some((up, range)) if range.contains(&mip) => up,
+            _ => texture,
+        };
         Some(texture.create_view(&wgpu::TextureViewDescriptor {
             label: Some("bloom.mip_view"),
             base_mip_level: mip,
@@ -543,6 +613,40 @@ impl BloomPass {
         size: (u32, u32),
         settings: &BloomSettings,
     ) -> Option<PooledTexture> {
+        self.record_chain(device, queue, encoder, pool, hdr, size, settings, false)
+    }
+
+    /// The compute variant of [`BloomPass::draw`] (see the module documentation): the same
+    /// chain and the same returned texture (also usable as a storage texture), or the fragment
+    /// variant where [`BloomPass::compute_unsupported`] says why compute cannot run.
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        hdr: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &BloomSettings,
+    ) -> Option<PooledTexture> {
+        let compute = self.compute_unsupported(device).is_none();
+        self.record_chain(device, queue, encoder, pool, hdr, size, settings, compute)
+    }
+
+    /// [`BloomPass::draw`] (fragment) or [`BloomPass::dispatch`] (compute, supported).
+    #[allow(clippy::too_many_arguments)]
+    fn record_chain(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        hdr: &wgpu::TextureView,
+        size: (u32, u32),
+        settings: &BloomSettings,
+        compute: bool,
+    ) -> Option<PooledTexture> {
         let (settings, _) = settings.validated();
         let chain = settings.chain(size)?;
         let weights = level_weights(
@@ -561,53 +665,86 @@ impl BloomPass {
         let texel = |(w, h): (u32, u32)| [1.0 / w as f32, 1.0 / h as f32];
         let mip_size = |mip: u32| ((size.0 >> (mip + 1)).max(1), (size.1 >> (mip + 1)).max(1));
 
-        let mips = (chain.mip_count > 0).then(|| {
+        if compute && self.compute.is_none() {
+            self.compute = Some(self.kernels(device));
+        }
+        // Compute writes storage textures and never renders into them.
+        let (attach, storage) = match compute {
+            true => (wgpu::TextureUsages::empty(), wgpu::TextureUsages::STORAGE_BINDING),
+            false => (wgpu::TextureUsages::RENDER_ATTACHMENT, wgpu::TextureUsages::empty()),
+        };
+        let chain_desc = {
             let (width, height) = mip_size(0);
-            let desc = TransientDesc {
+            TransientDesc {
                 width,
                 height,
                 format: self.format,
-                mip_level_count: chain.mip_count,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT
-                    | wgpu::TextureUsages::TEXTURE_BINDING,
-            };
-            pool.acquire(device, "bloom.mips", &desc)
-        });
+                mip_level_count: chain.mip_count.max(1),
+                usage: attach | storage | wgpu::TextureUsages::TEXTURE_BINDING,
+            }
+        };
+        let mips = (chain.mip_count > 0).then(|| pool.acquire(device, "bloom.mips", &chain_desc));
         let views: Vec<wgpu::TextureView> =
             mips.iter().flat_map(|m| (0..chain.mip_count).map(|i| m.mip_view(i))).collect();
+        // The compute variant's upsample chain: U_k at the mip of D_k.
+        let ups = (compute && chain.mip_count > 1)
+            .then(|| pool.acquire(device, "bloom.mips_up", &chain_desc));
+        let up_views: Vec<wgpu::TextureView> =
+            ups.iter().flat_map(|m| (0..chain.mip_count).map(|i| m.mip_view(i))).collect();
+        // Where chain mip c's running sum U is after the upsamples: in place (fragment), or in
+        // the upsample chain for the mips an upsample wrote (compute).
+        let upsampled_range = shift as usize..views.len().saturating_sub(1);
+        let upsampled = |c: usize| match up_views.get(c) {
+            Some(up) if upsampled_range.contains(&c) => up,
+            _ => &views[c],
+        };
         let (out_w, out_h) = chain.output_size;
-        let output_desc =
-            TransientDesc::target(out_w, out_h, self.format, wgpu::TextureUsages::COPY_SRC);
+        let output_desc = TransientDesc::target(
+            out_w,
+            out_h,
+            self.format,
+            wgpu::TextureUsages::COPY_SRC | storage,
+        );
         let output = pool.acquire(device, "bloom.output", &output_desc);
 
         let mut uniforms: Vec<BloomUniforms> = Vec::new();
         let mut steps: Vec<Step> = Vec::new();
         // Downsamples: the input into mip 0 (Karis), then mip c into mip c + 1.
         for (c, target) in views.iter().enumerate() {
-            let (label, pipeline, source, source_size) = match c {
-                0 => ("bloom.downsample_first", &self.downsample_first, hdr, size),
-                _ => ("bloom.downsample", &self.downsample, &views[c - 1], mip_size(c as u32 - 1)),
+            let (label, kind, source, source_size) = match c {
+                0 => ("bloom.downsample_first", Kind::DownsampleFirst, hdr, size),
+                _ => ("bloom.downsample", Kind::Downsample, &views[c - 1], mip_size(c as u32 - 1)),
             };
             uniforms.push(BloomUniforms { source_texel: texel(source_size), ..base });
             let bind_group = self.bind(device, label, source, None);
-            steps.push(Step { label, pipeline, bind_group, target, blend: None });
+            let size = mip_size(c as u32);
+            steps.push(Step { label, kind, bind_group, target, size, blend: None });
         }
         // Upsamples in place, from the smallest level to the one below the output's:
         // U_k = f_k D_k + (1 - f_k) tent(U_{k+1}), with blend constant 1 - f_k.
         // Chain mip c holds level k = c + 1 - shift.
         let level_of = |c: usize| c + 1 - shift as usize;
         let remaining = |k: usize| weights[k..].iter().sum::<f32>();
-        for c in (shift as usize..views.len().saturating_sub(1)).rev() {
+        // The compute variant reads D_k through `current` and writes the upsample chain.
+        for c in upsampled_range.clone().rev() {
             let k = level_of(c);
             let current_share = weights[k] / remaining(k).max(f32::MIN_POSITIVE);
-            uniforms.push(BloomUniforms { source_texel: texel(mip_size(c as u32 + 1)), ..base });
-            let bind_group = self.bind(device, "bloom.upsample", &views[c + 1], None);
+            let constant = 1.0 - current_share;
+            uniforms.push(BloomUniforms {
+                source_texel: texel(mip_size(c as u32 + 1)),
+                current_weight: constant,
+                ..base
+            });
+            let label = "bloom.upsample";
+            let below = compute.then_some(&views[c]);
+            let bind_group = self.bind(device, label, upsampled(c + 1), below);
             steps.push(Step {
-                label: "bloom.upsample",
-                pipeline: &self.upsample,
+                label,
+                kind: Kind::Upsample,
                 bind_group,
-                target: &views[c],
-                blend: Some(f64::from(1.0 - current_share)),
+                target: upsampled(c),
+                size: mip_size(c as u32),
+                blend: (!compute).then_some(f64::from(constant)),
             });
         }
         // The output: level 0 (the input itself at divisor 1) plus the accumulated rest.
@@ -615,10 +752,9 @@ impl BloomPass {
             0 => (hdr, threshold_flag | FLAG_CURRENT_IS_INPUT),
             s => (&views[s as usize - 1], 0),
         };
-        let coarser = match shift as usize {
-            _ if chain.levels < 2 => current,
-            0 => &views[0],
-            s => &views[s],
+        let coarser = match chain.levels {
+            0 | 1 => current,
+            _ => upsampled(shift as usize),
         };
         let coarser_size = if chain.levels < 2 { size } else { mip_size(shift) };
         if chain.levels >= 2 {
@@ -633,9 +769,10 @@ impl BloomPass {
         let bind_group = self.bind(device, "bloom.upsample_final", coarser, Some(current));
         steps.push(Step {
             label: "bloom.upsample_final",
-            pipeline: &self.upsample_final,
+            kind: Kind::UpsampleFinal,
             bind_group,
             target: &output.view,
+            size: chain.output_size,
             blend: None,
         });
 
@@ -646,14 +783,65 @@ impl BloomPass {
                 .copy_from_slice(bytemuck::bytes_of(block));
         }
         queue.write_buffer(&self.uniforms, 0, &bytes);
-        for (slot, step) in steps.iter().enumerate() {
-            self.record(encoder, step, slot as u64 * self.stride);
+        match self.compute.as_ref().filter(|_| compute) {
+            Some(kernels) => self.record_compute(device, encoder, kernels, &steps),
+            None => {
+                for (slot, step) in steps.iter().enumerate() {
+                    self.record(encoder, step, slot as u64 * self.stride);
+                }
+            }
         }
+        drop(steps);
         self.last_mips = mips.as_ref().map(|m| m.texture.clone());
-        if let Some(mips) = &mips {
-            pool.release(mips);
+        let range = upsampled_range.start as u32..upsampled_range.end as u32;
+        self.last_upsampled = ups.as_ref().map(|u| (u.texture.clone(), range));
+        for chain in mips.iter().chain(&ups) {
+            pool.release(chain);
         }
         Some(output)
+    }
+
+    /// The compute variant's kernels over the fragment pipelines' layouts.
+    fn kernels(&self, device: &wgpu::Device) -> Kernels {
+        let kernel = |name, entry, layout| {
+            ComputeKernel::new(device, name, &self.module, entry, layout, &[COMPUTE_FORMAT])
+        };
+        Kernels {
+            downsample_first: kernel("bloom.downsample_first", "cs_downsample_first", &self.layout),
+            downsample: kernel("bloom.downsample", "cs_downsample", &self.layout),
+            upsample: kernel("bloom.upsample", "cs_upsample", &self.final_layout),
+            upsample_final: kernel("bloom.upsample_final", "cs_upsample_final", &self.final_layout),
+        }
+    }
+
+    /// Record every step as a dispatch into one compute pass (wgpu orders the dispatches that
+    /// read what an earlier one wrote), step `i` with uniform slot `i`.
+    fn record_compute(
+        &self,
+        device: &wgpu::Device,
+        encoder: &mut wgpu::CommandEncoder,
+        kernels: &Kernels,
+        steps: &[Step<'_>],
+    ) {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("bloom"),
+            timestamp_writes: None,
+        });
+        for (slot, step) in steps.iter().enumerate() {
+            let kernel = match step.kind {
+                Kind::DownsampleFirst => &kernels.downsample_first,
+                Kind::Downsample => &kernels.downsample,
+                Kind::Upsample => &kernels.upsample,
+                Kind::UpsampleFinal => &kernels.upsample_final,
+            };
+            let outputs = kernel.bind_outputs(device, &[step.target]);
+            pass.set_pipeline(kernel.pipeline());
+            // Slots are at most MAX_PASSES * 256 bytes, far inside u32.
+            pass.set_bind_group(0, &step.bind_group, &[(slot as u64 * self.stride) as u32]);
+            pass.set_bind_group(1, &outputs, &[]);
+            let groups = |n: u32| n.div_ceil(variant::WORKGROUP);
+            pass.dispatch_workgroups(groups(step.size.0), groups(step.size.1), 1);
+        }
     }
 
     /// A bind group of `source` (binding 1) and, for the final pass, `current` (binding 3).
@@ -710,7 +898,13 @@ impl BloomPass {
             })],
             ..Default::default()
         });
-        pass.set_pipeline(step.pipeline);
+        let pipeline = match step.kind {
+            Kind::DownsampleFirst => &self.downsample_first,
+            Kind::Downsample => &self.downsample,
+            Kind::Upsample => &self.upsample,
+            Kind::UpsampleFinal => &self.upsample_final,
+        };
+        pass.set_pipeline(pipeline);
         // Slots are at most MAX_PASSES * 256 bytes, far inside u32.
         pass.set_bind_group(0, &step.bind_group, &[offset as u32]);
         if let Some(constant) = step.blend {

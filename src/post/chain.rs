@@ -889,7 +889,11 @@ impl PostChain {
         // Bloom: 13-tap/Karis downsample chain and tent upsample (skipped when off).
         let bloom = if settings.bloom.tier.is_on() {
             timer.scope(BloomPass::NAME, encoder, |e| {
-                self.bloom.draw(device, queue, e, &mut self.pool, hdr, frame.size, &settings.bloom)
+                let (pool, size, bloom) = (&mut self.pool, frame.size, &settings.bloom);
+                match compute {
+                    true => self.bloom.dispatch(device, queue, e, pool, hdr, size, bloom),
+                    false => self.bloom.draw(device, queue, e, pool, hdr, size, bloom),
+                }
             })
         } else {
             None

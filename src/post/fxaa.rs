@@ -9,11 +9,11 @@
 //! Reads: the finished display image ([`DISPLAY_FORMAT`], any texture of `size`). Writes: a
 //! different texture of the same format (ping-pong); colour and alpha are filtered together.
 
+use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::render::bindings;
-use crate::render::fullscreen::FullscreenPass;
 use serde::{Deserialize, Serialize};
 
 /// FXAA's knobs (the names of FXAA 3.11's `fxaaQuality*` parameters).
@@ -131,8 +131,7 @@ struct FxaaUniforms {
 
 /// The FXAA pass: its fragment pipeline, its compute variant and its sampler.
 pub struct FxaaPass {
-    pass: FullscreenPass,
-    compute: super::variant::LazyKernel,
+    pass: DisplayPass,
     sampler: wgpu::Sampler,
 }
 
@@ -144,13 +143,10 @@ impl FxaaPass {
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
         let inputs = [bindings::texture(1, true), bindings::sampler(2)];
         let size = std::mem::size_of::<FxaaUniforms>() as u64;
-        let pass =
-            FullscreenPass::new(device, Self::NAME, &inputs, size, (DISPLAY_FORMAT, None), &[])?;
+        let storage = wgpu::TextureFormat::Rgba8Unorm;
+        let pass = DisplayPass::new(device, Self::NAME, &inputs, size, DISPLAY_FORMAT, storage)?;
         let sampler = bindings::linear_sampler(device, Self::NAME);
-        let module = crate::shaders::create_module(device, Self::NAME)?;
-        let formats = [wgpu::TextureFormat::Rgba8Unorm];
-        let compute = super::variant::LazyKernel::new(Self::NAME, module, &formats);
-        Ok(Self { pass, compute, sampler })
+        Ok(Self { pass, sampler })
     }
 
     /// Record FXAA from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into `output`
@@ -168,9 +164,8 @@ impl FxaaPass {
         size: (u32, u32),
         settings: &FxaaSettings,
     ) {
-        if self.bind(device, queue, input, size, settings) {
-            self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
-        }
+        let target = DisplayTarget::Attachment(output, wgpu::Color::BLACK);
+        self.record(device, queue, encoder, input, size, settings, target);
     }
 
     /// The compute variant of [`FxaaPass::draw`]: `output` is a storage view of an
@@ -187,23 +182,24 @@ impl FxaaPass {
         size: (u32, u32),
         settings: &FxaaSettings,
     ) {
-        if self.bind(device, queue, input, size, settings) {
-            let (layout, group) = (self.pass.layout(), self.pass.bind_group());
-            self.compute.dispatch(device, encoder, layout, group, &[output], size);
-        }
+        let target = DisplayTarget::Storage(output, size);
+        self.record(device, queue, encoder, input, size, settings, target);
     }
 
-    /// Write the uniforms and bind `input`; false (nothing to record) for a zero size.
-    fn bind(
+    /// Record either variant into `target`; nothing for a zero size.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
         input: &wgpu::TextureView,
         size: (u32, u32),
         settings: &FxaaSettings,
-    ) -> bool {
+        target: DisplayTarget<'_>,
+    ) {
         if size.0 == 0 || size.1 == 0 {
-            return false;
+            return;
         }
         let (settings, _) = settings.validated();
         let (steps, count) = FxaaSettings::search_steps(settings.tier);
@@ -218,15 +214,11 @@ impl FxaaPass {
             ],
             steps,
         };
-        self.pass.write_uniforms(queue, bytemuck::bytes_of(&uniforms));
-        self.pass.bind(
-            device,
-            &[
-                wgpu::BindingResource::TextureView(input),
-                wgpu::BindingResource::Sampler(&self.sampler),
-            ],
-        );
-        true
+        let inputs = [
+            wgpu::BindingResource::TextureView(input),
+            wgpu::BindingResource::Sampler(&self.sampler),
+        ];
+        self.pass.record(device, queue, encoder, bytemuck::bytes_of(&uniforms), &inputs, target);
     }
 }
 

@@ -10,12 +10,11 @@
 //! ([`SharpenPass::dispatch`], [`super::variant`]) writes an `Rgba8Unorm` storage texture with
 //! sRGB-encoded values instead.
 
+use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
-use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::render::bindings;
-use crate::render::fullscreen::FullscreenPass;
 use serde::{Deserialize, Serialize};
 
 /// CAS's one knob and a tier.
@@ -94,8 +93,7 @@ impl Default for SharpenSettings {
 
 /// The sharpening pass: its fragment pipeline and its compute variant.
 pub struct SharpenPass {
-    pass: FullscreenPass,
-    compute: LazyKernel,
+    pass: DisplayPass,
 }
 
 impl SharpenPass {
@@ -105,11 +103,9 @@ impl SharpenPass {
     /// Load the shader and build the pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
         let inputs = [bindings::texture(1, false)];
-        let pass =
-            FullscreenPass::new(device, Self::NAME, &inputs, 16, (DISPLAY_FORMAT, None), &[])?;
-        let module = crate::shaders::create_module(device, Self::NAME)?;
-        let compute = LazyKernel::new(Self::NAME, module, &[wgpu::TextureFormat::Rgba8Unorm]);
-        Ok(Self { pass, compute })
+        let storage = wgpu::TextureFormat::Rgba8Unorm;
+        let pass = DisplayPass::new(device, Self::NAME, &inputs, 16, DISPLAY_FORMAT, storage)?;
+        Ok(Self { pass })
     }
 
     /// Record sharpening from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into
@@ -127,9 +123,8 @@ impl SharpenPass {
         size: (u32, u32),
         settings: &SharpenSettings,
     ) {
-        if self.bind(device, queue, input, size, settings) {
-            self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
-        }
+        let target = DisplayTarget::Attachment(output, wgpu::Color::BLACK);
+        self.record(device, queue, encoder, input, size, settings, target);
     }
 
     /// The compute variant of [`SharpenPass::draw`]: `output` is a storage view of an
@@ -146,29 +141,29 @@ impl SharpenPass {
         size: (u32, u32),
         settings: &SharpenSettings,
     ) {
-        if self.bind(device, queue, input, size, settings) {
-            let (layout, group) = (self.pass.layout(), self.pass.bind_group());
-            self.compute.dispatch(device, encoder, layout, group, &[output], size);
-        }
+        let target = DisplayTarget::Storage(output, size);
+        self.record(device, queue, encoder, input, size, settings, target);
     }
 
-    /// Write the uniforms and bind `input`; false (nothing to record) for a zero size.
-    fn bind(
+    /// Record either variant into `target`; nothing for a zero size.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
         input: &wgpu::TextureView,
         size: (u32, u32),
         settings: &SharpenSettings,
-    ) -> bool {
+        target: DisplayTarget<'_>,
+    ) {
         if size.0 == 0 || size.1 == 0 {
-            return false;
+            return;
         }
         let (settings, _) = settings.validated();
         let params = [settings.peak(), settings.mode(), size.0 as f32, size.1 as f32];
-        self.pass.write_uniforms(queue, bytemuck::bytes_of(&params));
-        self.pass.bind(device, &[wgpu::BindingResource::TextureView(input)]);
-        true
+        let inputs = [wgpu::BindingResource::TextureView(input)];
+        self.pass.record(device, queue, encoder, bytemuck::bytes_of(&params), &inputs, target);
     }
 }
 

@@ -8,9 +8,9 @@
 //! size (the chain's transient pool provides it). The compute variant
 //! ([`UpscalePass::dispatch`], [`super::variant`]) writes a storage texture, Rgba16Float only.
 
+use super::display_pass::{DisplayPass, DisplayTarget};
 use crate::Error;
 use crate::render::bindings;
-use crate::render::fullscreen::FullscreenPass;
 
 /// The one HDR format the compute variant writes (`rgba16float` storage in the shader); with
 /// another HDR format the chain runs the fragment variant.
@@ -18,8 +18,7 @@ pub const COMPUTE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float
 
 /// The upscale pass: its fragment pipeline, its compute variant and a bilinear sampler.
 pub struct UpscalePass {
-    pass: FullscreenPass,
-    compute: super::variant::LazyKernel,
+    pass: DisplayPass,
     sampler: wgpu::Sampler,
 }
 
@@ -30,10 +29,8 @@ impl UpscalePass {
     /// Load the shader and build the pipeline writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
         let inputs = [bindings::texture(1, true), bindings::sampler(2)];
-        let pass = FullscreenPass::new(device, Self::NAME, &inputs, 16, (hdr_format, None), &[])?;
-        let module = crate::shaders::create_module(device, Self::NAME)?;
-        let compute = super::variant::LazyKernel::new(Self::NAME, module, &[COMPUTE_FORMAT]);
-        Ok(Self { pass, compute, sampler: bindings::linear_sampler(device, Self::NAME) })
+        let pass = DisplayPass::new(device, Self::NAME, &inputs, 16, hdr_format, COMPUTE_FORMAT)?;
+        Ok(Self { pass, sampler: bindings::linear_sampler(device, Self::NAME) })
     }
 
     /// Record the upscale of `input` (an HDR view of `input_size`) into `output` (a view of
@@ -47,9 +44,8 @@ impl UpscalePass {
         input_size: (u32, u32),
         output: &wgpu::TextureView,
     ) {
-        if self.bind(device, queue, input, input_size) {
-            self.pass.draw(encoder, output, Some(wgpu::Color::TRANSPARENT), &[]);
-        }
+        let target = DisplayTarget::Attachment(output, wgpu::Color::TRANSPARENT);
+        self.record(device, queue, encoder, input, input_size, target);
     }
 
     /// The compute variant of [`UpscalePass::draw`]: `output` is a storage view of a
@@ -65,33 +61,30 @@ impl UpscalePass {
         output: &wgpu::TextureView,
         output_size: (u32, u32),
     ) {
-        if self.bind(device, queue, input, input_size) {
-            let (layout, group) = (self.pass.layout(), self.pass.bind_group());
-            self.compute.dispatch(device, encoder, layout, group, &[output], output_size);
-        }
+        let target = DisplayTarget::Storage(output, output_size);
+        self.record(device, queue, encoder, input, input_size, target);
     }
 
-    /// Write the uniforms and bind `input`; false (nothing to record) for a zero size.
-    fn bind(
+    /// Record either variant into `target`; nothing for a zero input size.
+    fn record(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
         input: &wgpu::TextureView,
         input_size: (u32, u32),
-    ) -> bool {
+        target: DisplayTarget<'_>,
+    ) {
         if input_size.0 == 0 || input_size.1 == 0 {
-            return false;
+            return;
         }
         let (w, h) = (input_size.0 as f32, input_size.1 as f32);
-        self.pass.write_uniforms(queue, bytemuck::bytes_of(&[w, h, 1.0 / w, 1.0 / h]));
-        self.pass.bind(
-            device,
-            &[
-                wgpu::BindingResource::TextureView(input),
-                wgpu::BindingResource::Sampler(&self.sampler),
-            ],
-        );
-        true
+        let uniforms = [w, h, 1.0 / w, 1.0 / h];
+        let inputs = [
+            wgpu::BindingResource::TextureView(input),
+            wgpu::BindingResource::Sampler(&self.sampler),
+        ];
+        self.pass.record(device, queue, encoder, bytemuck::bytes_of(&uniforms), &inputs, target);
     }
 }
 

@@ -1,9 +1,10 @@
 //! Compute or fragment variants of the full-screen passes (`variant` in a preset).
 //!
-//! Every full-screen pass that has a compute variant (finish, FXAA, sharpen, upscale, TAA)
-//! keeps its per-pixel work in one WGSL function that two entry points call: `fs_main` (a
-//! full-screen triangle into a colour attachment) and `cs_main` (an 8x8 workgroup per tile,
-//! `textureStore` into a storage texture at `@group(1)`), so the two cannot drift apart.
+//! Every post pass has a compute variant (AO, depth of field, motion blur, TAA, upscale,
+//! bloom, finish, FXAA, sharpen; exposure is compute only) and keeps its per-pixel work in one WGSL function that two entry points call:
+//! `fs_main` (a full-screen triangle into a colour attachment) and `cs_main` (an 8x8 workgroup
+//! per tile, `textureStore` into a storage texture at `@group(1)`), so the two cannot drift
+//! apart. Passes of several steps (AO, DoF, motion blur, bloom) pair every `fs_<step>` with a `cs_<step>`.
 //! Desktop and datacenter GPUs tend to favour compute (no rasteriser, no ROP ordering,
 //! coalesced stores); tile-based mobile GPUs favour fragment (on-chip tile memory, framebuffer
 //! compression), which is why [`PassVariant::Auto`] resolves by the device class of
@@ -167,13 +168,14 @@ pub(crate) struct ComputeKernel {
 }
 
 impl ComputeKernel {
-    /// The entry point `entry` (`cs_main`, or `cs_<step>` in passes of several steps) of
-    /// `module` over `input_layout` (group 0), writing storage textures of `outputs` (group 1).
+    /// The entry point `entry` (`cs_main`, or `cs_<step>` in passes of several steps: bloom's
+    /// downsamples and upsamples, AO's, DoF's and motion blur's steps) of `module` over
+    /// `input_layout` (group 0), writing storage textures of `outputs` (group 1).
     pub(crate) fn new(
         device: &wgpu::Device,
         name: &'static str,
         module: &wgpu::ShaderModule,
-        entry: &'static str,
+        entry: &str,
         input_layout: &wgpu::BindGroupLayout,
         outputs: &[wgpu::TextureFormat],
     ) -> Self {
@@ -224,13 +226,7 @@ impl ComputeKernel {
         if size.0 == 0 || size.1 == 0 {
             return;
         }
-        let resources: Vec<_> =
-            outputs.iter().map(|v| wgpu::BindingResource::TextureView(v)).collect();
-        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(self.name),
-            layout: &self.output_layout,
-            entries: &crate::render::bindings::entries(&resources),
-        });
+        let group = self.bind_outputs(device, outputs);
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some(self.name),
             timestamp_writes: None,
@@ -239,6 +235,30 @@ impl ComputeKernel {
         pass.set_bind_group(0, inputs, &[]);
         pass.set_bind_group(1, &group, &[]);
         pass.dispatch_workgroups(size.0.div_ceil(WORKGROUP), size.1.div_ceil(WORKGROUP), 1);
+    }
+}
+
+impl ComputeKernel {
+    /// The bind group (group 1) of `outputs`, storage views in binding order, for a pass
+    /// that records its own dispatches (several into one compute pass, or with dynamic
+    /// offsets at group 0).
+    pub(crate) fn bind_outputs(
+        &self,
+        device: &wgpu::Device,
+        outputs: &[&wgpu::TextureView],
+    ) -> wgpu::BindGroup {
+        let resources: Vec<_> =
+            outputs.iter().map(|v| wgpu::BindingResource::TextureView(v)).collect();
+        device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(self.name),
+            layout: &self.output_layout,
+            entries: &crate::render::bindings::entries(&resources),
+        })
+    }
+
+    /// The compute pipeline, for a pass that records its own dispatches.
+    pub(crate) fn pipeline(&self) -> &wgpu::ComputePipeline {
+        &self.pipeline
     }
 }
 

@@ -493,8 +493,10 @@ impl Renderer {
                 frame_index: plan.frame_index,
                 temporal: post.taa.tier.is_on(),
             };
+            // The post chain's `variant` picks fragment or compute steps.
             self.ao_output = timer.scope(AoPass::NAME, &mut encoder, |e| {
-                self.ao.draw(&gpu.device, &gpu.queue, e, &mut self.ao_pool, &frame, &ao_settings)
+                let (device, queue, pool) = (&gpu.device, &gpu.queue, &mut self.ao_pool);
+                self.ao.draw_variant(device, queue, e, pool, &frame, &ao_settings, post.variant)
             });
         }
         self.ao_pool.end_frame();
@@ -704,9 +706,22 @@ impl Renderer {
 
     /// The last frame's ambient occlusion visibility (1 = unoccluded, cosine-weighted, before
     /// intensity and multi-bounce) per pixel, top row first; `None` when AO did not run.
+    /// Half floats from the fragment variant, floats from the compute one.
     pub fn read_ambient_occlusion(&self, gpu: &Gpu) -> Result<Option<Vec<f32>>, GpuError> {
         let Some(visibility) = &self.ao_output else { return Ok(None) };
-        Ok(Some(halves_to_f32(&read_texture(gpu, &visibility.texture)?)))
+        let bytes = read_texture(gpu, &visibility.texture)?;
+        Ok(Some(match visibility.texture.format() {
+            wgpu::TextureFormat::R32Float => bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            _ => halves_to_f32(&bytes),
+        }))
+    }
+
+    /// What the post settings' `variant` resolved to for AO in the last frame AO ran.
+    pub fn ao_variant(&self) -> Option<&crate::post::variant::VariantChoice> {
+        self.ao.variant()
     }
 
     /// The shadow catcher's light fraction (R16Float at the render size: 1 off the plane, see

@@ -230,6 +230,13 @@ fn bench_runs_both_variants_side_by_side_with_taa_memory() {
             assert!(entry.per_resolution && !entry.pooled);
         }
         assert!(!run.memory.iter().any(|e| e.name.contains("estimate")));
+        // Bloom and AO (the desktop preset runs both) say when they ran as compute.
+        let compute = run.variant.as_ref().is_some_and(|v| v.used == PassVariant::Compute);
+        for name in ["bloom", "ao"] {
+            let pass = run.passes.iter().find(|p| p.name == name).expect("timed");
+            let counted = &pass.traffic.as_ref().expect("declared").counted;
+            assert_eq!(counted.contains("compute variant"), compute, "{name}: {counted}");
+        }
     }
     assert!(bench::parse_variants("vertex").unwrap_err().contains("both"));
 }
@@ -553,4 +560,128 @@ fn display_passes_after_the_finish_compute_match_fragment_in_the_chain() {
     assert!(d <= 4, "compute differs from fragment by {d} codes at byte {at}");
     assert!(share <= 0.01, "{share:.4} of the values differ by more than one code");
     assert!(a.iter().any(|&v| v > 16), "the image is not black");
+}
+
+/// The largest difference between two float images relative to the fragment value (at
+/// least 1e-3: below that, absolute), and where.
+fn max_relative_difference(fragment: &[f32], compute: &[f32]) -> (f32, usize) {
+    assert_eq!(fragment.len(), compute.len());
+    fragment
+        .iter()
+        .zip(compute)
+        .map(|(a, b)| (a - b).abs() / a.abs().max(1e-3))
+        .enumerate()
+        .fold((0.0, 0), |best, (i, d)| if d > best.0 { (d, i) } else { best })
+}
+
+/// Bloom's compute chain (storage mips, the upsample into a second chain) gives the fragment
+/// chain's bloom texture on the rendered scene's HDR image, at every tier and with the
+/// largest level at full resolution and a threshold (the sanitise-and-threshold final pass),
+/// within a few half-float steps (2^-11 relative each) carried through the chain.
+#[test]
+fn bloom_compute_matches_fragment_at_every_tier() {
+    use afterlight::graph::TexturePool;
+    use afterlight::post::bloom::BloomPass;
+    let Some(gpu) = common::gpu() else { return };
+    let (_, renderer) = render(&gpu, &base(), 1);
+    let hdr = &renderer.gbuffer().hdr;
+    let format = hdr.texture.format();
+    let mut pass = BloomPass::new(&gpu.device, format).expect("bloom");
+    if let Some(why) = pass.compute_unsupported(&gpu.device) {
+        eprintln!("SKIPPED: {} cannot run bloom's compute variant: {why}", gpu.info.name);
+        return;
+    }
+    let mut pool = TexturePool::new();
+    let cases = [
+        ("low", BloomSettings { tier: Tier::Low, ..BloomSettings::NATURAL }),
+        ("medium", BloomSettings { tier: Tier::Medium, ..BloomSettings::NATURAL }),
+        ("high", BloomSettings::NATURAL),
+        ("ultra", BloomSettings { tier: Tier::Ultra, ..BloomSettings::NATURAL }),
+        (
+            "full-size level, threshold",
+            BloomSettings { largest_mip: 1, threshold: 0.002, ..BloomSettings::OLD_SCHOOL },
+        ),
+    ];
+    for (name, settings) in cases {
+        let mut run = |compute: bool| {
+            let (device, queue) = (&gpu.device, &gpu.queue);
+            let mut encoder = device.create_command_encoder(&Default::default());
+            let (p, view) = (&mut pool, &hdr.view);
+            let output = match compute {
+                true => pass.dispatch(device, queue, &mut encoder, p, view, SIZE, &settings),
+                false => pass.draw(device, queue, &mut encoder, p, view, SIZE, &settings),
+            }
+            .expect("bloom on");
+            queue.submit([encoder.finish()]);
+            let bytes = afterlight::gpu::read_texture(&gpu, &output.texture).expect("readback");
+            pool.release(&output);
+            pool.end_frame();
+            afterlight::gpu::halves_to_f32(&bytes)
+        };
+        let fragment = run(false);
+        let compute = run(true);
+        let (d, at) = max_relative_difference(&fragment, &compute);
+        assert!(
+            d <= 4e-3,
+            "bloom {name}: compute {} against fragment {} at value {at} (relative {d})",
+            compute[at],
+            fragment[at]
+        );
+        let mean = fragment.iter().step_by(4).sum::<f32>() / (fragment.len() / 4) as f32;
+        eprintln!("bloom {name}: max relative difference {d:.2e}, mean red {mean:.4}");
+        assert!(mean > 1e-4, "bloom {name}: the bloom is not black ({mean})");
+    }
+}
+
+/// GTAO's compute steps (R32Float storage, see `src/post/ao.rs`) give the fragment steps'
+/// visibility (R16Float) on the product demo within one 8-bit code, at every tier, at half
+/// resolution (the depth-aware upsample) and with TAA's temporal accumulation over three frames
+/// (the two-output temporal step and its history).
+#[test]
+fn ao_compute_matches_fragment_at_every_tier() {
+    use afterlight::post::ao::{AoPass, AoSettings};
+    let Some(gpu) = common::gpu() else { return };
+    if let Some(why) = AoPass::compute_unsupported(&gpu.device) {
+        eprintln!("SKIPPED: {} cannot run AO's compute variant: {why}", gpu.info.name);
+        return;
+    }
+    let ao = |tier| AoSettings { tier, ..AoSettings::HIGH };
+    let taa = TaaSettings { tier: Tier::High, ..TaaSettings::default() };
+    let cases = [
+        ("low", ao(Tier::Low), TaaSettings::default(), 1),
+        ("medium", ao(Tier::Medium), TaaSettings::default(), 1),
+        ("high", ao(Tier::High), TaaSettings::default(), 1),
+        ("ultra", ao(Tier::Ultra), TaaSettings::default(), 1),
+        ("mobile (half resolution)", AoSettings::MOBILE, TaaSettings::default(), 1),
+        ("high + temporal", ao(Tier::High), taa, 3),
+    ];
+    for (name, ao, taa, frames) in cases {
+        let visibility = |variant| {
+            let post = PostSettings { ao, taa, variant, ..base() };
+            let (_, renderer) = render(&gpu, &post, frames);
+            let used = renderer.ao_variant().map(|v| v.used);
+            assert_eq!(used, Some(variant), "ao {name}: {:?}", renderer.ao_variant());
+            renderer.read_ambient_occlusion(&gpu).expect("readback").expect("ao ran")
+        };
+        let fragment = visibility(PassVariant::Fragment);
+        let compute = visibility(PassVariant::Compute);
+        assert_eq!(fragment.len(), compute.len());
+        let (d, at) = fragment
+            .iter()
+            .zip(&compute)
+            .map(|(a, b)| (a - b).abs())
+            .enumerate()
+            .fold((0.0f32, 0), |best, (i, d)| if d > best.0 { (d, i) } else { best });
+        let occluded = fragment.iter().filter(|&&v| v < 0.9).count();
+        eprintln!("ao {name}: max difference {d:.2e}, {occluded} pixels below 0.9");
+        assert!(
+            d <= 1.0 / 255.0,
+            "ao {name}: compute {} against fragment {} at pixel ({}, {})",
+            compute[at],
+            fragment[at],
+            at % SIZE.0 as usize,
+            at / SIZE.0 as usize
+        );
+        assert!(occluded > 0, "ao {name}: something in the scene is occluded");
+    }
 }
