@@ -1,10 +1,12 @@
 //! Compute or fragment variants of the full-screen passes (`variant` in a preset).
 //!
 //! Every post pass has a compute variant (AO, depth of field, motion blur, TAA, upscale,
-//! bloom, finish, FXAA, sharpen; exposure is compute only) and keeps its per-pixel work in one WGSL function that two entry points call:
-//! `fs_main` (a full-screen triangle into a colour attachment) and `cs_main` (an 8x8 workgroup
-//! per tile, `textureStore` into a storage texture at `@group(1)`), so the two cannot drift
-//! apart. Passes of several steps (AO, DoF, motion blur, bloom) pair every `fs_<step>` with a `cs_<step>`.
+//! bloom, finish, FXAA, sharpen; exposure is compute only) and keeps its per-pixel work in one
+//! WGSL function that two entry points call: `fs_main` (a full-screen triangle into a colour
+//! attachment) and `cs_main` (an 8x8 workgroup per tile, `textureStore` into a storage texture
+//! at `@group(1)`), so the two cannot drift apart. Passes of several steps (AO, DoF, motion
+//! blur, bloom) pair every `fs_<step>` with a `cs_<step>`. The renderer's own full-screen steps
+//! (lighting, the shadow catcher, the debug view) and the AR composite stay fragment passes.
 //! Desktop and datacenter GPUs tend to favour compute (no rasteriser, no ROP ordering,
 //! coalesced stores); tile-based mobile GPUs favour fragment (on-chip tile memory, framebuffer
 //! compression), which is why [`PassVariant::Auto`] resolves by the device class of
