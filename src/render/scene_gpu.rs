@@ -262,8 +262,15 @@ impl SceneGpu {
         let textures: Vec<wgpu::Texture> =
             images.iter().flatten().chain([&white, &flat_normal]).cloned().collect();
         let mut samplers: HashMap<scene::Sampler, wgpu::Sampler> = HashMap::new();
-        let default_sampler =
-            scene::Sampler { mipmap_filter: Some(scene::Filter::Linear), ..Default::default() };
+        // Slots without a texture read a 1x1 texel: point sampling of the top level gives it
+        // exactly and costs least (lavapipe 25.0.7 returns black for the trilinear,
+        // anisotropic default with zero UV derivatives, as on meshes without UVs).
+        let default_sampler = scene::Sampler {
+            mag_filter: scene::Filter::Nearest,
+            min_filter: scene::Filter::Nearest,
+            mipmap_filter: None,
+            ..Default::default()
+        };
         let mut materials: Vec<MaterialGpu> = Vec::with_capacity(scene.materials.len() + 1);
         let default_material = scene::Material::default();
         for material in scene.materials.iter().chain(std::iter::once(&default_material)) {
