@@ -459,13 +459,8 @@ impl AoPass {
     /// Why `device` cannot run the compute variant, or `None` when it can: the device lacks
     /// compute (see [`variant::compute_unsupported`]) or cannot store R32Float or Rg32Float.
     pub fn compute_unsupported(device: &wgpu::Device) -> Option<String> {
-        if let Some(missing) = variant::compute_unsupported(device) {
-            return Some(missing);
-        }
-        [COMPUTE_OUTPUT_FORMAT, COMPUTE_HISTORY_FORMAT].into_iter().find_map(|format| {
-            let features = format.guaranteed_format_features(device.features());
-            (!features.allowed_usages.contains(wgpu::TextureUsages::STORAGE_BINDING))
-                .then(|| format!("{format:?} cannot be a storage texture on this device"))
+        variant::compute_unsupported(device).or_else(|| {
+            variant::storage_unsupported(device, &[COMPUTE_OUTPUT_FORMAT, COMPUTE_HISTORY_FORMAT])
         })
     }
 

@@ -555,15 +555,13 @@ impl BloomPass {
 
     /// Why [`BloomPass::dispatch`] runs the fragment variant on `device`, or `None` when it
     /// runs compute: the device lacks compute (see [`variant::compute_unsupported`]), or the
-    /// chain's format is not [`COMPUTE_FORMAT`] or cannot be a storage texture.
+    /// chain's format is not [`COMPUTE_FORMAT`] (which the device check already requires to be
+    /// a storage format).
     pub fn compute_unsupported(&self, device: &wgpu::Device) -> Option<String> {
         if let Some(missing) = variant::compute_unsupported(device) {
             return Some(missing);
         }
-        let features = self.format.guaranteed_format_features(device.features());
-        if self.format != COMPUTE_FORMAT
-            || !features.allowed_usages.contains(wgpu::TextureUsages::STORAGE_BINDING)
-        {
+        if self.format != COMPUTE_FORMAT {
             return Some(format!(
                 "bloom stores {COMPUTE_FORMAT:?} only; the chain is {:?}",
                 self.format

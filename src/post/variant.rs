@@ -105,13 +105,20 @@ pub fn compute_unsupported(device: &wgpu::Device) -> Option<String> {
     {
         return Some(format!("compute workgroups of {WORKGROUP}x{WORKGROUP} are not supported"));
     }
-    for format in STORAGE_FORMATS {
+    storage_unsupported(device, &STORAGE_FORMATS)
+}
+
+/// The first of `formats` that `device` cannot write as a storage texture, as the reason
+/// compute cannot run; `None` when it can write them all.
+pub(crate) fn storage_unsupported(
+    device: &wgpu::Device,
+    formats: &[wgpu::TextureFormat],
+) -> Option<String> {
+    formats.iter().find_map(|format| {
         let features = format.guaranteed_format_features(device.features());
-        if !features.allowed_usages.contains(wgpu::TextureUsages::STORAGE_BINDING) {
-            return Some(format!("{format:?} cannot be a storage texture on this device"));
-        }
-    }
-    None
+        (!features.allowed_usages.contains(wgpu::TextureUsages::STORAGE_BINDING))
+            .then(|| format!("{format:?} cannot be a storage texture on this device"))
+    })
 }
 
 /// Resolve `requested` on `device`: `auto` is compute unless the device is mobile-class (by
