@@ -1,5 +1,5 @@
 // The fused finish (DESIGN.md "The frame"), one full-screen pass:
-//   HDR (+ chromatic aberration: red and blue read at scaled radii)
+//   HDR (+ chromatic aberration: red and blue magnified by 1 + s and 1 - s)
 //   -> bloom composite (include/bloom_composite.wgsl)
 //   -> exposure (the multiplier the exposure pass left in its state buffer)
 //   -> one trilinear sample of the baked grade LUT (grade + tone mapper + user LUT, as
@@ -68,10 +68,11 @@ fn finish_pixel(position: vec2f) -> vec4f {
     var c = texel.rgb;
     if finish.aberration.x > 0.0 {
         // Lateral chromatic aberration: magnification differs per wavelength, so red lands
-        // further out and blue further in, more towards the corners.
+        // further out (the image magnified by 1 + s) and blue further in (by 1 - s), more
+        // towards the corners: a pixel reads red from its radius / (1 + s).
         let from_centre = uv - 0.5;
-        c.r = textureSampleLevel(hdr, linear_clamp, 0.5 + from_centre * (1.0 + finish.aberration.x), 0.0).r;
-        c.b = textureSampleLevel(hdr, linear_clamp, 0.5 + from_centre * (1.0 - finish.aberration.x), 0.0).b;
+        c.r = textureSampleLevel(hdr, linear_clamp, 0.5 + from_centre / (1.0 + finish.aberration.x), 0.0).r;
+        c.b = textureSampleLevel(hdr, linear_clamp, 0.5 + from_centre / (1.0 - finish.aberration.x), 0.0).b;
     }
     if finish.lut.w > 0.0 {
         let b = textureSampleLevel(bloom, linear_clamp, uv, 0.0).rgb;

@@ -1,7 +1,7 @@
 //! The fused finish pass (`shaders/finish.wgsl`): every per-pixel operation between the HDR
 //! image and the 8-bit display in one full-screen pass (DESIGN.md, "The frame"):
 //!
-//! 1. chromatic aberration (red and blue read at radii scaled by `1 ± s`),
+//! 1. chromatic aberration (red and blue magnified by `1 + s` and `1 − s` about the centre),
 //! 2. the bloom composite (energy-conserving `mix(hdr, bloom, i)` or additive `hdr + i·bloom`,
 //!    see [`bloom`](super::bloom)),
 //! 3. exposure: the multiplier the [`exposure`](super::exposure) pass left on the GPU,
@@ -361,9 +361,11 @@ impl Default for GrainSettings {
     }
 }
 
-/// Lateral chromatic aberration (`[finish.chromatic_aberration]`): red is read from
-/// `centre + (p − centre) · (1 + s)` and blue from `centre + (p − centre) · (1 − s)` with
-/// `s = 0.01 · intensity`, so fringes grow towards the corners as with a real lens.
+/// Lateral chromatic aberration (`[finish.chromatic_aberration]`): the red image is magnified
+/// by `1 + s` and the blue by `1 − s` about the centre, `s = 0.01 · intensity`: a feature at
+/// radius `r` shows its red at `r (1 + s)` (outward) and its blue at `r (1 − s)` (inward), so
+/// fringes grow towards the corners as with a real lens. The pass reads red from
+/// `centre + (p − centre) / (1 + s)` and blue from `centre + (p − centre) / (1 − s)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChromaticAberrationSettings {

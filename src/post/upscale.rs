@@ -1,6 +1,6 @@
 //! Spatial upscale (`shaders/upscale.wgsl`): when the render scale is below 1 and TAA is off,
-//! the HDR image is brought to display size with a five-tap Catmull-Rom filter (Mitchell &
-//! Netravali 1988; the bilinear-tap form of Jimenez's "Filmic SMAA", 2016), clamped to the
+//! the HDR image is brought to display size with a 4x4 Catmull-Rom filter (Mitchell &
+//! Netravali 1988) in a compressed space `c / (1 + max(r, g, b))` (Karis 2014), clamped to the
 //! nearest 2x2 input texels so HDR edges do not ring. With TAA on, TAA upsamples temporally
 //! instead and this pass does not run.
 //!
@@ -16,10 +16,9 @@ use crate::render::bindings;
 /// another HDR format the chain runs the fragment variant.
 pub const COMPUTE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 
-/// The upscale pass: its fragment pipeline, its compute variant and a bilinear sampler.
+/// The upscale pass: its fragment pipeline and its compute variant.
 pub struct UpscalePass {
     pass: DisplayPass,
-    sampler: wgpu::Sampler,
 }
 
 impl UpscalePass {
@@ -28,9 +27,9 @@ impl UpscalePass {
 
     /// Load the shader and build the pipeline writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
-        let inputs = [bindings::texture(1, true), bindings::sampler(2)];
+        let inputs = [bindings::texture(1, false)];
         let pass = DisplayPass::new(device, Self::NAME, &inputs, 16, hdr_format, COMPUTE_FORMAT)?;
-        Ok(Self { pass, sampler: bindings::linear_sampler(device, Self::NAME) })
+        Ok(Self { pass })
     }
 
     /// Record the upscale of `input` (an HDR view of `input_size`) into `output` (a view of
@@ -80,10 +79,7 @@ impl UpscalePass {
         }
         let (w, h) = (input_size.0 as f32, input_size.1 as f32);
         let uniforms = [w, h, 1.0 / w, 1.0 / h];
-        let inputs = [
-            wgpu::BindingResource::TextureView(input),
-            wgpu::BindingResource::Sampler(&self.sampler),
-        ];
+        let inputs = [wgpu::BindingResource::TextureView(input)];
         self.pass.record(device, queue, encoder, bytemuck::bytes_of(&uniforms), &inputs, target);
     }
 }

@@ -361,6 +361,22 @@ impl References {
         self.uncovered.iter().flatten().filter(|&&u| u).count()
     }
 
+    /// The ghosting score of a complete one-frame ghost: each measured frame shown as the
+    /// previous frame's reference (the object where it was a frame ago, nothing of now), pooled
+    /// over the same just-uncovered pixels as [`AaScore::ghosting`]. A method that rejects
+    /// stale history scores well below it; one that keeps the stale object comes near it.
+    pub fn stale_frame_ghosting(&self) -> f64 {
+        let (mut sum, mut pixels) = (0.0, 0usize);
+        for t in 1..self.moved.len() {
+            let mask = &self.uncovered[t];
+            let n = mask.iter().filter(|&&u| u).count();
+            let error = self.moved[t - 1].mean_abs_error(&self.moved[t], Some(mask));
+            sum += error.unwrap_or(0.0) * n as f64;
+            pixels += n;
+        }
+        if pixels == 0 { 0.0 } else { sum / pixels as f64 }
+    }
+
     /// Pooled mean absolute error of `frames` (the last [`GHOST_MEASURED_FRAMES`] frames of
     /// the motion, oldest first) in their just-uncovered pixels.
     fn ghosting(&self, frames: &[LinearImage]) -> f64 {

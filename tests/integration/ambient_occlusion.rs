@@ -321,33 +321,6 @@ fn tiny_images_give_finite_visibility() {
     }
 }
 
-/// GPU milliseconds of the "ao" scope at 256 x 256 per tier (printed, never asserted).
-#[test]
-fn prints_gpu_time_per_tier() {
-    let Some(gpu) = common::gpu() else { return };
-    let scene = floor_scene(true);
-    let env = environment(&gpu, Vec3::ONE);
-    let mut renderer = renderer(&gpu, &scene, (256, 256), &env);
-    if !renderer.timing_available() {
-        eprintln!("SKIPPED: no timestamp queries on this device");
-        return;
-    }
-    for tier in TIERS {
-        for half_resolution in [false, true] {
-            let options = options(AoSettings { half_resolution, ..ao(tier) });
-            let mut best = f64::INFINITY;
-            for _ in 0..4 {
-                renderer.render(&gpu, &crease_camera(), &options).expect("render");
-                let times = renderer.wait_for_pass_times();
-                if let Some(t) = times.iter().find(|t| t.name == "ao") {
-                    best = best.min(t.ms);
-                }
-            }
-            eprintln!("ao {tier:?} half={half_resolution} at 256x256: {best:.2} ms");
-        }
-    }
-}
-
 /// Each tier's mean absolute error against the CPU ray tracer (cosine-weighted visibility
 /// within the same radius, 128 rays per pixel) at 128 x 128; High must be within 0.05.
 fn assert_close_to_the_ray_traced_reference(gpu: &Gpu, case: &AoCase) {
@@ -384,15 +357,16 @@ fn sphere_on_plane_matches_the_ray_traced_reference() {
 #[test]
 fn cornell_box_and_damaged_helmet_match_the_ray_traced_reference() {
     let Some(gpu) = common::gpu() else { return };
-    let Some(shared) = common::shared() else { return };
-    let cornell =
-        afterlight::scene::load(&shared.join("scenes/CornellBox_kajiya/scene.gltf")).unwrap();
+    let Some(cornell) = common::shared_file("scenes/CornellBox_kajiya/scene.gltf") else { return };
+    let Some(helmet) = common::shared_file("scenes/DamagedHelmet/DamagedHelmet.glb") else {
+        return;
+    };
+    let cornell = afterlight::scene::load(&cornell).unwrap();
     assert_close_to_the_ray_traced_reference(
         &gpu,
         &AoCase::framed("Cornell box", cornell, 0.0, 0.0),
     );
-    let helmet =
-        afterlight::scene::load(&shared.join("scenes/DamagedHelmet/DamagedHelmet.glb")).unwrap();
+    let helmet = afterlight::scene::load(&helmet).unwrap();
     assert_close_to_the_ray_traced_reference(
         &gpu,
         &AoCase::framed("DamagedHelmet", helmet, 30.0, 15.0),

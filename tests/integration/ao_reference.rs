@@ -77,8 +77,8 @@ fn pixel_of(camera: &Camera, point: Vec3) -> Option<usize> {
 
 #[test]
 fn cornell_box_corners_are_darker_than_the_back_wall() {
-    let Some(shared) = common::shared() else { return };
-    let scene = scene::load(&shared.join("scenes/CornellBox_kajiya/scene.gltf")).expect("loads");
+    let Some(path) = common::shared_file("scenes/CornellBox_kajiya/scene.gltf") else { return };
+    let scene = scene::load(&path).expect("loads");
     // The box opens towards +z: look straight in.
     let (ao, camera) = reference("Cornell box", &scene, 0.0, 0.0);
     assert_sane("Cornell box", &ao);
@@ -104,8 +104,8 @@ fn cornell_box_corners_are_darker_than_the_back_wall() {
 
 #[test]
 fn damaged_helmet_reference_is_physically_sane() {
-    let Some(shared) = common::shared() else { return };
-    let scene = scene::load(&shared.join("scenes/DamagedHelmet/DamagedHelmet.glb")).expect("loads");
+    let Some(path) = common::shared_file("scenes/DamagedHelmet/DamagedHelmet.glb") else { return };
+    let scene = scene::load(&path).expect("loads");
     let (ao, _) = reference("DamagedHelmet", &scene, 30.0, 15.0);
     assert_sane("DamagedHelmet", &ao);
     // The reference is reproducible: the same inputs give the same bits.

@@ -7,12 +7,12 @@ use std::path::Path;
 use afterlight::bench::{self, BenchConfig, BenchReport};
 
 use crate::common;
+use crate::skip::{self, Capability};
 
 #[test]
 fn a_tiny_bench_reports_every_pass_and_all_pooled_memory() {
     let Some(gpu) = common::gpu() else { return };
-    if !gpu.timestamps {
-        eprintln!("SKIPPED: {} has no timestamp queries", gpu.info.name);
+    if skip::refuses(&gpu, Capability::TimestampsInsideEncoders, !gpu.timestamps) {
         return;
     }
     let environment = common::studio(&gpu);

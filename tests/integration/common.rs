@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::skip;
+
 use afterlight::gpu::{Gpu, GpuOptions};
 use std::sync::Arc;
 
@@ -15,18 +17,14 @@ use afterlight::render::environment::{Environment, EnvironmentSettings, Environm
 use afterlight::scene::{self, Aabb, Camera, Instance, Mesh, Primitive, Scene, Vertex};
 use glam::{Mat4, Vec3};
 
-/// A GPU for image tests. Without one the test is skipped with a message, unless
-/// `AFTERLIGHT_REQUIRE_GPU=1` (set by CI), where a missing adapter fails the test.
+/// A GPU for image tests. Without one the test is skipped with a recorded message, unless
+/// `AFTERLIGHT_REQUIRE_GPU=1` (set by CI), where a missing adapter fails the test (see
+/// [`skip`]).
 pub fn gpu() -> Option<Gpu> {
     match Gpu::new(&GpuOptions::default()) {
         Ok(gpu) => Some(gpu),
-        Err(e) if std::env::var("AFTERLIGHT_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
-            panic!("AFTERLIGHT_REQUIRE_GPU=1 but no adapter: {e}")
-        }
         Err(e) => {
-            eprintln!(
-                "SKIPPED (no GPU adapter; set AFTERLIGHT_REQUIRE_GPU=1 to fail instead): {e}"
-            );
+            skip::no_adapter(&e.to_string());
             None
         }
     }
@@ -55,15 +53,15 @@ pub fn renderer(
         .expect("renderer")
 }
 
-/// `../shared` beside the checkout, or `None` with a message saying the test is skipped.
+/// `relative` under `../shared` beside the checkout (a file or a folder), or `None` after
+/// recording the skip; a failure naming it under `AFTERLIGHT_REQUIRE_ASSETS=1` (see [`skip`]).
+pub fn shared_file(relative: &str) -> Option<PathBuf> {
+    skip::shared_file(relative)
+}
+
+/// `../shared` beside the checkout, or `None` after recording the skip (see [`shared_file`]).
 pub fn shared() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: ../shared not found beside the checkout (CI provides it)");
-        None
-    }
+    shared_file("")
 }
 
 /// Files under `dir` (recursively) whose extension is one of `extensions`, sorted.

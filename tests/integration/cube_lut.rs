@@ -7,15 +7,9 @@ use afterlight::post::grade_bake::srgb_decode;
 use afterlight::post::lut::{CubeLut, LutError};
 use glam::Vec3;
 
-/// `../shared/luts`, or `None` after saying the test is skipped.
+/// `../shared/luts`, or `None` after recording the skip (see `common::shared_file`).
 fn luts_dir() -> Option<PathBuf> {
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if shared.is_dir() {
-        Some(shared.join("luts"))
-    } else {
-        eprintln!("SKIPPED: ../shared not found");
-        None
-    }
+    crate::common::shared_file("luts")
 }
 
 /// A small xorshift generator: deterministic, and no dependency just for tests.

@@ -350,8 +350,8 @@ fn every_size_bakes_and_others_are_rounded_up() {
 
 /// The shared `.cube` files, or `None` after saying the test is skipped.
 fn shared_lut(name: &str) -> Option<Arc<CubeLut>> {
-    let dir = common::shared()?;
-    Some(Arc::new(CubeLut::load(dir.join("luts").join(name)).unwrap()))
+    let path = common::shared_file(&format!("luts/{name}"))?;
+    Some(Arc::new(CubeLut::load(path).unwrap()))
 }
 
 /// `colour_eotf_sRGB_3D.cube` (the sRGB EOTF sampled by colour-science on an 8-point lattice

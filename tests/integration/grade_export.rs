@@ -164,8 +164,8 @@ fn exported_lut_imported_as_scene_log_reproduces_the_image() {
     let Some(gpu) = common::gpu() else { return };
     let baker = GradeLut::new(&gpu.device).unwrap();
     let inputs = hdr_inputs();
-    let display_lut = common::shared().map(|dir| UserLut {
-        lut: Arc::new(CubeLut::load(dir.join("luts/colour_eotf_sRGB_3D.cube")).unwrap()),
+    let display_lut = common::shared_file("luts/colour_eotf_sRGB_3D.cube").map(|path| UserLut {
+        lut: Arc::new(CubeLut::load(path).unwrap()),
         space: LutSpace::Display,
     });
     let mut cases = vec![

@@ -446,7 +446,21 @@ fn storm_sizes(max: u32, seed: u64, count: usize) -> Vec<(u32, u32)> {
 
 #[test]
 fn a_resize_storm_refuses_bad_sizes_clearly_and_leaks_no_gpu_memory() {
-    let Some(gpu) = common::gpu() else { return };
+    // A device of this test's own, without timestamp queries: wgpu-profiler keeps one query
+    // pool (a resolve and a read-back buffer) per frame in flight, up to `PENDING_FRAMES`, and
+    // how many frames are in flight depends on how busy the machine is (a loaded machine grew
+    // buffer memory by one pool, 512 bytes, and failed this test). That pool is bounded by
+    // design; what this test measures is everything the renderer allocates.
+    let Some(base) = common::gpu() else { return };
+    let descriptor = wgpu::DeviceDescriptor {
+        label: Some("resize storm"),
+        required_features: base.device.features() - afterlight::gpu::TIMER_FEATURES,
+        required_limits: base.device.limits(),
+        ..Default::default()
+    };
+    let (device, queue) =
+        pollster::block_on(base.adapter.request_device(&descriptor)).expect("a second device");
+    let gpu = Gpu { device, queue, timestamps: false, ..base };
     let max = gpu.device.limits().max_texture_dimension_2d;
     let scene = common::square_scene(1.0, glam::Mat4::IDENTITY);
     let mut renderer = common::renderer(&gpu, &scene, (32, 32), &common::studio(&gpu));
@@ -643,13 +657,14 @@ fn check_parser_properties(target: &str, bytes: &[u8]) {
     }
 }
 
-/// Seed inputs for a parser: our own files, `../shared` when present, and the regressions.
+/// Seed inputs for a parser: our own files, `../shared` (a recorded skip of those seeds when
+/// absent, a failure under `AFTERLIGHT_REQUIRE_ASSETS=1`), and the regressions.
 fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared");
+    let shared = |folder: &str| common::shared_file(folder).into_iter();
     let (dirs, extensions): (Vec<std::path::PathBuf>, &[&str]) = match target {
-        "gltf_import" => (vec![shared.join("scenes"), shared.join("invalid")], &["glb", "gltf"]),
-        "cube_lut" => (vec![shared.join("luts")], &["cube"]),
+        "gltf_import" => (shared("scenes").chain(shared("invalid")).collect(), &["glb", "gltf"]),
+        "cube_lut" => (shared("luts").collect(), &["cube"]),
         "preset" => (vec![root.join("presets")], &["toml"]),
         _ => (vec![root.join("shaders")], &["wgsl"]),
     };
@@ -848,8 +863,7 @@ fn afterlight_cli(args: &[&str]) -> std::process::Output {
 fn fails_with(args: &[&str], expected: &str) -> bool {
     let output = afterlight_cli(args);
     let err = String::from_utf8_lossy(&output.stderr);
-    if err.contains("no GPU adapter found") && !expected.contains("no GPU adapter") {
-        eprintln!("SKIPPED `afterlight {}`: no GPU adapter", args.join(" "));
+    if !expected.contains("no GPU adapter") && crate::skip::binary_found_no_adapter(&err) {
         return false;
     }
     assert!(!output.status.success(), "`afterlight {}` should fail: {err}", args.join(" "));

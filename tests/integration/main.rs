@@ -2,6 +2,7 @@
 //! a fresh build small enough for CI's disk and quicker on two cores.
 
 mod common;
+mod skip;
 
 mod ambient_occlusion;
 mod antialiasing;

@@ -282,41 +282,77 @@ fn grain_adds_zero_mean_noise_that_animates_only_when_asked() {
     assert_eq!(low, render(&gpu, &mut renderer, &camera, &post), "the low tier drops grain");
 }
 
+/// Lateral chromatic aberration magnifies red by `1 + s` and blue by `1 - s` about the image
+/// centre (`s = 0.01 · intensity`), so a feature at radius `r` shows its red at `r (1 + s)` and
+/// its blue at `r (1 - s)`; green stays. A bright unlit band right of centre on black, seen on
+/// the centre row: each channel's band edges are measured to a fraction of a pixel from the
+/// row's linear light (edges from the band's centroid and width) and must land where the
+/// setting puts them, within a quarter texel.
 #[test]
 fn chromatic_aberration_shifts_red_out_and_blue_in() {
     let Some(gpu) = common::gpu() else { return };
-    let size = (96, 64);
-    // Dark left half, bright right half: the edge is vertical through the centre, where the
-    // radial shift is zero; so test an uniform image (unchanged) and measure fringes with
-    // the default scene instead.
-    let (mut renderer, camera) = flat_renderer(&gpu, size, 0.3, 0.3);
-    let clean = render(&gpu, &mut renderer, &camera, &plain());
-    let mut post = plain();
-    post.finish.chromatic_aberration.intensity = 1.0;
-    let shifted = render(&gpu, &mut renderer, &camera, &post);
-    let off = clean.iter().zip(&shifted).map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0);
-    assert!(off <= 1, "a uniform image has no fringes: {off}");
-    let scene = common::default_scene();
-    let camera = common::scene_camera(&scene, 1.5);
+    let size = (256u32, 128u32);
+    // Orthographic, 64 pixels per unit: the unit square centred at x = 1.25 spans pixels
+    // 176..240 on the centre row, radii 48 and 112 from the centre column (128).
+    let mut scene =
+        common::square_scene(1.0, glam::Mat4::from_translation(Vec3::new(1.25, 0.0, 0.0)));
+    for v in &mut scene.meshes[0].primitives[0].vertices {
+        v.color = [0.5, 0.5, 0.5, 1.0];
+    }
+    scene.materials = vec![afterlight::scene::Material { unlit: true, ..Default::default() }];
+    scene.meshes[0].primitives[0].material = Some(0);
+    let camera = Camera {
+        position: Vec3::new(0.0, 0.0, 5.0),
+        forward: Vec3::NEG_Z,
+        up: Vec3::Y,
+        projection: CameraProjection::Orthographic { ymag: 1.0, znear: 0.1, zfar: 10.0 },
+    };
     let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
-    // The Clamp mapper works per channel, so green's output depends on green alone.
-    let mut options = RenderOptions { post: plain(), ..Default::default() };
-    options.post.exposure = ExposureSettings::default();
+    let mut options = RenderOptions {
+        post: plain(),
+        background: afterlight::render::Background::Color(Vec3::ZERO),
+        ..Default::default()
+    };
+    // The band's (left, right) edge in pixels on the centre row, per channel, from the first
+    // two moments of the row's linear light: centroid ± half the width.
+    let edges = |image: &[u8], channel: usize| {
+        let row = (size.1 / 2) as usize * size.0 as usize * 4;
+        let light: Vec<f64> =
+            (0..size.0 as usize).map(|x| srgb_decode(image[row + x * 4 + channel])).collect();
+        let plateau = light[208];
+        let sum: f64 = light.iter().sum();
+        let centroid =
+            light.iter().enumerate().map(|(x, v)| (x as f64 + 0.5) * v).sum::<f64>() / sum;
+        let half_width = sum / plateau / 2.0;
+        (centroid - half_width, centroid + half_width)
+    };
     renderer.render(&gpu, &camera, &options).expect("render");
     let clean = renderer.read_display(&gpu).expect("readback");
-    options.post.finish.chromatic_aberration.intensity = 1.0;
-    renderer.render(&gpu, &camera, &options).expect("render");
-    let shifted = renderer.read_display(&gpu).expect("readback");
-    let changed = |channel: usize| {
-        clean
-            .chunks_exact(4)
-            .zip(shifted.chunks_exact(4))
-            .filter(|(a, b)| a[channel] != b[channel])
-            .count()
-    };
-    eprintln!("pixels changed: red {}, green {}, blue {}", changed(0), changed(1), changed(2));
-    assert_eq!(changed(1), 0, "green is read where it is");
-    assert!(changed(0) > 0 && changed(2) > 0, "red and blue move");
+    let (left, right) = edges(&clean, 1);
+    assert!((left - 176.0).abs() < 0.25 && (right - 240.0).abs() < 0.25, "{left} {right}");
+    for intensity in [0.5f32, 1.0] {
+        options.post.finish.chromatic_aberration.intensity = intensity;
+        renderer.render(&gpu, &camera, &options).expect("render");
+        let shifted = renderer.read_display(&gpu).expect("readback");
+        let s = 0.01 * f64::from(intensity);
+        let centre = f64::from(size.0) / 2.0;
+        let at = |edge: f64, magnification: f64| centre + (edge - centre) * magnification;
+        for (channel, name, magnification) in
+            [(0, "red", 1.0 + s), (1, "green", 1.0), (2, "blue", 1.0 - s)]
+        {
+            let (l, r) = edges(&shifted, channel);
+            let (want_l, want_r) = (at(left, magnification), at(right, magnification));
+            eprintln!(
+                "intensity {intensity}: {name} edges {l:.3}, {r:.3} px (expected {want_l:.3}, \
+                 {want_r:.3}; unshifted {left:.3}, {right:.3})"
+            );
+            assert!(
+                (l - want_l).abs() < 0.25 && (r - want_r).abs() < 0.25,
+                "intensity {intensity}: {name} band at {l:.3}..{r:.3} px, expected \
+                 {want_l:.3}..{want_r:.3} (radial scale {magnification})"
+            );
+        }
+    }
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! models, and placement checks with reference answers (UV orientation, world axes).
 
 use crate::common;
+use crate::skip::{self, Capability};
 
 use afterlight::gpu::Gpu;
 use afterlight::post::grade::GradeSettings;
@@ -83,9 +84,9 @@ fn product_demo_debug_views_golden() {
 
 #[test]
 fn damaged_helmet_golden() {
-    let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
-    let scene =
-        scene::load(&shared.join("scenes/DamagedHelmet/DamagedHelmet.glb")).expect("helmet loads");
+    let file = "scenes/DamagedHelmet/DamagedHelmet.glb";
+    let (Some(path), Some(gpu)) = (common::shared_file(file), common::gpu()) else { return };
+    let scene = scene::load(&path).expect("helmet loads");
     let size = (128, 128);
     let camera = Camera::frame_bounds(&scene.bounds, 25.0, 10.0, 1.0);
     let image = render(&gpu, &scene, &camera, size, None);
@@ -141,9 +142,9 @@ fn pearson(pairs: &[(f64, f64)]) -> f64 {
 
 #[test]
 fn texture_coordinates_match_a_cpu_sampled_reference() {
-    let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
-    let scene = scene::load(&shared.join("scenes/TextureCoordinateTest/TextureCoordinateTest.glb"))
-        .expect("loads");
+    let file = "scenes/TextureCoordinateTest/TextureCoordinateTest.glb";
+    let (Some(path), Some(gpu)) = (common::shared_file(file), common::gpu()) else { return };
+    let scene = scene::load(&path).expect("loads");
     let texture = scene.images.first().expect("the file has one image");
     let size = (256u32, 256u32);
     let ymag = 1.3;
@@ -204,9 +205,9 @@ fn texture_coordinates_match_a_cpu_sampled_reference() {
 
 #[test]
 fn orientation_test_targets_appear_where_the_axes_say() {
-    let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
-    let scene =
-        scene::load(&shared.join("scenes/OrientationTest/OrientationTest.glb")).expect("loads");
+    let file = "scenes/OrientationTest/OrientationTest.glb";
+    let (Some(path), Some(gpu)) = (common::shared_file(file), common::gpu()) else { return };
+    let scene = scene::load(&path).expect("loads");
     let size = (200, 200);
     // From the +X +Y +Z octant: the +X, +Y and +Z faces with their arrows and targets show.
     let camera = Camera::orbit(Vec3::ZERO, 45.0, 30.0, 40.0, 0.6);
@@ -228,8 +229,8 @@ fn orientation_test_targets_appear_where_the_axes_say() {
 
 #[test]
 fn every_shared_scene_uploads_and_renders_without_gpu_errors() {
-    let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
-    let files = common::files(&shared.join("scenes"), &["gltf", "glb"]);
+    let (Some(scenes), Some(gpu)) = (common::shared_file("scenes"), common::gpu()) else { return };
+    let files = common::files(&scenes, &["gltf", "glb"]);
     assert!(files.len() >= 10, "found {} scenes", files.len());
     let size = (64, 64);
     let environment = common::studio(&gpu);
@@ -266,10 +267,13 @@ fn shared_scene_golden(
     env: Option<&str>,
     threshold: f64,
 ) {
-    let (Some(shared), Some(gpu)) = (common::shared(), common::gpu()) else { return };
-    let scene = scene::load(&shared.join(file)).expect("loads");
+    let (Some(path), Some(gpu)) = (common::shared_file(file), common::gpu()) else { return };
+    let scene = scene::load(&path).expect("loads");
     let environment = match env {
-        Some(hdr) => common::environment(&gpu, EnvironmentSource::Equirect(shared.join(hdr)), 128),
+        Some(hdr) => {
+            let Some(hdr) = common::shared_file(hdr) else { return };
+            common::environment(&gpu, EnvironmentSource::Equirect(hdr), 128)
+        }
         None => common::studio(&gpu),
     };
     let size = (160, 120);
@@ -327,8 +331,7 @@ fn pass_times_arrive_for_every_recipe_step() {
     let Some(gpu) = common::gpu() else { return };
     let scene = common::default_scene();
     let mut renderer = common::renderer(&gpu, &scene, (64, 48), &common::studio(&gpu));
-    if !renderer.timing_available() {
-        eprintln!("SKIPPED: {} has no timestamp queries inside encoders", gpu.info.name);
+    if skip::refuses(&gpu, Capability::TimestampsInsideEncoders, !renderer.timing_available()) {
         return;
     }
     let camera = common::scene_camera(&scene, 64.0 / 48.0);
@@ -343,8 +346,9 @@ fn pass_times_arrive_for_every_recipe_step() {
 #[test]
 fn rg11b10_hdr_target_renders_the_same_picture() {
     let Some(gpu) = common::gpu() else { return };
-    if !gpu.device.features().contains(wgpu::Features::RG11B10UFLOAT_RENDERABLE) {
-        eprintln!("SKIPPED: {} cannot render to Rg11b10Ufloat", gpu.info.name);
+    let renderable = gpu.device.features().contains(wgpu::Features::RG11B10UFLOAT_RENDERABLE);
+    if skip::refuses(&gpu, Capability::Renderable(wgpu::TextureFormat::Rg11b10Ufloat), !renderable)
+    {
         return;
     }
     let scene = common::default_scene();

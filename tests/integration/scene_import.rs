@@ -31,62 +31,122 @@ fn load(path: &Path) -> Result<Scene, SceneError> {
 }
 
 fn load_sample(relative: &str) -> Option<Scene> {
-    let path = common::shared()?.join("scenes").join(relative);
+    let path = common::shared_file(&format!("scenes/{relative}"))?;
     Some(load(&path).unwrap_or_else(|e| panic!("{relative}: {e}")))
 }
 
-/// The first error the validator reports for a file: its code and JSON pointer or message.
-fn first_error(report: &Path) -> Option<(String, String, String)> {
+/// The code of the first error the validator reports for a file.
+fn first_error(report: &Path) -> Option<String> {
     let text = std::fs::read(report).ok()?;
     let value: Value = gltf::json::deserialize::from_slice(&text).ok()?;
     let messages = value.get("issues")?.get("messages")?.as_array()?;
     let error = messages.iter().find(|m| m.get("severity").and_then(Value::as_u64) == Some(0))?;
-    let field = |key: &str| error.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
-    Some((field("code"), field("pointer"), field("message")))
+    Some(error.get("code")?.as_str()?.to_owned())
 }
 
-/// Whether our outcome answers the validator's first error code sensibly.
-fn answers(code: &str, pointer: &str, message: &str, outcome: &Result<Scene, SceneError>) -> bool {
-    let last = pointer.rsplit('/').next().unwrap_or("");
-    match (code, outcome) {
-        ("ACCESSOR_SMALL_BYTESTRIDE", Err(e @ SceneError::Accessor { .. })) => {
-            e.to_string().contains("byteStride")
+/// What the importer must do with one broken file: refuse it with this kind of error, or load
+/// it with a warning, the message naming every one of `names` (the item and the fault).
+enum Expected {
+    Refused(fn(&SceneError) -> bool, &'static [&'static str]),
+    Warned(&'static [&'static str]),
+}
+
+/// Each file in `../shared/invalid`, the first error code the Khronos validator reports for it
+/// (its `.report.json`), and the outcome we owe it. A file without a row fails the test.
+const ANSWERS: &[(&str, &str, Expected)] = {
+    use Expected::{Refused, Warned};
+    &[
+        (
+            "accessor/small_stride.gltf",
+            "ACCESSOR_SMALL_BYTESTRIDE",
+            Refused(|e| matches!(e, SceneError::Accessor { .. }), &["accessor 0", "byteStride 4"]),
+        ),
+        (
+            "accessor_data/out_of_range_elements_uint16.gltf",
+            "ACCESSOR_MIN_MISMATCH",
+            Warned(&["accessor 0", "declared min", "max", "do not match the data"]),
+        ),
+        (
+            "buffer/not_found.gltf",
+            "IO_ERROR",
+            Refused(|e| matches!(e, SceneError::Buffer { .. }), &["buffer 0", "not_found.bin"]),
+        ),
+        (
+            "glb/chunk_too_big.glb",
+            "GLB_CHUNK_TOO_BIG",
+            Refused(|e| matches!(e, SceneError::Invalid(_)), &["GLB", "length of 13 bytes"]),
+        ),
+        (
+            "glb/invalid_magic.glb",
+            "GLB_INVALID_MAGIC",
+            Refused(|e| matches!(e, SceneError::Invalid(_)), &["not a glTF file", "magic"]),
+        ),
+        (
+            "glb/length_mismatch.glb",
+            "GLB_LENGTH_MISMATCH",
+            Refused(|e| matches!(e, SceneError::Invalid(_)), &["GLB", "length of 49 bytes"]),
+        ),
+        (
+            "json/invalid_syntax.gltf",
+            "INVALID_JSON",
+            Refused(|e| matches!(e, SceneError::Invalid(_)), &["JSON", "line 1 column 2"]),
+        ),
+        (
+            "material/unresolved_normal.gltf",
+            "UNRESOLVED_REFERENCE",
+            Refused(
+                |e| matches!(e, SceneError::Invalid(_)),
+                &["materials[0].normalTexture.index", "out of bounds"],
+            ),
+        ),
+        (
+            "mesh/accessor_unequal_count.gltf",
+            "MESH_PRIMITIVE_UNEQUAL_ACCESSOR_COUNT",
+            Refused(
+                |e| matches!(e, SceneError::Primitive { .. }),
+                &["primitive 0", "COLOR_0", "4 elements", "POSITION has 3"],
+            ),
+        ),
+        (
+            "node/node_loop.gltf",
+            "NODE_LOOP",
+            Refused(
+                |e| matches!(e, SceneError::NodeHierarchy(_)),
+                &["node loop", "node 0", "node 1"],
+            ),
+        ),
+    ]
+};
+
+/// Why `outcome` is not `expected`, or `None` when it is.
+fn mismatch(expected: &Expected, outcome: &Result<Scene, SceneError>) -> Option<String> {
+    let missing = |text: &str, names: &[&str]| {
+        let absent: Vec<&&str> = names.iter().filter(|n| !text.contains(**n)).collect();
+        (!absent.is_empty()).then(|| format!("{text:?} does not name {absent:?}"))
+    };
+    match (expected, outcome) {
+        (Expected::Refused(kind, names), Err(e)) if kind(e) => missing(&e.to_string(), names),
+        (Expected::Refused(..), Err(e)) => Some(format!("refused with the wrong kind: {e:?}")),
+        (Expected::Refused(..), Ok(_)) => Some("loaded, but must be refused".into()),
+        (Expected::Warned(names), Ok(scene)) => {
+            let found = scene.warnings.iter().any(|w| missing(w, names).is_none());
+            (!found).then(|| format!("no warning naming {names:?} in {:?}", scene.warnings))
         }
-        ("IO_ERROR", Err(e @ (SceneError::Buffer { .. } | SceneError::Io { .. }))) => {
-            // The validator names the missing file in parentheses.
-            let uri = message.rsplit('(').next().unwrap_or("").trim_end_matches(").");
-            e.to_string().contains(uri)
+        (Expected::Warned(_), Err(e)) => {
+            Some(format!("refused, but must load with a warning: {e}"))
         }
-        (c, Err(e @ SceneError::Invalid(_))) if c.starts_with("GLB_") => {
-            e.to_string().contains("GLB") || e.to_string().contains("not a glTF file")
-        }
-        ("INVALID_JSON", Err(e @ SceneError::Invalid(_))) => e.to_string().contains("JSON"),
-        ("UNRESOLVED_REFERENCE", Err(e @ SceneError::Invalid(_))) => pointer
-            .split('/')
-            .filter(|s| s.parse::<usize>().is_err())
-            .all(|s| e.to_string().contains(s)),
-        ("MESH_PRIMITIVE_UNEQUAL_ACCESSOR_COUNT", Err(e @ SceneError::Primitive { .. })) => {
-            e.to_string().contains(last)
-        }
-        ("NODE_LOOP", Err(SceneError::NodeHierarchy(m))) => m.contains("loop"),
-        (c, Ok(scene)) if c.starts_with("ACCESSOR_M") || c.starts_with("ACCESSOR_ELEMENT") => {
-            scene.warnings.iter().any(|w| w.contains("min") && w.contains("max"))
-        }
-        // A code this table does not know: refusing or warning is all we can ask.
-        (_, Err(_)) => true,
-        (_, Ok(scene)) => !scene.warnings.is_empty(),
     }
 }
 
 #[test]
 fn broken_files_are_refused_or_warned_about_never_panic() {
-    let Some(shared) = common::shared() else { return };
-    let paths = common::files(&shared.join("invalid"), &["gltf", "glb"]);
+    let Some(invalid) = common::shared_file("invalid") else { return };
+    let paths = common::files(&invalid, &["gltf", "glb"]);
     assert!(!paths.is_empty(), "no files in ../shared/invalid");
     let mut failures = Vec::new();
     println!("{:<46} outcome", "file");
     for path in &paths {
-        let name = path.strip_prefix(&shared).unwrap_or(path).display().to_string();
+        let name = path.strip_prefix(&invalid).unwrap_or(path).display().to_string();
         let outcome = load(path);
         match &outcome {
             Err(e) => println!("{name:<46} rejected: {e}"),
@@ -101,26 +161,39 @@ fn broken_files_are_refused_or_warned_about_never_panic() {
             // A caught panic would also be an error; it must not be how a file gets refused.
             assert!(!e.to_string().contains("internal error"), "{name}: {e}");
         }
+        let Some((_, code, expected)) = ANSWERS.iter().find(|(file, ..)| *file == name) else {
+            failures.push(format!("{name}: no expected outcome in ANSWERS; add one"));
+            continue;
+        };
         let mut report = path.clone().into_os_string();
         report.push(".report.json");
-        let ok = match first_error(Path::new(&report)) {
-            Some((code, pointer, message)) => answers(&code, &pointer, &message, &outcome),
-            None => outcome.as_ref().map_or(true, |s| !s.warnings.is_empty()),
-        };
-        if !ok {
-            failures.push(name);
+        let reported = first_error(Path::new(&report));
+        if reported.as_deref() != Some(*code) {
+            failures.push(format!("{name}: the validator reports {reported:?}, ANSWERS {code}"));
+        }
+        if let Some(why) = mismatch(expected, &outcome) {
+            failures.push(format!("{name}: {why}"));
+        }
+    }
+    let seen: Vec<String> =
+        paths.iter().map(|p| p.strip_prefix(&invalid).unwrap_or(p).display().to_string()).collect();
+    for (file, ..) in ANSWERS {
+        if !seen.iter().any(|s| s == file) {
+            failures.push(format!("{file}: listed in ANSWERS but not in ../shared/invalid"));
         }
     }
     assert!(
         failures.is_empty(),
-        "outcomes that do not answer the validator's report: {failures:?}"
+        "outcomes that do not answer the validator:\n{}",
+        failures.join("\n")
     );
 }
 
 #[test]
 fn every_sample_scene_loads_into_sane_geometry() {
-    let Some(shared) = common::shared() else { return };
-    let paths = common::files(&shared.join("scenes"), &["gltf", "glb"]);
+    let Some(scenes) = common::shared_file("scenes") else { return };
+    let shared = scenes.parent().expect("../shared").to_path_buf();
+    let paths = common::files(&scenes, &["gltf", "glb"]);
     assert!(!paths.is_empty(), "no files in ../shared/scenes");
     for path in &paths {
         let name = path.strip_prefix(&shared).unwrap_or(path).display().to_string();
@@ -303,10 +376,9 @@ fn without_tangents(glb: &[u8]) -> Vec<u8> {
 
 #[test]
 fn generated_tangents_match_the_ones_a_file_supplies() {
-    let Some(shared) = common::shared() else { return };
-    let bytes =
-        std::fs::read(shared.join("scenes/NormalTangentMirrorTest/NormalTangentMirrorTest.glb"))
-            .expect("NormalTangentMirrorTest.glb");
+    let file = "scenes/NormalTangentMirrorTest/NormalTangentMirrorTest.glb";
+    let Some(path) = common::shared_file(file) else { return };
+    let bytes = std::fs::read(path).expect("NormalTangentMirrorTest.glb");
     let supplied = scene::load_from_slice(&bytes, None).expect("with tangents");
     let generated = scene::load_from_slice(&without_tangents(&bytes), None).expect("without");
     let key = |v: &afterlight::scene::Vertex| {

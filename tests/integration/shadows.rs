@@ -8,7 +8,6 @@
 use crate::common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use afterlight::gpu::Gpu;
 use afterlight::render::environment::Environment;
@@ -457,13 +456,14 @@ fn maybe_save(name: &str, mask: &[f32], size: u32) {
 
 #[test]
 fn shared_scenes_render_a_shadow_mask() {
-    let (Some(shared), Some(rig)) = (common::shared(), rig()) else { return };
+    let Some(rig) = rig() else { return };
     let scenes = [
         ("damaged_helmet", "scenes/DamagedHelmet/DamagedHelmet.glb", 25.0),
         ("cornell_box", "scenes/CornellBox_kajiya/scene.gltf", 0.0),
     ];
     for (name, path, yaw) in scenes {
-        let scene = scene::load(&shared.join(path)).expect("scene loads");
+        let Some(path) = common::shared_file(path) else { return };
+        let scene = scene::load(&path).expect("scene loads");
         let camera = Camera::frame_bounds(&scene.bounds, yaw, 10.0, 1.0);
         // The scene's key light, and one from over the camera's shoulder that lights what the
         // camera sees (the Cornell box is closed to a sun from above).
@@ -488,38 +488,4 @@ fn shared_scenes_render_a_shadow_mask() {
             assert!(lit > 0, "{name}: nothing lit");
         }
     }
-}
-
-#[test]
-fn shadow_pass_time_damaged_helmet() {
-    let (Some(shared), Some(rig)) = (common::shared(), rig()) else { return };
-    let scene =
-        scene::load(&shared.join("scenes/DamagedHelmet/DamagedHelmet.glb")).expect("helmet loads");
-    let gpu = &rig.gpu;
-    let renderer = common::renderer(gpu, &scene, (64, 64), &rig.studio);
-    let settings = ShadowSettings { size: 2048, ..Default::default() };
-    let mut shadows =
-        ShadowPass::new(&gpu.device, renderer.geometry(), &settings).expect("shadows");
-    shadows.update(&gpu.queue, key_light(&scene), &scene.bounds);
-    let mut times: Vec<Duration> = (0..12)
-        .map(|_| {
-            let mut encoder = gpu.device.create_command_encoder(&Default::default());
-            shadows.draw(&mut encoder, renderer.scene_gpu());
-            let start = Instant::now();
-            gpu.queue.submit([encoder.finish()]);
-            gpu.device.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
-            start.elapsed()
-        })
-        .collect();
-    // The first runs include pipeline compilation on some drivers.
-    times.drain(..2);
-    times.sort();
-    println!(
-        "shadow pass, DamagedHelmet, {}x{} map on {}: median {:.2} ms, min {:.2} ms (wall clock, submit to idle)",
-        settings.size,
-        settings.size,
-        gpu.info.name,
-        times[times.len() / 2].as_secs_f64() * 1e3,
-        times[0].as_secs_f64() * 1e3
-    );
 }

@@ -408,33 +408,6 @@ fn a_camera_jump_restarts_the_history() {
     assert!(difference < 0.5, "after a jump the history is dropped: difference {difference}");
 }
 
-/// GPU time of the "taa" scope per tier at 256x256 (printed, never asserted). Run with
-/// `cargo test --test integration taa:: -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing report, not a check"]
-fn taa_gpu_times_per_tier() {
-    let Some(gpu) = common::gpu() else { return };
-    let scene = common::default_scene();
-    let mut renderer = common::renderer(&gpu, &scene, (256, 256), &common::studio(&gpu));
-    if !renderer.timing_available() {
-        eprintln!("no timestamp queries on {}", gpu.info.name);
-        return;
-    }
-    let camera = common::scene_camera(&scene, 1.0);
-    for tier in [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra] {
-        let o = options(Some(settings(tier)));
-        let mut times = Vec::new();
-        for _ in 0..8 {
-            renderer.render(&gpu, &camera, &o).expect("render");
-            let t = renderer.wait_for_pass_times();
-            times.extend(t.iter().filter(|p| p.name == TaaPass::NAME).map(|p| p.ms));
-        }
-        times.sort_by(f64::total_cmp);
-        let median = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
-        eprintln!("taa {tier:?} at 256x256: median {median:.3} ms over {} frames", times.len());
-    }
-}
-
 /// The sky has no geometry, so the G-buffer leaves its motion at zero; TAA must reproject it
 /// by the camera alone. A camera at rest in space tilts upwards 1.5° (about 2 pixels) a frame
 /// over the studio environment's rim light (a bright strip with soft edges): after the pan,

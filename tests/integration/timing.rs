@@ -3,6 +3,7 @@
 //! passes. Nothing here asserts wall-clock values.
 
 use crate::common;
+use crate::skip::{self, Capability};
 
 use afterlight::gpu::{FrameTiming, Gpu, PENDING_FRAMES, PassTimer};
 use afterlight::render::{RenderOptions, Renderer};
@@ -42,8 +43,7 @@ fn every_frame_arrives_once_in_order_with_a_consistent_span() {
     let Some(gpu) = common::gpu() else { return };
     let scene = common::default_scene();
     let mut renderer = common::renderer(&gpu, &scene, (96, 64), &common::studio(&gpu));
-    if !renderer.timing_available() {
-        eprintln!("SKIPPED: {} has no timestamp queries inside encoders", gpu.info.name);
+    if skip::refuses(&gpu, Capability::TimestampsInsideEncoders, !renderer.timing_available()) {
         assert!(renderer.frame_timings().is_empty());
         return;
     }
@@ -89,8 +89,7 @@ fn frame_indices_continue_across_drains() {
     let Some(gpu) = common::gpu() else { return };
     let scene = common::default_scene();
     let mut renderer = common::renderer(&gpu, &scene, (96, 64), &common::studio(&gpu));
-    if !renderer.timing_available() {
-        eprintln!("SKIPPED: {} has no timestamp queries inside encoders", gpu.info.name);
+    if skip::refuses(&gpu, Capability::TimestampsInsideEncoders, !renderer.timing_available()) {
         return;
     }
     let (a, b) = render_and_drain(&gpu, &mut renderer, 3);
@@ -107,8 +106,7 @@ fn frame_indices_continue_across_drains() {
 fn frames_dropped_under_load_keep_the_others_numbered() {
     let Some(gpu) = common::gpu() else { return };
     let mut timer = PassTimer::new(&gpu.device);
-    if !timer.available() {
-        eprintln!("SKIPPED: {} has no timestamp queries inside encoders", gpu.info.name);
+    if skip::refuses(&gpu, Capability::TimestampsInsideEncoders, !timer.available()) {
         return;
     }
     let target = gpu.device.create_texture(&wgpu::TextureDescriptor {

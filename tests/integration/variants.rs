@@ -26,6 +26,7 @@ use afterlight::scene::Camera;
 
 use crate::common;
 use crate::motion_blur::read_rgba;
+use crate::skip::{self, Capability};
 
 const SIZE: (u32, u32) = (96, 64);
 
@@ -57,8 +58,7 @@ fn max_difference(a: &[u8], b: &[u8]) -> (u8, usize) {
 /// The chain with `post` under both variants gives the same image within one code, and the
 /// compute run really ran compute (lavapipe and desktop adapters support it).
 fn assert_variants_agree(gpu: &Gpu, what: &str, post: PostSettings, frames: u32) {
-    if variant::compute_unsupported(&gpu.device).is_some() {
-        eprintln!("SKIPPED {what}: {} cannot run the compute variant", gpu.info.name);
+    if skip::lacks(gpu, Capability::ComputeVariant, variant::compute_unsupported(&gpu.device)) {
         return;
     }
     let fragment = PostSettings { variant: PassVariant::Fragment, ..post.clone() };
@@ -116,8 +116,7 @@ fn upscale_compute_matches_fragment() {
 #[test]
 fn fxaa_and_sharpen_compute_match_fragment() {
     let Some(gpu) = common::gpu() else { return };
-    if variant::compute_unsupported(&gpu.device).is_some() {
-        eprintln!("SKIPPED: {} cannot run the compute variant", gpu.info.name);
+    if skip::lacks(&gpu, Capability::ComputeVariant, variant::compute_unsupported(&gpu.device)) {
         return;
     }
     let (scene, _) = render(&gpu, &base(), 1);
@@ -200,8 +199,9 @@ fn auto_resolves_by_device_class() {
 #[test]
 fn bench_runs_both_variants_side_by_side_with_taa_memory() {
     let Some(gpu) = common::gpu() else { return };
-    if variant::compute_unsupported(&gpu.device).is_some() || !gpu.timestamps {
-        eprintln!("SKIPPED: {} lacks compute or timestamps", gpu.info.name);
+    if skip::lacks(&gpu, Capability::ComputeVariant, variant::compute_unsupported(&gpu.device))
+        || skip::refuses(&gpu, Capability::TimestampsInsideEncoders, !gpu.timestamps)
+    {
         return;
     }
     let environment = common::studio(&gpu);
@@ -296,13 +296,12 @@ fn assert_cinematic_variants_agree(
     hdr: HdrFormat,
     min_changed: f64,
 ) {
-    if variant::compute_unsupported(&gpu.device).is_some() {
-        eprintln!("SKIPPED {what}: {} cannot run the compute variant", gpu.info.name);
+    if skip::lacks(gpu, Capability::ComputeVariant, variant::compute_unsupported(&gpu.device)) {
         return;
     }
     let renderable = wgpu::Features::RG11B10UFLOAT_RENDERABLE;
-    if hdr == HdrFormat::Rg11b10Ufloat && !gpu.device.features().contains(renderable) {
-        eprintln!("SKIPPED {what} ({hdr:?}): {} cannot render it", gpu.info.name);
+    let refused = hdr == HdrFormat::Rg11b10Ufloat && !gpu.device.features().contains(renderable);
+    if skip::refuses(gpu, Capability::Renderable(wgpu::TextureFormat::Rg11b10Ufloat), refused) {
         return;
     }
     let what = format!("{what} ({hdr:?})");
@@ -415,8 +414,7 @@ fn float_agreement(fragment: &[[f32; 4]], compute: &[[f32; 4]], input: &[f32]) -
 #[test]
 fn cinematic_passes_compute_matches_fragment_in_float() {
     let Some(gpu) = common::gpu() else { return };
-    if variant::compute_unsupported(&gpu.device).is_some() {
-        eprintln!("SKIPPED: {} cannot run the compute variant", gpu.info.name);
+    if skip::lacks(&gpu, Capability::ComputeVariant, variant::compute_unsupported(&gpu.device)) {
         return;
     }
     let (w, h) = (96u32, 64u32);
@@ -497,8 +495,9 @@ fn cinematic_passes_compute_matches_fragment_in_float() {
 #[test]
 fn bench_reports_the_cinematic_passes_under_both_variants() {
     let Some(gpu) = common::gpu() else { return };
-    if variant::compute_unsupported(&gpu.device).is_some() || !gpu.timestamps {
-        eprintln!("SKIPPED: {} lacks compute or timestamps", gpu.info.name);
+    if skip::lacks(&gpu, Capability::ComputeVariant, variant::compute_unsupported(&gpu.device))
+        || skip::refuses(&gpu, Capability::TimestampsInsideEncoders, !gpu.timestamps)
+    {
         return;
     }
     let environment = common::studio(&gpu);
@@ -544,8 +543,7 @@ fn bench_reports_the_cinematic_passes_under_both_variants() {
 #[test]
 fn display_passes_after_the_finish_compute_match_fragment_in_the_chain() {
     let Some(gpu) = common::gpu() else { return };
-    if variant::compute_unsupported(&gpu.device).is_some() {
-        eprintln!("SKIPPED: {} cannot run the compute variant", gpu.info.name);
+    if skip::lacks(&gpu, Capability::ComputeVariant, variant::compute_unsupported(&gpu.device)) {
         return;
     }
     let post =
@@ -587,8 +585,7 @@ fn bloom_compute_matches_fragment_at_every_tier() {
     let hdr = &renderer.gbuffer().hdr;
     let format = hdr.texture.format();
     let mut pass = BloomPass::new(&gpu.device, format).expect("bloom");
-    if let Some(why) = pass.compute_unsupported(&gpu.device) {
-        eprintln!("SKIPPED: {} cannot run bloom's compute variant: {why}", gpu.info.name);
+    if skip::lacks(&gpu, Capability::ComputeVariant, pass.compute_unsupported(&gpu.device)) {
         return;
     }
     let mut pool = TexturePool::new();
@@ -641,8 +638,8 @@ fn bloom_compute_matches_fragment_at_every_tier() {
 fn ao_compute_matches_fragment_at_every_tier() {
     use afterlight::post::ao::{AoPass, AoSettings};
     let Some(gpu) = common::gpu() else { return };
-    if let Some(why) = AoPass::compute_unsupported(&gpu.device) {
-        eprintln!("SKIPPED: {} cannot run AO's compute variant: {why}", gpu.info.name);
+    let r32 = Capability::ComputeStorage(wgpu::TextureFormat::Rg32Float);
+    if skip::lacks(&gpu, r32, AoPass::compute_unsupported(&gpu.device)) {
         return;
     }
     let ao = |tier| AoSettings { tier, ..AoSettings::HIGH };

@@ -299,7 +299,7 @@ fn available(program: &str) -> bool {
 #[test]
 fn the_window_renders_the_scene_as_render_does() {
     if !available("xvfb-run") {
-        eprintln!("SKIPPED: xvfb-run is not installed (apt-get install xvfb xauth)");
+        crate::skip::no_tool("xvfb-run is not installed (apt-get install xvfb xauth)");
         return;
     }
     if common::gpu().is_none() {
@@ -430,7 +430,8 @@ fn a_valid_reorder_changes_settings_and_image_and_an_invalid_one_is_refused_with
 fn dropped_files_load_by_kind_and_a_broken_one_shows_its_error() {
     use afterlight::viewer::panel::Level;
     use afterlight::viewer::session::{DroppedKind, Session};
-    let Some(shared) = common::shared() else { return };
+    let Some(hdr) = common::shared_file("hdr/royal_esplanade_1k.hdr") else { return };
+    let Some(lut) = common::shared_file("luts/colour_eotf_sRGB_3D.cube") else { return };
     let Some(_) = common::gpu() else { return };
     let options = afterlight::viewer::ViewerOptions { size: (64, 64), ..Default::default() };
     let mut session = Session::new(&options).expect("session");
@@ -442,8 +443,8 @@ fn dropped_files_load_by_kind_and_a_broken_one_shows_its_error() {
     std::fs::write(&notes, "hello").expect("write");
     let cases = [
         (root.join("scenes/product_demo.glb"), Some(DroppedKind::Scene)),
-        (shared.join("hdr/royal_esplanade_1k.hdr"), Some(DroppedKind::Environment)),
-        (shared.join("luts/colour_eotf_sRGB_3D.cube"), Some(DroppedKind::Lut)),
+        (hdr, Some(DroppedKind::Environment)),
+        (lut, Some(DroppedKind::Lut)),
         (root.join("presets/product.toml"), Some(DroppedKind::Preset)),
         (broken.clone(), None),
         (notes.clone(), None),
