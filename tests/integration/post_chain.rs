@@ -195,6 +195,16 @@ fn flat_renderer(gpu: &Gpu, size: (u32, u32), left: f32, right: f32) -> (Rendere
         let c = if v.position[0] < 0.0 { left } else { right };
         v.color = [c, c, c, 1.0];
     }
+    unlit_ortho(gpu, scene, size)
+}
+
+/// A renderer of `scene`'s one mesh drawn unlit (vertex colour = HDR radiance), and an
+/// orthographic camera down -Z seeing y in -1..1.
+fn unlit_ortho(
+    gpu: &Gpu,
+    mut scene: afterlight::scene::Scene,
+    size: (u32, u32),
+) -> (Renderer, Camera) {
     scene.materials = vec![afterlight::scene::Material { unlit: true, ..Default::default() }];
     scene.meshes[0].primitives[0].material = Some(0);
     let camera = Camera {
@@ -299,15 +309,7 @@ fn chromatic_aberration_shifts_red_out_and_blue_in() {
     for v in &mut scene.meshes[0].primitives[0].vertices {
         v.color = [0.5, 0.5, 0.5, 1.0];
     }
-    scene.materials = vec![afterlight::scene::Material { unlit: true, ..Default::default() }];
-    scene.meshes[0].primitives[0].material = Some(0);
-    let camera = Camera {
-        position: Vec3::new(0.0, 0.0, 5.0),
-        forward: Vec3::NEG_Z,
-        up: Vec3::Y,
-        projection: CameraProjection::Orthographic { ymag: 1.0, znear: 0.1, zfar: 10.0 },
-    };
-    let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
+    let (mut renderer, camera) = unlit_ortho(&gpu, scene, size);
     let mut options = RenderOptions {
         post: plain(),
         background: afterlight::render::Background::Color(Vec3::ZERO),

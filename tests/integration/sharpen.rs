@@ -136,20 +136,26 @@ fn a_soft_edge_gets_steeper_without_overshoot() {
     }
 }
 
-#[test]
-fn tiers_differ_on_coloured_detail_and_never_overshoot() {
-    let Some(gpu) = common::gpu() else { return };
-    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
-    // Deterministic coloured noise in mid-tones, where CAS's amplitude is large.
-    let mut state = 0x2545_f491_u32;
-    let input: Vec<u8> = (0..EDGE_SIZE.0 * EDGE_SIZE.1 * 4)
+/// Deterministic coloured noise of `EDGE_SIZE` (xorshift32 from `seed`), each colour channel in
+/// `low..low + range` codes, opaque.
+fn noise(seed: u32, low: u8, range: u32) -> Vec<u8> {
+    let mut state = seed;
+    (0..EDGE_SIZE.0 * EDGE_SIZE.1 * 4)
         .map(|i| {
             state ^= state << 13;
             state ^= state >> 17;
             state ^= state << 5;
-            if i % 4 == 3 { 255 } else { 60 + (state % 120) as u8 }
+            if i % 4 == 3 { 255 } else { low + (state % range) as u8 }
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn tiers_differ_on_coloured_detail_and_never_overshoot() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    // Coloured noise in mid-tones, where CAS's amplitude is large.
+    let input = noise(0x2545_f491, 60, 120);
     let outputs: Vec<Vec<u8>> = [Tier::Low, Tier::Medium, Tier::High]
         .iter()
         .map(|&tier| {
@@ -233,17 +239,10 @@ fn cas_reference(rgba: &[u8], size: (u32, u32), settings: &SharpenSettings) -> V
 fn matches_a_cpu_reference_of_the_published_cas_formula() {
     let Some(gpu) = common::gpu() else { return };
     let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
-    let mut state = 0x9e37_79b9_u32;
-    let noise: Vec<u8> = (0..EDGE_SIZE.0 * EDGE_SIZE.1 * 4)
-        .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            if i % 4 == 3 { 255 } else { 30 + (state % 190) as u8 }
-        })
-        .collect();
-    let inputs =
-        [("soft edge", soft_edge([0.02, 0.1, 0.3], [0.5, 0.35, 0.4], 1.5)), ("noise", noise)];
+    let inputs = [
+        ("soft edge", soft_edge([0.02, 0.1, 0.3], [0.5, 0.35, 0.4], 1.5)),
+        ("noise", noise(0x9e37_79b9, 30, 190)),
+    ];
     for (name, input) in &inputs {
         for tier in TIERS {
             for sharpness in [0.0, 0.5, 1.0] {
