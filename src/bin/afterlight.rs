@@ -34,6 +34,10 @@ struct Cli {
     /// AFTERLIGHT_ADAPTER, then WGPU_ADAPTER_NAME.
     #[arg(long, global = true)]
     adapter: Option<String>,
+    /// Create the device at a lower capability level than the adapter offers, to run the
+    /// GLES 3.0 / WebGL2 path anywhere: `webgl2` (default from AFTERLIGHT_DOWNLEVEL).
+    #[arg(long, global = true, value_parser = gpu::DownlevelRequest::parse)]
+    downlevel: Option<gpu::DownlevelRequest>,
     #[command(subcommand)]
     command: Command,
 }
@@ -443,10 +447,15 @@ fn info(options: &GpuOptions) -> Result<(), Error> {
     for (name, value) in gpu::limit_rows(&gpu.adapter.limits()) {
         println!("  {name}: {value}");
     }
-    println!("device limits requested (downlevel defaults, adapter texture size):");
+    let requested = match gpu.capabilities.compute {
+        true => "wgpu's downlevel defaults",
+        false => "WebGL2's",
+    };
+    println!("device limits requested ({requested}, adapter texture size):");
     for (name, value) in gpu::limit_rows(&gpu.device.limits()) {
         println!("  {name}: {value}");
     }
+    println!("capability level: {}", gpu.capabilities);
     println!(
         "timestamp queries: {}",
         if gpu.timestamps { "yes" } else { "no (GPU timing and the budget governor are off)" }
@@ -883,13 +892,15 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(
-        env_logger::Env::default()
-            .default_filter_or("warn,wgpu_hal=error,wgpu_core=error,naga=error"),
-    )
+    // wgpu's EGL setup logs a failed platform (e.g. "DRI2: failed to load driver") as an error
+    // while it goes on to the next one: probing, not an error; our own message says what failed.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(
+        "warn,wgpu_hal=error,wgpu_hal::gles::egl=off,wgpu_core=error,naga=error",
+    ))
     .init();
+    gpu::quiet_headless_probing();
     let cli = Cli::parse();
-    let options = GpuOptions { adapter: cli.adapter.clone() };
+    let options = GpuOptions { adapter: cli.adapter.clone(), downlevel: cli.downlevel };
     let result = match &cli.command {
         Command::Info => info(&options),
         Command::Render(args) => render(&options, args),

@@ -4,18 +4,27 @@
 //! else wgpu's `WGPU_ADAPTER_NAME`, each a case-insensitive substring of the adapter name; with
 //! none set, wgpu's default choice under `WGPU_POWER_PREF`. `WGPU_BACKEND` limits the backends;
 //! otherwise Vulkan/Metal/DX12 are tried first and GL only when they have no adapter.
-//! The device is created with wgpu's downlevel limits (raised to the adapter's texture size), so
-//! what runs here also runs on phones; timestamp queries are enabled when the adapter has them.
+//! The device asks only for what the adapter has: wgpu's downlevel limits (compute, storage; raised
+//! to the adapter's texture size) where the adapter offers compute shaders, else WebGL2's, so
+//! what runs here also runs on phones; `--downlevel webgl2` (`AFTERLIGHT_DOWNLEVEL=webgl2`)
+//! asks for WebGL2's limits on any adapter. [`Capabilities`] says what the device reached.
+//! Timestamp queries are enabled when the adapter has them.
 
+mod capabilities;
 mod device_class;
 mod driver_issues;
+#[cfg(feature = "cli")]
+mod quiet;
 mod readback;
 mod timing;
 
+pub use capabilities::{Capabilities, DownlevelRequest, Level};
 pub use device_class::{
     DeviceClass, DeviceClassification, MOBILE_VENDORS, classify, default_budget_hint,
 };
 pub use driver_issues::{known_driver_issues, warn_known_driver_issues};
+#[cfg(feature = "cli")]
+pub use quiet::quiet_headless_probing;
 pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture, read_texture_on};
 pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer};
 
@@ -24,6 +33,9 @@ pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer};
 pub struct GpuOptions {
     /// Case-insensitive substring of the adapter name; overrides the environment.
     pub adapter: Option<String>,
+    /// Create the device below what the adapter offers (the CLI's `--downlevel`); `None`
+    /// reads `AFTERLIGHT_DOWNLEVEL`.
+    pub downlevel: Option<DownlevelRequest>,
 }
 
 /// Errors from adapter, device and readback.
@@ -78,6 +90,8 @@ pub struct Gpu {
     pub info: wgpu::AdapterInfo,
     /// Whether timestamp queries (at pass boundaries and inside encoders) are enabled.
     pub timestamps: bool,
+    /// What the device offers the passes, and the level it reached.
+    pub capabilities: Capabilities,
 }
 
 /// An instance over `backends`, unless `WGPU_BACKEND` names others.
@@ -166,7 +180,20 @@ impl Gpu {
             if timestamps { timer_features } else { wgpu::Features::empty() };
         // Half-bandwidth HDR targets for mobile tiers, where the adapter can render to them.
         required_features |= adapter.features() & wgpu::Features::RG11B10UFLOAT_RENDERABLE;
-        let required_limits = wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits());
+        let downlevel = match options.downlevel {
+            Some(request) => Some(request),
+            None => DownlevelRequest::from_env()
+                .map_err(|reason| GpuError::Device { adapter: info.name.clone(), reason })?,
+        };
+        let compute = adapter
+            .get_downlevel_capabilities()
+            .flags
+            .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS);
+        let base_limits = match downlevel {
+            None if compute => wgpu::Limits::downlevel_defaults(),
+            Some(DownlevelRequest::WebGl2) | None => wgpu::Limits::downlevel_webgl2_defaults(),
+        };
+        let required_limits = base_limits.using_resolution(adapter.limits());
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("afterlight"),
             required_features,
@@ -179,7 +206,8 @@ impl Gpu {
         device.on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| {
             log::error!("uncaptured GPU error: {e}");
         }));
-        Ok(Self { instance, adapter, device, queue, info, timestamps })
+        let capabilities = Capabilities::of(&device);
+        Ok(Self { instance, adapter, device, queue, info, timestamps, capabilities })
     }
 
     /// Desktop or mobile-class, from the adapter's info and wgpu's tile-based hint

@@ -132,8 +132,11 @@ impl TexturePool {
                 format: desc.format,
                 usage: desc.usage,
                 // Compute passes store display texels as Rgba8Unorm and the next pass reads
-                // them through an sRGB view (src/post/variant.rs).
-                view_formats: if desc.format == wgpu::TextureFormat::Rgba8Unorm {
+                // them through an sRGB view (src/post/variant.rs), where the device has view
+                // formats (compute does not run without them).
+                view_formats: if desc.format == wgpu::TextureFormat::Rgba8Unorm
+                    && crate::gpu::Capabilities::of(device).view_formats
+                {
                     &[wgpu::TextureFormat::Rgba8UnormSrgb]
                 } else {
                     &[]

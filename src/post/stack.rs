@@ -187,6 +187,14 @@ impl PostStack {
             log::warn!("post settings: {warning}");
         }
         validate(&settings, desc.provided)?;
+        let capabilities = crate::gpu::Capabilities::of(device);
+        if !capabilities.compute || !capabilities.storage {
+            return Err(Error::Unsupported(format!(
+                "capability level {capabilities}: the exposure pass, the grade LUT bake and \
+                 the finish still need compute shaders and storage buffers (their fragment \
+                 paths for GLES 3.0 / WebGL2 are not written yet)"
+            )));
+        }
         crate::gpu::warn_known_driver_issues(&device.adapter_info());
         let (chain, composite, camera_exposure) =
             crate::gpu::checked(device, "creating pipelines", || -> Result<_, Error> {

@@ -93,6 +93,13 @@ pub fn compute_unsupported(device: &wgpu::Device) -> Option<String> {
     if limits.max_compute_workgroups_per_dimension == 0 {
         return Some("the device has no compute shaders (downlevel limits)".into());
     }
+    if !crate::gpu::Capabilities::of(device).view_formats {
+        return Some(
+            "the device has no view formats (the next pass reads the stored Rgba8Unorm image \
+             through an sRGB view)"
+                .into(),
+        );
+    }
     if limits.max_storage_textures_per_shader_stage < 2 {
         return Some(format!(
             "max_storage_textures_per_shader_stage is {} (2 needed)",

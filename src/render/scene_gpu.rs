@@ -147,7 +147,20 @@ fn create_sampler(device: &wgpu::Device, s: &scene::Sampler) -> wgpu::Sampler {
     })
 }
 
-/// Upload one image as Rgba8Unorm (viewable as sRGB) with a full mip chain.
+/// How an image is uploaded: as Rgba8Unorm viewable as sRGB too (one texture serves both kinds
+/// of slot), or, on a device without view formats (GLES, WebGL2), in the one format its slots
+/// read it as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ImageFormat {
+    /// Rgba8Unorm with an Rgba8UnormSrgb view format.
+    Either,
+    /// Rgba8UnormSrgb only.
+    Srgb,
+    /// Rgba8Unorm only.
+    Linear,
+}
+
+/// Upload one image with a full mip chain (filtered in linear light where `srgb`).
 fn upload_image(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
@@ -155,20 +168,28 @@ fn upload_image(
     mips: &MipGenerator,
     image: &scene::Image,
     srgb: bool,
+    format: ImageFormat,
 ) -> wgpu::Texture {
     let (width, height) = (image.width.max(1), image.height.max(1));
     let mip_level_count = 32 - width.max(height).leading_zeros();
+    let (texture_format, view_formats): (_, &[wgpu::TextureFormat]) = match format {
+        ImageFormat::Either => {
+            (wgpu::TextureFormat::Rgba8Unorm, &[wgpu::TextureFormat::Rgba8UnormSrgb])
+        }
+        ImageFormat::Srgb => (wgpu::TextureFormat::Rgba8UnormSrgb, &[]),
+        ImageFormat::Linear => (wgpu::TextureFormat::Rgba8Unorm, &[]),
+    };
     let texture = device.create_texture(&wgpu::TextureDescriptor {
         label: Some(&image.name),
         size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
         mip_level_count,
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8Unorm,
+        format: texture_format,
         usage: wgpu::TextureUsages::TEXTURE_BINDING
             | wgpu::TextureUsages::COPY_DST
             | wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[wgpu::TextureFormat::Rgba8UnormSrgb],
+        view_formats,
     });
     queue.write_texture(
         texture.as_image_copy(),
@@ -186,7 +207,8 @@ fn upload_image(
     texture
 }
 
-/// A 1x1 texture of one colour, for material slots without a texture.
+/// A 1x1 Rgba8Unorm texture of one colour, for material slots without a texture; read through
+/// its own format in every slot (white, the only colour an sRGB slot gets, is 1.0 either way).
 fn solid_texture(device: &wgpu::Device, queue: &wgpu::Queue, rgba: [u8; 4]) -> wgpu::Texture {
     device.create_texture_with_data(
         queue,
@@ -198,22 +220,29 @@ fn solid_texture(device: &wgpu::Device, queue: &wgpu::Queue, rgba: [u8; 4]) -> w
             dimension: wgpu::TextureDimension::D2,
             format: wgpu::TextureFormat::Rgba8Unorm,
             usage: wgpu::TextureUsages::TEXTURE_BINDING,
-            view_formats: &[wgpu::TextureFormat::Rgba8UnormSrgb],
+            view_formats: &[],
         },
         wgpu::util::TextureDataOrder::LayerMajor,
         &rgba,
     )
 }
 
-fn view(texture: &wgpu::Texture, srgb: bool) -> wgpu::TextureView {
-    texture.create_view(&wgpu::TextureViewDescriptor {
-        format: Some(if srgb {
-            wgpu::TextureFormat::Rgba8UnormSrgb
-        } else {
-            wgpu::TextureFormat::Rgba8Unorm
-        }),
-        ..Default::default()
-    })
+fn view(texture: &wgpu::Texture, format: wgpu::TextureFormat) -> wgpu::TextureView {
+    texture.create_view(&wgpu::TextureViewDescriptor { format: Some(format), ..Default::default() })
+}
+
+/// An uploaded image's views as its slots read it: sRGB (base colour, emissive) and linear
+/// (metallic-roughness, normal, occlusion), each present where some slot reads it so.
+struct ImageViews {
+    srgb: Option<wgpu::TextureView>,
+    linear: Option<wgpu::TextureView>,
+}
+
+impl ImageViews {
+    /// The view for a slot that reads sRGB (`srgb`) or linear values.
+    fn get(&self, srgb: bool) -> Option<&wgpu::TextureView> {
+        if srgb { self.srgb.as_ref() } else { self.linear.as_ref() }
+    }
 }
 
 fn uv_rows(texture: Option<&TextureRef>) -> [[f32; 4]; 2] {
@@ -234,7 +263,9 @@ impl SceneGpu {
     ) -> Self {
         let mut encoder = device.create_command_encoder(&Default::default());
         let max_dimension = device.limits().max_texture_dimension_2d;
-        let images: Vec<Option<wgpu::Texture>> = scene
+        let view_formats = crate::gpu::Capabilities::of(device).view_formats;
+        let mut textures: Vec<wgpu::Texture> = Vec::new();
+        let images: Vec<Option<ImageViews>> = scene
             .images
             .iter()
             .enumerate()
@@ -251,16 +282,34 @@ impl SceneGpu {
                     );
                     return None;
                 }
-                let srgb = scene.image_is_srgb(i);
-                Some(upload_image(device, queue, &mut encoder, mips, image, srgb))
+                let (srgb, linear) = (scene.image_is_srgb(i), scene.image_is_linear(i));
+                let mut upload = |format| {
+                    let srgb = format == ImageFormat::Srgb || (format == ImageFormat::Either && srgb);
+                    let texture = upload_image(device, queue, &mut encoder, mips, image, srgb, format);
+                    textures.push(texture.clone());
+                    texture
+                };
+                let (srgb_format, linear_format) =
+                    (wgpu::TextureFormat::Rgba8UnormSrgb, wgpu::TextureFormat::Rgba8Unorm);
+                Some(if view_formats {
+                    let texture = upload(ImageFormat::Either);
+                    ImageViews {
+                        srgb: Some(view(&texture, srgb_format)),
+                        linear: Some(view(&texture, linear_format)),
+                    }
+                } else {
+                    ImageViews {
+                        srgb: srgb.then(|| view(&upload(ImageFormat::Srgb), srgb_format)),
+                        linear: linear.then(|| view(&upload(ImageFormat::Linear), linear_format)),
+                    }
+                })
             })
             .collect();
         queue.submit([encoder.finish()]);
 
         let white = solid_texture(device, queue, [255, 255, 255, 255]);
         let flat_normal = solid_texture(device, queue, [128, 128, 255, 255]);
-        let textures: Vec<wgpu::Texture> =
-            images.iter().flatten().chain([&white, &flat_normal]).cloned().collect();
+        textures.extend([white.clone(), flat_normal.clone()]);
         let mut samplers: HashMap<scene::Sampler, wgpu::Sampler> = HashMap::new();
         // Slots without a texture read a 1x1 texel: point sampling of the top level gives it
         // exactly and costs least (lavapipe 25.0.7 returns black for the trilinear,
@@ -286,10 +335,16 @@ impl SceneGpu {
             let mut uv_transform = [[0.0; 4]; 10];
             let mut has_normal_map = false;
             for (i, (texture, srgb, fallback)) in slots.iter().enumerate() {
-                let gpu_image = texture.and_then(|t| images.get(t.image)).and_then(Option::as_ref);
+                let gpu_image = texture
+                    .and_then(|t| images.get(t.image))
+                    .and_then(Option::as_ref)
+                    .and_then(|views| views.get(*srgb));
                 let used = if gpu_image.is_some() { *texture } else { None };
                 has_normal_map |= i == 2 && used.is_some();
-                views.push(view(gpu_image.unwrap_or(fallback), *srgb));
+                views.push(match gpu_image {
+                    Some(image) => image.clone(),
+                    None => view(fallback, wgpu::TextureFormat::Rgba8Unorm),
+                });
                 let sampler = used.map_or(default_sampler, |t| t.sampler);
                 slot_samplers.push(sampler);
                 samplers.entry(sampler).or_insert_with(|| create_sampler(device, &sampler));

@@ -455,6 +455,17 @@ impl Scene {
             .unwrap_or_else(|| Camera::frame_bounds(&self.bounds, 30.0, 20.0, aspect))
     }
 
+    /// Whether image `index` is read as linear data (metallic-roughness, normal or occlusion)
+    /// by any material.
+    pub fn image_is_linear(&self, index: usize) -> bool {
+        self.materials.iter().any(|m| {
+            [m.metallic_roughness_texture, m.normal_texture, m.occlusion_texture]
+                .iter()
+                .flatten()
+                .any(|t| t.image == index)
+        })
+    }
+
     /// Whether image `index` is read as sRGB colour (base colour or emissive) by any material.
     pub fn image_is_srgb(&self, index: usize) -> bool {
         self.materials.iter().any(|m| {

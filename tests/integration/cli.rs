@@ -316,3 +316,67 @@ fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
         assert_eq!(output.status.success(), !regressed, "{}", stderr(&output));
     }
 }
+
+/// On a headless machine (no display variables at all) probing the backends prints nothing
+/// that looks like an error: libwayland-client's "XDG_RUNTIME_DIR is invalid" (from Mesa's
+/// Vulkan device-select layer and wgpu's EGL setup) goes to the debug log, and EGL platforms
+/// that fail while wgpu tries the next are not logged as errors.
+#[test]
+fn headless_commands_print_no_error_lines() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let out = out_path("headless.png");
+    for args in
+        [&["info"][..], &["render", "--size", "16x16", "-o", out.to_str().unwrap_or_default()]]
+    {
+        let output = Command::new(env!("CARGO_BIN_EXE_afterlight"))
+            .args(args)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("XDG_RUNTIME_DIR")
+            .env_remove("RUST_LOG")
+            .env_remove("AFTERLIGHT_ADAPTER")
+            .env_remove("WGPU_ADAPTER_NAME")
+            .output()
+            .expect("run afterlight");
+        let err = stderr(&output);
+        assert!(output.status.success(), "afterlight {}: {err}", args.join(" "));
+        let errors: Vec<&str> =
+            err.lines().filter(|l| l.to_ascii_lowercase().contains("error")).collect();
+        assert!(errors.is_empty(), "afterlight {}: {errors:#?}", args.join(" "));
+    }
+}
+
+/// `--downlevel webgl2` creates the device with WebGL2's limits on any adapter: `info` says
+/// which level it reached, a render that still needs compute refuses clearly (no GPU validation
+/// error, no panic), and an unknown level is named.
+#[test]
+fn a_forced_downlevel_is_reported_and_refused_clearly() {
+    assert_clean_failure(&afterlight(&["info", "--downlevel", "gles2"], &[]), "\"gles2\"");
+    if common::gpu().is_none() {
+        return;
+    }
+    let output = afterlight(&["--downlevel", "webgl2", "info"], &[]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(text.contains("device limits requested (WebGL2's"), "{text}");
+    assert!(text.contains("capability level: downlevel (no compute shaders"), "{text}");
+    let output = afterlight(&["info"], &[("AFTERLIGHT_DOWNLEVEL", "webgl2")]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("capability level: downlevel"));
+    let out = out_path("downlevel.png");
+    let output = afterlight(
+        &[
+            "render",
+            "--downlevel",
+            "webgl2",
+            "--size",
+            "16x16",
+            "-o",
+            out.to_str().unwrap_or_default(),
+        ],
+        &[],
+    );
+    assert_clean_failure(&output, "capability level downlevel (no compute shaders");
+    assert!(!stderr(&output).contains("Validation Error"), "{}", stderr(&output));
+}

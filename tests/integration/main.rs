@@ -11,6 +11,7 @@ mod auto_exposure;
 mod bench;
 mod bloom;
 mod budget;
+mod capabilities;
 mod cli;
 mod cube_lut;
 mod debug_views;
