@@ -41,7 +41,10 @@ struct Finish {
 @group(0) @binding(2) var grade_lut: texture_3d<f32>;
 @group(0) @binding(3) var linear_clamp: sampler;
 @group(0) @binding(4) var bloom: texture_2d<f32>;
-@group(0) @binding(5) var<storage, read> exposure: ExposureState;
+// A uniform binding of the exposure state buffer (written as storage by the exposure pass on
+// devices with compute; from the CPU on every device): no storage buffer in the finish, so it
+// runs on GLES 3.0 / WebGL2.
+@group(0) @binding(5) var<uniform> exposure: ExposureState;
 
 // The compute variant's output (src/post/variant.rs): sRGB-encoded Rgba8Unorm.
 @group(1) @binding(0) var finished: texture_storage_2d<rgba8unorm, write>;

@@ -162,9 +162,6 @@ pub enum Error {
     /// Invalid argument (size of zero, unknown camera index, ...).
     #[error("{0}")]
     InvalidArgument(String),
-    /// The device lacks something a pass cannot run without (see [`gpu::Capabilities`]).
-    #[error("{0}")]
-    Unsupported(String),
     /// An environment map could not be read or is not a linear HDR image.
     #[error("cannot load environment {path}: {reason}")]
     Environment {

@@ -297,6 +297,11 @@ pub struct AdapterReport {
     /// Known bugs of this driver that distort the figures ([`crate::gpu::known_driver_issues`]).
     #[serde(default)]
     pub known_issues: Vec<String>,
+    /// The capability level the device reached and what it lacks ([`crate::gpu::Capabilities`]);
+    /// at the downlevel level automatic exposure runs as metered and the grade LUT is baked on
+    /// the CPU.
+    #[serde(default)]
+    pub capability_level: String,
 }
 
 /// The build that measured.
@@ -460,6 +465,7 @@ pub fn run(
             device_class: format!("{:?}", class.class).to_ascii_lowercase(),
             timestamps: gpu.timestamps,
             known_issues: crate::gpu::known_driver_issues(&gpu.info),
+            capability_level: gpu.capabilities.to_string(),
         },
         build: BuildReport::current(),
         settings: BenchSettings {
@@ -667,6 +673,14 @@ impl BenchReport {
         );
         for issue in &a.known_issues {
             let _ = writeln!(md, "Known driver issue: {issue}.");
+        }
+        if a.capability_level.starts_with("downlevel") {
+            let _ = writeln!(
+                md,
+                "Capability level {}: automatic exposure runs as metered, the grade LUT is baked \
+                 on the CPU, no compute variants.",
+                a.capability_level
+            );
         }
         match (s.peak_gbps, &s.peak_source) {
             (Some(p), Some(source)) => {

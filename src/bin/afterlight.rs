@@ -456,6 +456,10 @@ fn info(options: &GpuOptions) -> Result<(), Error> {
         println!("  {name}: {value}");
     }
     println!("capability level: {}", gpu.capabilities);
+    println!("how each pass runs at this level:");
+    for (pass, how) in pass_paths(&gpu) {
+        println!("  {pass:<12} {how}");
+    }
     println!(
         "timestamp queries: {}",
         if gpu.timestamps { "yes" } else { "no (GPU timing and the budget governor are off)" }
@@ -889,6 +893,49 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// How each pass runs on `gpu`'s device (for `afterlight info`): the full-screen passes'
+/// variant under `variant = "auto"`, and the passes whose path depends on compute.
+fn pass_paths(gpu: &Gpu) -> Vec<(&'static str, String)> {
+    use afterlight::post::variant::{self, PassVariant};
+    let choice = variant::resolve(PassVariant::Auto, &gpu.device);
+    let full_screen = match variant::compute_unsupported(&gpu.device) {
+        None => {
+            format!("fragment or compute; auto picks {} ({})", choice.used.name(), choice.reason)
+        }
+        Some(why) => format!("fragment (no compute variant: {why})"),
+    };
+    let compute = gpu.capabilities.compute && gpu.capabilities.storage;
+    let mut rows: Vec<(&'static str, String)> =
+        ["ao", "dof", "motion_blur", "taa", "upscale", "bloom", "finish", "fxaa", "sharpen"]
+            .into_iter()
+            .map(|pass| (pass, full_screen.clone()))
+            .collect();
+    rows.push((
+        "exposure",
+        match compute {
+            true => "fixed modes from the CPU; automatic by a GPU histogram (compute)".into(),
+            false => "fixed modes from the CPU; automatic is off (its histogram needs compute \
+                      and storage buffers): the metered exposure is used, with a warning"
+                .into(),
+        },
+    ));
+    rows.push((
+        "grade_lut",
+        match compute {
+            true => "baked by compute when the grade changes".into(),
+            false => "baked on the CPU (no compute) and uploaded when the grade changes".into(),
+        },
+    ));
+    rows.push((
+        "ar_exposure",
+        match compute {
+            true => "matched to the camera image by compute".into(),
+            false => "off (needs compute and storage buffers): the exposure stays as set".into(),
+        },
+    ));
+    rows
 }
 
 fn main() -> ExitCode {

@@ -437,18 +437,28 @@ struct Bound {
     group: wgpu::BindGroup,
 }
 
-/// The exposure pass: histogram and average pipelines, the histogram and state buffers.
-pub struct ExposurePass {
+/// The automatic exposure's GPU half: histogram and average pipelines and their buffers (only
+/// on devices with compute shaders and storage buffers).
+struct Histogram {
     layout: wgpu::BindGroupLayout,
     histogram_pipeline: wgpu::ComputePipeline,
     average_pipeline: wgpu::ComputePipeline,
     params: wgpu::Buffer,
     histogram: wgpu::Buffer,
-    state: wgpu::Buffer,
     dummy_depth: wgpu::TextureView,
     bound: Option<Bound>,
+}
+
+/// The exposure pass: the state buffer the finish reads, and the automatic exposure's
+/// histogram where the device has compute shaders and storage buffers. Without them (GLES 3.0,
+/// WebGL2: [`crate::gpu::Capabilities`]) the automatic mode falls back to the metered exposure
+/// with a warning ([`ExposurePass::automatic_unsupported`] says why).
+pub struct ExposurePass {
+    histogram: Option<Histogram>,
+    state: wgpu::Buffer,
     reset: bool,
     warned_foreground: bool,
+    warned_downlevel: bool,
     warned_settings: Option<ExposureSettings>,
 }
 
@@ -456,8 +466,44 @@ impl ExposurePass {
     /// The pass's name: its label prefix, timing scope, panel row and preset key.
     pub const NAME: &'static str = "exposure";
 
-    /// Builds the pipelines and buffers. Fails only if the shader does not load or validate.
+    /// Builds the state buffer and, where the device has compute and storage, the histogram's
+    /// pipelines and buffers. Fails only if the shader does not load or validate.
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
+        let capabilities = crate::gpu::Capabilities::of(device);
+        let gpu_metering = capabilities.compute && capabilities.storage;
+        let storage =
+            if gpu_metering { wgpu::BufferUsages::STORAGE } else { wgpu::BufferUsages::empty() };
+        let state = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("exposure.state"),
+            size: STATE_SIZE,
+            usage: storage
+                | wgpu::BufferUsages::UNIFORM
+                | wgpu::BufferUsages::COPY_DST
+                | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let histogram = if gpu_metering { Some(Histogram::new(device)?) } else { None };
+        Ok(Self {
+            histogram,
+            state,
+            reset: true,
+            warned_foreground: false,
+            warned_downlevel: false,
+            warned_settings: None,
+        })
+    }
+
+    /// Why the automatic mode cannot run on this pass's device (`None` where it can).
+    pub fn automatic_unsupported(&self) -> Option<&'static str> {
+        self.histogram.is_none().then_some(
+            "automatic exposure needs compute shaders and storage buffers (its histogram); this \
+             device has neither, so the metered exposure is used",
+        )
+    }
+}
+
+impl Histogram {
+    fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
         let module = crate::shaders::create_module(device, "exposure")?;
         let compute = wgpu::ShaderStages::COMPUTE;
         let storage = |binding: u32, size: u64| wgpu::BindGroupLayoutEntry {
@@ -482,7 +528,7 @@ impl ExposurePass {
                 count: None,
             };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some(Self::NAME),
+            label: Some(ExposurePass::NAME),
             entries: &[
                 wgpu::BindGroupLayoutEntry {
                     binding: 0,
@@ -503,7 +549,7 @@ impl ExposurePass {
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some(Self::NAME),
+            label: Some(ExposurePass::NAME),
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
@@ -531,14 +577,6 @@ impl ExposurePass {
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let state = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("exposure.state"),
-            size: STATE_SIZE,
-            usage: wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::COPY_DST
-                | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
         let dummy_depth = crate::render::bindings::placeholder(
             device,
             "exposure.dummy_depth",
@@ -550,17 +588,15 @@ impl ExposurePass {
             average_pipeline,
             params,
             histogram,
-            state,
             dummy_depth,
             bound: None,
-            reset: true,
-            warned_foreground: false,
-            warned_settings: None,
         })
     }
+}
 
-    /// The storage buffer (16 bytes, `ExposureState { multiplier, ev100, target_ev100,
-    /// average_log2_luminance }`, four f32) the finish binds read-only.
+impl ExposurePass {
+    /// The state buffer (16 bytes, `ExposureState { multiplier, ev100, target_ev100,
+    /// average_log2_luminance }`, four f32) the finish binds as a uniform.
     pub fn state_buffer(&self) -> &wgpu::Buffer {
         &self.state
     }
@@ -611,18 +647,26 @@ impl ExposurePass {
             if pre_exposure.is_finite() && pre_exposure > 0.0 { pre_exposure } else { 1.0 };
         let dt = if dt_seconds.is_finite() && dt_seconds > 0.0 { dt_seconds } else { 0.0 };
 
-        if s.mode != ExposureMode::Automatic || !s.tier.is_on() || size.0 == 0 || size.1 == 0 {
-            let ev = if fixed_ev100.is_finite() { fixed_ev100 } else { 0.0 } - s.compensation;
-            let state = ExposureState {
-                multiplier: exposure_of(ev) / pre_exposure,
-                ev100: ev,
-                target_ev100: ev,
-                average_log2_luminance: ev - LOG2_METER,
-            };
-            queue.write_buffer(&self.state, 0, bytemuck::bytes_of(&state));
-            self.reset = false;
-            return;
+        let automatic = s.mode == ExposureMode::Automatic && s.tier.is_on();
+        if automatic && self.histogram.is_none() && !self.warned_downlevel {
+            log::warn!("exposure: {}", self.automatic_unsupported().unwrap_or_default());
+            self.warned_downlevel = true;
         }
+        let histogram = match &mut self.histogram {
+            Some(histogram) if automatic && size.0 > 0 && size.1 > 0 => histogram,
+            _ => {
+                let ev = if fixed_ev100.is_finite() { fixed_ev100 } else { 0.0 } - s.compensation;
+                let state = ExposureState {
+                    multiplier: exposure_of(ev) / pre_exposure,
+                    ev100: ev,
+                    target_ev100: ev,
+                    average_log2_luminance: ev - LOG2_METER,
+                };
+                queue.write_buffer(&self.state, 0, bytemuck::bytes_of(&state));
+                self.reset = false;
+                return;
+            }
+        };
 
         let mut metering = s.metering;
         if metering == MeteringMask::Foreground && depth.is_none() {
@@ -656,17 +700,22 @@ impl ExposurePass {
             reset: u32::from(self.reset),
         };
         self.reset = false;
-        queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
+        queue.write_buffer(&histogram.params, 0, bytemuck::bytes_of(&params));
 
-        let depth = depth.unwrap_or(&self.dummy_depth);
-        let stale =
-            self.bound.as_ref().is_none_or(|b| b.hdr != *hdr || b.depth.as_ref() != Some(depth));
+        let depth = depth.unwrap_or(&histogram.dummy_depth);
+        let stale = histogram
+            .bound
+            .as_ref()
+            .is_none_or(|b| b.hdr != *hdr || b.depth.as_ref() != Some(depth));
         if stale {
             let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(Self::NAME),
-                layout: &self.layout,
+                layout: &histogram.layout,
                 entries: &[
-                    wgpu::BindGroupEntry { binding: 0, resource: self.params.as_entire_binding() },
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: histogram.params.as_entire_binding(),
+                    },
                     wgpu::BindGroupEntry {
                         binding: 1,
                         resource: wgpu::BindingResource::TextureView(hdr),
@@ -677,16 +726,16 @@ impl ExposurePass {
                     },
                     wgpu::BindGroupEntry {
                         binding: 3,
-                        resource: self.histogram.as_entire_binding(),
+                        resource: histogram.histogram.as_entire_binding(),
                     },
                     wgpu::BindGroupEntry { binding: 4, resource: self.state.as_entire_binding() },
                 ],
             });
-            self.bound = Some(Bound { hdr: hdr.clone(), depth: Some(depth.clone()), group });
+            histogram.bound = Some(Bound { hdr: hdr.clone(), depth: Some(depth.clone()), group });
         }
-        let Some(bound) = &self.bound else { return };
+        let Some(bound) = &histogram.bound else { return };
 
-        encoder.clear_buffer(&self.histogram, 0, None);
+        encoder.clear_buffer(&histogram.histogram, 0, None);
         let groups_x = size.0.div_ceil(stride).div_ceil(WORKGROUP_SIDE);
         let groups_y = size.1.div_ceil(stride).div_ceil(WORKGROUP_SIDE);
         {
@@ -694,7 +743,7 @@ impl ExposurePass {
                 label: Some("exposure.histogram"),
                 timestamp_writes: None,
             });
-            pass.set_pipeline(&self.histogram_pipeline);
+            pass.set_pipeline(&histogram.histogram_pipeline);
             pass.set_bind_group(0, &bound.group, &[]);
             pass.dispatch_workgroups(groups_x, groups_y, 1);
         }
@@ -703,7 +752,7 @@ impl ExposurePass {
                 label: Some("exposure.average"),
                 timestamp_writes: None,
             });
-            pass.set_pipeline(&self.average_pipeline);
+            pass.set_pipeline(&histogram.average_pipeline);
             pass.set_bind_group(0, &bound.group, &[]);
             pass.dispatch_workgroups(1, 1, 1);
         }
@@ -714,16 +763,16 @@ impl ExposurePass {
     /// The parameter, histogram and state buffers and the depth placeholder, for memory
     /// reports.
     pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        vec![
-            crate::bench::memory::MemoryEntry::buffer("exposure.params", &self.params),
-            crate::bench::memory::MemoryEntry::buffer("exposure.histogram", &self.histogram),
-            crate::bench::memory::MemoryEntry::buffer("exposure.state", &self.state),
-            crate::bench::memory::MemoryEntry::texture(
-                "exposure.dummy_depth",
-                self.dummy_depth.texture(),
-                false,
-            ),
-        ]
+        use crate::bench::memory::MemoryEntry;
+        let mut entries = vec![MemoryEntry::buffer("exposure.state", &self.state)];
+        if let Some(h) = &self.histogram {
+            entries.extend([
+                MemoryEntry::buffer("exposure.params", &h.params),
+                MemoryEntry::buffer("exposure.histogram", &h.histogram),
+                MemoryEntry::texture("exposure.dummy_depth", h.dummy_depth.texture(), false),
+            ]);
+        }
+        entries
     }
 }
 

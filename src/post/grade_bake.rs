@@ -288,6 +288,27 @@ pub fn baked_value(
     encoded.map(|v| if v.is_nan() { 0.0 } else { v.clamp(-65504.0, 65504.0) })
 }
 
+/// [`baked_value`] at every point of the bake's `size`³ lattice (`t = i / (size − 1)` in f32,
+/// then the shaper's inverse), red fastest, then green, then blue: the `.cube` order and the
+/// texel order of the 3D texture. The export and the bake on devices without compute use it.
+pub fn baked_lattice(
+    settings: &GradeSettings,
+    mapper: ToneMapper,
+    user_lut: Option<&UserLut>,
+    size: u32,
+) -> Vec<Vec3> {
+    let axis: Vec<f32> = (0..size).map(|i| shaper_inverse(i as f32 / (size - 1) as f32)).collect();
+    let mut data = Vec::with_capacity((size as usize).pow(3));
+    for b in &axis {
+        for g in &axis {
+            for r in &axis {
+                data.push(baked_value(settings, mapper, user_lut, Vec3::new(*r, *g, *b)));
+            }
+        }
+    }
+    data
+}
+
 /// The LUT size a bake uses for a requested `size`: the requested one when it is in
 /// [`LUT_SIZES`], otherwise the smallest of them at least as large (so a LUT is never coarser
 /// than asked), and 64 for anything above 64. A changed size is logged with `log::warn!`.
@@ -434,6 +455,14 @@ pub fn lut_sampler(device: &wgpu::Device) -> wgpu::Sampler {
 /// The grade bake's pipeline and layout, built once; [`GradeLut::bake`] then runs it for each
 /// change of settings.
 pub struct GradeLut {
+    /// The compute bake, on devices with compute shaders and storage textures; without them
+    /// (GLES 3.0, WebGL2) the lattice is computed on the CPU ([`baked_lattice`], the reference
+    /// the compute bake is tested against) and uploaded.
+    compute: Option<ComputeBake>,
+}
+
+/// The compute bake's pipeline.
+struct ComputeBake {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
     /// Bound as the user LUT when there is none (the shader does not read it then).
@@ -441,9 +470,25 @@ pub struct GradeLut {
 }
 
 impl GradeLut {
-    /// Builds the compute pipeline of `shaders/grade_bake.wgsl`. Fails only if the shader does
-    /// not load or validate.
+    /// Builds the compute pipeline of `shaders/grade_bake.wgsl` where the device has compute
+    /// shaders and storage textures. Fails only if the shader does not load or validate.
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
+        let capabilities = crate::gpu::Capabilities::of(device);
+        let compute = match capabilities.compute && capabilities.storage {
+            true => Some(ComputeBake::new(device)?),
+            false => None,
+        };
+        Ok(Self { compute })
+    }
+
+    /// Whether the bake runs on the GPU (compute) rather than on the CPU.
+    pub fn bakes_on_gpu(&self) -> bool {
+        self.compute.is_some()
+    }
+}
+
+impl ComputeBake {
+    fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
         let module = crate::shaders::create_module(device, "grade_bake")?;
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("grade_bake"),
@@ -498,7 +543,9 @@ impl GradeLut {
         let no_user_lut = user_lut_texture(device, 1).create_view(&Default::default());
         Ok(Self { layout, pipeline, no_user_lut })
     }
+}
 
+impl GradeLut {
     /// Bakes [`baked_value`] into a new `size`³ [`LUT_FORMAT`] 3D texture (see the module
     /// documentation for the lattice and the colour spaces): the grade, then the tone mapper
     /// and/or `user_lut` by its [`LutSpace`], sRGB-encoded display out. `settings` go through
@@ -523,6 +570,13 @@ impl GradeLut {
                 .map_err(|e| crate::Error::InvalidArgument(format!("user LUT: {e}")))?;
         }
         let size = lut_size(size);
+        let Some(bake) = &self.compute else {
+            let lattice = baked_lattice(&settings.validated(), mapper, user_lut, size);
+            return crate::gpu::checked(device, "grade LUT bake", || {
+                upload_lattice(device, queue, &lattice, size)
+            })
+            .map_err(Into::into);
+        };
         let uniforms = GradeUniforms::new(&settings.validated(), mapper, user_lut, size);
         let texture = crate::gpu::checked(device, "grade LUT bake", || {
             let user_view = user_lut.map(|user| {
@@ -562,7 +616,7 @@ impl GradeLut {
             });
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("grade_bake"),
-                layout: &self.layout,
+                layout: &bake.layout,
                 entries: &[
                     wgpu::BindGroupEntry { binding: 0, resource: buffer.as_entire_binding() },
                     wgpu::BindGroupEntry {
@@ -572,7 +626,7 @@ impl GradeLut {
                     wgpu::BindGroupEntry {
                         binding: 2,
                         resource: wgpu::BindingResource::TextureView(
-                            user_view.as_ref().unwrap_or(&self.no_user_lut),
+                            user_view.as_ref().unwrap_or(&bake.no_user_lut),
                         ),
                     },
                 ],
@@ -585,7 +639,7 @@ impl GradeLut {
                     label: Some("grade_bake"),
                     timestamp_writes: None,
                 });
-                pass.set_pipeline(&self.pipeline);
+                pass.set_pipeline(&bake.pipeline);
                 pass.set_bind_group(0, &bind_group, &[]);
                 let groups = size.div_ceil(WORKGROUP_SIZE);
                 pass.dispatch_workgroups(groups, groups, groups);
@@ -595,6 +649,44 @@ impl GradeLut {
         })?;
         Ok(texture)
     }
+}
+
+/// A `size`³ [`LUT_FORMAT`] 3D texture holding `lattice` (from [`baked_lattice`]), alpha 1:
+/// the bake on devices without compute.
+fn upload_lattice(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    lattice: &[Vec3],
+    size: u32,
+) -> wgpu::Texture {
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("grade_lut"),
+        size: wgpu::Extent3d { width: size, height: size, depth_or_array_layers: size },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D3,
+        format: LUT_FORMAT,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::COPY_SRC
+            | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    let halves: Vec<u16> = lattice
+        .iter()
+        .flat_map(|v| [v.x, v.y, v.z, 1.0])
+        .map(|x| half::f16::from_f32(x).to_bits())
+        .collect();
+    queue.write_texture(
+        texture.as_image_copy(),
+        bytemuck::cast_slice(&halves),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(size * 8),
+            rows_per_image: Some(size),
+        },
+        texture.size(),
+    );
+    texture
 }
 
 /// An `n`³ [`USER_LUT_FORMAT`] texture for a user LUT's entries (x = red, y = green, z = blue
@@ -749,17 +841,7 @@ pub fn export_cube(
             "export_cube: size {requested} is outside {MIN_SIZE}..={MAX_SIZE}; using {size}"
         );
     }
-    // The bake's own lattice: t = i / (size − 1) in f32, then the shaper's inverse.
-    let axis: Vec<f32> = (0..size).map(|i| shaper_inverse(i as f32 / (size - 1) as f32)).collect();
-    let mut data = Vec::with_capacity((size as usize).pow(3));
-    for b in &axis {
-        for g in &axis {
-            for r in &axis {
-                let x = Vec3::new(*r, *g, *b);
-                data.push(baked_value(&settings, tone_mapper, user_lut, x));
-            }
-        }
-    }
+    let data = baked_lattice(&settings, tone_mapper, user_lut, size);
     let lut_note = match user_lut {
         None => String::new(),
         Some(user) => format!(

@@ -148,7 +148,10 @@ pub struct PostStack {
     output_format: wgpu::TextureFormat,
     chain: PostChain,
     composite: CompositePass,
-    camera_exposure: CameraExposurePass,
+    /// The AR exposure match (compute; `None` on a device without compute and storage, where
+    /// a request to match is logged once and the exposure stays as set).
+    camera_exposure: Option<CameraExposurePass>,
+    warned_camera_exposure: bool,
     /// The chain's output when a composite follows (AR, or a target format other than
     /// [`DISPLAY_FORMAT`]), at the display size.
     finished: Option<Target>,
@@ -188,20 +191,14 @@ impl PostStack {
         }
         validate(&settings, desc.provided)?;
         let capabilities = crate::gpu::Capabilities::of(device);
-        if !capabilities.compute || !capabilities.storage {
-            return Err(Error::Unsupported(format!(
-                "capability level {capabilities}: the exposure pass, the grade LUT bake and \
-                 the finish still need compute shaders and storage buffers (their fragment \
-                 paths for GLES 3.0 / WebGL2 are not written yet)"
-            )));
-        }
+        let compute = capabilities.compute && capabilities.storage;
         crate::gpu::warn_known_driver_issues(&device.adapter_info());
         let (chain, composite, camera_exposure) =
             crate::gpu::checked(device, "creating pipelines", || -> Result<_, Error> {
                 Ok((
                     PostChain::new(device, desc.hdr_format, desc.provided)?,
                     CompositePass::new(device, desc.output_format)?,
-                    CameraExposurePass::new(device)?,
+                    compute.then(|| CameraExposurePass::new(device)).transpose()?,
                 ))
             })??;
         Ok(Self {
@@ -212,6 +209,7 @@ impl PostStack {
             chain,
             composite,
             camera_exposure,
+            warned_camera_exposure: false,
             finished: None,
             timer: PassTimer::new(device),
             governor: Governor::new(device.features().contains(crate::gpu::TIMER_FEATURES)),
@@ -360,8 +358,16 @@ impl PostStack {
         // the frame (automatic exposure is off while it runs: the camera decides).
         let mut settings = plan.settings.clone();
         let grade_lut = self.chain.grade_lut();
-        if let (Some(real), Some(grade_lut)) =
-            (inputs.real_world.filter(|r| r.match_exposure), grade_lut)
+        let matching = inputs.real_world.filter(|r| r.match_exposure);
+        if matching.is_some() && self.camera_exposure.is_none() && !self.warned_camera_exposure {
+            log::warn!(
+                "AR exposure match: needs compute shaders and storage buffers, which this device \
+                 lacks; the exposure stays as set"
+            );
+            self.warned_camera_exposure = true;
+        }
+        if let (Some(real), Some(grade_lut), Some(camera_exposure)) =
+            (matching, grade_lut, self.camera_exposure.as_ref())
         {
             if settings.exposure.is_automatic() {
                 settings.exposure.mode = ExposureMode::Metered;
@@ -376,7 +382,7 @@ impl PostStack {
                 grade_lut,
             };
             self.timer.scope(CameraExposurePass::NAME, encoder, |e| {
-                self.camera_exposure.dispatch(device, queue, e, &exposure_frame)
+                camera_exposure.dispatch(device, queue, e, &exposure_frame)
             });
         }
         let finished = self.finished.as_ref().filter(|_| composite);
@@ -498,7 +504,7 @@ impl PostStack {
             ));
         }
         entries.extend(self.composite.memory());
-        entries.extend(self.camera_exposure.memory());
+        entries.extend(self.camera_exposure.iter().flat_map(CameraExposurePass::memory));
         entries
     }
 }

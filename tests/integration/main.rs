@@ -17,6 +17,7 @@ mod cube_lut;
 mod debug_views;
 mod default_scene;
 mod depth_of_field;
+mod downlevel;
 mod embedding;
 mod environment;
 mod fxaa;

@@ -1,0 +1,179 @@
+//! The downlevel (GLES 3.0 / WebGL2 class) path on any adapter: a device created with WebGL2's
+//! limits (`--downlevel webgl2`: no compute, no storage, no view formats) renders each post
+//! pass, one at a time on the product demo, and its picture is compared with the full device's
+//! fragment variant. On the full device the grade LUT is baked by compute and the exposure
+//! state written as storage; on the downlevel one the LUT is computed on the CPU and uploaded,
+//! the state is written from the CPU, and scene textures are uploaded once per format they are
+//! read as. Automatic exposure has no downlevel path yet: it falls back to the metered
+//! exposure, which is checked too.
+
+use crate::common;
+
+use afterlight::gpu::{Capabilities, DownlevelRequest, Gpu, GpuOptions};
+use afterlight::post::Tier;
+use afterlight::post::bloom::BloomSettings;
+use afterlight::post::chain::PostSettings;
+use afterlight::post::dof::DofSettings;
+use afterlight::post::exposure::{ExposureMode, ExposureSettings};
+use afterlight::post::finish::FinishSettings;
+use afterlight::post::fxaa::FxaaSettings;
+use afterlight::post::motion_blur::MotionBlurSettings;
+use afterlight::post::sharpen::SharpenSettings;
+use afterlight::post::taa::TaaSettings;
+use afterlight::post::tonemap::ToneMapper;
+use afterlight::render::RenderOptions;
+use afterlight::scene::Camera;
+
+const SIZE: (u32, u32) = (128, 96);
+
+/// A device on the same adapter with WebGL2's limits.
+fn webgl2() -> Gpu {
+    let options = GpuOptions { downlevel: Some(DownlevelRequest::WebGl2), ..Default::default() };
+    Gpu::new(&options).expect("a WebGL2-level device")
+}
+
+/// `frames` frames of the product demo with `post`, the camera turning 2° a frame (so TAA and
+/// motion blur see motion), and the last display image.
+fn render(gpu: &Gpu, post: &PostSettings, frames: u32) -> Vec<u8> {
+    let scene = common::default_scene();
+    let mut renderer = common::renderer(gpu, &scene, SIZE, &common::studio(gpu));
+    let first = common::scene_camera(&scene, SIZE.0 as f32 / SIZE.1 as f32);
+    let options = RenderOptions { post: post.clone(), ..Default::default() };
+    for frame in 0..frames {
+        let turn = glam::Quat::from_axis_angle(first.up, (2.0 * frame as f32).to_radians());
+        let camera = Camera { forward: turn * first.forward, ..first };
+        renderer.render(gpu, &camera, &options).expect("renders");
+    }
+    renderer.read_display(gpu).expect("readback")
+}
+
+/// The largest difference in codes and the mean absolute difference.
+fn difference(a: &[u8], b: &[u8]) -> (u8, f64) {
+    let largest = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(0);
+    let sum: u64 = a.iter().zip(b).map(|(x, y)| u64::from(x.abs_diff(*y))).sum();
+    (largest, sum as f64 / a.len().max(1) as f64)
+}
+
+/// Manual exposure, fragment variant: the base every case changes one pass of.
+fn base() -> PostSettings {
+    PostSettings {
+        exposure: ExposureSettings::manual(6.0),
+        variant: afterlight::post::variant::PassVariant::Fragment,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn every_post_pass_at_webgl2_level_draws_the_full_fragment_picture() {
+    let Some(full) = common::gpu() else { return };
+    let low = webgl2();
+    assert_eq!(
+        low.capabilities,
+        Capabilities { compute: false, storage: false, view_formats: false }
+    );
+    let Some(cube) = common::shared_file("luts/colour_eotf_sRGB_3D.cube") else { return };
+    let mut lut = base();
+    lut.lut.file = Some(cube);
+    let mut graded = base();
+    graded.grade = common::EVERY_STEP;
+    graded.tonemap.mapper = ToneMapper::AgX;
+    let dof = DofSettings { focal_length_mm: 300.0, f_stop: 1.4, ..DofSettings::PRODUCT };
+    let cases: Vec<(&str, PostSettings, u32)> = vec![
+        ("ao", PostSettings { ao: afterlight::post::ao::AoSettings::HIGH, ..base() }, 1),
+        ("dof", PostSettings { dof, ..base() }, 1),
+        ("motion_blur", PostSettings { motion_blur: MotionBlurSettings::FILM, ..base() }, 2),
+        (
+            "taa",
+            PostSettings { taa: TaaSettings { tier: Tier::High, ..TaaSettings::HIGH }, ..base() },
+            4,
+        ),
+        (
+            "bloom",
+            PostSettings {
+                bloom: BloomSettings { intensity: 0.5, ..BloomSettings::NATURAL },
+                ..base()
+            },
+            1,
+        ),
+        (
+            "finish (cinematic: vignette, grain, aberration)",
+            PostSettings { finish: FinishSettings::CINEMATIC, ..base() },
+            1,
+        ),
+        ("grade + AgX", graded, 1),
+        ("user LUT (display)", lut, 1),
+        ("fxaa", PostSettings { fxaa: FxaaSettings::DESKTOP, ..base() }, 1),
+        (
+            "sharpen",
+            PostSettings {
+                sharpen: SharpenSettings { tier: Tier::High, sharpness: 1.0 },
+                ..base()
+            },
+            1,
+        ),
+        ("upscale (render scale 0.5)", PostSettings { render_scale: 0.5, ..base() }, 1),
+    ];
+    for (name, post, frames) in &cases {
+        let plain = render(&full, &base(), *frames);
+        let reference = render(&full, post, *frames);
+        let downlevel = render(&low, post, *frames);
+        let (largest, mean) = difference(&reference, &downlevel);
+        let changed = reference.iter().zip(&plain).filter(|(a, b)| a.abs_diff(**b) > 1).count();
+        let share = changed as f64 / reference.len() as f64;
+        println!(
+            "{name}: downlevel vs full fragment: largest {largest} codes, mean {mean:.4}; the \
+             pass changes {:.1} % of the values by more than a code",
+            100.0 * share
+        );
+        assert!(share > 0.005, "{name}: the pass must change the picture ({changed} values)");
+        assert!(largest <= 1, "{name}: the downlevel picture is {largest} codes off the full one");
+    }
+}
+
+/// Automatic exposure needs compute (its histogram): at the WebGL2 level it falls back to the
+/// metered exposure, the picture the metered mode draws there.
+#[test]
+fn automatic_exposure_at_webgl2_level_falls_back_to_the_metered_exposure() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let low = webgl2();
+    let automatic = PostSettings {
+        exposure: ExposureSettings { mode: ExposureMode::Automatic, ..ExposureSettings::DEFAULT },
+        ..Default::default()
+    };
+    let metered = PostSettings { exposure: ExposureSettings::DEFAULT, ..Default::default() };
+    let (largest, _) = difference(&render(&low, &automatic, 3), &render(&low, &metered, 3));
+    assert_eq!(largest, 0, "automatic exposure at WebGL2 level is the metered one");
+}
+
+/// The downlevel grade LUT is the CPU lattice (`baked_lattice`) uploaded; the full device's
+/// compute bake agrees with it within half-float rounding.
+#[test]
+fn the_cpu_baked_grade_lut_matches_the_compute_bake() {
+    use afterlight::post::grade_bake::{GradeLut, baked_lattice};
+    let Some(full) = common::gpu() else { return };
+    let low = webgl2();
+    let (settings, mapper, size) = (common::EVERY_STEP, ToneMapper::AgX, 32);
+    let cpu = GradeLut::new(&low.device).expect("bake");
+    assert!(!cpu.bakes_on_gpu());
+    let gpu_bake = GradeLut::new(&full.device).expect("bake");
+    assert!(gpu_bake.bakes_on_gpu());
+    let read = |gpu: &Gpu, bake: &GradeLut| {
+        let texture = bake.bake(&gpu.device, &gpu.queue, &settings, mapper, None, size).unwrap();
+        afterlight::gpu::halves_to_f32(&afterlight::gpu::read_texture(gpu, &texture).unwrap())
+    };
+    // The first slice (blue = 0) of each, `size`² texels.
+    let (a, b) = (read(&low, &cpu), read(&full, &gpu_bake));
+    let lattice = baked_lattice(&settings.validated(), mapper, None, size);
+    let slice = (size * size) as usize;
+    assert_eq!((a.len(), b.len()), (slice * 4, slice * 4));
+    for (i, value) in lattice[..slice].iter().enumerate() {
+        let texel = &a[4 * i..4 * i + 3];
+        let rounded = value.to_array().map(|v| half::f16::from_f32(v).to_f32());
+        assert_eq!(texel, rounded, "texel {i}: the upload is the lattice rounded to half");
+    }
+    let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    println!("CPU-baked vs compute-baked grade LUT ({size}^3): largest difference {worst:.2e}");
+    assert!(worst <= 2e-3, "the two bakes differ by {worst}");
+}
