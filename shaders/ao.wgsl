@@ -50,7 +50,7 @@ const AO_DEPTH_TOLERANCE: f32 = 0.02;
 
 @group(0) @binding(0) var<uniform> ao: AoParams;
 @group(0) @binding(1) var<uniform> camera: Camera;
-@group(0) @binding(2) var depth_texture: texture_depth_2d;
+@group(0) @binding(2) var depth_texture: texture_2d<f32>;
 @group(0) @binding(3) var normals: texture_2d<f32>;
 @group(0) @binding(4) var motion: texture_2d<f32>;
 // The pass's main input: view depth mips (prefilter's downsample, GTAO) or visibility.
@@ -144,7 +144,7 @@ fn ao_prefilter(texel: vec2i) -> f32 {
     // point whose normal the G-buffer holds), never a blend across an edge.
     let pixel = select(texel, texel * 2, half_resolution());
     let limit = vec2i(textureDimensions(depth_texture)) - 1;
-    return linear_depth(l, textureLoad(depth_texture, min(pixel, limit), 0));
+    return linear_depth(l, textureLoad(depth_texture, min(pixel, limit), 0).x);
 }
 
 @fragment
@@ -229,7 +229,8 @@ fn ao_main(texel: vec2i) -> f32 {
             t = t * t;
             let offset = round(screen_direction * (t * radius_px + AO_MIN_OFFSET));
             let offset_length = length(offset);
-            let mip = u32(clamp(floor(log2(offset_length) - AO_MIP_OFFSET), 0.0, last_mip));
+            // An i32 level: naga's GLSL output passes a u32 one to textureSize, which GLSL lacks.
+            let mip = i32(clamp(floor(log2(offset_length) - AO_MIP_OFFSET), 0.0, last_mip));
             let mip_size = vec2i(textureDimensions(source, mip));
             for (var side = 0u; side < 2u; side++) {
                 let sign_ = select(-1.0, 1.0, side == 0u);
@@ -237,9 +238,9 @@ fn ao_main(texel: vec2i) -> f32 {
                 if any(at < vec2f(0.0)) || any(at >= vec2f(working)) {
                     continue;
                 }
-                let sample_texel = min(vec2i(at / f32(1u << mip)), mip_size - 1);
+                let sample_texel = min(vec2i(at / f32(1u << u32(mip))), mip_size - 1);
                 let sample_depth = textureLoad(source, sample_texel, mip).x;
-                let delta = view_position(l, texel_uv(sample_texel, mip), sample_depth) - centre;
+                let delta = view_position(l, texel_uv(sample_texel, u32(mip)), sample_depth) - centre;
                 let distance = length(delta);
                 let falloff = saturate(distance * ao.shape.y + ao.shape.z);
                 let cos_h = mix(low[side], dot(delta, to_viewer) / max(distance, 1e-6), falloff);
@@ -316,7 +317,7 @@ fn fs_upsample(in: FullscreenOut) -> @location(0) vec4f {
 // Full-resolution visibility at output pixel `pixel` (both entry points).
 fn ao_upsample(pixel: vec2i) -> f32 {
     let l = lens();
-    let d = linear_depth(l, textureLoad(depth_texture, pixel, 0));
+    let d = linear_depth(l, textureLoad(depth_texture, pixel, 0).x);
     if d >= AO_FAR {
         return 1.0;
     }
@@ -364,7 +365,7 @@ fn fs_temporal(in: FullscreenOut) -> TemporalOut {
 // The blended visibility (x) and the reverse-Z depth (y) the next history stores, at output
 // pixel `pixel` centred at `uv` (both entry points).
 fn ao_temporal(pixel: vec2i, uv: vec2f) -> vec2f {
-    let depth = textureLoad(depth_texture, pixel, 0);
+    let depth = textureLoad(depth_texture, pixel, 0).x;
     let current = textureLoad(source, pixel, 0).x;
     if depth <= 0.0 {
         return vec2f(1.0, 0.0);

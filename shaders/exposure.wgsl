@@ -61,7 +61,7 @@ struct ExposureParams {
 
 @group(0) @binding(0) var<uniform> params: ExposureParams;
 @group(0) @binding(1) var hdr: texture_2d<f32>;
-@group(0) @binding(2) var depth: texture_depth_2d;
+@group(0) @binding(2) var depth: texture_2d<f32>;
 @group(0) @binding(3) var<storage, read_write> histogram: array<atomic<u32>, EXPOSURE_MAX_BINS>;
 @group(0) @binding(4) var<storage, read_write> state: ExposureState;
 
@@ -125,7 +125,7 @@ fn histogram_main(
         if params.metering == METERING_FOREGROUND {
             let depth_size = textureDimensions(depth);
             let depth_pixel = min(pixel * depth_size / max(size, vec2u(1u)), depth_size - 1u);
-            geometry = textureLoad(depth, depth_pixel, 0) != 0.0;
+            geometry = textureLoad(depth, depth_pixel, 0).x != 0.0;
         }
         let weight = clamp(exposure_mask_weight(pixel, size, geometry), 0.0, 1.0);
         let fixed = u32(weight * EXPOSURE_WEIGHT_ONE + 0.5);

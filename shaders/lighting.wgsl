@@ -27,7 +27,7 @@ struct Lighting {
 @group(0) @binding(1) var<uniform> camera: Camera;
 @group(0) @binding(2) var base_color_ao: texture_2d<f32>;
 @group(0) @binding(3) var normal_roughness_metallic: texture_2d<f32>;
-@group(0) @binding(4) var depth_texture: texture_depth_2d;
+@group(0) @binding(4) var depth_texture: texture_2d<f32>;
 @group(0) @binding(5) var<uniform> lights: Lights;
 // GTAO visibility at the target size (a 1x1 white texture when AO is off).
 @group(3) @binding(0) var ambient_occlusion: texture_2d<f32>;
@@ -35,7 +35,7 @@ struct Lighting {
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let pixel = vec2i(in.position.xy);
-    let depth = textureLoad(depth_texture, pixel, 0);
+    let depth = textureLoad(depth_texture, pixel, 0).x;
     if depth <= 0.0 {
         let mode = u32(lighting.background.w);
         if mode == 2u {

@@ -27,7 +27,7 @@ struct ShadowCatcher {
 
 @group(0) @binding(0) var<uniform> catcher: ShadowCatcher;
 @group(0) @binding(1) var<uniform> camera: Camera;
-@group(0) @binding(2) var depth_texture: texture_depth_2d;
+@group(0) @binding(2) var depth_texture: texture_2d<f32>;
 @group(0) @binding(3) var normal_roughness_metallic: texture_2d<f32>;
 // GTAO visibility at the render size (a 1x1 white texture when AO is off).
 @group(0) @binding(4) var ambient_occlusion: texture_2d<f32>;
@@ -44,7 +44,7 @@ struct CatcherPixel {
 
 fn catcher_pixel(pixel: vec2i, uv: vec2f) -> CatcherPixel {
     var out = CatcherPixel(false, false, 1.0);
-    let depth = textureLoad(depth_texture, pixel, 0);
+    let depth = textureLoad(depth_texture, pixel, 0).x;
     if depth <= 0.0 {
         out.background = true;
         return out;

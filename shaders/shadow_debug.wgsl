@@ -9,13 +9,13 @@
 #include "include/shadow.wgsl"
 
 @group(0) @binding(0) var<uniform> camera: Camera;
-@group(0) @binding(1) var depth_texture: texture_depth_2d;
+@group(0) @binding(1) var depth_texture: texture_2d<f32>;
 @group(0) @binding(2) var normal_roughness_metallic: texture_2d<f32>;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let pixel = vec2i(in.position.xy);
-    let depth = textureLoad(depth_texture, pixel, 0);
+    let depth = textureLoad(depth_texture, pixel, 0).x;
     // Reverse-Z clears to 0: nothing was drawn here, so nothing is shadowed.
     if depth <= 0.0 {
         return vec4f(1.0);

@@ -36,7 +36,7 @@ struct Taa {
 
 @group(0) @binding(0) var<uniform> taa: Taa;
 @group(0) @binding(1) var current: texture_2d<f32>;
-@group(0) @binding(2) var depth: texture_depth_2d;
+@group(0) @binding(2) var depth: texture_2d<f32>;
 @group(0) @binding(3) var motion: texture_2d<f32>;
 @group(0) @binding(4) var history: texture_2d<f32>;
 @group(0) @binding(5) var history_aux: texture_2d<f32>;
@@ -123,7 +123,7 @@ fn load_current(p: vec2i) -> vec4f {
 // Depth and motion are loaded clamped to their own size: a 1x1 placeholder stands in when the
 // pipeline has none.
 fn load_depth(p: vec2i) -> f32 {
-    return textureLoad(depth, min(p, vec2i(textureDimensions(depth)) - 1), 0);
+    return textureLoad(depth, min(p, vec2i(textureDimensions(depth)) - 1), 0).x;
 }
 
 fn load_motion(p: vec2i) -> vec2f {

@@ -114,7 +114,7 @@ pub(crate) mod tests {
                 device_class: "mobile".into(),
                 timestamps: true,
                 known_issues: Vec::new(),
-                capability_level: "full (compute, storage, view formats)".into(),
+                capability_level: "full (compute, storage, view formats, f32 targets)".into(),
             },
             build: BuildReport { version: "0".into(), git_commit: None, profile: "debug".into() },
             settings: BenchSettings {

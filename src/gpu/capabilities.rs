@@ -70,6 +70,10 @@ pub struct Capabilities {
     pub storage: bool,
     /// Textures may be viewed in a format other than their own (`view_formats`).
     pub view_formats: bool,
+    /// R32Float (and other 32-bit float) render targets. wgpu's GL backend may not offer them
+    /// (llvmpipe's does not; WebGL2 needs `EXT_color_buffer_float`), so the downlevel level
+    /// goes without: GTAO keeps its view depth in R16Float there.
+    pub float32_render_targets: bool,
 }
 
 impl Capabilities {
@@ -86,12 +90,13 @@ impl Capabilities {
         // wgpu's GL backend has no DownlevelFlags::VIEW_FORMATS; a device with WebGL2's limits
         // (no compute) stands for a WebGL2 device and goes without them too.
         let view_formats = backend != wgpu::Backend::Gl && compute;
-        Self { compute, storage, view_formats }
+        let float32_render_targets = backend != wgpu::Backend::Gl && compute;
+        Self { compute, storage, view_formats, float32_render_targets }
     }
 
     /// The level these capabilities reach.
     pub fn level(&self) -> Level {
-        if self.compute && self.storage && self.view_formats {
+        if self.compute && self.storage && self.view_formats && self.float32_render_targets {
             Level::Full
         } else {
             Level::Downlevel
@@ -110,6 +115,9 @@ impl Capabilities {
         if !self.view_formats {
             missing.push("view formats (an sRGB view of an Rgba8Unorm texture)");
         }
+        if !self.float32_render_targets {
+            missing.push("32-bit float render targets");
+        }
         missing
     }
 }
@@ -117,7 +125,7 @@ impl Capabilities {
 impl fmt::Display for Capabilities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.level() {
-            Level::Full => write!(f, "full (compute, storage, view formats)"),
+            Level::Full => write!(f, "full (compute, storage, view formats, f32 targets)"),
             Level::Downlevel => write!(f, "downlevel (no {})", self.missing().join(", no ")),
         }
     }
@@ -137,14 +145,31 @@ mod tests {
             &wgpu::Limits::downlevel_webgl2_defaults(),
             wgpu::Backend::Vulkan,
         );
-        assert_eq!(webgl2, Capabilities { compute: false, storage: false, view_formats: false });
+        assert_eq!(
+            webgl2,
+            Capabilities {
+                compute: false,
+                storage: false,
+                view_formats: false,
+                float32_render_targets: false
+            }
+        );
         assert_eq!(webgl2.level(), Level::Downlevel);
         // GLES 3.1 with compute: everything but view formats.
         let gles = Capabilities::from_parts(&wgpu::Limits::downlevel_defaults(), wgpu::Backend::Gl);
-        assert_eq!(gles, Capabilities { compute: true, storage: true, view_formats: false });
+        assert_eq!(
+            gles,
+            Capabilities {
+                compute: true,
+                storage: true,
+                view_formats: false,
+                float32_render_targets: false
+            }
+        );
         assert_eq!(
             gles.to_string(),
-            "downlevel (no view formats (an sRGB view of an Rgba8Unorm texture))"
+            "downlevel (no view formats (an sRGB view of an Rgba8Unorm texture), no 32-bit \
+             float render targets)"
         );
     }
 

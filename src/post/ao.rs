@@ -253,8 +253,12 @@ const HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
 /// The compute variant's history (`ao_history_out` in `shaders/ao.wgsl`).
 const COMPUTE_HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg32Float;
 
-/// The view depth mips, in both variants.
+/// The view depth mips, in both variants, where the device renders to 32-bit floats.
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
+
+/// The view depth mips on a device without 32-bit float render targets (GL, WebGL2; see
+/// [`crate::gpu::Capabilities::float32_render_targets`]): half precision, 0.05 % of the depth.
+const DOWNLEVEL_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Float;
 
 /// The GTAO pass: pipelines (the compute ones built on first use), one bind group layout
 /// shared by every step, and the temporal history (two textures, ping-pong).
@@ -276,6 +280,8 @@ pub struct AoPass {
     /// Bound where a step does not use an input.
     placeholder: wgpu::TextureView,
     history: Option<History>,
+    /// [`DEPTH_FORMAT`], or [`DOWNLEVEL_DEPTH_FORMAT`] without 32-bit float render targets.
+    depth_format: wgpu::TextureFormat,
 }
 
 /// The compute variant's kernels, one per step (`cs_*` in `shaders/ao.wgsl`).
@@ -337,7 +343,7 @@ impl AoPass {
             entries: &[
                 bindings::uniform(0, stages),
                 bindings::uniform(1, stages),
-                wgpu::BindGroupLayoutEntry { visibility: stages, ..bindings::depth_texture(2) },
+                wgpu::BindGroupLayoutEntry { visibility: stages, ..bindings::depth_as_float(2) },
                 texture(3),
                 texture(4),
                 texture(5),
@@ -348,8 +354,12 @@ impl AoPass {
         let pipeline = |label: &str, entry: &str, format| {
             fullscreen::pipeline_with_entry(device, label, &module, entry, &[&layout], format, None)
         };
-        let prefilter = pipeline("ao.prefilter", "fs_prefilter", DEPTH_FORMAT);
-        let downsample = pipeline("ao.downsample", "fs_downsample", DEPTH_FORMAT);
+        let depth_format = match crate::gpu::Capabilities::of(device).float32_render_targets {
+            true => DEPTH_FORMAT,
+            false => DOWNLEVEL_DEPTH_FORMAT,
+        };
+        let prefilter = pipeline("ao.prefilter", "fs_prefilter", depth_format);
+        let downsample = pipeline("ao.downsample", "fs_downsample", depth_format);
         let main = pipeline("ao.main", "fs_main", OUTPUT_FORMAT);
         let denoise = pipeline("ao.denoise", "fs_denoise", OUTPUT_FORMAT);
         let denoise_last = pipeline("ao.denoise", "fs_denoise_last", OUTPUT_FORMAT);
@@ -373,6 +383,7 @@ impl AoPass {
             uniforms,
             placeholder,
             history: None,
+            depth_format,
         })
     }
 
@@ -519,7 +530,7 @@ impl AoPass {
         let depth_desc = TransientDesc {
             width: working.0,
             height: working.1,
-            format: DEPTH_FORMAT,
+            format: self.depth_format,
             mip_level_count: mips,
             usage: attach | storage | wgpu::TextureUsages::TEXTURE_BINDING,
         };

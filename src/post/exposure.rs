@@ -543,7 +543,7 @@ impl Histogram {
                     count: None,
                 },
                 texture(1, wgpu::TextureSampleType::Float { filterable: false }),
-                texture(2, wgpu::TextureSampleType::Depth),
+                texture(2, wgpu::TextureSampleType::Float { filterable: false }),
                 storage(3, u64::from(MAX_BINS) * 4),
                 storage(4, STATE_SIZE),
             ],

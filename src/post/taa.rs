@@ -327,7 +327,7 @@ impl TaaPass {
             entries: &[
                 bindings::uniform(0, wgpu::ShaderStages::FRAGMENT),
                 bindings::texture(1, false),
-                bindings::depth_texture(2),
+                bindings::depth_as_float(2),
                 bindings::texture(3, false),
                 bindings::texture(4, true),
                 bindings::texture(5, false),

@@ -45,6 +45,15 @@ pub(crate) fn texture_3d(binding: u32) -> wgpu::BindGroupLayoutEntry {
 }
 
 /// A depth texture read with `textureLoad` by the fragment stage.
+/// A depth texture read with `textureLoad` as `texture_2d<f32>` (its `x`): an unfilterable
+/// float binding, which a Depth32Float view may fill. GLSL (GLES 3.0, WebGL2) cannot
+/// `textureLoad` a `texture_depth_2d`, so every pass that loads depth texels binds it this way.
+pub(crate) fn depth_as_float(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    texture(binding, false)
+}
+
+/// A depth texture for comparison sampling (`texture_depth_2d` with a comparison sampler: the
+/// shadow map).
 pub(crate) fn depth_texture(binding: u32) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,

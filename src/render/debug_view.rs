@@ -181,7 +181,7 @@ impl DebugViewPass {
             bindings::texture(3, false),
             bindings::texture(4, false),
             bindings::texture(5, false),
-            bindings::depth_texture(6),
+            bindings::depth_as_float(6),
         ];
         let frame_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("debug_view.frame"),

@@ -64,7 +64,7 @@ impl LightingPass {
             bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
             bindings::texture(2, false),
             bindings::texture(3, false),
-            bindings::depth_texture(4),
+            bindings::depth_as_float(4),
             bindings::uniform(5, wgpu::ShaderStages::FRAGMENT),
         ];
         // Colour and coverage both add: the G-buffer pass left emissive and alpha 1 on geometry.

@@ -253,7 +253,7 @@ impl ShadowCatcherPass {
             entries: &[
                 bindings::uniform(0, wgpu::ShaderStages::FRAGMENT),
                 bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
-                bindings::depth_texture(2),
+                bindings::depth_as_float(2),
                 bindings::texture(3, false),
                 bindings::texture(4, false),
                 bindings::uniform(5, wgpu::ShaderStages::FRAGMENT),

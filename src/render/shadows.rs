@@ -496,7 +496,7 @@ pub fn render_shadow_mask(
         label: Some("shadow_debug"),
         entries: &[
             bindings::uniform(0, wgpu::ShaderStages::FRAGMENT),
-            bindings::depth_texture(1),
+            bindings::depth_as_float(1),
             bindings::texture(2, false),
         ],
     });

@@ -51,7 +51,12 @@ fn the_device_asks_for_what_the_adapter_has_or_for_webgl2() {
     assert_eq!(webgl2.info.name, gpu.info.name);
     assert_eq!(
         webgl2.capabilities,
-        Capabilities { compute: false, storage: false, view_formats: false }
+        Capabilities {
+            compute: false,
+            storage: false,
+            view_formats: false,
+            float32_render_targets: false
+        }
     );
     let limits = webgl2.device.limits();
     assert_eq!(limits.max_compute_workgroups_per_dimension, 0);
