@@ -1,6 +1,8 @@
 // Diffuse irradiance cube: one face per draw, each texel the cosine-weighted mean radiance
 // over its hemisphere, i.e. irradiance / pi, so a uniform environment of radiance L gives L.
-// Reads: one small mip (32^2 per face) of the radiance cube, all six layers, textureLoad.
+// Reads: one small mip (32^2 per face) of the radiance cube, each texel fetched exactly by a
+// nearest sample through its centre's direction (GLES 3.0 and WebGL2 cannot bind a cube's
+// layers as a 2D array).
 // Writes: one face of the Rgba16Float irradiance cube.
 // A brute-force quadrature over every source texel, not spherical harmonics: no ringing
 // around a bright sun and no negative lobes, for ~6 * 32^2 taps per output texel. Weights are
@@ -17,7 +19,8 @@ struct Params {
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var source: texture_2d_array<f32>;
+@group(0) @binding(1) var source: texture_cube<f32>;
+@group(0) @binding(2) var nearest: sampler;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
@@ -34,7 +37,7 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
                 if cos_theta > 0.0 {
                     // Solid angle of the texel up to the constant (2 / size)^2, which cancels.
                     let w = cos_theta * inv_length * inv_length * inv_length;
-                    let radiance = textureLoad(source, vec2u(x, y), face, 0).rgb;
+                    let radiance = textureSampleLevel(source, nearest, p, 0.0).rgb;
                     sum += radiance * w;
                     weight += w;
                 }

@@ -947,7 +947,8 @@ fn main() -> ExitCode {
     .init();
     gpu::quiet_headless_probing();
     let cli = Cli::parse();
-    let options = GpuOptions { adapter: cli.adapter.clone(), downlevel: cli.downlevel };
+    let options =
+        GpuOptions { adapter: cli.adapter.clone(), downlevel: cli.downlevel, backends: None };
     let result = match &cli.command {
         Command::Info => info(&options),
         Command::Render(args) => render(&options, args),

@@ -36,6 +36,9 @@ pub struct GpuOptions {
     /// Create the device below what the adapter offers (the CLI's `--downlevel`); `None`
     /// reads `AFTERLIGHT_DOWNLEVEL`.
     pub downlevel: Option<DownlevelRequest>,
+    /// Only these backends (e.g. `wgpu::Backends::GL`), whatever `WGPU_BACKEND` says; `None`
+    /// tries Vulkan, Metal and DX12 first, then GL, within `WGPU_BACKEND`.
+    pub backends: Option<wgpu::Backends>,
 }
 
 /// Errors from adapter, device and readback.
@@ -160,7 +163,13 @@ impl Gpu {
     pub fn new(options: &GpuOptions) -> Result<Self, GpuError> {
         // Vulkan, Metal and DX12 first; GL only when none of them has an adapter, because
         // initialising EGL prints driver noise and GL is the weaker path.
-        let (instance, adapter) = {
+        let (instance, adapter) = if let Some(backends) = options.backends {
+            let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+            descriptor.backends = backends;
+            let only = wgpu::Instance::new(descriptor);
+            let adapter = choose_adapter(&only, options)?;
+            (only, adapter)
+        } else {
             let primary = instance(wgpu::Backends::PRIMARY);
             match choose_adapter(&primary, options) {
                 Ok(adapter) => (primary, adapter),

@@ -470,11 +470,14 @@ struct ComputeBake {
 }
 
 impl GradeLut {
-    /// Builds the compute pipeline of `shaders/grade_bake.wgsl` where the device has compute
-    /// shaders and storage textures. Fails only if the shader does not load or validate.
+    /// Builds the compute pipeline of `shaders/grade_bake.wgsl` on a device at the full
+    /// capability level. A downlevel device bakes on the CPU: it may lack compute or storage,
+    /// and wgpu's GL backend binds one slice of a 3D storage texture only, so a compute bake
+    /// there would fill the first slice of the LUT and leave the rest black. Fails only if the
+    /// shader does not load or validate.
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
         let capabilities = crate::gpu::Capabilities::of(device);
-        let compute = match capabilities.compute && capabilities.storage {
+        let compute = match capabilities.level() == crate::gpu::Level::Full {
             true => Some(ComputeBake::new(device)?),
             false => None,
         };

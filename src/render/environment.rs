@@ -263,9 +263,11 @@ struct SpecularParams {
     _pad: [f32; 2],
 }
 
+/// One face of one bake step: the face written and its size in texels (the downsample and
+/// irradiance steps).
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct IrradianceParams {
+struct FaceParams {
     face: u32,
     face_size: f32,
     _pad: [f32; 2],
@@ -575,6 +577,17 @@ fn cube_view(texture: &wgpu::Texture) -> wgpu::TextureView {
     })
 }
 
+/// One mip of a cube, as a cube: a bake step's source (sampled by direction, which every
+/// backend supports, GL included).
+fn cube_level_view(texture: &wgpu::Texture, mip: u32) -> wgpu::TextureView {
+    texture.create_view(&wgpu::TextureViewDescriptor {
+        dimension: Some(wgpu::TextureViewDimension::Cube),
+        base_mip_level: mip,
+        mip_level_count: Some(1),
+        ..Default::default()
+    })
+}
+
 /// One layer of one mip, as a 2D view: the portable way to render into a cube face.
 fn layer_view(texture: &wgpu::Texture, layer: u32, mip: u32) -> wgpu::TextureView {
     texture.create_view(&wgpu::TextureViewDescriptor {
@@ -726,6 +739,7 @@ struct Baker {
     equirect_pipeline: wgpu::RenderPipeline,
     downsample_layout: wgpu::BindGroupLayout,
     downsample_pipeline: wgpu::RenderPipeline,
+    copy_pipeline: wgpu::RenderPipeline,
     specular_layout: wgpu::BindGroupLayout,
     specular_pipeline: wgpu::RenderPipeline,
     irradiance_layout: wgpu::BindGroupLayout,
@@ -733,6 +747,8 @@ struct Baker {
     lut_layout: wgpu::BindGroupLayout,
     lut_pipeline: wgpu::RenderPipeline,
     sampler: wgpu::Sampler,
+    /// Nearest filtering: one exact texel per sample (the downsample and irradiance steps).
+    nearest: wgpu::Sampler,
 }
 
 impl Baker {
@@ -749,31 +765,23 @@ impl Baker {
             let label = format!("environment.{name}");
             Ok(fullscreen::pipeline(device, &label, &module, &[layout], format, None))
         };
-        let source_array = wgpu::BindGroupLayoutEntry {
-            binding: 1,
-            visibility: fragment,
-            ty: wgpu::BindingType::Texture {
-                sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                view_dimension: wgpu::TextureViewDimension::D2Array,
-                multisampled: false,
-            },
-            count: None,
-        };
         let equirect_layout = layout(
             "environment.equirect_to_cube",
             &[bindings::uniform(0, fragment), bindings::texture(1, false)],
         );
-        let downsample_layout = layout("environment.downsample", &[bindings::texture(0, false)]);
+        // One level of the radiance cube, read texel by texel through a nearest sampler.
+        let one_level = [bindings::uniform(0, fragment), cube_entry(1), bindings::sampler(2)];
+        let downsample_layout = layout("environment.downsample", &one_level);
         let specular_layout = layout(
             "environment.specular",
             &[bindings::uniform(0, fragment), cube_entry(1), bindings::sampler(2)],
         );
-        let irradiance_layout =
-            layout("environment.irradiance", &[bindings::uniform(0, fragment), source_array]);
+        let irradiance_layout = layout("environment.irradiance", &one_level);
         let lut_layout = layout("environment.brdf_lut", &[bindings::uniform(0, fragment)]);
         Ok(Self {
             equirect_pipeline: pipeline("equirect_to_cube", &equirect_layout, CUBE_FORMAT)?,
             downsample_pipeline: pipeline("downsample", &downsample_layout, CUBE_FORMAT)?,
+            copy_pipeline: pipeline("copy", &downsample_layout, CUBE_FORMAT)?,
             specular_pipeline: pipeline("specular", &specular_layout, CUBE_FORMAT)?,
             irradiance_pipeline: pipeline("irradiance", &irradiance_layout, CUBE_FORMAT)?,
             lut_pipeline: pipeline("brdf_lut", &lut_layout, BRDF_LUT_FORMAT)?,
@@ -783,6 +791,10 @@ impl Baker {
             irradiance_layout,
             lut_layout,
             sampler: trilinear_sampler(device, "environment.bake"),
+            nearest: device.create_sampler(&wgpu::SamplerDescriptor {
+                label: Some("environment.texel"),
+                ..Default::default()
+            }),
         })
     }
 
@@ -891,8 +903,18 @@ impl Baker {
                         );
                     }
                     for mip in 1..radiance_mips {
+                        let source = cube_level_view(&radiance, mip - 1);
                         for face in 0..6 {
-                            let source = layer_view(&radiance, face, mip - 1);
+                            let params = FaceParams {
+                                face,
+                                face_size: (face_size >> mip) as f32,
+                                _pad: [0.0; 2],
+                            };
+                            let buffer = bindings::uniform_buffer(
+                                device,
+                                "environment",
+                                bytemuck::bytes_of(&params),
+                            );
                             self.draw(
                                 device,
                                 encoder,
@@ -901,21 +923,37 @@ impl Baker {
                                     &self.downsample_layout,
                                     "environment.downsample",
                                 ),
-                                &[wgpu::BindingResource::TextureView(&source)],
+                                &[
+                                    buffer.as_entire_binding(),
+                                    wgpu::BindingResource::TextureView(&source),
+                                    wgpu::BindingResource::Sampler(&self.nearest),
+                                ],
                                 &layer_view(&radiance, face, mip),
                             );
                         }
                     }
                     // Mip 0 of the specular cube is the unfiltered radiance.
-                    encoder.copy_texture_to_texture(
-                        radiance.as_image_copy(),
-                        specular.as_image_copy(),
-                        wgpu::Extent3d {
-                            width: face_size,
-                            height: face_size,
-                            depth_or_array_layers: 6,
-                        },
-                    );
+                    let level_0 = cube_level_view(&radiance, 0);
+                    for face in 0..6 {
+                        let params =
+                            FaceParams { face, face_size: face_size as f32, _pad: [0.0; 2] };
+                        let buffer = bindings::uniform_buffer(
+                            device,
+                            "environment",
+                            bytemuck::bytes_of(&params),
+                        );
+                        self.draw(
+                            device,
+                            encoder,
+                            (&self.copy_pipeline, &self.downsample_layout, "environment.copy"),
+                            &[
+                                buffer.as_entire_binding(),
+                                wgpu::BindingResource::TextureView(&level_0),
+                                wgpu::BindingResource::Sampler(&self.nearest),
+                            ],
+                            &layer_view(&specular, face, 0),
+                        );
+                    }
                 },
             )?
             .1,
@@ -979,19 +1017,11 @@ impl Baker {
                 &mut timer,
                 ("environment: irradiance", "environment.irradiance"),
                 |encoder| {
-                    let source = radiance.create_view(&wgpu::TextureViewDescriptor {
-                        dimension: Some(wgpu::TextureViewDimension::D2Array),
-                        base_mip_level: (face_size / IRRADIANCE_SIZE).ilog2(),
-                        mip_level_count: Some(1),
-                        ..Default::default()
-                    });
+                    let source = cube_level_view(&radiance, (face_size / IRRADIANCE_SIZE).ilog2());
 
                     for face in 0..6 {
-                        let params = IrradianceParams {
-                            face,
-                            face_size: IRRADIANCE_SIZE as f32,
-                            _pad: [0.0; 2],
-                        };
+                        let params =
+                            FaceParams { face, face_size: IRRADIANCE_SIZE as f32, _pad: [0.0; 2] };
                         let buffer = bindings::uniform_buffer(
                             device,
                             "environment",
@@ -1008,6 +1038,7 @@ impl Baker {
                             &[
                                 buffer.as_entire_binding(),
                                 wgpu::BindingResource::TextureView(&source),
+                                wgpu::BindingResource::Sampler(&self.nearest),
                             ],
                             &layer_view(&irradiance, face, 0),
                         );

@@ -63,27 +63,16 @@ fn base() -> PostSettings {
     }
 }
 
-#[test]
-fn every_post_pass_at_webgl2_level_draws_the_full_fragment_picture() {
-    let Some(full) = common::gpu() else { return };
-    let low = webgl2();
-    assert_eq!(
-        low.capabilities,
-        Capabilities {
-            compute: false,
-            storage: false,
-            view_formats: false,
-            float32_render_targets: false
-        }
-    );
-    let Some(cube) = common::shared_file("luts/colour_eotf_sRGB_3D.cube") else { return };
+/// Each post pass alone (and the grade, a user LUT and the upscale): name, settings, frames.
+fn pass_cases() -> Option<Vec<(&'static str, PostSettings, u32)>> {
+    let cube = common::shared_file("luts/colour_eotf_sRGB_3D.cube")?;
     let mut lut = base();
     lut.lut.file = Some(cube);
     let mut graded = base();
     graded.grade = common::EVERY_STEP;
     graded.tonemap.mapper = ToneMapper::AgX;
     let dof = DofSettings { focal_length_mm: 300.0, f_stop: 1.4, ..DofSettings::PRODUCT };
-    let cases: Vec<(&str, PostSettings, u32)> = vec![
+    Some(vec![
         ("ao", PostSettings { ao: afterlight::post::ao::AoSettings::HIGH, ..base() }, 1),
         ("dof", PostSettings { dof, ..base() }, 1),
         ("motion_blur", PostSettings { motion_blur: MotionBlurSettings::FILM, ..base() }, 2),
@@ -117,23 +106,78 @@ fn every_post_pass_at_webgl2_level_draws_the_full_fragment_picture() {
             1,
         ),
         ("upscale (render scale 0.5)", PostSettings { render_scale: 0.5, ..base() }, 1),
-    ];
+    ])
+}
+
+/// Every case of [`pass_cases`] on `other` draws `full`'s fragment picture within `tolerance`
+/// codes; each pass changes at least 0.5 % of the values, so no comparison is vacuous.
+fn assert_each_pass_matches(full: &Gpu, other: &Gpu, what: &str, tolerance: u8) {
+    let Some(cases) = pass_cases() else { return };
     for (name, post, frames) in &cases {
-        let plain = render(&full, &base(), *frames);
-        let reference = render(&full, post, *frames);
-        let downlevel = render(&low, post, *frames);
+        let plain = render(full, &base(), *frames);
+        let reference = render(full, post, *frames);
+        let downlevel = render(other, post, *frames);
         let (largest, mean) = difference(&reference, &downlevel);
         let changed = reference.iter().zip(&plain).filter(|(a, b)| a.abs_diff(**b) > 1).count();
         let share = changed as f64 / reference.len() as f64;
         println!(
-            "{name}: downlevel vs full fragment: largest {largest} codes, mean {mean:.4}; the \
+            "{name}: {what} vs full fragment: largest {largest} codes, mean {mean:.4}; the \
              pass changes {:.1} % of the values by more than a code",
             100.0 * share
         );
         assert!(share > 0.005, "{name}: the pass must change the picture ({changed} values)");
-        // Only AO differs at all (its R16Float view depth): by one code, in 0.05 % of values.
-        assert!(largest <= 1, "{name}: the downlevel picture is {largest} codes off the full one");
+        // On GL the bloom chain comes out up to 9 codes (mean 0.73) off Vulkan's: not
+        // explained yet (issue #20); held to that so a lost or black bloom still fails.
+        let (most, mean_most) = match (*name, what) {
+            ("bloom", "GL") => (12, 1.0),
+            _ => (tolerance, 0.05),
+        };
+        assert!(
+            largest <= most && mean <= mean_most,
+            "{name}: the {what} picture is {largest} codes off (mean {mean:.4})"
+        );
     }
+}
+
+#[test]
+fn every_post_pass_at_webgl2_level_draws_the_full_fragment_picture() {
+    let Some(full) = common::gpu() else { return };
+    let low = webgl2();
+    assert_eq!(
+        low.capabilities,
+        Capabilities {
+            compute: false,
+            storage: false,
+            view_formats: false,
+            float32_render_targets: false
+        }
+    );
+    // Only AO differs at all (its R16Float view depth): by one code, in 0.05 % of values.
+    assert_each_pass_matches(&full, &low, "WebGL2 level", 1);
+}
+
+/// wgpu's GL backend (Mesa's llvmpipe through EGL here: a GLES-class path) draws every pass as
+/// the Vulkan device does. GL reaches the downlevel level (no view formats, no 32-bit float
+/// targets) with compute: the grade LUT is computed on the CPU (GL binds one slice of a 3D
+/// storage texture), the environment is baked by draws only (GL cannot copy or read back cube
+/// textures), and the rasterisers differ by a code or two along edges.
+#[test]
+fn every_post_pass_on_the_gl_backend_draws_the_vulkan_picture() {
+    let Some(full) = common::gpu() else { return };
+    let options = GpuOptions { backends: Some(wgpu::Backends::GL), ..Default::default() };
+    let gl = match Gpu::new(&options) {
+        Ok(gl) => gl,
+        Err(e) => {
+            crate::skip::no_tool(&format!("no GL adapter (Mesa's EGL and GL drivers): {e}"));
+            return;
+        }
+    };
+    assert_eq!(gl.info.backend, wgpu::Backend::Gl);
+    println!("GL: {} ({})", gl.info.name, gl.capabilities);
+    assert!(!gl.capabilities.view_formats && !gl.capabilities.float32_render_targets);
+    // Edge decisions (FXAA, TAA) can flip where the rasterisers differ: up to 8 codes, mean
+    // under 0.05.
+    assert_each_pass_matches(&full, &gl, "GL", 8);
 }
 
 /// Automatic exposure needs compute (its histogram): at the WebGL2 level it falls back to the
