@@ -74,6 +74,10 @@ pub struct Capabilities {
     /// (llvmpipe's does not; WebGL2 needs `EXT_color_buffer_float`), so the downlevel level
     /// goes without: GTAO keeps its view depth in R16Float there.
     pub float32_render_targets: bool,
+    /// Two views of one texture at different mips can be read in one draw. wgpu's GL backend
+    /// sets a sampled view's mip range on the texture object itself, so both views would read
+    /// one level; passes that read two mips of a chain at once copy one of them first.
+    pub independent_mip_views: bool,
 }
 
 impl Capabilities {
@@ -91,7 +95,8 @@ impl Capabilities {
         // (no compute) stands for a WebGL2 device and goes without them too.
         let view_formats = backend != wgpu::Backend::Gl && compute;
         let float32_render_targets = backend != wgpu::Backend::Gl && compute;
-        Self { compute, storage, view_formats, float32_render_targets }
+        let independent_mip_views = backend != wgpu::Backend::Gl && compute;
+        Self { compute, storage, view_formats, float32_render_targets, independent_mip_views }
     }
 
     /// The level these capabilities reach.
@@ -151,7 +156,8 @@ mod tests {
                 compute: false,
                 storage: false,
                 view_formats: false,
-                float32_render_targets: false
+                float32_render_targets: false,
+                independent_mip_views: false
             }
         );
         assert_eq!(webgl2.level(), Level::Downlevel);
@@ -163,7 +169,8 @@ mod tests {
                 compute: true,
                 storage: true,
                 view_formats: false,
-                float32_render_targets: false
+                float32_render_targets: false,
+                independent_mip_views: false
             }
         );
         assert_eq!(

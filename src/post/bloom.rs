@@ -671,6 +671,15 @@ impl BloomPass {
             true => (wgpu::TextureUsages::empty(), wgpu::TextureUsages::STORAGE_BINDING),
             false => (wgpu::TextureUsages::RENDER_ATTACHMENT, wgpu::TextureUsages::empty()),
         };
+        // Where one draw cannot read two mips of the chain (GL: see
+        // `Capabilities::independent_mip_views`), the final step's D at mip s - 1 is copied out
+        // of the chain first.
+        let copy_current = !compute
+            && shift > 0
+            && chain.levels >= 2
+            && !crate::gpu::Capabilities::of(device).independent_mip_views;
+        let copy_source =
+            if copy_current { wgpu::TextureUsages::COPY_SRC } else { wgpu::TextureUsages::empty() };
         let chain_desc = {
             let (width, height) = mip_size(0);
             TransientDesc {
@@ -678,7 +687,7 @@ impl BloomPass {
                 height,
                 format: self.format,
                 mip_level_count: chain.mip_count.max(1),
-                usage: attach | storage | wgpu::TextureUsages::TEXTURE_BINDING,
+                usage: attach | storage | copy_source | wgpu::TextureUsages::TEXTURE_BINDING,
             }
         };
         let mips = (chain.mip_count > 0).then(|| pool.acquire(device, "bloom.mips", &chain_desc));
@@ -764,6 +773,13 @@ impl BloomPass {
             flags,
             ..base
         });
+        let separate_current = copy_current.then(|| {
+            let (width, height) = mip_size(shift - 1);
+            let usage = wgpu::TextureUsages::COPY_DST;
+            let desc = TransientDesc::target(width, height, self.format, usage);
+            pool.acquire(device, "bloom.current", &desc)
+        });
+        let current = separate_current.as_ref().map_or(current, |copy| &copy.view);
         let bind_group = self.bind(device, "bloom.upsample_final", coarser, Some(current));
         steps.push(Step {
             label: "bloom.upsample_final",
@@ -785,6 +801,19 @@ impl BloomPass {
             Some(kernels) => self.record_compute(device, encoder, kernels, &steps),
             None => {
                 for (slot, step) in steps.iter().enumerate() {
+                    if let (Kind::UpsampleFinal, Some(copy), Some(mips)) =
+                        (step.kind, &separate_current, &mips)
+                    {
+                        let source = wgpu::TexelCopyTextureInfo {
+                            mip_level: shift - 1,
+                            ..mips.texture.as_image_copy()
+                        };
+                        encoder.copy_texture_to_texture(
+                            source,
+                            copy.texture.as_image_copy(),
+                            copy.texture.size(),
+                        );
+                    }
                     self.record(encoder, step, slot as u64 * self.stride);
                 }
             }
@@ -793,7 +822,7 @@ impl BloomPass {
         self.last_mips = mips.as_ref().map(|m| m.texture.clone());
         let range = upsampled_range.start as u32..upsampled_range.end as u32;
         self.last_upsampled = ups.as_ref().map(|u| (u.texture.clone(), range));
-        for chain in mips.iter().chain(&ups) {
+        for chain in mips.iter().chain(&ups).chain(&separate_current) {
             pool.release(chain);
         }
         Some(output)

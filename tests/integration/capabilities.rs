@@ -55,7 +55,8 @@ fn the_device_asks_for_what_the_adapter_has_or_for_webgl2() {
             compute: false,
             storage: false,
             view_formats: false,
-            float32_render_targets: false
+            float32_render_targets: false,
+            independent_mip_views: false
         }
     );
     let limits = webgl2.device.limits();

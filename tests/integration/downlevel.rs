@@ -126,14 +126,8 @@ fn assert_each_pass_matches(full: &Gpu, other: &Gpu, what: &str, tolerance: u8) 
             100.0 * share
         );
         assert!(share > 0.005, "{name}: the pass must change the picture ({changed} values)");
-        // On GL the bloom chain comes out up to 9 codes (mean 0.73) off Vulkan's: not
-        // explained yet (issue #20); held to that so a lost or black bloom still fails.
-        let (most, mean_most) = match (*name, what) {
-            ("bloom", "GL") => (12, 1.0),
-            _ => (tolerance, 0.05),
-        };
         assert!(
-            largest <= most && mean <= mean_most,
+            largest <= tolerance && mean <= 0.05,
             "{name}: the {what} picture is {largest} codes off (mean {mean:.4})"
         );
     }
@@ -149,7 +143,8 @@ fn every_post_pass_at_webgl2_level_draws_the_full_fragment_picture() {
             compute: false,
             storage: false,
             view_formats: false,
-            float32_render_targets: false
+            float32_render_targets: false,
+            independent_mip_views: false
         }
     );
     // Only AO differs at all (its R16Float view depth): by one code, in 0.05 % of values.
@@ -160,7 +155,9 @@ fn every_post_pass_at_webgl2_level_draws_the_full_fragment_picture() {
 /// the Vulkan device does. GL reaches the downlevel level (no view formats, no 32-bit float
 /// targets) with compute: the grade LUT is computed on the CPU (GL binds one slice of a 3D
 /// storage texture), the environment is baked by draws only (GL cannot copy or read back cube
-/// textures), and the rasterisers differ by a code or two along edges.
+/// textures), bloom copies one mip out before a step that reads two (GL applies a view's mip
+/// range to the whole texture: before, GL's bloom was 9 codes off), and the rasterisers differ
+/// by a code or two along edges.
 #[test]
 fn every_post_pass_on_the_gl_backend_draws_the_vulkan_picture() {
     let Some(full) = common::gpu() else { return };
