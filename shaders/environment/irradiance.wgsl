@@ -1,8 +1,6 @@
 // Diffuse irradiance cube: one face per draw, each texel the cosine-weighted mean radiance
 // over its hemisphere, i.e. irradiance / pi, so a uniform environment of radiance L gives L.
-// Reads: one small mip (32^2 per face) of the radiance cube, each texel fetched exactly by a
-// nearest sample through its centre's direction (GLES 3.0 and WebGL2 cannot bind a cube's
-// layers as a 2D array).
+// Reads: one small mip (32^2 per face) of the radiance cube (environment/one_level.wgsl).
 // Writes: one face of the Rgba16Float irradiance cube.
 // A brute-force quadrature over every source texel, not spherical harmonics: no ringing
 // around a bright sun and no negative lobes, for ~6 * 32^2 taps per output texel. Weights are
@@ -11,16 +9,7 @@
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "environment/bake.wgsl"
-
-struct Params {
-    face: u32,
-    face_size: f32,
-    _pad: vec2f,
-};
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var source: texture_cube<f32>;
-@group(0) @binding(2) var nearest: sampler;
+#include "environment/one_level.wgsl"
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {

@@ -81,6 +81,15 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// A WebGL2 device's (and a device created with `--downlevel webgl2`): none of them.
+    pub const WEBGL2: Self = Self {
+        compute: false,
+        storage: false,
+        view_formats: false,
+        float32_render_targets: false,
+        independent_mip_views: false,
+    };
+
     /// The capabilities of `device`, from its limits and backend.
     pub fn of(device: &wgpu::Device) -> Self {
         Self::from_parts(&device.limits(), device.adapter_info().backend)
@@ -150,16 +159,7 @@ mod tests {
             &wgpu::Limits::downlevel_webgl2_defaults(),
             wgpu::Backend::Vulkan,
         );
-        assert_eq!(
-            webgl2,
-            Capabilities {
-                compute: false,
-                storage: false,
-                view_formats: false,
-                float32_render_targets: false,
-                independent_mip_views: false
-            }
-        );
+        assert_eq!(webgl2, Capabilities::WEBGL2);
         assert_eq!(webgl2.level(), Level::Downlevel);
         // GLES 3.1 with compute: everything but view formats.
         let gles = Capabilities::from_parts(&wgpu::Limits::downlevel_defaults(), wgpu::Backend::Gl);

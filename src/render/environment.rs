@@ -737,12 +737,12 @@ fn specular_samples(level: u32) -> u32 {
 struct Baker {
     equirect_layout: wgpu::BindGroupLayout,
     equirect_pipeline: wgpu::RenderPipeline,
-    downsample_layout: wgpu::BindGroupLayout,
+    /// The layout of the steps that read one cube level (downsample, copy, irradiance).
+    one_level_layout: wgpu::BindGroupLayout,
     downsample_pipeline: wgpu::RenderPipeline,
     copy_pipeline: wgpu::RenderPipeline,
     specular_layout: wgpu::BindGroupLayout,
     specular_pipeline: wgpu::RenderPipeline,
-    irradiance_layout: wgpu::BindGroupLayout,
     irradiance_pipeline: wgpu::RenderPipeline,
     lut_layout: wgpu::BindGroupLayout,
     lut_pipeline: wgpu::RenderPipeline,
@@ -771,24 +771,22 @@ impl Baker {
         );
         // One level of the radiance cube, read texel by texel through a nearest sampler.
         let one_level = [bindings::uniform(0, fragment), cube_entry(1), bindings::sampler(2)];
-        let downsample_layout = layout("environment.downsample", &one_level);
+        let one_level_layout = layout("environment.one_level", &one_level);
         let specular_layout = layout(
             "environment.specular",
             &[bindings::uniform(0, fragment), cube_entry(1), bindings::sampler(2)],
         );
-        let irradiance_layout = layout("environment.irradiance", &one_level);
         let lut_layout = layout("environment.brdf_lut", &[bindings::uniform(0, fragment)]);
         Ok(Self {
             equirect_pipeline: pipeline("equirect_to_cube", &equirect_layout, CUBE_FORMAT)?,
-            downsample_pipeline: pipeline("downsample", &downsample_layout, CUBE_FORMAT)?,
-            copy_pipeline: pipeline("copy", &downsample_layout, CUBE_FORMAT)?,
+            downsample_pipeline: pipeline("downsample", &one_level_layout, CUBE_FORMAT)?,
+            copy_pipeline: pipeline("copy", &one_level_layout, CUBE_FORMAT)?,
             specular_pipeline: pipeline("specular", &specular_layout, CUBE_FORMAT)?,
-            irradiance_pipeline: pipeline("irradiance", &irradiance_layout, CUBE_FORMAT)?,
+            irradiance_pipeline: pipeline("irradiance", &one_level_layout, CUBE_FORMAT)?,
             lut_pipeline: pipeline("brdf_lut", &lut_layout, BRDF_LUT_FORMAT)?,
             equirect_layout,
-            downsample_layout,
+            one_level_layout,
             specular_layout,
-            irradiance_layout,
             lut_layout,
             sampler: trilinear_sampler(device, "environment.bake"),
             nearest: device.create_sampler(&wgpu::SamplerDescriptor {
@@ -813,6 +811,30 @@ impl Baker {
             entries: &bindings::entries(resources),
         });
         fullscreen::draw(encoder, label, pipeline, &[&bind_group], target, None);
+    }
+
+    /// One face of a step that reads one cube level texel by texel (downsample, copy,
+    /// irradiance): `source` a one-level cube view, `target` the face's layer view, of
+    /// `face_size` texels a side.
+    #[allow(clippy::too_many_arguments)]
+    fn draw_face(
+        &self,
+        device: &wgpu::Device,
+        encoder: &mut wgpu::CommandEncoder,
+        (pipeline, label): (&wgpu::RenderPipeline, &str),
+        face: u32,
+        face_size: u32,
+        source: &wgpu::TextureView,
+        target: &wgpu::TextureView,
+    ) {
+        let params = FaceParams { face, face_size: face_size as f32, _pad: [0.0; 2] };
+        let buffer = bindings::uniform_buffer(device, "environment", bytemuck::bytes_of(&params));
+        let resources = [
+            buffer.as_entire_binding(),
+            wgpu::BindingResource::TextureView(source),
+            wgpu::BindingResource::Sampler(&self.nearest),
+        ];
+        self.draw(device, encoder, (pipeline, &self.one_level_layout, label), &resources, target);
     }
 
     /// Bake the specular and irradiance cubes from a prepared source.
@@ -905,54 +927,18 @@ impl Baker {
                     for mip in 1..radiance_mips {
                         let source = cube_level_view(&radiance, mip - 1);
                         for face in 0..6 {
-                            let params = FaceParams {
-                                face,
-                                face_size: (face_size >> mip) as f32,
-                                _pad: [0.0; 2],
-                            };
-                            let buffer = bindings::uniform_buffer(
-                                device,
-                                "environment",
-                                bytemuck::bytes_of(&params),
-                            );
-                            self.draw(
-                                device,
-                                encoder,
-                                (
-                                    &self.downsample_pipeline,
-                                    &self.downsample_layout,
-                                    "environment.downsample",
-                                ),
-                                &[
-                                    buffer.as_entire_binding(),
-                                    wgpu::BindingResource::TextureView(&source),
-                                    wgpu::BindingResource::Sampler(&self.nearest),
-                                ],
-                                &layer_view(&radiance, face, mip),
-                            );
+                            let target = layer_view(&radiance, face, mip);
+                            let step = (&self.downsample_pipeline, "environment.downsample");
+                            let size = face_size >> mip;
+                            self.draw_face(device, encoder, step, face, size, &source, &target);
                         }
                     }
                     // Mip 0 of the specular cube is the unfiltered radiance.
                     let level_0 = cube_level_view(&radiance, 0);
                     for face in 0..6 {
-                        let params =
-                            FaceParams { face, face_size: face_size as f32, _pad: [0.0; 2] };
-                        let buffer = bindings::uniform_buffer(
-                            device,
-                            "environment",
-                            bytemuck::bytes_of(&params),
-                        );
-                        self.draw(
-                            device,
-                            encoder,
-                            (&self.copy_pipeline, &self.downsample_layout, "environment.copy"),
-                            &[
-                                buffer.as_entire_binding(),
-                                wgpu::BindingResource::TextureView(&level_0),
-                                wgpu::BindingResource::Sampler(&self.nearest),
-                            ],
-                            &layer_view(&specular, face, 0),
-                        );
+                        let target = layer_view(&specular, face, 0);
+                        let step = (&self.copy_pipeline, "environment.copy");
+                        self.draw_face(device, encoder, step, face, face_size, &level_0, &target);
                     }
                 },
             )?
@@ -1018,30 +1004,11 @@ impl Baker {
                 ("environment: irradiance", "environment.irradiance"),
                 |encoder| {
                     let source = cube_level_view(&radiance, (face_size / IRRADIANCE_SIZE).ilog2());
-
                     for face in 0..6 {
-                        let params =
-                            FaceParams { face, face_size: IRRADIANCE_SIZE as f32, _pad: [0.0; 2] };
-                        let buffer = bindings::uniform_buffer(
-                            device,
-                            "environment",
-                            bytemuck::bytes_of(&params),
-                        );
-                        self.draw(
-                            device,
-                            encoder,
-                            (
-                                &self.irradiance_pipeline,
-                                &self.irradiance_layout,
-                                "environment.irradiance",
-                            ),
-                            &[
-                                buffer.as_entire_binding(),
-                                wgpu::BindingResource::TextureView(&source),
-                                wgpu::BindingResource::Sampler(&self.nearest),
-                            ],
-                            &layer_view(&irradiance, face, 0),
-                        );
+                        let target = layer_view(&irradiance, face, 0);
+                        let step = (&self.irradiance_pipeline, "environment.irradiance");
+                        let size = IRRADIANCE_SIZE;
+                        self.draw_face(device, encoder, step, face, size, &source, &target);
                     }
                 },
             )?
