@@ -906,7 +906,7 @@ fn pass_paths(gpu: &Gpu) -> Vec<(&'static str, String)> {
         }
         Some(why) => format!("fragment (no compute variant: {why})"),
     };
-    let compute = gpu.capabilities.compute && gpu.capabilities.storage;
+    let compute = gpu.capabilities.compute_and_storage();
     let mut rows: Vec<(&'static str, String)> =
         ["ao", "dof", "motion_blur", "taa", "upscale", "bloom", "finish", "fxaa", "sharpen"]
             .into_iter()
@@ -923,9 +923,9 @@ fn pass_paths(gpu: &Gpu) -> Vec<(&'static str, String)> {
     ));
     rows.push((
         "grade_lut",
-        match compute {
+        match afterlight::post::grade_bake::GradeLut::bakes_on_gpu_with(&gpu.capabilities) {
             true => "baked by compute when the grade changes".into(),
-            false => "baked on the CPU (no compute) and uploaded when the grade changes".into(),
+            false => "baked on the CPU (downlevel) and uploaded when the grade changes".into(),
         },
     ));
     rows.push((

@@ -108,6 +108,12 @@ impl Capabilities {
         Self { compute, storage, view_formats, float32_render_targets, independent_mip_views }
     }
 
+    /// Compute shaders with storage buffers and textures: what the automatic exposure's
+    /// histogram and the AR exposure match need.
+    pub fn compute_and_storage(&self) -> bool {
+        self.compute && self.storage
+    }
+
     /// The level these capabilities reach.
     pub fn level(&self) -> Level {
         if self.compute && self.storage && self.view_formats && self.float32_render_targets {

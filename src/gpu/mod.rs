@@ -99,10 +99,13 @@ pub struct Gpu {
 
 /// An instance over `backends`, unless `WGPU_BACKEND` names others.
 fn instance(backends: wgpu::Backends) -> wgpu::Instance {
+    instance_over(wgpu::Backends::from_env().unwrap_or(backends))
+}
+
+/// An instance over exactly `backends` (the rest of wgpu's environment settings apply).
+fn instance_over(backends: wgpu::Backends) -> wgpu::Instance {
     let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
-    if wgpu::Backends::from_env().is_none() {
-        descriptor.backends = backends;
-    }
+    descriptor.backends = backends;
     wgpu::Instance::new(descriptor)
 }
 
@@ -164,9 +167,7 @@ impl Gpu {
         // Vulkan, Metal and DX12 first; GL only when none of them has an adapter, because
         // initialising EGL prints driver noise and GL is the weaker path.
         let (instance, adapter) = if let Some(backends) = options.backends {
-            let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
-            descriptor.backends = backends;
-            let only = wgpu::Instance::new(descriptor);
+            let only = instance_over(backends);
             let adapter = choose_adapter(&only, options)?;
             (only, adapter)
         } else {

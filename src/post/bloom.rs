@@ -421,6 +421,9 @@ pub struct BloomPass {
     uniforms: wgpu::Buffer,
     /// Bytes between uniform slots (the device's dynamic-offset alignment).
     stride: u64,
+    /// Whether one draw may read two mips of the chain ([`crate::gpu::Capabilities`]; not on
+    /// GL, where the final step copies one of them out first).
+    independent_mip_views: bool,
     /// The last chain's mip texture, kept for the viewer's bloom-mip debug view.
     last_mips: Option<wgpu::Texture>,
     /// The compute variant's upsample chain and the mips it wrote, for the same view.
@@ -548,6 +551,7 @@ impl BloomPass {
             sampler,
             uniforms,
             stride,
+            independent_mip_views: crate::gpu::Capabilities::of(device).independent_mip_views,
             last_mips: None,
             last_upsampled: None,
         })
@@ -674,10 +678,8 @@ impl BloomPass {
         // Where one draw cannot read two mips of the chain (GL: see
         // `Capabilities::independent_mip_views`), the final step's D at mip s - 1 is copied out
         // of the chain first.
-        let copy_current = !compute
-            && shift > 0
-            && chain.levels >= 2
-            && !crate::gpu::Capabilities::of(device).independent_mip_views;
+        let copy_current =
+            !compute && shift > 0 && chain.levels >= 2 && !self.independent_mip_views;
         let copy_source =
             if copy_current { wgpu::TextureUsages::COPY_SRC } else { wgpu::TextureUsages::empty() };
         let chain_desc = {

@@ -470,7 +470,7 @@ impl ExposurePass {
     /// pipelines and buffers. Fails only if the shader does not load or validate.
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
         let capabilities = crate::gpu::Capabilities::of(device);
-        let gpu_metering = capabilities.compute && capabilities.storage;
+        let gpu_metering = capabilities.compute_and_storage();
         let storage =
             if gpu_metering { wgpu::BufferUsages::STORAGE } else { wgpu::BufferUsages::empty() };
         let state = device.create_buffer(&wgpu::BufferDescriptor {

@@ -470,18 +470,23 @@ struct ComputeBake {
 }
 
 impl GradeLut {
-    /// Builds the compute pipeline of `shaders/grade_bake.wgsl` on a device at the full
-    /// capability level. A downlevel device bakes on the CPU: it may lack compute or storage,
-    /// and wgpu's GL backend binds one slice of a 3D storage texture only, so a compute bake
-    /// there would fill the first slice of the LUT and leave the rest black. Fails only if the
-    /// shader does not load or validate.
+    /// Builds the compute pipeline of `shaders/grade_bake.wgsl` where [`GradeLut::bakes_on_gpu_with`]
+    /// says so. Fails only if the shader does not load or validate.
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
         let capabilities = crate::gpu::Capabilities::of(device);
-        let compute = match capabilities.level() == crate::gpu::Level::Full {
+        let compute = match Self::bakes_on_gpu_with(&capabilities) {
             true => Some(ComputeBake::new(device)?),
             false => None,
         };
         Ok(Self { compute })
+    }
+
+    /// Whether a device with `capabilities` bakes by compute: only at the full level. A
+    /// downlevel device bakes on the CPU: it may lack compute or storage, and wgpu's GL backend
+    /// binds one slice of a 3D storage texture only, so a compute bake there would fill the
+    /// first slice of the LUT and leave the rest black.
+    pub fn bakes_on_gpu_with(capabilities: &crate::gpu::Capabilities) -> bool {
+        capabilities.level() == crate::gpu::Level::Full
     }
 
     /// Whether the bake runs on the GPU (compute) rather than on the CPU.

@@ -190,8 +190,7 @@ impl PostStack {
             log::warn!("post settings: {warning}");
         }
         validate(&settings, desc.provided)?;
-        let capabilities = crate::gpu::Capabilities::of(device);
-        let compute = capabilities.compute && capabilities.storage;
+        let compute = crate::gpu::Capabilities::of(device).compute_and_storage();
         crate::gpu::warn_known_driver_issues(&device.adapter_info());
         let (chain, composite, camera_exposure) =
             crate::gpu::checked(device, "creating pipelines", || -> Result<_, Error> {
