@@ -1,6 +1,6 @@
 //! Spatial upscale (`shaders/upscale.wgsl`): when the render scale is below 1 and TAA is off,
-//! the HDR image is brought to display size with a 4x4 Catmull-Rom filter (Mitchell &
-//! Netravali 1988) in a compressed space `c / (1 + max(r, g, b))` (Karis 2014), clamped to the
+//! the HDR image is brought to display size with a 12-tap Catmull-Rom filter (Mitchell &
+//! Netravali 1988; the 4x4 window less its corners) in a compressed space `c / (1 + max(r, g, b))` (Karis 2014), clamped to the
 //! nearest 2x2 input texels so HDR edges do not ring. With TAA on, TAA upsamples temporally
 //! instead and this pass does not run.
 //!
