@@ -16,6 +16,11 @@
 // ranking for the percentiles but add no luminance to the average. Bins 1..bins-1 split
 // [min_log2, min_log2 + log2_range] evenly; brighter samples go to the last bin.
 // Weights are fixed point, `round(weight * EXPOSURE_WEIGHT_ONE)`, so the atomics stay integer.
+//
+// `fs_samples` is the path for devices without compute or storage buffers (GLES 3.0, WebGL2):
+// one fragment per sampled pixel writes that pixel's bin and fixed-point weight into an
+// Rgba8Unorm image of ceil(width / stride) x ceil(height / stride) texels, which the CPU reads
+// back a frame or two later and ranks exactly as `average` does (`histogram_target_ev100`).
 
 const EXPOSURE_MAX_BINS: u32 = 256u;
 const EXPOSURE_WEIGHT_ONE: f32 = 64.0;
@@ -58,6 +63,8 @@ struct ExposureParams {
 };
 
 #include "include/exposure_state.wgsl"
+#include "include/common.wgsl"
+#include "include/fullscreen.wgsl"
 
 @group(0) @binding(0) var<uniform> params: ExposureParams;
 @group(0) @binding(1) var hdr: texture_2d<f32>;
@@ -107,6 +114,47 @@ fn exposure_mask_weight(pixel: vec2u, size: vec2u, geometry: bool) -> f32 {
     }
 }
 
+// The sampled pixel's contribution: its bin and fixed-point weight, or 0 when not counted.
+struct ExposureSample {
+    bin: u32,
+    fixed_weight: u32,
+};
+
+fn exposure_sample(pixel: vec2u, size: vec2u) -> ExposureSample {
+    var contribution = ExposureSample(0u, 0u);
+    let rgb = textureLoad(hdr, pixel, 0).rgb;
+    let finite = exposure_finite(rgb.r) && exposure_finite(rgb.g) && exposure_finite(rgb.b);
+    var geometry = false;
+    if params.metering == METERING_FOREGROUND {
+        let depth_size = textureDimensions(depth);
+        let depth_pixel = min(pixel * depth_size / max(size, vec2u(1u)), depth_size - 1u);
+        geometry = textureLoad(depth, depth_pixel, 0).x != 0.0;
+    }
+    let weight = clamp(exposure_mask_weight(pixel, size, geometry), 0.0, 1.0);
+    let fixed = u32(weight * EXPOSURE_WEIGHT_ONE + 0.5);
+    if finite && fixed > 0u {
+        let luminance = dot(max(rgb, vec3f(0.0)), EXPOSURE_REC709) / params.pre_exposure;
+        if exposure_finite(luminance) {
+            contribution = ExposureSample(exposure_bin(luminance), fixed);
+        }
+    }
+    return contribution;
+}
+
+// One texel per sampled pixel: r = bin / 255, g = fixed-point weight / 255 (0 when the pixel
+// is not counted). Both are integers below 256, exact in 8-bit unorm.
+@fragment
+fn fs_samples(in: FullscreenOut) -> @location(0) vec4f {
+    let size = min(vec2u(params.width, params.height), textureDimensions(hdr));
+    let stride = max(params.stride, 1u);
+    let pixel = vec2u(in.position.xy) * stride + vec2u(stride / 2u);
+    var contribution = ExposureSample(0u, 0u);
+    if all(pixel < size) {
+        contribution = exposure_sample(pixel, size);
+    }
+    return vec4f(f32(contribution.bin), f32(contribution.fixed_weight), 0.0, 255.0) / 255.0;
+}
+
 @compute @workgroup_size(16, 16, 1)
 fn histogram_main(
     @builtin(global_invocation_id) id: vec3u,
@@ -119,21 +167,9 @@ fn histogram_main(
     let stride = max(params.stride, 1u);
     let pixel = id.xy * stride + vec2u(stride / 2u);
     if all(pixel < size) {
-        let rgb = textureLoad(hdr, pixel, 0).rgb;
-        let finite = exposure_finite(rgb.r) && exposure_finite(rgb.g) && exposure_finite(rgb.b);
-        var geometry = false;
-        if params.metering == METERING_FOREGROUND {
-            let depth_size = textureDimensions(depth);
-            let depth_pixel = min(pixel * depth_size / max(size, vec2u(1u)), depth_size - 1u);
-            geometry = textureLoad(depth, depth_pixel, 0).x != 0.0;
-        }
-        let weight = clamp(exposure_mask_weight(pixel, size, geometry), 0.0, 1.0);
-        let fixed = u32(weight * EXPOSURE_WEIGHT_ONE + 0.5);
-        if finite && fixed > 0u {
-            let luminance = dot(max(rgb, vec3f(0.0)), EXPOSURE_REC709) / params.pre_exposure;
-            if exposure_finite(luminance) {
-                atomicAdd(&local_bins[exposure_bin(luminance)], fixed);
-            }
+        let contribution = exposure_sample(pixel, size);
+        if contribution.fixed_weight > 0u {
+            atomicAdd(&local_bins[contribution.bin], contribution.fixed_weight);
         }
     }
 

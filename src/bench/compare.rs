@@ -148,6 +148,8 @@ pub(crate) mod tests {
                 memory_bytes: 0,
                 memory_per_resolution_bytes: 0,
                 pool_bytes: 0,
+                timing: "encoder".into(),
+                frame_shape: None,
                 variant: None,
             }],
         }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::budget::{BudgetMode, MAX_FRAMES_IN_FLIGHT, RollingStats};
 use crate::config::Preset;
-use crate::gpu::Gpu;
+use crate::gpu::{FrameTiming, Gpu};
 use crate::post::chain::PostSettings;
 use crate::post::variant::{PassVariant, VariantChoice};
 use crate::render::environment::Environment;
@@ -271,6 +271,30 @@ pub struct RunResult {
     /// before variants existed).
     #[serde(default)]
     pub variant: Option<VariantChoice>,
+    /// The rung of the timing ladder that measured it (`encoder`, `pass` or `frame`; on
+    /// `frame` there are no per-pass rows). Empty in reports from before the ladder.
+    #[serde(default)]
+    pub timing: String,
+    /// The frame's shape as a tile-based GPU sees it (absent without per-pass rows).
+    #[serde(default)]
+    pub frame_shape: Option<FrameShapeReport>,
+}
+
+/// How many full-screen passes a frame runs, the bytes it moves per display pixel (both from
+/// the passes' declared traffic, [`traffic::pass_traffic`]) and the resolution-sized targets
+/// it holds (measured: the memory report's entries that scale with the resolution).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameShapeReport {
+    /// Passes over every pixel of the render or display size, summed over the timed passes.
+    pub full_screen_passes: u32,
+    /// Bytes read and written per display pixel by the passes with declared traffic.
+    pub bytes_per_pixel: f64,
+    /// The timed passes without declared traffic (shadow map, forward blending).
+    pub not_counted: Vec<String>,
+    /// Textures and buffers sized from the resolution (targets, pools, histories).
+    pub resolution_targets: usize,
+    /// Their bytes.
+    pub resolution_bytes: u64,
 }
 
 /// The adapter a report was measured on.
@@ -298,7 +322,8 @@ pub struct AdapterReport {
     #[serde(default)]
     pub known_issues: Vec<String>,
     /// The capability level the device reached and what it lacks ([`crate::gpu::Capabilities`]);
-    /// at the downlevel level automatic exposure runs as metered and the grade LUT is baked on
+    /// at the downlevel level automatic exposure meters by fragment samples read back to the
+    /// CPU and the grade LUT is baked on
     /// the CPU.
     #[serde(default)]
     pub capability_level: String,
@@ -383,6 +408,31 @@ pub struct Progress<'a> {
     pub total: u64,
     /// The combination being run: `scene / preset / resolution`.
     pub current: &'a str,
+}
+
+/// The frame's shape from its timed passes' traffic and its memory (None without pass rows).
+fn frame_shape(
+    passes: &[PassResult],
+    memory: &[MemoryEntry],
+    size: (u32, u32),
+) -> Option<FrameShapeReport> {
+    if passes.is_empty() {
+        return None;
+    }
+    let display = f64::from(size.0) * f64::from(size.1);
+    let counted = passes.iter().filter_map(|p| p.traffic.as_ref());
+    let resolution: Vec<&MemoryEntry> = memory.iter().filter(|e| e.per_resolution).collect();
+    Some(FrameShapeReport {
+        full_screen_passes: counted.clone().map(|t| t.full_screen_passes).sum(),
+        bytes_per_pixel: counted.map(|t| t.bytes()).sum::<f64>() / display.max(1.0),
+        not_counted: passes
+            .iter()
+            .filter(|p| p.traffic.is_none())
+            .map(|p| p.name.clone())
+            .collect(),
+        resolution_targets: resolution.len(),
+        resolution_bytes: resolution.iter().map(|e| e.bytes).sum(),
+    })
 }
 
 /// Run every combination in `config` on `gpu` with one baked `environment`, calling
@@ -530,8 +580,8 @@ fn run_one(
     let mut passes: Samples = Vec::new();
     let (mut span, mut cpu) = (Vec::new(), Vec::new());
     let mut next_expected = renderer.frame_index();
-    let mut take = |renderer: &mut Renderer, next_expected: &mut u64| {
-        for timing in renderer.frame_timings() {
+    let mut take = |timings: Vec<FrameTiming>, next_expected: &mut u64| {
+        for timing in timings {
             *next_expected = timing.frame + 1;
             if timing.frame < first_measured {
                 continue;
@@ -563,14 +613,13 @@ fn run_one(
         let yaw = 30.0 + config.degrees_per_frame * k as f32;
         let camera = Camera::frame_bounds(&scene.scene.bounds, yaw, 20.0, aspect);
         renderer.render(gpu, &camera, &options)?;
-        take(&mut renderer, &mut next_expected);
+        take(renderer.frame_timings(), &mut next_expected);
         if renderer.frame_index() - next_expected > MAX_FRAMES_IN_FLIGHT {
             gpu.wait_idle();
         }
         on_frame(k);
     }
-    gpu.wait_idle();
-    take(&mut renderer, &mut next_expected);
+    take(renderer.wait_for_frame_timings(), &mut next_expected);
     let shape = FrameShape {
         post: &options.post,
         hdr_format: RendererSettings::default().hdr_format.texture_format(),
@@ -585,7 +634,7 @@ fn run_one(
         };
         choice.map_or(PassVariant::Fragment, |c| c.used)
     };
-    let passes = passes
+    let passes: Vec<PassResult> = passes
         .into_iter()
         .filter_map(|(name, gpu_ms, cpu_ms)| {
             Some(PassResult {
@@ -599,6 +648,7 @@ fn run_one(
         })
         .collect();
     let memory = renderer.memory(&options.post);
+    let shape = frame_shape(&passes, &memory, size);
     Ok(RunResult {
         scene: scene.name.clone(),
         triangles: triangle_count(&scene.scene),
@@ -615,8 +665,10 @@ fn run_one(
             .map(|e| e.bytes)
             .sum(),
         pool_bytes: renderer.pool_bytes(),
+        frame_shape: shape,
         memory,
         variant: renderer.post_variant().cloned(),
+        timing: renderer.timing_method().name().to_owned(),
     })
 }
 
@@ -677,7 +729,8 @@ impl BenchReport {
         if a.capability_level.starts_with("downlevel") {
             let _ = writeln!(
                 md,
-                "Capability level {}: automatic exposure runs as metered, the grade LUT is baked \
+                "Capability level {}: automatic exposure meters by fragment samples read back to \
+                 the CPU, the grade LUT is baked \
                  on the CPU, no compute variants.",
                 a.capability_level
             );
@@ -712,6 +765,30 @@ impl BenchReport {
                     v.reason,
                     if v.fallback { "; FALLBACK" } else { "" }
                 );
+            }
+            if let Some(shape) = &run.frame_shape {
+                let _ = writeln!(
+                    md,
+                    "Frame shape: {} full-screen passes, {:.1} B/px moved (declared traffic{}), \
+                     {} resolution-sized targets ({:.1} MiB).\n",
+                    shape.full_screen_passes,
+                    shape.bytes_per_pixel,
+                    if shape.not_counted.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; not counted: {}", shape.not_counted.join(", "))
+                    },
+                    shape.resolution_targets,
+                    shape.resolution_bytes as f64 / (1024.0 * 1024.0)
+                );
+            }
+            if run.timing == "frame" {
+                let _ = writeln!(
+                    md,
+                    "GPU timing: frame (no timestamps on this device): the frame row only.\n"
+                );
+            } else if !run.timing.is_empty() {
+                let _ = writeln!(md, "GPU timing: {}.\n", run.timing);
             }
             let _ = writeln!(
                 md,

@@ -31,6 +31,11 @@ pub struct PassTraffic {
     pub pixels: u64,
     /// What was counted.
     pub counted: String,
+    /// Render or compute passes the scope runs over every pixel of the render or display size
+    /// (the passes a tile-based GPU pays a full tile load/store round for; half-size and mip
+    /// passes are not counted).
+    #[serde(default)]
+    pub full_screen_passes: u32,
 }
 
 impl PassTraffic {
@@ -98,6 +103,11 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
         write_bytes_per_pixel: write,
         pixels,
         counted: counted.to_owned(),
+        full_screen_passes: 1,
+    };
+    let passes = |mut traffic: PassTraffic, full_screen_passes: u32| {
+        traffic.full_screen_passes = full_screen_passes;
+        traffic
     };
     match name {
         "gbuffer" => Some(traffic(
@@ -125,13 +135,20 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
             let working = if ao.half_resolution { 0.25 } else { 1.0 };
             let view_depth = texel_bytes(wgpu::TextureFormat::R32Float) * 4.0 / 3.0 * working;
             let visibility = texel_bytes(crate::post::ao::OUTPUT_FORMAT);
-            Some(traffic(
-                depth + normal + view_depth + visibility * working,
-                view_depth + visibility * working * 2.0,
-                render,
-                "lower bound: depth and normals read, the view-depth mip chain (4/3 of the \
-                 working size) written and read, visibility written, denoised once; history \
-                 and upsample not counted",
+            // Prefilter, GTAO and denoise at the working size; the upsample at full size;
+            // the temporal step (with TAA) at full size.
+            let temporal = u32::from(post.taa.tier.is_on());
+            let full_size = if ao.half_resolution { 1 } else { 3 };
+            Some(passes(
+                traffic(
+                    depth + normal + view_depth + visibility * working,
+                    view_depth + visibility * working * 2.0,
+                    render,
+                    "lower bound: depth and normals read, the view-depth mip chain (4/3 of the \
+                     working size) written and read, visibility written, denoised once; \
+                     history and upsample not counted",
+                ),
+                full_size + temporal,
             ))
         }
         "taa" => Some(traffic(
@@ -172,11 +189,15 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
                 Tier::Medium => 4.0,
                 Tier::High | Tier::Ultra => 1.0,
             };
-            Some(traffic(
-                resolved / stride,
-                0.0,
-                full,
-                "the HDR pixels the histogram samples (1 in 16 / 4 / 1 by tier); bins not counted",
+            Some(passes(
+                traffic(
+                    resolved / stride,
+                    0.0,
+                    full,
+                    "the HDR pixels the histogram samples (1 in 16 / 4 / 1 by tier); bins not \
+                     counted",
+                ),
+                u32::from(stride == 1.0),
             ))
         }
         "bloom" => {
@@ -191,12 +212,16 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
             let up_read: f64 = (0..levels.saturating_sub(1)).map(|k| level(k) + level(k + 1)).sum();
             let up_write: f64 = (0..levels.saturating_sub(1)).map(level).sum::<f64>() + level(0);
             // The first downsample reads the resolved image; the mips are in the HDR format.
-            Some(traffic(
-                resolved + hdr * (down_read - 1.0 + up_read),
-                hdr * (down_write + up_write),
-                full,
-                "HDR read once; each mip written by the downsample and read by the next; each \
+            // Every level is half size or smaller: no full-screen pass.
+            Some(passes(
+                traffic(
+                    resolved + hdr * (down_read - 1.0 + up_read),
+                    hdr * (down_write + up_write),
+                    full,
+                    "HDR read once; each mip written by the downsample and read by the next; each \
                  upsample reads two levels and writes one; the output at the largest level",
+                ),
+                0,
             ))
         }
         "finish" => {
@@ -434,6 +459,7 @@ mod tests {
             write_bytes_per_pixel: 4.0,
             pixels: 1_000_000,
             counted: String::new(),
+            full_screen_passes: 1,
         };
         // 12 MB in 1 ms is 12 GB/s; at 100 GB/s it takes 0.12 ms.
         assert!((t.achieved_gbps(1.0).unwrap_or(0.0) - 12.0).abs() < 1e-9);

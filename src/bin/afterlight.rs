@@ -38,6 +38,12 @@ struct Cli {
     /// GLES 3.0 / WebGL2 path anywhere: `webgl2` (default from AFTERLIGHT_DOWNLEVEL).
     #[arg(long, global = true, value_parser = gpu::DownlevelRequest::parse)]
     downlevel: Option<gpu::DownlevelRequest>,
+    /// How GPU time is measured for the budget and the bench: `auto` (the best the device
+    /// has), `encoder` (timestamps inside encoders), `pass` (pass-boundary timestamps) or
+    /// `frame` (no timestamps: submission to completion). Overrides presets' `[budget]
+    /// timing`; default from AFTERLIGHT_TIMING.
+    #[arg(long, global = true, value_parser = gpu::TimingRequest::parse)]
+    timing: Option<gpu::TimingRequest>,
     #[command(subcommand)]
     command: Command,
 }
@@ -242,13 +248,8 @@ const TIMING_FRAMES: u64 = 60;
 /// print each pass's GPU median / p90 / p99 and CPU encode median milliseconds, and the whole
 /// frame's GPU span.
 fn print_timings(gpu: &Gpu, renderer: &mut Renderer, camera: &Camera, options: &RenderOptions) {
-    if !renderer.timing_available() {
-        eprintln!(
-            "GPU timings: unavailable, {} has no timestamp queries inside encoders",
-            gpu.info.name
-        );
-        return;
-    }
+    let method = renderer.timing_method();
+    eprintln!("GPU timing: {method} ({})", method.describe());
     let first = renderer.frame_index() + TIMING_WARM_UP_FRAMES;
     let end = first + TIMING_FRAMES;
     let capacity = TIMING_FRAMES as usize;
@@ -291,10 +292,9 @@ fn print_timings(gpu: &Gpu, renderer: &mut Renderer, camera: &Camera, options: &
             gpu.wait_idle();
         }
     }
-    gpu.wait_idle();
-    take(renderer.frame_timings(), &mut next_expected);
+    take(renderer.wait_for_frame_timings(), &mut next_expected);
     if received == 0 {
-        eprintln!("GPU timings: no frame's timestamps arrived");
+        eprintln!("GPU timings: no frame's timings arrived");
         return;
     }
     let ms = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
@@ -460,10 +460,16 @@ fn info(options: &GpuOptions) -> Result<(), Error> {
     for (pass, how) in pass_paths(&gpu) {
         println!("  {pass:<12} {how}");
     }
-    println!(
-        "timestamp queries: {}",
-        if gpu.timestamps { "yes" } else { "no (GPU timing and the budget governor are off)" }
-    );
+    let features = gpu.device.features();
+    let (timing, warning) = gpu::TimingMethod::resolve(gpu.timing.unwrap_or_default(), features);
+    println!("GPU timing: {timing} ({})", timing.describe());
+    if let Some(warning) = warning {
+        println!("  {warning}");
+    }
+    for rung in gpu::TimingMethod::ALL {
+        let has = if rung.supported_by(features) { "available" } else { "not on this device" };
+        println!("  {:<8} {has}", rung.name());
+    }
     let class = gpu.device_class();
     println!(
         "mobile-class: {} (device class {:?})",
@@ -751,9 +757,6 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
         Arc::new(Environment::new(&gpu, &EnvironmentSettings::default(), &mut |_, _| {})?);
     let mut renderer =
         Renderer::with_environment(&gpu, &scene, size, environment, &RendererSettings::default())?;
-    if !renderer.timing_available() {
-        eprintln!("GPU timing: {} has no timestamp queries; the governor is off", gpu.info.name);
-    }
     let aspect = size.0 as f32 / size.1 as f32;
     let render_options = RenderOptions { post, ..Default::default() };
     let trace = record_trace(&gpu, &mut renderer, &render_options, frames, |frame| {
@@ -780,6 +783,7 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     if let (Some(median), Some(p90), Some(p99)) = (stats.median(), stats.p90(), stats.p99()) {
         println!("second half: frame GPU median {median:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms");
     }
+    println!("timing: {} ({})", trace.timing, renderer.timing_method().describe());
     println!("governor: {}", trace.status);
     for decision in &trace.decisions {
         println!("  {decision}");
@@ -839,9 +843,6 @@ fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error> {
     };
     let environment =
         Arc::new(Environment::new(&gpu, &EnvironmentSettings::default(), &mut |_, _| {})?);
-    if !gpu.timestamps {
-        eprintln!("{} has no timestamp queries: no GPU times, memory only", gpu.info.name);
-    }
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} frames {elapsed} {msg}")
@@ -916,8 +917,8 @@ fn pass_paths(gpu: &Gpu) -> Vec<(&'static str, String)> {
         "exposure",
         match compute {
             true => "fixed modes from the CPU; automatic by a GPU histogram (compute)".into(),
-            false => "fixed modes from the CPU; automatic is off (its histogram needs compute \
-                      and storage buffers): the metered exposure is used, with a warning"
+            false => "fixed modes from the CPU; automatic by fragment samples read back to the \
+                      CPU (no compute): a frame or two behind the image"
                 .into(),
         },
     ));
@@ -947,8 +948,12 @@ fn main() -> ExitCode {
     .init();
     gpu::quiet_headless_probing();
     let cli = Cli::parse();
-    let options =
-        GpuOptions { adapter: cli.adapter.clone(), downlevel: cli.downlevel, backends: None };
+    let options = GpuOptions {
+        adapter: cli.adapter.clone(),
+        downlevel: cli.downlevel,
+        backends: None,
+        timing: cli.timing,
+    };
     let result = match &cli.command {
         Command::Info => info(&options),
         Command::Render(args) => render(&options, args),

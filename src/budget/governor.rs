@@ -37,6 +37,13 @@ const TIER_VALUE: [f64; 5] = [0.0, 0.6, 0.8, 0.93, 1.0];
 const SCALE_STEPS: [f32; 5] = [0.9, 0.8, 0.7, 0.6, 0.5];
 /// Timing scopes whose cost follows the render scale (pixels drawn before the upscale).
 const SCALED_PASSES: [&str; 6] = ["gbuffer", "ao", "lighting", "forward", "dof", "motion_blur"];
+/// Each knob's share of the frame at `High`, until measured, where no per-pass times arrive
+/// (the frame rung of the timing ladder), in [`Knob::ALL`] order (render scale: see
+/// [`PRIOR_SCALED_SHARE`]). From the lavapipe bench of DamagedHelmet, product preset, 1080p
+/// (`benches/RESULTS.md`); frame deltas correct them after each change.
+const PRIOR_SHARE: [f64; KNOBS] = [0.20, 0.0, 0.18, 0.03, 0.05, 0.06, 0.03, 0.03, 0.055, 0.08];
+/// The resolution-dependent passes' share of the frame at the user's scale, until measured.
+const PRIOR_SCALED_SHARE: f64 = 0.6;
 /// Decisions kept for [`Governor::decisions`].
 const DECISION_LOG: usize = 4096;
 
@@ -245,6 +252,8 @@ pub struct Governor {
     pass_windows: HashMap<Knob, RollingStats>,
     scaled_window: RollingStats,
     overlap: f64,
+    /// Whether the frames measured carry per-pass times (else costs start from the priors).
+    per_pass: bool,
     /// Per knob and tier: the pass's share of the frame measured there, ms.
     measured: [[Option<f64>; 5]; KNOBS],
     /// Resolution-dependent work at scale 1, ms.
@@ -277,6 +286,7 @@ impl Governor {
             pass_windows: HashMap::new(),
             scaled_window: RollingStats::new(settings.window_frames as usize),
             overlap: 1.0,
+            per_pass: true,
             measured: [[None; 5]; KNOBS],
             scaled_at_unit: None,
             correction: [1.0; KNOBS],
@@ -422,6 +432,13 @@ impl Governor {
         if timing.frame < first_valid || !timing.gpu_ms.is_finite() || timing.gpu_ms <= 0.0 {
             return;
         }
+        self.per_pass = !timing.passes.is_empty();
+        if !self.per_pass {
+            // The frame rung: only the frame's time; knob costs come from the priors and
+            // the change in frame time after each decision.
+            self.window.push(timing.gpu_ms);
+            return;
+        }
         let sum: f64 = timing.passes.iter().map(|p| p.ms.max(0.0)).sum();
         // Overlapping passes (tile-based GPUs) report more time than the frame took: scale
         // them to shares of the frame span so they rank but never over-promise.
@@ -486,7 +503,10 @@ impl Governor {
     fn predicted_cost(&self, knob: Knob, level: usize) -> Option<f64> {
         if knob == Knob::RenderScale {
             let scale = f64::from(*self.ladder.get(level)?);
-            return self.scaled_at_unit.map(|unit| unit * scale * scale);
+            return self
+                .scaled_at_unit
+                .or_else(|| self.prior_scaled_at_unit())
+                .map(|unit| unit * scale * scale);
         }
         if level == 0 {
             return Some(0.0);
@@ -500,6 +520,25 @@ impl Governor {
             .filter_map(|l| measured[l].map(|ms| (l, ms)))
             .min_by_key(|(l, _)| l.abs_diff(level))
             .map(|(l, ms)| ms * RELATIVE_COST[level] / RELATIVE_COST[l])
+            .or_else(|| self.prior_cost(knob, level))
+    }
+
+    /// Without per-pass times: the knob's prior share of the frame's median at `level`.
+    fn prior_cost(&self, knob: Knob, level: usize) -> Option<f64> {
+        if self.per_pass {
+            return None;
+        }
+        let frame = self.window.median()?;
+        Some(frame * PRIOR_SHARE[knob.index()] * RELATIVE_COST[level] / RELATIVE_COST[3])
+    }
+
+    /// Without per-pass times: the resolution-dependent work at scale 1, from its prior share.
+    fn prior_scaled_at_unit(&self) -> Option<f64> {
+        if self.per_pass {
+            return None;
+        }
+        let scale = f64::from(self.current.render_scale);
+        Some(self.window.median()? * PRIOR_SCALED_SHARE / (scale * scale))
     }
 
     /// Predicted change in frame time of moving `knob` from `from` to `to`, ms.
@@ -557,9 +596,12 @@ impl Governor {
             return;
         }
         let ratio = (observed / pending.predicted_ms).clamp(0.25, 4.0);
+        // With per-pass times the correction only trims a measured cost; without them the
+        // frame delta is all there is to learn from, so it is taken whole.
+        let step = if self.per_pass { ratio.sqrt() } else { ratio };
         for knob in pending.knobs {
             let c = &mut self.correction[knob.index()];
-            *c = (*c * ratio.sqrt()).clamp(0.25, 4.0);
+            *c = (*c * step).clamp(0.25, 4.0);
         }
     }
 
@@ -587,7 +629,13 @@ impl Governor {
         self.state = format!(
             "{}: {stat_name} {stat:.2} ms against {budget:.2} ms (steering to {limit:.2} ms){}",
             settings.mode.name(),
-            if self.overlap < 1.0 { "; passes overlap, per-pass times scaled" } else { "" }
+            if !self.per_pass {
+                "; frame times only: knob costs from priors, corrected by frame deltas"
+            } else if self.overlap < 1.0 {
+                "; passes overlap, per-pass times scaled"
+            } else {
+                ""
+            }
         );
         if settings.mode != BudgetMode::Adaptive {
             return;

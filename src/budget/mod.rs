@@ -10,8 +10,10 @@
 //! really costs from the change in frame time when that knob moves, so per-pass times (which
 //! overlap on tiled GPUs) only rank candidates. See `DESIGN.md`, "GPU timing and the budget".
 //!
-//! A preset's `[budget]` table is [`BudgetSettings`]. Without timestamp queries the governor
-//! is off and says so ([`Governor::status`]); it is never fed CPU times.
+//! A preset's `[budget]` table is [`BudgetSettings`]. Frame times come from the best rung of
+//! the timing ladder the device has ([`crate::gpu::TimingMethod`]); without any timestamps
+//! only the frame's time arrives and knob costs start from priors ([`Governor::status`] says
+//! so).
 //!
 //! [`simulated`] is a GPU cost model (noise, spikes, thermal drift, overlapping passes, late
 //! results) that the governor is tested against.
@@ -29,7 +31,7 @@ pub use run::{MAX_FRAMES_IN_FLIGHT, record_trace};
 pub use stats::RollingStats;
 pub use trace::{BudgetTrace, TRACE_LEGEND, TraceFrame};
 
-use crate::gpu::DeviceClass;
+use crate::gpu::{DeviceClass, TimingRequest};
 use crate::post::clamp_setting;
 
 /// What the governor does with the budget.
@@ -146,6 +148,9 @@ pub struct BudgetSettings {
     pub min_scale: f32,
     /// What each knob's quality is worth.
     pub value: ValueWeights,
+    /// How GPU time is measured: `auto` (default: the best the device has), `encoder`,
+    /// `pass` or `frame` (see [`TimingMethod`](crate::gpu::TimingMethod)).
+    pub timing: TimingRequest,
 }
 
 impl Default for BudgetSettings {
@@ -161,6 +166,7 @@ impl Default for BudgetSettings {
             raise_after_frames: 120,
             min_scale: 0.5,
             value: ValueWeights::default(),
+            timing: TimingRequest::Auto,
         }
     }
 }
@@ -265,6 +271,7 @@ impl BudgetSettings {
                 d.min_scale,
             ),
             value,
+            timing: self.timing,
         };
         (settings, w)
     }

@@ -37,11 +37,11 @@ pub fn record_trace(
             newest_measured = Some(newest_measured.map_or(timing.frame, |m| m.max(timing.frame)));
         }
     }
-    gpu.wait_idle();
-    for timing in renderer.frame_timings() {
+    for timing in renderer.wait_for_frame_timings() {
         trace.set_gpu_ms(timing.frame, timing.gpu_ms);
     }
     trace.set_decisions(renderer.governor().decisions());
     trace.status = renderer.governor().status().to_owned();
+    trace.timing = renderer.timing_method().name().to_owned();
     Ok(trace)
 }

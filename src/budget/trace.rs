@@ -55,6 +55,8 @@ pub struct BudgetTrace {
     pub decisions: Vec<String>,
     /// The governor's status at the end of the run.
     pub status: String,
+    /// The rung of the timing ladder that measured the frames (`encoder`, `pass`, `frame`).
+    pub timing: String,
 }
 
 impl BudgetTrace {
@@ -66,6 +68,7 @@ impl BudgetTrace {
             frames: Vec::new(),
             decisions: Vec::new(),
             status: String::new(),
+            timing: String::new(),
         }
     }
 

@@ -26,7 +26,7 @@ pub use driver_issues::{known_driver_issues, warn_known_driver_issues};
 #[cfg(feature = "cli")]
 pub use quiet::quiet_headless_probing;
 pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture, read_texture_on};
-pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer};
+pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer, TimingMethod, TimingRequest};
 
 /// What the caller wants from adapter selection.
 #[derive(Clone, Debug, Default)]
@@ -39,6 +39,10 @@ pub struct GpuOptions {
     /// Only these backends (e.g. `wgpu::Backends::GL`), whatever `WGPU_BACKEND` says; `None`
     /// tries Vulkan, Metal and DX12 first, then GL, within `WGPU_BACKEND`.
     pub backends: Option<wgpu::Backends>,
+    /// Time frames by this rung of the timing ladder whatever the presets' `[budget] timing`
+    /// say (the CLI's `--timing`); `None` reads `AFTERLIGHT_TIMING`, and without it the
+    /// presets decide.
+    pub timing: Option<TimingRequest>,
 }
 
 /// Errors from adapter, device and readback.
@@ -93,6 +97,9 @@ pub struct Gpu {
     pub info: wgpu::AdapterInfo,
     /// Whether timestamp queries (at pass boundaries and inside encoders) are enabled.
     pub timestamps: bool,
+    /// The timing rung every renderer on this GPU uses, over the presets' (see
+    /// [`GpuOptions::timing`]).
+    pub timing: Option<TimingRequest>,
     /// What the device offers the passes, and the level it reached.
     pub capabilities: Capabilities,
 }
@@ -183,11 +190,10 @@ impl Gpu {
         };
         let info = adapter.get_info();
         // Timestamps inside encoders let a profiler scope wrap any span of work (several
-        // passes, a whole bake); where only pass-boundary timestamps exist, timing is off.
-        let timer_features = TIMER_FEATURES;
-        let timestamps = adapter.features().contains(timer_features);
-        let mut required_features =
-            if timestamps { timer_features } else { wgpu::Features::empty() };
+        // passes, a whole bake); where only pass-boundary timestamps exist, the timer brackets
+        // each scope with marker passes (see `TimingMethod`).
+        let timestamps = adapter.features().contains(TIMER_FEATURES);
+        let mut required_features = adapter.features() & TIMER_FEATURES;
         // Half-bandwidth HDR targets for mobile tiers, where the adapter can render to them.
         required_features |= adapter.features() & wgpu::Features::RG11B10UFLOAT_RENDERABLE;
         let downlevel = match options.downlevel {
@@ -217,7 +223,19 @@ impl Gpu {
             log::error!("uncaptured GPU error: {e}");
         }));
         let capabilities = Capabilities::of(&device);
-        Ok(Self { instance, adapter, device, queue, info, timestamps, capabilities })
+        let timing = match options.timing {
+            Some(request) => Some(request),
+            None => match std::env::var("AFTERLIGHT_TIMING") {
+                Ok(text) if !text.trim().is_empty() => {
+                    Some(TimingRequest::parse(&text).map_err(|e| GpuError::Device {
+                        adapter: info.name.clone(),
+                        reason: format!("AFTERLIGHT_TIMING: {e}"),
+                    })?)
+                }
+                _ => None,
+            },
+        };
+        Ok(Self { instance, adapter, device, queue, info, timestamps, timing, capabilities })
     }
 
     /// Desktop or mobile-class, from the adapter's info and wgpu's tile-based hint
@@ -249,8 +267,9 @@ pub fn checked<T>(
     }
 }
 
-/// The features GPU timing needs: timestamps at pass boundaries and inside encoders (so a
-/// scope can wrap any span of work). A device without both has no pass times.
+/// The features the best rung of GPU timing needs: timestamps at pass boundaries and inside
+/// encoders (so a scope can wrap any span of work). With only the first, timing runs on the
+/// pass rung; with neither, on the frame rung ([`TimingMethod`]).
 pub const TIMER_FEATURES: wgpu::Features =
     wgpu::Features::TIMESTAMP_QUERY.union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS);
 

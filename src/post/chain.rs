@@ -671,6 +671,17 @@ impl PostChain {
         self.taa.reset_history();
     }
 
+    /// The frame's commands were submitted: passes that read results back start doing so.
+    pub fn frame_submitted(&mut self) {
+        self.exposure.frame_submitted();
+    }
+
+    /// How automatic exposure meters on this device, in words (see
+    /// [`ExposurePass::metering_path`]).
+    pub fn exposure_metering_path(&self) -> &'static str {
+        self.exposure.metering_path()
+    }
+
     /// The exposure state buffer the finish reads (see [`ExposurePass::state_buffer`]).
     pub fn exposure_state(&self) -> &wgpu::Buffer {
         self.exposure.state_buffer()

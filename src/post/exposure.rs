@@ -1,5 +1,8 @@
 //! Automatic exposure from a GPU luminance histogram (`shaders/exposure.wgsl`), with no CPU
 //! readback in the frame: the result stays in a 16-byte storage buffer the finish pass reads.
+//! Devices without compute or storage buffers (GLES 3.0, WebGL2) take a fragment path instead:
+//! the sampled pixels' bins and weights are drawn into a small image and read back a frame or
+//! two later, and the CPU ranks and adapts exactly as step 2 below ([`SampledHistogram`]).
 //!
 //! The approach is Bevy's and Unity HDRP's auto exposure, with the exposure definitions of
 //! Lagarde & de Rousiers, "Moving Frostbite to PBR" (2014):
@@ -370,10 +373,21 @@ pub fn reference_target_ev100(
             histogram[bin_of(l.max(0.0), s.min_log2_luminance, range, bins)] += fixed;
         }
     }
+    let (metered, _) = metered_ev100(&histogram, &s);
+    metered - s.compensation
+}
+
+/// The EV100 a weighted log2-luminance histogram meters (clamped, not compensated) and the
+/// average log2 luminance of the samples kept, as `average_main` in the shader ranks them:
+/// the darkest `low_percent` and brightest `high_percent` of the weight dropped, bin 0 ranked
+/// but adding no luminance. With nothing kept outside bin 0: `(min_ev100, min_log2)`.
+fn metered_ev100(histogram: &[u64], s: &ExposureSettings) -> (f32, f32) {
+    let bins = histogram.len().max(2);
+    let range = s.max_log2_luminance - s.min_log2_luminance;
     let total: u64 = histogram.iter().sum();
     let low = total as f64 * f64::from(s.low_percent) / 100.0;
     let high = total as f64 * (1.0 - f64::from(s.high_percent) / 100.0);
-    let width = f64::from(range) / f64::from(bins - 1);
+    let width = f64::from(range) / (bins - 1) as f64;
     let (mut running, mut kept_weight, mut kept_sum) = (0u64, 0.0f64, 0.0f64);
     for (i, &count) in histogram.iter().enumerate() {
         let before = (running as f64).clamp(low, high);
@@ -384,12 +398,44 @@ pub fn reference_target_ev100(
             kept_sum += kept * (f64::from(s.min_log2_luminance) + (i as f64 - 0.5) * width);
         }
     }
-    let metered = if kept_weight > 0.0 {
-        ((kept_sum / kept_weight) as f32 + LOG2_METER).clamp(s.min_ev100, s.max_ev100)
+    if kept_weight > 0.0 {
+        let average = (kept_sum / kept_weight) as f32;
+        ((average + LOG2_METER).clamp(s.min_ev100, s.max_ev100), average)
     } else {
-        s.min_ev100
+        (s.min_ev100, s.min_log2_luminance)
+    }
+}
+
+/// The next exposure state from the `previous` one and a new `histogram` (None: no new
+/// samples), as `average_main` in the shader computes it: the target follows the histogram
+/// (held when it has no weight), and the EV100 moves toward it by at most the step of its
+/// direction, or snaps on a reset (or without a finite previous state).
+fn next_state(
+    previous: Option<ExposureState>,
+    histogram: Option<&[u64]>,
+    s: &ExposureSettings,
+    params: &ExposureParams,
+) -> Option<ExposureState> {
+    let previous = previous.filter(|p| p.ev100.is_finite() && p.target_ev100.is_finite());
+    let reset = params.reset != 0 || previous.is_none();
+    let total: u64 = histogram.map_or(0, |h| h.iter().sum());
+    let (target_ev100, average) = match (histogram, previous) {
+        (Some(h), _) if total > 0 || reset => {
+            let (metered, average) = metered_ev100(h, s);
+            (metered - s.compensation, average)
+        }
+        (_, Some(p)) => (p.target_ev100, p.average_log2_luminance),
+        // Nothing measured and nothing to hold.
+        _ => return None,
     };
-    metered - s.compensation
+    let ev100 = match previous {
+        Some(p) if !reset => {
+            p.ev100 + (target_ev100 - p.ev100).clamp(-params.darken_step, params.brighten_step)
+        }
+        _ => target_ev100,
+    };
+    let multiplier = 1.0 / (1.2 * ev100.exp2() * params.pre_exposure);
+    Some(ExposureState { multiplier, ev100, target_ev100, average_log2_luminance: average })
 }
 
 /// The shader's `ExposureParams` (64 bytes).
@@ -424,6 +470,9 @@ struct ExposureState {
     average_log2_luminance: f32,
 }
 
+/// The fragment path's samples image: r = bin, g = fixed-point weight, both exact in 8 bits.
+const SAMPLES_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
 /// Size of the state buffer in bytes.
 const STATE_SIZE: u64 = std::mem::size_of::<ExposureState>() as u64;
 
@@ -449,16 +498,75 @@ struct Histogram {
     bound: Option<Bound>,
 }
 
+/// Readback slots of the fragment path: one being drawn, one or two on their way back.
+const READBACK_SLOTS: usize = 3;
+
+/// The most sampled texels per side on the fragment path: the stride grows past the tier's so
+/// the CPU bins at most 256 x 256 samples a frame (1080p at High samples every 8th pixel).
+const MAX_SAMPLES_PER_SIDE: u32 = 256;
+
+/// The automatic exposure's path for devices without compute or storage buffers (GLES 3.0,
+/// WebGL2): a fragment pass writes each sampled pixel's bin and weight into a small Rgba8Unorm
+/// image (`fs_samples`), which is copied into a mappable buffer and read back a frame or two
+/// later without stalling; the CPU bins it and adapts exactly as `average_main` does
+/// ([`next_state`]), and writes the state the finish reads. The exposure thus lags the image by
+/// the readback's latency (one or two frames), which adaptation hides.
+struct SampledHistogram {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::RenderPipeline,
+    params: wgpu::Buffer,
+    dummy_depth: wgpu::TextureView,
+    bound: Option<Bound>,
+    /// The samples image and its size.
+    samples: Option<(wgpu::TextureView, (u32, u32))>,
+    slots: Vec<ReadbackSlot>,
+    /// The slot copied into by the frame being recorded (mapped once it is submitted).
+    copied: Option<usize>,
+    /// Frames sampled so far: a slot's sequence number, so the newest result wins.
+    sequence: u64,
+    /// The sequence of the oldest sample a result may come from (samples from before a reset
+    /// are dropped).
+    valid_from: u64,
+    /// The state written last (the CPU's copy of the uniform).
+    state: Option<ExposureState>,
+}
+
+/// One mappable buffer of the samples image on its way back.
+struct ReadbackSlot {
+    buffer: wgpu::Buffer,
+    /// Texels per row and rows.
+    size: (u32, u32),
+    bytes_per_row: u32,
+    /// Bins of the tier the samples were binned with.
+    bins: u32,
+    sequence: u64,
+    status: std::sync::Arc<std::sync::Mutex<SlotStatus>>,
+}
+
+/// Where a readback slot is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotStatus {
+    /// Free to draw into.
+    Idle,
+    /// Copied into by a frame not yet submitted.
+    Copied,
+    /// `map_async` requested.
+    Mapping,
+    /// Mapped: ready to read.
+    Ready,
+    /// Mapping failed: the slot is unmapped and reused.
+    Failed,
+}
+
 /// The exposure pass: the state buffer the finish reads, and the automatic exposure's
-/// histogram where the device has compute shaders and storage buffers. Without them (GLES 3.0,
-/// WebGL2: [`crate::gpu::Capabilities`]) the automatic mode falls back to the metered exposure
-/// with a warning ([`ExposurePass::automatic_unsupported`] says why).
+/// histogram: on the GPU where the device has compute shaders and storage buffers, else by a
+/// fragment pass read back to the CPU ([`SampledHistogram`]).
 pub struct ExposurePass {
     histogram: Option<Histogram>,
+    sampled: Option<SampledHistogram>,
     state: wgpu::Buffer,
     reset: bool,
     warned_foreground: bool,
-    warned_downlevel: bool,
     warned_settings: Option<ExposureSettings>,
 }
 
@@ -482,23 +590,295 @@ impl ExposurePass {
                 | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         });
-        let histogram = if gpu_metering { Some(Histogram::new(device)?) } else { None };
+        let (histogram, sampled) = match gpu_metering {
+            true => (Some(Histogram::new(device)?), None),
+            false => (None, Some(SampledHistogram::new(device)?)),
+        };
         Ok(Self {
             histogram,
+            sampled,
             state,
             reset: true,
             warned_foreground: false,
-            warned_downlevel: false,
             warned_settings: None,
         })
     }
 
-    /// Why the automatic mode cannot run on this pass's device (`None` where it can).
-    pub fn automatic_unsupported(&self) -> Option<&'static str> {
-        self.histogram.is_none().then_some(
-            "automatic exposure needs compute shaders and storage buffers (its histogram); this \
-             device has neither, so the metered exposure is used",
-        )
+    /// How the automatic mode meters on this pass's device, in words (for `info`).
+    pub fn metering_path(&self) -> &'static str {
+        match self.histogram {
+            Some(_) => "GPU histogram (compute)",
+            None => {
+                "fragment samples read back to the CPU (no compute): the exposure lags the \
+                 image by a frame or two"
+            }
+        }
+    }
+
+    /// The frame's commands were submitted: start reading back the samples the fragment path
+    /// drew (a no-op on the compute path).
+    pub fn frame_submitted(&mut self) {
+        if let Some(sampled) = &mut self.sampled {
+            sampled.map_copied();
+        }
+    }
+}
+
+impl SampledHistogram {
+    fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
+        let module = crate::shaders::create_module(device, "exposure")?;
+        let fragment = wgpu::ShaderStages::FRAGMENT;
+        let texture = |binding: u32| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: fragment,
+            ty: wgpu::BindingType::Texture {
+                sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                view_dimension: wgpu::TextureViewDimension::D2,
+                multisampled: false,
+            },
+            count: None,
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("exposure.samples"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: fragment,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: wgpu::BufferSize::new(
+                            std::mem::size_of::<ExposureParams>() as u64,
+                        ),
+                    },
+                    count: None,
+                },
+                texture(1),
+                texture(2),
+            ],
+        });
+        let pipeline = crate::render::fullscreen::pipeline_with_entry(
+            device,
+            "exposure.samples",
+            &module,
+            "fs_samples",
+            &[&layout],
+            SAMPLES_FORMAT,
+            None,
+        );
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("exposure.params"),
+            size: std::mem::size_of::<ExposureParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let dummy_depth = crate::render::bindings::placeholder(
+            device,
+            "exposure.dummy_depth",
+            wgpu::TextureFormat::Depth32Float,
+        );
+        Ok(Self {
+            layout,
+            pipeline,
+            params,
+            dummy_depth,
+            bound: None,
+            samples: None,
+            slots: Vec::new(),
+            copied: None,
+            sequence: 0,
+            valid_from: 0,
+            state: None,
+        })
+    }
+
+    /// The newest finished readback's histogram, if one arrived since the last call (older
+    /// ones and those from before a reset are dropped); frees every finished slot.
+    fn take_histogram(&mut self) -> Option<Vec<u64>> {
+        let mut newest: Option<(u64, Vec<u64>)> = None;
+        for slot in &mut self.slots {
+            let status = *slot.status.lock().unwrap_or_else(|e| e.into_inner());
+            match status {
+                SlotStatus::Ready => {
+                    if slot.sequence >= self.valid_from
+                        && newest.as_ref().is_none_or(|(seq, _)| slot.sequence > *seq)
+                    {
+                        newest = Some((slot.sequence, slot.histogram()));
+                    }
+                    slot.buffer.unmap();
+                }
+                SlotStatus::Failed => {}
+                _ => continue,
+            }
+            *slot.status.lock().unwrap_or_else(|e| e.into_inner()) = SlotStatus::Idle;
+        }
+        newest.map(|(_, histogram)| histogram)
+    }
+
+    /// Ask to map the slot the frame just submitted copied into.
+    fn map_copied(&mut self) {
+        let Some(index) = self.copied.take() else { return };
+        let Some(slot) = self.slots.get(index) else { return };
+        *slot.status.lock().unwrap_or_else(|e| e.into_inner()) = SlotStatus::Mapping;
+        let status = slot.status.clone();
+        slot.buffer.slice(..).map_async(wgpu::MapMode::Read, move |result| {
+            let next = match result {
+                Ok(()) => SlotStatus::Ready,
+                Err(e) => {
+                    log::warn!("exposure: reading the samples back failed: {e}");
+                    SlotStatus::Failed
+                }
+            };
+            *status.lock().unwrap_or_else(|e| e.into_inner()) = next;
+        });
+    }
+
+    /// Draw the samples of `hdr` and copy them into a free slot (none free: this frame is not
+    /// sampled; the exposure keeps adapting to the last result).
+    #[allow(clippy::too_many_arguments)]
+    fn sample(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        hdr: &wgpu::TextureView,
+        depth: Option<&wgpu::TextureView>,
+        params: &ExposureParams,
+    ) {
+        if self.copied.is_some() {
+            // A frame recorded without being submitted (its slot is reused).
+            self.copied = None;
+        }
+        let (width, height) = (params.width, params.height);
+        let size = (width.div_ceil(params.stride), height.div_ceil(params.stride));
+        let Some(index) = self.free_slot(device, size, params.bins) else { return };
+        queue.write_buffer(&self.params, 0, bytemuck::bytes_of(params));
+        if self.samples.as_ref().is_none_or(|(_, s)| *s != size) {
+            let texture = device.create_texture(&wgpu::TextureDescriptor {
+                label: Some("exposure.samples"),
+                size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: SAMPLES_FORMAT,
+                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+                view_formats: &[],
+            });
+            self.samples = Some((texture.create_view(&Default::default()), size));
+        }
+        let Some((samples, _)) = &self.samples else { return };
+        let depth = depth.unwrap_or(&self.dummy_depth);
+        let stale =
+            self.bound.as_ref().is_none_or(|b| b.hdr != *hdr || b.depth.as_ref() != Some(depth));
+        if stale {
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("exposure.samples"),
+                layout: &self.layout,
+                entries: &[
+                    wgpu::BindGroupEntry { binding: 0, resource: self.params.as_entire_binding() },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(hdr),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::TextureView(depth),
+                    },
+                ],
+            });
+            self.bound = Some(Bound { hdr: hdr.clone(), depth: Some(depth.clone()), group });
+        }
+        let Some(bound) = &self.bound else { return };
+        crate::render::fullscreen::draw(
+            encoder,
+            "exposure.samples",
+            &self.pipeline,
+            &[&bound.group],
+            samples,
+            None,
+        );
+        let slot = &mut self.slots[index];
+        encoder.copy_texture_to_buffer(
+            samples.texture().as_image_copy(),
+            wgpu::TexelCopyBufferInfo {
+                buffer: &slot.buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(slot.bytes_per_row),
+                    rows_per_image: Some(size.1),
+                },
+            },
+            wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+        );
+        slot.bins = params.bins;
+        slot.sequence = self.sequence;
+        self.sequence += 1;
+        *slot.status.lock().unwrap_or_else(|e| e.into_inner()) = SlotStatus::Copied;
+        self.copied = Some(index);
+    }
+
+    /// An idle slot for a `size` samples image (reallocated when its size differs).
+    fn free_slot(&mut self, device: &wgpu::Device, size: (u32, u32), bins: u32) -> Option<usize> {
+        let idle = |slot: &ReadbackSlot| {
+            matches!(
+                *slot.status.lock().unwrap_or_else(|e| e.into_inner()),
+                SlotStatus::Idle | SlotStatus::Copied
+            )
+        };
+        let index = match self.slots.iter().position(idle) {
+            Some(index) => index,
+            None if self.slots.len() < READBACK_SLOTS => {
+                self.slots.push(ReadbackSlot::new(device, size, bins));
+                self.slots.len() - 1
+            }
+            None => return None,
+        };
+        if self.slots[index].size != size {
+            self.slots[index] = ReadbackSlot::new(device, size, bins);
+        }
+        Some(index)
+    }
+}
+
+impl ReadbackSlot {
+    fn new(device: &wgpu::Device, size: (u32, u32), bins: u32) -> Self {
+        let bytes_per_row = (size.0 * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("exposure.readback"),
+            size: u64::from(bytes_per_row) * u64::from(size.1),
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        Self {
+            buffer,
+            size,
+            bytes_per_row,
+            bins,
+            sequence: 0,
+            status: std::sync::Arc::new(std::sync::Mutex::new(SlotStatus::Idle)),
+        }
+    }
+
+    /// The weighted histogram of the mapped samples (r: bin, g: fixed-point weight).
+    fn histogram(&self) -> Vec<u64> {
+        let bins = self.bins.clamp(2, MAX_BINS) as usize;
+        let mut histogram = vec![0u64; bins];
+        let data = match self.buffer.slice(..).get_mapped_range() {
+            Ok(data) => data,
+            Err(e) => {
+                log::warn!("exposure: the samples read back cannot be read: {e}");
+                return histogram;
+            }
+        };
+        for row in data.chunks(self.bytes_per_row as usize).take(self.size.1 as usize) {
+            for texel in row[..self.size.0 as usize * 4].chunks_exact(4) {
+                let (bin, weight) = (texel[0] as usize, u64::from(texel[1]));
+                if weight > 0 {
+                    histogram[bin.min(bins - 1)] += weight;
+                }
+            }
+        }
+        histogram
     }
 }
 
@@ -648,25 +1028,23 @@ impl ExposurePass {
         let dt = if dt_seconds.is_finite() && dt_seconds > 0.0 { dt_seconds } else { 0.0 };
 
         let automatic = s.mode == ExposureMode::Automatic && s.tier.is_on();
-        if automatic && self.histogram.is_none() && !self.warned_downlevel {
-            log::warn!("exposure: {}", self.automatic_unsupported().unwrap_or_default());
-            self.warned_downlevel = true;
-        }
-        let histogram = match &mut self.histogram {
-            Some(histogram) if automatic && size.0 > 0 && size.1 > 0 => histogram,
-            _ => {
-                let ev = if fixed_ev100.is_finite() { fixed_ev100 } else { 0.0 } - s.compensation;
-                let state = ExposureState {
-                    multiplier: exposure_of(ev) / pre_exposure,
-                    ev100: ev,
-                    target_ev100: ev,
-                    average_log2_luminance: ev - LOG2_METER,
-                };
-                queue.write_buffer(&self.state, 0, bytemuck::bytes_of(&state));
-                self.reset = false;
-                return;
+        let fixed_state = || {
+            let ev = if fixed_ev100.is_finite() { fixed_ev100 } else { 0.0 } - s.compensation;
+            ExposureState {
+                multiplier: exposure_of(ev) / pre_exposure,
+                ev100: ev,
+                target_ev100: ev,
+                average_log2_luminance: ev - LOG2_METER,
             }
         };
+        if !automatic || size.0 == 0 || size.1 == 0 {
+            queue.write_buffer(&self.state, 0, bytemuck::bytes_of(&fixed_state()));
+            if let Some(sampled) = &mut self.sampled {
+                sampled.state = None;
+            }
+            self.reset = false;
+            return;
+        }
 
         let mut metering = s.metering;
         if metering == MeteringMask::Foreground && depth.is_none() {
@@ -680,7 +1058,10 @@ impl ExposurePass {
             metering = MeteringMask::Average;
         }
         let bins = ExposureSettings::bins(s.tier);
-        let stride = ExposureSettings::stride(s.tier);
+        let mut stride = ExposureSettings::stride(s.tier);
+        if self.sampled.is_some() {
+            stride = stride.max(size.0.max(size.1).div_ceil(MAX_SAMPLES_PER_SIDE));
+        }
         let params = ExposureParams {
             pre_exposure,
             min_log2: s.min_log2_luminance,
@@ -698,6 +1079,29 @@ impl ExposurePass {
             brighten_step: s.speed_brighten * dt,
             darken_step: s.speed_darken * dt,
             reset: u32::from(self.reset),
+        };
+        let Some(histogram) = &mut self.histogram else {
+            let Some(sampled) = &mut self.sampled else { return };
+            // Fragment path: adapt to the newest samples that came back, then sample this
+            // frame. A reset holds until samples drawn after it arrive; until the first
+            // arrive, the metered exposure stands in.
+            if self.reset {
+                sampled.valid_from = sampled.sequence;
+                self.reset = false;
+                sampled.state = None;
+            }
+            let fresh = sampled.take_histogram();
+            if let Some(h) = &fresh {
+                let params = ExposureParams { reset: u32::from(sampled.state.is_none()), ..params };
+                sampled.state = next_state(sampled.state, Some(h), &s, &params);
+            } else if let Some(previous) = sampled.state {
+                let params = ExposureParams { reset: 0, ..params };
+                sampled.state = next_state(Some(previous), None, &s, &params);
+            }
+            let state = sampled.state.unwrap_or_else(fixed_state);
+            queue.write_buffer(&self.state, 0, bytemuck::bytes_of(&state));
+            sampled.sample(device, queue, encoder, hdr, depth, &params);
+            return;
         };
         self.reset = false;
         queue.write_buffer(&histogram.params, 0, bytemuck::bytes_of(&params));
@@ -772,6 +1176,18 @@ impl ExposurePass {
                 MemoryEntry::texture("exposure.dummy_depth", h.dummy_depth.texture(), false),
             ]);
         }
+        if let Some(h) = &self.sampled {
+            entries.extend([
+                MemoryEntry::buffer("exposure.params", &h.params),
+                MemoryEntry::texture("exposure.dummy_depth", h.dummy_depth.texture(), false),
+            ]);
+            if let Some((samples, _)) = &h.samples {
+                entries.push(MemoryEntry::texture("exposure.samples", samples.texture(), true));
+            }
+            for slot in &h.slots {
+                entries.push(MemoryEntry::buffer("exposure.readback", &slot.buffer));
+            }
+        }
         entries
     }
 }
@@ -803,5 +1219,61 @@ mod tests {
         let ev = reference_target_ev100(&[1.0; 16], &[], &s);
         assert!((ev - 3.0).abs() <= 0.5 * 24.0 / 255.0, "{ev}");
         assert_eq!(reference_target_ev100(&[0.0; 16], &[], &s), s.min_ev100);
+    }
+
+    #[test]
+    fn the_cpu_adaptation_steps_holds_and_snaps_as_the_shader_does() {
+        let s = ExposureSettings { metering: MeteringMask::Average, ..ExposureSettings::AUTO };
+        let s = s.clamped(&mut Vec::new());
+        let params = ExposureParams {
+            pre_exposure: 0.5,
+            min_log2: s.min_log2_luminance,
+            log2_range: s.max_log2_luminance - s.min_log2_luminance,
+            bins: 256,
+            stride: 1,
+            metering: 0,
+            width: 4,
+            height: 4,
+            low_fraction: 0.0,
+            high_fraction: 0.0,
+            min_ev100: s.min_ev100,
+            max_ev100: s.max_ev100,
+            compensation: 0.0,
+            brighten_step: 0.5,
+            darken_step: 0.25,
+            reset: 0,
+        };
+        // A histogram of 16 full-weight samples in one bin: its centre meters the target.
+        let one_bin = |bin: usize| {
+            let mut h = vec![0u64; 256];
+            h[bin] = 16 * WEIGHT_ONE as u64;
+            h
+        };
+        let width = params.log2_range / 255.0;
+        let centre = |bin: usize| s.min_log2_luminance + (bin as f32 - 0.5) * width + LOG2_METER;
+        // Nothing before and no samples: nothing to show.
+        assert!(next_state(None, None, &s, &params).is_none());
+        // The first samples snap.
+        let first = next_state(None, Some(&one_bin(100)), &s, &params).expect("state");
+        assert!((first.ev100 - centre(100)).abs() < 1e-4 && first.ev100 == first.target_ev100);
+        assert!((first.multiplier * 1.2 * first.ev100.exp2() * 0.5 - 1.0).abs() < 1e-5);
+        // Brighter: at most brighten_step per frame; darker: darken_step.
+        let up = next_state(Some(first), Some(&one_bin(200)), &s, &params).expect("state");
+        assert!((up.ev100 - (first.ev100 + 0.5)).abs() < 1e-4 && up.target_ev100 > up.ev100);
+        let down = next_state(Some(up), Some(&one_bin(10)), &s, &params).expect("state");
+        assert!((down.ev100 - (up.ev100 - 0.25)).abs() < 1e-4);
+        // No new samples, or samples of no weight: the target holds and the EV keeps moving.
+        let held = next_state(Some(down), None, &s, &params).expect("state");
+        assert_eq!(held.target_ev100, down.target_ev100);
+        assert!((held.ev100 - (down.ev100 - 0.25)).abs() < 1e-4);
+        let empty = next_state(Some(held), Some(&[0; 256]), &s, &params).expect("state");
+        assert_eq!(empty.target_ev100, down.target_ev100);
+        // A reset snaps; a NaN previous state counts as none.
+        let reset = ExposureParams { reset: 1, ..params };
+        let snapped = next_state(Some(held), Some(&one_bin(200)), &s, &reset).expect("state");
+        assert_eq!(snapped.ev100, snapped.target_ev100);
+        let broken = ExposureState { ev100: f32::NAN, ..first };
+        let recovered = next_state(Some(broken), Some(&one_bin(50)), &s, &params).expect("state");
+        assert!(recovered.ev100.is_finite() && recovered.ev100 == recovered.target_ev100);
     }
 }

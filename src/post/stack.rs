@@ -31,7 +31,7 @@ use super::exposure::ExposureMode;
 use super::finish::DISPLAY_FORMAT;
 use crate::Error;
 use crate::budget::Governor;
-use crate::gpu::{FrameTiming, PassTime, PassTimer};
+use crate::gpu::{FrameTiming, PassTime, PassTimer, TimingMethod};
 use crate::render::Target;
 
 /// How to build a [`PostStack`].
@@ -210,8 +210,9 @@ impl PostStack {
             camera_exposure,
             warned_camera_exposure: false,
             finished: None,
-            timer: PassTimer::new(device),
-            governor: Governor::new(device.features().contains(crate::gpu::TIMER_FEATURES)),
+            timer: PassTimer::with_request(device, settings.budget.timing),
+            // Every device times frames (the frame rung needs no timestamps).
+            governor: Governor::new(true),
             settings,
             plan: None,
             recorded: false,
@@ -249,6 +250,10 @@ impl PostStack {
         }
         if self.recorded {
             self.end_frame();
+        }
+        if self.timer.set_request(&self.device, self.settings.budget.timing) {
+            let method = self.timer.method();
+            self.governor.reset(&format!("timing by '{method}' now"));
         }
         let fresh = self.timer.drain(&self.device, &self.queue);
         let mut timings = std::mem::take(&mut self.governor_inbox);
@@ -412,11 +417,27 @@ impl PostStack {
         }
     }
 
+    /// Submit the frame's command buffers on the stack's queue and end the frame: the frame
+    /// rung's GPU time starts right before the submission (apps that submit themselves call
+    /// [`PostStack::end_frame`] after it instead).
+    pub fn submit(
+        &mut self,
+        command_buffers: impl IntoIterator<Item = wgpu::CommandBuffer>,
+    ) -> wgpu::SubmissionIndex {
+        if self.recorded {
+            self.timer.submitting();
+        }
+        let index = self.queue.submit(command_buffers);
+        self.end_frame();
+        index
+    }
+
     /// The frame's commands were submitted: hand its timing queries to the timer and move on
     /// to the next frame number. Never waits for the GPU.
     pub fn end_frame(&mut self) {
         if self.recorded {
             self.timer.end_frame(&self.queue);
+            self.chain.frame_submitted();
         }
         self.recorded = false;
         self.plan = None;
@@ -440,10 +461,15 @@ impl PostStack {
         self.governor.reset(reason);
     }
 
-    /// Whether this device gives GPU pass times (timestamp queries; see
-    /// [`crate::gpu::TIMER_FEATURES`]).
+    /// Whether this device gives GPU pass times (the encoder or pass rung of the timing
+    /// ladder). Frame times arrive on every device.
     pub fn timing_available(&self) -> bool {
         self.timer.available()
+    }
+
+    /// How GPU time is measured on this device (the rung of the timing ladder in use).
+    pub fn timing_method(&self) -> TimingMethod {
+        self.timer.method()
     }
 
     /// GPU milliseconds per pass of the newest frame whose timestamps have arrived (a few
@@ -465,6 +491,15 @@ impl PostStack {
     /// device without blocking; empty without timestamp support).
     pub fn frame_timings(&mut self) -> Vec<FrameTiming> {
         let timings = self.timer.drain(&self.device, &self.queue);
+        self.governor_inbox.extend(timings.iter().cloned());
+        self.keep_timings(timings);
+        std::mem::take(&mut self.recent_timings)
+    }
+
+    /// Wait for the GPU and return every frame whose timings arrived since the last call, up to
+    /// the last frame submitted (the end of a headless run: it stalls).
+    pub fn wait_for_frame_timings(&mut self) -> Vec<FrameTiming> {
+        let timings = self.timer.wait_for_frames(&self.device, &self.queue);
         self.governor_inbox.extend(timings.iter().cloned());
         self.keep_timings(timings);
         std::mem::take(&mut self.recent_timings)

@@ -424,8 +424,12 @@ impl Renderer {
     ) -> Result<(), Error> {
         // Budget: the post stack takes the timings of earlier frames and plans this one (the
         // settings the governor allows, TAA's jitter, the render size).
-        if self.post.settings() != &options.post.validated().0 {
-            self.post.set_settings(&options.post)?;
+        let mut wanted = options.post.validated().0;
+        if let Some(timing) = gpu.timing {
+            wanted.budget.timing = timing;
+        }
+        if self.post.settings() != &wanted {
+            self.post.set_settings(&wanted)?;
         }
         let plan = self.post.begin_frame((self.width, self.height))?;
         let post = &plan.settings;
@@ -589,8 +593,7 @@ impl Renderer {
                 }
             }
         }
-        gpu.queue.submit([encoder.finish()]);
-        self.post.end_frame();
+        self.post.submit([encoder.finish()]);
         self.scene.end_frame();
         self.prev_view_proj = Some(view_proj);
         Ok(())
@@ -623,15 +626,26 @@ impl Renderer {
         self.post.pass_times()
     }
 
-    /// Whether this device gives GPU pass times.
+    /// Whether this device gives GPU pass times (frame times arrive on every device).
     pub fn timing_available(&self) -> bool {
         self.post.timing_available()
+    }
+
+    /// How GPU time is measured (the rung of the timing ladder in use).
+    pub fn timing_method(&self) -> crate::gpu::TimingMethod {
+        self.post.timing_method()
     }
 
     /// Every frame whose GPU timings arrived since the last call, oldest first (polls the
     /// device without blocking; empty without timestamp support).
     pub fn frame_timings(&mut self) -> Vec<FrameTiming> {
         self.post.frame_timings()
+    }
+
+    /// Wait for the GPU and return every frame whose timings arrived since the last call, up
+    /// to the last frame rendered (the end of a headless run: it stalls).
+    pub fn wait_for_frame_timings(&mut self) -> Vec<FrameTiming> {
+        self.post.wait_for_frame_timings()
     }
 
     /// The budget governor: its status, decisions and current knobs.

@@ -553,7 +553,7 @@ impl State {
             governor: GovernorView {
                 status: renderer.governor().status().to_owned(),
                 decisions: renderer.governor().decisions().iter().map(|d| d.to_string()).collect(),
-                timing_available: renderer.timing_available(),
+                timing: renderer.timing_method().name().to_owned(),
             },
             viewport: self.viewport.1,
             adapter: self.session.gpu.info.name.clone(),

@@ -84,8 +84,8 @@ pub struct GovernorView {
     pub status: String,
     /// Its recent decisions, oldest first, in words.
     pub decisions: Vec<String>,
-    /// Whether the device gives GPU timings at all.
-    pub timing_available: bool,
+    /// The rung of the timing ladder measuring the frames (`encoder`, `pass` or `frame`).
+    pub timing: String,
 }
 
 /// Per-frame numbers the app hands the panel.
@@ -361,11 +361,13 @@ impl Panel {
 
     fn timing_ui(&mut self, ui: &mut egui::Ui, stats: &FrameStats) {
         let budget = self.settings.budget.budget_ms();
-        if !stats.governor.timing_available {
-            ui.label("GPU timing: unavailable on this adapter (no timestamp queries)");
-        } else {
-            let last = self.frame_history.back().map_or(0.0, |f| f.1);
-            ui.label(format!("GPU frame {last:.2} ms, budget {budget:.2} ms"));
+        let last = self.frame_history.back().map_or(0.0, |f| f.1);
+        ui.label(format!(
+            "GPU frame {last:.2} ms, budget {budget:.2} ms (timing: {})",
+            stats.governor.timing
+        ));
+        if stats.governor.timing == "frame" {
+            ui.label("No timestamp queries here: frame times only, no per-pass bars.");
         }
         let bars: Vec<egui_plot::Bar> = self
             .pass_ms

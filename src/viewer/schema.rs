@@ -555,6 +555,11 @@ pub const SETTINGS: &[Setting] = &[
         "Fraction of the budget kept free: the governor steers to budget x (1 - headroom), 0..=0.5, default 0.1.",
     ),
     s(
+        "budget.timing",
+        Control::Choice(&["auto", "encoder", "pass", "frame"]),
+        "How GPU time is measured: auto (default, the best the device has), encoder (timestamps inside encoders), pass (pass-boundary timestamps) or frame (no timestamps: submission to completion, no per-pass times).",
+    ),
+    s(
         "budget.statistic",
         Control::Choice(&["median", "p90"]),
         "Statistic of recent frames compared with the budget. Default p90.",

@@ -196,7 +196,11 @@ struct Rig {
 
 impl Rig {
     fn new() -> Option<Self> {
-        let gpu = common::gpu()?;
+        Some(Self::on(common::gpu()?))
+    }
+
+    /// The rig on `gpu` (a WebGL2-level device meters by the fragment path).
+    fn on(gpu: Gpu) -> Self {
         let pass = ExposurePass::new(&gpu.device).expect("exposure pass builds");
         let readback = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("test.exposure_state"),
@@ -204,7 +208,7 @@ impl Rig {
             usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
             mapped_at_creation: false,
         });
-        Some(Self { gpu, pass, readback })
+        Self { gpu, pass, readback }
     }
 
     /// One dispatch in its own submission, then the state read back.
@@ -235,6 +239,7 @@ impl Rig {
         );
         encoder.copy_buffer_to_buffer(self.pass.state_buffer(), 0, &self.readback, 0, 16);
         self.gpu.queue.submit([encoder.finish()]);
+        self.pass.frame_submitted();
         let slice = self.readback.slice(..);
         let (sender, receiver) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |r| {
@@ -253,6 +258,160 @@ impl Rig {
         self.pass.reset();
         self.dispatch(&view, None, (image.width, image.height), settings, p, 0.0, 0.016)
     }
+}
+
+/// Every image and setting [`the_fragment_path_meters_what_the_compute_histogram_meters`]
+/// compares: uniform, clipped, masked, black and broken images, at each tier.
+fn metering_cases() -> Vec<(&'static str, Image, ExposureSettings, f32)> {
+    let p = 2.0;
+    let clipped = Image::grey(64, 48, p, |x, y| {
+        if (28..36).contains(&x) && (20..28).contains(&y) {
+            4096.0
+        } else if y < 24 {
+            0.01 + 0.0005 * x as f32
+        } else {
+            3.0 + 0.05 * (x + y) as f32
+        }
+    });
+    let mut broken = Image::grey(32, 32, p, |x, _| 0.5 + x as f32);
+    for (i, pixel) in broken.pixels.iter_mut().enumerate() {
+        match i % 7 {
+            0 => *pixel = [f32::NAN, 0.5, 0.5],
+            1 => *pixel = [f32::INFINITY; 3],
+            2 => *pixel = [-1.0; 3],
+            _ => {}
+        }
+    }
+    let mut cases = vec![
+        ("uniform dim", Image::grey(40, 24, p, |_, _| 0.3), average(), p),
+        ("uniform bright", Image::grey(40, 24, 0.01, |_, _| 16384.0), average(), 0.01),
+        ("black", Image::grey(16, 16, p, |_, _| 0.0), average(), p),
+        ("NaN, infinite, negative", broken, average(), p),
+    ];
+    for (low_percent, high_percent) in [(10.0, 5.0), (0.0, 0.0), (30.0, 10.0), (49.0, 49.0)] {
+        for metering in [MeteringMask::Average, MeteringMask::CentreWeighted, MeteringMask::Spot] {
+            for tier in [Tier::High, Tier::Medium, Tier::Low] {
+                let settings = ExposureSettings {
+                    low_percent,
+                    high_percent,
+                    metering,
+                    tier,
+                    compensation: 0.5,
+                    ..ExposureSettings::AUTO
+                };
+                let image = Image { pixels: clipped.pixels.clone(), ..clipped };
+                cases.push(("clipped", image, settings, p));
+            }
+        }
+    }
+    cases
+}
+
+/// Automatic exposure on a device without compute or storage (WebGL2 level): the fragment
+/// path's samples, read back and ranked on the CPU, meter the same target as the compute
+/// histogram, to 0.001 EV (both bin the same samples with the same integer weights; only the
+/// float order of the ranking differs), for every image of [`metering_cases`], Foreground
+/// metering with a depth buffer included. The first frame after a reset shows the metered
+/// (fixed) exposure while the samples travel back; the next one has snapped to the target.
+#[test]
+fn the_fragment_path_meters_what_the_compute_histogram_meters() {
+    let Some(mut full) = Rig::new() else { return };
+    let low = Gpu::new(&afterlight::gpu::GpuOptions {
+        downlevel: Some(afterlight::gpu::DownlevelRequest::WebGl2),
+        ..Default::default()
+    })
+    .expect("a WebGL2-level device");
+    let mut low = Rig::on(low);
+    assert!(
+        low.pass.metering_path().starts_with("fragment samples"),
+        "{}",
+        low.pass.metering_path()
+    );
+    assert!(full.pass.metering_path().starts_with("GPU histogram"));
+    let mut worst = 0.0f32;
+    for (name, image, settings, p) in metering_cases() {
+        let size = (image.width, image.height);
+        let full_view = image.upload(&full.gpu);
+        full.pass.reset();
+        let expected = full.dispatch(&full_view, None, size, &settings, p, 4.0, 0.0);
+        let low_view = image.upload(&low.gpu);
+        low.pass.reset();
+        let first = low.dispatch(&low_view, None, size, &settings, p, 4.0, 0.0);
+        assert_eq!(first.ev100, 4.0 - settings.compensation, "{name}: the metered stand-in");
+        let state = low.dispatch(&low_view, None, size, &settings, p, 4.0, 0.0);
+        assert!(state.is_finite(), "{name}: {state:?}");
+        let off = (state.target_ev100 - expected.target_ev100).abs();
+        worst = worst.max(off);
+        assert!(
+            off <= 1e-3 && (state.ev100 - expected.ev100).abs() <= 1e-3,
+            "{name} {settings:?}: fragment path {state:?}, compute {expected:?}"
+        );
+        let relative = (state.multiplier / expected.multiplier - 1.0).abs();
+        assert!(relative < 1e-3, "{name}: {state:?} vs {expected:?}");
+    }
+    // Foreground metering reads the depth buffer on both paths.
+    let rect = (8, 40, 24, 56);
+    let inside = |x: u32, y: u32| (rect.0..rect.2).contains(&x) && (rect.1..rect.3).contains(&y);
+    let product = Image::grey(64, 64, 1.0, |x, y| if inside(x, y) { 8.0 } else { 1024.0 });
+    let foreground =
+        ExposureSettings { metering: MeteringMask::Foreground, ..ExposureSettings::AUTO };
+    let mut metered = Vec::new();
+    for rig in [&mut full, &mut low] {
+        let depth = depth_texture(&rig.gpu, 64, 64, rect);
+        let view = product.upload(&rig.gpu);
+        rig.pass.reset();
+        rig.dispatch(&view, Some(&depth), (64, 64), &foreground, 1.0, 0.0, 0.0);
+        metered.push(rig.dispatch(&view, Some(&depth), (64, 64), &foreground, 1.0, 0.0, 0.0));
+    }
+    assert!((metered[0].ev100 - (3.0 + LOG2_METER)).abs() <= bin_width(&foreground));
+    assert!((metered[0].ev100 - metered[1].ev100).abs() <= 1e-3, "{metered:?}");
+    eprintln!("fragment path vs compute histogram: worst target difference {worst:.6} EV");
+}
+
+/// The fragment path adapts on the CPU at the set speeds, a frame behind the compute path
+/// (the samples' readback): toward a brighter scene it moves `speed_brighten · dt` per frame
+/// and stops on the target.
+#[test]
+fn the_fragment_path_adapts_at_the_set_speed() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let low = Gpu::new(&afterlight::gpu::GpuOptions {
+        downlevel: Some(afterlight::gpu::DownlevelRequest::WebGl2),
+        ..Default::default()
+    })
+    .expect("a WebGL2-level device");
+    let mut rig = Rig::on(low);
+    let p = 0.5;
+    let settings = ExposureSettings {
+        speed_brighten: 2.0,
+        speed_darken: 1.0,
+        metering: MeteringMask::Average,
+        ..ExposureSettings::AUTO
+    };
+    let size = (32, 32);
+    let dark = Image::grey(32, 32, p, |_, _| 0.3).upload(&rig.gpu);
+    let bright = Image::grey(32, 32, p, |_, _| 64.0).upload(&rig.gpu);
+    rig.pass.reset();
+    rig.dispatch(&dark, None, size, &settings, p, 0.0, 0.25);
+    let start = rig.dispatch(&dark, None, size, &settings, p, 0.0, 0.25);
+    assert_eq!(start.ev100, start.target_ev100, "snapped to the dark scene");
+    // The first bright frame still adapts to the dark samples (they were in flight).
+    let lagging = rig.dispatch(&bright, None, size, &settings, p, 0.0, 0.25);
+    assert_eq!(lagging.ev100, start.ev100);
+    let mut ev = start.ev100;
+    let mut goal = f32::INFINITY;
+    for step in 0..40 {
+        let state = rig.dispatch(&bright, None, size, &settings, p, 0.0, 0.25);
+        goal = state.target_ev100;
+        let expected = (ev + 0.5).min(goal);
+        assert!((state.ev100 - expected).abs() < 1e-4, "step {step}: {state:?} vs {expected}");
+        ev = state.ev100;
+        if ev >= goal {
+            break;
+        }
+    }
+    assert!(goal - start.ev100 > 7.5 && ev == goal, "{} -> {ev}, goal {goal}", start.ev100);
 }
 
 fn average() -> ExposureSettings {

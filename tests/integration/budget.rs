@@ -11,6 +11,7 @@ use afterlight::budget::{
     BudgetMode, BudgetSettings, Decision, Governor, Knob, KnobLevel, RollingStats,
 };
 use afterlight::config::Preset;
+use afterlight::gpu::{TimingMethod, TimingRequest};
 use afterlight::post::Tier;
 use afterlight::post::chain::PostSettings;
 
@@ -156,6 +157,43 @@ fn overlapping_passes_are_scaled_to_the_frame_and_still_converge() {
     assert!(at_60 <= BUDGET_MS, "frame 60 costs {at_60:.2} ms with overlapping passes");
     assert!(trace.p99(60, trace.frame_ms.len()) <= BUDGET_MS);
     assert!(governor.status().contains("overlap"), "{}", governor.status());
+}
+
+/// The frame rung of the timing ladder (no GPU timestamps): only whole-frame times arrive, so
+/// knob costs start from the governor's priors and are learned from frame deltas; it still
+/// converges under budget, a little later than with per-pass times, and stays there.
+#[test]
+fn frame_times_alone_converge_under_budget() {
+    let user = desktop(adaptive());
+    let mut gpu = SimulatedGpu::mobile(5);
+    gpu.noise = 0.03;
+    let mut governor = Governor::new(true);
+    let mut arrived = Vec::new();
+    let mut settings = Vec::new();
+    let mut frame_ms = Vec::new();
+    for frame in 0..1500 {
+        let chosen = governor.update(&user, frame, &arrived);
+        arrived = gpu.render(frame, &chosen);
+        for t in &mut arrived {
+            t.passes.clear();
+            frame_ms.push(t.gpu_ms);
+        }
+        settings.push(chosen);
+    }
+    let trace = Trace { frame_ms, settings, decisions: governor.decisions().to_vec() };
+    trace.print_row("frame rung", &gpu);
+    let converged = trace.converged_at(&gpu);
+    assert!(converged <= 120, "frame-only timing converged at frame {converged}");
+    let p99 = trace.p99(120, trace.frame_ms.len());
+    assert!(p99 <= BUDGET_MS, "steady-state p99 {p99:.2} ms over {BUDGET_MS:.2} ms");
+    assert!(trace.most_changes_in_any(120, 120) <= 1, "oscillates on frame times alone");
+    assert!(governor.status().contains("frame times only"), "{}", governor.status());
+    // It must not have thrown everything away to get there: some knob is still above its floor.
+    let last = trace.settings.last().expect("frames");
+    assert!(
+        last.render_scale > 0.5 || last.taa.tier.is_on() || last.ao.tier.is_on(),
+        "everything at its floor: {last:?}"
+    );
 }
 
 #[test]
@@ -310,8 +348,29 @@ fn a_manual_change_resets_and_wins() {
 /// renderers taking turns frame by frame, so both see the same load. Nothing compares a time
 /// measured now with one measured earlier, so a busy machine (lavapipe's GPU time is CPU time)
 /// cannot fail it.
+///
+/// Once per rung of the timing ladder, each forced: timestamps inside the encoder, at pass
+/// boundaries (marker passes), and none (frame times from submission to completion, the
+/// governor learning knob costs from frame deltas alone). Each writes its trace to
+/// `target/budget-trace/<rung>.{png,json}`.
 #[test]
-fn the_renderer_holds_a_budget_the_full_chain_cannot_meet() {
+fn the_renderer_holds_a_budget_the_full_chain_cannot_meet_timed_in_the_encoder() {
+    holds_a_budget_the_full_chain_cannot_meet(TimingMethod::Encoder);
+}
+
+/// See [`the_renderer_holds_a_budget_the_full_chain_cannot_meet_timed_in_the_encoder`].
+#[test]
+fn the_renderer_holds_a_budget_the_full_chain_cannot_meet_timed_at_pass_boundaries() {
+    holds_a_budget_the_full_chain_cannot_meet(TimingMethod::Pass);
+}
+
+/// See [`the_renderer_holds_a_budget_the_full_chain_cannot_meet_timed_in_the_encoder`].
+#[test]
+fn the_renderer_holds_a_budget_the_full_chain_cannot_meet_timed_by_frames_alone() {
+    holds_a_budget_the_full_chain_cannot_meet(TimingMethod::Frame);
+}
+
+fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
     use afterlight::budget::record_trace;
     use afterlight::render::{RenderOptions, Renderer};
 
@@ -319,7 +378,10 @@ fn the_renderer_holds_a_budget_the_full_chain_cannot_meet() {
     use crate::skip::{self, Capability};
 
     let Some(gpu) = common::gpu() else { return };
-    if skip::refuses(&gpu, Capability::TimestampsInsideEncoders, !gpu.timestamps) {
+    let timing = TimingRequest::from(method);
+    let (resolved, _) = TimingMethod::resolve(timing, gpu.device.features());
+    let name = method.name();
+    if skip::refuses(&gpu, Capability::Timing(method), resolved != method) {
         return;
     }
     let scene = common::default_scene();
@@ -336,7 +398,7 @@ fn the_renderer_holds_a_budget_the_full_chain_cannot_meet() {
         record_trace(&gpu, renderer, options, frames, |_| camera).expect("frames render")
     };
 
-    let fixed = BudgetSettings { mode: BudgetMode::Fixed, ..BudgetSettings::default() };
+    let fixed = BudgetSettings { mode: BudgetMode::Fixed, timing, ..BudgetSettings::default() };
     let full_options = RenderOptions {
         post: PostSettings { budget: fixed, ..ultra.clone() },
         ..Default::default()
@@ -359,20 +421,25 @@ fn the_renderer_holds_a_budget_the_full_chain_cannot_meet() {
     let size = (side, side);
     let budget_ms = (full_ms / 4.0) as f32;
 
-    let mut budget = BudgetSettings::adaptive(budget_ms);
+    let mut budget = BudgetSettings { timing, ..BudgetSettings::adaptive(budget_ms) };
     budget.value.ao = 0.05;
     let options =
         RenderOptions { post: PostSettings { budget, ..ultra.clone() }, ..Default::default() };
     let mut governed = common::renderer(&gpu, &scene, size, &env);
     let trace = run(&mut governed, &options, 240);
+    assert_eq!(trace.timing, name, "the trace names the rung that timed it");
+    assert_eq!(governed.timing_method(), method);
     let ms = trace.measured_ms();
     let end_ms = median(&ms[ms.len() - 60..]);
     eprintln!(
         "full chain {full_ms:.2} ms; budget {budget_ms:.2} ms; last 60 frames {end_ms:.2} ms"
     );
-    eprintln!("governor: {}", trace.status);
+    eprintln!("governor ({name} timing): {}", trace.status);
     for d in &trace.decisions {
         eprintln!("  {d}");
+    }
+    if method == TimingMethod::Frame {
+        assert!(trace.status.contains("frame times only"), "{}", trace.status);
     }
     let decisions = governed.governor().decisions();
     assert!(!decisions.is_empty(), "no decision with the chain at {full_ms:.2} ms");
@@ -417,8 +484,9 @@ fn the_renderer_holds_a_budget_the_full_chain_cannot_meet() {
     // The trace writes as JSON and as a chart.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/budget-trace");
     std::fs::create_dir_all(&dir).expect("output folder");
-    trace.write_png(&dir.join("trace.png"), 480, 240).expect("chart writes");
+    trace.write_png(&dir.join(format!("{name}.png")), 480, 240).expect("chart writes");
     let json = trace.to_json();
     assert!(json.contains("\"budget_ms\"") && json.contains("\"knobs\""));
-    std::fs::write(dir.join("trace.json"), json).expect("json writes");
+    assert!(json.contains(&format!("\"timing\": \"{name}\"")), "the JSON names the rung");
+    std::fs::write(dir.join(format!("{name}.json")), json).expect("json writes");
 }

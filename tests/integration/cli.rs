@@ -2,6 +2,7 @@
 //! never a panic; the built-in scene renders with no arguments but an output path.
 
 use crate::common;
+use crate::skip::{self, Capability};
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -142,7 +143,7 @@ fn info_reports_the_chosen_adapter() {
         "max_texture_dimension_2d",
         "max_storage_textures_per_shader_stage",
         "max_bind_groups",
-        "timestamp queries:",
+        "GPU timing:",
         "mobile-class:",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
@@ -273,7 +274,13 @@ fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
         assert_clean_failure(&afterlight(args, &[]), expected);
     }
     let Some(gpu) = common::gpu() else { return };
-    if !gpu.timestamps {
+    // Per-pass rows need timestamps (a device without them benches frames only).
+    let per_pass = afterlight::gpu::TimingMethod::Pass;
+    if skip::refuses(
+        &gpu,
+        Capability::Timing(per_pass),
+        !per_pass.supported_by(gpu.device.features()),
+    ) {
         return;
     }
     let out = out_path("bench-matrix");
@@ -349,8 +356,8 @@ fn headless_commands_print_no_error_lines() {
 }
 
 /// `--downlevel webgl2` creates the device with WebGL2's limits on any adapter: `info` says
-/// which level it reached and how each pass runs there, a render with automatic exposure says
-/// it falls back to the metered one and writes its picture, and an unknown level is named.
+/// which level it reached and how each pass runs there, a render with automatic exposure meters
+/// without a fallback warning and writes its picture, and an unknown level is named.
 #[test]
 fn a_forced_downlevel_is_reported_and_renders() {
     assert_clean_failure(&afterlight(&["info", "--downlevel", "gles2"], &[]), "\"gles2\"");
@@ -373,6 +380,45 @@ fn a_forced_downlevel_is_reported_and_renders() {
     args.push(out.to_str().unwrap_or_default());
     let output = afterlight(&args, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("automatic exposure needs compute"), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("exposure"), "no exposure fallback: {}", stderr(&output));
     assert_eq!(image::open(&out).expect("png written").width(), 32);
+}
+
+/// `--timing` forces a rung of the timing ladder on every command: `info` lists the rungs and
+/// the one in use, `render --timings` with `frame` times the frame without per-pass rows, the
+/// budget trace names its rung in its JSON, and an unknown rung is named in the error.
+#[test]
+fn the_timing_flag_picks_a_rung_of_the_ladder() {
+    assert_clean_failure(&afterlight(&["info", "--timing", "cpu"], &[]), "unknown timing 'cpu'");
+    let Some(gpu) = common::gpu() else { return };
+    let output = afterlight(&["info"], &[]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let best = afterlight::gpu::TimingMethod::best(gpu.device.features());
+    assert!(text.contains(&format!("GPU timing: {best} (")), "{text}");
+    assert!(text.contains("  frame    available"), "{text}");
+    let output = afterlight(&["--timing", "frame", "info"], &[]);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(text.contains("GPU timing: frame (no GPU timestamps"), "{text}");
+
+    let out = out_path("timing-frame.png");
+    let args = ["render", "--timing", "frame", "--timings", "--size", "32x24", "-o"];
+    let mut args = args.to_vec();
+    args.push(out.to_str().unwrap_or_default());
+    let output = afterlight(&args, &[]);
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(err.contains("GPU timing: frame") && err.contains("frame (GPU span)"), "{err}");
+    assert!(!err.contains("\n  lighting "), "per-pass rows without timestamps: {err}");
+
+    let trace = out_path("timing-trace");
+    let trace_arg = trace.to_str().unwrap_or_default();
+    let args =
+        ["bench", "--budget", "5", "--frames", "24", "--size", "32x32", "--trace", trace_arg];
+    let output = afterlight(&args, &[("AFTERLIGHT_TIMING", "frame")]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{}{stdout}", stderr(&output));
+    assert!(stdout.contains("timing: frame"), "{stdout}");
+    let json = std::fs::read_to_string(trace.with_extension("json")).expect("trace json");
+    assert!(json.contains("\"timing\": \"frame\""), "{json}");
 }

@@ -30,6 +30,8 @@ pub enum Capability {
     ComputeStorage(wgpu::TextureFormat),
     /// Rendering to this format.
     Renderable(wgpu::TextureFormat),
+    /// The features of this rung of the timing ladder.
+    Timing(afterlight::gpu::TimingMethod),
 }
 
 impl Capability {
@@ -64,6 +66,7 @@ impl Capability {
                 .get_texture_format_features(format)
                 .allowed_usages
                 .contains(wgpu::TextureUsages::RENDER_ATTACHMENT),
+            Self::Timing(method) => method.supported_by(adapter.features()),
         }
     }
 }

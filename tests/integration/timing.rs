@@ -5,7 +5,7 @@
 use crate::common;
 use crate::skip::{self, Capability};
 
-use afterlight::gpu::{FrameTiming, Gpu, PENDING_FRAMES, PassTimer};
+use afterlight::gpu::{FrameTiming, Gpu, PENDING_FRAMES, PassTimer, TimingMethod};
 use afterlight::render::{RenderOptions, Renderer};
 
 /// Frames rendered ahead of their timings before the test waits, as a swapchain would.
@@ -156,4 +156,76 @@ fn frames_dropped_under_load_keep_the_others_numbered() {
     }
     // The first frame never waits behind another, so it is never the one dropped.
     assert_eq!(timings.first().map(|t| t.frame), Some(0));
+}
+
+/// Render `frames` frames timed by `method` (a preset's `[budget] timing`) and return every
+/// timing, the last ones waited for.
+fn timed_by(
+    gpu: &Gpu,
+    renderer: &mut Renderer,
+    method: TimingMethod,
+    frames: u64,
+) -> Vec<FrameTiming> {
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, 96.0 / 64.0);
+    let mut options = RenderOptions::default();
+    options.post.budget.timing = method.into();
+    let mut timings = Vec::new();
+    for _ in 0..frames {
+        renderer.render(gpu, &camera, &options).expect("render");
+        timings.extend(renderer.frame_timings());
+        let next_expected = timings.last().map_or(0, |t: &FrameTiming| t.frame + 1);
+        if renderer.frame_index() - next_expected > MAX_IN_FLIGHT {
+            wait_for_gpu(gpu);
+        }
+    }
+    timings.extend(renderer.wait_for_frame_timings());
+    timings
+}
+
+/// Each rung of the timing ladder, forced: every frame arrives once, in order, with a finite
+/// positive GPU time; the encoder and pass rungs time the same scopes; the frame rung (no
+/// timestamps) gives the frame only. Switching rungs mid-run keeps the frame numbers going.
+#[test]
+fn every_rung_of_the_timing_ladder_times_every_frame() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let mut renderer = common::renderer(&gpu, &scene, (96, 64), &common::studio(&gpu));
+    const FRAMES: u64 = 6;
+    let mut next = 0;
+    for method in TimingMethod::ALL {
+        if skip::refuses(
+            &gpu,
+            Capability::Timing(method),
+            !method.supported_by(gpu.device.features()),
+        ) {
+            continue;
+        }
+        let timings = timed_by(&gpu, &mut renderer, method, FRAMES);
+        assert_eq!(renderer.timing_method(), method);
+        assert_eq!(renderer.timing_available(), method.per_pass());
+        let indices: Vec<u64> = timings.iter().map(|t| t.frame).collect();
+        // The first frame after a switch may be lost with the old timer's queue.
+        let expected: Vec<u64> = (next..next + FRAMES).collect();
+        assert!(
+            indices == expected || indices == expected[1..],
+            "{method}: frames {indices:?}, expected {expected:?}"
+        );
+        next += FRAMES;
+        for t in &timings {
+            assert!(t.gpu_ms.is_finite() && t.gpu_ms > 0.0, "{method}: {t:?}");
+            let names: Vec<&str> = t.passes.iter().map(|p| p.name.as_str()).collect();
+            match method {
+                TimingMethod::Frame => assert!(names.is_empty(), "{method}: {t:?}"),
+                _ => {
+                    assert_eq!(names, ["shadows", "gbuffer", "lighting", "forward", "finish"]);
+                    let largest = t.passes.iter().map(|p| p.ms).fold(0.0, f64::max);
+                    assert!(t.gpu_ms + 1e-6 >= largest, "{method}: span below a pass: {t:?}");
+                }
+            }
+        }
+        let mut ms: Vec<f64> = timings.iter().map(|t| t.gpu_ms).collect();
+        ms.sort_by(f64::total_cmp);
+        eprintln!("{method}: median frame {:.2} ms over {} frames", ms[ms.len() / 2], ms.len());
+    }
 }
