@@ -9,8 +9,13 @@
 // the finish reads (EV100 = -log2(exposure) - log2(1.2), less the compensation). With no such
 // point the state is left as it was (the given EV).
 // One workgroup of 256 invocations, a shared-memory reduction, no atomics.
+// Devices without compute or storage buffers (GLES 3.0, WebGL2) draw `fs_samples` instead: one
+// texel per grid point, (log2 camera, log2 scene, 1) where the point counts and 0 elsewhere,
+// into an Rgba16Float image the CPU reads back, averages and inverts the tone curve for
+// (src/post/camera_exposure.rs, `match_from_samples`).
 // Reads: HDR colour, camera image, real-world mask, the grade LUT. Writes: the exposure state.
 #include "include/common.wgsl"
+#include "include/fullscreen.wgsl"
 #include "include/grade_lut.wgsl"
 
 struct CameraExposureParams {
@@ -38,22 +43,40 @@ fn displayed_grey(t: f32, size: f32) -> f32 {
 const GROUP: u32 = 256u;
 var<workgroup> sums: array<vec3f, GROUP>;
 
+// The sample grid: at most 128 x 128 points over the image.
+fn match_grid() -> vec2u {
+    return min(textureDimensions(hdr), vec2u(128u));
+}
+
+// Grid point `point`'s (log2 camera, log2 scene, 1), or 0 where it does not count: outside the
+// real world (coverage < 0.5), without light in either image, or not finite.
+fn match_sample(point: vec2u, grid: vec2u) -> vec3f {
+    let size = textureDimensions(hdr);
+    let uv = (vec2f(point) + 0.5) / vec2f(grid);
+    let coverage = textureSampleLevel(real_world_mask, linear_clamp, uv, 0.0).r;
+    let pixel = min(vec2u(uv * vec2f(size)), size - 1u);
+    let scene =
+        luminance(max(textureLoad(hdr, pixel, 0).rgb, vec3f(0.0))) / match_params.params.x;
+    let camera = luminance(textureSampleLevel(camera_image, linear_clamp, uv, 0.0).rgb);
+    // Comparisons are false for NaN, so NaN and infinite texels are skipped too.
+    if coverage >= 0.5 && scene > 1e-6 && scene < 1e30 && camera > 1e-4 {
+        return vec3f(log2(camera), log2(scene), 1.0);
+    }
+    return vec3f(0.0);
+}
+
+@fragment
+fn fs_samples(in: FullscreenOut) -> @location(0) vec4f {
+    return vec4f(match_sample(vec2u(in.position.xy), match_grid()), 1.0);
+}
+
 @compute @workgroup_size(256)
 fn cs_main(@builtin(local_invocation_index) index: u32) {
-    let size = textureDimensions(hdr);
-    let grid = min(size, vec2u(128u));
+    let grid = match_grid();
     let pre_exposure = match_params.params.x;
     var total = vec3f(0.0);
     for (var k = index; k < grid.x * grid.y; k += GROUP) {
-        let uv = (vec2f(f32(k % grid.x), f32(k / grid.x)) + 0.5) / vec2f(grid);
-        let coverage = textureSampleLevel(real_world_mask, linear_clamp, uv, 0.0).r;
-        let pixel = min(vec2u(uv * vec2f(size)), size - 1u);
-        let scene = luminance(max(textureLoad(hdr, pixel, 0).rgb, vec3f(0.0))) / pre_exposure;
-        let camera = luminance(textureSampleLevel(camera_image, linear_clamp, uv, 0.0).rgb);
-        // Comparisons are false for NaN, so NaN and infinite texels are skipped too.
-        if coverage >= 0.5 && scene > 1e-6 && scene < 1e30 && camera > 1e-4 {
-            total += vec3f(log2(camera), log2(scene), 1.0);
-        }
+        total += match_sample(vec2u(k % grid.x, k / grid.x), grid);
     }
     sums[index] = total;
     workgroupBarrier();

@@ -933,7 +933,9 @@ fn pass_paths(gpu: &Gpu) -> Vec<(&'static str, String)> {
         "ar_exposure",
         match compute {
             true => "matched to the camera image by compute".into(),
-            false => "off (needs compute and storage buffers): the exposure stays as set".into(),
+            false => "matched by fragment samples read back to the CPU (no compute): a frame or \
+                      two behind the camera"
+                .into(),
         },
     ));
     rows

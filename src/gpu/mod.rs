@@ -16,6 +16,7 @@ mod driver_issues;
 #[cfg(feature = "cli")]
 mod quiet;
 mod readback;
+mod readback_ring;
 mod timing;
 
 pub use capabilities::{Capabilities, DownlevelRequest, Level};
@@ -26,6 +27,7 @@ pub use driver_issues::{known_driver_issues, warn_known_driver_issues};
 #[cfg(feature = "cli")]
 pub use quiet::quiet_headless_probing;
 pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture, read_texture_on};
+pub use readback_ring::{ReadbackRing, TexelRows};
 pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer, TimingMethod, TimingRequest};
 
 /// What the caller wants from adapter selection.

@@ -671,6 +671,11 @@ impl PostChain {
         self.taa.reset_history();
     }
 
+    /// The user LUT the grade LUT was baked with, if the settings name one.
+    pub fn user_lut(&self) -> Option<&UserLut> {
+        self.user_lut.as_ref().map(|(_, lut)| lut)
+    }
+
     /// The frame's commands were submitted: passes that read results back start doing so.
     pub fn frame_submitted(&mut self) {
         self.exposure.frame_submitted();

@@ -507,8 +507,8 @@ const MAX_SAMPLES_PER_SIDE: u32 = 256;
 
 /// The automatic exposure's path for devices without compute or storage buffers (GLES 3.0,
 /// WebGL2): a fragment pass writes each sampled pixel's bin and weight into a small Rgba8Unorm
-/// image (`fs_samples`), which is copied into a mappable buffer and read back a frame or two
-/// later without stalling; the CPU bins it and adapts exactly as `average_main` does
+/// image (`fs_samples`), read back a frame or two later without stalling
+/// ([`crate::gpu::ReadbackRing`]); the CPU bins it and adapts exactly as `average_main` does
 /// ([`next_state`]), and writes the state the finish reads. The exposure thus lags the image by
 /// the readback's latency (one or two frames), which adaptation hides.
 struct SampledHistogram {
@@ -517,45 +517,12 @@ struct SampledHistogram {
     params: wgpu::Buffer,
     dummy_depth: wgpu::TextureView,
     bound: Option<Bound>,
-    /// The samples image and its size.
-    samples: Option<(wgpu::TextureView, (u32, u32))>,
-    slots: Vec<ReadbackSlot>,
-    /// The slot copied into by the frame being recorded (mapped once it is submitted).
-    copied: Option<usize>,
-    /// Frames sampled so far: a slot's sequence number, so the newest result wins.
-    sequence: u64,
-    /// The sequence of the oldest sample a result may come from (samples from before a reset
-    /// are dropped).
-    valid_from: u64,
+    /// The samples image.
+    samples: Option<wgpu::TextureView>,
+    /// Its copies on their way back, tagged with the bins they were binned with.
+    readback: crate::gpu::ReadbackRing,
     /// The state written last (the CPU's copy of the uniform).
     state: Option<ExposureState>,
-}
-
-/// One mappable buffer of the samples image on its way back.
-struct ReadbackSlot {
-    buffer: wgpu::Buffer,
-    /// Texels per row and rows.
-    size: (u32, u32),
-    bytes_per_row: u32,
-    /// Bins of the tier the samples were binned with.
-    bins: u32,
-    sequence: u64,
-    status: std::sync::Arc<std::sync::Mutex<SlotStatus>>,
-}
-
-/// Where a readback slot is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SlotStatus {
-    /// Free to draw into.
-    Idle,
-    /// Copied into by a frame not yet submitted.
-    Copied,
-    /// `map_async` requested.
-    Mapping,
-    /// Mapped: ready to read.
-    Ready,
-    /// Mapping failed: the slot is unmapped and reused.
-    Failed,
 }
 
 /// The exposure pass: the state buffer the finish reads, and the automatic exposure's
@@ -619,7 +586,7 @@ impl ExposurePass {
     /// drew (a no-op on the compute path).
     pub fn frame_submitted(&mut self) {
         if let Some(sampled) = &mut self.sampled {
-            sampled.map_copied();
+            sampled.readback.submitted();
         }
     }
 }
@@ -684,57 +651,29 @@ impl SampledHistogram {
             dummy_depth,
             bound: None,
             samples: None,
-            slots: Vec::new(),
-            copied: None,
-            sequence: 0,
-            valid_from: 0,
+            readback: crate::gpu::ReadbackRing::new("exposure.readback", READBACK_SLOTS),
             state: None,
         })
     }
 
     /// The newest finished readback's histogram, if one arrived since the last call (older
-    /// ones and those from before a reset are dropped); frees every finished slot.
+    /// ones and those from before a reset are dropped).
     fn take_histogram(&mut self) -> Option<Vec<u64>> {
-        let mut newest: Option<(u64, Vec<u64>)> = None;
-        for slot in &mut self.slots {
-            let status = *slot.status.lock().unwrap_or_else(|e| e.into_inner());
-            match status {
-                SlotStatus::Ready => {
-                    if slot.sequence >= self.valid_from
-                        && newest.as_ref().is_none_or(|(seq, _)| slot.sequence > *seq)
-                    {
-                        newest = Some((slot.sequence, slot.histogram()));
-                    }
-                    slot.buffer.unmap();
+        self.readback.take_newest(|rows| {
+            let bins = rows.tag.clamp(2, MAX_BINS) as usize;
+            let mut histogram = vec![0u64; bins];
+            for texel in rows.texels() {
+                // r: the bin, g: the fixed-point weight (0: not counted).
+                let (bin, weight) = (usize::from(texel[0]), u64::from(texel[1]));
+                if weight > 0 {
+                    histogram[bin.min(bins - 1)] += weight;
                 }
-                SlotStatus::Failed => {}
-                _ => continue,
             }
-            *slot.status.lock().unwrap_or_else(|e| e.into_inner()) = SlotStatus::Idle;
-        }
-        newest.map(|(_, histogram)| histogram)
+            histogram
+        })
     }
 
-    /// Ask to map the slot the frame just submitted copied into.
-    fn map_copied(&mut self) {
-        let Some(index) = self.copied.take() else { return };
-        let Some(slot) = self.slots.get(index) else { return };
-        *slot.status.lock().unwrap_or_else(|e| e.into_inner()) = SlotStatus::Mapping;
-        let status = slot.status.clone();
-        slot.buffer.slice(..).map_async(wgpu::MapMode::Read, move |result| {
-            let next = match result {
-                Ok(()) => SlotStatus::Ready,
-                Err(e) => {
-                    log::warn!("exposure: reading the samples back failed: {e}");
-                    SlotStatus::Failed
-                }
-            };
-            *status.lock().unwrap_or_else(|e| e.into_inner()) = next;
-        });
-    }
-
-    /// Draw the samples of `hdr` and copy them into a free slot (none free: this frame is not
-    /// sampled; the exposure keeps adapting to the last result).
+    /// Draw the samples of `hdr` and copy them for reading back.
     #[allow(clippy::too_many_arguments)]
     fn sample(
         &mut self,
@@ -745,15 +684,12 @@ impl SampledHistogram {
         depth: Option<&wgpu::TextureView>,
         params: &ExposureParams,
     ) {
-        if self.copied.is_some() {
-            // A frame recorded without being submitted (its slot is reused).
-            self.copied = None;
-        }
         let (width, height) = (params.width, params.height);
         let size = (width.div_ceil(params.stride), height.div_ceil(params.stride));
-        let Some(index) = self.free_slot(device, size, params.bins) else { return };
         queue.write_buffer(&self.params, 0, bytemuck::bytes_of(params));
-        if self.samples.as_ref().is_none_or(|(_, s)| *s != size) {
+        let stale =
+            |view: &wgpu::TextureView| (view.texture().width(), view.texture().height()) != size;
+        if self.samples.as_ref().is_none_or(stale) {
             let texture = device.create_texture(&wgpu::TextureDescriptor {
                 label: Some("exposure.samples"),
                 size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
@@ -764,9 +700,9 @@ impl SampledHistogram {
                 usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
                 view_formats: &[],
             });
-            self.samples = Some((texture.create_view(&Default::default()), size));
+            self.samples = Some(texture.create_view(&Default::default()));
         }
-        let Some((samples, _)) = &self.samples else { return };
+        let Some(samples) = &self.samples else { return };
         let depth = depth.unwrap_or(&self.dummy_depth);
         let stale =
             self.bound.as_ref().is_none_or(|b| b.hdr != *hdr || b.depth.as_ref() != Some(depth));
@@ -797,88 +733,8 @@ impl SampledHistogram {
             samples,
             None,
         );
-        let slot = &mut self.slots[index];
-        encoder.copy_texture_to_buffer(
-            samples.texture().as_image_copy(),
-            wgpu::TexelCopyBufferInfo {
-                buffer: &slot.buffer,
-                layout: wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(slot.bytes_per_row),
-                    rows_per_image: Some(size.1),
-                },
-            },
-            wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
-        );
-        slot.bins = params.bins;
-        slot.sequence = self.sequence;
-        self.sequence += 1;
-        *slot.status.lock().unwrap_or_else(|e| e.into_inner()) = SlotStatus::Copied;
-        self.copied = Some(index);
-    }
-
-    /// An idle slot for a `size` samples image (reallocated when its size differs).
-    fn free_slot(&mut self, device: &wgpu::Device, size: (u32, u32), bins: u32) -> Option<usize> {
-        let idle = |slot: &ReadbackSlot| {
-            matches!(
-                *slot.status.lock().unwrap_or_else(|e| e.into_inner()),
-                SlotStatus::Idle | SlotStatus::Copied
-            )
-        };
-        let index = match self.slots.iter().position(idle) {
-            Some(index) => index,
-            None if self.slots.len() < READBACK_SLOTS => {
-                self.slots.push(ReadbackSlot::new(device, size, bins));
-                self.slots.len() - 1
-            }
-            None => return None,
-        };
-        if self.slots[index].size != size {
-            self.slots[index] = ReadbackSlot::new(device, size, bins);
-        }
-        Some(index)
-    }
-}
-
-impl ReadbackSlot {
-    fn new(device: &wgpu::Device, size: (u32, u32), bins: u32) -> Self {
-        let bytes_per_row = (size.0 * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
-        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("exposure.readback"),
-            size: u64::from(bytes_per_row) * u64::from(size.1),
-            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-            mapped_at_creation: false,
-        });
-        Self {
-            buffer,
-            size,
-            bytes_per_row,
-            bins,
-            sequence: 0,
-            status: std::sync::Arc::new(std::sync::Mutex::new(SlotStatus::Idle)),
-        }
-    }
-
-    /// The weighted histogram of the mapped samples (r: bin, g: fixed-point weight).
-    fn histogram(&self) -> Vec<u64> {
-        let bins = self.bins.clamp(2, MAX_BINS) as usize;
-        let mut histogram = vec![0u64; bins];
-        let data = match self.buffer.slice(..).get_mapped_range() {
-            Ok(data) => data,
-            Err(e) => {
-                log::warn!("exposure: the samples read back cannot be read: {e}");
-                return histogram;
-            }
-        };
-        for row in data.chunks(self.bytes_per_row as usize).take(self.size.1 as usize) {
-            for texel in row[..self.size.0 as usize * 4].chunks_exact(4) {
-                let (bin, weight) = (texel[0] as usize, u64::from(texel[1]));
-                if weight > 0 {
-                    histogram[bin.min(bins - 1)] += weight;
-                }
-            }
-        }
-        histogram
+        // No free slot: this frame is not sampled; the exposure adapts to the last result.
+        self.readback.copy(device, encoder, samples.texture(), params.bins);
     }
 }
 
@@ -1086,7 +942,7 @@ impl ExposurePass {
             // frame. A reset holds until samples drawn after it arrive; until the first
             // arrive, the metered exposure stands in.
             if self.reset {
-                sampled.valid_from = sampled.sequence;
+                sampled.readback.invalidate();
                 self.reset = false;
                 sampled.state = None;
             }
@@ -1181,11 +1037,11 @@ impl ExposurePass {
                 MemoryEntry::buffer("exposure.params", &h.params),
                 MemoryEntry::texture("exposure.dummy_depth", h.dummy_depth.texture(), false),
             ]);
-            if let Some((samples, _)) = &h.samples {
+            if let Some(samples) = &h.samples {
                 entries.push(MemoryEntry::texture("exposure.samples", samples.texture(), true));
             }
-            for slot in &h.slots {
-                entries.push(MemoryEntry::buffer("exposure.readback", &slot.buffer));
+            for buffer in h.readback.buffers() {
+                entries.push(MemoryEntry::buffer("exposure.readback", buffer));
             }
         }
         entries

@@ -148,10 +148,9 @@ pub struct PostStack {
     output_format: wgpu::TextureFormat,
     chain: PostChain,
     composite: CompositePass,
-    /// The AR exposure match (compute; `None` on a device without compute and storage, where
-    /// a request to match is logged once and the exposure stays as set).
-    camera_exposure: Option<CameraExposurePass>,
-    warned_camera_exposure: bool,
+    /// The AR exposure match (by compute, or by fragment samples read back where the device
+    /// has no compute or storage buffers).
+    camera_exposure: CameraExposurePass,
     /// The chain's output when a composite follows (AR, or a target format other than
     /// [`DISPLAY_FORMAT`]), at the display size.
     finished: Option<Target>,
@@ -190,14 +189,13 @@ impl PostStack {
             log::warn!("post settings: {warning}");
         }
         validate(&settings, desc.provided)?;
-        let compute = crate::gpu::Capabilities::of(device).compute_and_storage();
         crate::gpu::warn_known_driver_issues(&device.adapter_info());
         let (chain, composite, camera_exposure) =
             crate::gpu::checked(device, "creating pipelines", || -> Result<_, Error> {
                 Ok((
                     PostChain::new(device, desc.hdr_format, desc.provided)?,
                     CompositePass::new(device, desc.output_format)?,
-                    compute.then(|| CameraExposurePass::new(device)).transpose()?,
+                    CameraExposurePass::new(device)?,
                 ))
             })??;
         Ok(Self {
@@ -208,7 +206,6 @@ impl PostStack {
             chain,
             composite,
             camera_exposure,
-            warned_camera_exposure: false,
             finished: None,
             timer: PassTimer::with_request(device, settings.budget.timing),
             // Every device times frames (the frame rung needs no timestamps).
@@ -331,7 +328,7 @@ impl PostStack {
             (Some(now), None) => super::taa::reprojection(now, now),
             _ => None,
         };
-        let frame = PostFrame {
+        let mut frame = PostFrame {
             hdr: inputs.hdr,
             depth: inputs.depth,
             motion: inputs.motion,
@@ -361,18 +358,8 @@ impl PostStack {
         // AR exposure matching: the camera image's exposure replaces the fixed EV written for
         // the frame (automatic exposure is off while it runs: the camera decides).
         let mut settings = plan.settings.clone();
-        let grade_lut = self.chain.grade_lut();
         let matching = inputs.real_world.filter(|r| r.match_exposure);
-        if matching.is_some() && self.camera_exposure.is_none() && !self.warned_camera_exposure {
-            log::warn!(
-                "AR exposure match: needs compute shaders and storage buffers, which this device \
-                 lacks; the exposure stays as set"
-            );
-            self.warned_camera_exposure = true;
-        }
-        if let (Some(real), Some(grade_lut), Some(camera_exposure)) =
-            (matching, grade_lut, self.camera_exposure.as_ref())
-        {
+        if let Some(real) = matching {
             if settings.exposure.is_automatic() {
                 settings.exposure.mode = ExposureMode::Metered;
             }
@@ -383,11 +370,26 @@ impl PostStack {
                 pre_exposure: inputs.pre_exposure,
                 compensation: settings.exposure.compensation,
                 state: self.chain.exposure_state(),
-                grade_lut,
+                grade_lut: self.chain.grade_lut(),
             };
-            self.timer.scope(CameraExposurePass::NAME, encoder, |e| {
-                camera_exposure.dispatch(device, queue, e, &exposure_frame)
-            });
+            let camera_exposure = &mut self.camera_exposure;
+            if camera_exposure.is_compute() {
+                self.timer.scope(CameraExposurePass::NAME, encoder, |e| {
+                    camera_exposure.dispatch(device, queue, e, &exposure_frame)
+                });
+            } else {
+                // Fragment path: the newest samples back give the frame's EV (the exposure
+                // pass writes it, less the compensation); this frame's samples go back too.
+                let user_lut = self.chain.user_lut();
+                let grade = &settings.grade;
+                let mapper = settings.tonemap.mapper;
+                if let Some(ev100) = camera_exposure.matched_ev100(grade, mapper, user_lut) {
+                    frame.fixed_ev100 = ev100;
+                }
+                self.timer.scope(CameraExposurePass::NAME, encoder, |e| {
+                    camera_exposure.sample(device, queue, e, &exposure_frame)
+                });
+            }
         }
         let finished = self.finished.as_ref().filter(|_| composite);
         let chain_output = finished.map_or(target, |t| &t.view);
@@ -438,6 +440,7 @@ impl PostStack {
         if self.recorded {
             self.timer.end_frame(&self.queue);
             self.chain.frame_submitted();
+            self.camera_exposure.frame_submitted();
         }
         self.recorded = false;
         self.plan = None;
@@ -538,7 +541,7 @@ impl PostStack {
             ));
         }
         entries.extend(self.composite.memory());
-        entries.extend(self.camera_exposure.iter().flat_map(CameraExposurePass::memory));
+        entries.extend(self.camera_exposure.memory());
         entries
     }
 }

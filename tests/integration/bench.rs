@@ -62,3 +62,42 @@ fn a_tiny_bench_reports_every_pass_and_all_pooled_memory() {
     assert_eq!(back, report);
     assert!(report.markdown().contains("| finish |"));
 }
+
+/// The mobile preset fits tile-based GPUs: fewer full-screen passes, fewer bytes moved per
+/// pixel and fewer resolution-sized targets than the desktop preset, as the bench reports them
+/// (passes and bytes from the passes' declared traffic, targets from the measured memory).
+#[test]
+fn the_mobile_preset_runs_fewer_full_screen_passes_and_targets_than_the_desktop_one() {
+    let Some(gpu) = common::gpu() else { return };
+    let per_pass = afterlight::gpu::TimingMethod::Pass;
+    if skip::refuses(
+        &gpu,
+        Capability::Timing(per_pass),
+        !per_pass.supported_by(gpu.device.features()),
+    ) {
+        return;
+    }
+    let environment = common::studio(&gpu);
+    let config = BenchConfig {
+        scenes: vec![bench::load_scene("product_demo", Path::new("../shared")).expect("scene")],
+        presets: ["desktop", "mobile"].map(|p| bench::load_preset(p).expect("preset")).to_vec(),
+        resolutions: vec!["128x72".parse().expect("size")],
+        frames: 2,
+        warm_up: 1,
+        degrees_per_frame: 0.5,
+        peak_gbps: None,
+        variants: Vec::new(),
+    };
+    let report = bench::run(&gpu, &environment, &config, &mut |_| {}).expect("bench runs");
+    let shape = |preset: &str| {
+        let run = report.runs.iter().find(|r| r.preset == preset).expect("run");
+        run.frame_shape.clone().expect("frame shape with per-pass timing")
+    };
+    let (desktop, mobile) = (shape("desktop"), shape("mobile"));
+    eprintln!("desktop {desktop:?}\nmobile {mobile:?}");
+    assert!(mobile.full_screen_passes < desktop.full_screen_passes, "{mobile:?} vs {desktop:?}");
+    assert!(mobile.bytes_per_pixel < desktop.bytes_per_pixel, "{mobile:?} vs {desktop:?}");
+    assert!(mobile.resolution_targets < desktop.resolution_targets, "{mobile:?} vs {desktop:?}");
+    assert!(mobile.resolution_bytes < desktop.resolution_bytes, "{mobile:?} vs {desktop:?}");
+    assert!(report.markdown().contains("full-screen passes"));
+}
