@@ -341,8 +341,26 @@ pub fn create_module_from_source(
         label: Some(&source.name),
         source: wgpu::ShaderSource::Wgsl(Cow::Borrowed(&source.code)),
     });
-    // Native backends resolve error scopes immediately, so this does not stall.
-    let Some(error) = pollster::block_on(scope.pop()) else {
+    // Native backends resolve error scopes immediately, so this does not stall. The web
+    // resolves them only asynchronously: there naga's validation above is the check, and a
+    // device error reaches the uncaptured-error handler.
+    #[cfg(target_arch = "wasm32")]
+    {
+        drop(scope);
+        Ok(module)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    device_error(module, source, pollster::block_on(scope.pop()))
+}
+
+/// The module, or the device's `error` about it located in the source.
+#[cfg(not(target_arch = "wasm32"))]
+fn device_error(
+    module: wgpu::ShaderModule,
+    source: &ShaderSource,
+    error: Option<wgpu::Error>,
+) -> Result<wgpu::ShaderModule, ShaderError> {
+    let Some(error) = error else {
         return Ok(module);
     };
     let info = pollster::block_on(module.get_compilation_info());

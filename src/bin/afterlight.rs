@@ -403,11 +403,11 @@ fn choose_camera(scene: &Scene, args: &RenderArgs) -> Result<Camera, Error> {
     if let Some((yaw, pitch, dist)) = args.orbit {
         return Ok(match dist {
             Some(d) => {
-                let center =
-                    if scene.bounds.is_empty() { Vec3::ZERO } else { scene.bounds.center() };
+                let framed = scene.framing_bounds();
+                let center = if framed.is_empty() { Vec3::ZERO } else { framed.center() };
                 Camera::orbit(center, yaw, pitch, d, 40f32.to_radians())
             }
-            None => Camera::frame_bounds(&scene.bounds, yaw, pitch, aspect),
+            None => Camera::frame_bounds(&scene.framing_bounds(), yaw, pitch, aspect),
         });
     }
     match args.camera {

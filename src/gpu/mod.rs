@@ -26,7 +26,9 @@ pub use device_class::{
 pub use driver_issues::{known_driver_issues, warn_known_driver_issues};
 #[cfg(feature = "cli")]
 pub use quiet::quiet_headless_probing;
-pub use readback::{f16_to_f32, halves_to_f32, read_subresource, read_texture, read_texture_on};
+pub use readback::{
+    f16_to_f32, halves_to_f32, read_subresource, read_texture, read_texture_async, read_texture_on,
+};
 pub use readback_ring::{ReadbackRing, TexelRows};
 pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer, TimingMethod, TimingRequest};
 
@@ -119,6 +121,7 @@ fn instance_over(backends: wgpu::Backends) -> wgpu::Instance {
 }
 
 /// Every adapter wgpu sees, with its info.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn enumerate_adapters() -> Vec<wgpu::Adapter> {
     pollster::block_on(instance(wgpu::Backends::all()).enumerate_adapters(wgpu::Backends::all()))
 }
@@ -133,11 +136,11 @@ pub fn adapter_filter(options: &GpuOptions) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
-fn choose_adapter(
+async fn choose_adapter(
     instance: &wgpu::Instance,
     options: &GpuOptions,
 ) -> Result<wgpu::Adapter, GpuError> {
-    let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    let adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
     let seen: Vec<String> = adapters
         .iter()
         .map(|a| {
@@ -153,13 +156,10 @@ fn choose_adapter(
             .ok_or(GpuError::NoAdapter { wanted: Some(wanted), seen });
     }
     let power_preference = wgpu::PowerPreference::from_env().unwrap_or_default();
-    pollster::block_on(
-        instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference,
-            ..Default::default()
-        }),
-    )
-    .map_err(|_| GpuError::NoAdapter { wanted: None, seen })
+    instance
+        .request_adapter(&wgpu::RequestAdapterOptions { power_preference, ..Default::default() })
+        .await
+        .map_err(|_| GpuError::NoAdapter { wanted: None, seen })
 }
 
 impl Gpu {
@@ -171,25 +171,44 @@ impl Gpu {
         }
     }
 
-    /// Choose an adapter (see the module docs) and create a device on it.
+    /// Choose an adapter (see the module docs) and create a device on it, blocking until it
+    /// exists ([`Gpu::new_async`] without an executor; not on the web, where nothing may
+    /// block).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new(options: &GpuOptions) -> Result<Self, GpuError> {
+        pollster::block_on(Self::new_async(options))
+    }
+
+    /// Choose an adapter (see the module docs) and create a device on it. On the web await
+    /// it (e.g. with `wasm_bindgen_futures::spawn_local`); natively [`Gpu::new`] blocks on it.
+    pub async fn new_async(options: &GpuOptions) -> Result<Self, GpuError> {
         // Vulkan, Metal and DX12 first; GL only when none of them has an adapter, because
         // initialising EGL prints driver noise and GL is the weaker path.
         let (instance, adapter) = if let Some(backends) = options.backends {
             let only = instance_over(backends);
-            let adapter = choose_adapter(&only, options)?;
+            let adapter = choose_adapter(&only, options).await?;
             (only, adapter)
         } else {
             let primary = instance(wgpu::Backends::PRIMARY);
-            match choose_adapter(&primary, options) {
+            match choose_adapter(&primary, options).await {
                 Ok(adapter) => (primary, adapter),
                 Err(_) => {
                     let all = instance(wgpu::Backends::all());
-                    let adapter = choose_adapter(&all, options)?;
+                    let adapter = choose_adapter(&all, options).await?;
                     (all, adapter)
                 }
             }
         };
+        Self::on_adapter(instance, adapter, options).await
+    }
+
+    /// Create the device on an adapter the app chose (on the web, one compatible with its
+    /// canvas's surface), as [`Gpu::new_async`] does on the one it chooses.
+    pub async fn on_adapter(
+        instance: wgpu::Instance,
+        adapter: wgpu::Adapter,
+        options: &GpuOptions,
+    ) -> Result<Self, GpuError> {
         let info = adapter.get_info();
         // Timestamps inside encoders let a profiler scope wrap any span of work (several
         // passes, a whole bake); where only pass-boundary timestamps exist, the timer brackets
@@ -212,13 +231,15 @@ impl Gpu {
             Some(DownlevelRequest::WebGl2) | None => wgpu::Limits::downlevel_webgl2_defaults(),
         };
         let required_limits = base_limits.using_resolution(adapter.limits());
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("afterlight"),
-            required_features,
-            required_limits,
-            ..Default::default()
-        }))
-        .map_err(|e| GpuError::Device { adapter: info.name.clone(), reason: e.to_string() })?;
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("afterlight"),
+                required_features,
+                required_limits,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| GpuError::Device { adapter: info.name.clone(), reason: e.to_string() })?;
         // wgpu's default handler panics; an error outside an error scope is logged instead,
         // and the operations that can fail on user input run inside `checked`.
         device.on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| {
@@ -254,6 +275,22 @@ impl Gpu {
 
 /// Run `f` and turn any wgpu validation or out-of-memory error it raised on `device` into a
 /// `GpuError` (an embedding app's device: see [`Gpu::checked`]).
+///
+/// On the web the browser resolves error scopes only asynchronously, and nothing may block:
+/// there `f` runs without a scope, and an error it raises reaches the device's uncaptured-error
+/// handler ([`Gpu::new_async`] installs one that logs it) instead of this result.
+#[cfg(target_arch = "wasm32")]
+pub fn checked<T>(
+    _device: &wgpu::Device,
+    _context: &str,
+    f: impl FnOnce() -> T,
+) -> Result<T, GpuError> {
+    Ok(f())
+}
+
+/// Run `f` and turn any wgpu validation or out-of-memory error it raised on `device` into a
+/// `GpuError` (an embedding app's device: see [`Gpu::checked`]).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn checked<T>(
     device: &wgpu::Device,
     context: &str,

@@ -1,5 +1,6 @@
-//! Copying a texture to the CPU (tests, PNG/EXR output). Blocks until the GPU is done, so it
-//! belongs to headless output and tests, never to the frame loop.
+//! Copying a texture to the CPU (tests, PNG/EXR output). [`read_texture`] blocks until the GPU
+//! is done, so it belongs to headless output and tests, never to the frame loop or the web;
+//! [`read_texture_async`] is the same without blocking.
 
 use super::{Gpu, GpuError};
 
@@ -34,6 +35,49 @@ fn read_subresource_on(
     layer: u32,
     mip: u32,
 ) -> Result<Vec<u8>, GpuError> {
+    let mapping = copy_and_map(device, queue, texture, layer, mip)?;
+    device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| GpuError::Readback(e.to_string()))?;
+    pollster::block_on(mapping.read())
+}
+
+/// [`read_texture_on`] without blocking: the copy is submitted (and its mapping requested)
+/// now, and the future resolves when the mapping is done. On the web await it (the browser
+/// maps in its event loop); natively the device must be polled meanwhile (as a frame loop
+/// does).
+pub fn read_texture_async(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    texture: &wgpu::Texture,
+) -> impl std::future::Future<Output = Result<Vec<u8>, GpuError>> + use<> {
+    let mapping = copy_and_map(device, queue, texture, 0, 0);
+    async move { mapping?.read().await }
+}
+
+/// A subresource copied into a buffer whose mapping was requested.
+struct Mapping {
+    buffer: wgpu::Buffer,
+    row: u32,
+    padded_row: u32,
+    height: u32,
+    result: std::sync::Arc<std::sync::Mutex<MapState>>,
+}
+
+/// The mapping's result and whoever waits for it.
+#[derive(Default)]
+struct MapState {
+    result: Option<Result<(), wgpu::BufferAsyncError>>,
+    waker: Option<std::task::Waker>,
+}
+
+fn copy_and_map(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    texture: &wgpu::Texture,
+    layer: u32,
+    mip: u32,
+) -> Result<Mapping, GpuError> {
     let format = texture.format();
     let aspect = if format.is_depth_stencil_format() {
         wgpu::TextureAspect::DepthOnly
@@ -73,27 +117,44 @@ fn read_subresource_on(
         wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
     );
     queue.submit([encoder.finish()]);
-    let slice = buffer.slice(..);
-    let (sender, receiver) = std::sync::mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        let _ = sender.send(r);
+    let result = std::sync::Arc::new(std::sync::Mutex::new(MapState::default()));
+    let state = result.clone();
+    buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+        state.result = Some(r);
+        if let Some(waker) = state.waker.take() {
+            waker.wake();
+        }
     });
-    device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    receiver
-        .recv()
-        .map_err(|e| GpuError::Readback(e.to_string()))?
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    let mapped = slice.get_mapped_range().map_err(|e| GpuError::Readback(e.to_string()))?;
-    let mut out = Vec::with_capacity((row * height) as usize);
-    for y in 0..height as usize {
-        let start = y * padded_row as usize;
-        out.extend_from_slice(&mapped[start..start + row as usize]);
+    Ok(Mapping { buffer, row, padded_row, height, result })
+}
+
+impl Mapping {
+    /// Wait for the mapping and copy the rows out, tightly packed.
+    async fn read(self) -> Result<Vec<u8>, GpuError> {
+        let mapped = std::future::poll_fn(|context| {
+            let mut state = self.result.lock().unwrap_or_else(|e| e.into_inner());
+            match state.result.take() {
+                Some(result) => std::task::Poll::Ready(result),
+                None => {
+                    state.waker = Some(context.waker().clone());
+                    std::task::Poll::Pending
+                }
+            }
+        })
+        .await;
+        mapped.map_err(|e| GpuError::Readback(e.to_string()))?;
+        let slice = self.buffer.slice(..);
+        let data = slice.get_mapped_range().map_err(|e| GpuError::Readback(e.to_string()))?;
+        let mut out = Vec::with_capacity((self.row * self.height) as usize);
+        for y in 0..self.height as usize {
+            let start = y * self.padded_row as usize;
+            out.extend_from_slice(&data[start..start + self.row as usize]);
+        }
+        drop(data);
+        self.buffer.unmap();
+        Ok(out)
     }
-    drop(mapped);
-    buffer.unmap();
-    Ok(out)
 }
 
 /// Little-endian IEEE halves (an Rgba16Float / Rg16Float readback) to f32s.

@@ -24,7 +24,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::time::Instant;
+use web_time::Instant;
 
 use serde::{Deserialize, Serialize};
 use wgpu_profiler::{GpuProfiler, GpuProfilerSettings, GpuTimerQueryResult};
@@ -281,6 +281,7 @@ impl FrameClock {
     /// Block until every submitted frame's completion has been seen (the GPU is idle: the
     /// waiting thread is about to report them), then [`FrameClock::collect`].
     fn wait(&mut self, mut push: impl FnMut(FrameTiming)) {
+        #[cfg(not(target_arch = "wasm32"))]
         while self.outstanding > 0 {
             match self.done.recv_timeout(std::time::Duration::from_secs(10)) {
                 Ok(done) => push(self.timing(done)),
@@ -290,6 +291,8 @@ impl FrameClock {
                 }
             }
         }
+        // The web cannot block: there, what the browser has reported so far.
+        self.collect(&mut push);
     }
 
     fn timing(&mut self, (frame, submitted, done): (u64, Instant, Instant)) -> FrameTiming {

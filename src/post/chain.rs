@@ -589,6 +589,8 @@ pub struct PostChain {
     sharpen: SharpenPass,
     pool: TexturePool,
     user_lut: Option<(PathBuf, UserLut)>,
+    /// `.cube` files given as text ([`PostChain::provide_lut`]), by the name presets use.
+    provided_luts: std::collections::HashMap<PathBuf, Arc<CubeLut>>,
     /// Depth of field was asked for without a perspective camera, and the log said so once.
     warned_no_camera: bool,
     /// The variant the last frame resolved to (logged when it changes), and what it was
@@ -618,6 +620,7 @@ impl PostChain {
             sharpen: SharpenPass::new(device)?,
             pool: TexturePool::new(),
             user_lut: None,
+            provided_luts: Default::default(),
             warned_no_camera: false,
             variant: None,
         })
@@ -656,12 +659,32 @@ impl PostChain {
         {
             return Ok(UserLut { lut: lut.lut.clone(), space });
         }
+        if let Some(lut) = self.provided_luts.get(path) {
+            return Ok(UserLut { lut: lut.clone(), space });
+        }
         let lut = CubeLut::load(path).map_err(|e| ChainError::LutFile {
             pass: "lut",
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
         Ok(UserLut { lut: Arc::new(lut), space })
+    }
+
+    /// Give the chain a `.cube` file's `text` under `name`: a preset's `[lut] file = name`
+    /// then uses it without reading any file (the web, assets in memory). Parse and
+    /// validation errors name `name`; the LUT in use changes at the next
+    /// [`PostChain::prepare`] that names it.
+    pub fn provide_lut(&mut self, name: impl Into<PathBuf>, text: &str) -> Result<(), Error> {
+        let name = name.into();
+        let error =
+            |reason: String| ChainError::LutFile { pass: "lut", path: name.clone(), reason };
+        let lut = CubeLut::parse(text).map_err(|e| error(e.to_string()))?;
+        lut.validate().map_err(|e| error(e.to_string()))?;
+        if self.user_lut.as_ref().is_some_and(|(loaded, _)| *loaded == name) {
+            self.user_lut = None;
+        }
+        self.provided_luts.insert(name, Arc::new(lut));
+        Ok(())
     }
 
     /// The next frame's automatic exposure snaps to its target and TAA starts from the

@@ -229,6 +229,12 @@ impl PostStack {
         Ok(warnings)
     }
 
+    /// Give the chain a `.cube` file's `text` under `name`, for presets that name it in
+    /// `[lut] file` (see [`PostChain::provide_lut`]): LUTs from memory, e.g. on the web.
+    pub fn provide_lut(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        self.chain.provide_lut(name, text)
+    }
+
     /// The app's settings as validated (before the governor).
     pub fn settings(&self) -> &PostSettings {
         &self.settings

@@ -47,7 +47,7 @@
 //! ([`equirect_direction`]).
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use web_time::Instant;
 
 use glam::{Vec2, Vec3};
 
@@ -97,6 +97,14 @@ pub enum EnvironmentSource {
     /// An equirectangular (2:1 latitude-longitude) image: a Radiance `.hdr` or an OpenEXR
     /// file, linear radiance. Other formats are an error naming the file.
     Equirect(PathBuf),
+    /// The same from bytes already in memory (a browser's fetch or file picker), `name`d for
+    /// messages.
+    EquirectBytes {
+        /// What errors and logs call it (a file name, a URL).
+        name: String,
+        /// The `.hdr` or OpenEXR file's bytes.
+        bytes: std::sync::Arc<[u8]>,
+    },
 }
 
 /// How the environment is made and applied.
@@ -1088,6 +1096,9 @@ fn prepare(settings: &EnvironmentSettings, max_dimension: u32) -> Result<Prepare
         EnvironmentSource::Studio => studio(STUDIO_SIZE.0, STUDIO_SIZE.1),
         EnvironmentSource::Uniform(c) => Equirect::uniform(*c),
         EnvironmentSource::Equirect(path) => Equirect::load(path)?,
+        EnvironmentSource::EquirectBytes { name, bytes } => {
+            Equirect::decode(Path::new(name), bytes)?
+        }
     };
     // Before halving, so one bad texel does not poison its neighbours.
     let (scrubbed, clamped) = source.sanitize();
@@ -1131,9 +1142,15 @@ impl Equirect {
 
     /// Decode a Radiance `.hdr` or OpenEXR file; anything else is an error naming it.
     fn load(path: &Path) -> Result<Self, Error> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::Environment { path: path.to_path_buf(), reason: e.to_string() })?;
+        Self::decode(path, &bytes)
+    }
+
+    /// Decode the bytes of a Radiance `.hdr` or OpenEXR file called `path`.
+    fn decode(path: &Path, bytes: &[u8]) -> Result<Self, Error> {
         let error = |reason: String| Error::Environment { path: path.to_path_buf(), reason };
-        let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
-        let format = image::guess_format(&bytes)
+        let format = image::guess_format(bytes)
             .ok()
             .filter(|f| matches!(f, image::ImageFormat::Hdr | image::ImageFormat::OpenExr));
         let Some(format) = format else {
@@ -1142,7 +1159,7 @@ impl Equirect {
                     .into(),
             ));
         };
-        let image = image::load_from_memory_with_format(&bytes, format)
+        let image = image::load_from_memory_with_format(bytes, format)
             .map_err(|e| error(format!("cannot decode: {e}")))?
             .to_rgb32f();
         let (width, height) = image.dimensions();

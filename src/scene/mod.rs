@@ -447,12 +447,43 @@ impl Scene {
     }
 
     /// The camera a scene is seen through by default: its first camera, or one framing its
-    /// bounds from 30° yaw and 20° pitch at `aspect` (width / height) when it has none.
+    /// objects ([`Scene::framing_bounds`]) from 30° yaw and 20° pitch at `aspect` (width /
+    /// height) when it has none.
     pub fn default_camera(&self, aspect: f32) -> Camera {
         self.cameras
             .first()
             .map(|c| Camera::from_transform(&c.transform, c.projection))
-            .unwrap_or_else(|| Camera::frame_bounds(&self.bounds, 30.0, 20.0, aspect))
+            .unwrap_or_else(|| Camera::frame_bounds(&self.framing_bounds(), 30.0, 20.0, aspect))
+    }
+
+    /// The bounds worth framing: the scene's, less the flat backdrops that dwarf its objects (a
+    /// ground plane of 100 m under objects of 25 cm would otherwise fill the view and leave
+    /// the objects a few pixels wide). A primitive is a backdrop when its thinnest side is
+    /// under 1 % of its widest and its widest is more than four times the widest side of
+    /// everything that is not flat. A scene of flat things only is framed whole.
+    pub fn framing_bounds(&self) -> Aabb {
+        let boxes: Vec<Aabb> = self
+            .instances
+            .iter()
+            .filter_map(|i| self.meshes.get(i.mesh).map(|m| (i, m)))
+            .flat_map(|(i, m)| m.primitives.iter().map(|p| p.bounds.transformed(&i.transform)))
+            .filter(|b| !b.is_empty())
+            .collect();
+        let extent = |b: &Aabb| b.max - b.min;
+        let flat = |b: &Aabb| extent(b).min_element() < 0.01 * extent(b).max_element();
+        let mut solid = Aabb::empty();
+        boxes.iter().filter(|b| !flat(b)).for_each(|b| solid.union(b));
+        if solid.is_empty() {
+            return self.bounds;
+        }
+        let widest = extent(&solid).max_element();
+        let mut framed = solid;
+        for b in boxes.iter().filter(|b| flat(b)) {
+            if extent(b).max_element() <= 4.0 * widest {
+                framed.union(b);
+            }
+        }
+        framed
     }
 
     /// Whether image `index` is read as linear data (metallic-roughness, normal or occlusion)
@@ -471,5 +502,70 @@ impl Scene {
         self.materials.iter().any(|m| {
             [m.base_color_texture, m.emissive_texture].iter().flatten().any(|t| t.image == index)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scene of boxes, each `(min, max)` in world space, one instance of one primitive each.
+    fn boxes(boxes: &[(Vec3, Vec3)]) -> Scene {
+        let mut scene = Scene::default();
+        for (i, (min, max)) in boxes.iter().enumerate() {
+            let primitive =
+                Primitive { bounds: Aabb { min: *min, max: *max }, ..Default::default() };
+            scene.meshes.push(Mesh { name: format!("box {i}"), primitives: vec![primitive] });
+            scene.instances.push(Instance {
+                mesh: i,
+                transform: Mat4::IDENTITY,
+                node: format!("node {i}"),
+            });
+        }
+        scene.update_bounds();
+        scene
+    }
+
+    /// How tall `bounds` looks through the scene's default camera: the projected height of its
+    /// bounding sphere over the image height (1 fills it).
+    fn screen_height(scene: &Scene, bounds: &Aabb) -> f32 {
+        let camera = scene.default_camera(1.0);
+        let view = camera.view();
+        let depth = -view.transform_point3(bounds.center()).z;
+        let half_height = (0.5 * 40f32.to_radians()).tan() * depth;
+        bounds.radius() / half_height
+    }
+
+    /// TonemappingTest-like: 25 cm objects on a 100 m ground plane. Framing the scene's bounds
+    /// made them a few pixels wide; the default camera frames the objects instead.
+    #[test]
+    fn a_huge_ground_plane_does_not_dwarf_the_objects_in_the_default_view() {
+        let plane = (Vec3::new(-50.0, 0.0, -50.0), Vec3::new(50.0, 0.0, 50.0));
+        let objects = [
+            (Vec3::new(-0.4, 0.0, -0.125), Vec3::new(-0.15, 0.25, 0.125)),
+            (Vec3::new(0.15, 0.0, -0.125), Vec3::new(0.4, 0.25, 0.125)),
+        ];
+        let scene = boxes(&[plane, objects[0], objects[1]]);
+        let mut wanted = Aabb::empty();
+        objects.iter().for_each(|(min, max)| wanted.union(&Aabb { min: *min, max: *max }));
+        assert_eq!(scene.framing_bounds(), wanted);
+        let height = screen_height(&scene, &wanted);
+        assert!(height > 0.5, "the objects fill {height:.3} of the view height");
+        // Framed by the whole scene, as before, they were tiny.
+        assert!(scene.bounds.radius() / wanted.radius() > 100.0);
+    }
+
+    /// A floor of the objects' size (a pedestal's top, a tabletop) stays in the framing, and a
+    /// scene of flat things only is framed whole.
+    #[test]
+    fn small_floors_and_flat_scenes_are_framed_whole() {
+        let floor = (Vec3::new(-1.0, 0.0, -1.0), Vec3::new(1.0, 0.0, 1.0));
+        let object = (Vec3::new(-0.3, 0.0, -0.3), Vec3::new(0.3, 0.6, 0.3));
+        let scene = boxes(&[floor, object]);
+        assert_eq!(scene.framing_bounds(), scene.bounds);
+        let cards = boxes(&[floor, (Vec3::new(5.0, 0.0, 5.0), Vec3::new(6.0, 0.0, 6.0))]);
+        assert_eq!(cards.framing_bounds(), cards.bounds);
+        let empty = boxes(&[]);
+        assert!(empty.framing_bounds().is_empty());
     }
 }

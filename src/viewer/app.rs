@@ -365,7 +365,8 @@ impl State {
 
     fn frame_scene(&mut self) {
         let (w, h) = self.viewport.1;
-        self.orbit = Some(Orbit::framing(&self.session.scene.bounds, w as f32 / h as f32));
+        self.orbit =
+            Some(Orbit::framing(&self.session.scene.framing_bounds(), w as f32 / h as f32));
     }
 
     fn key_screenshot(&mut self) {
@@ -623,7 +624,7 @@ impl State {
         let orbit = *self.orbit.get_or_insert_with(|| {
             Orbit::from_camera(
                 &self.session.scene.default_camera(size.0 as f32 / size.1 as f32),
-                &self.session.scene.bounds,
+                &self.session.scene.framing_bounds(),
             )
         });
         let camera = orbit.camera();

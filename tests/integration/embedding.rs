@@ -57,7 +57,7 @@ fn texture_with(
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D2,
                 format,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_SRC,
                 view_formats: &[],
             },
             wgpu::util::TextureDataOrder::LayerMajor,
@@ -481,4 +481,56 @@ fn the_renderer_composites_over_a_camera_image_with_its_shadow_catcher() {
         open > n / 4 && shadowed > 20 && virtual_pixels > 200,
         "{open} open, {shadowed} shadowed, {virtual_pixels} virtual"
     );
+}
+
+/// A `.cube` LUT given as text (the web, assets in memory) under the name a preset uses
+/// draws exactly what the same file read from disk draws; a broken one is an error naming it,
+/// and the stack keeps running.
+#[test]
+fn a_lut_given_as_text_draws_what_the_file_draws() {
+    let Some(gpu) = common::gpu() else { return };
+    let Some(path) = common::shared_file("luts/colour_eotf_sRGB_3D.cube") else { return };
+    let text = std::fs::read_to_string(&path).expect("the LUT reads");
+    let size = (16u32, 8u32);
+    let hdr = flat_hdr(&gpu, size, Vec3::new(0.05, 0.2, 0.6));
+    let inputs = PostInputs::new(&hdr);
+    let picture = |file: Option<std::path::PathBuf>, provide: bool| {
+        let mut settings =
+            PostSettings { exposure: ExposureSettings::manual(0.0), ..Default::default() };
+        settings.lut.file = file;
+        let descriptor =
+            PostStackDescriptor { settings, ..PostStackDescriptor::new(DISPLAY_FORMAT) };
+        let mut stack = PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack");
+        if provide {
+            stack.provide_lut("in-memory.cube", &text).expect("the LUT parses");
+        }
+        run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs)
+    };
+    let from_file = picture(Some(path.clone()), false);
+    let from_text = picture(Some("in-memory.cube".into()), true);
+    let without = picture(None, false);
+    assert_eq!(from_text, from_file, "the LUT from text draws the file's picture");
+    assert_ne!(from_file, without, "the LUT changes the picture");
+
+    let plain = PostStackDescriptor::new(DISPLAY_FORMAT);
+    let mut stack = PostStack::new(&gpu.device, &gpu.queue, &plain).expect("stack");
+    let error = stack.provide_lut("broken.cube", "LUT_3D_SIZE 2\n0 0 0\n").expect_err("too few");
+    assert!(error.to_string().contains("broken.cube"), "{error}");
+    run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs);
+}
+
+/// The readback the web uses (`read_texture_async`, nothing blocks) returns the bytes the
+/// blocking one does; it resolves once the device has mapped the copy.
+#[test]
+fn the_async_readback_returns_what_the_blocking_one_does() {
+    let Some(gpu) = common::gpu() else { return };
+    let size = (24u32, 10u32);
+    let bytes: Vec<u8> = (0..size.0 * size.1 * 4).map(|i| (i * 7 % 251) as u8).collect();
+    let view = texture_with(&gpu, size, DISPLAY_FORMAT, &bytes);
+    let texture = view.texture();
+    let pending = afterlight::gpu::read_texture_async(&gpu.device, &gpu.queue, texture);
+    gpu.device.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+    let read = pollster::block_on(pending).expect("mapped");
+    assert_eq!(read, bytes);
+    assert_eq!(read, read_texture(&gpu, texture).expect("blocking readback"));
 }

@@ -549,3 +549,27 @@ fn bake_reports_gpu_time_per_stage() {
     );
     assert!(environment.info().gpu_ms.iter().all(|t| t.ms.is_finite() && t.ms >= 0.0));
 }
+
+/// An environment from the bytes of a `.hdr` (a browser's fetch, a file picker) bakes exactly
+/// what the same file read from disk bakes; bytes that are not HDR are an error naming them.
+#[test]
+fn an_hdr_given_as_bytes_bakes_what_the_file_bakes() {
+    let Some(gpu) = common::gpu() else { return };
+    let Some(path) = common::shared_file("hdr/royal_esplanade_1k.hdr") else { return };
+    let bytes: std::sync::Arc<[u8]> = std::fs::read(&path).expect("the HDR reads").into();
+    let settings = |source| EnvironmentSettings { source, resolution: 32, ..Default::default() };
+    let from_file = bake(&gpu, &settings(EnvironmentSource::Equirect(path.clone())));
+    let named = EnvironmentSource::EquirectBytes { name: "esplanade.hdr".into(), bytes };
+    let from_bytes = bake(&gpu, &settings(named));
+    assert_eq!(from_file.info().source_size, from_bytes.info().source_size);
+    let queries: Vec<ProbeQuery> =
+        [Vec3::Y, Vec3::X, Vec3::NEG_Z].iter().map(|&d| query(d, 0.3)).collect();
+    let (a, b) = (probe(&gpu, &from_file, &queries), probe(&gpu, &from_bytes, &queries));
+    assert_eq!(a, b, "the same radiance either way");
+    let garbage = EnvironmentSource::EquirectBytes {
+        name: "notes.txt".into(),
+        bytes: b"not an image".as_slice().into(),
+    };
+    let error = Environment::new(&gpu, &settings(garbage), &mut |_, _| {}).err().expect("refused");
+    assert!(error.to_string().contains("notes.txt"), "{error}");
+}
