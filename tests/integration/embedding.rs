@@ -534,3 +534,70 @@ fn the_async_readback_returns_what_the_blocking_one_does() {
     assert_eq!(read, bytes);
     assert_eq!(read, read_texture(&gpu, texture).expect("blocking readback"));
 }
+
+/// The AR path at the WebGL2 level (no compute, no storage): the shadow catcher, the
+/// real-world composite and the exposure matched to the camera draw the full device's
+/// picture (all but 0.1 % of pixels within 2 codes), after the frame the match's samples take
+/// to come back.
+#[test]
+fn the_ar_path_at_webgl2_level_draws_the_full_devices_picture() {
+    let Some(full) = common::gpu() else { return };
+    let webgl2 = Gpu::new(&afterlight::gpu::GpuOptions {
+        downlevel: Some(afterlight::gpu::DownlevelRequest::WebGl2),
+        ..Default::default()
+    })
+    .expect("a WebGL2-level device");
+    let size = (96u32, 64u32);
+    let n = (size.0 * size.1) as usize;
+    let mut product = common::default_scene();
+    product.instances.retain(|i| i.node != "floor");
+    product.update_bounds();
+    let camera = Camera::frame_bounds(&product.bounds, 35.0, 25.0, size.0 as f32 / size.1 as f32);
+    let ar = Preset::load(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/ar.toml"))
+        .expect("ar preset")
+        .settings;
+    let options = RenderOptions { post: ar, ..Default::default() };
+    let picture = |gpu: &Gpu| {
+        let photo = texture_with(gpu, size, DISPLAY_FORMAT, &vec![90u8; n * 4]);
+        let image = afterlight::render::CameraImage {
+            view: &photo,
+            grain_sigma: 0.0,
+            match_exposure: true,
+        };
+        let settings = afterlight::render::RendererSettings {
+            shadow_catcher: Some(Default::default()),
+            ..Default::default()
+        };
+        let environment = common::studio(gpu);
+        let mut renderer = afterlight::render::Renderer::with_environment(
+            gpu,
+            &product,
+            size,
+            environment,
+            &settings,
+        )
+        .expect("renderer");
+        for _ in 0..3 {
+            renderer.render_over_camera(gpu, &camera, &options, &image).expect("AR frame");
+            renderer.read_display(gpu).expect("display");
+        }
+        renderer.read_display(gpu).expect("display")
+    };
+    let (reference, low) = (picture(&full), picture(&webgl2));
+    let largest = reference.iter().zip(&low).map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0);
+    let mean = reference.iter().zip(&low).map(|(a, b)| f64::from(a.abs_diff(*b))).sum::<f64>()
+        / reference.len() as f64;
+    // The match's EV comes from half-float log means on the CPU rather than f32 sums on the
+    // GPU (about 0.001 EV apart): a code here and there, and FXAA may decide an edge pixel the
+    // other way (one pixel of 6144 here).
+    let outliers = reference
+        .chunks(4)
+        .zip(low.chunks(4))
+        .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 2))
+        .count();
+    println!(
+        "AR at the WebGL2 level vs full: largest {largest} codes, mean {mean:.4}, {outliers} \
+         pixels over 2 codes"
+    );
+    assert!(outliers <= n / 1000 && mean <= 0.05, "{outliers} pixels off (mean {mean:.4})");
+}
