@@ -1,6 +1,6 @@
-//! Texture readbacks that never stall a frame: a few mappable buffers in turn. A frame copies a
-//! small texture into a free slot ([`ReadbackRing::copy`]); once the frame is submitted the slot
-//! is mapped ([`ReadbackRing::submitted`]); a later frame reads the newest slot whose mapping
+//! Texture readbacks that never stall a frame: a few mappable buffers in turn. A frame draws
+//! into the ring's small target ([`ReadbackRing::target`]) and copies it into a free slot
+//! ([`ReadbackRing::copy`]); once the frame is submitted the slot is mapped ([`ReadbackRing::submitted`]); a later frame reads the newest slot whose mapping
 //! finished ([`ReadbackRing::take_newest`]), a frame or two behind on a GPU that keeps up. The
 //! passes that need a reduction on devices without compute or storage buffers (automatic
 //! exposure, the AR exposure match at the WebGL2 level) use it.
@@ -78,6 +78,8 @@ impl TexelRows<'_> {
 pub struct ReadbackRing {
     label: &'static str,
     capacity: usize,
+    /// The texture frames draw into and copy from.
+    target: Option<wgpu::TextureView>,
     slots: Vec<Slot>,
     /// The slot the frame being recorded copied into.
     copied: Option<usize>,
@@ -94,6 +96,7 @@ impl ReadbackRing {
         Self {
             label,
             capacity: capacity.max(1),
+            target: None,
             slots: Vec::new(),
             copied: None,
             sequence: 0,
@@ -101,16 +104,53 @@ impl ReadbackRing {
         }
     }
 
-    /// Copy mip 0 of `texture` (`COPY_SRC`, an uncompressed colour format) into a free slot,
-    /// tagged `tag`. Returns false when every slot is still on its way back (the copy is
-    /// skipped). A copy made by a frame that was never submitted is overwritten.
+    /// The texture to draw what is read back into: `size`, `format` (an uncompressed colour
+    /// format), a render attachment and copy source; made again when either changes.
+    pub fn target(
+        &mut self,
+        device: &wgpu::Device,
+        size: (u32, u32),
+        format: wgpu::TextureFormat,
+    ) -> wgpu::TextureView {
+        let fits = |view: &wgpu::TextureView| {
+            let texture = view.texture();
+            (texture.width(), texture.height()) == size && texture.format() == format
+        };
+        match &self.target {
+            Some(view) if fits(view) => view.clone(),
+            _ => {
+                let texture = device.create_texture(&wgpu::TextureDescriptor {
+                    label: Some(self.label),
+                    size: wgpu::Extent3d {
+                        width: size.0.max(1),
+                        height: size.1.max(1),
+                        depth_or_array_layers: 1,
+                    },
+                    mip_level_count: 1,
+                    sample_count: 1,
+                    dimension: wgpu::TextureDimension::D2,
+                    format,
+                    usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+                    view_formats: &[],
+                });
+                let view = texture.create_view(&Default::default());
+                self.target = Some(view.clone());
+                view
+            }
+        }
+    }
+
+    /// Copy the [`ReadbackRing::target`] into a free slot, tagged `tag`. Returns false when
+    /// every slot is still on its way back, or there is no target (the copy is skipped). A copy
+    /// made by a frame that was never submitted is overwritten.
     pub fn copy(
         &mut self,
         device: &wgpu::Device,
         encoder: &mut wgpu::CommandEncoder,
-        texture: &wgpu::Texture,
         tag: u32,
     ) -> bool {
+        let Some(target) = self.target.clone() else { return false };
+        let texture = target.texture();
         let size = (texture.width(), texture.height());
         let bytes_per_texel = texture.format().block_copy_size(None).unwrap_or(4);
         let free = |slot: &Slot| matches!(slot.status(), SlotStatus::Idle | SlotStatus::Copied);
@@ -227,8 +267,12 @@ impl ReadbackRing {
         value
     }
 
-    /// The ring's buffers (for memory reports).
-    pub fn buffers(&self) -> impl Iterator<Item = &wgpu::Buffer> {
-        self.slots.iter().map(|s| &s.buffer)
+    /// The ring's target and buffers, for memory reports (named after the ring's label).
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        use crate::bench::memory::MemoryEntry;
+        let target =
+            self.target.iter().map(|t| MemoryEntry::texture(self.label, t.texture(), false));
+        let buffers = self.slots.iter().map(|s| MemoryEntry::buffer(self.label, &s.buffer));
+        target.chain(buffers).collect()
     }
 }

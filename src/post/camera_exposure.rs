@@ -46,7 +46,7 @@ enum MatchPath {
     /// Fragment samples read back to the CPU.
     Samples {
         pipeline: wgpu::RenderPipeline,
-        samples: Option<wgpu::TextureView>,
+        /// The samples image and its copies on their way back.
         readback: crate::gpu::ReadbackRing,
         /// The newest means read back: (log2 camera luminance, log2 scene luminance).
         means: Option<(f32, f32)>,
@@ -164,8 +164,7 @@ impl CameraExposurePass {
             layout,
             path: MatchPath::Samples {
                 pipeline,
-                samples: None,
-                readback: crate::gpu::ReadbackRing::new("camera_exposure.readback", READBACK_SLOTS),
+                readback: crate::gpu::ReadbackRing::new("camera_exposure.samples", READBACK_SLOTS),
                 means: None,
             },
             uniforms: bindings::uniform_buffer(device, Self::NAME, &[0; 16]),
@@ -188,47 +187,27 @@ impl CameraExposurePass {
         encoder: &mut wgpu::CommandEncoder,
         frame: &CameraExposureFrame<'_>,
     ) {
-        let MatchPath::Samples { pipeline, samples, readback, .. } = &mut self.path else {
+        if self.is_compute() {
             return;
-        };
+        }
         let pre_exposure = if frame.pre_exposure.is_finite() && frame.pre_exposure > 0.0 {
             frame.pre_exposure
         } else {
             1.0
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&[pre_exposure, 0.0, 0.0, 0.0]));
-        let hdr = frame.hdr.texture();
-        let grid = (hdr.width().min(128), hdr.height().min(128));
-        let stale =
-            |view: &wgpu::TextureView| (view.texture().width(), view.texture().height()) != grid;
-        if samples.as_ref().is_none_or(stale) {
-            let texture = device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("camera_exposure.samples"),
-                size: wgpu::Extent3d { width: grid.0, height: grid.1, depth_or_array_layers: 1 },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: SAMPLES_FORMAT,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-                view_formats: &[],
-            });
-            *samples = Some(texture.create_view(&Default::default()));
-        }
-        let Some(target) = samples.as_ref() else { return };
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("camera_exposure.samples"),
             layout: &self.layout,
-            entries: &bindings::entries(&[
-                self.uniforms.as_entire_binding(),
-                wgpu::BindingResource::TextureView(frame.hdr),
-                wgpu::BindingResource::TextureView(frame.camera_image),
-                wgpu::BindingResource::TextureView(frame.mask),
-                wgpu::BindingResource::Sampler(&self.sampler),
-            ]),
+            entries: &bindings::entries(&self.inputs(frame)),
         });
+        let MatchPath::Samples { pipeline, readback, .. } = &mut self.path else { return };
+        let hdr = frame.hdr.texture();
+        let grid = (hdr.width().min(128), hdr.height().min(128));
+        let target = readback.target(device, grid, SAMPLES_FORMAT);
         let label = "camera_exposure.samples";
-        crate::render::fullscreen::draw(encoder, label, pipeline, &[&bind_group], target, None);
-        readback.copy(device, encoder, target.texture(), 0);
+        crate::render::fullscreen::draw(encoder, label, pipeline, &[&bind_group], &target, None);
+        readback.copy(device, encoder, 0);
     }
 
     /// Fragment path: the EV100 (before compensation) that exposes the scene as the camera
@@ -247,6 +226,18 @@ impl CameraExposurePass {
         }
         let (camera, scene) = (*means)?;
         Some(matched_ev100(camera, scene, grade, mapper, user_lut))
+    }
+
+    /// Bindings 0..=4 of both paths: the uniforms, the HDR image, the camera image, the mask
+    /// and the sampler.
+    fn inputs<'a>(&'a self, frame: &CameraExposureFrame<'a>) -> [wgpu::BindingResource<'a>; 5] {
+        [
+            self.uniforms.as_entire_binding(),
+            wgpu::BindingResource::TextureView(frame.hdr),
+            wgpu::BindingResource::TextureView(frame.camera_image),
+            wgpu::BindingResource::TextureView(frame.mask),
+            wgpu::BindingResource::Sampler(&self.sampler),
+        ]
     }
 
     /// The frame was submitted: the fragment path starts reading its samples back.
@@ -279,15 +270,16 @@ impl CameraExposurePass {
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(Self::NAME),
             layout: &self.layout,
-            entries: &bindings::entries(&[
-                self.uniforms.as_entire_binding(),
-                wgpu::BindingResource::TextureView(frame.hdr),
-                wgpu::BindingResource::TextureView(frame.camera_image),
-                wgpu::BindingResource::TextureView(frame.mask),
-                wgpu::BindingResource::Sampler(&self.sampler),
-                frame.state.as_entire_binding(),
-                wgpu::BindingResource::TextureView(grade_lut),
-            ]),
+            entries: &bindings::entries(
+                &[
+                    self.inputs(frame).as_slice(),
+                    &[
+                        frame.state.as_entire_binding(),
+                        wgpu::BindingResource::TextureView(grade_lut),
+                    ],
+                ]
+                .concat(),
+            ),
         });
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some(Self::NAME),
@@ -304,17 +296,8 @@ impl CameraExposurePass {
         use crate::bench::memory::MemoryEntry;
         let mut entries =
             vec![MemoryEntry::buffer(&format!("{}.uniforms", Self::NAME), &self.uniforms)];
-        if let MatchPath::Samples { samples, readback, .. } = &self.path {
-            if let Some(samples) = samples {
-                entries.push(MemoryEntry::texture(
-                    "camera_exposure.samples",
-                    samples.texture(),
-                    false,
-                ));
-            }
-            for buffer in readback.buffers() {
-                entries.push(MemoryEntry::buffer("camera_exposure.readback", buffer));
-            }
+        if let MatchPath::Samples { readback, .. } = &self.path {
+            entries.extend(readback.memory());
         }
         entries
     }

@@ -42,6 +42,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Tier, clamp_setting};
+use crate::render::bindings;
 
 /// How the exposure is chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -470,6 +471,19 @@ struct ExposureState {
     average_log2_luminance: f32,
 }
 
+/// The parameter buffer both metering paths bind, and the depth they read when a pipeline has
+/// none.
+fn params_and_dummy_depth(device: &wgpu::Device) -> (wgpu::Buffer, wgpu::TextureView) {
+    let params = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("exposure.params"),
+        size: std::mem::size_of::<ExposureParams>() as u64,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let format = wgpu::TextureFormat::Depth32Float;
+    (params, bindings::placeholder(device, "exposure.dummy_depth", format))
+}
+
 /// The fragment path's samples image: r = bin, g = fixed-point weight, both exact in 8 bits.
 const SAMPLES_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 
@@ -517,9 +531,8 @@ struct SampledHistogram {
     params: wgpu::Buffer,
     dummy_depth: wgpu::TextureView,
     bound: Option<Bound>,
-    /// The samples image.
-    samples: Option<wgpu::TextureView>,
-    /// Its copies on their way back, tagged with the bins they were binned with.
+    /// The samples image and its copies on their way back, tagged with the bins they were
+    /// binned with.
     readback: crate::gpu::ReadbackRing,
     /// The state written last (the CPU's copy of the uniform).
     state: Option<ExposureState>,
@@ -595,33 +608,12 @@ impl SampledHistogram {
     fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
         let module = crate::shaders::create_module(device, "exposure")?;
         let fragment = wgpu::ShaderStages::FRAGMENT;
-        let texture = |binding: u32| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: fragment,
-            ty: wgpu::BindingType::Texture {
-                sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                view_dimension: wgpu::TextureViewDimension::D2,
-                multisampled: false,
-            },
-            count: None,
-        };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("exposure.samples"),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: fragment,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: wgpu::BufferSize::new(
-                            std::mem::size_of::<ExposureParams>() as u64,
-                        ),
-                    },
-                    count: None,
-                },
-                texture(1),
-                texture(2),
+                bindings::uniform(0, fragment),
+                bindings::texture(1, false),
+                bindings::texture(2, false),
             ],
         });
         let pipeline = crate::render::fullscreen::pipeline_with_entry(
@@ -633,25 +625,14 @@ impl SampledHistogram {
             SAMPLES_FORMAT,
             None,
         );
-        let params = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("exposure.params"),
-            size: std::mem::size_of::<ExposureParams>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let dummy_depth = crate::render::bindings::placeholder(
-            device,
-            "exposure.dummy_depth",
-            wgpu::TextureFormat::Depth32Float,
-        );
+        let (params, dummy_depth) = params_and_dummy_depth(device);
         Ok(Self {
             layout,
             pipeline,
             params,
             dummy_depth,
             bound: None,
-            samples: None,
-            readback: crate::gpu::ReadbackRing::new("exposure.readback", READBACK_SLOTS),
+            readback: crate::gpu::ReadbackRing::new("exposure.samples", READBACK_SLOTS),
             state: None,
         })
     }
@@ -687,22 +668,7 @@ impl SampledHistogram {
         let (width, height) = (params.width, params.height);
         let size = (width.div_ceil(params.stride), height.div_ceil(params.stride));
         queue.write_buffer(&self.params, 0, bytemuck::bytes_of(params));
-        let stale =
-            |view: &wgpu::TextureView| (view.texture().width(), view.texture().height()) != size;
-        if self.samples.as_ref().is_none_or(stale) {
-            let texture = device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("exposure.samples"),
-                size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: SAMPLES_FORMAT,
-                usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-                view_formats: &[],
-            });
-            self.samples = Some(texture.create_view(&Default::default()));
-        }
-        let Some(samples) = &self.samples else { return };
+        let samples = self.readback.target(device, size, SAMPLES_FORMAT);
         let depth = depth.unwrap_or(&self.dummy_depth);
         let stale =
             self.bound.as_ref().is_none_or(|b| b.hdr != *hdr || b.depth.as_ref() != Some(depth));
@@ -730,11 +696,11 @@ impl SampledHistogram {
             "exposure.samples",
             &self.pipeline,
             &[&bound.group],
-            samples,
+            &samples,
             None,
         );
         // No free slot: this frame is not sampled; the exposure adapts to the last result.
-        self.readback.copy(device, encoder, samples.texture(), params.bins);
+        self.readback.copy(device, encoder, params.bins);
     }
 }
 
@@ -801,23 +767,13 @@ impl Histogram {
         };
         let histogram_pipeline = pipeline("exposure.histogram", "histogram_main");
         let average_pipeline = pipeline("exposure.average", "average_main");
-        let params = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("exposure.params"),
-            size: std::mem::size_of::<ExposureParams>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let (params, dummy_depth) = params_and_dummy_depth(device);
         let histogram = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("exposure.histogram"),
             size: u64::from(MAX_BINS) * 4,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let dummy_depth = crate::render::bindings::placeholder(
-            device,
-            "exposure.dummy_depth",
-            wgpu::TextureFormat::Depth32Float,
-        );
         Ok(Self {
             layout,
             histogram_pipeline,
@@ -1037,12 +993,7 @@ impl ExposurePass {
                 MemoryEntry::buffer("exposure.params", &h.params),
                 MemoryEntry::texture("exposure.dummy_depth", h.dummy_depth.texture(), false),
             ]);
-            if let Some(samples) = &h.samples {
-                entries.push(MemoryEntry::texture("exposure.samples", samples.texture(), true));
-            }
-            for buffer in h.readback.buffers() {
-                entries.push(MemoryEntry::buffer("exposure.readback", buffer));
-            }
+            entries.extend(h.readback.memory());
         }
         entries
     }

@@ -264,15 +264,7 @@ impl Rig {
 /// compares: uniform, clipped, masked, black and broken images, at each tier.
 fn metering_cases() -> Vec<(&'static str, Image, ExposureSettings, f32)> {
     let p = 2.0;
-    let clipped = Image::grey(64, 48, p, |x, y| {
-        if (28..36).contains(&x) && (20..28).contains(&y) {
-            4096.0
-        } else if y < 24 {
-            0.01 + 0.0005 * x as f32
-        } else {
-            3.0 + 0.05 * (x + y) as f32
-        }
-    });
+    let clipped = clipped_image(p);
     let mut broken = Image::grey(32, 32, p, |x, _| 0.5 + x as f32);
     for (i, pixel) in broken.pixels.iter_mut().enumerate() {
         match i % 7 {
@@ -288,6 +280,29 @@ fn metering_cases() -> Vec<(&'static str, Image, ExposureSettings, f32)> {
         ("black", Image::grey(16, 16, p, |_, _| 0.0), average(), p),
         ("NaN, infinite, negative", broken, average(), p),
     ];
+    for settings in clipping_matrix() {
+        let image = Image { pixels: clipped.pixels.clone(), ..clipped };
+        cases.push(("clipped", image, ExposureSettings { compensation: 0.5, ..settings }, p));
+    }
+    cases
+}
+
+/// Half very dark, half bright, with a small very bright area (2 % of the image).
+fn clipped_image(p: f32) -> Image {
+    Image::grey(64, 48, p, |x, y| {
+        if (28..36).contains(&x) && (20..28).contains(&y) {
+            4096.0
+        } else if y < 24 {
+            0.01 + 0.0005 * x as f32
+        } else {
+            3.0 + 0.05 * (x + y) as f32
+        }
+    })
+}
+
+/// Percentile clippings x metering masks x tiers, in that order of nesting.
+fn clipping_matrix() -> Vec<ExposureSettings> {
+    let mut matrix = Vec::new();
     for (low_percent, high_percent) in [(10.0, 5.0), (0.0, 0.0), (30.0, 10.0), (49.0, 49.0)] {
         for metering in [MeteringMask::Average, MeteringMask::CentreWeighted, MeteringMask::Spot] {
             for tier in [Tier::High, Tier::Medium, Tier::Low] {
@@ -296,15 +311,13 @@ fn metering_cases() -> Vec<(&'static str, Image, ExposureSettings, f32)> {
                     high_percent,
                     metering,
                     tier,
-                    compensation: 0.5,
                     ..ExposureSettings::AUTO
                 };
-                let image = Image { pixels: clipped.pixels.clone(), ..clipped };
-                cases.push(("clipped", image, settings, p));
+                matrix.push(settings);
             }
         }
     }
-    cases
+    matrix
 }
 
 /// Automatic exposure on a device without compute or storage (WebGL2 level): the fragment
@@ -459,52 +472,33 @@ fn uniform_image_meters_to_mid_grey() {
 fn percentile_clipping_matches_the_reference() {
     let Some(mut rig) = Rig::new() else { return };
     let p = 2.0;
-    let (width, height) = (64, 48);
-    let image = Image::grey(width, height, p, |x, y| {
-        if (28..36).contains(&x) && (20..28).contains(&y) {
-            4096.0 // 64 pixels, 2% of the image
-        } else if y < height / 2 {
-            0.01 + 0.0005 * x as f32
-        } else {
-            3.0 + 0.05 * (x + y) as f32
-        }
-    });
+    let image = clipped_image(p);
+    let (width, height) = (image.width, image.height);
     let luminance = image.scene_luminance(p);
     let mut results = Vec::new();
-    for (low_percent, high_percent) in [(10.0, 5.0), (0.0, 0.0), (30.0, 10.0), (49.0, 49.0)] {
-        for metering in [MeteringMask::Average, MeteringMask::CentreWeighted, MeteringMask::Spot] {
-            for tier in [Tier::High, Tier::Medium, Tier::Low] {
-                let settings = ExposureSettings {
-                    low_percent,
-                    high_percent,
-                    metering,
-                    tier,
-                    ..ExposureSettings::AUTO
-                };
-                let stride = match tier {
-                    Tier::Low => 4,
-                    Tier::Medium => 2,
-                    _ => 1,
-                };
-                let (mut sampled, mut weights) = (Vec::new(), Vec::new());
-                for y in (stride / 2..height).step_by(stride as usize) {
-                    for x in (stride / 2..width).step_by(stride as usize) {
-                        sampled.push(luminance[(y * width + x) as usize]);
-                        weights.push(metering.weight(x, y, (width, height), false));
-                    }
-                }
-                let reference = reference_target_ev100(&sampled, &weights, &settings);
-                let state = rig.meter(&image, &settings, p);
-                let w = bin_width(&settings);
-                assert!(
-                    (state.target_ev100 - reference).abs() <= w,
-                    "{low_percent}/{high_percent}% {metering:?} {tier:?}: GPU {} CPU {reference}",
-                    state.target_ev100
-                );
-                if metering == MeteringMask::Average && tier == Tier::High {
-                    results.push(reference);
-                }
+    for settings in clipping_matrix() {
+        let stride = match settings.tier {
+            Tier::Low => 4,
+            Tier::Medium => 2,
+            _ => 1,
+        };
+        let (mut sampled, mut weights) = (Vec::new(), Vec::new());
+        for y in (stride / 2..height).step_by(stride as usize) {
+            for x in (stride / 2..width).step_by(stride as usize) {
+                sampled.push(luminance[(y * width + x) as usize]);
+                weights.push(settings.metering.weight(x, y, (width, height), false));
             }
+        }
+        let reference = reference_target_ev100(&sampled, &weights, &settings);
+        let state = rig.meter(&image, &settings, p);
+        let w = bin_width(&settings);
+        assert!(
+            (state.target_ev100 - reference).abs() <= w,
+            "{settings:?}: GPU {} CPU {reference}",
+            state.target_ev100
+        );
+        if settings.metering == MeteringMask::Average && settings.tier == Tier::High {
+            results.push(reference);
         }
     }
     // The clipping matters: dropping the darkest 30% and the brightest 10% meters over a stop

@@ -69,12 +69,7 @@ fn a_tiny_bench_reports_every_pass_and_all_pooled_memory() {
 #[test]
 fn the_mobile_preset_runs_fewer_full_screen_passes_and_targets_than_the_desktop_one() {
     let Some(gpu) = common::gpu() else { return };
-    let per_pass = afterlight::gpu::TimingMethod::Pass;
-    if skip::refuses(
-        &gpu,
-        Capability::Timing(per_pass),
-        !per_pass.supported_by(gpu.device.features()),
-    ) {
+    if skip::lacks_pass_times(&gpu) {
         return;
     }
     let environment = common::studio(&gpu);

@@ -2,7 +2,7 @@
 //! never a panic; the built-in scene renders with no arguments but an output path.
 
 use crate::common;
-use crate::skip::{self, Capability};
+use crate::skip;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -275,12 +275,7 @@ fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
     }
     let Some(gpu) = common::gpu() else { return };
     // Per-pass rows need timestamps (a device without them benches frames only).
-    let per_pass = afterlight::gpu::TimingMethod::Pass;
-    if skip::refuses(
-        &gpu,
-        Capability::Timing(per_pass),
-        !per_pass.supported_by(gpu.device.features()),
-    ) {
+    if skip::lacks_pass_times(&gpu) {
         return;
     }
     let out = out_path("bench-matrix");

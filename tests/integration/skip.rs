@@ -231,3 +231,10 @@ fn a_missing_asset_is_a_recorded_skip_or_under_the_requirement_a_failure() {
     assert!(!passed, "AFTERLIGHT_REQUIRE_ASSETS=1 turns the skip into a failure: {text}");
     assert!(text.contains("AFTERLIGHT_REQUIRE_ASSETS=1 but ../shared/luts is missing"), "{text}");
 }
+
+/// Whether the test must stop because the device has no per-pass GPU times (no timestamp
+/// queries at all: only the frame rung of the timing ladder), recording why.
+pub fn lacks_pass_times(gpu: &Gpu) -> bool {
+    let per_pass = afterlight::gpu::TimingMethod::Pass;
+    refuses(gpu, Capability::Timing(per_pass), !per_pass.supported_by(gpu.device.features()))
+}
