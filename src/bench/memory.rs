@@ -36,6 +36,13 @@ pub struct MemoryEntry {
 }
 
 impl MemoryEntry {
+    /// A readback ring's target and buffers, named after its label.
+    pub fn readback_ring(ring: &crate::gpu::ReadbackRing) -> Vec<MemoryEntry> {
+        let target = ring.target_texture().map(|t| Self::texture(ring.label(), t, false));
+        let buffers = ring.buffers().map(|b| Self::buffer(ring.label(), b));
+        target.into_iter().chain(buffers).collect()
+    }
+
     /// An entry for `texture`.
     pub fn texture(name: &str, texture: &wgpu::Texture, per_resolution: bool) -> Self {
         let size = texture.size();

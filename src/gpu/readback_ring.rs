@@ -267,12 +267,18 @@ impl ReadbackRing {
         value
     }
 
-    /// The ring's target and buffers, for memory reports (named after the ring's label).
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        use crate::bench::memory::MemoryEntry;
-        let target =
-            self.target.iter().map(|t| MemoryEntry::texture(self.label, t.texture(), false));
-        let buffers = self.slots.iter().map(|s| MemoryEntry::buffer(self.label, &s.buffer));
-        target.chain(buffers).collect()
+    /// The ring's label.
+    pub fn label(&self) -> &'static str {
+        self.label
+    }
+
+    /// The target drawn into, once there is one (for memory reports).
+    pub fn target_texture(&self) -> Option<&wgpu::Texture> {
+        self.target.as_ref().map(|t| t.texture())
+    }
+
+    /// The ring's buffers (for memory reports).
+    pub fn buffers(&self) -> impl Iterator<Item = &wgpu::Buffer> {
+        self.slots.iter().map(|s| &s.buffer)
     }
 }

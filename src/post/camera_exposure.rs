@@ -297,7 +297,7 @@ impl CameraExposurePass {
         let mut entries =
             vec![MemoryEntry::buffer(&format!("{}.uniforms", Self::NAME), &self.uniforms)];
         if let MatchPath::Samples { readback, .. } = &self.path {
-            entries.extend(readback.memory());
+            entries.extend(MemoryEntry::readback_ring(readback));
         }
         entries
     }

@@ -993,7 +993,7 @@ impl ExposurePass {
                 MemoryEntry::buffer("exposure.params", &h.params),
                 MemoryEntry::texture("exposure.dummy_depth", h.dummy_depth.texture(), false),
             ]);
-            entries.extend(h.readback.memory());
+            entries.extend(MemoryEntry::readback_ring(&h.readback));
         }
         entries
     }
