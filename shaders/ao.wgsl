@@ -18,6 +18,7 @@
 //                  output and the next history (two targets)
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/ao_upsample.wgsl"
 
 struct AoParams {
     // x: radius (view units); y, z: falloff weight = saturate(distance * y + z);
@@ -45,8 +46,6 @@ const AO_MIP_OFFSET: f32 = 3.3;
 const AO_MIN_OFFSET: f32 = 1.3;
 // The centre is moved this fraction towards the camera against depth rounding.
 const AO_CENTRE_BIAS: f32 = 0.99995;
-// Relative view depth difference over which the upsample's and history's weights fall to 0.
-const AO_DEPTH_TOLERANCE: f32 = 0.02;
 
 @group(0) @binding(0) var<uniform> ao: AoParams;
 @group(0) @binding(1) var<uniform> camera: Camera;
@@ -321,31 +320,7 @@ fn ao_upsample(pixel: vec2i) -> f32 {
     if d >= AO_FAR {
         return 1.0;
     }
-    // Working texel i stands for output pixel 2i: the four around this pixel, bilinearly.
-    let position = vec2f(pixel) * 0.5;
-    let base = vec2i(floor(position));
-    let f = position - vec2f(base);
-    let limit = vec2i(textureDimensions(source)) - 1;
-    var sum = 0.0;
-    var total = 0.0;
-    var nearest = 1.0;
-    var nearest_difference = AO_FAR;
-    for (var i = 0; i < 4; i++) {
-        let corner = vec2i(i % 2, i / 2);
-        let at = min(base + corner, limit);
-        let bilinear = mix(1.0 - f.x, f.x, f32(corner.x)) * mix(1.0 - f.y, f.y, f32(corner.y));
-        let difference = abs(textureLoad(view_depth, at, 0).x - d);
-        let similar = saturate(1.0 - difference / (AO_DEPTH_TOLERANCE * d));
-        let value = textureLoad(source, at, 0).x;
-        sum += bilinear * similar * value;
-        total += bilinear * similar;
-        if difference < nearest_difference {
-            nearest_difference = difference;
-            nearest = value;
-        }
-    }
-    // No working texel lies on this surface: take the closest in depth.
-    return select(nearest, sum / total, total > 1e-3);
+    return ao_upsample_visibility(source, view_depth, pixel, d);
 }
 
 struct TemporalOut {

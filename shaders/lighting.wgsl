@@ -13,13 +13,14 @@
 #include "include/environment.wgsl"
 #include "include/shadow.wgsl"
 #include "include/shading.wgsl"
+#include "include/ao_upsample.wgsl"
 
 struct Lighting {
     // rgb: background colour (display-referred linear, not exposed) for the colour mode;
     // w: background mode (0 environment, 1 colour, 2 transparent).
     background: vec4f,
     // x: 1 when screen-space AO is on; y: 1 for its multi-bounce; z: its intensity (exponent
-    // on the visibility); w: unused.
+    // on the visibility); w: 1 when the visibility is at half resolution and upsampled here.
     ambient_occlusion: vec4f,
 };
 
@@ -29,8 +30,10 @@ struct Lighting {
 @group(0) @binding(3) var normal_roughness_metallic: texture_2d<f32>;
 @group(0) @binding(4) var depth_texture: texture_2d<f32>;
 @group(0) @binding(5) var<uniform> lights: Lights;
-// GTAO visibility at the target size (a 1x1 white texture when AO is off).
+// GTAO visibility at the target size (a 1x1 white texture when AO is off), or at half of it
+// with its working view depth when lighting upsamples it (ambient_occlusion.w).
 @group(3) @binding(0) var ambient_occlusion: texture_2d<f32>;
+@group(3) @binding(1) var ambient_occlusion_view_depth: texture_2d<f32>;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
@@ -65,9 +68,17 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     s.occlusion = g0.a;
     var occlusion = IndirectOcclusion(1.0, lighting.ambient_occlusion.x > 0.5, lighting.ambient_occlusion.y > 0.5);
     if occlusion.enabled {
-        let limit = vec2i(textureDimensions(ambient_occlusion)) - 1;
-        let visibility = saturate(textureLoad(ambient_occlusion, min(pixel, limit), 0).x);
-        occlusion.visibility = pow(visibility, lighting.ambient_occlusion.z);
+        var visibility = 1.0;
+        if lighting.ambient_occlusion.w > 0.5 {
+            // View depth: distance in front of the camera, as the AO prefilter stores it.
+            let d = -(camera.view * vec4f(s.position, 1.0)).z;
+            let ao = ambient_occlusion;
+            visibility = ao_upsample_visibility(ao, ambient_occlusion_view_depth, pixel, d);
+        } else {
+            let limit = vec2i(textureDimensions(ambient_occlusion)) - 1;
+            visibility = textureLoad(ambient_occlusion, min(pixel, limit), 0).x;
+        }
+        occlusion.visibility = pow(saturate(visibility), lighting.ambient_occlusion.z);
     }
     return vec4f(shade_surface_occluded(s, occlusion) * camera.exposure.x, 0.0);
 }

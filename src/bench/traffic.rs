@@ -118,10 +118,14 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
              (no overdraw; vertices and material textures not counted)",
         )),
         "lighting" => {
-            let ao = if post.ao.tier.is_on() {
-                texel_bytes(crate::post::ao::OUTPUT_FORMAT)
-            } else {
-                0.0
+            let ao = match (post.ao.tier.is_on(), lighting_upsamples_ao(post)) {
+                (false, _) => 0.0,
+                // A quarter of the pixels: half-size visibility and its R32Float view depth.
+                (true, true) => {
+                    let view_depth = texel_bytes(wgpu::TextureFormat::R32Float);
+                    0.25 * (texel_bytes(crate::post::ao::OUTPUT_FORMAT) + view_depth)
+                }
+                (true, false) => texel_bytes(crate::post::ao::OUTPUT_FORMAT),
             };
             Some(traffic(
                 depth + base + normal + ao + hdr,
@@ -138,7 +142,11 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
             // Prefilter, GTAO and denoise at the working size; the upsample at full size;
             // the temporal step (with TAA) at full size.
             let temporal = u32::from(post.taa.tier.is_on());
-            let full_size = if ao.half_resolution { 1 } else { 3 };
+            let full_size = match (ao.half_resolution, lighting_upsamples_ao(post)) {
+                (true, true) => 0,
+                (true, false) => 1,
+                (false, _) => 3,
+            };
             Some(passes(
                 traffic(
                     depth + normal + view_depth + visibility * working,
@@ -256,6 +264,13 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
         )),
         _ => None,
     }
+}
+
+/// Whether the lighting pass upsamples half-resolution AO itself in a frame of `post` (no TAA;
+/// the bench runs no shadow catcher or debug view): see `AoSettings::upsample_in_lighting`.
+fn lighting_upsamples_ao(post: &PostSettings) -> bool {
+    let ao = post.ao.validated().0;
+    ao.half_resolution && ao.upsample_in_lighting && !post.taa.tier.is_on()
 }
 
 /// [`pass_traffic`] for a pass that ran as `used` (what the `variant` setting resolved to).

@@ -38,7 +38,10 @@
 //!    clamping earlier would darken open surfaces.
 //! 4. **Upsample** (`ao.upsample`, half resolution only): the four nearest working texels
 //!    with bilinear weights times depth similarity (within 2% of the pixel's view depth); the
-//!    closest in depth when none is similar.
+//!    closest in depth when none is similar (`shaders/include/ao_upsample.wgsl`). With
+//!    [`AoSettings::upsample_in_lighting`] the lighting pass does this as it reads the
+//!    visibility, and the pass returns the half-size visibility and view depth
+//!    ([`AoOutput`]).
 //! 5. **Temporal** (`ao.temporal`, only when [`AoFrame::temporal`]): the history is read where
 //!    the motion vectors say the pixel was, rejected when its stored depth differs by more
 //!    than 2% from where this surface point was last frame, else blended with weight
@@ -166,6 +169,13 @@ pub struct AoSettings {
     pub multi_bounce: bool,
     /// Compute at half resolution and bilaterally upsample. Default false.
     pub half_resolution: bool,
+    /// With `half_resolution`: let the lighting pass do the bilateral upsample as it reads the
+    /// visibility, instead of a full-screen upsample pass writing a full-size target (one
+    /// full-screen pass and one full-size R16Float target fewer, for tile-based GPUs). The
+    /// same picture within a code. Ignored with TAA on (the temporal step needs the full-size
+    /// visibility), and when the shadow catcher or an AO debug view reads it. Default false;
+    /// the mobile preset sets it.
+    pub upsample_in_lighting: bool,
 }
 
 impl Default for AoSettings {
@@ -184,13 +194,15 @@ impl AoSettings {
         intensity: 1.0,
         multi_bounce: true,
         half_resolution: false,
+        upsample_in_lighting: false,
     };
 
     /// AO off: the frame recipe skips it and lighting sees full visibility.
     pub const OFF: Self = Self { tier: Tier::Off, ..Self::HIGH };
 
-    /// Phones and headsets: tier Low at half resolution.
-    pub const MOBILE: Self = Self { tier: Tier::Low, half_resolution: true, ..Self::HIGH };
+    /// Phones and headsets: tier Low at half resolution, upsampled by lighting.
+    pub const MOBILE: Self =
+        Self { tier: Tier::Low, half_resolution: true, upsample_in_lighting: true, ..Self::HIGH };
 
     /// A copy with every value in its documented range; one warning per changed field, named
     /// `ao.<field>`.
@@ -232,6 +244,20 @@ pub struct AoFrame<'a> {
     pub frame_index: u64,
     /// TAA is on: vary the noise per frame and accumulate over frames.
     pub temporal: bool,
+    /// Nothing but the lighting pass reads the visibility this frame, so with
+    /// [`AoSettings::upsample_in_lighting`] the pass may leave it at half resolution.
+    pub lighting_only: bool,
+}
+
+/// What [`AoPass::draw`] returns: the visibility and, when the lighting pass is to upsample it
+/// ([`AoSettings::upsample_in_lighting`]), the half-resolution view depth it needs.
+pub struct AoOutput {
+    /// Visibility ([`OUTPUT_FORMAT`], or [`COMPUTE_OUTPUT_FORMAT`] from the compute variant) at
+    /// the output size, or at the working (half) size when `working_view_depth` is set.
+    pub visibility: PooledTexture,
+    /// The working-resolution view depth (mip 0 of the prefilter's chain) the upsample weighs
+    /// by, when the visibility is left at half resolution.
+    pub working_view_depth: Option<PooledTexture>,
 }
 
 /// `AoParams` in `shaders/ao.wgsl`.
@@ -409,7 +435,7 @@ impl AoPass {
         pool: &mut TexturePool,
         frame: &AoFrame<'_>,
         settings: &AoSettings,
-    ) -> Option<PooledTexture> {
+    ) -> Option<AoOutput> {
         self.record(device, queue, encoder, pool, frame, settings, false)
     }
 
@@ -424,7 +450,7 @@ impl AoPass {
         pool: &mut TexturePool,
         frame: &AoFrame<'_>,
         settings: &AoSettings,
-    ) -> Option<PooledTexture> {
+    ) -> Option<AoOutput> {
         let compute = Self::compute_unsupported(device).is_none();
         self.record(device, queue, encoder, pool, frame, settings, compute)
     }
@@ -442,7 +468,7 @@ impl AoPass {
         frame: &AoFrame<'_>,
         settings: &AoSettings,
         requested: PassVariant,
-    ) -> Option<PooledTexture> {
+    ) -> Option<AoOutput> {
         if self.variant.as_ref().is_none_or(|v| v.requested != requested) {
             let mut choice = variant::resolve(requested, device);
             if let (PassVariant::Compute, Some(missing)) =
@@ -486,7 +512,7 @@ impl AoPass {
         frame: &AoFrame<'_>,
         settings: &AoSettings,
         compute: bool,
-    ) -> Option<PooledTexture> {
+    ) -> Option<AoOutput> {
         let (settings, _) = settings.validated();
         let quality = AoQuality::for_tier(settings.tier)?;
         let (width, height) = frame.size;
@@ -576,6 +602,10 @@ impl AoPass {
             pool.release(&visibility);
             visibility = blurred;
         }
+        // Lighting upsamples: hand it the half-resolution visibility and view depth.
+        if half && settings.upsample_in_lighting && frame.lighting_only && !frame.temporal {
+            return Some(AoOutput { visibility, working_view_depth: Some(depth) });
+        }
         // Upsample: half to full resolution, depth-aware.
         if half {
             let full = pool.acquire(device, "ao.output", &target(frame.size));
@@ -628,7 +658,7 @@ impl AoPass {
             pool.release(&visibility);
             visibility = output;
         }
-        Some(visibility)
+        Some(AoOutput { visibility, working_view_depth: None })
     }
 
     /// Make sure the history matches this frame; whether it holds the previous frame.

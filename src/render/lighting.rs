@@ -40,7 +40,8 @@ pub enum Background {
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct LightingUniforms {
     background: [f32; 4],
-    /// On, multi-bounce, intensity, unused (`ambient_occlusion` in `shaders/lighting.wgsl`).
+    /// On, multi-bounce, intensity, 1 when lighting upsamples half-resolution AO
+    /// (`ambient_occlusion` in `shaders/lighting.wgsl`).
     ambient_occlusion: [f32; 4],
 }
 
@@ -78,7 +79,7 @@ impl LightingPass {
         let ambient_occlusion_layout =
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("lighting.ambient_occlusion"),
-                entries: &[bindings::texture(0, false)],
+                entries: &[bindings::texture(0, false), bindings::texture(1, false)],
             });
         let pass = FullscreenPass::new(
             device,
@@ -119,7 +120,8 @@ impl LightingPass {
 
     /// Add lighting and the background into the HDR target. `ambient_occlusion` is GTAO's
     /// visibility at the target size with its (validated) settings, or `None` with any
-    /// texture (a 1x1 white one) when AO is off.
+    /// texture (a 1x1 white one) when AO is off; with the working view depth as well, the
+    /// visibility is at half resolution and lighting upsamples it itself.
     #[allow(clippy::too_many_arguments)]
     pub fn draw(
         &self,
@@ -129,7 +131,7 @@ impl LightingPass {
         gbuffer: &GBuffer,
         background: Background,
         groups: [&wgpu::BindGroup; 2],
-        ambient_occlusion: (&wgpu::TextureView, Option<&AoSettings>),
+        ambient_occlusion: (&wgpu::TextureView, Option<&wgpu::TextureView>, Option<&AoSettings>),
     ) {
         let background = match background {
             Background::Environment => [0.0, 0.0, 0.0, 0.0],
@@ -139,9 +141,10 @@ impl LightingPass {
             }
             Background::Transparent => [0.0, 0.0, 0.0, 2.0],
         };
-        let (visibility, settings) = ambient_occlusion;
+        let (visibility, view_depth, settings) = ambient_occlusion;
+        let upsample = if view_depth.is_some() { 1.0 } else { 0.0 };
         let ambient_occlusion = match settings {
-            Some(ao) => [1.0, if ao.multi_bounce { 1.0 } else { 0.0 }, ao.intensity, 0.0],
+            Some(ao) => [1.0, if ao.multi_bounce { 1.0 } else { 0.0 }, ao.intensity, upsample],
             None => [0.0, 0.0, 1.0, 0.0],
         };
         let uniforms = LightingUniforms { background, ambient_occlusion };
@@ -149,7 +152,10 @@ impl LightingPass {
         let ao_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("lighting.ambient_occlusion"),
             layout: &self.ambient_occlusion_layout,
-            entries: &bindings::entries(&[wgpu::BindingResource::TextureView(visibility)]),
+            entries: &bindings::entries(&[
+                wgpu::BindingResource::TextureView(visibility),
+                wgpu::BindingResource::TextureView(view_depth.unwrap_or(visibility)),
+            ]),
         });
         self.pass.draw(encoder, &gbuffer.hdr.view, None, &[groups[0], groups[1], &ao_group]);
     }

@@ -38,8 +38,8 @@ use glam::{Mat4, Vec2, Vec3};
 use crate::Error;
 use crate::budget::Governor;
 use crate::gpu::{FrameTiming, Gpu, GpuError, PassTime, halves_to_f32, read_texture};
-use crate::graph::{PooledTexture, TexturePool};
-use crate::post::ao::{AoFrame, AoPass};
+use crate::graph::TexturePool;
+use crate::post::ao::{AoFrame, AoOutput, AoPass};
 use crate::post::chain::{PostSettings, Provided};
 use crate::post::composite::RealWorld;
 use crate::post::stack::{PostInputs, PostStack, PostStackDescriptor};
@@ -167,7 +167,7 @@ pub struct Renderer {
     ao: AoPass,
     ao_pool: TexturePool,
     /// The last frame's AO visibility, kept for [`Renderer::read_ambient_occlusion`].
-    ao_output: Option<PooledTexture>,
+    ao_output: Option<AoOutput>,
     /// Bound in place of the visibility when AO is off.
     ao_white: wgpu::TextureView,
     /// The ground plane's shadow and AO onto the background, when the settings ask for it.
@@ -496,6 +496,8 @@ impl Renderer {
                 size,
                 frame_index: plan.frame_index,
                 temporal: post.taa.tier.is_on(),
+                // The shadow catcher and the frame debug views read AO at full size.
+                lighting_only: self.shadow_catcher.is_none() && options.debug_view.is_none(),
             };
             // The post chain's `variant` picks fragment or compute steps.
             self.ao_output = timer.scope(AoPass::NAME, &mut encoder, |e| {
@@ -520,8 +522,12 @@ impl Renderer {
                 // Lighting: punctual lights, shadow, image-based light and background into HDR.
                 timer.scope("lighting", &mut encoder, |e| {
                     let ao = match &self.ao_output {
-                        Some(visibility) => (&visibility.view, Some(&ao_settings)),
-                        None => (&self.ao_white, None),
+                        Some(ao) => (
+                            &ao.visibility.view,
+                            ao.working_view_depth.as_ref().map(|d| &d.view),
+                            Some(&ao_settings),
+                        ),
+                        None => (&self.ao_white, None, None),
                     };
                     let device = &gpu.device;
                     let (gbuffer, background) = (&self.gbuffer, options.background);
@@ -541,7 +547,7 @@ impl Renderer {
                         ambient_occlusion: self
                             .ao_output
                             .as_ref()
-                            .map_or(&self.ao_white, |v| &v.view),
+                            .map_or(&self.ao_white, |ao| &ao.visibility.view),
                         background: options.background,
                         groups,
                     };
@@ -578,7 +584,7 @@ impl Renderer {
                 // Frame debug views: the frame's AO, a bloom mip or the grade LUT over it.
                 if let Some(view) = options.debug_view {
                     let sources = debug_view::FrameSources {
-                        ao: self.ao_output.as_ref().map(|t| &t.view),
+                        ao: self.ao_output.as_ref().map(|ao| &ao.visibility.view),
                         bloom_mip: match view {
                             DebugView::BloomMip(mip) if post.bloom.tier.is_on() => {
                                 self.post.chain().bloom_mip(mip)
@@ -720,9 +726,11 @@ impl Renderer {
 
     /// The last frame's ambient occlusion visibility (1 = unoccluded, cosine-weighted, before
     /// intensity and multi-bounce) per pixel, top row first; `None` when AO did not run.
-    /// Half floats from the fragment variant, floats from the compute one.
+    /// Half floats from the fragment variant, floats from the compute one. At half size (the
+    /// working resolution) when lighting upsampled it
+    /// ([`crate::post::ao::AoSettings::upsample_in_lighting`]).
     pub fn read_ambient_occlusion(&self, gpu: &Gpu) -> Result<Option<Vec<f32>>, GpuError> {
-        let Some(visibility) = &self.ao_output else { return Ok(None) };
+        let Some(AoOutput { visibility, .. }) = &self.ao_output else { return Ok(None) };
         let bytes = read_texture(gpu, &visibility.texture)?;
         Ok(Some(match visibility.texture.format() {
             wgpu::TextureFormat::R32Float => bytes

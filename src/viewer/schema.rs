@@ -144,6 +144,11 @@ pub const SETTINGS: &[Setting] = &[
         "Compute at half resolution and upsample bilaterally. Default off.",
     ),
     s(
+        "ao.upsample_in_lighting",
+        Control::Bool,
+        "With half_resolution: lighting upsamples AO as it reads it (one full-screen pass and one full-size target fewer, for tile-based GPUs); ignored with TAA on, the shadow catcher or an AO debug view. Default off.",
+    ),
+    s(
         "dof.tier",
         Control::Choice(TIERS),
         "Depth of field: half-resolution gather bokeh, samples and max CoC by tier. Default high \

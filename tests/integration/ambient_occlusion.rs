@@ -372,3 +372,42 @@ fn cornell_box_and_damaged_helmet_match_the_ray_traced_reference() {
         &AoCase::framed("DamagedHelmet", helmet, 30.0, 15.0),
     );
 }
+
+/// Half-resolution AO upsampled by the lighting pass (`upsample_in_lighting`, the mobile
+/// preset's choice: one full-screen pass and one full-size target fewer) lights the frame as
+/// the separate upsample pass does, to within a hundredth of the radiance on the crease and the
+/// product demo; the visibility the renderer reads back is then the half-size one.
+#[test]
+fn upsampling_ao_inside_lighting_lights_as_the_upsample_pass_does() {
+    let Some(gpu) = common::gpu() else { return };
+    let studio = common::studio(&gpu);
+    let product = common::default_scene();
+    let product_camera = common::scene_camera(&product, SIZE.0 as f32 / SIZE.1 as f32);
+    let cases = [
+        ("crease", floor_scene(true), crease_camera(), environment(&gpu, Vec3::ONE)),
+        ("product demo", product, product_camera, studio),
+    ];
+    for (name, scene, camera, env) in cases {
+        let hdr = |in_lighting: bool| {
+            let settings = AoSettings { upsample_in_lighting: in_lighting, ..AoSettings::MOBILE };
+            let mut r = renderer(&gpu, &scene, SIZE, &env);
+            r.render(&gpu, &camera, &options(settings)).expect("frame");
+            let ao = r.read_ambient_occlusion(&gpu).expect("readback").expect("AO ran");
+            (r.read_hdr(&gpu).expect("hdr"), ao.len())
+        };
+        let ((separate, full_size), (merged, half_size)) = (hdr(false), hdr(true));
+        assert_eq!(full_size, (SIZE.0 * SIZE.1) as usize);
+        assert_eq!(half_size, (SIZE.0.div_ceil(2) * SIZE.1.div_ceil(2)) as usize);
+        let mut largest = 0f32;
+        for (a, b) in separate.iter().zip(&merged) {
+            for c in 0..3 {
+                let scale = a[c].abs().max(b[c].abs()).max(1e-3);
+                largest = largest.max((a[c] - b[c]).abs() / scale);
+            }
+        }
+        eprintln!(
+            "{name}: AO upsampled in lighting vs its own pass: largest relative {largest:.5}"
+        );
+        assert!(largest < 0.01, "{name}: {largest}");
+    }
+}
