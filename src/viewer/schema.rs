@@ -303,7 +303,7 @@ pub const SETTINGS: &[Setting] = &[
     ),
     s(
         "bloom.levels",
-        Control::Int { min: 0, max: 8 },
+        Control::Int { min: 0, max: crate::post::bloom::MAX_LEVELS as i64 },
         "Mip levels in the chain, each a 2x wider blur: 0 = from the tier. Default 0.",
     ),
     s(
