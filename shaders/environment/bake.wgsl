@@ -29,7 +29,16 @@ fn cube_direction(face: u32, uv: vec2f) -> vec3f {
 // Point i of an n-point Hammersley set; the first coordinate is centred in its stratum so no
 // sample lands exactly on xi = 0 (the GGX inversion's pole).
 fn hammersley(i: u32, n: u32) -> vec2f {
-    return vec2f((f32(i) + 0.5) / f32(n), f32(reverseBits(i)) * 2.3283064365386963e-10);
+    return vec2f((f32(i) + 0.5) / f32(n), f32(reverse_bits(i)) * 2.3283064365386963e-10);
+}
+
+// The bits of `x` in reverse order (reverseBits, which GLSL ES 3.0, WebGL2's language, lacks).
+fn reverse_bits(x: u32) -> u32 {
+    var v = (x << 16u) | (x >> 16u);
+    v = ((v & 0x00ff00ffu) << 8u) | ((v & 0xff00ff00u) >> 8u);
+    v = ((v & 0x0f0f0f0fu) << 4u) | ((v & 0xf0f0f0f0u) >> 4u);
+    v = ((v & 0x33333333u) << 2u) | ((v & 0xccccccccu) >> 2u);
+    return ((v & 0x55555555u) << 1u) | ((v & 0xaaaaaaaau) >> 1u);
 }
 
 // GGX-distributed half vector about +Z for alpha = perceptual roughness squared: the pdf of

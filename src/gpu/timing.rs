@@ -510,9 +510,7 @@ impl PassTimer {
         device: &wgpu::Device,
         queue: &wgpu::Queue,
     ) -> Vec<FrameTiming> {
-        if let Err(e) = device.poll(wgpu::PollType::wait_indefinitely()) {
-            log::warn!("waiting for the GPU: {e}");
-        }
+        wait_for_gpu(device);
         if let Some(clock) = &mut self.clock {
             let finished = &mut self.finished;
             clock.wait(|timing| keep_finished(finished, timing));
@@ -528,9 +526,7 @@ impl PassTimer {
             return Vec::new();
         }
         self.end_frame(queue);
-        if let Err(e) = device.poll(wgpu::PollType::wait_indefinitely()) {
-            log::warn!("waiting for the GPU: {e}");
-        }
+        wait_for_gpu(device);
         self.collect(queue);
         self.finished.drain(..).flat_map(|f| f.passes).collect()
     }
@@ -559,6 +555,18 @@ impl PassTimer {
     /// frame rung).
     pub fn latest(&self) -> &[PassTime] {
         &self.latest
+    }
+}
+
+/// Wait for everything submitted to `device` (natively; the web cannot block, and there only
+/// what the browser reported already is collected).
+fn wait_for_gpu(device: &wgpu::Device) {
+    let poll = match cfg!(target_arch = "wasm32") {
+        true => wgpu::PollType::Poll,
+        false => wgpu::PollType::wait_indefinitely(),
+    };
+    if let Err(e) = device.poll(poll) {
+        log::warn!("waiting for the GPU: {e}");
     }
 }
 
