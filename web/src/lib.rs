@@ -2,7 +2,8 @@
 //! post chain on a canvas. WebGPU where the browser has `navigator.gpu`, otherwise (or with
 //! `?backend=webgl2`) WebGL2, which runs the downlevel path. `?scene=URL` loads a `.glb`
 //! instead of the built-in product demo; drag to orbit, the wheel zooms, the select switches
-//! the built-in presets. GPU ms per pass are shown where the browser offers timestamps.
+//! the built-in presets, `?view=albedo|normal|depth|emissive` shows a G-buffer channel. GPU ms
+//! per pass are shown where the browser offers timestamps.
 //!
 //! When the first frame is on screen the page's title becomes `afterlight: ready`; any failure
 //! (a panic included) sets `afterlight: error: <message>` and shows the message on the page.
@@ -12,7 +13,7 @@ use std::rc::Rc;
 
 use afterlight::config::Preset;
 use afterlight::gpu::{Gpu, GpuOptions};
-use afterlight::render::{RenderOptions, Renderer};
+use afterlight::render::{DebugView, RenderOptions, Renderer};
 use afterlight::scene::{Camera, Scene};
 use glam::Vec3;
 use wasm_bindgen::JsCast;
@@ -178,6 +179,16 @@ async fn run() -> Result<(), String> {
     if let Some(preset) = params.get("preset") {
         options.post = preset_settings(&preset)?;
     }
+    options.debug_view = match params.get("view").as_deref() {
+        None | Some("") | Some("lit") => None,
+        Some("albedo") => Some(DebugView::Albedo),
+        Some("normal") => Some(DebugView::Normal),
+        Some("depth") => Some(DebugView::Depth),
+        Some("emissive") => Some(DebugView::Emissive),
+        Some(other) => {
+            return Err(format!("?view={other}: lit, albedo, normal, depth or emissive"));
+        }
+    };
     set_text(
         &document,
         "status",
