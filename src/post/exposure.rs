@@ -471,17 +471,65 @@ struct ExposureState {
     average_log2_luminance: f32,
 }
 
-/// The parameter buffer both metering paths bind, and the depth they read when a pipeline has
-/// none.
-fn params_and_dummy_depth(device: &wgpu::Device) -> (wgpu::Buffer, wgpu::TextureView) {
-    let params = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("exposure.params"),
-        size: std::mem::size_of::<ExposureParams>() as u64,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let format = wgpu::TextureFormat::Depth32Float;
-    (params, bindings::placeholder(device, "exposure.dummy_depth", format))
+/// What both metering paths bind at 0..=2 (the parameters, the HDR image, the depth or a
+/// placeholder without one) and the bind group made for the views last seen.
+struct MeteringInputs {
+    layout: wgpu::BindGroupLayout,
+    params: wgpu::Buffer,
+    dummy_depth: wgpu::TextureView,
+    bound: Option<Bound>,
+}
+
+impl MeteringInputs {
+    fn new(device: &wgpu::Device, layout: wgpu::BindGroupLayout) -> Self {
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("exposure.params"),
+            size: std::mem::size_of::<ExposureParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let format = wgpu::TextureFormat::Depth32Float;
+        let dummy_depth = bindings::placeholder(device, "exposure.dummy_depth", format);
+        Self { layout, params, dummy_depth, bound: None }
+    }
+
+    /// Write `params` and return the bind group of `hdr` and `depth`, with `extra` entries
+    /// (bindings 3..) after them; made again only when a view changed.
+    fn bind(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        params: &ExposureParams,
+        hdr: &wgpu::TextureView,
+        depth: Option<&wgpu::TextureView>,
+        extra: &[wgpu::BindingResource<'_>],
+    ) -> &wgpu::BindGroup {
+        queue.write_buffer(&self.params, 0, bytemuck::bytes_of(params));
+        let depth = depth.unwrap_or(&self.dummy_depth);
+        let fresh = self.bound.take().filter(|b| b.hdr == *hdr && b.depth.as_ref() == Some(depth));
+        let bound = fresh.unwrap_or_else(|| {
+            let resources = [
+                self.params.as_entire_binding(),
+                wgpu::BindingResource::TextureView(hdr),
+                wgpu::BindingResource::TextureView(depth),
+            ];
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(ExposurePass::NAME),
+                layout: &self.layout,
+                entries: &bindings::entries(&[resources.as_slice(), extra].concat()),
+            });
+            Bound { hdr: hdr.clone(), depth: Some(depth.clone()), group }
+        });
+        &self.bound.insert(bound).group
+    }
+
+    fn memory(&self) -> [crate::bench::memory::MemoryEntry; 2] {
+        use crate::bench::memory::MemoryEntry;
+        [
+            MemoryEntry::buffer("exposure.params", &self.params),
+            MemoryEntry::texture("exposure.dummy_depth", self.dummy_depth.texture(), false),
+        ]
+    }
 }
 
 /// The fragment path's samples image: r = bin, g = fixed-point weight, both exact in 8 bits.
@@ -503,13 +551,10 @@ struct Bound {
 /// The automatic exposure's GPU half: histogram and average pipelines and their buffers (only
 /// on devices with compute shaders and storage buffers).
 struct Histogram {
-    layout: wgpu::BindGroupLayout,
+    inputs: MeteringInputs,
     histogram_pipeline: wgpu::ComputePipeline,
     average_pipeline: wgpu::ComputePipeline,
-    params: wgpu::Buffer,
     histogram: wgpu::Buffer,
-    dummy_depth: wgpu::TextureView,
-    bound: Option<Bound>,
 }
 
 /// Readback slots of the fragment path: one being drawn, one or two on their way back.
@@ -526,11 +571,8 @@ const MAX_SAMPLES_PER_SIDE: u32 = 256;
 /// ([`next_state`]), and writes the state the finish reads. The exposure thus lags the image by
 /// the readback's latency (one or two frames), which adaptation hides.
 struct SampledHistogram {
-    layout: wgpu::BindGroupLayout,
+    inputs: MeteringInputs,
     pipeline: wgpu::RenderPipeline,
-    params: wgpu::Buffer,
-    dummy_depth: wgpu::TextureView,
-    bound: Option<Bound>,
     /// The samples image and its copies on their way back, tagged with the bins they were
     /// binned with.
     readback: crate::gpu::ReadbackRing,
@@ -625,13 +667,9 @@ impl SampledHistogram {
             SAMPLES_FORMAT,
             None,
         );
-        let (params, dummy_depth) = params_and_dummy_depth(device);
         Ok(Self {
-            layout,
+            inputs: MeteringInputs::new(device, layout),
             pipeline,
-            params,
-            dummy_depth,
-            bound: None,
             readback: crate::gpu::ReadbackRing::new("exposure.samples", READBACK_SLOTS),
             state: None,
         })
@@ -667,35 +705,13 @@ impl SampledHistogram {
     ) {
         let (width, height) = (params.width, params.height);
         let size = (width.div_ceil(params.stride), height.div_ceil(params.stride));
-        queue.write_buffer(&self.params, 0, bytemuck::bytes_of(params));
         let samples = self.readback.target(device, size, SAMPLES_FORMAT);
-        let depth = depth.unwrap_or(&self.dummy_depth);
-        let stale =
-            self.bound.as_ref().is_none_or(|b| b.hdr != *hdr || b.depth.as_ref() != Some(depth));
-        if stale {
-            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("exposure.samples"),
-                layout: &self.layout,
-                entries: &[
-                    wgpu::BindGroupEntry { binding: 0, resource: self.params.as_entire_binding() },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::TextureView(hdr),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: wgpu::BindingResource::TextureView(depth),
-                    },
-                ],
-            });
-            self.bound = Some(Bound { hdr: hdr.clone(), depth: Some(depth.clone()), group });
-        }
-        let Some(bound) = &self.bound else { return };
+        let group = self.inputs.bind(device, queue, params, hdr, depth, &[]);
         crate::render::fullscreen::draw(
             encoder,
             "exposure.samples",
             &self.pipeline,
-            &[&bound.group],
+            &[group],
             &samples,
             None,
         );
@@ -767,7 +783,6 @@ impl Histogram {
         };
         let histogram_pipeline = pipeline("exposure.histogram", "histogram_main");
         let average_pipeline = pipeline("exposure.average", "average_main");
-        let (params, dummy_depth) = params_and_dummy_depth(device);
         let histogram = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("exposure.histogram"),
             size: u64::from(MAX_BINS) * 4,
@@ -775,13 +790,10 @@ impl Histogram {
             mapped_at_creation: false,
         });
         Ok(Self {
-            layout,
+            inputs: MeteringInputs::new(device, layout),
             histogram_pipeline,
             average_pipeline,
-            params,
             histogram,
-            dummy_depth,
-            bound: None,
         })
     }
 }
@@ -916,40 +928,8 @@ impl ExposurePass {
             return;
         };
         self.reset = false;
-        queue.write_buffer(&histogram.params, 0, bytemuck::bytes_of(&params));
-
-        let depth = depth.unwrap_or(&histogram.dummy_depth);
-        let stale = histogram
-            .bound
-            .as_ref()
-            .is_none_or(|b| b.hdr != *hdr || b.depth.as_ref() != Some(depth));
-        if stale {
-            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(Self::NAME),
-                layout: &histogram.layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: histogram.params.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::TextureView(hdr),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: wgpu::BindingResource::TextureView(depth),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: histogram.histogram.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry { binding: 4, resource: self.state.as_entire_binding() },
-                ],
-            });
-            histogram.bound = Some(Bound { hdr: hdr.clone(), depth: Some(depth.clone()), group });
-        }
-        let Some(bound) = &histogram.bound else { return };
+        let extra = [histogram.histogram.as_entire_binding(), self.state.as_entire_binding()];
+        let group = histogram.inputs.bind(device, queue, &params, hdr, depth, &extra);
 
         encoder.clear_buffer(&histogram.histogram, 0, None);
         let groups_x = size.0.div_ceil(stride).div_ceil(WORKGROUP_SIDE);
@@ -960,7 +940,7 @@ impl ExposurePass {
                 timestamp_writes: None,
             });
             pass.set_pipeline(&histogram.histogram_pipeline);
-            pass.set_bind_group(0, &bound.group, &[]);
+            pass.set_bind_group(0, group, &[]);
             pass.dispatch_workgroups(groups_x, groups_y, 1);
         }
         {
@@ -969,7 +949,7 @@ impl ExposurePass {
                 timestamp_writes: None,
             });
             pass.set_pipeline(&histogram.average_pipeline);
-            pass.set_bind_group(0, &bound.group, &[]);
+            pass.set_bind_group(0, group, &[]);
             pass.dispatch_workgroups(1, 1, 1);
         }
     }
@@ -982,17 +962,11 @@ impl ExposurePass {
         use crate::bench::memory::MemoryEntry;
         let mut entries = vec![MemoryEntry::buffer("exposure.state", &self.state)];
         if let Some(h) = &self.histogram {
-            entries.extend([
-                MemoryEntry::buffer("exposure.params", &h.params),
-                MemoryEntry::buffer("exposure.histogram", &h.histogram),
-                MemoryEntry::texture("exposure.dummy_depth", h.dummy_depth.texture(), false),
-            ]);
+            entries.extend(h.inputs.memory());
+            entries.push(MemoryEntry::buffer("exposure.histogram", &h.histogram));
         }
         if let Some(h) = &self.sampled {
-            entries.extend([
-                MemoryEntry::buffer("exposure.params", &h.params),
-                MemoryEntry::texture("exposure.dummy_depth", h.dummy_depth.texture(), false),
-            ]);
+            entries.extend(h.inputs.memory());
             entries.extend(MemoryEntry::readback_ring(&h.readback));
         }
         entries

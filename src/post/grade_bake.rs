@@ -604,18 +604,7 @@ impl GradeLut {
                 );
                 texture.create_view(&Default::default())
             });
-            let texture = device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("grade_lut"),
-                size: wgpu::Extent3d { width: size, height: size, depth_or_array_layers: size },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D3,
-                format: LUT_FORMAT,
-                usage: wgpu::TextureUsages::STORAGE_BINDING
-                    | wgpu::TextureUsages::TEXTURE_BINDING
-                    | wgpu::TextureUsages::COPY_SRC,
-                view_formats: &[],
-            });
+            let texture = lut_texture(device, size, wgpu::TextureUsages::STORAGE_BINDING);
             let view = texture.create_view(&Default::default());
             let buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("grade_bake.uniforms"),
@@ -659,6 +648,22 @@ impl GradeLut {
     }
 }
 
+/// The baked grade LUT's `size`³ [`LUT_FORMAT`] 3D texture: sampled by the finish, read back
+/// by tests and exports, and written as `written` says (stored by the compute bake, copied
+/// into from the CPU lattice).
+fn lut_texture(device: &wgpu::Device, size: u32, written: wgpu::TextureUsages) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("grade_lut"),
+        size: wgpu::Extent3d { width: size, height: size, depth_or_array_layers: size },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D3,
+        format: LUT_FORMAT,
+        usage: written | wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    })
+}
+
 /// A `size`³ [`LUT_FORMAT`] 3D texture holding `lattice` (from [`baked_lattice`]), alpha 1:
 /// the bake on devices without compute.
 fn upload_lattice(
@@ -667,18 +672,7 @@ fn upload_lattice(
     lattice: &[Vec3],
     size: u32,
 ) -> wgpu::Texture {
-    let texture = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("grade_lut"),
-        size: wgpu::Extent3d { width: size, height: size, depth_or_array_layers: size },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D3,
-        format: LUT_FORMAT,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING
-            | wgpu::TextureUsages::COPY_SRC
-            | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
+    let texture = lut_texture(device, size, wgpu::TextureUsages::COPY_DST);
     let halves: Vec<u16> = lattice
         .iter()
         .flat_map(|v| [v.x, v.y, v.z, 1.0])
