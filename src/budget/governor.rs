@@ -41,14 +41,17 @@ const SCALED_PASSES: [&str; 6] = ["gbuffer", "ao", "lighting", "forward", "dof",
 /// (the frame rung of the timing ladder), in [`Knob::ALL`] order (render scale: see
 /// [`PRIOR_SCALED_SHARE`]). From the lavapipe bench of DamagedHelmet, product preset, 1080p
 /// (`benches/RESULTS.md`); frame deltas correct them after each change.
-const PRIOR_SHARE: [f64; KNOBS] = [0.20, 0.0, 0.18, 0.03, 0.05, 0.06, 0.03, 0.03, 0.055, 0.08];
+/// The upscale's share is a guess (it runs only below render scale 1 without TAA): one
+/// display-size pass reading a smaller image, like FXAA.
+const PRIOR_SHARE: [f64; KNOBS] =
+    [0.20, 0.0, 0.18, 0.03, 0.05, 0.06, 0.03, 0.03, 0.055, 0.08, 0.03];
 /// The resolution-dependent passes' share of the frame at the user's scale, until measured.
 const PRIOR_SCALED_SHARE: f64 = 0.6;
 /// Decisions kept for [`Governor::decisions`].
 const DECISION_LOG: usize = 4096;
 
 /// How many knobs there are ([`Knob::ALL`]).
-const KNOBS: usize = 10;
+const KNOBS: usize = 11;
 
 /// Something the governor can turn down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,6 +76,9 @@ pub enum Knob {
     MotionBlur,
     /// Depth of field's tier (samples and maximum CoC).
     Dof,
+    /// The spatial upscale's filter (floor: low, bilinear); it costs nothing unless the
+    /// render scale is below 1 with TAA off.
+    Upscale,
 }
 
 impl Knob {
@@ -88,6 +94,7 @@ impl Knob {
         Knob::Sharpen,
         Knob::MotionBlur,
         Knob::Dof,
+        Knob::Upscale,
     ];
 
     /// The knob's name: the pass's name (its timing scope and preset table) or `render_scale`.
@@ -103,6 +110,7 @@ impl Knob {
             Knob::Sharpen => "sharpen",
             Knob::MotionBlur => "motion_blur",
             Knob::Dof => "dof",
+            Knob::Upscale => "upscale",
         }
     }
 
@@ -123,13 +131,14 @@ impl Knob {
             Knob::Sharpen => w.sharpen,
             Knob::MotionBlur => w.motion_blur,
             Knob::Dof => w.dof,
+            Knob::Upscale => w.upscale,
         })
     }
 
     /// The lowest tier the governor may choose.
-    fn floor(self) -> Tier {
+    pub fn floor(self) -> Tier {
         match self {
-            Knob::Exposure | Knob::Finish => Tier::Low,
+            Knob::Exposure | Knob::Finish | Knob::Upscale => Tier::Low,
             _ => Tier::Off,
         }
     }
@@ -145,6 +154,7 @@ impl Knob {
             Knob::Sharpen => s.sharpen.tier,
             Knob::MotionBlur => s.motion_blur.tier,
             Knob::Dof => s.dof.tier,
+            Knob::Upscale => s.upscale.tier,
             Knob::RenderScale => Tier::High,
         }
     }
@@ -160,6 +170,7 @@ impl Knob {
             Knob::Sharpen => s.sharpen.tier = tier,
             Knob::MotionBlur => s.motion_blur.tier = tier,
             Knob::Dof => s.dof.tier = tier,
+            Knob::Upscale => s.upscale.tier = tier,
             Knob::RenderScale => {}
         }
     }

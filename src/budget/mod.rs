@@ -100,6 +100,10 @@ pub struct ValueWeights {
     /// Default 2: depth of field shapes a product shot's composition more than motion blur
     /// does, but an all-sharp image is still a faithful one.
     pub dof: f32,
+    /// Default 1: the upscale's tiers differ in how straight and sharp edges stay at a low
+    /// render scale (`tests/integration/antialiasing.rs`), a fraction of what the render scale
+    /// itself is worth.
+    pub upscale: f32,
 }
 
 impl Default for ValueWeights {
@@ -115,6 +119,7 @@ impl Default for ValueWeights {
             sharpen: 1.0,
             motion_blur: 1.5,
             dof: 2.0,
+            upscale: 1.0,
         }
     }
 }
@@ -239,6 +244,7 @@ impl BudgetSettings {
             sharpen: weight("sharpen", v.sharpen, dv.sharpen),
             motion_blur: weight("motion_blur", v.motion_blur, dv.motion_blur),
             dof: weight("dof", v.dof, dv.dof),
+            upscale: weight("upscale", v.upscale, dv.upscale),
         };
         let settings = Self {
             mode: self.mode,

@@ -72,6 +72,7 @@ impl SimulatedGpu {
                 pass("finish", 1.2, [0.8, 0.8, 0.9, 1.0, 1.0], false),
                 pass("fxaa", 0.7, [0.0, 0.6, 0.8, 1.0, 1.3], false),
                 pass("sharpen", 0.6, [0.0, 0.7, 0.85, 1.0, 1.1], false),
+                pass("upscale", 0.5, [0.4, 0.4, 0.6, 1.0, 1.0], false),
             ],
             noise: 0.02,
             spike_frames: Vec::new(),
@@ -127,8 +128,13 @@ impl SimulatedGpu {
             "finish" => settings.finish.tier,
             "fxaa" => effective_fxaa(settings).tier,
             "sharpen" => settings.sharpen.tier,
+            "upscale" => settings.upscale.tier,
             _ => Tier::High,
         };
+        let upscaled = settings.render_scale < 1.0 && !settings.taa.tier.is_on();
+        if pass.name == "upscale" && !upscaled {
+            return 0.0;
+        }
         let scale = f64::from(settings.render_scale);
         let pixels = if pass.scaled { scale * scale } else { 1.0 };
         let drift = 1.0 + (self.drift_per_frame * frame as f64).min(self.drift_limit);

@@ -15,10 +15,10 @@ use super::{Decision, Knob, KnobLevel};
 /// The chart's lanes from the top, with their colours, for a caption.
 pub const TRACE_LEGEND: &str = "top: frame GPU ms (grey), budget (red), steering line (orange); \
                                 lanes below, top to bottom: taa, render_scale, ao, exposure, \
-                                bloom, finish, fxaa, sharpen, motion_blur, dof (height = tier \
+                                bloom, finish, fxaa, sharpen, motion_blur, dof, upscale (height = tier \
                                 off..ultra, scale 0.5..1)";
 
-const LANE_COLOURS: [[u8; 3]; 10] = [
+const LANE_COLOURS: [[u8; 3]; 11] = [
     [66, 133, 244],
     [219, 68, 55],
     [15, 157, 88],
@@ -29,6 +29,7 @@ const LANE_COLOURS: [[u8; 3]; 10] = [
     [158, 157, 36],
     [121, 85, 72],
     [233, 30, 99],
+    [96, 125, 139],
 ];
 
 /// One frame of a trace.

@@ -37,7 +37,7 @@ use super::motion_blur::{MotionBlurFrame, MotionBlurPass, MotionBlurSettings};
 use super::sharpen::{SharpenPass, SharpenSettings};
 use super::taa::{TaaFrame, TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
-use super::upscale::{self, UpscalePass};
+use super::upscale::{self, UpscalePass, UpscaleSettings};
 use super::variant::{self, PassVariant, VariantChoice};
 use crate::Error;
 use crate::budget::BudgetSettings;
@@ -78,9 +78,12 @@ pub struct PostSettings {
     pub description: String,
     /// Fraction of the display resolution (per axis) the scene is rendered at, `0.5..=1`,
     /// default 1. Below 1, TAA upsamples temporally to the display size, or, with TAA off, a
-    /// Catmull-Rom spatial upscale does ([`super::upscale`]); everything after runs at display
-    /// size. A budget governor lowers it on weak hardware.
+    /// spatial upscale does ([`UpscaleSettings`]); everything after runs at display size. A
+    /// budget governor lowers it on weak hardware.
     pub render_scale: f32,
+    /// The spatial upscale's filter, for a render scale below 1 with TAA off (default high:
+    /// edge-adaptive).
+    pub upscale: UpscaleSettings,
     /// The order the chain's passes run in (`order = ["dof", "motion_blur", ...]`), default
     /// [`PostPass::DEFAULT_ORDER`]. Only the swaps [`validate_order`] allows are accepted:
     /// depth of field with motion blur, FXAA with sharpen; anything else is clamped back to
@@ -128,6 +131,7 @@ impl Default for PostSettings {
         Self {
             description: String::new(),
             render_scale: 1.0,
+            upscale: UpscaleSettings::DEFAULT,
             order: PostPass::DEFAULT_ORDER.to_vec(),
             variant: PassVariant::Auto,
             ao: AoSettings::OFF,
@@ -170,6 +174,7 @@ impl PostSettings {
         let settings = Self {
             description: self.description.clone(),
             render_scale: self.clamped_render_scale(w),
+            upscale: take(w, self.upscale.validated()),
             order: match validate_order(&self.order) {
                 Ok(()) => self.order.clone(),
                 Err(e) => {
@@ -893,13 +898,14 @@ impl PostChain {
             };
             let desc = TransientDesc::target(width, height, self.hdr_format, storage);
             let target = self.pool.acquire(device, UpscalePass::NAME, &desc);
-            let (input, input_size) = (scene_hdr, frame.input_size);
+            let (input, input_size, view) = (scene_hdr, frame.input_size, &target.view);
+            let filter = &settings.upscale;
             timer.scope(UpscalePass::NAME, encoder, |e| match upscale_compute {
                 true => {
                     let size = frame.size;
-                    self.upscale.dispatch(device, queue, e, input, input_size, &target.view, size)
+                    self.upscale.dispatch(device, queue, e, input, input_size, view, size, filter)
                 }
-                false => self.upscale.draw(device, queue, e, input, input_size, &target.view),
+                false => self.upscale.draw(device, queue, e, input, input_size, view, filter),
             });
             target
         });

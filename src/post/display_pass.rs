@@ -37,9 +37,26 @@ impl DisplayPass {
         format: wgpu::TextureFormat,
         compute_format: wgpu::TextureFormat,
     ) -> Result<Self, crate::shaders::ShaderError> {
-        let pass = FullscreenPass::new(device, name, inputs, uniform_size, (format, None), &[])?;
+        let entries = ("fs_main", "cs_main");
+        Self::with_entries(device, name, entries, inputs, uniform_size, format, compute_format)
+    }
+
+    /// As [`DisplayPass::new`] with the entry points `(fragment, compute)`: a shader holding
+    /// one specialised kernel pair per setting, so no branch reads a uniform.
+    pub(crate) fn with_entries(
+        device: &wgpu::Device,
+        name: &'static str,
+        (fragment, compute): (&'static str, &'static str),
+        inputs: &[wgpu::BindGroupLayoutEntry],
+        uniform_size: u64,
+        format: wgpu::TextureFormat,
+        compute_format: wgpu::TextureFormat,
+    ) -> Result<Self, crate::shaders::ShaderError> {
+        let target = (format, None);
+        let pass =
+            FullscreenPass::with_entry(device, name, fragment, inputs, uniform_size, target, &[])?;
         let module = crate::shaders::create_module(device, name)?;
-        let compute = LazyKernel::new(name, module, &[compute_format]);
+        let compute = LazyKernel::with_entry(name, module, compute, &[compute_format]);
         Ok(Self { pass, compute })
     }
 

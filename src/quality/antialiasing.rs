@@ -155,6 +155,16 @@ impl LinearImage {
         Some(if mse == 0.0 { f64::INFINITY } else { -10.0 * mse.log10() })
     }
 
+    /// Mean SSIM against `reference` on the sRGB-encoded 8-bit luma ([`crate::quality::ssim`]);
+    /// `None` when the sizes differ or the image is smaller than its 8x8 window.
+    pub fn ssim(&self, reference: &LinearImage) -> Option<f64> {
+        if (self.width, self.height) != (reference.width, reference.height) {
+            return None;
+        }
+        let (w, h) = (self.width as usize, self.height as usize);
+        crate::quality::ssim(&self.to_display(), &reference.to_display(), w, h)
+    }
+
     /// Mean absolute error against `reference` on sRGB-encoded values, over the pixels where
     /// `mask` is true (all when `None`). `None` when sizes differ or the mask is empty.
     pub fn mean_abs_error(&self, reference: &LinearImage, mask: Option<&[bool]>) -> Option<f64> {

@@ -140,6 +140,20 @@ impl FullscreenPass {
         target: (wgpu::TextureFormat, Option<wgpu::BlendState>),
         groups: &[&wgpu::BindGroupLayout],
     ) -> Result<Self, crate::shaders::ShaderError> {
+        Self::with_entry(device, name, "fs_main", inputs, uniform_size, target, groups)
+    }
+
+    /// As [`FullscreenPass::new`] with the fragment entry point `entry` (a shader holding one
+    /// specialised kernel per setting).
+    pub(crate) fn with_entry(
+        device: &wgpu::Device,
+        name: &'static str,
+        entry: &str,
+        inputs: &[wgpu::BindGroupLayoutEntry],
+        uniform_size: u64,
+        target: (wgpu::TextureFormat, Option<wgpu::BlendState>),
+        groups: &[&wgpu::BindGroupLayout],
+    ) -> Result<Self, crate::shaders::ShaderError> {
         let module = crate::shaders::create_module(device, name)?;
         let mut entries = vec![super::bindings::uniform(0, wgpu::ShaderStages::FRAGMENT)];
         entries.extend_from_slice(inputs);
@@ -155,7 +169,9 @@ impl FullscreenPass {
         let mut layouts = vec![&layout];
         layouts.extend_from_slice(groups);
         Ok(Self {
-            pipeline: pipeline(device, name, &module, &layouts, target.0, target.1),
+            pipeline: pipeline_with_entry(
+                device, name, &module, entry, &layouts, target.0, target.1,
+            ),
             uniforms: super::bindings::uniform_buffer(device, name, &zeros),
             layout,
             name,

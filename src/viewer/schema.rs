@@ -94,7 +94,13 @@ pub const SETTINGS: &[Setting] = &[
         "render_scale",
         float(0.5, 1.0, 0.01),
         "Fraction of the display resolution (per axis) the scene is rendered at, 0.5..=1, default 1. \
-         Below 1 TAA (or, without it, a Catmull-Rom upscale) brings it to display size.",
+         Below 1 TAA (or, without it, the spatial upscale) brings it to display size.",
+    ),
+    s(
+        "upscale.tier",
+        Control::Choice(TIERS),
+        "The spatial upscale's filter, below render scale 1 with TAA off: low bilinear, medium \
+         edge-directed 2x2, high and ultra edge-adaptive 12 taps (default high). Off reads as low.",
     ),
     s(
         "order",
@@ -626,6 +632,11 @@ pub const SETTINGS: &[Setting] = &[
         "budget.value.sharpen",
         float(0.0, 100.0, 0.1),
         "What sharpening's quality is worth. Default 1.",
+    ),
+    s(
+        "budget.value.upscale",
+        float(0.0, 100.0, 0.1),
+        "What the spatial upscale's quality is worth. Default 1.",
     ),
 ];
 

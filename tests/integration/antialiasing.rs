@@ -78,7 +78,7 @@ fn taa_beats_fxaa_and_no_aa_against_the_supersampled_reference() {
 
 /// At render scale 0.5 the G-buffer is half size and the display full size; TAA's temporal
 /// upsampling ends closer to the full-resolution supersampled reference than the spatial
-/// Catmull-Rom upscale of the same half-size frames.
+/// spatial upscale of the same half-size frames.
 #[test]
 fn temporal_upsampling_beats_spatial_upscaling_at_half_render_scale() {
     let Some(gpu) = common::gpu() else { return };
@@ -107,48 +107,96 @@ fn temporal_upsampling_beats_spatial_upscaling_at_half_render_scale() {
     assert!(temporal > spatial, "TAA {temporal} dB vs spatial {spatial} dB");
 }
 
-/// `image` (linear, `from` pixels) resized to `to` by bilinear interpolation, texel centres
-/// aligned and edges clamped, as a GPU's linear sampler would.
-fn bilinear(image: &LinearImage, to: (u32, u32)) -> LinearImage {
-    let (w, h) = (image.width as f32, image.height as f32);
-    let at = |x: i64, y: i64| {
-        let (x, y) = (x.clamp(0, w as i64 - 1), y.clamp(0, h as i64 - 1));
-        image.rgb[(y * w as i64 + x) as usize]
-    };
+/// A separable resize filter for [`resize`]: its weights for the texels at offsets -1, 0, 1, 2
+/// from the one up and left of the sample, at fractional position `t`.
+type ResizeFilter = fn(f32) -> [f32; 4];
+
+/// Bilinear interpolation, as a GPU's linear sampler.
+fn bilinear_weights(t: f32) -> [f32; 4] {
+    [0.0, 1.0 - t, t, 0.0]
+}
+
+/// Catmull-Rom (Mitchell-Netravali B = 0, C = 1/2): the common sharp cubic.
+fn catmull_rom_weights(t: f32) -> [f32; 4] {
+    let (t2, t3) = (t * t, t * t * t);
+    [
+        -0.5 * t3 + t2 - 0.5 * t,
+        1.5 * t3 - 2.5 * t2 + 1.0,
+        -1.5 * t3 + 2.0 * t2 + 0.5 * t,
+        0.5 * t3 - 0.5 * t2,
+    ]
+}
+
+/// `image` (linear) resized to `to` by a separable 4x4 `filter`, texel centres aligned and
+/// edges clamped, results clamped to 0..=1.
+fn resize(image: &LinearImage, to: (u32, u32), filter: ResizeFilter) -> LinearImage {
+    let (w, h) = (image.width as i64, image.height as i64);
+    let at = |x: i64, y: i64| image.rgb[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize];
     let mut rgb = Vec::new();
     for y in 0..to.1 {
         for x in 0..to.0 {
-            let sx = (x as f32 + 0.5) * w / to.0 as f32 - 0.5;
-            let sy = (y as f32 + 0.5) * h / to.1 as f32 - 0.5;
+            let sx = (x as f32 + 0.5) * w as f32 / to.0 as f32 - 0.5;
+            let sy = (y as f32 + 0.5) * h as f32 / to.1 as f32 - 0.5;
             let (x0, y0) = (sx.floor(), sy.floor());
-            let (fx, fy) = (sx - x0, sy - y0);
-            let (x0, y0) = (x0 as i64, y0 as i64);
-            let [a, b, c, d] = [at(x0, y0), at(x0 + 1, y0), at(x0, y0 + 1), at(x0 + 1, y0 + 1)];
-            rgb.push([0, 1, 2].map(|k| {
-                let top = a[k] + (b[k] - a[k]) * fx;
-                let bottom = c[k] + (d[k] - c[k]) * fx;
-                top + (bottom - top) * fy
-            }));
+            let (wx, wy) = (filter(sx - x0), filter(sy - y0));
+            let mut sum = [0.0f32; 3];
+            for (j, wy) in wy.iter().enumerate() {
+                for (i, wx) in wx.iter().enumerate() {
+                    let texel = at(x0 as i64 + i as i64 - 1, y0 as i64 + j as i64 - 1);
+                    for k in 0..3 {
+                        sum[k] += wx * wy * texel[k];
+                    }
+                }
+            }
+            rgb.push(sum.map(|c| c.clamp(0.0, 1.0)));
         }
     }
     LinearImage { width: to.0, height: to.1, rgb }
 }
 
-/// Without TAA, a render scale of 0.5 goes through the spatial Catmull-Rom upscale. Against
-/// the native-resolution render of the same frame it is compared with a bilinear resize of the
-/// same half-size image (rendered at that size, finished, resized on the CPU in linear light),
-/// on the product demo (64x64) and DamagedHelmet (128x128), each framed and closer.
+/// Distance to a reference: PSNR in dB (sRGB-encoded values) and SSIM (8-bit luma).
+#[derive(Clone, Copy, Debug, Default)]
+struct Closeness {
+    psnr: f64,
+    ssim: f64,
+}
+
+impl Closeness {
+    fn of(image: &LinearImage, reference: &LinearImage) -> Self {
+        Self { psnr: image.psnr(reference).unwrap(), ssim: image.ssim(reference).unwrap() }
+    }
+}
+
+impl std::fmt::Display for Closeness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2} dB / SSIM {:.4}", self.psnr, self.ssim)
+    }
+}
+
+/// Without TAA, a render scale below 1 goes through the spatial upscale. At scales 0.5 and
+/// 0.67, on the product demo (64x64) and DamagedHelmet (128x128), each framed and closer, each
+/// tier of the upscale is compared with the native-resolution render of the same frame, and so
+/// are two resizes of the same small image done as an app would without it (rendered at that
+/// size, finished, resized on the CPU in linear light): bilinear and Catmull-Rom.
 ///
-/// Measured on lavapipe: the Catmull-Rom upscale in compressed HDR comes within 0.05 dB of
-/// bilinear or beats it by up to 0.11 dB (the five-tap linear-HDR form it replaced was 0.5 to
-/// 1.0 dB *worse* than bilinear: bright texels ring). Both are far from the native render
-/// (19-24 dB): a point-sampled half-size frame has lost what no spatial filter restores, so the
-/// margin over bilinear that an edge-adaptive upscaler must give is left to it; this test holds
-/// the upscale to at least bilinear's quality, within `TIE_DB`.
+/// Both are far from the native render (19-25 dB): a point-sampled small frame has lost what no
+/// spatial filter restores. What an upscaler can do is keep edges straight and sharp, and that
+/// is what the bounds hold:
+/// - the default tier (high, edge-adaptive) beats the CPU bilinear and Catmull-Rom resizes on
+///   the mean of the views by at least `MARGIN_DB` and `MARGIN_SSIM`, and is never worse than
+///   either on any view by more than `TIE_DB` / `TIE_SSIM`;
+/// - every tier is a real step: the mean PSNR and the mean SSIM rise from low to medium to high.
+///
+/// Measured on lavapipe (mean of the four views; `cargo test spatial_upscale -- --nocapture`
+/// prints each): see the constants and `benches/RESULTS.md`.
 #[test]
-fn spatial_upscale_is_as_close_to_the_native_render_as_bilinear() {
+fn spatial_upscale_beats_bilinear_and_catmull_rom_against_the_native_render() {
     use afterlight::post::exposure::ExposureSettings;
-    const TIE_DB: f64 = 0.1;
+    const MARGIN_DB: f64 = 0.3;
+    const MARGIN_SSIM: f64 = 0.008;
+    const TIE_DB: f64 = 0.05;
+    const TIE_SSIM: f64 = 0.002;
+    const TIERS: [Tier; 3] = [Tier::Low, Tier::Medium, Tier::High];
     let Some(gpu) = common::gpu() else { return };
     let Some(helmet) = common::shared_file("scenes/DamagedHelmet/DamagedHelmet.glb") else {
         return;
@@ -158,40 +206,82 @@ fn spatial_upscale_is_as_close_to_the_native_render_as_bilinear() {
         ("product demo", common::default_scene(), SIZE, 0.0),
         ("DamagedHelmet", afterlight::scene::load(&helmet).expect("helmet"), (128, 128), -1.0),
     ];
-    for (scene_name, scene, size, ev100) in scenes {
-        let half = (size.0 / 2, size.1 / 2);
-        let mut native = common::renderer(&gpu, &scene, size, &environment);
-        let mut small = common::renderer(&gpu, &scene, half, &environment);
-        let mut options = afterlight::render::RenderOptions::default();
-        options.post = antialiasing::deterministic(&options.post);
-        options.post.exposure = ExposureSettings::manual(ev100);
-        for (view, yaw, pitch, distance) in
-            [("framed", 30.0, 20.0, 1.0), ("closer", -20.0, 10.0, 0.6)]
-        {
-            let mut camera =
-                afterlight::scene::Camera::frame_bounds(&scene.bounds, yaw, pitch, 1.0);
-            let target = scene.bounds.center();
-            camera.position = target + (camera.position - target) * distance;
-            let mut frame = |renderer: &mut afterlight::render::Renderer, scale: f32| {
-                options.post.render_scale = scale;
-                renderer.render(&gpu, &camera, &options).unwrap();
-                let size = renderer.size();
-                LinearImage::from_display(&renderer.read_display(&gpu).unwrap(), size.0, size.1)
-            };
-            let reference = frame(&mut native, 1.0);
-            let upscaled = frame(&mut native, 0.5);
-            assert_eq!(native.render_size(), half);
-            let resized = bilinear(&frame(&mut small, 1.0), size);
-            let catmull_rom = upscaled.psnr(&reference).unwrap();
-            let linear = resized.psnr(&reference).unwrap();
-            println!(
-                "{scene_name} {view}: Catmull-Rom upscale {catmull_rom:.2} dB, bilinear \
-                 {linear:.2} dB against the native render"
-            );
+    let mut options = afterlight::render::RenderOptions::default();
+    options.post = antialiasing::deterministic(&options.post);
+    for scale in [0.5f32, 0.67] {
+        // Per tier (low, medium, high), then CPU bilinear and Catmull-Rom: summed over views.
+        let mut sums = [Closeness::default(); 5];
+        let mut views = 0.0;
+        for (scene_name, scene, size, ev100) in &scenes {
+            let mut native = common::renderer(&gpu, scene, *size, &environment);
+            options.post.exposure = ExposureSettings::manual(*ev100);
+            for (view, yaw, pitch, distance) in
+                [("framed", 30.0, 20.0, 1.0), ("closer", -20.0, 10.0, 0.6)]
+            {
+                let mut camera =
+                    afterlight::scene::Camera::frame_bounds(&scene.bounds, yaw, pitch, 1.0);
+                let target = scene.bounds.center();
+                camera.position = target + (camera.position - target) * distance;
+                let mut frame = |renderer: &mut afterlight::render::Renderer, scale, tier| {
+                    options.post.render_scale = scale;
+                    options.post.upscale.tier = tier;
+                    renderer.render(&gpu, &camera, &options).unwrap();
+                    let size = renderer.size();
+                    LinearImage::from_display(&renderer.read_display(&gpu).unwrap(), size.0, size.1)
+                };
+                let reference = frame(&mut native, 1.0, Tier::High);
+                let mut found = TIERS.map(|tier| frame(&mut native, scale, tier));
+                let small_size = native.render_size();
+                assert!(small_size.0 < size.0, "scale {scale} renders below display size");
+                let mut small = common::renderer(&gpu, scene, small_size, &environment);
+                let small_frame = frame(&mut small, 1.0, Tier::High);
+                let cpu = [bilinear_weights as ResizeFilter, catmull_rom_weights]
+                    .map(|filter| resize(&small_frame, *size, filter));
+                let all: Vec<Closeness> = found
+                    .iter_mut()
+                    .map(|image| &*image)
+                    .chain(cpu.iter())
+                    .map(|image| Closeness::of(image, &reference))
+                    .collect();
+                println!(
+                    "scale {scale} {scene_name} {view}: low {}, medium {}, high {}; CPU bilinear \
+                     {}, CPU Catmull-Rom {}",
+                    all[0], all[1], all[2], all[3], all[4]
+                );
+                let high = all[2];
+                for (name, cpu) in [("bilinear", all[3]), ("Catmull-Rom", all[4])] {
+                    assert!(
+                        high.psnr >= cpu.psnr - TIE_DB && high.ssim >= cpu.ssim - TIE_SSIM,
+                        "scale {scale} {scene_name} {view}: the upscale ({high}) is below the \
+                         CPU {name} resize ({cpu})"
+                    );
+                }
+                for (sum, c) in sums.iter_mut().zip(&all) {
+                    sum.psnr += c.psnr;
+                    sum.ssim += c.ssim;
+                }
+                views += 1.0;
+            }
+        }
+        let mean = sums.map(|s| Closeness { psnr: s.psnr / views, ssim: s.ssim / views });
+        println!(
+            "scale {scale}, mean of {views} views: low {}, medium {}, high {}; CPU bilinear {}, \
+             CPU Catmull-Rom {}",
+            mean[0], mean[1], mean[2], mean[3], mean[4]
+        );
+        for (name, cpu) in [("bilinear", mean[3]), ("Catmull-Rom", mean[4])] {
             assert!(
-                catmull_rom >= linear - TIE_DB,
-                "{scene_name} {view}: Catmull-Rom {catmull_rom:.2} dB is below bilinear \
-                 {linear:.2} dB"
+                mean[2].psnr >= cpu.psnr + MARGIN_DB && mean[2].ssim >= cpu.ssim + MARGIN_SSIM,
+                "scale {scale}: the upscale ({}) does not beat the CPU {name} resize ({cpu}) by \
+                 {MARGIN_DB} dB and {MARGIN_SSIM} SSIM on the mean",
+                mean[2]
+            );
+        }
+        for pair in TIERS.iter().zip(&mean).collect::<Vec<_>>().windows(2) {
+            let ((lower, a), (higher, b)) = (pair[0], pair[1]);
+            assert!(
+                b.psnr > a.psnr && b.ssim > a.ssim,
+                "scale {scale}: tier {higher:?} ({b}) is not closer than {lower:?} ({a})"
             );
         }
     }

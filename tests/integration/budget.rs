@@ -455,10 +455,7 @@ fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
     }
     let at_floor = governed.governor().knobs().into_iter().all(|(knob, level)| match level {
         KnobLevel::Scale(scale) => scale <= budget.min_scale + 1e-3,
-        KnobLevel::Tier(tier) => match knob {
-            Knob::Exposure | Knob::Finish => tier <= Tier::Low,
-            _ => tier == Tier::Off,
-        },
+        KnobLevel::Tier(tier) => tier <= knob.floor(),
     });
     assert!(
         at_floor || end_ms <= f64::from(budget_ms),

@@ -107,8 +107,11 @@ fn taa_compute_matches_fragment() {
 #[test]
 fn upscale_compute_matches_fragment() {
     let Some(gpu) = common::gpu() else { return };
-    let post = PostSettings { render_scale: 0.5, ..base() };
-    assert_variants_agree(&gpu, "upscale (render scale 0.5)", post, 1);
+    for tier in [Tier::Low, Tier::Medium, Tier::High] {
+        let mut post = PostSettings { render_scale: 0.5, ..base() };
+        post.upscale.tier = tier;
+        assert_variants_agree(&gpu, &format!("upscale {tier:?} (render scale 0.5)"), post, 1);
+    }
 }
 
 /// FXAA and sharpen on one input, the rendered scene: the fragment pass writes an sRGB
