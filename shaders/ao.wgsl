@@ -19,6 +19,7 @@
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/ao_upsample.wgsl"
+#include "include/depth.wgsl"
 
 struct AoParams {
     // x: radius (view units); y, z: falloff weight = saturate(distance * y + z);
@@ -58,6 +59,8 @@ const AO_CENTRE_BIAS: f32 = 0.99995;
 @group(0) @binding(6) var view_depth: texture_2d<f32>;
 // Last frame's output (r) and reverse-Z depth (g), at the output size.
 @group(0) @binding(7) var history: texture_2d<f32>;
+// The NEAREST sampler `depth_texture` is read through (include/depth.wgsl).
+@group(0) @binding(8) var depth_sampler: sampler;
 // The compute variants' target (view depth or visibility) and the temporal step's next history.
 @group(1) @binding(0) var ao_out: texture_storage_2d<r32float, write>;
 @group(1) @binding(1) var ao_history_out: texture_storage_2d<rg32float, write>;
@@ -143,7 +146,7 @@ fn ao_prefilter(texel: vec2i) -> f32 {
     // point whose normal the G-buffer holds), never a blend across an edge.
     let pixel = select(texel, texel * 2, half_resolution());
     let limit = vec2i(textureDimensions(depth_texture)) - 1;
-    return linear_depth(l, textureLoad(depth_texture, min(pixel, limit), 0).x);
+    return linear_depth(l, depth_texel(depth_texture, depth_sampler, min(pixel, limit)));
 }
 
 @fragment
@@ -316,7 +319,7 @@ fn fs_upsample(in: FullscreenOut) -> @location(0) vec4f {
 // Full-resolution visibility at output pixel `pixel` (both entry points).
 fn ao_upsample(pixel: vec2i) -> f32 {
     let l = lens();
-    let d = linear_depth(l, textureLoad(depth_texture, pixel, 0).x);
+    let d = linear_depth(l, depth_texel(depth_texture, depth_sampler, pixel));
     if d >= AO_FAR {
         return 1.0;
     }
@@ -340,7 +343,7 @@ fn fs_temporal(in: FullscreenOut) -> TemporalOut {
 // The blended visibility (x) and the reverse-Z depth (y) the next history stores, at output
 // pixel `pixel` centred at `uv` (both entry points).
 fn ao_temporal(pixel: vec2i, uv: vec2f) -> vec2f {
-    let depth = textureLoad(depth_texture, pixel, 0).x;
+    let depth = depth_texel(depth_texture, depth_sampler, pixel);
     let current = textureLoad(source, pixel, 0).x;
     if depth <= 0.0 {
         return vec2f(1.0, 0.0);

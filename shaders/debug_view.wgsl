@@ -5,6 +5,7 @@
 // documented on `DebugView` in src/render/debug_view.rs.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/depth.wgsl"
 
 struct DebugView {
     // x: mode (see src/render/debug_view.rs; 10 = nothing to show), y: near distance, z: far
@@ -19,6 +20,7 @@ struct DebugView {
 @group(0) @binding(4) var motion: texture_2d<f32>;
 @group(0) @binding(5) var hdr: texture_2d<f32>;
 @group(0) @binding(6) var depth_texture: texture_2d<f32>;
+@group(0) @binding(7) var depth_sampler: sampler;
 @group(1) @binding(0) var ao_visibility: texture_2d<f32>;
 @group(1) @binding(1) var bloom_mip: texture_2d<f32>;
 @group(1) @binding(2) var grade_lut: texture_3d<f32>;
@@ -43,7 +45,7 @@ fn lut_lattice(uv: vec2f, n: u32) -> vec4i {
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let pixel = vec2i(in.position.xy);
-    let depth = textureLoad(depth_texture, pixel, 0).x;
+    let depth = depth_texel(depth_texture, depth_sampler, pixel);
     let mode = u32(debug.params.x);
     var value = vec3f(0.0);
     // Stored values are shown as their own 8-bit codes, so the sRGB target must not re-encode

@@ -27,6 +27,7 @@
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
+#include "include/depth.wgsl"
 
 struct Dof {
     // xy: render size; zw: half size.
@@ -47,6 +48,8 @@ struct Dof {
 @group(0) @binding(5) var far_layer: texture_2d<f32>;
 @group(0) @binding(6) var near_layer: texture_2d<f32>;
 @group(0) @binding(7) var layer_sampler: sampler;
+// The NEAREST sampler `depth_texture` is read through (include/depth.wgsl).
+@group(0) @binding(8) var depth_sampler: sampler;
 @group(1) @binding(0) var output: texture_storage_2d<rgba16float, write>;
 @group(1) @binding(1) var output_near: texture_storage_2d<rgba16float, write>;
 
@@ -87,7 +90,7 @@ fn prepare_pixel(position: vec2f) -> vec4f {
     for (var i = 0; i < 4; i++) {
         let p = min(base + vec2i(i & 1, i >> 1), last);
         colour += textureLoad(colour_texture, p, 0).rgb;
-        nearest = max(nearest, textureLoad(depth_texture, p, 0).x);
+        nearest = max(nearest, depth_texel(depth_texture, depth_sampler, p));
     }
     return vec4f(colour * 0.25, coc(nearest));
 }
@@ -237,7 +240,7 @@ fn cs_composite(@builtin(global_invocation_id) id: vec3u) {
 fn composite_pixel(position: vec2f) -> vec4f {
     let p = vec2i(position);
     let sharp = textureLoad(colour_texture, p, 0);
-    let c = coc(textureLoad(depth_texture, p, 0).x);
+    let c = coc(depth_texel(depth_texture, depth_sampler, p));
     let uv = position / dof.size.xy;
     let far = textureSampleLevel(far_layer, layer_sampler, uv, 0.0).rgb;
     let near = textureSampleLevel(near_layer, layer_sampler, uv, 0.0);

@@ -65,12 +65,15 @@ struct ExposureParams {
 #include "include/exposure_state.wgsl"
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/depth.wgsl"
 
 @group(0) @binding(0) var<uniform> params: ExposureParams;
 @group(0) @binding(1) var hdr: texture_2d<f32>;
 @group(0) @binding(2) var depth: texture_2d<f32>;
-@group(0) @binding(3) var<storage, read_write> histogram: array<atomic<u32>, EXPOSURE_MAX_BINS>;
-@group(0) @binding(4) var<storage, read_write> state: ExposureState;
+// The NEAREST sampler `depth` is read through (include/depth.wgsl).
+@group(0) @binding(3) var depth_sampler: sampler;
+@group(0) @binding(4) var<storage, read_write> histogram: array<atomic<u32>, EXPOSURE_MAX_BINS>;
+@group(0) @binding(5) var<storage, read_write> state: ExposureState;
 
 var<workgroup> local_bins: array<atomic<u32>, EXPOSURE_MAX_BINS>;
 
@@ -128,7 +131,7 @@ fn exposure_sample(pixel: vec2u, size: vec2u) -> ExposureSample {
     if params.metering == METERING_FOREGROUND {
         let depth_size = textureDimensions(depth);
         let depth_pixel = min(pixel * depth_size / max(size, vec2u(1u)), depth_size - 1u);
-        geometry = textureLoad(depth, depth_pixel, 0).x != 0.0;
+        geometry = depth_texel(depth, depth_sampler, vec2i(depth_pixel)) != 0.0;
     }
     let weight = clamp(exposure_mask_weight(pixel, size, geometry), 0.0, 1.0);
     let fixed = u32(weight * EXPOSURE_WEIGHT_ONE + 0.5);

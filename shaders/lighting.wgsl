@@ -14,6 +14,7 @@
 #include "include/shadow.wgsl"
 #include "include/shading.wgsl"
 #include "include/ao_upsample.wgsl"
+#include "include/depth.wgsl"
 
 struct Lighting {
     // rgb: background colour (display-referred linear, not exposed) for the colour mode;
@@ -30,6 +31,7 @@ struct Lighting {
 @group(0) @binding(3) var normal_roughness_metallic: texture_2d<f32>;
 @group(0) @binding(4) var depth_texture: texture_2d<f32>;
 @group(0) @binding(5) var<uniform> lights: Lights;
+@group(0) @binding(6) var depth_sampler: sampler;
 // GTAO visibility at the target size (a 1x1 white texture when AO is off), or at half of it
 // with its working view depth when lighting upsamples it (ambient_occlusion.w).
 @group(3) @binding(0) var ambient_occlusion: texture_2d<f32>;
@@ -38,7 +40,7 @@ struct Lighting {
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let pixel = vec2i(in.position.xy);
-    let depth = textureLoad(depth_texture, pixel, 0).x;
+    let depth = depth_texel(depth_texture, depth_sampler, pixel);
     if depth <= 0.0 {
         let mode = u32(lighting.background.w);
         if mode == 2u {

@@ -29,6 +29,7 @@
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
+#include "include/depth.wgsl"
 
 struct MotionBlur {
     // xy: image size in pixels; z: tile size K = maximum blur radius in pixels; w: samples.
@@ -44,6 +45,7 @@ struct MotionBlur {
 @group(0) @binding(2) var depth_texture: texture_2d<f32>;
 @group(0) @binding(3) var motion_texture: texture_2d<f32>;
 @group(0) @binding(4) var neighbour_max: texture_2d<f32>;
+@group(0) @binding(5) var depth_sampler: sampler;
 @group(1) @binding(0) var output: texture_storage_2d<rgba16float, write>;
 
 // Whether a compute invocation lies outside `output` (the last workgroups overhang it).
@@ -125,7 +127,7 @@ fn neighbour_max_pixel(position: vec2f) -> vec4f {
 
 // View distance in units of the near plane (reverse-Z: depth = near / distance).
 fn distance_at(p: vec2i) -> f32 {
-    return 1.0 / max(textureLoad(depth_texture, p, 0).x, 1e-7);
+    return 1.0 / max(depth_texel(depth_texture, depth_sampler, p), 1e-7);
 }
 
 fn interleaved_gradient_noise(p: vec2f) -> f32 {

@@ -14,6 +14,7 @@
 #include "include/environment.wgsl"
 #include "include/shadow.wgsl"
 #include "include/shading.wgsl"
+#include "include/depth.wgsl"
 
 struct ShadowCatcher {
     // x, z: the plane's centre; y: its height; w: its half extent (metres).
@@ -32,6 +33,7 @@ struct ShadowCatcher {
 // GTAO visibility at the render size (a 1x1 white texture when AO is off).
 @group(0) @binding(4) var ambient_occlusion: texture_2d<f32>;
 @group(0) @binding(5) var<uniform> lights: Lights;
+@group(0) @binding(6) var depth_sampler: sampler;
 
 struct CatcherPixel {
     // Nothing was drawn here (the background shows).
@@ -44,7 +46,7 @@ struct CatcherPixel {
 
 fn catcher_pixel(pixel: vec2i, uv: vec2f) -> CatcherPixel {
     var out = CatcherPixel(false, false, 1.0);
-    let depth = textureLoad(depth_texture, pixel, 0).x;
+    let depth = depth_texel(depth_texture, depth_sampler, pixel);
     if depth <= 0.0 {
         out.background = true;
         return out;

@@ -7,15 +7,17 @@
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/shadow.wgsl"
+#include "include/depth.wgsl"
 
 @group(0) @binding(0) var<uniform> camera: Camera;
 @group(0) @binding(1) var depth_texture: texture_2d<f32>;
 @group(0) @binding(2) var normal_roughness_metallic: texture_2d<f32>;
+@group(0) @binding(3) var depth_sampler: sampler;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let pixel = vec2i(in.position.xy);
-    let depth = textureLoad(depth_texture, pixel, 0).x;
+    let depth = depth_texel(depth_texture, depth_sampler, pixel);
     // Reverse-Z clears to 0: nothing was drawn here, so nothing is shadowed.
     if depth <= 0.0 {
         return vec4f(1.0);

@@ -15,6 +15,7 @@
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
+#include "include/depth.wgsl"
 
 struct Taa {
     // xy: output size in pixels; zw: 1 / output size.
@@ -41,6 +42,7 @@ struct Taa {
 @group(0) @binding(4) var history: texture_2d<f32>;
 @group(0) @binding(5) var history_aux: texture_2d<f32>;
 @group(0) @binding(6) var history_sampler: sampler;
+@group(0) @binding(7) var depth_sampler: sampler;
 
 const TIER_MEDIUM: u32 = 2u;
 const TIER_HIGH: u32 = 3u;
@@ -123,7 +125,7 @@ fn load_current(p: vec2i) -> vec4f {
 // Depth and motion are loaded clamped to their own size: a 1x1 placeholder stands in when the
 // pipeline has none.
 fn load_depth(p: vec2i) -> f32 {
-    return textureLoad(depth, min(p, vec2i(textureDimensions(depth)) - 1), 0).x;
+    return depth_texel(depth, depth_sampler, min(p, vec2i(textureDimensions(depth)) - 1));
 }
 
 fn load_motion(p: vec2i) -> vec2f {

@@ -305,6 +305,8 @@ pub struct AoPass {
     uniforms: wgpu::Buffer,
     /// Bound where a step does not use an input.
     placeholder: wgpu::TextureView,
+    /// The NEAREST sampler the G-buffer depth is read through (`bindings::depth_sampler`).
+    depth_sampler: wgpu::Sampler,
     history: Option<History>,
     /// [`DEPTH_FORMAT`], or [`DOWNLEVEL_DEPTH_FORMAT`] without 32-bit float render targets.
     depth_format: wgpu::TextureFormat,
@@ -375,6 +377,7 @@ impl AoPass {
                 texture(5),
                 texture(6),
                 texture(7),
+                wgpu::BindGroupLayoutEntry { visibility: stages, ..bindings::depth_sampler(8) },
             ],
         });
         let pipeline = |label: &str, entry: &str, format| {
@@ -408,6 +411,7 @@ impl AoPass {
             temporal,
             uniforms,
             placeholder,
+            depth_sampler: bindings::nearest_sampler(device, "ao.depth_sampler"),
             history: None,
             depth_format,
         })
@@ -634,7 +638,8 @@ impl AoPass {
                 view_depth: placeholder,
                 history: &history.textures[previous],
             };
-            let bind_group = bind(device, &self.layout, &self.uniforms, frame, inputs);
+            let bind_group =
+                bind(device, &self.layout, (&self.uniforms, &self.depth_sampler), frame, inputs);
             let next = &history.textures[history.current];
             match self.compute.as_ref().filter(|_| compute) {
                 Some(kernels) => {
@@ -730,7 +735,8 @@ impl AoPass {
         target: &wgpu::TextureView,
         size: (u32, u32),
     ) {
-        let bind_group = bind(device, &self.layout, &self.uniforms, frame, inputs);
+        let bind_group =
+            bind(device, &self.layout, (&self.uniforms, &self.depth_sampler), frame, inputs);
         if let Some(kernels) = self.compute.as_ref().filter(|_| compute) {
             let kernel = match kind {
                 Kind::Prefilter => &kernels.prefilter,
@@ -781,7 +787,7 @@ impl AoPass {
 fn bind(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
-    uniforms: &wgpu::Buffer,
+    (uniforms, depth_sampler): (&wgpu::Buffer, &wgpu::Sampler),
     frame: &AoFrame<'_>,
     inputs: Inputs<'_>,
 ) -> wgpu::BindGroup {
@@ -798,6 +804,7 @@ fn bind(
             view(inputs.source),
             view(inputs.view_depth),
             view(inputs.history),
+            wgpu::BindingResource::Sampler(depth_sampler),
         ]),
     })
 }

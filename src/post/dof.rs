@@ -291,6 +291,8 @@ pub struct DofPass {
     pipelines: [wgpu::RenderPipeline; 5],
     compute: [LazyKernel; 5],
     sampler: wgpu::Sampler,
+    /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`).
+    depth_sampler: wgpu::Sampler,
     uniforms: wgpu::Buffer,
 }
 
@@ -325,7 +327,10 @@ impl DofPass {
             })
         };
         let layouts = [
-            layout("dof.prepare", &[uniform, texture(1), texture(2)]),
+            layout(
+                "dof.prepare",
+                &[uniform, texture(1), bindings::depth_as_float(2), bindings::depth_sampler(8)],
+            ),
             layout("dof.tiles", &[uniform, texture(3)]),
             layout("dof.dilate", &[uniform, texture(4)]),
             layout("dof.gather", &[uniform, texture(3), texture(4)]),
@@ -334,10 +339,11 @@ impl DofPass {
                 &[
                     uniform,
                     texture(1),
-                    texture(2),
+                    bindings::depth_as_float(2),
                     bindings::texture(5, true),
                     bindings::texture(6, true),
                     bindings::sampler(7),
+                    bindings::depth_sampler(8),
                 ],
             ),
         ];
@@ -375,6 +381,7 @@ impl DofPass {
             pipelines,
             compute,
             sampler: bindings::linear_sampler(device, "dof.sampler"),
+            depth_sampler: bindings::nearest_sampler(device, "dof.depth_sampler"),
             uniforms: bindings::uniform_buffer(
                 device,
                 "dof.uniforms",
@@ -498,7 +505,9 @@ impl DofPass {
             }
         };
         // Prepare: half-size colour and the signed CoC of the nearest of each 2x2.
-        let g = group(PREPARE, &[(1, view(frame.hdr)), (2, view(frame.depth))]);
+        let depth_sampler = wgpu::BindingResource::Sampler(&self.depth_sampler);
+        let inputs = [(1, view(frame.hdr)), (2, view(frame.depth)), (8, depth_sampler.clone())];
+        let g = group(PREPARE, &inputs);
         step(encoder, PREPARE, g, &[&prepared.view], half, compute);
         // Tiles: the largest near and overall CoC per tile, then over 3x3 tiles.
         let g = group(TILES, &[(3, view(&prepared.view))]);
@@ -531,6 +540,7 @@ impl DofPass {
                 (5, view(&far.view)),
                 (6, view(&near.view)),
                 (7, wgpu::BindingResource::Sampler(&self.sampler)),
+                (8, depth_sampler),
             ],
         );
         step(encoder, COMPOSITE, g, &[&output.view], (width, height), composite_compute);

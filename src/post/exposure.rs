@@ -471,12 +471,15 @@ struct ExposureState {
     average_log2_luminance: f32,
 }
 
-/// What both metering paths bind at 0..=2 (the parameters, the HDR image, the depth or a
-/// placeholder without one) and the bind group made for the views last seen.
+/// What both metering paths bind at 0..=3 (the parameters, the HDR image, the depth or a
+/// placeholder without one, the depth's NEAREST sampler) and the bind group made for the views
+/// last seen.
 struct MeteringInputs {
     layout: wgpu::BindGroupLayout,
     params: wgpu::Buffer,
     dummy_depth: wgpu::TextureView,
+    /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`, binding 3).
+    depth_sampler: wgpu::Sampler,
     bound: Option<Bound>,
 }
 
@@ -490,11 +493,12 @@ impl MeteringInputs {
         });
         let format = wgpu::TextureFormat::Depth32Float;
         let dummy_depth = bindings::placeholder(device, "exposure.dummy_depth", format);
-        Self { layout, params, dummy_depth, bound: None }
+        let depth_sampler = bindings::nearest_sampler(device, "exposure.depth_sampler");
+        Self { layout, params, dummy_depth, depth_sampler, bound: None }
     }
 
     /// Write `params` and return the bind group of `hdr` and `depth`, with `extra` entries
-    /// (bindings 3..) after them; made again only when a view changed.
+    /// (bindings 4..) after them; made again only when a view changed.
     fn bind(
         &mut self,
         device: &wgpu::Device,
@@ -512,6 +516,7 @@ impl MeteringInputs {
                 self.params.as_entire_binding(),
                 wgpu::BindingResource::TextureView(hdr),
                 wgpu::BindingResource::TextureView(depth),
+                wgpu::BindingResource::Sampler(&self.depth_sampler),
             ];
             let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(ExposurePass::NAME),
@@ -655,7 +660,8 @@ impl SampledHistogram {
             entries: &[
                 bindings::uniform(0, fragment),
                 bindings::texture(1, false),
-                bindings::texture(2, false),
+                bindings::depth_as_float(2),
+                bindings::depth_sampler(3),
             ],
         });
         let pipeline = crate::render::fullscreen::pipeline_with_entry(
@@ -762,8 +768,9 @@ impl Histogram {
                 },
                 texture(1, wgpu::TextureSampleType::Float { filterable: false }),
                 texture(2, wgpu::TextureSampleType::Float { filterable: false }),
-                storage(3, u64::from(MAX_BINS) * 4),
-                storage(4, STATE_SIZE),
+                wgpu::BindGroupLayoutEntry { visibility: compute, ..bindings::depth_sampler(3) },
+                storage(4, u64::from(MAX_BINS) * 4),
+                storage(5, STATE_SIZE),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {

@@ -175,6 +175,8 @@ pub struct MotionBlurPass {
     /// The compute variants of the tile maximum, neighbour maximum and gather.
     compute: [LazyKernel; 3],
     uniforms: wgpu::Buffer,
+    /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`).
+    depth_sampler: wgpu::Sampler,
 }
 
 /// The format of the tile and neighbour-max velocity textures.
@@ -205,7 +207,14 @@ impl MotionBlurPass {
         });
         let gather_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("motion_blur.gather"),
-            entries: &[uniform, texture(1), texture(2), texture(3), texture(4)],
+            entries: &[
+                uniform,
+                texture(1),
+                wgpu::BindGroupLayoutEntry { visibility: both, ..bindings::depth_as_float(2) },
+                texture(3),
+                texture(4),
+                wgpu::BindGroupLayoutEntry { visibility: both, ..bindings::depth_sampler(5) },
+            ],
         });
         let pipeline = |label, entry, layout, format| {
             fullscreen::pipeline_with_entry(device, label, &module, entry, &[layout], format, None)
@@ -232,6 +241,7 @@ impl MotionBlurPass {
             ],
             single_layout,
             gather_layout,
+            depth_sampler: bindings::nearest_sampler(device, "motion_blur.depth_sampler"),
             uniforms: bindings::uniform_buffer(
                 device,
                 "motion_blur.uniforms",
@@ -360,6 +370,7 @@ impl MotionBlurPass {
                 wgpu::BindingResource::TextureView(frame.depth),
                 wgpu::BindingResource::TextureView(frame.motion),
                 wgpu::BindingResource::TextureView(&neighbour.view),
+                wgpu::BindingResource::Sampler(&self.depth_sampler),
             ]),
         });
         step(encoder, 2, group, &output.view, (width, height), gather_compute);

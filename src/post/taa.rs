@@ -297,6 +297,8 @@ pub struct TaaPass {
     pipeline: wgpu::RenderPipeline,
     uniforms: wgpu::Buffer,
     sampler: wgpu::Sampler,
+    /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`).
+    depth_sampler: wgpu::Sampler,
     depth_placeholder: wgpu::TextureView,
     motion_placeholder: wgpu::TextureView,
     /// The compute variant ([`TaaPass::dispatch`]), built on first use.
@@ -332,6 +334,7 @@ impl TaaPass {
                 bindings::texture(4, true),
                 bindings::texture(5, false),
                 bindings::sampler(6),
+                bindings::depth_sampler(7),
             ]
             .map(|mut entry| {
                 // The compute variant binds the same group 0.
@@ -356,6 +359,7 @@ impl TaaPass {
             pipeline,
             uniforms: bindings::uniform_buffer(device, Self::NAME, bytemuck::bytes_of(&zeros)),
             sampler: bindings::linear_sampler(device, Self::NAME),
+            depth_sampler: bindings::nearest_sampler(device, "taa.depth_sampler"),
             depth_placeholder: bindings::placeholder(
                 device,
                 "taa.no_depth",
@@ -474,6 +478,7 @@ impl TaaPass {
                 wgpu::BindingResource::TextureView(&read.colour.view),
                 wgpu::BindingResource::TextureView(&read.aux.view),
                 wgpu::BindingResource::Sampler(&self.sampler),
+                wgpu::BindingResource::Sampler(&self.depth_sampler),
             ]),
         });
         let attachment =

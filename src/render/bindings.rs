@@ -44,12 +44,44 @@ pub(crate) fn texture_3d(binding: u32) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
-/// A depth texture read with `textureLoad` by the fragment stage.
-/// A depth texture read with `textureLoad` as `texture_2d<f32>` (its `x`): an unfilterable
-/// float binding, which a Depth32Float view may fill. GLSL (GLES 3.0, WebGL2) cannot
-/// `textureLoad` a `texture_depth_2d`, so every pass that loads depth texels binds it this way.
+/// A depth texture read as `texture_2d<f32>` (its `x`): an unfilterable float binding, which a
+/// Depth32Float view may fill. GLSL (GLES 3.0, WebGL2) cannot `textureLoad` a
+/// `texture_depth_2d`, so every pass that reads depth texels binds it this way, with a
+/// [`depth_sampler`] beside it, and reads it with `depth_texel` (`shaders/include/depth.wgsl`).
 pub(crate) fn depth_as_float(binding: u32) -> wgpu::BindGroupLayoutEntry {
     texture(binding, false)
+}
+
+/// The sampler a [`depth_as_float`] texture is read through: non-filtering, filled by
+/// [`nearest_sampler`].
+///
+/// Why a sampler at all: GLES 3.0 (section 3.8.13) calls a depth texture read without
+/// comparison *incomplete* unless its filters are NEAREST, and an incomplete texture reads 0.
+/// wgpu's GL backend leaves a depth texture at GL's LINEAR default filters, and `textureLoad`
+/// (GLSL `texelFetch`) has no sampler to override them, so on WebGL2 every depth read returned
+/// 0 (gfx-rs/wgpu#3537). A sample through a NEAREST sampler object reads the same texel and
+/// makes the texture complete on every backend.
+pub(crate) fn depth_sampler(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::FRAGMENT,
+        ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::NonFiltering),
+        count: None,
+    }
+}
+
+/// A nearest sampler that clamps to the edge: the one [`depth_sampler`] binds.
+pub(crate) fn nearest_sampler(device: &wgpu::Device, label: &str) -> wgpu::Sampler {
+    device.create_sampler(&wgpu::SamplerDescriptor {
+        label: Some(label),
+        address_mode_u: wgpu::AddressMode::ClampToEdge,
+        address_mode_v: wgpu::AddressMode::ClampToEdge,
+        address_mode_w: wgpu::AddressMode::ClampToEdge,
+        mag_filter: wgpu::FilterMode::Nearest,
+        min_filter: wgpu::FilterMode::Nearest,
+        mipmap_filter: wgpu::MipmapFilterMode::Nearest,
+        ..Default::default()
+    })
 }
 
 /// A depth texture for comparison sampling (`texture_depth_2d` with a comparison sampler: the

@@ -170,6 +170,8 @@ pub struct DebugViewPass {
     frame_layout: wgpu::BindGroupLayout,
     /// Stand-ins bound where a frame source is missing (or for the G-buffer views).
     placeholders: [wgpu::TextureView; 3],
+    /// The NEAREST sampler the G-buffer depth is read through (`bindings::depth_sampler`).
+    depth_sampler: wgpu::Sampler,
 }
 
 impl DebugViewPass {
@@ -182,6 +184,7 @@ impl DebugViewPass {
             bindings::texture(4, false),
             bindings::texture(5, false),
             bindings::depth_as_float(6),
+            bindings::depth_sampler(7),
         ];
         let frame_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("debug_view.frame"),
@@ -216,7 +219,8 @@ impl DebugViewPass {
             bindings::placeholder(device, "debug_view.no_bloom", wgpu::TextureFormat::Rgba16Float),
             lut,
         ];
-        Ok(Self { pass, frame_layout, placeholders })
+        let depth_sampler = bindings::nearest_sampler(device, "debug_view.depth_sampler");
+        Ok(Self { pass, frame_layout, placeholders, depth_sampler })
     }
 
     /// Bind the camera and G-buffer (after creation and every resize).
@@ -230,6 +234,7 @@ impl DebugViewPass {
                 wgpu::BindingResource::TextureView(&gbuffer.motion.view),
                 wgpu::BindingResource::TextureView(&gbuffer.hdr.view),
                 wgpu::BindingResource::TextureView(&gbuffer.depth.view),
+                wgpu::BindingResource::Sampler(&self.depth_sampler),
             ],
         );
     }

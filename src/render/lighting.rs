@@ -51,6 +51,8 @@ pub struct LightingPass {
     lights: wgpu::Buffer,
     /// Group 3: the GTAO visibility, rebound every frame (it comes from a texture pool).
     ambient_occlusion_layout: wgpu::BindGroupLayout,
+    /// The NEAREST sampler the G-buffer depth is read through (`bindings::depth_sampler`).
+    depth_sampler: wgpu::Sampler,
 }
 
 impl LightingPass {
@@ -67,6 +69,7 @@ impl LightingPass {
             bindings::texture(3, false),
             bindings::depth_as_float(4),
             bindings::uniform(5, wgpu::ShaderStages::FRAGMENT),
+            bindings::depth_sampler(6),
         ];
         // Colour and coverage both add: the G-buffer pass left emissive and alpha 1 on geometry.
         let additive = wgpu::BlendComponent {
@@ -91,7 +94,8 @@ impl LightingPass {
         )?;
         let empty = LightsUniforms::new(&[]);
         let lights = bindings::uniform_buffer(device, "lights", bytemuck::bytes_of(&empty));
-        Ok(Self { pass, lights, ambient_occlusion_layout })
+        let depth_sampler = bindings::nearest_sampler(device, "lighting.depth_sampler");
+        Ok(Self { pass, lights, ambient_occlusion_layout, depth_sampler })
     }
 
     /// Bind the camera and the G-buffer (after creation and every resize).
@@ -104,6 +108,7 @@ impl LightingPass {
                 wgpu::BindingResource::TextureView(&gbuffer.normal_roughness_metallic.view),
                 wgpu::BindingResource::TextureView(&gbuffer.depth.view),
                 self.lights.as_entire_binding(),
+                wgpu::BindingResource::Sampler(&self.depth_sampler),
             ],
         );
     }

@@ -233,6 +233,8 @@ pub(crate) struct ShadowCatcherPass {
     uniforms: wgpu::Buffer,
     fraction: Target,
     mask: Target,
+    /// The NEAREST sampler the G-buffer depth is read through (`bindings::depth_sampler`).
+    depth_sampler: wgpu::Sampler,
 }
 
 impl ShadowCatcherPass {
@@ -257,6 +259,7 @@ impl ShadowCatcherPass {
                 bindings::texture(3, false),
                 bindings::texture(4, false),
                 bindings::uniform(5, wgpu::ShaderStages::FRAGMENT),
+                bindings::depth_sampler(6),
             ],
         });
         let layouts = [&layout, environment, shadow];
@@ -292,6 +295,7 @@ impl ShadowCatcherPass {
                 FRACTION_FORMAT,
             ),
             mask: Target::new(device, "shadow_catcher.mask", size.0, size.1, MASK_FORMAT),
+            depth_sampler: bindings::nearest_sampler(device, "shadow_catcher.depth_sampler"),
         })
     }
 
@@ -335,6 +339,7 @@ impl ShadowCatcherPass {
                 wgpu::BindingResource::TextureView(&frame.gbuffer.normal_roughness_metallic.view),
                 wgpu::BindingResource::TextureView(frame.ambient_occlusion),
                 frame.lights.as_entire_binding(),
+                wgpu::BindingResource::Sampler(&self.depth_sampler),
             ]),
         });
         let groups = [&group, frame.groups[0], frame.groups[1]];

@@ -498,6 +498,7 @@ pub fn render_shadow_mask(
             bindings::uniform(0, wgpu::ShaderStages::FRAGMENT),
             bindings::depth_as_float(1),
             bindings::texture(2, false),
+            bindings::depth_sampler(3),
         ],
     });
     let shadow_layout = ShadowPass::layout(device);
@@ -529,6 +530,7 @@ pub fn render_shadow_mask(
         cache: None,
     });
     let gbuffer: &GBuffer = renderer.gbuffer();
+    let depth_sampler = bindings::nearest_sampler(device, "shadow_debug.depth_sampler");
     let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("shadow_debug"),
         layout: &inputs,
@@ -536,6 +538,7 @@ pub fn render_shadow_mask(
             renderer.camera_buffer().as_entire_binding(),
             wgpu::BindingResource::TextureView(&gbuffer.depth.view),
             wgpu::BindingResource::TextureView(&gbuffer.normal_roughness_metallic.view),
+            wgpu::BindingResource::Sampler(&depth_sampler),
         ]),
     });
     let (width, height) = renderer.size();

@@ -1,9 +1,12 @@
 //! The product-demo page (`web/index.html`, built by `web/build.sh`): afterlight's renderer and
 //! post chain on a canvas. WebGPU where the browser has `navigator.gpu`, otherwise (or with
 //! `?backend=webgl2`) WebGL2, which runs the downlevel path. `?scene=URL` loads a `.glb`
-//! instead of the built-in product demo; drag to orbit, the wheel zooms, the select switches
-//! the built-in presets, `?view=albedo|normal|depth|emissive` shows a G-buffer channel. GPU ms
-//! per pass are shown where the browser offers timestamps.
+//! instead of the built-in product demo, and so does a `.glb` chosen with the file picker or
+//! dropped on the page; drag (mouse or one finger) orbits, the wheel or a two-finger pinch
+//! zooms, the select switches the built-in presets, checkboxes turn passes off and on (their
+//! tier: off, or the preset's), another runs the budget governor (an adaptive 60 Hz budget, or
+//! `?budget=MS`) on the timing rung the browser allows, `?view=albedo|normal|depth|emissive`
+//! shows a G-buffer channel. GPU ms per pass are shown where the browser offers timestamps.
 //!
 //! When the first frame is on screen the page's title becomes `afterlight: ready`; any failure
 //! (a panic included) sets `afterlight: error: <message>` and shows the message on the page.
@@ -11,8 +14,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use afterlight::budget::{BudgetMode, BudgetSettings};
 use afterlight::config::Preset;
 use afterlight::gpu::{Gpu, GpuOptions};
+use afterlight::post::chain::PostSettings;
+use afterlight::post::tier::Tier;
 use afterlight::render::{DebugView, RenderOptions, Renderer};
 use afterlight::scene::{Camera, Scene};
 use glam::Vec3;
@@ -24,6 +30,35 @@ const REPORT_AFTER_FRAMES: u64 = 8;
 
 /// Vertical field of view of the orbit camera.
 const YFOV_DEGREES: f32 = 40.0;
+
+/// The camera the page starts with: yaw and pitch in degrees about the scene's centre, at the
+/// distance that frames its bounds (`afterlight render --orbit 30,20` draws the same view).
+const START_ORBIT: (f32, f32) = (30.0, 20.0);
+
+/// The passes the page's checkboxes turn off and on: (preset key, label).
+const TOGGLED_PASSES: [(&str, &str); 7] = [
+    ("ao", "AO"),
+    ("bloom", "bloom"),
+    ("taa", "TAA"),
+    ("fxaa", "FXAA"),
+    ("sharpen", "sharpen"),
+    ("dof", "depth of field"),
+    ("motion_blur", "motion blur"),
+];
+
+/// The tier of the toggled pass `key` in `post`.
+fn tier_mut<'a>(post: &'a mut PostSettings, key: &str) -> Option<&'a mut Tier> {
+    Some(match key {
+        "ao" => &mut post.ao.tier,
+        "bloom" => &mut post.bloom.tier,
+        "taa" => &mut post.taa.tier,
+        "fxaa" => &mut post.fxaa.tier,
+        "sharpen" => &mut post.sharpen.tier,
+        "dof" => &mut post.dof.tier,
+        "motion_blur" => &mut post.motion_blur.tier,
+        _ => return None,
+    })
+}
 
 /// `log` records (wgpu's, afterlight's) to the browser console.
 struct ConsoleLog;
@@ -87,16 +122,28 @@ struct Page {
     document: web_sys::Document,
     gpu: Gpu,
     surface: wgpu::Surface<'static>,
+    /// The canvas's format, and whether the display image is copied into it (else blitted).
+    canvas: (wgpu::TextureFormat, bool),
     /// How the display image reaches the canvas where the canvas takes no copies.
     blit: Option<Blit>,
     renderer: Renderer,
     options: RenderOptions,
+    /// The chosen preset's settings, before the checkboxes turn passes off.
+    preset: PostSettings,
+    /// The toggled passes (keys of [`TOGGLED_PASSES`]) turned off.
+    passes_off: Vec<&'static str>,
+    /// The budget the governor holds while its checkbox is ticked.
+    budget: BudgetSettings,
+    budget_on: bool,
     size: (u32, u32),
     centre: Vec3,
     yaw: f32,
     pitch: f32,
     distance: f32,
-    drag: Option<(i32, i32)>,
+    /// Pointers down on the canvas (mouse, pen, fingers): id and last position.
+    pointers: Vec<(i32, f32, f32)>,
+    /// With two pointers down: their last distance apart (the pinch).
+    pinch: Option<f32>,
     frames: u64,
     /// `?report`: after this many frames the display image is posted to `/result/pixels`.
     report_after: Option<u64>,
@@ -171,14 +218,11 @@ async fn run() -> Result<(), String> {
     let renderer =
         Renderer::new(&gpu, &scene, size.0, size.1).map_err(|e| format!("renderer: {e}"))?;
     let blit = (!copy).then(|| Blit::new(&gpu.device, format, renderer.display_view()));
-    let framing = scene.framing_bounds();
-    let aspect = size.0 as f32 / size.1 as f32;
-    let start = Camera::frame_bounds(&framing, 30.0, 20.0, aspect);
-    let centre = if framing.is_empty() { Vec3::ZERO } else { framing.center() };
     let mut options = RenderOptions::default();
-    if let Some(preset) = params.get("preset") {
-        options.post = preset_settings(&preset)?;
-    }
+    let preset = match params.get("preset") {
+        Some(preset) => preset_settings(&preset)?,
+        None => options.post.clone(),
+    };
     options.debug_view = match params.get("view").as_deref() {
         None | Some("") | Some("lit") => None,
         Some("albedo") => Some(DebugView::Albedo),
@@ -189,33 +233,54 @@ async fn run() -> Result<(), String> {
             return Err(format!("?view={other}: lit, albedo, normal, depth or emissive"));
         }
     };
+    let budget = match params.get("budget") {
+        None => BudgetSettings::adaptive(1000.0 / 60.0),
+        Some(ms) => match ms.parse::<f32>() {
+            Ok(ms) if (1.0..=1000.0).contains(&ms) => BudgetSettings::adaptive(ms),
+            _ => return Err(format!("?budget={ms}: a frame budget in ms, 1 to 1000")),
+        },
+    };
+    let budget_on = params.has("budget") || preset.budget.mode != BudgetMode::Off;
+    // WebGPU hides the adapter's name unless the page asks for it.
+    let adapter = match gpu.info.name.as_str() {
+        "" => "an unnamed adapter",
+        name => name,
+    };
     set_text(
         &document,
         "status",
         &format!(
-            "{} on {} ({}); timing: {}",
+            "{} on {adapter} ({}); timing: {}",
             backend_name(webgl2),
-            gpu.info.name,
             gpu.capabilities,
             renderer.timing_method()
         ),
     );
-    let page = Rc::new(RefCell::new(Page {
+    let mut page = Page {
         document: document.clone(),
         gpu,
         surface,
+        canvas: (format, copy),
         blit,
         renderer,
         options,
+        preset,
+        passes_off: Vec::new(),
+        budget,
+        budget_on,
         size,
-        centre,
-        yaw: 30.0,
-        pitch: 20.0,
-        distance: (start.position - centre).length().max(0.01),
-        drag: None,
+        centre: Vec3::ZERO,
+        yaw: START_ORBIT.0,
+        pitch: START_ORBIT.1,
+        distance: 1.0,
+        pointers: Vec::new(),
+        pinch: None,
         frames: 0,
         report_after: params.has("report").then_some(REPORT_AFTER_FRAMES),
-    }));
+    };
+    page.frame_scene(&scene);
+    page.apply_settings();
+    let page = Rc::new(RefCell::new(page));
     listen(&canvas, &document, &page)?;
     animate(page);
     Ok(())
@@ -226,7 +291,7 @@ fn backend_name(webgl2: bool) -> &'static str {
 }
 
 /// A built-in preset's settings, by name.
-fn preset_settings(name: &str) -> Result<afterlight::post::chain::PostSettings, String> {
+fn preset_settings(name: &str) -> Result<PostSettings, String> {
     let (_, text) = afterlight::bench::BUILT_IN_PRESETS
         .iter()
         .find(|(n, _)| *n == name)
@@ -251,57 +316,73 @@ async fn fetch_scene(window: &web_sys::Window, url: &str) -> Result<Scene, Strin
     afterlight::scene::load_from_slice(&bytes, None).map_err(|e| format!("{url}: {e}"))
 }
 
-/// Pointer drag orbits, the wheel zooms, the preset select switches presets.
+/// Read a `.glb` the user picked or dropped and show it (errors shown on the page).
+fn open_file(page: &Rc<RefCell<Page>>, file: web_sys::File) {
+    let page = page.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let name = file.name();
+        let result = async {
+            let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+                .await
+                .map_err(|e| format!("reading {name}: {}", js(e)))?;
+            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            let scene = afterlight::scene::load_from_slice(&bytes, None)
+                .map_err(|e| format!("{name}: {e}"))?;
+            page.borrow_mut().show_scene(&scene).map_err(|e| format!("{name}: {e}"))
+        };
+        match result.await {
+            Ok(()) => log::info!("showing {name}"),
+            Err(message) => fail(&message),
+        }
+    });
+}
+
+/// `closure` called with each `event` on `target` (for the page's lifetime).
+fn on(
+    target: &web_sys::EventTarget,
+    event: &str,
+    closure: impl FnMut(JsValue) + 'static,
+) -> Result<(), String> {
+    let closure = Closure::<dyn FnMut(JsValue)>::new(closure);
+    let added = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+    closure.forget();
+    added.map_err(js)
+}
+
+/// Pointers orbit (one) and pinch-zoom (two), the wheel zooms, the preset select switches
+/// presets, the checkboxes toggle passes and the budget, the file picker and a drop load a
+/// `.glb`.
 fn listen(
     canvas: &web_sys::HtmlCanvasElement,
     document: &web_sys::Document,
     page: &Rc<RefCell<Page>>,
 ) -> Result<(), String> {
-    let on = |target: &web_sys::EventTarget, event: &str, f: Box<dyn FnMut(JsValue)>| {
-        let closure = Closure::<dyn FnMut(JsValue)>::new(f);
-        let added =
-            target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-        closure.forget();
-        added.map_err(js)
-    };
     let p = page.clone();
-    on(
-        canvas,
-        "pointerdown",
-        Box::new(move |e| {
-            let e: web_sys::PointerEvent = e.unchecked_into();
-            p.borrow_mut().drag = Some((e.client_x(), e.client_y()));
-        }),
-    )?;
+    let target = canvas.clone();
+    on(canvas, "pointerdown", move |e| {
+        let e: web_sys::PointerEvent = e.unchecked_into();
+        // Moves outside the canvas still reach it until the pointer is released.
+        let _ = target.set_pointer_capture(e.pointer_id());
+        p.borrow_mut().pointer_down(e.pointer_id(), e.client_x() as f32, e.client_y() as f32);
+    })?;
     let p = page.clone();
-    on(
-        canvas,
-        "pointermove",
-        Box::new(move |e| {
-            let e: web_sys::PointerEvent = e.unchecked_into();
-            let mut page = p.borrow_mut();
-            if let Some((x, y)) = page.drag {
-                page.yaw -= 0.4 * (e.client_x() - x) as f32;
-                page.pitch = (page.pitch + 0.4 * (e.client_y() - y) as f32).clamp(-89.0, 89.0);
-                page.drag = Some((e.client_x(), e.client_y()));
-            }
-        }),
-    )?;
-    for event in ["pointerup", "pointerleave", "pointercancel"] {
+    on(canvas, "pointermove", move |e| {
+        let e: web_sys::PointerEvent = e.unchecked_into();
+        p.borrow_mut().pointer_move(e.pointer_id(), e.client_x() as f32, e.client_y() as f32);
+    })?;
+    for event in ["pointerup", "pointercancel", "lostpointercapture"] {
         let p = page.clone();
-        on(canvas, event, Box::new(move |_| p.borrow_mut().drag = None))?;
+        on(canvas, event, move |e| {
+            let e: web_sys::PointerEvent = e.unchecked_into();
+            p.borrow_mut().pointer_up(e.pointer_id());
+        })?;
     }
     let p = page.clone();
-    on(
-        canvas,
-        "wheel",
-        Box::new(move |e| {
-            let e: web_sys::WheelEvent = e.unchecked_into();
-            e.prevent_default();
-            let mut page = p.borrow_mut();
-            page.distance = (page.distance * (1.0 + 0.001 * e.delta_y() as f32)).max(0.01);
-        }),
-    )?;
+    on(canvas, "wheel", move |e| {
+        let e: web_sys::WheelEvent = e.unchecked_into();
+        e.prevent_default();
+        p.borrow_mut().zoom(1.0 + 0.001 * e.delta_y() as f32);
+    })?;
     if let Some(select) = document.get_element_by_id("preset") {
         let select: web_sys::HtmlSelectElement =
             select.dyn_into().map_err(|_| "#preset is not a select")?;
@@ -312,16 +393,77 @@ fn listen(
         }
         let p = page.clone();
         let chosen = select.clone();
-        on(
-            &select,
-            "change",
-            Box::new(move |_| match preset_settings(&chosen.value()) {
-                Ok(settings) => p.borrow_mut().options.post = settings,
+        on(&select, "change", move |_| {
+            let settings = match chosen.value().as_str() {
+                "" => Ok(RenderOptions::default().post),
+                name => preset_settings(name),
+            };
+            match settings {
+                Ok(settings) => p.borrow_mut().set_preset(settings),
                 Err(message) => fail(&message),
-            }),
-        )?;
+            }
+        })?;
     }
+    if let Some(passes) = document.get_element_by_id("passes") {
+        for (key, label) in TOGGLED_PASSES {
+            let checkbox = checkbox(document, &format!("pass-{key}"), label, &passes)?;
+            let p = page.clone();
+            let input = checkbox.clone();
+            on(&checkbox, "change", move |_| p.borrow_mut().toggle_pass(key, input.checked()))?;
+        }
+        let checkbox = checkbox(document, "budget", "budget governor", &passes)?;
+        let p = page.clone();
+        let input = checkbox.clone();
+        on(&checkbox, "change", move |_| {
+            let mut page = p.borrow_mut();
+            page.budget_on = input.checked();
+            page.apply_settings();
+        })?;
+    }
+    if let Some(input) = document.get_element_by_id("file") {
+        let input: web_sys::HtmlInputElement =
+            input.dyn_into().map_err(|_| "#file is not an input")?;
+        let p = page.clone();
+        let picker = input.clone();
+        on(&input, "change", move |_| {
+            if let Some(file) = picker.files().and_then(|files| files.get(0)) {
+                open_file(&p, file);
+            }
+        })?;
+    }
+    // A file dropped anywhere on the page.
+    on(document, "dragover", |e| e.unchecked_into::<web_sys::Event>().prevent_default())?;
+    let p = page.clone();
+    on(document, "drop", move |e| {
+        let e: web_sys::DragEvent = e.unchecked_into();
+        e.prevent_default();
+        let file = e.data_transfer().and_then(|d| d.files()).and_then(|files| files.get(0));
+        if let Some(file) = file {
+            open_file(&p, file);
+        }
+    })?;
     Ok(())
+}
+
+/// A labelled checkbox `id` appended to `parent`.
+fn checkbox(
+    document: &web_sys::Document,
+    id: &str,
+    text: &str,
+    parent: &web_sys::Element,
+) -> Result<web_sys::HtmlInputElement, String> {
+    let label = document.create_element("label").map_err(js)?;
+    let input: web_sys::HtmlInputElement = document
+        .create_element("input")
+        .map_err(js)?
+        .dyn_into()
+        .map_err(|_| "not an input element")?;
+    input.set_type("checkbox");
+    input.set_id(id);
+    label.append_child(&input).map_err(js)?;
+    label.append_child(&document.create_text_node(&format!(" {text} "))).map_err(js)?;
+    parent.append_child(&label).map_err(js)?;
+    Ok(input)
 }
 
 /// Draw a frame at every animation frame until one fails.
@@ -344,6 +486,126 @@ fn animate(page: Rc<RefCell<Page>>) {
 }
 
 impl Page {
+    /// Aim the orbit camera at `scene`'s centre, at the distance that frames it.
+    fn frame_scene(&mut self, scene: &Scene) {
+        let framing = scene.framing_bounds();
+        let aspect = self.size.0 as f32 / self.size.1 as f32;
+        let start = Camera::frame_bounds(&framing, START_ORBIT.0, START_ORBIT.1, aspect);
+        self.centre = if framing.is_empty() { Vec3::ZERO } else { framing.center() };
+        self.distance = (start.position - self.centre).length().max(0.01);
+        (self.yaw, self.pitch) = START_ORBIT;
+    }
+
+    /// Show `scene` instead of the current one (a new renderer: its buffers, environment and
+    /// histories start afresh).
+    fn show_scene(&mut self, scene: &Scene) -> Result<(), String> {
+        let renderer = Renderer::new(&self.gpu, scene, self.size.0, self.size.1)
+            .map_err(|e| format!("renderer: {e}"))?;
+        let (format, copy) = self.canvas;
+        self.blit = (!copy).then(|| Blit::new(&self.gpu.device, format, renderer.display_view()));
+        self.renderer = renderer;
+        self.frame_scene(scene);
+        Ok(())
+    }
+
+    /// A new preset: its settings, with the checkboxes showing its passes.
+    fn set_preset(&mut self, settings: PostSettings) {
+        self.preset = settings;
+        self.passes_off.clear();
+        self.budget_on = self.preset.budget.mode != BudgetMode::Off;
+        self.apply_settings();
+    }
+
+    /// Turn pass `key` off, or back to the preset's tier (`high` where the preset has it off).
+    fn toggle_pass(&mut self, key: &'static str, on: bool) {
+        self.passes_off.retain(|k| *k != key);
+        if on {
+            if let Some(tier) = tier_mut(&mut self.preset, key)
+                && !tier.is_on()
+            {
+                *tier = Tier::High;
+            }
+        } else {
+            self.passes_off.push(key);
+        }
+        self.apply_settings();
+    }
+
+    /// The render options from the preset, the checkboxes and the budget; the checkboxes
+    /// updated to match.
+    fn apply_settings(&mut self) {
+        let mut post = self.preset.clone();
+        for key in &self.passes_off {
+            if let Some(tier) = tier_mut(&mut post, key) {
+                *tier = Tier::Off;
+            }
+        }
+        post.budget = match (self.budget_on, post.budget.mode) {
+            (false, _) => BudgetSettings { mode: BudgetMode::Off, ..post.budget },
+            (true, BudgetMode::Off) => self.budget,
+            (true, _) => post.budget,
+        };
+        for (key, _) in TOGGLED_PASSES {
+            let on = tier_mut(&mut post, key).is_some_and(|t| t.is_on());
+            self.set_checked(&format!("pass-{key}"), on);
+        }
+        self.set_checked("budget", self.budget_on);
+        self.options.post = post;
+    }
+
+    fn set_checked(&self, id: &str, checked: bool) {
+        let input = self.document.get_element_by_id(id);
+        if let Some(input) = input.and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            input.set_checked(checked);
+        }
+    }
+
+    fn pointer_down(&mut self, id: i32, x: f32, y: f32) {
+        self.pointers.retain(|p| p.0 != id);
+        self.pointers.push((id, x, y));
+        self.pinch = self.pinch_distance();
+    }
+
+    fn pointer_up(&mut self, id: i32) {
+        self.pointers.retain(|p| p.0 != id);
+        self.pinch = self.pinch_distance();
+    }
+
+    /// With exactly two pointers down: how far apart they are.
+    fn pinch_distance(&self) -> Option<f32> {
+        match self.pointers.as_slice() {
+            [a, b] => Some(((a.1 - b.1).powi(2) + (a.2 - b.2).powi(2)).sqrt().max(1.0)),
+            _ => None,
+        }
+    }
+
+    /// One pointer orbits; two zoom by the change in their distance apart.
+    fn pointer_move(&mut self, id: i32, x: f32, y: f32) {
+        let Some(index) = self.pointers.iter().position(|p| p.0 == id) else {
+            return;
+        };
+        let (_, last_x, last_y) = self.pointers[index];
+        self.pointers[index] = (id, x, y);
+        match (self.pointers.len(), self.pinch, self.pinch_distance()) {
+            (1, _, _) => {
+                self.yaw -= 0.4 * (x - last_x);
+                self.pitch = (self.pitch + 0.4 * (y - last_y)).clamp(-89.0, 89.0);
+            }
+            (2, Some(before), Some(now)) => {
+                self.zoom(before / now);
+                self.pinch = Some(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// Multiply the orbit distance by `factor`.
+    fn zoom(&mut self, factor: f32) {
+        if factor.is_finite() && factor > 0.0 {
+            self.distance = (self.distance * factor).clamp(0.01, 1.0e6);
+        }
+    }
+
     /// Read the display image back (without blocking) and post it, RGBA8 rows top first, to
     /// `/result/pixels` (web/serve.py --result writes it to a file).
     fn post_pixels(&self) {
@@ -405,17 +667,27 @@ impl Page {
         if self.frames == 1 {
             self.document.set_title("afterlight: ready");
         }
-        let times: Vec<String> = self
+        let mut lines: Vec<String> = self
             .renderer
             .pass_times()
             .iter()
             .map(|p| format!("{:<12} {:7.3} ms", p.name, p.ms))
             .collect();
-        let text = match times.is_empty() {
-            true => format!("frame {}: no per-pass GPU times on this backend", self.frames),
-            false => times.join("\n"),
-        };
-        set_text(&self.document, "timings", &text);
+        if lines.is_empty() {
+            lines.push(format!("frame {}: no per-pass GPU times on this backend", self.frames));
+        }
+        if self.options.post.budget.mode != BudgetMode::Off {
+            let governor = self.renderer.governor();
+            let knobs: Vec<String> =
+                governor.knobs().iter().map(|(knob, level)| format!("{knob} {level}")).collect();
+            lines.push(format!(
+                "budget {:.1} ms ({}): {}",
+                self.options.post.budget.budget_ms(),
+                governor.status(),
+                knobs.join(", ")
+            ));
+        }
+        set_text(&self.document, "timings", &lines.join("\n"));
         Ok(())
     }
 }
