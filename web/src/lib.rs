@@ -160,7 +160,13 @@ async fn run() -> Result<(), String> {
     let query = window.location().search().map_err(js)?;
     let params = web_sys::UrlSearchParams::new_with_str(&query).map_err(js)?;
     let has_webgpu = js_sys::Reflect::has(&window.navigator(), &"gpu".into()).unwrap_or(false);
-    let webgl2 = params.get("backend").as_deref() == Some("webgl2") || !has_webgpu;
+    let mut webgl2 = params.get("backend").as_deref() == Some("webgl2") || !has_webgpu;
+    if !webgl2 && !webgpu_adapter_exists().await {
+        // `navigator.gpu` without an adapter (WebGPU behind a flag, a blocklisted GPU): a
+        // canvas that once had a WebGPU context cannot get a WebGL2 one, so ask before.
+        log::warn!("navigator.gpu offers no adapter: falling back to WebGL2");
+        webgl2 = true;
+    }
     let backends = if webgl2 { wgpu::Backends::GL } else { wgpu::Backends::BROWSER_WEBGPU };
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
         backends,
@@ -284,6 +290,16 @@ async fn run() -> Result<(), String> {
     listen(&canvas, &document, &page)?;
     animate(page);
     Ok(())
+}
+
+/// Whether WebGPU gives an adapter at all (asked without a surface, before the canvas gets a
+/// context).
+async fn webgpu_adapter_exists() -> bool {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::BROWSER_WEBGPU,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    instance.request_adapter(&Default::default()).await.is_ok()
 }
 
 fn backend_name(webgl2: bool) -> &'static str {
