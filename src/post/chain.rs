@@ -1055,6 +1055,8 @@ impl PostChain {
         _size: (u32, u32),
     ) -> Vec<crate::bench::memory::MemoryEntry> {
         let mut entries = self.pool.memory("post.pool");
+        entries.extend(self.dof.memory());
+        entries.extend(self.motion_blur.memory());
         entries.extend(self.taa.memory());
         entries.extend(self.exposure.memory());
         entries.extend(self.bloom.memory());

@@ -304,6 +304,13 @@ const GATHER: usize = 3;
 const COMPOSITE: usize = 4;
 
 impl DofPass {
+    /// The uniform buffer, for memory reports (its intermediate targets are the chain's pool).
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![crate::bench::memory::MemoryEntry::buffer("dof.uniforms", &self.uniforms)]
+    }
+}
+
+impl DofPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "dof";
 

@@ -188,6 +188,13 @@ const STEPS: [&str; 3] =
     ["motion_blur.tile_max", "motion_blur.neighbour_max", "motion_blur.gather"];
 
 impl MotionBlurPass {
+    /// The uniform buffer, for memory reports (its tile textures are the chain's pool).
+    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+        vec![crate::bench::memory::MemoryEntry::buffer("motion_blur.uniforms", &self.uniforms)]
+    }
+}
+
+impl MotionBlurPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "motion_blur";
 

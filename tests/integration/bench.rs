@@ -58,6 +58,12 @@ fn a_tiny_bench_reports_every_pass_and_all_pooled_memory() {
         run.memory.iter().filter(|e| e.name.starts_with("gbuffer.")).map(|e| e.bytes).sum();
     assert_eq!(gbuffer, 64 * 64 * 28);
     assert_eq!(run.memory_bytes, run.memory.iter().map(|e| e.bytes).sum::<u64>());
+    // Every pass of the chain reports what it owns, whether it runs or not (depth of field and
+    // motion blur were once left out).
+    let names: Vec<&str> = run.memory.iter().map(|e| e.name.as_str()).collect();
+    for owned in ["dof.uniforms", "motion_blur.uniforms", "taa.uniforms", "upscale"] {
+        assert!(names.iter().any(|n| n.starts_with(owned)), "{owned} missing from {names:?}");
+    }
     let back: BenchReport = serde_json::from_str(&report.to_json()).expect("JSON reads back");
     assert_eq!(back, report);
     assert!(report.markdown().contains("| finish |"));
