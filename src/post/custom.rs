@@ -276,6 +276,10 @@ impl CustomPassSettings {
     }
 }
 
+/// The most params one pass may have (its uniform block stays far below every device's
+/// uniform buffer limit).
+pub const MAX_PARAMS: usize = 64;
+
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -303,6 +307,12 @@ pub fn check(passes: &[CustomPassSettings]) -> Result<(), CustomError> {
             return setting(format!("{}.name", pass.name), "is used by two user passes".into());
         }
         pass.point()?;
+        if pass.params.len() > MAX_PARAMS {
+            return setting(
+                format!("{}.params", pass.name),
+                format!("{} params; at most {MAX_PARAMS}", pass.params.len()),
+            );
+        }
         for (j, (name, _)) in pass.params.iter().enumerate() {
             if !is_identifier(name) || name.starts_with("custom_") {
                 return setting(

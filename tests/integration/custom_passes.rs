@@ -34,14 +34,18 @@ fn example(name: &str) -> PostSettings {
 
 /// A smooth HDR gradient (every channel varies) as an Rgba16Float view.
 fn gradient_hdr(gpu: &Gpu) -> wgpu::TextureView {
+    scaled_gradient_hdr(gpu, 1.0)
+}
+
+/// The gradient times `k` (in RGB).
+fn scaled_gradient_hdr(gpu: &Gpu, k: f32) -> wgpu::TextureView {
     let (w, h) = SIZE;
     let mut texels = Vec::new();
     for y in 0..h {
         for x in 0..w {
             let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
-            texels.push(
-                [0.05 + 1.2 * u, 0.02 + 0.9 * v, 0.3 + 0.5 * u * v, 1.0].map(common::f32_to_f16),
-            );
+            let texel = [0.05 + 1.2 * u, 0.02 + 0.9 * v, 0.3 + 0.5 * u * v].map(|c| c * k);
+            texels.push([texel[0], texel[1], texel[2], 1.0].map(common::f32_to_f16));
         }
     }
     let desc = wgpu::TextureDescriptor {
@@ -332,4 +336,36 @@ fn a_rust_pass_runs_at_its_slot_and_a_bad_slot_is_refused() {
     }
     let message = post.add_pass(Box::new(Early)).expect_err("before TAA").to_string();
     assert!(message.contains("early"), "{message}");
+}
+
+#[test]
+fn hdr_slots_see_scene_linear_colour_before_the_finish() {
+    let Some(gpu) = common::gpu() else { return };
+    let path = Path::new("/virtual/half.wgsl");
+    let half = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return vec4f(color.rgb * 0.5, color.a);\n}\n";
+    let mut plain = PostSettings::default();
+    plain.finish.dither = false;
+    plain.tonemap.mapper = ToneMapper::Clamp;
+    plain.exposure = afterlight::post::exposure::ExposureSettings::manual(0.0);
+    // Halving the HDR image before the finish draws what the finish draws of half the input
+    // (a clamp tone map, a fixed exposure; halving is exact in half floats).
+    let expected = frame(
+        &gpu,
+        &mut stack(&gpu, &plain, Provided::HDR_ONLY),
+        &PostInputs::new(&scaled_gradient_hdr(&gpu, 0.5)),
+    )
+    .expect("frame");
+    let hdr = gradient_hdr(&gpu);
+    for slot in ["after = \"taa\"", "before = \"bloom\"", "before = \"finish\""] {
+        let text =
+            format!("[[custom]]\nname = \"half\"\nshader = \"{}\"\n{slot}\n", path.display());
+        let custom = Preset::parse(&text).expect("preset").settings.custom;
+        let settings = PostSettings { custom, ..plain.clone() };
+        let mut post = stack(&gpu, &settings, Provided::HDR_ONLY);
+        post.chain_mut().provide_custom_shader(path, half);
+        let out = frame(&gpu, &mut post, &PostInputs::new(&hdr)).expect("frame");
+        let (max, mean) = difference(&out, &expected);
+        eprintln!("{slot}: max {max} codes, mean {mean:.3} from the finish of half the input");
+        assert!(max <= 1, "{slot}: max {max}, mean {mean}");
+    }
 }
