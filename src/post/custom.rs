@@ -16,8 +16,9 @@
 //! adds a prelude declaring `params` (a uniform struct whose fields are the params by name),
 //! the helpers `custom_input(uv)`, `custom_load(pixel)`, `custom_depth(uv)`,
 //! `custom_normal(uv)`, `custom_motion(uv)`, `custom_hdr(uv)`, `custom_size()`,
-//! `custom_texel()`, `custom_frame()` ([`PRELUDE`] documents each) and the entry points. Uv
-//! has its origin at the top left.
+//! `custom_texel()`, `custom_frame()` ([`PRELUDE`] documents each) and the entry points
+//! `vs_fullscreen` and `fs_main` (so those names, `Params`, `params` and names starting with
+//! `custom_` are taken). Uv has its origin at the top left.
 //!
 //! Points ([`Point`]) and the colour the pass sees and writes there:
 //! - `after = "taa"` / `before = "exposure"`, `after = "exposure"` / `before = "bloom"`,
@@ -41,7 +42,7 @@ use super::chain::PostPass;
 use super::finish::DISPLAY_FORMAT;
 use crate::gpu::PassTimer;
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::bindings;
+use crate::render::{bindings, fullscreen};
 
 /// A user pass a preset adds (`[[custom]]`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -428,7 +429,7 @@ struct CustomVertex {
 };
 
 @vertex
-fn custom_vs(@builtin(vertex_index) index: u32) -> CustomVertex {
+fn vs_fullscreen(@builtin(vertex_index) index: u32) -> CustomVertex {
     let uv = vec2f(f32((index << 1u) & 2u), f32(index & 2u));
     var out: CustomVertex;
     out.position = vec4f((uv - 0.5) * vec2f(2.0, -2.0), 0.0, 1.0);
@@ -437,7 +438,7 @@ fn custom_vs(@builtin(vertex_index) index: u32) -> CustomVertex {
 }
 
 @fragment
-fn custom_fs(in: CustomVertex) -> @location(0) vec4f {
+fn fs_main(in: CustomVertex) -> @location(0) vec4f {
     let colour = effect(custom_load(vec2i(in.position.xy)), in.uv);
     if CUSTOM_DISPLAY {
         return vec4f(custom_srgb_decode(colour.rgb), clamp(colour.a, 0.0, 1.0));
@@ -764,32 +765,7 @@ impl CustomPasses {
             entries: &entries,
         });
         let format = if display { DISPLAY_FORMAT } else { self.hdr_format };
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some(&pass.name),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some(&pass.name),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("custom_vs"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: Default::default(),
-            depth_stencil: None,
-            multisample: Default::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("custom_fs"),
-                compilation_options: Default::default(),
-                targets: &[Some(format.into())],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let pipeline = fullscreen::pipeline(device, &pass.name, &module, &[&layout], format, None);
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(error) = pollster::block_on(scope.pop()) {
             return Err(CustomError::Shader {
@@ -925,22 +901,8 @@ impl CustomPasses {
                     layout: &compiled.layout,
                     entries: &bindings::entries(&resources),
                 });
-                let mut rpass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                    label: Some(&name),
-                    color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                        view: output,
-                        depth_slice: None,
-                        resolve_target: None,
-                        ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
-                            store: wgpu::StoreOp::Store,
-                        },
-                    })],
-                    ..Default::default()
-                });
-                rpass.set_pipeline(&compiled.pipeline);
-                rpass.set_bind_group(0, &group, &[]);
-                rpass.draw(0..3, 0..1);
+                let clear = Some(wgpu::Color::TRANSPARENT);
+                fullscreen::draw(encoder, &name, &compiled.pipeline, &[&group], output, clear);
             }
         });
     }
