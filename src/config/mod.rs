@@ -104,6 +104,19 @@ impl Preset {
                 },
             });
         }
+        if let Err(error) = crate::post::custom::check(&settings.custom) {
+            return Err(custom_error(text, path, error.to_string()));
+        }
+        for pass in &mut settings.custom {
+            if pass.shader.is_relative() && !base.as_os_str().is_empty() {
+                pass.shader = base.join(&pass.shader);
+            }
+            if !base.as_os_str().is_empty() && !pass.shader.is_file() {
+                let message =
+                    format!("custom.{}.shader: no such file: {}", pass.name, pass.shader.display());
+                return Err(custom_error(text, path, message));
+            }
+        }
         let (settings, warnings) = settings.validated();
         let warnings: Vec<String> = warnings
             .into_iter()
@@ -124,6 +137,27 @@ impl Preset {
     /// The preset fully resolved as TOML: every pass, every key, the values in use.
     pub fn to_toml(&self) -> Result<String, PresetError> {
         to_toml(&self.settings)
+    }
+}
+
+/// A `[[custom]]` problem (`custom.<name>.<key>: ...`) as an error at the line of the pass's
+/// `name = "<name>"` (or of `[[custom]]`).
+fn custom_error(text: &str, path: &Path, message: String) -> PresetError {
+    let rest = message.strip_prefix("custom.").unwrap_or(&message);
+    let (key, message) = rest.split_once(": ").unwrap_or((rest, ""));
+    let name = key.split('.').next().unwrap_or_default();
+    let needle = format!("\"{name}\"");
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("name") && l.contains(&needle))
+        .or_else(|| text.lines().position(|l| l.trim() == "[[custom]]"))
+        .map_or(1, |i| i + 1);
+    PresetError::Invalid {
+        path: path.to_owned(),
+        line,
+        column: 1,
+        key: format!("custom.{key}"),
+        message: message.to_owned(),
     }
 }
 

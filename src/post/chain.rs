@@ -26,6 +26,7 @@ use super::Tier;
 use super::ao::AoSettings;
 use super::bloom::{BloomPass, BloomSettings};
 use super::clamp_setting;
+use super::custom::{self, CustomFrame, CustomPassSettings, CustomPasses, DisplayStep, Point};
 use super::dof::{DofFrame, DofPass, DofSettings};
 use super::exposure::{ExposurePass, ExposureSettings, MeteringMask};
 use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass, FinishSettings};
@@ -124,6 +125,9 @@ pub struct PostSettings {
     /// The frame budget the governor holds by turning these passes down (off unless a preset
     /// names it; see [`crate::budget`]).
     pub budget: BudgetSettings,
+    /// User passes (`[[custom]]`, see [`super::custom`]); none by default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub custom: Vec<CustomPassSettings>,
 }
 
 impl Default for PostSettings {
@@ -147,6 +151,7 @@ impl Default for PostSettings {
             fxaa: FxaaSettings::OFF,
             sharpen: SharpenSettings::OFF,
             budget: BudgetSettings::default(),
+            custom: Vec::new(),
         }
     }
 }
@@ -196,6 +201,7 @@ impl PostSettings {
             fxaa: take(w, self.fxaa.validated()),
             sharpen: take(w, self.sharpen.validated()),
             budget: take(w, self.budget.validated()),
+            custom: self.custom.iter().map(|c| take(w, c.validated())).collect(),
         };
         (settings, warnings)
     }
@@ -459,6 +465,9 @@ pub enum ChainError {
     /// The passes are in an order the chain cannot run ([`validate_order`]).
     #[error("the pass order: {0}")]
     Order(#[from] OrderError),
+    /// A user pass cannot be used ([`super::custom`]).
+    #[error(transparent)]
+    Custom(#[from] custom::CustomError),
 }
 
 /// What each enabled pass reads under `settings`.
@@ -503,6 +512,7 @@ pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
 /// first pass that reads something missing is the error.
 pub fn validate(settings: &PostSettings, provided: Provided) -> Result<(), ChainError> {
     validate_order(&settings.order)?;
+    custom::check(&settings.custom)?;
     for r in requirements(settings) {
         if !provided.has(r.input) {
             return Err(ChainError::MissingInput {
@@ -601,6 +611,8 @@ pub struct PostChain {
     /// The variant the last frame resolved to (logged when it changes), and what it was
     /// resolved from: the requested variant and whether the output could be reached.
     variant: Option<(VariantChoice, (PassVariant, bool))>,
+    /// User passes: the presets' compiled shaders and the app's Rust passes.
+    custom: CustomPasses,
 }
 
 impl PostChain {
@@ -628,6 +640,7 @@ impl PostChain {
             provided_luts: Default::default(),
             warned_no_camera: false,
             variant: None,
+            custom: CustomPasses::new(device, hdr_format),
         })
     }
 
@@ -641,6 +654,7 @@ impl PostChain {
         settings: &PostSettings,
     ) -> Result<(), Error> {
         validate(settings, self.provided)?;
+        self.custom.prepare(device, &settings.custom).map_err(ChainError::from)?;
         let user_lut = match &settings.lut.file {
             None => None,
             Some(path) => Some(self.load_lut(path, settings.lut.space)?),
@@ -702,6 +716,40 @@ impl PostChain {
     /// The user LUT the grade LUT was baked with, if the settings name one.
     pub fn user_lut(&self) -> Option<&UserLut> {
         self.user_lut.as_ref().map(|(_, lut)| lut)
+    }
+
+    /// Add a user pass from Rust, run at its slot every frame after the preset's passes at
+    /// the same point (see [`custom::UserPass`]). Errors name the pass: a slot no user pass
+    /// can run at, or a name already taken.
+    pub fn add_pass(&mut self, pass: Box<dyn custom::UserPass>) -> Result<(), Error> {
+        Ok(self.custom.add(pass).map_err(ChainError::from)?)
+    }
+
+    /// Give the chain a user shader's `text` under `path`: a `[[custom]] shader = path` then
+    /// uses it without reading any file (the web, shaders in memory, tests).
+    pub fn provide_custom_shader(&mut self, path: impl Into<PathBuf>, text: impl Into<String>) {
+        self.custom.provide(path.into(), text.into());
+    }
+
+    /// Re-read the user passes' shader files and rebuild those that changed (hot reload);
+    /// each error names the file, line and column, and its pass keeps its last good pipeline.
+    pub fn reload_custom_shaders(
+        &mut self,
+        device: &wgpu::Device,
+        settings: &PostSettings,
+    ) -> Vec<custom::CustomError> {
+        self.custom.reload(device, &settings.custom)
+    }
+
+    /// The compile error of each user pass now running its last good pipeline, by name.
+    pub fn custom_errors(&self) -> &std::collections::HashMap<String, String> {
+        self.custom.errors()
+    }
+
+    /// The G-buffer normals (octahedral xy) user passes read with `custom_normal`; `None`
+    /// (the default) reads (0, 0, 0).
+    pub fn set_normals(&mut self, normals: Option<wgpu::TextureView>) {
+        self.custom.set_normals(normals);
     }
 
     /// The frame's commands were submitted: passes that read results back start doing so.
@@ -910,6 +958,26 @@ impl PostChain {
             target
         });
         let hdr = taa.or(upscaled.as_ref().map(|t| &t.view)).unwrap_or(scene_hdr);
+        // User passes at the HDR points (after TAA, after exposure, before the finish).
+        let custom_frame = CustomFrame {
+            size: frame.size,
+            depth: frame.depth,
+            normals: None,
+            motion: frame.motion,
+            frame_index: frame.frame_index,
+        };
+        let after_taa = self.custom.run_hdr(
+            device,
+            queue,
+            encoder,
+            timer,
+            &mut self.pool,
+            &settings.custom,
+            Point::AfterTaa,
+            &custom_frame,
+            hdr,
+        );
+        let hdr = after_taa.as_ref().map_or(hdr, |t| &t.view);
         // Exposure: histogram of the HDR image and adaptation, all on the GPU; the fixed
         // modes only write the state buffer (no GPU work, no timing scope).
         let mut exposure = |e: &mut wgpu::CommandEncoder| {
@@ -931,6 +999,18 @@ impl PostChain {
         } else {
             exposure(encoder);
         }
+        let after_exposure = self.custom.run_hdr(
+            device,
+            queue,
+            encoder,
+            timer,
+            &mut self.pool,
+            &settings.custom,
+            Point::AfterExposure,
+            &custom_frame,
+            hdr,
+        );
+        let hdr = after_exposure.as_ref().map_or(hdr, |t| &t.view);
         // Bloom: 13-tap/Karis downsample chain and tent upsample (skipped when off).
         let bloom = if settings.bloom.tier.is_on() {
             timer.scope(BloomPass::NAME, encoder, |e| {
@@ -943,12 +1023,30 @@ impl PostChain {
         } else {
             None
         };
+        let before_finish = self.custom.run_hdr(
+            device,
+            queue,
+            encoder,
+            timer,
+            &mut self.pool,
+            &settings.custom,
+            Point::BeforeFinish,
+            &custom_frame,
+            hdr,
+        );
+        let hdr = before_finish.as_ref().map_or(hdr, |t| &t.view);
         // Finish: into the output directly, or into a pooled image when FXAA/sharpen follow
         // (or, with the compute variant, when the output cannot be stored into: `staged`).
         let fxaa = effective_fxaa(settings);
         let fxaa_on = fxaa.tier.is_on();
         let sharpen_on = settings.sharpen.tier.is_on();
-        let staged = compute && !Self::writes_output_directly(output);
+        // User passes after the finish are fragment passes writing the display format: with
+        // the compute variant their output is copied into the output like the others'.
+        let steps = custom::display_steps(&self.custom, &settings.custom, &settings.order, |p| {
+            (p == PostPass::Fxaa && fxaa_on) || (p == PostPass::Sharpen && sharpen_on)
+        });
+        let user_display = steps.iter().any(|s| matches!(s, DisplayStep::Custom(_)));
+        let staged = compute && (user_display || !Self::writes_output_directly(output));
         let display = match compute {
             true => TransientDesc {
                 format: wgpu::TextureFormat::Rgba8Unorm,
@@ -971,8 +1069,8 @@ impl PostChain {
             }),
             false => t.view.clone(),
         };
-        let finished = (fxaa_on || sharpen_on || staged)
-            .then(|| self.pool.acquire(device, "finish", &display));
+        let finished =
+            (!steps.is_empty() || staged).then(|| self.pool.acquire(device, "finish", &display));
         timer.scope(FinishPass::NAME, encoder, |e| {
             let finish_frame = FinishFrame {
                 hdr,
@@ -993,21 +1091,50 @@ impl PostChain {
         if let Some(upscaled) = &upscaled {
             self.pool.release(upscaled);
         }
+        for user in [&after_taa, &after_exposure, &before_finish].into_iter().flatten() {
+            self.pool.release(user);
+        }
         for cinematic in &cinematic {
             self.pool.release(cinematic);
         }
         // FXAA and sharpen in `settings.order`: each into the output, or into a pooled image
         // when the other follows.
+        // User passes after the finish read the HDR image the finish read: it stays alive
+        // (only display-format images are acquired from here on).
         let mut current = finished;
-        let mut display_passes = settings.order.iter().filter(|p| match p {
-            PostPass::Fxaa => fxaa_on,
-            PostPass::Sharpen => sharpen_on,
-            _ => false,
-        });
+        let mut display_passes = steps.iter();
         let mut next = display_passes.next();
-        while let Some(pass) = next {
+        while let Some(step) = next {
             let Some(input) = current.take() else { break };
             next = display_passes.next();
+            let pass = match step {
+                DisplayStep::Builtin(pass) => pass,
+                DisplayStep::Custom(user) => {
+                    // Fragment only: a render target of the display format (copyable).
+                    let name = self.custom.name(&settings.custom, *user).to_owned();
+                    let usage = wgpu::TextureUsages::COPY_SRC;
+                    let desc = TransientDesc::target(width, height, DISPLAY_FORMAT, usage);
+                    let target =
+                        (next.is_some() || staged).then(|| self.pool.acquire(device, &name, &desc));
+                    let into = target.as_ref().map_or(output, |t| &t.view);
+                    let source = readable(&input);
+                    let (user_settings, io) = (&settings.custom, (&source, hdr));
+                    self.custom.draw(
+                        device,
+                        queue,
+                        encoder,
+                        timer,
+                        user_settings,
+                        *user,
+                        &custom_frame,
+                        io,
+                        (into, DISPLAY_FORMAT),
+                    );
+                    self.pool.release(&input);
+                    current = target;
+                    continue;
+                }
+            };
             let target = (next.is_some() || staged)
                 .then(|| self.pool.acquire(device, pass.name(), &display));
             let into = target.as_ref().map_or(output, |t| &t.view);

@@ -12,6 +12,7 @@ pub mod bloom;
 pub mod camera_exposure;
 pub mod chain;
 pub mod composite;
+pub mod custom;
 mod display_pass;
 pub mod dof;
 pub mod exposure;

@@ -235,6 +235,21 @@ impl PostStack {
         self.chain.provide_lut(name, text)
     }
 
+    /// Add a user pass from Rust at its slot (see [`PostChain::add_pass`]).
+    pub fn add_pass(&mut self, pass: Box<dyn super::custom::UserPass>) -> Result<(), Error> {
+        self.chain.add_pass(pass)
+    }
+
+    /// The chain, to give it user shaders, normals or reload requests.
+    pub fn chain_mut(&mut self) -> &mut PostChain {
+        &mut self.chain
+    }
+
+    /// Re-read the settings' user shader files (see [`PostChain::reload_custom_shaders`]).
+    pub fn reload_custom_shaders(&mut self) -> Vec<super::custom::CustomError> {
+        self.chain.reload_custom_shaders(&self.device, &self.settings)
+    }
+
     /// The app's settings as validated (before the governor).
     pub fn settings(&self) -> &PostSettings {
         &self.settings

@@ -580,6 +580,9 @@ impl Renderer {
                     ),
                     ..PostInputs::new(&self.gbuffer.hdr.view)
                 };
+                // User passes read the G-buffer normals (`custom_normal`).
+                let normals = self.gbuffer.normal_roughness_metallic.view.clone();
+                self.post.chain_mut().set_normals(Some(normals));
                 self.post.record(&mut encoder, &inputs, &self.display_target.view)?;
                 // Frame debug views: the frame's AO, a bloom mip or the grade LUT over it.
                 if let Some(view) = options.debug_view {
@@ -679,6 +682,11 @@ impl Renderer {
     /// The post stack this renderer feeds (its settings, governor and timer).
     pub fn post_stack(&self) -> &PostStack {
         &self.post
+    }
+
+    /// The post stack, to add user passes ([`PostStack::add_pass`]) or reload their shaders.
+    pub fn post_stack_mut(&mut self) -> &mut PostStack {
+        &mut self.post
     }
 
     /// The G-buffer (for tests and tools).

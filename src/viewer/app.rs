@@ -460,6 +460,21 @@ impl State {
                 }
             }
         }
+        if changes.custom {
+            // User passes' shaders beside the preset: rebuilt, or the last good pipeline kept.
+            let post = self.session.renderer.get_mut().post_stack_mut();
+            let errors = post.reload_custom_shaders();
+            let kept = post.chain().custom_errors().clone();
+            for e in &errors {
+                self.session
+                    .panel
+                    .push(Level::Error, format!("{e} (keeping the last good pipeline)"));
+            }
+            if errors.is_empty() {
+                self.session.panel.push(Level::Info, "reloaded the user passes' shaders");
+            }
+            self.session.panel.custom_errors = kept;
+        }
         if changes.preset
             && let Some(path) = self.session.panel.preset_path().map(Path::to_owned)
         {

@@ -15,6 +15,7 @@
 
 mod app;
 pub mod blit;
+mod custom_panel;
 pub mod orbit;
 pub mod panel;
 pub mod reload;

@@ -117,6 +117,8 @@ pub struct Panel {
     pass_ms: Vec<(String, f64)>,
     rects: HashMap<String, egui::Rect>,
     order_refusal: Option<String>,
+    /// The compile error of each user pass running its last good pipeline (set by the app).
+    pub custom_errors: HashMap<String, String>,
 }
 
 impl Panel {
@@ -145,6 +147,7 @@ impl Panel {
             pass_ms: Vec::new(),
             rects: HashMap::new(),
             order_refusal: None,
+            custom_errors: HashMap::new(),
         }
     }
 
@@ -253,6 +256,10 @@ impl Panel {
                 self.section_ui(ui, section);
             }
             ui.separator();
+            if super::custom_panel::ui(ui, &mut self.settings.custom, &self.custom_errors) {
+                self.value = schema::to_value(&self.settings);
+                self.changed = true;
+            }
             self.order_ui(ui);
         });
         actions

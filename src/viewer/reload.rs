@@ -95,6 +95,8 @@ pub struct Changes {
     pub shaders: bool,
     /// The watched preset file.
     pub preset: bool,
+    /// A `.wgsl` file in the preset's folder (user passes' shaders).
+    pub custom: bool,
 }
 
 /// Watches a shader directory (recursively) and one preset file, and reports changes once
@@ -170,6 +172,12 @@ impl FileWatcher {
                     && path.extension().is_some_and(|e| e == "wgsl")
                 {
                     self.pending.shaders = true;
+                    self.last_event = Some(Instant::now());
+                }
+                if self.preset_parent.as_ref().is_some_and(|dir| path.starts_with(dir))
+                    && path.extension().is_some_and(|e| e == "wgsl")
+                {
+                    self.pending.custom = true;
                     self.last_event = Some(Instant::now());
                 }
                 if self.preset.as_ref() == Some(&path) {

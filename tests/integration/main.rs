@@ -14,6 +14,7 @@ mod budget;
 mod capabilities;
 mod cli;
 mod cube_lut;
+mod custom_passes;
 mod debug_views;
 mod default_scene;
 mod depth_of_field;

@@ -1,0 +1,371 @@
+//! User passes (#22 items 4-6): the shipped examples (`presets/examples/`) against CPU
+//! computations of their formulas on the same input, a broken shader's error and the last good
+//! pipeline, preset errors naming the key, timing scopes, and a pass added from Rust.
+
+use crate::common;
+
+use std::path::Path;
+
+use afterlight::config::Preset;
+use afterlight::gpu::{Gpu, read_texture};
+use afterlight::post::Tier;
+use afterlight::post::chain::{PostPass, PostSettings, Provided};
+use afterlight::post::custom::{UserPass, UserPassContext};
+use afterlight::post::finish::DISPLAY_FORMAT;
+use afterlight::post::stack::{PostInputs, PostStack, PostStackDescriptor};
+use afterlight::post::tonemap::ToneMapper;
+use afterlight::render::RenderOptions;
+use wgpu::util::DeviceExt;
+
+const SIZE: (u32, u32) = (48, 32);
+
+fn example(name: &str) -> PostSettings {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/examples").join(name);
+    let mut settings = Preset::load(&path).expect("example preset").settings;
+    // Deterministic frames: no dither, no TAA/FXAA/sharpen, a clamp tone mapper.
+    settings.finish.dither = false;
+    settings.tonemap.mapper = ToneMapper::Clamp;
+    settings.fxaa.tier = Tier::Off;
+    settings.taa.tier = Tier::Off;
+    settings.taa.fxaa_fallback = false;
+    settings.sharpen.tier = Tier::Off;
+    settings
+}
+
+/// A smooth HDR gradient (every channel varies) as an Rgba16Float view.
+fn gradient_hdr(gpu: &Gpu) -> wgpu::TextureView {
+    scaled_gradient_hdr(gpu, 1.0)
+}
+
+/// The gradient times `k` (in RGB).
+fn scaled_gradient_hdr(gpu: &Gpu, k: f32) -> wgpu::TextureView {
+    let (w, h) = SIZE;
+    let mut texels = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
+            let texel = [0.05 + 1.2 * u, 0.02 + 0.9 * v, 0.3 + 0.5 * u * v].map(|c| c * k);
+            texels.push([texel[0], texel[1], texel[2], 1.0].map(common::f32_to_f16));
+        }
+    }
+    let desc = wgpu::TextureDescriptor {
+        label: Some("test hdr"),
+        size: wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba16Float,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING,
+        view_formats: &[],
+    };
+    let order = wgpu::util::TextureDataOrder::LayerMajor;
+    let texture = gpu.device.create_texture_with_data(
+        &gpu.queue,
+        &desc,
+        order,
+        bytemuck::cast_slice(&texels),
+    );
+    texture.create_view(&Default::default())
+}
+
+fn stack(gpu: &Gpu, settings: &PostSettings, provided: Provided) -> PostStack {
+    let descriptor = PostStackDescriptor {
+        settings: settings.clone(),
+        provided,
+        ..PostStackDescriptor::new(DISPLAY_FORMAT)
+    };
+    PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack")
+}
+
+/// One frame into a new display texture; its bytes, or the begin_frame error.
+fn frame(gpu: &Gpu, stack: &mut PostStack, inputs: &PostInputs<'_>) -> Result<Vec<u8>, String> {
+    let output = common::display_texture(gpu, SIZE, None);
+    stack.begin_frame(SIZE).map_err(|e| e.to_string())?;
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    let view = output.create_view(&Default::default());
+    stack.record(&mut encoder, inputs, &view).map_err(|e| e.to_string())?;
+    gpu.queue.submit([encoder.finish()]);
+    stack.end_frame();
+    Ok(read_texture(gpu, &output).expect("readback"))
+}
+
+/// The largest and mean absolute difference of two RGB(A) byte images (alpha skipped).
+fn difference(a: &[u8], b: &[u8]) -> (u8, f64) {
+    let diffs: Vec<u8> = a
+        .chunks_exact(4)
+        .zip(b.chunks_exact(4))
+        .flat_map(|(p, q)| (0..3).map(move |c| p[c].abs_diff(q[c])))
+        .collect();
+    let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len() as f64;
+    (diffs.iter().copied().max().unwrap_or(0), mean)
+}
+
+fn param(settings: &PostSettings, name: &str) -> Vec<f32> {
+    use afterlight::post::custom::ParamValue;
+    let (_, p) = settings.custom[0].params.iter().find(|(n, _)| n == name).expect("param");
+    match p.value {
+        ParamValue::Float(v) => vec![v],
+        ParamValue::Vec3(v) => v.to_vec(),
+    }
+}
+
+#[test]
+fn night_vision_matches_its_formula_on_the_cpu() {
+    let Some(gpu) = common::gpu() else { return };
+    let with = example("night_vision.toml");
+    let without = PostSettings { custom: Vec::new(), ..with.clone() };
+    let hdr = gradient_hdr(&gpu);
+    let inputs = PostInputs::new(&hdr);
+    let plain =
+        frame(&gpu, &mut stack(&gpu, &without, Provided::HDR_ONLY), &inputs).expect("frame");
+    let gpu_out = frame(&gpu, &mut stack(&gpu, &with, Provided::HDR_ONLY), &inputs).expect("frame");
+    let (gain, tint, scan) =
+        (param(&with, "gain")[0], param(&with, "tint"), param(&with, "scanlines")[0]);
+    let mut expected = plain.clone();
+    for (i, p) in expected.chunks_exact_mut(4).enumerate() {
+        let row = i as u32 / SIZE.0;
+        let c = [p[0], p[1], p[2]].map(|b| f32::from(b) / 255.0);
+        let luma = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+        let v = (luma * gain).clamp(0.0, 1.0) * (1.0 - scan * (row % 2) as f32);
+        for k in 0..3 {
+            p[k] = (tint[k] * v * 255.0).round() as u8;
+        }
+    }
+    let (max, mean) = difference(&gpu_out, &expected);
+    eprintln!("night vision vs CPU: max {max} codes, mean {mean:.3}");
+    assert!(max <= 2 && mean < 0.5, "max {max}, mean {mean}");
+    let (changed, _) = difference(&gpu_out, &plain);
+    assert!(changed > 50, "the pass changed the image ({changed})");
+}
+
+/// Octahedral encoding of a unit normal with z >= 0 (what the G-buffer stores in xy).
+fn oct(n: [f32; 3]) -> [f32; 4] {
+    let s = n[0].abs() + n[1].abs() + n[2].abs();
+    [n[0] / s, n[1] / s, 0.5, 0.0]
+}
+
+#[test]
+fn the_outline_matches_edges_computed_on_the_cpu_from_the_same_depth_and_normals() {
+    let Some(gpu) = common::gpu() else { return };
+    let (w, h) = SIZE;
+    // Sky on the left, a flat panel facing the camera, a crease (the lower band turns up by
+    // 53 degrees at nearly the same depth) and a nearer block on the right.
+    let (mut depth, mut normal) = (Vec::new(), Vec::new());
+    for y in 0..h {
+        for x in 0..w {
+            let (d, n) = match (x, y) {
+                (0..8, _) => (0.0, [0.0, 0.0, 1.0]),
+                (8..30, 20..) => (0.52, [0.0, 0.8, 0.6]),
+                (8..30, _) => (0.5, [0.0, 0.0, 1.0]),
+                _ => (0.3, [0.6, 0.0, 0.8]),
+            };
+            depth.push(d);
+            normal.push(n);
+        }
+    }
+    let depth_view = common::float_texture(&gpu, SIZE, wgpu::TextureFormat::R32Float, 1, &depth);
+    let encoded: Vec<f32> = normal.iter().flat_map(|&n| oct(n)).collect();
+    let normal_view =
+        common::float_texture(&gpu, SIZE, wgpu::TextureFormat::Rgba32Float, 4, &encoded);
+    let with = example("outline.toml");
+    let without = PostSettings { custom: Vec::new(), ..with.clone() };
+    let provided = Provided { depth: true, ..Provided::HDR_ONLY };
+    let hdr = gradient_hdr(&gpu);
+    let inputs = PostInputs { depth: Some(&depth_view), ..PostInputs::new(&hdr) };
+    let plain = frame(&gpu, &mut stack(&gpu, &without, provided), &inputs).expect("frame");
+    let mut outlined = stack(&gpu, &with, provided);
+    outlined.chain_mut().set_normals(Some(normal_view));
+    let gpu_out = frame(&gpu, &mut outlined, &inputs).expect("frame");
+
+    let (dt, nt) = (param(&with, "depth_threshold")[0], param(&with, "normal_threshold")[0]);
+    let (opacity, colour) = (param(&with, "opacity")[0], param(&with, "colour"));
+    let at = |x: i32, y: i32| {
+        let i = (y.clamp(0, h as i32 - 1) as u32 * w + x.clamp(0, w as i32 - 1) as u32) as usize;
+        let n = if depth[i] > 0.0 { normal[i] } else { [0.0; 3] };
+        (depth[i], n)
+    };
+    let dot = |a: [f32; 3], b: [f32; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    let mut expected = plain.clone();
+    let mut edges = 0;
+    for y in 0..h as i32 {
+        for x in 0..w as i32 {
+            let (d, n) = at(x, y);
+            let edge = [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().any(|(dx, dy)| {
+                let (dq, nq) = at(x + dx, y + dy);
+                (dq - d).abs() > dt * dq.max(d).max(1e-6)
+                    || (dot(n, n) > 0.5 && dot(nq, nq) > 0.5 && 1.0 - dot(n, nq) > nt)
+            });
+            if edge {
+                edges += 1;
+                let p = &mut expected[((y as u32 * w + x as u32) * 4) as usize..][..3];
+                for k in 0..3 {
+                    let c = f32::from(p[k]) / 255.0;
+                    p[k] = ((c + (colour[k] - c) * opacity) * 255.0).round() as u8;
+                }
+            }
+        }
+    }
+    let (max, mean) = difference(&gpu_out, &expected);
+    eprintln!("outline vs CPU: {edges} edge pixels; max {max} codes, mean {mean:.3}");
+    assert!(edges > 100, "the synthetic input has edges ({edges})");
+    assert!(max <= 2 && mean < 0.1, "max {max}, mean {mean}");
+}
+
+#[test]
+fn a_broken_shader_names_file_line_and_column_and_the_last_good_pipeline_keeps_running() {
+    let Some(gpu) = common::gpu() else { return };
+    let path = Path::new("/virtual/tint.wgsl");
+    let good = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return vec4f(color.rgb * params.k, color.a);\n}\n";
+    let broken = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    let x = 1.0;\n    return vec4f(color.rgb * params.kk, color.a);\n}\n";
+    let text = format!(
+        "[[custom]]\nname = \"tint\"\nshader = \"{}\"\nafter = \"finish\"\n[custom.params]\nk = {{ value = 0.5 }}\n",
+        path.display()
+    );
+    let mut settings = Preset::parse(&text).expect("preset").settings;
+    settings.finish.dither = false;
+    let hdr = gradient_hdr(&gpu);
+    let inputs = PostInputs::new(&hdr);
+
+    // Broken from the start: the frame is refused with the location.
+    let mut fresh = stack(&gpu, &settings, Provided::HDR_ONLY);
+    fresh.chain_mut().provide_custom_shader(path, broken);
+    let message = frame(&gpu, &mut fresh, &inputs).expect_err("broken shader");
+    eprintln!("{message}");
+    assert!(message.starts_with("/virtual/tint.wgsl:3:"), "{message}");
+
+    // Good, then broken on reload: the error names the place, frames keep the good pipeline.
+    let mut live = stack(&gpu, &settings, Provided::HDR_ONLY);
+    live.chain_mut().provide_custom_shader(path, good);
+    let before = frame(&gpu, &mut live, &inputs).expect("good shader");
+    live.chain_mut().provide_custom_shader(path, broken);
+    let errors = live.reload_custom_shaders();
+    assert_eq!(errors.len(), 1);
+    let message = errors[0].to_string();
+    assert!(message.starts_with("/virtual/tint.wgsl:3:"), "{message}");
+    assert!(live.chain().custom_errors().contains_key("tint"));
+    let after = frame(&gpu, &mut live, &inputs).expect("still running");
+    assert_eq!(before, after, "the last good pipeline drew the frame");
+}
+
+#[test]
+fn preset_errors_name_the_custom_key() {
+    let pass =
+        |slot: &str| format!("[[custom]]\nname = \"glow\"\nshader = \"glow.wgsl\"\n{slot}\n");
+    let unknown = Preset::parse(&pass("after = \"finsh\"")).expect_err("unknown pass").to_string();
+    assert!(unknown.contains("custom") && unknown.contains("finsh"), "{unknown}");
+    let refused = Preset::parse(&pass("after = \"dof\"")).expect_err("before TAA").to_string();
+    assert!(refused.contains("custom.glow.after"), "{refused}");
+    let neither = Preset::parse(&pass("")).expect_err("no slot").to_string();
+    assert!(neither.contains("custom.glow.after") && neither.contains("exactly one"), "{neither}");
+    let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/examples/missing.toml");
+    std::fs::write(&missing, pass("after = \"finish\"")).expect("write");
+    let error = Preset::load(&missing).expect_err("no shader file").to_string();
+    std::fs::remove_file(&missing).ok();
+    assert!(error.contains("custom.glow.shader") && error.contains("glow.wgsl"), "{error}");
+}
+
+#[test]
+fn a_user_pass_is_a_timing_scope_of_the_renderer() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, 1.5);
+    let mut renderer = common::renderer(&gpu, &scene, (64, 48), &common::studio(&gpu));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/examples/night_vision.toml");
+    let post = Preset::load(&path).expect("preset").settings;
+    let options = RenderOptions { post, ..Default::default() };
+    renderer.render(&gpu, &camera, &options).expect("render");
+    if !renderer.timing_available() {
+        eprintln!("no GPU timing here; skipped");
+        return;
+    }
+    let names: Vec<String> =
+        renderer.wait_for_pass_times().iter().map(|t| t.name.clone()).collect();
+    assert!(names.iter().any(|n| n == "night_vision"), "{names:?}");
+}
+
+/// A Rust pass that fills its output with one colour.
+struct Fill(wgpu::Color);
+
+impl UserPass for Fill {
+    fn name(&self) -> &str {
+        "fill"
+    }
+    fn slot(&self) -> (PostPass, bool) {
+        (PostPass::Finish, true)
+    }
+    fn record(&mut self, ctx: UserPassContext<'_>) {
+        assert_eq!(ctx.format, DISPLAY_FORMAT);
+        ctx.encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("fill"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: ctx.output,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(self.0),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            ..Default::default()
+        });
+    }
+}
+
+#[test]
+fn a_rust_pass_runs_at_its_slot_and_a_bad_slot_is_refused() {
+    let Some(gpu) = common::gpu() else { return };
+    let settings = PostSettings::default();
+    let mut post = stack(&gpu, &settings, Provided::HDR_ONLY);
+    let grey = wgpu::Color { r: 0.5, g: 0.5, b: 0.5, a: 1.0 };
+    post.add_pass(Box::new(Fill(grey))).expect("add");
+    assert!(post.add_pass(Box::new(Fill(grey))).is_err(), "a second `fill` is refused");
+    let hdr = gradient_hdr(&gpu);
+    let out = frame(&gpu, &mut post, &PostInputs::new(&hdr)).expect("frame");
+    // Linear 0.5 is sRGB code 188.
+    assert!(out.chunks_exact(4).all(|p| p == [188, 188, 188, 255]), "{:?}", &out[..8]);
+
+    struct Early;
+    impl UserPass for Early {
+        fn name(&self) -> &str {
+            "early"
+        }
+        fn slot(&self) -> (PostPass, bool) {
+            (PostPass::Dof, true)
+        }
+        fn record(&mut self, _: UserPassContext<'_>) {}
+    }
+    let message = post.add_pass(Box::new(Early)).expect_err("before TAA").to_string();
+    assert!(message.contains("early"), "{message}");
+}
+
+#[test]
+fn hdr_slots_see_scene_linear_colour_before_the_finish() {
+    let Some(gpu) = common::gpu() else { return };
+    let path = Path::new("/virtual/half.wgsl");
+    let half = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return vec4f(color.rgb * 0.5, color.a);\n}\n";
+    let mut plain = PostSettings::default();
+    plain.finish.dither = false;
+    plain.tonemap.mapper = ToneMapper::Clamp;
+    plain.exposure = afterlight::post::exposure::ExposureSettings::manual(0.0);
+    // Halving the HDR image before the finish draws what the finish draws of half the input
+    // (a clamp tone map, a fixed exposure; halving is exact in half floats).
+    let expected = frame(
+        &gpu,
+        &mut stack(&gpu, &plain, Provided::HDR_ONLY),
+        &PostInputs::new(&scaled_gradient_hdr(&gpu, 0.5)),
+    )
+    .expect("frame");
+    let hdr = gradient_hdr(&gpu);
+    for slot in ["after = \"taa\"", "before = \"bloom\"", "before = \"finish\""] {
+        let text =
+            format!("[[custom]]\nname = \"half\"\nshader = \"{}\"\n{slot}\n", path.display());
+        let custom = Preset::parse(&text).expect("preset").settings.custom;
+        let settings = PostSettings { custom, ..plain.clone() };
+        let mut post = stack(&gpu, &settings, Provided::HDR_ONLY);
+        post.chain_mut().provide_custom_shader(path, half);
+        let out = frame(&gpu, &mut post, &PostInputs::new(&hdr)).expect("frame");
+        let (max, mean) = difference(&out, &expected);
+        eprintln!("{slot}: max {max} codes, mean {mean:.3} from the finish of half the input");
+        assert!(max <= 1, "{slot}: max {max}, mean {mean}");
+    }
+}
