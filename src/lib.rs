@@ -128,6 +128,7 @@
 pub mod bench;
 pub mod budget;
 pub mod config;
+pub mod draw;
 pub mod gpu;
 pub mod graph;
 pub mod post;

@@ -90,8 +90,8 @@
 
 use super::variant::{self, ComputeKernel, PassVariant, VariantChoice};
 use super::{Tier, clamp_setting};
+use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 use serde::{Deserialize, Serialize};
 
 /// Most view depth mips the prefilter builds (XeGTAO's five).

@@ -98,8 +98,8 @@ use super::clamp_setting;
 use super::tier::Tier;
 use super::variant::{self, ComputeKernel};
 use crate::Error;
+use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 
 /// The luma unit `K` of the first downsample's Karis weight `1 / (1 + luma / K)` (see the
 /// module documentation); `BLOOM_KARIS_LUMA_SCALE` in `shaders/bloom.wgsl`.

@@ -23,8 +23,8 @@
 //! picture as a `Bgra8UnormSrgb` one).
 
 use crate::Error;
-use crate::render::bindings;
-use crate::render::fullscreen::FullscreenPass;
+use crate::draw::bindings;
+use crate::draw::fullscreen::FullscreenPass;
 
 /// The camera side of an AR frame.
 #[derive(Clone, Copy, Debug)]

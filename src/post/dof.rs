@@ -57,8 +57,8 @@ use super::chain::PostCamera;
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
+use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 
 /// What a tier spends: gather samples per half-size pixel and the largest CoC radius.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -42,7 +42,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Tier, clamp_setting};
-use crate::render::bindings;
+use crate::draw::bindings;
 
 /// How the exposure is chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -664,7 +664,7 @@ impl SampledHistogram {
                 bindings::depth_sampler(3),
             ],
         });
-        let pipeline = crate::render::fullscreen::pipeline_with_entry(
+        let pipeline = crate::draw::fullscreen::pipeline_with_entry(
             device,
             "exposure.samples",
             &module,
@@ -713,7 +713,7 @@ impl SampledHistogram {
         let size = (width.div_ceil(params.stride), height.div_ceil(params.stride));
         let samples = self.readback.target(device, size, SAMPLES_FORMAT);
         let group = self.inputs.bind(device, queue, params, hdr, depth, &[]);
-        crate::render::fullscreen::draw(
+        crate::draw::fullscreen::draw(
             encoder,
             "exposure.samples",
             &self.pipeline,

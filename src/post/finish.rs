@@ -33,8 +33,8 @@ use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::tonemap::ToneMapper;
 use super::{Tier, clamp_setting};
 use crate::Error;
-use crate::render::bindings;
-use crate::render::fullscreen::FullscreenPass;
+use crate::draw::bindings;
+use crate::draw::fullscreen::FullscreenPass;
 
 /// Format of the finished 8-bit image.
 pub const DISPLAY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;

@@ -13,7 +13,7 @@ use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::{Tier, clamp_setting};
 use crate::Error;
-use crate::render::bindings;
+use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
 
 /// FXAA's knobs (the names of FXAA 3.11's `fxaaQuality*` parameters).

@@ -449,7 +449,7 @@ impl GradeUniforms {
 /// filtering, clamped to the edge texels, so lattice point `i` is exact at texel centre
 /// `(i + 0.5) / size` (`grade_lut_uvw`).
 pub fn lut_sampler(device: &wgpu::Device) -> wgpu::Sampler {
-    crate::render::bindings::linear_sampler(device, "grade_lut")
+    crate::draw::bindings::linear_sampler(device, "grade_lut")
 }
 
 /// The grade bake's pipeline and layout, built once; [`GradeLut::bake`] then runs it for each

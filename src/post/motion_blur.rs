@@ -56,8 +56,8 @@ use serde::{Deserialize, Serialize};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
+use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 
 /// What a tier spends: gather samples per pixel and the largest blur radius.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::{Tier, clamp_setting};
 use crate::Error;
-use crate::render::bindings;
+use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
 
 /// CAS's one knob and a tier.

@@ -31,8 +31,8 @@ use super::exposure::ExposureMode;
 use super::finish::DISPLAY_FORMAT;
 use crate::Error;
 use crate::budget::Governor;
+use crate::draw::Target;
 use crate::gpu::{FrameTiming, PassTime, PassTimer, TimingMethod};
-use crate::render::Target;
 
 /// How to build a [`PostStack`].
 #[derive(Clone, Debug)]
@@ -83,7 +83,7 @@ impl FramePlan {
     /// rasterises with (a clip-space translation, so perspective and orthographic projections
     /// move alike).
     pub fn jittered(&self, view_proj: Mat4) -> Mat4 {
-        crate::render::jittered(view_proj, self.jitter, self.render_size.0, self.render_size.1)
+        crate::draw::jittered(view_proj, self.jitter, self.render_size.0, self.render_size.1)
     }
 }
 

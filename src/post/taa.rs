@@ -78,7 +78,7 @@ use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
 
 use super::{Tier, clamp_setting};
-use crate::render::{Target, bindings, fullscreen};
+use crate::draw::{Target, bindings, fullscreen};
 use crate::shaders::ShaderError;
 
 /// How the reprojected history is kept near the current frame's neighbourhood.

@@ -15,7 +15,7 @@
 use super::Tier;
 use super::display_pass::{DisplayPass, DisplayTarget};
 use crate::Error;
-use crate::render::bindings;
+use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
 
 /// The one HDR format the compute variant writes (`rgba16float` storage in the shader); with

@@ -12,9 +12,9 @@
 use clap::builder::PossibleValue;
 
 use super::DISPLAY_FORMAT;
-use super::fullscreen::FullscreenPass;
 use super::gbuffer::GBuffer;
-use super::{Target, bindings};
+use crate::draw::fullscreen::FullscreenPass;
+use crate::draw::{Target, bindings};
 use crate::shaders;
 
 /// What to show instead of the finished image.

@@ -51,8 +51,8 @@ use web_time::Instant;
 
 use glam::{Vec2, Vec3};
 
-use super::{bindings, fullscreen};
 use crate::Error;
+use crate::draw::{bindings, fullscreen};
 use crate::gpu::{
     Gpu, GpuError, PassTime, PassTimer, halves_to_f32, read_subresource, read_texture,
 };
@@ -464,7 +464,7 @@ impl Environment {
                     layout: &layout,
                     entries: &bindings::entries(&[wgpu::BindingResource::TextureView(&input_view)]),
                 });
-                let output = super::Target::new(
+                let output = crate::draw::Target::new(
                     device,
                     "environment.probe.results",
                     width,
@@ -1051,7 +1051,7 @@ impl Baker {
             &mut timer,
             ("environment: BRDF LUT", "environment.brdf_lut"),
             |encoder| {
-                let lut = super::Target::new(
+                let lut = crate::draw::Target::new(
                     device,
                     "environment.brdf_lut",
                     BRDF_LUT_SIZE,

@@ -8,9 +8,9 @@
 
 use std::collections::HashMap;
 
-use super::bindings;
 use super::gbuffer::{DEPTH_FORMAT, GBuffer, GeometryPass, PipelineKey};
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
+use crate::draw::bindings;
 use crate::shaders;
 
 /// The forward pass.

@@ -18,9 +18,9 @@
 
 use std::collections::HashMap;
 
-use super::fullscreen::colour_attachment;
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
-use super::{Target, bindings};
+use crate::draw::fullscreen::colour_attachment;
+use crate::draw::{Target, bindings};
 use crate::shaders;
 
 /// Depth format: reverse-Z, so clear to 0 and test `Greater`.

@@ -15,10 +15,10 @@
 
 use glam::Vec3;
 
-use super::bindings;
-use super::fullscreen::FullscreenPass;
 use super::gbuffer::{GBuffer, HdrFormat};
 use super::lights::LightsUniforms;
+use crate::draw::bindings;
+use crate::draw::fullscreen::FullscreenPass;
 use crate::post::ao::AoSettings;
 use crate::scene::Light;
 use crate::shaders;

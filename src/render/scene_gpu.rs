@@ -389,7 +389,7 @@ impl SceneGpu {
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(&material.name),
                 layout: &geometry.material_layout,
-                entries: &super::bindings::entries(&resources),
+                entries: &crate::draw::bindings::entries(&resources),
             });
             materials.push(MaterialGpu {
                 bind_group,

@@ -52,9 +52,10 @@
 
 use glam::{Mat4, Vec3};
 
+use super::Renderer;
 use super::gbuffer::{GBuffer, GeometryPass};
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
-use super::{Renderer, Target, bindings};
+use crate::draw::{Target, bindings};
 use crate::gpu::{Gpu, read_texture};
 use crate::scene::Aabb;
 use crate::shaders;
