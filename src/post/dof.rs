@@ -53,7 +53,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::chain::PostCamera;
+use super::camera::PostCamera;
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;

@@ -27,9 +27,9 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::bloom::BloomComposite;
-use super::chain::PostSettings;
 use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
+use super::settings::PostSettings;
 use super::tonemap::ToneMapper;
 use super::{Tier, clamp_setting};
 use crate::Error;
