@@ -14,7 +14,6 @@
 
 pub mod chart;
 pub mod compare;
-pub mod memory;
 pub mod traffic;
 
 use std::collections::BTreeMap;
@@ -26,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::budget::{BudgetMode, MAX_FRAMES_IN_FLIGHT, RollingStats};
 use crate::config::Preset;
+use crate::gpu::memory::{self, MemoryEntry};
 use crate::gpu::{FrameTiming, Gpu};
 use crate::post::chain::PostSettings;
 use crate::post::variant::{PassVariant, VariantChoice};
@@ -33,7 +33,6 @@ use crate::render::environment::Environment;
 use crate::render::{RenderOptions, Renderer, RendererSettings};
 use crate::scene::{self, Camera, Scene};
 pub use compare::{Comparison, compare};
-use memory::MemoryEntry;
 use traffic::{FrameShape, PassTraffic};
 
 /// Version of the JSON layout; a baseline with another version is refused.

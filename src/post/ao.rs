@@ -834,10 +834,10 @@ fn temporal_pipeline(
 impl AoPass {
     /// The uniforms, the placeholder and the temporal history (when TAA is on), for memory
     /// reports; pooled images are the renderer's AO pool's.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = vec![
-            crate::bench::memory::MemoryEntry::buffer("ao.uniforms", &self.uniforms),
-            crate::bench::memory::MemoryEntry::texture(
+            crate::gpu::memory::MemoryEntry::buffer("ao.uniforms", &self.uniforms),
+            crate::gpu::memory::MemoryEntry::texture(
                 "ao.placeholder",
                 self.placeholder.texture(),
                 false,
@@ -845,7 +845,7 @@ impl AoPass {
         ];
         if let Some(history) = &self.history {
             for view in &history.textures {
-                entries.push(crate::bench::memory::MemoryEntry::texture(
+                entries.push(crate::gpu::memory::MemoryEntry::texture(
                     "ao.history",
                     view.texture(),
                     true,

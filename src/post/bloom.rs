@@ -950,8 +950,8 @@ impl BloomPass {
 
 impl BloomPass {
     /// The uniform slots, for memory reports (the mip chain comes from the chain's pool).
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        vec![crate::bench::memory::MemoryEntry::buffer("bloom.uniforms", &self.uniforms)]
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        vec![crate::gpu::memory::MemoryEntry::buffer("bloom.uniforms", &self.uniforms)]
     }
 }
 

@@ -292,8 +292,8 @@ impl CameraExposurePass {
 
     /// The pass's uniform buffer (and the fragment path's samples and readback buffers), for
     /// memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        use crate::bench::memory::MemoryEntry;
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        use crate::gpu::memory::MemoryEntry;
         let mut entries =
             vec![MemoryEntry::buffer(&format!("{}.uniforms", Self::NAME), &self.uniforms)];
         if let MatchPath::Samples { readback, .. } = &self.path {

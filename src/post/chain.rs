@@ -707,7 +707,7 @@ impl PostChain {
         &self,
         _settings: &PostSettings,
         _size: (u32, u32),
-    ) -> Vec<crate::bench::memory::MemoryEntry> {
+    ) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = self.pool.memory("post.pool");
         entries.extend(self.taa.memory());
         entries.extend(self.exposure.memory());

@@ -148,7 +148,7 @@ impl CompositePass {
     }
 
     /// The pass's own buffers and textures, for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
 }

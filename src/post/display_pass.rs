@@ -84,7 +84,7 @@ impl DisplayPass {
     }
 
     /// The uniforms, for memory reports.
-    pub(crate) fn memory(&self) -> crate::bench::memory::MemoryEntry {
+    pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
         self.pass.memory()
     }
 }

@@ -528,8 +528,8 @@ impl MeteringInputs {
         &self.bound.insert(bound).group
     }
 
-    fn memory(&self) -> [crate::bench::memory::MemoryEntry; 2] {
-        use crate::bench::memory::MemoryEntry;
+    fn memory(&self) -> [crate::gpu::memory::MemoryEntry; 2] {
+        use crate::gpu::memory::MemoryEntry;
         [
             MemoryEntry::buffer("exposure.params", &self.params),
             MemoryEntry::texture("exposure.dummy_depth", self.dummy_depth.texture(), false),
@@ -965,8 +965,8 @@ impl ExposurePass {
 impl ExposurePass {
     /// The parameter, histogram and state buffers and the depth placeholder, for memory
     /// reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        use crate::bench::memory::MemoryEntry;
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        use crate::gpu::memory::MemoryEntry;
         let mut entries = vec![MemoryEntry::buffer("exposure.state", &self.state)];
         if let Some(h) = &self.histogram {
             entries.extend(h.inputs.memory());

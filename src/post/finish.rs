@@ -501,13 +501,13 @@ impl FinishPass {
 
     /// The baked grade LUT (once prepared), the black placeholder and the uniforms, for
     /// memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = vec![
             self.pass.memory(),
-            crate::bench::memory::MemoryEntry::texture("finish.black", self.black.texture(), false),
+            crate::gpu::memory::MemoryEntry::texture("finish.black", self.black.texture(), false),
         ];
         if let Some((_, _, view)) = &self.lut {
-            entries.push(crate::bench::memory::MemoryEntry::texture(
+            entries.push(crate::gpu::memory::MemoryEntry::texture(
                 "finish.grade_lut",
                 view.texture(),
                 false,

@@ -224,7 +224,7 @@ impl FxaaPass {
 
 impl FxaaPass {
     /// The uniforms, for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
 }

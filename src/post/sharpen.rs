@@ -169,7 +169,7 @@ impl SharpenPass {
 
 impl SharpenPass {
     /// The uniforms, for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
 }

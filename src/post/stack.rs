@@ -537,10 +537,10 @@ impl PostStack {
         &self,
         settings: &PostSettings,
         size: (u32, u32),
-    ) -> Vec<crate::bench::memory::MemoryEntry> {
+    ) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = self.chain.memory(settings, size);
         if let Some(finished) = &self.finished {
-            entries.push(crate::bench::memory::MemoryEntry::texture(
+            entries.push(crate::gpu::memory::MemoryEntry::texture(
                 "post.finished",
                 &finished.texture,
                 true,

@@ -505,8 +505,8 @@ impl TaaPass {
     /// The history textures (two frames of resolved colour and aux at the output size, the
     /// latest resolve being the pass's output) and the uniform buffer, for memory reports.
     /// Empty of textures before the first draw.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        use crate::bench::memory::MemoryEntry;
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        use crate::gpu::memory::MemoryEntry;
         let mut entries = vec![MemoryEntry::buffer("taa.uniforms", &self.uniforms)];
         if let Some((frames, ..)) = &self.history {
             for (i, frame) in frames.iter().enumerate() {

@@ -172,7 +172,7 @@ impl UpscalePass {
 
 impl UpscalePass {
     /// The uniforms (one block per filter), for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         self.passes.iter().map(DisplayPass::memory).collect()
     }
 }

@@ -1318,24 +1318,16 @@ fn studio(width: u32, height: u32) -> Equirect {
 impl Environment {
     /// The baked image-based light (specular, irradiance, BRDF LUT) and its uniforms, for
     /// memory reports (the baker's scratch is freed after the bake).
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![
-            crate::bench::memory::MemoryEntry::texture(
-                "environment.specular",
-                &self.specular,
-                false,
-            ),
-            crate::bench::memory::MemoryEntry::texture(
+            crate::gpu::memory::MemoryEntry::texture("environment.specular", &self.specular, false),
+            crate::gpu::memory::MemoryEntry::texture(
                 "environment.irradiance",
                 &self.irradiance,
                 false,
             ),
-            crate::bench::memory::MemoryEntry::texture(
-                "environment.brdf_lut",
-                &self.brdf_lut,
-                false,
-            ),
-            crate::bench::memory::MemoryEntry::buffer("environment.uniforms", &self.uniforms),
+            crate::gpu::memory::MemoryEntry::texture("environment.brdf_lut", &self.brdf_lut, false),
+            crate::gpu::memory::MemoryEntry::buffer("environment.uniforms", &self.uniforms),
         ]
     }
 }

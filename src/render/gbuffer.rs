@@ -240,7 +240,7 @@ impl GeometryPass {
 
 impl GBuffer {
     /// Every target, for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         [
             ("gbuffer.depth", &self.depth),
             ("gbuffer.base_color_ao", &self.base_color_ao),
@@ -249,9 +249,7 @@ impl GBuffer {
             ("gbuffer.hdr", &self.hdr),
         ]
         .into_iter()
-        .map(|(name, target)| {
-            crate::bench::memory::MemoryEntry::texture(name, &target.texture, true)
-        })
+        .map(|(name, target)| crate::gpu::memory::MemoryEntry::texture(name, &target.texture, true))
         .collect()
     }
 }

@@ -168,10 +168,10 @@ impl LightingPass {
 
 impl LightingPass {
     /// The light list and the pass's uniforms, for memory reports.
-    pub(crate) fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub(crate) fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![
             self.pass.memory(),
-            crate::bench::memory::MemoryEntry::buffer("lighting.lights", &self.lights),
+            crate::gpu::memory::MemoryEntry::buffer("lighting.lights", &self.lights),
         ]
     }
 }

@@ -784,19 +784,19 @@ impl Renderer {
     /// G-buffer and display targets, the shadow map, the AO pool and history, the scene's
     /// buffers and textures, the environment, and the post stack ([`PostStack::memory`];
     /// `post` is the settings the last frame ran with, for TAA's history).
-    pub fn memory(&self, post: &PostSettings) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self, post: &PostSettings) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = self.gbuffer.memory();
-        entries.push(crate::bench::memory::MemoryEntry::texture(
+        entries.push(crate::gpu::memory::MemoryEntry::texture(
             "display",
             &self.display_target.texture,
             true,
         ));
-        entries.push(crate::bench::memory::MemoryEntry::buffer("camera", &self.camera_buffer));
+        entries.push(crate::gpu::memory::MemoryEntry::buffer("camera", &self.camera_buffer));
         entries.extend(self.shadows.memory());
         entries.extend(self.lighting.memory());
         entries.extend(self.ao_pool.memory("ao.pool"));
         entries.extend(self.ao.memory());
-        entries.push(crate::bench::memory::MemoryEntry::texture(
+        entries.push(crate::gpu::memory::MemoryEntry::texture(
             "ao.white",
             self.ao_white.texture(),
             false,

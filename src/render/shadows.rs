@@ -571,14 +571,10 @@ pub fn render_shadow_mask(
 
 impl ShadowPass {
     /// The shadow map and the light's uniforms, for memory reports.
-    pub(crate) fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub(crate) fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![
-            crate::bench::memory::MemoryEntry::texture(
-                "shadows.map",
-                self.map_view.texture(),
-                false,
-            ),
-            crate::bench::memory::MemoryEntry::buffer("shadows.uniforms", &self.uniforms),
+            crate::gpu::memory::MemoryEntry::texture("shadows.map", self.map_view.texture(), false),
+            crate::gpu::memory::MemoryEntry::buffer("shadows.uniforms", &self.uniforms),
         ]
     }
 }
