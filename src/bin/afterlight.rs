@@ -9,9 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use afterlight::Error;
-use afterlight::budget::{
-    BudgetMode, BudgetSettings, MAX_FRAMES_IN_FLIGHT, RollingStats, TRACE_LEGEND, record_trace,
-};
+use afterlight::bench::{MAX_FRAMES_IN_FLIGHT, record_trace};
+use afterlight::budget::{BudgetMode, BudgetSettings, RollingStats, TRACE_LEGEND};
 use afterlight::config::Preset;
 use afterlight::gpu::{self, FrameTiming, Gpu, GpuOptions};
 use afterlight::post::chain::PostSettings;

@@ -371,7 +371,7 @@ fn the_renderer_holds_a_budget_the_full_chain_cannot_meet_timed_by_frames_alone(
 }
 
 fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
-    use afterlight::budget::record_trace;
+    use afterlight::bench::record_trace;
     use afterlight::render::{RenderOptions, Renderer};
 
     use crate::common;

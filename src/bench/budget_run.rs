@@ -1,8 +1,8 @@
 //! A budgeted run of the renderer, recorded as a [`BudgetTrace`]: what `afterlight bench
 //! --budget` and the end-to-end budget test do.
 
-use super::BudgetTrace;
 use crate::Error;
+use crate::budget::BudgetTrace;
 use crate::gpu::Gpu;
 use crate::render::{RenderOptions, Renderer};
 use crate::scene::Camera;
