@@ -2,8 +2,8 @@
 //! --budget` and the end-to-end budget test do.
 
 use crate::Error;
-use crate::budget::BudgetTrace;
 use crate::gpu::Gpu;
+use crate::post::budget::BudgetTrace;
 use crate::render::{RenderOptions, Renderer};
 use crate::scene::Camera;
 

@@ -24,10 +24,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::budget::{BudgetMode, RollingStats};
 use crate::config::Preset;
 use crate::gpu::memory::{self, MemoryEntry};
 use crate::gpu::{FrameTiming, Gpu};
+use crate::post::budget::{BudgetMode, RollingStats};
 use crate::post::chain::PostSettings;
 use crate::post::variant::{PassVariant, VariantChoice};
 use crate::render::environment::Environment;

@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use afterlight::Error;
 use afterlight::bench::{MAX_FRAMES_IN_FLIGHT, record_trace};
-use afterlight::budget::{BudgetMode, BudgetSettings, RollingStats, TRACE_LEGEND};
 use afterlight::config::Preset;
 use afterlight::gpu::{self, FrameTiming, Gpu, GpuOptions};
+use afterlight::post::budget::{BudgetMode, BudgetSettings, RollingStats, TRACE_LEGEND};
 use afterlight::post::chain::PostSettings;
 use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::tonemap::ToneMapper;

@@ -9,6 +9,7 @@
 
 pub mod ao;
 pub mod bloom;
+pub mod budget;
 pub mod camera;
 pub mod camera_exposure;
 pub mod chain;

@@ -21,7 +21,7 @@ use super::taa::{TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
 use super::upscale::UpscaleSettings;
 use super::variant::PassVariant;
-use crate::budget::BudgetSettings;
+use crate::post::budget::BudgetSettings;
 
 /// The tone mapper's table in a preset (`[tonemap]`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -101,7 +101,7 @@ pub struct PostSettings {
     /// Contrast-adaptive sharpening after FXAA (off unless a preset names it).
     pub sharpen: SharpenSettings,
     /// The frame budget the governor holds by turning these passes down (off unless a preset
-    /// names it; see [`crate::budget`]).
+    /// names it; see [`crate::post::budget`]).
     pub budget: BudgetSettings,
 }
 

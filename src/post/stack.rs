@@ -30,9 +30,9 @@ use super::composite::{CompositeFrame, CompositePass, RealWorld};
 use super::exposure::ExposureMode;
 use super::finish::DISPLAY_FORMAT;
 use crate::Error;
-use crate::budget::Governor;
 use crate::draw::Target;
 use crate::gpu::{FrameTiming, PassTime, PassTimer, TimingMethod};
+use crate::post::budget::Governor;
 
 /// How to build a [`PostStack`].
 #[derive(Clone, Debug)]

@@ -33,11 +33,11 @@ use std::sync::Arc;
 use glam::{Mat4, Vec2, Vec3};
 
 use crate::Error;
-use crate::budget::Governor;
 use crate::draw::{CameraUniforms, Target, bindings};
 use crate::gpu::{FrameTiming, Gpu, GpuError, PassTime, halves_to_f32, read_texture};
 use crate::graph::TexturePool;
 use crate::post::ao::{AoFrame, AoOutput, AoPass};
+use crate::post::budget::Governor;
 use crate::post::chain::{PostSettings, Provided};
 use crate::post::composite::RealWorld;
 use crate::post::stack::{PostInputs, PostStack, PostStackDescriptor};

@@ -15,10 +15,10 @@ use crate::common;
 use crate::common::float_texture;
 use crate::motion_blur::{column_profile, read_rgba, save_grey};
 
-use afterlight::budget::{BudgetSettings, Governor, Knob};
 use afterlight::gpu::{FrameTiming, Gpu, PassTime};
 use afterlight::graph::TexturePool;
 use afterlight::post::Tier;
+use afterlight::post::budget::{BudgetSettings, Governor, Knob};
 use afterlight::post::chain::{PostCamera, PostSettings};
 use afterlight::post::dof::{DofFrame, DofPass, DofSettings};
 use afterlight::post::exposure::ExposureSettings;
