@@ -1,4 +1,4 @@
-//! AR exposure matching (`shaders/camera_exposure.wgsl`): the virtual object gets the exposure
+//! AR exposure matching (`shaders/post/camera_exposure.wgsl`): the virtual object gets the exposure
 //! the camera used, taken from the camera image itself.
 //!
 //! Where the real-world mask says a pixel is real world, the HDR image holds what the app's

@@ -1,4 +1,4 @@
-//! The post stack's last step (`shaders/composite.wgsl`): the finished display image into the
+//! The post stack's last step (`shaders/post/composite.wgsl`): the finished display image into the
 //! app's target, whatever its colour format, and AR compositing with a camera image.
 //!
 //! An AR app brings the camera's picture of the real world and a **real-world mask** (1 where a

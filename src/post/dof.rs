@@ -1,4 +1,4 @@
-//! Depth of field (`shaders/dof.wgsl`) from a physical camera: focal length, f-number, focus
+//! Depth of field (`shaders/post/dof.wgsl`) from a physical camera: focal length, f-number, focus
 //! distance and sensor size give each pixel a circle of confusion (thin lens), and a gather
 //! bokeh at half resolution blurs it, with the near and far fields kept apart.
 //!
@@ -249,7 +249,7 @@ pub fn focus_distance_at(
     (nearest > 0.0).then(|| znear / nearest)
 }
 
-/// `Dof` in `shaders/dof.wgsl`.
+/// `Dof` in `shaders/post/dof.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct DofUniforms {

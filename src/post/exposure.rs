@@ -1,4 +1,4 @@
-//! Automatic exposure from a GPU luminance histogram (`shaders/exposure.wgsl`), with no CPU
+//! Automatic exposure from a GPU luminance histogram (`shaders/post/exposure.wgsl`), with no CPU
 //! readback in the frame: the result stays in a 16-byte storage buffer the finish pass reads.
 //! Devices without compute or storage buffers (GLES 3.0, WebGL2) take a fragment path instead:
 //! the sampled pixels' bins and weights are drawn into a small image and read back a frame or
@@ -94,7 +94,7 @@ const LOG2_METER: f32 = 3.0;
 impl MeteringMask {
     /// The mask's weight (0..=1) for pixel `(x, y)` of a `size` image; `geometry` tells whether
     /// the pixel's depth is non-zero (only [`MeteringMask::Foreground`] looks at it). The CPU
-    /// mirror of `exposure_mask_weight` in `shaders/exposure.wgsl`.
+    /// mirror of `exposure_mask_weight` in `shaders/post/exposure.wgsl`.
     pub fn weight(self, x: u32, y: u32, size: (u32, u32), geometry: bool) -> f32 {
         let (w, h) = (size.0 as f32, size.1 as f32);
         let (cx, cy) = (x as f32 + 0.5, y as f32 + 0.5);

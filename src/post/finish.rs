@@ -1,4 +1,4 @@
-//! The fused finish pass (`shaders/finish.wgsl`): every per-pixel operation between the HDR
+//! The fused finish pass (`shaders/post/finish.wgsl`): every per-pixel operation between the HDR
 //! image and the 8-bit display in one full-screen pass (DESIGN.md, "The frame"):
 //!
 //! 1. chromatic aberration (red and blue magnified by `1 + s` and `1 − s` about the centre),
@@ -49,7 +49,7 @@ struct Baked {
     requested_size: u32,
 }
 
-/// The finish's uniform block (`Finish` in `shaders/finish.wgsl`).
+/// The finish's uniform block (`Finish` in `shaders/post/finish.wgsl`).
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct FinishUniforms {

@@ -1,4 +1,4 @@
-//! Motion blur (`shaders/motion_blur.wgsl`) from the G-buffer's motion vectors, camera and
+//! Motion blur (`shaders/post/motion_blur.wgsl`) from the G-buffer's motion vectors, camera and
 //! object motion alike.
 //!
 //! Follows McGuire, Hennessy, Bukowski and Osman, "A Reconstruction Filter for Plausible
@@ -136,7 +136,7 @@ impl Default for MotionBlurSettings {
     }
 }
 
-/// `MotionBlur` in `shaders/motion_blur.wgsl`.
+/// `MotionBlur` in `shaders/post/motion_blur.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct MotionBlurUniforms {

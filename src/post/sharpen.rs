@@ -1,4 +1,4 @@
-//! Contrast-adaptive sharpening (`shaders/sharpen.wgsl`): AMD FidelityFX CAS (Timothy Lottes,
+//! Contrast-adaptive sharpening (`shaders/post/sharpen.wgsl`): AMD FidelityFX CAS (Timothy Lottes,
 //! AMD, 2019), the non-upscaling path. A cross filter with negative lobes whose weight,
 //! `peak · sqrt(amp)` with `peak = -1 / lerp(8, 5, sharpness)`, shrinks where the 3x3 window's
 //! soft min/max already reach the signal's limits, so weak detail is lifted more than strong

@@ -1,4 +1,4 @@
-//! Temporal anti-aliasing (`shaders/taa.wgsl`): every frame is rasterised at a sub-pixel
+//! Temporal anti-aliasing (`shaders/post/taa.wgsl`): every frame is rasterised at a sub-pixel
 //! offset ([`jitter`], Halton 2,3) and each output pixel blends this frame's sample with its
 //! own history, reprojected by the motion vectors, so over a few frames every pixel integrates
 //! many sample positions: edges get intermediate coverage and shimmering settles.
@@ -264,7 +264,7 @@ pub fn reprojection(previous: Mat4, current: Mat4) -> Option<Mat4> {
     m.is_finite().then_some(m)
 }
 
-/// The uniform block of `shaders/taa.wgsl`.
+/// The uniform block of `shaders/post/taa.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct TaaUniforms {

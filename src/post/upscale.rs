@@ -1,4 +1,4 @@
-//! Spatial upscale (`shaders/upscale.wgsl`): when the render scale is below 1 and TAA is off,
+//! Spatial upscale (`shaders/post/upscale.wgsl`): when the render scale is below 1 and TAA is off,
 //! the HDR image is brought to display size by the filter its tier picks ([`UpscaleSettings`]):
 //! bilinear, or a Lanczos-2-like kernel in the manner of AMD FSR 1's EASU, turned to the local
 //! edge, narrowed across it and widened along it, over the nearest 2x2 texels or over 12 (the

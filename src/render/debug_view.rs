@@ -1,4 +1,4 @@
-//! Debug views (`shaders/debug_view.wgsl`): one G-buffer channel shown as its stored value, or
+//! Debug views (`shaders/render/debug_view.wgsl`): one G-buffer channel shown as its stored value, or
 //! one intermediate of the lit frame (AO visibility, a bloom mip, the baked grade LUT).
 //!
 //! Reads: the G-buffer, depth and HDR (emissive only) for the G-buffer views, which skip

@@ -17,7 +17,7 @@
 //! NaN, infinite and negative texels become 0, each with a warning and a count in
 //! [`EnvironmentInfo`].
 //!
-//! The bake, in order (`shaders/environment/`):
+//! The bake, in order (`shaders/render/environment/`):
 //! 1. `equirect_to_cube`: the equirect (uploaded as Rgba32Float) into a radiance cube, each
 //!    texel averaging several bilinear taps over its footprint; then `downsample`, a 2x2 box
 //!    mip chain down to 1 x 1.
@@ -533,7 +533,7 @@ impl Environment {
 
 /// Unit direction through (u, v) in [0, 1]² of cube face `face` (0..6 = +X, -X, +Y, -Y, +Z,
 /// -Z), v down the face: wgpu's cube layer order and orientation. CPU mirror of
-/// `cube_vector` in `shaders/environment/bake.wgsl`.
+/// `cube_vector` in `shaders/render/environment/bake.wgsl`.
 pub fn cube_texel_direction(face: u32, u: f32, v: f32) -> Vec3 {
     let (a, b) = (2.0 * u - 1.0, 2.0 * v - 1.0);
     let d = match face {
@@ -549,7 +549,7 @@ pub fn cube_texel_direction(face: u32, u: f32, v: f32) -> Vec3 {
 
 /// Unit direction of equirect coordinates (u, v) in [0, 1]², v down: u = 0.5 is -Z, u grows
 /// towards +X, v = 0 is +Y. CPU mirror of `equirect_uv` in
-/// `shaders/environment/equirect_to_cube.wgsl` (its inverse).
+/// `shaders/render/environment/equirect_to_cube.wgsl` (its inverse).
 pub fn equirect_direction(u: f32, v: f32) -> Vec3 {
     let phi = (u - 0.5) * std::f32::consts::TAU;
     let theta = v * std::f32::consts::PI;

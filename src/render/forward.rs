@@ -1,4 +1,4 @@
-//! Forward pass for alpha-blended materials (`shaders/forward.wgsl`): glTF BLEND primitives are
+//! Forward pass for alpha-blended materials (`shaders/render/forward.wgsl`): glTF BLEND primitives are
 //! drawn after deferred lighting, one instance at a time from back to front, depth-tested
 //! against the G-buffer depth without writing it, and lit by the same lights, shadow map and
 //! environment as opaque surfaces.

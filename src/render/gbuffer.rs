@@ -1,4 +1,4 @@
-//! The G-buffer: its render targets and the geometry pass that fills them (`shaders/gbuffer.wgsl`).
+//! The G-buffer: its render targets and the geometry pass that fills them (`shaders/render/gbuffer.wgsl`).
 //!
 //! Reads: scene meshes, materials, instance transforms (now and last frame), the camera.
 //! Writes, per pixel:

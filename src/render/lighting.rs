@@ -1,4 +1,4 @@
-//! Deferred lighting (`shaders/lighting.wgsl`): every KHR_lights_punctual light, the
+//! Deferred lighting (`shaders/render/lighting.wgsl`): every KHR_lights_punctual light, the
 //! directional shadow map and image-based light, evaluated per pixel from the G-buffer, plus
 //! the background where no geometry is.
 //!
@@ -41,7 +41,7 @@ pub enum Background {
 struct LightingUniforms {
     background: [f32; 4],
     /// On, multi-bounce, intensity, 1 when lighting upsamples half-resolution AO
-    /// (`ambient_occlusion` in `shaders/lighting.wgsl`).
+    /// (`ambient_occlusion` in `shaders/render/lighting.wgsl`).
     ambient_occlusion: [f32; 4],
 }
 

@@ -1,4 +1,4 @@
-//! The shadow catcher (`shaders/shadow_catcher.wgsl`): an invisible ground plane that receives
+//! The shadow catcher (`shaders/render/shadow_catcher.wgsl`): an invisible ground plane that receives
 //! the objects' shadow and ambient occlusion and darkens whatever is behind it, for AR
 //! compositing (the camera image) and product shots (the studio background).
 //!

@@ -1,4 +1,4 @@
-//! The directional shadow map (`shaders/shadow.wgsl`, looked up by
+//! The directional shadow map (`shaders/render/shadow.wgsl`, looked up by
 //! `shaders/include/shadow.wgsl`): the scene's depth as seen from the key light, drawn once per
 //! frame before the G-buffer.
 //!
@@ -482,7 +482,7 @@ const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
 
 /// Test and debugging tool, not a frame pass: the key light's visibility per pixel of
 /// `renderer`'s last frame (its G-buffer and camera), as the lighting pass computes it with
-/// `directional_shadow` (`shaders/shadow_debug.wgsl`). 1 = lit, 0 = shadowed, 1 where nothing
+/// `directional_shadow` (`shaders/render/shadow_debug.wgsl`). 1 = lit, 0 = shadowed, 1 where nothing
 /// was drawn; `width * height` values, top row first. Call after `renderer.render(...)` and
 /// after `shadows.update` and `shadows.draw` were submitted. Builds its pipeline on every call
 /// and blocks on the readback.
