@@ -3,7 +3,7 @@
 //! A deferred renderer ([`render::Renderer`]) draws glTF 2.0 scenes into a G-buffer; a chain of
 //! screen-space passes ([`post`]: depth of field, motion blur, TAA, exposure, bloom, the fused
 //! tone map + grade + finish, FXAA, sharpening) turns the HDR result into the picture people
-//! see, and a budget governor ([`budget`]) turns passes down to hold a GPU frame time. See
+//! see, and a budget governor ([`post::budget`]) turns passes down to hold a GPU frame time. See
 //! `DESIGN.md` in the shared folder for the architecture.
 //!
 //! # Embedding the post stack
@@ -126,8 +126,8 @@
 #![warn(missing_docs)]
 
 pub mod bench;
-pub mod budget;
 pub mod config;
+pub mod draw;
 pub mod gpu;
 pub mod graph;
 pub mod post;

@@ -1,8 +1,10 @@
 //! Loading WGSL shaders: the one place every shader in afterlight comes from.
 //!
-//! Shaders live in `shaders/` at the crate root: a top-level shader is `shaders/<name>.wgsl`
-//! (or `shaders/<folder>/<name>.wgsl`, named `"<folder>/<name>"`), shared code lives in
-//! `shaders/include/`. Every `.wgsl` file is embedded into the crate by `build.rs`, so a built
+//! Shaders live in `shaders/` at the crate root, by owner: the renderer's in `shaders/render/`,
+//! the post chain's in `shaders/post/`, the viewer's in `shaders/viewer/`, shared code in
+//! `shaders/include/`. A shader is named by its path without `.wgsl` (`"post/taa"`,
+//! `"render/environment/bake"`), or without its owner's folder (`"taa"`,
+//! `"environment/bake"`), which is looked up at the root and then in each owner's folder. Every `.wgsl` file is embedded into the crate by `build.rs`, so a built
 //! binary needs no files next to it. Where the text is read from:
 //!
 //! 1. the directory in the environment variable `AFTERLIGHT_SHADER_DIR`, when set (any build);
@@ -33,6 +35,10 @@ pub const SHADER_DIR_ENV: &str = "AFTERLIGHT_SHADER_DIR";
 
 /// Folder, relative to the shaders root, whose files are shared code rather than shaders.
 const INCLUDE_DIR: &str = "include/";
+
+/// The owners' folders, relative to the shaders root, searched in this order for a shader
+/// named without one (after the root itself).
+const OWNER_DIRS: [&str; 3] = ["render/", "post/", "viewer/"];
 
 /// Why a shader could not be loaded, expanded, validated or compiled. Locations name the
 /// original file (relative to the shaders root) and its 1-based line; line and column are 0
@@ -289,8 +295,8 @@ pub fn source_dir() -> Option<PathBuf> {
     None
 }
 
-/// Loads shader `name` (`"gbuffer"` is `shaders/gbuffer.wgsl`, `"bloom/downsample"` is
-/// `shaders/bloom/downsample.wgsl`) and expands its includes, from [`source_dir`] or the
+/// Loads shader `name` (`"gbuffer"` and `"render/gbuffer"` are `shaders/render/gbuffer.wgsl`,
+/// `"environment/bake"` is `shaders/render/environment/bake.wgsl`) and expands its includes, from [`source_dir`] or the
 /// embedded copies.
 pub fn load(name: &str) -> Result<ShaderSource, ShaderError> {
     match source_dir() {
@@ -480,7 +486,16 @@ fn parse_include(rest: &str) -> Result<String, String> {
 fn expand(root: &Root<'_>, name: &str) -> Result<ShaderSource, ShaderError> {
     let not_found = || ShaderError::NotFound { name: name.to_owned(), searched: root.describe() };
     let file = shader_file(name).ok_or_else(not_found)?;
-    let text = root.read(&file)?.ok_or_else(not_found)?;
+    let mut found = None;
+    for candidate in
+        std::iter::once(file.clone()).chain(OWNER_DIRS.iter().map(|dir| format!("{dir}{file}")))
+    {
+        if let Some(text) = root.read(&candidate)? {
+            found = Some((candidate, text));
+            break;
+        }
+    }
+    let (file, text) = found.ok_or_else(not_found)?;
     let mut expander = Expander {
         root,
         files: Vec::new(),

@@ -1,6 +1,6 @@
 // Shared by afterlight's shaders: the camera block, G-buffer packing and small helpers.
 
-// Per-view constants, written once per frame (see src/render/frame_uniforms.rs).
+// Per-view constants, written once per frame (see src/draw/frame_uniforms.rs).
 struct Camera {
     // Clip from world as rasterised: jittered by TAA's sub-pixel offset when TAA is on.
     view_proj: mat4x4f,

@@ -1,4 +1,4 @@
-// Reading a depth texture's texels (src/render/bindings.rs: `depth_as_float`, `depth_sampler`).
+// Reading a depth texture's texels (src/draw/bindings.rs: `depth_as_float`, `depth_sampler`).
 //
 // The depth is bound as `texture_2d<f32>` with a non-filtering NEAREST sampler beside it and
 // read by sampling the texel's centre at mip 0, not by `textureLoad`: GLES 3.0 / WebGL2 treat a

@@ -12,9 +12,9 @@
 //! from yaw `30° + k · degrees_per_frame`, pitch 20°, so a run is the same on every device.
 //! The budget governor is off during a run (a benchmark measures fixed settings).
 
+mod budget_run;
 pub mod chart;
 pub mod compare;
-pub mod memory;
 pub mod traffic;
 
 use std::collections::BTreeMap;
@@ -24,16 +24,17 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::budget::{BudgetMode, MAX_FRAMES_IN_FLIGHT, RollingStats};
 use crate::config::Preset;
+use crate::gpu::memory::{self, MemoryEntry};
 use crate::gpu::{FrameTiming, Gpu};
+use crate::post::budget::{BudgetMode, RollingStats};
 use crate::post::chain::PostSettings;
 use crate::post::variant::{PassVariant, VariantChoice};
 use crate::render::environment::Environment;
 use crate::render::{RenderOptions, Renderer, RendererSettings};
 use crate::scene::{self, Camera, Scene};
+pub use budget_run::{MAX_FRAMES_IN_FLIGHT, record_trace};
 pub use compare::{Comparison, compare};
-use memory::MemoryEntry;
 use traffic::{FrameShape, PassTraffic};
 
 /// Version of the JSON layout; a baseline with another version is refused.
@@ -543,17 +544,6 @@ fn with_bandwidth(mut run: RunResult, peak_gbps: Option<f64>) -> RunResult {
     run
 }
 
-/// Triangles drawn per frame: every instance of every primitive.
-pub fn triangle_count(scene: &Scene) -> u64 {
-    scene
-        .instances
-        .iter()
-        .filter_map(|i| scene.meshes.get(i.mesh))
-        .flat_map(|m| &m.primitives)
-        .map(|p| p.indices.len() as u64 / 3)
-        .sum()
-}
-
 /// Per pass name: GPU ms and CPU ms samples, in the order names first appear.
 type Samples = Vec<(String, Vec<f64>, Vec<f64>)>;
 
@@ -651,7 +641,7 @@ fn run_one(
     let shape = frame_shape(&passes, &memory, size);
     Ok(RunResult {
         scene: scene.name.clone(),
-        triangles: triangle_count(&scene.scene),
+        triangles: crate::scene::triangle_count(&scene.scene),
         preset: preset.name.clone(),
         resolution: resolution.clone(),
         frames_timed: span.len(),

@@ -13,6 +13,7 @@
 mod capabilities;
 mod device_class;
 mod driver_issues;
+pub mod memory;
 #[cfg(feature = "cli")]
 mod quiet;
 mod readback;

@@ -187,12 +187,12 @@ impl TexturePool {
 
     /// One entry per texture the pool holds, lent or free, named `{owner} {label}` (its
     /// bytes add up to [`TexturePool::bytes`]).
-    pub fn memory(&self, owner: &str) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self, owner: &str) -> Vec<crate::gpu::memory::MemoryEntry> {
         let free = self.free.values().flatten().map(|f| &f.texture);
         free.chain(&self.in_use)
             .map(|t| {
                 let label = self.labels.get(&t.desc).map_or("transient", String::as_str);
-                let mut entry = crate::bench::memory::MemoryEntry::texture(
+                let mut entry = crate::gpu::memory::MemoryEntry::texture(
                     &format!("{owner} {label}"),
                     &t.texture,
                     true,

@@ -4,7 +4,7 @@
 //! Follows Jimenez, Wu, Pesce, Jarabo, "Practical Realtime Strategies for Accurate Indirect
 //! Occlusion" (SIGGRAPH 2016, Physically Based Shading course), with the depth mip prefilter,
 //! the sample distribution and the denoiser's slope-adjusted edges of Intel's XeGTAO
-//! (Strugar 2021). Kernels: `shaders/ao.wgsl`.
+//! (Strugar 2021). Kernels: `shaders/post/ao.wgsl`.
 //!
 //! **Reads** reverse-Z depth, the G-buffer's octahedral normals, the camera uniform and, with
 //! temporal accumulation, the motion vectors. **Writes** visibility (1 = unoccluded) at the
@@ -90,8 +90,8 @@
 
 use super::variant::{self, ComputeKernel, PassVariant, VariantChoice};
 use super::{Tier, clamp_setting};
+use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 use serde::{Deserialize, Serialize};
 
 /// Most view depth mips the prefilter builds (XeGTAO's five).
@@ -260,7 +260,7 @@ pub struct AoOutput {
     pub working_view_depth: Option<PooledTexture>,
 }
 
-/// `AoParams` in `shaders/ao.wgsl`.
+/// `AoParams` in `shaders/post/ao.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
 struct AoUniforms {
@@ -270,13 +270,13 @@ struct AoUniforms {
     temporal: [f32; 4],
 }
 
-/// `AO_FLAG_HALF` in `shaders/ao.wgsl`.
+/// `AO_FLAG_HALF` in `shaders/post/ao.wgsl`.
 const FLAG_HALF: u32 = 1;
 
 /// Last frame's visibility (r) and reverse-Z depth (g), for the temporal step.
 const HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
 
-/// The compute variant's history (`ao_history_out` in `shaders/ao.wgsl`).
+/// The compute variant's history (`ao_history_out` in `shaders/post/ao.wgsl`).
 const COMPUTE_HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg32Float;
 
 /// The view depth mips, in both variants, where the device renders to 32-bit floats.
@@ -312,7 +312,7 @@ pub struct AoPass {
     depth_format: wgpu::TextureFormat,
 }
 
-/// The compute variant's kernels, one per step (`cs_*` in `shaders/ao.wgsl`).
+/// The compute variant's kernels, one per step (`cs_*` in `shaders/post/ao.wgsl`).
 struct Kernels {
     prefilter: ComputeKernel,
     downsample: ComputeKernel,
@@ -358,7 +358,7 @@ impl AoPass {
     /// The pass's name: wgpu label prefix, timing scope and preset key.
     pub const NAME: &'static str = "ao";
 
-    /// Build the pipelines (fails only if `shaders/ao.wgsl` does not load).
+    /// Build the pipelines (fails only if `shaders/post/ao.wgsl` does not load).
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::shaders::ShaderError> {
         let module = crate::shaders::create_module(device, "ao")?;
         let stages = wgpu::ShaderStages::FRAGMENT | wgpu::ShaderStages::COMPUTE;
@@ -834,10 +834,10 @@ fn temporal_pipeline(
 impl AoPass {
     /// The uniforms, the placeholder and the temporal history (when TAA is on), for memory
     /// reports; pooled images are the renderer's AO pool's.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = vec![
-            crate::bench::memory::MemoryEntry::buffer("ao.uniforms", &self.uniforms),
-            crate::bench::memory::MemoryEntry::texture(
+            crate::gpu::memory::MemoryEntry::buffer("ao.uniforms", &self.uniforms),
+            crate::gpu::memory::MemoryEntry::texture(
                 "ao.placeholder",
                 self.placeholder.texture(),
                 false,
@@ -845,7 +845,7 @@ impl AoPass {
         ];
         if let Some(history) = &self.history {
             for view in &history.textures {
-                entries.push(crate::bench::memory::MemoryEntry::texture(
+                entries.push(crate::gpu::memory::MemoryEntry::texture(
                     "ao.history",
                     view.texture(),
                     true,

@@ -5,7 +5,7 @@
 //! (SIGGRAPH 2014, Advances in Real-Time Rendering): a mip chain built with a 13-tap
 //! downsample, a Karis average on the first downsample against fireflies, and a 3x3 tent
 //! upsample that accumulates back up the chain. The low-frequency boost follows Bevy's bloom.
-//! Kernels: `shaders/bloom.wgsl`; the composite: `shaders/include/bloom_composite.wgsl`.
+//! Kernels: `shaders/post/bloom.wgsl`; the composite: `shaders/include/bloom_composite.wgsl`.
 //!
 //! **Reads** HDR colour (scene-linear, pre-exposed; any filterable float format).
 //! **Writes** the bloom texture, by default at half resolution (the largest level of the chain:
@@ -98,11 +98,11 @@ use super::clamp_setting;
 use super::tier::Tier;
 use super::variant::{self, ComputeKernel};
 use crate::Error;
+use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 
 /// The luma unit `K` of the first downsample's Karis weight `1 / (1 + luma / K)` (see the
-/// module documentation); `BLOOM_KARIS_LUMA_SCALE` in `shaders/bloom.wgsl`.
+/// module documentation); `BLOOM_KARIS_LUMA_SCALE` in `shaders/post/bloom.wgsl`.
 pub const KARIS_LUMA_SCALE: f32 = 16.0;
 
 /// Most bloom levels a chain can have ([`BloomSettings::levels`]).
@@ -352,7 +352,7 @@ pub fn level_weights(levels: u32, boost: f32, curvature: f32) -> Vec<f32> {
 }
 
 /// The soft threshold on one colour (the CPU mirror of `bloom_soft_threshold` in
-/// `shaders/bloom.wgsl`; see the module documentation). `threshold` ≤ 0 returns `color`.
+/// `shaders/post/bloom.wgsl`; see the module documentation). `threshold` ≤ 0 returns `color`.
 pub fn soft_threshold(color: Vec3, threshold: f32, softness: f32) -> Vec3 {
     if threshold.is_nan() || threshold <= 0.0 {
         return color;
@@ -381,7 +381,7 @@ pub fn composite(hdr: Vec3, bloom: Vec3, settings: &BloomSettings) -> Vec3 {
     }
 }
 
-/// `BloomParams` in `shaders/bloom.wgsl`.
+/// `BloomParams` in `shaders/post/bloom.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
 struct BloomUniforms {
@@ -393,7 +393,7 @@ struct BloomUniforms {
     _pad: [f32; 2],
 }
 
-/// `BLOOM_FLAG_*` in `shaders/bloom.wgsl`.
+/// `BLOOM_FLAG_*` in `shaders/post/bloom.wgsl`.
 const FLAG_THRESHOLD: u32 = 1;
 const FLAG_CURRENT_IS_INPUT: u32 = 2;
 const FLAG_HAS_COARSER: u32 = 4;
@@ -402,7 +402,7 @@ const FLAG_HAS_COARSER: u32 = 4;
 /// upsamples, a final pass.
 const MAX_PASSES: u64 = 2 * (MAX_LEVELS as u64 + 2);
 
-/// The format the compute variant stores (`bloom_out` in `shaders/bloom.wgsl`).
+/// The format the compute variant stores (`bloom_out` in `shaders/post/bloom.wgsl`).
 pub const COMPUTE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 
 /// The bloom pass: its pipelines (the compute ones built on first use), layouts, sampler and
@@ -950,8 +950,8 @@ impl BloomPass {
 
 impl BloomPass {
     /// The uniform slots, for memory reports (the mip chain comes from the chain's pool).
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        vec![crate::bench::memory::MemoryEntry::buffer("bloom.uniforms", &self.uniforms)]
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        vec![crate::gpu::memory::MemoryEntry::buffer("bloom.uniforms", &self.uniforms)]
     }
 }
 

@@ -1,4 +1,4 @@
-//! AR exposure matching (`shaders/camera_exposure.wgsl`): the virtual object gets the exposure
+//! AR exposure matching (`shaders/post/camera_exposure.wgsl`): the virtual object gets the exposure
 //! the camera used, taken from the camera image itself.
 //!
 //! Where the real-world mask says a pixel is real world, the HDR image holds what the app's
@@ -29,7 +29,7 @@
 //! state (`multiplier, ev100, target_ev100, average_log2_luminance`).
 
 use crate::Error;
-use crate::render::bindings;
+use crate::draw::bindings;
 
 /// The matching pass: one compute pipeline, or the fragment samples and their readback.
 pub struct CameraExposurePass {
@@ -151,7 +151,7 @@ impl CameraExposurePass {
                 wgpu::BindGroupLayoutEntry { visibility: fragment, ..bindings::sampler(4) },
             ],
         });
-        let pipeline = crate::render::fullscreen::pipeline_with_entry(
+        let pipeline = crate::draw::fullscreen::pipeline_with_entry(
             device,
             "camera_exposure.samples",
             module,
@@ -206,7 +206,7 @@ impl CameraExposurePass {
         let grid = (hdr.width().min(128), hdr.height().min(128));
         let target = readback.target(device, grid, SAMPLES_FORMAT);
         let label = "camera_exposure.samples";
-        crate::render::fullscreen::draw(encoder, label, pipeline, &[&bind_group], &target, None);
+        crate::draw::fullscreen::draw(encoder, label, pipeline, &[&bind_group], &target, None);
         readback.copy(device, encoder, 0);
     }
 
@@ -292,8 +292,8 @@ impl CameraExposurePass {
 
     /// The pass's uniform buffer (and the fragment path's samples and readback buffers), for
     /// memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        use crate::bench::memory::MemoryEntry;
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        use crate::gpu::memory::MemoryEntry;
         let mut entries =
             vec![MemoryEntry::buffer(&format!("{}.uniforms", Self::NAME), &self.uniforms)];
         if let MatchPath::Samples { readback, .. } = &self.path {

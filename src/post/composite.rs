@@ -1,4 +1,4 @@
-//! The post stack's last step (`shaders/composite.wgsl`): the finished display image into the
+//! The post stack's last step (`shaders/post/composite.wgsl`): the finished display image into the
 //! app's target, whatever its colour format, and AR compositing with a camera image.
 //!
 //! An AR app brings the camera's picture of the real world and a **real-world mask** (1 where a
@@ -23,8 +23,8 @@
 //! picture as a `Bgra8UnormSrgb` one).
 
 use crate::Error;
-use crate::render::bindings;
-use crate::render::fullscreen::FullscreenPass;
+use crate::draw::bindings;
+use crate::draw::fullscreen::FullscreenPass;
 
 /// The camera side of an AR frame.
 #[derive(Clone, Copy, Debug)]
@@ -148,7 +148,7 @@ impl CompositePass {
     }
 
     /// The pass's own buffers and textures, for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
 }

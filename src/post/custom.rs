@@ -40,9 +40,9 @@ use serde::{Deserialize, Serialize};
 
 use super::chain::PostPass;
 use super::finish::DISPLAY_FORMAT;
+use crate::draw::{bindings, fullscreen};
 use crate::gpu::PassTimer;
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 
 /// A user pass a preset adds (`[[custom]]`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

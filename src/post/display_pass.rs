@@ -8,7 +8,7 @@
 //! target (an attachment, or a storage view at group 1).
 
 use super::variant::LazyKernel;
-use crate::render::fullscreen::FullscreenPass;
+use crate::draw::fullscreen::FullscreenPass;
 
 /// A [`FullscreenPass`] (the fragment variant) and the [`LazyKernel`] (the compute variant)
 /// over the same bind group 0, from one shader with `fs_main` and `cs_main`.
@@ -84,7 +84,7 @@ impl DisplayPass {
     }
 
     /// The uniforms, for memory reports.
-    pub(crate) fn memory(&self) -> crate::bench::memory::MemoryEntry {
+    pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
         self.pass.memory()
     }
 }

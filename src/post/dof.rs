@@ -1,4 +1,4 @@
-//! Depth of field (`shaders/dof.wgsl`) from a physical camera: focal length, f-number, focus
+//! Depth of field (`shaders/post/dof.wgsl`) from a physical camera: focal length, f-number, focus
 //! distance and sensor size give each pixel a circle of confusion (thin lens), and a gather
 //! bokeh at half resolution blurs it, with the near and far fields kept apart.
 //!
@@ -53,12 +53,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::chain::PostCamera;
+use super::camera::PostCamera;
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
+use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 
 /// What a tier spends: gather samples per half-size pixel and the largest CoC radius.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,7 +249,7 @@ pub fn focus_distance_at(
     (nearest > 0.0).then(|| znear / nearest)
 }
 
-/// `Dof` in `shaders/dof.wgsl`.
+/// `Dof` in `shaders/post/dof.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct DofUniforms {
@@ -305,8 +305,8 @@ const COMPOSITE: usize = 4;
 
 impl DofPass {
     /// The uniform buffer, for memory reports (its intermediate targets are the chain's pool).
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        vec![crate::bench::memory::MemoryEntry::buffer("dof.uniforms", &self.uniforms)]
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        vec![crate::gpu::memory::MemoryEntry::buffer("dof.uniforms", &self.uniforms)]
     }
 }
 

@@ -1,4 +1,4 @@
-//! Automatic exposure from a GPU luminance histogram (`shaders/exposure.wgsl`), with no CPU
+//! Automatic exposure from a GPU luminance histogram (`shaders/post/exposure.wgsl`), with no CPU
 //! readback in the frame: the result stays in a 16-byte storage buffer the finish pass reads.
 //! Devices without compute or storage buffers (GLES 3.0, WebGL2) take a fragment path instead:
 //! the sampled pixels' bins and weights are drawn into a small image and read back a frame or
@@ -42,7 +42,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Tier, clamp_setting};
-use crate::render::bindings;
+use crate::draw::bindings;
 
 /// How the exposure is chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -94,7 +94,7 @@ const LOG2_METER: f32 = 3.0;
 impl MeteringMask {
     /// The mask's weight (0..=1) for pixel `(x, y)` of a `size` image; `geometry` tells whether
     /// the pixel's depth is non-zero (only [`MeteringMask::Foreground`] looks at it). The CPU
-    /// mirror of `exposure_mask_weight` in `shaders/exposure.wgsl`.
+    /// mirror of `exposure_mask_weight` in `shaders/post/exposure.wgsl`.
     pub fn weight(self, x: u32, y: u32, size: (u32, u32), geometry: bool) -> f32 {
         let (w, h) = (size.0 as f32, size.1 as f32);
         let (cx, cy) = (x as f32 + 0.5, y as f32 + 0.5);
@@ -528,8 +528,8 @@ impl MeteringInputs {
         &self.bound.insert(bound).group
     }
 
-    fn memory(&self) -> [crate::bench::memory::MemoryEntry; 2] {
-        use crate::bench::memory::MemoryEntry;
+    fn memory(&self) -> [crate::gpu::memory::MemoryEntry; 2] {
+        use crate::gpu::memory::MemoryEntry;
         [
             MemoryEntry::buffer("exposure.params", &self.params),
             MemoryEntry::texture("exposure.dummy_depth", self.dummy_depth.texture(), false),
@@ -664,7 +664,7 @@ impl SampledHistogram {
                 bindings::depth_sampler(3),
             ],
         });
-        let pipeline = crate::render::fullscreen::pipeline_with_entry(
+        let pipeline = crate::draw::fullscreen::pipeline_with_entry(
             device,
             "exposure.samples",
             &module,
@@ -713,7 +713,7 @@ impl SampledHistogram {
         let size = (width.div_ceil(params.stride), height.div_ceil(params.stride));
         let samples = self.readback.target(device, size, SAMPLES_FORMAT);
         let group = self.inputs.bind(device, queue, params, hdr, depth, &[]);
-        crate::render::fullscreen::draw(
+        crate::draw::fullscreen::draw(
             encoder,
             "exposure.samples",
             &self.pipeline,
@@ -965,8 +965,8 @@ impl ExposurePass {
 impl ExposurePass {
     /// The parameter, histogram and state buffers and the depth placeholder, for memory
     /// reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        use crate::bench::memory::MemoryEntry;
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        use crate::gpu::memory::MemoryEntry;
         let mut entries = vec![MemoryEntry::buffer("exposure.state", &self.state)];
         if let Some(h) = &self.histogram {
             entries.extend(h.inputs.memory());

@@ -1,4 +1,4 @@
-//! The fused finish pass (`shaders/finish.wgsl`): every per-pixel operation between the HDR
+//! The fused finish pass (`shaders/post/finish.wgsl`): every per-pixel operation between the HDR
 //! image and the 8-bit display in one full-screen pass (DESIGN.md, "The frame"):
 //!
 //! 1. chromatic aberration (red and blue magnified by `1 + s` and `1 − s` about the centre),
@@ -27,14 +27,14 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::bloom::BloomComposite;
-use super::chain::PostSettings;
 use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
+use super::settings::PostSettings;
 use super::tonemap::ToneMapper;
 use super::{Tier, clamp_setting};
 use crate::Error;
-use crate::render::bindings;
-use crate::render::fullscreen::FullscreenPass;
+use crate::draw::bindings;
+use crate::draw::fullscreen::FullscreenPass;
 
 /// Format of the finished 8-bit image.
 pub const DISPLAY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
@@ -49,7 +49,7 @@ struct Baked {
     requested_size: u32,
 }
 
-/// The finish's uniform block (`Finish` in `shaders/finish.wgsl`).
+/// The finish's uniform block (`Finish` in `shaders/post/finish.wgsl`).
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct FinishUniforms {
@@ -501,13 +501,13 @@ impl FinishPass {
 
     /// The baked grade LUT (once prepared), the black placeholder and the uniforms, for
     /// memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = vec![
             self.pass.memory(),
-            crate::bench::memory::MemoryEntry::texture("finish.black", self.black.texture(), false),
+            crate::gpu::memory::MemoryEntry::texture("finish.black", self.black.texture(), false),
         ];
         if let Some((_, _, view)) = &self.lut {
-            entries.push(crate::bench::memory::MemoryEntry::texture(
+            entries.push(crate::gpu::memory::MemoryEntry::texture(
                 "finish.grade_lut",
                 view.texture(),
                 false,

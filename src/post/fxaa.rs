@@ -1,4 +1,4 @@
-//! FXAA (`shaders/fxaa.wgsl`): Timothy Lottes, "FXAA 3.11" (NVIDIA, 2011), the PC quality
+//! FXAA (`shaders/post/fxaa.wgsl`): Timothy Lottes, "FXAA 3.11" (NVIDIA, 2011), the PC quality
 //! path. Runs after the finish, on the 8-bit display image: a local-contrast test skips flat
 //! pixels, the edge direction is taken from second differences of luma, both ends of the edge
 //! are searched for along it (the quality preset sets the step distances), and the pixel is
@@ -13,7 +13,7 @@ use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::{Tier, clamp_setting};
 use crate::Error;
-use crate::render::bindings;
+use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
 
 /// FXAA's knobs (the names of FXAA 3.11's `fxaaQuality*` parameters).
@@ -117,7 +117,7 @@ impl Default for FxaaSettings {
     }
 }
 
-/// The uniform block of `shaders/fxaa.wgsl`.
+/// The uniform block of `shaders/post/fxaa.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct FxaaUniforms {
@@ -224,7 +224,7 @@ impl FxaaPass {
 
 impl FxaaPass {
     /// The uniforms, for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
 }

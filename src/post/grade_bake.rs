@@ -8,7 +8,7 @@
 //! and writes a `size`³ [`LUT_FORMAT`] 3D texture whose lattice point `(i, j, k)` holds
 //! [`baked_value`] of the scene-linear colour
 //! `x = (shaper_inverse(i / (size − 1)), shaper_inverse(j / …), …)`, alpha 1.
-//! `shaders/grade_bake.wgsl` is the kernel (a WGSL port of [`baked_value`]: of
+//! `shaders/post/grade_bake.wgsl` is the kernel (a WGSL port of [`baked_value`]: of
 //! [`grade`](super::grade::grade()) step for step, and of [`CubeLut::sample_trilinear`]);
 //! `shaders/include/grade_lut.wgsl` holds the shaper, the sRGB encode and
 //! `grade_lut_sample_encoded`, the one sample the finish pass takes. [`export_cube`] computes
@@ -38,7 +38,7 @@
 //!      its domain as above; its output is taken as sRGB-encoded display and stored. This is
 //!      the encoding [`export_cube`] writes, so an exported LUT imported this way with the
 //!      neutral grade reproduces the exported image.
-//! 5. **The finish** (`shaders/finish.wgsl`) shapes the pixel's scene-linear colour to `t`,
+//! 5. **The finish** (`shaders/post/finish.wgsl`) shapes the pixel's scene-linear colour to `t`,
 //!    samples the LUT (hardware trilinear), adds its dither in that sRGB-encoded domain,
 //!    clips to `[0, 1]` and decodes to display-linear once for the `Rgba8UnormSrgb` target,
 //!    which encodes it again on store.
@@ -120,7 +120,7 @@ pub const USER_LUT_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Floa
 const WORKGROUP_SIZE: u32 = 4;
 
 /// Bits of the uniform block's `steps` field: which steps of the grade run (the same numbers
-/// as `GRADE_STEP_*` in `shaders/grade_bake.wgsl`). The CPU decides, with the same
+/// as `GRADE_STEP_*` in `shaders/post/grade_bake.wgsl`). The CPU decides, with the same
 /// neutral-skip rule as [`grade`](super::grade::grade()), so the rule lives in one place.
 pub const GRADE_STEP_EXPOSURE: u32 = 1;
 /// See [`GRADE_STEP_EXPOSURE`].
@@ -260,7 +260,7 @@ pub fn stores_unclipped(mapper: ToneMapper, user_lut: Option<&UserLut>) -> bool 
 /// What the bake stores for one scene-linear Rec.709 colour: the chain of the module
 /// documentation on the CPU (the grade, then the tone mapper and sRGB encode and/or the user
 /// LUT by its [`LutSpace`], with [`CubeLut::sample_trilinear`]), the sRGB-encoded display
-/// value, each channel within `±65504` (the half-float range). `shaders/grade_bake.wgsl`
+/// value, each channel within `±65504` (the half-float range). `shaders/post/grade_bake.wgsl`
 /// computes the same on the GPU, and [`export_cube`] writes it.
 ///
 /// The settings are used as given (the bake and the export pass them through
@@ -351,7 +351,7 @@ pub fn grade_steps(settings: &GradeSettings) -> u32 {
 }
 
 /// `GradeParams.user_lut_mode`: the same numbers as `GRADE_USER_LUT_*` in
-/// `shaders/grade_bake.wgsl`.
+/// `shaders/post/grade_bake.wgsl`.
 const USER_LUT_NONE: u32 = 0;
 const USER_LUT_DISPLAY: u32 = 1;
 const USER_LUT_SCENE_LOG: u32 = 2;
@@ -449,7 +449,7 @@ impl GradeUniforms {
 /// filtering, clamped to the edge texels, so lattice point `i` is exact at texel centre
 /// `(i + 0.5) / size` (`grade_lut_uvw`).
 pub fn lut_sampler(device: &wgpu::Device) -> wgpu::Sampler {
-    crate::render::bindings::linear_sampler(device, "grade_lut")
+    crate::draw::bindings::linear_sampler(device, "grade_lut")
 }
 
 /// The grade bake's pipeline and layout, built once; [`GradeLut::bake`] then runs it for each
@@ -470,7 +470,7 @@ struct ComputeBake {
 }
 
 impl GradeLut {
-    /// Builds the compute pipeline of `shaders/grade_bake.wgsl` where [`GradeLut::bakes_on_gpu_with`]
+    /// Builds the compute pipeline of `shaders/post/grade_bake.wgsl` where [`GradeLut::bakes_on_gpu_with`]
     /// says so. Fails only if the shader does not load or validate.
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::Error> {
         let capabilities = crate::gpu::Capabilities::of(device);
@@ -708,7 +708,7 @@ fn user_lut_texture(device: &wgpu::Device, n: u32) -> wgpu::Texture {
 
 /// Test probe: samples a baked grade LUT at each scene-linear colour of `inputs` exactly as
 /// the finish pass does (`grade_lut_sample_encoded` with [`lut_sampler`], in
-/// `shaders/grade_lut_probe.wgsl`) and returns the unclipped sRGB-encoded results. Blocks
+/// `shaders/post/grade_lut_probe.wgsl`) and returns the unclipped sRGB-encoded results. Blocks
 /// until the GPU is done; for tests, not for a frame loop. At most `64 · 65535` inputs.
 #[doc(hidden)]
 pub fn sample_lut(

@@ -9,6 +9,8 @@
 
 pub mod ao;
 pub mod bloom;
+pub mod budget;
+pub mod camera;
 pub mod camera_exposure;
 pub mod chain;
 pub mod composite;
@@ -22,6 +24,7 @@ pub mod grade;
 pub mod grade_bake;
 pub mod lut;
 pub mod motion_blur;
+pub mod settings;
 pub mod sharpen;
 pub mod stack;
 pub mod taa;

@@ -1,4 +1,4 @@
-//! Motion blur (`shaders/motion_blur.wgsl`) from the G-buffer's motion vectors, camera and
+//! Motion blur (`shaders/post/motion_blur.wgsl`) from the G-buffer's motion vectors, camera and
 //! object motion alike.
 //!
 //! Follows McGuire, Hennessy, Bukowski and Osman, "A Reconstruction Filter for Plausible
@@ -56,8 +56,8 @@ use serde::{Deserialize, Serialize};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
+use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
-use crate::render::{bindings, fullscreen};
 
 /// What a tier spends: gather samples per pixel and the largest blur radius.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +136,7 @@ impl Default for MotionBlurSettings {
     }
 }
 
-/// `MotionBlur` in `shaders/motion_blur.wgsl`.
+/// `MotionBlur` in `shaders/post/motion_blur.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct MotionBlurUniforms {
@@ -189,8 +189,8 @@ const STEPS: [&str; 3] =
 
 impl MotionBlurPass {
     /// The uniform buffer, for memory reports (its tile textures are the chain's pool).
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        vec![crate::bench::memory::MemoryEntry::buffer("motion_blur.uniforms", &self.uniforms)]
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        vec![crate::gpu::memory::MemoryEntry::buffer("motion_blur.uniforms", &self.uniforms)]
     }
 }
 

@@ -1,4 +1,4 @@
-//! Contrast-adaptive sharpening (`shaders/sharpen.wgsl`): AMD FidelityFX CAS (Timothy Lottes,
+//! Contrast-adaptive sharpening (`shaders/post/sharpen.wgsl`): AMD FidelityFX CAS (Timothy Lottes,
 //! AMD, 2019), the non-upscaling path. A cross filter with negative lobes whose weight,
 //! `peak · sqrt(amp)` with `peak = -1 / lerp(8, 5, sharpness)`, shrinks where the 3x3 window's
 //! soft min/max already reach the signal's limits, so weak detail is lifted more than strong
@@ -14,7 +14,7 @@ use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::{Tier, clamp_setting};
 use crate::Error;
-use crate::render::bindings;
+use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
 
 /// CAS's one knob and a tier.
@@ -169,7 +169,7 @@ impl SharpenPass {
 
 impl SharpenPass {
     /// The uniforms, for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
 }

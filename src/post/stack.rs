@@ -30,9 +30,9 @@ use super::composite::{CompositeFrame, CompositePass, RealWorld};
 use super::exposure::ExposureMode;
 use super::finish::DISPLAY_FORMAT;
 use crate::Error;
-use crate::budget::Governor;
+use crate::draw::Target;
 use crate::gpu::{FrameTiming, PassTime, PassTimer, TimingMethod};
-use crate::render::Target;
+use crate::post::budget::Governor;
 
 /// How to build a [`PostStack`].
 #[derive(Clone, Debug)]
@@ -83,7 +83,7 @@ impl FramePlan {
     /// rasterises with (a clip-space translation, so perspective and orthographic projections
     /// move alike).
     pub fn jittered(&self, view_proj: Mat4) -> Mat4 {
-        crate::render::jittered(view_proj, self.jitter, self.render_size.0, self.render_size.1)
+        crate::draw::jittered(view_proj, self.jitter, self.render_size.0, self.render_size.1)
     }
 }
 
@@ -552,10 +552,10 @@ impl PostStack {
         &self,
         settings: &PostSettings,
         size: (u32, u32),
-    ) -> Vec<crate::bench::memory::MemoryEntry> {
+    ) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = self.chain.memory(settings, size);
         if let Some(finished) = &self.finished {
-            entries.push(crate::bench::memory::MemoryEntry::texture(
+            entries.push(crate::gpu::memory::MemoryEntry::texture(
                 "post.finished",
                 &finished.texture,
                 true,

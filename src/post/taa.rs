@@ -1,4 +1,4 @@
-//! Temporal anti-aliasing (`shaders/taa.wgsl`): every frame is rasterised at a sub-pixel
+//! Temporal anti-aliasing (`shaders/post/taa.wgsl`): every frame is rasterised at a sub-pixel
 //! offset ([`jitter`], Halton 2,3) and each output pixel blends this frame's sample with its
 //! own history, reprojected by the motion vectors, so over a few frames every pixel integrates
 //! many sample positions: edges get intermediate coverage and shimmering settles.
@@ -78,7 +78,7 @@ use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
 
 use super::{Tier, clamp_setting};
-use crate::render::{Target, bindings, fullscreen};
+use crate::draw::{Target, bindings, fullscreen};
 use crate::shaders::ShaderError;
 
 /// How the reprojected history is kept near the current frame's neighbourhood.
@@ -264,7 +264,7 @@ pub fn reprojection(previous: Mat4, current: Mat4) -> Option<Mat4> {
     m.is_finite().then_some(m)
 }
 
-/// The uniform block of `shaders/taa.wgsl`.
+/// The uniform block of `shaders/post/taa.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct TaaUniforms {
@@ -505,8 +505,8 @@ impl TaaPass {
     /// The history textures (two frames of resolved colour and aux at the output size, the
     /// latest resolve being the pass's output) and the uniform buffer, for memory reports.
     /// Empty of textures before the first draw.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        use crate::bench::memory::MemoryEntry;
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        use crate::gpu::memory::MemoryEntry;
         let mut entries = vec![MemoryEntry::buffer("taa.uniforms", &self.uniforms)];
         if let Some((frames, ..)) = &self.history {
             for (i, frame) in frames.iter().enumerate() {

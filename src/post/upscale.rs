@@ -1,4 +1,4 @@
-//! Spatial upscale (`shaders/upscale.wgsl`): when the render scale is below 1 and TAA is off,
+//! Spatial upscale (`shaders/post/upscale.wgsl`): when the render scale is below 1 and TAA is off,
 //! the HDR image is brought to display size by the filter its tier picks ([`UpscaleSettings`]):
 //! bilinear, or a Lanczos-2-like kernel in the manner of AMD FSR 1's EASU, turned to the local
 //! edge, narrowed across it and widened along it, over the nearest 2x2 texels or over 12 (the
@@ -15,7 +15,7 @@
 use super::Tier;
 use super::display_pass::{DisplayPass, DisplayTarget};
 use crate::Error;
-use crate::render::bindings;
+use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
 
 /// The one HDR format the compute variant writes (`rgba16float` storage in the shader); with
@@ -172,7 +172,7 @@ impl UpscalePass {
 
 impl UpscalePass {
     /// The uniforms (one block per filter), for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         self.passes.iter().map(DisplayPass::memory).collect()
     }
 }

@@ -268,7 +268,7 @@ impl ComputeKernel {
         device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(self.name),
             layout: &self.output_layout,
-            entries: &crate::render::bindings::entries(&resources),
+            entries: &crate::draw::bindings::entries(&resources),
         })
     }
 

@@ -1,4 +1,4 @@
-//! Debug views (`shaders/debug_view.wgsl`): one G-buffer channel shown as its stored value, or
+//! Debug views (`shaders/render/debug_view.wgsl`): one G-buffer channel shown as its stored value, or
 //! one intermediate of the lit frame (AO visibility, a bloom mip, the baked grade LUT).
 //!
 //! Reads: the G-buffer, depth and HDR (emissive only) for the G-buffer views, which skip
@@ -12,9 +12,9 @@
 use clap::builder::PossibleValue;
 
 use super::DISPLAY_FORMAT;
-use super::fullscreen::FullscreenPass;
 use super::gbuffer::GBuffer;
-use super::{Target, bindings};
+use crate::draw::fullscreen::FullscreenPass;
+use crate::draw::{Target, bindings};
 use crate::shaders;
 
 /// What to show instead of the finished image.

@@ -1,4 +1,4 @@
-//! Forward pass for alpha-blended materials (`shaders/forward.wgsl`): glTF BLEND primitives are
+//! Forward pass for alpha-blended materials (`shaders/render/forward.wgsl`): glTF BLEND primitives are
 //! drawn after deferred lighting, one instance at a time from back to front, depth-tested
 //! against the G-buffer depth without writing it, and lit by the same lights, shadow map and
 //! environment as opaque surfaces.
@@ -8,9 +8,9 @@
 
 use std::collections::HashMap;
 
-use super::bindings;
 use super::gbuffer::{DEPTH_FORMAT, GBuffer, GeometryPass, PipelineKey};
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
+use crate::draw::bindings;
 use crate::shaders;
 
 /// The forward pass.

@@ -1,4 +1,4 @@
-//! The G-buffer: its render targets and the geometry pass that fills them (`shaders/gbuffer.wgsl`).
+//! The G-buffer: its render targets and the geometry pass that fills them (`shaders/render/gbuffer.wgsl`).
 //!
 //! Reads: scene meshes, materials, instance transforms (now and last frame), the camera.
 //! Writes, per pixel:
@@ -18,9 +18,9 @@
 
 use std::collections::HashMap;
 
-use super::fullscreen::colour_attachment;
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
-use super::{Target, bindings};
+use crate::draw::fullscreen::colour_attachment;
+use crate::draw::{Target, bindings};
 use crate::shaders;
 
 /// Depth format: reverse-Z, so clear to 0 and test `Greater`.
@@ -240,7 +240,7 @@ impl GeometryPass {
 
 impl GBuffer {
     /// Every target, for memory reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         [
             ("gbuffer.depth", &self.depth),
             ("gbuffer.base_color_ao", &self.base_color_ao),
@@ -249,9 +249,7 @@ impl GBuffer {
             ("gbuffer.hdr", &self.hdr),
         ]
         .into_iter()
-        .map(|(name, target)| {
-            crate::bench::memory::MemoryEntry::texture(name, &target.texture, true)
-        })
+        .map(|(name, target)| crate::gpu::memory::MemoryEntry::texture(name, &target.texture, true))
         .collect()
     }
 }

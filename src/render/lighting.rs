@@ -1,4 +1,4 @@
-//! Deferred lighting (`shaders/lighting.wgsl`): every KHR_lights_punctual light, the
+//! Deferred lighting (`shaders/render/lighting.wgsl`): every KHR_lights_punctual light, the
 //! directional shadow map and image-based light, evaluated per pixel from the G-buffer, plus
 //! the background where no geometry is.
 //!
@@ -15,10 +15,10 @@
 
 use glam::Vec3;
 
-use super::bindings;
-use super::fullscreen::FullscreenPass;
 use super::gbuffer::{GBuffer, HdrFormat};
 use super::lights::LightsUniforms;
+use crate::draw::bindings;
+use crate::draw::fullscreen::FullscreenPass;
 use crate::post::ao::AoSettings;
 use crate::scene::Light;
 use crate::shaders;
@@ -41,7 +41,7 @@ pub enum Background {
 struct LightingUniforms {
     background: [f32; 4],
     /// On, multi-bounce, intensity, 1 when lighting upsamples half-resolution AO
-    /// (`ambient_occlusion` in `shaders/lighting.wgsl`).
+    /// (`ambient_occlusion` in `shaders/render/lighting.wgsl`).
     ambient_occlusion: [f32; 4],
 }
 
@@ -168,10 +168,10 @@ impl LightingPass {
 
 impl LightingPass {
     /// The light list and the pass's uniforms, for memory reports.
-    pub(crate) fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub(crate) fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![
             self.pass.memory(),
-            crate::bench::memory::MemoryEntry::buffer("lighting.lights", &self.lights),
+            crate::gpu::memory::MemoryEntry::buffer("lighting.lights", &self.lights),
         ]
     }
 }

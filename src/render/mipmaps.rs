@@ -2,7 +2,7 @@
 //! sampling the level above through the view format that the material reads (sRGB or linear),
 //! so colour textures are averaged in linear light.
 
-use super::{bindings, fullscreen};
+use crate::draw::{bindings, fullscreen};
 use crate::shaders;
 
 /// Pipelines that downsample one mip level into the next.

@@ -6,14 +6,11 @@
 //! the post stack ([`PostStack`]: depth of field -> motion blur -> TAA or upscale -> exposure
 //! -> bloom -> finish -> FXAA -> sharpen -> composite, 8-bit sRGB), or G-buffer -> debug view.
 
-pub(crate) mod bindings;
 pub mod brdf;
 mod debug_view;
 pub mod environment;
 mod exposure;
 mod forward;
-mod frame_uniforms;
-pub(crate) mod fullscreen;
 pub mod gbuffer;
 mod lighting;
 pub mod lights;
@@ -23,10 +20,10 @@ mod scene_gpu;
 pub mod shadow_catcher;
 pub mod shadows;
 
+pub use crate::draw::{jittered, view_projection};
 pub use crate::post::finish::DISPLAY_FORMAT;
 pub use debug_view::{BLOOM_MIPS, DebugView};
 pub use exposure::{Exposure, pre_exposure};
-pub use frame_uniforms::{jittered, view_projection};
 pub use gbuffer::{GBUFFER_BYTES_PER_PIXEL, GBuffer, HdrFormat};
 pub use lighting::Background;
 pub use scene_gpu::SceneGpu;
@@ -36,54 +33,17 @@ use std::sync::Arc;
 use glam::{Mat4, Vec2, Vec3};
 
 use crate::Error;
-use crate::budget::Governor;
+use crate::draw::{CameraUniforms, Target, bindings};
 use crate::gpu::{FrameTiming, Gpu, GpuError, PassTime, halves_to_f32, read_texture};
 use crate::graph::TexturePool;
 use crate::post::ao::{AoFrame, AoOutput, AoPass};
+use crate::post::budget::Governor;
 use crate::post::chain::{PostSettings, Provided};
 use crate::post::composite::RealWorld;
 use crate::post::stack::{PostInputs, PostStack, PostStackDescriptor};
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
-use frame_uniforms::CameraUniforms;
 use shadows::{ShadowPass, ShadowSettings};
-
-/// A render target: texture plus its default view.
-pub struct Target {
-    /// The texture.
-    pub texture: wgpu::Texture,
-    /// A view of all of it.
-    pub view: wgpu::TextureView,
-}
-
-impl Target {
-    /// A 2D target usable as attachment, shader input, copy source and copy destination.
-    pub fn new(
-        device: &wgpu::Device,
-        label: &str,
-        width: u32,
-        height: u32,
-        format: wgpu::TextureFormat,
-    ) -> Self {
-        let texture = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some(label),
-            size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format,
-            // COPY_DST: the post chain's compute variant copies its last pass into the display
-            // target (src/post/variant.rs).
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT
-                | wgpu::TextureUsages::TEXTURE_BINDING
-                | wgpu::TextureUsages::COPY_SRC
-                | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
-        let view = texture.create_view(&Default::default());
-        Self { texture, view }
-    }
-}
 
 /// Choices made when a renderer is created (the environment is baked separately, see
 /// [`Environment::new`], so one bake can serve several renderers).
@@ -832,19 +792,19 @@ impl Renderer {
     /// G-buffer and display targets, the shadow map, the AO pool and history, the scene's
     /// buffers and textures, the environment, and the post stack ([`PostStack::memory`];
     /// `post` is the settings the last frame ran with, for TAA's history).
-    pub fn memory(&self, post: &PostSettings) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub fn memory(&self, post: &PostSettings) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = self.gbuffer.memory();
-        entries.push(crate::bench::memory::MemoryEntry::texture(
+        entries.push(crate::gpu::memory::MemoryEntry::texture(
             "display",
             &self.display_target.texture,
             true,
         ));
-        entries.push(crate::bench::memory::MemoryEntry::buffer("camera", &self.camera_buffer));
+        entries.push(crate::gpu::memory::MemoryEntry::buffer("camera", &self.camera_buffer));
         entries.extend(self.shadows.memory());
         entries.extend(self.lighting.memory());
         entries.extend(self.ao_pool.memory("ao.pool"));
         entries.extend(self.ao.memory());
-        entries.push(crate::bench::memory::MemoryEntry::texture(
+        entries.push(crate::gpu::memory::MemoryEntry::texture(
             "ao.white",
             self.ao_white.texture(),
             false,

@@ -389,7 +389,7 @@ impl SceneGpu {
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(&material.name),
                 layout: &geometry.material_layout,
-                entries: &super::bindings::entries(&resources),
+                entries: &crate::draw::bindings::entries(&resources),
             });
             materials.push(MaterialGpu {
                 bind_group,
@@ -625,8 +625,8 @@ impl SceneGpu {
 impl SceneGpu {
     /// Vertex, index and instance buffers (grouped) and every material texture, for memory
     /// reports.
-    pub fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
-        use crate::bench::memory::MemoryEntry;
+    pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
+        use crate::gpu::memory::MemoryEntry;
         let primitives = self.meshes.iter().flatten();
         let vertices: Vec<wgpu::Buffer> = primitives.clone().map(|p| p.vertices.clone()).collect();
         let indices: Vec<wgpu::Buffer> = primitives.map(|p| p.indices.clone()).collect();

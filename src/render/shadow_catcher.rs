@@ -1,4 +1,4 @@
-//! The shadow catcher (`shaders/shadow_catcher.wgsl`): an invisible ground plane that receives
+//! The shadow catcher (`shaders/render/shadow_catcher.wgsl`): an invisible ground plane that receives
 //! the objects' shadow and ambient occlusion and darkens whatever is behind it, for AR
 //! compositing (the camera image) and product shots (the studio background).
 //!
@@ -29,12 +29,12 @@
 use glam::{Vec2, Vec3};
 use serde::{Deserialize, Serialize};
 
-use super::Target;
-use super::bindings;
 use super::gbuffer::{GBuffer, GeometryPass, HdrFormat};
 use super::lighting::Background;
 use super::mipmaps::MipGenerator;
 use super::scene_gpu::SceneGpu;
+use crate::draw::Target;
+use crate::draw::bindings;
 use crate::gpu::{Gpu, GpuError, halves_to_f32, read_texture};
 use crate::scene::{Aabb, Instance, Material, Mesh, Primitive, Scene, Vertex};
 use crate::shaders;
@@ -263,7 +263,7 @@ impl ShadowCatcherPass {
             ],
         });
         let layouts = [&layout, environment, shadow];
-        let masks = super::fullscreen::multi_target_pipeline(
+        let masks = crate::draw::fullscreen::multi_target_pipeline(
             device,
             "shadow_catcher.masks",
             &module,
@@ -271,7 +271,7 @@ impl ShadowCatcherPass {
             &layouts,
             &[FRACTION_FORMAT, MASK_FORMAT],
         );
-        let hdr = super::fullscreen::pipeline_with_entry(
+        let hdr = crate::draw::fullscreen::pipeline_with_entry(
             device,
             "shadow_catcher.hdr",
             &module,
@@ -347,8 +347,8 @@ impl ShadowCatcherPass {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("shadow_catcher.masks"),
                 color_attachments: &[
-                    Some(super::fullscreen::colour_attachment(&self.fraction.view, None)),
-                    Some(super::fullscreen::colour_attachment(&self.mask.view, None)),
+                    Some(crate::draw::fullscreen::colour_attachment(&self.fraction.view, None)),
+                    Some(crate::draw::fullscreen::colour_attachment(&self.mask.view, None)),
                 ],
                 ..Default::default()
             });
@@ -359,7 +359,7 @@ impl ShadowCatcherPass {
             pass.draw(0..3, 0..1);
         }
         let hdr = &frame.gbuffer.hdr.view;
-        super::fullscreen::draw(encoder, "shadow_catcher.hdr", &self.hdr, &groups, hdr, None);
+        crate::draw::fullscreen::draw(encoder, "shadow_catcher.hdr", &self.hdr, &groups, hdr, None);
     }
 
     /// The light fraction texture (1 off the plane).

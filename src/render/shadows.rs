@@ -1,4 +1,4 @@
-//! The directional shadow map (`shaders/shadow.wgsl`, looked up by
+//! The directional shadow map (`shaders/render/shadow.wgsl`, looked up by
 //! `shaders/include/shadow.wgsl`): the scene's depth as seen from the key light, drawn once per
 //! frame before the G-buffer.
 //!
@@ -52,9 +52,10 @@
 
 use glam::{Mat4, Vec3};
 
+use super::Renderer;
 use super::gbuffer::{GBuffer, GeometryPass};
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
-use super::{Renderer, Target, bindings};
+use crate::draw::{Target, bindings};
 use crate::gpu::{Gpu, read_texture};
 use crate::scene::Aabb;
 use crate::shaders;
@@ -481,7 +482,7 @@ const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
 
 /// Test and debugging tool, not a frame pass: the key light's visibility per pixel of
 /// `renderer`'s last frame (its G-buffer and camera), as the lighting pass computes it with
-/// `directional_shadow` (`shaders/shadow_debug.wgsl`). 1 = lit, 0 = shadowed, 1 where nothing
+/// `directional_shadow` (`shaders/render/shadow_debug.wgsl`). 1 = lit, 0 = shadowed, 1 where nothing
 /// was drawn; `width * height` values, top row first. Call after `renderer.render(...)` and
 /// after `shadows.update` and `shadows.draw` were submitted. Builds its pipeline on every call
 /// and blocks on the readback.
@@ -570,14 +571,10 @@ pub fn render_shadow_mask(
 
 impl ShadowPass {
     /// The shadow map and the light's uniforms, for memory reports.
-    pub(crate) fn memory(&self) -> Vec<crate::bench::memory::MemoryEntry> {
+    pub(crate) fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![
-            crate::bench::memory::MemoryEntry::texture(
-                "shadows.map",
-                self.map_view.texture(),
-                false,
-            ),
-            crate::bench::memory::MemoryEntry::buffer("shadows.uniforms", &self.uniforms),
+            crate::gpu::memory::MemoryEntry::texture("shadows.map", self.map_view.texture(), false),
+            crate::gpu::memory::MemoryEntry::buffer("shadows.uniforms", &self.uniforms),
         ]
     }
 }

@@ -505,6 +505,17 @@ impl Scene {
     }
 }
 
+/// Triangles drawn per frame: every instance of every primitive.
+pub fn triangle_count(scene: &Scene) -> u64 {
+    scene
+        .instances
+        .iter()
+        .filter_map(|i| scene.meshes.get(i.mesh))
+        .flat_map(|m| &m.primitives)
+        .map(|p| p.indices.len() as u64 / 3)
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

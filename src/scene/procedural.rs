@@ -349,7 +349,7 @@ mod tests {
     fn the_built_in_scenes_have_their_sizes_and_are_deterministic() {
         let atrium =
             parse(built_in("atrium").unwrap_or_default(), Path::new("atrium")).expect("atrium");
-        let triangles = crate::bench::triangle_count(&atrium);
+        let triangles = crate::scene::triangle_count(&atrium);
         assert!((100_000..=1_000_000).contains(&triangles), "{triangles}");
         assert!(atrium.materials.len() >= 24, "{}", atrium.materials.len());
         let stress =

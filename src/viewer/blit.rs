@@ -1,4 +1,4 @@
-//! The viewer's present pass (`shaders/viewer_blit.wgsl`): draws the renderer's finished
+//! The viewer's present pass (`shaders/viewer/viewer_blit.wgsl`): draws the renderer's finished
 //! image into the window's 3D viewport, or two images split by a divider for A/B compare.
 //! Reads: one or two 8-bit sRGB display textures of the viewport's size. Writes: the surface
 //! texture inside the viewport rectangle. Built from a [`ShaderSource`] so a hot reload can

@@ -1,4 +1,4 @@
-//! The GPU auto exposure (`src/post/exposure.rs`, `shaders/exposure.wgsl`) against physics and
+//! The GPU auto exposure (`src/post/exposure.rs`, `shaders/post/exposure.wgsl`) against physics and
 //! its CPU reference: a uniform image meters to `EV100 = log2(L · 100 / 12.5)`, percentile
 //! clipping matches `reference_target_ev100`, adaptation moves at exactly `speed · dt`, the
 //! clamps, compensation and metering masks do what they say, bad texels never reach the state,

@@ -1,4 +1,4 @@
-//! The bloom pass (`src/post/bloom.rs`, `shaders/bloom.wgsl`) on a software GPU, against
+//! The bloom pass (`src/post/bloom.rs`, `shaders/post/bloom.wgsl`) on a software GPU, against
 //! physical answers rather than goldens: the bloom texture is a normalised blur (its mean is the
 //! input's, so the energy-conserving composite keeps total light), the Karis average removes a
 //! firefly, a threshold above every value leaves nothing, an `Off` tier costs nothing, a blur
@@ -503,10 +503,10 @@ fn wgsl_composite_include_validates_and_karis_scale_matches() {
     let _ = std::fs::remove_dir_all(&dir);
     validated.unwrap();
 
-    let bloom = std::fs::read_to_string(root.join("bloom.wgsl")).unwrap();
+    let bloom = std::fs::read_to_string(root.join("post/bloom.wgsl")).unwrap();
     let line = format!(
         "const BLOOM_KARIS_LUMA_SCALE: f32 = {:.1};",
         afterlight::post::bloom::KARIS_LUMA_SCALE
     );
-    assert!(bloom.contains(&line), "shaders/bloom.wgsl lacks {line:?}");
+    assert!(bloom.contains(&line), "shaders/post/bloom.wgsl lacks {line:?}");
 }

@@ -1,4 +1,4 @@
-//! The budget governor against a simulated GPU (`afterlight::budget::simulated`): noise,
+//! The budget governor against a simulated GPU (`afterlight::post::budget::simulated`): noise,
 //! spikes, thermal drift, overlapping passes and results three frames late. No GPU needed.
 //!
 //! The user's chain is `presets/desktop.toml` (about 13.9 simulated ms) on a 90 Hz budget
@@ -6,13 +6,13 @@
 
 use std::path::Path;
 
-use afterlight::budget::simulated::SimulatedGpu;
-use afterlight::budget::{
-    BudgetMode, BudgetSettings, Decision, Governor, Knob, KnobLevel, RollingStats,
-};
 use afterlight::config::Preset;
 use afterlight::gpu::{TimingMethod, TimingRequest};
 use afterlight::post::Tier;
+use afterlight::post::budget::simulated::SimulatedGpu;
+use afterlight::post::budget::{
+    BudgetMode, BudgetSettings, Decision, Governor, Knob, KnobLevel, RollingStats,
+};
 use afterlight::post::chain::PostSettings;
 
 const BUDGET_MS: f64 = 1000.0 / 90.0;
@@ -371,7 +371,7 @@ fn the_renderer_holds_a_budget_the_full_chain_cannot_meet_timed_by_frames_alone(
 }
 
 fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
-    use afterlight::budget::record_trace;
+    use afterlight::bench::record_trace;
     use afterlight::render::{RenderOptions, Renderer};
 
     use crate::common;

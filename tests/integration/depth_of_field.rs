@@ -1,4 +1,4 @@
-//! Depth of field (`src/post/dof.rs`, `shaders/dof.wgsl`) on a software GPU, fed synthetic
+//! Depth of field (`src/post/dof.rs`, `shaders/post/dof.wgsl`) on a software GPU, fed synthetic
 //! colour and depth so the answer is the thin-lens formula: pixels at the focus distance come
 //! out exactly as they went in (even beside a blurred background), and a sharp edge on a plane
 //! at a known distance, in front of or behind the focus plane, is blurred by a disc whose
@@ -15,10 +15,10 @@ use crate::common;
 use crate::common::float_texture;
 use crate::motion_blur::{column_profile, read_rgba, save_grey};
 
-use afterlight::budget::{BudgetSettings, Governor, Knob};
 use afterlight::gpu::{FrameTiming, Gpu, PassTime};
 use afterlight::graph::TexturePool;
 use afterlight::post::Tier;
+use afterlight::post::budget::{BudgetSettings, Governor, Knob};
 use afterlight::post::chain::{PostCamera, PostSettings};
 use afterlight::post::dof::{DofFrame, DofPass, DofSettings};
 use afterlight::post::exposure::ExposureSettings;

@@ -1,4 +1,4 @@
-//! The GPU grade LUT bake (`src/post/grade_bake.rs`, `shaders/grade_bake.wgsl`) against the
+//! The GPU grade LUT bake (`src/post/grade_bake.rs`, `shaders/post/grade_bake.wgsl`) against the
 //! CPU references: every lattice point of the baked 3D texture is read back and compared with
 //! `baked_value` (the grade, the tone mapper and/or a user `.cube` LUT, sRGB-encoded), and the
 //! identity is sampled through the GPU's own trilinear filter (`sample_lut`, the finish's
@@ -528,7 +528,7 @@ fn shaper_maps_black_to_zero_and_covers_the_range() {
     }
 }
 
-/// The constants of `shaders/grade_bake.wgsl` and `include/grade_lut.wgsl` are the Rust ones.
+/// The constants of `shaders/post/grade_bake.wgsl` and `include/grade_lut.wgsl` are the Rust ones.
 #[test]
 fn wgsl_constants_match_the_rust_ones() {
     use afterlight::post::grade_bake::{SHAPER_OFFSET, SHAPER_RANGE_LOG2};

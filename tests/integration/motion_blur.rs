@@ -1,4 +1,4 @@
-//! Motion blur (`src/post/motion_blur.rs`, `shaders/motion_blur.wgsl`) on a software GPU,
+//! Motion blur (`src/post/motion_blur.rs`, `shaders/post/motion_blur.wgsl`) on a software GPU,
 //! fed synthetic colour, depth and motion so the answer is exact: a box moving at a known
 //! screen velocity in front of a black background is the time average of the box over the
 //! exposure, so each of its edges along the motion becomes a linear ramp `v · shutter` pixels

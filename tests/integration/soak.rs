@@ -29,9 +29,9 @@ use crate::hardening::gpu_memory;
 
 use std::path::{Path, PathBuf};
 
-use afterlight::budget::BudgetMode;
 use afterlight::config::Preset;
 use afterlight::gpu::Gpu;
+use afterlight::post::budget::BudgetMode;
 use afterlight::post::chain::PostSettings;
 use afterlight::render::RenderOptions;
 

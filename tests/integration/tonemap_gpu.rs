@@ -1,4 +1,4 @@
-//! The GPU tone mappers (`shaders/include/tonemap.wgsl`, run through `shaders/tonemap_probe.wgsl`)
+//! The GPU tone mappers (`shaders/include/tonemap.wgsl`, run through `shaders/post/tonemap_probe.wgsl`)
 //! against their CPU references (`ToneMapper::apply` in `src/post/tonemap.rs`): every mapper on
 //! a grey ramp, saturated colours over a range of intensities, and NaN / negative / huge input.
 //! The GPU writes an Rgba32Float target, so what is compared is the shader's own f32 result.

@@ -14,9 +14,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use afterlight::budget::{BudgetMode, BudgetSettings};
 use afterlight::config::Preset;
 use afterlight::gpu::{Gpu, GpuOptions};
+use afterlight::post::budget::{BudgetMode, BudgetSettings};
 use afterlight::post::chain::PostSettings;
 use afterlight::post::tier::Tier;
 use afterlight::render::{DebugView, RenderOptions, Renderer};

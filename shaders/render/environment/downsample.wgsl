@@ -4,8 +4,8 @@
 // These mips are what the specular prefilter's filtered importance sampling reads from.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
-#include "environment/bake.wgsl"
-#include "environment/one_level.wgsl"
+#include "render/environment/bake.wgsl"
+#include "render/environment/one_level.wgsl"
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {

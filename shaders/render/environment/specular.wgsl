@@ -8,7 +8,7 @@
 // bright sun into fireflies.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
-#include "environment/bake.wgsl"
+#include "render/environment/bake.wgsl"
 
 struct Params {
     face: u32,

@@ -224,10 +224,7 @@ impl FullscreenPass {
 
 impl FullscreenPass {
     /// The pass's uniform buffer, for memory reports.
-    pub(crate) fn memory(&self) -> crate::bench::memory::MemoryEntry {
-        crate::bench::memory::MemoryEntry::buffer(
-            &format!("{}.uniforms", self.name),
-            &self.uniforms,
-        )
+    pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
+        crate::gpu::memory::MemoryEntry::buffer(&format!("{}.uniforms", self.name), &self.uniforms)
     }
 }

@@ -4,8 +4,8 @@
 // Reads: the level (environment/one_level.wgsl). Writes: one face of the destination level.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
-#include "environment/bake.wgsl"
-#include "environment/one_level.wgsl"
+#include "render/environment/bake.wgsl"
+#include "render/environment/one_level.wgsl"
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {

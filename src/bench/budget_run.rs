@@ -1,9 +1,9 @@
 //! A budgeted run of the renderer, recorded as a [`BudgetTrace`]: what `afterlight bench
 //! --budget` and the end-to-end budget test do.
 
-use super::BudgetTrace;
 use crate::Error;
 use crate::gpu::Gpu;
+use crate::post::budget::BudgetTrace;
 use crate::render::{RenderOptions, Renderer};
 use crate::scene::Camera;
 

@@ -7,7 +7,7 @@
 // is -Z, u grows towards +X (the image reads unmirrored from inside), v = 0 is +Y.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
-#include "environment/bake.wgsl"
+#include "render/environment/bake.wgsl"
 
 struct Params {
     face: u32,

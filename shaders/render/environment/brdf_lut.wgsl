@@ -9,7 +9,7 @@
 // compensation needs (the lighting pass computes it, nothing else is stored).
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
-#include "environment/bake.wgsl"
+#include "render/environment/bake.wgsl"
 
 const SAMPLE_COUNT: u32 = 1024u;
 

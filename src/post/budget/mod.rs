@@ -19,7 +19,6 @@
 //! results) that the governor is tested against.
 
 mod governor;
-mod run;
 pub mod simulated;
 mod stats;
 mod trace;
@@ -27,7 +26,6 @@ mod trace;
 use serde::{Deserialize, Serialize};
 
 pub use governor::{Decision, Governor, Knob, KnobChange, KnobLevel};
-pub use run::{MAX_FRAMES_IN_FLIGHT, record_trace};
 pub use stats::RollingStats;
 pub use trace::{BudgetTrace, TRACE_LEGEND, TraceFrame};
 

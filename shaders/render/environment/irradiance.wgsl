@@ -8,8 +8,8 @@
 // own sum, whose exact value is pi; normalising cancels most of the quadrature error.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
-#include "environment/bake.wgsl"
-#include "environment/one_level.wgsl"
+#include "render/environment/bake.wgsl"
+#include "render/environment/one_level.wgsl"
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {

@@ -2,7 +2,7 @@
 // copy, irradiance; src/render/environment.rs `Baker::draw_face`); not a pipeline itself.
 // Reads: one level of a cube as a cube, each texel fetched exactly by a nearest sample through
 // its centre's direction (GLES 3.0 and WebGL2 cannot bind one layer of a cube as a 2D texture).
-#include "environment/bake.wgsl"
+#include "render/environment/bake.wgsl"
 
 struct FaceParams {
     face: u32,

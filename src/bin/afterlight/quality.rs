@@ -1,0 +1,89 @@
+//! `afterlight quality`: passes measured against their references.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use afterlight::Error;
+use afterlight::gpu::{Gpu, GpuOptions};
+use afterlight::render::RendererSettings;
+use afterlight::render::environment::Environment;
+use afterlight::scene;
+
+#[derive(clap::Args)]
+pub(super) struct QualityArgs {
+    /// Image size (square) in pixels.
+    #[arg(long, default_value_t = 128)]
+    size: u32,
+    /// Rays per pixel of the ray-traced AO reference.
+    #[arg(long, default_value_t = 256)]
+    rays: u32,
+    /// Samples per pixel of the supersampled anti-aliasing reference.
+    #[arg(long, default_value_t = 64)]
+    samples: u32,
+    /// The shared asset folder (for the Cornell box and DamagedHelmet); default ../shared
+    /// when it exists.
+    #[arg(long)]
+    shared: Option<PathBuf>,
+    /// Only this part: `ao` or `aa`.
+    #[arg(long, value_parser = ["ao", "aa"])]
+    only: Option<String>,
+}
+
+pub(super) fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Error> {
+    use afterlight::post::Tier;
+    use afterlight::quality::report::{self, AoCase};
+    if args.size == 0 || args.size > 1024 {
+        return Err(Error::InvalidArgument(format!("--size {} is outside 1..=1024", args.size)));
+    }
+    let gpu = Gpu::new(options)?;
+    let settings = RendererSettings::default();
+    // One studio environment serves every renderer the report creates.
+    let environment = Arc::new(Environment::new(&gpu, &Default::default(), &mut |_, _| {})?);
+    println!("afterlight quality on {} at {}x{}", gpu.info.name, args.size, args.size);
+    if args.only.as_deref() != Some("aa") {
+        let mut cases = vec![AoCase::sphere_on_plane()];
+        let shared = args.shared.clone().or_else(|| {
+            let default = PathBuf::from("../shared");
+            default.is_dir().then_some(default)
+        });
+        match &shared {
+            Some(dir) => {
+                let cornell = scene::load(&dir.join("scenes/CornellBox_kajiya/scene.gltf"))?;
+                cases.push(AoCase::framed("Cornell box", cornell, 0.0, 0.0));
+                let helmet = scene::load(&dir.join("scenes/DamagedHelmet/DamagedHelmet.glb"))?;
+                cases.push(AoCase::framed("DamagedHelmet", helmet, 30.0, 15.0));
+            }
+            None => eprintln!("no shared folder (--shared): AO on the built-in scene only"),
+        }
+        let mut variants: Vec<(Tier, bool)> =
+            [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra].map(|t| (t, false)).to_vec();
+        variants.extend([(Tier::Low, true), (Tier::High, true)]);
+        let mut scores = Vec::new();
+        for case in &cases {
+            eprintln!("AO: {} ({} rays per pixel reference)", case.name, args.rays);
+            scores.extend(report::ao_scores(
+                &gpu,
+                &environment,
+                &settings,
+                case,
+                args.size,
+                args.rays,
+                &variants,
+            )?);
+        }
+        println!("\nAmbient occlusion vs ray-traced reference (mean absolute error of visibility)");
+        print!("{}", report::ao_table(&scores));
+    }
+    if args.only.as_deref() != Some("ao") {
+        eprintln!("AA: references at {} samples per pixel", args.samples);
+        let scene = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?;
+        let scores =
+            report::aa_scores(&gpu, &environment, &settings, &scene, args.size, args.samples)?;
+        println!(
+            "\nAnti-aliasing vs {}-sample supersampled reference (built-in scene)",
+            args.samples
+        );
+        print!("{}", report::aa_table(&scores));
+    }
+    Ok(())
+}

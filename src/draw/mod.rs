@@ -1,0 +1,11 @@
+//! What the renderer and the post chain both draw with: render targets, bind group shorthands,
+//! full-screen passes and the per-view camera uniforms. Below both `render` and `post`.
+
+pub(crate) mod bindings;
+mod frame_uniforms;
+pub(crate) mod fullscreen;
+mod target;
+
+pub(crate) use frame_uniforms::CameraUniforms;
+pub use frame_uniforms::{jittered, view_projection};
+pub use target::Target;
