@@ -4,7 +4,7 @@
 //! screen-space passes ([`post`]: depth of field, motion blur, TAA, exposure, bloom, the fused
 //! tone map + grade + finish, FXAA, sharpening) turns the HDR result into the picture people
 //! see, and a budget governor ([`post::budget`]) turns passes down to hold a GPU frame time. See
-//! `DESIGN.md` in the shared folder for the architecture.
+//! `docs/architecture.md` in the repository for the architecture.
 //!
 //! # Embedding the post stack
 //! [`post::stack::PostStack`] runs on the app's own device, queue, textures and command

@@ -1,5 +1,5 @@
 //! Desktop or mobile-class hardware, and why: mobile-class adapters get the budget governor's
-//! default profile (see `DESIGN.md`, "GPU timing and the budget"); the user can always override.
+//! default profile (see `docs/architecture.md`, "GPU timing and the budget"); the user can always override.
 //!
 //! Rules, any one of which makes an adapter mobile-class:
 //! - device type `IntegratedGpu`, `Cpu` or `VirtualGpu`;

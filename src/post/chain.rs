@@ -30,10 +30,8 @@ use super::fxaa::FxaaPass;
 use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
 use super::lut::CubeLut;
 use super::motion_blur::{MotionBlurFrame, MotionBlurPass};
-pub use super::settings::{
-    LutSettings, OrderError, PostPass, PostSettings, TonemapSettings, effective_fxaa, move_pass,
-    validate_order,
-};
+pub use super::order::{OrderError, PostPass, move_pass, validate_order};
+pub use super::settings::{LutSettings, PostSettings, TonemapSettings, effective_fxaa};
 use super::sharpen::SharpenPass;
 use super::taa::{TaaFrame, TaaPass};
 use super::upscale::{self, UpscalePass};
@@ -729,9 +727,10 @@ impl PostChain {
                 frame_index: frame.frame_index,
             };
             let target = finished.as_ref().map_or(output, |t| &t.view);
+            let knobs = (&settings.finish, &settings.bloom);
             match compute {
-                true => self.finish.dispatch(device, queue, e, &finish_frame, settings, target),
-                false => self.finish.draw(device, queue, e, &finish_frame, settings, target),
+                true => self.finish.dispatch(device, queue, e, &finish_frame, knobs, target),
+                false => self.finish.draw(device, queue, e, &finish_frame, knobs, target),
             }
         });
         if let Some(bloom) = &bloom {
@@ -897,7 +896,7 @@ mod tests {
     fn an_order_round_trips_through_a_preset_and_a_bad_one_is_clamped_with_a_warning() {
         let mut settings = PostSettings::default();
         settings.order = move_pass(&settings.order, 6, false).expect("allowed");
-        let text = crate::config::to_toml(&settings).expect("toml");
+        let text = toml::to_string_pretty(&settings).expect("toml");
         assert!(
             text.contains("\"sharpen\",\n    \"fxaa\"") || text.contains("\"sharpen\", \"fxaa\""),
             "{text}"

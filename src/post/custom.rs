@@ -38,8 +38,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::chain::PostPass;
 use super::finish::DISPLAY_FORMAT;
+use super::order::PostPass;
 use crate::draw::{bindings, fullscreen};
 use crate::gpu::PassTimer;
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};

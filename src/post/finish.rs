@@ -1,5 +1,5 @@
 //! The fused finish pass (`shaders/post/finish.wgsl`): every per-pixel operation between the HDR
-//! image and the 8-bit display in one full-screen pass (DESIGN.md, "The frame"):
+//! image and the 8-bit display in one full-screen pass (docs/architecture.md, "The frame"):
 //!
 //! 1. chromatic aberration (red and blue magnified by `1 + s` and `1 − s` about the centre),
 //! 2. the bloom composite (energy-conserving `mix(hdr, bloom, i)` or additive `hdr + i·bloom`,
@@ -26,10 +26,9 @@
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
-use super::bloom::BloomComposite;
+use super::bloom::{BloomComposite, BloomSettings};
 use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
-use super::settings::PostSettings;
 use super::tonemap::ToneMapper;
 use super::{Tier, clamp_setting};
 use crate::Error;
@@ -157,18 +156,18 @@ impl FinishPass {
     }
 
     /// Record the finish of `frame` into `output` (a [`DISPLAY_FORMAT`] view of `frame.size`)
-    /// with the finish, bloom and vignette settings of `settings`. Nothing is drawn before the
-    /// first successful [`FinishPass::prepare`].
+    /// with the finish's settings (vignette, grain, dither...) and bloom's composite mode and
+    /// intensity. Nothing is drawn before the first successful [`FinishPass::prepare`].
     pub fn draw(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         encoder: &mut wgpu::CommandEncoder,
         frame: &FinishFrame<'_>,
-        settings: &PostSettings,
+        (finish, bloom): (&FinishSettings, &BloomSettings),
         output: &wgpu::TextureView,
     ) {
-        if self.bind(device, queue, frame, settings) {
+        if self.bind(device, queue, frame, finish, bloom) {
             self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
         }
     }
@@ -182,10 +181,10 @@ impl FinishPass {
         queue: &wgpu::Queue,
         encoder: &mut wgpu::CommandEncoder,
         frame: &FinishFrame<'_>,
-        settings: &PostSettings,
+        (finish, bloom): (&FinishSettings, &BloomSettings),
         output: &wgpu::TextureView,
     ) {
-        if self.bind(device, queue, frame, settings) {
+        if self.bind(device, queue, frame, finish, bloom) {
             let (layout, group) = (self.pass.layout(), self.pass.bind_group());
             self.compute.dispatch(device, encoder, layout, group, &[output], frame.size);
         }
@@ -198,13 +197,13 @@ impl FinishPass {
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         frame: &FinishFrame<'_>,
-        settings: &PostSettings,
+        finish: &FinishSettings,
+        bloom: &BloomSettings,
     ) -> bool {
         let Some((_, texels, lut)) = &self.lut else { return false };
         let (width, height) = (frame.size.0.max(1) as f32, frame.size.1.max(1) as f32);
-        let finish = &settings.finish;
         let quality = FinishQuality::for_tier(finish.tier);
-        let bloom_mode = match (frame.bloom, settings.bloom.composite) {
+        let bloom_mode = match (frame.bloom, bloom.composite) {
             (None, _) => 0.0,
             (Some(_), BloomComposite::EnergyConserving) => 1.0,
             (Some(_), BloomComposite::Additive) => 2.0,
@@ -223,7 +222,7 @@ impl FinishPass {
             lut: [
                 *texels as f32,
                 if finish.dither { 1.0 } else { 0.0 },
-                settings.bloom.intensity,
+                bloom.intensity,
                 bloom_mode,
             ],
             vignette: [v.intensity, v.radius, v.smoothness, v.roundness],

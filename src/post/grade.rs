@@ -5,7 +5,7 @@
 //! primaries, after the camera exposure) **before the tone mapper**, so it works on scene
 //! values, not display values: its output is still scene-referred and may exceed 1, and the
 //! tone mapper ([`super::tonemap`]) squeezes it into the display range afterwards. The finish
-//! pass bakes grade + tone mapper + user LUT into one 3D LUT (DESIGN.md, "The frame"); this
+//! pass bakes grade + tone mapper + user LUT into one 3D LUT (docs/architecture.md, "The frame"); this
 //! module is what that bake is tested against, computed in `f32` like the GPU (the few
 //! matrices built from the settings are computed in `f64` and rounded once, as the CPU would
 //! before uploading them).

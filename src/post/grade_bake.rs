@@ -1,7 +1,7 @@
 //! The grade LUT bake: the colour grade, the tone mapper and a user `.cube` LUT baked on the
 //! GPU into one 3D LUT, and the same LUT exported as a `.cube` file.
 //!
-//! DESIGN.md ("The frame") has the finish pass do every per-pixel colour operation with one
+//! docs/architecture.md ("The frame") has the finish pass do every per-pixel colour operation with one
 //! 3D LUT lookup, the LUT rebuilt by a compute pass only when the settings change, the way
 //! Filament bakes its colour grading. This module is that compute pass, standalone:
 //! [`GradeLut::bake`] reads a [`GradeSettings`], a [`ToneMapper`] and an optional [`UserLut`]

@@ -1,4 +1,4 @@
-//! The post chain: screen-space passes between the HDR image and the display (DESIGN.md).
+//! The post chain: screen-space passes between the HDR image and the display (docs/architecture.md).
 //!
 //! [`chain`] builds and records the chain from [`chain::PostSettings`] (a preset's content):
 //! [`exposure`] -> [`bloom`] -> [`finish`] -> [`fxaa`] -> [`sharpen`]. One file per pass, each
@@ -24,6 +24,7 @@ pub mod grade;
 pub mod grade_bake;
 pub mod lut;
 pub mod motion_blur;
+pub mod order;
 pub mod settings;
 pub mod sharpen;
 pub mod stack;

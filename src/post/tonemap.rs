@@ -6,7 +6,7 @@
 //! sRGB transfer function (the encode to the 8-bit target) is *not* applied here: the finish
 //! pass applies it later, the same way for every mapper, so all mappers share one convention.
 //!
-//! The finish pass bakes the chosen mapper into its 3D LUT on the GPU (DESIGN.md, "The frame");
+//! The finish pass bakes the chosen mapper into its 3D LUT on the GPU (docs/architecture.md, "The frame");
 //! these functions are what that bake is tested against, so each one follows its published
 //! source formula and constants exactly, computed in `f32` like the GPU. Every variant of
 //! [`ToneMapper`] names its source. In short:

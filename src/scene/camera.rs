@@ -1,6 +1,6 @@
 //! Cameras: glTF lenses, orbit and auto-framing, and the reverse-Z projections the renderer uses.
 //!
-//! Depth convention (DESIGN.md): reverse-Z with an infinite far plane for perspective cameras,
+//! Depth convention (docs/architecture.md, "Conventions"): reverse-Z with an infinite far plane for perspective cameras,
 //! so depth = near / view_distance (1 at the near plane, 0 at infinity), and reverse-Z over
 //! `[znear, zfar]` for orthographic ones. Clear depth is 0 and the depth test is `Greater`.
 

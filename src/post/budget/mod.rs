@@ -8,7 +8,7 @@
 //! visual value lost is best. It gives them back, most valuable first, once frames have been
 //! clearly under budget for long enough and the predicted cost fits. It learns what a knob
 //! really costs from the change in frame time when that knob moves, so per-pass times (which
-//! overlap on tiled GPUs) only rank candidates. See `DESIGN.md`, "GPU timing and the budget".
+//! overlap on tiled GPUs) only rank candidates. See `docs/architecture.md`, "GPU timing and the budget".
 //!
 //! A preset's `[budget]` table is [`BudgetSettings`]. Frame times come from the best rung of
 //! the timing ladder the device has ([`crate::gpu::TimingMethod`]); without any timestamps
