@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 
-use super::gbuffer::{DEPTH_FORMAT, GBuffer, GeometryPass, PipelineKey};
+use super::gbuffer::{DEPTH_FORMAT, GBuffer, GeometryPass};
+use super::scene_gpu::PipelineKey;
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
 use crate::draw::bindings;
 use crate::shaders;

@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 
-use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
+use super::scene_gpu::{INSTANCE_LAYOUT, PipelineKey, SceneGpu, VERTEX_LAYOUT};
 use crate::draw::fullscreen::colour_attachment;
 use crate::draw::{Target, bindings};
 use crate::shaders;
@@ -78,29 +78,6 @@ impl GBuffer {
             normal_roughness_metallic: target("gbuffer.normal_roughness_metallic", NORMAL_FORMAT),
             motion: target("gbuffer.motion", MOTION_FORMAT),
             hdr: target("hdr", hdr.texture_format()),
-        }
-    }
-}
-
-/// Which pipeline variant a draw needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PipelineKey {
-    /// The instance transform has a negative determinant, so its winding is flipped.
-    pub mirrored: bool,
-    /// Back faces are drawn.
-    pub double_sided: bool,
-    /// Alpha-tested (MASK).
-    pub masked: bool,
-}
-
-impl PipelineKey {
-    /// Winding and culling for this variant (shared by every pass that draws meshes).
-    pub(crate) fn primitive_state(&self) -> wgpu::PrimitiveState {
-        wgpu::PrimitiveState {
-            topology: wgpu::PrimitiveTopology::TriangleList,
-            front_face: if self.mirrored { wgpu::FrontFace::Cw } else { wgpu::FrontFace::Ccw },
-            cull_mode: if self.double_sided { None } else { Some(wgpu::Face::Back) },
-            ..Default::default()
         }
     }
 }

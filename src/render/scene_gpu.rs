@@ -11,7 +11,6 @@ use std::ops::Range;
 use glam::Mat4;
 use wgpu::util::DeviceExt;
 
-use super::gbuffer::{GeometryPass, PipelineKey};
 use super::mipmaps::MipGenerator;
 use crate::scene::{self, AlphaMode, Scene, TextureRef, Vertex};
 
@@ -67,6 +66,29 @@ struct MaterialGpu {
     masked: bool,
     /// Alpha-blended: drawn by the forward pass, not into the G-buffer.
     blend: bool,
+}
+
+/// Which pipeline variant a draw needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PipelineKey {
+    /// The instance transform has a negative determinant, so its winding is flipped.
+    pub mirrored: bool,
+    /// Back faces are drawn.
+    pub double_sided: bool,
+    /// Alpha-tested (MASK).
+    pub masked: bool,
+}
+
+impl PipelineKey {
+    /// Winding and culling for this variant (shared by every pass that draws meshes).
+    pub(crate) fn primitive_state(&self) -> wgpu::PrimitiveState {
+        wgpu::PrimitiveState {
+            topology: wgpu::PrimitiveTopology::TriangleList,
+            front_face: if self.mirrored { wgpu::FrontFace::Cw } else { wgpu::FrontFace::Ccw },
+            cull_mode: if self.double_sided { None } else { Some(wgpu::Face::Back) },
+            ..Default::default()
+        }
+    }
 }
 
 /// One group of instances of one mesh that share a winding.
@@ -253,11 +275,12 @@ fn uv_rows(texture: Option<&TextureRef>) -> [[f32; 4]; 2] {
 }
 
 impl SceneGpu {
-    /// Upload `scene`, creating the geometry pipelines it needs.
+    /// Upload `scene`, its materials bound with `material_layout` (the geometry pass's; the
+    /// pipelines its draws need are [`SceneGpu::opaque_keys`]).
     pub(crate) fn new(
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        geometry: &mut GeometryPass,
+        material_layout: &wgpu::BindGroupLayout,
         mips: &MipGenerator,
         scene: &Scene,
     ) -> Self {
@@ -388,7 +411,7 @@ impl SceneGpu {
             );
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(&material.name),
-                layout: &geometry.material_layout,
+                layout: material_layout,
                 entries: &crate::draw::bindings::entries(&resources),
             });
             materials.push(MaterialGpu {
@@ -442,20 +465,6 @@ impl SceneGpu {
                 _ => {
                     batches.push(Batch { mesh, mirrored, instances: slot as u32..slot as u32 + 1 })
                 }
-            }
-        }
-        for batch in &batches {
-            for primitive in &meshes[batch.mesh] {
-                let material = &materials[primitive.material];
-                if material.blend {
-                    continue;
-                }
-                let key = PipelineKey {
-                    mirrored: batch.mirrored,
-                    double_sided: material.double_sided,
-                    masked: material.masked,
-                };
-                geometry.prepare(device, key);
             }
         }
         let transforms: Vec<Mat4> = scene.instances.iter().map(|i| i.transform).collect();
@@ -610,6 +619,25 @@ impl SceneGpu {
         }
         draws.sort_by(|a, b| b.0.total_cmp(&a.0));
         draws.into_iter().map(|(_, d)| d).collect()
+    }
+
+    /// The pipeline variants the opaque and masked draws need (the geometry pass's).
+    pub(crate) fn opaque_keys(&self) -> Vec<PipelineKey> {
+        let mut keys = Vec::new();
+        for batch in &self.batches {
+            for primitive in &self.meshes[batch.mesh] {
+                let material = &self.materials[primitive.material];
+                let key = PipelineKey {
+                    mirrored: batch.mirrored,
+                    double_sided: material.double_sided,
+                    masked: material.masked,
+                };
+                if !material.blend && !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
     }
 
     /// The pipeline variants the blended draws need.

@@ -186,14 +186,21 @@ pub(crate) fn upload(
     scene: &Scene,
     settings: Option<&ShadowCatcherSettings>,
 ) -> (SceneGpu, Option<GroundPlane>) {
-    let Some(settings) = settings else {
-        return (SceneGpu::new(device, queue, geometry, mips, scene), None);
+    let layout = &geometry.material_layout;
+    let (gpu, plane) = match settings {
+        None => (SceneGpu::new(device, queue, layout, mips, scene), None),
+        Some(settings) => {
+            let plane = settings.resolve(&scene.bounds);
+            let grounded = with_ground(scene, &plane);
+            let mut gpu = SceneGpu::new(device, queue, layout, mips, &grounded);
+            gpu.set_ground_mesh(grounded.meshes.len() - 1);
+            (gpu, Some(plane))
+        }
     };
-    let plane = settings.resolve(&scene.bounds);
-    let grounded = with_ground(scene, &plane);
-    let mut gpu = SceneGpu::new(device, queue, geometry, mips, &grounded);
-    gpu.set_ground_mesh(grounded.meshes.len() - 1);
-    (gpu, Some(plane))
+    for key in gpu.opaque_keys() {
+        geometry.prepare(device, key);
+    }
+    (gpu, plane)
 }
 
 #[repr(C)]
