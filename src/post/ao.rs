@@ -88,6 +88,7 @@
 //! (truncated, as lavapipe stores them), so the history's 2% depth test rejects the same
 //! pixels in both variants.
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::variant::{self, ComputeKernel, PassVariant, VariantChoice};
 use super::{Tier, clamp_setting};
 use crate::draw::{bindings, fullscreen};
@@ -357,6 +358,23 @@ struct Inputs<'a> {
 impl AoPass {
     /// The pass's name: wgpu label prefix, timing scope and preset key.
     pub const NAME: &'static str = "ao";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Ground-truth ambient occlusion (GTAO) from depth and normals; darkens indirect light only",
+        writes: &[Image {
+            name: "visibility",
+            format: ImageFormat::Fixed(OUTPUT_FORMAT),
+            size: ImageSize::Render,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 4.0,
+            prior_share: 0.18,
+            at_render_size: true,
+        }),
+    };
 
     /// Build the pipelines (fails only if `shaders/post/ao.wgsl` does not load).
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::shaders::ShaderError> {

@@ -95,6 +95,7 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::clamp_setting;
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::tier::Tier;
 use super::variant::{self, ComputeKernel};
 use crate::Error;
@@ -462,6 +463,23 @@ struct Step<'a> {
 impl BloomPass {
     /// The pass's name: wgpu label prefix, timing scope and preset key.
     pub const NAME: &'static str = "bloom";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Bloom: a 13-tap Karis downsample chain and a tent upsample",
+        writes: &[Image {
+            name: "mips",
+            format: ImageFormat::Hdr,
+            size: ImageSize::DisplayMips,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 3.0,
+            prior_share: 0.05,
+            at_render_size: false,
+        }),
+    };
 
     /// Build the pipelines for a chain in `hdr_format` (the renderer's HDR format, e.g.
     /// Rgba16Float or Rg11b10Ufloat). Fails if the shader does not load, or if the device

@@ -54,6 +54,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::camera::PostCamera;
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
@@ -313,6 +314,31 @@ impl DofPass {
 impl DofPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "dof";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Depth of field from a thin-lens camera: circle of confusion, half-size gather, composite",
+        writes: &[
+            Image {
+                name: "half-size CoC and colour",
+                format: ImageFormat::Hdr,
+                size: ImageSize::HalfRender,
+                kept: false,
+            },
+            Image {
+                name: "defocused",
+                format: ImageFormat::Hdr,
+                size: ImageSize::Render,
+                kept: false,
+            },
+        ],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 2.0,
+            prior_share: 0.08,
+            at_render_size: true,
+        }),
+    };
 
     /// Load the shader and build the pipelines, the composite writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {

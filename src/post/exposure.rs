@@ -41,6 +41,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::{Tier, clamp_setting};
 use crate::draw::bindings;
 
@@ -600,6 +601,23 @@ pub struct ExposurePass {
 impl ExposurePass {
     /// The pass's name: its label prefix, timing scope, panel row and preset key.
     pub const NAME: &'static str = "exposure";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Exposure: a GPU luminance histogram and adaptation (fixed modes cost nothing)",
+        writes: &[Image {
+            name: "histogram and exposure state",
+            format: ImageFormat::Fixed(wgpu::TextureFormat::R32Uint),
+            size: ImageSize::Fixed,
+            kept: true,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Low,
+            value: 3.0,
+            prior_share: 0.03,
+            at_render_size: false,
+        }),
+    };
 
     /// Builds the state buffer and, where the device has compute and storage, the histogram's
     /// pipelines and buffers. Fails only if the shader does not load or validate.

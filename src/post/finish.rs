@@ -27,6 +27,7 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::bloom::{BloomComposite, BloomSettings};
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::tonemap::ToneMapper;
@@ -89,6 +90,31 @@ pub struct FinishPass {
 impl FinishPass {
     /// The pass's name: label, timing scope, panel row and preset key.
     pub const NAME: &'static str = "finish";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "The fused finish: exposure, bloom composite, chromatic aberration, one baked grade and tone-map LUT, vignette, grain, dither",
+        writes: &[
+            Image {
+                name: "display image",
+                format: ImageFormat::Display,
+                size: ImageSize::Display,
+                kept: false,
+            },
+            Image {
+                name: "grade LUT",
+                format: ImageFormat::Fixed(wgpu::TextureFormat::Rgba16Float),
+                size: ImageSize::Fixed,
+                kept: true,
+            },
+        ],
+        knob: Some(KnobDecl {
+            floor: Tier::Low,
+            value: 2.0,
+            prior_share: 0.06,
+            at_render_size: false,
+        }),
+    };
 
     /// Load the shaders (finish and the LUT bake).
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {

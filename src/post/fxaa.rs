@@ -9,6 +9,7 @@
 //! Reads: the finished display image ([`DISPLAY_FORMAT`], any texture of `size`). Writes: a
 //! different texture of the same format (ping-pong); colour and alpha are filtered together.
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::{Tier, clamp_setting};
@@ -138,6 +139,23 @@ pub struct FxaaPass {
 impl FxaaPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "fxaa";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "FXAA: luma-edge anti-aliasing of the display image",
+        writes: &[Image {
+            name: "anti-aliased",
+            format: ImageFormat::Display,
+            size: ImageSize::Display,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 1.5,
+            prior_share: 0.03,
+            at_render_size: false,
+        }),
+    };
 
     /// Load the shader and build the pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {

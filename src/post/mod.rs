@@ -14,6 +14,7 @@ pub mod camera;
 pub mod camera_exposure;
 pub mod chain;
 pub mod composite;
+pub mod contract;
 pub mod custom;
 mod display_pass;
 pub mod dof;

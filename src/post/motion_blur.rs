@@ -53,6 +53,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
@@ -197,6 +198,31 @@ impl MotionBlurPass {
 impl MotionBlurPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "motion_blur";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Motion blur from the motion vectors: tile max, neighbour max, gather",
+        writes: &[
+            Image {
+                name: "tile and neighbour max",
+                format: ImageFormat::Fixed(wgpu::TextureFormat::Rg16Float),
+                size: ImageSize::Fixed,
+                kept: false,
+            },
+            Image {
+                name: "blurred",
+                format: ImageFormat::Hdr,
+                size: ImageSize::Render,
+                kept: false,
+            },
+        ],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 1.5,
+            prior_share: 0.055,
+            at_render_size: true,
+        }),
+    };
 
     /// Load the shader and build the pipelines, the gather writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {

@@ -10,6 +10,7 @@
 //! ([`SharpenPass::dispatch`], [`super::variant`]) writes an `Rgba8Unorm` storage texture with
 //! sRGB-encoded values instead.
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::{Tier, clamp_setting};
@@ -99,6 +100,23 @@ pub struct SharpenPass {
 impl SharpenPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "sharpen";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Contrast-adaptive sharpening of the display image",
+        writes: &[Image {
+            name: "sharpened",
+            format: ImageFormat::Display,
+            size: ImageSize::Display,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 1.0,
+            prior_share: 0.03,
+            at_render_size: false,
+        }),
+    };
 
     /// Load the shader and build the pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {

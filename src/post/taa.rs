@@ -77,6 +77,7 @@
 use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::{Tier, clamp_setting};
 use crate::draw::{Target, bindings, fullscreen};
 use crate::shaders::ShaderError;
@@ -314,6 +315,31 @@ pub struct TaaPass {
 impl TaaPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "taa";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Temporal anti-aliasing: jittered frames resolved against a reprojected history, upsampled to the display size",
+        writes: &[
+            Image {
+                name: "resolved",
+                format: ImageFormat::Fixed(wgpu::TextureFormat::Rgba16Float),
+                size: ImageSize::Display,
+                kept: false,
+            },
+            Image {
+                name: "history",
+                format: ImageFormat::Fixed(wgpu::TextureFormat::Rgba16Float),
+                size: ImageSize::Display,
+                kept: true,
+            },
+        ],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 5.0,
+            prior_share: 0.20,
+            at_render_size: false,
+        }),
+    };
 
     /// Load the shader and build the pipeline. `hdr_format` is the renderer's HDR format; the
     /// resolved image is Rgba16Float whatever it is, since accumulating in an 11-bit float

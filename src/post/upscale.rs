@@ -13,6 +13,7 @@
 //! ([`UpscalePass::dispatch`], [`super::variant`]) writes a storage texture, Rgba16Float only.
 
 use super::Tier;
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use crate::Error;
 use crate::draw::bindings;
@@ -97,6 +98,23 @@ pub struct UpscalePass {
 impl UpscalePass {
     /// The pass's label and timing scope.
     pub const NAME: &'static str = "upscale";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Spatial upscale to the display size below render scale 1 without TAA (bilinear, edge-directed, edge-adaptive)",
+        writes: &[Image {
+            name: "upscaled",
+            format: ImageFormat::Hdr,
+            size: ImageSize::Display,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Low,
+            value: 1.0,
+            prior_share: 0.03,
+            at_render_size: false,
+        }),
+    };
 
     /// Load the shader and build the pipeline writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
