@@ -18,6 +18,7 @@ use super::grade::GradeSettings;
 use super::grade_bake::LutSpace;
 use super::motion_blur::MotionBlurSettings;
 use super::order::{PostPass, validate_order};
+use super::schema::{Control, Setting, float, setting};
 use super::sharpen::SharpenSettings;
 use super::taa::TaaSettings;
 use super::tonemap::ToneMapper;
@@ -45,6 +46,20 @@ pub struct LutSettings {
     /// the tone mapper; what `afterlight lut export` writes). Default `display`.
     pub space: LutSpace,
 }
+
+/// The `[lut]` keys as the panel and presets see them ([`LutSettings`]).
+pub const LUT_SETTINGS: &[Setting] = &[
+    setting(
+        "lut.file",
+        Control::File,
+        "A .cube LUT baked into the finish (relative to the preset file); none by default.",
+    ),
+    setting(
+        "lut.space",
+        Control::Choice(&["display", "scene_log"]),
+        "The LUT's input: display (sRGB after the tone mapper, default) or scene_log (replaces the tone mapper).",
+    ),
+];
 
 /// Every setting of the post chain: the content of a preset file, one table per pass.
 ///
@@ -186,6 +201,33 @@ impl PostSettings {
         (settings, warnings)
     }
 }
+
+/// The top-level keys of [`PostSettings`] as the panel and presets see them.
+pub const GENERAL_SETTINGS: &[Setting] = &[
+    setting(
+        "description",
+        Control::Text,
+        "One line on what the preset is for; no effect on the image.",
+    ),
+    setting(
+        "render_scale",
+        float(0.5, 1.0, 0.01),
+        "Fraction of the display resolution (per axis) the scene is rendered at, 0.5..=1, default 1. \
+         Below 1 TAA (or, without it, the spatial upscale) brings it to display size.",
+    ),
+    setting(
+        "order",
+        Control::Order,
+        "The order the post passes run in. Depth of field and motion blur may swap, and so may \
+         FXAA and sharpen; every other order is refused with its reason (see \"Chain order\").",
+    ),
+    setting(
+        "variant",
+        Control::Choice(&["fragment", "compute", "auto"]),
+        "Full-screen passes (TAA, upscale, finish, FXAA, sharpen) as fragment or compute shaders; \
+         auto (default) is compute unless the adapter is mobile-class or lacks compute support.",
+    ),
+];
 
 /// FXAA as it runs under `settings`: with `taa.fxaa_fallback` and TAA off, FXAA runs at its
 /// own tier, or at [`Tier::Low`] when that is off too, so a governor that drops TAA keeps

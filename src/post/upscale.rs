@@ -14,6 +14,7 @@
 
 use super::Tier;
 use super::display_pass::{DisplayPass, DisplayTarget};
+use super::schema::{Control, Setting, TIERS, setting};
 use crate::Error;
 use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,14 @@ impl UpscaleSettings {
         }
     }
 }
+
+/// The `[upscale]` keys as the panel and presets see them ([`UpscaleSettings`]).
+pub const SETTINGS: &[Setting] = &[setting(
+    "upscale.tier",
+    Control::Choice(TIERS),
+    "The spatial upscale's filter, below render scale 1 with TAA off: low bilinear, medium \
+         edge-directed 2x2, high and ultra edge-adaptive 12 taps (default high). Off reads as low.",
+)];
 
 impl Default for UpscaleSettings {
     /// [`UpscaleSettings::DEFAULT`].

@@ -31,6 +31,7 @@ pub use trace::{BudgetTrace, TRACE_LEGEND, TraceFrame};
 
 use crate::gpu::{DeviceClass, TimingRequest};
 use crate::post::clamp_setting;
+use crate::post::schema::{Control, Setting, float, setting};
 
 /// What the governor does with the budget.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,6 +281,117 @@ impl BudgetSettings {
         (settings, w)
     }
 }
+
+/// The `[budget]` keys as the panel and presets see them ([`BudgetSettings`]), but the value
+/// weights ([`VALUE_SETTINGS`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "budget.mode",
+        Control::Choice(&["off", "fixed", "adaptive"]),
+        "Budget governor: off (default), fixed (measure only) or adaptive (turns passes down).",
+    ),
+    setting(
+        "budget.target_ms",
+        float(1.0, 1000.0, 0.1),
+        "Frame budget in GPU ms, 1..=1000, default 16.667; ignored when refresh_hz is set.",
+    ),
+    setting(
+        "budget.refresh_hz",
+        float(0.0, 1000.0, 1.0),
+        "Display refresh rate; above 0 the budget is 1000 / refresh_hz ms. Default 0.",
+    ),
+    setting(
+        "budget.headroom",
+        float(0.0, 0.5, 0.01),
+        "Fraction of the budget kept free: the governor steers to budget x (1 - headroom), 0..=0.5, default 0.1.",
+    ),
+    setting(
+        "budget.timing",
+        Control::Choice(&["auto", "encoder", "pass", "frame"]),
+        "How GPU time is measured: auto (default, the best the device has), encoder (timestamps inside encoders), pass (pass-boundary timestamps) or frame (no timestamps: submission to completion, no per-pass times).",
+    ),
+    setting(
+        "budget.statistic",
+        Control::Choice(&["median", "p90"]),
+        "Statistic of recent frames compared with the budget. Default p90.",
+    ),
+    setting(
+        "budget.window_frames",
+        Control::Int { min: 8, max: 240 },
+        "Frames the statistic is taken over, 8..=240, default 16.",
+    ),
+    setting(
+        "budget.cooldown_frames",
+        Control::Int { min: 0, max: 120 },
+        "Frames ignored after a change, 0..=120, default 4.",
+    ),
+    setting(
+        "budget.raise_after_frames",
+        Control::Int { min: 30, max: 6000 },
+        "Frames clearly under budget before a knob is given back, 30..=6000, default 120.",
+    ),
+    setting(
+        "budget.min_scale",
+        float(0.5, 1.0, 0.01),
+        "Lowest render scale the governor may choose, 0.5..=1, default 0.5.",
+    ),
+];
+
+/// The `[budget.value]` keys as the panel and presets see them ([`ValueWeights`]): one per
+/// governor knob, each `0..=1000` as [`BudgetSettings::validated`] clamps it.
+pub const VALUE_SETTINGS: &[Setting] = &[
+    setting(
+        "budget.value.taa",
+        float(0.0, 1000.0, 0.1),
+        "What TAA's quality is worth to the governor. Default 5.",
+    ),
+    setting(
+        "budget.value.render_scale",
+        float(0.0, 1000.0, 0.1),
+        "What resolution is worth, per unit of render scale. Default 12.",
+    ),
+    setting("budget.value.ao", float(0.0, 1000.0, 0.1), "What AO's quality is worth. Default 4."),
+    setting(
+        "budget.value.exposure",
+        float(0.0, 1000.0, 0.1),
+        "What the exposure histogram's quality is worth. Default 3.",
+    ),
+    setting(
+        "budget.value.bloom",
+        float(0.0, 1000.0, 0.1),
+        "What bloom's quality is worth. Default 3.",
+    ),
+    setting(
+        "budget.value.finish",
+        float(0.0, 1000.0, 0.1),
+        "What the finish's quality is worth. Default 2.",
+    ),
+    setting(
+        "budget.value.fxaa",
+        float(0.0, 1000.0, 0.1),
+        "What FXAA's quality is worth. Default 1.5.",
+    ),
+    setting(
+        "budget.value.motion_blur",
+        float(0.0, 1000.0, 0.1),
+        "What motion blur's quality is worth. Default 1.5.",
+    ),
+    setting(
+        "budget.value.dof",
+        float(0.0, 1000.0, 0.1),
+        "What depth of field's quality is worth. Default 2.",
+    ),
+    setting(
+        "budget.value.sharpen",
+        float(0.0, 1000.0, 0.1),
+        "What sharpening's quality is worth. Default 1.",
+    ),
+    setting(
+        "budget.value.upscale",
+        float(0.0, 1000.0, 0.1),
+        "What the spatial upscale's quality is worth. Default 1.",
+    ),
+];
 
 #[cfg(test)]
 mod tests {
