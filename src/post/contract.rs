@@ -2,19 +2,22 @@
 //!
 //! Each built-in pass file holds one `pub const CONTRACT: PassContract`: its name (label,
 //! timing scope, preset table and governor knob), the images it writes with their formats and
-//! sizes, and, when the governor may turn it, its knob (floor, what its quality is worth by
+//! sizes, its settings (each key's control, range and doc), and, when the governor may turn
+//! it, its knob (floor, what its quality is worth by
 //! default, its prior share of a frame, whether it runs at the render size). What it reads
 //! depends on its settings, so the pass file declares that as a function of its own settings
 //! (`reads`), and [`super::settings::BUILT_IN`] joins each contract to the `PostSettings` table
 //! that drives it. Everything else is derived from that one list: the chain's validation
 //! ([`super::chain::requirements`]), the governor's knobs ([`super::budget::Governor`]), the
-//! value weights a preset may set, the budget trace's lanes, and the pass table of
+//! value weights a preset may set, the viewer's panel, the budget trace's lanes, and the pass
+//! table of
 //! `docs/architecture.md` ([`table`], checked by a test).
 //!
 //! User passes ([`super::custom`]) declare the same facts in their `[[custom]]` table (name,
 //! slot, weight), and are knobs the governor may turn off.
 
 use super::Tier;
+use super::schema::Setting;
 
 /// Something a pass reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -145,6 +148,10 @@ pub struct PassContract {
     pub writes: &'static [Image],
     /// How the governor may turn it, when it may.
     pub knob: Option<KnobDecl>,
+    /// The preset tables it reads, each key with its control, range and doc: what presets,
+    /// validation tests and the viewer's panel show (the finish reads the tone mapper's, the
+    /// grade's and the LUT's tables too).
+    pub settings: &'static [&'static [Setting]],
 }
 
 impl PassContract {

@@ -55,6 +55,7 @@ use serde::{Deserialize, Serialize};
 
 use super::camera::PostCamera;
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
@@ -180,6 +181,37 @@ impl DofSettings {
         }
     }
 }
+
+/// The `[dof]` keys as the panel and presets see them ([`DofSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "dof.tier",
+        Control::Choice(TIERS),
+        "Depth of field: half-resolution gather bokeh, samples and max CoC by tier. Default high \
+         when a preset names [dof]; off otherwise.",
+    ),
+    setting(
+        "dof.focal_length_mm",
+        float(0.0, 1200.0, 1.0),
+        "Focal length, mm: 0 (default) matches the view's field of view on this sensor, else 4..=1200.",
+    ),
+    setting(
+        "dof.f_stop",
+        float(0.7, 64.0, 0.1),
+        "Aperture as an f-number, 0.7..=64, default 2.8. Smaller numbers blur more.",
+    ),
+    setting(
+        "dof.focus_distance",
+        float(0.0, 100000.0, 0.01),
+        "Distance in focus along the view axis, metres: 0 (default) autofocuses on the scene's \
+         bounds centre. Ctrl+click in the viewport focuses on the surface under the cursor.",
+    ),
+    setting(
+        "dof.sensor_height_mm",
+        float(1.0, 100.0, 0.5),
+        "Sensor height, mm, 1..=100, default 24 (full frame).",
+    ),
+];
 
 impl Default for DofSettings {
     /// [`DofSettings::PRODUCT`].
@@ -338,6 +370,7 @@ impl DofPass {
             prior_share: 0.08,
             at_render_size: true,
         }),
+        settings: &[SETTINGS],
     };
 
     /// Load the shader and build the pipelines, the composite writing `hdr_format`.

@@ -12,6 +12,7 @@
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::bindings;
@@ -111,6 +112,30 @@ impl FxaaSettings {
     }
 }
 
+/// The `[fxaa]` keys as the panel and presets see them ([`FxaaSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "fxaa.tier",
+        Control::Choice(TIERS),
+        "FXAA 3.11 quality preset by tier. Default high when named; off otherwise.",
+    ),
+    setting(
+        "fxaa.subpixel",
+        float(0.0, 1.0, 0.01),
+        "Sub-pixel aliasing removal, 0..=1, default 0.75.",
+    ),
+    setting(
+        "fxaa.edge_threshold",
+        float(0.063, 0.333, 0.001),
+        "Minimum local contrast to process, relative to the brightest luma, 0.063..=0.333, default 0.166.",
+    ),
+    setting(
+        "fxaa.edge_threshold_min",
+        float(0.0, 0.0833, 0.001),
+        "Absolute minimum local contrast in luma, 0..=0.0833, default 0.0833.",
+    ),
+];
+
 impl Default for FxaaSettings {
     /// [`FxaaSettings::DESKTOP`].
     fn default() -> Self {
@@ -155,6 +180,7 @@ impl FxaaPass {
             prior_share: 0.03,
             at_render_size: false,
         }),
+        settings: &[SETTINGS],
     };
 
     /// Load the shader and build the pipeline.

@@ -54,6 +54,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
@@ -129,6 +130,21 @@ impl MotionBlurSettings {
         self.validated().0.shutter_angle / 360.0
     }
 }
+
+/// The `[motion_blur]` keys as the panel and presets see them ([`MotionBlurSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "motion_blur.tier",
+        Control::Choice(TIERS),
+        "Motion blur (McGuire et al. 2012 tile-max gather): samples and max radius by tier. \
+         Default high when a preset names [motion_blur]; off otherwise.",
+    ),
+    setting(
+        "motion_blur.shutter_angle",
+        float(0.0, 360.0, 1.0),
+        "Share of the frame the shutter is open, degrees, 0..=360, default 180. 0 blurs nothing.",
+    ),
+];
 
 impl Default for MotionBlurSettings {
     /// [`MotionBlurSettings::FILM`].
@@ -222,6 +238,7 @@ impl MotionBlurPass {
             prior_share: 0.055,
             at_render_size: true,
         }),
+        settings: &[SETTINGS],
     };
 
     /// Load the shader and build the pipelines, the gather writing `hdr_format`.

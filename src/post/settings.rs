@@ -19,6 +19,7 @@ use super::grade::GradeSettings;
 use super::grade_bake::LutSpace;
 use super::motion_blur::{MotionBlurPass, MotionBlurSettings};
 use super::order::{PostPass, validate_order};
+use super::schema::{Control, Setting, float, setting};
 use super::sharpen::{SharpenPass, SharpenSettings};
 use super::taa::{TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
@@ -229,6 +230,32 @@ fn validated_budget(budget: &BudgetSettings, warnings: &mut Vec<String>) -> Budg
     }
     budget
 }
+/// The top-level keys of [`PostSettings`] as the panel and presets see them.
+pub const GENERAL_SETTINGS: &[Setting] = &[
+    setting(
+        "description",
+        Control::Text,
+        "One line on what the preset is for; no effect on the image.",
+    ),
+    setting(
+        "render_scale",
+        float(0.5, 1.0, 0.01),
+        "Fraction of the display resolution (per axis) the scene is rendered at, 0.5..=1, default 1. \
+         Below 1 TAA (or, without it, the spatial upscale) brings it to display size.",
+    ),
+    setting(
+        "order",
+        Control::Order,
+        "The order the post passes run in. Depth of field and motion blur may swap, and so may \
+         FXAA and sharpen; every other order is refused with its reason (see \"Chain order\").",
+    ),
+    setting(
+        "variant",
+        Control::Choice(&["fragment", "compute", "auto"]),
+        "Full-screen passes (TAA, upscale, finish, FXAA, sharpen) as fragment or compute shaders; \
+         auto (default) is compute unless the adapter is mobile-class or lacks compute support.",
+    ),
+];
 
 /// FXAA as it runs under `settings`: with `taa.fxaa_fallback` and TAA off, FXAA runs at its
 /// own tier, or at [`Tier::Low`] when that is off too, so a governor that drops TAA keeps

@@ -13,6 +13,7 @@
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::bindings;
@@ -85,6 +86,16 @@ impl SharpenSettings {
     }
 }
 
+/// The `[sharpen]` keys as the panel and presets see them ([`SharpenSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "sharpen.tier",
+        Control::Choice(TIERS),
+        "CAS window and weights by tier. Default off: sharpening is opt-in.",
+    ),
+    setting("sharpen.sharpness", float(0.0, 1.0, 0.01), "CAS sharpness, 0..=1, default 0.5."),
+];
+
 impl Default for SharpenSettings {
     /// [`SharpenSettings::OFF`].
     fn default() -> Self {
@@ -116,6 +127,7 @@ impl SharpenPass {
             prior_share: 0.03,
             at_render_size: false,
         }),
+        settings: &[SETTINGS],
     };
 
     /// Load the shader and build the pipeline.

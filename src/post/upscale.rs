@@ -15,6 +15,7 @@
 use super::Tier;
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
+use super::schema::{Control, Setting, TIERS, setting};
 use crate::Error;
 use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,14 @@ impl UpscaleSettings {
     }
 }
 
+/// The `[upscale]` keys as the panel and presets see them ([`UpscaleSettings`]).
+pub const SETTINGS: &[Setting] = &[setting(
+    "upscale.tier",
+    Control::Choice(TIERS),
+    "The spatial upscale's filter, below render scale 1 with TAA off: low bilinear, medium \
+         edge-directed 2x2, high and ultra edge-adaptive 12 taps (default high). Off reads as low.",
+)];
+
 impl Default for UpscaleSettings {
     /// [`UpscaleSettings::DEFAULT`].
     fn default() -> Self {
@@ -114,6 +123,7 @@ impl UpscalePass {
             prior_share: 0.03,
             at_render_size: false,
         }),
+        settings: &[SETTINGS],
     };
 
     /// Load the shader and build the pipeline writing `hdr_format`.

@@ -33,6 +33,7 @@ pub use trace::{BudgetTrace, TraceFrame};
 
 use crate::gpu::{DeviceClass, TimingRequest};
 use crate::post::clamp_setting;
+use crate::post::schema::{Control, Setting, float, setting};
 
 /// What the governor does with the budget.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,6 +262,61 @@ impl BudgetSettings {
         (settings, w)
     }
 }
+
+/// The `[budget]` keys as the panel and presets see them ([`BudgetSettings`]), but the value
+/// weights (one per governor knob: the viewer's schema makes them from the pass contracts).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "budget.mode",
+        Control::Choice(&["off", "fixed", "adaptive"]),
+        "Budget governor: off (default), fixed (measure only) or adaptive (turns passes down).",
+    ),
+    setting(
+        "budget.target_ms",
+        float(1.0, 1000.0, 0.1),
+        "Frame budget in GPU ms, 1..=1000, default 16.667; ignored when refresh_hz is set.",
+    ),
+    setting(
+        "budget.refresh_hz",
+        float(0.0, 1000.0, 1.0),
+        "Display refresh rate; above 0 the budget is 1000 / refresh_hz ms. Default 0.",
+    ),
+    setting(
+        "budget.headroom",
+        float(0.0, 0.5, 0.01),
+        "Fraction of the budget kept free: the governor steers to budget x (1 - headroom), 0..=0.5, default 0.1.",
+    ),
+    setting(
+        "budget.timing",
+        Control::Choice(&["auto", "encoder", "pass", "frame"]),
+        "How GPU time is measured: auto (default, the best the device has), encoder (timestamps inside encoders), pass (pass-boundary timestamps) or frame (no timestamps: submission to completion, no per-pass times).",
+    ),
+    setting(
+        "budget.statistic",
+        Control::Choice(&["median", "p90"]),
+        "Statistic of recent frames compared with the budget. Default p90.",
+    ),
+    setting(
+        "budget.window_frames",
+        Control::Int { min: 8, max: 240 },
+        "Frames the statistic is taken over, 8..=240, default 16.",
+    ),
+    setting(
+        "budget.cooldown_frames",
+        Control::Int { min: 0, max: 120 },
+        "Frames ignored after a change, 0..=120, default 4.",
+    ),
+    setting(
+        "budget.raise_after_frames",
+        Control::Int { min: 30, max: 6000 },
+        "Frames clearly under budget before a knob is given back, 30..=6000, default 120.",
+    ),
+    setting(
+        "budget.min_scale",
+        float(0.5, 1.0, 0.01),
+        "Lowest render scale the governor may choose, 0.5..=1, default 0.5.",
+    ),
+];
 
 #[cfg(test)]
 mod tests {
