@@ -10,6 +10,7 @@
 //! fixed resolution reaches a steady state with no allocation per frame.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What a transient texture must be. Two requests with equal descriptors may get the same
 /// texture (never within one frame unless the first was released).
@@ -60,8 +61,10 @@ impl TransientDesc {
 }
 
 /// A texture on loan from the pool, with a view of all of it. Cloning is cheap (wgpu handles
-/// are reference counted); give it back with [`TexturePool::release`] or let
-/// [`TexturePool::end_frame`] take it back.
+/// are reference counted). It goes back to the pool by itself once every clone of it is
+/// dropped (the next [`TexturePool::acquire`] of the frame may then reuse it; drop it only
+/// after the last command that reads it has been recorded), or with [`TexturePool::release`],
+/// or at [`TexturePool::end_frame`].
 #[derive(Clone, Debug)]
 pub struct PooledTexture {
     /// What it was asked for as.
@@ -70,6 +73,8 @@ pub struct PooledTexture {
     pub texture: wgpu::Texture,
     /// A view of every mip.
     pub view: wgpu::TextureView,
+    /// Counts the holders: the pool holds one, so a count of one means nobody else does.
+    lease: Arc<()>,
 }
 
 impl PooledTexture {
@@ -115,6 +120,7 @@ impl TexturePool {
         label: &str,
         desc: &TransientDesc,
     ) -> PooledTexture {
+        self.reclaim_dropped();
         let reused = self.free.get_mut(desc).and_then(Vec::pop).map(|free| free.texture);
         let texture = reused.unwrap_or_else(|| {
             self.created += 1;
@@ -143,10 +149,25 @@ impl TexturePool {
                 },
             });
             let view = texture.create_view(&Default::default());
-            PooledTexture { desc: *desc, texture, view }
+            PooledTexture { desc: *desc, texture, view, lease: Arc::new(()) }
         });
         self.in_use.push(texture.clone());
         texture
+    }
+
+    /// Take back the textures lent this frame whose every handle has been dropped.
+    fn reclaim_dropped(&mut self) {
+        let frame = self.frame;
+        let mut i = 0;
+        while i < self.in_use.len() {
+            if Arc::strong_count(&self.in_use[i].lease) == 1 {
+                let texture = self.in_use.swap_remove(i);
+                let free = Free { texture, last_used_frame: frame };
+                self.free.entry(free.texture.desc).or_default().push(free);
+            } else {
+                i += 1;
+            }
+        }
     }
 
     /// Give a texture back before the frame ends, so a later pass of the same frame may reuse

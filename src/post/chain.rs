@@ -26,6 +26,7 @@ use super::custom::{self, CustomFrame, CustomPasses, DisplayStep, Point};
 use super::dof::{DofFrame, DofPass};
 use super::exposure::ExposurePass;
 use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass};
+use super::frame::FrameContext;
 use super::fxaa::FxaaPass;
 use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
 use super::lut::CubeLut;
@@ -40,7 +41,7 @@ use super::upscale::{self, UpscalePass};
 use super::variant::{self, PassVariant, VariantChoice};
 use crate::Error;
 use crate::gpu::PassTimer;
-use crate::graph::{TexturePool, TransientDesc};
+use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 
 pub use super::contract::{PassInput, Provided};
 
@@ -156,6 +157,13 @@ pub struct PostFrame<'a> {
     pub dt_seconds: f32,
     /// Frame number (animates the grain).
     pub frame_index: u64,
+}
+
+/// The HDR image at the display size after TAA or the upscale: TAA's output, or the
+/// upscale's pooled image (held, so the pool does not lend it again while later steps read it).
+struct Resolved {
+    view: wgpu::TextureView,
+    _image: Option<PooledTexture>,
 }
 
 /// The post chain's passes, pool and loaded LUT.
@@ -407,6 +415,9 @@ impl PostChain {
     /// `Rgba8Unorm` storage textures, and the last one is copied into `output`'s texture
     /// (which then needs `COPY_DST`) unless `output` is itself an `Rgba8Unorm` storage texture
     /// that the last pass writes directly (see [`super::variant`]).
+    ///
+    /// This is the chain's recipe, one step per line; each step is skipped when its tier is
+    /// off, and each image goes back to the pool when the last step reading it is recorded.
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
@@ -418,142 +429,178 @@ impl PostChain {
         frame: &PostFrame<'_>,
         output: &wgpu::TextureView,
     ) {
-        let (width, height) = frame.size;
         let compute =
             self.resolve_variant(device, settings.variant, output) == PassVariant::Compute;
-        // Depth of field: thin-lens CoC, half-size near/far gather, composite (skipped when
-        // off, without depth, or without a perspective camera).
-        if settings.dof.tier.is_on() && frame.camera.is_none() && !self.warned_no_camera {
-            log::warn!(
-                "dof: no perspective camera this frame (orthographic?); depth of field is skipped"
-            );
-            self.warned_no_camera = true;
-        }
-        // Depth of field and motion blur in `settings.order`, each reading the other's output.
-        let mut cinematic: Vec<crate::graph::PooledTexture> = Vec::new();
-        for pass in
-            settings.order.iter().filter(|p| matches!(p, PostPass::Dof | PostPass::MotionBlur))
-        {
-            let input = cinematic.last().map_or(frame.hdr, |t| &t.view);
-            let output = if *pass == PostPass::Dof {
-                match (settings.dof.tier.is_on(), frame.depth, frame.camera) {
-                    (true, Some(depth), Some(camera)) => {
-                        let dof_frame = DofFrame {
-                            hdr: input,
-                            depth,
-                            size: frame.input_size,
-                            camera,
-                            frame_index: frame.frame_index,
-                        };
-                        timer.scope(DofPass::NAME, encoder, |e| {
-                            let (pool, dof) = (&mut self.pool, &settings.dof);
-                            match compute {
-                                true => self.dof.dispatch(device, queue, e, pool, &dof_frame, dof),
-                                false => self.dof.draw(device, queue, e, pool, &dof_frame, dof),
-                            }
-                        })
-                    }
-                    _ => None,
-                }
-            } else {
-                // Motion blur: tile/neighbour-max velocity and a depth-aware gather, before TAA
-                // (skipped when off, without depth and motion, or on a camera cut).
-                match (settings.motion_blur.tier.is_on(), frame.depth, frame.motion) {
-                    (true, Some(depth), Some(motion)) if !frame.camera_cut => {
-                        let blur_frame = MotionBlurFrame {
-                            hdr: input,
-                            depth,
-                            motion,
-                            size: frame.input_size,
-                            frame_index: frame.frame_index,
-                        };
-                        timer.scope(MotionBlurPass::NAME, encoder, |e| {
-                            let (pool, settings) = (&mut self.pool, &settings.motion_blur);
-                            let blur = &mut self.motion_blur;
-                            match compute {
-                                true => {
-                                    blur.dispatch(device, queue, e, pool, &blur_frame, settings)
-                                }
-                                false => blur.draw(device, queue, e, pool, &blur_frame, settings),
-                            }
-                        })
-                    }
-                    _ => None,
-                }
-            };
-            cinematic.extend(output);
-        }
-        let scene_hdr = cinematic.last().map_or(frame.hdr, |t| &t.view);
-        // TAA: jittered frame + reprojected history; every later pass reads its output
-        // (skipped when off, which also drops its history).
-        let taa_frame = TaaFrame {
-            hdr: scene_hdr,
-            depth: frame.depth,
-            motion: frame.motion,
-            jitter: frame.jitter,
-            input_size: frame.input_size,
-            output_size: frame.size,
-            camera_cut: frame.camera_cut,
-            reprojection: frame.reprojection,
-        };
-        let taa = if settings.taa.tier.is_on() {
-            timer.scope(TaaPass::NAME, encoder, |e| match compute {
-                true => self.taa.dispatch(device, queue, e, &taa_frame, &settings.taa),
-                false => self.taa.draw(device, queue, e, &taa_frame, &settings.taa),
-            })
-        } else {
-            self.taa.reset_history();
-            None
-        };
-        // Upscale: a render scale below 1 without TAA is brought to display size spatially.
-        // The compute variant stores Rgba16Float only; other HDR formats upscale by fragment.
-        let upscale_compute = compute && self.hdr_format == upscale::COMPUTE_FORMAT;
-        let upscaled = (taa.is_none() && frame.input_size != frame.size).then(|| {
-            let storage = match upscale_compute {
-                true => wgpu::TextureUsages::STORAGE_BINDING,
-                false => wgpu::TextureUsages::empty(),
-            };
-            let desc = TransientDesc::target(width, height, self.hdr_format, storage);
-            let target = self.pool.acquire(device, UpscalePass::NAME, &desc);
-            let (input, input_size, view) = (scene_hdr, frame.input_size, &target.view);
-            let filter = &settings.upscale;
-            timer.scope(UpscalePass::NAME, encoder, |e| match upscale_compute {
-                true => {
-                    let size = frame.size;
-                    self.upscale.dispatch(device, queue, e, input, input_size, view, size, filter)
-                }
-                false => self.upscale.draw(device, queue, e, input, input_size, view, filter),
-            });
-            target
-        });
-        let hdr = taa.or(upscaled.as_ref().map(|t| &t.view)).unwrap_or(scene_hdr);
-        // User passes at the HDR points (after TAA, after exposure, before the finish).
-        let custom_frame = CustomFrame {
+        let mut pool = std::mem::take(&mut self.pool);
+        let ctx = &mut FrameContext { device, queue, encoder, pool: &mut pool, timer, compute };
+        let user = CustomFrame {
             size: frame.size,
             depth: frame.depth,
             normals: None,
             motion: frame.motion,
             frame_index: frame.frame_index,
         };
-        let after_taa = self.custom.run_hdr(
-            device,
-            queue,
-            encoder,
-            timer,
-            &mut self.pool,
-            &settings.custom,
-            Point::AfterTaa,
-            &custom_frame,
-            hdr,
-        );
+        // Depth of field and motion blur, in the preset's order, at the render size.
+        let cinematic = self.cinematic(ctx, settings, frame);
+        let scene = cinematic.as_ref().map_or(frame.hdr, |t| &t.view);
+        // TAA, or below render scale 1 without it the spatial upscale: to the display size.
+        let resolved = self.taa_or_upscale(ctx, settings, frame, scene);
+        let hdr = resolved.as_ref().map_or(scene, |r| &r.view);
+        let after_taa = self.user_passes(ctx, settings, Point::AfterTaa, &user, hdr);
         let hdr = after_taa.as_ref().map_or(hdr, |t| &t.view);
-        // Exposure: histogram of the HDR image and adaptation, all on the GPU; the fixed
-        // modes only write the state buffer (no GPU work, no timing scope).
-        let mut exposure = |e: &mut wgpu::CommandEncoder| {
-            self.exposure.dispatch(
-                device,
-                queue,
-                e,
+        // Exposure: the histogram and adaptation on the GPU (fixed modes: no GPU work).
+        self.exposure(ctx, settings, frame, hdr);
+        let after_exposure = self.user_passes(ctx, settings, Point::AfterExposure, &user, hdr);
+        let hdr = after_exposure.as_ref().map_or(hdr, |t| &t.view);
+        // Bloom: the downsample chain and tent upsample.
+        let bloom = self.bloom(ctx, settings, frame, hdr);
+        let before_finish = self.user_passes(ctx, settings, Point::BeforeFinish, &user, hdr);
+        let hdr = before_finish.as_ref().map_or(hdr, |t| &t.view);
+        // The finish, then FXAA, sharpen and user passes on the display image, into `output`.
+        self.finish_and_display(ctx, settings, frame, (hdr, bloom), &user, output);
+        self.pool = pool;
+        self.pool.end_frame();
+    }
+
+    /// Depth of field (thin-lens CoC, half-size gather; needs depth and a perspective camera)
+    /// and motion blur (tile and neighbour max, gather; needs depth and motion, skipped on a
+    /// camera cut), in `settings.order`, each reading the other's output.
+    fn cinematic(
+        &mut self,
+        ctx: &mut FrameContext<'_>,
+        settings: &PostSettings,
+        frame: &PostFrame<'_>,
+    ) -> Option<PooledTexture> {
+        if settings.dof.tier.is_on() && frame.camera.is_none() && !self.warned_no_camera {
+            log::warn!(
+                "dof: no perspective camera this frame (orthographic?); depth of field is skipped"
+            );
+            self.warned_no_camera = true;
+        }
+        let mut current: Option<PooledTexture> = None;
+        let cinematic = [PostPass::Dof, PostPass::MotionBlur];
+        for pass in settings.order.iter().filter(|p| cinematic.contains(p)) {
+            let hdr = current.as_ref().map_or(frame.hdr, |t| &t.view);
+            let (size, frame_index) = (frame.input_size, frame.frame_index);
+            let output = match (*pass, frame.depth, frame.motion, frame.camera) {
+                (PostPass::Dof, Some(depth), _, Some(camera)) if settings.dof.tier.is_on() => {
+                    let dof_frame = DofFrame { hdr, depth, size, camera, frame_index };
+                    let dof = &settings.dof;
+                    ctx.run(
+                        DofPass::NAME,
+                        &mut self.dof,
+                        |p, c| p.draw(c.device, c.queue, c.encoder, c.pool, &dof_frame, dof),
+                        |p, c| p.dispatch(c.device, c.queue, c.encoder, c.pool, &dof_frame, dof),
+                    )
+                }
+                (PostPass::MotionBlur, Some(depth), Some(motion), _)
+                    if settings.motion_blur.tier.is_on() && !frame.camera_cut =>
+                {
+                    let blur_frame = MotionBlurFrame { hdr, depth, motion, size, frame_index };
+                    let blur = &settings.motion_blur;
+                    ctx.run(
+                        MotionBlurPass::NAME,
+                        &mut self.motion_blur,
+                        |p, c| p.draw(c.device, c.queue, c.encoder, c.pool, &blur_frame, blur),
+                        |p, c| p.dispatch(c.device, c.queue, c.encoder, c.pool, &blur_frame, blur),
+                    )
+                }
+                _ => None,
+            };
+            if output.is_some() {
+                current = output;
+            }
+        }
+        current
+    }
+
+    /// TAA (jittered frame + reprojected history, resolved at the display size; off drops
+    /// its history), or, with TAA off below render scale 1, the spatial upscale. `None`: the
+    /// image is already at the display size and later passes read `scene`.
+    fn taa_or_upscale(
+        &mut self,
+        ctx: &mut FrameContext<'_>,
+        settings: &PostSettings,
+        frame: &PostFrame<'_>,
+        scene: &wgpu::TextureView,
+    ) -> Option<Resolved> {
+        if settings.taa.tier.is_on() {
+            let taa_frame = TaaFrame {
+                hdr: scene,
+                depth: frame.depth,
+                motion: frame.motion,
+                jitter: frame.jitter,
+                input_size: frame.input_size,
+                output_size: frame.size,
+                camera_cut: frame.camera_cut,
+                reprojection: frame.reprojection,
+            };
+            let taa = &settings.taa;
+            let view = ctx.run(
+                TaaPass::NAME,
+                &mut self.taa,
+                |p, c| p.draw(c.device, c.queue, c.encoder, &taa_frame, taa).cloned(),
+                |p, c| p.dispatch(c.device, c.queue, c.encoder, &taa_frame, taa).cloned(),
+            );
+            return view.map(|view| Resolved { view, _image: None });
+        }
+        self.taa.reset_history();
+        if frame.input_size == frame.size {
+            return None;
+        }
+        // The compute variant stores Rgba16Float only; other HDR formats upscale by fragment.
+        let compute = ctx.compute && self.hdr_format == upscale::COMPUTE_FORMAT;
+        let storage = match compute {
+            true => wgpu::TextureUsages::STORAGE_BINDING,
+            false => wgpu::TextureUsages::empty(),
+        };
+        let (width, height) = frame.size;
+        let desc = TransientDesc::target(width, height, self.hdr_format, storage);
+        let target = ctx.target(UpscalePass::NAME, &desc);
+        let (input, view, filter) = ((scene, frame.input_size), &target.view, &settings.upscale);
+        ctx.scope(UpscalePass::NAME, |c| match compute {
+            true => {
+                let (input, size) = input;
+                self.upscale
+                    .dispatch(c.device, c.queue, c.encoder, input, size, view, frame.size, filter)
+            }
+            false => {
+                self.upscale.draw(c.device, c.queue, c.encoder, input.0, input.1, view, filter)
+            }
+        });
+        Some(Resolved { view: target.view.clone(), _image: Some(target) })
+    }
+
+    /// The preset's and the app's user passes at `point` on the HDR image, one after another;
+    /// the last one's output (`None`: there are none).
+    fn user_passes(
+        &mut self,
+        ctx: &mut FrameContext<'_>,
+        settings: &PostSettings,
+        point: Point,
+        user: &CustomFrame<'_>,
+        hdr: &wgpu::TextureView,
+    ) -> Option<PooledTexture> {
+        let (device, queue, timer) = (ctx.device, ctx.queue, ctx.timer);
+        let (encoder, pool) = (&mut *ctx.encoder, &mut *ctx.pool);
+        self.custom.run_hdr(device, queue, encoder, timer, pool, &settings.custom, point, user, hdr)
+    }
+
+    /// Exposure: histogram of the HDR image and adaptation, all on the GPU, timed; the fixed
+    /// modes only write the state buffer (no GPU work, no timing scope).
+    fn exposure(
+        &mut self,
+        ctx: &mut FrameContext<'_>,
+        settings: &PostSettings,
+        frame: &PostFrame<'_>,
+        hdr: &wgpu::TextureView,
+    ) {
+        let exposure = &mut self.exposure;
+        let mut record = |c: &mut FrameContext<'_>| {
+            exposure.dispatch(
+                c.device,
+                c.queue,
+                c.encoder,
                 hdr,
                 frame.depth,
                 frame.size,
@@ -563,52 +610,50 @@ impl PostChain {
                 frame.dt_seconds,
             )
         };
-        if settings.exposure.is_automatic() {
-            timer.scope(ExposurePass::NAME, encoder, exposure);
-        } else {
-            exposure(encoder);
+        match settings.exposure.is_automatic() {
+            true => ctx.scope(ExposurePass::NAME, record),
+            false => record(ctx),
         }
-        let after_exposure = self.custom.run_hdr(
-            device,
-            queue,
-            encoder,
-            timer,
-            &mut self.pool,
-            &settings.custom,
-            Point::AfterExposure,
-            &custom_frame,
-            hdr,
-        );
-        let hdr = after_exposure.as_ref().map_or(hdr, |t| &t.view);
-        // Bloom: 13-tap/Karis downsample chain and tent upsample (skipped when off).
-        let bloom = if settings.bloom.tier.is_on() {
-            timer.scope(BloomPass::NAME, encoder, |e| {
-                let (pool, size, bloom) = (&mut self.pool, frame.size, &settings.bloom);
-                match compute {
-                    true => self.bloom.dispatch(device, queue, e, pool, hdr, size, bloom),
-                    false => self.bloom.draw(device, queue, e, pool, hdr, size, bloom),
-                }
-            })
-        } else {
-            None
-        };
-        let before_finish = self.custom.run_hdr(
-            device,
-            queue,
-            encoder,
-            timer,
-            &mut self.pool,
-            &settings.custom,
-            Point::BeforeFinish,
-            &custom_frame,
-            hdr,
-        );
-        let hdr = before_finish.as_ref().map_or(hdr, |t| &t.view);
-        // Finish: into the output directly, or into a pooled image when FXAA/sharpen follow
-        // (or, with the compute variant, when the output cannot be stored into: `staged`).
+    }
+
+    /// Bloom: 13-tap/Karis downsample chain and tent upsample (`None` when off).
+    fn bloom(
+        &mut self,
+        ctx: &mut FrameContext<'_>,
+        settings: &PostSettings,
+        frame: &PostFrame<'_>,
+        hdr: &wgpu::TextureView,
+    ) -> Option<PooledTexture> {
+        if !settings.bloom.tier.is_on() {
+            return None;
+        }
+        let (size, bloom) = (frame.size, &settings.bloom);
+        ctx.run(
+            BloomPass::NAME,
+            &mut self.bloom,
+            |p, c| p.draw(c.device, c.queue, c.encoder, c.pool, hdr, size, bloom),
+            |p, c| p.dispatch(c.device, c.queue, c.encoder, c.pool, hdr, size, bloom),
+        )
+    }
+
+    /// The finish (into `output` directly, or into a pooled image when display passes follow
+    /// or the compute variant cannot store into `output`), then FXAA, sharpen and the user
+    /// passes after the finish in `settings.order`, each into the output or a pooled image
+    /// when another follows; with the compute variant the last image is copied into `output`.
+    /// User passes after the finish also read the HDR image the finish read.
+    fn finish_and_display(
+        &mut self,
+        ctx: &mut FrameContext<'_>,
+        settings: &PostSettings,
+        frame: &PostFrame<'_>,
+        (hdr, bloom): (&wgpu::TextureView, Option<PooledTexture>),
+        user: &CustomFrame<'_>,
+        output: &wgpu::TextureView,
+    ) {
+        let (width, height) = frame.size;
+        let compute = ctx.compute;
         let fxaa = effective_fxaa(settings);
-        let fxaa_on = fxaa.tier.is_on();
-        let sharpen_on = settings.sharpen.tier.is_on();
+        let (fxaa_on, sharpen_on) = (fxaa.tier.is_on(), settings.sharpen.tier.is_on());
         // User passes after the finish are fragment passes writing the display format: with
         // the compute variant their output is copied into the output like the others'.
         let steps = custom::display_steps(&self.custom, &settings.custom, &settings.order, |p| {
@@ -616,20 +661,20 @@ impl PostChain {
         });
         let user_display = steps.iter().any(|s| matches!(s, DisplayStep::Custom(_)));
         let staged = compute && (user_display || !Self::writes_output_directly(output));
+        let plain =
+            TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty());
         let display = match compute {
             true => TransientDesc {
                 format: wgpu::TextureFormat::Rgba8Unorm,
                 usage: wgpu::TextureUsages::TEXTURE_BINDING
                     | wgpu::TextureUsages::STORAGE_BINDING
                     | wgpu::TextureUsages::COPY_SRC,
-                ..TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty())
+                ..plain
             },
-            false => {
-                TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty())
-            }
+            false => plain,
         };
         // What the next display pass reads: the sRGB view of a compute pass's Rgba8Unorm.
-        let readable = |t: &crate::graph::PooledTexture| match compute {
+        let readable = |t: &PooledTexture| match compute {
             true => t.texture.create_view(&wgpu::TextureViewDescriptor {
                 format: Some(DISPLAY_FORMAT),
                 // Sampled only: an sRGB view cannot carry the texture's storage usage.
@@ -638,9 +683,9 @@ impl PostChain {
             }),
             false => t.view.clone(),
         };
-        let finished =
-            (!steps.is_empty() || staged).then(|| self.pool.acquire(device, "finish", &display));
-        timer.scope(FinishPass::NAME, encoder, |e| {
+        let mut current =
+            (!steps.is_empty() || staged).then(|| ctx.target(FinishPass::NAME, &display));
+        {
             let finish_frame = FinishFrame {
                 hdr,
                 bloom: bloom.as_ref().map(|b| &b.view),
@@ -648,97 +693,81 @@ impl PostChain {
                 size: frame.size,
                 frame_index: frame.frame_index,
             };
-            let target = finished.as_ref().map_or(output, |t| &t.view);
+            let target = current.as_ref().map_or(output, |t| &t.view);
             let knobs = (&settings.finish, &settings.bloom);
-            match compute {
-                true => self.finish.dispatch(device, queue, e, &finish_frame, knobs, target),
-                false => self.finish.draw(device, queue, e, &finish_frame, knobs, target),
-            }
-        });
-        if let Some(bloom) = &bloom {
-            self.pool.release(bloom);
+            ctx.run(
+                FinishPass::NAME,
+                &mut self.finish,
+                |p, c| p.draw(c.device, c.queue, c.encoder, &finish_frame, knobs, target),
+                |p, c| p.dispatch(c.device, c.queue, c.encoder, &finish_frame, knobs, target),
+            );
         }
-        if let Some(upscaled) = &upscaled {
-            self.pool.release(upscaled);
-        }
-        for user in [&after_taa, &after_exposure, &before_finish].into_iter().flatten() {
-            self.pool.release(user);
-        }
-        for cinematic in &cinematic {
-            self.pool.release(cinematic);
-        }
-        // FXAA and sharpen in `settings.order`: each into the output, or into a pooled image
-        // when the other follows.
-        // User passes after the finish read the HDR image the finish read: it stays alive
-        // (only display-format images are acquired from here on).
-        let mut current = finished;
-        let mut display_passes = steps.iter();
-        let mut next = display_passes.next();
-        while let Some(step) = next {
+        drop(bloom);
+        let mut remaining = steps.iter().peekable();
+        while let Some(step) = remaining.next() {
             let Some(input) = current.take() else { break };
-            next = display_passes.next();
-            let pass = match step {
-                DisplayStep::Builtin(pass) => pass,
-                DisplayStep::Custom(user) => {
+            let last = remaining.peek().is_none() && !staged;
+            let source = readable(&input);
+            let size = frame.size;
+            match step {
+                DisplayStep::Custom(pass) => {
                     // Fragment only: a render target of the display format (copyable).
-                    let name = self.custom.name(&settings.custom, *user).to_owned();
+                    let name = self.custom.name(&settings.custom, *pass).to_owned();
                     let usage = wgpu::TextureUsages::COPY_SRC;
                     let desc = TransientDesc::target(width, height, DISPLAY_FORMAT, usage);
-                    let target =
-                        (next.is_some() || staged).then(|| self.pool.acquire(device, &name, &desc));
-                    let into = target.as_ref().map_or(output, |t| &t.view);
-                    let source = readable(&input);
-                    let (user_settings, io) = (&settings.custom, (&source, hdr));
+                    current = (!last).then(|| ctx.target(&name, &desc));
+                    let into = current.as_ref().map_or(output, |t| &t.view);
+                    let (device, queue, timer) = (ctx.device, ctx.queue, ctx.timer);
                     self.custom.draw(
                         device,
                         queue,
-                        encoder,
+                        ctx.encoder,
                         timer,
-                        user_settings,
-                        *user,
-                        &custom_frame,
-                        io,
+                        &settings.custom,
+                        *pass,
+                        user,
+                        (&source, hdr),
                         (into, DISPLAY_FORMAT),
                     );
-                    self.pool.release(&input);
-                    current = target;
-                    continue;
                 }
-            };
-            let target = (next.is_some() || staged)
-                .then(|| self.pool.acquire(device, pass.name(), &display));
-            let into = target.as_ref().map_or(output, |t| &t.view);
-            let (source, size) = (readable(&input), frame.size);
-            if *pass == PostPass::Fxaa {
-                // FXAA: luma-edge anti-aliasing of the display image.
-                timer.scope(FxaaPass::NAME, encoder, |e| match compute {
-                    true => self.fxaa.dispatch(device, queue, e, &source, into, size, &fxaa),
-                    false => self.fxaa.draw(device, queue, e, &source, into, size, &fxaa),
-                });
-            } else {
-                // Sharpen: contrast-adaptive.
-                let sharpen = &settings.sharpen;
-                timer.scope(SharpenPass::NAME, encoder, |e| match compute {
-                    true => self.sharpen.dispatch(device, queue, e, &source, into, size, sharpen),
-                    false => self.sharpen.draw(device, queue, e, &source, into, size, sharpen),
-                });
+                DisplayStep::Builtin(PostPass::Fxaa) => {
+                    // FXAA: luma-edge anti-aliasing of the display image.
+                    current = (!last).then(|| ctx.target(FxaaPass::NAME, &display));
+                    let into = current.as_ref().map_or(output, |t| &t.view);
+                    ctx.run(
+                        FxaaPass::NAME,
+                        &mut self.fxaa,
+                        |p, c| p.draw(c.device, c.queue, c.encoder, &source, into, size, &fxaa),
+                        |p, c| p.dispatch(c.device, c.queue, c.encoder, &source, into, size, &fxaa),
+                    );
+                }
+                DisplayStep::Builtin(_) => {
+                    // Sharpen: contrast-adaptive.
+                    current = (!last).then(|| ctx.target(SharpenPass::NAME, &display));
+                    let into = current.as_ref().map_or(output, |t| &t.view);
+                    let sharpen = &settings.sharpen;
+                    ctx.run(
+                        SharpenPass::NAME,
+                        &mut self.sharpen,
+                        |p, c| p.draw(c.device, c.queue, c.encoder, &source, into, size, sharpen),
+                        |p, c| {
+                            p.dispatch(c.device, c.queue, c.encoder, &source, into, size, sharpen)
+                        },
+                    );
+                }
             }
-            self.pool.release(&input);
-            current = target;
         }
         // Output copy (compute variant only): the last display pass's storage texture into
         // the caller's texture, which storage cannot reach.
-        if let Some(last) = current.take() {
-            timer.scope(OUTPUT_COPY, encoder, |e| {
-                e.copy_texture_to_texture(
+        if let Some(last) = current {
+            ctx.scope(OUTPUT_COPY, |c| {
+                c.encoder.copy_texture_to_texture(
                     last.texture.as_image_copy(),
                     output.texture().as_image_copy(),
                     wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
                 )
             });
-            self.pool.release(&last);
         }
-        self.pool.end_frame();
     }
 }
 

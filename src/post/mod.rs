@@ -20,6 +20,7 @@ mod display_pass;
 pub mod dof;
 pub mod exposure;
 pub mod finish;
+pub mod frame;
 pub mod fxaa;
 pub mod grade;
 pub mod grade_bake;

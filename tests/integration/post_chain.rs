@@ -123,7 +123,8 @@ fn a_preset_needing_an_input_the_pipeline_lacks_names_pass_and_input() {
     let mut chain =
         PostChain::new(&gpu.device, wgpu::TextureFormat::Rgba16Float, Provided::HDR_ONLY)
             .expect("chain");
-    // AO (first in the chain) reads depth and normals, TAA depth and motion.
+    // The first pass in the chain's order that reads what is missing is named: AO (depth and
+    // normals), then depth of field (depth) and motion blur, then TAA (depth and motion), then exposure.
     let error = chain
         .prepare(&gpu.device, &gpu.queue, &product.settings)
         .expect_err("needs depth")
@@ -131,6 +132,16 @@ fn a_preset_needing_an_input_the_pipeline_lacks_names_pass_and_input() {
     assert!(error.contains("`ao`") && error.contains("depth"), "{error}");
     let mut hdr_only = product.settings.clone();
     hdr_only.ao.tier = afterlight::post::Tier::Off;
+    assert!(hdr_only.dof.tier.is_on(), "the product preset has depth of field");
+    let error =
+        chain.prepare(&gpu.device, &gpu.queue, &hdr_only).expect_err("dof: depth").to_string();
+    assert!(error.contains("`dof`") && error.contains("depth"), "{error}");
+    hdr_only.dof.tier = afterlight::post::Tier::Off;
+    assert!(hdr_only.motion_blur.tier.is_on(), "the product preset has motion blur");
+    let error =
+        chain.prepare(&gpu.device, &gpu.queue, &hdr_only).expect_err("blur: depth").to_string();
+    assert!(error.contains("`motion_blur`") && error.contains("depth"), "{error}");
+    hdr_only.motion_blur.tier = afterlight::post::Tier::Off;
     let error =
         chain.prepare(&gpu.device, &gpu.queue, &hdr_only).expect_err("needs motion").to_string();
     assert!(error.contains("`taa`") && error.contains("depth"), "{error}");
@@ -427,4 +438,30 @@ fn dithered_slow_ramps_have_no_flat_runs_longer_than_one_step() {
     assert!((plain_run as f32) > 0.7 * ideal_step, "undithered output bands: {plain_run}");
     assert!((plain_run as f32) < 1.5 * ideal_step, "LUT flattens the ramp: {plain_run}");
     assert!((dithered_run as f32) < 0.4 * ideal_step, "dither breaks bands: {dithered_run}");
+}
+
+/// A pooled image goes back to the pool when its last handle is dropped: the next request of
+/// the same frame reuses it instead of creating one; while a handle lives it is not lent twice.
+#[test]
+fn a_dropped_pooled_image_is_reused_within_the_frame() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut pool = afterlight::graph::TexturePool::new();
+    let desc = afterlight::graph::TransientDesc::target(
+        16,
+        16,
+        wgpu::TextureFormat::Rgba16Float,
+        wgpu::TextureUsages::empty(),
+    );
+    let first = pool.acquire(&gpu.device, "first", &desc);
+    let held = first.clone();
+    drop(first);
+    let second = pool.acquire(&gpu.device, "second", &desc);
+    assert_ne!(second.texture, held.texture, "a clone still holds the first: not lent twice");
+    assert_eq!(pool.textures_created(), 2);
+    drop((held, second));
+    let third = pool.acquire(&gpu.device, "third", &desc);
+    let fourth = pool.acquire(&gpu.device, "fourth", &desc);
+    assert_eq!(pool.textures_created(), 2, "both dropped images were reused, none created");
+    assert_ne!(third.texture, fourth.texture);
+    pool.end_frame();
 }
