@@ -25,6 +25,7 @@ pub use super::camera::PostCamera;
 use super::custom::{self, CustomFrame, CustomPasses, DisplayStep, Point};
 use super::dof::{DofFrame, DofPass};
 use super::exposure::{ExposurePass, MeteringMask};
+use super::finish::display_image_traffic;
 use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass};
 use super::fxaa::FxaaPass;
 use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
@@ -34,6 +35,7 @@ pub use super::order::{OrderError, PostPass, move_pass, validate_order};
 pub use super::settings::{LutSettings, PostSettings, TonemapSettings, effective_fxaa};
 use super::sharpen::SharpenPass;
 use super::taa::{TaaFrame, TaaPass};
+use super::traffic::{FrameTargets, PassTraffic};
 use super::upscale::{self, UpscalePass};
 use super::variant::{self, PassVariant, VariantChoice};
 use crate::Error;
@@ -841,6 +843,14 @@ impl PostChain {
         entries.extend(self.upscale.memory());
         entries
     }
+}
+
+/// The memory traffic ([`super::traffic`]) of [`OUTPUT_COPY`], at the display size.
+pub fn output_copy_traffic(frame: &FrameTargets) -> Option<PassTraffic> {
+    Some(display_image_traffic(
+        frame,
+        "compute variant: the last display pass's Rgba8Unorm image copied into the output",
+    ))
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod display_pass;
 pub mod dof;
 pub mod exposure;
 pub mod finish;
+pub mod frame_traffic;
 pub mod fxaa;
 pub mod grade;
 pub mod grade_bake;
@@ -31,6 +32,7 @@ pub mod stack;
 pub mod taa;
 pub mod tier;
 pub mod tonemap;
+pub mod traffic;
 pub mod upscale;
 pub mod variant;
 

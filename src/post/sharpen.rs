@@ -12,6 +12,8 @@
 
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
+use super::finish::display_image_traffic;
+use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::bindings;
@@ -172,4 +174,13 @@ impl SharpenPass {
     pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
+}
+
+/// The pass's memory traffic ([`super::traffic`]) under `settings`, at the display size, or
+/// `None` when it is off.
+pub fn traffic(settings: &SharpenSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    settings
+        .tier
+        .is_on()
+        .then(|| display_image_traffic(frame, "8-bit image read (3x3 taps cached), 8-bit written"))
 }
