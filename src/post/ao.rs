@@ -88,6 +88,8 @@
 //! (truncated, as lavapipe stores them), so the history's 2% depth test rejects the same
 //! pixels in both variants.
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::{self, ComputeKernel, PassVariant, VariantChoice};
 use super::{Tier, clamp_setting};
@@ -229,6 +231,50 @@ impl AoSettings {
     }
 }
 
+/// The `[ao]` keys as the panel and presets see them ([`AoSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "ao.tier",
+        Control::Choice(TIERS),
+        "GTAO slices x steps by tier. Default high when a preset names [ao]; off otherwise.",
+    ),
+    setting(
+        "ao.radius",
+        float(0.01, 10.0, 0.01),
+        "World-space radius searched for occluders, metres, 0.01..=10, default 0.5.",
+    ),
+    setting(
+        "ao.falloff",
+        float(0.0, 1.0, 0.01),
+        "Fraction of the radius over which an occluder's weight fades to zero, 0..=1, default 0.6.",
+    ),
+    setting(
+        "ao.thickness",
+        float(0.0, 1.0, 0.01),
+        "How strongly a horizon that rose then fell counts as a thin occluder, 0..=1, default 0.25.",
+    ),
+    setting(
+        "ao.intensity",
+        float(0.25, 4.0, 0.01),
+        "Exponent on the final visibility, 0.25..=4, default 1 (physical).",
+    ),
+    setting(
+        "ao.multi_bounce",
+        Control::Bool,
+        "Jimenez et al.'s multi-bounce approximation: brightens occlusion on light albedos. Default on.",
+    ),
+    setting(
+        "ao.half_resolution",
+        Control::Bool,
+        "Compute at half resolution and upsample bilaterally. Default off.",
+    ),
+    setting(
+        "ao.upsample_in_lighting",
+        Control::Bool,
+        "With half_resolution: lighting upsamples AO as it reads it (one full-screen pass and one full-size target fewer, for tile-based GPUs); ignored with TAA on, the shadow catcher or an AO debug view. Default off.",
+    ),
+];
+
 /// One frame's inputs, all at the output size.
 pub struct AoFrame<'a> {
     /// Depth32Float, reverse-Z, infinite far plane; 0 where nothing was drawn.
@@ -359,6 +405,24 @@ struct Inputs<'a> {
 impl AoPass {
     /// The pass's name: wgpu label prefix, timing scope and preset key.
     pub const NAME: &'static str = "ao";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Ground-truth ambient occlusion (GTAO) from depth and normals; darkens indirect light only",
+        writes: &[Image {
+            name: "visibility",
+            format: ImageFormat::Fixed(OUTPUT_FORMAT),
+            size: ImageSize::Render,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 4.0,
+            prior_share: 0.18,
+            at_render_size: true,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Build the pipelines (fails only if `shaders/post/ao.wgsl` does not load).
     pub fn new(device: &wgpu::Device) -> Result<Self, crate::shaders::ShaderError> {

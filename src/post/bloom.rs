@@ -95,6 +95,8 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::clamp_setting;
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::tier::Tier;
 use super::traffic::{FrameTargets, PassTraffic};
 use super::variant::{self, ComputeKernel};
@@ -307,6 +309,55 @@ impl BloomSettings {
     }
 }
 
+/// The `[bloom]` keys as the panel and presets see them ([`BloomSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "bloom.tier",
+        Control::Choice(TIERS),
+        "Bloom quality: levels and the largest level's size by tier; off skips the pass. Default high when named.",
+    ),
+    setting(
+        "bloom.levels",
+        Control::Int { min: 0, max: MAX_LEVELS as i64 },
+        "Mip levels in the chain, each a 2x wider blur: 0 = from the tier. Default 0.",
+    ),
+    setting(
+        "bloom.largest_mip",
+        Control::Int { min: 0, max: 4 },
+        "Size divisor of the largest level: 0 = from the tier, else 1, 2 or 4. Default 0.",
+    ),
+    setting(
+        "bloom.intensity",
+        float(0.0, 1.0, 0.005),
+        "How strongly bloom is blended in, 0..=1, default 0.04.",
+    ),
+    setting(
+        "bloom.composite",
+        Control::Choice(&["energy_conserving", "additive"]),
+        "Energy-conserving (default) or additive composite.",
+    ),
+    setting(
+        "bloom.threshold",
+        float(0.0, 64.0, 0.05),
+        "Only light brighter than this (pre-exposed, brightest channel) blooms, 0..=64; 0 = off (default).",
+    ),
+    setting(
+        "bloom.threshold_softness",
+        float(0.0, 1.0, 0.01),
+        "Width of the threshold's knee as a fraction of the threshold, 0..=1, default 0.5.",
+    ),
+    setting(
+        "bloom.low_frequency_boost",
+        float(0.0, 1.0, 0.01),
+        "Shifts level weights towards the larger blurs, 0..=1, default 0.7.",
+    ),
+    setting(
+        "bloom.low_frequency_boost_curvature",
+        float(0.0, 1.0, 0.01),
+        "Shape of the boost over the levels, 0..=1, default 0.95.",
+    ),
+];
+
 impl Default for BloomSettings {
     /// [`BloomSettings::NATURAL`].
     fn default() -> Self {
@@ -463,6 +514,24 @@ struct Step<'a> {
 impl BloomPass {
     /// The pass's name: wgpu label prefix, timing scope and preset key.
     pub const NAME: &'static str = "bloom";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Bloom: a 13-tap Karis downsample chain and a tent upsample",
+        writes: &[Image {
+            name: "mips",
+            format: ImageFormat::Hdr,
+            size: ImageSize::DisplayMips,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 3.0,
+            prior_share: 0.05,
+            at_render_size: false,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Build the pipelines for a chain in `hdr_format` (the renderer's HDR format, e.g.
     /// Rgba16Float or Rg11b10Ufloat). Fails if the shader does not load, or if the device

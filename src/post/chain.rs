@@ -24,7 +24,7 @@ use super::bloom::BloomPass;
 pub use super::camera::PostCamera;
 use super::custom::{self, CustomFrame, CustomPasses, DisplayStep, Point};
 use super::dof::{DofFrame, DofPass};
-use super::exposure::{ExposurePass, MeteringMask};
+use super::exposure::ExposurePass;
 use super::finish::display_image_traffic;
 use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass};
 use super::fxaa::FxaaPass;
@@ -32,7 +32,9 @@ use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
 use super::lut::CubeLut;
 use super::motion_blur::{MotionBlurFrame, MotionBlurPass};
 pub use super::order::{OrderError, PostPass, move_pass, validate_order};
-pub use super::settings::{LutSettings, PostSettings, TonemapSettings, effective_fxaa};
+pub use super::settings::{
+    BUILT_IN, BuiltinPass, LutSettings, PostSettings, TonemapSettings, effective_fxaa,
+};
 use super::sharpen::SharpenPass;
 use super::taa::{TaaFrame, TaaPass};
 use super::traffic::{FrameTargets, PassTraffic};
@@ -42,64 +44,7 @@ use crate::Error;
 use crate::gpu::PassTimer;
 use crate::graph::{TexturePool, TransientDesc};
 
-/// Something a pass reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PassInput {
-    /// The lit HDR colour image.
-    HdrColour,
-    /// Reverse-Z depth.
-    Depth,
-    /// G-buffer normals.
-    Normals,
-    /// Motion vectors.
-    Motion,
-    /// The pass's own previous frame.
-    History,
-    /// A file named in the preset (a `.cube` LUT).
-    LutFile,
-}
-
-impl PassInput {
-    /// How error messages name it.
-    pub fn name(self) -> &'static str {
-        match self {
-            PassInput::HdrColour => "HDR colour",
-            PassInput::Depth => "depth",
-            PassInput::Normals => "normals",
-            PassInput::Motion => "motion vectors",
-            PassInput::History => "history",
-            PassInput::LutFile => "a LUT file",
-        }
-    }
-}
-
-/// What the pipeline feeding the chain provides. The deferred renderer provides everything;
-/// an app that hands in only its own HDR image provides [`Provided::HDR_ONLY`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Provided {
-    /// A reverse-Z depth texture.
-    pub depth: bool,
-    /// G-buffer normals.
-    pub normals: bool,
-    /// Motion vectors.
-    pub motion: bool,
-}
-
-impl Provided {
-    /// The deferred renderer's G-buffer: everything.
-    pub const GBUFFER: Provided = Provided { depth: true, normals: true, motion: true };
-    /// An HDR colour image and nothing else (an AR camera feed, an app's own renderer).
-    pub const HDR_ONLY: Provided = Provided { depth: false, normals: false, motion: false };
-
-    fn has(self, input: PassInput) -> bool {
-        match input {
-            PassInput::HdrColour | PassInput::History | PassInput::LutFile => true,
-            PassInput::Depth => self.depth,
-            PassInput::Normals => self.normals,
-            PassInput::Motion => self.motion,
-        }
-    }
-}
+pub use super::contract::{PassInput, Provided};
 
 /// One input one pass reads under the given settings, and the setting that makes it do so.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,42 +88,19 @@ pub enum ChainError {
     Custom(#[from] custom::CustomError),
 }
 
-/// What each enabled pass reads under `settings`.
+/// What each enabled pass reads under `settings`, in the chain's order, from each pass's
+/// declaration ([`BUILT_IN`]).
 pub fn requirements(settings: &PostSettings) -> Vec<Requirement> {
-    let need = |pass, input, because: &str| Requirement { pass, input, because: because.into() };
-    let mut list = vec![need(FinishPass::NAME, PassInput::HdrColour, "always")];
-    if settings.ao.tier.is_on() {
-        list.push(need("ao", PassInput::Depth, "tier is on"));
-        list.push(need("ao", PassInput::Normals, "tier is on"));
-    }
-    if settings.taa.tier.is_on() {
-        for input in [PassInput::HdrColour, PassInput::Depth, PassInput::Motion, PassInput::History]
-        {
-            list.push(need(TaaPass::NAME, input, "tier is on"));
-        }
-    }
-    if settings.exposure.tier.is_on() && settings.exposure.is_automatic() {
-        list.push(need(ExposurePass::NAME, PassInput::HdrColour, "automatic exposure"));
-        if settings.exposure.metering == MeteringMask::Foreground {
-            list.push(need(ExposurePass::NAME, PassInput::Depth, "metering = \"foreground\""));
-        }
-    }
-    if settings.bloom.tier.is_on() {
-        list.push(need(BloomPass::NAME, PassInput::HdrColour, "tier is on"));
-    }
-    if settings.lut.file.is_some() {
-        list.push(need("lut", PassInput::LutFile, "file is set"));
-    }
-    if settings.dof.tier.is_on() {
-        list.push(need(DofPass::NAME, PassInput::HdrColour, "tier is on"));
-        list.push(need(DofPass::NAME, PassInput::Depth, "tier is on"));
-    }
-    if settings.motion_blur.tier.is_on() {
-        for input in [PassInput::HdrColour, PassInput::Depth, PassInput::Motion] {
-            list.push(need(MotionBlurPass::NAME, input, "tier is on"));
-        }
-    }
-    list
+    BUILT_IN
+        .iter()
+        .flat_map(|pass| {
+            (pass.reads)(settings).into_iter().map(|(input, because)| Requirement {
+                pass: pass.name(),
+                input,
+                because: because.into(),
+            })
+        })
+        .collect()
 }
 
 /// Check the pass order, then every requirement against what the pipeline provides: the
@@ -923,6 +845,42 @@ mod tests {
             warnings.iter().any(|w| w.starts_with("order: `taa` cannot run before `dof`")),
             "{warnings:?}"
         );
+    }
+
+    #[test]
+    fn value_weights_default_to_the_contracts_and_unknown_knobs_are_named() {
+        let defaults = PostSettings::default().budget.value;
+        assert_eq!(defaults.weight("render_scale"), Some(crate::post::budget::RENDER_SCALE_VALUE));
+        for pass in BUILT_IN {
+            let declared = pass.contract.knob.map(|k| k.value);
+            assert_eq!(defaults.weight(pass.name()), declared, "{}", pass.name());
+        }
+        let partial: PostSettings =
+            toml::from_str("[budget.value]\nbloom = 7\nbogus = 2").expect("parses");
+        assert_eq!(partial.budget.value.weight("ao"), None, "a preset holds what it names");
+        let (v, w) = partial.validated();
+        assert_eq!(v.budget.value.weight("bloom"), Some(7.0));
+        assert_eq!(v.budget.value.weight("ao"), defaults.weight("ao"), "defaults filled in");
+        assert!(w.iter().any(|w| w.starts_with("budget.value.bogus: no knob")), "{w:?}");
+        assert_eq!(v.budget.value.weight("bogus"), None);
+    }
+
+    #[test]
+    fn requirements_come_from_the_contracts_in_chain_order() {
+        let settings = PostSettings {
+            ao: crate::post::ao::AoSettings::default(),
+            taa: crate::post::taa::TaaSettings::default(),
+            ..Default::default()
+        };
+        let passes: Vec<&str> = requirements(&settings).iter().map(|r| r.pass).collect();
+        let order: Vec<&str> = BUILT_IN.iter().map(|p| p.name()).collect();
+        let mut last = 0;
+        for pass in &passes {
+            let at = order.iter().position(|p| p == pass).expect("a built-in pass");
+            assert!(at >= last, "{passes:?} out of the chain's order");
+            last = at;
+        }
+        assert!(passes.contains(&"ao") && passes.contains(&"taa") && passes.contains(&"finish"));
     }
 
     #[test]

@@ -54,6 +54,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::camera::PostCamera;
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
@@ -181,6 +183,37 @@ impl DofSettings {
         }
     }
 }
+
+/// The `[dof]` keys as the panel and presets see them ([`DofSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "dof.tier",
+        Control::Choice(TIERS),
+        "Depth of field: half-resolution gather bokeh, samples and max CoC by tier. Default high \
+         when a preset names [dof]; off otherwise.",
+    ),
+    setting(
+        "dof.focal_length_mm",
+        float(0.0, 1200.0, 1.0),
+        "Focal length, mm: 0 (default) matches the view's field of view on this sensor, else 4..=1200.",
+    ),
+    setting(
+        "dof.f_stop",
+        float(0.7, 64.0, 0.1),
+        "Aperture as an f-number, 0.7..=64, default 2.8. Smaller numbers blur more.",
+    ),
+    setting(
+        "dof.focus_distance",
+        float(0.0, 100000.0, 0.01),
+        "Distance in focus along the view axis, metres: 0 (default) autofocuses on the scene's \
+         bounds centre. Ctrl+click in the viewport focuses on the surface under the cursor.",
+    ),
+    setting(
+        "dof.sensor_height_mm",
+        float(1.0, 100.0, 0.5),
+        "Sensor height, mm, 1..=100, default 24 (full frame).",
+    ),
+];
 
 impl Default for DofSettings {
     /// [`DofSettings::PRODUCT`].
@@ -315,6 +348,32 @@ impl DofPass {
 impl DofPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "dof";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Depth of field from a thin-lens camera: circle of confusion, half-size gather, composite",
+        writes: &[
+            Image {
+                name: "half-size CoC and colour",
+                format: ImageFormat::Hdr,
+                size: ImageSize::HalfRender,
+                kept: false,
+            },
+            Image {
+                name: "defocused",
+                format: ImageFormat::Hdr,
+                size: ImageSize::Render,
+                kept: false,
+            },
+        ],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 2.0,
+            prior_share: 0.08,
+            at_render_size: true,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Load the shader and build the pipelines, the composite writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {

@@ -41,6 +41,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::draw::bindings;
@@ -311,6 +313,90 @@ impl ExposureSettings {
         s
     }
 }
+
+/// The `[exposure]` keys as the panel and presets see them ([`ExposureSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "exposure.mode",
+        Control::Choice(&["metered", "manual", "camera", "automatic"]),
+        "How the exposure is chosen: metered (default), manual EV100, a physical camera, or automatic from a GPU histogram.",
+    ),
+    setting(
+        "exposure.ev100",
+        float(-10.0, 20.0, 0.1),
+        "EV100 of manual mode, stops, -10..=20, default 10.",
+    ),
+    setting(
+        "exposure.aperture",
+        float(1.0, 32.0, 0.1),
+        "Aperture f-number of camera mode, 1..=32, default 16.",
+    ),
+    setting(
+        "exposure.shutter_seconds",
+        float(1.0 / 8000.0, 30.0, 0.0005),
+        "Shutter time of camera mode, seconds, 1/8000..=30, default 1/125.",
+    ),
+    setting(
+        "exposure.iso",
+        float(25.0, 12800.0, 1.0),
+        "Sensor sensitivity of camera mode, 25..=12800, default 100.",
+    ),
+    setting(
+        "exposure.compensation",
+        float(-10.0, 10.0, 0.05),
+        "Exposure compensation in EV, every mode, -10..=10, default 0; positive brightens.",
+    ),
+    setting(
+        "exposure.tier",
+        Control::Choice(TIERS),
+        "Histogram quality (bins, sampling stride). Default high.",
+    ),
+    setting(
+        "exposure.min_log2_luminance",
+        float(-20.0, 20.0, 0.1),
+        "Lower end of the histogram, log2 cd/m², -20..=20, default -8.",
+    ),
+    setting(
+        "exposure.max_log2_luminance",
+        float(-19.0, 30.0, 0.1),
+        "Upper end of the histogram, log2 cd/m², at least min + 1, at most 30, default 16.",
+    ),
+    setting(
+        "exposure.min_ev100",
+        float(-10.0, 20.0, 0.1),
+        "Darkest EV100 automatic exposure chooses, -10..=20, default -6.",
+    ),
+    setting(
+        "exposure.max_ev100",
+        float(-10.0, 20.0, 0.1),
+        "Brightest EV100 automatic exposure chooses, min_ev100..=20, default 18.",
+    ),
+    setting(
+        "exposure.low_percent",
+        float(0.0, 49.0, 0.5),
+        "Percentage of weighted samples dropped at the dark end, 0..=49, default 10.",
+    ),
+    setting(
+        "exposure.high_percent",
+        float(0.0, 49.0, 0.5),
+        "Percentage of weighted samples dropped at the bright end, 0..=49, default 5.",
+    ),
+    setting(
+        "exposure.speed_brighten",
+        float(0.0, 100.0, 0.1),
+        "Adaptation speed when the scene gets brighter, EV/s, 0..=100, default 3 (0 holds).",
+    ),
+    setting(
+        "exposure.speed_darken",
+        float(0.0, 100.0, 0.1),
+        "Adaptation speed when the scene gets darker, EV/s, 0..=100, default 1.",
+    ),
+    setting(
+        "exposure.metering",
+        Control::Choice(&["average", "centre_weighted", "spot", "foreground"]),
+        "Which pixels automatic exposure meters. Default centre_weighted; foreground needs depth.",
+    ),
+];
 
 impl Default for ExposureSettings {
     fn default() -> Self {
@@ -601,6 +687,24 @@ pub struct ExposurePass {
 impl ExposurePass {
     /// The pass's name: its label prefix, timing scope, panel row and preset key.
     pub const NAME: &'static str = "exposure";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Exposure: a GPU luminance histogram and adaptation (fixed modes cost nothing)",
+        writes: &[Image {
+            name: "histogram and exposure state",
+            format: ImageFormat::Fixed(wgpu::TextureFormat::R32Uint),
+            size: ImageSize::Fixed,
+            kept: true,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Low,
+            value: 3.0,
+            prior_share: 0.03,
+            at_render_size: false,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Builds the state buffer and, where the device has compute and storage, the histogram's
     /// pipelines and buffers. Fails only if the shader does not load or validate.

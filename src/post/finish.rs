@@ -27,8 +27,10 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::bloom::{BloomComposite, BloomSettings};
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::tonemap::ToneMapper;
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::{Tier, clamp_setting};
@@ -90,6 +92,37 @@ pub struct FinishPass {
 impl FinishPass {
     /// The pass's name: label, timing scope, panel row and preset key.
     pub const NAME: &'static str = "finish";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "The fused finish: exposure, bloom composite, chromatic aberration, one baked grade and tone-map LUT, vignette, grain, dither",
+        writes: &[
+            Image {
+                name: "display image",
+                format: ImageFormat::Display,
+                size: ImageSize::Display,
+                kept: false,
+            },
+            Image {
+                name: "grade LUT",
+                format: ImageFormat::Fixed(wgpu::TextureFormat::Rgba16Float),
+                size: ImageSize::Fixed,
+                kept: true,
+            },
+        ],
+        knob: Some(KnobDecl {
+            floor: Tier::Low,
+            value: 2.0,
+            prior_share: 0.06,
+            at_render_size: false,
+        }),
+        settings: &[
+            super::tonemap::SETTINGS,
+            super::grade::SETTINGS,
+            super::lut::LUT_SETTINGS,
+            SETTINGS,
+        ],
+    };
 
     /// Load the shaders (finish and the LUT bake).
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
@@ -491,6 +524,75 @@ impl FinishSettings {
         (Self { tier: self.tier, vignette, grain, chromatic_aberration, dither: self.dither }, w)
     }
 }
+
+/// The `[finish]` keys as the panel and presets see them ([`FinishSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "finish.tier",
+        Control::Choice(TIERS),
+        "LUT size (16³/32³/64³), grain and chromatic aberration by tier. Default high; the finish always runs.",
+    ),
+    setting(
+        "finish.vignette.intensity",
+        float(0.0, 1.0, 0.01),
+        "Vignette strength at full falloff, 0..=1, default 0 (off).",
+    ),
+    setting(
+        "finish.vignette.radius",
+        float(0.0, 1.5, 0.01),
+        "Distance from the centre where the falloff starts, 0..=1.5 (1 = corners), default 0.5.",
+    ),
+    setting(
+        "finish.vignette.smoothness",
+        float(0.01, 1.0, 0.01),
+        "Width of the falloff, 0.01..=1, default 0.5.",
+    ),
+    setting(
+        "finish.vignette.roundness",
+        float(0.0, 1.0, 0.01),
+        "Shape, 0..=1, default 1: 1 a circle on screen, 0 an ellipse of the image's aspect.",
+    ),
+    setting(
+        "finish.vignette.colour",
+        Control::Vec3 { min: 0.0, max: 1.0 },
+        "Colour the corners fade to, display-linear, 0..=1, default black.",
+    ),
+    setting(
+        "finish.grain.intensity",
+        float(0.0, 1.0, 0.01),
+        "Film grain amplitude, 0..=1 (1 = ±0.1 of full scale), default 0 (off).",
+    ),
+    setting(
+        "finish.grain.size",
+        float(0.5, 4.0, 0.05),
+        "Grain size in pixels, 0.5..=4, default 1.5.",
+    ),
+    setting(
+        "finish.grain.luminance_response",
+        float(0.0, 1.0, 0.01),
+        "How much less grain bright areas get, 0..=1, default 0.8.",
+    ),
+    setting(
+        "finish.grain.animated",
+        Control::Bool,
+        "New grain every frame (default on); off gives a fixed pattern.",
+    ),
+    setting(
+        "finish.grain.seed",
+        Control::Int { min: 0, max: u32::MAX as i64 },
+        "Seed of the grain pattern, default 0.",
+    ),
+    setting(
+        "finish.chromatic_aberration.intensity",
+        float(0.0, 1.0, 0.01),
+        "Lateral chromatic aberration, 0..=1 (1 = a 1 % radial shift of red and blue), default 0.",
+    ),
+    setting(
+        "finish.dither",
+        Control::Bool,
+        "Triangular noise of one 8-bit code before quantisation against banding. Default on.",
+    ),
+];
 
 impl FinishPass {
     /// The baked grade LUT (3D, [`LUT_FORMAT`](super::grade_bake::LUT_FORMAT), sRGB-encoded

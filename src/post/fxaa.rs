@@ -9,9 +9,11 @@
 //! Reads: the finished display image ([`DISPLAY_FORMAT`], any texture of `size`). Writes: a
 //! different texture of the same format (ping-pong); colour and alpha are filtered together.
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::finish::display_image_traffic;
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::Error;
@@ -112,6 +114,30 @@ impl FxaaSettings {
     }
 }
 
+/// The `[fxaa]` keys as the panel and presets see them ([`FxaaSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "fxaa.tier",
+        Control::Choice(TIERS),
+        "FXAA 3.11 quality preset by tier. Default high when named; off otherwise.",
+    ),
+    setting(
+        "fxaa.subpixel",
+        float(0.0, 1.0, 0.01),
+        "Sub-pixel aliasing removal, 0..=1, default 0.75.",
+    ),
+    setting(
+        "fxaa.edge_threshold",
+        float(0.063, 0.333, 0.001),
+        "Minimum local contrast to process, relative to the brightest luma, 0.063..=0.333, default 0.166.",
+    ),
+    setting(
+        "fxaa.edge_threshold_min",
+        float(0.0, 0.0833, 0.001),
+        "Absolute minimum local contrast in luma, 0..=0.0833, default 0.0833.",
+    ),
+];
+
 impl Default for FxaaSettings {
     /// [`FxaaSettings::DESKTOP`].
     fn default() -> Self {
@@ -140,6 +166,24 @@ pub struct FxaaPass {
 impl FxaaPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "fxaa";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "FXAA: luma-edge anti-aliasing of the display image",
+        writes: &[Image {
+            name: "anti-aliased",
+            format: ImageFormat::Display,
+            size: ImageSize::Display,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 1.5,
+            prior_share: 0.03,
+            at_render_size: false,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Load the shader and build the pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {

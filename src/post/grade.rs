@@ -54,6 +54,7 @@
 
 use glam::{DMat3, DVec2, DVec3, Mat3, Vec3};
 
+use super::schema::{Control, Setting, float, setting};
 use super::tonemap::MAX_RADIANCE;
 
 /// Rec.709 luminance weights (ITU-R BT.709), also the ASC CDL's saturation luma weights.
@@ -292,6 +293,100 @@ impl GradeSettings {
         (settings, warnings)
     }
 }
+
+/// The `[grade]` keys as the panel and presets see them ([`GradeSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "grade.temperature",
+        float(-1.0, 1.0, 0.01),
+        "White balance along the daylight locus, -1..=1, default 0; +1 warms, -1 cools.",
+    ),
+    setting(
+        "grade.tint",
+        float(-1.0, 1.0, 0.01),
+        "White balance across the daylight locus, -1..=1, default 0; +1 magenta, -1 green.",
+    ),
+    setting(
+        "grade.exposure_offset",
+        float(-10.0, 10.0, 0.05),
+        "Exposure change in stops on top of the camera's, -10..=10, default 0.",
+    ),
+    setting(
+        "grade.contrast",
+        float(0.0, 2.0, 0.01),
+        "Contrast in log2 around mid-grey 0.18, 0..=2, default 1.",
+    ),
+    setting(
+        "grade.saturation",
+        float(0.0, 2.0, 0.01),
+        "Saturation around Rec.709 luminance, 0..=2, default 1.",
+    ),
+    setting(
+        "grade.vibrance",
+        float(-1.0, 1.0, 0.01),
+        "Saturation change that spares colours already saturated, -1..=1, default 0.",
+    ),
+    setting(
+        "grade.lift",
+        Control::Vec3 { min: -1.0, max: 1.0 },
+        "Lift per channel, -1..=1, default 0: raises or lowers black, 1 fixed.",
+    ),
+    setting(
+        "grade.gamma",
+        Control::Vec3 { min: 0.2, max: 5.0 },
+        "Gamma per channel, 0.2..=5, default 1: above 1 brightens midtones.",
+    ),
+    setting(
+        "grade.gain",
+        Control::Vec3 { min: 0.0, max: 4.0 },
+        "Gain per channel, 0..=4, default 1: scales everything.",
+    ),
+    setting(
+        "grade.shadows",
+        Control::Vec3 { min: 0.0, max: 4.0 },
+        "Multiplier for shadows (4+ stops below mid-grey, fading out at mid-grey), 0..=4, default 1.",
+    ),
+    setting(
+        "grade.midtones",
+        Control::Vec3 { min: 0.0, max: 4.0 },
+        "Multiplier for midtones, 0..=4, default 1.",
+    ),
+    setting(
+        "grade.highlights",
+        Control::Vec3 { min: 0.0, max: 4.0 },
+        "Multiplier for highlights (4+ stops above mid-grey), 0..=4, default 1.",
+    ),
+    setting(
+        "grade.slope",
+        Control::Vec3 { min: 0.0, max: 4.0 },
+        "ASC CDL slope per channel, 0..=4, default 1.",
+    ),
+    setting(
+        "grade.offset",
+        Control::Vec3 { min: -1.0, max: 1.0 },
+        "ASC CDL offset per channel, -1..=1, default 0.",
+    ),
+    setting(
+        "grade.power",
+        Control::Vec3 { min: 0.2, max: 5.0 },
+        "ASC CDL power per channel, 0.2..=5, default 1.",
+    ),
+    setting(
+        "grade.cdl_saturation",
+        float(0.0, 2.0, 0.01),
+        "ASC CDL saturation (Rec.709 luma), 0..=2, default 1.",
+    ),
+    setting(
+        "grade.hue_shift",
+        float(-180.0, 180.0, 0.5),
+        "Hue rotation about the grey axis keeping luminance, degrees, -180..=180, default 0.",
+    ),
+    setting(
+        "grade.channel_mixer",
+        Control::Matrix3 { min: -2.0, max: 2.0 },
+        "Channel mixer, rows = output r, g, b, each entry -2..=2, default the identity.",
+    ),
+];
 
 impl Default for GradeSettings {
     /// [`GradeSettings::NEUTRAL`].

@@ -46,6 +46,22 @@ use std::path::{Path, PathBuf};
 
 use glam::Vec3;
 
+use super::schema::{Control, Setting, setting};
+
+/// The `[lut]` keys as the panel and presets see them ([`LutSettings`](super::settings::LutSettings)).
+pub const LUT_SETTINGS: &[Setting] = &[
+    setting(
+        "lut.file",
+        Control::File,
+        "A .cube LUT baked into the finish (relative to the preset file); none by default.",
+    ),
+    setting(
+        "lut.space",
+        Control::Choice(&["display", "scene_log"]),
+        "The LUT's input: display (sRGB after the tone mapper, default) or scene_log (replaces the tone mapper).",
+    ),
+];
+
 /// The smallest `LUT_3D_SIZE` accepted.
 pub const MIN_SIZE: u32 = 2;
 /// The largest `LUT_3D_SIZE` accepted (the Adobe specification's limit; 65³ ≈ 275k entries).

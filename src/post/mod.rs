@@ -2,10 +2,10 @@
 //!
 //! [`chain`] builds and records the chain from [`chain::PostSettings`] (a preset's content):
 //! [`exposure`] -> [`bloom`] -> [`finish`] -> [`fxaa`] -> [`sharpen`]. One file per pass, each
-//! with its `<Name>Settings` (serde, documented ranges, tiers) and `<Name>Pass`. Beside them
-//! the CPU references the GPU is tested against: `.cube` 3D LUTs ([`lut`]), the tone mappers
-//! ([`tonemap`]) and the colour grade ([`grade`]), which [`grade_bake`] bakes into the finish's
-//! 3D LUT.
+//! with its `<Name>Settings` (serde, documented ranges, tiers), its `SETTINGS` (how the panel
+//! and presets see them, [`schema`]) and `<Name>Pass`. Beside them the CPU references the GPU
+//! is tested against: `.cube` 3D LUTs ([`lut`]), the tone mappers ([`tonemap`]) and the colour
+//! grade ([`grade`]), which [`grade_bake`] bakes into the finish's 3D LUT.
 
 pub mod ao;
 pub mod bloom;
@@ -14,6 +14,7 @@ pub mod camera;
 pub mod camera_exposure;
 pub mod chain;
 pub mod composite;
+pub mod contract;
 pub mod custom;
 mod display_pass;
 pub mod dof;
@@ -26,6 +27,7 @@ pub mod grade_bake;
 pub mod lut;
 pub mod motion_blur;
 pub mod order;
+pub mod schema;
 pub mod settings;
 pub mod sharpen;
 pub mod stack;

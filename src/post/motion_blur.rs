@@ -53,6 +53,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
@@ -131,6 +133,21 @@ impl MotionBlurSettings {
     }
 }
 
+/// The `[motion_blur]` keys as the panel and presets see them ([`MotionBlurSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "motion_blur.tier",
+        Control::Choice(TIERS),
+        "Motion blur (McGuire et al. 2012 tile-max gather): samples and max radius by tier. \
+         Default high when a preset names [motion_blur]; off otherwise.",
+    ),
+    setting(
+        "motion_blur.shutter_angle",
+        float(0.0, 360.0, 1.0),
+        "Share of the frame the shutter is open, degrees, 0..=360, default 180. 0 blurs nothing.",
+    ),
+];
+
 impl Default for MotionBlurSettings {
     /// [`MotionBlurSettings::FILM`].
     fn default() -> Self {
@@ -199,6 +216,32 @@ impl MotionBlurPass {
 impl MotionBlurPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "motion_blur";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Motion blur from the motion vectors: tile max, neighbour max, gather",
+        writes: &[
+            Image {
+                name: "tile and neighbour max",
+                format: ImageFormat::Fixed(wgpu::TextureFormat::Rg16Float),
+                size: ImageSize::Fixed,
+                kept: false,
+            },
+            Image {
+                name: "blurred",
+                format: ImageFormat::Hdr,
+                size: ImageSize::Render,
+                kept: false,
+            },
+        ],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 1.5,
+            prior_share: 0.055,
+            at_render_size: true,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Load the shader and build the pipelines, the gather writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {

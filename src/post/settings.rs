@@ -1,29 +1,31 @@
-//! The post chain's settings: a preset's content ([`PostSettings`]), and the pass order and
-//! its rules ([`PostPass`], [`validate_order`]).
+//! The post chain's settings: a preset's content ([`PostSettings`]), and the one list of
+//! built-in passes ([`BUILT_IN`]), each pass's contract joined to the table that drives it.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use super::Tier;
-use super::ao::AoSettings;
-use super::bloom::BloomSettings;
+use super::ao::{AoPass, AoSettings};
+use super::bloom::{BloomPass, BloomSettings};
 use super::clamp_setting;
+use super::contract::{PassContract, PassInput, Read};
 use super::custom::CustomPassSettings;
-use super::dof::DofSettings;
-use super::exposure::ExposureSettings;
-use super::finish::FinishSettings;
-use super::fxaa::FxaaSettings;
+use super::dof::{DofPass, DofSettings};
+use super::exposure::{ExposurePass, ExposureSettings, MeteringMask};
+use super::finish::{FinishPass, FinishSettings};
+use super::fxaa::{FxaaPass, FxaaSettings};
 use super::grade::GradeSettings;
 use super::grade_bake::LutSpace;
-use super::motion_blur::MotionBlurSettings;
+use super::motion_blur::{MotionBlurPass, MotionBlurSettings};
 use super::order::{PostPass, validate_order};
-use super::sharpen::SharpenSettings;
-use super::taa::TaaSettings;
+use super::schema::{Control, Setting, float, setting};
+use super::sharpen::{SharpenPass, SharpenSettings};
+use super::taa::{TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
-use super::upscale::UpscaleSettings;
+use super::upscale::{UpscalePass, UpscaleSettings};
 use super::variant::PassVariant;
-use crate::post::budget::BudgetSettings;
+use crate::post::budget::{BudgetSettings, RENDER_SCALE_VALUE, ValueWeights};
 
 /// The tone mapper's table in a preset (`[tonemap]`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -130,7 +132,7 @@ impl Default for PostSettings {
             finish: FinishSettings::default(),
             fxaa: FxaaSettings::OFF,
             sharpen: SharpenSettings::OFF,
-            budget: BudgetSettings::default(),
+            budget: BudgetSettings { value: default_value_weights(), ..BudgetSettings::default() },
             custom: Vec::new(),
         }
     }
@@ -180,12 +182,80 @@ impl PostSettings {
             finish: take(w, self.finish.validated()),
             fxaa: take(w, self.fxaa.validated()),
             sharpen: take(w, self.sharpen.validated()),
-            budget: take(w, self.budget.validated()),
+            budget: validated_budget(&self.budget, w),
             custom: self.custom.iter().map(|c| take(w, c.validated())).collect(),
         };
         (settings, warnings)
     }
 }
+
+/// Every knob's value weight at its default: the render scale's and each built-in pass
+/// contract's.
+pub fn default_value_weights() -> ValueWeights {
+    let mut weights = ValueWeights::default();
+    weights.set("render_scale", RENDER_SCALE_VALUE);
+    for pass in BUILT_IN {
+        if let Some(knob) = pass.contract.knob {
+            weights.set(pass.name(), knob.value);
+        }
+    }
+    weights
+}
+
+/// `budget` in its ranges, its value weights complete: a name that is no knob is dropped with
+/// a warning listing the knobs, and every knob not named takes its default.
+fn validated_budget(budget: &BudgetSettings, warnings: &mut Vec<String>) -> BudgetSettings {
+    let (mut budget, more) = budget.validated();
+    warnings.extend(more);
+    let defaults = default_value_weights();
+    let unknown: Vec<String> = budget
+        .value
+        .iter()
+        .filter(|(name, _)| defaults.weight(name).is_none())
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    for name in unknown {
+        let known: Vec<&str> = defaults.iter().map(|(name, _)| name).collect();
+        warnings.push(format!(
+            "budget.value.{name}: no knob of that name (known: {}; a user pass's weight is its \
+             [[custom]] table's `value`); ignored",
+            known.join(", ")
+        ));
+        budget.value.remove(&name);
+    }
+    for (name, weight) in defaults.iter() {
+        if budget.value.weight(name).is_none() {
+            budget.value.set(name, weight);
+        }
+    }
+    budget
+}
+/// The top-level keys of [`PostSettings`] as the panel and presets see them.
+pub const GENERAL_SETTINGS: &[Setting] = &[
+    setting(
+        "description",
+        Control::Text,
+        "One line on what the preset is for; no effect on the image.",
+    ),
+    setting(
+        "render_scale",
+        float(0.5, 1.0, 0.01),
+        "Fraction of the display resolution (per axis) the scene is rendered at, 0.5..=1, default 1. \
+         Below 1 TAA (or, without it, the spatial upscale) brings it to display size.",
+    ),
+    setting(
+        "order",
+        Control::Order,
+        "The order the post passes run in. Depth of field and motion blur may swap, and so may \
+         FXAA and sharpen; every other order is refused with its reason (see \"Chain order\").",
+    ),
+    setting(
+        "variant",
+        Control::Choice(&["fragment", "compute", "auto"]),
+        "Full-screen passes (TAA, upscale, finish, FXAA, sharpen) as fragment or compute shaders; \
+         auto (default) is compute unless the adapter is mobile-class or lacks compute support.",
+    ),
+];
 
 /// FXAA as it runs under `settings`: with `taa.fxaa_fallback` and TAA off, FXAA runs at its
 /// own tier, or at [`Tier::Low`] when that is off too, so a governor that drops TAA keeps
@@ -196,4 +266,120 @@ pub fn effective_fxaa(settings: &PostSettings) -> FxaaSettings {
         fxaa.tier = Tier::Low;
     }
     fxaa
+}
+
+/// A built-in pass: its contract (declared in its file) joined to the [`PostSettings`] table
+/// that drives it. [`BUILT_IN`] is the one list of built-in passes; the chain's validation, the
+/// governor's knobs and value weights, the viewer's timing rows and the architecture page's pass
+/// table are derived from it.
+#[derive(Clone, Copy)]
+pub struct BuiltinPass {
+    /// What the pass declares about itself.
+    pub contract: &'static PassContract,
+    /// Its tier in these settings.
+    pub tier: fn(&PostSettings) -> Tier,
+    /// Set its tier (what the governor turns).
+    pub set_tier: fn(&mut PostSettings, Tier),
+    /// What it reads under these settings and which setting makes it (nothing when off).
+    pub reads: fn(&PostSettings) -> Vec<Read>,
+}
+
+impl BuiltinPass {
+    /// The pass's name (label, timing scope, preset table, knob).
+    pub fn name(&self) -> &'static str {
+        self.contract.name
+    }
+}
+
+/// What a pass whose tier is on reads, every input for the same reason.
+fn when_on(on: bool, inputs: &[PassInput]) -> Vec<Read> {
+    if on { inputs.iter().map(|&input| (input, "tier is on")).collect() } else { Vec::new() }
+}
+
+/// Every built-in pass, in the chain's default order (AO first: the renderer runs it before
+/// lighting).
+pub const BUILT_IN: &[BuiltinPass] = {
+    use PassInput::{Depth, HdrColour, History, Motion, Normals};
+    &[
+        BuiltinPass {
+            contract: &AoPass::CONTRACT,
+            tier: |s| s.ao.tier,
+            set_tier: |s, t| s.ao.tier = t,
+            reads: |s| when_on(s.ao.tier.is_on(), &[Depth, Normals]),
+        },
+        BuiltinPass {
+            contract: &DofPass::CONTRACT,
+            tier: |s| s.dof.tier,
+            set_tier: |s, t| s.dof.tier = t,
+            reads: |s| when_on(s.dof.tier.is_on(), &[HdrColour, Depth]),
+        },
+        BuiltinPass {
+            contract: &MotionBlurPass::CONTRACT,
+            tier: |s| s.motion_blur.tier,
+            set_tier: |s, t| s.motion_blur.tier = t,
+            reads: |s| when_on(s.motion_blur.tier.is_on(), &[HdrColour, Depth, Motion]),
+        },
+        BuiltinPass {
+            contract: &TaaPass::CONTRACT,
+            tier: |s| s.taa.tier,
+            set_tier: |s, t| s.taa.tier = t,
+            reads: |s| when_on(s.taa.tier.is_on(), &[HdrColour, Depth, Motion, History]),
+        },
+        BuiltinPass {
+            contract: &UpscalePass::CONTRACT,
+            tier: |s| s.upscale.tier,
+            set_tier: |s, t| s.upscale.tier = t,
+            reads: |_| Vec::new(),
+        },
+        BuiltinPass {
+            contract: &ExposurePass::CONTRACT,
+            tier: |s| s.exposure.tier,
+            set_tier: |s, t| s.exposure.tier = t,
+            reads: |s| {
+                let mut reads = Vec::new();
+                if s.exposure.tier.is_on() && s.exposure.is_automatic() {
+                    reads.push((HdrColour, "automatic exposure"));
+                    if s.exposure.metering == MeteringMask::Foreground {
+                        reads.push((Depth, "metering = \"foreground\""));
+                    }
+                }
+                reads
+            },
+        },
+        BuiltinPass {
+            contract: &BloomPass::CONTRACT,
+            tier: |s| s.bloom.tier,
+            set_tier: |s, t| s.bloom.tier = t,
+            reads: |s| when_on(s.bloom.tier.is_on(), &[HdrColour]),
+        },
+        BuiltinPass {
+            contract: &FinishPass::CONTRACT,
+            tier: |s| s.finish.tier,
+            set_tier: |s, t| s.finish.tier = t,
+            reads: |s| {
+                let mut reads = vec![(HdrColour, "always")];
+                if s.lut.file.is_some() {
+                    reads.push((PassInput::LutFile, "lut.file is set"));
+                }
+                reads
+            },
+        },
+        BuiltinPass {
+            contract: &FxaaPass::CONTRACT,
+            tier: |s| s.fxaa.tier,
+            set_tier: |s, t| s.fxaa.tier = t,
+            reads: |_| Vec::new(),
+        },
+        BuiltinPass {
+            contract: &SharpenPass::CONTRACT,
+            tier: |s| s.sharpen.tier,
+            set_tier: |s, t| s.sharpen.tier = t,
+            reads: |_| Vec::new(),
+        },
+    ]
+};
+
+/// The built-in pass named `name`.
+pub fn built_in(name: &str) -> Option<&'static BuiltinPass> {
+    BUILT_IN.iter().find(|pass| pass.name() == name)
 }

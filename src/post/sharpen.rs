@@ -10,9 +10,11 @@
 //! ([`SharpenPass::dispatch`], [`super::variant`]) writes an `Rgba8Unorm` storage texture with
 //! sRGB-encoded values instead.
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::finish::display_image_traffic;
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::Error;
@@ -86,6 +88,16 @@ impl SharpenSettings {
     }
 }
 
+/// The `[sharpen]` keys as the panel and presets see them ([`SharpenSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "sharpen.tier",
+        Control::Choice(TIERS),
+        "CAS window and weights by tier. Default off: sharpening is opt-in.",
+    ),
+    setting("sharpen.sharpness", float(0.0, 1.0, 0.01), "CAS sharpness, 0..=1, default 0.5."),
+];
+
 impl Default for SharpenSettings {
     /// [`SharpenSettings::OFF`].
     fn default() -> Self {
@@ -101,6 +113,24 @@ pub struct SharpenPass {
 impl SharpenPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "sharpen";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Contrast-adaptive sharpening of the display image",
+        writes: &[Image {
+            name: "sharpened",
+            format: ImageFormat::Display,
+            size: ImageSize::Display,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 1.0,
+            prior_share: 0.03,
+            at_render_size: false,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Load the shader and build the pipeline.
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {

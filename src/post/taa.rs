@@ -77,6 +77,8 @@
 use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
 
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::{Tier, clamp_setting};
 use crate::draw::gbuffer_formats;
@@ -168,6 +170,40 @@ impl TaaSettings {
         if self.tier == Tier::Ultra { 16 } else { self.jitter_length }
     }
 }
+
+/// The `[taa]` keys as the panel and presets see them ([`TaaSettings`]).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "taa.tier",
+        Control::Choice(TIERS),
+        "TAA quality by tier. Default high when a preset names [taa]; off otherwise.",
+    ),
+    setting(
+        "taa.jitter_length",
+        Control::Int { min: 8, max: 16 },
+        "Length of the Halton(2,3) jitter sequence: 8 or 16, default 8.",
+    ),
+    setting(
+        "taa.clip",
+        Control::Choice(&["variance", "aabb"]),
+        "Variance clipping or an AABB clamp of the history. Default variance.",
+    ),
+    setting(
+        "taa.variance_gamma",
+        float(0.5, 2.0, 0.01),
+        "Width of the variance box in standard deviations, 0.5..=2, default 1.",
+    ),
+    setting(
+        "taa.blend",
+        float(0.02, 0.5, 0.005),
+        "Weight of the current frame in a fully trusted pixel, 0.02..=0.5, default 0.1.",
+    ),
+    setting(
+        "taa.fxaa_fallback",
+        Control::Bool,
+        "With TAA off, anti-alias with FXAA instead (at FXAA's tier, or low). Default on.",
+    ),
+];
 
 /// How far the view may move in one frame before the history is thrown away, as a fraction
 /// of the view's width or height (0.25: a quarter of the view).
@@ -316,6 +352,32 @@ pub struct TaaPass {
 impl TaaPass {
     /// The pass's label, timing scope and preset key.
     pub const NAME: &'static str = "taa";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Temporal anti-aliasing: jittered frames resolved against a reprojected history, upsampled to the display size",
+        writes: &[
+            Image {
+                name: "resolved",
+                format: ImageFormat::Fixed(wgpu::TextureFormat::Rgba16Float),
+                size: ImageSize::Display,
+                kept: false,
+            },
+            Image {
+                name: "history",
+                format: ImageFormat::Fixed(wgpu::TextureFormat::Rgba16Float),
+                size: ImageSize::Display,
+                kept: true,
+            },
+        ],
+        knob: Some(KnobDecl {
+            floor: Tier::Off,
+            value: 5.0,
+            prior_share: 0.20,
+            at_render_size: false,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Load the shader and build the pipeline. `hdr_format` is the renderer's HDR format; the
     /// resolved image is Rgba16Float whatever it is, since accumulating in an 11-bit float

@@ -29,6 +29,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::schema::{Control, Setting, setting};
 use glam::{Mat3, Vec3};
 
 /// The brightest channel value a tone mapper distinguishes: the largest finite value of the
@@ -163,6 +164,24 @@ impl ToneMapper {
         out.clamp(Vec3::ZERO, Vec3::ONE)
     }
 }
+
+/// The `[tonemap]` keys as the panel and presets see them
+/// ([`TonemapSettings`](super::settings::TonemapSettings)).
+pub const SETTINGS: &[Setting] = &[setting(
+    "tonemap.mapper",
+    Control::Choice(&[
+        "clamp",
+        "reinhard",
+        "reinhard_luminance",
+        "aces_fitted",
+        "agx",
+        "agx_punchy",
+        "agx_golden",
+        "khronos_pbr_neutral",
+        "hable_filmic",
+    ]),
+    "The curve from scene-linear to display, baked into the finish's LUT. Default khronos_pbr_neutral.",
+)];
 
 impl fmt::Display for ToneMapper {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

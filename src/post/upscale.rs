@@ -13,7 +13,9 @@
 //! ([`UpscalePass::dispatch`], [`super::variant`]) writes a storage texture, Rgba16Float only.
 
 use super::Tier;
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
+use super::schema::{Control, Setting, TIERS, setting};
 use super::traffic::{FrameTargets, PassTraffic};
 use crate::Error;
 use crate::draw::bindings;
@@ -75,6 +77,14 @@ impl UpscaleSettings {
     }
 }
 
+/// The `[upscale]` keys as the panel and presets see them ([`UpscaleSettings`]).
+pub const SETTINGS: &[Setting] = &[setting(
+    "upscale.tier",
+    Control::Choice(TIERS),
+    "The spatial upscale's filter, below render scale 1 with TAA off: low bilinear, medium \
+         edge-directed 2x2, high and ultra edge-adaptive 12 taps (default high). Off reads as low.",
+)];
+
 impl Default for UpscaleSettings {
     /// [`UpscaleSettings::DEFAULT`].
     fn default() -> Self {
@@ -98,6 +108,24 @@ pub struct UpscalePass {
 impl UpscalePass {
     /// The pass's label and timing scope.
     pub const NAME: &'static str = "upscale";
+    /// What the pass declares about itself ([`PassContract`]).
+    pub const CONTRACT: PassContract = PassContract {
+        name: Self::NAME,
+        summary: "Spatial upscale to the display size below render scale 1 without TAA (bilinear, edge-directed, edge-adaptive)",
+        writes: &[Image {
+            name: "upscaled",
+            format: ImageFormat::Hdr,
+            size: ImageSize::Display,
+            kept: false,
+        }],
+        knob: Some(KnobDecl {
+            floor: Tier::Low,
+            value: 1.0,
+            prior_share: 0.03,
+            at_render_size: false,
+        }),
+        settings: &[SETTINGS],
+    };
 
     /// Load the shader and build the pipeline writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {

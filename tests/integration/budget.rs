@@ -11,7 +11,7 @@ use afterlight::gpu::{TimingMethod, TimingRequest};
 use afterlight::post::Tier;
 use afterlight::post::budget::simulated::SimulatedGpu;
 use afterlight::post::budget::{
-    BudgetMode, BudgetSettings, Decision, Governor, Knob, KnobLevel, RollingStats,
+    BudgetMode, BudgetSettings, Decision, Governor, Knob, KnobLevel, RollingStats, floor_of,
 };
 use afterlight::post::chain::PostSettings;
 
@@ -240,16 +240,16 @@ fn gives_tiers_back_when_the_load_drops() {
 fn the_least_valuable_milliseconds_go_first() {
     // Bloom is worth almost nothing here: the first step down must be bloom's.
     let mut budget = adaptive();
-    budget.value.bloom = 0.01;
+    budget.value.set("bloom", 0.01);
     let user = desktop(budget);
     let mut gpu = SimulatedGpu::mobile(5);
     let trace = run(&mut gpu, &mut Governor::new(true), &user, 200, |_, _| {});
     let first = &trace.decisions[0].changes[0];
-    assert_eq!(first.knob, Knob::Bloom, "{}", trace.decisions[0]);
+    assert_eq!(first.knob, "bloom", "{}", trace.decisions[0]);
 
     // A knob worth a great deal is never turned down while others can give.
     let mut budget = adaptive();
-    budget.value.ao = 1000.0;
+    budget.value.set("ao", 1000.0);
     let user = desktop(budget);
     let mut gpu = SimulatedGpu::mobile(6);
     let trace = run(&mut gpu, &mut Governor::new(true), &user, 400, |_, _| {});
@@ -330,7 +330,15 @@ fn a_manual_change_resets_and_wins() {
     assert_eq!(now.ao.tier, before.ao.tier);
     assert_eq!(now.render_scale, before.render_scale);
     assert!(governor.status().contains("measuring") || governor.frame_statistic().is_none());
-    assert!(matches!(governor.knobs()[0], (Knob::Taa, KnobLevel::Tier(_))));
+    assert!(
+        matches!(&governor.knobs()[0], (knob, KnobLevel::Scale(_)) if *knob == Knob::RENDER_SCALE)
+    );
+    assert!(
+        governor
+            .knobs()
+            .iter()
+            .any(|(knob, level)| *knob == "taa" && matches!(level, KnobLevel::Tier(_)))
+    );
 
     // Mode fixed measures but never changes a knob.
     let fixed = desktop(BudgetSettings { mode: BudgetMode::Fixed, ..adaptive() });
@@ -422,9 +430,11 @@ fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
     let budget_ms = (full_ms / 4.0) as f32;
 
     let mut budget = BudgetSettings { timing, ..BudgetSettings::adaptive(budget_ms) };
-    budget.value.ao = 0.05;
-    let options =
-        RenderOptions { post: PostSettings { budget, ..ultra.clone() }, ..Default::default() };
+    budget.value.set("ao", 0.05);
+    let options = RenderOptions {
+        post: PostSettings { budget: budget.clone(), ..ultra.clone() },
+        ..Default::default()
+    };
     let mut governed = common::renderer(&gpu, &scene, size, &env);
     let trace = run(&mut governed, &options, 240);
     assert_eq!(trace.timing, name, "the trace names the rung that timed it");
@@ -443,8 +453,8 @@ fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
     }
     let decisions = governed.governor().decisions();
     assert!(!decisions.is_empty(), "no decision with the chain at {full_ms:.2} ms");
-    let first = decisions[0].changes.first().map(|c| c.knob);
-    assert_eq!(first, Some(Knob::Ao), "AO is worth least and must go first: {}", decisions[0]);
+    let first = decisions[0].changes.first().map(|c| c.knob.name());
+    assert_eq!(first, Some("ao"), "AO is worth least and must go first: {}", decisions[0]);
     for change in decisions.iter().flat_map(|d| &d.changes) {
         let down = match (change.from, change.to) {
             (KnobLevel::Tier(from), KnobLevel::Tier(to)) => to < from,
@@ -455,7 +465,8 @@ fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
     }
     let at_floor = governed.governor().knobs().into_iter().all(|(knob, level)| match level {
         KnobLevel::Scale(scale) => scale <= budget.min_scale + 1e-3,
-        KnobLevel::Tier(tier) => tier <= knob.floor(),
+        KnobLevel::Tier(tier) => floor_of(knob.name()).is_some_and(|floor| tier <= floor),
+        KnobLevel::Switch(on) => !on,
     });
     assert!(
         at_floor || end_ms <= f64::from(budget_ms),
@@ -486,4 +497,52 @@ fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
     assert!(json.contains("\"budget_ms\"") && json.contains("\"knobs\""));
     assert!(json.contains(&format!("\"timing\": \"{name}\"")), "the JSON names the rung");
     std::fs::write(dir.join(format!("{name}.json")), json).expect("json writes");
+}
+
+/// A user pass is a knob like the built-in passes: named after the pass, weighted by its
+/// `[[custom]]` table's `value`, turned off when it is the cheapest value to lose, and given
+/// back when there is room again.
+#[test]
+fn the_governor_turns_a_costly_user_pass_off_and_gives_it_back() {
+    use afterlight::post::budget::simulated::SimulatedPass;
+    use afterlight::post::custom::CustomPassSettings;
+    let mut user = desktop(adaptive());
+    let pass: CustomPassSettings = toml::from_str(
+        "name = \"film_look\"\nshader = \"look.wgsl\"\nafter = \"finish\"\nvalue = 0.5",
+    )
+    .expect("a [[custom]] table");
+    user.custom.push(pass);
+    let mut gpu = SimulatedGpu::mobile(7);
+    // 3 ms of user pass on top of a chain that fits: 13.9 + 3 ms against 11.1 ms.
+    gpu.passes.push(SimulatedPass {
+        name: "film_look".into(),
+        high_ms: 3.0,
+        tier_cost: [0.0, 1.0, 1.0, 1.0, 1.0],
+        scaled: false,
+    });
+    let mut governor = Governor::new(true);
+    let trace = run(&mut gpu, &mut governor, &user, 3000, |frame, gpu| {
+        // The scene gets much lighter later: there is room to give the pass back.
+        if frame == 200 {
+            gpu.load = 0.3;
+        }
+    });
+    let first = &trace.decisions[0];
+    assert_eq!(
+        first.changes[0].knob, "film_look",
+        "the cheapest value to lose goes first: {first}"
+    );
+    assert_eq!(first.changes[0].to, KnobLevel::Switch(false), "{first}");
+    assert!(!trace.settings[150].custom[0].enabled, "turned off while over budget");
+    let back = trace.decisions_between(200, 3000);
+    assert!(
+        back.iter().any(|d| d
+            .changes
+            .iter()
+            .any(|c| c.knob == "film_look" && c.to == KnobLevel::Switch(true))),
+        "given back once there is room: {back:?}"
+    );
+    assert!(trace.settings.last().expect("frames").custom[0].enabled);
+    let knobs = governor.knobs();
+    assert_eq!(knobs.last().map(|(k, _)| k.name()), Some("film_look"), "user passes come last");
 }

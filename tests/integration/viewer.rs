@@ -136,7 +136,7 @@ fn a_pass_with_a_tier_shows_its_toggle_and_every_setting_gets_a_control() {
     for section in afterlight::viewer::schema::sections() {
         d.open(section);
     }
-    for setting in afterlight::viewer::schema::SETTINGS {
+    for setting in afterlight::viewer::schema::SETTINGS.iter() {
         assert!(d.panel.widget_rect(setting.key).is_some(), "{} has no control", setting.key);
     }
     for pass in ["ao", "taa", "exposure", "bloom", "finish", "fxaa", "sharpen"] {

@@ -558,7 +558,7 @@ impl Page {
         }
         post.budget = match (self.budget_on, post.budget.mode) {
             (false, _) => BudgetSettings { mode: BudgetMode::Off, ..post.budget },
-            (true, BudgetMode::Off) => self.budget,
+            (true, BudgetMode::Off) => self.budget.clone(),
             (true, _) => post.budget,
         };
         for (key, _) in TOGGLED_PASSES {

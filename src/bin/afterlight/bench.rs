@@ -8,7 +8,7 @@ use afterlight::Error;
 use afterlight::bench::record_trace;
 use afterlight::config::Preset;
 use afterlight::gpu::{self, Gpu, GpuOptions};
-use afterlight::post::budget::{BudgetMode, BudgetSettings, RollingStats, TRACE_LEGEND};
+use afterlight::post::budget::{BudgetMode, BudgetSettings, RollingStats};
 use afterlight::render::environment::{Environment, EnvironmentSettings};
 use afterlight::render::{RenderOptions, Renderer, RendererSettings};
 use afterlight::scene::{self, Camera};
@@ -158,7 +158,7 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     for decision in &trace.decisions {
         println!("  {decision}");
     }
-    println!("trace: {} and {} ({TRACE_LEGEND})", json.display(), png.display());
+    println!("trace: {} and {} ({})", json.display(), png.display(), trace.legend());
     Ok(())
 }
 

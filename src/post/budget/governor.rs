@@ -22,12 +22,12 @@
 //!   the resolution-dependent passes' time times the pixel ratio. Every change is checked:
 //!   the change in median frame time against the prediction corrects that knob's estimates.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
-use super::{BudgetMode, BudgetSettings, RollingStats, Statistic, ValueWeights};
+use super::{BudgetMode, BudgetSettings, RENDER_SCALE_VALUE, RollingStats, Statistic};
 use crate::gpu::FrameTiming;
 use crate::post::Tier;
-use crate::post::chain::PostSettings;
+use crate::post::settings::{BUILT_IN, BuiltinPass, PostSettings};
 
 /// Cost of each tier relative to `High`, until measured (off, low, medium, high, ultra).
 const RELATIVE_COST: [f64; 5] = [0.0, 0.4, 0.6, 1.0, 1.6];
@@ -35,144 +35,37 @@ const RELATIVE_COST: [f64; 5] = [0.0, 0.4, 0.6, 1.0, 1.6];
 const TIER_VALUE: [f64; 5] = [0.0, 0.6, 0.8, 0.93, 1.0];
 /// The render scales the governor steps through, below the user's own.
 const SCALE_STEPS: [f32; 5] = [0.9, 0.8, 0.7, 0.6, 0.5];
-/// Timing scopes whose cost follows the render scale (pixels drawn before the upscale).
-const SCALED_PASSES: [&str; 6] = ["gbuffer", "ao", "lighting", "forward", "dof", "motion_blur"];
-/// Each knob's share of the frame at `High`, until measured, where no per-pass times arrive
-/// (the frame rung of the timing ladder), in [`Knob::ALL`] order (render scale: see
-/// [`PRIOR_SCALED_SHARE`]). From the lavapipe bench of DamagedHelmet, product preset, 1080p
-/// (`benches/RESULTS.md`); frame deltas correct them after each change.
-/// The upscale's share is a guess (it runs only below render scale 1 without TAA): one
-/// display-size pass reading a smaller image, like FXAA.
-const PRIOR_SHARE: [f64; KNOBS] =
-    [0.20, 0.0, 0.18, 0.03, 0.05, 0.06, 0.03, 0.03, 0.055, 0.08, 0.03];
+/// The renderer's timing scopes whose cost follows the render scale (pixels drawn before the
+/// upscale); the post passes that do say so in their contracts (`at_render_size`).
+const RENDERER_SCALED_PASSES: [&str; 3] = ["gbuffer", "lighting", "forward"];
+/// A user pass's share of the frame when on, until measured, where no per-pass times arrive:
+/// one display-size pass, like FXAA.
+const USER_PRIOR_SHARE: f64 = 0.03;
+/// The level a user pass runs at when on: its one step is all of its value (off, or this).
+const USER_ON: usize = Tier::High as usize;
 /// The resolution-dependent passes' share of the frame at the user's scale, until measured.
 const PRIOR_SCALED_SHARE: f64 = 0.6;
 /// Decisions kept for [`Governor::decisions`].
 const DECISION_LOG: usize = 4096;
 
-/// How many knobs there are ([`Knob::ALL`]).
-const KNOBS: usize = 11;
-
-/// Something the governor can turn down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Knob {
-    /// TAA's tier.
-    Taa,
-    /// The render scale.
-    RenderScale,
-    /// Ambient occlusion's tier.
-    Ao,
-    /// The exposure histogram's tier (floor: low).
-    Exposure,
-    /// Bloom's tier.
-    Bloom,
-    /// The finish's tier (floor: low; the finish always runs).
-    Finish,
-    /// FXAA's tier.
-    Fxaa,
-    /// Sharpening's tier.
-    Sharpen,
-    /// Motion blur's tier (samples and maximum radius).
-    MotionBlur,
-    /// Depth of field's tier (samples and maximum CoC).
-    Dof,
-    /// The spatial upscale's filter (floor: low, bilinear); it costs nothing unless the
-    /// render scale is below 1 with TAA off.
-    Upscale,
-}
+/// Something the governor can turn down, by name: a built-in pass's tier (its contract's
+/// [`KnobDecl`](crate::post::contract::KnobDecl)), the render scale, or a user pass (on or
+/// off). The name is the pass's (its timing scope and preset table) or `render_scale`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Knob(Cow<'static, str>);
 
 impl Knob {
-    /// Every knob.
-    pub const ALL: [Knob; KNOBS] = [
-        Knob::Taa,
-        Knob::RenderScale,
-        Knob::Ao,
-        Knob::Exposure,
-        Knob::Bloom,
-        Knob::Finish,
-        Knob::Fxaa,
-        Knob::Sharpen,
-        Knob::MotionBlur,
-        Knob::Dof,
-        Knob::Upscale,
-    ];
+    /// The render scale.
+    pub const RENDER_SCALE: Knob = Knob(Cow::Borrowed("render_scale"));
 
-    /// The knob's name: the pass's name (its timing scope and preset table) or `render_scale`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Knob::Taa => "taa",
-            Knob::RenderScale => "render_scale",
-            Knob::Ao => "ao",
-            Knob::Exposure => "exposure",
-            Knob::Bloom => "bloom",
-            Knob::Finish => "finish",
-            Knob::Fxaa => "fxaa",
-            Knob::Sharpen => "sharpen",
-            Knob::MotionBlur => "motion_blur",
-            Knob::Dof => "dof",
-            Knob::Upscale => "upscale",
-        }
+    /// The knob of the pass named `name` (built-in or user).
+    pub fn named(name: impl Into<Cow<'static, str>>) -> Knob {
+        Knob(name.into())
     }
 
-    /// Position in [`Knob::ALL`] (declaration order).
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    fn weight(self, w: &ValueWeights) -> f64 {
-        f64::from(match self {
-            Knob::Taa => w.taa,
-            Knob::RenderScale => w.render_scale,
-            Knob::Ao => w.ao,
-            Knob::Exposure => w.exposure,
-            Knob::Bloom => w.bloom,
-            Knob::Finish => w.finish,
-            Knob::Fxaa => w.fxaa,
-            Knob::Sharpen => w.sharpen,
-            Knob::MotionBlur => w.motion_blur,
-            Knob::Dof => w.dof,
-            Knob::Upscale => w.upscale,
-        })
-    }
-
-    /// The lowest tier the governor may choose.
-    pub fn floor(self) -> Tier {
-        match self {
-            Knob::Exposure | Knob::Finish | Knob::Upscale => Tier::Low,
-            _ => Tier::Off,
-        }
-    }
-
-    fn tier(self, s: &PostSettings) -> Tier {
-        match self {
-            Knob::Taa => s.taa.tier,
-            Knob::Ao => s.ao.tier,
-            Knob::Exposure => s.exposure.tier,
-            Knob::Bloom => s.bloom.tier,
-            Knob::Finish => s.finish.tier,
-            Knob::Fxaa => s.fxaa.tier,
-            Knob::Sharpen => s.sharpen.tier,
-            Knob::MotionBlur => s.motion_blur.tier,
-            Knob::Dof => s.dof.tier,
-            Knob::Upscale => s.upscale.tier,
-            Knob::RenderScale => Tier::High,
-        }
-    }
-
-    fn set_tier(self, s: &mut PostSettings, tier: Tier) {
-        match self {
-            Knob::Taa => s.taa.tier = tier,
-            Knob::Ao => s.ao.tier = tier,
-            Knob::Exposure => s.exposure.tier = tier,
-            Knob::Bloom => s.bloom.tier = tier,
-            Knob::Finish => s.finish.tier = tier,
-            Knob::Fxaa => s.fxaa.tier = tier,
-            Knob::Sharpen => s.sharpen.tier = tier,
-            Knob::MotionBlur => s.motion_blur.tier = tier,
-            Knob::Dof => s.dof.tier = tier,
-            Knob::Upscale => s.upscale.tier = tier,
-            Knob::RenderScale => {}
-        }
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.0
     }
 }
 
@@ -182,6 +75,104 @@ impl std::fmt::Display for Knob {
     }
 }
 
+impl PartialEq<&str> for Knob {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+/// What a knob turns.
+#[derive(Clone, Copy)]
+enum KnobKind {
+    /// The render scale, along the governor's ladder.
+    Scale,
+    /// A built-in pass's tier, from its floor up.
+    Pass(&'static BuiltinPass, Tier),
+    /// A user pass: on or off.
+    User,
+}
+
+/// One knob as the governor holds it: derived from the pass contracts ([`BUILT_IN`]) and the
+/// preset's user passes each time the user's settings change.
+#[derive(Clone)]
+struct KnobSpec {
+    knob: Knob,
+    kind: KnobKind,
+    /// What its quality is worth (the preset's value weight, else the contract's).
+    weight: f64,
+    /// Its share of the frame at `High` until measured (frame rung only).
+    prior_share: f64,
+}
+
+impl KnobSpec {
+    /// The knobs of `user`'s settings: the render scale, every built-in pass with a knob, in
+    /// the chain's order, then the user passes.
+    fn all(user: &PostSettings) -> Vec<KnobSpec> {
+        let value = &user.budget.value;
+        let mut specs = vec![KnobSpec {
+            knob: Knob::RENDER_SCALE,
+            kind: KnobKind::Scale,
+            weight: f64::from(
+                value.weight(Knob::RENDER_SCALE.name()).unwrap_or(RENDER_SCALE_VALUE),
+            ),
+            prior_share: 0.0,
+        }];
+        for pass in BUILT_IN {
+            if let Some(decl) = pass.contract.knob {
+                specs.push(KnobSpec {
+                    knob: Knob::named(pass.name()),
+                    kind: KnobKind::Pass(pass, decl.floor),
+                    weight: f64::from(value.weight(pass.name()).unwrap_or(decl.value)),
+                    prior_share: decl.prior_share,
+                });
+            }
+        }
+        for custom in &user.custom {
+            specs.push(KnobSpec {
+                knob: Knob::named(custom.name.clone()),
+                kind: KnobKind::User,
+                weight: f64::from(custom.value.max(0.0)),
+                prior_share: USER_PRIOR_SHARE,
+            });
+        }
+        specs
+    }
+
+    /// The knob's level in `s`: the tier's index (a user pass: off or [`USER_ON`]); the render
+    /// scale has no tier and answers `High`.
+    fn tier_level(&self, s: &PostSettings) -> usize {
+        match self.kind {
+            KnobKind::Scale => Tier::High as usize,
+            KnobKind::Pass(pass, _) => (pass.tier)(s) as usize,
+            KnobKind::User => {
+                let on = s.custom.iter().any(|c| c.name == self.knob.name() && c.enabled);
+                if on { USER_ON } else { 0 }
+            }
+        }
+    }
+
+    fn set_tier_level(&self, s: &mut PostSettings, level: usize) {
+        match self.kind {
+            KnobKind::Scale => {}
+            KnobKind::Pass(pass, _) => (pass.set_tier)(s, Tier::ALL[level.min(4)]),
+            KnobKind::User => {
+                for custom in s.custom.iter_mut().filter(|c| c.name == self.knob.name()) {
+                    custom.enabled = level > 0;
+                }
+            }
+        }
+    }
+}
+
+/// The lowest level the governor may choose for the built-in pass `name` (`None`: no such
+/// knob).
+pub fn floor_of(name: &str) -> Option<Tier> {
+    if name == Knob::RENDER_SCALE.name() {
+        return None;
+    }
+    BUILT_IN.iter().find(|p| p.name() == name)?.contract.knob.map(|k| k.floor)
+}
+
 /// A knob's setting.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum KnobLevel {
@@ -189,6 +180,26 @@ pub enum KnobLevel {
     Tier(Tier),
     /// The render scale.
     Scale(f32),
+    /// A user pass: on or off.
+    Switch(bool),
+}
+
+impl KnobLevel {
+    /// Where it sits on the budget trace's lane: tier index 0 (off)..4 (ultra), a user pass
+    /// 0 or 3, or the scale.
+    pub fn lane_value(self) -> f32 {
+        match self {
+            KnobLevel::Tier(t) => t as usize as f32,
+            KnobLevel::Scale(s) => s,
+            KnobLevel::Switch(on) => {
+                if on {
+                    USER_ON as f32
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for KnobLevel {
@@ -196,6 +207,7 @@ impl std::fmt::Display for KnobLevel {
         match self {
             KnobLevel::Tier(t) => write!(f, "{t}"),
             KnobLevel::Scale(s) => write!(f, "{s:.2}"),
+            KnobLevel::Switch(on) => f.write_str(if *on { "on" } else { "off" }),
         }
     }
 }
@@ -244,9 +256,35 @@ impl std::fmt::Display for Decision {
 
 /// A change whose effect on frame time has not been measured yet.
 struct Pending {
-    knobs: Vec<Knob>,
+    knobs: Vec<usize>,
     before_median: f64,
     predicted_ms: f64,
+}
+
+/// What the governor knows of one knob.
+struct KnobState {
+    spec: KnobSpec,
+    /// Its timing scope's share of the frame in the current window (built-in and user passes).
+    window: RollingStats,
+    /// Its share of the frame measured at each level, ms.
+    measured: [Option<f64>; 5],
+    /// Observed / predicted change.
+    correction: f64,
+    backoff: u32,
+    blocked_until: u64,
+}
+
+impl KnobState {
+    fn new(spec: KnobSpec, window_frames: usize) -> Self {
+        Self {
+            spec,
+            window: RollingStats::new(window_frames),
+            measured: [None; 5],
+            correction: 1.0,
+            backoff: 0,
+            blocked_until: 0,
+        }
+    }
 }
 
 /// The budget governor; see the module documentation.
@@ -260,20 +298,15 @@ pub struct Governor {
     effective_from: u64,
     next_frame: u64,
     window: RollingStats,
-    pass_windows: HashMap<Knob, RollingStats>,
+    /// Every knob, the render scale first (see [`KnobSpec::all`]).
+    knobs: Vec<KnobState>,
     scaled_window: RollingStats,
     overlap: f64,
     /// Whether the frames measured carry per-pass times (else costs start from the priors).
     per_pass: bool,
-    /// Per knob and tier: the pass's share of the frame measured there, ms.
-    measured: [[Option<f64>; 5]; KNOBS],
     /// Resolution-dependent work at scale 1, ms.
     scaled_at_unit: Option<f64>,
-    /// Observed / predicted change, per knob.
-    correction: [f64; KNOBS],
-    backoff: [u32; KNOBS],
-    blocked_until: [u64; KNOBS],
-    last_raise: Option<(Knob, u64)>,
+    last_raise: Option<(usize, u64)>,
     under_frames: u32,
     pending: Option<Pending>,
     decisions: Vec<Decision>,
@@ -285,6 +318,7 @@ impl Governor {
     /// them it never changes anything and [`Governor::status`] says why.
     pub fn new(timing_available: bool) -> Self {
         let settings = BudgetSettings::default();
+        let window_frames = settings.window_frames as usize;
         Self {
             timing_available,
             user: None,
@@ -293,16 +327,12 @@ impl Governor {
             ladder: vec![1.0],
             effective_from: 0,
             next_frame: 0,
-            window: RollingStats::new(settings.window_frames as usize),
-            pass_windows: HashMap::new(),
-            scaled_window: RollingStats::new(settings.window_frames as usize),
+            window: RollingStats::new(window_frames),
+            knobs: Vec::new(),
+            scaled_window: RollingStats::new(window_frames),
             overlap: 1.0,
             per_pass: true,
-            measured: [[None; 5]; KNOBS],
             scaled_at_unit: None,
-            correction: [1.0; KNOBS],
-            backoff: [0; KNOBS],
-            blocked_until: [0; KNOBS],
             last_raise: None,
             under_frames: 0,
             pending: None,
@@ -377,56 +407,63 @@ impl Governor {
         &self.state
     }
 
-    /// Each knob's current level.
+    /// Each knob's current level: the render scale, the built-in passes in the chain's order,
+    /// then the user passes.
     pub fn knobs(&self) -> Vec<(Knob, KnobLevel)> {
-        Knob::ALL.iter().map(|&k| (k, self.level_of(k))).collect()
-    }
-
-    fn level_of(&self, knob: Knob) -> KnobLevel {
-        match knob {
-            Knob::RenderScale => KnobLevel::Scale(self.current.render_scale),
-            _ => KnobLevel::Tier(knob.tier(&self.current)),
-        }
+        (0..self.knobs.len())
+            .map(|k| (self.knobs[k].spec.knob.clone(), self.level_value(k, self.level(k))))
+            .collect()
     }
 
     fn adopt(&mut self, user: &PostSettings) {
         let budget = user.budget.validated().0;
-        let fresh = self.user.is_none() || budget != self.settings;
+        let specs = KnobSpec::all(user);
+        let same_knobs = specs.len() == self.knobs.len()
+            && specs.iter().zip(&self.knobs).all(|(a, b)| a.knob == b.spec.knob);
+        let fresh = self.user.is_none() || budget != self.settings || !same_knobs;
         let previous = self.user.replace(user.clone());
+        let window_frames = budget.window_frames as usize;
         self.settings = budget;
         let mut ladder: Vec<f32> = SCALE_STEPS
             .iter()
             .copied()
-            .filter(|&s| s >= budget.min_scale - 1e-4 && s < user.render_scale - 0.01)
+            .filter(|&s| s >= self.settings.min_scale - 1e-4 && s < user.render_scale - 0.01)
             .collect();
         ladder.reverse();
         ladder.push(user.render_scale);
         self.ladder = ladder;
         let mut current = user.clone();
         if let (false, Some(previous)) = (fresh, previous) {
-            for knob in Knob::ALL {
-                if knob == Knob::RenderScale {
+            for state in &self.knobs {
+                let spec = &state.spec;
+                if let KnobKind::Scale = spec.kind {
                     if previous.render_scale == user.render_scale {
                         current.render_scale = self.current.render_scale.min(user.render_scale);
                     }
-                } else if knob.tier(&previous) == knob.tier(user) {
-                    knob.set_tier(&mut current, knob.tier(&self.current).min(knob.tier(user)));
+                } else if spec.tier_level(&previous) == spec.tier_level(user) {
+                    let level = spec.tier_level(&self.current).min(spec.tier_level(user));
+                    spec.set_tier_level(&mut current, level);
                 }
+            }
+            for (state, spec) in self.knobs.iter_mut().zip(specs) {
+                state.spec = spec;
             }
             log::info!("budget: settings changed at frame {}; statistics reset", self.next_frame);
         } else {
+            self.knobs =
+                specs.into_iter().map(|spec| KnobState::new(spec, window_frames)).collect();
             self.forget_costs();
-            self.backoff = [0; KNOBS];
-            self.blocked_until = [0; KNOBS];
         }
         self.current = current;
         self.restart_window(self.next_frame);
     }
 
     fn forget_costs(&mut self) {
-        self.measured = [[None; 5]; KNOBS];
+        for state in &mut self.knobs {
+            state.measured = [None; 5];
+            state.correction = 1.0;
+        }
         self.scaled_at_unit = None;
-        self.correction = [1.0; KNOBS];
     }
 
     fn restart_window(&mut self, from: u64) {
@@ -434,7 +471,9 @@ impl Governor {
         self.effective_from = from;
         self.window = RollingStats::new(n);
         self.scaled_window = RollingStats::new(n);
-        self.pass_windows = Knob::ALL.iter().map(|&k| (k, RollingStats::new(n))).collect();
+        for state in &mut self.knobs {
+            state.window = RollingStats::new(n);
+        }
         self.under_frames = 0;
     }
 
@@ -460,14 +499,20 @@ impl Governor {
             timing.passes.iter().filter(|p| p.name == name).map(|p| p.ms.max(0.0)).sum::<f64>()
                 * share
         };
-        for knob in Knob::ALL {
-            if knob != Knob::RenderScale
-                && let Some(window) = self.pass_windows.get_mut(&knob)
-            {
-                window.push(pass_ms(knob.name()));
+        let mut scaled: f64 = RENDERER_SCALED_PASSES.iter().map(|n| pass_ms(n)).sum();
+        for state in &mut self.knobs {
+            match state.spec.kind {
+                KnobKind::Scale => continue,
+                KnobKind::Pass(pass, _) => {
+                    if pass.contract.knob.is_some_and(|k| k.at_render_size) {
+                        scaled += pass_ms(pass.name());
+                    }
+                }
+                KnobKind::User => {}
             }
+            state.window.push(pass_ms(state.spec.knob.name()));
         }
-        self.scaled_window.push(SCALED_PASSES.iter().map(|n| pass_ms(n)).sum());
+        self.scaled_window.push(scaled);
     }
 
     /// The statistic of the current window (median or p90 of frame GPU ms), once any frame
@@ -479,11 +524,11 @@ impl Governor {
         }
     }
 
-    /// Level index of a knob now: the tier's index, or the position on the scale ladder.
-    fn level(&self, knob: Knob) -> usize {
-        match knob {
-            Knob::RenderScale => self.scale_level(self.current.render_scale),
-            _ => knob.tier(&self.current) as usize,
+    /// Level index of knob `k` now: the tier's index, or the position on the scale ladder.
+    fn level(&self, k: usize) -> usize {
+        match self.knobs[k].spec.kind {
+            KnobKind::Scale => self.scale_level(self.current.render_scale),
+            _ => self.knobs[k].spec.tier_level(&self.current),
         }
     }
 
@@ -495,24 +540,41 @@ impl Governor {
             .map_or(0, |(i, _)| i)
     }
 
-    fn floor(&self, knob: Knob) -> usize {
-        match knob {
-            Knob::RenderScale => 0,
-            _ => knob.floor() as usize,
+    /// The level one step below `level`, where the knob may go there.
+    fn lower(&self, k: usize, level: usize) -> Option<usize> {
+        let floor = match self.knobs[k].spec.kind {
+            KnobKind::Scale | KnobKind::User => 0,
+            KnobKind::Pass(_, floor) => floor as usize,
+        };
+        if level <= floor {
+            return None;
         }
+        Some(match self.knobs[k].spec.kind {
+            KnobKind::User => 0,
+            _ => level - 1,
+        })
     }
 
-    fn ceiling(&self, knob: Knob) -> usize {
-        let Some(user) = &self.user else { return 0 };
-        match knob {
-            Knob::RenderScale => self.ladder.len() - 1,
-            _ => knob.tier(user) as usize,
+    /// The level one step above `level`, up to the user's own.
+    fn higher(&self, k: usize, level: usize) -> Option<usize> {
+        let user = self.user.as_ref()?;
+        let spec = &self.knobs[k].spec;
+        let ceiling = match spec.kind {
+            KnobKind::Scale => self.ladder.len() - 1,
+            _ => spec.tier_level(user),
+        };
+        if level >= ceiling {
+            return None;
         }
+        Some(match spec.kind {
+            KnobKind::User => USER_ON,
+            _ => level + 1,
+        })
     }
 
     /// The knob's predicted share of the frame at `level`, ms, before correction.
-    fn predicted_cost(&self, knob: Knob, level: usize) -> Option<f64> {
-        if knob == Knob::RenderScale {
+    fn predicted_cost(&self, k: usize, level: usize) -> Option<f64> {
+        if let KnobKind::Scale = self.knobs[k].spec.kind {
             let scale = f64::from(*self.ladder.get(level)?);
             return self
                 .scaled_at_unit
@@ -522,7 +584,7 @@ impl Governor {
         if level == 0 {
             return Some(0.0);
         }
-        let measured = &self.measured[knob.index()];
+        let measured = &self.knobs[k].measured;
         if let Some(ms) = measured[level] {
             return Some(ms);
         }
@@ -531,16 +593,17 @@ impl Governor {
             .filter_map(|l| measured[l].map(|ms| (l, ms)))
             .min_by_key(|(l, _)| l.abs_diff(level))
             .map(|(l, ms)| ms * RELATIVE_COST[level] / RELATIVE_COST[l])
-            .or_else(|| self.prior_cost(knob, level))
+            .or_else(|| self.prior_cost(k, level))
     }
 
     /// Without per-pass times: the knob's prior share of the frame's median at `level`.
-    fn prior_cost(&self, knob: Knob, level: usize) -> Option<f64> {
+    fn prior_cost(&self, k: usize, level: usize) -> Option<f64> {
         if self.per_pass {
             return None;
         }
         let frame = self.window.median()?;
-        Some(frame * PRIOR_SHARE[knob.index()] * RELATIVE_COST[level] / RELATIVE_COST[3])
+        let share = self.knobs[k].spec.prior_share;
+        Some(frame * share * RELATIVE_COST[level] / RELATIVE_COST[3])
     }
 
     /// Without per-pass times: the resolution-dependent work at scale 1, from its prior share.
@@ -552,47 +615,50 @@ impl Governor {
         Some(self.window.median()? * PRIOR_SCALED_SHARE / (scale * scale))
     }
 
-    /// Predicted change in frame time of moving `knob` from `from` to `to`, ms.
-    fn predicted_change(&self, knob: Knob, from: usize, to: usize) -> Option<f64> {
-        let delta = self.predicted_cost(knob, to)? - self.predicted_cost(knob, from)?;
-        Some(delta * self.correction[knob.index()])
+    /// Predicted change in frame time of moving knob `k` from `from` to `to`, ms.
+    fn predicted_change(&self, k: usize, from: usize, to: usize) -> Option<f64> {
+        let delta = self.predicted_cost(k, to)? - self.predicted_cost(k, from)?;
+        Some(delta * self.knobs[k].correction)
     }
 
-    fn value(&self, knob: Knob, level: usize) -> f64 {
-        let weight = knob.weight(&self.settings.value);
-        match knob {
-            Knob::RenderScale => weight * f64::from(self.ladder.get(level).copied().unwrap_or(1.0)),
-            _ => weight * TIER_VALUE[level.min(4)],
+    fn value(&self, k: usize, level: usize) -> f64 {
+        let spec = &self.knobs[k].spec;
+        match spec.kind {
+            KnobKind::Scale => {
+                spec.weight * f64::from(self.ladder.get(level).copied().unwrap_or(1.0))
+            }
+            _ => spec.weight * TIER_VALUE[level.min(4)],
         }
     }
 
-    fn level_value(&self, knob: Knob, level: usize) -> KnobLevel {
-        match knob {
-            Knob::RenderScale => KnobLevel::Scale(self.ladder.get(level).copied().unwrap_or(1.0)),
-            _ => KnobLevel::Tier(Tier::ALL[level.min(4)]),
+    fn level_value(&self, k: usize, level: usize) -> KnobLevel {
+        match self.knobs[k].spec.kind {
+            KnobKind::Scale => KnobLevel::Scale(self.ladder.get(level).copied().unwrap_or(1.0)),
+            KnobKind::Pass(..) => KnobLevel::Tier(Tier::ALL[level.min(4)]),
+            KnobKind::User => KnobLevel::Switch(level > 0),
         }
     }
 
-    fn set_level(&mut self, knob: Knob, level: usize) {
-        match knob {
-            Knob::RenderScale => {
+    fn set_level(&mut self, k: usize, level: usize) {
+        match self.knobs[k].spec.kind {
+            KnobKind::Scale => {
                 self.current.render_scale = self.ladder.get(level).copied().unwrap_or(1.0);
             }
-            _ => knob.set_tier(&mut self.current, Tier::ALL[level.min(4)]),
+            _ => self.knobs[k].spec.set_tier_level(&mut self.current, level),
         }
     }
 
     /// Store what the window measured at the current levels, and check the last change.
     fn learn(&mut self) {
-        for knob in Knob::ALL {
-            if knob == Knob::RenderScale {
+        for k in 0..self.knobs.len() {
+            if let KnobKind::Scale = self.knobs[k].spec.kind {
                 continue;
             }
-            let level = self.level(knob);
+            let level = self.level(k);
             if level > 0
-                && let Some(ms) = self.pass_windows.get(&knob).and_then(RollingStats::median)
+                && let Some(ms) = self.knobs[k].window.median()
             {
-                self.measured[knob.index()][level] = Some(ms);
+                self.knobs[k].measured[level] = Some(ms);
             }
         }
         if let Some(ms) = self.scaled_window.median() {
@@ -610,14 +676,14 @@ impl Governor {
         // With per-pass times the correction only trims a measured cost; without them the
         // frame delta is all there is to learn from, so it is taken whole.
         let step = if self.per_pass { ratio.sqrt() } else { ratio };
-        for knob in pending.knobs {
-            let c = &mut self.correction[knob.index()];
+        for k in pending.knobs {
+            let c = &mut self.knobs[k].correction;
             *c = (*c * step).clamp(0.25, 4.0);
         }
     }
 
     fn decide(&mut self) {
-        let settings = self.settings;
+        let settings = self.settings.clone();
         let n = settings.window_frames as usize;
         if self.window.len() < n {
             self.state = format!(
@@ -666,10 +732,18 @@ impl Governor {
 
     /// Whether the knob's cost at `level` has been measured (rather than read off the
     /// relative cost table).
-    fn is_measured(&self, knob: Knob, level: usize) -> bool {
-        match knob {
-            Knob::RenderScale => self.scaled_at_unit.is_some(),
-            _ => level == 0 || self.measured[knob.index()][level].is_some(),
+    fn is_measured(&self, k: usize, level: usize) -> bool {
+        match self.knobs[k].spec.kind {
+            KnobKind::Scale => self.scaled_at_unit.is_some(),
+            _ => level == 0 || self.knobs[k].measured[level].is_some(),
+        }
+    }
+
+    /// Whether knob `k`'s cost follows the render scale (a pass drawn at the render size).
+    fn at_render_size(&self, k: usize) -> bool {
+        match self.knobs[k].spec.kind {
+            KnobKind::Pass(pass, _) => pass.contract.knob.is_some_and(|d| d.at_render_size),
+            _ => false,
         }
     }
 
@@ -679,39 +753,42 @@ impl Governor {
         // are that slow the next window takes another step.
         let median = self.window.median().unwrap_or(stat);
         let need = 0.5 * (stat + median.min(stat)) - limit + 0.05 * budget;
-        let mut levels: Vec<usize> = Knob::ALL.iter().map(|&k| self.level(k)).collect();
+        let mut levels: Vec<usize> = (0..self.knobs.len()).map(|k| self.level(k)).collect();
         let mut changes = Vec::new();
+        let mut changed = Vec::new();
         let (mut saved, mut counted) = (0.0, 0.0);
-        // AO is drawn at the render scale: what AO steps save no longer scales with it.
+        // Passes drawn at the render size: what their steps save no longer scales with it.
         let scaled_now = self.scaled_window.median().unwrap_or(0.0);
-        let mut ao_saved = 0.0;
+        let mut scaled_saved = 0.0;
         while counted < need {
-            let best = Knob::ALL
-                .iter()
-                .filter(|&&k| levels[k.index()] > self.floor(k))
-                .filter_map(|&k| {
-                    let from = levels[k.index()];
-                    let mut saving = -self.predicted_change(k, from, from - 1)?;
-                    if k == Knob::RenderScale && scaled_now > 0.0 {
-                        saving *= (1.0 - ao_saved / scaled_now).max(0.0);
+            let best = (0..self.knobs.len())
+                .filter_map(|k| {
+                    let from = levels[k];
+                    let to = self.lower(k, from)?;
+                    let mut saving = -self.predicted_change(k, from, to)?;
+                    if let KnobKind::Scale = self.knobs[k].spec.kind
+                        && scaled_now > 0.0
+                    {
+                        saving *= (1.0 - scaled_saved / scaled_now).max(0.0);
                     }
-                    let lost = (self.value(k, from) - self.value(k, from - 1)).max(1e-3);
-                    (saving > 0.005).then_some((k, from, saving, saving / lost))
+                    let lost = (self.value(k, from) - self.value(k, to)).max(1e-3);
+                    (saving > 0.005).then_some((k, from, to, saving, saving / lost))
                 })
-                .max_by(|a, b| a.3.total_cmp(&b.3));
-            let Some((knob, from, saving, _)) = best else { break };
-            levels[knob.index()] = from - 1;
+                .max_by(|a, b| a.4.total_cmp(&b.4));
+            let Some((k, from, to, saving, _)) = best else { break };
+            levels[k] = to;
             saved += saving;
-            if knob == Knob::Ao {
-                ao_saved += saving;
+            if self.at_render_size(k) {
+                scaled_saved += saving;
             }
             // A saving read off the relative cost table counts for less until measured, so
             // one decision lands clearly under the line instead of creeping towards it.
-            counted += if self.is_measured(knob, from - 1) { saving } else { 0.8 * saving };
+            counted += if self.is_measured(k, to) { saving } else { 0.8 * saving };
+            changed.push((k, to));
             changes.push(KnobChange {
-                knob,
-                from: self.level_value(knob, from),
-                to: self.level_value(knob, from - 1),
+                knob: self.knobs[k].spec.knob.clone(),
+                from: self.level_value(k, from),
+                to: self.level_value(k, to),
                 predicted_ms: -saving,
             });
         }
@@ -725,35 +802,34 @@ impl Governor {
         );
         // A knob given back recently that has to come down again waits longer next time.
         if let Some((raised, at)) = self.last_raise
-            && changes.iter().any(|c| c.knob == raised)
+            && changed.iter().any(|(k, _)| *k == raised)
             && self.next_frame < at + 2 * u64::from(self.settings.raise_after_frames)
         {
-            let i = raised.index();
-            self.backoff[i] = (self.backoff[i] + 1).min(6);
-            self.blocked_until[i] = self.next_frame
-                + u64::from(self.settings.raise_after_frames) * (1u64 << self.backoff[i]);
+            let state = &mut self.knobs[raised];
+            state.backoff = (state.backoff + 1).min(6);
+            state.blocked_until = self.next_frame
+                + u64::from(self.settings.raise_after_frames) * (1u64 << state.backoff);
         }
-        self.commit(changes, stat, stat - saved, reason);
+        self.commit(changed, changes, stat, stat - saved, reason);
     }
 
     fn step_up(&mut self, stat: f64, limit: f64, budget: f64, stat_name: &str) {
         let line = limit - 0.05 * budget;
-        let best = Knob::ALL
-            .iter()
-            .filter(|&&k| self.level(k) < self.ceiling(k))
-            .filter(|&&k| self.blocked_until[k.index()] <= self.next_frame)
-            .filter_map(|&k| {
+        let best = (0..self.knobs.len())
+            .filter(|&k| self.knobs[k].blocked_until <= self.next_frame)
+            .filter_map(|k| {
                 let from = self.level(k);
-                let cost = self.predicted_change(k, from, from + 1)?.max(0.0);
-                let gain = self.value(k, from + 1) - self.value(k, from);
-                (stat + cost * 1.1 <= line).then_some((k, from, cost, gain))
+                let to = self.higher(k, from)?;
+                let cost = self.predicted_change(k, from, to)?.max(0.0);
+                let gain = self.value(k, to) - self.value(k, from);
+                (stat + cost * 1.1 <= line).then_some((k, from, to, cost, gain))
             })
-            .max_by(|a, b| a.3.total_cmp(&b.3).then(b.2.total_cmp(&a.2)));
-        let Some((knob, from, cost, _)) = best else { return };
+            .max_by(|a, b| a.4.total_cmp(&b.4).then(b.3.total_cmp(&a.3)));
+        let Some((k, from, to, cost, _)) = best else { return };
         let change = KnobChange {
-            knob,
-            from: self.level_value(knob, from),
-            to: self.level_value(knob, from + 1),
+            knob: self.knobs[k].spec.knob.clone(),
+            from: self.level_value(k, from),
+            to: self.level_value(k, to),
             predicted_ms: cost,
         };
         let reason = format!(
@@ -761,17 +837,20 @@ impl Governor {
              under {line:.2} ms; most valuable knob that fits",
             self.under_frames
         );
-        self.last_raise = Some((knob, self.next_frame));
-        self.commit(vec![change], stat, stat + cost, reason);
+        self.last_raise = Some((k, self.next_frame));
+        self.commit(vec![(k, to)], vec![change], stat, stat + cost, reason);
     }
 
-    fn commit(&mut self, changes: Vec<KnobChange>, stat: f64, predicted: f64, reason: String) {
-        for change in &changes {
-            let level = match change.to {
-                KnobLevel::Scale(s) => self.scale_level(s),
-                KnobLevel::Tier(t) => t as usize,
-            };
-            self.set_level(change.knob, level);
+    fn commit(
+        &mut self,
+        levels: Vec<(usize, usize)>,
+        changes: Vec<KnobChange>,
+        stat: f64,
+        predicted: f64,
+        reason: String,
+    ) {
+        for &(k, level) in &levels {
+            self.set_level(k, level);
         }
         let decision = Decision {
             frame: self.next_frame,
@@ -782,7 +861,7 @@ impl Governor {
         };
         log::info!("budget: {decision}");
         self.pending = Some(Pending {
-            knobs: decision.changes.iter().map(|c| c.knob).collect(),
+            knobs: levels.iter().map(|&(k, _)| k).collect(),
             before_median: self.window.median().unwrap_or(stat),
             predicted_ms: predicted - stat,
         });

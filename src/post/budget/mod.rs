@@ -23,14 +23,17 @@ pub mod simulated;
 mod stats;
 mod trace;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-pub use governor::{Decision, Governor, Knob, KnobChange, KnobLevel};
+pub use governor::{Decision, Governor, Knob, KnobChange, KnobLevel, floor_of};
 pub use stats::RollingStats;
-pub use trace::{BudgetTrace, TRACE_LEGEND, TraceFrame};
+pub use trace::{BudgetTrace, TraceFrame};
 
 use crate::gpu::{DeviceClass, TimingRequest};
 use crate::post::clamp_setting;
+use crate::post::schema::{Control, Setting, float, setting};
 
 /// What the governor does with the budget.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,62 +71,58 @@ pub enum Statistic {
     P90,
 }
 
-/// How much each knob's quality is worth, per knob: the visual value lost by a step is the
-/// weight times the drop in the tier's value (off 0, low 0.6, medium 0.8, high 0.93, ultra 1;
-/// for the render scale, the drop in scale). Larger weights are turned down later and given
-/// back sooner. Each `0..=1000`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ValueWeights {
-    /// Default 5.
-    pub taa: f32,
-    /// Per unit of render scale (1.0 → 0.5 loses half of it). Default 12: resolution is what
-    /// every other stack already drops, and softness shows everywhere, so passes go first.
-    pub render_scale: f32,
-    /// Default 4.
-    pub ao: f32,
-    /// Default 3.
-    pub exposure: f32,
-    /// Default 3.
-    pub bloom: f32,
-    /// Default 2.
-    pub finish: f32,
-    /// Default 1.5.
-    pub fxaa: f32,
-    /// Default 1.
-    pub sharpen: f32,
-    /// Default 1.5: motion blur is a cinematic treatment; a frame without it is still
-    /// correct, so it goes before the passes that fix artefacts (TAA, AO) and exposure.
-    pub motion_blur: f32,
-    /// Default 2: depth of field shapes a product shot's composition more than motion blur
-    /// does, but an all-sharp image is still a faithful one.
-    pub dof: f32,
-    /// Default 1: the upscale's tiers differ in how straight and sharp edges stay at a low
-    /// render scale (`tests/integration/antialiasing.rs`), a fraction of what the render scale
-    /// itself is worth.
-    pub upscale: f32,
-}
+/// What the render scale's quality is worth by default, per unit of scale (1.0 → 0.5 loses
+/// half of it): 12, as resolution is what every other stack already drops and softness shows
+/// everywhere, so passes go first.
+pub const RENDER_SCALE_VALUE: f32 = 12.0;
 
-impl Default for ValueWeights {
-    fn default() -> Self {
-        Self {
-            taa: 5.0,
-            render_scale: 12.0,
-            ao: 4.0,
-            exposure: 3.0,
-            bloom: 3.0,
-            finish: 2.0,
-            fxaa: 1.5,
-            sharpen: 1.0,
-            motion_blur: 1.5,
-            dof: 2.0,
-            upscale: 1.0,
-        }
+/// How much each knob's quality is worth (`[budget.value]`, keyed by knob name: a built-in
+/// pass or `render_scale`): the visual value lost by a step is the weight times the drop in
+/// the tier's value (off 0, low 0.6, medium 0.8, high 0.93, ultra 1; for the render scale, the
+/// drop in scale). Larger weights are turned down later and given back sooner. Each
+/// `0..=1000`. A knob without an entry has its pass contract's default
+/// ([`crate::post::contract::KnobDecl::value`], or [`RENDER_SCALE_VALUE`]);
+/// `PostSettings::default()` and `PostSettings::validated()` write every default in, and the
+/// latter drops (with a warning) names that are no knob. A user pass's weight is its
+/// `[[custom]]` table's `value`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ValueWeights(BTreeMap<String, f32>);
+
+impl ValueWeights {
+    /// The weight the preset gives the knob `name`, if any.
+    pub fn weight(&self, name: &str) -> Option<f32> {
+        self.0.get(name).copied()
+    }
+
+    /// Set the weight of the knob `name`.
+    pub fn set(&mut self, name: &str, weight: f32) {
+        self.0.insert(name.to_owned(), weight);
+    }
+
+    /// Forget the weight of the knob `name` (it takes its default).
+    pub fn remove(&mut self, name: &str) {
+        self.0.remove(name);
+    }
+
+    /// Every knob named, with its weight, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f32)> {
+        self.0.iter().map(|(name, &weight)| (name.as_str(), weight))
+    }
+
+    /// Every weight in `0..=1000` (NaN: 1), one warning per change naming the key
+    /// (`budget.value.ao`).
+    fn validated(&self, warnings: &mut Vec<String>) -> Self {
+        let clamp = |(name, &weight): (&String, &f32)| {
+            let key = format!("budget.value.{name}");
+            (name.clone(), clamp_setting(warnings, &key, weight, 0.0, 1000.0, 1.0))
+        };
+        Self(self.0.iter().map(clamp).collect())
     }
 }
 
 /// The `[budget]` table of a preset.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BudgetSettings {
     /// `off` (default), `fixed` (measure and report only) or `adaptive`.
@@ -226,24 +225,7 @@ impl BudgetSettings {
         } else {
             clamp_setting(&mut w, "budget.refresh_hz", self.refresh_hz, 1.0, 1000.0, 0.0)
         };
-        let dv = ValueWeights::default();
-        let v = &self.value;
-        let mut weight = |key: &str, value: f32, default: f32| {
-            clamp_setting(&mut w, &format!("budget.value.{key}"), value, 0.0, 1000.0, default)
-        };
-        let value = ValueWeights {
-            taa: weight("taa", v.taa, dv.taa),
-            render_scale: weight("render_scale", v.render_scale, dv.render_scale),
-            ao: weight("ao", v.ao, dv.ao),
-            exposure: weight("exposure", v.exposure, dv.exposure),
-            bloom: weight("bloom", v.bloom, dv.bloom),
-            finish: weight("finish", v.finish, dv.finish),
-            fxaa: weight("fxaa", v.fxaa, dv.fxaa),
-            sharpen: weight("sharpen", v.sharpen, dv.sharpen),
-            motion_blur: weight("motion_blur", v.motion_blur, dv.motion_blur),
-            dof: weight("dof", v.dof, dv.dof),
-            upscale: weight("upscale", v.upscale, dv.upscale),
-        };
+        let value = self.value.validated(&mut w);
         let settings = Self {
             mode: self.mode,
             target_ms: clamp_setting(
@@ -281,6 +263,61 @@ impl BudgetSettings {
     }
 }
 
+/// The `[budget]` keys as the panel and presets see them ([`BudgetSettings`]), but the value
+/// weights (one per governor knob: the viewer's schema makes them from the pass contracts).
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "budget.mode",
+        Control::Choice(&["off", "fixed", "adaptive"]),
+        "Budget governor: off (default), fixed (measure only) or adaptive (turns passes down).",
+    ),
+    setting(
+        "budget.target_ms",
+        float(1.0, 1000.0, 0.1),
+        "Frame budget in GPU ms, 1..=1000, default 16.667; ignored when refresh_hz is set.",
+    ),
+    setting(
+        "budget.refresh_hz",
+        float(0.0, 1000.0, 1.0),
+        "Display refresh rate; above 0 the budget is 1000 / refresh_hz ms. Default 0.",
+    ),
+    setting(
+        "budget.headroom",
+        float(0.0, 0.5, 0.01),
+        "Fraction of the budget kept free: the governor steers to budget x (1 - headroom), 0..=0.5, default 0.1.",
+    ),
+    setting(
+        "budget.timing",
+        Control::Choice(&["auto", "encoder", "pass", "frame"]),
+        "How GPU time is measured: auto (default, the best the device has), encoder (timestamps inside encoders), pass (pass-boundary timestamps) or frame (no timestamps: submission to completion, no per-pass times).",
+    ),
+    setting(
+        "budget.statistic",
+        Control::Choice(&["median", "p90"]),
+        "Statistic of recent frames compared with the budget. Default p90.",
+    ),
+    setting(
+        "budget.window_frames",
+        Control::Int { min: 8, max: 240 },
+        "Frames the statistic is taken over, 8..=240, default 16.",
+    ),
+    setting(
+        "budget.cooldown_frames",
+        Control::Int { min: 0, max: 120 },
+        "Frames ignored after a change, 0..=120, default 4.",
+    ),
+    setting(
+        "budget.raise_after_frames",
+        Control::Int { min: 30, max: 6000 },
+        "Frames clearly under budget before a knob is given back, 30..=6000, default 120.",
+    ),
+    setting(
+        "budget.min_scale",
+        float(0.5, 1.0, 0.01),
+        "Lowest render scale the governor may choose, 0.5..=1, default 0.5.",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,16 +340,17 @@ mod tests {
             headroom: 0.9,
             window_frames: 0,
             min_scale: 0.1,
-            value: ValueWeights { ao: -1.0, ..ValueWeights::default() },
             ..BudgetSettings::default()
         };
+        let mut s = s;
+        s.value.set("ao", -1.0);
         let (v, w) = s.validated();
         assert_eq!(v.target_ms, BudgetSettings::default().target_ms);
         assert_eq!(v.refresh_hz, 1.0);
         assert_eq!(v.headroom, 0.5);
         assert_eq!(v.window_frames, 8);
         assert_eq!(v.min_scale, 0.5);
-        assert_eq!(v.value.ao, 0.0);
+        assert_eq!(v.value.weight("ao"), Some(0.0));
         assert_eq!(w.len(), 6, "{w:?}");
         assert!(w.iter().any(|w| w.contains("budget.headroom")));
     }

@@ -9,13 +9,13 @@ use std::collections::VecDeque;
 
 use crate::gpu::{FrameTiming, PassTime};
 use crate::post::Tier;
-use crate::post::chain::{PostSettings, effective_fxaa};
+use crate::post::settings::{BUILT_IN, PostSettings, built_in, effective_fxaa};
 
 /// One pass of the simulated frame.
 #[derive(Clone, Debug)]
 pub struct SimulatedPass {
-    /// Timing scope name (`"ao"`, `"gbuffer"`, ...).
-    pub name: &'static str,
+    /// Timing scope name (`"ao"`, `"gbuffer"`, a user pass's name, ...).
+    pub name: String,
     /// Milliseconds at tier High and render scale 1.
     pub high_ms: f64,
     /// Cost of each tier relative to High (off, low, medium, high, ultra).
@@ -56,24 +56,44 @@ impl SimulatedGpu {
     /// A mobile-class GPU running the full chain at 1080p-like cost: about 16 ms at High,
     /// sequential passes, 2 % noise, results 3 frames late.
     pub fn mobile(seed: u64) -> Self {
-        let pass =
-            |name, high_ms, tier_cost, scaled| SimulatedPass { name, high_ms, tier_cost, scaled };
+        let pass = |name: &str, high_ms, tier_cost, scaled| SimulatedPass {
+            name: name.to_owned(),
+            high_ms,
+            tier_cost,
+            scaled,
+        };
         let fixed = [1.0; 5];
+        let mut passes = vec![
+            pass("shadows", 1.0, fixed, false),
+            pass("gbuffer", 2.2, fixed, true),
+            pass("ao", 2.6, [0.0, 0.25, 0.45, 1.0, 1.9], true),
+            pass("lighting", 2.4, fixed, true),
+            pass("forward", 0.4, fixed, true),
+            pass("taa", 1.6, [0.0, 0.7, 0.85, 1.0, 1.2], false),
+            pass("exposure", 0.5, [0.0, 0.3, 0.55, 1.0, 1.5], false),
+            pass("bloom", 2.0, [0.0, 0.5, 0.7, 1.0, 1.4], false),
+            pass("finish", 1.2, [0.8, 0.8, 0.9, 1.0, 1.0], false),
+            pass("fxaa", 0.7, [0.0, 0.6, 0.8, 1.0, 1.3], false),
+            pass("sharpen", 0.6, [0.0, 0.7, 0.85, 1.0, 1.1], false),
+            pass("upscale", 0.5, [0.4, 0.4, 0.6, 1.0, 1.0], false),
+        ];
+        // Every other built-in pass with a knob, from its contract: its prior share of a
+        // 16 ms frame, tiers a little steeper than the governor's table.
+        for builtin in BUILT_IN {
+            if let Some(knob) = builtin.contract.knob
+                && !passes.iter().any(|p| p.name == builtin.name())
+            {
+                let cost = [0.0, 0.35, 0.55, 1.0, 1.7];
+                passes.push(pass(
+                    builtin.name(),
+                    16.0 * knob.prior_share,
+                    cost,
+                    knob.at_render_size,
+                ));
+            }
+        }
         Self {
-            passes: vec![
-                pass("shadows", 1.0, fixed, false),
-                pass("gbuffer", 2.2, fixed, true),
-                pass("ao", 2.6, [0.0, 0.25, 0.45, 1.0, 1.9], true),
-                pass("lighting", 2.4, fixed, true),
-                pass("forward", 0.4, fixed, true),
-                pass("taa", 1.6, [0.0, 0.7, 0.85, 1.0, 1.2], false),
-                pass("exposure", 0.5, [0.0, 0.3, 0.55, 1.0, 1.5], false),
-                pass("bloom", 2.0, [0.0, 0.5, 0.7, 1.0, 1.4], false),
-                pass("finish", 1.2, [0.8, 0.8, 0.9, 1.0, 1.0], false),
-                pass("fxaa", 0.7, [0.0, 0.6, 0.8, 1.0, 1.3], false),
-                pass("sharpen", 0.6, [0.0, 0.7, 0.85, 1.0, 1.1], false),
-                pass("upscale", 0.5, [0.4, 0.4, 0.6, 1.0, 1.0], false),
-            ],
+            passes,
             noise: 0.02,
             spike_frames: Vec::new(),
             spike_factor: 3.0,
@@ -107,7 +127,7 @@ impl SimulatedGpu {
             }
             let noisy = (base * (1.0 + self.noise * self.gaussian()) * spike).max(0.0);
             times.push(noisy);
-            passes.push(PassTime { name: self.passes[i].name.into(), ms: noisy, cpu_ms: 0.05 });
+            passes.push(PassTime { name: self.passes[i].name.clone(), ms: noisy, cpu_ms: 0.05 });
         }
         let gpu_ms = self.span(&times);
         let cpu_ms = passes.iter().map(|p| p.cpu_ms).sum();
@@ -120,15 +140,11 @@ impl SimulatedGpu {
     }
 
     fn pass_ms(&self, pass: &SimulatedPass, settings: &PostSettings, frame: u64) -> f64 {
-        let tier = match pass.name {
-            "ao" => settings.ao.tier,
-            "taa" => settings.taa.tier,
-            "exposure" => settings.exposure.tier,
-            "bloom" => settings.bloom.tier,
-            "finish" => settings.finish.tier,
-            "fxaa" => effective_fxaa(settings).tier,
-            "sharpen" => settings.sharpen.tier,
-            "upscale" => settings.upscale.tier,
+        let user = settings.custom.iter().find(|c| c.name == pass.name);
+        let tier = match (pass.name.as_str(), built_in(&pass.name), user) {
+            ("fxaa", ..) => effective_fxaa(settings).tier,
+            (_, Some(builtin), _) => (builtin.tier)(settings),
+            (_, None, Some(user)) if !user.enabled => Tier::Off,
             _ => Tier::High,
         };
         let upscaled = settings.render_scale < 1.0 && !settings.taa.tier.is_on();

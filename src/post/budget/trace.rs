@@ -3,20 +3,16 @@
 //!
 //! The chart has the frame time on top (grey line, one pixel column per frame or group of
 //! frames, budget in red, the governor's steering line in orange) and one lane per knob
-//! below it, in [`Knob::ALL`] order, whose height is the knob's level (tiers off..ultra,
-//! render scale 0.5..1) in that knob's colour. [`TRACE_LEGEND`] names the lanes.
+//! below it, in the governor's knob order (the render scale, the built-in passes in the chain's
+//! order, then the user passes), whose height is the knob's level (tiers off..ultra, a user
+//! pass off or on, render scale 0.5..1) in that knob's colour. [`BudgetTrace::legend`] names
+//! the lanes.
 
 use std::path::Path;
 
 use serde::Serialize;
 
 use super::{Decision, Knob, KnobLevel};
-
-/// The chart's lanes from the top, with their colours, for a caption.
-pub const TRACE_LEGEND: &str = "top: frame GPU ms (grey), budget (red), steering line (orange); \
-                                lanes below, top to bottom: taa, render_scale, ao, exposure, \
-                                bloom, finish, fxaa, sharpen, motion_blur, dof, upscale (height = tier \
-                                off..ultra, scale 0.5..1)";
 
 const LANE_COLOURS: [[u8; 3]; 11] = [
     [66, 133, 244],
@@ -75,17 +71,24 @@ impl BudgetTrace {
 
     /// Add a frame with the knob levels it ran with.
     pub fn push_frame(&mut self, frame: u64, knobs: &[(Knob, KnobLevel)]) {
-        let knobs = knobs
-            .iter()
-            .map(|(k, level)| {
-                let value = match level {
-                    KnobLevel::Tier(t) => *t as usize as f32,
-                    KnobLevel::Scale(s) => *s,
-                };
-                (k.name().to_owned(), value)
-            })
-            .collect();
+        let knobs =
+            knobs.iter().map(|(k, level)| (k.name().to_owned(), level.lane_value())).collect();
         self.frames.push(TraceFrame { frame, gpu_ms: None, knobs });
+    }
+
+    /// The chart's caption: what the plot shows and the lanes from the top, named after the
+    /// knobs the run had.
+    pub fn legend(&self) -> String {
+        let lanes: Vec<&str> = self
+            .frames
+            .first()
+            .map(|f| f.knobs.iter().map(|(name, _)| name.as_str()).collect())
+            .unwrap_or_default();
+        format!(
+            "top: frame GPU ms (grey), budget (red), steering line (orange); lanes below, top to \
+             bottom: {} (height = tier off..ultra, user pass off/on, scale 0.5..1)",
+            lanes.join(", ")
+        )
     }
 
     /// Record a frame's measured GPU time (it arrives a few frames late).
@@ -119,7 +122,8 @@ impl BudgetTrace {
             return img;
         }
         let plot_h = h * 2 / 5;
-        let lane_h = (h - plot_h - 4) / Knob::ALL.len() as u32;
+        let lanes = self.frames[0].knobs.len().max(1) as u32;
+        let lane_h = (h - plot_h - 4) / lanes;
         let top_ms = self
             .measured_ms()
             .into_iter()
@@ -149,7 +153,7 @@ impl BudgetTrace {
                 }
             }
             let Some(frame) = column.first() else { continue };
-            for (lane, (name, value)) in frame.knobs.iter().enumerate().take(Knob::ALL.len()) {
+            for (lane, (name, value)) in frame.knobs.iter().enumerate().take(lanes as usize) {
                 let level = if name == "render_scale" {
                     ((value - 0.5) / 0.5).clamp(0.0, 1.0)
                 } else {
