@@ -1,116 +1,32 @@
-//! Memory traffic each pass declares: bytes read and written per pixel, from the formats of
-//! the textures it actually reads and writes, so a benchmark can turn GPU milliseconds into
-//! achieved GB/s and compare them with the device's DRAM bandwidth.
+//! The bench's memory-traffic table: what each timed pass declares it reads and writes per
+//! pixel, so a benchmark can turn GPU milliseconds into achieved GB/s and compare them with the
+//! device's DRAM bandwidth ([`KNOWN_DEVICES`]).
 //!
-//! How bytes are counted (a floor, the traffic a perfect cache would leave):
-//! - every texel of every input a pass reads counts **once per pixel it covers**, however many
-//!   taps read it (gathers and overlapping kernels hit the cache); an input at a lower
-//!   resolution counts its fraction of the pixels (a half-size mip is 1/4);
-//! - every texel written counts once; blending or a `Load` of the target counts as a read;
-//! - small tables (LUTs, histograms, uniforms) and geometry (vertices, material textures) are
-//!   not counted; no overdraw; no framebuffer compression.
-//!
-//! Figures are per pixel of [`PassTraffic::pixels`] (the size the pass runs at).
+//! The renderer's passes (G-buffer, lighting) declare theirs here; every other timing scope is
+//! asked of the post passes, each of which declares its own ([`crate::post::traffic`], which
+//! also says how bytes are counted).
 
-use serde::{Deserialize, Serialize};
-
-use crate::post::Tier;
-use crate::post::chain::{PostSettings, effective_fxaa};
-use crate::post::finish::DISPLAY_FORMAT;
+use crate::post::ao;
+pub use crate::post::frame_traffic::FrameShape;
+use crate::post::frame_traffic::{post_pass_traffic, post_pass_traffic_compute};
+pub use crate::post::traffic::{PassTraffic, texel_bytes};
 use crate::post::variant::PassVariant;
 use crate::render::gbuffer::{BASE_COLOR_FORMAT, DEPTH_FORMAT, MOTION_FORMAT, NORMAL_FORMAT};
-
-/// A pass's declared traffic.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PassTraffic {
-    /// Bytes read per pixel.
-    pub read_bytes_per_pixel: f64,
-    /// Bytes written per pixel.
-    pub write_bytes_per_pixel: f64,
-    /// Pixels the figures are per (the pass's working size).
-    pub pixels: u64,
-    /// What was counted.
-    pub counted: String,
-    /// Render or compute passes the scope runs over every pixel of the render or display size
-    /// (the passes a tile-based GPU pays a full tile load/store round for; half-size and mip
-    /// passes are not counted).
-    #[serde(default)]
-    pub full_screen_passes: u32,
-}
-
-impl PassTraffic {
-    /// Total bytes moved in one run of the pass.
-    pub fn bytes(&self) -> f64 {
-        (self.read_bytes_per_pixel + self.write_bytes_per_pixel) * self.pixels as f64
-    }
-
-    /// Achieved bandwidth in GB/s (10^9 bytes per second) if the pass took `ms`.
-    pub fn achieved_gbps(&self, ms: f64) -> Option<f64> {
-        (ms > 0.0).then(|| self.bytes() / (ms * 1e-3) / 1e9)
-    }
-
-    /// The time moving [`PassTraffic::bytes`] takes at `peak_gbps`, in ms (the DRAM floor).
-    pub fn floor_ms(&self, peak_gbps: f64) -> Option<f64> {
-        (peak_gbps > 0.0).then(|| self.bytes() / (peak_gbps * 1e9) * 1e3)
-    }
-}
-
-/// Bytes of one texel of `format` (depth formats: their depth aspect).
-pub fn texel_bytes(format: wgpu::TextureFormat) -> f64 {
-    let bytes = format
-        .block_copy_size(None)
-        .or_else(|| format.block_copy_size(Some(wgpu::TextureAspect::DepthOnly)))
-        .unwrap_or(4);
-    f64::from(bytes)
-}
-
-/// Everything that sizes the traffic of one frame.
-#[derive(Clone, Copy, Debug)]
-pub struct FrameShape<'a> {
-    /// The post settings the frame ran with.
-    pub post: &'a PostSettings,
-    /// The HDR target's format.
-    pub hdr_format: wgpu::TextureFormat,
-    /// Display size in pixels.
-    pub size: (u32, u32),
-    /// G-buffer size in pixels (display size times the render scale).
-    pub render_size: (u32, u32),
-}
 
 /// The traffic of the pass timed as `name` (its timing scope), or `None` for passes that are
 /// not per-pixel (the shadow map) or whose traffic depends on the scene (forward blending).
 pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
-    let hdr = texel_bytes(shape.hdr_format);
+    let frame = shape.targets();
+    let (hdr, render) = (frame.hdr_bytes(), frame.render_pixels());
     let (depth, base, normal, motion) = (
         texel_bytes(DEPTH_FORMAT),
         texel_bytes(BASE_COLOR_FORMAT),
         texel_bytes(NORMAL_FORMAT),
         texel_bytes(MOTION_FORMAT),
     );
-    let display = texel_bytes(DISPLAY_FORMAT);
-    let pixels = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
-    let (render, full) = (pixels(shape.render_size), pixels(shape.size));
     let post = shape.post;
-    // The HDR image the passes after TAA read: TAA resolves into Rgba16Float whatever the
-    // renderer's HDR format (src/post/taa.rs), at the display size.
-    let resolved =
-        if post.taa.tier.is_on() { texel_bytes(wgpu::TextureFormat::Rgba16Float) } else { hdr };
-    // Render-size inputs, per display-size pixel.
-    let scaled = render as f64 / full.max(1) as f64;
-    let layer = texel_bytes(wgpu::TextureFormat::Rgba16Float);
-    let traffic = |read: f64, write: f64, pixels: u64, counted: &str| PassTraffic {
-        read_bytes_per_pixel: read,
-        write_bytes_per_pixel: write,
-        pixels,
-        counted: counted.to_owned(),
-        full_screen_passes: 1,
-    };
-    let passes = |mut traffic: PassTraffic, full_screen_passes: u32| {
-        traffic.full_screen_passes = full_screen_passes;
-        traffic
-    };
     match name {
-        "gbuffer" => Some(traffic(
+        "gbuffer" => Some(PassTraffic::new(
             depth,
             depth + base + normal + motion + hdr,
             render,
@@ -118,197 +34,51 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
              (no overdraw; vertices and material textures not counted)",
         )),
         "lighting" => {
-            let ao = match (post.ao.tier.is_on(), lighting_upsamples_ao(post)) {
-                (false, _) => 0.0,
-                // A quarter of the pixels: half-size visibility and its R32Float view depth.
-                (true, true) => {
-                    let view_depth = texel_bytes(wgpu::TextureFormat::R32Float);
-                    0.25 * (texel_bytes(crate::post::ao::OUTPUT_FORMAT) + view_depth)
-                }
-                (true, false) => texel_bytes(crate::post::ao::OUTPUT_FORMAT),
-            };
-            Some(traffic(
-                depth + base + normal + ao + hdr,
+            let visibility =
+                match (post.ao.tier.is_on(), ao::lighting_upsamples(&post.ao, frame.taa)) {
+                    (false, _) => 0.0,
+                    // A quarter of the pixels: half-size visibility and its R32Float view depth.
+                    (true, true) => {
+                        let view_depth = texel_bytes(wgpu::TextureFormat::R32Float);
+                        0.25 * (texel_bytes(ao::OUTPUT_FORMAT) + view_depth)
+                    }
+                    (true, false) => texel_bytes(ao::OUTPUT_FORMAT),
+                };
+            Some(PassTraffic::new(
+                depth + base + normal + visibility + hdr,
                 hdr,
                 render,
                 "depth, base colour, normal (+ AO visibility) and the emissive HDR read; HDR written",
             ))
         }
-        "ao" => {
-            let ao = post.ao.validated().0;
-            let working = if ao.half_resolution { 0.25 } else { 1.0 };
-            let view_depth = texel_bytes(wgpu::TextureFormat::R32Float) * 4.0 / 3.0 * working;
-            let visibility = texel_bytes(crate::post::ao::OUTPUT_FORMAT);
-            // Prefilter, GTAO and denoise at the working size; the upsample at full size;
-            // the temporal step (with TAA) at full size.
-            let temporal = u32::from(post.taa.tier.is_on());
-            let full_size = match (ao.half_resolution, lighting_upsamples_ao(post)) {
-                (true, true) => 0,
-                (true, false) => 1,
-                (false, _) => 3,
-            };
-            Some(passes(
-                traffic(
-                    depth + normal + view_depth + visibility * working,
-                    view_depth + visibility * working * 2.0,
-                    render,
-                    "lower bound: depth and normals read, the view-depth mip chain (4/3 of the \
-                     working size) written and read, visibility written, denoised once; \
-                     history and upsample not counted",
-                ),
-                full_size + temporal,
-            ))
-        }
-        "taa" => Some(traffic(
-            (hdr + depth + motion) * scaled + 2.0 * layer,
-            2.0 * layer,
-            full,
-            "HDR, depth and motion read at the render size (scaled to display pixels), the \
-             Rgba16Float history (colour + aux) read and the new one written at the display \
-             size",
-        )),
-        "dof" => Some(traffic(
-            2.0 * (hdr + depth) + 4.0 * layer / 4.0,
-            3.0 * layer / 4.0 + hdr,
-            render,
-            "prepare: HDR and depth read, the half-size Rgba16Float colour + CoC written; tile \
-             max and gather read it once each; near and far layers (half size) written by the \
-             gather and read by the composite, with HDR and depth again; HDR written; the \
-             tile textures (1/tile² of the pixels) not counted; the same for the compute \
-             variant (its tiles are Rgba16Float)",
-        )),
-        "motion_blur" => Some(traffic(
-            2.0 * motion + hdr + depth,
-            hdr,
-            render,
-            "motion read by the tile maximum and again by the gather, with HDR and depth; HDR \
-             written; the tile and neighbour-max textures (1/K² of the pixels) not counted; \
-             the same for the compute variant (its tiles are Rgba16Float)",
-        )),
-        "upscale" => Some(traffic(
-            hdr * render as f64 / full.max(1) as f64,
-            hdr,
-            full,
-            "the render-size HDR image read once, the display-size HDR written",
-        )),
-        "exposure" => {
-            let stride = match post.exposure.tier {
-                Tier::Off | Tier::Low => 16.0,
-                Tier::Medium => 4.0,
-                Tier::High | Tier::Ultra => 1.0,
-            };
-            Some(passes(
-                traffic(
-                    resolved / stride,
-                    0.0,
-                    full,
-                    "the HDR pixels the histogram samples (1 in 16 / 4 / 1 by tier); bins not \
-                     counted",
-                ),
-                u32::from(stride == 1.0),
-            ))
-        }
-        "bloom" => {
-            let chain = post.bloom.chain(shape.size)?;
-            let first = 1.0 / f64::from(chain.first_mip_divisor * chain.first_mip_divisor);
-            let level = |k: u32| first / 4f64.powi(k as i32);
-            let levels = chain.levels;
-            // Down: HDR in, each level written once and read by the next.
-            let down_write: f64 = (0..levels).map(level).sum();
-            let down_read = 1.0 + (0..levels.saturating_sub(1)).map(level).sum::<f64>();
-            // Up: each level read with the smaller one, written back; the output at level 0.
-            let up_read: f64 = (0..levels.saturating_sub(1)).map(|k| level(k) + level(k + 1)).sum();
-            let up_write: f64 = (0..levels.saturating_sub(1)).map(level).sum::<f64>() + level(0);
-            // The first downsample reads the resolved image; the mips are in the HDR format.
-            // Every level is half size or smaller: no full-screen pass.
-            Some(passes(
-                traffic(
-                    resolved + hdr * (down_read - 1.0 + up_read),
-                    hdr * (down_write + up_write),
-                    full,
-                    "HDR read once; each mip written by the downsample and read by the next; each \
-                 upsample reads two levels and writes one; the output at the largest level",
-                ),
-                0,
-            ))
-        }
-        "finish" => {
-            let bloom = post
-                .bloom
-                .chain(shape.size)
-                .map_or(0.0, |c| hdr / f64::from(c.first_mip_divisor * c.first_mip_divisor));
-            Some(traffic(
-                resolved + bloom,
-                display,
-                full,
-                "HDR (+ the bloom output) read; 8-bit sRGB written; the grade LUT not counted",
-            ))
-        }
-        "fxaa" if effective_fxaa(post).tier.is_on() => Some(traffic(
-            display,
-            display,
-            full,
-            "8-bit image read (every tap cached), 8-bit written",
-        )),
-        "sharpen" if post.sharpen.tier.is_on() => Some(traffic(
-            display,
-            display,
-            full,
-            "8-bit image read (3x3 taps cached), 8-bit written",
-        )),
-        crate::post::chain::OUTPUT_COPY => Some(traffic(
-            display,
-            display,
-            full,
-            "compute variant: the last display pass's Rgba8Unorm image copied into the output",
-        )),
-        _ => None,
+        _ => post_pass_traffic(name, shape),
     }
 }
 
-/// Whether the lighting pass upsamples half-resolution AO itself in a frame of `post` (no TAA;
-/// the bench runs no shadow catcher or debug view): see `AoSettings::upsample_in_lighting`.
-fn lighting_upsamples_ao(post: &PostSettings) -> bool {
-    let ao = post.ao.validated().0;
-    ao.half_resolution && ao.upsample_in_lighting && !post.taa.tier.is_on()
-}
-
 /// [`pass_traffic`] for a pass that ran as `used` (what the `variant` setting resolved to).
-/// The compute variants move what the fragment ones move, except that AO's compute steps
-/// store visibility in [`crate::post::ao::COMPUTE_OUTPUT_FORMAT`] (R32Float, as R16Float
-/// cannot be stored everywhere), which AO writes and reads and lighting reads at twice the
-/// bytes; bloom's compute upsample writes a second chain instead of blending in place (the
-/// same bytes: a blend reads its target), which its `counted` says.
+/// The compute variants move what the fragment ones move, except where a post pass declares
+/// otherwise (`traffic_compute`: AO's R32Float visibility, bloom's second chain) and that
+/// lighting then reads AO's visibility as [`ao::COMPUTE_OUTPUT_FORMAT`], at twice the bytes.
 pub fn pass_traffic_variant(
     name: &str,
     shape: &FrameShape<'_>,
     used: PassVariant,
 ) -> Option<PassTraffic> {
-    let mut traffic = pass_traffic(name, shape)?;
     if used != PassVariant::Compute {
-        return Some(traffic);
+        return pass_traffic(name, shape);
     }
-    let extra = texel_bytes(crate::post::ao::COMPUTE_OUTPUT_FORMAT)
-        - texel_bytes(crate::post::ao::OUTPUT_FORMAT);
-    let note = match name {
-        "ao" => {
-            let working = if shape.post.ao.validated().0.half_resolution { 0.25 } else { 1.0 };
-            traffic.read_bytes_per_pixel += extra * working;
-            traffic.write_bytes_per_pixel += extra * working * 2.0;
-            "compute variant: visibility stored as R32Float"
+    match name {
+        "gbuffer" => pass_traffic(name, shape),
+        "lighting" => {
+            let mut traffic = pass_traffic(name, shape)?;
+            if !shape.post.ao.tier.is_on() {
+                return Some(traffic);
+            }
+            traffic.read_bytes_per_pixel += ao::compute_visibility_extra_bytes();
+            Some(traffic.noting("compute variant: AO visibility read as R32Float"))
         }
-        "lighting" if shape.post.ao.tier.is_on() => {
-            traffic.read_bytes_per_pixel += extra;
-            "compute variant: AO visibility read as R32Float"
-        }
-        "bloom" if shape.hdr_format == crate::post::bloom::COMPUTE_FORMAT => {
-            "compute variant: each upsample reads the larger level's downsample and writes a \
-             second chain"
-        }
-        _ => return Some(traffic),
-    };
-    traffic.counted = format!("{}; {note}", traffic.counted);
-    Some(traffic)
+        _ => post_pass_traffic_compute(name, shape),
+    }
 }
 
 /// A device's nominal DRAM bandwidth from its datasheet.
@@ -346,16 +116,9 @@ pub fn known_peak_gbps(adapter_name: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::post::chain::PostSettings;
     use crate::post::finish::DISPLAY_FORMAT;
-
-    fn shape(post: &PostSettings) -> FrameShape<'_> {
-        FrameShape {
-            post,
-            hdr_format: wgpu::TextureFormat::Rgba16Float,
-            size: (64, 32),
-            render_size: (64, 32),
-        }
-    }
+    use crate::post::frame_traffic::tests::shape;
 
     #[test]
     fn declarations_follow_the_texture_formats() {
@@ -375,68 +138,6 @@ mod tests {
         // Passes that are off, and the shadow map, declare nothing.
         assert!(pass_traffic("fxaa", &shape(&post)).is_none());
         assert!(pass_traffic("shadows", &shape(&post)).is_none());
-    }
-
-    #[test]
-    fn taa_reads_render_size_inputs_and_later_passes_read_its_rgba16float() {
-        let post = PostSettings {
-            taa: crate::post::taa::TaaSettings { tier: Tier::High, ..Default::default() },
-            ..Default::default()
-        };
-        // Rg11b10 HDR at half the display size per axis: TAA reads HDR (4 B), depth (4) and
-        // motion (4) for a quarter of the display pixels, and both Rgba16Float histories.
-        let shape = FrameShape {
-            hdr_format: wgpu::TextureFormat::Rg11b10Ufloat,
-            render_size: (32, 16),
-            ..shape(&post)
-        };
-        let taa = pass_traffic("taa", &shape).expect("taa on");
-        assert_eq!(taa.read_bytes_per_pixel, 12.0 / 4.0 + 16.0);
-        assert_eq!(taa.write_bytes_per_pixel, 16.0);
-        assert_eq!(taa.pixels, 64 * 32);
-        // The finish reads TAA's Rgba16Float output, not the 4-byte HDR format.
-        let finish = pass_traffic("finish", &shape).expect("finish");
-        assert_eq!(finish.read_bytes_per_pixel, 8.0);
-    }
-
-    #[test]
-    fn cinematic_passes_declare_their_traffic_at_the_render_size() {
-        let post = PostSettings {
-            dof: crate::post::dof::DofSettings::PRODUCT,
-            motion_blur: crate::post::motion_blur::MotionBlurSettings::FILM,
-            ..Default::default()
-        };
-        let shape = FrameShape { render_size: (32, 16), ..shape(&post) };
-        for name in ["dof", "motion_blur"] {
-            let t = pass_traffic(name, &shape).unwrap_or_else(|| panic!("{name} declares"));
-            assert_eq!(t.pixels, 32 * 16, "{name}");
-            // At least the HDR image and depth in, the HDR image out.
-            assert!(t.read_bytes_per_pixel >= 12.0 && t.write_bytes_per_pixel >= 8.0, "{t:?}");
-        }
-        // Motion blur: motion twice (tile max, gather) + HDR + depth; HDR written.
-        let blur = pass_traffic("motion_blur", &shape).expect("blur");
-        assert_eq!((blur.read_bytes_per_pixel, blur.write_bytes_per_pixel), (20.0, 8.0));
-    }
-
-    #[test]
-    fn bloom_traffic_is_a_geometric_series_of_its_mips() {
-        let post = PostSettings {
-            bloom: crate::post::bloom::BloomSettings::NATURAL,
-            ..Default::default()
-        };
-        let t = pass_traffic("bloom", &shape(&post)).expect("bloom on");
-        // The mips start at half size (1/4 of the pixels), each next one a quarter of that:
-        // reads are the HDR image plus (1/3 down + 1/3 + 1/12 up) at most, writes
-        // (1/3 down + 1/3 + 1/4 up) at most, in HDR texels.
-        let hdr = 8.0;
-        assert!(
-            t.read_bytes_per_pixel > hdr * 1.5 && t.read_bytes_per_pixel <= hdr * 1.75,
-            "{t:?}"
-        );
-        assert!(
-            t.write_bytes_per_pixel > hdr * 0.75 && t.write_bytes_per_pixel <= hdr * 0.92,
-            "{t:?}"
-        );
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! What the renderer and the post chain both draw with: render targets, bind group shorthands,
-//! full-screen passes and the per-view camera uniforms. Below both `render` and `post`.
+//! What the renderer and the post chain both draw with: render targets, the G-buffer's formats,
+//! bind group shorthands, full-screen passes and the per-view camera uniforms. Below both
+//! `render` and `post`.
 
 pub(crate) mod bindings;
 mod frame_uniforms;
 pub(crate) mod fullscreen;
+pub(crate) mod gbuffer_formats;
 mod target;
 
 pub(crate) use frame_uniforms::CameraUniforms;

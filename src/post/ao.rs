@@ -90,8 +90,10 @@
 
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
+use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::{self, ComputeKernel, PassVariant, VariantChoice};
 use super::{Tier, clamp_setting};
+use crate::draw::gbuffer_formats;
 use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 use serde::{Deserialize, Serialize};
@@ -918,4 +920,62 @@ impl AoPass {
         }
         entries
     }
+}
+
+/// Whether the lighting pass upsamples half-resolution AO itself in a frame with `settings`
+/// (`temporal`: TAA on), when no shadow catcher or AO debug view reads the visibility (the
+/// bench runs neither): see [`AoSettings::upsample_in_lighting`].
+pub fn lighting_upsamples(settings: &AoSettings, temporal: bool) -> bool {
+    let ao = settings.validated().0;
+    ao.half_resolution && ao.upsample_in_lighting && !temporal
+}
+
+/// The fraction of the pixels the prefilter, GTAO and denoise steps run at.
+fn working_fraction(settings: &AoSettings) -> f64 {
+    if settings.validated().0.half_resolution { 0.25 } else { 1.0 }
+}
+
+/// Bytes per pixel the compute variant's visibility ([`COMPUTE_OUTPUT_FORMAT`]) takes beyond
+/// the fragment variant's ([`OUTPUT_FORMAT`]), for every step that writes or reads it.
+pub fn compute_visibility_extra_bytes() -> f64 {
+    texel_bytes(COMPUTE_OUTPUT_FORMAT) - texel_bytes(OUTPUT_FORMAT)
+}
+
+/// The pass's memory traffic ([`super::traffic`]) under `settings`, as the fragment variant
+/// moves it, at the render size.
+pub fn traffic(settings: &AoSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    let ao = settings.validated().0;
+    let working = working_fraction(settings);
+    let view_depth = texel_bytes(DEPTH_FORMAT) * 4.0 / 3.0 * working;
+    let visibility = texel_bytes(OUTPUT_FORMAT);
+    // Prefilter, GTAO and denoise at the working size; the upsample at full size; the
+    // temporal step (with TAA) at full size.
+    let temporal = u32::from(frame.taa);
+    let full_size = match (ao.half_resolution, lighting_upsamples(settings, frame.taa)) {
+        (true, true) => 0,
+        (true, false) => 1,
+        (false, _) => 3,
+    };
+    let gbuffer =
+        texel_bytes(gbuffer_formats::DEPTH_FORMAT) + texel_bytes(gbuffer_formats::NORMAL_FORMAT);
+    let traffic = PassTraffic::new(
+        gbuffer + view_depth + visibility * working,
+        view_depth + visibility * working * 2.0,
+        frame.render_pixels(),
+        "lower bound: depth and normals read, the view-depth mip chain (4/3 of the working \
+         size) written and read, visibility written, denoised once; history and upsample not \
+         counted",
+    );
+    Some(traffic.with_full_screen_passes(full_size + temporal))
+}
+
+/// [`traffic`] for the compute variant: its steps store visibility in
+/// [`COMPUTE_OUTPUT_FORMAT`] (R32Float, as R16Float cannot be stored everywhere), which the
+/// pass writes twice and reads once at the working size.
+pub fn traffic_compute(settings: &AoSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    let mut traffic = traffic(settings, frame)?;
+    let (extra, working) = (compute_visibility_extra_bytes(), working_fraction(settings));
+    traffic.read_bytes_per_pixel += extra * working;
+    traffic.write_bytes_per_pixel += extra * working * 2.0;
+    Some(traffic.noting("compute variant: visibility stored as R32Float"))
 }

@@ -98,6 +98,7 @@ use super::clamp_setting;
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::tier::Tier;
+use super::traffic::{FrameTargets, PassTraffic};
 use super::variant::{self, ComputeKernel};
 use crate::Error;
 use crate::draw::{bindings, fullscreen};
@@ -1022,6 +1023,46 @@ impl BloomPass {
     pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![crate::gpu::memory::MemoryEntry::buffer("bloom.uniforms", &self.uniforms)]
     }
+}
+
+/// The pass's memory traffic ([`super::traffic`]) under `settings`, at the display size, or
+/// `None` when the chain is off.
+pub fn traffic(settings: &BloomSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    let chain = settings.chain(frame.size)?;
+    let first = 1.0 / f64::from(chain.first_mip_divisor * chain.first_mip_divisor);
+    let level = |k: u32| first / 4f64.powi(k as i32);
+    let levels = chain.levels;
+    // Down: HDR in, each level written once and read by the next.
+    let down_write: f64 = (0..levels).map(level).sum();
+    let down_read = 1.0 + (0..levels.saturating_sub(1)).map(level).sum::<f64>();
+    // Up: each level read with the smaller one, written back; the output at level 0.
+    let up_read: f64 = (0..levels.saturating_sub(1)).map(|k| level(k) + level(k + 1)).sum();
+    let up_write: f64 = (0..levels.saturating_sub(1)).map(level).sum::<f64>() + level(0);
+    // The first downsample reads the resolved image; the mips are in the HDR format.
+    // Every level is half size or smaller: no full-screen pass.
+    let hdr = frame.hdr_bytes();
+    let traffic = PassTraffic::new(
+        frame.resolved_hdr_bytes() + hdr * (down_read - 1.0 + up_read),
+        hdr * (down_write + up_write),
+        frame.display_pixels(),
+        "HDR read once; each mip written by the downsample and read by the next; each upsample \
+         reads two levels and writes one; the output at the largest level",
+    );
+    Some(traffic.with_full_screen_passes(0))
+}
+
+/// [`traffic`] for the compute variant: where it runs (an HDR format of [`COMPUTE_FORMAT`]),
+/// each upsample writes a second chain instead of blending in place, the same bytes (a blend
+/// reads its target), which `counted` says.
+pub fn traffic_compute(settings: &BloomSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    let traffic = traffic(settings, frame)?;
+    if frame.hdr_format != COMPUTE_FORMAT {
+        return Some(traffic);
+    }
+    Some(traffic.noting(
+        "compute variant: each upsample reads the larger level's downsample and writes a \
+         second chain",
+    ))
 }
 
 #[cfg(test)]

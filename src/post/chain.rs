@@ -25,6 +25,7 @@ pub use super::camera::PostCamera;
 use super::custom::{self, CustomFrame, CustomPasses, DisplayStep, Point};
 use super::dof::{DofFrame, DofPass};
 use super::exposure::ExposurePass;
+use super::finish::display_image_traffic;
 use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass};
 use super::frame::FrameContext;
 use super::fxaa::FxaaPass;
@@ -37,6 +38,7 @@ pub use super::settings::{
 };
 use super::sharpen::SharpenPass;
 use super::taa::{TaaFrame, TaaPass};
+use super::traffic::{FrameTargets, PassTraffic};
 use super::upscale::{self, UpscalePass};
 use super::variant::{self, PassVariant, VariantChoice};
 use crate::Error;
@@ -792,6 +794,14 @@ impl PostChain {
         entries.extend(self.upscale.memory());
         entries
     }
+}
+
+/// The memory traffic ([`super::traffic`]) of [`OUTPUT_COPY`], at the display size.
+pub fn output_copy_traffic(frame: &FrameTargets) -> Option<PassTraffic> {
+    Some(display_image_traffic(
+        frame,
+        "compute variant: the last display pass's Rgba8Unorm image copied into the output",
+    ))
 }
 
 #[cfg(test)]

@@ -56,9 +56,11 @@ use serde::{Deserialize, Serialize};
 use super::camera::PostCamera;
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
+use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
+use crate::draw::gbuffer_formats;
 use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 
@@ -619,6 +621,23 @@ impl DofPass {
 
 /// The steps' labels, in [`DofPass`]'s order.
 const STEPS: [&str; 5] = ["dof.prepare", "dof.tiles", "dof.dilate", "dof.gather", "dof.composite"];
+
+/// The pass's memory traffic ([`super::traffic`]), at the render size; the same for the
+/// compute variant.
+pub fn traffic(frame: &FrameTargets) -> Option<PassTraffic> {
+    let (hdr, depth) = (frame.hdr_bytes(), texel_bytes(gbuffer_formats::DEPTH_FORMAT));
+    let layer = texel_bytes(LAYER_FORMAT);
+    Some(PassTraffic::new(
+        2.0 * (hdr + depth) + 4.0 * layer / 4.0,
+        3.0 * layer / 4.0 + hdr,
+        frame.render_pixels(),
+        "prepare: HDR and depth read, the half-size Rgba16Float colour + CoC written; tile max \
+         and gather read it once each; near and far layers (half size) written by the gather \
+         and read by the composite, with HDR and depth again; HDR written; the tile textures \
+         (1/tile² of the pixels) not counted; the same for the compute variant (its tiles are \
+         Rgba16Float)",
+    ))
+}
 
 #[cfg(test)]
 mod tests {

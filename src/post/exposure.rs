@@ -43,6 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
+use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::draw::bindings;
 
@@ -1082,6 +1083,22 @@ impl ExposurePass {
         }
         entries
     }
+}
+
+/// The pass's memory traffic ([`super::traffic`]) under `settings`, at the display size.
+pub fn traffic(settings: &ExposureSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    let stride = match settings.tier {
+        Tier::Off | Tier::Low => 16.0,
+        Tier::Medium => 4.0,
+        Tier::High | Tier::Ultra => 1.0,
+    };
+    let traffic = PassTraffic::new(
+        frame.resolved_hdr_bytes() / stride,
+        0.0,
+        frame.display_pixels(),
+        "the HDR pixels the histogram samples (1 in 16 / 4 / 1 by tier); bins not counted",
+    );
+    Some(traffic.with_full_screen_passes(u32::from(stride == 1.0)))
 }
 
 #[cfg(test)]

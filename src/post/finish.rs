@@ -32,6 +32,7 @@ use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::tonemap::ToneMapper;
+use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::bindings;
@@ -616,4 +617,26 @@ impl FinishPass {
         }
         entries
     }
+}
+
+/// The pass's memory traffic ([`super::traffic`]) with `bloom` (the chain it composites), at
+/// the display size.
+pub fn traffic(bloom: &BloomSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    let hdr = frame.hdr_bytes();
+    let bloom = bloom
+        .chain(frame.size)
+        .map_or(0.0, |c| hdr / f64::from(c.first_mip_divisor * c.first_mip_divisor));
+    Some(PassTraffic::new(
+        frame.resolved_hdr_bytes() + bloom,
+        texel_bytes(DISPLAY_FORMAT),
+        frame.display_pixels(),
+        "HDR (+ the bloom output) read; 8-bit sRGB written; the grade LUT not counted",
+    ))
+}
+
+/// The traffic of a display-size pass that reads one [`DISPLAY_FORMAT`] image and writes
+/// another (FXAA, sharpen, the compute variant's output copy), `counted` saying how.
+pub(crate) fn display_image_traffic(frame: &FrameTargets, counted: &str) -> PassTraffic {
+    let display = texel_bytes(DISPLAY_FORMAT);
+    PassTraffic::new(display, display, frame.display_pixels(), counted)
 }

@@ -12,7 +12,9 @@
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
+use super::finish::display_image_traffic;
 use super::schema::{Control, Setting, TIERS, float, setting};
+use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::bindings;
@@ -271,4 +273,13 @@ impl FxaaPass {
     pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
+}
+
+/// The pass's memory traffic ([`super::traffic`]) under `settings` (as it runs: see
+/// `post::settings::effective_fxaa`), at the display size, or `None` when it is off.
+pub fn traffic(settings: &FxaaSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    settings
+        .tier
+        .is_on()
+        .then(|| display_image_traffic(frame, "8-bit image read (every tap cached), 8-bit written"))
 }

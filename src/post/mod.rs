@@ -21,6 +21,7 @@ pub mod dof;
 pub mod exposure;
 pub mod finish;
 pub mod frame;
+pub mod frame_traffic;
 pub mod fxaa;
 pub mod grade;
 pub mod grade_bake;
@@ -34,6 +35,7 @@ pub mod stack;
 pub mod taa;
 pub mod tier;
 pub mod tonemap;
+pub mod traffic;
 pub mod upscale;
 pub mod variant;
 

@@ -55,9 +55,11 @@ use serde::{Deserialize, Serialize};
 
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
+use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::LazyKernel;
 use super::{Tier, clamp_setting};
 use crate::Error;
+use crate::draw::gbuffer_formats;
 use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 
@@ -428,6 +430,21 @@ impl MotionBlurPass {
         pool.release(&neighbour);
         Some(output)
     }
+}
+
+/// The pass's memory traffic ([`super::traffic`]), at the render size; the same for the
+/// compute variant.
+pub fn traffic(frame: &FrameTargets) -> Option<PassTraffic> {
+    let motion = texel_bytes(gbuffer_formats::MOTION_FORMAT);
+    let (hdr, depth) = (frame.hdr_bytes(), texel_bytes(gbuffer_formats::DEPTH_FORMAT));
+    Some(PassTraffic::new(
+        2.0 * motion + hdr + depth,
+        hdr,
+        frame.render_pixels(),
+        "motion read by the tile maximum and again by the gather, with HDR and depth; HDR \
+         written; the tile and neighbour-max textures (1/K² of the pixels) not counted; the \
+         same for the compute variant (its tiles are Rgba16Float)",
+    ))
 }
 
 #[cfg(test)]

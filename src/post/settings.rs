@@ -23,6 +23,7 @@ use super::schema::{Control, Setting, float, setting};
 use super::sharpen::{SharpenPass, SharpenSettings};
 use super::taa::{TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
+use super::traffic::{FrameTargets, PassTraffic};
 use super::upscale::{UpscalePass, UpscaleSettings};
 use super::variant::PassVariant;
 use crate::post::budget::{BudgetSettings, RENDER_SCALE_VALUE, ValueWeights};
@@ -282,6 +283,10 @@ pub struct BuiltinPass {
     pub set_tier: fn(&mut PostSettings, Tier),
     /// What it reads under these settings and which setting makes it (nothing when off).
     pub reads: fn(&PostSettings) -> Vec<Read>,
+    /// The memory traffic it declares under these settings on these targets, as its fragment
+    /// (`false`) or compute (`true`) variant moves it (`None`: off this frame); the bench's
+    /// bandwidth figures ([`super::traffic`]).
+    pub traffic: fn(&PostSettings, &FrameTargets, bool) -> Option<PassTraffic>,
 }
 
 impl BuiltinPass {
@@ -306,30 +311,38 @@ pub const BUILT_IN: &[BuiltinPass] = {
             tier: |s| s.ao.tier,
             set_tier: |s, t| s.ao.tier = t,
             reads: |s| when_on(s.ao.tier.is_on(), &[Depth, Normals]),
+            traffic: |s, t, compute| match compute {
+                true => super::ao::traffic_compute(&s.ao, t),
+                false => super::ao::traffic(&s.ao, t),
+            },
         },
         BuiltinPass {
             contract: &DofPass::CONTRACT,
             tier: |s| s.dof.tier,
             set_tier: |s, t| s.dof.tier = t,
             reads: |s| when_on(s.dof.tier.is_on(), &[HdrColour, Depth]),
+            traffic: |_, t, _| super::dof::traffic(t),
         },
         BuiltinPass {
             contract: &MotionBlurPass::CONTRACT,
             tier: |s| s.motion_blur.tier,
             set_tier: |s, t| s.motion_blur.tier = t,
             reads: |s| when_on(s.motion_blur.tier.is_on(), &[HdrColour, Depth, Motion]),
+            traffic: |_, t, _| super::motion_blur::traffic(t),
         },
         BuiltinPass {
             contract: &TaaPass::CONTRACT,
             tier: |s| s.taa.tier,
             set_tier: |s, t| s.taa.tier = t,
             reads: |s| when_on(s.taa.tier.is_on(), &[HdrColour, Depth, Motion, History]),
+            traffic: |_, t, _| super::taa::traffic(t),
         },
         BuiltinPass {
             contract: &UpscalePass::CONTRACT,
             tier: |s| s.upscale.tier,
             set_tier: |s, t| s.upscale.tier = t,
             reads: |_| Vec::new(),
+            traffic: |_, t, _| super::upscale::traffic(t),
         },
         BuiltinPass {
             contract: &ExposurePass::CONTRACT,
@@ -345,12 +358,17 @@ pub const BUILT_IN: &[BuiltinPass] = {
                 }
                 reads
             },
+            traffic: |s, t, _| super::exposure::traffic(&s.exposure, t),
         },
         BuiltinPass {
             contract: &BloomPass::CONTRACT,
             tier: |s| s.bloom.tier,
             set_tier: |s, t| s.bloom.tier = t,
             reads: |s| when_on(s.bloom.tier.is_on(), &[HdrColour]),
+            traffic: |s, t, compute| match compute {
+                true => super::bloom::traffic_compute(&s.bloom, t),
+                false => super::bloom::traffic(&s.bloom, t),
+            },
         },
         BuiltinPass {
             contract: &FinishPass::CONTRACT,
@@ -363,18 +381,21 @@ pub const BUILT_IN: &[BuiltinPass] = {
                 }
                 reads
             },
+            traffic: |s, t, _| super::finish::traffic(&s.bloom, t),
         },
         BuiltinPass {
             contract: &FxaaPass::CONTRACT,
             tier: |s| s.fxaa.tier,
             set_tier: |s, t| s.fxaa.tier = t,
             reads: |_| Vec::new(),
+            traffic: |s, t, _| super::fxaa::traffic(&effective_fxaa(s), t),
         },
         BuiltinPass {
             contract: &SharpenPass::CONTRACT,
             tier: |s| s.sharpen.tier,
             set_tier: |s, t| s.sharpen.tier = t,
             reads: |_| Vec::new(),
+            traffic: |s, t, _| super::sharpen::traffic(&s.sharpen, t),
         },
     ]
 };

@@ -13,7 +13,9 @@
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
+use super::finish::display_image_traffic;
 use super::schema::{Control, Setting, TIERS, float, setting};
+use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::bindings;
@@ -202,4 +204,13 @@ impl SharpenPass {
     pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         vec![self.pass.memory()]
     }
+}
+
+/// The pass's memory traffic ([`super::traffic`]) under `settings`, at the display size, or
+/// `None` when it is off.
+pub fn traffic(settings: &SharpenSettings, frame: &FrameTargets) -> Option<PassTraffic> {
+    settings
+        .tier
+        .is_on()
+        .then(|| display_image_traffic(frame, "8-bit image read (3x3 taps cached), 8-bit written"))
 }

@@ -79,7 +79,9 @@ use serde::{Deserialize, Serialize};
 
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
+use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::{Tier, clamp_setting};
+use crate::draw::gbuffer_formats;
 use crate::draw::{Target, bindings, fullscreen};
 use crate::shaders::ShaderError;
 
@@ -603,6 +605,20 @@ fn history_target(device: &wgpu::Device, label: &str, size: (u32, u32), storage:
     });
     let view = texture.create_view(&Default::default());
     Target { texture, view }
+}
+
+/// The pass's memory traffic ([`super::traffic`]), at the display size.
+pub fn traffic(frame: &FrameTargets) -> Option<PassTraffic> {
+    let (depth, motion) =
+        (texel_bytes(gbuffer_formats::DEPTH_FORMAT), texel_bytes(gbuffer_formats::MOTION_FORMAT));
+    let history = texel_bytes(HISTORY_FORMAT);
+    Some(PassTraffic::new(
+        (frame.hdr_bytes() + depth + motion) * frame.render_fraction() + 2.0 * history,
+        2.0 * history,
+        frame.display_pixels(),
+        "HDR, depth and motion read at the render size (scaled to display pixels), the \
+         Rgba16Float history (colour + aux) read and the new one written at the display size",
+    ))
 }
 
 #[cfg(test)]

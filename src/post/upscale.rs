@@ -16,6 +16,7 @@ use super::Tier;
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::schema::{Control, Setting, TIERS, setting};
+use super::traffic::{FrameTargets, PassTraffic};
 use crate::Error;
 use crate::draw::bindings;
 use serde::{Deserialize, Serialize};
@@ -203,6 +204,17 @@ impl UpscalePass {
     pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         self.passes.iter().map(DisplayPass::memory).collect()
     }
+}
+
+/// The pass's memory traffic ([`super::traffic`]), at the display size.
+pub fn traffic(frame: &FrameTargets) -> Option<PassTraffic> {
+    let hdr = frame.hdr_bytes();
+    Some(PassTraffic::new(
+        hdr * frame.render_fraction(),
+        hdr,
+        frame.display_pixels(),
+        "the render-size HDR image read once, the display-size HDR written",
+    ))
 }
 
 #[cfg(test)]

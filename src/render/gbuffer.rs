@@ -20,17 +20,12 @@ use std::collections::HashMap;
 
 use super::scene_gpu::{INSTANCE_LAYOUT, PipelineKey, SceneGpu, VERTEX_LAYOUT};
 use crate::draw::fullscreen::colour_attachment;
+pub use crate::draw::gbuffer_formats::{
+    BASE_COLOR_FORMAT, DEPTH_FORMAT, MOTION_FORMAT, NORMAL_FORMAT,
+};
 use crate::draw::{Target, bindings};
 use crate::shaders;
 
-/// Depth format: reverse-Z, so clear to 0 and test `Greater`.
-pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
-/// Base colour + AO format.
-pub const BASE_COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
-/// Octahedral normal + roughness + metallic format.
-pub const NORMAL_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
-/// Motion vector format.
-pub const MOTION_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
 /// The HDR colour target's format (lighting output; emissive is written by the geometry pass).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum HdrFormat {
