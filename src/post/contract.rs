@@ -92,6 +92,8 @@ pub enum ImageFormat {
     Display,
     /// A fixed format.
     Fixed(wgpu::TextureFormat),
+    /// A storage buffer, not an image.
+    Buffer,
 }
 
 /// The size of an image a pass writes.
@@ -105,6 +107,8 @@ pub enum ImageSize {
     Display,
     /// Half the display size and each mip below it.
     DisplayMips,
+    /// One texel per tile of the render size (velocity or CoC tile maxima).
+    Tiles,
     /// A fixed small size (a histogram, a 1x1 state), not per pixel.
     Fixed,
 }
@@ -165,12 +169,14 @@ impl PassContract {
                     ImageFormat::Hdr => "HDR".to_owned(),
                     ImageFormat::Display => "display".to_owned(),
                     ImageFormat::Fixed(format) => format!("{format:?}"),
+                    ImageFormat::Buffer => "buffer".to_owned(),
                 };
                 let size = match image.size {
                     ImageSize::Render => "render size",
                     ImageSize::HalfRender => "half render size",
                     ImageSize::Display => "display size",
                     ImageSize::DisplayMips => "half display size and mips",
+                    ImageSize::Tiles => "one per render-size tile",
                     ImageSize::Fixed => "fixed",
                 };
                 let kept = if image.kept { ", kept" } else { "" };
@@ -195,4 +201,55 @@ pub fn table<'a>(contracts: impl IntoIterator<Item = &'a PassContract>) -> Strin
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::post::settings::BUILT_IN;
+
+    /// `docs/architecture.md` shows the pass table the contracts make. Set
+    /// `AFTERLIGHT_BLESS_DOCS=1` to write it after changing a contract.
+    #[test]
+    fn the_architecture_page_shows_the_contracts_as_they_are() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/architecture.md");
+        let page = std::fs::read_to_string(&path).expect("docs/architecture.md");
+        let (start, end) = ("<!-- contract table -->\n", "<!-- end contract table -->");
+        let a = page.find(start).expect("the table's start marker") + start.len();
+        let b = page.find(end).expect("the table's end marker");
+        let table = table(BUILT_IN.iter().map(|pass| pass.contract));
+        if std::env::var_os("AFTERLIGHT_BLESS_DOCS").is_some() {
+            let written = format!("{}{table}{}", &page[..a], &page[b..]);
+            std::fs::write(&path, written).expect("write docs/architecture.md");
+            return;
+        }
+        assert_eq!(
+            &page[a..b],
+            table,
+            "docs/architecture.md's pass table differs from the contracts; rerun this test with \
+             AFTERLIGHT_BLESS_DOCS=1 to write it"
+        );
+    }
+
+    #[test]
+    fn every_built_in_pass_declares_a_name_a_summary_settings_and_what_it_writes() {
+        let mut names = std::collections::HashSet::new();
+        for pass in BUILT_IN {
+            let contract = pass.contract;
+            assert!(names.insert(contract.name), "{} is declared twice", contract.name);
+            assert!(!contract.summary.is_empty(), "{}", contract.name);
+            assert!(!contract.writes.is_empty(), "{} writes nothing", contract.name);
+            let own = format!("{}.", contract.name);
+            let keys: Vec<&str> =
+                contract.settings.iter().flat_map(|t| t.iter().map(|s| s.key)).collect();
+            assert!(
+                keys.iter().any(|k| k.starts_with(&own)),
+                "{}'s settings tables hold none of its own keys: {keys:?}",
+                contract.name
+            );
+            if let Some(knob) = contract.knob {
+                assert!(knob.value >= 0.0 && (0.0..1.0).contains(&knob.prior_share));
+            }
+        }
+    }
 }

@@ -354,9 +354,15 @@ impl DofPass {
         summary: "Depth of field from a thin-lens camera: circle of confusion, half-size gather, composite",
         writes: &[
             Image {
-                name: "half-size CoC and colour",
-                format: ImageFormat::Hdr,
+                name: "half-size prepared, near and far layers",
+                format: ImageFormat::Fixed(LAYER_FORMAT),
                 size: ImageSize::HalfRender,
+                kept: false,
+            },
+            Image {
+                name: "CoC tile max",
+                format: ImageFormat::Fixed(TILE_FORMAT),
+                size: ImageSize::Tiles,
                 kept: false,
             },
             Image {

@@ -693,7 +693,7 @@ impl ExposurePass {
         summary: "Exposure: a GPU luminance histogram and adaptation (fixed modes cost nothing)",
         writes: &[Image {
             name: "histogram and exposure state",
-            format: ImageFormat::Fixed(wgpu::TextureFormat::R32Uint),
+            format: ImageFormat::Buffer,
             size: ImageSize::Fixed,
             kept: true,
         }],

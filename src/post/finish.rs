@@ -105,7 +105,7 @@ impl FinishPass {
             },
             Image {
                 name: "grade LUT",
-                format: ImageFormat::Fixed(wgpu::TextureFormat::Rgba16Float),
+                format: ImageFormat::Fixed(super::grade_bake::LUT_FORMAT),
                 size: ImageSize::Fixed,
                 kept: true,
             },

@@ -223,8 +223,8 @@ impl MotionBlurPass {
         writes: &[
             Image {
                 name: "tile and neighbour max",
-                format: ImageFormat::Fixed(wgpu::TextureFormat::Rg16Float),
-                size: ImageSize::Fixed,
+                format: ImageFormat::Fixed(TILE_FORMAT),
+                size: ImageSize::Tiles,
                 kept: false,
             },
             Image {
