@@ -87,6 +87,26 @@ impl Default for RenderOptions {
     }
 }
 
+/// What step 1 of the frame decided ([`Renderer::plan_frame`]).
+struct FramePlan {
+    /// The post stack's plan: the settings the governor allows, jitter, render size.
+    plan: crate::post::stack::FramePlan,
+    /// A G-buffer debug view (no lighting, no post).
+    gbuffer_view: Option<DebugView>,
+    /// The unjittered view-projection.
+    view_proj: Mat4,
+    /// TAA's sub-pixel offset, in pixels.
+    jitter: Vec2,
+    /// The render size (the G-buffer's).
+    size: (u32, u32),
+    /// The multiplier the HDR image is rendered with.
+    exposure: f32,
+    /// EV100 for the fixed exposure modes.
+    fixed_ev100: f32,
+    /// The scene's bounds as the instances stand now.
+    bounds: Aabb,
+}
+
 /// The camera side of an AR frame for [`Renderer::render_over_camera`].
 #[derive(Clone, Copy, Debug)]
 pub struct CameraImage<'a> {
@@ -375,15 +395,16 @@ impl Renderer {
         self.render_frame(gpu, camera, options, Some(camera_image))
     }
 
-    fn render_frame(
+    /// Step 1 of the frame: the post stack takes the timings of earlier frames and plans
+    /// this one (the settings the governor allows, TAA's jitter, the render size); the
+    /// exposure is metered, the G-buffer follows the render size and the camera uniforms are
+    /// written.
+    fn plan_frame(
         &mut self,
         gpu: &Gpu,
         camera: &Camera,
         options: &RenderOptions,
-        camera_image: Option<&CameraImage<'_>>,
-    ) -> Result<(), Error> {
-        // Budget: the post stack takes the timings of earlier frames and plans this one (the
-        // settings the governor allows, TAA's jitter, the render size).
+    ) -> Result<FramePlan, Error> {
         let mut wanted = options.post.validated().0;
         if let Some(timing) = gpu.timing {
             wanted.budget.timing = timing;
@@ -426,24 +447,51 @@ impl Renderer {
             CameraUniforms::with_view_projection(camera, view_proj, size, jitter, prev, exposure);
         gpu.queue.write_buffer(&self.camera_buffer, 0, bytemuck::bytes_of(&uniforms));
         self.scene.begin_frame(&gpu.queue);
+        // Bounds as the instances stand now, so moved objects stay inside the fitted map.
+        let bounds = self.scene.world_bounds();
+        Ok(FramePlan { plan, gbuffer_view, view_proj, jitter, size, exposure, fixed_ev100, bounds })
+    }
+
+    /// The frame, one step after another: plan, shadow map, G-buffer, AO, lighting, forward,
+    /// shadow catcher, post stack, submit (`docs/architecture.md`, "The frame").
+    fn render_frame(
+        &mut self,
+        gpu: &Gpu,
+        camera: &Camera,
+        options: &RenderOptions,
+        camera_image: Option<&CameraImage<'_>>,
+    ) -> Result<(), Error> {
+        // 1. Plan: the governor's settings, TAA's jitter, the render size, the exposure; the
+        //    camera uniforms and the G-buffer at that size.
+        let FramePlan {
+            plan,
+            gbuffer_view,
+            view_proj,
+            jitter,
+            size,
+            exposure,
+            fixed_ev100,
+            bounds,
+        } = self.plan_frame(gpu, camera, options)?;
+        let post = &plan.settings;
         let mut encoder = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
 
         let timer = self.post.timer();
-        // Shadow map: depth from the key light, fitted to the scene's bounds.
+        // 2. Shadow map: depth from the key light, fitted to the scene's bounds.
         let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
-        // Bounds as the instances stand now, so moved objects stay inside the fitted map.
-        let bounds = self.scene.world_bounds();
         let shadow_bounds = if key_light.is_some() { bounds } else { Aabb::empty() };
         self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);
         timer.scope("shadows", &mut encoder, |e| self.shadows.draw(e, &self.scene));
-        // G-buffer: depth, base colour + AO, normal + roughness + metallic, motion; emissive into HDR.
+        // 3. G-buffer: depth, base colour, normal + roughness + metallic, motion; emissive into
+        //    HDR.
         timer.scope("gbuffer", &mut encoder, |e| {
             self.geometry.draw(e, &self.gbuffer, &self.scene, &self.camera_bind_group)
         });
-        // AO: GTAO visibility from depth and normals, for lighting's indirect light (lit
-        // frames only; TAA on accumulates it over frames).
+        // 4. AO: GTAO visibility from depth and normals, for lighting's indirect light (lit
+        //    frames only; TAA on accumulates it over frames). It runs here, where it is
+        //    driven: lighting (and the shadow catcher) read it.
         let ao_settings = post.ao.validated().0;
         let ao_on = gbuffer_view.is_none() && ao_settings.tier.is_on();
         self.ao_output = None;
@@ -479,7 +527,7 @@ impl Renderer {
             }
             None => {
                 let groups = [self.environment.bind_group(), self.shadows.bind_group()];
-                // Lighting: punctual lights, shadow, image-based light and background into HDR.
+                // 5. Lighting: punctual lights, shadow, image-based light and background into HDR.
                 timer.scope("lighting", &mut encoder, |e| {
                     let ao = match &self.ao_output {
                         Some(ao) => (
@@ -493,12 +541,12 @@ impl Renderer {
                     let (gbuffer, background) = (&self.gbuffer, options.background);
                     self.lighting.draw(device, e, &gpu.queue, gbuffer, background, groups, ao)
                 });
-                // Forward: alpha-blended surfaces over the lit image, back to front.
+                // 6. Forward: alpha-blended surfaces over the lit image, back to front.
                 timer.scope("forward", &mut encoder, |e| {
                     self.forward.draw(e, &self.gbuffer, &self.scene, camera.position, groups)
                 });
-                // Shadow catcher: the ground plane's shadow and AO times the background into
-                // HDR, its light fraction and the real-world mask.
+                // 7. Shadow catcher: the ground plane's shadow and AO times the background into
+                //    HDR, its light fraction and the real-world mask.
                 if let Some(catcher) = &mut self.shadow_catcher {
                     let frame = shadow_catcher::ShadowCatcherFrame {
                         gbuffer: &self.gbuffer,
@@ -515,10 +563,11 @@ impl Renderer {
                         catcher.draw(&gpu.device, &gpu.queue, e, &frame)
                     });
                 }
-                // Post stack: DoF, motion blur, TAA or upscale, exposure, bloom, finish (grade +
-                // tone map LUT, vignette, grain, dither), FXAA, sharpen, into the display
-                // target. A jump of the view drops TAA's history: the stack judges it at the
-                // depth of the scene's centre (the lens's autofocus distance).
+                // 8. Post stack (`PostChain::record`): DoF, motion blur, TAA or upscale,
+                //    exposure, bloom, finish (grade + tone map LUT, vignette, grain, dither),
+                //    FXAA, sharpen, into the display target. A jump of the view drops TAA's
+                //    history: the stack judges it at the depth of the scene's centre (the
+                //    lens's autofocus distance).
                 let inputs = PostInputs {
                     depth: Some(&self.gbuffer.depth.view),
                     motion: Some(&self.gbuffer.motion.view),
@@ -562,6 +611,7 @@ impl Renderer {
                 }
             }
         }
+        // 9. Submit; the frame's readbacks and timings are collected as they arrive.
         self.post.submit([encoder.finish()]);
         self.scene.end_frame();
         self.prev_view_proj = Some(view_proj);
