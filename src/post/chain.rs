@@ -609,7 +609,6 @@ impl PostChain {
         let custom_frame = CustomFrame {
             size: frame.size,
             depth: frame.depth,
-            normals: None,
             motion: frame.motion,
             frame_index: frame.frame_index,
         };
@@ -772,6 +771,7 @@ impl PostChain {
                         queue,
                         encoder,
                         timer,
+                        &mut self.pool,
                         user_settings,
                         *user,
                         &custom_frame,
