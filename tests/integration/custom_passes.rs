@@ -111,6 +111,18 @@ fn one_pass(name: &str, keys: &str) -> (PathBuf, PostSettings) {
     (path, settings)
 }
 
+/// One frame of `settings` from `hdr`, with `shader` as the text of the user shader at `path`.
+fn frame_with_shader(
+    gpu: &Gpu,
+    settings: &PostSettings,
+    (path, shader): (&Path, &str),
+    hdr: &wgpu::TextureView,
+) -> Vec<u8> {
+    let mut post = stack(gpu, settings, Provided::HDR_ONLY);
+    post.chain_mut().provide_custom_shader(path, shader);
+    frame(gpu, &mut post, &PostInputs::new(hdr)).expect("frame")
+}
+
 fn param(settings: &PostSettings, name: &str) -> Vec<f32> {
     use afterlight::post::custom::ParamValue;
     let (_, p) = settings.custom[0].params.iter().find(|(n, _)| n == name).expect("param");
@@ -368,9 +380,7 @@ fn hdr_slots_see_scene_linear_colour_before_the_finish() {
             format!("[[custom]]\nname = \"half\"\nshader = \"{}\"\n{slot}\n", path.display());
         let custom = Preset::parse(&text).expect("preset").settings.custom;
         let settings = PostSettings { custom, ..plain.clone() };
-        let mut post = stack(&gpu, &settings, Provided::HDR_ONLY);
-        post.chain_mut().provide_custom_shader(path, half);
-        let out = frame(&gpu, &mut post, &PostInputs::new(&hdr)).expect("frame");
+        let out = frame_with_shader(&gpu, &settings, (path, half), &hdr);
         let (max, mean) = difference(&out, &expected);
         eprintln!("{slot}: max {max} codes, mean {mean:.3} from the finish of half the input");
         assert!(max <= 1, "{slot}: max {max}, mean {mean}");
@@ -554,9 +564,7 @@ fn prepare_at_a_display_slot_at_full_scale_passes_the_image_through() {
     let without = PostSettings { custom: Vec::new(), ..settings.clone() };
     let plain = frame(&gpu, &mut stack(&gpu, &without, Provided::HDR_ONLY), &PostInputs::new(&hdr))
         .expect("frame");
-    let mut post = stack(&gpu, &settings, Provided::HDR_ONLY);
-    post.chain_mut().provide_custom_shader(path, shader);
-    let out = frame(&gpu, &mut post, &PostInputs::new(&hdr)).expect("frame");
+    let out = frame_with_shader(&gpu, &settings, (&path, shader), &hdr);
     // Display colour decoded, written to an sRGB image, read back and encoded twice over.
     let (max, mean) = difference(&out, &plain);
     eprintln!("prepare -> intermediate -> effect at full scale: max {max} codes, mean {mean:.3}");
