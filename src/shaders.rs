@@ -8,9 +8,12 @@
 //! binary needs no files next to it. Where the text is read from:
 //!
 //! 1. the directory in the environment variable `AFTERLIGHT_SHADER_DIR`, when set (any build);
-//! 2. in debug builds, `shaders/` in the source tree, when it exists, so an edited shader is
+//! 2. a directory the program chose at run time with [`use_source_dir`] (the viewer, run from
+//!    the checkout it was built in, picks that checkout's `shaders/` in release builds too);
+//! 3. in debug builds, `shaders/` in the source tree, when it exists, so an edited shader is
 //!    picked up without rebuilding (hot reload);
-//! 3. otherwise the embedded copy.
+//! 4. otherwise the embedded copy (so a release build of the library draws with exactly the
+//!    shaders it was built with, wherever it runs).
 //!
 //! A line whose trimmed text starts with `#include "include/x.wgsl"` is replaced by that file
 //! (path relative to the shaders root). Each file is included at most once per shader, as with
@@ -22,6 +25,7 @@
 use std::borrow::Cow;
 use std::error::Error as _;
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
@@ -280,11 +284,28 @@ impl Root<'_> {
     }
 }
 
+/// The directory given to [`use_source_dir`], for the whole process.
+static CHOSEN_DIR: RwLock<Option<PathBuf>> = RwLock::new(None);
+
+/// Make [`load`] and [`names`] read shaders from `dir` (which plays the part of `shaders/`)
+/// from now on, in every build, or stop with `None`. `AFTERLIGHT_SHADER_DIR` still comes first.
+/// For programs that find a shaders folder at run time: the viewer uses it for the checkout it
+/// was built from, so edits there apply in release builds too. It is process-wide state, so a
+/// library embedding afterlight should leave it alone.
+pub fn use_source_dir(dir: Option<PathBuf>) {
+    let mut chosen = CHOSEN_DIR.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    *chosen = dir;
+}
+
 /// The directory [`load`] and [`names`] read from, or `None` when they use the copies embedded
 /// at build time. A hot reloader watches this directory.
 pub fn source_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(SHADER_DIR_ENV).filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir));
+    }
+    let chosen = CHOSEN_DIR.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    if chosen.is_some() {
+        return chosen;
     }
     if cfg!(debug_assertions) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
@@ -395,6 +416,12 @@ pub fn names() -> Vec<String> {
         }
     }
     shader_names(embedded::FILES.iter().map(|(path, _)| (*path).to_owned()))
+}
+
+/// Every `.wgsl` file embedded in this build (shaders and includes), as `/`-separated paths
+/// relative to the shaders root, sorted.
+pub fn embedded_files() -> impl Iterator<Item = &'static str> {
+    embedded::FILES.iter().map(|(path, _)| *path)
 }
 
 /// Every top-level shader in `dir`, which plays the part of `shaders/`, sorted.
@@ -673,6 +700,21 @@ mod tests {
         assert_eq!(shader_file("../x"), None);
         let names = shader_names(["b.wgsl", "include/c.wgsl", "a/x.wgsl"].map(String::from));
         assert_eq!(names, ["a/x", "b"]);
+    }
+
+    #[test]
+    fn a_chosen_dir_comes_after_the_environment_and_before_the_debug_default() {
+        if std::env::var_os(SHADER_DIR_ENV).is_some() {
+            return;
+        }
+        // The source tree under another name, so tests loading shaders meanwhile see the same.
+        let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+        let chosen = tree.join(".");
+        use_source_dir(Some(chosen.clone()));
+        let during = source_dir();
+        use_source_dir(None);
+        assert_eq!(during, Some(chosen));
+        assert_eq!(source_dir(), cfg!(debug_assertions).then_some(tree));
     }
 
     #[test]

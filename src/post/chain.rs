@@ -438,7 +438,6 @@ impl PostChain {
         let user = CustomFrame {
             size: frame.size,
             depth: frame.depth,
-            normals: None,
             motion: frame.motion,
             frame_index: frame.frame_index,
         };
@@ -583,9 +582,7 @@ impl PostChain {
         user: &CustomFrame<'_>,
         hdr: &wgpu::TextureView,
     ) -> Option<PooledTexture> {
-        let (device, queue, timer) = (ctx.device, ctx.queue, ctx.timer);
-        let (encoder, pool) = (&mut *ctx.encoder, &mut *ctx.pool);
-        self.custom.run_hdr(device, queue, encoder, timer, pool, &settings.custom, point, user, hdr)
+        self.custom.run_hdr(ctx, &settings.custom, point, user, hdr)
     }
 
     /// Exposure: histogram of the HDR image and adaptation, all on the GPU, timed; the fixed
@@ -719,18 +716,8 @@ impl PostChain {
                     let desc = TransientDesc::target(width, height, DISPLAY_FORMAT, usage);
                     current = (!last).then(|| ctx.target(&name, &desc));
                     let into = current.as_ref().map_or(output, |t| &t.view);
-                    let (device, queue, timer) = (ctx.device, ctx.queue, ctx.timer);
-                    self.custom.draw(
-                        device,
-                        queue,
-                        ctx.encoder,
-                        timer,
-                        &settings.custom,
-                        *pass,
-                        user,
-                        (&source, hdr),
-                        (into, DISPLAY_FORMAT),
-                    );
+                    let (io, out) = ((&source, hdr), (into, DISPLAY_FORMAT));
+                    self.custom.draw(ctx, &settings.custom, *pass, user, io, out);
                 }
                 DisplayStep::Builtin(PostPass::Fxaa) => {
                     // FXAA: luma-edge anti-aliasing of the display image.

@@ -20,6 +20,24 @@
 //! `vs_fullscreen` and `fs_main` (so those names, `Params`, `params` and names starting with
 //! `custom_` are taken). Uv has its origin at the top left.
 //!
+//! **A smaller intermediate target.** A shader that also defines
+//! `fn prepare(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32>` runs in two draws under its one
+//! timing scope: `prepare` first, into an intermediate target of the slot's format (the HDR
+//! format before the finish, `Rgba8UnormSrgb` after it) and of the input's size times
+//! `intermediate_scale` (a `[[custom]]` key in (0, 1], default 0.5, each side rounded, at least
+//! one pixel), where `color` is the input sampled bilinearly at the target pixel's centre (at
+//! half size the mean of the 2x2 input pixels under it) and `custom_size()` / `custom_texel()`
+//! describe the intermediate target; then `effect` at full size, which reads what `prepare`
+//! wrote with `custom_intermediate(uv)` (bilinear, in the slot's colour space). The
+//! intermediate comes from the chain's transient pool (labelled `<name>.intermediate`) and goes
+//! back to it after `effect`. Whether `prepare` exists is read from naga's module of the file;
+//! only then does the prelude declare `custom_intermediate` and the entry point `fs_prepare`
+//! ([`INTERMEDIATE_PRELUDE`], [`PREPARE_ENTRY`]), so a pass without it is compiled and drawn as
+//! before, with no intermediate. Errors in `prepare` name the file, line and column as in
+//! `effect`; `intermediate_scale` without `prepare` does nothing (a warning says so).
+//! `presets/examples/halation.toml` is an example: the highlights are found and blurred at half
+//! size, then added, tinted, at full size.
+//!
 //! Points ([`Point`]) and the colour the pass sees and writes there:
 //! - `after = "taa"` / `before = "exposure"`, `after = "exposure"` / `before = "bloom"`,
 //!   `after = "bloom"` / `before = "finish"`: scene-linear HDR (pre-exposed, the HDR
@@ -39,10 +57,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::finish::DISPLAY_FORMAT;
+use super::frame::FrameContext;
 use super::order::PostPass;
 use crate::draw::{bindings, fullscreen};
-use crate::gpu::PassTimer;
-use crate::graph::{PooledTexture, TexturePool, TransientDesc};
+use crate::graph::{PooledTexture, TransientDesc};
 
 /// A user pass a preset adds (`[[custom]]`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,6 +77,11 @@ pub struct CustomPassSettings {
     /// The built-in pass it runs before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<PostPass>,
+    /// With a `prepare` function in the shader: the intermediate target's size as a fraction
+    /// of the input's, in (0, 1]; `None` is [`DEFAULT_INTERMEDIATE_SCALE`]. Without `prepare`
+    /// it does nothing (a warning says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intermediate_scale: Option<f32>,
     /// Whether it runs (default true); the budget governor may turn it off.
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -74,6 +97,10 @@ pub struct CustomPassSettings {
 fn yes() -> bool {
     true
 }
+
+/// The intermediate target's scale when a pass with `prepare` does not set
+/// `intermediate_scale`: half the input's width and height.
+pub const DEFAULT_INTERMEDIATE_SCALE: f32 = 0.5;
 
 fn one() -> f32 {
     1.0
@@ -240,7 +267,21 @@ impl CustomPassSettings {
         }
     }
 
-    /// The params clamped to their ranges (NaN to the minimum), one warning per change.
+    /// The intermediate target's scale (see [`CustomPassSettings::intermediate_scale`]).
+    pub fn intermediate_scale(&self) -> f32 {
+        self.intermediate_scale.unwrap_or(DEFAULT_INTERMEDIATE_SCALE)
+    }
+
+    /// The size of the intermediate target for an input of `size`: each side scaled and
+    /// rounded, at least 1.
+    pub fn intermediate_size(&self, (width, height): (u32, u32)) -> (u32, u32) {
+        let scale = self.intermediate_scale().clamp(f32::MIN_POSITIVE, 1.0);
+        let side = |n: u32| ((n as f32 * scale).round() as u32).clamp(1, n.max(1));
+        (side(width), side(height))
+    }
+
+    /// The params clamped to their ranges (NaN to the minimum) and `intermediate_scale` to
+    /// (0, 1], one warning per change, naming the key.
     pub fn validated(&self) -> (Self, Vec<String>) {
         let mut warnings = Vec::new();
         let mut out = self.clone();
@@ -248,6 +289,16 @@ impl CustomPassSettings {
             warnings
                 .push(format!("custom.{}.value = {} must be >= 0; using 1", self.name, self.value));
             out.value = 1.0;
+        }
+        if let Some(scale) = out.intermediate_scale
+            && !(scale > 0.0 && scale <= 1.0)
+        {
+            let using = if scale > 1.0 { 1.0 } else { DEFAULT_INTERMEDIATE_SCALE };
+            warnings.push(format!(
+                "custom.{}.intermediate_scale = {scale} is outside (0, 1]; using {using}",
+                self.name
+            ));
+            out.intermediate_scale = Some(using);
         }
         for (name, param) in &mut out.params {
             let (min, max) = match (param.min.is_finite(), param.max.is_finite()) {
@@ -367,6 +418,14 @@ fn custom_to_slot(c: vec4f) -> vec4f {
     return c;
 }
 
+// The slot's colour as the target stores it (an sRGB target encodes on write).
+fn custom_from_slot(c: vec4f) -> vec4f {
+    if CUSTOM_DISPLAY {
+        return vec4f(custom_srgb_decode(c.rgb), clamp(c.a, 0.0, 1.0));
+    }
+    return c;
+}
+
 // The target's size in pixels.
 fn custom_size() -> vec2f {
     return custom_frame_data.size.xy;
@@ -439,11 +498,29 @@ fn vs_fullscreen(@builtin(vertex_index) index: u32) -> CustomVertex {
 
 @fragment
 fn fs_main(in: CustomVertex) -> @location(0) vec4f {
-    let colour = effect(custom_load(vec2i(in.position.xy)), in.uv);
-    if CUSTOM_DISPLAY {
-        return vec4f(custom_srgb_decode(colour.rgb), clamp(colour.a, 0.0, 1.0));
-    }
-    return colour;
+    return custom_from_slot(effect(custom_load(vec2i(in.position.xy)), in.uv));
+}
+"#;
+
+/// What the prelude adds when the user's file defines `prepare` (and only then): the
+/// intermediate target and `custom_intermediate`. [`PREPARE_ENTRY`] follows it.
+pub const INTERMEDIATE_PRELUDE: &str = r#"
+@group(0) @binding(9) var custom_intermediate_texture: texture_2d<f32>;
+
+// What `prepare` wrote at `uv`, bilinear, in the slot's colour space (in `effect`; inside
+// `prepare` itself, the input).
+fn custom_intermediate(uv: vec2f) -> vec4f {
+    return custom_to_slot(textureSampleLevel(custom_intermediate_texture, custom_linear, uv, 0.0));
+}
+"#;
+
+/// The entry point that runs the user's `prepare` over the intermediate target: `color` is
+/// the input sampled bilinearly at the target pixel's centre (at half size, the mean of the
+/// 2x2 input pixels under it).
+pub const PREPARE_ENTRY: &str = r#"
+@fragment
+fn fs_prepare(in: CustomVertex) -> @location(0) vec4f {
+    return custom_from_slot(prepare(custom_input(in.uv), in.uv));
 }
 "#;
 
@@ -483,29 +560,108 @@ pub fn param_bytes(params: &[(String, CustomParam)]) -> Vec<u8> {
     out
 }
 
-/// The full WGSL of a user pass, ready for naga: the generated header, the [`PRELUDE`], then
-/// the user's file by `#include` (so errors in it are located in it).
+/// The user's file as the generated WGSL includes it (so errors in it are located in it).
 const USER_FILE: &str = "include/custom_user.wgsl";
 
+/// The signature `effect` and `prepare` share.
+const SIGNATURE: &str = "(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32>";
+
+/// A user shader ready for the device: the generated header, the [`PRELUDE`] (with
+/// [`INTERMEDIATE_PRELUDE`] and [`PREPARE_ENTRY`] when the file defines `prepare`), then the
+/// user's file.
+#[derive(Clone, Debug)]
+pub struct UserShader {
+    /// The expanded WGSL.
+    pub code: String,
+    /// Whether the file defines `prepare`: the module then has the entry point `fs_prepare`
+    /// and binds the intermediate target at binding 9.
+    pub prepare: bool,
+}
+
 /// Validate a user shader as it would run at a point with `params`, naming the user's `path`
-/// with line and column on error. Returns the expanded WGSL.
+/// with line and column on error. A `prepare` function is found in naga's module of the file
+/// (parsed with the intermediate's helpers declared, so a file using them parses); only then
+/// are they and the `prepare` entry point part of the shader.
 pub fn compile_source(
     name: &str,
     path: &Path,
     text: &str,
     display: bool,
     params: &[(String, CustomParam)],
-) -> Result<String, CustomError> {
-    let main = format!("{}{PRELUDE}\n#include \"{USER_FILE}\"\n", header(display, params));
-    let files = [("custom.wgsl", main.as_str()), (USER_FILE, text)];
-    let prelude = PathBuf::from(format!("<afterlight prelude of `{name}`>"));
-    let locate = |file: String| if file == USER_FILE { path.to_owned() } else { prelude.clone() };
+) -> Result<UserShader, CustomError> {
+    let head = format!("{}{PRELUDE}", header(display, params));
+    let user = format!("\n#include \"{USER_FILE}\"\n");
+    let (probe, module) =
+        validate_user(name, path, text, &format!("{head}{INTERMEDIATE_PRELUDE}{user}"))?;
+    let prepare = module.functions.iter().find(|(_, f)| f.name.as_deref() == Some("prepare"));
+    let Some((handle, function)) = prepare else {
+        let (source, _) =
+            validate_user(name, path, text, &format!("{head}{user}")).map_err(|mut error| {
+                if let CustomError::Shader { message, .. } = &mut error
+                    && message.contains("custom_intermediate")
+                {
+                    message.push_str(&format!(
+                        "\n  note: `custom_intermediate` exists only when the file defines \
+                         `fn prepare{SIGNATURE}`"
+                    ));
+                }
+                error
+            })?;
+        return Ok(UserShader { code: source.code, prepare: false });
+    };
+    if !has_signature(&module, function) {
+        let offset = module.functions.get_span(handle).to_range().map_or(0, |r| r.start);
+        let (line, column) = line_and_column(&probe.code, offset);
+        let (file, line) = probe.locate(line);
+        let path = if file == USER_FILE { path.to_owned() } else { prelude_path(name) };
+        let message = format!("`prepare` must be declared as `fn prepare{SIGNATURE}`");
+        return Err(CustomError::Shader { path, line, column, message });
+    }
+    let main = format!("{head}{INTERMEDIATE_PRELUDE}{PREPARE_ENTRY}{user}");
+    let (source, _) = validate_user(name, path, text, &main)?;
+    Ok(UserShader { code: source.code, prepare: true })
+}
+
+/// `<afterlight prelude of NAME>`: where errors in the generated code are reported.
+fn prelude_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("<afterlight prelude of `{name}`>"))
+}
+
+/// Whether `function` takes a `vec4<f32>` and a `vec2<f32>` and returns a `vec4<f32>`.
+fn has_signature(module: &naga::Module, function: &naga::Function) -> bool {
+    let vector = |ty: naga::Handle<naga::Type>, size| {
+        module.types[ty].inner == naga::TypeInner::Vector { size, scalar: naga::Scalar::F32 }
+    };
+    let arguments: Vec<_> = function.arguments.iter().map(|a| a.ty).collect();
+    matches!(arguments[..], [color, uv]
+        if vector(color, naga::VectorSize::Quad) && vector(uv, naga::VectorSize::Bi))
+        && function.result.as_ref().is_some_and(|r| vector(r.ty, naga::VectorSize::Quad))
+}
+
+/// The 1-based line and character column of a byte offset into `code`.
+fn line_and_column(code: &str, offset: usize) -> (usize, usize) {
+    let prefix = code.get(..offset).unwrap_or(code);
+    let start = prefix.rfind('\n').map_or(0, |p| p + 1);
+    (prefix.matches('\n').count() + 1, prefix[start..].chars().count() + 1)
+}
+
+/// Expand `main` (generated code that includes the user's `text`) and validate it with
+/// naga; errors name the user's `path` (or the prelude) with line and column.
+fn validate_user(
+    name: &str,
+    path: &Path,
+    text: &str,
+    main: &str,
+) -> Result<(crate::shaders::ShaderSource, naga::Module), CustomError> {
+    let files = [("custom.wgsl", main), (USER_FILE, text)];
+    let locate =
+        |file: String| if file == USER_FILE { path.to_owned() } else { prelude_path(name) };
     let source = crate::shaders::expand_in_memory(&files, "custom").map_err(|e| {
         CustomError::Shader { path: path.to_owned(), line: 0, column: 0, message: e.to_string() }
     })?;
     use crate::shaders::ShaderError as S;
     match crate::shaders::validate(&source) {
-        Ok(_) => Ok(source.code),
+        Ok(module) => Ok((source, module)),
         Err(
             S::Parse { file, line, column, message }
             | S::Validation { file, line, column, message },
@@ -573,13 +729,15 @@ struct Compiled {
     params: Vec<(String, CustomParam)>,
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::RenderPipeline,
+    /// `fs_prepare`, writing the intermediate target, when the file defines `prepare`.
+    prepare: Option<wgpu::RenderPipeline>,
 }
 
-/// Inputs shared by the user passes of one frame.
+/// Inputs shared by the user passes of one frame. The normals are the chain's
+/// ([`CustomPasses::set_normals`]), set by the renderer for every frame.
 pub(crate) struct CustomFrame<'a> {
     pub size: (u32, u32),
     pub depth: Option<&'a wgpu::TextureView>,
-    pub normals: Option<&'a wgpu::TextureView>,
     pub motion: Option<&'a wgpu::TextureView>,
     pub frame_index: u64,
 }
@@ -728,9 +886,17 @@ impl CustomPasses {
         key: (PathBuf, bool, String),
         text: String,
     ) -> Result<(), CustomError> {
-        let (layout, pipeline) = self.compile(device, pass, &text, key.1)?;
+        let (layout, pipeline, prepare) = self.compile(device, pass, &text, key.1)?;
+        if prepare.is_none() && pass.intermediate_scale.is_some() {
+            log::warn!(
+                "custom.{}.intermediate_scale does nothing: {} defines no `prepare`",
+                pass.name,
+                pass.shader.display()
+            );
+        }
         let params = pass.params.clone();
-        self.compiled.insert(pass.name.clone(), Compiled { key, text, params, layout, pipeline });
+        let compiled = Compiled { key, text, params, layout, pipeline, prepare };
+        self.compiled.insert(pass.name.clone(), compiled);
         self.errors.remove(&pass.name);
         Ok(())
     }
@@ -741,15 +907,18 @@ impl CustomPasses {
         pass: &CustomPassSettings,
         text: &str,
         display: bool,
-    ) -> Result<(wgpu::BindGroupLayout, wgpu::RenderPipeline), CustomError> {
-        let code = compile_source(&pass.name, &pass.shader, text, display, &pass.params)?;
+    ) -> Result<
+        (wgpu::BindGroupLayout, wgpu::RenderPipeline, Option<wgpu::RenderPipeline>),
+        CustomError,
+    > {
+        let shader = compile_source(&pass.name, &pass.shader, text, display, &pass.params)?;
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(&pass.name),
-            source: wgpu::ShaderSource::Wgsl(code.into()),
+            source: wgpu::ShaderSource::Wgsl(shader.code.into()),
         });
         let frag = wgpu::ShaderStages::FRAGMENT;
-        let entries = [
+        let mut entries = vec![
             bindings::uniform(0, frag),
             bindings::uniform(1, frag),
             bindings::texture(2, true),
@@ -760,12 +929,29 @@ impl CustomPasses {
             bindings::texture(7, true),
             bindings::depth_sampler(8),
         ];
+        if shader.prepare {
+            // The intermediate target `custom_intermediate` reads.
+            entries.push(bindings::texture(9, true));
+        }
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some(&pass.name),
             entries: &entries,
         });
-        let format = if display { DISPLAY_FORMAT } else { self.hdr_format };
+        let format = self.format(display);
         let pipeline = fullscreen::pipeline(device, &pass.name, &module, &[&layout], format, None);
+        let prepare = shader.prepare.then(|| {
+            let label = format!("{}.prepare", pass.name);
+            let entry = "fs_prepare";
+            fullscreen::pipeline_with_entry(
+                device,
+                &label,
+                &module,
+                entry,
+                &[&layout],
+                format,
+                None,
+            )
+        });
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(error) = pollster::block_on(scope.pop()) {
             return Err(CustomError::Shader {
@@ -777,7 +963,13 @@ impl CustomPasses {
         }
         #[cfg(target_arch = "wasm32")]
         drop(scope);
-        Ok((layout, pipeline))
+        Ok((layout, pipeline, prepare))
+    }
+
+    /// The format a pass at a display point (`true`) or an HDR point writes, and its
+    /// intermediate target's.
+    fn format(&self, display: bool) -> wgpu::TextureFormat {
+        if display { DISPLAY_FORMAT } else { self.hdr_format }
     }
 
     /// The passes that run at `point` this frame, preset passes first, in their order.
@@ -813,14 +1005,13 @@ impl CustomPasses {
         }
     }
 
-    /// Record one pass, timed under its name, reading `input` and writing all of `output`.
+    /// Record one pass, timed under its name, reading `input` and writing all of `output`. A
+    /// preset pass with `prepare` first draws it into an intermediate target from `pool`,
+    /// given back before this returns.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn draw(
         &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        encoder: &mut wgpu::CommandEncoder,
-        timer: &PassTimer,
+        ctx: &mut FrameContext<'_>,
         settings: &[CustomPassSettings],
         pass: PassRef,
         frame: &CustomFrame<'_>,
@@ -829,14 +1020,14 @@ impl CustomPasses {
     ) {
         let name = self.name(settings, pass).to_owned();
         let normals = self.normals.clone();
-        let normals = frame.normals.or(normals.as_ref());
-        timer.scope(&name, encoder, |encoder| match pass {
+        let normals = normals.as_ref();
+        ctx.scope(&name, |ctx| match pass {
             PassRef::Rust(i) => {
                 if let Some(user) = self.rust.get_mut(i) {
                     user.record(UserPassContext {
-                        device,
-                        queue,
-                        encoder,
+                        device: ctx.device,
+                        queue: ctx.queue,
+                        encoder: ctx.encoder,
                         input,
                         output,
                         format,
@@ -855,20 +1046,6 @@ impl CustomPasses {
                 else {
                     return;
                 };
-                let (w, h) = (frame.size.0.max(1) as f32, frame.size.1.max(1) as f32);
-                let flag = |v: Option<&wgpu::TextureView>| if v.is_some() { 1.0f32 } else { 0.0 };
-                let frame_data = [
-                    w,
-                    h,
-                    1.0 / w,
-                    1.0 / h,
-                    (frame.frame_index % (1 << 24)) as f32,
-                    flag(frame.depth),
-                    flag(normals),
-                    flag(frame.motion),
-                ];
-                let frame_buffer =
-                    bindings::uniform_buffer(device, &name, bytemuck::cast_slice(&frame_data));
                 // The compiled layout's params, each with the settings' value when the name and
                 // type still match (a pass on its last good pipeline after a failed rebuild).
                 let values: Vec<(String, CustomParam)> = compiled
@@ -883,26 +1060,60 @@ impl CustomPasses {
                         (n.clone(), now.map_or_else(|| p.clone(), |(_, q)| q.clone()))
                     })
                     .collect();
+                let device = ctx.device;
                 let params = bindings::uniform_buffer(device, &name, &param_bytes(&values));
                 let none = &self.placeholder;
-                let resources = [
-                    frame_buffer.as_entire_binding(),
-                    params.as_entire_binding(),
-                    wgpu::BindingResource::TextureView(input),
-                    wgpu::BindingResource::Sampler(&self.linear),
-                    wgpu::BindingResource::TextureView(frame.depth.unwrap_or(none)),
-                    wgpu::BindingResource::TextureView(normals.unwrap_or(none)),
-                    wgpu::BindingResource::TextureView(frame.motion.unwrap_or(none)),
-                    wgpu::BindingResource::TextureView(hdr),
-                    wgpu::BindingResource::Sampler(&self.nearest),
-                ];
-                let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some(&name),
-                    layout: &compiled.layout,
-                    entries: &bindings::entries(&resources),
-                });
+                // The bind group for a draw into a target of `size`; `intermediate` is bound
+                // at binding 9 when the pass has `prepare`.
+                let group = |size: (u32, u32), intermediate: Option<&wgpu::TextureView>| {
+                    let (w, h) = (size.0.max(1) as f32, size.1.max(1) as f32);
+                    let flag = |v: Option<&wgpu::TextureView>| f32::from(u8::from(v.is_some()));
+                    let frame_data = [
+                        w,
+                        h,
+                        1.0 / w,
+                        1.0 / h,
+                        (frame.frame_index % (1 << 24)) as f32,
+                        flag(frame.depth),
+                        flag(normals),
+                        flag(frame.motion),
+                    ];
+                    let frame_buffer =
+                        bindings::uniform_buffer(device, &name, bytemuck::cast_slice(&frame_data));
+                    let mut resources = vec![
+                        frame_buffer.as_entire_binding(),
+                        params.as_entire_binding(),
+                        wgpu::BindingResource::TextureView(input),
+                        wgpu::BindingResource::Sampler(&self.linear),
+                        wgpu::BindingResource::TextureView(frame.depth.unwrap_or(none)),
+                        wgpu::BindingResource::TextureView(normals.unwrap_or(none)),
+                        wgpu::BindingResource::TextureView(frame.motion.unwrap_or(none)),
+                        wgpu::BindingResource::TextureView(hdr),
+                        wgpu::BindingResource::Sampler(&self.nearest),
+                    ];
+                    resources.extend(intermediate.map(wgpu::BindingResource::TextureView));
+                    device.create_bind_group(&wgpu::BindGroupDescriptor {
+                        label: Some(&name),
+                        layout: &compiled.layout,
+                        entries: &bindings::entries(&resources),
+                    })
+                };
                 let clear = Some(wgpu::Color::TRANSPARENT);
-                fullscreen::draw(encoder, &name, &compiled.pipeline, &[&group], output, clear);
+                // `prepare` over the input into the smaller target (reading the input at
+                // binding 9 too: `custom_intermediate` there is the input).
+                let intermediate = compiled.prepare.as_ref().map(|prepare| {
+                    let size = settings.intermediate_size(frame.size);
+                    let format = self.format(compiled.key.1);
+                    let usage = wgpu::TextureUsages::empty();
+                    let desc = TransientDesc::target(size.0, size.1, format, usage);
+                    let target = ctx.target(&format!("{name}.intermediate"), &desc);
+                    let label = format!("{name}.prepare");
+                    let bind = group(size, Some(input));
+                    fullscreen::draw(ctx.encoder, &label, prepare, &[&bind], &target.view, clear);
+                    target
+                });
+                let bind = group(frame.size, intermediate.as_ref().map(|t| &t.view));
+                fullscreen::draw(ctx.encoder, &name, &compiled.pipeline, &[&bind], output, clear);
             }
         });
     }
@@ -913,11 +1124,7 @@ impl CustomPasses {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn run_hdr(
         &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        encoder: &mut wgpu::CommandEncoder,
-        timer: &PassTimer,
-        pool: &mut TexturePool,
+        ctx: &mut FrameContext<'_>,
         settings: &[CustomPassSettings],
         point: Point,
         frame: &CustomFrame<'_>,
@@ -928,23 +1135,12 @@ impl CustomPasses {
         let desc = TransientDesc::target(w, h, self.hdr_format, wgpu::TextureUsages::empty());
         for pass in self.at(settings, point) {
             let name = self.name(settings, pass).to_owned();
-            let target = pool.acquire(device, &name, &desc);
+            let target = ctx.target(&name, &desc);
             let source = current.as_ref().map_or(input, |t| &t.view);
             let io = (source, source);
-            self.draw(
-                device,
-                queue,
-                encoder,
-                timer,
-                settings,
-                pass,
-                frame,
-                io,
-                (&target.view, self.hdr_format),
-            );
-            if let Some(previous) = current.replace(target) {
-                pool.release(&previous);
-            }
+            self.draw(ctx, settings, pass, frame, io, (&target.view, self.hdr_format));
+            // The previous pass's image goes back to the pool as it is replaced.
+            current = Some(target);
         }
         current
     }
@@ -1015,6 +1211,70 @@ mod tests {
         assert!(message.starts_with("/p/x.wgsl:2:12: error:"), "{message}");
         let good = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> { return color; }\n";
         assert!(compile_source("x", Path::new("/p/x.wgsl"), good, false, &[]).is_ok());
+    }
+
+    const EFFECT: &str = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> { return custom_intermediate(uv); }\n";
+
+    #[test]
+    fn prepare_is_found_in_the_module_and_only_then_compiled_in() {
+        let path = Path::new("/p/x.wgsl");
+        let plain = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> { return color; }\n";
+        let shader = compile_source("x", path, plain, false, &[]).expect("compiles");
+        assert!(!shader.prepare);
+        assert!(
+            !shader.code.contains("custom_intermediate") && !shader.code.contains("fs_prepare")
+        );
+        // A `prepare` in a comment is not a function.
+        let commented =
+            format!("// fn prepare(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32>\n{plain}");
+        assert!(!compile_source("x", path, &commented, true, &[]).expect("compiles").prepare);
+
+        let prepare = "fn prepare(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return color * 2.0;\n}\n";
+        for display in [false, true] {
+            let shader = compile_source("x", path, &format!("{prepare}{EFFECT}"), display, &[])
+                .expect("compiles");
+            assert!(shader.prepare && shader.code.contains("fn fs_prepare"));
+        }
+    }
+
+    #[test]
+    fn errors_in_prepare_name_the_users_file_line_and_column() {
+        let path = Path::new("/p/x.wgsl");
+        let broken =
+            "fn prepare(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return colr;\n}\n";
+        let message =
+            compile_source("x", path, &format!("{broken}{EFFECT}"), false, &[]).unwrap_err();
+        let message = message.to_string();
+        assert!(message.starts_with("/p/x.wgsl:2:12: error:"), "{message}");
+
+        let wrong = "\nfn prepare(color: vec4<f32>) -> vec4<f32> {\n    return color;\n}\n";
+        let message = compile_source("x", path, &format!("{wrong}{EFFECT}"), false, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(message.starts_with("/p/x.wgsl:2:1: error: `prepare` must be"), "{message}");
+
+        // `custom_intermediate` needs a `prepare`.
+        let message = compile_source("x", path, EFFECT, false, &[]).unwrap_err().to_string();
+        assert!(message.starts_with("/p/x.wgsl:1:") && message.contains("fn prepare"), "{message}");
+    }
+
+    #[test]
+    fn intermediate_scale_is_clamped_to_its_range_naming_the_key() {
+        let toml = "name = \"x\"\nshader = \"x.wgsl\"\nafter = \"finish\"\n";
+        let pass: CustomPassSettings = toml::from_str(toml).expect("parses");
+        assert_eq!(pass.intermediate_scale, None);
+        assert_eq!(pass.intermediate_size((1920, 1080)), (960, 540));
+        assert!(!toml::to_string(&pass).expect("serialises").contains("intermediate_scale"));
+        for (given, using) in [(0.0, 0.5), (-1.0, 0.5), (f32::NAN, 0.5), (1.5, 1.0), (0.25, 0.25)] {
+            let pass = CustomPassSettings { intermediate_scale: Some(given), ..pass.clone() };
+            let (valid, warnings) = pass.validated();
+            assert_eq!(valid.intermediate_scale, Some(using), "{given}");
+            assert_eq!(warnings.len(), usize::from(using != given), "{warnings:?}");
+            assert!(warnings.iter().all(|w| w.starts_with("custom.x.intermediate_scale")));
+        }
+        let tiny = CustomPassSettings { intermediate_scale: Some(0.001), ..pass };
+        assert_eq!(tiny.intermediate_size((640, 360)), (1, 1));
+        assert_eq!(tiny.intermediate_size((0, 0)), (1, 1));
     }
 
     #[test]

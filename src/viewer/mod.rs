@@ -48,7 +48,9 @@ pub struct ViewerOptions {
     /// Adapter name filter.
     pub gpu: crate::gpu::GpuOptions,
     /// Directory of shaders to watch; `None` watches [`crate::shaders::source_dir`], where the
-    /// renderer reads its shaders.
+    /// renderer reads its shaders, or else the `shaders/` of the checkout the build was made
+    /// in when it matches the build, which the renderer is then told to read
+    /// ([`reload::choose_shader_dir`]).
     pub shader_dir: Option<PathBuf>,
 }
 

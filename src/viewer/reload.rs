@@ -4,7 +4,9 @@
 //!
 //! Reads: file-system events; shader text through [`shaders::load_from_dir`]. Writes: nothing
 //! on disk. The directory is always passed in explicitly (no process-wide state), so tests in
-//! one process can each watch their own.
+//! one process can each watch their own. Which directory the viewer watches is
+//! [`choose_shader_dir`]'s decision: the loader's, else the checkout the build was made in
+//! when its shaders match the build (the viewer then has the loader read it too).
 //!
 //! The approach follows what blade and vello do for reloads: build the new pipeline inside a
 //! validation error scope and swap only on success.
@@ -32,6 +34,80 @@ pub fn check_shader_dir(dir: &Path) -> Result<usize, Vec<ShaderError>> {
         })
         .collect();
     if errors.is_empty() { Ok(names.len()) } else { Err(errors) }
+}
+
+/// Where the viewer reads and watches shaders ([`choose_shader_dir`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShaderDirChoice {
+    /// A folder the shader loader already reads: `AFTERLIGHT_SHADER_DIR`, a debug build's
+    /// checkout, or the one the viewer's options name.
+    Given(PathBuf),
+    /// The `shaders/` folder of the checkout this build came from: it holds every shader the
+    /// build embeds, so the viewer has the loader read it ([`shaders::use_source_dir`]) and
+    /// edits there apply, in release builds too.
+    Checkout(PathBuf),
+    /// None: the embedded shaders are drawn and nothing is reloaded, for the reason given.
+    Embedded(String),
+}
+
+impl ShaderDirChoice {
+    /// The folder to watch, if any.
+    pub fn dir(&self) -> Option<&Path> {
+        match self {
+            ShaderDirChoice::Given(dir) | ShaderDirChoice::Checkout(dir) => Some(dir),
+            ShaderDirChoice::Embedded(_) => None,
+        }
+    }
+
+    /// The line for the viewer's panel: the folder watched, or why none is and what to do.
+    pub fn message(&self) -> String {
+        match self {
+            ShaderDirChoice::Given(dir) | ShaderDirChoice::Checkout(dir) => {
+                format!("watching shaders in {}", dir.display())
+            }
+            ShaderDirChoice::Embedded(reason) => format!(
+                "shaders are embedded in this build and are not reloaded: {reason}. To edit them \
+                 live, run a build of the checkout you edit, or set {}=<its shaders folder>",
+                shaders::SHADER_DIR_ENV
+            ),
+        }
+    }
+}
+
+/// Where the viewer reads and watches shaders. `given` is a folder the loader already reads
+/// ([`shaders::source_dir`]) or the viewer's options name: it is used as it is. Otherwise
+/// `checkout` (the build's crate folder's `shaders/`) is used when it exists and holds every
+/// file of `embedded` (the build's shader files, relative to the shaders root): then it is
+/// the checkout this build came from, at a version whose shaders are all where the build
+/// expects them. Extra files there are new shaders and different text is the edits; a missing
+/// file means another version (or no checkout at all), and the embedded shaders stay.
+pub fn choose_shader_dir(
+    given: Option<PathBuf>,
+    checkout: &Path,
+    embedded: &[&str],
+) -> ShaderDirChoice {
+    if let Some(dir) = given {
+        return ShaderDirChoice::Given(dir);
+    }
+    if !checkout.is_dir() {
+        return ShaderDirChoice::Embedded(format!(
+            "{} (where this build was made) is not here",
+            checkout.display()
+        ));
+    }
+    let missing: Vec<&str> =
+        embedded.iter().copied().filter(|file| !checkout.join(file).is_file()).collect();
+    match missing.as_slice() {
+        [] => ShaderDirChoice::Checkout(checkout.to_owned()),
+        [first, ..] => ShaderDirChoice::Embedded(format!(
+            "{} lacks {} of this build's {} shader files ({first}{}), so it holds another \
+             version of them",
+            checkout.display(),
+            missing.len(),
+            embedded.len(),
+            if missing.len() > 1 { ", ..." } else { "" },
+        )),
+    }
 }
 
 /// A value rebuilt on reload that keeps its last good version when a rebuild fails.
@@ -213,5 +289,50 @@ mod tests {
         assert_eq!(value.error(), Some("broken.wgsl:3: expected `;`"));
         assert!(value.reload(|| Ok::<_, String>(2)));
         assert_eq!((*value.get(), value.generation(), value.error()), (2, 1, None));
+    }
+
+    #[test]
+    fn the_checkout_is_used_when_it_holds_every_embedded_shader() {
+        let root = std::env::temp_dir().join(format!("afterlight-choice-{}", std::process::id()));
+        let shaders = root.join("shaders");
+        std::fs::create_dir_all(shaders.join("post")).expect("create temp dir");
+        let embedded = ["include/common.wgsl", "post/taa.wgsl"];
+
+        // A folder the loader already reads wins, whatever the checkout holds.
+        let given = Some(root.join("elsewhere"));
+        let choice = choose_shader_dir(given.clone(), &shaders, &embedded);
+        assert_eq!(choice, ShaderDirChoice::Given(root.join("elsewhere")));
+        assert_eq!(choice.dir(), given.as_deref());
+
+        // No checkout where the build was made (the binary was copied elsewhere).
+        let choice = choose_shader_dir(None, &root.join("gone"), &embedded);
+        assert_eq!(choice.dir(), None);
+        let message = choice.message();
+        assert!(message.contains("gone") && message.contains("is not here"), "{message}");
+        assert!(message.contains(shaders::SHADER_DIR_ENV), "says what to do: {message}");
+
+        // A checkout lacking one of the build's files is another version.
+        std::fs::write(shaders.join("post/taa.wgsl"), "// edited\n").expect("write");
+        let choice = choose_shader_dir(None, &shaders, &embedded);
+        let ShaderDirChoice::Embedded(reason) = &choice else { panic!("{choice:?}") };
+        assert!(
+            reason.contains("lacks 1 of this build's 2") && reason.contains("common"),
+            "{reason}"
+        );
+
+        // Every file there (edited, with a new one beside): the checkout is read and watched.
+        std::fs::create_dir_all(shaders.join("include")).expect("create");
+        std::fs::write(shaders.join("include/common.wgsl"), "").expect("write");
+        std::fs::write(shaders.join("post/new.wgsl"), "").expect("write");
+        let choice = choose_shader_dir(None, &shaders, &embedded);
+        assert_eq!(choice, ShaderDirChoice::Checkout(shaders.clone()));
+        assert_eq!(choice.message(), format!("watching shaders in {}", shaders.display()));
+        std::fs::remove_dir_all(&root).ok();
+
+        // This build's own checkout holds every shader it embeds.
+        let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+        let embedded: Vec<&str> = shaders::embedded_files().collect();
+        let choice = choose_shader_dir(None, &checkout, &embedded);
+        assert_eq!(choice, ShaderDirChoice::Checkout(checkout));
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::panel::{Level, Panel};
-use super::reload::{FileWatcher, Reloadable};
+use super::reload::{FileWatcher, Reloadable, ShaderDirChoice, choose_shader_dir};
 use super::{ViewerError, ViewerOptions};
 use crate::Error;
 use crate::config::Preset;
@@ -75,6 +75,12 @@ impl Session {
     /// Open the GPU, load the scene, environment and preset of `options`, and build the
     /// renderer at the smallest viewport (the window loop resizes it).
     pub fn new(options: &ViewerOptions) -> Result<Self, ViewerError> {
+        // Before anything loads a shader: a release build run from its checkout reads (and
+        // watches) the checkout's shaders, so edits there apply.
+        let shader_choice = shader_dir_choice(options);
+        if let ShaderDirChoice::Checkout(dir) = &shader_choice {
+            crate::shaders::use_source_dir(Some(dir.clone()));
+        }
         let gpu = Gpu::new(&options.gpu).map_err(Error::from)?;
         let device_lost = watch_device(&gpu);
         let scene = match &options.scene {
@@ -98,7 +104,7 @@ impl Session {
             environment.clone(),
             &RendererSettings::default(),
         )?;
-        let shader_dir = options.shader_dir.clone().or_else(crate::shaders::source_dir);
+        let shader_dir = shader_choice.dir().map(Path::to_owned);
         let mut watcher = match FileWatcher::new(shader_dir.as_deref()) {
             Ok(watcher) => Some(watcher),
             Err(e) => {
@@ -106,13 +112,8 @@ impl Session {
                 None
             }
         };
-        match &shader_dir {
-            Some(dir) => panel.push(Level::Info, format!("watching shaders in {}", dir.display())),
-            None => panel.push(
-                Level::Info,
-                "shaders are embedded in this build: set AFTERLIGHT_SHADER_DIR to reload them",
-            ),
-        }
+        log::info!("{}", shader_choice.message());
+        panel.push(Level::Info, shader_choice.message());
         if let (Some(watcher), Some(path)) = (&mut watcher, &options.preset)
             && let Err(e) = watcher.watch_preset(Some(path))
         {
@@ -274,6 +275,15 @@ impl Session {
             &RendererSettings::default(),
         )
     }
+}
+
+/// Where this viewer reads and watches shaders: the options' folder or the loader's, else the
+/// `shaders/` of the checkout this build was made in when it matches the build.
+fn shader_dir_choice(options: &ViewerOptions) -> ShaderDirChoice {
+    let given = options.shader_dir.clone().or_else(crate::shaders::source_dir);
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let embedded: Vec<&str> = crate::shaders::embedded_files().collect();
+    choose_shader_dir(given, &checkout, &embedded)
 }
 
 /// A slot the device-lost callback of `gpu`'s device fills with its reason.

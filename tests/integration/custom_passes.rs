@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use afterlight::config::Preset;
 use afterlight::gpu::{Gpu, read_texture};
@@ -14,7 +14,7 @@ use afterlight::post::custom::{UserPass, UserPassContext};
 use afterlight::post::finish::DISPLAY_FORMAT;
 use afterlight::post::stack::{PostInputs, PostStack, PostStackDescriptor};
 use afterlight::post::tonemap::ToneMapper;
-use afterlight::render::RenderOptions;
+use afterlight::render::{DebugView, RenderOptions};
 use wgpu::util::DeviceExt;
 
 const SIZE: (u32, u32) = (48, 32);
@@ -40,14 +40,18 @@ fn gradient_hdr(gpu: &Gpu) -> wgpu::TextureView {
 /// The gradient times `k` (in RGB).
 fn scaled_gradient_hdr(gpu: &Gpu, k: f32) -> wgpu::TextureView {
     let (w, h) = SIZE;
-    let mut texels = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            let (u, v) = (x as f32 / w as f32, y as f32 / h as f32);
-            let texel = [0.05 + 1.2 * u, 0.02 + 0.9 * v, 0.3 + 0.5 * u * v].map(|c| c * k);
-            texels.push([texel[0], texel[1], texel[2], 1.0].map(common::f32_to_f16));
-        }
-    }
+    let texels: Vec<[f32; 3]> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x as f32 / w as f32, y as f32 / h as f32)))
+        .map(|(u, v)| [0.05 + 1.2 * u, 0.02 + 0.9 * v, 0.3 + 0.5 * u * v].map(|c| c * k))
+        .collect();
+    hdr_texture(gpu, &texels)
+}
+
+/// An HDR image of `SIZE` from linear RGB texels (row-major), as an Rgba16Float view.
+fn hdr_texture(gpu: &Gpu, texels: &[[f32; 3]]) -> wgpu::TextureView {
+    let rgba: Vec<f32> = texels.iter().flat_map(|&[r, g, b]| [r, g, b, 1.0]).collect();
+    let halves: Vec<u16> = rgba.iter().map(|&c| common::f32_to_f16(c)).collect();
+    let (w, h) = SIZE;
     let desc = wgpu::TextureDescriptor {
         label: Some("test hdr"),
         size: wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
@@ -59,13 +63,10 @@ fn scaled_gradient_hdr(gpu: &Gpu, k: f32) -> wgpu::TextureView {
         view_formats: &[],
     };
     let order = wgpu::util::TextureDataOrder::LayerMajor;
-    let texture = gpu.device.create_texture_with_data(
-        &gpu.queue,
-        &desc,
-        order,
-        bytemuck::cast_slice(&texels),
-    );
-    texture.create_view(&Default::default())
+    let bytes = bytemuck::cast_slice(&halves);
+    gpu.device
+        .create_texture_with_data(&gpu.queue, &desc, order, bytes)
+        .create_view(&Default::default())
 }
 
 fn stack(gpu: &Gpu, settings: &PostSettings, provided: Provided) -> PostStack {
@@ -98,6 +99,28 @@ fn difference(a: &[u8], b: &[u8]) -> (u8, f64) {
         .collect();
     let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len() as f64;
     (diffs.iter().copied().max().unwrap_or(0), mean)
+}
+
+/// Settings with one user pass `name` reading `/virtual/<name>.wgsl` (give its text with
+/// `provide_custom_shader`), its other keys (slot, params) in `keys`; no dither.
+fn one_pass(name: &str, keys: &str) -> (PathBuf, PostSettings) {
+    let path = PathBuf::from(format!("/virtual/{name}.wgsl"));
+    let text = format!("[[custom]]\nname = \"{name}\"\nshader = \"{}\"\n{keys}\n", path.display());
+    let mut settings = Preset::parse(&text).expect("preset").settings;
+    settings.finish.dither = false;
+    (path, settings)
+}
+
+/// One frame of `settings` from `hdr`, with `shader` as the text of the user shader at `path`.
+fn frame_with_shader(
+    gpu: &Gpu,
+    settings: &PostSettings,
+    (path, shader): (&Path, &str),
+    hdr: &wgpu::TextureView,
+) -> Vec<u8> {
+    let mut post = stack(gpu, settings, Provided::HDR_ONLY);
+    post.chain_mut().provide_custom_shader(path, shader);
+    frame(gpu, &mut post, &PostInputs::new(hdr)).expect("frame")
 }
 
 fn param(settings: &PostSettings, name: &str) -> Vec<f32> {
@@ -214,15 +237,11 @@ fn the_outline_matches_edges_computed_on_the_cpu_from_the_same_depth_and_normals
 #[test]
 fn a_broken_shader_names_file_line_and_column_and_the_last_good_pipeline_keeps_running() {
     let Some(gpu) = common::gpu() else { return };
-    let path = Path::new("/virtual/tint.wgsl");
+    let (path, settings) =
+        one_pass("tint", "after = \"finish\"\n[custom.params]\nk = { value = 0.5 }");
+    let path = path.as_path();
     let good = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return vec4f(color.rgb * params.k, color.a);\n}\n";
     let broken = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    let x = 1.0;\n    return vec4f(color.rgb * params.kk, color.a);\n}\n";
-    let text = format!(
-        "[[custom]]\nname = \"tint\"\nshader = \"{}\"\nafter = \"finish\"\n[custom.params]\nk = {{ value = 0.5 }}\n",
-        path.display()
-    );
-    let mut settings = Preset::parse(&text).expect("preset").settings;
-    settings.finish.dither = false;
     let hdr = gradient_hdr(&gpu);
     let inputs = PostInputs::new(&hdr);
 
@@ -361,11 +380,194 @@ fn hdr_slots_see_scene_linear_colour_before_the_finish() {
             format!("[[custom]]\nname = \"half\"\nshader = \"{}\"\n{slot}\n", path.display());
         let custom = Preset::parse(&text).expect("preset").settings.custom;
         let settings = PostSettings { custom, ..plain.clone() };
-        let mut post = stack(&gpu, &settings, Provided::HDR_ONLY);
-        post.chain_mut().provide_custom_shader(path, half);
-        let out = frame(&gpu, &mut post, &PostInputs::new(&hdr)).expect("frame");
+        let out = frame_with_shader(&gpu, &settings, (path, half), &hdr);
         let (max, mean) = difference(&out, &expected);
         eprintln!("{slot}: max {max} codes, mean {mean:.3} from the finish of half the input");
         assert!(max <= 1, "{slot}: max {max}, mean {mean}");
     }
+}
+
+#[test]
+fn custom_normal_reads_the_renderers_g_buffer_normals() {
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let size = (96, 64);
+    let camera = common::scene_camera(&scene, 1.5);
+    // The normal as the G-buffer debug view shows it: n * 0.5 + 0.5, black on the sky.
+    let shader = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    let n = custom_normal(uv);\n    return vec4f(select(vec3f(0.0), n * 0.5 + 0.5, dot(n, n) > 0.5), 1.0);\n}\n";
+    let (path, mut post) = one_pass("normals", "after = \"sharpen\"");
+    // No jitter, so both frames rasterise the same G-buffer.
+    post.taa.tier = Tier::Off;
+    post.taa.fxaa_fallback = false;
+    let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
+    renderer.post_stack_mut().chain_mut().provide_custom_shader(path, shader);
+    let options = RenderOptions { post, ..Default::default() };
+    renderer.render(&gpu, &camera, &options).expect("render");
+    let user = renderer.read_display(&gpu).expect("readback");
+    let debug = RenderOptions { debug_view: Some(DebugView::Normal), ..options };
+    renderer.render(&gpu, &camera, &debug).expect("render");
+    let reference = renderer.read_display(&gpu).expect("readback");
+
+    let surface = reference.chunks_exact(4).filter(|p| p[..3] != [0, 0, 0]).count();
+    let colours: std::collections::HashSet<&[u8]> = user.chunks_exact(4).collect();
+    let (max, mean) = difference(&user, &reference);
+    eprintln!(
+        "custom_normal vs the G-buffer view: {surface} surface pixels, {} colours; max {max} \
+         codes, mean {mean:.3}",
+        colours.len()
+    );
+    assert!(surface > size.0 as usize * size.1 as usize / 4, "the scene covers the view");
+    assert!(colours.len() > 50, "custom_normal is not a constant ({} colours)", colours.len());
+    assert!(max <= 1, "max {max}, mean {mean}");
+}
+
+/// What a linear sampler with clamp-to-edge returns at `uv` from a `w` x `h` image.
+fn bilinear(image: &[[f32; 3]], (w, h): (u32, u32), uv: [f32; 2]) -> [f32; 3] {
+    let axis = |t: f32, n: u32| {
+        let p = t * n as f32 - 0.5;
+        let i = p.floor();
+        let clamp = |k: f32| k.clamp(0.0, n as f32 - 1.0) as usize;
+        (clamp(i), clamp(i + 1.0), p - i)
+    };
+    let ((x0, x1, fx), (y0, y1, fy)) = (axis(uv[0], w), axis(uv[1], h));
+    let at = |x: usize, y: usize| image[y * w as usize + x];
+    let mut out = [0.0; 3];
+    for (k, c) in out.iter_mut().enumerate() {
+        let top = at(x0, y0)[k] * (1.0 - fx) + at(x1, y0)[k] * fx;
+        let bottom = at(x0, y1)[k] * (1.0 - fx) + at(x1, y1)[k] * fx;
+        *c = top * (1.0 - fy) + bottom * fy;
+    }
+    out
+}
+
+/// A dim background (below the halation's threshold) with a bright block, a bright pixel and
+/// a bright corner; every value a multiple of 1/64, exact in half floats.
+fn highlights() -> Vec<[f32; 3]> {
+    let (w, h) = SIZE;
+    let mut texels = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let texel = match (x, y) {
+                (10..13, 8..11) => [6.0, 5.0, 4.0],
+                (30, 20) => [12.0, 12.0, 12.0],
+                (44.., 28..) => [3.0, 2.5, 2.0],
+                _ => [(x % 16) as f32 / 64.0, (y % 8) as f32 / 64.0, 0.25],
+            };
+            texels.push(texel);
+        }
+    }
+    texels
+}
+
+#[test]
+fn halation_prepares_at_half_size_and_matches_its_formula_on_the_cpu() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut with = example("halation.toml");
+    // A fixed exposure and no bloom: the finish then draws any HDR image the same way.
+    with.exposure = afterlight::post::exposure::ExposureSettings::manual(0.0);
+    with.bloom.tier = Tier::Off;
+    let without = PostSettings { custom: Vec::new(), ..with.clone() };
+    let (threshold, amount) = (param(&with, "threshold")[0], param(&with, "amount")[0]);
+    let (tint, spread) = (param(&with, "tint"), param(&with, "spread")[0]);
+
+    // prepare: the blurred excess luminance at half size; effect: the input plus the tinted
+    // glow sampled bilinearly at full size.
+    let input = highlights();
+    let small = with.custom[0].intermediate_size(SIZE);
+    assert_eq!(small, (SIZE.0 / 2, SIZE.1 / 2));
+    let weights = [1.0, 4.0, 6.0, 4.0, 1.0];
+    let bright = |c: [f32; 3]| (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2] - threshold).max(0.0);
+    let mut glow = Vec::new();
+    for y in 0..small.1 {
+        for x in 0..small.0 {
+            let uv = [(x as f32 + 0.5) / small.0 as f32, (y as f32 + 0.5) / small.1 as f32];
+            let mut sum = 0.0;
+            for (j, wj) in weights.iter().enumerate() {
+                for (i, wi) in weights.iter().enumerate() {
+                    let at = [
+                        uv[0] + (i as f32 - 2.0) * spread / small.0 as f32,
+                        uv[1] + (j as f32 - 2.0) * spread / small.1 as f32,
+                    ];
+                    sum += wi * wj * bright(bilinear(&input, SIZE, at));
+                }
+            }
+            glow.push([sum / 256.0; 3]);
+        }
+    }
+    let expected: Vec<[f32; 3]> = (0..SIZE.1)
+        .flat_map(|y| (0..SIZE.0).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let uv = [(x as f32 + 0.5) / SIZE.0 as f32, (y as f32 + 0.5) / SIZE.1 as f32];
+            let g = bilinear(&glow, small, uv);
+            let c = input[(y * SIZE.0 + x) as usize];
+            [0, 1, 2].map(|k| c[k] + tint[k] * amount * g[k])
+        })
+        .collect();
+    let glowing = glow.iter().filter(|g| g[0] > 0.01).count();
+
+    let source = hdr_texture(&gpu, &input);
+    let mut post = stack(&gpu, &with, Provided::HDR_ONLY);
+    let gpu_out = frame(&gpu, &mut post, &PostInputs::new(&source)).expect("frame");
+    let reference = hdr_texture(&gpu, &expected);
+    let mut plain = stack(&gpu, &without, Provided::HDR_ONLY);
+    let cpu_out = frame(&gpu, &mut plain, &PostInputs::new(&reference)).expect("frame");
+    let unchanged = frame(&gpu, &mut plain, &PostInputs::new(&source)).expect("frame");
+    let (max, mean) = difference(&gpu_out, &cpu_out);
+    let (changed, _) = difference(&gpu_out, &unchanged);
+    eprintln!(
+        "halation vs CPU: {glowing} of {} intermediate pixels glow; max {max} codes, mean \
+         {mean:.3}; the pass changed the image by up to {changed} codes",
+        glow.len()
+    );
+    assert!(glowing > 20, "the highlights glow ({glowing})");
+    assert!(changed > 30, "the glow shows ({changed})");
+    assert!(max <= 2 && mean < 0.1, "max {max}, mean {mean}");
+
+    // The intermediate came from the pool, at half size, named after the pass.
+    let pool = post.chain().pool().memory("post.pool");
+    let intermediate: Vec<_> =
+        pool.iter().filter(|e| e.name.contains("halation.intermediate")).collect();
+    assert_eq!(intermediate.len(), 1, "{:?}", pool.iter().map(|e| &e.name).collect::<Vec<_>>());
+    assert_eq!(intermediate[0].bytes, u64::from(small.0 * small.1) * 8, "Rgba16Float, half size");
+}
+
+#[test]
+fn a_pass_without_prepare_draws_no_intermediate() {
+    let Some(gpu) = common::gpu() else { return };
+    let settings = example("halation.toml");
+    let effect_only = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return color * params.amount;\n}\n";
+    let mut post = stack(&gpu, &settings, Provided::HDR_ONLY);
+    post.chain_mut().provide_custom_shader(settings.custom[0].shader.clone(), effect_only);
+    let hdr = gradient_hdr(&gpu);
+    frame(&gpu, &mut post, &PostInputs::new(&hdr)).expect("frame");
+    let pool = post.chain().pool().memory("post.pool");
+    let names: Vec<&str> = pool.iter().map(|e| e.name.as_str()).collect();
+    assert!(!names.iter().any(|n| n.contains("intermediate")), "{names:?}");
+    let half = u64::from(SIZE.0 / 2 * SIZE.1 / 2) * 8;
+    assert!(!pool.iter().any(|e| e.bytes == half), "no half-size HDR image: {names:?}");
+
+    // `custom_intermediate` without `prepare` is an error saying why.
+    let uses = "fn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return custom_intermediate(uv);\n}\n";
+    let mut post = stack(&gpu, &settings, Provided::HDR_ONLY);
+    post.chain_mut().provide_custom_shader(settings.custom[0].shader.clone(), uses);
+    let message = frame(&gpu, &mut post, &PostInputs::new(&hdr)).expect_err("no prepare");
+    eprintln!("{message}");
+    assert!(message.contains("halation.wgsl:2:") && message.contains("fn prepare"), "{message}");
+}
+
+#[test]
+fn prepare_at_a_display_slot_at_full_scale_passes_the_image_through() {
+    let Some(gpu) = common::gpu() else { return };
+    let shader = "fn prepare(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return color;\n}\n\nfn effect(color: vec4<f32>, uv: vec2<f32>) -> vec4<f32> {\n    return custom_intermediate(uv);\n}\n";
+    let (path, settings) = one_pass("through", "after = \"finish\"\nintermediate_scale = 1.0");
+    let hdr = gradient_hdr(&gpu);
+    let without = PostSettings { custom: Vec::new(), ..settings.clone() };
+    let plain = frame(&gpu, &mut stack(&gpu, &without, Provided::HDR_ONLY), &PostInputs::new(&hdr))
+        .expect("frame");
+    let out = frame_with_shader(&gpu, &settings, (&path, shader), &hdr);
+    // Display colour decoded, written to an sRGB image, read back and encoded twice over.
+    let (max, mean) = difference(&out, &plain);
+    eprintln!("prepare -> intermediate -> effect at full scale: max {max} codes, mean {mean:.3}");
+    // (`effect` returns only what `prepare` wrote: had it not run, this would differ.)
+    assert!(max <= 1, "max {max}, mean {mean}");
 }
