@@ -88,7 +88,7 @@
 //! (truncated, as lavapipe stores them), so the history's 2% depth test rejects the same
 //! pixels in both variants.
 
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::{self, ComputeKernel, PassVariant, VariantChoice};
@@ -420,6 +420,7 @@ impl AoPass {
             value: 4.0,
             prior_share: 0.18,
             at_render_size: true,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[SETTINGS],
     };

@@ -95,7 +95,7 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::clamp_setting;
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::tier::Tier;
 use super::traffic::{FrameTargets, PassTraffic};
@@ -529,6 +529,7 @@ impl BloomPass {
             value: 3.0,
             prior_share: 0.05,
             at_render_size: false,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[SETTINGS],
     };

@@ -139,7 +139,14 @@ pub struct KnobDecl {
     pub prior_share: f64,
     /// Whether its cost follows the render scale (it runs at the render size).
     pub at_render_size: bool,
+    /// Each tier's cost relative to `High` (off, low, medium, high, ultra), until measured:
+    /// what the governor predicts a step saves before it has timed the pass there.
+    pub tier_cost: [f64; 5],
 }
+
+/// Tier costs relative to `High` for a pass whose tiers scale its samples roughly linearly
+/// (off, low, medium, high, ultra).
+pub const DEFAULT_TIER_COST: [f64; 5] = [0.0, 0.4, 0.6, 1.0, 1.6];
 
 /// What a pass declares about itself; see the module documentation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -184,7 +191,16 @@ impl PassContract {
             })
             .collect();
         let knob = match self.knob {
-            Some(k) => format!("floor {}, value {}, prior {:.3}", k.floor, k.value, k.prior_share),
+            Some(k) => {
+                let costs: Vec<String> = k.tier_cost[1..].iter().map(|c| format!("{c}")).collect();
+                format!(
+                    "floor {}, value {}, prior {:.3}, tiers low..ultra cost {} of high",
+                    k.floor,
+                    k.value,
+                    k.prior_share,
+                    costs.join("/")
+                )
+            }
             None => "none".to_owned(),
         };
         format!("| `{}` | {} | {} | {knob} |", self.name, self.summary, writes.join("; "))
@@ -249,6 +265,13 @@ mod tests {
             );
             if let Some(knob) = contract.knob {
                 assert!(knob.value >= 0.0 && (0.0..1.0).contains(&knob.prior_share));
+                assert_eq!(knob.tier_cost[3], 1.0, "{}: costs are relative to high", contract.name);
+                assert!(
+                    knob.tier_cost.windows(2).all(|w| w[0] <= w[1]) && knob.tier_cost[1] > 0.0,
+                    "{}: no tier up may cost less: {:?}",
+                    contract.name,
+                    knob.tier_cost
+                );
             }
         }
     }

@@ -54,7 +54,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::camera::PostCamera;
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::LazyKernel;
@@ -377,6 +377,7 @@ impl DofPass {
             value: 2.0,
             prior_share: 0.08,
             at_render_size: true,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[SETTINGS],
     };

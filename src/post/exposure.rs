@@ -41,7 +41,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
@@ -702,6 +702,7 @@ impl ExposurePass {
             value: 3.0,
             prior_share: 0.03,
             at_render_size: false,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[SETTINGS],
     };

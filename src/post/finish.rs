@@ -27,7 +27,7 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::bloom::{BloomComposite, BloomSettings};
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::grade::GradeSettings;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::schema::{Control, Setting, TIERS, float, setting};
@@ -115,6 +115,7 @@ impl FinishPass {
             value: 2.0,
             prior_share: 0.06,
             at_render_size: false,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[
             super::tonemap::SETTINGS,

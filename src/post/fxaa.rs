@@ -9,7 +9,7 @@
 //! Reads: the finished display image ([`DISPLAY_FORMAT`], any texture of `size`). Writes: a
 //! different texture of the same format (ping-pong); colour and alpha are filtered together.
 
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::finish::display_image_traffic;
@@ -181,6 +181,7 @@ impl FxaaPass {
             value: 1.5,
             prior_share: 0.03,
             at_render_size: false,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[SETTINGS],
     };

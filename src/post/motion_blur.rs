@@ -53,7 +53,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::LazyKernel;
@@ -239,6 +239,7 @@ impl MotionBlurPass {
             value: 1.5,
             prior_share: 0.055,
             at_render_size: true,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[SETTINGS],
     };

@@ -10,7 +10,7 @@
 //! ([`SharpenPass::dispatch`], [`super::variant`]) writes an `Rgba8Unorm` storage texture with
 //! sRGB-encoded values instead.
 
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayPass, DisplayTarget};
 use super::finish::DISPLAY_FORMAT;
 use super::finish::display_image_traffic;
@@ -128,6 +128,7 @@ impl SharpenPass {
             value: 1.0,
             prior_share: 0.03,
             at_render_size: false,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[SETTINGS],
     };

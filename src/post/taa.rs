@@ -77,7 +77,7 @@
 use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
 
-use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::{Tier, clamp_setting};
@@ -375,6 +375,7 @@ impl TaaPass {
             value: 5.0,
             prior_share: 0.20,
             at_render_size: false,
+            tier_cost: DEFAULT_TIER_COST,
         }),
         settings: &[SETTINGS],
     };

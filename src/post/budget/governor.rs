@@ -27,10 +27,9 @@ use std::borrow::Cow;
 use super::{BudgetMode, BudgetSettings, RENDER_SCALE_VALUE, RollingStats, Statistic};
 use crate::gpu::FrameTiming;
 use crate::post::Tier;
+use crate::post::contract::DEFAULT_TIER_COST;
 use crate::post::settings::{BUILT_IN, BuiltinPass, PostSettings};
 
-/// Cost of each tier relative to `High`, until measured (off, low, medium, high, ultra).
-const RELATIVE_COST: [f64; 5] = [0.0, 0.4, 0.6, 1.0, 1.6];
 /// Visual value of each tier (off, low, medium, high, ultra): diminishing returns.
 const TIER_VALUE: [f64; 5] = [0.0, 0.6, 0.8, 0.93, 1.0];
 /// The render scales the governor steps through, below the user's own.
@@ -102,6 +101,8 @@ struct KnobSpec {
     weight: f64,
     /// Its share of the frame at `High` until measured (frame rung only).
     prior_share: f64,
+    /// Each tier's cost relative to `High`, until measured.
+    tier_cost: [f64; 5],
 }
 
 impl KnobSpec {
@@ -116,6 +117,7 @@ impl KnobSpec {
                 value.weight(Knob::RENDER_SCALE.name()).unwrap_or(RENDER_SCALE_VALUE),
             ),
             prior_share: 0.0,
+            tier_cost: DEFAULT_TIER_COST,
         }];
         for pass in BUILT_IN {
             if let Some(decl) = pass.contract.knob {
@@ -124,6 +126,7 @@ impl KnobSpec {
                     kind: KnobKind::Pass(pass, decl.floor),
                     weight: f64::from(value.weight(pass.name()).unwrap_or(decl.value)),
                     prior_share: decl.prior_share,
+                    tier_cost: decl.tier_cost,
                 });
             }
         }
@@ -133,6 +136,7 @@ impl KnobSpec {
                 kind: KnobKind::User,
                 weight: f64::from(custom.value.max(0.0)),
                 prior_share: USER_PRIOR_SHARE,
+                tier_cost: DEFAULT_TIER_COST,
             });
         }
         specs
@@ -592,7 +596,9 @@ impl Governor {
         (1..5)
             .filter_map(|l| measured[l].map(|ms| (l, ms)))
             .min_by_key(|(l, _)| l.abs_diff(level))
-            .map(|(l, ms)| ms * RELATIVE_COST[level] / RELATIVE_COST[l])
+            .map(|(l, ms)| {
+                ms * self.knobs[k].spec.tier_cost[level] / self.knobs[k].spec.tier_cost[l]
+            })
             .or_else(|| self.prior_cost(k, level))
     }
 
@@ -603,7 +609,8 @@ impl Governor {
         }
         let frame = self.window.median()?;
         let share = self.knobs[k].spec.prior_share;
-        Some(frame * share * RELATIVE_COST[level] / RELATIVE_COST[3])
+        let cost = &self.knobs[k].spec.tier_cost;
+        Some(frame * share * cost[level] / cost[3])
     }
 
     /// Without per-pass times: the resolution-dependent work at scale 1, from its prior share.
