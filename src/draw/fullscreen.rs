@@ -22,8 +22,22 @@ pub(crate) fn pipeline_with_entry(
     format: wgpu::TextureFormat,
     blend: Option<wgpu::BlendState>,
 ) -> wgpu::RenderPipeline {
+    specialised_pipeline(device, label, module, entry, layouts, (format, blend), &[])
+}
+
+/// As [`pipeline_with_entry`] with the WGSL `override` constants `constants` set (see
+/// [`super::specialise`]).
+pub(crate) fn specialised_pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    module: &wgpu::ShaderModule,
+    entry: &str,
+    layouts: &[&wgpu::BindGroupLayout],
+    (format, blend): (wgpu::TextureFormat, Option<wgpu::BlendState>),
+    constants: &[(&'static str, f64)],
+) -> wgpu::RenderPipeline {
     let target = wgpu::ColorTargetState { format, blend, write_mask: wgpu::ColorWrites::ALL };
-    build(device, label, module, entry, layouts, &[Some(target)])
+    build(device, label, module, entry, layouts, &[Some(target)], constants)
 }
 
 /// A full-screen pipeline writing one target per format in `formats` (locations 0..), no
@@ -36,8 +50,21 @@ pub(crate) fn multi_target_pipeline(
     layouts: &[&wgpu::BindGroupLayout],
     formats: &[wgpu::TextureFormat],
 ) -> wgpu::RenderPipeline {
+    specialised_multi_target_pipeline(device, label, module, entry, layouts, formats, &[])
+}
+
+/// As [`multi_target_pipeline`] with the WGSL `override` constants `constants` set.
+pub(crate) fn specialised_multi_target_pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    module: &wgpu::ShaderModule,
+    entry: &str,
+    layouts: &[&wgpu::BindGroupLayout],
+    formats: &[wgpu::TextureFormat],
+    constants: &[(&'static str, f64)],
+) -> wgpu::RenderPipeline {
     let targets: Vec<_> = formats.iter().map(|&format| Some(format.into())).collect();
-    build(device, label, module, entry, layouts, &targets)
+    build(device, label, module, entry, layouts, &targets, constants)
 }
 
 fn build(
@@ -47,6 +74,7 @@ fn build(
     entry: &str,
     layouts: &[&wgpu::BindGroupLayout],
     targets: &[Option<wgpu::ColorTargetState>],
+    constants: &[(&'static str, f64)],
 ) -> wgpu::RenderPipeline {
     let layouts: Vec<Option<&wgpu::BindGroupLayout>> = layouts.iter().copied().map(Some).collect();
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -69,7 +97,7 @@ fn build(
         fragment: Some(wgpu::FragmentState {
             module,
             entry_point: Some(entry),
-            compilation_options: Default::default(),
+            compilation_options: super::specialise::options(constants),
             targets,
         }),
         multiview_mask: None,

@@ -52,6 +52,16 @@ impl Tier {
         }
     }
 
+    /// This tier and the ones a budget-governor step can reach from it (one lower, one
+    /// higher), the ones that run (not `Off`): what a pass builds ahead so a step never
+    /// compiles a pipeline during a frame.
+    pub fn with_neighbours(self) -> Vec<Tier> {
+        let mut tiers = vec![self.lower(), self, self.higher()];
+        tiers.dedup();
+        tiers.retain(|t| t.is_on());
+        tiers
+    }
+
     /// Whether the pass runs at all.
     pub fn is_on(self) -> bool {
         self != Tier::Off

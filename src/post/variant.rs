@@ -195,6 +195,20 @@ impl ComputeKernel {
         input_layout: &wgpu::BindGroupLayout,
         outputs: &[wgpu::TextureFormat],
     ) -> Self {
+        Self::specialised(device, name, module, entry, input_layout, outputs, &[])
+    }
+
+    /// As [`ComputeKernel::new`] with the WGSL `override` constants `constants` set (see
+    /// [`crate::draw::specialise`]).
+    pub(crate) fn specialised(
+        device: &wgpu::Device,
+        name: &'static str,
+        module: &wgpu::ShaderModule,
+        entry: &str,
+        input_layout: &wgpu::BindGroupLayout,
+        outputs: &[wgpu::TextureFormat],
+        constants: &[(&'static str, f64)],
+    ) -> Self {
         let entries: Vec<_> = outputs
             .iter()
             .enumerate()
@@ -223,7 +237,7 @@ impl ComputeKernel {
             layout: Some(&layout),
             module,
             entry_point: Some(entry),
-            compilation_options: Default::default(),
+            compilation_options: crate::draw::specialise::options(constants),
             cache: None,
         });
         Self { name, pipeline, output_layout }

@@ -223,3 +223,66 @@ fn a_long_soak_keeps_gpu_and_process_memory_flat() {
         );
     }
 }
+
+/// Resident memory growth per frame, MiB, of the renderer drawing `options` at 64x64: 30
+/// frames to warm up, then 120 frames measured (the GPU waited on after each frame, so the
+/// driver's work is done when memory is read).
+fn growth_per_frame(gpu: &Gpu, options: &RenderOptions) -> f64 {
+    let scene = common::default_scene();
+    let mut renderer = common::renderer(gpu, &scene, (SIZE, SIZE), &common::studio(gpu));
+    let camera = common::scene_camera(&scene, 1.0);
+    let frame = |renderer: &mut afterlight::render::Renderer| {
+        renderer.render(gpu, &camera, options).expect("render");
+        gpu.wait_idle();
+    };
+    for _ in 0..30 {
+        frame(&mut renderer);
+    }
+    let before = resident_bytes();
+    for _ in 0..120 {
+        frame(&mut renderer);
+    }
+    (resident_bytes() - before) as f64 / 120.0 / (1024.0 * 1024.0)
+}
+
+/// Which draws make the process grow on this driver (`docs/memory-growth.md`): a G-buffer
+/// debug view (shadows, G-buffer, the view's draw), the plain frame with every post pass off,
+/// then each built-in pass on alone over it at its default tier, and each preset. Run alone:
+/// `cargo test --test integration soak::growth_by_pass -- --ignored --nocapture`.
+#[test]
+#[ignore = "a probe that prints, run alone: see its docs"]
+fn growth_by_pass() {
+    use afterlight::post::Tier;
+    let Some(gpu) = common::gpu() else { return };
+    let plain = PostSettings {
+        exposure: afterlight::post::exposure::ExposureSettings {
+            tier: Tier::Off,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut rows: Vec<(String, RenderOptions)> = vec![
+        (
+            "debug view (albedo)".into(),
+            RenderOptions {
+                debug_view: Some(afterlight::render::DebugView::Albedo),
+                post: plain.clone(),
+                ..Default::default()
+            },
+        ),
+        ("plain frame".into(), RenderOptions { post: plain.clone(), ..Default::default() }),
+    ];
+    for pass in afterlight::post::settings::BUILT_IN {
+        let mut post = plain.clone();
+        (pass.set_tier)(&mut post, Tier::High);
+        rows.push((format!("+ {}", pass.name()), RenderOptions { post, ..Default::default() }));
+    }
+    for (name, post) in presets() {
+        let post = PostSettings { budget: Default::default(), ..post };
+        rows.push((format!("preset {name}"), RenderOptions { post, ..Default::default() }));
+    }
+    eprintln!("| draws | MiB per frame |\n|---|---:|");
+    for (name, options) in rows {
+        eprintln!("| {name} | {:.3} |", growth_per_frame(&gpu, &options));
+    }
+}
