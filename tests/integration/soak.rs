@@ -12,10 +12,11 @@
 //! - `cargo test --test integration soak::` runs 2,500 frames (two cycles) and checks texture
 //!   memory; it prints resident memory but does not judge it, since the other tests of the
 //!   binary share the process.
-//! - `cargo test --release --test integration soak:: -- --ignored --test-threads=1` runs
-//!   20,000 frames alone in the process, also requires resident memory flat after warm-up
-//!   (within 8 MiB), and writes `docs/soak-memory.csv` and `docs/soak-memory.png`;
-//!   `AFTERLIGHT_SOAK_FRAMES=N` runs N frames instead.
+//! - `cargo test --test integration soak::a_long -- --ignored --exact` runs 20,000 frames
+//!   alone in the process, also requires resident memory flat after warm-up (one cycle of
+//!   presets and one switch; within 8 MiB), and writes `docs/soak-memory.csv` and
+//!   `docs/soak-memory.png`; `AFTERLIGHT_SOAK_FRAMES=N` runs N frames instead (and writes no
+//!   files). CI runs it with 3,000 frames (`.ci/run`).
 //!
 //! On lavapipe from Mesa 22 (Debian 12's 22.3.6, which CI uses) the process grows by about
 //! 2 MiB per frame while every wgpu object count and wgpu's texture and buffer memory stay flat:
@@ -202,26 +203,48 @@ fn write_png(path: &Path, samples: &[Sample], cycle: u64) {
 }
 
 #[test]
-#[ignore = "20,000 frames: run alone, see the module docs"]
+#[ignore = "thousands of frames: run alone (CI runs 3,000), see the module docs"]
 fn a_long_soak_keeps_gpu_and_process_memory_flat() {
     let Some(gpu) = common::gpu() else { return };
     let frames = std::env::var("AFTERLIGHT_SOAK_FRAMES").ok().and_then(|f| f.parse().ok());
-    let (samples, cycle) = soak(&gpu, frames.unwrap_or(20_000));
-    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs");
-    write_csv(&docs.join("soak-memory.csv"), &samples);
-    write_png(&docs.join("soak-memory.png"), &samples, cycle);
+    let frames = frames.unwrap_or(20_000);
+    let (samples, cycle) = soak(&gpu, frames);
+    if frames >= 20_000 {
+        let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs");
+        write_csv(&docs.join("soak-memory.csv"), &samples);
+        write_png(&docs.join("soak-memory.png"), &samples, cycle);
+    }
     eprintln!("long soak: {}", summary(&samples, cycle));
     check_texture_memory(&samples, cycle);
-    let warm_peak = samples.iter().filter(|s| s.frame <= 2 * cycle).map(|s| s.resident_bytes).max();
-    let late_peak = samples.iter().filter(|s| s.frame > 2 * cycle).map(|s| s.resident_bytes).max();
-    if let (Some(warm), Some(late)) = (warm_peak, late_peak) {
-        let issues = afterlight::gpu::known_driver_issues(&gpu.info);
-        assert!(
-            late <= warm + 8 * 1048576,
-            "resident memory grew from {warm} to {late} bytes after warm-up (known issues of \
-             this driver: {issues:?})"
-        );
-    }
+    // Warm-up: the first cycle of presets (every preset's pipelines, pool images and LUT
+    // bakes made once, with the tiers the governor can step to built ahead) and one switch
+    // more. After it, resident memory must stay within 8 MiB of the warm-up's peak.
+    let warm_up = cycle + SWITCH_EVERY;
+    let warm_peak = samples.iter().filter(|s| s.frame <= warm_up).map(|s| s.resident_bytes).max();
+    let late: Vec<&Sample> = samples.iter().filter(|s| s.frame > warm_up).collect();
+    assert!(
+        late.len() >= 10,
+        "{frames} frames leave {} samples after the warm-up of {warm_up} frames: run more \
+         (AFTERLIGHT_SOAK_FRAMES)",
+        late.len()
+    );
+    let warm = warm_peak.unwrap_or(0);
+    let late_peak = late.iter().map(|s| s.resident_bytes).max().unwrap_or(0);
+    let issues = afterlight::gpu::known_driver_issues(&gpu.info);
+    let mib = |b: i64| b as f64 / 1048576.0;
+    eprintln!(
+        "resident memory: warm-up peak {:.1} MiB, after it at most {:.1} MiB ({} samples)",
+        mib(warm),
+        mib(late_peak),
+        late.len()
+    );
+    assert!(
+        late_peak <= warm + 8 * 1048576,
+        "resident memory grew from {:.1} MiB to {:.1} MiB after warm-up (known issues of this \
+         driver: {issues:?})",
+        mib(warm),
+        mib(late_peak)
+    );
 }
 
 /// Resident memory growth per frame, MiB, of the renderer drawing `options` at 64x64: 30
@@ -285,4 +308,56 @@ fn growth_by_pass() {
     for (name, options) in rows {
         eprintln!("| {name} | {:.3} |", growth_per_frame(&gpu, &options));
     }
+}
+
+/// Render and compute pipelines alive on the device (wgpu's own counters).
+fn pipelines(gpu: &Gpu) -> i64 {
+    let hal = gpu.device.get_internal_counters().hal;
+    (hal.render_pipelines.read() + hal.compute_pipelines.read()) as i64
+}
+
+/// A budget-governor step never compiles during a frame: for every built-in pass with a knob,
+/// after a few frames at `high` (which build the tiers a step can reach), the frame that runs
+/// the pass one tier lower or higher creates no pipeline. Fragment and compute variants.
+#[test]
+fn a_governor_step_to_a_neighbouring_tier_builds_no_pipeline() {
+    use afterlight::post::Tier;
+    use afterlight::post::variant::PassVariant;
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, 1.0);
+    let mut stalls = Vec::new();
+    for variant in [PassVariant::Fragment, PassVariant::Compute] {
+        for pass in afterlight::post::settings::BUILT_IN {
+            if pass.contract.knob.is_none() {
+                continue;
+            }
+            let mut renderer = common::renderer(&gpu, &scene, (SIZE, SIZE), &common::studio(&gpu));
+            let mut post = PostSettings {
+                variant,
+                exposure: afterlight::post::exposure::ExposureSettings::AUTO_PRODUCT,
+                ..Default::default()
+            };
+            if pass.name() == "upscale" {
+                post.render_scale = 0.67;
+            }
+            (pass.set_tier)(&mut post, Tier::High);
+            let mut options = RenderOptions { post, ..Default::default() };
+            for _ in 0..3 {
+                renderer.render(&gpu, &camera, &options).expect("render");
+            }
+            for step in [Tier::Medium, Tier::High, Tier::Ultra] {
+                gpu.wait_idle();
+                let before = pipelines(&gpu);
+                (pass.set_tier)(&mut options.post, step);
+                renderer.render(&gpu, &camera, &options).expect("render");
+                gpu.wait_idle();
+                let built = pipelines(&gpu) - before;
+                if built > 0 {
+                    stalls.push(format!("{} {} -> {step}: {built}", variant.name(), pass.name()));
+                }
+            }
+        }
+    }
+    assert!(stalls.is_empty(), "pipelines built in the frame after a one-tier step: {stalls:?}");
 }
