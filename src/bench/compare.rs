@@ -152,6 +152,7 @@ pub(crate) mod tests {
                 frame_shape: None,
                 variant: None,
             }],
+            quality: None,
         }
     }
 

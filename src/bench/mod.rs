@@ -15,6 +15,7 @@
 mod budget_run;
 pub mod chart;
 pub mod compare;
+pub mod quality;
 pub mod traffic;
 
 use std::collections::BTreeMap;
@@ -398,6 +399,9 @@ pub struct BenchReport {
     pub settings: BenchSettings,
     /// Every combination, scenes outermost, then presets, then resolutions.
     pub runs: Vec<RunResult>,
+    /// What each tier buys: error against the reference beside GPU ms (`--quality`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<quality::QualityReport>,
 }
 
 /// A run's progress, for a progress bar: frames done of all frames of all combinations.
@@ -528,6 +532,7 @@ pub fn run(
             presets: presets.iter().map(|p| (p.name.clone(), p.settings.clone())).collect(),
         },
         runs,
+        quality: None,
     })
 }
 

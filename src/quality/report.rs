@@ -53,6 +53,19 @@ impl AoCase {
     }
 }
 
+/// The scenes AO is measured on: the built-in sphere on a plane, and the Cornell box and
+/// DamagedHelmet from `shared` (the shared asset folder) when it is given.
+pub fn ao_cases(shared: Option<&std::path::Path>) -> Result<Vec<AoCase>, Error> {
+    let mut cases = vec![AoCase::sphere_on_plane()];
+    if let Some(dir) = shared {
+        let cornell = crate::scene::load(&dir.join("scenes/CornellBox_kajiya/scene.gltf"))?;
+        cases.push(AoCase::framed("Cornell box", cornell, 0.0, 0.0));
+        let helmet = crate::scene::load(&dir.join("scenes/DamagedHelmet/DamagedHelmet.glb"))?;
+        cases.push(AoCase::framed("DamagedHelmet", helmet, 30.0, 15.0));
+    }
+    Ok(cases)
+}
+
 /// One AO tier's error on one scene.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AoScore {

@@ -102,3 +102,29 @@ fn the_mobile_preset_runs_fewer_full_screen_passes_and_targets_than_the_desktop_
     assert!(mobile.resolution_bytes < desktop.resolution_bytes, "{mobile:?} vs {desktop:?}");
     assert!(report.markdown().contains("full-screen passes"));
 }
+
+/// `bench --quality`: every AO, FXAA and TAA tier measured against its reference, error beside
+/// GPU ms, in the report's JSON and markdown.
+#[test]
+fn the_quality_section_lists_every_tier_with_its_error_and_cost() {
+    use afterlight::bench::quality::{self, QualitySettings};
+    let Some(gpu) = common::gpu() else { return };
+    let environment = common::studio(&gpu);
+    let settings = QualitySettings { size: 64, rays: 16, samples: 4 };
+    let report = quality::measure(&gpu, &environment, None, settings).expect("quality");
+    for (pass, tiers) in [
+        ("ao", &["low", "medium", "high", "ultra"][..]),
+        ("fxaa", &["low", "high"][..]),
+        ("taa", &["low", "medium", "high", "ultra"][..]),
+    ] {
+        let rows: Vec<_> = report.rows.iter().filter(|r| r.pass == pass).collect();
+        let found: Vec<&str> = rows.iter().map(|r| r.tier.as_str()).collect();
+        assert_eq!(found, tiers, "{pass}'s tiers in order");
+        for row in rows {
+            assert!(row.error.is_finite() && row.error >= 0.0, "{row:?}");
+            assert!(row.gpu_ms.is_none_or(|ms| ms >= 0.0), "{row:?}");
+        }
+    }
+    let md = report.markdown();
+    assert!(md.contains("## What each tier buys") && md.contains("### taa"), "{md}");
+}

@@ -67,6 +67,12 @@ pub(super) struct BenchArgs {
     /// bench-trace with --budget).
     #[arg(long)]
     trace: Option<PathBuf>,
+    /// Also measure what each tier buys: AO, FXAA and TAA per tier against their references
+    /// (the ray tracer, a supersampled image; as `afterlight quality`), error beside GPU ms,
+    /// in the report's "What each tier buys" section and its JSON `quality`. Adds a minute or
+    /// so on a software GPU.
+    #[arg(long)]
+    quality: bool,
 }
 
 /// The desktop and mobile presets, built in so `bench` runs from anywhere.
@@ -224,16 +230,23 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
         bar.set_message(p.current.to_owned());
     });
     bar.finish_and_clear();
-    let report = report?;
+    let mut report = report?;
+    if args.quality {
+        eprintln!("quality: each tier against its reference");
+        let shared = args.shared.is_dir().then_some(args.shared.as_path());
+        let settings = bench::quality::QualitySettings::default();
+        report.quality = Some(bench::quality::measure(&gpu, &environment, shared, settings)?);
+    }
     let output = |extension: &str| args.out.with_extension(extension);
     let write = |path: PathBuf, text: String| {
         std::fs::write(&path, text).map_err(|e| Error::Output { path, reason: e.to_string() })
     };
     let markdown = format!(
-        "{}\nChart {}: one bar per pass (median, tick at p90); colours: {}.\n",
+        "{}\nChart {}: one bar per pass (median, tick at p90); colours: {}.\n{}",
         report.markdown(),
         output("png").display(),
-        bench::chart::legend(&report)
+        bench::chart::legend(&report),
+        report.quality.as_ref().map_or(String::new(), |q| q.markdown())
     );
     write(output("json"), report.to_json())?;
     write(output("md"), markdown.clone())?;

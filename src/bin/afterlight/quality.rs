@@ -31,7 +31,7 @@ pub(super) struct QualityArgs {
 
 pub(super) fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Error> {
     use afterlight::post::Tier;
-    use afterlight::quality::report::{self, AoCase};
+    use afterlight::quality::report;
     if args.size == 0 || args.size > 1024 {
         return Err(Error::InvalidArgument(format!("--size {} is outside 1..=1024", args.size)));
     }
@@ -41,20 +41,14 @@ pub(super) fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Er
     let environment = Arc::new(Environment::new(&gpu, &Default::default(), &mut |_, _| {})?);
     println!("afterlight quality on {} at {}x{}", gpu.info.name, args.size, args.size);
     if args.only.as_deref() != Some("aa") {
-        let mut cases = vec![AoCase::sphere_on_plane()];
         let shared = args.shared.clone().or_else(|| {
             let default = PathBuf::from("../shared");
             default.is_dir().then_some(default)
         });
-        match &shared {
-            Some(dir) => {
-                let cornell = scene::load(&dir.join("scenes/CornellBox_kajiya/scene.gltf"))?;
-                cases.push(AoCase::framed("Cornell box", cornell, 0.0, 0.0));
-                let helmet = scene::load(&dir.join("scenes/DamagedHelmet/DamagedHelmet.glb"))?;
-                cases.push(AoCase::framed("DamagedHelmet", helmet, 30.0, 15.0));
-            }
-            None => eprintln!("no shared folder (--shared): AO on the built-in scene only"),
+        if shared.is_none() {
+            eprintln!("no shared folder (--shared): AO on the built-in scene only");
         }
+        let cases = report::ao_cases(shared.as_deref())?;
         let mut variants: Vec<(Tier, bool)> =
             [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra].map(|t| (t, false)).to_vec();
         variants.extend([(Tier::Low, true), (Tier::High, true)]);
