@@ -2,7 +2,9 @@
 // shadow on the light that casts it) plus image-based light. Shared by the deferred lighting
 // pass and the forward pass, so transparent surfaces are lit exactly like opaque ones.
 // The including shader declares `lights: Lights` and includes brdf, lights, environment and
-// shadow.
+// shadow; its pipelines set lights.wgsl's override constants. No branch here depends on
+// uniforms alone: the loop runs LIGHT_COUNT times, the shadow is looked up for light KEY_LIGHT
+// when KEY_LIGHT_SHADOW, and the deferred pass passes its AO switches as override constants.
 
 // Screen-space ambient occlusion for one pixel (the deferred pass's GTAO; none in forward).
 struct IndirectOcclusion {
@@ -44,12 +46,11 @@ fn shade_surface_occluded(s: Surface, occlusion: IndirectOcclusion) -> vec3f {
     let dfg = environment_brdf(n_dot_v, s.perceptual_roughness);
     let energy = multiple_scattering_energy(s, dfg);
     var color = vec3f(0.0);
-    let count = min(lights.count.x, MAX_LIGHTS);
-    for (var i = 0u; i < count; i++) {
+    for (var i = 0u; i < min(LIGHT_COUNT, MAX_LIGHTS); i++) {
         let light = lights.items[i];
         let incident = incident_light(light, s.position);
         var visibility = 1.0;
-        if light.color_shadow.w > 0.5 {
+        if KEY_LIGHT_SHADOW && i32(i) == KEY_LIGHT {
             visibility = directional_shadow(s.position, s.normal);
         }
         color += brdf_cosine(s, incident.l, energy) * incident.illuminance * visibility;

@@ -46,9 +46,6 @@ struct ShadowUniforms {
 // the map's sides, and every point while the shadow is off, are lit.
 fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
     let u = shadow_uniforms;
-    if u.to_light.w < 0.5 {
-        return 1.0;
-    }
     let length2 = dot(world_normal, world_normal);
     let n = select(vec3f(0.0), world_normal * inverseSqrt(length2), length2 > 1e-12);
     let cos_theta = clamp(dot(n, u.to_light.xyz), -1.0, 1.0);
@@ -73,5 +70,8 @@ fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
             lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + offset, reference);
         }
     }
-    return lit / 16.0;
+    // Off (disabled, or no bounds to fit): lit. Selected rather than branched on: a branch on a
+    // uniform alone is recompiled on every bind by Mesa 22's lavapipe (docs/memory-growth.md).
+    // Passes whose shadow is off in the settings do not call this (`KEY_LIGHT_SHADOW`).
+    return select(lit / 16.0, 1.0, u.to_light.w < 0.5);
 }

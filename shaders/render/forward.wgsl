@@ -1,7 +1,8 @@
 // Forward pass for alpha-blended (glTF BLEND) materials, drawn after deferred lighting, one
 // instance at a time from back to front, with depth tested against (not written to) the
 // G-buffer depth. Lit by the same lights, shadow and image-based light as opaque surfaces
-// (shaders/include/shading.wgsl); unlit materials output their colour.
+// (shaders/include/shading.wgsl); unlit materials output their colour. Pipelines are
+// specialised by the scene's lights (lights.wgsl's override constants).
 // Reads: camera, lights, environment, shadow map, material. Writes: HDR, alpha-blended.
 #include "include/common.wgsl"
 #include "include/mesh.wgsl"
@@ -31,9 +32,6 @@
 fn fs_main(in: VertexOut, @builtin(front_facing) front_facing: bool) -> @location(0) vec4f {
     let m = evaluate_material(in, front_facing);
     let alpha = clamp(m.base_color.a, 0.0, 1.0);
-    if m.unlit {
-        return vec4f(m.base_color.rgb, alpha);
-    }
     var s: Surface;
     s.position = in.world;
     s.normal = m.normal;
@@ -45,5 +43,9 @@ fn fs_main(in: VertexOut, @builtin(front_facing) front_facing: bool) -> @locatio
     s.metallic = m.metallic;
     s.perceptual_roughness = m.perceptual_roughness;
     s.occlusion = m.occlusion;
-    return vec4f((shade_surface(s) + m.emissive) * camera.exposure.x, alpha);
+    let lit = (shade_surface(s) + m.emissive) * camera.exposure.x;
+    // Selected, not branched on: `unlit` is a material uniform, and a branch on uniforms alone
+    // is recompiled on every bind by Mesa 22's lavapipe (docs/memory-growth.md). Unlit
+    // blended surfaces are rare; they pay for the lighting they discard.
+    return vec4f(select(lit, m.base_color.rgb, m.unlit), alpha);
 }

@@ -17,13 +17,24 @@
 #include "include/depth.wgsl"
 
 struct Lighting {
-    // rgb: background colour (display-referred linear, not exposed) for the colour mode;
-    // w: background mode (0 environment, 1 colour, 2 transparent).
+    // rgb: background colour (display-referred linear, not exposed) for the colour mode; w
+    // unused (the mode is BACKGROUND).
     background: vec4f,
-    // x: 1 when screen-space AO is on; y: 1 for its multi-bounce; z: its intensity (exponent
-    // on the visibility); w: 1 when the visibility is at half resolution and upsampled here.
+    // z: screen-space AO's intensity (exponent on the visibility); xyw unused (the switches
+    // are the AO constants below).
     ambient_occlusion: vec4f,
 };
+
+// Set per pipeline (`LightingKey` in src/render/lighting.rs), with lights.wgsl's light
+// constants: branches on settings read from the uniform block would be conditions on
+// uniforms alone, which Mesa 22's lavapipe recompiles on every bind (docs/memory-growth.md);
+// as constants the unused paths are compiled out.
+// What pixels without geometry show: 0 environment, 1 colour, 2 transparent.
+override BACKGROUND: u32;
+// Screen-space AO on; its multi-bounce; the visibility at half resolution, upsampled here.
+override AO: bool;
+override AO_MULTI_BOUNCE: bool;
+override AO_UPSAMPLE: bool;
 
 @group(0) @binding(0) var<uniform> lighting: Lighting;
 @group(0) @binding(1) var<uniform> camera: Camera;
@@ -33,7 +44,7 @@ struct Lighting {
 @group(0) @binding(5) var<uniform> lights: Lights;
 @group(0) @binding(6) var depth_sampler: sampler;
 // GTAO visibility at the target size (a 1x1 white texture when AO is off), or at half of it
-// with its working view depth when lighting upsamples it (ambient_occlusion.w).
+// with its working view depth when lighting upsamples it (AO_UPSAMPLE).
 @group(3) @binding(0) var ambient_occlusion: texture_2d<f32>;
 @group(3) @binding(1) var ambient_occlusion_view_depth: texture_2d<f32>;
 
@@ -42,11 +53,10 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let pixel = vec2i(in.position.xy);
     let depth = depth_texel(depth_texture, depth_sampler, pixel);
     if depth <= 0.0 {
-        let mode = u32(lighting.background.w);
-        if mode == 2u {
+        if BACKGROUND == 2u {
             return vec4f(0.0);
         }
-        if mode == 1u {
+        if BACKGROUND == 1u {
             return vec4f(lighting.background.rgb, 1.0);
         }
         let direction = view_ray(in.uv, camera.inv_view_proj);
@@ -68,10 +78,10 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     s.metallic = g1.w;
     s.perceptual_roughness = g1.z;
     s.occlusion = g0.a;
-    var occlusion = IndirectOcclusion(1.0, lighting.ambient_occlusion.x > 0.5, lighting.ambient_occlusion.y > 0.5);
-    if occlusion.enabled {
+    var occlusion = IndirectOcclusion(1.0, AO, AO_MULTI_BOUNCE);
+    if AO {
         var visibility = 1.0;
-        if lighting.ambient_occlusion.w > 0.5 {
+        if AO_UPSAMPLE {
             // View depth: distance in front of the camera, as the AO prefilter stores it.
             let d = -(camera.view * vec4f(s.position, 1.0)).z;
             let ao = ambient_occlusion;

@@ -21,10 +21,15 @@ struct ShadowCatcher {
     plane: vec4f,
     // x: strength 0..1; y: tolerance on the height relative to the view distance; zw: unused.
     params: vec4f,
-    // As the lighting pass: rgb the solid colour, w the mode (0 environment, 1 colour,
-    // 2 transparent).
+    // As the lighting pass: rgb the solid colour; w unused (the mode is BACKGROUND).
     background: vec4f,
 };
+
+// Set per pipeline (src/render/shadow_catcher.rs), with lights.wgsl's constants, as the
+// lighting pass does: no branch depends on uniforms alone (Mesa 22's
+// lavapipe recompiles those on every bind, docs/memory-growth.md). What pixels without
+// geometry show: 0 environment, 1 colour, 2 transparent.
+override BACKGROUND: u32;
 
 @group(0) @binding(0) var<uniform> catcher: ShadowCatcher;
 @group(0) @binding(1) var<uniform> camera: Camera;
@@ -64,13 +69,12 @@ fn catcher_pixel(pixel: vec2i, uv: vec2f) -> CatcherPixel {
     let up = vec3f(0.0, 1.0, 0.0);
     var sun = 0.0;
     var shadow = 1.0;
-    let count = min(lights.count.x, MAX_LIGHTS);
-    for (var i = 0u; i < count; i++) {
-        let light = lights.items[i];
-        if light.color_shadow.w > 0.5 && u32(light.direction_kind.w) == 0u {
-            sun = luminance(light.color_shadow.rgb) * max(0.0, dot(up, -light.direction_kind.xyz));
+    // The key light: the one the shadow map follows, always directional (src/render/lights.rs).
+    if KEY_LIGHT >= 0 && u32(KEY_LIGHT) < min(LIGHT_COUNT, MAX_LIGHTS) {
+        let light = lights.items[u32(max(KEY_LIGHT, 0))];
+        sun = luminance(light.color_shadow.rgb) * max(0.0, dot(up, -light.direction_kind.xyz));
+        if KEY_LIGHT_SHADOW {
             shadow = directional_shadow(position, up);
-            break;
         }
     }
     let sky = PI * luminance(environment_irradiance(up));
@@ -103,12 +107,11 @@ fn fs_hdr(in: FullscreenOut) -> @location(0) vec4f {
     if !p.on_plane {
         discard;
     }
-    let mode = u32(catcher.background.w);
-    if mode == 2u {
+    if BACKGROUND == 2u {
         // Premultiplied black: over a camera image it leaves the image times the fraction.
         return vec4f(0.0, 0.0, 0.0, 1.0 - p.fraction);
     }
-    if mode == 1u {
+    if BACKGROUND == 1u {
         return vec4f(catcher.background.rgb * p.fraction, 1.0);
     }
     let direction = view_ray(in.uv, camera.inv_view_proj);

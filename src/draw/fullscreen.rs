@@ -82,9 +82,19 @@ fn build(
         bind_group_layouts: &layouts,
         immediate_size: 0,
     });
+    build_with_layout(device, (label, module, entry), &pipeline_layout, targets, constants)
+}
+
+fn build_with_layout(
+    device: &wgpu::Device,
+    (label, module, entry): (&str, &wgpu::ShaderModule, &str),
+    pipeline_layout: &wgpu::PipelineLayout,
+    targets: &[Option<wgpu::ColorTargetState>],
+    constants: &[(&'static str, f64)],
+) -> wgpu::RenderPipeline {
     device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
         label: Some(label),
-        layout: Some(&pipeline_layout),
+        layout: Some(pipeline_layout),
         vertex: wgpu::VertexState {
             module,
             entry_point: Some("vs_fullscreen"),
@@ -183,24 +193,14 @@ impl FullscreenPass {
         groups: &[&wgpu::BindGroupLayout],
     ) -> Result<Self, crate::shaders::ShaderError> {
         let module = crate::shaders::create_module(device, name)?;
-        let mut entries = vec![super::bindings::uniform(0, wgpu::ShaderStages::FRAGMENT)];
-        entries.extend_from_slice(inputs);
-        // The pass's compute variant (src/post/variant.rs) binds the same group 0.
-        for entry in &mut entries {
-            entry.visibility |= wgpu::ShaderStages::COMPUTE;
-        }
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some(name),
-            entries: &entries,
-        });
-        let zeros = vec![0u8; uniform_size as usize];
+        let (layout, uniforms) = group_zero(device, name, inputs, uniform_size);
         let mut layouts = vec![&layout];
         layouts.extend_from_slice(groups);
         Ok(Self {
             pipeline: pipeline_with_entry(
                 device, name, &module, entry, &layouts, target.0, target.1,
             ),
-            uniforms: super::bindings::uniform_buffer(device, name, &zeros),
+            uniforms,
             layout,
             name,
             bind_group: None,
@@ -209,13 +209,8 @@ impl FullscreenPass {
 
     /// Bind the inputs, in binding order from 1 (after creation and every resize).
     pub(crate) fn bind(&mut self, device: &wgpu::Device, inputs: &[wgpu::BindingResource]) {
-        let mut resources = vec![self.uniforms.as_entire_binding()];
-        resources.extend_from_slice(inputs);
-        self.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(self.name),
-            layout: &self.layout,
-            entries: &super::bindings::entries(&resources),
-        }));
+        self.bind_group =
+            Some(bind_group_zero(device, self.name, &self.layout, &self.uniforms, inputs));
     }
 
     /// The layout of bind group 0 (uniforms and inputs), for the pass's compute variant.
@@ -251,6 +246,160 @@ impl FullscreenPass {
 }
 
 impl FullscreenPass {
+    /// The pass's uniform buffer, for memory reports.
+    pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
+        crate::gpu::memory::MemoryEntry::buffer(&format!("{}.uniforms", self.name), &self.uniforms)
+    }
+}
+
+/// Group 0 of a full-screen pass: its layout (the `uniform_size`-byte uniform block at binding 0,
+/// `inputs` at 1..; visible to the compute variant too) and the uniform buffer, zeroed.
+fn group_zero(
+    device: &wgpu::Device,
+    name: &'static str,
+    inputs: &[wgpu::BindGroupLayoutEntry],
+    uniform_size: u64,
+) -> (wgpu::BindGroupLayout, wgpu::Buffer) {
+    let mut entries = vec![super::bindings::uniform(0, wgpu::ShaderStages::FRAGMENT)];
+    entries.extend_from_slice(inputs);
+    // The pass's compute variant (src/post/variant.rs) binds the same group 0.
+    for entry in &mut entries {
+        entry.visibility |= wgpu::ShaderStages::COMPUTE;
+    }
+    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(name),
+        entries: &entries,
+    });
+    let zeros = vec![0u8; uniform_size as usize];
+    (layout, super::bindings::uniform_buffer(device, name, &zeros))
+}
+
+/// Group 0's bind group: `uniforms` at binding 0, `inputs` at 1...
+fn bind_group_zero(
+    device: &wgpu::Device,
+    name: &'static str,
+    layout: &wgpu::BindGroupLayout,
+    uniforms: &wgpu::Buffer,
+    inputs: &[wgpu::BindingResource],
+) -> wgpu::BindGroup {
+    let mut resources = vec![uniforms.as_entire_binding()];
+    resources.extend_from_slice(inputs);
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(name),
+        layout,
+        entries: &super::bindings::entries(&resources),
+    })
+}
+
+/// A full-screen pass like [`FullscreenPass`] (its uniform block and inputs in group 0, further
+/// groups owned by others) whose pipeline is specialised: one per key `K`, the key's WGSL
+/// `override` constants given by `constants` (see [`super::specialise`]). Keys are built ahead
+/// with [`SpecialisedPass::prepare`] (a setting's neighbours, so a change never compiles during
+/// a frame), or on first use by [`SpecialisedPass::draw`].
+pub(crate) struct SpecialisedPass<K> {
+    name: &'static str,
+    module: wgpu::ShaderModule,
+    entry: &'static str,
+    layout: wgpu::BindGroupLayout,
+    pipeline_layout: wgpu::PipelineLayout,
+    target: (wgpu::TextureFormat, Option<wgpu::BlendState>),
+    constants: fn(K) -> super::specialise::Constants,
+    pipelines: super::specialise::Specialised<K, wgpu::RenderPipeline>,
+    uniforms: wgpu::Buffer,
+    bind_group: Option<wgpu::BindGroup>,
+}
+
+impl<K: Copy + Eq + std::hash::Hash + std::fmt::Debug> SpecialisedPass<K> {
+    /// Load `shaders/<name>.wgsl` (fragment entry point `entry`); `inputs`, `uniform_size`,
+    /// `target` and `groups` as [`FullscreenPass::new`] takes them. No pipeline is built yet.
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        (name, entry): (&'static str, &'static str),
+        (inputs, uniform_size): (&[wgpu::BindGroupLayoutEntry], u64),
+        target: (wgpu::TextureFormat, Option<wgpu::BlendState>),
+        groups: &[&wgpu::BindGroupLayout],
+        constants: fn(K) -> super::specialise::Constants,
+    ) -> Result<Self, crate::shaders::ShaderError> {
+        let module = crate::shaders::create_module(device, name)?;
+        let (layout, uniforms) = group_zero(device, name, inputs, uniform_size);
+        let mut layouts = vec![Some(&layout)];
+        layouts.extend(groups.iter().copied().map(Some));
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(name),
+            bind_group_layouts: &layouts,
+            immediate_size: 0,
+        });
+        Ok(Self {
+            name,
+            module,
+            entry,
+            layout,
+            pipeline_layout,
+            target,
+            constants,
+            pipelines: super::specialise::Specialised::new(),
+            uniforms,
+            bind_group: None,
+        })
+    }
+
+    fn build(&self, device: &wgpu::Device, key: K) -> wgpu::RenderPipeline {
+        log::debug!("{}: building the pipeline for {key:?}", self.name);
+        let (format, blend) = self.target;
+        let target = wgpu::ColorTargetState { format, blend, write_mask: wgpu::ColorWrites::ALL };
+        let constants = (self.constants)(key);
+        build_with_layout(
+            device,
+            (self.name, &self.module, self.entry),
+            &self.pipeline_layout,
+            &[Some(target)],
+            &constants,
+        )
+    }
+
+    /// Build the pipelines of `keys` not built yet.
+    pub(crate) fn prepare(&mut self, device: &wgpu::Device, keys: impl IntoIterator<Item = K>) {
+        let mut pipelines = std::mem::take(&mut self.pipelines);
+        pipelines.prepare(keys, |key| self.build(device, key));
+        self.pipelines = pipelines;
+    }
+
+    /// How many pipelines are built.
+    pub(crate) fn built(&self) -> usize {
+        self.pipelines.len()
+    }
+
+    /// Bind the inputs, in binding order from 1 (after creation and every resize).
+    pub(crate) fn bind(&mut self, device: &wgpu::Device, inputs: &[wgpu::BindingResource]) {
+        self.bind_group =
+            Some(bind_group_zero(device, self.name, &self.layout, &self.uniforms, inputs));
+    }
+
+    /// Replace the uniform block's contents.
+    pub(crate) fn write_uniforms(&self, queue: &wgpu::Queue, bytes: &[u8]) {
+        queue.write_buffer(&self.uniforms, 0, bytes);
+    }
+
+    /// Draw `key`'s pipeline into `target` (see [`draw`]) with `groups` bound at 1.., building
+    /// it first if no [`SpecialisedPass::prepare`] did; nothing happens before the first `bind`.
+    pub(crate) fn draw(
+        &mut self,
+        (device, key): (&wgpu::Device, K),
+        encoder: &mut wgpu::CommandEncoder,
+        target: &wgpu::TextureView,
+        clear: Option<wgpu::Color>,
+        groups: &[&wgpu::BindGroup],
+    ) {
+        self.prepare(device, [key]);
+        let (Some(bind_group), Some(pipeline)) = (&self.bind_group, self.pipelines.built(key))
+        else {
+            return;
+        };
+        let mut all = vec![bind_group];
+        all.extend_from_slice(groups);
+        draw(encoder, self.name, pipeline, &all, target, clear);
+    }
+
     /// The pass's uniform buffer, for memory reports.
     pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
         crate::gpu::memory::MemoryEntry::buffer(&format!("{}.uniforms", self.name), &self.uniforms)

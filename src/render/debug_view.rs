@@ -7,13 +7,20 @@
 //! AO visibility, one mip of the bloom chain or the finish pass's 3D LUT laid out as a grid of
 //! blue slices. Writes: the display target. Nothing here follows a paper: values are shown as
 //! stored, each view's mapping documented on its variant so a reader can decode the pixels.
+//!
+//! **Specialised**: the view is the shader's `MODE` override constant, one pipeline per mode
+//! built on the first frame that shows it (debug views are not budget-governor knobs, so no
+//! mode is built ahead). A switch on a uniform was the documented cause of Mesa 22 lavapipe's
+//! per-bind recompile and leak (`docs/memory-growth.md`); as a constant the pipeline holds
+//! only its mode's code. A frame view whose source is missing clears to black without a draw.
 
 #[cfg(feature = "cli")]
 use clap::builder::PossibleValue;
 
 use super::DISPLAY_FORMAT;
 use super::gbuffer::GBuffer;
-use crate::draw::fullscreen::FullscreenPass;
+use crate::draw::fullscreen::SpecialisedPass;
+use crate::draw::fullscreen::colour_attachment;
 use crate::draw::{Target, bindings};
 use crate::shaders;
 
@@ -122,19 +129,25 @@ impl DebugView {
         matches!(self, DebugView::Ao | DebugView::BloomMip(_) | DebugView::Lut)
     }
 
-    fn mode(self) -> f32 {
+    /// The shader's `MODE` (every bloom mip is one mode: the mip is chosen by the view bound).
+    fn mode(self) -> u32 {
         match self {
-            DebugView::Albedo => 0.0,
-            DebugView::Normal => 1.0,
-            DebugView::Roughness => 2.0,
-            DebugView::Metallic => 3.0,
-            DebugView::Depth => 4.0,
-            DebugView::Motion => 5.0,
-            DebugView::Emissive => 6.0,
-            DebugView::Ao => 7.0,
-            DebugView::BloomMip(_) => 8.0,
-            DebugView::Lut => 9.0,
+            DebugView::Albedo => 0,
+            DebugView::Normal => 1,
+            DebugView::Roughness => 2,
+            DebugView::Metallic => 3,
+            DebugView::Depth => 4,
+            DebugView::Motion => 5,
+            DebugView::Emissive => 6,
+            DebugView::Ao => 7,
+            DebugView::BloomMip(_) => 8,
+            DebugView::Lut => 9,
         }
+    }
+
+    /// The WGSL override constants of `mode`'s pipeline.
+    fn constants(mode: u32) -> crate::draw::specialise::Constants {
+        vec![("MODE", f64::from(mode))]
     }
 }
 
@@ -165,7 +178,8 @@ pub(crate) struct FrameSources<'a> {
 
 /// The debug view pass.
 pub struct DebugViewPass {
-    pass: FullscreenPass,
+    /// One pipeline per mode, keyed by [`DebugView::mode`].
+    pass: SpecialisedPass<u32>,
     /// Group 1: AO, bloom mip, LUT.
     frame_layout: wgpu::BindGroupLayout,
     /// Stand-ins bound where a frame source is missing (or for the G-buffer views).
@@ -175,7 +189,7 @@ pub struct DebugViewPass {
 }
 
 impl DebugViewPass {
-    /// Load the shader and create the pipeline.
+    /// Load the shader (each mode's pipeline is built on its first use).
     pub fn new(device: &wgpu::Device) -> Result<Self, shaders::ShaderError> {
         let inputs = [
             bindings::uniform(1, wgpu::ShaderStages::FRAGMENT),
@@ -194,13 +208,13 @@ impl DebugViewPass {
                 bindings::texture_3d(2),
             ],
         });
-        let pass = FullscreenPass::new(
+        let pass = SpecialisedPass::new(
             device,
-            "debug_view",
-            &inputs,
-            16,
+            ("debug_view", "fs_main"),
+            (&inputs, 16),
             (DISPLAY_FORMAT, None),
             &[&frame_layout],
+            DebugView::constants,
         )?;
         let lut = device
             .create_texture(&wgpu::TextureDescriptor {
@@ -242,7 +256,7 @@ impl DebugViewPass {
     /// Show `view` in `output`; `depth_range` is the (near, far) view distance for the depth
     /// view, `sources` what the frame views show.
     pub(crate) fn draw(
-        &self,
+        &mut self,
         gpu: &crate::gpu::Gpu,
         encoder: &mut wgpu::CommandEncoder,
         view: DebugView,
@@ -250,6 +264,22 @@ impl DebugViewPass {
         sources: &FrameSources<'_>,
         output: &Target,
     ) {
+        let missing = match view {
+            DebugView::Ao => sources.ao.is_none(),
+            DebugView::BloomMip(_) => sources.bloom_mip.is_none(),
+            DebugView::Lut => sources.lut.is_none(),
+            _ => false,
+        };
+        if missing {
+            // A missing source shows black.
+            let attachment = colour_attachment(&output.view, Some(wgpu::Color::BLACK));
+            encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("debug_view"),
+                color_attachments: &[Some(attachment)],
+                ..Default::default()
+            });
+            return;
+        }
         let [no_ao, no_bloom, no_lut] = &self.placeholders;
         let frame_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("debug_view.frame"),
@@ -260,16 +290,9 @@ impl DebugViewPass {
                 wgpu::BindingResource::TextureView(sources.lut.unwrap_or(no_lut)),
             ]),
         });
-        let missing = match view {
-            DebugView::Ao => sources.ao.is_none(),
-            DebugView::BloomMip(_) => sources.bloom_mip.is_none(),
-            DebugView::Lut => sources.lut.is_none(),
-            _ => false,
-        };
-        // A missing source shows black: mode 10 is no view.
-        let mode = if missing { 10.0 } else { view.mode() };
-        let params = [mode, depth_range.0, depth_range.1, MOTION_SCALE];
+        let params = [0.0, depth_range.0, depth_range.1, MOTION_SCALE];
         self.pass.write_uniforms(&gpu.queue, bytemuck::bytes_of(&params));
-        self.pass.draw(encoder, &output.view, Some(wgpu::Color::BLACK), &[&frame_group]);
+        let (target, clear) = (&output.view, Some(wgpu::Color::BLACK));
+        self.pass.draw((&gpu.device, view.mode()), encoder, target, clear, &[&frame_group]);
     }
 }

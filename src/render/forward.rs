@@ -5,13 +5,19 @@
 //!
 //! Reads: camera, lights (group 0), environment (1), shadow map (2), material (3), depth.
 //! Writes: HDR with straight alpha blending ("over").
+//!
+//! **Specialised**: a pipeline per draw variant ([`PipelineKey`]) and per the scene's lights
+//! ([`LightKey`]: the light loop's count and the shadow's light as WGSL override constants),
+//! built when the scene is uploaded and when the lights are set. No branch in the shader
+//! depends on uniforms alone (Mesa 22's lavapipe recompiles those on every bind,
+//! `docs/memory-growth.md`): the unlit switch, a material uniform, is a select.
 
-use std::collections::HashMap;
-
-use super::gbuffer::{DEPTH_FORMAT, GBuffer, GeometryPass};
+use super::gbuffer::{GBuffer, GeometryPass, mesh_pipeline};
+use super::lights::LightKey;
 use super::scene_gpu::PipelineKey;
-use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
+use super::scene_gpu::SceneGpu;
 use crate::draw::bindings;
+use crate::draw::specialise::Specialised;
 use crate::shaders;
 
 /// The forward pass.
@@ -20,7 +26,7 @@ pub struct ForwardPass {
     layout: wgpu::BindGroupLayout,
     pipeline_layout: wgpu::PipelineLayout,
     module: wgpu::ShaderModule,
-    pipelines: HashMap<PipelineKey, wgpu::RenderPipeline>,
+    pipelines: Specialised<(PipelineKey, LightKey), wgpu::RenderPipeline>,
     bind_group: Option<wgpu::BindGroup>,
 }
 
@@ -57,50 +63,38 @@ impl ForwardPass {
             layout,
             pipeline_layout,
             module,
-            pipelines: HashMap::new(),
+            pipelines: Specialised::new(),
             bind_group: None,
         })
     }
 
-    /// Create the pipelines the scene's blended draws need.
-    pub fn prepare(&mut self, device: &wgpu::Device, scene: &SceneGpu) {
-        for key in scene.blend_keys() {
-            if self.pipelines.contains_key(&key) {
-                continue;
-            }
-            let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some("forward"),
-                layout: Some(&self.pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &self.module,
-                    entry_point: Some("vs_main"),
-                    compilation_options: Default::default(),
-                    buffers: &[Some(VERTEX_LAYOUT), Some(INSTANCE_LAYOUT)],
-                },
-                primitive: key.primitive_state(),
-                depth_stencil: Some(wgpu::DepthStencilState {
-                    format: DEPTH_FORMAT,
-                    depth_write_enabled: Some(false),
-                    depth_compare: Some(wgpu::CompareFunction::Greater),
-                    stencil: Default::default(),
-                    bias: Default::default(),
-                }),
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &self.module,
-                    entry_point: Some("fs_main"),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: self.hdr_format,
-                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            });
-            self.pipelines.insert(key, pipeline);
-        }
+    /// Create the pipelines the scene's blended draws need with `lights` (call when the
+    /// scene is uploaded and whenever the lights are set).
+    pub fn prepare(&mut self, device: &wgpu::Device, scene: &SceneGpu, lights: LightKey) {
+        let keys = scene.blend_keys().into_iter().map(|key| (key, lights));
+        let mut pipelines = std::mem::take(&mut self.pipelines);
+        pipelines.prepare(keys, |(key, lights)| self.build(device, key, lights));
+        self.pipelines = pipelines;
+    }
+
+    fn build(
+        &self,
+        device: &wgpu::Device,
+        key: PipelineKey,
+        lights: LightKey,
+    ) -> wgpu::RenderPipeline {
+        let target = wgpu::ColorTargetState {
+            format: self.hdr_format,
+            blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+            write_mask: wgpu::ColorWrites::ALL,
+        };
+        mesh_pipeline(
+            device,
+            ("forward", &self.module, &self.pipeline_layout),
+            (key, false),
+            &[Some(target)],
+            &lights.constants(),
+        )
     }
 
     /// Bind the camera and lights buffers.
@@ -112,13 +106,13 @@ impl ForwardPass {
         }));
     }
 
-    /// Blend the scene's transparent surfaces over the lit HDR image, farthest first.
+    /// Blend the scene's transparent surfaces over the lit HDR image, farthest first, lit by
+    /// `lights` (prepared with [`ForwardPass::prepare`]).
     pub fn draw(
         &self,
         encoder: &mut wgpu::CommandEncoder,
-        gbuffer: &GBuffer,
-        scene: &SceneGpu,
-        eye: glam::Vec3,
+        (gbuffer, scene): (&GBuffer, &SceneGpu),
+        (eye, lights): (glam::Vec3, LightKey),
         groups: [&wgpu::BindGroup; 2],
     ) {
         let Some(bind_group) = &self.bind_group else { return };
@@ -149,7 +143,7 @@ impl ForwardPass {
         pass.set_bind_group(2, groups[1], &[]);
         pass.set_vertex_buffer(1, scene.instance_buffer.slice(..));
         for draw in draws {
-            let Some(pipeline) = self.pipelines.get(&draw.key) else { continue };
+            let Some(pipeline) = self.pipelines.built((draw.key, lights)) else { continue };
             pass.set_pipeline(pipeline);
             pass.set_bind_group(3, draw.material, &[]);
             pass.set_vertex_buffer(0, draw.vertices.slice(..));

@@ -77,6 +77,45 @@ impl GBuffer {
     }
 }
 
+/// A pipeline drawing the scene's meshes (`vs_main` and `fs_main` of `module`) for the draw
+/// variant `key`, depth-tested against the G-buffer's reverse-Z depth (`Greater`), writing it
+/// when `depth_write`; `constants` are the fragment stage's WGSL override constants.
+pub(crate) fn mesh_pipeline(
+    device: &wgpu::Device,
+    (label, module, layout): (&str, &wgpu::ShaderModule, &wgpu::PipelineLayout),
+    (key, depth_write): (PipelineKey, bool),
+    targets: &[Option<wgpu::ColorTargetState>],
+    constants: &[(&'static str, f64)],
+) -> wgpu::RenderPipeline {
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some(label),
+        layout: Some(layout),
+        vertex: wgpu::VertexState {
+            module,
+            entry_point: Some("vs_main"),
+            compilation_options: Default::default(),
+            buffers: &[Some(VERTEX_LAYOUT), Some(INSTANCE_LAYOUT)],
+        },
+        primitive: key.primitive_state(),
+        depth_stencil: Some(wgpu::DepthStencilState {
+            format: DEPTH_FORMAT,
+            depth_write_enabled: Some(depth_write),
+            depth_compare: Some(wgpu::CompareFunction::Greater),
+            stencil: Default::default(),
+            bias: Default::default(),
+        }),
+        multisample: Default::default(),
+        fragment: Some(wgpu::FragmentState {
+            module,
+            entry_point: Some("fs_main"),
+            compilation_options: crate::draw::specialise::options(constants),
+            targets,
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
 /// The geometry pass: pipelines for every variant the scene uses.
 pub struct GeometryPass {
     hdr_format: wgpu::TextureFormat,
@@ -132,41 +171,20 @@ impl GeometryPass {
             return;
         }
         let constants = [("ALPHA_MASK", if key.masked { 1.0 } else { 0.0 })];
-        let compilation_options =
-            wgpu::PipelineCompilationOptions { constants: &constants, ..Default::default() };
         let target = |format: wgpu::TextureFormat| Some(wgpu::ColorTargetState::from(format));
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("gbuffer"),
-            layout: Some(&self.pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &self.module,
-                entry_point: Some("vs_main"),
-                compilation_options: compilation_options.clone(),
-                buffers: &[Some(VERTEX_LAYOUT), Some(INSTANCE_LAYOUT)],
-            },
-            primitive: key.primitive_state(),
-            depth_stencil: Some(wgpu::DepthStencilState {
-                format: DEPTH_FORMAT,
-                depth_write_enabled: Some(true),
-                depth_compare: Some(wgpu::CompareFunction::Greater),
-                stencil: Default::default(),
-                bias: Default::default(),
-            }),
-            multisample: Default::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &self.module,
-                entry_point: Some("fs_main"),
-                compilation_options,
-                targets: &[
-                    target(BASE_COLOR_FORMAT),
-                    target(NORMAL_FORMAT),
-                    target(MOTION_FORMAT),
-                    target(self.hdr_format),
-                ],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let targets = [
+            target(BASE_COLOR_FORMAT),
+            target(NORMAL_FORMAT),
+            target(MOTION_FORMAT),
+            target(self.hdr_format),
+        ];
+        let pipeline = mesh_pipeline(
+            device,
+            ("gbuffer", &self.module, &self.pipeline_layout),
+            (key, true),
+            &targets,
+            &constants,
+        );
         self.pipelines.insert(key, pipeline);
     }
 

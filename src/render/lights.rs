@@ -1,7 +1,9 @@
 //! Punctual lights for the GPU (`Lights` in `shaders/include/lights.wgsl`): up to
 //! [`MAX_LIGHTS`] KHR_lights_punctual lights in one uniform block (uniform rather than storage
 //! so it works on GLES and WebGL-class devices). The first directional light casts the shadow;
-//! a scene with no lights gets [`default_sun`].
+//! a scene with no lights gets [`default_sun`]. The shaders loop over a count and find the
+//! shadow's light by index set per pipeline ([`LightKey`]), not read from the block, so no
+//! branch depends on uniforms alone (docs/memory-growth.md).
 
 use glam::{Mat4, Vec3};
 
@@ -62,7 +64,39 @@ pub fn shadow_light(lights: &[Light]) -> Option<&Light> {
     lights.iter().take(MAX_LIGHTS).find(|l| l.kind == LightKind::Directional && usable(l))
 }
 
+/// What the shaders' light loops are specialised on (`LIGHT_COUNT`, `KEY_LIGHT` and
+/// `KEY_LIGHT_SHADOW` in `shaders/include/lights.wgsl`): the number of lights packed, which of
+/// them is the key light the shadow map follows, and whether its shadow is looked up. Pipelines
+/// reading the lights are built per key when the lights are set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct LightKey {
+    /// Lights in the uniform block, at most [`MAX_LIGHTS`].
+    pub count: u32,
+    /// The index of the key light ([`shadow_light`]), if any.
+    pub key_light: Option<u32>,
+    /// Whether its shadow is looked up (the shadow map is on).
+    pub shadow: bool,
+}
+
+impl LightKey {
+    /// The WGSL override constants.
+    pub(crate) fn constants(self) -> crate::draw::specialise::Constants {
+        vec![
+            ("LIGHT_COUNT", f64::from(self.count)),
+            ("KEY_LIGHT", self.key_light.map_or(-1.0, f64::from)),
+            ("KEY_LIGHT_SHADOW", if self.shadow && self.key_light.is_some() { 1.0 } else { 0.0 }),
+        ]
+    }
+}
+
 impl LightsUniforms {
+    /// The key of the pipelines that draw these lights, `shadow` whether the shadow map is on.
+    pub(crate) fn key(&self, shadow: bool) -> LightKey {
+        let count = self.count[0];
+        let key_light = (0..count).find(|&i| self.items[i as usize].color_shadow[3] > 0.5);
+        LightKey { count, key_light, shadow: shadow && key_light.is_some() }
+    }
+
     pub(crate) fn new(lights: &[Light]) -> Self {
         if lights.len() > MAX_LIGHTS {
             log::warn!("{} lights; only the first {MAX_LIGHTS} are drawn", lights.len());
@@ -118,6 +152,8 @@ mod tests {
         bad.intensity = f32::NAN;
         let u = LightsUniforms::new(&[point, bad, default_sun(), spot]);
         assert_eq!(u.count[0], 3);
+        assert_eq!(u.key(true), LightKey { count: 3, key_light: Some(1), shadow: true });
+        assert_eq!(u.key(false), LightKey { count: 3, key_light: Some(1), shadow: false });
         assert_eq!(u.items[0].position_range[3], 5.0);
         assert_eq!((u.items[0].direction_kind[3], u.items[0].color_shadow[3]), (1.0, 0.0));
         assert_eq!((u.items[1].direction_kind[3], u.items[1].color_shadow[3]), (0.0, 1.0));
@@ -131,5 +167,7 @@ mod tests {
     fn too_many_lights_are_capped() {
         let lights = vec![default_sun(); MAX_LIGHTS + 5];
         assert_eq!(LightsUniforms::new(&lights).count[0] as usize, MAX_LIGHTS);
+        let none = LightKey { count: 0, key_light: None, shadow: false };
+        assert_eq!(LightsUniforms::new(&[]).key(true), none);
     }
 }

@@ -206,7 +206,7 @@ impl Renderer {
         let device = &gpu.device;
         let environment_layout = Environment::layout(device);
         let shadow_layout = ShadowPass::layout(device);
-        let (mut geometry, mips, lighting, debug_view) =
+        let (mut geometry, mips, mut lighting, debug_view) =
             gpu.checked("creating pipelines", || -> Result<_, Error> {
                 Ok((
                     gbuffer::GeometryPass::new(device, hdr_format)?,
@@ -214,8 +214,8 @@ impl Renderer {
                     lighting::LightingPass::new(
                         device,
                         hdr_format,
-                        &environment_layout,
-                        &shadow_layout,
+                        (&environment_layout, &shadow_layout),
+                        shadow_settings.enabled,
                     )?,
                     debug_view::DebugViewPass::new(device)?,
                 ))
@@ -230,6 +230,9 @@ impl Renderer {
                 provided: Provided::GBUFFER,
             },
         )?;
+        // The lights decide the light loops' pipelines (`lights::LightKey`).
+        let lights = lights::scene_lights(scene);
+        let light_key = lighting.set_lights(device, &gpu.queue, &lights);
         let catcher = settings.shadow_catcher.as_ref();
         let (scene_gpu, ground, forward, shadows) =
             gpu.checked("uploading the scene", || -> Result<_, Error> {
@@ -247,14 +250,21 @@ impl Renderer {
                     &shadow_layout,
                     &geometry,
                 )?;
-                forward.prepare(device, &scene_gpu);
+                forward.prepare(device, &scene_gpu, light_key);
                 let shadows = ShadowPass::new(device, &geometry, shadow_settings)?;
                 Ok((scene_gpu, ground, forward, shadows))
             })??;
         let shadow_catcher = match ground {
             Some(plane) => Some(gpu.checked("creating pipelines", || {
                 let (layouts, size) = ((&environment_layout, &shadow_layout), (width, height));
-                shadow_catcher::ShadowCatcherPass::new(device, plane, (hdr_format, size), layouts)
+                let mut catcher = shadow_catcher::ShadowCatcherPass::new(
+                    device,
+                    plane,
+                    (hdr_format, size),
+                    layouts,
+                )?;
+                catcher.prepare(device, light_key, Background::default());
+                Ok::<_, Error>(catcher)
             })??),
             None => None,
         };
@@ -271,8 +281,6 @@ impl Renderer {
             layout: &geometry.camera_layout,
             entries: &bindings::entries(&[camera_buffer.as_entire_binding()]),
         });
-        let lights = lights::scene_lights(scene);
-        lighting.set_lights(&gpu.queue, &lights);
         let mut renderer = Self {
             width,
             height,
@@ -347,7 +355,11 @@ impl Renderer {
     /// Replace the scene's lights (the first directional one casts the shadow).
     pub fn set_lights(&mut self, gpu: &Gpu, lights: &[crate::scene::Light]) {
         self.lights = lights.to_vec();
-        self.lighting.set_lights(&gpu.queue, lights);
+        let key = self.lighting.set_lights(&gpu.device, &gpu.queue, lights);
+        self.forward.prepare(&gpu.device, &self.scene, key);
+        if let Some(catcher) = &mut self.shadow_catcher {
+            catcher.set_lights(&gpu.device, key);
+        }
     }
 
     /// Move a scene instance (scene order); takes effect, with motion vectors, next frame.
@@ -528,6 +540,9 @@ impl Renderer {
             None => {
                 let groups = [self.environment.bind_group(), self.shadows.bind_group()];
                 // 5. Lighting: punctual lights, shadow, image-based light and background into HDR.
+                //    Its pipelines for every AO state the governor can reach are built ahead.
+                let wanted_ao = options.post.ao.validated().0;
+                self.lighting.prepare(&gpu.device, options.background, &wanted_ao);
                 timer.scope("lighting", &mut encoder, |e| {
                     let ao = match &self.ao_output {
                         Some(ao) => (
@@ -543,7 +558,8 @@ impl Renderer {
                 });
                 // 6. Forward: alpha-blended surfaces over the lit image, back to front.
                 timer.scope("forward", &mut encoder, |e| {
-                    self.forward.draw(e, &self.gbuffer, &self.scene, camera.position, groups)
+                    let (scene, lights) = ((&self.gbuffer, &self.scene), self.lighting.light_key());
+                    self.forward.draw(e, scene, (camera.position, lights), groups)
                 });
                 // 7. Shadow catcher: the ground plane's shadow and AO times the background into
                 //    HDR, its light fraction and the real-world mask.
@@ -551,7 +567,8 @@ impl Renderer {
                     let frame = shadow_catcher::ShadowCatcherFrame {
                         gbuffer: &self.gbuffer,
                         camera: &self.camera_buffer,
-                        lights: self.lighting.lights_buffer(),
+                        lights_buffer: self.lighting.lights_buffer(),
+                        lights: self.lighting.light_key(),
                         ambient_occlusion: self
                             .ao_output
                             .as_ref()
@@ -687,6 +704,12 @@ impl Renderer {
     /// stalls).
     pub fn wait_for_pass_times(&mut self) -> &[PassTime] {
         self.post.wait_for_pass_times()
+    }
+
+    /// How many lighting pipelines are built (one per light count, background and AO state:
+    /// for tests that a budget-governor step compiles none during its frame).
+    pub fn lighting_pipelines_built(&self) -> usize {
+        self.lighting.pipelines_built()
     }
 
     /// The post stack this renderer feeds (its settings, governor and timer).

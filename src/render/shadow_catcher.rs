@@ -25,16 +25,26 @@
 //! irradiance map's value around +Y, luminance); the output is `1 - strength * (1 - f)`.
 //! Other punctual lights are not counted. Blended (forward) surfaces over the plane are
 //! replaced by the background.
+//!
+//! **Specialised**: the masks pipeline per the scene's lights ([`LightKey`]: the key light and
+//! whether its shadow is on, as WGSL override constants), the HDR pipeline per lights and
+//! background mode,
+//! built when the pass is created and when the lights are set (a new background on its first
+//! frame). No branch in the shader depends on uniforms alone (Mesa 22's lavapipe recompiles
+//! those on every bind, `docs/memory-growth.md`).
 
 use glam::{Vec2, Vec3};
 use serde::{Deserialize, Serialize};
 
 use super::gbuffer::{GBuffer, GeometryPass, HdrFormat};
-use super::lighting::Background;
+use super::lighting::{Background, background_mode};
+use super::lights::LightKey;
 use super::mipmaps::MipGenerator;
 use super::scene_gpu::SceneGpu;
 use crate::draw::Target;
 use crate::draw::bindings;
+use crate::draw::fullscreen::{specialised_multi_target_pipeline, specialised_pipeline};
+use crate::draw::specialise::{Constants, Specialised};
 use crate::gpu::{Gpu, GpuError, halves_to_f32, read_texture};
 use crate::scene::{Aabb, Instance, Material, Mesh, Primitive, Scene, Vertex};
 use crate::shaders;
@@ -210,8 +220,15 @@ struct ShadowCatcherUniforms {
     plane: [f32; 4],
     /// Strength, relative tolerance, unused, unused.
     params: [f32; 4],
-    /// As the lighting pass: rgb colour, w mode (0 environment, 1 colour, 2 transparent).
+    /// As the lighting pass: rgb colour, w unused (the mode is the `BACKGROUND` constant).
     background: [f32; 4],
+}
+
+/// The HDR pipeline's constants: the lights' and the background mode.
+fn hdr_constants((lights, background): (LightKey, u8)) -> Constants {
+    let mut constants = lights.constants();
+    constants.push(("BACKGROUND", f64::from(background)));
+    constants
 }
 
 /// What one frame of the shadow catcher reads.
@@ -221,7 +238,9 @@ pub(crate) struct ShadowCatcherFrame<'a> {
     /// The camera uniform buffer.
     pub camera: &'a wgpu::Buffer,
     /// The lights uniform buffer (the key light is the one with the shadow flag).
-    pub lights: &'a wgpu::Buffer,
+    pub lights_buffer: &'a wgpu::Buffer,
+    /// Their key: the pipelines are specialised on it.
+    pub lights: LightKey,
     /// GTAO visibility at the render size, or a 1x1 white texture when AO is off.
     pub ambient_occlusion: &'a wgpu::TextureView,
     /// What pixels without geometry show.
@@ -235,8 +254,14 @@ pub(crate) struct ShadowCatcherFrame<'a> {
 pub(crate) struct ShadowCatcherPass {
     plane: GroundPlane,
     layout: wgpu::BindGroupLayout,
-    masks: wgpu::RenderPipeline,
-    hdr: wgpu::RenderPipeline,
+    module: wgpu::ShaderModule,
+    /// The environment's and the shadow map's layouts (groups 1 and 2).
+    groups: [wgpu::BindGroupLayout; 2],
+    hdr_format: HdrFormat,
+    masks: Specialised<LightKey, wgpu::RenderPipeline>,
+    hdr: Specialised<(LightKey, u8), wgpu::RenderPipeline>,
+    /// The background of the last frame (or the default), for `set_lights`.
+    background: Background,
     uniforms: wgpu::Buffer,
     fraction: Target,
     mask: Target,
@@ -248,8 +273,9 @@ impl ShadowCatcherPass {
     /// The pass's name: wgpu label and timing scope.
     pub(crate) const NAME: &'static str = "shadow_catcher";
 
-    /// Build the pipelines and `size` outputs; `environment` and `shadow` are the layouts of
-    /// bind groups 1 and 2.
+    /// Load the shader and allocate the `size` outputs; `environment` and `shadow` are the
+    /// layouts of bind groups 1 and 2. The pipelines are built by
+    /// [`ShadowCatcherPass::prepare`].
     pub(crate) fn new(
         device: &wgpu::Device,
         plane: GroundPlane,
@@ -269,30 +295,16 @@ impl ShadowCatcherPass {
                 bindings::depth_sampler(6),
             ],
         });
-        let layouts = [&layout, environment, shadow];
-        let masks = crate::draw::fullscreen::multi_target_pipeline(
-            device,
-            "shadow_catcher.masks",
-            &module,
-            "fs_masks",
-            &layouts,
-            &[FRACTION_FORMAT, MASK_FORMAT],
-        );
-        let hdr = crate::draw::fullscreen::pipeline_with_entry(
-            device,
-            "shadow_catcher.hdr",
-            &module,
-            "fs_hdr",
-            &layouts,
-            hdr.texture_format(),
-            None,
-        );
         let zeros = [0u8; std::mem::size_of::<ShadowCatcherUniforms>()];
         Ok(Self {
             plane,
             layout,
-            masks,
-            hdr,
+            module,
+            groups: [environment.clone(), shadow.clone()],
+            hdr_format: hdr,
+            masks: Specialised::new(),
+            hdr: Specialised::new(),
+            background: Background::default(),
             uniforms: bindings::uniform_buffer(device, Self::NAME, &zeros),
             fraction: Target::new(
                 device,
@@ -304,6 +316,48 @@ impl ShadowCatcherPass {
             mask: Target::new(device, "shadow_catcher.mask", size.0, size.1, MASK_FORMAT),
             depth_sampler: bindings::nearest_sampler(device, "shadow_catcher.depth_sampler"),
         })
+    }
+
+    /// Build the pipelines for `lights` and `background` if they are not built yet (call
+    /// when the lights are set; a frame with another background builds its own).
+    pub(crate) fn prepare(
+        &mut self,
+        device: &wgpu::Device,
+        lights: LightKey,
+        background: Background,
+    ) {
+        let module = &self.module;
+        let layouts = [&self.layout, &self.groups[0], &self.groups[1]];
+        self.masks.prepare([lights], |lights| {
+            specialised_multi_target_pipeline(
+                device,
+                "shadow_catcher.masks",
+                module,
+                "fs_masks",
+                &layouts,
+                &[FRACTION_FORMAT, MASK_FORMAT],
+                &lights.constants(),
+            )
+        });
+        let format = self.hdr_format.texture_format();
+        self.hdr.prepare([(lights, background_mode(background).0)], |key| {
+            let label = "shadow_catcher.hdr";
+            let target = (format, None);
+            specialised_pipeline(
+                device,
+                label,
+                module,
+                "fs_hdr",
+                &layouts,
+                target,
+                &hdr_constants(key),
+            )
+        });
+    }
+
+    /// Build the pipelines for new lights (and the last frame's background).
+    pub(crate) fn set_lights(&mut self, device: &wgpu::Device, lights: LightKey) {
+        self.prepare(device, lights, self.background);
     }
 
     /// Write the fraction and mask textures (reallocated to the G-buffer's size when it
@@ -321,14 +375,9 @@ impl ShadowCatcherPass {
             self.fraction = Target::new(device, "shadow_catcher.fraction", w, h, FRACTION_FORMAT);
             self.mask = Target::new(device, "shadow_catcher.mask", w, h, MASK_FORMAT);
         }
-        let background = match frame.background {
-            Background::Environment => [0.0, 0.0, 0.0, 0.0],
-            Background::Color(c) => {
-                let c = if c.is_finite() { c.max(Vec3::ZERO) } else { Vec3::ZERO };
-                [c.x, c.y, c.z, 1.0]
-            }
-            Background::Transparent => [0.0, 0.0, 0.0, 2.0],
-        };
+        self.background = frame.background;
+        self.prepare(device, frame.lights, frame.background);
+        let (mode, background) = background_mode(frame.background);
         let p = &self.plane;
         let uniforms = ShadowCatcherUniforms {
             plane: [p.center.x, p.height, p.center.y, p.half_extent],
@@ -345,7 +394,7 @@ impl ShadowCatcherPass {
                 wgpu::BindingResource::TextureView(&frame.gbuffer.depth.view),
                 wgpu::BindingResource::TextureView(&frame.gbuffer.normal_roughness_metallic.view),
                 wgpu::BindingResource::TextureView(frame.ambient_occlusion),
-                frame.lights.as_entire_binding(),
+                frame.lights_buffer.as_entire_binding(),
                 wgpu::BindingResource::Sampler(&self.depth_sampler),
             ]),
         });
@@ -359,14 +408,15 @@ impl ShadowCatcherPass {
                 ],
                 ..Default::default()
             });
-            pass.set_pipeline(&self.masks);
+            pass.set_pipeline(self.masks.built(frame.lights).expect("prepared"));
             for (index, group) in groups.iter().enumerate() {
                 pass.set_bind_group(index as u32, *group, &[]);
             }
             pass.draw(0..3, 0..1);
         }
         let hdr = &frame.gbuffer.hdr.view;
-        crate::draw::fullscreen::draw(encoder, "shadow_catcher.hdr", &self.hdr, &groups, hdr, None);
+        let pipeline = self.hdr.built((frame.lights, mode)).expect("prepared");
+        crate::draw::fullscreen::draw(encoder, "shadow_catcher.hdr", pipeline, &groups, hdr, None);
     }
 
     /// The light fraction texture (1 off the plane).

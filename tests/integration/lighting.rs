@@ -346,3 +346,47 @@ fn an_instance_moved_out_of_the_original_bounds_still_casts_its_shadow() {
     assert!(corner > 20.0, "open ground is lit: {corner}");
     assert!(centre < 0.05 * corner, "the lifted occluder's shadow: {centre} vs lit {corner}");
 }
+
+/// The lighting pass is specialised per AO state (on, upsampled in lighting, off): the states
+/// a budget-governor step reaches from the wanted settings (AO off, TAA off so lighting
+/// upsamples) are built with the first frame, so the frames after such a step compile nothing;
+/// new lights build their own.
+#[test]
+fn lighting_pipelines_for_governor_steps_are_built_ahead() {
+    use afterlight::post::Tier;
+    use afterlight::post::ao::AoSettings;
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let mut renderer = common::renderer(&gpu, &scene, (32, 32), &common::studio(&gpu));
+    let camera = common::scene_camera(&scene, 1.0);
+    let wanted = afterlight::post::chain::PostSettings {
+        ao: AoSettings::MOBILE,
+        taa: afterlight::post::taa::TaaSettings { tier: Tier::High, ..Default::default() },
+        ..Default::default()
+    };
+    let mut frame = |post: &afterlight::post::chain::PostSettings| {
+        let options = RenderOptions { post: post.clone(), ..Default::default() };
+        renderer.render(&gpu, &camera, &options).expect("render");
+        renderer.lighting_pipelines_built()
+    };
+    let built = frame(&wanted);
+    // AO off, on at full size (TAA on), on upsampled here (TAA off).
+    assert_eq!(built, 3);
+    // As the governor would turn them: TAA off (lighting upsamples AO), AO off, back.
+    let mut taa_off = wanted.clone();
+    taa_off.taa.tier = Tier::Off;
+    let mut ao_off = taa_off.clone();
+    ao_off.ao.tier = Tier::Off;
+    for post in [&taa_off, &ao_off, &taa_off, &wanted] {
+        assert_eq!(frame(post), built, "a pipeline was built during the frame");
+    }
+    // New lights (a count no scene here has): their own pipelines, built as they are set.
+    let point = light(LightKind::Point, Vec3::Y, Vec3::NEG_Z, 100.0, None);
+    let sun = afterlight::render::lights::default_sun();
+    renderer.set_lights(&gpu, &[point.clone(), point.clone(), point, sun]);
+    let after = renderer.lighting_pipelines_built();
+    assert_eq!(after, 2 * built);
+    let options = RenderOptions { post: wanted, ..Default::default() };
+    renderer.render(&gpu, &camera, &options).expect("render");
+    assert_eq!(renderer.lighting_pipelines_built(), after);
+}

@@ -304,6 +304,23 @@ fn growth_by_pass() {
         let post = PostSettings { budget: Default::default(), ..post };
         rows.push((format!("preset {name}"), RenderOptions { post, ..Default::default() }));
     }
+    // The renderer's other specialised paths: another debug view, a solid background.
+    rows.push((
+        "debug view (depth)".into(),
+        RenderOptions {
+            debug_view: Some(afterlight::render::DebugView::Depth),
+            post: plain.clone(),
+            ..Default::default()
+        },
+    ));
+    rows.push((
+        "plain frame, solid background".into(),
+        RenderOptions {
+            background: afterlight::render::Background::Color(glam::Vec3::splat(0.2)),
+            post: plain.clone(),
+            ..Default::default()
+        },
+    ));
     eprintln!("| draws | MiB per frame |\n|---|---:|");
     for (name, options) in rows {
         eprintln!("| {name} | {:.3} |", growth_per_frame(&gpu, &options));
