@@ -83,6 +83,11 @@ impl DisplayPass {
         }
     }
 
+    /// Build the compute variant now if it is not built (ahead of its first dispatch).
+    pub(crate) fn build_compute(&mut self, device: &wgpu::Device) {
+        self.compute.build(device, self.pass.layout());
+    }
+
     /// The uniforms, for memory reports.
     pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
         self.pass.memory()

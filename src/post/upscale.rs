@@ -177,6 +177,11 @@ impl UpscalePass {
     ) {
         let target = DisplayTarget::Storage(output, output_size);
         self.record(device, queue, encoder, input, input_size, target, settings);
+        // Every filter's kernel is built with the first (three small kernels), so a governor
+        // step never compiles one during a frame.
+        for pass in &mut self.passes {
+            pass.build_compute(device);
+        }
     }
 
     /// Record either variant into `target`; nothing for a zero input size.

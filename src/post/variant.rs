@@ -335,11 +335,20 @@ impl LazyKernel {
         size: (u32, u32),
     ) {
         let Some(inputs) = inputs else { return };
+        self.build(device, input_layout).dispatch(device, encoder, inputs, outputs, size);
+    }
+
+    /// The kernel over `input_layout`, built now if it does not exist yet (ahead of the frame
+    /// that dispatches it: a governor step must not compile during a frame).
+    pub(crate) fn build(
+        &mut self,
+        device: &wgpu::Device,
+        input_layout: &wgpu::BindGroupLayout,
+    ) -> &ComputeKernel {
         let (name, module, entry, formats) = (self.name, &self.module, self.entry, &self.outputs);
-        let kernel = self.kernel.get_or_insert_with(|| {
+        self.kernel.get_or_insert_with(|| {
             ComputeKernel::new(device, name, module, entry, input_layout, formats)
-        });
-        kernel.dispatch(device, encoder, inputs, outputs, size);
+        })
     }
 }
 
