@@ -7,7 +7,8 @@
 // full-screen triangle into one target (two for the temporal step), and a cs_ one of the same
 // name (the compute variant, src/post/variant.rs) storing 8x8 tiles into R32Float (and the
 // temporal step's Rg32Float history) at group 1, formats every device can store, unlike the
-// fragment targets' R16Float and Rg16Float (see the pass's documentation):
+// fragment targets' R16Float and Rg16Float (see the pass's documentation); its view depth holds
+// the half floats the fragment variant's R16Float view depth holds:
 //   fs_prefilter   hardware depth -> view depth, mip 0 of the working resolution
 //   fs_downsample  view depth mip k -> mip k + 1 (mean of the 2x2 surfaces, background ignored)
 //   fs_main        GTAO: cosine-weighted visibility at the working resolution
@@ -16,6 +17,12 @@
 //   fs_upsample    half -> full resolution, bilinear weights times depth similarity
 //   fs_temporal    blend with the reprojected history, rejected on depth mismatch; writes the
 //                  output and the next history (two targets)
+//
+// What the settings decide is an override constant set per pipeline (src/post/ao.rs, `AoKey`):
+// the slices and steps of the tier, half resolution and the thickness heuristic. The GTAO loops
+// run a fixed count and no branch or loop exit depends on a uniform value alone (which Mesa 22's
+// lavapipe recompiles and leaks on every bind: docs/memory-growth.md). The projection terms
+// (`Lens`) come from the CPU, once per frame, in the uniform block.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/ao_upsample.wgsl"
@@ -23,21 +30,32 @@
 
 struct AoParams {
     // x: radius (view units); y, z: falloff weight = saturate(distance * y + z);
-    // w: thickness blend towards a lower horizon per step (0: occluders infinitely thick).
+    // w: thickness blend towards a lower horizon per step (with AO_THICKNESS).
     shape: vec4f,
-    // x: slices, y: steps per side, z: view depth mips, w: AO_FLAG_* bits.
+    // x: view depth mips the samples read (the tier's, at most the chain's); yzw: unused.
     counts: vec4u,
     // xy: working size in pixels (GTAO, denoise); zw: output (full) size in pixels.
     sizes: vec4f,
     // x: noise frame (0 without temporal accumulation); y: weight of the new frame in the
     // temporal blend; z: 1 when the history holds last frame; w: unused.
     temporal: vec4f,
+    // The camera's projection as `Lens` holds it, computed on the CPU each frame:
+    // xy: scale, zw: shear; then xy: shift, zw: w; then xy: depth, zw: unused.
+    lens_scale_shear: vec4f,
+    lens_shift_w: vec4f,
+    lens_depth: vec4f,
 };
 
+// Slices (screen-space directions) per pixel and samples per side of each: the tier's.
+override AO_SLICES: u32 = 3u;
+override AO_STEPS: u32 = 6u;
 // The working resolution is half the output: working texel i stands for output pixel 2i.
-const AO_FLAG_HALF: u32 = 1u;
-// View depth stored for the background (nothing drawn): far outside any radius.
-const AO_FAR: f32 = 1.0e8;
+override AO_HALF: bool = false;
+// The thickness heuristic is on (`shape.w` > 0): a sample below the horizon pulls it down.
+override AO_THICKNESS: bool = true;
+// View depth stored for the background (nothing drawn): far outside any radius, and a half
+// float exactly (the view depth is R16Float; surfaces beyond it count as background).
+const AO_FAR: f32 = 6.0e4;
 const AO_PI: f32 = 3.14159265;
 const AO_HALF_PI: f32 = 1.57079633;
 // A sample offset L working pixels from the centre reads view depth mip log2(L) - 3.3, so a
@@ -80,18 +98,15 @@ struct Lens {
     depth: vec2f,
 };
 
+// The terms of clip from view (the view-projection times the inverse of the rigid view
+// matrix), which the CPU computes once per frame (`lens_*` in the uniforms).
 fn lens() -> Lens {
-    // Clip from view: the view-projection times the inverse of the rigid view matrix.
-    let r = transpose(mat3x3f(camera.view[0].xyz, camera.view[1].xyz, camera.view[2].xyz));
-    let t = -(r * camera.view[3].xyz);
-    let inv_view = mat4x4f(vec4f(r[0], 0.0), vec4f(r[1], 0.0), vec4f(r[2], 0.0), vec4f(t, 1.0));
-    let p = camera.view_proj * inv_view;
     var l: Lens;
-    l.scale = vec2f(p[0].x, p[1].y);
-    l.shear = vec2f(p[2].x, p[2].y);
-    l.shift = vec2f(p[3].x, p[3].y);
-    l.w = vec2f(-p[2].w, p[3].w);
-    l.depth = vec2f(p[2].z, p[3].z);
+    l.scale = ao.lens_scale_shear.xy;
+    l.shear = ao.lens_scale_shear.zw;
+    l.shift = ao.lens_shift_w.xy;
+    l.w = ao.lens_shift_w.zw;
+    l.depth = ao.lens_depth.xy;
     return l;
 }
 
@@ -111,15 +126,11 @@ fn view_position(l: Lens, uv: vec2f, d: f32) -> vec3f {
     return vec3f(xy, -d);
 }
 
-fn half_resolution() -> bool {
-    return (ao.counts.w & AO_FLAG_HALF) != 0u;
-}
-
 // Output-pixel coordinates of a working texel's centre at view depth mip `mip`: the centroid
 // of the working texels it averages, each standing for one output pixel.
 fn texel_uv(texel: vec2i, mip: u32) -> vec2f {
     let step = f32(1u << mip);
-    let scale = select(1.0, 2.0, half_resolution());
+    let scale = select(1.0, 2.0, AO_HALF);
     let first = (vec2f(texel) * step + 0.5 * (step - 1.0)) * scale;
     return (first + 0.5) / ao.sizes.zw;
 }
@@ -144,7 +155,7 @@ fn ao_prefilter(texel: vec2i) -> f32 {
     let l = lens();
     // At half resolution each working texel takes output pixel 2i as it is (a real surface
     // point whose normal the G-buffer holds), never a blend across an edge.
-    let pixel = select(texel, texel * 2, half_resolution());
+    let pixel = select(texel, texel * 2, AO_HALF);
     let limit = vec2i(textureDimensions(depth_texture)) - 1;
     return linear_depth(l, depth_texel(depth_texture, depth_sampler, min(pixel, limit)));
 }
@@ -191,7 +202,7 @@ fn ao_main(texel: vec2i) -> f32 {
         return 1.0;
     }
     let centre = view_position(l, texel_uv(texel, 0u), d) * AO_CENTRE_BIAS;
-    let pixel = select(texel, texel * 2, half_resolution());
+    let pixel = select(texel, texel * 2, AO_HALF);
     let world_normal = oct_decode(textureLoad(normals, pixel, 0).xy);
     let normal = normalize((camera.view * vec4f(world_normal, 0.0)).xyz);
     let to_viewer = select(vec3f(0.0, 0.0, 1.0), normalize(-centre), camera.position.w != 0.0);
@@ -201,17 +212,15 @@ fn ao_main(texel: vec2i) -> f32 {
     if radius_px < 1.0 {
         return 1.0;
     }
-    let slices = max(ao.counts.x, 1u);
-    let steps = max(ao.counts.y, 1u);
-    let last_mip = f32(max(ao.counts.z, 1u) - 1u);
+    let last_mip = f32(max(ao.counts.x, 1u) - 1u);
     let working = vec2i(ao.sizes.xy);
     let frame = vec2f(5.588238 * ao.temporal.x);
     let slice_noise = interleaved_gradient_noise(vec2f(texel) + frame);
     let step_noise = interleaved_gradient_noise(vec2f(texel.yx) + vec2f(47.0, 17.0) + frame);
 
     var visibility = 0.0;
-    for (var s = 0u; s < slices; s++) {
-        let phi = (f32(s) + slice_noise) / f32(slices) * AO_PI;
+    for (var s = 0u; s < AO_SLICES; s++) {
+        let phi = (f32(s) + slice_noise) / f32(AO_SLICES) * AO_PI;
         // The slice's direction in view space (y up) and on screen (y down).
         let direction = vec3f(cos(phi), sin(phi), 0.0);
         let screen_direction = vec2f(direction.x, -direction.y);
@@ -225,9 +234,9 @@ fn ao_main(texel: vec2i) -> f32 {
         // Horizons start at the tangent plane: cos(n + pi/2) ahead, cos(n - pi/2) behind.
         let low = vec2f(-sin(n), sin(n));
         var horizon = low;
-        for (var j = 0u; j < steps; j++) {
+        for (var j = 0u; j < AO_STEPS; j++) {
             // Squared distribution: more samples near the centre, where occluders matter most.
-            var t = (f32(j) + step_noise) / f32(steps);
+            var t = (f32(j) + step_noise) / f32(AO_STEPS);
             t = t * t;
             let offset = round(screen_direction * (t * radius_px + AO_MIN_OFFSET));
             let offset_length = length(offset);
@@ -248,7 +257,8 @@ fn ao_main(texel: vec2i) -> f32 {
                 let cos_h = mix(low[side], dot(delta, to_viewer) / max(distance, 1e-6), falloff);
                 // Thickness heuristic (Jimenez 2016): a sample below the horizon so far pulls
                 // it down a little, so thin occluders let light pass behind them.
-                horizon[side] = select(mix(horizon[side], cos_h, ao.shape.w), cos_h, cos_h > horizon[side]);
+                let below = select(horizon[side], mix(horizon[side], cos_h, ao.shape.w), AO_THICKNESS);
+                horizon[side] = select(below, cos_h, cos_h > horizon[side]);
             }
         }
         let h_ahead = min(acos(clamp(horizon.x, -1.0, 1.0)), n + AO_HALF_PI);
@@ -258,7 +268,7 @@ fn ao_main(texel: vec2i) -> f32 {
     // Not clamped yet: one slice's estimate of an open surface seen at an angle lies above or
     // below 1 (only the mean over slice directions is 1), so clamping before the denoise
     // averages them would bias open surfaces dark.
-    return max(visibility / f32(slices), 0.0);
+    return max(visibility / f32(AO_SLICES), 0.0);
 }
 
 // Depth continuity towards the left, right, top and bottom neighbours (1 continuous, 0 an
@@ -350,7 +360,10 @@ fn ao_temporal(pixel: vec2i, uv: vec2f) -> vec2f {
     }
     var result = current;
     let previous_uv = uv - textureLoad(motion, pixel, 0).xy;
-    if ao.temporal.z > 0.5 && all(previous_uv >= vec2f(0.0)) && all(previous_uv < vec2f(1.0)) {
+    // `&`, not `&&`: the history flag (a uniform) and the motion vector (a texel) make one
+    // condition, never a branch on the uniform alone.
+    let inside = all(previous_uv >= vec2f(0.0)) & all(previous_uv < vec2f(1.0));
+    if (ao.temporal.z > 0.5) & inside {
         // Where this surface point was last frame, and the depth it had there.
         let world = world_from_depth(uv, depth, camera.inv_view_proj);
         let clip = camera.prev_view_proj * vec4f(world, 1.0);
@@ -384,17 +397,24 @@ fn ao_store(id: vec2u, value: f32) {
     textureStore(ao_out, id, vec4f(value, 0.0, 0.0, 0.0));
 }
 
+// The compute variant stores view depth in R32Float (R16Float is not a storage format every
+// device has) but only the half floats the fragment variant's R16Float target holds, so both
+// sample the same depths.
+fn ao_store_depth(id: vec2u, depth: f32) {
+    ao_store(id, ao_truncate_to_half(vec2f(depth, 0.0)).x);
+}
+
 @compute @workgroup_size(8, 8)
 fn cs_prefilter(@builtin(global_invocation_id) id: vec3u) {
     if ao_in_target(id.xy) {
-        ao_store(id.xy, ao_prefilter(vec2i(id.xy)));
+        ao_store_depth(id.xy, ao_prefilter(vec2i(id.xy)));
     }
 }
 
 @compute @workgroup_size(8, 8)
 fn cs_downsample(@builtin(global_invocation_id) id: vec3u) {
     if ao_in_target(id.xy) {
-        ao_store(id.xy, ao_downsample(vec2i(id.xy)));
+        ao_store_depth(id.xy, ao_downsample(vec2i(id.xy)));
     }
 }
 

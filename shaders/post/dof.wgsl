@@ -24,6 +24,10 @@
 // and `output_near` for the gather's second layer, at group 1). Every texture a compute step
 // writes is Rgba16Float (the tiles too: the same half-float precision as the fragment
 // variant's Rg16Float, in a format every device can store).
+// The tier's sample count and tile size are override constants set per pipeline (src/post/dof.rs:
+// the tiles and the gather are specialised by tier), so their loops run a fixed count and no
+// branch or loop exit depends on a uniform value alone (which Mesa 22's lavapipe recompiles and
+// leaks on every bind: docs/memory-growth.md). The largest CoC stays a uniform: only clamps read it.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
@@ -34,9 +38,14 @@ struct Dof {
     size: vec4f,
     // x: K (CoC radius at infinity, px); y: focus distance; z: near plane; w: max radius (px).
     lens: vec4f,
-    // x: samples; y: tile size in half-size pixels; z: frame index; w: unused.
+    // x: frame index; yzw: unused.
     params: vec4f,
 };
+
+// Samples in the gather's disc per half-size pixel: the tier's.
+override DOF_SAMPLES: u32 = 40u;
+// The tile size of the near-field maximum in half-size pixels: the tier's largest radius there.
+override DOF_TILE: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> dof: Dof;
 @group(0) @binding(1) var colour_texture: texture_2d<f32>;
@@ -110,7 +119,7 @@ fn cs_tiles(@builtin(global_invocation_id) id: vec3u) {
 
 // The largest near and overall CoC of the tile at `position`.
 fn tile_pixel(position: vec2f) -> vec4f {
-    let k = i32(dof.params.y);
+    let k = i32(DOF_TILE);
     let last = vec2i(dof.size.zw) - 1;
     let origin = vec2i(position) * k;
     var near = 0.0;
@@ -182,7 +191,7 @@ fn gather_pixel(position: vec2f) -> Layers {
     let centre = textureLoad(prepared, p, 0);
     // Radii in half-size pixels from here on.
     let rc = centre.a * 0.5;
-    let tile = textureLoad(tiles, p / i32(dof.params.y), 0).xy * 0.5;
+    let tile = textureLoad(tiles, p / i32(DOF_TILE), 0).xy * 0.5;
     let radius = min(max(abs(rc), tile.x), dof.lens.w * 0.5);
     var out: Layers;
     out.far = vec4f(centre.rgb, 1.0);
@@ -190,7 +199,7 @@ fn gather_pixel(position: vec2f) -> Layers {
     if radius < 0.5 {
         return out;
     }
-    let samples = i32(dof.params.x);
+    let samples = i32(DOF_SAMPLES);
     let far_reach = max(rc, 0.0);
     var far = vec4f(centre.rgb, 1.0);
     var near = vec4f(0.0);
@@ -200,7 +209,7 @@ fn gather_pixel(position: vec2f) -> Layers {
         near = vec4f(centre.rgb * w, w);
         near_cover = radius * radius / f32(samples) * w;
     }
-    let rotation = 6.2831853 * interleaved_gradient_noise(position + 5.588238 * dof.params.z);
+    let rotation = 6.2831853 * interleaved_gradient_noise(position + 5.588238 * dof.params.x);
     for (var i = 0; i < samples; i++) {
         // Golden-angle spiral: uniform over the disc's area.
         let r = radius * sqrt((f32(i) + 0.5) / f32(samples));

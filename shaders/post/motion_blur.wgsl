@@ -26,18 +26,26 @@
 // at group 1, Rgba16Float: the tiles keep the fragment variant's Rg16Float half-float
 // precision in a format every device can store). The tile maximum is one invocation per tile
 // looping over its K x K pixels like the fragment one, so the two agree exactly.
+// The tier's K and sample count are override constants set per pipeline (src/post/motion_blur.rs:
+// the tile maximum and the gather are specialised by tier), so their loops run a fixed count and
+// no branch or loop exit depends on a uniform value alone (which Mesa 22's lavapipe recompiles
+// and leaks on every bind: docs/memory-growth.md).
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
 #include "include/depth.wgsl"
 
 struct MotionBlur {
-    // xy: image size in pixels; z: tile size K = maximum blur radius in pixels; w: samples.
+    // xy: image size in pixels; zw: unused.
     frame: vec4f,
     // x: shutter fraction / 2; y: frame index (jitter); z: soft depth range (relative);
     // w: unused.
     params: vec4f,
 };
+
+// The tile size K = the maximum blur radius in pixels, and the gather's samples: the tier's.
+override MB_TILE: u32 = 32u;
+override MB_SAMPLES: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> mb: MotionBlur;
 // fs_tile_max: motion vectors; fs_neighbour_max: tile maxima; fs_gather: HDR colour.
@@ -60,7 +68,7 @@ fn half_velocity(motion: vec2f) -> vec2f {
     if !(l > 0.0) || l != l {
         return vec2f(0.0);
     }
-    return v * min(1.0, mb.frame.z / l);
+    return v * min(1.0, f32(MB_TILE) / l);
 }
 
 @fragment
@@ -78,7 +86,7 @@ fn cs_tile_max(@builtin(global_invocation_id) id: vec3u) {
 
 // The fastest clamped velocity of the K x K tile at `position`.
 fn tile_max_pixel(position: vec2f) -> vec4f {
-    let k = i32(mb.frame.z);
+    let k = i32(MB_TILE);
     let size = vec2i(mb.frame.xy);
     let origin = vec2i(position) * k;
     var best = vec2f(0.0);
@@ -151,14 +159,13 @@ fn cs_gather(@builtin(global_invocation_id) id: vec3u) {
 fn gather_pixel(position: vec2f) -> vec4f {
     let p = vec2i(position);
     let centre = textureLoad(source, p, 0);
-    let k = i32(mb.frame.z);
-    let vn = textureLoad(neighbour_max, p / k, 0).xy;
+    let vn = textureLoad(neighbour_max, p / i32(MB_TILE), 0).xy;
     let reach = length(vn);
     if reach < 0.5 {
         return centre;
     }
     let last = vec2i(mb.frame.xy) - 1;
-    let samples = i32(mb.frame.w);
+    let samples = i32(MB_SAMPLES);
     let vx = length(half_velocity(textureLoad(motion_texture, p, 0).xy));
     let zx = distance_at(p);
     // The centre covers itself for 1 / (2 |V_X|) of the exposure (all of it when static).

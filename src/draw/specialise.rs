@@ -66,6 +66,30 @@ impl<K: Copy + Eq + Hash, P> Specialised<K, P> {
     }
 }
 
+/// When a pass may build pipelines ahead: in the first frame and in every frame whose key is the
+/// last frame's, never in a frame whose key just changed (a budget-governor step), which draws
+/// with what was built ahead and compiles nothing; the new key's own neighbours are built from
+/// the frame after it.
+#[derive(Debug)]
+pub struct BuildAhead<K> {
+    last: Option<K>,
+}
+
+impl<K> Default for BuildAhead<K> {
+    fn default() -> Self {
+        Self { last: None }
+    }
+}
+
+impl<K: Copy + Eq> BuildAhead<K> {
+    /// Whether this frame, using `key`, may build ahead (and remember `key` as the last).
+    pub fn may_build(&mut self, key: K) -> bool {
+        let settled = self.last.is_none_or(|last| last == key);
+        self.last = Some(key);
+        settled
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +107,14 @@ mod tests {
         assert_eq!(cache.get(3, |k| format!("pipeline {k}")), "pipeline 3");
         assert_eq!(cache.len(), 3);
         assert!(cache.built(4).is_none());
+    }
+
+    #[test]
+    fn a_step_frame_builds_nothing_and_the_next_builds_ahead() {
+        let mut ahead = BuildAhead::default();
+        assert!(ahead.may_build(3), "the first frame builds ahead");
+        assert!(ahead.may_build(3));
+        assert!(!ahead.may_build(2), "a step draws with what was built");
+        assert!(ahead.may_build(2), "the frame after builds the new neighbours");
     }
 }

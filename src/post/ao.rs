@@ -6,8 +6,11 @@
 //! the sample distribution and the denoiser's slope-adjusted edges of Intel's XeGTAO
 //! (Strugar 2021). Kernels: `shaders/post/ao.wgsl`.
 //!
-//! **Reads** reverse-Z depth, the G-buffer's octahedral normals, the camera uniform and, with
-//! temporal accumulation, the motion vectors. **Writes** visibility (1 = unoccluded) at the
+//! **Reads** reverse-Z depth, the G-buffer's octahedral normals, the camera uniform (the view
+//! matrix for normals, the matrices of the temporal reprojection), the projection
+//! ([`AoFrame::projection`], whose terms the CPU writes into the pass's uniforms once per frame
+//! instead of every pixel inverting the view matrix) and, with temporal accumulation, the
+//! motion vectors. **Writes** visibility (1 = unoccluded) at the
 //! output (full) resolution in an R16Float texture from the [`TexturePool`] (`"ao.output"`):
 //! the physical, cosine-weighted answer, before [`AoSettings::intensity`] and before
 //! multi-bounce, both of which the lighting pass applies (so history and readback stay
@@ -17,7 +20,7 @@
 //!
 //! # Steps
 //! 1. **Prefilter** (`ao.prefilter`, `ao.downsample`): view-space depth (distance in front of
-//!    the camera, R32Float) at the working resolution, then up to [`DEPTH_MIPS`] mips, each
+//!    the camera, R16Float) at the working resolution, then up to the tier's depth mips, each
 //!    texel the mean of the 2x2 surfaces below it (background left out unless all four are).
 //!    At half resolution, working texel `i` takes output pixel `2i` as it is, so the centre
 //!    of every working texel is a real surface point with a G-buffer normal.
@@ -60,14 +63,44 @@
 //! | Low    | 1 x 2               | 4          | 1              | 5          |
 //! | Medium | 2 x 2               | 8          | 1              | 5          |
 //! | High   | 3 x 6               | 36         | 1              | 5          |
-//! | Ultra  | 4 x 8               | 64         | 1              | 5          |
+//! | Ultra  | 4 x 8               | 64         | 1              | 1 (none)   |
 //!
 //! Low and Medium are XeGTAO's presets. High and Ultra spend their samples on steps rather
 //! than slices: against the ray-traced reference (`afterlight quality`), XeGTAO's 3 x 3 and
 //! 9 x 3 left a bias of +0.03 visibility near contacts (three steps miss occluders between
 //! samples), which more slices do not fix; 3 x 6 brought the sphere-on-plane error from 0.056
-//! to 0.033. Samples per pixel are `2 · slices · steps` (two sides). Mips are capped so the smallest is
-//! at least 1 px. Half resolution divides the GTAO and denoise cost by about four.
+//! to 0.033. Samples per pixel are `2 · slices · steps` (two sides). Mips are capped so the
+//! smallest is at least 1 px. Half resolution divides the GTAO and denoise cost by about four.
+//!
+//! Ultra reads every sample from full-resolution depth and builds no mips. With the mips it
+//! was no closer to the reference than High at about twice the cost (`afterlight quality`,
+//! 128 px, 256 rays: sphere on plane 0.0366 against High's 0.0332, DamagedHelmet 0.0474
+//! against 0.0473). A sample reading mip `k` is placed at that mip texel's centre, up to
+//! `2^(k-1)` px off the slice's line; on curved surfaces such a point can rise above the
+//! slice's horizon, and the horizon keeps the highest, so more samples found more of them
+//! (dark streaks following the noise pattern on the sphere). Reading full-resolution depth
+//! (XeGTAO's mip offset pushed out instead: 4.3 gave 0.0284, 5.3 the same as none) Ultra is at
+//! 0.0237 on the sphere, and each tier is at least as close as the one below on every scene
+//! `afterlight quality` measures AO on (`tests/integration/ambient_occlusion.rs`, within
+//! 0.002): Cornell box 0.0518 / 0.0414 / 0.0282 / 0.0268, DamagedHelmet 0.0620 / 0.0512 /
+//! 0.0473 / 0.0474. On DamagedHelmet the radius is under 10 px, no sample reads a mip, and
+//! High and Ultra both sit at what screen-space GTAO reaches there (16 x 16 samples give
+//! 0.0476): the rest is occlusion the depth buffer does not hold. Ultra costs more than High
+//! by its samples and by the cache misses of full-resolution reads on GPUs (the mips' reason).
+//!
+//! # Specialised pipelines
+//! The tier's slices and steps, half resolution and whether the thickness heuristic is on
+//! (thickness > 0) are WGSL override constants (`AO_SLICES`, `AO_STEPS`, `AO_HALF`,
+//! `AO_THICKNESS`): GTAO (`ao.main`) has one pipeline per `AoKey` (tier, half, thickness), the
+//! prefilter one per `AO_HALF`, fragment and compute alike, cached
+//! ([`crate::draw::specialise`]). The GTAO loops run a fixed count and no branch or loop exit
+//! depends on a uniform value alone, which Mesa 22's lavapipe would recompile and leak on every
+//! bind (`docs/memory-growth.md`). The first frame also builds the tier's neighbours (the
+//! tiers a budget-governor step reaches), a frame whose key just changed builds nothing, and
+//! the frame after it builds the new key's neighbours ([`BuildAhead`]); the other steps have
+//! no setting-decided code and one pipeline each. Multi-bounce is the lighting pass's
+//! (`shaders/include/shading.wgsl`), not this pass's; the view depth mips and the history's
+//! validity stay uniforms (only clamps and a condition mixed with a texel read them).
 //!
 //! # Fragment and compute variants
 //! [`AoPass::draw`] records every step as a full-screen triangle writing one render target
@@ -81,12 +114,12 @@
 //! [`AoPass::draw_variant`] picks one by the post chain's `variant` setting. R16Float and
 //! Rg16Float are not storage formats every device has (WebGPU guarantees neither), so the
 //! compute variant stores visibility in [`COMPUTE_OUTPUT_FORMAT`] (R32Float) and its history in
-//! Rg32Float: twice the bytes of the fragment variant's visibility textures and history (the
-//! view depth mips are R32Float in both), and visibility to float rather than half precision
-//! (the two agree within one 8-bit code; at most 1.4e-3 on lavapipe, `tests/integration/
-//! variants.rs`). The compute history stores the half floats a 16-bit target would hold
-//! (truncated, as lavapipe stores them), so the history's 2% depth test rejects the same
-//! pixels in both variants.
+//! Rg32Float, and its view depth mips in R32Float: twice the bytes of the fragment variant's
+//! textures, and visibility to float rather than half precision (the two agree within one
+//! 8-bit code; at most 1.4e-3 on lavapipe, `tests/integration/variants.rs`). The compute view
+//! depth and history store the half floats a 16-bit target would hold (truncated, as lavapipe
+//! stores them), so both variants sample the same depths and the history's 2% depth test
+//! rejects the same pixels.
 
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
@@ -94,6 +127,7 @@ use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::variant::{self, ComputeKernel, PassVariant, VariantChoice};
 use super::{Tier, clamp_setting};
 use crate::draw::gbuffer_formats;
+use crate::draw::specialise::{BuildAhead, Constants, Specialised};
 use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 use serde::{Deserialize, Serialize};
@@ -120,17 +154,21 @@ pub struct AoQuality {
     pub steps: u32,
     /// 3x3 depth-aware blur passes.
     pub denoise_passes: u32,
+    /// View depth mips the samples read (at most [`DEPTH_MIPS`]; 1 reads full-resolution depth
+    /// only and builds no mips).
+    pub depth_mips: u32,
 }
 
 impl AoQuality {
     /// Low (mobile): 1 slice x 2 steps, 4 samples per pixel.
-    pub const LOW: Self = Self { slices: 1, steps: 2, denoise_passes: 1 };
+    pub const LOW: Self = Self { slices: 1, steps: 2, denoise_passes: 1, depth_mips: DEPTH_MIPS };
     /// Medium: 2 slices x 2 steps, 8 samples per pixel.
-    pub const MEDIUM: Self = Self { slices: 2, steps: 2, denoise_passes: 1 };
+    pub const MEDIUM: Self =
+        Self { slices: 2, steps: 2, denoise_passes: 1, depth_mips: DEPTH_MIPS };
     /// High (desktop default): 3 slices x 6 steps, 36 samples per pixel.
-    pub const HIGH: Self = Self { slices: 3, steps: 6, denoise_passes: 1 };
-    /// Ultra: 4 slices x 8 steps, 64 samples per pixel.
-    pub const ULTRA: Self = Self { slices: 4, steps: 8, denoise_passes: 1 };
+    pub const HIGH: Self = Self { slices: 3, steps: 6, denoise_passes: 1, depth_mips: DEPTH_MIPS };
+    /// Ultra: 4 slices x 8 steps, 64 samples per pixel, every sample from full-resolution depth.
+    pub const ULTRA: Self = Self { slices: 4, steps: 8, denoise_passes: 1, depth_mips: 1 };
 
     /// The table: the knobs of `tier`, `None` for [`Tier::Off`].
     pub const fn for_tier(tier: Tier) -> Option<Self> {
@@ -285,6 +323,10 @@ pub struct AoFrame<'a> {
     pub motion: &'a wgpu::TextureView,
     /// The `Camera` uniform of `shaders/include/common.wgsl`.
     pub camera: &'a wgpu::Buffer,
+    /// Clip from view as rasterised (TAA's jitter included): the camera uniform's
+    /// view-projection times the inverse of its view matrix. The pass takes its projection
+    /// terms from it on the CPU, once per frame.
+    pub projection: glam::Mat4,
     /// Output size in pixels.
     pub size: (u32, u32),
     /// Frames since the renderer started; frames must come one after another for the history
@@ -295,6 +337,15 @@ pub struct AoFrame<'a> {
     /// Nothing but the lighting pass reads the visibility this frame, so with
     /// [`AoSettings::upsample_in_lighting`] the pass may leave it at half resolution.
     pub lighting_only: bool,
+}
+
+impl AoFrame<'_> {
+    /// [`AoFrame::projection`] from the view-projection `view_proj` as rasterised (jitter
+    /// included) and the camera it was made for: `view_proj` times the inverse of the rigid
+    /// view matrix, in double precision.
+    pub fn projection(view_proj: glam::Mat4, camera: &crate::scene::Camera) -> glam::Mat4 {
+        (view_proj.as_dmat4() * camera.view().as_dmat4().inverse()).as_mat4()
+    }
 }
 
 /// What [`AoPass::draw`] returns: the visibility and, when the lighting pass is to upsample it
@@ -316,10 +367,52 @@ struct AoUniforms {
     counts: [u32; 4],
     sizes: [f32; 4],
     temporal: [f32; 4],
+    lens_scale_shear: [f32; 4],
+    lens_shift_w: [f32; 4],
+    lens_depth: [f32; 4],
 }
 
-/// `AO_FLAG_HALF` in `shaders/post/ao.wgsl`.
-const FLAG_HALF: u32 = 1;
+/// The terms of `Lens` in `shaders/post/ao.wgsl` from clip-from-view `projection`: x, y
+/// scale; x, y shear (per unit of view z); x, y shift; clip w = `w.0` · view depth + `w.1`;
+/// clip z = `depth.0` · view z + `depth.1`. As three vec4s (the last one's zw unused).
+fn lens_terms(projection: glam::Mat4) -> [[f32; 4]; 3] {
+    let p = projection;
+    [
+        [p.x_axis.x, p.y_axis.y, p.z_axis.x, p.z_axis.y],
+        [p.w_axis.x, p.w_axis.y, -p.z_axis.w, p.w_axis.w],
+        [p.z_axis.z, p.w_axis.z, 0.0, 0.0],
+    ]
+}
+
+/// What decides the GTAO kernel's override constants (`AO_*` in `shaders/post/ao.wgsl`):
+/// one pipeline per key, cached, the tier's neighbours built ahead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct AoKey {
+    /// Slices and steps ([`AoQuality`]); never [`Tier::Off`].
+    tier: Tier,
+    /// `AO_HALF`: the working resolution is half the output.
+    half: bool,
+    /// `AO_THICKNESS`: the thickness heuristic is on (thickness > 0).
+    thickness: bool,
+}
+
+impl AoKey {
+    /// The override constants of the GTAO kernel (`fs_main`, `cs_main`).
+    fn constants(self) -> Constants {
+        let quality = AoQuality::for_tier(self.tier).unwrap_or(AoQuality::HIGH);
+        vec![
+            ("AO_SLICES", f64::from(quality.slices)),
+            ("AO_STEPS", f64::from(quality.steps)),
+            ("AO_HALF", f64::from(u8::from(self.half))),
+            ("AO_THICKNESS", f64::from(u8::from(self.thickness))),
+        ]
+    }
+
+    /// The override constant of the prefilter (`fs_prefilter`, `cs_prefilter`).
+    fn prefilter_constants(half: bool) -> Constants {
+        vec![("AO_HALF", f64::from(u8::from(half)))]
+    }
+}
 
 /// Last frame's visibility (r) and reverse-Z depth (g), for the temporal step.
 const HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
@@ -327,12 +420,14 @@ const HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
 /// The compute variant's history (`ao_history_out` in `shaders/post/ao.wgsl`).
 const COMPUTE_HISTORY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg32Float;
 
-/// The view depth mips, in both variants, where the device renders to 32-bit floats.
-const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
+/// The view depth mips (fragment variant): half precision, 0.05 % of the depth, on every
+/// device. Against R32Float it halves the bytes GTAO's samples read and moves the error
+/// against the ray-traced reference by at most 0.0004 (`afterlight quality`).
+const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Float;
 
-/// The view depth mips on a device without 32-bit float render targets (GL, WebGL2; see
-/// [`crate::gpu::Capabilities::float32_render_targets`]): half precision, 0.05 % of the depth.
-const DOWNLEVEL_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Float;
+/// The compute variant's view depth mips (`ao_out` in `shaders/post/ao.wgsl`): R16Float cannot
+/// be a storage texture everywhere; the kernels store the half floats [`DEPTH_FORMAT`] holds.
+const COMPUTE_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
 
 /// The GTAO pass: pipelines (the compute ones built on first use), one bind group layout
 /// shared by every step, and the temporal history (two textures, ping-pong).
@@ -342,9 +437,11 @@ pub struct AoPass {
     compute: Option<Kernels>,
     /// What [`AoPass::draw_variant`] last resolved, and from which request.
     variant: Option<VariantChoice>,
-    prefilter: wgpu::RenderPipeline,
+    /// The prefilter and GTAO steps, specialised by key.
+    specialised: SpecialisedSteps,
+    /// Whether this frame may build the key's neighbours ahead.
+    ahead: BuildAhead<AoKey>,
     downsample: wgpu::RenderPipeline,
-    main: wgpu::RenderPipeline,
     denoise: wgpu::RenderPipeline,
     /// The last denoise pass also clamps to `[0, 1]`.
     denoise_last: wgpu::RenderPipeline,
@@ -356,15 +453,23 @@ pub struct AoPass {
     /// The NEAREST sampler the G-buffer depth is read through (`bindings::depth_sampler`).
     depth_sampler: wgpu::Sampler,
     history: Option<History>,
-    /// [`DEPTH_FORMAT`], or [`DOWNLEVEL_DEPTH_FORMAT`] without 32-bit float render targets.
-    depth_format: wgpu::TextureFormat,
 }
 
-/// The compute variant's kernels, one per step (`cs_*` in `shaders/post/ao.wgsl`).
+/// The steps whose override constants the settings decide, fragment pipelines and compute
+/// kernels (built only when the compute variant runs): the prefilter by `AO_HALF`, GTAO by
+/// [`AoKey`].
+#[derive(Default)]
+struct SpecialisedSteps {
+    prefilter: Specialised<bool, wgpu::RenderPipeline>,
+    main: Specialised<AoKey, wgpu::RenderPipeline>,
+    compute_prefilter: Specialised<bool, ComputeKernel>,
+    compute_main: Specialised<AoKey, ComputeKernel>,
+}
+
+/// The compute variant's kernels of the steps no setting specialises (`cs_*` in
+/// `shaders/post/ao.wgsl`).
 struct Kernels {
-    prefilter: ComputeKernel,
     downsample: ComputeKernel,
-    main: ComputeKernel,
     denoise: ComputeKernel,
     denoise_last: ComputeKernel,
     upsample: ComputeKernel,
@@ -450,13 +555,7 @@ impl AoPass {
         let pipeline = |label: &str, entry: &str, format| {
             fullscreen::pipeline_with_entry(device, label, &module, entry, &[&layout], format, None)
         };
-        let depth_format = match crate::gpu::Capabilities::of(device).float32_render_targets {
-            true => DEPTH_FORMAT,
-            false => DOWNLEVEL_DEPTH_FORMAT,
-        };
-        let prefilter = pipeline("ao.prefilter", "fs_prefilter", depth_format);
-        let downsample = pipeline("ao.downsample", "fs_downsample", depth_format);
-        let main = pipeline("ao.main", "fs_main", OUTPUT_FORMAT);
+        let downsample = pipeline("ao.downsample", "fs_downsample", DEPTH_FORMAT);
         let denoise = pipeline("ao.denoise", "fs_denoise", OUTPUT_FORMAT);
         let denoise_last = pipeline("ao.denoise", "fs_denoise_last", OUTPUT_FORMAT);
         let upsample = pipeline("ao.upsample", "fs_upsample", OUTPUT_FORMAT);
@@ -469,9 +568,9 @@ impl AoPass {
             module,
             compute: None,
             variant: None,
-            prefilter,
+            specialised: SpecialisedSteps::default(),
+            ahead: BuildAhead::default(),
             downsample,
-            main,
             denoise,
             denoise_last,
             upsample,
@@ -480,7 +579,6 @@ impl AoPass {
             placeholder,
             depth_sampler: bindings::nearest_sampler(device, "ao.depth_sampler"),
             history: None,
-            depth_format,
         })
     }
 
@@ -592,12 +690,22 @@ impl AoPass {
         }
         let half = settings.half_resolution && width > 1 && height > 1;
         let working = if half { (width.div_ceil(2), height.div_ceil(2)) } else { (width, height) };
-        let mips = DEPTH_MIPS.min(working.0.min(working.1).ilog2() + 1);
+        let mips =
+            quality.depth_mips.clamp(1, DEPTH_MIPS).min(working.0.min(working.1).ilog2() + 1);
         let history_format = if compute { COMPUTE_HISTORY_FORMAT } else { HISTORY_FORMAT };
         let history_valid = self.prepare_history(device, frame, history_format);
         if compute && self.compute.is_none() {
             self.compute = Some(self.kernels(device));
         }
+        // This frame's specialised steps, and its tier's neighbours unless the key just changed.
+        let key = AoKey { tier: settings.tier, half, thickness: settings.thickness > 0.0 };
+        let keys: Vec<AoKey> = match self.ahead.may_build(key) {
+            true => {
+                key.tier.with_neighbours().into_iter().map(|tier| AoKey { tier, ..key }).collect()
+            }
+            false => vec![key],
+        };
+        self.build_specialised(device, &keys, compute);
         // Compute stores into its targets and never renders into them.
         let (attach, storage) = match compute {
             true => (wgpu::TextureUsages::empty(), wgpu::TextureUsages::STORAGE_BINDING),
@@ -606,6 +714,7 @@ impl AoPass {
         let output_format = if compute { COMPUTE_OUTPUT_FORMAT } else { OUTPUT_FORMAT };
 
         let falloff_range = (settings.falloff * settings.radius).max(1e-4 * settings.radius);
+        let [lens_scale_shear, lens_shift_w, lens_depth] = lens_terms(frame.projection);
         let uniforms = AoUniforms {
             shape: [
                 settings.radius,
@@ -613,7 +722,7 @@ impl AoPass {
                 settings.radius / falloff_range,
                 settings.thickness * 0.5,
             ],
-            counts: [quality.slices, quality.steps, mips, if half { FLAG_HALF } else { 0 }],
+            counts: [mips, 0, 0, 0],
             sizes: [working.0 as f32, working.1 as f32, width as f32, height as f32],
             temporal: [
                 if frame.temporal { (frame.frame_index % 64) as f32 } else { 0.0 },
@@ -621,13 +730,16 @@ impl AoPass {
                 if history_valid { 1.0 } else { 0.0 },
                 0.0,
             ],
+            lens_scale_shear,
+            lens_shift_w,
+            lens_depth,
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
 
         let depth_desc = TransientDesc {
             width: working.0,
             height: working.1,
-            format: self.depth_format,
+            format: if compute { COMPUTE_DEPTH_FORMAT } else { DEPTH_FORMAT },
             mip_level_count: mips,
             usage: attach | storage | wgpu::TextureUsages::TEXTURE_BINDING,
         };
@@ -638,7 +750,8 @@ impl AoPass {
 
         let mip_size = |m: u32| ((working.0 >> m).max(1), (working.1 >> m).max(1));
         // Prefilter: view depth at the working resolution, then its mips.
-        self.step(device, encoder, frame, Kind::Prefilter, compute, none, &mip_views[0], working);
+        let step = (key, compute);
+        self.step(device, encoder, frame, Kind::Prefilter, step, none, &mip_views[0], working);
         for m in 1..mips as usize {
             let inputs = Inputs { source: &mip_views[m - 1], ..none };
             self.step(
@@ -646,7 +759,7 @@ impl AoPass {
                 encoder,
                 frame,
                 Kind::Downsample,
-                compute,
+                step,
                 inputs,
                 &mip_views[m],
                 mip_size(m as u32),
@@ -662,14 +775,14 @@ impl AoPass {
         };
         let mut visibility = pool.acquire(device, "ao.output", &target(working));
         let inputs = Inputs { source: &depth.view, ..none };
-        self.step(device, encoder, frame, Kind::Main, compute, inputs, &visibility.view, working);
+        self.step(device, encoder, frame, Kind::Main, step, inputs, &visibility.view, working);
         // Denoise: depth-aware 3x3 blurs, ping-pong.
         for pass in 0..quality.denoise_passes {
             let last = pass + 1 == quality.denoise_passes;
             let kind = if last { Kind::DenoiseLast } else { Kind::Denoise };
             let blurred = pool.acquire(device, "ao.output", &target(working));
             let inputs = Inputs { source: &visibility.view, view_depth: &mip_views[0], ..none };
-            self.step(device, encoder, frame, kind, compute, inputs, &blurred.view, working);
+            self.step(device, encoder, frame, kind, step, inputs, &blurred.view, working);
             pool.release(&visibility);
             visibility = blurred;
         }
@@ -681,16 +794,7 @@ impl AoPass {
         if half {
             let full = pool.acquire(device, "ao.output", &target(frame.size));
             let inputs = Inputs { source: &visibility.view, view_depth: &mip_views[0], ..none };
-            self.step(
-                device,
-                encoder,
-                frame,
-                Kind::Upsample,
-                compute,
-                inputs,
-                &full.view,
-                frame.size,
-            );
+            self.step(device, encoder, frame, Kind::Upsample, step, inputs, &full.view, frame.size);
             pool.release(&visibility);
             visibility = full;
         }
@@ -788,8 +892,64 @@ impl AoPass {
         }
     }
 
+    /// Build the specialised steps of `keys` not built yet: the prefilter and GTAO pipelines,
+    /// or with `compute` their kernels.
+    fn build_specialised(&mut self, device: &wgpu::Device, keys: &[AoKey], compute: bool) {
+        let (layout, module) = (&self.layout, &self.module);
+        let steps = &mut self.specialised;
+        let halves = keys.iter().map(|k| k.half);
+        if compute {
+            let kernel = |name, entry, format, constants: &[(&'static str, f64)]| {
+                ComputeKernel::specialised(
+                    device,
+                    name,
+                    module,
+                    entry,
+                    layout,
+                    &[format],
+                    constants,
+                )
+            };
+            steps.compute_prefilter.prepare(halves, |half| {
+                let constants = AoKey::prefilter_constants(half);
+                kernel("ao.prefilter", "cs_prefilter", COMPUTE_DEPTH_FORMAT, &constants)
+            });
+            steps.compute_main.prepare(keys.iter().copied(), |key| {
+                kernel("ao.main", "cs_main", COMPUTE_OUTPUT_FORMAT, &key.constants())
+            });
+        } else {
+            let pipeline = |label, entry, format, constants: &[(&'static str, f64)]| {
+                let target = (format, None);
+                fullscreen::specialised_pipeline(
+                    device,
+                    label,
+                    module,
+                    entry,
+                    &[layout],
+                    target,
+                    constants,
+                )
+            };
+            steps.prefilter.prepare(halves, |half| {
+                let constants = AoKey::prefilter_constants(half);
+                pipeline("ao.prefilter", "fs_prefilter", DEPTH_FORMAT, &constants)
+            });
+            steps.main.prepare(keys.iter().copied(), |key| {
+                pipeline("ao.main", "fs_main", OUTPUT_FORMAT, &key.constants())
+            });
+        }
+    }
+
+    /// How many specialised pipelines and kernels (prefilter and GTAO, by key) the pass has
+    /// built: the first frame builds its tier's neighbours too, and a frame whose tier is a
+    /// neighbour of the last frame's builds none.
+    pub fn pipelines_built(&self) -> usize {
+        let s = &self.specialised;
+        s.prefilter.len() + s.main.len() + s.compute_prefilter.len() + s.compute_main.len()
+    }
+
     /// Record one single-target step into `target` (of `size` pixels): a full-screen draw,
-    /// or with `compute` a dispatch of the step's kernel.
+    /// or with `compute` a dispatch of the step's kernel, specialised for `key`.
     #[allow(clippy::too_many_arguments)]
     fn step(
         &self,
@@ -797,18 +957,20 @@ impl AoPass {
         encoder: &mut wgpu::CommandEncoder,
         frame: &AoFrame<'_>,
         kind: Kind,
-        compute: bool,
+        (key, compute): (AoKey, bool),
         inputs: Inputs<'_>,
         target: &wgpu::TextureView,
         size: (u32, u32),
     ) {
+        const BUILT: &str = "specialised steps are built before the frame records them";
         let bind_group =
             bind(device, &self.layout, (&self.uniforms, &self.depth_sampler), frame, inputs);
+        let specialised = &self.specialised;
         if let Some(kernels) = self.compute.as_ref().filter(|_| compute) {
             let kernel = match kind {
-                Kind::Prefilter => &kernels.prefilter,
+                Kind::Prefilter => specialised.compute_prefilter.built(key.half).expect(BUILT),
                 Kind::Downsample => &kernels.downsample,
-                Kind::Main => &kernels.main,
+                Kind::Main => specialised.compute_main.built(key).expect(BUILT),
                 Kind::Denoise => &kernels.denoise,
                 Kind::DenoiseLast => &kernels.denoise_last,
                 Kind::Upsample => &kernels.upsample,
@@ -817,9 +979,11 @@ impl AoPass {
             return;
         }
         let (label, pipeline) = match kind {
-            Kind::Prefilter => ("ao.prefilter", &self.prefilter),
+            Kind::Prefilter => {
+                ("ao.prefilter", specialised.prefilter.built(key.half).expect(BUILT))
+            }
             Kind::Downsample => ("ao.downsample", &self.downsample),
-            Kind::Main => ("ao.main", &self.main),
+            Kind::Main => ("ao.main", specialised.main.built(key).expect(BUILT)),
             Kind::Denoise => ("ao.denoise", &self.denoise),
             Kind::DenoiseLast => ("ao.denoise", &self.denoise_last),
             Kind::Upsample => ("ao.upsample", &self.upsample),
@@ -833,11 +997,9 @@ impl AoPass {
         let kernel = |name, entry, outputs: &[wgpu::TextureFormat]| {
             ComputeKernel::new(device, name, module, entry, layout, outputs)
         };
-        let (depth, visibility) = ([DEPTH_FORMAT], [COMPUTE_OUTPUT_FORMAT]);
+        let (depth, visibility) = ([COMPUTE_DEPTH_FORMAT], [COMPUTE_OUTPUT_FORMAT]);
         Kernels {
-            prefilter: kernel("ao.prefilter", "cs_prefilter", &depth),
             downsample: kernel("ao.downsample", "cs_downsample", &depth),
-            main: kernel("ao.main", "cs_main", &visibility),
             denoise: kernel("ao.denoise", "cs_denoise", &visibility),
             denoise_last: kernel("ao.denoise", "cs_denoise_last", &visibility),
             upsample: kernel("ao.upsample", "cs_upsample", &visibility),
@@ -937,7 +1099,8 @@ fn working_fraction(settings: &AoSettings) -> f64 {
 }
 
 /// Bytes per pixel the compute variant's visibility ([`COMPUTE_OUTPUT_FORMAT`]) takes beyond
-/// the fragment variant's ([`OUTPUT_FORMAT`]), for every step that writes or reads it.
+/// the fragment variant's ([`OUTPUT_FORMAT`]), for every step that writes or reads it (the
+/// view depth takes as many more: [`COMPUTE_DEPTH_FORMAT`] against [`DEPTH_FORMAT`]).
 pub fn compute_visibility_extra_bytes() -> f64 {
     texel_bytes(COMPUTE_OUTPUT_FORMAT) - texel_bytes(OUTPUT_FORMAT)
 }
@@ -947,7 +1110,7 @@ pub fn compute_visibility_extra_bytes() -> f64 {
 pub fn traffic(settings: &AoSettings, frame: &FrameTargets) -> Option<PassTraffic> {
     let ao = settings.validated().0;
     let working = working_fraction(settings);
-    let view_depth = texel_bytes(DEPTH_FORMAT) * 4.0 / 3.0 * working;
+    let view_depth = texel_bytes(DEPTH_FORMAT) * mip_chain(&ao) * working;
     let visibility = texel_bytes(OUTPUT_FORMAT);
     // Prefilter, GTAO and denoise at the working size; the upsample at full size; the
     // temporal step (with TAA) at full size.
@@ -963,20 +1126,32 @@ pub fn traffic(settings: &AoSettings, frame: &FrameTargets) -> Option<PassTraffi
         gbuffer + view_depth + visibility * working,
         view_depth + visibility * working * 2.0,
         frame.render_pixels(),
-        "lower bound: depth and normals read, the view-depth mip chain (4/3 of the working \
-         size) written and read, visibility written, denoised once; history and upsample not \
-         counted",
+        "lower bound: depth and normals read, the R16Float view-depth mip chain (4/3 of the \
+         working size; Ultra builds no mips) written and read, visibility written, denoised \
+         once; history and upsample not counted",
     );
     Some(traffic.with_full_screen_passes(full_size + temporal))
 }
 
 /// [`traffic`] for the compute variant: its steps store visibility in
 /// [`COMPUTE_OUTPUT_FORMAT`] (R32Float, as R16Float cannot be stored everywhere), which the
-/// pass writes twice and reads once at the working size.
+/// pass writes twice and reads once at the working size, and the view depth mips in
+/// [`COMPUTE_DEPTH_FORMAT`], written and read once.
 pub fn traffic_compute(settings: &AoSettings, frame: &FrameTargets) -> Option<PassTraffic> {
     let mut traffic = traffic(settings, frame)?;
     let (extra, working) = (compute_visibility_extra_bytes(), working_fraction(settings));
-    traffic.read_bytes_per_pixel += extra * working;
-    traffic.write_bytes_per_pixel += extra * working * 2.0;
-    Some(traffic.noting("compute variant: visibility stored as R32Float"))
+    let depth_extra = (texel_bytes(COMPUTE_DEPTH_FORMAT) - texel_bytes(DEPTH_FORMAT))
+        * mip_chain(&settings.validated().0)
+        * working;
+    traffic.read_bytes_per_pixel += extra * working + depth_extra;
+    traffic.write_bytes_per_pixel += extra * working * 2.0 + depth_extra;
+    Some(traffic.noting("compute variant: visibility and view depth stored as R32Float"))
+}
+
+/// The view depth's texels per working pixel, its mips included: 4/3 with mips, 1 without.
+fn mip_chain(settings: &AoSettings) -> f64 {
+    match AoQuality::for_tier(settings.tier).is_some_and(|q| q.depth_mips > 1) {
+        true => 4.0 / 3.0,
+        false => 1.0,
+    }
 }

@@ -50,6 +50,17 @@
 //! (the tiles too, holding the fragment variant's `Rg16Float` values at the same half-float
 //! precision); the composite writes the HDR format, so with any other HDR format than
 //! `Rgba16Float` it runs as a fragment pass.
+//!
+//! # Specialised pipelines
+//! The tier's gather samples and tile size (half its largest CoC radius) are WGSL override
+//! constants (`DOF_SAMPLES`, `DOF_TILE`): the tiles and the gather have one pipeline (and
+//! compute kernel) per tier, cached ([`crate::draw::specialise`]), so their loops run a fixed
+//! count and no branch or loop exit depends on a uniform value alone, which Mesa 22's lavapipe
+//! would recompile and leak on every bind (`docs/memory-growth.md`). The first frame also
+//! builds the tier's neighbours (the tiers a budget-governor step reaches), a frame whose tier
+//! just changed builds nothing, and the frame after it builds the new tier's neighbours
+//! ([`BuildAhead`]). The largest CoC radius stays a uniform: only clamps read it, so prepare,
+//! dilate and composite keep one pipeline each.
 
 use serde::{Deserialize, Serialize};
 
@@ -57,10 +68,11 @@ use super::camera::PostCamera;
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
-use super::variant::LazyKernel;
+use super::variant::{ComputeKernel, LazyKernel};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::gbuffer_formats;
+use crate::draw::specialise::{BuildAhead, Constants, Specialised};
 use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 
@@ -292,8 +304,14 @@ struct DofUniforms {
     size: [f32; 4],
     /// K, focus distance, near plane, max radius.
     lens: [f32; 4],
-    /// Samples, tile size (half-size px), frame index, unused.
+    /// Frame index, unused x3 (the samples and the tile size are override constants).
     params: [f32; 4],
+}
+
+/// The override constants of the tiles and the gather at `quality` (`DOF_*` in
+/// `shaders/post/dof.wgsl`).
+fn constants(quality: DofQuality) -> Constants {
+    vec![("DOF_SAMPLES", f64::from(quality.samples)), ("DOF_TILE", f64::from(quality.tile()))]
 }
 
 /// The inputs of one frame's depth of field, all of `size`.
@@ -318,20 +336,29 @@ const TILE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg16Float;
 /// What every compute step stores (see the module documentation).
 const COMPUTE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
 
-/// The depth of field pass: five pipelines (and their compute variants) over one uniform
-/// block.
+/// The depth of field pass: five steps (fragment pipelines and their compute variants) over
+/// one uniform block; the tiles and the gather specialised by tier.
 pub struct DofPass {
     hdr_format: wgpu::TextureFormat,
+    module: wgpu::ShaderModule,
     layouts: [wgpu::BindGroupLayout; 5],
-    pipelines: [wgpu::RenderPipeline; 5],
-    compute: [LazyKernel; 5],
+    /// Prepare, dilate and composite: no setting decides their code.
+    fixed: [wgpu::RenderPipeline; 3],
+    /// Their compute variants, built on first use.
+    compute: [LazyKernel; 3],
+    /// The tiles and the gather by tier (`DOF_TILE`, `DOF_SAMPLES`): fragment pipelines...
+    by_tier: Specialised<Tier, [wgpu::RenderPipeline; 2]>,
+    /// ...and compute kernels (built only when the compute variant runs).
+    by_tier_compute: Specialised<Tier, [ComputeKernel; 2]>,
+    /// Whether this frame may build the tier's neighbours ahead.
+    ahead: BuildAhead<Tier>,
     sampler: wgpu::Sampler,
     /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`).
     depth_sampler: wgpu::Sampler,
     uniforms: wgpu::Buffer,
 }
 
-/// Indices into [`DofPass`]'s layouts and pipelines, in recording order.
+/// Indices into [`DofPass`]'s layouts and [`STEPS`], in recording order.
 const PREPARE: usize = 0;
 const TILES: usize = 1;
 const DILATE: usize = 2;
@@ -426,18 +453,9 @@ impl DofPass {
             let layouts = [&layouts[index]];
             fullscreen::pipeline_with_entry(device, label, &module, entry, &layouts, format, None)
         };
-        let pipelines = [
+        let fixed = [
             pipeline(PREPARE, "dof.prepare", "fs_prepare", LAYER_FORMAT),
-            pipeline(TILES, "dof.tiles", "fs_tiles", TILE_FORMAT),
             pipeline(DILATE, "dof.dilate", "fs_dilate", TILE_FORMAT),
-            fullscreen::multi_target_pipeline(
-                device,
-                "dof.gather",
-                &module,
-                "fs_gather",
-                &[&layouts[GATHER]],
-                &[LAYER_FORMAT, LAYER_FORMAT],
-            ),
             pipeline(COMPOSITE, "dof.composite", "fs_composite", hdr_format),
         ];
         let kernel = |index: usize, entry, outputs: &[wgpu::TextureFormat]| {
@@ -445,16 +463,18 @@ impl DofPass {
         };
         let compute = [
             kernel(PREPARE, "cs_prepare", &[COMPUTE_FORMAT]),
-            kernel(TILES, "cs_tiles", &[COMPUTE_FORMAT]),
             kernel(DILATE, "cs_dilate", &[COMPUTE_FORMAT]),
-            kernel(GATHER, "cs_gather", &[COMPUTE_FORMAT, COMPUTE_FORMAT]),
             kernel(COMPOSITE, "cs_composite", &[COMPUTE_FORMAT]),
         ];
         Ok(Self {
             hdr_format,
+            module,
             layouts,
-            pipelines,
+            fixed,
             compute,
+            by_tier: Specialised::new(),
+            by_tier_compute: Specialised::new(),
+            ahead: BuildAhead::default(),
             sampler: bindings::linear_sampler(device, "dof.sampler"),
             depth_sampler: bindings::nearest_sampler(device, "dof.depth_sampler"),
             uniforms: bindings::uniform_buffer(
@@ -515,6 +535,7 @@ impl DofPass {
         if width == 0 || height == 0 {
             return None;
         }
+        self.build_by_tier(device, settings.tier, compute);
         let lens = settings.lens(&frame.camera);
         let half = (width.div_ceil(2), height.div_ceil(2));
         let tile = quality.tile();
@@ -526,7 +547,7 @@ impl DofPass {
                 frame.camera.znear,
                 quality.max_radius as f32,
             ],
-            params: [quality.samples as f32, tile as f32, (frame.frame_index % 1024) as f32, 0.0],
+            params: [(frame.frame_index % 1024) as f32, 0.0, 0.0, 0.0],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
         let composite_compute = compute && self.hdr_format == COMPUTE_FORMAT;
@@ -563,37 +584,59 @@ impl DofPass {
                 entries: &entries,
             })
         };
+        // This tier's tiles and gather, fragment or compute (built above).
+        const BUILT: &str = "the tier's steps are built before the frame records them";
+        let by_tier = match compute {
+            true => None,
+            false => Some(self.by_tier.built(settings.tier).expect(BUILT)),
+        };
+        let by_tier_compute = match compute {
+            true => Some(self.by_tier_compute.built(settings.tier).expect(BUILT)),
+            false => None,
+        };
         // One step into `targets` (of `size`): a compute dispatch or a full-screen draw.
-        let (pipelines, layouts, kernels) = (&self.pipelines, &self.layouts, &mut self.compute);
+        let (layouts, kernels) = (&self.layouts, &mut self.compute);
         let mut step = |encoder: &mut wgpu::CommandEncoder,
                         index: usize,
                         group: wgpu::BindGroup,
                         targets: &[&wgpu::TextureView],
                         size: (u32, u32),
-                        compute: bool| {
-            if compute {
-                let layout = &layouts[index];
-                kernels[index].dispatch(device, encoder, layout, Some(&group), targets, size);
-            } else {
-                let (label, pipeline) = (STEPS[index], &pipelines[index]);
-                fullscreen::draw(encoder, label, pipeline, &[&group], targets[0], None);
+                        run: Run<'_>| {
+            match run {
+                Run::Lazy(fixed) => {
+                    let (layout, kernel) = (&layouts[index], &mut kernels[fixed]);
+                    kernel.dispatch(device, encoder, layout, Some(&group), targets, size);
+                }
+                Run::Kernel(kernel) => kernel.dispatch(device, encoder, &group, targets, size),
+                Run::Draw(pipeline) => {
+                    fullscreen::draw(encoder, STEPS[index], pipeline, &[&group], targets[0], None);
+                }
             }
+        };
+        let fixed = |i: usize, compute: bool| match compute {
+            true => Run::Lazy(i),
+            false => Run::Draw(&self.fixed[i]),
+        };
+        let specialised = |i: usize| match (by_tier, by_tier_compute) {
+            (_, Some(kernels)) => Run::Kernel(&kernels[i]),
+            (Some(pipelines), _) => Run::Draw(&pipelines[i]),
+            (None, None) => unreachable!("{BUILT}"),
         };
         // Prepare: half-size colour and the signed CoC of the nearest of each 2x2.
         let depth_sampler = wgpu::BindingResource::Sampler(&self.depth_sampler);
         let inputs = [(1, view(frame.hdr)), (2, view(frame.depth)), (8, depth_sampler.clone())];
         let g = group(PREPARE, &inputs);
-        step(encoder, PREPARE, g, &[&prepared.view], half, compute);
+        step(encoder, PREPARE, g, &[&prepared.view], half, fixed(0, compute));
         // Tiles: the largest near and overall CoC per tile, then over 3x3 tiles.
         let g = group(TILES, &[(3, view(&prepared.view))]);
-        step(encoder, TILES, g, &[&tile_max.view], tile_size, compute);
+        step(encoder, TILES, g, &[&tile_max.view], tile_size, specialised(0));
         let g = group(DILATE, &[(4, view(&tile_max.view))]);
-        step(encoder, DILATE, g, &[&dilated.view], tile_size, compute);
+        step(encoder, DILATE, g, &[&dilated.view], tile_size, fixed(1, compute));
         // Gather: the far and near layers at half size (two targets, one draw).
         let g = group(GATHER, &[(3, view(&prepared.view)), (4, view(&dilated.view))]);
-        if compute {
-            step(encoder, GATHER, g, &[&far.view, &near.view], half, true);
-        } else {
+        if let Some(kernels) = by_tier_compute {
+            step(encoder, GATHER, g, &[&far.view, &near.view], half, Run::Kernel(&kernels[1]));
+        } else if let Some(pipelines) = by_tier {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some(STEPS[GATHER]),
                 color_attachments: &[
@@ -602,7 +645,7 @@ impl DofPass {
                 ],
                 ..Default::default()
             });
-            pass.set_pipeline(&self.pipelines[GATHER]);
+            pass.set_pipeline(&pipelines[1]);
             pass.set_bind_group(0, &g, &[]);
             pass.draw(0..3, 0..1);
         }
@@ -618,7 +661,8 @@ impl DofPass {
                 (8, depth_sampler),
             ],
         );
-        step(encoder, COMPOSITE, g, &[&output.view], (width, height), composite_compute);
+        let run = fixed(2, composite_compute);
+        step(encoder, COMPOSITE, g, &[&output.view], (width, height), run);
         for texture in [&prepared, &tile_max, &dilated, &far, &near] {
             pool.release(texture);
         }
@@ -628,6 +672,72 @@ impl DofPass {
 
 /// The steps' labels, in [`DofPass`]'s order.
 const STEPS: [&str; 5] = ["dof.prepare", "dof.tiles", "dof.dilate", "dof.gather", "dof.composite"];
+
+/// How one step records: a fixed step's compute kernel (index into [`DofPass`]'s `compute`),
+/// a specialised kernel, or a full-screen draw.
+enum Run<'a> {
+    Lazy(usize),
+    Kernel(&'a ComputeKernel),
+    Draw(&'a wgpu::RenderPipeline),
+}
+
+impl DofPass {
+    /// Build the tiles and the gather of `tier` (fragment, or with `compute` their kernels)
+    /// if not built yet, and its neighbours unless the tier just changed (see
+    /// [`BuildAhead`]).
+    fn build_by_tier(&mut self, device: &wgpu::Device, tier: Tier, compute: bool) {
+        let tiers = match self.ahead.may_build(tier) {
+            true => tier.with_neighbours(),
+            false => vec![tier],
+        };
+        let (module, layouts) = (&self.module, &self.layouts);
+        // Never Off here (the pass is skipped); Off would take the shader's defaults.
+        let constants = |tier: Tier| DofQuality::for_tier(tier).map_or_else(Vec::new, constants);
+        if compute {
+            self.by_tier_compute.prepare(tiers, |tier| {
+                let c = constants(tier);
+                let kernel = |index: usize, entry, outputs: &[wgpu::TextureFormat]| {
+                    let (name, layout) = (STEPS[index], &layouts[index]);
+                    ComputeKernel::specialised(device, name, module, entry, layout, outputs, &c)
+                };
+                [
+                    kernel(TILES, "cs_tiles", &[COMPUTE_FORMAT]),
+                    kernel(GATHER, "cs_gather", &[COMPUTE_FORMAT, COMPUTE_FORMAT]),
+                ]
+            });
+        } else {
+            self.by_tier.prepare(tiers, |tier| {
+                let c = constants(tier);
+                let tiles = fullscreen::specialised_pipeline(
+                    device,
+                    STEPS[TILES],
+                    module,
+                    "fs_tiles",
+                    &[&layouts[TILES]],
+                    (TILE_FORMAT, None),
+                    &c,
+                );
+                let gather = fullscreen::specialised_multi_target_pipeline(
+                    device,
+                    STEPS[GATHER],
+                    module,
+                    "fs_gather",
+                    &[&layouts[GATHER]],
+                    &[LAYER_FORMAT, LAYER_FORMAT],
+                    &c,
+                );
+                [tiles, gather]
+            });
+        }
+    }
+
+    /// How many specialised pipelines and kernels (the tiles and the gather, by tier) the
+    /// pass has built: the first frame builds its tier's neighbours too, and a frame whose
+    /// tier is a neighbour of the last frame's builds none.
+    pub fn pipelines_built(&self) -> usize {
+        2 * (self.by_tier.len() + self.by_tier_compute.len())
+    }
+}
 
 /// The pass's memory traffic ([`super::traffic`]), at the render size; the same for the
 /// compute variant.

@@ -50,16 +50,27 @@
 //! workgroup reduction, so both variants pick the same velocity (ties included). The gather
 //! writes the HDR format, so with any other HDR format than `Rgba16Float` it runs as a
 //! fragment pass.
+//!
+//! # Specialised pipelines
+//! The tier's maximum radius K (also the tile size) and gather samples are WGSL override
+//! constants (`MB_TILE`, `MB_SAMPLES`): the tile maximum and the gather have one pipeline (and
+//! compute kernel) per tier, cached ([`crate::draw::specialise`]), so their loops run a fixed
+//! count and no branch or loop exit depends on a uniform value alone, which Mesa 22's lavapipe
+//! would recompile and leak on every bind (`docs/memory-growth.md`). The first frame also
+//! builds the tier's neighbours (the tiers a budget-governor step reaches), a frame whose tier
+//! just changed builds nothing, and the frame after it builds the new tier's neighbours
+//! ([`BuildAhead`]). The neighbour maximum has no setting-decided code and one pipeline.
 
 use serde::{Deserialize, Serialize};
 
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
-use super::variant::LazyKernel;
+use super::variant::{ComputeKernel, LazyKernel};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::gbuffer_formats;
+use crate::draw::specialise::{BuildAhead, Constants, Specialised};
 use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 
@@ -159,7 +170,7 @@ impl Default for MotionBlurSettings {
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct MotionBlurUniforms {
-    /// Width, height, tile size K, samples.
+    /// Width, height, unused x2 (K and the samples are override constants).
     frame: [f32; 4],
     /// Shutter fraction / 2, frame index, soft depth range, unused.
     params: [f32; 4],
@@ -183,16 +194,22 @@ pub struct MotionBlurFrame<'a> {
     pub frame_index: u64,
 }
 
-/// The motion blur pass: three pipelines (and their compute variants) over one uniform block.
+/// The motion blur pass: three steps (fragment pipelines and their compute variants) over one
+/// uniform block; the tile maximum and the gather specialised by tier.
 pub struct MotionBlurPass {
     hdr_format: wgpu::TextureFormat,
+    module: wgpu::ShaderModule,
     single_layout: wgpu::BindGroupLayout,
     gather_layout: wgpu::BindGroupLayout,
-    tile_max: wgpu::RenderPipeline,
     neighbour_max: wgpu::RenderPipeline,
-    gather: wgpu::RenderPipeline,
-    /// The compute variants of the tile maximum, neighbour maximum and gather.
-    compute: [LazyKernel; 3],
+    /// The compute variant of the neighbour maximum, built on first use.
+    compute_neighbour_max: LazyKernel,
+    /// The tile maximum and the gather by tier (`MB_TILE`, `MB_SAMPLES`): fragment pipelines...
+    by_tier: Specialised<Tier, [wgpu::RenderPipeline; 2]>,
+    /// ...and compute kernels (built only when the compute variant runs).
+    by_tier_compute: Specialised<Tier, [ComputeKernel; 2]>,
+    /// Whether this frame may build the tier's neighbours ahead.
+    ahead: BuildAhead<Tier>,
     uniforms: wgpu::Buffer,
     /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`).
     depth_sampler: wgpu::Sampler,
@@ -274,24 +291,17 @@ impl MotionBlurPass {
         };
         Ok(Self {
             hdr_format,
-            tile_max: pipeline("motion_blur.tile_max", "fs_tile_max", &single_layout, TILE_FORMAT),
-            neighbour_max: pipeline(
-                "motion_blur.neighbour_max",
-                "fs_neighbour_max",
-                &single_layout,
-                TILE_FORMAT,
+            neighbour_max: pipeline(STEPS[1], "fs_neighbour_max", &single_layout, TILE_FORMAT),
+            compute_neighbour_max: LazyKernel::with_entry(
+                STEPS[1],
+                module.clone(),
+                "cs_neighbour_max",
+                &[COMPUTE_FORMAT],
             ),
-            gather: pipeline("motion_blur.gather", "fs_gather", &gather_layout, hdr_format),
-            compute: [
-                LazyKernel::with_entry(STEPS[0], module.clone(), "cs_tile_max", &[COMPUTE_FORMAT]),
-                LazyKernel::with_entry(
-                    STEPS[1],
-                    module.clone(),
-                    "cs_neighbour_max",
-                    &[COMPUTE_FORMAT],
-                ),
-                LazyKernel::with_entry(STEPS[2], module.clone(), "cs_gather", &[COMPUTE_FORMAT]),
-            ],
+            module,
+            by_tier: Specialised::new(),
+            by_tier_compute: Specialised::new(),
+            ahead: BuildAhead::default(),
             single_layout,
             gather_layout,
             depth_sampler: bindings::nearest_sampler(device, "motion_blur.depth_sampler"),
@@ -356,8 +366,11 @@ impl MotionBlurPass {
             return None;
         }
         let k = quality.max_radius;
+        // The gather stores the HDR format only when it is Rgba16Float; else it draws.
+        let gather_compute = compute && self.hdr_format == COMPUTE_FORMAT;
+        self.build_by_tier(device, settings.tier, (compute, !gather_compute));
         let uniforms = MotionBlurUniforms {
-            frame: [width as f32, height as f32, k as f32, quality.samples as f32],
+            frame: [width as f32, height as f32, 0.0, 0.0],
             params: [
                 settings.shutter_fraction() * 0.5,
                 (frame.frame_index % 1024) as f32,
@@ -366,7 +379,6 @@ impl MotionBlurPass {
             ],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
-        let gather_compute = compute && self.hdr_format == COMPUTE_FORMAT;
         let usage = |stored: bool| match stored {
             true => wgpu::TextureUsages::STORAGE_BINDING,
             false => wgpu::TextureUsages::empty(),
@@ -390,21 +402,43 @@ impl MotionBlurPass {
                 ]),
             })
         };
+        // This tier's tile maximum and gather (built above): fragment pipelines where a step
+        // draws, and compute kernels when the compute variant runs.
+        const BUILT: &str = "the tier's steps are built before the frame records them";
+        let by_tier = match gather_compute {
+            true => None,
+            false => Some(self.by_tier.built(settings.tier).expect(BUILT)),
+        };
+        let by_tier_compute = match compute {
+            true => Some(self.by_tier_compute.built(settings.tier).expect(BUILT)),
+            false => None,
+        };
         // One step (index into STEPS) into `target` of `size`: a dispatch or a draw.
-        let pipelines = [&self.tile_max, &self.neighbour_max, &self.gather];
-        let layouts = [&self.single_layout, &self.single_layout, &self.gather_layout];
-        let kernels = &mut self.compute;
+        let neighbour_max = &mut self.compute_neighbour_max;
+        let (single_layout, fixed) = (&self.single_layout, &self.neighbour_max);
         let mut step = |encoder: &mut wgpu::CommandEncoder,
                         index: usize,
                         group: wgpu::BindGroup,
                         target: &wgpu::TextureView,
                         size: (u32, u32),
                         compute: bool| {
-            if compute {
-                let layout = layouts[index];
-                kernels[index].dispatch(device, encoder, layout, Some(&group), &[target], size);
-            } else {
-                fullscreen::draw(encoder, STEPS[index], pipelines[index], &[&group], target, None);
+            let specialised = (index != 1).then_some(index / 2);
+            match (specialised, compute, by_tier, by_tier_compute) {
+                (None, true, ..) => {
+                    let (layout, inputs) = (single_layout, Some(&group));
+                    neighbour_max.dispatch(device, encoder, layout, inputs, &[target], size);
+                }
+                (None, false, ..) => {
+                    fullscreen::draw(encoder, STEPS[index], fixed, &[&group], target, None);
+                }
+                (Some(i), true, _, Some(kernels)) => {
+                    kernels[i].dispatch(device, encoder, &group, &[target], size);
+                }
+                (Some(i), _, Some(pipelines), _) => {
+                    let pipeline = &pipelines[i];
+                    fullscreen::draw(encoder, STEPS[index], pipeline, &[&group], target, None);
+                }
+                (Some(_), ..) => unreachable!("{BUILT}"),
             }
         };
         // Tile maximum: the fastest clamped velocity in each K x K tile.
@@ -430,6 +464,71 @@ impl MotionBlurPass {
         pool.release(&tile_max);
         pool.release(&neighbour);
         Some(output)
+    }
+}
+
+impl MotionBlurPass {
+    /// Build the tile maximum and the gather of `tier` if not built yet, their kernels with
+    /// `compute` and their fragment pipelines with `fragment` (both when the compute variant's
+    /// gather draws), and its neighbours unless the tier just changed (see [`BuildAhead`]).
+    fn build_by_tier(
+        &mut self,
+        device: &wgpu::Device,
+        tier: Tier,
+        (compute, fragment): (bool, bool),
+    ) {
+        let tiers = match self.ahead.may_build(tier) {
+            true => tier.with_neighbours(),
+            false => vec![tier],
+        };
+        let (module, hdr_format) = (&self.module, self.hdr_format);
+        let layouts = [&self.single_layout, &self.gather_layout];
+        // Never Off here (the pass is skipped); Off would take the shader's defaults.
+        let constants = |tier: Tier| {
+            MotionBlurQuality::for_tier(tier).map_or_else(Vec::new, |q| -> Constants {
+                vec![("MB_TILE", f64::from(q.max_radius)), ("MB_SAMPLES", f64::from(q.samples))]
+            })
+        };
+        // The tile maximum (STEPS[0]) and the gather (STEPS[2]).
+        let steps = [(STEPS[0], "tile_max"), (STEPS[2], "gather")];
+        if compute {
+            self.by_tier_compute.prepare(tiers.iter().copied(), |tier| {
+                let c = constants(tier);
+                let outputs = [COMPUTE_FORMAT];
+                [0, 1].map(|i| {
+                    let ((name, step), layout) = (steps[i], layouts[i]);
+                    let entry = format!("cs_{step}");
+                    ComputeKernel::specialised(device, name, module, &entry, layout, &outputs, &c)
+                })
+            });
+        }
+        if fragment {
+            self.by_tier.prepare(tiers, |tier| {
+                let c = constants(tier);
+                let formats = [TILE_FORMAT, hdr_format];
+                [0, 1].map(|i| {
+                    let ((name, step), layout) = (steps[i], layouts[i]);
+                    let entry = format!("fs_{step}");
+                    let target = (formats[i], None);
+                    fullscreen::specialised_pipeline(
+                        device,
+                        name,
+                        module,
+                        &entry,
+                        &[layout],
+                        target,
+                        &c,
+                    )
+                })
+            });
+        }
+    }
+
+    /// How many specialised pipelines and kernels (the tile maximum and the gather, by tier)
+    /// the pass has built: the first frame builds its tier's neighbours too, and a frame whose
+    /// tier is a neighbour of the last frame's builds none.
+    pub fn pipelines_built(&self) -> usize {
+        2 * (self.by_tier.len() + self.by_tier_compute.len())
     }
 }
 

@@ -513,6 +513,10 @@ impl Renderer {
                 normals: &self.gbuffer.normal_roughness_metallic.view,
                 motion: &self.gbuffer.motion.view,
                 camera: &self.camera_buffer,
+                projection: AoFrame::projection(
+                    jittered(view_proj, jitter, size.0, size.1),
+                    camera,
+                ),
                 size,
                 frame_index: plan.frame_index,
                 temporal: post.taa.tier.is_on(),

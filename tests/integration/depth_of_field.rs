@@ -222,3 +222,25 @@ fn the_budget_governor_turns_the_cinematic_passes_down_when_they_cost_most() {
     assert!(settled.iter().all(|&ms| ms <= 10.0), "still over budget: {settled:?}");
     eprintln!("{}", decisions[0]);
 }
+
+#[test]
+fn a_tier_step_builds_no_pipeline_in_its_frame() {
+    let Some(gpu) = common::gpu() else { return };
+    let size = (64, 32);
+    let n = (size.0 * size.1) as usize;
+    let hdr = float_texture(&gpu, size, wgpu::TextureFormat::Rgba32Float, 4, &vec![0.5; 4 * n]);
+    let depth = float_texture(&gpu, size, wgpu::TextureFormat::R32Float, 1, &vec![ZNEAR / 6.0; n]);
+    let mut pass = DofPass::new(&gpu.device, wgpu::TextureFormat::Rgba16Float).expect("dof pass");
+    let mut pool = TexturePool::new();
+    let frame = DofFrame { hdr: &hdr, depth: &depth, size, camera: CAMERA, frame_index: 0 };
+    let built = crate::ambient_occlusion::assert_a_tier_step_builds_nothing("dof", |tier| {
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        let settings = DofSettings { tier, ..LENS };
+        let output = pass.draw(&gpu.device, &gpu.queue, &mut encoder, &mut pool, &frame, &settings);
+        assert!(output.is_some(), "DoF ran at {tier}");
+        gpu.queue.submit([encoder.finish()]);
+        pool.end_frame();
+        pass.pipelines_built()
+    });
+    assert_eq!(built, 2 * 4, "the tiles and the gather at each tier");
+}

@@ -251,3 +251,32 @@ fn the_renderer_blurs_an_instance_it_moves_by_its_screen_velocity() {
     let half = crossing(&profile, 64, 100, 0.5);
     assert!((half - 80.0).abs() <= 1.0, "leading edge's 50 % at {half:.2}, drawn at 80");
 }
+
+#[test]
+fn a_tier_step_builds_no_pipeline_in_its_frame() {
+    let Some(gpu) = common::gpu() else { return };
+    let size = (64, 32);
+    let n = (size.0 * size.1) as usize;
+    let float = |format, channels: usize, value: f32| {
+        common::float_texture(&gpu, size, format, channels as u32, &vec![value; channels * n])
+    };
+    let hdr = float(wgpu::TextureFormat::Rgba32Float, 4, 0.5);
+    let depth = float(wgpu::TextureFormat::R32Float, 1, 0.1);
+    let motion = float(wgpu::TextureFormat::Rg32Float, 2, 0.05);
+    let mut pass =
+        MotionBlurPass::new(&gpu.device, wgpu::TextureFormat::Rgba16Float).expect("motion blur");
+    let mut pool = TexturePool::new();
+    let frame = MotionBlurFrame { hdr: &hdr, depth: &depth, motion: &motion, size, frame_index: 0 };
+    let built =
+        crate::ambient_occlusion::assert_a_tier_step_builds_nothing("motion_blur", |tier| {
+            let mut encoder = gpu.device.create_command_encoder(&Default::default());
+            let settings = MotionBlurSettings { tier, ..MotionBlurSettings::FILM };
+            let output =
+                pass.draw(&gpu.device, &gpu.queue, &mut encoder, &mut pool, &frame, &settings);
+            assert!(output.is_some(), "motion blur ran at {tier}");
+            gpu.queue.submit([encoder.finish()]);
+            pool.end_frame();
+            pass.pipelines_built()
+        });
+    assert_eq!(built, 2 * 4, "the tile maximum and the gather at each tier");
+}

@@ -321,6 +321,18 @@ fn growth_by_pass() {
             ..Default::default()
         },
     ));
+    // AO, depth of field and motion blur at their lowest and highest tiers too (a pipeline per
+    // tier, the loops' counts override constants).
+    let per_tier = ["ao", "dof", "motion_blur"];
+    for pass in afterlight::post::settings::BUILT_IN.iter().filter(|p| per_tier.contains(&p.name()))
+    {
+        for tier in [Tier::Low, Tier::Ultra] {
+            let mut post = plain.clone();
+            (pass.set_tier)(&mut post, tier);
+            let row = format!("+ {} {tier}", pass.name());
+            rows.push((row, RenderOptions { post, ..Default::default() }));
+        }
+    }
     eprintln!("| draws | MiB per frame |\n|---|---:|");
     for (name, options) in rows {
         eprintln!("| {name} | {:.3} |", growth_per_frame(&gpu, &options));
