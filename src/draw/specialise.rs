@@ -15,7 +15,9 @@ use std::hash::Hash;
 pub type Constants = Vec<(&'static str, f64)>;
 
 /// The compilation options that set `constants`.
-pub(crate) fn options<'a>(constants: &'a [(&'static str, f64)]) -> wgpu::PipelineCompilationOptions<'a> {
+pub(crate) fn options<'a>(
+    constants: &'a [(&'static str, f64)],
+) -> wgpu::PipelineCompilationOptions<'a> {
     wgpu::PipelineCompilationOptions { constants, ..Default::default() }
 }
 
