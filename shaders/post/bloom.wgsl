@@ -11,6 +11,9 @@
 //   fs_upsample_final    writes the bloom texture: mix(tent(coarser), current, current_weight),
 //                        where `current` is the largest level (or the sanitised, thresholded
 //                        input itself when the largest level is at full resolution).
+// The first downsample's threshold and the final upsample's three cases are `override`
+// constants (THRESHOLD, CURRENT_IS_INPUT, HAS_COARSER; one pipeline each, src/post/bloom.rs
+// `BloomKey`), so no branch reads a uniform.
 // Compute variants (src/post/variant.rs), 8x8 workgroups storing Rgba16Float at group 1, each
 // calling the per-pixel function its fs_ twin calls: cs_downsample_first, cs_downsample,
 // cs_upsample_final, and cs_upsample, which cannot blend: it reads the larger level's
@@ -28,17 +31,16 @@ struct BloomParams {
     // fs_upsample_final: weight of `current` against the accumulated coarser levels;
     // cs_upsample: the blend constant C of fs_upsample.
     current_weight: f32,
-    // BLOOM_FLAG_* bits.
-    flags: u32,
+    _pad0: f32,
     _pad: vec2f,
 };
 
 // Apply the soft threshold (the first downsample, and the full-resolution level).
-const BLOOM_FLAG_THRESHOLD: u32 = 1u;
+override THRESHOLD: bool = false;
 // fs_upsample_final: `current` is the raw HDR input (sanitise and threshold it).
-const BLOOM_FLAG_CURRENT_IS_INPUT: u32 = 2u;
+override CURRENT_IS_INPUT: bool = false;
 // fs_upsample_final: there are coarser levels to add.
-const BLOOM_FLAG_HAS_COARSER: u32 = 4u;
+override HAS_COARSER: bool = true;
 
 // Largest value the chain carries: below the half float maximum (65504) and the 11/10-bit
 // float maximum (65024), so sums and formats never overflow into infinity.
@@ -132,7 +134,7 @@ fn bloom_downsample_first(uv: vec2f) -> vec4f {
     let g3 = bloom_karis_group(f, g, k, l);
     let g4 = bloom_karis_group(g, h, l, m);
     var color = g0 * 0.5 + (g1 + g2 + g3 + g4) * 0.125;
-    if (params.flags & BLOOM_FLAG_THRESHOLD) != 0u {
+    if THRESHOLD {
         color = bloom_soft_threshold(color, params.threshold, params.knee);
     }
     return vec4f(color, 1.0);
@@ -181,13 +183,13 @@ fn fs_upsample_final(in: FullscreenOut) -> @location(0) vec4f {
 // The bloom texture's pixel centred at `uv` (both entry points).
 fn bloom_upsample_final(uv: vec2f) -> vec4f {
     var color = textureSampleLevel(current, linear_clamp, uv, 0.0).rgb;
-    if (params.flags & BLOOM_FLAG_CURRENT_IS_INPUT) != 0u {
+    if CURRENT_IS_INPUT {
         color = bloom_sanitize(color);
-        if (params.flags & BLOOM_FLAG_THRESHOLD) != 0u {
+        if THRESHOLD {
             color = bloom_soft_threshold(color, params.threshold, params.knee);
         }
     }
-    if (params.flags & BLOOM_FLAG_HAS_COARSER) != 0u {
+    if HAS_COARSER {
         color = mix(bloom_tent(uv), color, params.current_weight);
     }
     return vec4f(color, 1.0);

@@ -9,13 +9,24 @@
 // Reads: the finished image (Rgba8UnormSrgb, display-linear when sampled), the camera image
 // (display-linear when sampled: an sRGB format), the mask and light fraction (red channels, any
 // size: sampled bilinearly). Writes: the target, linear for sRGB and float formats, sRGB-encoded
-// by the shader for plain unorm formats (`params.z`).
+// by the shader for plain unorm formats (`ENCODE_SRGB`).
+// What the frame has (camera image, light fraction, grain) and the target's encoding are
+// `override` constants (one pipeline each, src/post/composite.rs `CompositeKey`), so no branch
+// reads a uniform.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 
+// A camera image and mask to composite over.
+override REAL_WORLD: bool = false;
+// A shadow-catcher light fraction multiplying the camera image.
+override LIGHT_FRACTION: bool = false;
+// Camera-matched grain on the virtual pixels (sigma above 0).
+override GRAIN: bool = false;
+// The target is plain unorm: encode sRGB in the shader.
+override ENCODE_SRGB: bool = false;
+
 struct Composite {
-    // x: 1 with a camera image and mask, y: 1 with a shadow-catcher light fraction,
-    // z: 1 to encode sRGB in the shader, w: grain sigma (sRGB-encoded units, 0..1).
+    // xyz: unused, w: grain sigma (sRGB-encoded units, 0..1).
     params: vec4f,
     // x: frame seed, yzw: unused.
     seed: vec4f,
@@ -57,22 +68,22 @@ fn gaussian3(pixel: vec2u, seed: u32) -> vec3f {
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let pixel = vec2i(in.position.xy);
     var colour = textureLoad(finished, pixel, 0).rgb;
-    if composite.params.x > 0.5 {
+    if REAL_WORLD {
         let sigma = composite.params.w;
-        if sigma > 0.0 {
+        if GRAIN {
             let noise = gaussian3(vec2u(pixel), u32(composite.seed.x)) * sigma;
             let encoded = clamp(linear_to_srgb(colour) + noise, vec3f(0.0), vec3f(1.0));
             colour = srgb_to_linear(encoded);
         }
         let coverage = saturate(textureSampleLevel(real_world_mask, linear_clamp, in.uv, 0.0).r);
         var light = 1.0;
-        if composite.params.y > 0.5 {
+        if LIGHT_FRACTION {
             light = saturate(textureSampleLevel(light_fraction, linear_clamp, in.uv, 0.0).r);
         }
         let camera = textureSampleLevel(camera_image, linear_clamp, in.uv, 0.0).rgb;
         colour = mix(colour, camera * light, coverage);
     }
-    if composite.params.z > 0.5 {
+    if ENCODE_SRGB {
         colour = linear_to_srgb(saturate(colour));
     }
     return vec4f(colour, 1.0);

@@ -21,6 +21,11 @@
 // one fragment per sampled pixel writes that pixel's bin and fixed-point weight into an
 // Rgba8Unorm image of ceil(width / stride) x ceil(height / stride) texels, which the CPU reads
 // back a frame or two later and ranks exactly as `average` does (`histogram_target_ev100`).
+//
+// The metering mask and the number of bins are `override` constants (METERING, BINS; one
+// pipeline per metering mode and tier, src/post/exposure.rs `ExposureKey`), and the `reset`
+// test uses the non-short-circuit `|` (WGSL's `||` becomes an `if`), so no branch or loop
+// bound reads only the uniform parameters.
 
 const EXPOSURE_MAX_BINS: u32 = 256u;
 const EXPOSURE_WEIGHT_ONE: f32 = 64.0;
@@ -34,17 +39,22 @@ const METERING_CENTRE_WEIGHTED: u32 = 1u;
 const METERING_SPOT: u32 = 2u;
 const METERING_FOREGROUND: u32 = 3u;
 
+// METERING_*: which pixels are metered.
+override METERING: u32 = METERING_CENTRE_WEIGHTED;
+// Histogram bins, 2..=EXPOSURE_MAX_BINS.
+override BINS: u32 = EXPOSURE_MAX_BINS;
+
 struct ExposureParams {
     // The factor the renderer multiplied the HDR image by (> 0).
     pre_exposure: f32,
     min_log2: f32,
     // max_log2 - min_log2 (> 0).
     log2_range: f32,
-    // Histogram bins, 2..=EXPOSURE_MAX_BINS.
+    // Histogram bins (the CPU's; the shader's are BINS).
     bins: u32,
     // Sample every `stride`-th pixel in x and y.
     stride: u32,
-    // METERING_*.
+    // METERING_* (the CPU's; the shader's is METERING).
     metering: u32,
     width: u32,
     height: u32,
@@ -90,7 +100,7 @@ fn exposure_bin(luminance: f32) -> u32 {
     if t < 0.0 {
         return 0u;
     }
-    let last = params.bins - 1u;
+    let last = BINS - 1u;
     return min(u32(min(t, 1.0) * f32(last)) + 1u, last);
 }
 
@@ -98,7 +108,7 @@ fn exposure_bin(luminance: f32) -> u32 {
 fn exposure_mask_weight(pixel: vec2u, size: vec2u, geometry: bool) -> f32 {
     let centre = vec2f(pixel) + 0.5;
     let half_size = vec2f(size) * 0.5;
-    switch params.metering {
+    switch METERING {
         case METERING_CENTRE_WEIGHTED: {
             let d = (centre - half_size) / half_size;
             return exp2(-2.0 * dot(d, d));
@@ -126,16 +136,16 @@ struct ExposureSample {
 fn exposure_sample(pixel: vec2u, size: vec2u) -> ExposureSample {
     var contribution = ExposureSample(0u, 0u);
     let rgb = textureLoad(hdr, pixel, 0).rgb;
-    let finite = exposure_finite(rgb.r) && exposure_finite(rgb.g) && exposure_finite(rgb.b);
+    let finite = exposure_finite(rgb.r) & exposure_finite(rgb.g) & exposure_finite(rgb.b);
     var geometry = false;
-    if params.metering == METERING_FOREGROUND {
+    if METERING == METERING_FOREGROUND {
         let depth_size = textureDimensions(depth);
         let depth_pixel = min(pixel * depth_size / max(size, vec2u(1u)), depth_size - 1u);
         geometry = depth_texel(depth, depth_sampler, vec2i(depth_pixel)) != 0.0;
     }
     let weight = clamp(exposure_mask_weight(pixel, size, geometry), 0.0, 1.0);
     let fixed = u32(weight * EXPOSURE_WEIGHT_ONE + 0.5);
-    if finite && fixed > 0u {
+    if finite & (fixed > 0u) {
         let luminance = dot(max(rgb, vec3f(0.0)), EXPOSURE_REC709) / params.pre_exposure;
         if exposure_finite(luminance) {
             contribution = ExposureSample(exposure_bin(luminance), fixed);
@@ -178,14 +188,14 @@ fn histogram_main(
 
     workgroupBarrier();
     let count = atomicLoad(&local_bins[local]);
-    if local < params.bins && count > 0u {
+    if (local < BINS) & (count > 0u) {
         atomicAdd(&histogram[local], count);
     }
 }
 
 @compute @workgroup_size(1, 1, 1)
 fn average_main() {
-    let bins = min(params.bins, EXPOSURE_MAX_BINS);
+    let bins = min(BINS, EXPOSURE_MAX_BINS);
     var total = 0u;
     for (var i = 0u; i < bins; i++) {
         total += atomicLoad(&histogram[i]);
@@ -193,12 +203,12 @@ fn average_main() {
 
     let previous_ev = state.ev100;
     let previous_target = state.target_ev100;
-    let reset = params.reset != 0u || !exposure_finite(previous_ev)
-        || !exposure_finite(previous_target);
+    let reset = (params.reset != 0u) | !exposure_finite(previous_ev)
+        | !exposure_finite(previous_target);
 
     var target_ev = previous_target;
     var average = state.average_log2_luminance;
-    if total > 0u || reset {
+    if (total > 0u) | reset {
         let low = f32(total) * params.low_fraction;
         let high = f32(total) * (1.0 - params.high_fraction);
         let bin_width = params.log2_range / f32(bins - 1u);

@@ -1,36 +1,67 @@
-// The fused finish (DESIGN.md "The frame"), one full-screen pass:
+// The fused finish (docs/architecture.md "The frame"), one full-screen pass:
 //   HDR (+ chromatic aberration: red and blue magnified by 1 + s and 1 - s)
 //   -> bloom composite (include/bloom_composite.wgsl)
 //   -> exposure (the multiplier the exposure pass left in its state buffer)
 //   -> one trilinear sample of the baked grade LUT (grade + tone mapper + user LUT, as
 //      sRGB-encoded display values, src/post/grade_bake.rs)
-//   -> vignette (display-linear) -> film grain and triangular dither (sRGB-encoded)
-//   -> clip, decode once; the sRGB target encodes again on store.
+//   -> vignette -> film grain and triangular dither, all in the sRGB encoding the LUT gives
+//   -> the compute variant stores the encoded values as they are; the fragment variant decodes
+//      once for its sRGB attachment, which encodes on store (a polynomial within 0.05 of a code
+//      of the sRGB curve after that encode, instead of three `pow`).
 // Filament bakes its grading the same way; the vignette and grain follow Unity's
 // post-processing stack in spirit.
+//
+// Every step a setting turns on or off is an `override` constant (src/post/finish.rs,
+// `FinishKey`), so the pipeline of each combination runs straight-line code and no branch reads
+// a uniform. The vignette towards black is one scalar in the encoded domain: scaling linear
+// light by `k = 1 - amount` is `(e + 0.055) k^(1/2.4) - 0.055` on the sRGB curve's power
+// segment and `k e` on its linear toe; the larger of the two is exact on either segment and
+// within 0.24 of a code where a pixel's value crosses from one to the other, for amounts up to
+// 0.5 (where `k^(1/2.4)` is a polynomial within 2e-4); a vignette stronger than 0.5 is its own
+// pipeline, whose pixels vignetted more than 0.5 decode, scale and encode. A coloured vignette
+// mixes in display-linear light (decode, mix, encode). Grain and
+// dither come from one fetch of a 64x64 noise tile (src/post/blue_noise.rs): red and green are
+// blue-noise masks whose sum less 1 is the triangular dither, blue the grain's value noise,
+// shifted by a per-frame offset when the grain animates.
 // Reads: HDR (pre-exposed radiance), the grade LUT, the bloom texture (1x1 black when off),
-// the exposure state. Writes: the 8-bit display target (the compute variant: Rgba8Unorm
-// holding sRGB-encoded values); alpha is coverage. NaN/Inf pixels
-// show as black.
+// the exposure state, the noise tile. Writes: the 8-bit display target (the compute variant:
+// Rgba8Unorm holding sRGB-encoded values); alpha is coverage. NaN/Inf pixels show as black.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/grade_lut.wgsl"
 #include "include/bloom_composite.wgsl"
 #include "include/compute_output.wgsl"
 
+// The baked LUT's edge in texels (16, 32 or 64).
+override LUT_SIZE: f32 = 64.0;
+// Chromatic aberration: two more HDR taps.
+override ABERRATION: bool = false;
+// The bloom composite: 0 off, 1 energy-conserving, 2 additive.
+override BLOOM: u32 = 0u;
+// The vignette: 0 off, 1 towards black of intensity up to 0.5 (in the encoding), 2 towards
+// black stronger than that, 3 towards a colour (display-linear).
+override VIGNETTE: u32 = 0u;
+override GRAIN: bool = false;
+override DITHER: bool = true;
+
+const VIGNETTE_BLACK_STRONG: u32 = 2u;
+const VIGNETTE_COLOURED: u32 = 3u;
+const BLOOM_ADDITIVE: u32 = 2u;
+// The noise tile's edge (src/post/blue_noise.rs, TILE).
+const NOISE_TILE: u32 = 64u;
+
 struct Finish {
-    // x: LUT size in texels; y: dither amplitude in 8-bit codes (0 = off); z: bloom
-    // intensity; w: bloom mode (0 = off, 1 = energy-conserving, 2 = additive).
-    lut: vec4f,
-    // Vignette: x intensity (0 = off), y radius, z smoothness, w roundness.
+    // x: bloom intensity; y, z: 1 / width, 1 / height; w: unused.
+    frame: vec4f,
+    // Vignette: x intensity, y radius, z 1 / smoothness, w the x of `shape`, the scale of
+    // (uv - 0.5) whose length is 1 at the corners (from the roundness and the aspect ratio).
     vignette: vec4f,
-    // Vignette colour (display-linear) in rgb; w: image aspect ratio (width / height).
+    // Vignette colour (display-linear; the coloured vignette only) in rgb; w: the y of `shape`.
     vignette_colour: vec4f,
-    // Grain: x amplitude in sRGB-encoded units (0 = off), y feature size in pixels, z
-    // luminance response, w per-frame seed.
-    grain: vec4f,
-    // Chromatic aberration: x radial scale s of red (1 + s) and blue (1 - s) (0 = off);
-    // y, z: 1 / width, 1 / height.
+    // x: grain amplitude in sRGB-encoded units, y: grain luminance response, zw: this
+    // frame's offset into the noise tile, in texels.
+    noise: vec4f,
+    // Chromatic aberration with radial scale s: x 1 / (1 + s), y 1 / (1 - s); zw: unused.
     aberration: vec4f,
 };
 
@@ -45,13 +76,26 @@ struct Finish {
 // devices with compute; from the CPU on every device): no storage buffer in the finish, so it
 // runs on GLES 3.0 / WebGL2.
 @group(0) @binding(5) var<uniform> exposure: ExposureState;
+// r, g: blue-noise masks; b: the grain (src/post/blue_noise.rs).
+@group(0) @binding(6) var noise_tile: texture_2d<f32>;
 
 // The compute variant's output (src/post/variant.rs): sRGB-encoded Rgba8Unorm.
 @group(1) @binding(0) var finished: texture_storage_2d<rgba8unorm, write>;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
-    return finish_pixel(in.position.xy);
+    // The sRGB attachment encodes on store: the one decode of the pass.
+    let encoded = finish_encoded(in.position.xy);
+    return vec4f(finish_decode(encoded.rgb), encoded.a);
+}
+
+// The sRGB decode (IEC 61966-2-1 EOTF) of `c` in [0, 1] for an sRGB attachment to encode again:
+// on the power segment a degree-5 polynomial fitted to relative error (at most 0.14 %, which the
+// encode turns into at most 0.05 of an 8-bit code), on the linear toe exact.
+fn finish_decode(c: vec3f) -> vec3f {
+    let p = 0.00090492298 + c * (0.033245648 + c * (0.51377977 + c * (0.68926269
+        + c * (-0.34102028 + c * 0.10429442))));
+    return select(p, c / 12.92, c <= vec3f(0.04045));
 }
 
 @compute @workgroup_size(8, 8)
@@ -59,82 +103,71 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
     if any(id.xy >= textureDimensions(finished)) {
         return;
     }
-    textureStore(finished, id.xy, compute_display_texel(finish_pixel(compute_pixel_centre(id.xy))));
+    textureStore(finished, id.xy, finish_encoded(compute_pixel_centre(id.xy)));
 }
 
-// The finished, display-linear colour of the pixel centred at `position` (framebuffer
-// coordinates, as `@builtin(position)`), shared by both entry points: every per-pixel step
-// of the finish belongs here.
-fn finish_pixel(position: vec2f) -> vec4f {
+// The finished, sRGB-encoded colour in [0, 1] of the pixel centred at `position` (framebuffer
+// coordinates, as `@builtin(position)`) and its coverage, shared by both entry points: every
+// per-pixel step of the finish belongs here.
+fn finish_encoded(position: vec2f) -> vec4f {
     let texel = textureLoad(hdr, vec2i(position), 0);
-    let uv = position * finish.aberration.yz;
+    let uv = position * finish.frame.yz;
     var c = texel.rgb;
-    if finish.aberration.x > 0.0 {
+    if ABERRATION {
         // Lateral chromatic aberration: magnification differs per wavelength, so red lands
         // further out (the image magnified by 1 + s) and blue further in (by 1 - s), more
         // towards the corners: a pixel reads red from its radius / (1 + s).
         let from_centre = uv - 0.5;
-        c.r = textureSampleLevel(hdr, linear_clamp, 0.5 + from_centre / (1.0 + finish.aberration.x), 0.0).r;
-        c.b = textureSampleLevel(hdr, linear_clamp, 0.5 + from_centre / (1.0 - finish.aberration.x), 0.0).b;
+        let red = 0.5 + from_centre * finish.aberration.x;
+        c.r = textureSampleLevel(hdr, linear_clamp, red, 0.0).r;
+        c.b = textureSampleLevel(hdr, linear_clamp, 0.5 + from_centre * finish.aberration.y, 0.0).b;
     }
-    if finish.lut.w > 0.0 {
+    if BLOOM != 0u {
         let b = textureSampleLevel(bloom, linear_clamp, uv, 0.0).rgb;
-        c = bloom_composite(c, b, finish.lut.z, finish.lut.w > 1.5);
+        c = bloom_composite(c, b, finish.frame.x, BLOOM == BLOOM_ADDITIVE);
     }
     c *= exposure.multiplier;
     // A NaN or infinite pixel shows as black instead of poisoning the image.
-    if any(c != c) || any(abs(c) > vec3f(65504.0)) {
-        c = vec3f(0.0);
-    }
+    c = select(c, vec3f(0.0), any(c != c) | any(abs(c) > vec3f(65504.0)));
     // The LUT holds sRGB-encoded display values (unclipped past 1 for the Clamp mapper).
-    var encoded = grade_lut_sample_encoded(grade_lut, linear_clamp, c, finish.lut.x);
-    if finish.vignette.x > 0.0 {
+    var encoded = grade_lut_sample_encoded(grade_lut, linear_clamp, c, LUT_SIZE);
+    if VIGNETTE != 0u {
         // r = 1 at the corners; roundness 1 measures in pixels (a circle), 0 in uv (an
-        // ellipse with the image's aspect).
-        let scale = mix(vec2f(1.0), vec2f(finish.vignette_colour.w, 1.0), finish.vignette.w);
-        let r = length((uv - 0.5) * scale) / length(0.5 * scale);
-        let amount = finish.vignette.x
-            * smoothstep(finish.vignette.y, finish.vignette.y + finish.vignette.z, r);
-        let linear = mix(srgb_to_linear(clamp(encoded, vec3f(0.0), vec3f(1.0))),
-                         finish.vignette_colour.rgb, amount);
-        encoded = grade_lut_srgb_encode(linear);
+        // ellipse with the image's aspect). smoothstep(radius, radius + smoothness, r):
+        let r = length((uv - 0.5) * vec2f(finish.vignette.w, finish.vignette_colour.w));
+        let t = saturate((r - finish.vignette.y) * finish.vignette.z);
+        let amount = finish.vignette.x * t * t * (3.0 - 2.0 * t);
+        let clipped = clamp(encoded, vec3f(0.0), vec3f(1.0));
+        if VIGNETTE == VIGNETTE_COLOURED {
+            let linear = mix(srgb_to_linear(clipped), finish.vignette_colour.rgb, amount);
+            encoded = grade_lut_srgb_encode(linear);
+        } else {
+            // Linear light times k = 1 - amount, in the encoding (see the header):
+            // k^(1/2.4) = 1 - amount q(amount), q fitted on amount in [0, 0.5].
+            let k = 1.0 - amount;
+            let root = 1.0 - amount * (0.41912450 + amount * (0.095504229 + amount * 0.13815526));
+            encoded = max((clipped + 0.055) * root - 0.055, clipped * k);
+            if VIGNETTE == VIGNETTE_BLACK_STRONG {
+                if amount > 0.5 {
+                    encoded = grade_lut_srgb_encode(k * srgb_to_linear(clipped));
+                }
+            }
+        }
     }
-    if finish.grain.x > 0.0 {
-        // Smooth value noise about `size` pixels across, less in the highlights.
-        let n = value_noise(position / finish.grain.y, finish.grain.w);
-        let luma = dot(clamp(encoded, vec3f(0.0), vec3f(1.0)), vec3f(0.2126, 0.7152, 0.0722));
-        encoded += vec3f(n * finish.grain.x * mix(1.0, 1.0 - luma, finish.grain.z));
+    if GRAIN | DITHER {
+        let at = (vec2u(position) + vec2u(finish.noise.zw)) % NOISE_TILE;
+        let noise = textureLoad(noise_tile, at, 0);
+        if GRAIN {
+            // Smooth value noise about `size` pixels across, less in the highlights.
+            let luma = dot(clamp(encoded, vec3f(0.0), vec3f(1.0)), vec3f(0.2126, 0.7152, 0.0722));
+            let n = noise.b * 2.0 - 1.0;
+            encoded += vec3f(n * finish.noise.x * mix(1.0, 1.0 - luma, finish.noise.y));
+        }
+        if DITHER {
+            // Triangular-PDF dither of +-1 code in the sRGB-encoded domain where the target
+            // quantises, so gradients finer than one code survive as noise instead of bands.
+            encoded += (noise.r + noise.g - 1.0) / 255.0;
+        }
     }
-    if finish.lut.y > 0.0 {
-        // Triangular-PDF dither of +-1 code in the sRGB-encoded domain where the target
-        // quantises, so gradients finer than one code survive as noise instead of bands.
-        let noise = (hash_unit(position) + hash_unit(position.yx + 17.0) - 1.0)
-            * finish.lut.y / 255.0;
-        encoded += noise;
-    }
-    // Clip, then decode once: the sRGB target encodes again on store.
-    let display = srgb_to_linear(clamp(encoded, vec3f(0.0), vec3f(1.0)));
-    return vec4f(display, clamp(texel.a, 0.0, 1.0));
-}
-
-// A stable pseudo-random value in [0, 1) per pixel (integer hash, Jarzynski & Olano 2020, PCG).
-fn hash_unit(p: vec2f) -> f32 {
-    var v = u32(p.x) * 1664525u + u32(p.y) * 1013904223u;
-    v = v * 747796405u + 2891336453u;
-    let word = ((v >> ((v >> 28u) + 4u)) ^ v) * 277803737u;
-    return f32((word >> 22u) ^ word) / 4294967296.0;
-}
-
-// Value noise in [-1, 1]: random values on the integer lattice (offset by `seed`), smoothly
-// interpolated between them.
-fn value_noise(p: vec2f, seed: f32) -> f32 {
-    let cell = floor(p);
-    let f = p - cell;
-    let s = vec2f(seed * 7.0, seed * 13.0);
-    let a = hash_unit(cell + s);
-    let b = hash_unit(cell + vec2f(1.0, 0.0) + s);
-    let c = hash_unit(cell + vec2f(0.0, 1.0) + s);
-    let d = hash_unit(cell + vec2f(1.0, 1.0) + s);
-    let w = f * f * (3.0 - 2.0 * f);
-    return mix(mix(a, b, w.x), mix(c, d, w.x), w.y) * 2.0 - 1.0;
+    return vec4f(clamp(encoded, vec3f(0.0), vec3f(1.0)), clamp(texel.a, 0.0, 1.0));
 }

@@ -5,17 +5,21 @@
 // (FXAA_PC = 1, no gather), keeping its variable names so the two can be read side by side.
 // Reads: the finished display image (Rgba8UnormSrgb, linear through the view). Writes: the
 // next display image of the same format; colour and alpha (coverage) are filtered together.
-// Settings and the search-step table of each quality preset: src/post/fxaa.rs.
+// Settings and the search-step table of each quality preset: src/post/fxaa.rs. The number of
+// search steps is the `STEPS` override constant (one pipeline per tier), so the edge search is
+// a loop of fixed length whose only exit reads the image; the step distances stay uniforms.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
+
+// The number of search steps (FXAA_QUALITY__PS), 0..=12; 0 = pass-through (tier off).
+override STEPS: u32 = 12u;
 
 struct Fxaa {
     // xy: 1 / width, 1 / height in pixels; zw: width, height.
     frame: vec4f,
     // x: subpix (fxaaQualitySubpix), y: edge threshold (fxaaQualityEdgeThreshold), z: edge
-    // threshold min (fxaaQualityEdgeThresholdMin), w: number of search steps (FXAA_QUALITY__PS),
-    // 0 = pass-through (tier off).
+    // threshold min (fxaaQualityEdgeThresholdMin), w: unused.
     params: vec4f,
     // FXAA_QUALITY__P0..P11 packed four to a vector: the distance in pixels of each search step.
     steps: array<vec4f, 3>,
@@ -65,8 +69,7 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
 fn fxaa_pixel(pixel: vec2i) -> vec4f {
     // The centre is loaded, not filtered, so pixels that exit early are copied bit for bit.
     let rgbyM = textureLoad(source, pixel, 0);
-    let step_count = u32(fxaa.params.w);
-    if step_count == 0u {
+    if STEPS == 0u {
         return rgbyM;
     }
     let rcpFrame = fxaa.frame.xy;
@@ -92,7 +95,7 @@ fn fxaa_pixel(pixel: vec2i) -> vec4f {
     let rangeMaxScaled = rangeMax * fxaa.params.y;
     let range = rangeMax - rangeMin;
     let rangeMaxClamped = max(fxaa.params.z, rangeMaxScaled);
-    if range < rangeMaxClamped || range <= 0.0 {
+    if (range < rangeMaxClamped) | (range <= 0.0) {
         return rgbyM;
     }
 
@@ -186,8 +189,8 @@ fn fxaa_pixel(pixel: vec2i) -> vec4f {
         posP += offNP * step_distance(1u);
     }
     // The unrolled FXAA_QUALITY__P2.. blocks as one loop over the preset's step table.
-    for (var i = 2u; i < min(step_count, 12u); i += 1u) {
-        if doneN && doneP {
+    for (var i = 2u; i < min(STEPS, 12u); i += 1u) {
+        if doneN & doneP {
             break;
         }
         if !doneN {

@@ -11,15 +11,19 @@
 // One addition to CAS: the result is clamped to the window's own min/max per channel, so the
 // pass can never ring or overshoot (CAS's amplitude term keeps overshoot small, not zero).
 // Reads: the display image (Rgba8UnormSrgb). Writes: the next display image of that format (the compute variant: Rgba8Unorm, encoded);
-// alpha is copied from the centre pixel. Tiers (`params.y`, see src/post/sharpen.rs):
-// 0 pass-through, 1 cross window with one (green) weight for all channels as CAS does,
-// 2 cross window with a weight per channel, 3 the 9-tap "better diagonals" soft min/max.
+// alpha is copied from the centre pixel. Tiers (the `MODE` override constant, one pipeline per
+// tier, see src/post/sharpen.rs): 0 pass-through, 1 cross window with one (green) weight for
+// all channels as CAS does, 2 cross window with a weight per channel, 3 the 9-tap "better
+// diagonals" soft min/max.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
 
+// The tier's window and weights (0..=3, see above).
+override MODE: u32 = 3u;
+
 struct Sharpen {
-    // x: peak, -1 / lerp(8, 5, sharpness); y: mode (0..=3, see above); zw: width, height.
+    // x: peak, -1 / lerp(8, 5, sharpness); y: unused; zw: width, height.
     params: vec4f,
 };
 
@@ -49,8 +53,7 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
 // The sharpened, display-linear colour of pixel `p` (both entry points).
 fn sharpen_pixel(p: vec2i) -> vec4f {
     let centre = textureLoad(source, p, 0);
-    let mode = u32(sharpen.params.y);
-    if mode == 0u {
+    if MODE == 0u {
         return centre;
     }
     let last = vec2i(sharpen.params.zw) - 1;
@@ -67,7 +70,7 @@ fn sharpen_pixel(p: vec2i) -> vec4f {
     var window_min = mn;
     var window_max = mx;
     var limit = 1.0;
-    if mode >= 3u {
+    if MODE >= 3u {
         let a = texel(p + vec2i(-1, -1), last).rgb;
         let c = texel(p + vec2i(1, -1), last).rgb;
         let g = texel(p + vec2i(-1, 1), last).rgb;
@@ -81,7 +84,7 @@ fn sharpen_pixel(p: vec2i) -> vec4f {
     // Smooth minimum distance to the signal's limits, divided by the smooth max, then shaped.
     let amp = sqrt(saturate(min(mn, vec3f(limit) - mx) / max(mx, vec3f(1.0 / 65536.0))));
     var w = amp * sharpen.params.x;
-    if mode == 1u {
+    if MODE == 1u {
         // CAS filters every channel with the green channel's weight.
         w = vec3f(w.g);
     }

@@ -155,7 +155,7 @@ fn upscale_pixel(uv: vec2f, choice: u32) -> vec4f {
     }
     let colour = expand(filtered);
     let nearest = textureLoad(source, clamp(vec2i(p), vec2i(0), last), 0);
-    let bad = any(colour != colour) || any(abs(colour) > vec4f(65504.0));
+    let bad = any(colour != colour) | any(abs(colour) > vec4f(65504.0));
     return select(colour, nearest, bad);
 }
 

@@ -7,6 +7,14 @@
 //! upsample that accumulates back up the chain. The low-frequency boost follows Bevy's bloom.
 //! Kernels: `shaders/post/bloom.wgsl`; the composite: `shaders/include/bloom_composite.wgsl`.
 //!
+//! **Specialised** ([`crate::draw::specialise`]): the first downsample's threshold and the
+//! final upsample's cases (the input itself as level 0, coarser levels to add) are override
+//! constants, one pipeline per `BloomKey`, so no branch reads a uniform (Mesa 22's lavapipe
+//! recompiled and leaked such shaders on every bind, `docs/memory-growth.md`). The levels are
+//! the CPU's loop over draws; the Karis average always runs on the first downsample.
+//! [`BloomPass::frame_submitted`] builds the keys of the tiers a budget-governor step can reach
+//! (at the last input size) once a frame is submitted.
+//!
 //! **Reads** HDR colour (scene-linear, pre-exposed; any filterable float format).
 //! **Writes** the bloom texture, by default at half resolution (the largest level of the chain:
 //! input / [`BloomChain::first_mip_divisor`], i.e. 1/1, 1/2 or 1/4), in the renderer's HDR
@@ -101,6 +109,7 @@ use super::tier::Tier;
 use super::traffic::{FrameTargets, PassTraffic};
 use super::variant::{self, ComputeKernel};
 use crate::Error;
+use crate::draw::specialise::Specialised;
 use crate::draw::{bindings, fullscreen};
 use crate::graph::{PooledTexture, TexturePool, TransientDesc};
 
@@ -441,14 +450,44 @@ struct BloomUniforms {
     threshold: f32,
     knee: f32,
     current_weight: f32,
-    flags: u32,
-    _pad: [f32; 2],
+    _pad: [f32; 3],
 }
 
-/// `BLOOM_FLAG_*` in `shaders/post/bloom.wgsl`.
-const FLAG_THRESHOLD: u32 = 1;
-const FLAG_CURRENT_IS_INPUT: u32 = 2;
-const FLAG_HAS_COARSER: u32 = 4;
+/// What the first downsample and the final upsample are specialised on: the shader's
+/// `override` constants `THRESHOLD`, `CURRENT_IS_INPUT` and `HAS_COARSER`. Each step's key
+/// keeps only what its entry point reads, so equal pipelines share a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct BloomKey {
+    threshold: bool,
+    current_is_input: bool,
+    has_coarser: bool,
+}
+
+impl BloomKey {
+    /// The first downsample's key: only the threshold.
+    fn first(threshold: bool) -> Self {
+        Self { threshold, current_is_input: false, has_coarser: false }
+    }
+
+    /// The final upsample's key for a chain: the threshold only where it reads the input.
+    fn last(threshold: bool, chain: &BloomChain) -> Self {
+        let current_is_input = chain.first_mip_divisor == 1;
+        Self {
+            threshold: threshold && current_is_input,
+            current_is_input,
+            has_coarser: chain.levels >= 2,
+        }
+    }
+
+    fn constants(self) -> crate::draw::specialise::Constants {
+        let flag = |on: bool| if on { 1.0 } else { 0.0 };
+        vec![
+            ("THRESHOLD", flag(self.threshold)),
+            ("CURRENT_IS_INPUT", flag(self.current_is_input)),
+            ("HAS_COARSER", flag(self.has_coarser)),
+        ]
+    }
+}
 
 /// Uniform slots: a first downsample, up to `MAX_LEVELS + 1` further downsamples and as many
 /// upsamples, a final pass.
@@ -463,12 +502,21 @@ pub struct BloomPass {
     format: wgpu::TextureFormat,
     layout: wgpu::BindGroupLayout,
     final_layout: wgpu::BindGroupLayout,
-    downsample_first: wgpu::RenderPipeline,
+    /// The first downsample and the final upsample, by [`BloomKey`].
+    downsample_first: Specialised<BloomKey, wgpu::RenderPipeline>,
     downsample: wgpu::RenderPipeline,
     upsample: wgpu::RenderPipeline,
-    upsample_final: wgpu::RenderPipeline,
+    upsample_final: Specialised<BloomKey, wgpu::RenderPipeline>,
     module: wgpu::ShaderModule,
     compute: Option<Kernels>,
+    /// The last chain's settings and input size, to build the neighbouring tiers' keys once
+    /// its frame is submitted.
+    ahead: Option<(BloomSettings, (u32, u32))>,
+    /// Whether this frame may build ahead (not a step frame).
+    build_ahead: crate::draw::specialise::BuildAhead<super::Tier>,
+    device: wgpu::Device,
+    /// Whether the fragment steps have run (prepare builds ahead only for what has).
+    fragment_used: bool,
     sampler: wgpu::Sampler,
     uniforms: wgpu::Buffer,
     /// Bytes between uniform slots (the device's dynamic-offset alignment).
@@ -482,12 +530,13 @@ pub struct BloomPass {
     last_upsampled: Option<(wgpu::Texture, std::ops::Range<u32>)>,
 }
 
-/// The compute variant's kernels, one per step kind.
+/// The compute variant's kernels, one per step kind (the first downsample and the final
+/// upsample by [`BloomKey`]).
 struct Kernels {
-    downsample_first: ComputeKernel,
+    downsample_first: Specialised<BloomKey, ComputeKernel>,
     downsample: ComputeKernel,
     upsample: ComputeKernel,
-    upsample_final: ComputeKernel,
+    upsample_final: Specialised<BloomKey, ComputeKernel>,
 }
 
 /// What a step of the chain runs (a render pipeline or a compute kernel of that name).
@@ -503,6 +552,8 @@ enum Kind {
 struct Step<'a> {
     label: &'static str,
     kind: Kind,
+    /// The specialisation of a first downsample or final upsample (others: unused).
+    key: BloomKey,
     bind_group: wgpu::BindGroup,
     target: &'a wgpu::TextureView,
     /// The target's size in pixels (the compute variant's dispatch).
@@ -587,6 +638,8 @@ impl BloomPass {
                 blend,
             )
         };
+        // The first downsample and the final upsample are specialised: built per key on use
+        // (BloomPass::prepare builds a governor step's keys ahead).
         // dst = src * C + dst * (1 - C): the smaller level's tent over the larger level.
         let lerp = wgpu::BlendComponent {
             src_factor: wgpu::BlendFactor::Constant,
@@ -594,12 +647,8 @@ impl BloomPass {
             operation: wgpu::BlendOperation::Add,
         };
         let lerp = Some(wgpu::BlendState { color: lerp, alpha: lerp });
-        let downsample_first =
-            pipeline("bloom.downsample_first", "fs_downsample_first", &layout, None);
         let downsample = pipeline("bloom.downsample", "fs_downsample", &layout, None);
         let upsample = pipeline("bloom.upsample", "fs_upsample", &layout, lerp);
-        let upsample_final =
-            pipeline("bloom.upsample_final", "fs_upsample_final", &final_layout, None);
         let sampler = bindings::linear_sampler(device, "bloom.sampler");
         let alignment = u64::from(device.limits().min_uniform_buffer_offset_alignment).max(1);
         let stride = (size_of::<BloomUniforms>() as u64).div_ceil(alignment) * alignment;
@@ -613,12 +662,16 @@ impl BloomPass {
             format: hdr_format,
             layout,
             final_layout,
-            downsample_first,
+            downsample_first: Specialised::new(),
             downsample,
             upsample,
-            upsample_final,
+            upsample_final: Specialised::new(),
             module,
             compute: None,
+            ahead: None,
+            build_ahead: Default::default(),
+            device: device.clone(),
+            fragment_used: false,
             sampler,
             uniforms,
             stride,
@@ -728,11 +781,13 @@ impl BloomPass {
             settings.low_frequency_boost_curvature,
         );
         let shift = chain.first_mip_divisor.ilog2();
-        let threshold_flag = if settings.threshold > 0.0 { FLAG_THRESHOLD } else { 0 };
+        let threshold = settings.threshold > 0.0;
+        let (first_key, last_key) = (BloomKey::first(threshold), BloomKey::last(threshold, &chain));
+        // A step frame (its tier not the last frame's) builds nothing ahead ([`BuildAhead`]).
+        self.ahead = self.build_ahead.may_build(settings.tier).then_some((settings, size));
         let base = BloomUniforms {
             threshold: settings.threshold,
             knee: settings.threshold * settings.threshold_softness,
-            flags: threshold_flag,
             ..Default::default()
         };
         let texel = |(w, h): (u32, u32)| [1.0 / w as f32, 1.0 / h as f32];
@@ -741,6 +796,8 @@ impl BloomPass {
         if compute && self.compute.is_none() {
             self.compute = Some(self.kernels(device));
         }
+        self.fragment_used |= !compute;
+        self.build(device, &[first_key], &[last_key]);
         // Compute writes storage textures and never renders into them.
         let (attach, storage) = match compute {
             true => (wgpu::TextureUsages::empty(), wgpu::TextureUsages::STORAGE_BINDING),
@@ -798,7 +855,8 @@ impl BloomPass {
             uniforms.push(BloomUniforms { source_texel: texel(source_size), ..base });
             let bind_group = self.bind(device, label, source, None);
             let size = mip_size(c as u32);
-            steps.push(Step { label, kind, bind_group, target, size, blend: None });
+            let key = first_key;
+            steps.push(Step { label, kind, key, bind_group, target, size, blend: None });
         }
         // Upsamples in place, from the smallest level to the one below the output's:
         // U_k = f_k D_k + (1 - f_k) tent(U_{k+1}), with blend constant 1 - f_k.
@@ -821,6 +879,7 @@ impl BloomPass {
             steps.push(Step {
                 label,
                 kind: Kind::Upsample,
+                key: last_key,
                 bind_group,
                 target: upsampled(c),
                 size: mip_size(c as u32),
@@ -828,22 +887,18 @@ impl BloomPass {
             });
         }
         // The output: level 0 (the input itself at divisor 1) plus the accumulated rest.
-        let (current, mut flags) = match shift {
-            0 => (hdr, threshold_flag | FLAG_CURRENT_IS_INPUT),
-            s => (&views[s as usize - 1], 0),
+        let current = match shift {
+            0 => hdr,
+            s => &views[s as usize - 1],
         };
         let coarser = match chain.levels {
             0 | 1 => current,
             _ => upsampled(shift as usize),
         };
         let coarser_size = if chain.levels < 2 { size } else { mip_size(shift) };
-        if chain.levels >= 2 {
-            flags |= FLAG_HAS_COARSER;
-        }
         uniforms.push(BloomUniforms {
             source_texel: texel(coarser_size),
             current_weight: weights[0],
-            flags,
             ..base
         });
         let separate_current = copy_current.then(|| {
@@ -857,6 +912,7 @@ impl BloomPass {
         steps.push(Step {
             label: "bloom.upsample_final",
             kind: Kind::UpsampleFinal,
+            key: last_key,
             bind_group,
             target: &output.view,
             size: chain.output_size,
@@ -901,17 +957,83 @@ impl BloomPass {
         Some(output)
     }
 
-    /// The compute variant's kernels over the fragment pipelines' layouts.
+    /// The compute variant's kernels over the fragment pipelines' layouts (the specialised
+    /// ones built per key by [`BloomPass::build`]).
     fn kernels(&self, device: &wgpu::Device) -> Kernels {
         let kernel = |name, entry, layout| {
             ComputeKernel::new(device, name, &self.module, entry, layout, &[COMPUTE_FORMAT])
         };
         Kernels {
-            downsample_first: kernel("bloom.downsample_first", "cs_downsample_first", &self.layout),
+            downsample_first: Specialised::new(),
             downsample: kernel("bloom.downsample", "cs_downsample", &self.layout),
             upsample: kernel("bloom.upsample", "cs_upsample", &self.final_layout),
-            upsample_final: kernel("bloom.upsample_final", "cs_upsample_final", &self.final_layout),
+            upsample_final: Specialised::new(),
         }
+    }
+
+    /// Build the first downsamples of `first` and the final upsamples of `last` not built yet,
+    /// for the variants that have run.
+    fn build(&mut self, device: &wgpu::Device, first: &[BloomKey], last: &[BloomKey]) {
+        let (module, format) = (&self.module, self.format);
+        let (layout, final_layout) = (&self.layout, &self.final_layout);
+        if self.fragment_used {
+            let pipeline = |label, entry, layout, key: BloomKey| {
+                let target = (format, None);
+                let constants = key.constants();
+                fullscreen::specialised_pipeline(
+                    device,
+                    label,
+                    module,
+                    entry,
+                    &[layout],
+                    target,
+                    &constants,
+                )
+            };
+            self.downsample_first.prepare(first.iter().copied(), |key| {
+                pipeline("bloom.downsample_first", "fs_downsample_first", layout, key)
+            });
+            self.upsample_final.prepare(last.iter().copied(), |key| {
+                pipeline("bloom.upsample_final", "fs_upsample_final", final_layout, key)
+            });
+        }
+        if let Some(kernels) = &mut self.compute {
+            let kernel = |name, entry, layout, key: BloomKey| {
+                let (outputs, constants) = ([COMPUTE_FORMAT], key.constants());
+                ComputeKernel::specialised(
+                    device, name, module, entry, layout, &outputs, &constants,
+                )
+            };
+            kernels.downsample_first.prepare(first.iter().copied(), |key| {
+                kernel("bloom.downsample_first", "cs_downsample_first", layout, key)
+            });
+            kernels.upsample_final.prepare(last.iter().copied(), |key| {
+                kernel("bloom.upsample_final", "cs_upsample_final", final_layout, key)
+            });
+        }
+    }
+
+    /// The frame was submitted: build the specialised steps a budget-governor step from the
+    /// last chain's settings can ask for (the neighbouring tiers' chains at its input size),
+    /// for the variants that ran, so a step never compiles during a frame.
+    pub fn frame_submitted(&mut self) {
+        let Some((settings, size)) = self.ahead.take() else { return };
+        let threshold = settings.threshold > 0.0;
+        let chains = settings.tier.with_neighbours().into_iter();
+        let last: Vec<BloomKey> = chains
+            .filter_map(|tier| BloomSettings { tier, ..settings }.chain(size))
+            .map(|chain| BloomKey::last(threshold, &chain))
+            .collect();
+        let device = self.device.clone();
+        self.build(&device, &[BloomKey::first(threshold)], &last);
+    }
+
+    /// How many specialised bloom pipelines are built (fragment and compute), for tests of
+    /// building ahead.
+    pub fn pipelines_built(&self) -> usize {
+        let kernels =
+            self.compute.as_ref().map_or(0, |k| k.downsample_first.len() + k.upsample_final.len());
+        self.downsample_first.len() + self.upsample_final.len() + kernels
     }
 
     /// Record every step as a dispatch into one compute pass (wgpu orders the dispatches that
@@ -928,11 +1050,12 @@ impl BloomPass {
             timestamp_writes: None,
         });
         for (slot, step) in steps.iter().enumerate() {
+            let built = "built by BloomPass::build before recording";
             let kernel = match step.kind {
-                Kind::DownsampleFirst => &kernels.downsample_first,
+                Kind::DownsampleFirst => kernels.downsample_first.built(step.key).expect(built),
                 Kind::Downsample => &kernels.downsample,
                 Kind::Upsample => &kernels.upsample,
-                Kind::UpsampleFinal => &kernels.upsample_final,
+                Kind::UpsampleFinal => kernels.upsample_final.built(step.key).expect(built),
             };
             let outputs = kernel.bind_outputs(device, &[step.target]);
             pass.set_pipeline(kernel.pipeline());
@@ -998,11 +1121,12 @@ impl BloomPass {
             })],
             ..Default::default()
         });
+        let built = "built by BloomPass::build before recording";
         let pipeline = match step.kind {
-            Kind::DownsampleFirst => &self.downsample_first,
+            Kind::DownsampleFirst => self.downsample_first.built(step.key).expect(built),
             Kind::Downsample => &self.downsample,
             Kind::Upsample => &self.upsample,
-            Kind::UpsampleFinal => &self.upsample_final,
+            Kind::UpsampleFinal => self.upsample_final.built(step.key).expect(built),
         };
         pass.set_pipeline(pipeline);
         // Slots are at most MAX_PASSES * 256 bytes, far inside u32.

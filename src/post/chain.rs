@@ -331,9 +331,25 @@ impl PostChain {
         self.custom.set_normals(normals);
     }
 
-    /// The frame's commands were submitted: passes that read results back start doing so.
+    /// The frame's commands were submitted: passes that read results back start doing so,
+    /// and passes with specialised pipelines build those a budget-governor step from this
+    /// frame's settings can ask for (while the GPU works on the frame).
     pub fn frame_submitted(&mut self) {
         self.exposure.frame_submitted();
+        self.bloom.frame_submitted();
+        self.finish.frame_submitted();
+        self.fxaa.frame_submitted();
+        self.sharpen.frame_submitted();
+    }
+
+    /// How many specialised pipelines the exposure, bloom, finish, FXAA and sharpen passes
+    /// hold, for tests that a budget-governor step compiles nothing in its frame.
+    pub fn display_pipelines_built(&self) -> usize {
+        self.exposure.pipelines_built()
+            + self.bloom.pipelines_built()
+            + self.finish.pipelines_built()
+            + self.fxaa.pipelines_built()
+            + self.sharpen.pipelines_built()
     }
 
     /// How automatic exposure meters on this device, in words (see

@@ -17,6 +17,11 @@
 //! or given: the camera's EV100 in `PostInputs::ev100` (from its metadata), or the exposure
 //! settings' `camera` mode (aperture, shutter, ISO).
 //!
+//! **Specialised** ([`crate::draw::specialise`]): whether the frame has a camera image, a light
+//! fraction and grain, and whether the target needs the shader's sRGB encode, are override
+//! constants, one pipeline per combination built on first use (none changes with the budget
+//! governor), so no branch reads a uniform (`docs/memory-growth.md`).
+//!
 //! Reads: the finished image (8-bit sRGB, the chain's output), the camera image, the mask and
 //! the light fraction. Writes: the app's target: linear values for sRGB and float formats,
 //! sRGB-encoded values for plain unorm formats (a `Bgra8Unorm` swapchain shows the same
@@ -24,7 +29,8 @@
 
 use crate::Error;
 use crate::draw::bindings;
-use crate::draw::fullscreen::FullscreenPass;
+use crate::draw::fullscreen::{FullscreenPass, specialised_pipeline};
+use crate::draw::specialise::Specialised;
 
 /// The camera side of an AR frame.
 #[derive(Clone, Copy, Debug)]
@@ -72,9 +78,24 @@ pub fn encodes_srgb(format: wgpu::TextureFormat) -> bool {
     matches!(format, F::Rgba8Unorm | F::Bgra8Unorm | F::Rgb10a2Unorm)
 }
 
-/// The composite pass: one pipeline for the target's format.
+/// What a composite pipeline is specialised on (the shader's `override` constants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct CompositeKey {
+    /// A camera image and mask (`REAL_WORLD`).
+    real_world: bool,
+    /// A shadow-catcher light fraction (`LIGHT_FRACTION`).
+    light_fraction: bool,
+    /// Grain of a sigma above 0 (`GRAIN`).
+    grain: bool,
+}
+
+/// The composite pass: pipelines for the target's format, one per [`CompositeKey`].
 pub struct CompositePass {
+    /// The uniforms, the layout and the bind group (its own pipeline is never bound).
     pass: FullscreenPass,
+    module: wgpu::ShaderModule,
+    target_format: wgpu::TextureFormat,
+    pipelines: Specialised<CompositeKey, wgpu::RenderPipeline>,
     encode_srgb: bool,
     sampler: wgpu::Sampler,
     /// Bound where an AR input is absent (the shader does not read it then).
@@ -100,6 +121,9 @@ impl CompositePass {
             FullscreenPass::new(device, Self::NAME, &inputs, size, (target_format, None), &[])?;
         Ok(Self {
             pass,
+            module: crate::shaders::create_module(device, Self::NAME)?,
+            target_format,
+            pipelines: Specialised::new(),
             encode_srgb: encodes_srgb(target_format),
             sampler: bindings::linear_sampler(device, Self::NAME),
             absent: bindings::placeholder(device, "composite.absent", wgpu::TextureFormat::R8Unorm),
@@ -121,13 +145,13 @@ impl CompositePass {
         let sigma = real.map_or(0.0, |r| {
             if r.grain_sigma.is_finite() { r.grain_sigma.clamp(0.0, 0.25) } else { 0.0 }
         });
+        let key = CompositeKey {
+            real_world: real.is_some(),
+            light_fraction: real.is_some_and(|r| r.light_fraction.is_some()),
+            grain: real.is_some() && sigma > 0.0,
+        };
         let uniforms = CompositeUniforms {
-            params: [
-                on(real.is_some()),
-                on(real.is_some_and(|r| r.light_fraction.is_some())),
-                on(self.encode_srgb),
-                sigma,
-            ],
+            params: [0.0, 0.0, 0.0, sigma],
             seed: [(frame.frame_index % 65_536) as f32, 0.0, 0.0, 0.0],
         };
         self.pass.write_uniforms(queue, bytemuck::bytes_of(&uniforms));
@@ -144,7 +168,29 @@ impl CompositePass {
                 wgpu::BindingResource::Sampler(&self.sampler),
             ],
         );
-        self.pass.draw(encoder, target, Some(wgpu::Color::BLACK), &[]);
+        let Some(group) = self.pass.bind_group() else { return };
+        let (module, layout, format) = (&self.module, self.pass.layout(), self.target_format);
+        let encode = self.encode_srgb;
+        let pipeline = self.pipelines.get(key, |key| {
+            let constants = vec![
+                ("REAL_WORLD", on(key.real_world)),
+                ("LIGHT_FRACTION", on(key.light_fraction)),
+                ("GRAIN", on(key.grain)),
+                ("ENCODE_SRGB", on(encode)),
+            ];
+            let target = (format, None);
+            specialised_pipeline(
+                device,
+                Self::NAME,
+                module,
+                "fs_main",
+                &[layout],
+                target,
+                &constants,
+            )
+        });
+        let black = Some(wgpu::Color::BLACK);
+        crate::draw::fullscreen::draw(encoder, Self::NAME, pipeline, &[group], target, black);
     }
 
     /// The pass's own buffers and textures, for memory reports.

@@ -4,11 +4,17 @@
 //! workgroups into a storage texture (see [`super::variant`]). One call records either way, so
 //! the two variants of a pass cannot bind or size differently.
 //!
+//! [`SpecialisedDisplayPass`] does the same with one pipeline per key (FXAA's steps, sharpen's
+//! mode, the finish's features): WGSL `override` constants ([`crate::draw::specialise`]) in
+//! place of branches on uniforms, built on first use or, for the keys a budget-governor step
+//! can reach, once the frame before is submitted (so the step's frame finds them built).
+//!
 //! Reads and writes what its pass gives it: the inputs bound at bindings 1.. of group 0, the
 //! target (an attachment, or a storage view at group 1).
 
-use super::variant::LazyKernel;
+use super::variant::{ComputeKernel, LazyKernel};
 use crate::draw::fullscreen::FullscreenPass;
+use crate::draw::specialise::{BuildAhead, Constants, Specialised};
 
 /// A [`FullscreenPass`] (the fragment variant) and the [`LazyKernel`] (the compute variant)
 /// over the same bind group 0, from one shader with `fs_main` and `cs_main`.
@@ -26,23 +32,10 @@ pub(crate) enum DisplayTarget<'a> {
 }
 
 impl DisplayPass {
-    /// `shaders/<name>.wgsl`'s fragment pipeline writing `format` (uniforms of `uniform_size`
-    /// bytes at binding 0, `inputs` at bindings 1..) and its compute variant storing
-    /// `compute_format`, built on first use.
-    pub(crate) fn new(
-        device: &wgpu::Device,
-        name: &'static str,
-        inputs: &[wgpu::BindGroupLayoutEntry],
-        uniform_size: u64,
-        format: wgpu::TextureFormat,
-        compute_format: wgpu::TextureFormat,
-    ) -> Result<Self, crate::shaders::ShaderError> {
-        let entries = ("fs_main", "cs_main");
-        Self::with_entries(device, name, entries, inputs, uniform_size, format, compute_format)
-    }
-
-    /// As [`DisplayPass::new`] with the entry points `(fragment, compute)`: a shader holding
-    /// one specialised kernel pair per setting, so no branch reads a uniform.
+    /// `shaders/<name>.wgsl`'s fragment pipeline of the entry point `fragment` writing `format`
+    /// (uniforms of `uniform_size` bytes at binding 0, `inputs` at bindings 1..) and its
+    /// compute variant `compute` storing `compute_format`, built on first use: a shader holding
+    /// one kernel pair per setting, so no branch reads a uniform (the upscale's filters).
     pub(crate) fn with_entries(
         device: &wgpu::Device,
         name: &'static str,
@@ -91,5 +84,166 @@ impl DisplayPass {
     /// The uniforms, for memory reports.
     pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
         self.pass.memory()
+    }
+}
+
+/// A [`DisplayPass`] whose pipelines are specialised by a key `K` (a tier, a struct of on/off
+/// features): one WGSL source whose settings-driven branches and loop bounds are `override`
+/// constants ([`crate::draw::specialise`]), a fragment pipeline and a compute kernel per key,
+/// each built on first use or ahead: the pass names the keys a budget-governor step from its
+/// frame's settings can reach ([`SpecialisedDisplayPass::ahead`]) and
+/// [`SpecialisedDisplayPass::frame_submitted`] builds them once the frame is submitted, while
+/// the GPU works on it, so the frame after a step records with a built pipeline.
+pub(crate) struct SpecialisedDisplayPass<K> {
+    source: Source<K>,
+    device: wgpu::Device,
+    fragment: Specialised<K, wgpu::RenderPipeline>,
+    compute: Specialised<K, ComputeKernel>,
+    /// Which variants have run (fragment, compute): only those are built ahead.
+    used: (bool, bool),
+    /// The keys to build once the frame is submitted.
+    ahead: Vec<K>,
+    /// Whether this frame may build ahead: not in a frame whose key just changed (a
+    /// budget-governor step draws with what was built and compiles nothing).
+    gate: BuildAhead<K>,
+    /// The key this frame recorded with.
+    current: Option<K>,
+}
+
+/// What a [`SpecialisedDisplayPass`] builds its pipelines from.
+struct Source<K> {
+    /// The uniforms, the input layout and the bind group (its own pipeline is never bound).
+    pass: FullscreenPass,
+    module: wgpu::ShaderModule,
+    name: &'static str,
+    /// The (fragment, compute) entry points.
+    entries: (&'static str, &'static str),
+    /// The fragment target's format and the format the compute kernel stores.
+    formats: (wgpu::TextureFormat, wgpu::TextureFormat),
+    /// The `override` constants of a key (the flag: for the compute kernel).
+    constants: fn(K, bool) -> Constants,
+}
+
+impl<K> Source<K> {
+    fn fragment(&self, device: &wgpu::Device, key: K) -> wgpu::RenderPipeline {
+        crate::draw::fullscreen::specialised_pipeline(
+            device,
+            self.name,
+            &self.module,
+            self.entries.0,
+            &[self.pass.layout()],
+            (self.formats.0, None),
+            &(self.constants)(key, false),
+        )
+    }
+
+    fn compute(&self, device: &wgpu::Device, key: K) -> ComputeKernel {
+        ComputeKernel::specialised(
+            device,
+            self.name,
+            &self.module,
+            self.entries.1,
+            self.pass.layout(),
+            &[self.formats.1],
+            &(self.constants)(key, true),
+        )
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> SpecialisedDisplayPass<K> {
+    /// As [`DisplayPass::with_entries`] with `formats` (fragment target, compute storage), the
+    /// pipelines specialised per key by `constants` (its flag: for the compute kernel).
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        name: &'static str,
+        entries: (&'static str, &'static str),
+        (inputs, uniform_size): (&[wgpu::BindGroupLayoutEntry], u64),
+        formats: (wgpu::TextureFormat, wgpu::TextureFormat),
+        constants: fn(K, bool) -> Constants,
+    ) -> Result<Self, crate::shaders::ShaderError> {
+        let target = (formats.0, None);
+        let pass =
+            FullscreenPass::with_entry(device, name, entries.0, inputs, uniform_size, target, &[])?;
+        let module = crate::shaders::create_module(device, name)?;
+        Ok(Self {
+            source: Source { pass, module, name, entries, formats, constants },
+            device: device.clone(),
+            fragment: Specialised::new(),
+            compute: Specialised::new(),
+            used: (false, false),
+            ahead: Vec::new(),
+            gate: BuildAhead::default(),
+            current: None,
+        })
+    }
+
+    /// The keys to build after this frame is submitted: those a budget-governor step from
+    /// the frame's settings can ask for. Dropped in a frame whose key differs from the last
+    /// frame's (a step): the frame after it builds them ([`BuildAhead`]).
+    pub(crate) fn ahead(&mut self, keys: Vec<K>) {
+        let settled = self.current.take().is_none_or(|key| self.gate.may_build(key));
+        self.ahead = if settled { keys } else { Vec::new() };
+    }
+
+    /// The frame was submitted: build the keys named by [`SpecialisedDisplayPass::ahead`]
+    /// not built yet, for each variant that has run.
+    pub(crate) fn frame_submitted(&mut self) {
+        let (source, device, keys) = (&self.source, &self.device, std::mem::take(&mut self.ahead));
+        if self.used.0 {
+            self.fragment.prepare(keys.iter().copied(), |key| source.fragment(device, key));
+        }
+        if self.used.1 {
+            self.compute.prepare(keys.iter().copied(), |key| source.compute(device, key));
+        }
+    }
+
+    /// How many pipelines are built (fragment and compute), for tests of building ahead.
+    pub(crate) fn built(&self) -> usize {
+        self.fragment.len() + self.compute.len()
+    }
+
+    /// Write `uniforms`, bind `inputs` (bindings 1..) and record the pipeline of `key` into
+    /// `target` (built now if it was not built ahead).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        key: K,
+        uniforms: &[u8],
+        inputs: &[wgpu::BindingResource],
+        target: DisplayTarget<'_>,
+    ) {
+        self.current = Some(key);
+        self.source.pass.write_uniforms(queue, uniforms);
+        self.source.pass.bind(device, inputs);
+        let source = &self.source;
+        let Some(group) = source.pass.bind_group() else { return };
+        match target {
+            DisplayTarget::Attachment(view, clear) => {
+                self.used.0 = true;
+                let pipeline = self.fragment.get(key, |key| source.fragment(device, key));
+                let groups = [group];
+                crate::draw::fullscreen::draw(
+                    encoder,
+                    source.name,
+                    pipeline,
+                    &groups,
+                    view,
+                    Some(clear),
+                );
+            }
+            DisplayTarget::Storage(view, size) => {
+                self.used.1 = true;
+                let kernel = self.compute.get(key, |key| source.compute(device, key));
+                kernel.dispatch(device, encoder, group, &[view], size);
+            }
+        }
+    }
+
+    /// The uniforms, for memory reports.
+    pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
+        self.source.pass.memory()
     }
 }

@@ -36,6 +36,14 @@
 //! Uniforms are written with `queue.write_buffer`, so record one [`ExposurePass::dispatch`] per
 //! queue submission, like every other pass.
 //!
+//! **Specialised** ([`crate::draw::specialise`]): the metering mask and the tier's bins are the
+//! shader's `METERING` and `BINS` override constants, one histogram/average pipeline pair (or
+//! fragment samples pipeline) per `ExposureKey`, and the reset test avoids WGSL's `||` (which
+//! naga lowers to an `if`), so no branch or loop bound reads only the uniform parameters (Mesa
+//! 22's lavapipe recompiled and leaked such shaders on every bind, `docs/memory-growth.md`).
+//! [`ExposurePass::frame_submitted`] builds the tiers a budget-governor step can reach once a
+//! frame is submitted. The sampling stride stays a uniform (it only meets the invocation id).
+//!
 //! Reads: HDR colour (pre-exposed), depth (only for [`MeteringMask::Foreground`]).
 //! Writes: the exposure state buffer.
 
@@ -46,6 +54,7 @@ use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::draw::bindings;
+use crate::draw::specialise::Specialised;
 
 /// How the exposure is chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -640,12 +649,35 @@ struct Bound {
     group: wgpu::BindGroup,
 }
 
-/// The automatic exposure's GPU half: histogram and average pipelines and their buffers (only
-/// on devices with compute shaders and storage buffers).
+/// What the metering pipelines are specialised on: the shader's `override` constants
+/// `METERING` (the mask, as `MeteringMask::gpu_id`) and `BINS` (the tier's bins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ExposureKey {
+    metering: u32,
+    bins: u32,
+}
+
+impl ExposureKey {
+    fn constants(self) -> crate::draw::specialise::Constants {
+        vec![("METERING", f64::from(self.metering)), ("BINS", f64::from(self.bins))]
+    }
+
+    /// The keys a budget-governor step from `settings` can ask for with the metering mask
+    /// `metering` (the tier's neighbours' bins).
+    fn with_neighbours(settings: &ExposureSettings, metering: u32) -> Vec<Self> {
+        let tiers = settings.tier.with_neighbours().into_iter();
+        tiers.map(|tier| Self { metering, bins: ExposureSettings::bins(tier) }).collect()
+    }
+}
+
+/// The automatic exposure's GPU half: histogram and average pipelines (by [`ExposureKey`]) and
+/// their buffers (only on devices with compute shaders and storage buffers).
 struct Histogram {
     inputs: MeteringInputs,
-    histogram_pipeline: wgpu::ComputePipeline,
-    average_pipeline: wgpu::ComputePipeline,
+    module: wgpu::ShaderModule,
+    layout: wgpu::PipelineLayout,
+    /// The histogram and average pipelines per key.
+    pipelines: Specialised<ExposureKey, (wgpu::ComputePipeline, wgpu::ComputePipeline)>,
     histogram: wgpu::Buffer,
 }
 
@@ -664,7 +696,9 @@ const MAX_SAMPLES_PER_SIDE: u32 = 256;
 /// the readback's latency (one or two frames), which adaptation hides.
 struct SampledHistogram {
     inputs: MeteringInputs,
-    pipeline: wgpu::RenderPipeline,
+    module: wgpu::ShaderModule,
+    /// The samples pipeline per key.
+    pipelines: Specialised<ExposureKey, wgpu::RenderPipeline>,
     /// The samples image and its copies on their way back, tagged with the bins they were
     /// binned with.
     readback: crate::gpu::ReadbackRing,
@@ -682,6 +716,12 @@ pub struct ExposurePass {
     reset: bool,
     warned_foreground: bool,
     warned_settings: Option<ExposureSettings>,
+    /// The keys a budget-governor step from the last automatic frame can ask for, built once
+    /// its frame is submitted.
+    ahead: Vec<ExposureKey>,
+    /// Whether this frame may build ahead (not a step frame).
+    build_ahead: crate::draw::specialise::BuildAhead<ExposureKey>,
+    device: wgpu::Device,
 }
 
 impl ExposurePass {
@@ -734,6 +774,9 @@ impl ExposurePass {
             reset: true,
             warned_foreground: false,
             warned_settings: None,
+            ahead: Vec::new(),
+            build_ahead: Default::default(),
+            device: device.clone(),
         })
     }
 
@@ -749,10 +792,19 @@ impl ExposurePass {
     }
 
     /// The frame's commands were submitted: start reading back the samples the fragment path
-    /// drew (a no-op on the compute path).
+    /// drew (a no-op on the compute path), and build the pipelines a budget-governor step from
+    /// the frame's settings can ask for (the neighbouring tiers' bins with the metering mask
+    /// it used), so a step never compiles during a frame.
     pub fn frame_submitted(&mut self) {
         if let Some(sampled) = &mut self.sampled {
             sampled.readback.submitted();
+        }
+        let (device, keys) = (&self.device, std::mem::take(&mut self.ahead));
+        if let Some(histogram) = &mut self.histogram {
+            histogram.build(device, &keys);
+        }
+        if let Some(sampled) = &mut self.sampled {
+            sampled.build(device, &keys);
         }
     }
 }
@@ -770,21 +822,29 @@ impl SampledHistogram {
                 bindings::depth_sampler(3),
             ],
         });
-        let pipeline = crate::draw::fullscreen::pipeline_with_entry(
-            device,
-            "exposure.samples",
-            &module,
-            "fs_samples",
-            &[&layout],
-            SAMPLES_FORMAT,
-            None,
-        );
         Ok(Self {
             inputs: MeteringInputs::new(device, layout),
-            pipeline,
+            module,
+            pipelines: Specialised::new(),
             readback: crate::gpu::ReadbackRing::new("exposure.samples", READBACK_SLOTS),
             state: None,
         })
+    }
+
+    /// Build the samples pipelines of `keys` not built yet.
+    fn build(&mut self, device: &wgpu::Device, keys: &[ExposureKey]) {
+        let (module, layout) = (&self.module, &self.inputs.layout);
+        self.pipelines.prepare(keys.iter().copied(), |key| {
+            crate::draw::fullscreen::specialised_pipeline(
+                device,
+                "exposure.samples",
+                module,
+                "fs_samples",
+                &[layout],
+                (SAMPLES_FORMAT, None),
+                &key.constants(),
+            )
+        });
     }
 
     /// The newest finished readback's histogram, if one arrived since the last call (older
@@ -817,12 +877,15 @@ impl SampledHistogram {
     ) {
         let (width, height) = (params.width, params.height);
         let size = (width.div_ceil(params.stride), height.div_ceil(params.stride));
+        let key = ExposureKey { metering: params.metering, bins: params.bins };
+        self.build(device, &[key]);
         let samples = self.readback.target(device, size, SAMPLES_FORMAT);
         let group = self.inputs.bind(device, queue, params, hdr, depth, &[]);
+        let pipeline = self.pipelines.built(key).expect("built above");
         crate::draw::fullscreen::draw(
             encoder,
             "exposure.samples",
-            &self.pipeline,
+            pipeline,
             &[group],
             &samples,
             None,
@@ -884,18 +947,6 @@ impl Histogram {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = |label: &str, entry: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(label),
-                layout: Some(&pipeline_layout),
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        let histogram_pipeline = pipeline("exposure.histogram", "histogram_main");
-        let average_pipeline = pipeline("exposure.average", "average_main");
         let histogram = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("exposure.histogram"),
             size: u64::from(MAX_BINS) * 4,
@@ -904,10 +955,33 @@ impl Histogram {
         });
         Ok(Self {
             inputs: MeteringInputs::new(device, layout),
-            histogram_pipeline,
-            average_pipeline,
+            module,
+            layout: pipeline_layout,
+            pipelines: Specialised::new(),
             histogram,
         })
+    }
+
+    /// Build the histogram and average pipelines of `keys` not built yet.
+    fn build(&mut self, device: &wgpu::Device, keys: &[ExposureKey]) {
+        let (module, layout) = (&self.module, &self.layout);
+        self.pipelines.prepare(keys.iter().copied(), |key| {
+            let constants = key.constants();
+            let pipeline = |label: &str, entry: &str| {
+                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(label),
+                    layout: Some(layout),
+                    module,
+                    entry_point: Some(entry),
+                    compilation_options: crate::draw::specialise::options(&constants),
+                    cache: None,
+                })
+            };
+            (
+                pipeline("exposure.histogram", "histogram_main"),
+                pipeline("exposure.average", "average_main"),
+            )
+        });
     }
 }
 
@@ -916,6 +990,12 @@ impl ExposurePass {
     /// average_log2_luminance }`, four f32) the finish binds as a uniform.
     pub fn state_buffer(&self) -> &wgpu::Buffer {
         &self.state
+    }
+
+    /// How many metering pipelines are built, for tests of building ahead.
+    pub fn pipelines_built(&self) -> usize {
+        self.histogram.as_ref().map_or(0, |h| h.pipelines.len())
+            + self.sampled.as_ref().map_or(0, |s| s.pipelines.len())
     }
 
     /// Next dispatch snaps to its target instead of adapting (camera cut, new scene).
@@ -994,6 +1074,12 @@ impl ExposurePass {
             }
             metering = MeteringMask::Average;
         }
+        // A step frame (its key not the last frame's) builds nothing ahead ([`BuildAhead`]).
+        let key = ExposureKey { metering: metering.gpu_id(), bins: ExposureSettings::bins(s.tier) };
+        self.ahead = match self.build_ahead.may_build(key) {
+            true => ExposureKey::with_neighbours(&s, metering.gpu_id()),
+            false => Vec::new(),
+        };
         let bins = ExposureSettings::bins(s.tier);
         let mut stride = ExposureSettings::stride(s.tier);
         if self.sampled.is_some() {
@@ -1041,6 +1127,9 @@ impl ExposurePass {
             return;
         };
         self.reset = false;
+        let key = ExposureKey { metering: params.metering, bins: params.bins };
+        histogram.build(device, &[key]);
+        let (histogram_pipeline, average_pipeline) = histogram.pipelines.built(key).expect("built");
         let extra = [histogram.histogram.as_entire_binding(), self.state.as_entire_binding()];
         let group = histogram.inputs.bind(device, queue, &params, hdr, depth, &extra);
 
@@ -1052,7 +1141,7 @@ impl ExposurePass {
                 label: Some("exposure.histogram"),
                 timestamp_writes: None,
             });
-            pass.set_pipeline(&histogram.histogram_pipeline);
+            pass.set_pipeline(histogram_pipeline);
             pass.set_bind_group(0, group, &[]);
             pass.dispatch_workgroups(groups_x, groups_y, 1);
         }
@@ -1061,7 +1150,7 @@ impl ExposurePass {
                 label: Some("exposure.average"),
                 timestamp_writes: None,
             });
-            pass.set_pipeline(&histogram.average_pipeline);
+            pass.set_pipeline(average_pipeline);
             pass.set_bind_group(0, group, &[]);
             pass.dispatch_workgroups(1, 1, 1);
         }

@@ -8,14 +8,33 @@
 //! 4. one trilinear sample of a 3D LUT into which the colour grade, the tone mapper and a user
 //!    `.cube` LUT are baked ([`grade_bake`](super::grade_bake)), re-baked only when those
 //!    settings change; the LUT holds sRGB-encoded display values,
-//! 5. vignette (display-linear mix towards a colour),
-//! 6. film grain and a triangular-PDF dither of one code (sRGB-encoded), then one decode; the
-//!    sRGB target quantises.
+//! 5. vignette (a display-linear mix towards a colour; towards black, the default, computed
+//!    as one scalar on the encoded value, see [`VignetteSettings`]),
+//! 6. film grain and a triangular-PDF dither of one code (sRGB-encoded), both from one fetch
+//!    of a 64x64 noise tile ([`blue_noise`]: two blue-noise masks and the grain's value
+//!    noise).
+//!
+//! Everything after the LUT stays in the sRGB encoding the LUT gives: the compute variant
+//! stores it as it is, the fragment variant decodes once for its sRGB attachment (which encodes
+//! on store). At 5de0507 a vignetted pixel was decoded, mixed and encoded again, then decoded
+//! for the attachment (three `pow` per channel), and the compute variant encoded it once more.
+//!
+//! **Specialised pipelines** ([`crate::draw::specialise`]): every setting that turns a step on
+//! or off or picks its form is an `override` constant of the shader, one pipeline per
+//! [`FinishKey`]: the LUT size (by tier), chromatic aberration and grain (by tier and
+//! intensity), the bloom composite (off, energy-conserving, additive), the vignette (off,
+//! black up to 0.5, stronger black, coloured) and the dither. No branch reads a uniform, which
+//! the GPU runs faster (straight-line code) and which Mesa 22's lavapipe would otherwise
+//! recompile and leak on every bind (`docs/memory-growth.md`). [`FinishPass::frame_submitted`] builds, once a frame
+//! is submitted, the keys a budget-governor step from it can reach: the finish's neighbouring
+//! tiers and bloom one tier up or down (bloom's floor is off). Intensities, radii and the
+//! exposure stay uniforms; turning a feature on or off (a preset or a panel edit) builds its
+//! pipeline once, in that frame.
 //!
 //! Reads: HDR (pre-exposed radiance), the grade LUT, the bloom texture, the exposure state
-//! (16 B). Writes: the 8-bit display target (Rgba8UnormSrgb, alpha = coverage); the compute
-//! variant ([`FinishPass::dispatch`], [`super::variant`]) an Rgba8Unorm storage texture holding
-//! sRGB-encoded values.
+//! (16 B), the noise tile. Writes: the 8-bit display target (Rgba8UnormSrgb, alpha =
+//! coverage); the compute variant ([`FinishPass::dispatch`], [`super::variant`]) an Rgba8Unorm
+//! storage texture holding sRGB-encoded values.
 //!
 //! Bytes per pixel: 8 read (one Rgba16Float HDR texel; 4 with Rg11b10Ufloat) + 4 written
 //! (Rgba8). The LUT (64³ · 8 B = 2 MiB), the bloom image (a quarter of the pixels at 8 B, so
@@ -27,8 +46,11 @@ use glam::Vec3;
 use serde::{Deserialize, Serialize};
 
 use super::bloom::{BloomComposite, BloomSettings};
+use super::blue_noise;
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::display_pass::{DisplayTarget, SpecialisedDisplayPass};
 use super::grade::GradeSettings;
+use super::grade_bake::lut_size_for_tier;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::tonemap::ToneMapper;
@@ -36,7 +58,7 @@ use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::bindings;
-use crate::draw::fullscreen::FullscreenPass;
+use crate::draw::specialise::Constants;
 
 /// Format of the finished 8-bit image.
 pub const DISPLAY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
@@ -55,11 +77,73 @@ struct Baked {
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct FinishUniforms {
-    lut: [f32; 4],
+    /// Bloom intensity, 1 / width, 1 / height, unused.
+    frame: [f32; 4],
     vignette: [f32; 4],
     vignette_colour: [f32; 4],
-    grain: [f32; 4],
+    /// Grain amplitude, grain luminance response, the noise tile's offset (x, y).
+    noise: [f32; 4],
+    /// Chromatic aberration's `1 / (1 + s)` and `1 / (1 − s)`, unused, unused.
     aberration: [f32; 4],
+}
+
+/// What a finish pipeline is specialised on (the shader's `override` constants): every
+/// setting that turns a step on or off or picks its form. Continuous values (intensities,
+/// radii, the exposure) stay uniforms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FinishKey {
+    /// The baked LUT's edge in texels (`LUT_SIZE`).
+    lut_size: u32,
+    /// Chromatic aberration on (`ABERRATION`).
+    aberration: bool,
+    /// The bloom composite (`BLOOM`): 0 off, 1 energy-conserving, 2 additive.
+    bloom: u8,
+    /// The vignette (`VIGNETTE`): 0 off, 1 towards black up to intensity 0.5, 2 towards black
+    /// stronger than that, 3 towards a colour.
+    vignette: u8,
+    /// Film grain on (`GRAIN`).
+    grain: bool,
+    /// Dither on (`DITHER`).
+    dither: bool,
+}
+
+impl FinishKey {
+    /// The key of `finish` at its tier with a LUT of `lut_size` texels, compositing bloom
+    /// (`None`: no bloom this frame).
+    fn of(finish: &FinishSettings, bloom: Option<BloomComposite>, lut_size: u32) -> Self {
+        let quality = FinishQuality::for_tier(finish.tier);
+        let v = &finish.vignette;
+        Self {
+            lut_size,
+            aberration: quality.chromatic_aberration && finish.chromatic_aberration.intensity > 0.0,
+            bloom: match bloom {
+                None => 0,
+                Some(BloomComposite::EnergyConserving) => 1,
+                Some(BloomComposite::Additive) => 2,
+            },
+            vignette: match (v.intensity > 0.0, v.colour == Vec3::ZERO) {
+                (false, _) => 0,
+                (true, true) if v.intensity <= 0.5 => 1,
+                (true, true) => 2,
+                (true, false) => 3,
+            },
+            grain: quality.grain && finish.grain.intensity > 0.0,
+            dither: finish.dither,
+        }
+    }
+
+    /// The shader's `override` constants for this key.
+    fn constants(self, _compute: bool) -> Constants {
+        let flag = |on: bool| if on { 1.0 } else { 0.0 };
+        vec![
+            ("LUT_SIZE", f64::from(self.lut_size)),
+            ("ABERRATION", flag(self.aberration)),
+            ("BLOOM", f64::from(self.bloom)),
+            ("VIGNETTE", f64::from(self.vignette)),
+            ("GRAIN", flag(self.grain)),
+            ("DITHER", flag(self.dither)),
+        ]
+    }
 }
 
 /// Per-frame inputs of the finish.
@@ -78,15 +162,16 @@ pub struct FinishFrame<'a> {
 
 /// The finish pass and its grade LUT.
 pub struct FinishPass {
-    pass: FullscreenPass,
-    /// The compute variant ([`FinishPass::dispatch`]).
-    compute: super::variant::LazyKernel,
+    /// The pipelines by [`FinishKey`], fragment and compute ([`FinishPass::dispatch`]).
+    pass: SpecialisedDisplayPass<FinishKey>,
     baker: GradeLut,
     sampler: wgpu::Sampler,
     /// The baked LUT, its edge length in texels, and what it holds.
     lut: Option<(Baked, u32, wgpu::TextureView)>,
     /// Bound where bloom is off.
     black: wgpu::TextureView,
+    /// The noise tile ([`blue_noise`]) and the grain lattice its blue channel holds.
+    noise: (wgpu::TextureView, Option<u32>),
 }
 
 impl FinishPass {
@@ -143,27 +228,40 @@ impl FinishPass {
             bindings::sampler(3),
             bindings::texture(4, true),
             exposure,
+            bindings::texture(6, false),
         ];
         let uniform_size = std::mem::size_of::<FinishUniforms>() as u64;
-        let pass = FullscreenPass::new(
+        let pass = SpecialisedDisplayPass::new(
             device,
             Self::NAME,
-            &inputs,
-            uniform_size,
-            (DISPLAY_FORMAT, None),
-            &[],
+            ("fs_main", "cs_main"),
+            (&inputs, uniform_size),
+            (DISPLAY_FORMAT, wgpu::TextureFormat::Rgba8Unorm),
+            FinishKey::constants,
         )?;
         let black =
             bindings::placeholder(device, "finish.no_bloom", wgpu::TextureFormat::Rgba16Float);
-        let module = crate::shaders::create_module(device, Self::NAME)?;
-        let formats = [wgpu::TextureFormat::Rgba8Unorm];
+        let noise = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("finish.noise"),
+            size: wgpu::Extent3d {
+                width: blue_noise::TILE,
+                height: blue_noise::TILE,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
         Ok(Self {
             pass,
-            compute: super::variant::LazyKernel::new(Self::NAME, module, &formats),
             baker: GradeLut::new(device)?,
             sampler: lut_sampler(device),
             lut: None,
             black,
+            noise: (noise.create_view(&Default::default()), None),
         })
     }
 
@@ -190,6 +288,19 @@ impl FinishPass {
         Ok(())
     }
 
+    /// The frame was submitted: build the pipelines a budget-governor step from its settings
+    /// can ask for (see [`FinishPass::record`]), for the variants that ran, so a step never
+    /// compiles during a frame.
+    pub fn frame_submitted(&mut self) {
+        self.pass.frame_submitted();
+    }
+
+    /// How many finish pipelines are built (fragment and compute), for tests of building
+    /// ahead.
+    pub fn pipelines_built(&self) -> usize {
+        self.pass.built()
+    }
+
     /// Record the finish of `frame` into `output` (a [`DISPLAY_FORMAT`] view of `frame.size`)
     /// with the finish's settings (vignette, grain, dither...) and bloom's composite mode and
     /// intensity. Nothing is drawn before the first successful [`FinishPass::prepare`].
@@ -199,12 +310,11 @@ impl FinishPass {
         queue: &wgpu::Queue,
         encoder: &mut wgpu::CommandEncoder,
         frame: &FinishFrame<'_>,
-        (finish, bloom): (&FinishSettings, &BloomSettings),
+        knobs: (&FinishSettings, &BloomSettings),
         output: &wgpu::TextureView,
     ) {
-        if self.bind(device, queue, frame, finish, bloom) {
-            self.pass.draw(encoder, output, Some(wgpu::Color::BLACK), &[]);
-        }
+        let target = DisplayTarget::Attachment(output, wgpu::Color::BLACK);
+        self.record(device, queue, encoder, frame, knobs, target);
     }
 
     /// The compute variant of [`FinishPass::draw`]: `output` is a storage view of an
@@ -216,67 +326,89 @@ impl FinishPass {
         queue: &wgpu::Queue,
         encoder: &mut wgpu::CommandEncoder,
         frame: &FinishFrame<'_>,
-        (finish, bloom): (&FinishSettings, &BloomSettings),
+        knobs: (&FinishSettings, &BloomSettings),
         output: &wgpu::TextureView,
     ) {
-        if self.bind(device, queue, frame, finish, bloom) {
-            let (layout, group) = (self.pass.layout(), self.pass.bind_group());
-            self.compute.dispatch(device, encoder, layout, group, &[output], frame.size);
-        }
+        let target = DisplayTarget::Storage(output, frame.size);
+        self.record(device, queue, encoder, frame, knobs, target);
     }
 
-    /// Write the uniforms and bind the inputs; false (nothing to record) before the first
-    /// successful [`FinishPass::prepare`].
-    fn bind(
+    /// Write the uniforms, bind the inputs and record the pipeline of the settings' key into
+    /// `target`; nothing before the first successful [`FinishPass::prepare`].
+    fn record(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
         frame: &FinishFrame<'_>,
-        finish: &FinishSettings,
-        bloom: &BloomSettings,
-    ) -> bool {
-        let Some((_, texels, lut)) = &self.lut else { return false };
+        (finish, bloom): (&FinishSettings, &BloomSettings),
+        target: DisplayTarget<'_>,
+    ) {
+        let Some((_, texels, lut)) = &self.lut else { return };
         let (width, height) = (frame.size.0.max(1) as f32, frame.size.1.max(1) as f32);
-        let quality = FinishQuality::for_tier(finish.tier);
-        let bloom_mode = match (frame.bloom, bloom.composite) {
-            (None, _) => 0.0,
-            (Some(_), BloomComposite::EnergyConserving) => 1.0,
-            (Some(_), BloomComposite::Additive) => 2.0,
-        };
+        let key = FinishKey::of(finish, frame.bloom.map(|_| bloom.composite), *texels);
         let v = &finish.vignette;
+        // The scale of (uv - 0.5) whose length is 1 at the corners: roundness 1 measures in
+        // pixels (a circle), 0 in uv (an ellipse of the image's aspect).
+        let scale = glam::Vec2::new(1.0 + (width / height - 1.0) * v.roundness, 1.0);
+        let shape = scale / (0.5 * scale).length();
         let g = &finish.grain;
-        let grain_amplitude = if quality.grain { 0.1 * g.intensity } else { 0.0 };
-        let frame_seed = if g.animated { frame.frame_index % 4096 } else { 0 } as f32;
-        let seed = (g.seed % 4096) as f32 * 131.0 + frame_seed * 17.0;
-        let aberration = if quality.chromatic_aberration {
-            0.01 * finish.chromatic_aberration.intensity
-        } else {
-            0.0
-        };
+        let aberration = 0.01 * finish.chromatic_aberration.intensity.clamp(0.0, 1.0);
+        // The grain's lattice in the tile's blue channel, re-baked when the size changes.
+        let lattice = blue_noise::grain_lattice(g.size.clamp(0.5, 4.0));
+        if (key.grain && self.noise.1 != Some(lattice)) || self.noise.1.is_none() {
+            let texels = blue_noise::tile(lattice);
+            let side = blue_noise::TILE;
+            queue.write_texture(
+                self.noise.0.texture().as_image_copy(),
+                &texels,
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(side * 4),
+                    rows_per_image: None,
+                },
+                wgpu::Extent3d { width: side, height: side, depth_or_array_layers: 1 },
+            );
+            self.noise.1 = Some(lattice);
+        }
+        // The noise tile moves with the animated grain; still otherwise (the dither stays).
+        let frame_seed = if g.animated { frame.frame_index % 4096 } else { 0 } as u32;
+        let seed = (g.seed % 4096) * 131 + frame_seed * 17;
+        let (ox, oy) = if key.grain { blue_noise::offset(seed) } else { (0, 0) };
         let uniforms = FinishUniforms {
-            lut: [
-                *texels as f32,
-                if finish.dither { 1.0 } else { 0.0 },
-                bloom.intensity,
-                bloom_mode,
-            ],
-            vignette: [v.intensity, v.radius, v.smoothness, v.roundness],
-            vignette_colour: [v.colour.x, v.colour.y, v.colour.z, width / height],
-            grain: [grain_amplitude, g.size.max(0.5), g.luminance_response, seed],
-            aberration: [aberration, 1.0 / width, 1.0 / height, 0.0],
+            frame: [bloom.intensity, 1.0 / width, 1.0 / height, 0.0],
+            vignette: [v.intensity, v.radius, 1.0 / v.smoothness.max(1e-4), shape.x],
+            vignette_colour: [v.colour.x, v.colour.y, v.colour.z, shape.y],
+            noise: [0.1 * g.intensity, g.luminance_response, ox as f32, oy as f32],
+            aberration: [1.0 / (1.0 + aberration), 1.0 / (1.0 - aberration), 0.0, 0.0],
         };
-        self.pass.write_uniforms(queue, bytemuck::bytes_of(&uniforms));
-        self.pass.bind(
-            device,
-            &[
-                wgpu::BindingResource::TextureView(frame.hdr),
-                wgpu::BindingResource::TextureView(lut),
-                wgpu::BindingResource::Sampler(&self.sampler),
-                wgpu::BindingResource::TextureView(frame.bloom.unwrap_or(&self.black)),
-                frame.exposure.as_entire_binding(),
-            ],
-        );
-        true
+        let inputs = [
+            wgpu::BindingResource::TextureView(frame.hdr),
+            wgpu::BindingResource::TextureView(lut),
+            wgpu::BindingResource::Sampler(&self.sampler),
+            wgpu::BindingResource::TextureView(frame.bloom.unwrap_or(&self.black)),
+            frame.exposure.as_entire_binding(),
+            wgpu::BindingResource::TextureView(&self.noise.0),
+        ];
+        let bytes = bytemuck::bytes_of(&uniforms);
+        self.pass.record(device, queue, encoder, key, bytes, &inputs, target);
+        self.pass.ahead(Self::neighbours(finish, bloom));
+    }
+
+    /// The keys a budget-governor step from these settings can ask for: the finish's
+    /// neighbouring tiers (their LUT sizes, grain and aberration) and bloom one tier up or down
+    /// (on or off: bloom's floor is off).
+    fn neighbours(finish: &FinishSettings, bloom: &BloomSettings) -> Vec<FinishKey> {
+        let composite = |tier: Tier| tier.is_on().then_some(bloom.composite);
+        let key = |finish_tier: Tier, bloom_tier: Tier| {
+            let settings = FinishSettings { tier: finish_tier, ..*finish };
+            let lut = super::grade_bake::lut_size(lut_size_for_tier(finish_tier));
+            FinishKey::of(&settings, composite(bloom_tier), lut)
+        };
+        let mut keys: Vec<FinishKey> =
+            finish.tier.with_neighbours().into_iter().map(|t| key(t, bloom.tier)).collect();
+        keys.extend([bloom.tier.lower(), bloom.tier.higher()].map(|t| key(finish.tier, t)));
+        keys
     }
 }
 
@@ -347,6 +479,15 @@ impl FinishQuality {
 /// Vignette (`[finish.vignette]`), applied to the display-linear colour after the LUT:
 /// `out = mix(colour, vignette.colour, intensity · smoothstep(radius, radius + smoothness, r))`
 /// where `r` is the distance from the image centre, 1 at the corners.
+///
+/// Towards black (the default colour) the shader computes it on the sRGB-encoded value `e`
+/// (clipped to `[0, 1]`) with `k = 1 − amount` as `max((e + 0.055) k^(1/2.4) − 0.055, k e)`,
+/// `k^(1/2.4)` a polynomial in `amount` within 2·10⁻⁴: the formula above exactly where `e` and
+/// the result both lie on the sRGB curve's power segment or both on its linear toe, and within
+/// 0.24 of an 8-bit code where they straddle the toe (results below code 10.3), for amounts up
+/// to 0.5; a few multiply-adds instead of decoding and encoding three channels. Pixels
+/// vignetted by more than 0.5 decode, scale and encode (a vignette stronger than 0.5 has its
+/// own pipeline, so the common ones do not pay for that branch).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct VignetteSettings {
@@ -372,7 +513,10 @@ impl Default for VignetteSettings {
 
 /// Film grain (`[finish.grain]`), added in the sRGB-encoded domain after the vignette:
 /// smooth value noise with features about `size` pixels across, amplitude
-/// `0.1 · intensity · mix(1, 1 − luma, luminance_response)`.
+/// `0.1 · intensity · mix(1, 1 − luma, luminance_response)`. The noise is baked into the blue
+/// channel of the finish's 64x64 noise tile ([`blue_noise`]; `round(64 / size)` lattice points
+/// across, so the size is used to within about 3 %), fetched with the dither's blue noise and
+/// moved by a random whole-texel offset every frame when animated (by the seed otherwise).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GrainSettings {
@@ -608,6 +752,7 @@ impl FinishPass {
         let mut entries = vec![
             self.pass.memory(),
             crate::gpu::memory::MemoryEntry::texture("finish.black", self.black.texture(), false),
+            crate::gpu::memory::MemoryEntry::texture("finish.noise", self.noise.0.texture(), false),
         ];
         if let Some((_, _, view)) = &self.lut {
             entries.push(crate::gpu::memory::MemoryEntry::texture(

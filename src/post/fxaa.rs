@@ -6,11 +6,18 @@
 //! term softens features too small for the search. Luma is taken perceptually (gamma 2 of
 //! linear Rec.601 luma), as FXAA expects display-encoded values.
 //!
+//! **Specialised** ([`crate::draw::specialise`]): the number of search steps is the shader's
+//! `STEPS` override constant, one pipeline per tier's count (0, 3, 5, 12; High and Ultra share
+//! one, their step distances stay uniforms), so the search is a loop of fixed length whose only
+//! exit reads the image; no branch reads a uniform (Mesa 22's lavapipe recompiled and leaked
+//! the shader on every bind, `docs/memory-growth.md`). [`FxaaPass::frame_submitted`] builds the
+//! tiers a budget-governor step can reach once a frame is submitted.
+//!
 //! Reads: the finished display image ([`DISPLAY_FORMAT`], any texture of `size`). Writes: a
 //! different texture of the same format (ping-pong); colour and alpha are filtered together.
 
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
-use super::display_pass::{DisplayPass, DisplayTarget};
+use super::display_pass::{DisplayTarget, SpecialisedDisplayPass};
 use super::finish::DISPLAY_FORMAT;
 use super::finish::display_image_traffic;
 use super::schema::{Control, Setting, TIERS, float, setting};
@@ -151,15 +158,16 @@ impl Default for FxaaSettings {
 struct FxaaUniforms {
     /// 1 / width, 1 / height, width, height.
     frame: [f32; 4],
-    /// subpix, edge threshold, edge threshold min, step count.
+    /// subpix, edge threshold, edge threshold min, unused (the step count is the pipeline's).
     params: [f32; 4],
     /// Step distances.
     steps: [f32; 12],
 }
 
-/// The FXAA pass: its fragment pipeline, its compute variant and its sampler.
+/// The FXAA pass: its fragment pipelines and compute variants, one per number of search steps
+/// (the shader's `STEPS`), and its sampler.
 pub struct FxaaPass {
-    pass: DisplayPass,
+    pass: SpecialisedDisplayPass<u8>,
     sampler: wgpu::Sampler,
 }
 
@@ -191,9 +199,30 @@ impl FxaaPass {
         let inputs = [bindings::texture(1, true), bindings::sampler(2)];
         let size = std::mem::size_of::<FxaaUniforms>() as u64;
         let storage = wgpu::TextureFormat::Rgba8Unorm;
-        let pass = DisplayPass::new(device, Self::NAME, &inputs, size, DISPLAY_FORMAT, storage)?;
+        let steps = |steps: u8, _compute| vec![("STEPS", f64::from(steps))];
+        let (entries, formats) = (("fs_main", "cs_main"), (DISPLAY_FORMAT, storage));
+        let pass = SpecialisedDisplayPass::new(
+            device,
+            Self::NAME,
+            entries,
+            (&inputs, size),
+            formats,
+            steps,
+        )?;
         let sampler = bindings::linear_sampler(device, Self::NAME);
         Ok(Self { pass, sampler })
+    }
+
+    /// The frame was submitted: build the pipelines of the tiers a budget-governor step from
+    /// its settings can reach (for the variants that ran), so a step never compiles during a
+    /// frame.
+    pub fn frame_submitted(&mut self) {
+        self.pass.frame_submitted();
+    }
+
+    /// How many pipelines are built (fragment and compute), for tests of building ahead.
+    pub fn pipelines_built(&self) -> usize {
+        self.pass.built()
     }
 
     /// Record FXAA from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into `output`
@@ -253,19 +282,17 @@ impl FxaaPass {
         let (w, h) = (size.0 as f32, size.1 as f32);
         let uniforms = FxaaUniforms {
             frame: [1.0 / w, 1.0 / h, w, h],
-            params: [
-                settings.subpixel,
-                settings.edge_threshold,
-                settings.edge_threshold_min,
-                count as f32,
-            ],
+            params: [settings.subpixel, settings.edge_threshold, settings.edge_threshold_min, 0.0],
             steps,
         };
         let inputs = [
             wgpu::BindingResource::TextureView(input),
             wgpu::BindingResource::Sampler(&self.sampler),
         ];
-        self.pass.record(device, queue, encoder, bytemuck::bytes_of(&uniforms), &inputs, target);
+        let bytes = bytemuck::bytes_of(&uniforms);
+        self.pass.record(device, queue, encoder, count as u8, bytes, &inputs, target);
+        let tiers = settings.tier.with_neighbours().into_iter();
+        self.pass.ahead(tiers.map(|tier| FxaaSettings::search_steps(tier).1 as u8).collect());
     }
 }
 

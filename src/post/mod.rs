@@ -9,6 +9,7 @@
 
 pub mod ao;
 pub mod bloom;
+mod blue_noise;
 pub mod budget;
 pub mod camera;
 pub mod camera_exposure;

@@ -9,9 +9,15 @@
 //! texture of the same format (ping-pong); alpha is copied. The compute variant
 //! ([`SharpenPass::dispatch`], [`super::variant`]) writes an `Rgba8Unorm` storage texture with
 //! sRGB-encoded values instead.
+//!
+//! **Specialised** ([`crate::draw::specialise`]): the tier's window and weights are the
+//! shader's `MODE` override constant, one pipeline per mode, so no branch reads a uniform (Mesa
+//! 22's lavapipe recompiled and leaked the shader on every bind, `docs/memory-growth.md`);
+//! [`SharpenPass::frame_submitted`] builds the tiers a budget-governor step can reach once a
+//! frame is submitted.
 
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
-use super::display_pass::{DisplayPass, DisplayTarget};
+use super::display_pass::{DisplayTarget, SpecialisedDisplayPass};
 use super::finish::DISPLAY_FORMAT;
 use super::finish::display_image_traffic;
 use super::schema::{Control, Setting, TIERS, float, setting};
@@ -77,13 +83,13 @@ impl SharpenSettings {
         -1.0 / (8.0 + (5.0 - 8.0) * self.sharpness)
     }
 
-    /// The shader's mode: 0 copy, 1 cross + green weight, 2 cross, 3 nine taps.
-    fn mode(&self) -> f32 {
-        match self.tier {
-            Tier::Off => 0.0,
-            Tier::Low => 1.0,
-            Tier::Medium => 2.0,
-            Tier::High | Tier::Ultra => 3.0,
+    /// The shader's `MODE` at `tier`: 0 copy, 1 cross + green weight, 2 cross, 3 nine taps.
+    fn mode(tier: Tier) -> u8 {
+        match tier {
+            Tier::Off => 0,
+            Tier::Low => 1,
+            Tier::Medium => 2,
+            Tier::High | Tier::Ultra => 3,
         }
     }
 }
@@ -105,9 +111,9 @@ impl Default for SharpenSettings {
     }
 }
 
-/// The sharpening pass: its fragment pipeline and its compute variant.
+/// The sharpening pass: its fragment pipelines and compute variants, one per mode.
 pub struct SharpenPass {
-    pass: DisplayPass,
+    pass: SpecialisedDisplayPass<u8>,
 }
 
 impl SharpenPass {
@@ -137,8 +143,24 @@ impl SharpenPass {
     pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
         let inputs = [bindings::texture(1, false)];
         let storage = wgpu::TextureFormat::Rgba8Unorm;
-        let pass = DisplayPass::new(device, Self::NAME, &inputs, 16, DISPLAY_FORMAT, storage)?;
+        let mode = |mode: u8, _compute| vec![("MODE", f64::from(mode))];
+        let entries = ("fs_main", "cs_main");
+        let formats = (DISPLAY_FORMAT, storage);
+        let pass =
+            SpecialisedDisplayPass::new(device, Self::NAME, entries, (&inputs, 16), formats, mode)?;
         Ok(Self { pass })
+    }
+
+    /// The frame was submitted: build the pipelines of the tiers a budget-governor step from
+    /// its settings can reach (for the variants that ran), so a step never compiles during a
+    /// frame.
+    pub fn frame_submitted(&mut self) {
+        self.pass.frame_submitted();
+    }
+
+    /// How many pipelines are built (fragment and compute), for tests of building ahead.
+    pub fn pipelines_built(&self) -> usize {
+        self.pass.built()
     }
 
     /// Record sharpening from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into
@@ -194,9 +216,12 @@ impl SharpenPass {
             return;
         }
         let (settings, _) = settings.validated();
-        let params = [settings.peak(), settings.mode(), size.0 as f32, size.1 as f32];
+        let params = [settings.peak(), 0.0, size.0 as f32, size.1 as f32];
         let inputs = [wgpu::BindingResource::TextureView(input)];
-        self.pass.record(device, queue, encoder, bytemuck::bytes_of(&params), &inputs, target);
+        let (mode, bytes) = (SharpenSettings::mode(settings.tier), bytemuck::bytes_of(&params));
+        self.pass.record(device, queue, encoder, mode, bytes, &inputs, target);
+        let tiers = settings.tier.with_neighbours().into_iter();
+        self.pass.ahead(tiers.map(SharpenSettings::mode).collect());
     }
 }
 

@@ -17,6 +17,7 @@ use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::{RenderOptions, Renderer};
 use afterlight::scene::{Camera, CameraProjection};
 use glam::Vec3;
+use wgpu::util::DeviceExt;
 
 fn presets() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
@@ -464,4 +465,101 @@ fn a_dropped_pooled_image_is_reused_within_the_frame() {
     assert_eq!(pool.textures_created(), 2, "both dropped images were reused, none created");
     assert_ne!(third.texture, fourth.texture);
     pool.end_frame();
+}
+
+/// A budget-governor step compiles nothing in the frame that takes it (#23 item 1): once a
+/// frame is submitted, the chain builds the specialised pipelines (exposure, bloom, finish,
+/// FXAA, sharpen) that one tier up or down of any of them needs, so the next frame's
+/// `begin_frame` and `record` at the new tier find them built. Under both variants.
+#[test]
+fn a_tier_step_finds_its_display_pipelines_built() {
+    use afterlight::post::finish::{DISPLAY_FORMAT, FinishSettings};
+    use afterlight::post::fxaa::FxaaSettings;
+    use afterlight::post::sharpen::SharpenSettings;
+    use afterlight::post::stack::{PostInputs, PostStack, PostStackDescriptor};
+    use afterlight::post::variant::PassVariant;
+    let Some(gpu) = common::gpu() else { return };
+    let size = (48u32, 32u32);
+    let texels: Vec<[u16; 4]> = (0..size.0 * size.1)
+        .map(|i| {
+            let x = (i % size.0) as f32 / size.0 as f32;
+            [x * 4.0, 0.5 * x, 1.0 - x, 1.0].map(common::f32_to_f16)
+        })
+        .collect();
+    let hdr = gpu.device.create_texture_with_data(
+        &gpu.queue,
+        &wgpu::TextureDescriptor {
+            label: Some("test hdr"),
+            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba16Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[],
+        },
+        wgpu::util::TextureDataOrder::LayerMajor,
+        bytemuck::cast_slice(&texels),
+    );
+    let hdr = hdr.create_view(&Default::default());
+    let output = common::display_texture(&gpu, size, None).create_view(&Default::default());
+    let inputs = PostInputs::new(&hdr);
+    // One frame; the pipelines built before it and after its recording (before it is
+    // submitted, when the chain builds ahead).
+    let frame = |stack: &mut PostStack| {
+        let before = stack.chain().display_pipelines_built();
+        stack.begin_frame(size).expect("begin_frame");
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        stack.record(&mut encoder, &inputs, &output).expect("record");
+        let recorded = stack.chain().display_pipelines_built();
+        stack.submit([encoder.finish()]);
+        (before, recorded)
+    };
+    for variant in [PassVariant::Fragment, PassVariant::Compute] {
+        let base = PostSettings {
+            variant,
+            exposure: ExposureSettings::AUTO,
+            bloom: BloomSettings::NATURAL,
+            finish: FinishSettings::CINEMATIC,
+            fxaa: FxaaSettings::DESKTOP,
+            sharpen: SharpenSettings::CRISP,
+            ..PostSettings::default()
+        };
+        let descriptor = PostStackDescriptor {
+            settings: base.clone(),
+            ..PostStackDescriptor::new(DISPLAY_FORMAT)
+        };
+        let mut stack = PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack");
+        let (_, first) = frame(&mut stack);
+        assert!(first >= 5, "{variant:?}: the first frame builds what it uses ({first})");
+        frame(&mut stack);
+        type Knob = fn(&mut PostSettings) -> &mut Tier;
+        let knobs: [(&str, Knob); 5] = [
+            ("exposure", |s| &mut s.exposure.tier),
+            ("bloom", |s| &mut s.bloom.tier),
+            ("finish", |s| &mut s.finish.tier),
+            ("fxaa", |s| &mut s.fxaa.tier),
+            ("sharpen", |s| &mut s.sharpen.tier),
+        ];
+        for (name, knob) in knobs {
+            let tier = *knob(&mut base.clone());
+            for step in [tier.lower(), tier.higher()] {
+                let mut stepped = base.clone();
+                *knob(&mut stepped) = step;
+                stack.set_settings(&stepped).expect("settings");
+                let (before, recorded) = frame(&mut stack);
+                assert_eq!(
+                    before, recorded,
+                    "{variant:?}: {name} {tier} -> {step} built a pipeline"
+                );
+                stack.set_settings(&base).expect("settings");
+                let (before, recorded) = frame(&mut stack);
+                assert_eq!(
+                    before, recorded,
+                    "{variant:?}: {name} {step} -> {tier} built a pipeline"
+                );
+            }
+        }
+        eprintln!("{variant:?}: {} specialised pipelines", stack.chain().display_pipelines_built());
+    }
 }

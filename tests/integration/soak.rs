@@ -272,6 +272,9 @@ fn growth_per_frame(gpu: &Gpu, options: &RenderOptions) -> f64 {
 /// debug view (shadows, G-buffer, the view's draw), the plain frame with every post pass off,
 /// then each built-in pass on alone over it at its default tier, and each preset. Run alone:
 /// `cargo test --test integration soak::growth_by_pass -- --ignored --nocapture`.
+/// `AFTERLIGHT_PROBE_ROWS="plain frame,+ fxaa"` measures only the rows so named (run one row
+/// per process to compare rows: memory a row's renderer frees when dropped serves the next
+/// row's growth without raising resident memory, so a row after a large one reads low).
 #[test]
 #[ignore = "a probe that prints, run alone: see its docs"]
 fn growth_by_pass() {
@@ -333,8 +336,23 @@ fn growth_by_pass() {
             rows.push((row, RenderOptions { post, ..Default::default() }));
         }
     }
+    // Passes whose settings-driven branches the rows above leave out: the histogram runs
+    // only in automatic mode, the upscale only below render scale 1 without TAA, and the
+    // finish's vignette, grain and aberration only when asked for.
+    let exposure = afterlight::post::exposure::ExposureSettings::AUTO;
+    let upscaled = PostSettings { render_scale: 0.67, ..plain.clone() };
+    let finish = afterlight::post::finish::FinishSettings::CINEMATIC;
+    for (name, post) in [
+        ("+ exposure (automatic)", PostSettings { exposure, ..plain.clone() }),
+        ("+ upscale (render scale 0.67)", upscaled),
+        ("+ finish (cinematic)", PostSettings { finish, ..plain.clone() }),
+    ] {
+        rows.push((name.into(), RenderOptions { post, ..Default::default() }));
+    }
+    let only = std::env::var("AFTERLIGHT_PROBE_ROWS").ok();
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|r| r == name));
     eprintln!("| draws | MiB per frame |\n|---|---:|");
-    for (name, options) in rows {
+    for (name, options) in rows.into_iter().filter(|(name, _)| wanted(name)) {
         eprintln!("| {name} | {:.3} |", growth_per_frame(&gpu, &options));
     }
 }
