@@ -234,6 +234,15 @@ impl PostChain {
     ) -> Result<(), Error> {
         validate(settings, self.provided)?;
         self.custom.prepare(device, &settings.custom).map_err(ChainError::from)?;
+        // TAA's pipelines for this frame (and, under an adaptive governor, its neighbours'),
+        // in the variant the last frame resolved to.
+        if let Some((choice, _)) = &self.variant {
+            let compute = choice.used == PassVariant::Compute;
+            let adaptive = settings.budget.mode == super::budget::BudgetMode::Adaptive;
+            let upsample = settings.render_scale() < 1.0;
+            let taa = settings.taa.validated().0;
+            self.taa.prepare(device, &taa, compute, upsample, adaptive);
+        }
         let user_lut = match &settings.lut.file {
             None => None,
             Some(path) => Some(self.load_lut(path, settings.lut.space)?),

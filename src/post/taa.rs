@@ -80,13 +80,15 @@ use serde::{Deserialize, Serialize};
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
+use super::variant::ComputeKernel;
 use super::{Tier, clamp_setting};
 use crate::draw::gbuffer_formats;
+use crate::draw::specialise::{Constants, Specialised};
 use crate::draw::{Target, bindings, fullscreen};
 use crate::shaders::ShaderError;
 
 /// How the reprojected history is kept near the current frame's neighbourhood.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaaClip {
     /// Clip towards the centre of the neighbourhood's mean ± γ·σ box in YCoCg (Salvi 2016).
@@ -302,6 +304,84 @@ pub fn reprojection(previous: Mat4, current: Mat4) -> Option<Mat4> {
     m.is_finite().then_some(m)
 }
 
+/// What a TAA pipeline is specialised on: the settings that decide a branch of
+/// `shaders/post/taa.wgsl`, given to it as `override` constants ([`TaaKey::constants`]). Each
+/// key is one pipeline (per variant) in [`TaaPass`]'s caches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TaaKey {
+    /// The tier (not `Off`): what the shader computes (`TIER`).
+    pub tier: Tier,
+    /// Variance or min/max box (`CLIP_AABB`); always [`TaaClip::Variance`] below
+    /// [`Tier::High`], which use the min/max box whatever the setting says.
+    pub clip: TaaClip,
+    /// The input is smaller than the output (`UPSAMPLE`).
+    pub upsample: bool,
+}
+
+impl TaaKey {
+    /// The key of `settings` (validated) with or without upsampling; `None` when the tier is
+    /// off.
+    pub fn new(settings: &TaaSettings, upsample: bool) -> Option<Self> {
+        settings.tier.is_on().then(|| Self {
+            tier: settings.tier,
+            clip: if settings.tier >= Tier::High { settings.clip } else { TaaClip::Variance },
+            upsample,
+        })
+    }
+
+    /// The WGSL `override` constants of this key.
+    pub fn constants(self) -> Constants {
+        let tier = match self.tier {
+            Tier::Off | Tier::Low => 1.0,
+            Tier::Medium => 2.0,
+            Tier::High => 3.0,
+            Tier::Ultra => 4.0,
+        };
+        vec![
+            ("TIER", tier),
+            ("CLIP_AABB", f64::from(u8::from(self.clip == TaaClip::Aabb))),
+            ("UPSAMPLE", f64::from(u8::from(self.upsample))),
+        ]
+    }
+
+    /// The keys to build ahead of a frame with `settings` and `upsample`: this key and, when
+    /// the budget governor may step (`adaptive`), the neighbouring tiers' and the other
+    /// upsampling state's (the governor also changes the render scale).
+    pub fn ahead(settings: &TaaSettings, upsample: bool, adaptive: bool) -> Vec<Self> {
+        if !adaptive {
+            return Self::new(settings, upsample).into_iter().collect();
+        }
+        let mut keys = Vec::new();
+        for tier in settings.tier.with_neighbours() {
+            for upsample in [upsample, !upsample] {
+                keys.extend(Self::new(&TaaSettings { tier, ..*settings }, upsample));
+            }
+        }
+        keys
+    }
+}
+
+/// Karis' Gaussian fit of a Blackman-Harris window of radius 1 pixel: `exp(−2.29 d²)` (the
+/// shader's `FILTER_SHARPNESS`).
+const FILTER_SHARPNESS: f32 = 2.29;
+
+/// The reconstruction filter's weights of the 3x3 around an output pixel when the input is
+/// the output's size (row `dy + 1`, component `dx + 1`; the fourth unused), normalised to sum 1:
+/// the samples lie at `(dx, dy) − jitter` from the pixel centre, the same for every pixel, so
+/// they are computed here once a frame instead of nine `exp` per pixel.
+pub fn frame_filter(jitter: Vec2) -> [[f32; 4]; 3] {
+    let mut rows = [[0.0; 4]; 3];
+    let mut sum = 0.0;
+    for (dy, row) in rows.iter_mut().enumerate() {
+        for (dx, weight) in row.iter_mut().take(3).enumerate() {
+            let d = Vec2::new(dx as f32 - 1.0, dy as f32 - 1.0) - jitter;
+            *weight = (-FILTER_SHARPNESS * d.length_squared()).exp();
+            sum += *weight;
+        }
+    }
+    rows.map(|row| row.map(|w| w / sum))
+}
+
 /// The uniform block of `shaders/post/taa.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -312,12 +392,12 @@ struct TaaUniforms {
     input_size: [f32; 4],
     /// Jitter x, y (input pixels), blend, variance gamma.
     params: [f32; 4],
-    /// Tier (1..4), clip (0 variance, 1 aabb), reset, upsampling.
-    mode: [u32; 4],
+    /// Reset, reprojection given, depth given (1 or 0), unused.
+    flags: [f32; 4],
     /// [`TaaFrame::reprojection`] (identity when absent).
     reprojection: [[f32; 4]; 4],
-    /// Reprojection given, depth given, unused, unused.
-    inputs: [u32; 4],
+    /// [`frame_filter`] of the jitter.
+    filter: [[f32; 4]; 3],
 }
 
 /// Format of the resolved image, the history and the aux target.
@@ -329,18 +409,20 @@ struct HistoryFrame {
     aux: Target,
 }
 
-/// The TAA pass: its pipeline and its ping-pong history.
+/// The TAA pass: its pipelines and its ping-pong history.
 pub struct TaaPass {
+    module: wgpu::ShaderModule,
     layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::RenderPipeline,
+    /// The fragment pipelines by key (built ahead by [`TaaPass::prepare`]).
+    fragment: Specialised<TaaKey, wgpu::RenderPipeline>,
+    /// The compute variant's kernels by key ([`TaaPass::dispatch`]).
+    compute: Specialised<TaaKey, ComputeKernel>,
     uniforms: wgpu::Buffer,
     sampler: wgpu::Sampler,
     /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`).
     depth_sampler: wgpu::Sampler,
     depth_placeholder: wgpu::TextureView,
     motion_placeholder: wgpu::TextureView,
-    /// The compute variant ([`TaaPass::dispatch`]), built on first use.
-    compute: super::variant::LazyKernel,
     /// The two history frames (output size, and whether they are storage textures for the
     /// compute variant) and which one holds the latest resolve.
     history: Option<([HistoryFrame; 2], (u32, u32), bool)>,
@@ -380,7 +462,8 @@ impl TaaPass {
         settings: &[SETTINGS],
     };
 
-    /// Load the shader and build the pipeline. `hdr_format` is the renderer's HDR format; the
+    /// Load the shader; the pipelines are built per [`TaaKey`] by [`TaaPass::prepare`] (or
+    /// the first frame that needs one). `hdr_format` is the renderer's HDR format; the
     /// resolved image is Rgba16Float whatever it is, since accumulating in an 11-bit float
     /// format would band and lose alpha.
     pub fn new(
@@ -407,21 +490,12 @@ impl TaaPass {
                 entry
             }),
         });
-        // Two targets: the resolved colour (next frame's history) and the aux target.
-        let pipeline = fullscreen::multi_target_pipeline(
-            device,
-            Self::NAME,
-            &module,
-            "fs_main",
-            &[&layout],
-            &[HISTORY_FORMAT, HISTORY_FORMAT],
-        );
         let zeros = <TaaUniforms as bytemuck::Zeroable>::zeroed();
-        let formats = [HISTORY_FORMAT, HISTORY_FORMAT];
         Ok(Self {
-            compute: super::variant::LazyKernel::new(Self::NAME, module.clone(), &formats),
+            module,
             layout,
-            pipeline,
+            fragment: Specialised::new(),
+            compute: Specialised::new(),
             uniforms: bindings::uniform_buffer(device, Self::NAME, bytemuck::bytes_of(&zeros)),
             sampler: bindings::linear_sampler(device, Self::NAME),
             depth_sampler: bindings::nearest_sampler(device, "taa.depth_sampler"),
@@ -439,6 +513,34 @@ impl TaaPass {
             latest: 0,
             history_valid: false,
         })
+    }
+
+    /// Build ahead the pipelines of the frames to come with `settings` (validated): the
+    /// variant `compute` or fragment, with or without `upsample` (input smaller than output);
+    /// with `adaptive` (the budget governor may step) also the neighbouring tiers' and the
+    /// other upsampling state's ([`TaaKey::ahead`]), so a governor step never builds a
+    /// pipeline during a frame. Builds nothing already built.
+    pub fn prepare(
+        &mut self,
+        device: &wgpu::Device,
+        settings: &TaaSettings,
+        compute: bool,
+        upsample: bool,
+        adaptive: bool,
+    ) {
+        let keys = TaaKey::ahead(settings, upsample, adaptive);
+        let (module, layout) = (&self.module, &self.layout);
+        if compute {
+            self.compute.prepare(keys, |key| compute_kernel(device, module, layout, key));
+        } else {
+            self.fragment.prepare(keys, |key| fragment_pipeline(device, module, layout, key));
+        }
+    }
+
+    /// How many pipelines are built (fragment and compute): a frame after
+    /// [`TaaPass::prepare`] built its key adds none.
+    pub fn pipelines_built(&self) -> usize {
+        self.fragment.len() + self.compute.len()
     }
 
     /// Forget the history: the next frame's output is its current frame.
@@ -504,29 +606,23 @@ impl TaaPass {
             self.history = Some(([history_frame(), history_frame()], frame.output_size, compute));
             self.history_valid = false;
         }
+        let upsample = frame.input_size != frame.output_size;
+        let key = TaaKey::new(&settings, upsample)?;
         let (frames, ..) = self.history.as_ref()?;
-        let tier = match settings.tier {
-            Tier::Off | Tier::Low => 1,
-            Tier::Medium => 2,
-            Tier::High => 3,
-            Tier::Ultra => 4,
-        };
         let reset = !self.history_valid || frame.camera_cut;
+        // A sub-pixel offset: the nearest sample of a pixel is its own at the same size.
         let jitter = if frame.jitter.is_finite() { frame.jitter } else { Vec2::ZERO };
+        let jitter = jitter.clamp(Vec2::splat(-0.5), Vec2::splat(0.5));
         let reprojection = frame.reprojection.filter(|m| m.is_finite());
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let (iw, ih, ow_f, oh_f) = (iw as f32, ih as f32, ow as f32, oh as f32);
         let uniforms = TaaUniforms {
             output_size: [ow_f, oh_f, 1.0 / ow_f, 1.0 / oh_f],
             input_size: [iw, ih, 1.0 / iw, 1.0 / ih],
             params: [jitter.x, jitter.y, settings.blend, settings.variance_gamma],
-            mode: [
-                tier,
-                u32::from(settings.clip == TaaClip::Aabb),
-                u32::from(reset),
-                u32::from(frame.input_size != frame.output_size),
-            ],
+            flags: [flag(reset), flag(reprojection.is_some()), flag(frame.depth.is_some()), 0.0],
             reprojection: reprojection.unwrap_or(Mat4::IDENTITY).to_cols_array_2d(),
-            inputs: [u32::from(reprojection.is_some()), u32::from(frame.depth.is_some()), 0, 0],
+            filter: frame_filter(jitter),
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
         let (read, write) = (&frames[self.latest], &frames[1 - self.latest]);
@@ -548,17 +644,20 @@ impl TaaPass {
         });
         let attachment =
             |view| Some(fullscreen::colour_attachment(view, Some(wgpu::Color::TRANSPARENT)));
+        let (module, layout) = (&self.module, &self.layout);
         if compute {
             let outputs = [&write.colour.view, &write.aux.view];
-            let size = frame.output_size;
-            self.compute.dispatch(device, encoder, &self.layout, Some(&bind_group), &outputs, size);
+            let kernel = self.compute.get(key, |key| compute_kernel(device, module, layout, key));
+            kernel.dispatch(device, encoder, &bind_group, &outputs, frame.output_size);
         } else {
+            let pipeline =
+                self.fragment.get(key, |key| fragment_pipeline(device, module, layout, key));
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some(Self::NAME),
                 color_attachments: &[attachment(&write.colour.view), attachment(&write.aux.view)],
                 ..Default::default()
             });
-            pass.set_pipeline(&self.pipeline);
+            pass.set_pipeline(pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.draw(0..3, 0..1);
         }
@@ -583,6 +682,38 @@ impl TaaPass {
         }
         entries
     }
+}
+
+/// The fragment pipeline of `key`: two targets, the resolved colour (next frame's history) and
+/// the aux target.
+fn fragment_pipeline(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::BindGroupLayout,
+    key: TaaKey,
+) -> wgpu::RenderPipeline {
+    log::debug!("{}: building the fragment pipeline of {key:?}", TaaPass::NAME);
+    fullscreen::specialised_multi_target_pipeline(
+        device,
+        TaaPass::NAME,
+        module,
+        "fs_main",
+        &[layout],
+        &[HISTORY_FORMAT, HISTORY_FORMAT],
+        &key.constants(),
+    )
+}
+
+/// The compute kernel of `key`, storing the same two targets.
+fn compute_kernel(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::BindGroupLayout,
+    key: TaaKey,
+) -> ComputeKernel {
+    log::debug!("{}: building the compute kernel of {key:?}", TaaPass::NAME);
+    let formats = [HISTORY_FORMAT, HISTORY_FORMAT];
+    ComputeKernel::specialised(device, TaaPass::NAME, module, "cs_main", layout, &formats, &key.constants())
 }
 
 /// One history texture of `size`: an attachment, shader input and copy source, and with
