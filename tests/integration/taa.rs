@@ -5,7 +5,8 @@
 //! nothing. The whole renderer: edges get intermediate coverage where no AA gives only 0 or 1,
 //! a still scene settles, a moving square leaves no ghost trail, a camera jump restarts the
 //! history, and a panning camera leaves the sky (no motion vectors) unsmeared. Also the FXAA
-//! fallback rule.
+//! fallback rule, that a budget governor's step builds no pipeline during a frame (they are
+//! built ahead), and an ignored probe of the pass's cost per tier on a software GPU.
 
 use crate::common;
 
@@ -247,6 +248,31 @@ fn every_tier_and_clip_runs_and_keeps_a_flat_image() {
             }
         }
     }
+}
+
+/// A budget governor's step to a neighbouring tier (or render scale) builds no pipeline during
+/// the frame that uses it: the chain's prepare step (`TaaPass::prepare`, adaptive) built them
+/// ahead, for the fragment and the compute variant alike.
+#[test]
+fn a_governor_step_builds_no_pipeline_during_the_frame() {
+    let Some(mut h) = Harness::new() else { return };
+    let size = (16, 16);
+    let flat = vec![[0.5, 0.25, 1.0, 1.0]; 256];
+    let device = h.gpu.device.clone();
+    h.pass.prepare(&device, &settings(Tier::High), false, false, true);
+    let built = h.pass.pipelines_built();
+    assert_eq!(built, 6, "medium, high and ultra, each with and without upsampling");
+    for tier in [Tier::High, Tier::Medium, Tier::High, Tier::Ultra] {
+        h.frame(&flat, (size, size), jitter(0, 8), &settings(tier));
+        assert_eq!(h.pass.pipelines_built(), built, "the {tier:?} frame built a pipeline");
+    }
+    // Upsampling (the governor lowered the render scale) was built ahead too.
+    let half = vec![[0.5, 0.25, 1.0, 1.0]; 64];
+    h.frame(&half, ((8, 8), size), jitter(1, 8), &settings(Tier::High));
+    assert_eq!(h.pass.pipelines_built(), built, "the upsampling frame built a pipeline");
+    // Without a governor only the frame's own key is built; a step to low then builds one.
+    h.pass.prepare(&device, &settings(Tier::Medium), true, false, false);
+    assert_eq!(h.pass.pipelines_built(), built + 1, "the compute kernel of medium");
 }
 
 #[test]
@@ -586,21 +612,4 @@ fn cost_per_tier_on_a_software_gpu() {
             );
         }
     }
-}
-
-#[test]
-fn zz_debug_taa() {
-    let Some(mut h) = Harness::new() else { return };
-    let size = (64, 64);
-    let s = settings(Tier::Medium);
-    h.pass.reset_history();
-    let mut out = Vec::new();
-    for f in 0..64u64 {
-        let j = jitter(f, 8);
-        out = h.frame(&rasterise(disc, size, j), (size, size), j, &s);
-        if f < 12 { eprintln!("f {f}: {:?}", out[17 * 64 + 28]); }
-    }
-    let label = std::env::var("DUMP").unwrap_or_default();
-    let text: String = out.iter().map(|p| format!("{:?}\n", p)).collect();
-    std::fs::write(format!("/tmp/spec-taa-dump-{label}.txt"), text).unwrap();
 }
