@@ -1,10 +1,10 @@
 // Temporal anti-aliasing: each output pixel blends this frame's jittered sample with its own
 // reprojected history. Follows Karis, "High Quality Temporal Supersampling" (SIGGRAPH 2014:
-// closest-depth motion vector, reconstruction filter, tone-mapped resolve, AABB clamp), Salvi,
-// "An Excursion in Temporal Supersampling" (GDC 2016: variance clipping in YCoCg), Pedersen,
-// "Temporal Reprojection Anti-Aliasing in INSIDE" (GDC 2016: clipping towards the box centre,
-// velocity rejection) and Jimenez, "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history from five
-// bilinear taps).
+// closest-depth motion vector, reconstruction filter, AABB clamp),
+// Salvi, "An Excursion in Temporal Supersampling" (GDC 2016: variance clipping in YCoCg),
+// Pedersen, "Temporal Reprojection Anti-Aliasing in INSIDE" (GDC 2016: clipping towards the box
+// centre, velocity rejection) and Jimenez, "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history
+// from five bilinear taps).
 // Reads: this frame's HDR colour, reverse-Z depth and motion vectors (uv now minus uv last
 // frame, unjittered) at the input size, the camera's reprojection (last frame's clip from this
 // frame's unjittered NDC, for the sky, whose motion the G-buffer leaves at zero); last frame's
@@ -12,6 +12,12 @@
 // size. Writes: the resolved colour (the next frame's history, alpha is coverage) and the aux
 // target (the compute variant stores both into Rgba16Float storage textures). Settings and
 // the tier table: src/post/taa.rs.
+//
+// Specialised: everything the settings decide is an `override` constant fixed when the
+// pipeline is built (src/post/taa.rs, `TaaKey`), so no branch or loop bound reads a uniform
+// (Mesa 22's lavapipe recompiles and leaks a shader on every bind that has one:
+// docs/memory-growth.md) and each tier runs straight-line code. Per-frame values (sizes,
+// jitter, blend, reset, the reprojection) stay uniforms and enter arithmetic and select() only.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
@@ -22,17 +28,19 @@ struct Taa {
     output_size: vec4f,
     // xy: input size in pixels; zw: 1 / input size.
     input_size: vec4f,
-    // xy: this frame's jitter in input pixels (x right, y down); z: blend (current frame's
-    // weight in a trusted pixel); w: variance clipping's gamma.
+    // xy: this frame's jitter in input pixels (x right, y down), in [-0.5, 0.5]; z: blend
+    // (current frame's weight in a trusted pixel); w: variance clipping's gamma.
     params: vec4f,
-    // x: tier (1 low .. 4 ultra); y: clip (0 variance, 1 aabb); z: 1 = reset (output the current
-    // frame); w: 1 = the input is smaller than the output (temporal upsampling).
-    mode: vec4u,
+    // x: 1 = reset (output the current frame); y: 1 = `reprojection` is valid (else the sky
+    // keeps zero motion); z: 1 = `depth` is real (else a 1x1 placeholder); w: unused.
+    flags: vec4f,
     // Last frame's clip position of this frame's unjittered NDC (x, y, reverse-Z depth, 1).
     reprojection: mat4x4f,
-    // x: 1 = `reprojection` is valid (else the sky keeps zero motion); y: 1 = `depth` is real
-    // (else a 1x1 placeholder).
-    inputs: vec4u,
+    // The reconstruction filter's weights of the 3x3 around the output pixel (row dy + 1,
+    // component dx + 1), normalised to sum 1, when the input is the output's size: the nearest
+    // sample is then the pixel's own and the weights depend on the jitter only, so the CPU
+    // computes them once a frame. Unused when upsampling.
+    weights: array<vec4f, 3>,
 };
 
 @group(0) @binding(0) var<uniform> taa: Taa;
@@ -44,21 +52,43 @@ struct Taa {
 @group(0) @binding(6) var history_sampler: sampler;
 @group(0) @binding(7) var depth_sampler: sampler;
 
-const TIER_MEDIUM: u32 = 2u;
-const TIER_HIGH: u32 = 3u;
-const CLIP_AABB: u32 = 1u;
+// The pipeline's settings (src/post/taa.rs, `TaaKey::constants`).
+// The tier, 1 low .. 4 ultra; what it turns on follows below.
+override TIER: u32 = 3u;
+// taa.clip = "aabb": from medium up, the history is clipped to the min/max box rather than to
+// the variance box.
+override CLIP_AABB: bool = false;
+// The input is smaller than the output (temporal upsampling): the nearest sample and the
+// reconstruction filter's weights vary per pixel.
+override UPSAMPLE: bool = false;
+// What each tier adds (the tier table of src/post/taa.rs). Medium up: the neighbourhood in
+// YCoCg, the history resampled Catmull-Rom and clipped towards the centre of the min/max box.
+override YCOCG: bool = TIER >= 2u;
+override CATMULL_ROM: bool = TIER >= 2u;
+override CLIP_TOWARDS_CENTRE: bool = TIER >= 2u;
+// High up: where the pixel moves, the box shrinks to the variance box (unless taa.clip =
+// "aabb").
+override VARIANCE: bool = TIER >= 3u && !CLIP_AABB;
+// Ultra: after a rejection the current frame's weight starts at 1/4 and falls to the blend
+// over the next frames, so an uncovered pixel leaves its reconstruction sooner.
+override CONVERGE: bool = TIER >= 4u;
+
 // The largest half float: sanitised input never exceeds it.
 const MAX_HDR: f32 = 65504.0;
-// Karis' Gaussian fit of a Blackman-Harris window of radius 1 pixel: exp(-2.29 d^2).
+// Karis' Gaussian fit of a Blackman-Harris window of radius 1 pixel: exp(-2.29 d^2)
+// (src/post/taa.rs computes the same weights, `FILTER_SHARPNESS`).
 const FILTER_SHARPNESS: f32 = 2.29;
 // Share of the current frame forced on a pixel whose own sample moves a pixel or more
 // differently from the closest one it reprojects with (beside the edge of a moving object).
 const MOTION_EDGE_WEIGHT: f32 = 0.6;
+// Frames of history counted in the aux target's w (at every tier, so a step to ultra goes on
+// from the count).
+const MAX_HISTORY_FRAMES: f32 = 64.0;
 
 struct TaaOut {
     @location(0) colour: vec4f,
     // x: reverse-Z depth of the surface whose motion this pixel followed; yz: that motion
-    // (uv); w: unused (0).
+    // (uv); w: frames of history since it was last rejected.
     @location(1) aux: vec4f,
 };
 
@@ -69,8 +99,10 @@ fn finite4(x: vec4f) -> vec4<bool> {
     return (bitcast<vec4u>(x) & exponent) != exponent;
 }
 
-// Non-finite components become 0, colour is clamped to 0..MAX_HDR and alpha to 0..1, so a
-// broken input texel can never enter the history.
+// Non-finite components become 0, colour is clamped to 0..MAX_HDR and alpha to 0..1. Applied
+// to each output pixel (and to the history read back), so a broken input texel can never
+// enter the history: the pixels whose 3x3 holds one output their history for that frame. (Sanitising each of the nine taps instead
+// cost a quarter of the pass on lavapipe.)
 fn sanitise(c: vec4f) -> vec4f {
     let v = select(vec4f(0.0), c, finite4(c));
     return vec4f(clamp(v.rgb, vec3f(0.0), vec3f(MAX_HDR)), clamp(v.a, 0.0, 1.0));
@@ -93,43 +125,36 @@ fn ycocg_to_rgb(c: vec3f) -> vec3f {
 }
 
 // Into the space where the neighbourhood is measured and the blend happens: RGB (low), YCoCg
-// (medium), YCoCg of Karis' reversible tone map c / (1 + max(c)) (high, ultra), so a highlight
-// weighs no more than a white pixel and cannot flicker.
+// (medium up). (Karis' reversible tone map c / (1 + max(c)) on top, which keeps highlights from
+// dominating, measured 1-2 dB further from the supersampled reference with no less flicker
+// on the quality scene: no tier uses it.)
 fn to_work(c: vec3f) -> vec3f {
-    var x = c;
-    if taa.mode.x >= TIER_HIGH {
-        x = x / (1.0 + max3(x));
-    }
-    if taa.mode.x >= TIER_MEDIUM {
-        x = rgb_to_ycocg(x);
-    }
-    return x;
-}
-
-fn from_work(x: vec3f) -> vec3f {
-    var c = x;
-    if taa.mode.x >= TIER_MEDIUM {
-        c = max(ycocg_to_rgb(c), vec3f(0.0));
-    }
-    if taa.mode.x >= TIER_HIGH {
-        c = c / max(1.0 - max3(c), 1.0 / MAX_HDR);
+    if YCOCG {
+        return rgb_to_ycocg(c);
     }
     return c;
 }
 
-fn load_current(p: vec2i) -> vec4f {
-    let last = vec2i(taa.input_size.xy) - 1;
-    return sanitise(textureLoad(current, clamp(p, vec2i(0), last), 0));
+fn from_work(x: vec3f) -> vec3f {
+    if YCOCG {
+        return ycocg_to_rgb(x);
+    }
+    return x;
 }
 
-// Depth and motion are loaded clamped to their own size: a 1x1 placeholder stands in when the
-// pipeline has none.
-fn load_depth(p: vec2i) -> f32 {
-    return depth_texel(depth, depth_sampler, min(p, vec2i(textureDimensions(depth)) - 1));
+// Input texels are read at their centres (`uv` at the input size) through the NEAREST sampler,
+// which clamps to the edge: cheaper than `textureLoad` on lavapipe, and the depth must be
+// sampled anyway (shaders/include/depth.wgsl). Depth and motion may be 1x1 placeholders.
+fn load_current(uv: vec2f) -> vec4f {
+    return textureSampleLevel(current, depth_sampler, uv, 0.0);
 }
 
-fn load_motion(p: vec2i) -> vec2f {
-    let m = textureLoad(motion, min(p, vec2i(textureDimensions(motion)) - 1), 0).xy;
+fn load_depth(uv: vec2f) -> f32 {
+    return textureSampleLevel(depth, depth_sampler, uv, 0.0).x;
+}
+
+fn load_motion(uv: vec2f) -> vec2f {
+    let m = textureSampleLevel(motion, depth_sampler, uv, 0.0).xy;
     return select(vec2f(0.0), m, finite4(vec4f(m, 0.0, 0.0)).xy);
 }
 
@@ -140,26 +165,12 @@ fn depth_difference(a: f32, b: f32) -> f32 {
 
 // The motion (uv now minus uv last frame) of the sky seen at `uv`: a point at infinity
 // (reverse-Z depth 0) moves with the camera's rotation only. Zero without a reprojection or
-// where the direction lies behind last frame's camera.
+// where the direction lies behind last frame's camera. Computed once per pixel.
 fn sky_motion(uv: vec2f) -> vec2f {
-    if taa.inputs.x == 0u {
-        return vec2f(0.0);
-    }
     let previous = taa.reprojection * vec4f(uv_to_ndc(uv), 0.0, 1.0);
-    if !(previous.w > 1e-6) {
-        return vec2f(0.0);
-    }
     let m = uv - ndc_to_uv(previous.xy / previous.w);
-    return select(vec2f(0.0), m, finite4(vec4f(m, 0.0, 0.0)).xy);
-}
-
-// The motion of input sample `p`, whose depth is `z`, seen at output uv `uv`: the G-buffer's,
-// or the camera's for the sky (no geometry wrote motion there).
-fn surface_motion(p: vec2i, z: f32, uv: vec2f) -> vec2f {
-    if taa.inputs.y != 0u && z <= 0.0 {
-        return sky_motion(uv);
-    }
-    return load_motion(p);
+    let valid = (taa.flags.y > 0.5) & (previous.w > 1e-6) & all(finite4(vec4f(m, 0.0, 0.0)));
+    return select(vec2f(0.0), m, valid);
 }
 
 fn sample_history(uv: vec2f) -> vec4f {
@@ -198,17 +209,97 @@ fn history_catmull_rom(uv: vec2f) -> vec4f {
 }
 
 // Move `h` along the line to `centre` until it lies inside the box of half-size `extent`
-// (Pedersen): unlike a per-channel clamp, the result keeps the history's hue direction.
+// (Pedersen): unlike a per-channel clamp, the result keeps the history's hue direction. A
+// channel the neighbourhood does not vary in (a flat colour: zero extent) still gives the
+// history the half float's rounding (2^-11 of the value), or the history would be pulled to
+// the centre by its last bit.
 fn clip_towards_centre(h: vec3f, centre: vec3f, extent: vec3f) -> vec3f {
     let offset = h - centre;
-    let units = abs(offset) / max(extent, vec3f(1e-6));
+    let rounding = 1e-3 * max(max3(abs(centre)), 1e-3);
+    let units = abs(offset) / max(extent, vec3f(rounding));
     let outside = max3(units);
     return select(h, centre + offset / outside, outside > 1.0);
+}
+
+// What the resolve needs of the 3x3 input neighbourhood around the nearest sample, gathered in
+// one pass over its taps: moments and bounds in the work space, the reconstruction filter's
+// sum, the nearest sample (the centre tap) and the closest surface (largest reverse-Z depth of
+// the `dilation_tap`s).
+struct Neighbourhood {
+    m1: vec3f,
+    m2: vec3f,
+    lo: vec3f,
+    hi: vec3f,
+    alpha_lo: f32,
+    alpha_hi: f32,
+    // Sum of the taps (work space, alpha) times the filter's weights.
+    filtered: vec4f,
+    // The nearest sample in the work space, and its depth.
+    centre: vec4f,
+    centre_depth: f32,
+    closest_depth: f32,
+    // Where the closest surface was read (input uv).
+    closest_uv: vec2f,
+};
+
+fn neighbourhood_start() -> Neighbourhood {
+    var n: Neighbourhood;
+    n.m1 = vec3f(0.0);
+    n.m2 = vec3f(0.0);
+    n.lo = vec3f(MAX_HDR);
+    n.hi = vec3f(-MAX_HDR);
+    n.alpha_lo = 1.0;
+    n.alpha_hi = 0.0;
+    n.filtered = vec4f(0.0);
+    n.centre = vec4f(0.0);
+    n.centre_depth = 0.0;
+    n.closest_depth = -1.0;
+    n.closest_uv = vec2f(0.0);
+    return n;
+}
+
+// Add the tap at offset `d` from the nearest sample, read at input uv `uv`: `w` its colour in
+// the work space with alpha, `z` its depth, `weight` its share of the reconstruction.
+fn add_tap(n: ptr<function, Neighbourhood>, d: vec2i, uv: vec2f, w: vec4f, z: f32, weight: f32) {
+    (*n).m1 += w.rgb;
+    (*n).m2 += w.rgb * w.rgb;
+    (*n).lo = min((*n).lo, w.rgb);
+    (*n).hi = max((*n).hi, w.rgb);
+    (*n).alpha_lo = min((*n).alpha_lo, w.a);
+    (*n).alpha_hi = max((*n).alpha_hi, w.a);
+    (*n).filtered += w * weight;
+    if all(d == vec2i(0)) {
+        // The loops are unrolled: this is the centre tap's iteration, not a branch.
+        (*n).centre = w;
+        (*n).centre_depth = z;
+    }
+    let nearer = z > (*n).closest_depth;
+    (*n).closest_depth = select((*n).closest_depth, z, nearer);
+    (*n).closest_uv = select((*n).closest_uv, uv, nearer);
+}
+
+// Whether the tap at offset `d` is one of the five whose depth the closest surface is searched
+// among: the centre and the four diagonals (Karis' cross, as Bevy reads it; the 3x3 measured
+// no closer to the reference and reads four more depths). Constant once the loops unroll.
+fn dilation_tap(d: vec2i) -> bool {
+    return (d.x == 0) == (d.y == 0);
+}
+
+// The reconstruction filter's weight of the tap at offset `d` from the pixel's own sample when
+// the input is the output's size (normalised on the CPU).
+fn frame_filter_weight(d: vec2i) -> f32 {
+    return taa.weights[d.y + 1][d.x + 1];
 }
 
 // The compute variant's outputs (src/post/variant.rs): the resolved colour and aux target.
 @group(1) @binding(0) var resolved: texture_storage_2d<rgba16float, write>;
 @group(1) @binding(1) var resolved_aux: texture_storage_2d<rgba16float, write>;
+
+// The compute variant's neighbourhood (without upsampling): the 10x10 input texels around the
+// workgroup's 8x8 pixels, each read and taken to the work space once instead of nine times.
+const TILE: i32 = 10;
+var<workgroup> tile_colour: array<vec4f, 100>;
+var<workgroup> tile_depth: array<f32, 100>;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> TaaOut {
@@ -216,83 +307,134 @@ fn fs_main(in: FullscreenOut) -> TaaOut {
 }
 
 @compute @workgroup_size(8, 8)
-fn cs_main(@builtin(global_invocation_id) id: vec3u) {
+fn cs_main(
+    @builtin(global_invocation_id) id: vec3u,
+    @builtin(local_invocation_id) local: vec3u,
+    @builtin(workgroup_id) group: vec3u,
+) {
+    if !UPSAMPLE {
+        // Input and output pixels coincide: the tile starts one texel up and left of the
+        // workgroup's first pixel (the sampler clamps the edges).
+        let origin = vec2i(group.xy * 8u) - 1;
+        for (var i = local.x + 8u * local.y; i < u32(TILE * TILE); i += 64u) {
+            let p = origin + vec2i(i32(i) % TILE, i32(i) / TILE);
+            let uv = (vec2f(p) + 0.5) * taa.input_size.zw;
+            let c = load_current(uv);
+            tile_colour[i] = vec4f(to_work(c.rgb), c.a);
+            tile_depth[i] = load_depth(uv);
+        }
+        workgroupBarrier();
+    }
     if any(id.xy >= textureDimensions(resolved)) {
         return;
     }
-    let out = taa_pixel(compute_pixel_centre(id.xy));
+    let frag_coord = compute_pixel_centre(id.xy);
+    var out: TaaOut;
+    if UPSAMPLE {
+        out = taa_pixel(frag_coord);
+    } else {
+        var n = neighbourhood_start();
+        for (var dy = -1; dy <= 1; dy++) {
+            for (var dx = -1; dx <= 1; dx++) {
+                let d = vec2i(dx, dy);
+                let t = (i32(local.y) + 1 + dy) * TILE + i32(local.x) + 1 + dx;
+                let uv = (frag_coord + vec2f(d)) * taa.input_size.zw;
+                let z = select(-1.0, tile_depth[t], dilation_tap(d));
+                add_tap(&n, d, uv, tile_colour[t], z, frame_filter_weight(d));
+            }
+        }
+        out = resolve(frag_coord, frag_coord * taa.input_size.zw, n, 1.0, 1.0);
+    }
     textureStore(resolved, id.xy, out.colour);
     textureStore(resolved_aux, id.xy, out.aux);
 }
 
 // The resolve of the output pixel centred at `frag_coord` (framebuffer coordinates, as
-// `@builtin(position)`), shared by both entry points.
+// `@builtin(position)`) with its neighbourhood read from the textures.
 fn taa_pixel(frag_coord: vec2f) -> TaaOut {
-    let tier = taa.mode.x;
-    let uv = frag_coord * taa.output_size.zw;
-    // This pixel's centre in input pixels, and the input sample nearest to it: sample p lies at
-    // p + 0.5 - jitter (the jitter moved the image by +jitter).
-    let position = uv * taa.input_size.xy;
-    let jitter = taa.params.xy;
-    let last = vec2i(taa.input_size.xy) - 1;
-    let nearest = clamp(vec2i(floor(position + jitter)), vec2i(0), last);
-    // Output pixels per input pixel: distances below are measured in output pixels.
-    let scale = taa.output_size.xy * taa.input_size.zw;
-
-    // The 3x3 input neighbourhood: moments and bounds in the work space, the reconstruction
-    // filter, and the closest surface (largest reverse-Z depth).
-    var m1 = vec3f(0.0);
-    var m2 = vec3f(0.0);
-    var lo = vec3f(MAX_HDR);
-    var hi = vec3f(-MAX_HDR);
-    var alpha_lo = 1.0;
-    var alpha_hi = 0.0;
-    var filtered = vec4f(0.0);
-    var filter_sum = 0.0;
-    var closest_depth = -1.0;
-    var closest = nearest;
-    for (var dy = -1; dy <= 1; dy++) {
-        for (var dx = -1; dx <= 1; dx++) {
-            let p = clamp(nearest + vec2i(dx, dy), vec2i(0), last);
-            let c = load_current(p);
-            let w = to_work(c.rgb);
-            m1 += w;
-            m2 += w * w;
-            lo = min(lo, w);
-            hi = max(hi, w);
-            alpha_lo = min(alpha_lo, c.a);
-            alpha_hi = max(alpha_hi, c.a);
-            let d = (vec2f(p) + 0.5 - jitter - position) * scale;
-            let weight = exp(-FILTER_SHARPNESS * dot(d, d));
-            filtered += vec4f(w, c.a) * weight;
-            filter_sum += weight;
-            let z = load_depth(p);
-            if z > closest_depth {
-                closest_depth = z;
-                closest = p;
+    var n = neighbourhood_start();
+    if UPSAMPLE {
+        // This pixel's centre in input pixels, and the input sample nearest to it: sample p
+        // lies at p + 0.5 - jitter (the jitter moved the image by +jitter).
+        let position = frag_coord * taa.output_size.zw * taa.input_size.xy;
+        let jitter = taa.params.xy;
+        let last = vec2i(taa.input_size.xy) - 1;
+        let nearest = vec2f(clamp(vec2i(floor(position + jitter)), vec2i(0), last)) + 0.5;
+        // The filter is separable: exp(-k (x² + y²)) = exp(-k x²) exp(-k y²), distances in
+        // output pixels (output pixels per input pixel: `scale`).
+        let scale = taa.output_size.xy * taa.input_size.zw;
+        let base = nearest - jitter - position;
+        let x = (vec3f(-1.0, 0.0, 1.0) + base.x) * scale.x;
+        let y = (vec3f(-1.0, 0.0, 1.0) + base.y) * scale.y;
+        let wx = exp(-FILTER_SHARPNESS * x * x);
+        let wy = exp(-FILTER_SHARPNESS * y * y);
+        for (var dy = -1; dy <= 1; dy++) {
+            for (var dx = -1; dx <= 1; dx++) {
+                let d = vec2i(dx, dy);
+                let uv = (nearest + vec2f(d)) * taa.input_size.zw;
+                let c = load_current(uv);
+                let w = vec4f(to_work(c.rgb), c.a);
+                var z = -1.0;
+                if dilation_tap(d) {
+                    z = load_depth(uv);
+                }
+                add_tap(&n, d, uv, w, z, wx[dx + 1] * wy[dy + 1]);
             }
         }
+        let filter_sum = (wx.x + wx.y + wx.z) * (wy.x + wy.y + wy.z);
+        return resolve(frag_coord, nearest * taa.input_size.zw, n, wx.y * wy.y, filter_sum);
+    } else {
+        // The input is the output's size: the nearest sample is the pixel's own (the jitter
+        // lies within half a pixel).
+        for (var dy = -1; dy <= 1; dy++) {
+            for (var dx = -1; dx <= 1; dx++) {
+                let d = vec2i(dx, dy);
+                let uv = (frag_coord + vec2f(d)) * taa.input_size.zw;
+                let c = load_current(uv);
+                let w = vec4f(to_work(c.rgb), c.a);
+                var z = -1.0;
+                if dilation_tap(d) {
+                    z = load_depth(uv);
+                }
+                add_tap(&n, d, uv, w, z, frame_filter_weight(d));
+            }
+        }
+        return resolve(frag_coord, frag_coord * taa.input_size.zw, n, 1.0, 1.0);
     }
-    let centre_sample = load_current(nearest);
+}
+
+// The resolve of the output pixel centred at `frag_coord` from its input neighbourhood `n`
+// around the input sample at input uv `nearest_uv`, shared by both entry points.
+// `nearest_weight`: the filter's weight of the nearest sample (upsampling); `filter_sum`: the
+// sum of the filter's weights `n.filtered` holds.
+fn resolve(
+    frag_coord: vec2f,
+    nearest_uv: vec2f,
+    n: Neighbourhood,
+    nearest_weight: f32,
+    filter_sum: f32,
+) -> TaaOut {
+    let uv = frag_coord * taa.output_size.zw;
+    let reset = taa.flags.x > 0.5;
     // A trusted history takes the nearest sample as it is: averaged over the jitter sequence,
     // the nearest sample integrates exactly the pixel's footprint (a box filter, which is what
     // the supersampled reference is). Where the history is rejected, the value reconstructed
     // at the pixel centre from the 3x3 (below) stands in for the missing average.
-    var current_work = vec4f(to_work(centre_sample.rgb), centre_sample.a);
-    let nearest_offset = (vec2f(nearest) + 0.5 - jitter - position) * scale;
-    let nearest_weight = exp(-FILTER_SHARPNESS * dot(nearest_offset, nearest_offset));
+    var current_work = n.centre;
 
     // Reproject with the closest surface's motion (Karis), so edges of moving objects carry
     // their own history. The sky (depth 0) has no motion vectors: it moves with the camera
-    // (`sky_motion`).
-    let own_depth = load_depth(nearest);
-    let surface_depth = closest_depth;
-    let velocity = surface_motion(closest, surface_depth, uv);
+    // (`sky_motion`), the same for every sky sample of the pixel.
+    let sky = sky_motion(uv);
+    let has_depth = taa.flags.z > 0.5;
+    let surface_depth = n.closest_depth;
+    let velocity = select(load_motion(n.closest_uv), sky, has_depth & (surface_depth <= 0.0));
     let previous_uv = uv - velocity;
     let on_screen = all(previous_uv >= vec2f(0.0)) && all(previous_uv <= vec2f(1.0));
+    let speed = length(velocity * taa.output_size.xy);
 
     var history_sample: vec4f;
-    if tier >= TIER_MEDIUM {
+    if CATMULL_ROM {
         history_sample = history_catmull_rom(previous_uv);
     } else {
         history_sample = sample_history(previous_uv);
@@ -302,34 +444,31 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
     let history_work = to_work(max(h.rgb, vec3f(0.0)));
 
     // Keep the history inside the current neighbourhood: a clamp to the min/max box in RGB
-    // (low), or a clip towards the centre of the min/max box (aabb) or of the mean +- gamma
-    // sigma box intersected with it (variance, Salvi) in the work space.
+    // (low), or a clip towards the centre of the min/max box in YCoCg (medium), of the mean ±
+    // gamma sigma box intersected with it where the pixel moves (high up, Salvi's variance
+    // clipping: tighter, so less ghosting; a still pixel keeps the min/max box, whose wider
+    // reach lets the converged edge through).
     var clipped: vec3f;
-    if tier < TIER_MEDIUM {
-        clipped = clamp(history_work, lo, hi);
-    } else {
-        var box_lo = lo;
-        var box_hi = hi;
-        if taa.mode.y != CLIP_AABB {
-            let mean = m1 / 9.0;
-            let sigma = sqrt(max(m2 / 9.0 - mean * mean, vec3f(0.0)));
-            box_lo = max(mean - taa.params.w * sigma, lo);
-            box_hi = min(mean + taa.params.w * sigma, hi);
+    if CLIP_TOWARDS_CENTRE {
+        var box_lo = n.lo;
+        var box_hi = n.hi;
+        if VARIANCE {
+            let mean = n.m1 / 9.0;
+            let sigma = sqrt(max(n.m2 / 9.0 - mean * mean, vec3f(0.0)));
+            let moving = smoothstep(0.0, 0.5, speed);
+            box_lo = mix(n.lo, max(mean - taa.params.w * sigma, n.lo), moving);
+            box_hi = mix(n.hi, min(mean + taa.params.w * sigma, n.hi), moving);
         }
         clipped = clip_towards_centre(history_work, 0.5 * (box_lo + box_hi), 0.5 * (box_hi - box_lo));
+    } else {
+        clipped = clamp(history_work, n.lo, n.hi);
     }
-    let history_alpha = clamp(h.a, alpha_lo, alpha_hi);
+    let history_alpha = clamp(h.a, n.alpha_lo, n.alpha_hi);
 
-    // How far to trust the history: `blend` when fully trusted, more of the current frame
-    // when the history was clipped or the pixel moves fast (resampling blurs), all of it where
-    // the history is missing or belongs to another surface.
-    let blend = taa.params.z;
-    var reject = select(0.0, 1.0, taa.mode.z != 0u || !on_screen || !history_valid);
-    let aux = textureLoad(
-        history_aux,
-        clamp(vec2i(previous_uv * taa.output_size.xy), vec2i(0), vec2i(taa.output_size.xy) - 1),
-        0,
-    );
+    // How far to trust the history: `blend` when trusted, all of the current frame where the
+    // history is missing or belongs to another surface.
+    var reject = select(0.0, 1.0, reset | !on_screen | !history_valid);
+    let aux = textureSampleLevel(history_aux, depth_sampler, previous_uv, 0.0);
     // Disocclusion, at every tier: last frame's surface there lies at another depth...
     let depth_change = depth_difference(aux.x, surface_depth);
     let disoccluded = smoothstep(0.02, 0.1, depth_change);
@@ -340,21 +479,20 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
     // motion while its own sample moves otherwise, so its history is the object's edge dragged
     // along; the depth test misses this where the object touches the surface behind it
     // (similar depths). Weigh the current frame more there.
-    let own_velocity = surface_motion(nearest, own_depth, uv);
+    let own_velocity = select(load_motion(nearest_uv), sky, has_depth & (n.centre_depth <= 0.0));
     let motion_edge =
         smoothstep(0.25, 1.0, length((own_velocity - velocity) * taa.output_size.xy));
     reject = max(reject, MOTION_EDGE_WEIGHT * motion_edge);
     reject = max(reject, max(disoccluded, other_motion));
-    // Confidence (high and ultra): less trust in a fast-moving or heavily clipped history.
-    var trust = 1.0;
-    if tier >= TIER_HIGH {
-        let speed = length(velocity * taa.output_size.xy);
-        let clip_distance = length(clipped - history_work) / max(length(hi - lo), 1e-4);
-        trust = (1.0 - 0.25 * saturate(speed / 16.0)) * (1.0 - 0.25 * saturate(clip_distance));
+    // Frames of history this pixel has (the count restarts where it is rejected).
+    let frames = select(0.0, aux.w, history_valid) * (1.0 - reject);
+    var blend = taa.params.z;
+    if CONVERGE {
+        blend = max(blend, 0.5 / (frames + 1.0));
     }
-    var weight = 1.0 - (1.0 - blend) * trust;
+    var weight = blend;
     // Upsampling: the current sample counts only as much as it is near this output pixel.
-    if taa.mode.w != 0u {
+    if UPSAMPLE {
         weight *= nearest_weight;
     }
     weight = mix(weight, 1.0, reject);
@@ -362,12 +500,15 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
     // Where the history is (partly) rejected take the reconstructed value: a lone jittered
     // sample is as aliased as no anti-aliasing at all. Not after a reset, which outputs the
     // frame as it is (a reconstructed first frame lingers: the clipped history keeps it).
-    let reconstruct = select(reject, 0.0, taa.mode.z != 0u);
-    current_work = mix(current_work, filtered / max(filter_sum, 1e-6), reconstruct);
+    let reconstruct = select(reject, 0.0, reset);
+    current_work = mix(current_work, n.filtered / max(filter_sum, 1e-6), reconstruct);
 
     var out: TaaOut;
     let colour = from_work(mix(clipped, current_work.rgb, weight));
-    out.colour = vec4f(min(colour, vec3f(MAX_HDR)), mix(history_alpha, current_work.a, weight));
-    out.aux = vec4f(surface_depth, velocity, 0.0);
+    // A broken texel in the 3x3 (NaN, infinity) makes the blend non-finite: such a pixel
+    // shows its history as it is (black without one) for the frame, rather than a hole.
+    let resolved = vec4f(colour, mix(history_alpha, current_work.a, weight));
+    out.colour = sanitise(select(h, resolved, all(finite4(resolved))));
+    out.aux = vec4f(surface_depth, velocity, min(frames + 1.0, MAX_HISTORY_FRAMES));
     return out;
 }

@@ -234,6 +234,13 @@ impl PostChain {
     ) -> Result<(), Error> {
         validate(settings, self.provided)?;
         self.custom.prepare(device, &settings.custom).map_err(ChainError::from)?;
+        // TAA's pipelines for this frame and its neighbours', in the variant the last frame
+        // resolved to.
+        if let Some((choice, _)) = &self.variant {
+            let compute = choice.used == PassVariant::Compute;
+            let upsample = settings.render_scale() < 1.0;
+            self.taa.prepare(device, &settings.taa.validated().0, compute, upsample);
+        }
         let user_lut = match &settings.lut.file {
             None => None,
             Some(path) => Some(self.load_lut(path, settings.lut.space)?),

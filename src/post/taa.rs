@@ -4,8 +4,8 @@
 //! many sample positions: edges get intermediate coverage and shimmering settles.
 //!
 //! Follows Karis, "High Quality Temporal Supersampling" (SIGGRAPH 2014: the closest-depth
-//! motion vector of the 3x3, a Blackman-Harris reconstruction filter for the jittered samples,
-//! a resolve in the reversible tone-mapped space `c / (1 + max(c))`, the AABB clamp); Salvi,
+//! motion vector of a cross of five, a Blackman-Harris reconstruction filter for the jittered
+//! samples, the AABB clamp; not its tone-mapped resolve, see the tiers); Salvi,
 //! "An Excursion in Temporal Supersampling" (GDC 2016: variance clipping, mean ± γσ in YCoCg);
 //! Pedersen, "Temporal Reprojection Anti-Aliasing in INSIDE" (GDC 2016: clipping towards the
 //! box centre rather than clamping per channel, velocity-difference rejection); Jimenez,
@@ -26,36 +26,48 @@
 //!
 //! # The resolve, per output pixel
 //! 1. Find the input sample nearest the pixel centre (sample `p` lies at `p + 0.5 − jitter`
-//!    in input pixels) and read the 3x3 around it: every texel sanitised (NaN and ±∞ → 0,
-//!    negatives → 0, at most 65504, alpha in 0..1) so nothing broken reaches the history.
+//!    in input pixels; at the same size it is the pixel's own) and read the 3x3 around it
+//!    through a NEAREST sampler (clamped at the edges).
 //! 2. The current value: the nearest sample (averaged over the jitter sequence it integrates
 //!    the pixel's footprint, the box filter the supersampled reference applies), moving, as
 //!    far as the history is rejected (step 5), to the 3x3 weighted by `exp(−2.29 d²)` (Karis'
 //!    fit of Blackman-Harris; `d` in output pixels from the pixel centre), which un-jitters it
-//!    and stands in for the average a rejected pixel lacks. Using the reconstruction always
-//!    (as Karis does) blurred the converged image (static PSNR −0.9 dB at high) and left
-//!    more error where an object uncovered the background.
-//! 3. Reproject: `uv − motion` with the motion of the closest (largest reverse-Z) of the 3x3,
-//!    at every tier (with the nearest sample's own motion, low left a trail of the moving
-//!    object's colour wherever its 3x3 clamp still reached the object). The sky (depth 0, where no geometry wrote motion) takes
-//!    the camera's motion instead: its uv carried through [`TaaFrame::reprojection`] as a
-//!    point at infinity (zero without one, or without depth). Sample the history bilinearly
-//!    (low) or Catmull-Rom (medium+), negative lobes clamped to 0; a non-finite history
-//!    sample is discarded.
-//! 4. Constrain the history to the neighbourhood ([`TaaClip`]): clamp in RGB (low), or clip
-//!    towards the box centre in YCoCg (of the tone-mapped colour from high up).
-//! 5. Weigh the current frame by `1 − (1 − blend) · trust`: `trust` is 1 for a still pixel
-//!    whose history needed no clipping, and drops by up to a quarter each for speed (16 pixels
-//!    a frame or more) and for the distance the history was clipped (high+). The weight goes
-//!    to 1 where the history is off screen or non-finite, after a reset, and (every tier: one
-//!    aux read) where last frame's depth there differs by more than 2–10% (disocclusion) or
-//!    its motion differs by 0.5–2 pixels (a moving object just uncovered the background). It
-//!    rises by up to 0.6 where the pixel's own sample moves 0.25–1 pixel differently from the closest sample it
-//!    reprojected with: background beside a moving object's edge, which the dilation gives the
-//!    object's motion and so the object's dragged history (the depth test misses it where the
-//!    object rests on the surface behind it). When upsampling the
-//!    weight is also scaled by `exp(−2.29 d²)` of the nearest sample, so an output pixel
-//!    takes the current frame only as far as a sample actually landed near it.
+//!    and stands in for the average a rejected pixel lacks. At the same size the weights
+//!    depend on the jitter only and are computed here once a frame ([`frame_filter`]); when
+//!    upsampling, per pixel, as a separable product (six `exp` rather than nine). Using the
+//!    reconstruction always (as Karis does) blurred the converged image (static PSNR −0.9 dB
+//!    at high) and left more error where an object uncovered the background.
+//! 3. Reproject: `uv − motion` with the motion of the closest (largest reverse-Z) of the
+//!    centre and the four diagonal taps, at every tier (with the nearest sample's own motion,
+//!    low left a trail of the moving object's colour wherever its 3x3 clamp still reached the
+//!    object; the whole 3x3 measured no closer). The sky (depth 0, where no geometry wrote
+//!    motion) takes the camera's motion instead, computed once per pixel: its uv carried
+//!    through [`TaaFrame::reprojection`] as a point at infinity (zero without one, or without
+//!    depth). Sample the history bilinearly (low) or Catmull-Rom (medium+); a non-finite
+//!    history sample is discarded.
+//! 4. Constrain the history to the neighbourhood ([`TaaClip`]): clamp to the min/max box in
+//!    RGB (low); clip towards the centre of the min/max box in YCoCg (medium); from high up,
+//!    where the pixel moves (0–0.5 pixels a frame), shrink that box to the variance box
+//!    (mean ± γσ, Salvi) unless `clip = "aabb"`: tighter, so less ghosting, while a still
+//!    pixel keeps the wider box that lets its converged edge through. A channel the
+//!    neighbourhood does not vary in still allows the history the half float's rounding
+//!    (before, a flat colour pulled the history to the box centre by its last bit: the
+//!    converged error at medium fell from 0.46 to 0.32 of no AA's in the disc test).
+//! 5. Weigh the current frame by `blend`, going to 1 where the history is off screen or
+//!    non-finite, after a reset, and (every tier: one aux read) where last frame's depth
+//!    there differs by more than 2–10% (disocclusion) or its motion differs by 0.5–2 pixels (a
+//!    moving object just uncovered the background). It rises by up to 0.6 where the pixel's
+//!    own sample moves 0.25–1 pixel differently from the closest sample it reprojected with:
+//!    background beside a moving object's edge, which the dilation gives the object's motion
+//!    and so the object's dragged history (the depth test misses it where the object rests on
+//!    the surface behind it). At ultra, after a rejection the weight starts at 1/4 and falls
+//!    to `blend` over the next frames (frames of history are counted in the aux target's w).
+//!    When upsampling the weight is also scaled by `exp(−2.29 d²)` of the nearest sample, so
+//!    an output pixel takes the current frame only as far as a sample actually landed near it.
+//! 6. The output is sanitised (NaN and ±∞ → 0, colour 0..65504, alpha 0..1), so nothing
+//!    broken reaches the history: a pixel whose 3x3 holds a broken texel outputs black for
+//!    that frame, which the next frame's clip undoes. (Sanitising each of the nine taps
+//!    instead, as before, cost a quarter of the pass on lavapipe.)
 //!
 //! # History resets
 //! The output is the current frame and the history restarts when [`TaaPass::reset_history`]
@@ -64,35 +76,72 @@
 //! renderer flags large jumps itself) and after frames where TAA was off.
 //!
 //! # Tiers
-//! Taps are texture reads per output pixel; the pass is bandwidth-bound.
+//! Each tier up is at least as close to the supersampled reference as the one below on the
+//! quality scene (`afterlight quality`, 128x128: static PSNR not lower, ghosting and flicker
+//! not higher; `tests/integration/antialiasing.rs` holds it) and costs more. Measured with
+//! the default settings (64-sample reference, each run from the start of its jitter
+//! sequence, static error pooled over a whole jitter cycle; costs: fragment, CPU ms per frame
+//! of the pass alone at 640x360 on lavapipe, `taa::cost_per_tier_on_a_software_gpu`):
 //!
-//! | tier     | current frame            | history                 | constraint                 | rejection, weighting                        | taps |
-//! |----------|--------------------------|-------------------------|----------------------------|---------------------------------------------|------|
-//! | `Off`    | –                        | –                       | –                          | pass skipped, history dropped               | 0    |
-//! | `Low`    | nearest; 3x3 Blackman-Harris where rejected | bilinear                | 3x3 min/max clamp in RGB   | closest-depth motion; depth and motion disocclusion, motion-edge weighting; linear blend | 22 |
-//! | `Medium` | as low                   | Catmull-Rom (5 taps)    | [`TaaClip`] in YCoCg       | as low                                      | 26   |
-//! | `High`   | as low                   | Catmull-Rom (5 taps)    | [`TaaClip`] in tone-mapped YCoCg | as medium, + confidence for speed and clipping | 26 |
-//! | `Ultra`  | as high                  | as high                 | as high                    | as high, with a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 26 |
+//! | tier     | current frame            | history                 | constraint                 | rejection, weighting                        | static PSNR, ghosting, flicker | cost |
+//! |----------|--------------------------|-------------------------|----------------------------|---------------------------------------------|------|------|
+//! | `Off`    | –                        | –                       | –                          | pass skipped, history dropped               | – | 0 |
+//! | `Low`    | nearest; 3x3 Blackman-Harris where rejected | bilinear | 3x3 min/max clamp in RGB | closest-depth motion; depth and motion disocclusion, motion-edge weighting; linear blend | 42.29 dB, 0.0147, 0.0036 | 12.5 |
+//! | `Medium` | as low                   | Catmull-Rom (5 taps)    | clip towards the min/max box's centre in YCoCg | as low                | 42.30 dB, 0.0146, 0.0029 | 16 |
+//! | `High`   | as low                   | Catmull-Rom (5 taps)    | as medium; where moving, the variance box ([`TaaClip`]) | as low         | 42.30 dB, 0.0138, 0.0029 | 16.75 |
+//! | `Ultra`  | as low                   | as high                 | as high                    | as high; faster convergence after a rejection; a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 44.20 dB, 0.0138, 0.0029 | 17 |
+//!
+//! Before (one shader branching on the tier), high and ultra ended further from the reference
+//! than low (39.95 and 40.38 dB against 42.35 dB): their resolve in Karis' tone-mapped space
+//! (`c / (1 + max c)`, which keeps highlights from flickering) averages the jitter sequence in
+//! that space, 1–2 dB away from the reference's average in linear light, and their confidence
+//! term (more of the current frame where the history was clipped) let the jitter through; the
+//! flicker measure showed no gain from either. Both are gone. The scores themselves had also
+//! depended on where in the jitter sequence each run started and ended (up to 1.2 dB between
+//! runs of one shader); the quality measure now starts every run at the sequence's start and
+//! pools the static error over a whole cycle ([`crate::quality::antialiasing`]).
+//!
+//! # Specialised pipelines
+//! Everything the settings decide is a WGSL `override` constant of `shaders/post/taa.wgsl`,
+//! fixed when the pipeline is built: `TIER` (what the tier turns on follows from it in the
+//! shader), `CLIP_AABB` (high up) and `UPSAMPLE` (input smaller than output). One pipeline per
+//! [`TaaKey`] and variant, cached; [`TaaPass::prepare`] (called by the chain before each
+//! frame) builds the frame's key ahead and, unless the key just changed (a step frame, which
+//! compiles nothing: [`BuildAhead`]), the neighbouring tiers' and the other upsampling state's
+//! ([`TaaKey::ahead`]), so a governor step
+//! never compiles during a frame. No branch or loop bound reads a uniform: Mesa 22's lavapipe
+//! recompiled and leaked the whole shader on every bind that had one (`docs/memory-growth.md`),
+//! which was also a quarter of the pass's time there. Per-frame values (sizes, jitter, blend,
+//! γ, reset, the reprojection, whether depth and a reprojection exist) stay uniforms and enter
+//! arithmetic and `select` only.
+//!
+//! The compute variant reads the 10x10 input texels around its 8x8 workgroup into workgroup
+//! memory once (without upsampling), instead of nine reads per pixel. On lavapipe that is
+//! slower than reading them directly (its texture reads are cheap next to its barriers), but
+//! lavapipe runs the fragment variant by default ([`super::variant`]).
 
 use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
 
-use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
+use super::variant::ComputeKernel;
 use super::{Tier, clamp_setting};
 use crate::draw::gbuffer_formats;
+use crate::draw::specialise::{BuildAhead, Constants, Specialised};
 use crate::draw::{Target, bindings, fullscreen};
 use crate::shaders::ShaderError;
 
 /// How the reprojected history is kept near the current frame's neighbourhood.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaaClip {
-    /// Clip towards the centre of the neighbourhood's mean ± γ·σ box in YCoCg (Salvi 2016).
+    /// Clip towards the centre of the neighbourhood's mean ± γ·σ box in YCoCg (Salvi 2016)
+    /// where the pixel moves, of the min/max box where it is still (high and ultra).
     #[default]
     Variance,
-    /// Clamp to the neighbourhood's min/max box in YCoCg (Karis 2014).
+    /// Clip towards the centre of the neighbourhood's min/max box in YCoCg (Karis 2014).
     Aabb,
 }
 
@@ -105,7 +154,8 @@ pub struct TaaSettings {
     pub tier: Tier,
     /// Length of the Halton(2,3) jitter sequence: 8 or 16, default 8.
     pub jitter_length: u32,
-    /// Variance clipping or an AABB clamp. Default variance.
+    /// From high up, variance clipping where the pixel moves or the min/max box always (lower
+    /// tiers use the min/max box). Default variance.
     pub clip: TaaClip,
     /// Width of the variance box in standard deviations (γ), `0.5..=2`, default 1.
     pub variance_gamma: f32,
@@ -186,7 +236,8 @@ pub const SETTINGS: &[Setting] = &[
     setting(
         "taa.clip",
         Control::Choice(&["variance", "aabb"]),
-        "Variance clipping or an AABB clamp of the history. Default variance.",
+        "From high up, clip the history of moving pixels to the variance box, or always to the \
+         min/max box (aabb; lower tiers always do). Default variance.",
     ),
     setting(
         "taa.variance_gamma",
@@ -302,6 +353,84 @@ pub fn reprojection(previous: Mat4, current: Mat4) -> Option<Mat4> {
     m.is_finite().then_some(m)
 }
 
+/// What a TAA pipeline is specialised on: the settings that decide a branch of
+/// `shaders/post/taa.wgsl`, given to it as `override` constants ([`TaaKey::constants`]). Each
+/// key is one pipeline (per variant) in [`TaaPass`]'s caches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TaaKey {
+    /// The tier (not `Off`): what the shader computes (`TIER`).
+    pub tier: Tier,
+    /// Variance or min/max box (`CLIP_AABB`); always [`TaaClip::Variance`] below
+    /// [`Tier::High`], which use the min/max box whatever the setting says.
+    pub clip: TaaClip,
+    /// The input is smaller than the output (`UPSAMPLE`).
+    pub upsample: bool,
+}
+
+impl TaaKey {
+    /// The key of `settings` (validated) with or without upsampling; `None` when the tier is
+    /// off.
+    pub fn new(settings: &TaaSettings, upsample: bool) -> Option<Self> {
+        settings.tier.is_on().then(|| Self {
+            tier: settings.tier,
+            clip: if settings.tier >= Tier::High { settings.clip } else { TaaClip::Variance },
+            upsample,
+        })
+    }
+
+    /// The WGSL `override` constants of this key.
+    pub fn constants(self) -> Constants {
+        let tier = match self.tier {
+            Tier::Off | Tier::Low => 1.0,
+            Tier::Medium => 2.0,
+            Tier::High => 3.0,
+            Tier::Ultra => 4.0,
+        };
+        vec![
+            ("TIER", tier),
+            ("CLIP_AABB", f64::from(u8::from(self.clip == TaaClip::Aabb))),
+            ("UPSAMPLE", f64::from(u8::from(self.upsample))),
+        ]
+    }
+
+    /// The keys to build ahead of a frame with `settings` and `upsample`: this key and, when
+    /// `neighbours` (not in a frame whose key just changed), the neighbouring tiers' and the other
+    /// upsampling state's (the governor also changes the render scale).
+    pub fn ahead(settings: &TaaSettings, upsample: bool, neighbours: bool) -> Vec<Self> {
+        if !neighbours {
+            return Self::new(settings, upsample).into_iter().collect();
+        }
+        let mut keys = Vec::new();
+        for tier in settings.tier.with_neighbours() {
+            for upsample in [upsample, !upsample] {
+                keys.extend(Self::new(&TaaSettings { tier, ..*settings }, upsample));
+            }
+        }
+        keys
+    }
+}
+
+/// Karis' Gaussian fit of a Blackman-Harris window of radius 1 pixel: `exp(−2.29 d²)` (the
+/// shader's `FILTER_SHARPNESS`).
+const FILTER_SHARPNESS: f32 = 2.29;
+
+/// The reconstruction filter's weights of the 3x3 around an output pixel when the input is
+/// the output's size (row `dy + 1`, component `dx + 1`; the fourth unused), normalised to sum 1:
+/// the samples lie at `(dx, dy) − jitter` from the pixel centre, the same for every pixel, so
+/// they are computed here once a frame instead of nine `exp` per pixel.
+pub fn frame_filter(jitter: Vec2) -> [[f32; 4]; 3] {
+    let mut rows = [[0.0; 4]; 3];
+    let mut sum = 0.0;
+    for (dy, row) in rows.iter_mut().enumerate() {
+        for (dx, weight) in row.iter_mut().take(3).enumerate() {
+            let d = Vec2::new(dx as f32 - 1.0, dy as f32 - 1.0) - jitter;
+            *weight = (-FILTER_SHARPNESS * d.length_squared()).exp();
+            sum += *weight;
+        }
+    }
+    rows.map(|row| row.map(|w| w / sum))
+}
+
 /// The uniform block of `shaders/post/taa.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -312,12 +441,12 @@ struct TaaUniforms {
     input_size: [f32; 4],
     /// Jitter x, y (input pixels), blend, variance gamma.
     params: [f32; 4],
-    /// Tier (1..4), clip (0 variance, 1 aabb), reset, upsampling.
-    mode: [u32; 4],
+    /// Reset, reprojection given, depth given (1 or 0), unused.
+    flags: [f32; 4],
     /// [`TaaFrame::reprojection`] (identity when absent).
     reprojection: [[f32; 4]; 4],
-    /// Reprojection given, depth given, unused, unused.
-    inputs: [u32; 4],
+    /// [`frame_filter`] of the jitter.
+    filter: [[f32; 4]; 3],
 }
 
 /// Format of the resolved image, the history and the aux target.
@@ -329,18 +458,22 @@ struct HistoryFrame {
     aux: Target,
 }
 
-/// The TAA pass: its pipeline and its ping-pong history.
+/// The TAA pass: its pipelines and its ping-pong history.
 pub struct TaaPass {
+    module: wgpu::ShaderModule,
     layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::RenderPipeline,
+    /// The fragment pipelines by key (built ahead by [`TaaPass::prepare`]).
+    fragment: Specialised<TaaKey, wgpu::RenderPipeline>,
+    /// The compute variant's kernels by key ([`TaaPass::dispatch`]).
+    compute: Specialised<TaaKey, ComputeKernel>,
+    /// Whether a frame may build its neighbours' pipelines (not a step frame).
+    build_ahead: BuildAhead<TaaKey>,
     uniforms: wgpu::Buffer,
     sampler: wgpu::Sampler,
     /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`).
     depth_sampler: wgpu::Sampler,
     depth_placeholder: wgpu::TextureView,
     motion_placeholder: wgpu::TextureView,
-    /// The compute variant ([`TaaPass::dispatch`]), built on first use.
-    compute: super::variant::LazyKernel,
     /// The two history frames (output size, and whether they are storage textures for the
     /// compute variant) and which one holds the latest resolve.
     history: Option<([HistoryFrame; 2], (u32, u32), bool)>,
@@ -375,12 +508,15 @@ impl TaaPass {
             value: 5.0,
             prior_share: 0.20,
             at_render_size: false,
-            tier_cost: DEFAULT_TIER_COST,
+            // Measured on lavapipe, fragment, 640x360 (the tier table above): ultra adds only
+            // the convergence count to high, medium only the variance box below it.
+            tier_cost: [0.0, 0.75, 0.95, 1.0, 1.02],
         }),
         settings: &[SETTINGS],
     };
 
-    /// Load the shader and build the pipeline. `hdr_format` is the renderer's HDR format; the
+    /// Load the shader; the pipelines are built per [`TaaKey`] by [`TaaPass::prepare`] (or
+    /// the first frame that needs one). `hdr_format` is the renderer's HDR format; the
     /// resolved image is Rgba16Float whatever it is, since accumulating in an 11-bit float
     /// format would band and lose alpha.
     pub fn new(
@@ -407,21 +543,13 @@ impl TaaPass {
                 entry
             }),
         });
-        // Two targets: the resolved colour (next frame's history) and the aux target.
-        let pipeline = fullscreen::multi_target_pipeline(
-            device,
-            Self::NAME,
-            &module,
-            "fs_main",
-            &[&layout],
-            &[HISTORY_FORMAT, HISTORY_FORMAT],
-        );
         let zeros = <TaaUniforms as bytemuck::Zeroable>::zeroed();
-        let formats = [HISTORY_FORMAT, HISTORY_FORMAT];
         Ok(Self {
-            compute: super::variant::LazyKernel::new(Self::NAME, module.clone(), &formats),
+            module,
             layout,
-            pipeline,
+            fragment: Specialised::new(),
+            compute: Specialised::new(),
+            build_ahead: BuildAhead::default(),
             uniforms: bindings::uniform_buffer(device, Self::NAME, bytemuck::bytes_of(&zeros)),
             sampler: bindings::linear_sampler(device, Self::NAME),
             depth_sampler: bindings::nearest_sampler(device, "taa.depth_sampler"),
@@ -439,6 +567,36 @@ impl TaaPass {
             latest: 0,
             history_valid: false,
         })
+    }
+
+    /// Build ahead the pipelines of the frames to come with `settings` (validated): the
+    /// variant `compute` or fragment, with or without `upsample` (input smaller than output);
+    /// also the neighbouring tiers' and the other upsampling state's ([`TaaKey::ahead`]), so a
+    /// budget-governor step never builds a pipeline during a frame, except in a frame whose
+    /// key differs from the last one's (a step: it draws with what was built and compiles
+    /// nothing; the frame after it builds the new key's neighbours, [`BuildAhead`]). Builds
+    /// nothing already built.
+    pub fn prepare(
+        &mut self,
+        device: &wgpu::Device,
+        settings: &TaaSettings,
+        compute: bool,
+        upsample: bool,
+    ) {
+        let Some(key) = TaaKey::new(settings, upsample) else { return };
+        let keys = TaaKey::ahead(settings, upsample, self.build_ahead.may_build(key));
+        let (module, layout) = (&self.module, &self.layout);
+        if compute {
+            self.compute.prepare(keys, |key| compute_kernel(device, module, layout, key));
+        } else {
+            self.fragment.prepare(keys, |key| fragment_pipeline(device, module, layout, key));
+        }
+    }
+
+    /// How many pipelines are built (fragment and compute): a frame after
+    /// [`TaaPass::prepare`] built its key adds none.
+    pub fn pipelines_built(&self) -> usize {
+        self.fragment.len() + self.compute.len()
     }
 
     /// Forget the history: the next frame's output is its current frame.
@@ -504,29 +662,23 @@ impl TaaPass {
             self.history = Some(([history_frame(), history_frame()], frame.output_size, compute));
             self.history_valid = false;
         }
+        let upsample = frame.input_size != frame.output_size;
+        let key = TaaKey::new(&settings, upsample)?;
         let (frames, ..) = self.history.as_ref()?;
-        let tier = match settings.tier {
-            Tier::Off | Tier::Low => 1,
-            Tier::Medium => 2,
-            Tier::High => 3,
-            Tier::Ultra => 4,
-        };
         let reset = !self.history_valid || frame.camera_cut;
+        // A sub-pixel offset: the nearest sample of a pixel is its own at the same size.
         let jitter = if frame.jitter.is_finite() { frame.jitter } else { Vec2::ZERO };
+        let jitter = jitter.clamp(Vec2::splat(-0.5), Vec2::splat(0.5));
         let reprojection = frame.reprojection.filter(|m| m.is_finite());
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let (iw, ih, ow_f, oh_f) = (iw as f32, ih as f32, ow as f32, oh as f32);
         let uniforms = TaaUniforms {
             output_size: [ow_f, oh_f, 1.0 / ow_f, 1.0 / oh_f],
             input_size: [iw, ih, 1.0 / iw, 1.0 / ih],
             params: [jitter.x, jitter.y, settings.blend, settings.variance_gamma],
-            mode: [
-                tier,
-                u32::from(settings.clip == TaaClip::Aabb),
-                u32::from(reset),
-                u32::from(frame.input_size != frame.output_size),
-            ],
+            flags: [flag(reset), flag(reprojection.is_some()), flag(frame.depth.is_some()), 0.0],
             reprojection: reprojection.unwrap_or(Mat4::IDENTITY).to_cols_array_2d(),
-            inputs: [u32::from(reprojection.is_some()), u32::from(frame.depth.is_some()), 0, 0],
+            filter: frame_filter(jitter),
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
         let (read, write) = (&frames[self.latest], &frames[1 - self.latest]);
@@ -548,17 +700,20 @@ impl TaaPass {
         });
         let attachment =
             |view| Some(fullscreen::colour_attachment(view, Some(wgpu::Color::TRANSPARENT)));
+        let (module, layout) = (&self.module, &self.layout);
         if compute {
             let outputs = [&write.colour.view, &write.aux.view];
-            let size = frame.output_size;
-            self.compute.dispatch(device, encoder, &self.layout, Some(&bind_group), &outputs, size);
+            let kernel = self.compute.get(key, |key| compute_kernel(device, module, layout, key));
+            kernel.dispatch(device, encoder, &bind_group, &outputs, frame.output_size);
         } else {
+            let pipeline =
+                self.fragment.get(key, |key| fragment_pipeline(device, module, layout, key));
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some(Self::NAME),
                 color_attachments: &[attachment(&write.colour.view), attachment(&write.aux.view)],
                 ..Default::default()
             });
-            pass.set_pipeline(&self.pipeline);
+            pass.set_pipeline(pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.draw(0..3, 0..1);
         }
@@ -583,6 +738,46 @@ impl TaaPass {
         }
         entries
     }
+}
+
+/// The fragment pipeline of `key`: two targets, the resolved colour (next frame's history) and
+/// the aux target.
+fn fragment_pipeline(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::BindGroupLayout,
+    key: TaaKey,
+) -> wgpu::RenderPipeline {
+    log::debug!("{}: building the fragment pipeline of {key:?}", TaaPass::NAME);
+    fullscreen::specialised_multi_target_pipeline(
+        device,
+        TaaPass::NAME,
+        module,
+        "fs_main",
+        &[layout],
+        &[HISTORY_FORMAT, HISTORY_FORMAT],
+        &key.constants(),
+    )
+}
+
+/// The compute kernel of `key`, storing the same two targets.
+fn compute_kernel(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::BindGroupLayout,
+    key: TaaKey,
+) -> ComputeKernel {
+    log::debug!("{}: building the compute kernel of {key:?}", TaaPass::NAME);
+    let formats = [HISTORY_FORMAT, HISTORY_FORMAT];
+    ComputeKernel::specialised(
+        device,
+        TaaPass::NAME,
+        module,
+        "cs_main",
+        layout,
+        &formats,
+        &key.constants(),
+    )
 }
 
 /// One history texture of `size`: an attachment, shader input and copy source, and with
@@ -707,6 +902,54 @@ mod tests {
             assert!((got - expected).length() < 1e-4, "{d}: {got} vs {expected}");
         }
         assert!(reprojection(previous, Mat4::ZERO).is_none(), "a singular view");
+    }
+
+    #[test]
+    fn the_frame_filter_is_the_normalised_gaussian_of_the_jittered_offsets() {
+        for jitter in [Vec2::ZERO, Vec2::new(0.375, -0.2), Vec2::new(-0.5, 0.5)] {
+            let rows = frame_filter(jitter);
+            let sum: f32 = rows.iter().map(|r| r[..3].iter().sum::<f32>()).sum();
+            assert!((sum - 1.0).abs() < 1e-5, "{sum}");
+            assert!(rows.iter().all(|r| r[3] == 0.0));
+            // exp(-k |a|^2) / exp(-k |b|^2) between the centre tap and its right neighbour.
+            let (centre, right) = (-jitter, Vec2::X - jitter);
+            let ratio =
+                (-FILTER_SHARPNESS * (centre.length_squared() - right.length_squared())).exp();
+            assert!((rows[1][1] / rows[1][2] - ratio).abs() < 1e-3 * ratio);
+        }
+        // Unjittered, the centre weighs most and the corners least.
+        let rows = frame_filter(Vec2::ZERO);
+        assert!(rows[1][1] > rows[0][1] && rows[0][1] > rows[0][0]);
+    }
+
+    #[test]
+    fn keys_ahead_are_the_neighbours_except_in_a_step_frame() {
+        let high = TaaSettings::HIGH;
+        assert_eq!(TaaKey::ahead(&high, false, false), [TaaKey::new(&high, false).unwrap()]);
+        let keys = TaaKey::ahead(&high, false, true);
+        let tiers: Vec<_> = keys.iter().map(|k| (k.tier, k.upsample)).collect();
+        assert_eq!(
+            tiers,
+            [
+                (Tier::Medium, false),
+                (Tier::Medium, true),
+                (Tier::High, false),
+                (Tier::High, true),
+                (Tier::Ultra, false),
+                (Tier::Ultra, true)
+            ]
+        );
+        // Below high the clip setting changes nothing, so it is not part of the key.
+        let aabb = TaaSettings { clip: TaaClip::Aabb, ..high };
+        let medium = |s: TaaSettings| TaaKey::new(&TaaSettings { tier: Tier::Medium, ..s }, false);
+        assert_eq!(medium(aabb), medium(high));
+        assert_ne!(TaaKey::new(&aabb, false), TaaKey::new(&high, false));
+        // Off builds nothing but, under the governor, the low tier it may step back up to.
+        assert!(TaaKey::ahead(&TaaSettings::OFF, false, false).is_empty());
+        let back = TaaKey::ahead(&TaaSettings::OFF, true, true);
+        assert!(back.iter().all(|k| k.tier == Tier::Low) && back.len() == 2);
+        let constants = TaaKey::new(&aabb, true).unwrap().constants();
+        assert_eq!(constants, [("TIER", 3.0), ("CLIP_AABB", 1.0), ("UPSAMPLE", 1.0)]);
     }
 
     #[test]

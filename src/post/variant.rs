@@ -303,17 +303,8 @@ pub(crate) struct LazyKernel {
 }
 
 impl LazyKernel {
-    /// The compute variant of pass `name` in `module`, storing textures of `outputs`.
-    pub(crate) fn new(
-        name: &'static str,
-        module: wgpu::ShaderModule,
-        outputs: &[wgpu::TextureFormat],
-    ) -> Self {
-        Self::with_entry(name, module, "cs_main", outputs)
-    }
-
-    /// [`LazyKernel::new`] for the entry point `entry`: passes of several steps keep one
-    /// `cs_<step>` per step in one module.
+    /// The compute variant of pass `name` in `module`: entry point `entry` (passes of several
+    /// steps keep one `cs_<step>` per step in one module), storing textures of `outputs`.
     pub(crate) fn with_entry(
         name: &'static str,
         module: wgpu::ShaderModule,

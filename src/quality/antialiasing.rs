@@ -6,7 +6,8 @@
 //! fine display would show, so it is what TAA converges towards and FXAA approximates.
 //!
 //! Three measures, each computed for every method (none, FXAA, TAA) on the same scene:
-//! - **static error**: PSNR against the reference after the method converged (TAA: 32 frames)
+//! - **static error**: PSNR against the reference after the method converged (TAA: 32 frames,
+//!   then the mean squared error of the next [`STATIC_POOLED_FRAMES`], a whole jitter cycle)
 //!   on a still camera;
 //! - **ghosting**: mean absolute error, against the reference of the same frame, in the
 //!   region a moving object uncovered during the last few frames (where a stale history
@@ -36,6 +37,11 @@ use crate::scene::Camera;
 
 /// Frames TAA gets to converge on a still camera before it is measured.
 pub const TAA_CONVERGENCE_FRAMES: u32 = 32;
+
+/// Frames after TAA converged whose error is pooled into its static score: a whole cycle of
+/// either jitter sequence (8 or 16 frames), so the score does not depend on the phase of the
+/// sequence the last frame happens to be at (a converged image still moves a little with it).
+pub const STATIC_POOLED_FRAMES: u32 = 16;
 
 /// An anti-aliasing method under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,10 +88,13 @@ impl AntiAliasing {
         post
     }
 
-    fn settle_frames(self) -> u32 {
+    /// Frames rendered on the still camera, and how many of the last are measured.
+    fn still_frames(self) -> (u32, u32) {
         match self {
-            AntiAliasing::Taa(_) => TAA_CONVERGENCE_FRAMES,
-            _ => 1,
+            AntiAliasing::Taa(_) => {
+                (TAA_CONVERGENCE_FRAMES + STATIC_POOLED_FRAMES, STATIC_POOLED_FRAMES)
+            }
+            _ => (1, 1),
         }
     }
 }
@@ -267,12 +276,19 @@ fn run(
     camera_at: &dyn Fn(u32) -> Camera,
     before: &mut dyn FnMut(&mut Renderer, u32),
 ) -> Result<Vec<LinearImage>, Error> {
-    let frame =
+    let mut frame =
         RenderOptions { post: method.apply(&deterministic(&options.post)), ..options.clone() };
+    // TAA's jitter sequence from its start at every run, as after a cut: left to the frame
+    // counter, each run would start at another phase of it (the counter runs on across the
+    // references and the other methods), and a still image converged to another phase differs
+    // by up to a dB, which hid whether one tier beats another.
+    let sequence = frame.post.taa.tier.is_on().then(|| frame.post.taa.sequence_length());
     renderer.reset_history();
     let mut kept = Vec::new();
     for f in 0..frames {
         before(renderer, f);
+        frame.subpixel_offset =
+            sequence.map(|length| crate::post::taa::jitter(u64::from(f), length));
         renderer.render(gpu, &camera_at(f), &frame)?;
         if f + keep >= frames {
             kept.push(read(gpu, renderer)?);
@@ -480,9 +496,10 @@ pub fn score(
     let motion = &s.motion;
     let still_camera = |_| s.camera;
     renderer.set_instance_transform(motion.instance, motion.start);
-    let frames = method.settle_frames();
-    let still = run(gpu, renderer, &s.options, method, frames, 1, &still_camera, &mut |_, _| {})?;
-    let static_psnr = still[0].psnr(&references.still).unwrap_or(0.0);
+    let (frames, keep) = method.still_frames();
+    let still =
+        run(gpu, renderer, &s.options, method, frames, keep, &still_camera, &mut |_, _| {})?;
+    let static_psnr = pooled_psnr(&still, &references.still);
     let gpu_ms = match method.scope() {
         Some(scope) => {
             let options = RenderOptions {
@@ -520,6 +537,16 @@ pub fn score(
     )?;
     let flicker = flicker(&pan, &references.pan);
     Ok(AaScore { method, static_psnr, ghosting, flicker, gpu_ms })
+}
+
+/// PSNR of the mean squared error of `images` against `reference` (0 when a size differs).
+fn pooled_psnr(images: &[LinearImage], reference: &LinearImage) -> f64 {
+    let mut mse = 0.0;
+    for image in images {
+        let Some(psnr) = image.psnr(reference) else { return 0.0 };
+        mse += 10f64.powf(-psnr / 10.0) / images.len() as f64;
+    }
+    if mse == 0.0 { f64::INFINITY } else { -10.0 * mse.log10() }
 }
 
 /// Mean over consecutive frame pairs and pixels of |(a_t - a_t-1) - (r_t - r_t-1)| on

@@ -5,7 +5,8 @@
 //! nothing. The whole renderer: edges get intermediate coverage where no AA gives only 0 or 1,
 //! a still scene settles, a moving square leaves no ghost trail, a camera jump restarts the
 //! history, and a panning camera leaves the sky (no motion vectors) unsmeared. Also the FXAA
-//! fallback rule.
+//! fallback rule, that a budget governor's step builds no pipeline during a frame (they are
+//! built ahead), and an ignored probe of the pass's cost per tier on a software GPU.
 
 use crate::common;
 
@@ -249,6 +250,35 @@ fn every_tier_and_clip_runs_and_keeps_a_flat_image() {
     }
 }
 
+/// A budget governor's step to a neighbouring tier (or render scale) builds no pipeline during
+/// the frame that uses it: the chain's prepare step (`TaaPass::prepare`) built them ahead, for
+/// the fragment and the compute variant alike; a step frame's prepare builds at most its own
+/// key, the next one the new key's neighbours.
+#[test]
+fn a_governor_step_builds_no_pipeline_during_the_frame() {
+    let Some(mut h) = Harness::new() else { return };
+    let size = (16, 16);
+    let flat = vec![[0.5, 0.25, 1.0, 1.0]; 256];
+    let device = h.gpu.device.clone();
+    h.pass.prepare(&device, &settings(Tier::High), false, false);
+    let built = h.pass.pipelines_built();
+    assert_eq!(built, 6, "medium, high and ultra, each with and without upsampling");
+    for tier in [Tier::High, Tier::Medium, Tier::High, Tier::Ultra] {
+        h.frame(&flat, (size, size), jitter(0, 8), &settings(tier));
+        assert_eq!(h.pass.pipelines_built(), built, "the {tier:?} frame built a pipeline");
+    }
+    // Upsampling (the governor lowered the render scale) was built ahead too.
+    let half = vec![[0.5, 0.25, 1.0, 1.0]; 64];
+    h.frame(&half, ((8, 8), size), jitter(1, 8), &settings(Tier::High));
+    assert_eq!(h.pass.pipelines_built(), built, "the upsampling frame built a pipeline");
+    // A step (here to medium, in the compute variant) builds only the frame's own key; the
+    // frame after it the new key's neighbours.
+    h.pass.prepare(&device, &settings(Tier::Medium), true, false);
+    assert_eq!(h.pass.pipelines_built(), built + 1, "the compute kernel of medium");
+    h.pass.prepare(&device, &settings(Tier::Medium), true, false);
+    assert_eq!(h.pass.pipelines_built(), built + 6, "low, medium, high, with and without");
+}
+
 #[test]
 fn zero_size_or_off_draws_nothing() {
     let Some(mut h) = Harness::new() else { return };
@@ -476,4 +506,113 @@ fn a_panning_camera_leaves_the_sky_unsmeared() {
     // the sky left at zero motion.
     assert!(mean < 2.0, "sky smeared: mean difference {mean} codes from the no-AA frame");
     assert!(worst < 24, "sky smeared: worst difference {worst} codes from the no-AA frame");
+}
+
+/// The process's CPU time (user + system) in seconds, from `/proc/self/stat` (Linux; 0
+/// elsewhere). On a software GPU the pass's work runs on the process's own threads, so its
+/// CPU time measures the pass even while other processes load the machine.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// A texture of `format` at `size` filled with `bytes`.
+fn texture_with(
+    gpu: &Gpu,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    bytes: &[u8],
+) -> wgpu::TextureView {
+    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("cost input"),
+        size: extent,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    let bytes_per_row = bytes.len() as u32 / size.1;
+    gpu.queue.write_texture(
+        texture.as_image_copy(),
+        bytes,
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(bytes_per_row),
+            rows_per_image: Some(size.1),
+        },
+        extent,
+    );
+    texture.create_view(&Default::default())
+}
+
+/// CPU milliseconds per frame of the pass alone at 640x360 on a software GPU, per tier and
+/// variant, with Rgba16Float colour, a depth texture and slow motion everywhere (so the history
+/// is resampled between texels). `cargo test --test integration taa::cost -- --ignored
+/// --nocapture`; `AFTERLIGHT_SHADER_DIR` times a changed shader without rebuilding.
+#[test]
+#[ignore = "a timing probe, not a check"]
+fn cost_per_tier_on_a_software_gpu() {
+    let Some(mut h) = Harness::new() else { return };
+    let size = (640u32, 360u32);
+    let pixels = (size.0 * size.1) as usize;
+    let half = |v: f32| half::f16::from_f32(v).to_bits().to_le_bytes();
+    let colour: Vec<u8> = (0..pixels)
+        .flat_map(|i| {
+            let (x, y) = ((i % 640) as f32, (i / 640) as f32);
+            let v = 0.5 + 0.5 * (x * 0.37).sin() * (y * 0.21).cos();
+            [v, v * 0.7, 1.0 - v, 1.0].into_iter().flat_map(half)
+        })
+        .collect();
+    let hdr = texture_with(&h.gpu, size, wgpu::TextureFormat::Rgba16Float, &colour);
+    let depth_values: Vec<u8> =
+        (0..pixels).flat_map(|i| (0.2 + 0.1 * ((i % 640) as f32 / 640.0)).to_le_bytes()).collect();
+    let depth = texture_with(&h.gpu, size, wgpu::TextureFormat::R32Float, &depth_values);
+    let motion_values: Vec<u8> =
+        (0..pixels).flat_map(|_| [0.3 / 640.0, -0.2 / 360.0].into_iter().flat_map(half)).collect();
+    let motion = texture_with(&h.gpu, size, wgpu::TextureFormat::Rg16Float, &motion_values);
+    let frames = 40u64;
+    for compute in [false, true] {
+        for tier in [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra] {
+            let s = settings(tier);
+            let mut run = |count: u64| {
+                let start = (process_cpu_seconds(), std::time::Instant::now());
+                for f in 0..count {
+                    let frame = TaaFrame {
+                        hdr: &hdr,
+                        depth: Some(&depth),
+                        motion: Some(&motion),
+                        jitter: jitter(f, 8),
+                        input_size: size,
+                        output_size: size,
+                        camera_cut: false,
+                        reprojection: None,
+                    };
+                    let mut encoder = h.gpu.device.create_command_encoder(&Default::default());
+                    let (device, queue) = (&h.gpu.device, &h.gpu.queue);
+                    match compute {
+                        false => h.pass.draw(device, queue, &mut encoder, &frame, &s),
+                        true => h.pass.dispatch(device, queue, &mut encoder, &frame, &s),
+                    };
+                    h.gpu.queue.submit([encoder.finish()]);
+                    h.gpu.device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+                }
+                (process_cpu_seconds() - start.0, start.1.elapsed().as_secs_f64())
+            };
+            run(3);
+            let (cpu, wall) = run(frames);
+            let per = |s: f64| 1000.0 * s / frames as f64;
+            let variant = if compute { "compute" } else { "fragment" };
+            println!(
+                "{variant:<8} {:<6} CPU {:7.2} ms/frame  wall {:7.2} ms/frame",
+                tier.name(),
+                per(cpu),
+                per(wall)
+            );
+        }
+    }
 }
