@@ -155,7 +155,12 @@ fn finish_encoded(position: vec2f) -> vec4f {
         }
     }
     if GRAIN | DITHER {
-        let at = (vec2u(position) + vec2u(finish.noise.zw)) % NOISE_TILE;
+        // Each 64x64 block of the image reads the tile shifted by its own offset, so the tile
+        // never repeats in a row or column of blocks (a repeating grain pattern shows, and the
+        // column means of a dithered ramp would repeat one column's error).
+        let block = vec2u(position) / NOISE_TILE;
+        let shift = block.x * vec2u(23u, 41u) + block.y * vec2u(37u, 19u);
+        let at = (vec2u(position) + vec2u(finish.noise.zw) + shift) % NOISE_TILE;
         let noise = textureLoad(noise_tile, at, 0);
         if GRAIN {
             // Smooth value noise about `size` pixels across, less in the highlights.
