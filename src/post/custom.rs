@@ -826,6 +826,10 @@ impl CustomPasses {
         passes: &[CustomPassSettings],
     ) -> Result<(), CustomError> {
         check(passes)?;
+        if !passes.is_empty() {
+            // A user shader may branch on its params, which Mesa 22's lavapipe leaks on.
+            crate::gpu::warn_known_driver_issues(&device.adapter_info());
+        }
         for pass in passes {
             let display = pass.point()?.is_display();
             let key = (pass.shader.clone(), display, header(display, &pass.params));

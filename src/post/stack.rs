@@ -189,7 +189,6 @@ impl PostStack {
             log::warn!("post settings: {warning}");
         }
         validate(&settings, desc.provided)?;
-        crate::gpu::warn_known_driver_issues(&device.adapter_info());
         let (chain, composite, camera_exposure) =
             crate::gpu::checked(device, "creating pipelines", || -> Result<_, Error> {
                 Ok((
