@@ -134,6 +134,8 @@ fn fxaa_lowers_edge_error_against_a_supersampled_reference_at_every_tier() {
     let before = masked_error(aliased, reference, &mask);
     let mut pass = FxaaPass::new(&gpu.device).expect("fxaa pipeline");
     println!("{edge_pixels} edge pixels; aliased mean error {before:.3} codes");
+    // Each tier is a step: at least as close to the reference as the one below (#23).
+    let mut below: Option<(Tier, f64)> = None;
     for tier in [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra] {
         let settings = FxaaSettings { tier, ..Default::default() };
         let filtered = fxaa(&gpu, &mut pass, aliased, size, &settings);
@@ -149,6 +151,13 @@ fn fxaa_lowers_edge_error_against_a_supersampled_reference_at_every_tier() {
         // Preset 10's short search finds fewer edge ends; the others must take 20% off.
         let wanted = if tier == Tier::Low { 0.85 } else { 0.8 };
         assert!(after < wanted * before, "{tier}: {after:.3} is not below {wanted} x {before:.3}");
+        if let Some((lower, error)) = below {
+            assert!(
+                after <= error,
+                "{tier} ({after:.3} codes) is further than {lower} ({error:.3})"
+            );
+        }
+        below = Some((tier, after));
     }
 }
 
