@@ -32,15 +32,7 @@ fn taa_beats_fxaa_and_no_aa_against_the_supersampled_reference() {
         .iter()
         .map(|&m| antialiasing::score(&gpu, &mut renderer, &scenario, &references, m).unwrap())
         .collect();
-    for s in &scores {
-        println!(
-            "{:<10} static PSNR {:6.2} dB  ghosting {:.4}  flicker {:.4}",
-            s.method.name(),
-            s.static_psnr,
-            s.ghosting,
-            s.flicker
-        );
-    }
+    print_scores(&scores);
     let [none, fxaa] = [&scores[0], &scores[1]];
     // The absolute bound: a complete one-frame ghost (each frame shown as the previous frame's
     // reference) scores `stale`; TAA must leave at most GHOST_FRACTION of that.
@@ -107,15 +99,7 @@ fn taa_tiers_are_steps_towards_the_supersampled_reference() {
         let method = AntiAliasing::Taa(tier);
         antialiasing::score(&gpu, &mut renderer, &scenario, &references, method).unwrap()
     });
-    for s in &scores {
-        println!(
-            "{:<10} static PSNR {:6.2} dB  ghosting {:.4}  flicker {:.4}",
-            s.method.name(),
-            s.static_psnr,
-            s.ghosting,
-            s.flicker
-        );
-    }
+    print_scores(&scores);
     for pair in scores.windows(2) {
         let (lower, higher) = (&pair[0], &pair[1]);
         let (a, b) = (lower.method.name(), higher.method.name());
@@ -361,5 +345,18 @@ fn spatial_upscale_beats_bilinear_and_catmull_rom_against_the_native_render() {
                 "scale {scale}: tier {higher:?} ({b}) is not closer than {lower:?} ({a})"
             );
         }
+    }
+}
+
+/// One line per method: its static PSNR, ghosting and flicker.
+fn print_scores(scores: &[antialiasing::AaScore]) {
+    for s in scores {
+        println!(
+            "{:<10} static PSNR {:6.2} dB  ghosting {:.4}  flicker {:.4}",
+            s.method.name(),
+            s.static_psnr,
+            s.ghosting,
+            s.flicker
+        );
     }
 }

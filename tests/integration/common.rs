@@ -277,6 +277,18 @@ pub fn float_texture(
     channels: u32,
     texels: &[f32],
 ) -> wgpu::TextureView {
+    let bytes: &[u8] = bytemuck::cast_slice(texels);
+    assert_eq!(bytes.len() as u32, size.0 * size.1 * channels * 4, "texels for {size:?}");
+    texture_from_bytes(gpu, size, format, bytes)
+}
+
+/// A sampleable texture of `format` at `size` holding `bytes` (tightly packed rows).
+pub fn texture_from_bytes(
+    gpu: &Gpu,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    bytes: &[u8],
+) -> wgpu::TextureView {
     let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
     let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
         label: Some("test input"),
@@ -290,10 +302,10 @@ pub fn float_texture(
     });
     gpu.queue.write_texture(
         texture.as_image_copy(),
-        bytemuck::cast_slice(texels),
+        bytes,
         wgpu::TexelCopyBufferLayout {
             offset: 0,
-            bytes_per_row: Some(size.0 * channels * 4),
+            bytes_per_row: Some(bytes.len() as u32 / size.1.max(1)),
             rows_per_image: Some(size.1),
         },
         extent,

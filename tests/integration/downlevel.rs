@@ -163,9 +163,10 @@ fn every_post_pass_on_the_gl_backend_draws_the_vulkan_picture() {
     assert_eq!(gl.info.backend, wgpu::Backend::Gl);
     println!("GL: {} ({})", gl.info.name, gl.capabilities);
     assert!(!gl.capabilities.view_formats && !gl.capabilities.float32_render_targets);
-    // Edge decisions (FXAA, TAA) can flip where the rasterisers differ: up to 8 codes, mean
-    // under 0.05.
-    assert_each_pass_matches(&full, &gl, "GL", 8);
+    // Edge decisions (FXAA, TAA) can flip where the rasterisers differ by a code: a flipped
+    // FXAA search moves a pixel by a share of its edge's contrast (12 codes in
+    // the FXAA case since the finish's dither pattern changed), the mean stays under 0.05.
+    assert_each_pass_matches(&full, &gl, "GL", 16);
 }
 
 /// Automatic exposure at the WebGL2 level meters by fragment samples read back to the CPU: on a

@@ -518,38 +518,6 @@ fn process_cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// A texture of `format` at `size` filled with `bytes`.
-fn texture_with(
-    gpu: &Gpu,
-    size: (u32, u32),
-    format: wgpu::TextureFormat,
-    bytes: &[u8],
-) -> wgpu::TextureView {
-    let extent = wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("cost input"),
-        size: extent,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
-    let bytes_per_row = bytes.len() as u32 / size.1;
-    gpu.queue.write_texture(
-        texture.as_image_copy(),
-        bytes,
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            bytes_per_row: Some(bytes_per_row),
-            rows_per_image: Some(size.1),
-        },
-        extent,
-    );
-    texture.create_view(&Default::default())
-}
-
 /// CPU milliseconds per frame of the pass alone at 640x360 on a software GPU, per tier and
 /// variant, with Rgba16Float colour, a depth texture and slow motion everywhere (so the history
 /// is resampled between texels). `cargo test --test integration taa::cost -- --ignored
@@ -568,13 +536,15 @@ fn cost_per_tier_on_a_software_gpu() {
             [v, v * 0.7, 1.0 - v, 1.0].into_iter().flat_map(half)
         })
         .collect();
-    let hdr = texture_with(&h.gpu, size, wgpu::TextureFormat::Rgba16Float, &colour);
+    let hdr = common::texture_from_bytes(&h.gpu, size, wgpu::TextureFormat::Rgba16Float, &colour);
     let depth_values: Vec<u8> =
         (0..pixels).flat_map(|i| (0.2 + 0.1 * ((i % 640) as f32 / 640.0)).to_le_bytes()).collect();
-    let depth = texture_with(&h.gpu, size, wgpu::TextureFormat::R32Float, &depth_values);
+    let depth =
+        common::texture_from_bytes(&h.gpu, size, wgpu::TextureFormat::R32Float, &depth_values);
     let motion_values: Vec<u8> =
         (0..pixels).flat_map(|_| [0.3 / 640.0, -0.2 / 360.0].into_iter().flat_map(half)).collect();
-    let motion = texture_with(&h.gpu, size, wgpu::TextureFormat::Rg16Float, &motion_values);
+    let motion =
+        common::texture_from_bytes(&h.gpu, size, wgpu::TextureFormat::Rg16Float, &motion_values);
     let frames = 40u64;
     for compute in [false, true] {
         for tier in [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra] {
