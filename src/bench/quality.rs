@@ -1,7 +1,8 @@
 //! What each tier buys: the bench's quality section (`afterlight bench --quality`), each
 //! pass's error against its reference next to its GPU milliseconds, per tier, from the same
 //! references `afterlight quality` measures against ([`crate::quality::report`]): ambient
-//! occlusion against the CPU ray tracer, FXAA and TAA against a supersampled image.
+//! occlusion against the CPU ray tracer, FXAA and TAA against a supersampled image, the spatial
+//! upscale (its tiers beside the CPU resizes an app would do) against the native render.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use crate::Error;
 use crate::gpu::Gpu;
 use crate::post::Tier;
 use crate::quality::report;
+use crate::quality::upscale::{self, UpscaleScene};
 use crate::render::RendererSettings;
 use crate::render::environment::Environment;
 
@@ -36,7 +38,7 @@ impl Default for QualitySettings {
 /// One pass at one tier on one scene: its error against the reference and its cost.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TierRow {
-    /// The pass (`ao`, `fxaa`, `taa`).
+    /// The pass (`ao`, `fxaa`, `taa`, `upscale`).
     pub pass: String,
     /// The tier (`ao` at half resolution: `low half`, ...).
     pub tier: String,
@@ -65,7 +67,9 @@ pub struct QualityReport {
 }
 
 /// Measure AO (the built-in sphere on a plane, and the Cornell box and DamagedHelmet from
-/// `shared` when it holds them) and anti-aliasing (the built-in product demo) per tier.
+/// `shared` when it holds them), anti-aliasing (the built-in product demo) and the spatial
+/// upscale at render scales 0.5 and 0.67 (the product demo, and DamagedHelmet from `shared`)
+/// per tier.
 pub fn measure(
     gpu: &Gpu,
     environment: &Arc<Environment>,
@@ -107,6 +111,37 @@ pub fn measure(
             gpu_ms: s.gpu_ms,
         });
     }
+    let helmet = shared
+        .map(|s| s.join("scenes/DamagedHelmet/DamagedHelmet.glb"))
+        .filter(|p| p.is_file())
+        .map(|p| crate::scene::load(&p))
+        .transpose()?;
+    let mut scenes =
+        vec![UpscaleScene { name: "product demo", scene: &scene, size: (size, size), ev100: 0.0 }];
+    if let Some(helmet) = &helmet {
+        scenes.push(UpscaleScene {
+            name: "DamagedHelmet",
+            scene: helmet,
+            size: (size, size),
+            ev100: -1.0,
+        });
+    }
+    for scale in [0.5, 0.67] {
+        for upscale_scene in &scenes {
+            for s in upscale::scores(gpu, environment, &renderer, upscale_scene, scale)? {
+                rows.push(TierRow {
+                    pass: "upscale".into(),
+                    tier: s.upscaler.name().into(),
+                    scene: format!("{}, render scale {scale}", s.view),
+                    metric: "1 - SSIM vs the native-resolution render (TAA off)".into(),
+                    error: 1.0 - s.closeness.ssim,
+                    psnr_db: Some(s.closeness.psnr),
+                    ghosting: None,
+                    gpu_ms: s.gpu_ms,
+                });
+            }
+        }
+    }
     Ok(QualityReport { settings, rows })
 }
 
@@ -118,7 +153,8 @@ impl QualityReport {
         let mut md = format!(
             "\n## What each tier buys\n\nEach pass's error against its reference beside its GPU \
              ms, per tier ({}x{} px; AO against a {}-ray ray-traced reference, anti-aliasing \
-             against a {}-sample supersampled reference; `afterlight quality` has the method).\n",
+             against a {}-sample supersampled reference, the spatial upscale against the \
+             native-resolution render; `afterlight quality` has the method).\n",
             s.size, s.size, s.rays, s.samples
         );
         let mut passes: Vec<&str> = Vec::new();

@@ -10,11 +10,14 @@
 //! against:
 //! - [`raytrace`]: a world-space triangle soup of a scene, a BVH and ray queries.
 //! - [`ao_reference`]: ray-traced ground-truth ambient occlusion seen through a camera.
+//! - [`upscale`]: a frame rendered below the display size and upscaled, against the native
+//!   render.
 
 pub mod antialiasing;
 pub mod ao_reference;
 pub mod raytrace;
 pub mod report;
+pub mod upscale;
 
 /// Rec. 709 luma of 8-bit RGBA pixels (values 0..255, no transfer function applied, as SSIM
 /// is defined on the stored code values).

@@ -6,6 +6,7 @@
 //!   with ray-traced visibility within the same world-space radius, as a mean absolute error
 //!   over the pixels where the reference sees a surface.
 //! - Anti-aliasing against a supersampled reference ([`super::antialiasing`]).
+//! - The spatial upscale against the native-resolution render ([`super::upscale`]).
 
 use std::sync::Arc;
 
@@ -216,6 +217,49 @@ pub fn aa_table(scores: &[AaScore]) -> String {
             s.flicker,
             ms(s.gpu_ms)
         );
+    }
+    out
+}
+
+/// The upscale table ([`super::upscale`]): per render scale, each view's PSNR and SSIM against
+/// the native render for every upscaler, then their mean over the views, with the pass's GPU
+/// ms beside its tiers.
+pub fn upscale_table(scores: &[super::upscale::UpscaleScore]) -> String {
+    use super::upscale::{Closeness, UPSCALERS};
+    let mut out = format!(
+        "{:<28} {:>5} {:<16} {:>9} {:>7} {:>10}\n",
+        "view", "scale", "upscaler", "PSNR dB", "SSIM", "GPU ms"
+    );
+    let mut scales: Vec<f32> = scores.iter().map(|s| s.scale).collect();
+    scales.dedup();
+    for scale in scales {
+        let at_scale: Vec<_> = scores.iter().filter(|s| s.scale == scale).collect();
+        for s in &at_scale {
+            out += &format!(
+                "{:<28} {:>5} {:<16} {:>9.2} {:>7.4} {:>10}\n",
+                s.view,
+                scale,
+                s.upscaler.name(),
+                s.closeness.psnr,
+                s.closeness.ssim,
+                ms(s.gpu_ms)
+            );
+        }
+        for upscaler in UPSCALERS {
+            let of: Vec<_> = at_scale.iter().filter(|s| s.upscaler == upscaler).collect();
+            let mean = Closeness::mean(of.iter().map(|s| s.closeness));
+            let gpu: Vec<f64> = of.iter().filter_map(|s| s.gpu_ms).collect();
+            let gpu_ms = (!gpu.is_empty()).then(|| gpu.iter().sum::<f64>() / gpu.len() as f64);
+            out += &format!(
+                "{:<28} {:>5} {:<16} {:>9.2} {:>7.4} {:>10}\n",
+                format!("mean of {} views", of.len()),
+                scale,
+                upscaler.name(),
+                mean.psnr,
+                mean.ssim,
+                ms(gpu_ms)
+            );
+        }
     }
     out
 }

@@ -7,7 +7,7 @@
 use crate::common;
 
 use afterlight::post::Tier;
-use afterlight::quality::antialiasing::{self, AntiAliasing, LinearImage};
+use afterlight::quality::antialiasing::{self, AntiAliasing};
 
 const SIZE: (u32, u32) = (64, 64);
 
@@ -168,72 +168,6 @@ fn temporal_upsampling_beats_spatial_upscaling_at_half_render_scale() {
     assert!(temporal > spatial, "TAA {temporal} dB vs spatial {spatial} dB");
 }
 
-/// A separable resize filter for [`resize`]: its weights for the texels at offsets -1, 0, 1, 2
-/// from the one up and left of the sample, at fractional position `t`.
-type ResizeFilter = fn(f32) -> [f32; 4];
-
-/// Bilinear interpolation, as a GPU's linear sampler.
-fn bilinear_weights(t: f32) -> [f32; 4] {
-    [0.0, 1.0 - t, t, 0.0]
-}
-
-/// Catmull-Rom (Mitchell-Netravali B = 0, C = 1/2): the common sharp cubic.
-fn catmull_rom_weights(t: f32) -> [f32; 4] {
-    let (t2, t3) = (t * t, t * t * t);
-    [
-        -0.5 * t3 + t2 - 0.5 * t,
-        1.5 * t3 - 2.5 * t2 + 1.0,
-        -1.5 * t3 + 2.0 * t2 + 0.5 * t,
-        0.5 * t3 - 0.5 * t2,
-    ]
-}
-
-/// `image` (linear) resized to `to` by a separable 4x4 `filter`, texel centres aligned and
-/// edges clamped, results clamped to 0..=1.
-fn resize(image: &LinearImage, to: (u32, u32), filter: ResizeFilter) -> LinearImage {
-    let (w, h) = (image.width as i64, image.height as i64);
-    let at = |x: i64, y: i64| image.rgb[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize];
-    let mut rgb = Vec::new();
-    for y in 0..to.1 {
-        for x in 0..to.0 {
-            let sx = (x as f32 + 0.5) * w as f32 / to.0 as f32 - 0.5;
-            let sy = (y as f32 + 0.5) * h as f32 / to.1 as f32 - 0.5;
-            let (x0, y0) = (sx.floor(), sy.floor());
-            let (wx, wy) = (filter(sx - x0), filter(sy - y0));
-            let mut sum = [0.0f32; 3];
-            for (j, wy) in wy.iter().enumerate() {
-                for (i, wx) in wx.iter().enumerate() {
-                    let texel = at(x0 as i64 + i as i64 - 1, y0 as i64 + j as i64 - 1);
-                    for k in 0..3 {
-                        sum[k] += wx * wy * texel[k];
-                    }
-                }
-            }
-            rgb.push(sum.map(|c| c.clamp(0.0, 1.0)));
-        }
-    }
-    LinearImage { width: to.0, height: to.1, rgb }
-}
-
-/// Distance to a reference: PSNR in dB (sRGB-encoded values) and SSIM (8-bit luma).
-#[derive(Clone, Copy, Debug, Default)]
-struct Closeness {
-    psnr: f64,
-    ssim: f64,
-}
-
-impl Closeness {
-    fn of(image: &LinearImage, reference: &LinearImage) -> Self {
-        Self { psnr: image.psnr(reference).unwrap(), ssim: image.ssim(reference).unwrap() }
-    }
-}
-
-impl std::fmt::Display for Closeness {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.2} dB / SSIM {:.4}", self.psnr, self.ssim)
-    }
-}
-
 /// Without TAA, a render scale below 1 goes through the spatial upscale. At scales 0.5 and
 /// 0.67, on the product demo (64x64) and DamagedHelmet (128x128), each framed and closer, each
 /// tier of the upscale is compared with the native-resolution render of the same frame, and so
@@ -252,83 +186,61 @@ impl std::fmt::Display for Closeness {
 /// prints each): see the constants and `benches/RESULTS.md`.
 #[test]
 fn spatial_upscale_beats_bilinear_and_catmull_rom_against_the_native_render() {
-    use afterlight::post::exposure::ExposureSettings;
+    use afterlight::quality::upscale::{self, Closeness, UPSCALERS, UpscaleScene, Upscaler};
     const MARGIN_DB: f64 = 0.3;
     const MARGIN_SSIM: f64 = 0.008;
     const TIE_DB: f64 = 0.05;
     const TIE_SSIM: f64 = 0.002;
-    const TIERS: [Tier; 3] = [Tier::Low, Tier::Medium, Tier::High];
     let Some(gpu) = common::gpu() else { return };
     let Some(helmet) = common::shared_file("scenes/DamagedHelmet/DamagedHelmet.glb") else {
         return;
     };
     let environment = common::studio(&gpu);
+    let (demo, helmet) =
+        (common::default_scene(), afterlight::scene::load(&helmet).expect("helmet"));
     let scenes = [
-        ("product demo", common::default_scene(), SIZE, 0.0),
-        ("DamagedHelmet", afterlight::scene::load(&helmet).expect("helmet"), (128, 128), -1.0),
+        UpscaleScene { name: "product demo", scene: &demo, size: SIZE, ev100: 0.0 },
+        UpscaleScene { name: "DamagedHelmet", scene: &helmet, size: (128, 128), ev100: -1.0 },
     ];
-    let mut options = afterlight::render::RenderOptions::default();
-    options.post = antialiasing::deterministic(&options.post);
     for scale in [0.5f32, 0.67] {
-        // Per tier (low, medium, high), then CPU bilinear and Catmull-Rom: summed over views.
-        let mut sums = [Closeness::default(); 5];
-        let mut views = 0.0;
-        for (scene_name, scene, size, ev100) in &scenes {
-            let mut native = common::renderer(&gpu, scene, *size, &environment);
-            options.post.exposure = ExposureSettings::manual(*ev100);
-            for (view, yaw, pitch, distance) in
-                [("framed", 30.0, 20.0, 1.0), ("closer", -20.0, 10.0, 0.6)]
-            {
-                let mut camera =
-                    afterlight::scene::Camera::frame_bounds(&scene.bounds, yaw, pitch, 1.0);
-                let target = scene.bounds.center();
-                camera.position = target + (camera.position - target) * distance;
-                let mut frame = |renderer: &mut afterlight::render::Renderer, scale, tier| {
-                    options.post.render_scale = scale;
-                    options.post.upscale.tier = tier;
-                    renderer.render(&gpu, &camera, &options).unwrap();
-                    let size = renderer.size();
-                    LinearImage::from_display(&renderer.read_display(&gpu).unwrap(), size.0, size.1)
-                };
-                let reference = frame(&mut native, 1.0, Tier::High);
-                let mut found = TIERS.map(|tier| frame(&mut native, scale, tier));
-                let small_size = native.render_size();
-                assert!(small_size.0 < size.0, "scale {scale} renders below display size");
-                let mut small = common::renderer(&gpu, scene, small_size, &environment);
-                let small_frame = frame(&mut small, 1.0, Tier::High);
-                let cpu = [bilinear_weights as ResizeFilter, catmull_rom_weights]
-                    .map(|filter| resize(&small_frame, *size, filter));
-                let all: Vec<Closeness> = found
-                    .iter_mut()
-                    .map(|image| &*image)
-                    .chain(cpu.iter())
-                    .map(|image| Closeness::of(image, &reference))
-                    .collect();
-                println!(
-                    "scale {scale} {scene_name} {view}: low {}, medium {}, high {}; CPU bilinear \
-                     {}, CPU Catmull-Rom {}",
-                    all[0], all[1], all[2], all[3], all[4]
+        let mut scores = Vec::new();
+        for scene in &scenes {
+            scores.extend(
+                upscale::scores(&gpu, &environment, &Default::default(), scene, scale).unwrap(),
+            );
+        }
+        let of = |view: &str, upscaler| {
+            let score = scores.iter().find(|s| s.view == view && s.upscaler == upscaler);
+            score.expect("every view has every upscaler").closeness
+        };
+        let mut views: Vec<&str> = scores.iter().map(|s| s.view.as_str()).collect();
+        views.dedup();
+        for view in &views {
+            let all = UPSCALERS.map(|u| of(view, u));
+            println!(
+                "scale {scale} {view}: low {}, medium {}, high {}; CPU bilinear {}, CPU \
+                 Catmull-Rom {}",
+                all[0], all[1], all[2], all[3], all[4]
+            );
+            let high = all[2];
+            for (name, cpu) in [("bilinear", all[3]), ("Catmull-Rom", all[4])] {
+                assert!(
+                    high.psnr >= cpu.psnr - TIE_DB && high.ssim >= cpu.ssim - TIE_SSIM,
+                    "scale {scale} {view}: the upscale ({high}) is below the CPU {name} resize \
+                     ({cpu})"
                 );
-                let high = all[2];
-                for (name, cpu) in [("bilinear", all[3]), ("Catmull-Rom", all[4])] {
-                    assert!(
-                        high.psnr >= cpu.psnr - TIE_DB && high.ssim >= cpu.ssim - TIE_SSIM,
-                        "scale {scale} {scene_name} {view}: the upscale ({high}) is below the \
-                         CPU {name} resize ({cpu})"
-                    );
-                }
-                for (sum, c) in sums.iter_mut().zip(&all) {
-                    sum.psnr += c.psnr;
-                    sum.ssim += c.ssim;
-                }
-                views += 1.0;
             }
         }
-        let mean = sums.map(|s| Closeness { psnr: s.psnr / views, ssim: s.ssim / views });
+        let mean = UPSCALERS.map(|u| Closeness::mean(views.iter().map(|v| of(v, u))));
         println!(
-            "scale {scale}, mean of {views} views: low {}, medium {}, high {}; CPU bilinear {}, \
+            "scale {scale}, mean of {} views: low {}, medium {}, high {}; CPU bilinear {}, \
              CPU Catmull-Rom {}",
-            mean[0], mean[1], mean[2], mean[3], mean[4]
+            views.len(),
+            mean[0],
+            mean[1],
+            mean[2],
+            mean[3],
+            mean[4]
         );
         for (name, cpu) in [("bilinear", mean[3]), ("Catmull-Rom", mean[4])] {
             assert!(
@@ -338,13 +250,16 @@ fn spatial_upscale_beats_bilinear_and_catmull_rom_against_the_native_render() {
                 mean[2]
             );
         }
-        for pair in TIERS.iter().zip(&mean).collect::<Vec<_>>().windows(2) {
+        for pair in UPSCALERS[..3].iter().zip(&mean).collect::<Vec<_>>().windows(2) {
             let ((lower, a), (higher, b)) = (pair[0], pair[1]);
             assert!(
                 b.psnr > a.psnr && b.ssim > a.ssim,
-                "scale {scale}: tier {higher:?} ({b}) is not closer than {lower:?} ({a})"
+                "scale {scale}: tier {} ({b}) is not closer than {} ({a})",
+                higher.name(),
+                lower.name()
             );
         }
+        assert!(matches!(UPSCALERS[2], Upscaler::Gpu(Tier::High)), "the default tier");
     }
 }
 

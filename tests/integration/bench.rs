@@ -103,7 +103,7 @@ fn the_mobile_preset_runs_fewer_full_screen_passes_and_targets_than_the_desktop_
     assert!(report.markdown().contains("full-screen passes"));
 }
 
-/// `bench --quality`: every AO, FXAA and TAA tier measured against its reference, error beside
+/// `bench --quality`: every AO, FXAA, TAA and upscale tier measured against its reference, error beside
 /// GPU ms, in the report's JSON and markdown.
 #[test]
 fn the_quality_section_lists_every_tier_with_its_error_and_cost() {
@@ -125,6 +125,16 @@ fn the_quality_section_lists_every_tier_with_its_error_and_cost() {
             assert!(row.gpu_ms.is_none_or(|ms| ms >= 0.0), "{row:?}");
         }
     }
+    // The upscale: each tier and both CPU resizes, per view and render scale; only the pass's
+    // tiers have a GPU time.
+    let upscale: Vec<_> = report.rows.iter().filter(|r| r.pass == "upscale").collect();
+    assert_eq!(upscale.len(), 2 * 2 * 5, "two views, two scales, five upscalers: {upscale:?}");
+    for row in upscale {
+        assert!(row.error.is_finite() && (0.0..1.0).contains(&row.error), "{row:?}");
+        assert!(row.psnr_db.is_some_and(|db| db > 10.0), "{row:?}");
+        assert!(row.gpu_ms.is_none() || !row.tier.starts_with("CPU"), "{row:?}");
+    }
     let md = report.markdown();
     assert!(md.contains("## What each tier buys") && md.contains("### taa"), "{md}");
+    assert!(md.contains("### upscale") && md.contains("CPU Catmull-Rom"), "{md}");
 }

@@ -67,8 +67,9 @@ pub(super) struct BenchArgs {
     /// bench-trace with --budget).
     #[arg(long)]
     trace: Option<PathBuf>,
-    /// Also measure what each tier buys: AO, FXAA and TAA per tier against their references
-    /// (the ray tracer, a supersampled image; as `afterlight quality`), error beside GPU ms,
+    /// Also measure what each tier buys: AO, FXAA, TAA and the spatial upscale per tier against
+    /// their references (the ray tracer, a supersampled image, the native-resolution render; as
+    /// `afterlight quality`), error beside GPU ms,
     /// in the report's "What each tier buys" section and its JSON `quality`. Adds a minute or
     /// so on a software GPU.
     #[arg(long)]

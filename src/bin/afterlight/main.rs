@@ -59,7 +59,7 @@ enum Command {
     Lut(LutCommand),
     /// Measure passes against their references and print error beside GPU time per tier:
     /// ambient occlusion against a CPU ray tracer, anti-aliasing (none, FXAA, TAA) against a
-    /// supersampled image.
+    /// supersampled image, the spatial upscale (and CPU resizes) against the native render.
     Quality(QualityArgs),
     /// Benchmark scenes x presets x sizes over a fixed turntable path: GPU ms per pass (median,
     /// p90, p99), CPU encode ms, memory of every texture and buffer, GB/s per pass; writes

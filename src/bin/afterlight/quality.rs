@@ -24,8 +24,8 @@ pub(super) struct QualityArgs {
     /// when it exists.
     #[arg(long)]
     shared: Option<PathBuf>,
-    /// Only this part: `ao` or `aa`.
-    #[arg(long, value_parser = ["ao", "aa"])]
+    /// Only this part: `ao`, `aa` or `upscale`.
+    #[arg(long, value_parser = ["ao", "aa", "upscale"])]
     only: Option<String>,
 }
 
@@ -40,11 +40,12 @@ pub(super) fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Er
     // One studio environment serves every renderer the report creates.
     let environment = Arc::new(Environment::new(&gpu, &Default::default(), &mut |_, _| {})?);
     println!("afterlight quality on {} at {}x{}", gpu.info.name, args.size, args.size);
-    if args.only.as_deref() != Some("aa") {
-        let shared = args.shared.clone().or_else(|| {
-            let default = PathBuf::from("../shared");
-            default.is_dir().then_some(default)
-        });
+    let part = |name: &str| args.only.as_deref().is_none_or(|only| only == name);
+    let shared = args.shared.clone().or_else(|| {
+        let default = PathBuf::from("../shared");
+        default.is_dir().then_some(default)
+    });
+    if part("ao") {
         if shared.is_none() {
             eprintln!("no shared folder (--shared): AO on the built-in scene only");
         }
@@ -68,7 +69,7 @@ pub(super) fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Er
         println!("\nAmbient occlusion vs ray-traced reference (mean absolute error of visibility)");
         print!("{}", report::ao_table(&scores));
     }
-    if args.only.as_deref() != Some("ao") {
+    if part("aa") {
         eprintln!("AA: references at {} samples per pixel", args.samples);
         let scene = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?;
         let scores =
@@ -79,5 +80,47 @@ pub(super) fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Er
         );
         print!("{}", report::aa_table(&scores));
     }
+    if part("upscale") {
+        upscale(&gpu, &environment, &settings, shared.as_deref(), args.size)?;
+    }
+    Ok(())
+}
+
+/// The spatial upscale at render scales 0.5 and 0.67 against the native render: the product
+/// demo at `size` x `size`, and DamagedHelmet from `shared` when it holds it.
+fn upscale(
+    gpu: &Gpu,
+    environment: &Arc<Environment>,
+    settings: &RendererSettings,
+    shared: Option<&std::path::Path>,
+    size: u32,
+) -> Result<(), Error> {
+    use afterlight::quality::{report, upscale};
+    let demo = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?;
+    let helmet_path = shared.map(|s| s.join("scenes/DamagedHelmet/DamagedHelmet.glb"));
+    let helmet = helmet_path.filter(|p| p.is_file()).map(|p| scene::load(&p)).transpose()?;
+    let mut scenes = vec![upscale::UpscaleScene {
+        name: "product demo",
+        scene: &demo,
+        size: (size, size),
+        ev100: 0.0,
+    }];
+    if let Some(helmet) = &helmet {
+        scenes.push(upscale::UpscaleScene {
+            name: "DamagedHelmet",
+            scene: helmet,
+            size: (size, size),
+            ev100: -1.0,
+        });
+    }
+    let mut scores = Vec::new();
+    for scale in [0.5, 0.67] {
+        for s in &scenes {
+            eprintln!("upscale: {} at render scale {scale}", s.name);
+            scores.extend(upscale::scores(gpu, environment, settings, s, scale)?);
+        }
+    }
+    println!("\nSpatial upscale vs the native-resolution render (TAA off)");
+    print!("{}", report::upscale_table(&scores));
     Ok(())
 }
