@@ -367,6 +367,12 @@ impl Renderer {
         self.scene.set_instance_transform(index, transform)
     }
 
+    /// How many frames drew the shadow map: the others reused it, as nothing it depends on
+    /// had changed ([`shadows`], "Cached").
+    pub fn shadow_maps_drawn(&self) -> u64 {
+        self.shadows.maps_drawn()
+    }
+
     /// Draw one frame from `camera`. Motion vectors are relative to the previous call.
     ///
     /// The post settings are validated first (a pass reading an input the renderer lacks, or
@@ -491,7 +497,8 @@ impl Renderer {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
 
         let timer = self.post.timer();
-        // 2. Shadow map: depth from the key light, fitted to the scene's bounds.
+        // 2. Shadow map: depth from the key light, fitted to the scene's bounds; drawn only
+        //    when the light, the bounds or an instance changed since the map was drawn.
         let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
         let shadow_bounds = if key_light.is_some() { bounds } else { Aabb::empty() };
         self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);

@@ -130,7 +130,13 @@ pub struct SceneGpu {
     /// The shadow catcher's ground plane mesh (see `super::shadow_catcher`): drawn into the
     /// G-buffer, left out of the shadow map and of [`SceneGpu::world_bounds`].
     ground_mesh: Option<usize>,
+    /// This upload (unique in the process) and how many times an instance moved since: what
+    /// the cached shadow map was drawn from ([`SceneGpu::placement`]).
+    placement: (u64, u64),
 }
+
+/// The next [`SceneGpu`]'s id.
+static NEXT_SCENE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn address_mode(wrap: scene::Wrap) -> wgpu::AddressMode {
     match wrap {
@@ -494,6 +500,7 @@ impl SceneGpu {
             transforms,
             textures,
             ground_mesh: None,
+            placement: (NEXT_SCENE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed), 0),
         };
         gpu.write_instances(queue);
         gpu
@@ -518,11 +525,21 @@ impl SceneGpu {
     pub fn set_instance_transform(&mut self, index: usize, transform: Mat4) -> bool {
         match self.transforms.get_mut(index) {
             Some(t) if transform.is_finite() => {
-                *t = transform;
+                if *t != transform {
+                    *t = transform;
+                    self.placement.1 += 1;
+                }
                 true
             }
             _ => false,
         }
+    }
+
+    /// Which geometry, placed how, the instance buffer holds: this upload's id and a count of
+    /// the instance moves since. Equal values mean every caster stands where it stood (the
+    /// shadow map's cache key, with the light's projection).
+    pub fn placement(&self) -> (u64, u64) {
+        self.placement
     }
 
     /// World-space bounds of every drawn instance as it is placed now.

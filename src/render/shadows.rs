@@ -1,6 +1,16 @@
 //! The directional shadow map (`shaders/render/shadow.wgsl`, looked up by
-//! `shaders/include/shadow.wgsl`): the scene's depth as seen from the key light, drawn once per
-//! frame before the G-buffer.
+//! `shaders/include/shadow.wgsl`): the scene's depth as seen from the key light, drawn before
+//! the G-buffer in the frames that need a new one.
+//!
+//! **Cached.** The map depends on the light's projection (its direction, the bounds it is
+//! fitted to, the settings: the uniforms [`ShadowPass::update`] computes) and on where the
+//! casters stand; it does not depend on the camera, since the projection is fitted to the
+//! scene's bounds, not to the view (below). So [`ShadowPass::draw`] skips the frame when both
+//! are what the map was drawn with: same uniforms, same scene upload, no instance moved
+//! ([`SceneGpu::placement`], counted by `set_instance_transform` when a matrix changes). A
+//! product turntable (the camera moving around still objects) draws the map once; moving an
+//! instance, a light or the bounds redraws it in that frame
+//! (`tests/integration/shadows.rs`, `a_cached_shadow_map_follows_every_change_in_its_frame`).
 //!
 //! Reads: the scene's vertex and instance buffers, alpha-tested materials' base colour alpha,
 //! the light direction and the scene's world bounds. Writes: one square Depth32Float map
@@ -245,6 +255,12 @@ pub struct ShadowPass {
     active: bool,
     /// An unusable light or bounds was reported; `update` runs every frame, so say it once.
     warned: bool,
+    /// The uniforms of the last `update`.
+    uniforms_now: ShadowUniforms,
+    /// What the map holds: the uniforms and the scene placement it was drawn with.
+    drawn: Option<(ShadowUniforms, (u64, u64))>,
+    /// How many times the map was drawn (the cache's skips are the frames that did not).
+    maps_drawn: u64,
 }
 
 impl ShadowPass {
@@ -355,6 +371,9 @@ impl ShadowPass {
             light_view_proj: Mat4::IDENTITY,
             active: false,
             warned: false,
+            uniforms_now: ShadowUniforms::default(),
+            drawn: None,
+            maps_drawn: 0,
         })
     }
 
@@ -435,17 +454,36 @@ impl ShadowPass {
         };
         self.active = fitted.is_some();
         self.warned &= !self.active;
-        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+        if bytemuck::bytes_of(&uniforms) != bytemuck::bytes_of(&self.uniforms_now) {
+            queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+            self.uniforms_now = uniforms;
+        }
+    }
+
+    /// How many times the map was drawn since the pass was made ([`ShadowPass::draw`] skips
+    /// the frames whose map would be the last one's).
+    pub fn maps_drawn(&self) -> u64 {
+        self.maps_drawn
     }
 
     /// Record the depth pass: every opaque draw, then every alpha-tested one. Blended (glTF
     /// BLEND) surfaces are alpha-tested at 0.5, as a partly transparent surface has no single
     /// depth to store: they cast where they are mostly opaque. Nothing when the shadow is off
-    /// (see [`ShadowPass::update`]).
-    pub fn draw(&self, encoder: &mut wgpu::CommandEncoder, scene: &SceneGpu) {
+    /// (see [`ShadowPass::update`]), and nothing when the map already holds this frame's: the
+    /// same light projection (direction, fitted bounds, settings) over the same scene with no
+    /// instance moved since it was drawn ([`SceneGpu::placement`]).
+    pub fn draw(&mut self, encoder: &mut wgpu::CommandEncoder, scene: &SceneGpu) {
         if !self.active {
             return;
         }
+        let key = (self.uniforms_now, scene.placement());
+        if self.drawn.is_some_and(|(uniforms, placement)| {
+            bytemuck::bytes_of(&uniforms) == bytemuck::bytes_of(&key.0) && placement == key.1
+        }) {
+            return;
+        }
+        self.drawn = Some(key);
+        self.maps_drawn += 1;
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some(NAME),
             color_attachments: &[],

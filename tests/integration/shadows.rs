@@ -489,3 +489,65 @@ fn shared_scenes_render_a_shadow_mask() {
         }
     }
 }
+
+/// The shadow map is drawn once while nothing it depends on changes, whatever the camera does
+/// (a product turntable), and redrawn in the very frame an instance or the light changes: that
+/// frame's picture is the one a fresh renderer draws of the same state. Setting an instance to
+/// where it already stands redraws nothing.
+#[test]
+fn a_cached_shadow_map_follows_every_change_in_its_frame() {
+    let Some(rig) = rig() else { return };
+    let gpu = &rig.gpu;
+    let hover = |x: f32| Mat4::from_translation(Vec3::new(x, 1.0, 0.0)) * face_up();
+    let sun_light = |direction: Vec3| scene::Light {
+        name: "sun".into(),
+        kind: LightKind::Directional,
+        color: Vec3::ONE,
+        intensity: 10.0,
+        range: None,
+        transform: Mat4::look_to_rh(Vec3::ZERO, direction, Vec3::Z).inverse(),
+    };
+    let mut options = RenderOptions::default();
+    options.post = afterlight::quality::antialiasing::deterministic(&options.post);
+    options.post.exposure = afterlight::post::exposure::ExposureSettings::manual(0.0);
+    let size = (64, 64);
+    let camera = top_down(Vec3::ZERO, 3.0);
+    // What a renderer that never saw another state draws.
+    let fresh = |occluder: Mat4, light: Vec3| {
+        let mut renderer = common::renderer(gpu, &squares(&[floor(), occluder]), size, &rig.studio);
+        renderer.set_lights(gpu, &[sun_light(light)]);
+        renderer.render(gpu, &camera, &options).expect("render");
+        renderer.read_hdr(gpu).expect("hdr")
+    };
+    let mut renderer = common::renderer(gpu, &squares(&[floor(), hover(0.0)]), size, &rig.studio);
+    let light = sun(30.0, 0.0);
+    renderer.set_lights(gpu, &[sun_light(light)]);
+    // A turntable: the camera moves, nothing else does.
+    for step in 0..4 {
+        let turned = ortho(Vec3::ZERO, Vec3::new(0.2 * step as f32, -1.0, 0.1), Vec3::NEG_Z, 3.0);
+        renderer.render(gpu, &turned, &options).expect("render");
+    }
+    assert_eq!(renderer.shadow_maps_drawn(), 1, "a still scene draws its shadow map once");
+    let same = |a: &[[f32; 4]], b: &[[f32; 4]]| {
+        a.iter().zip(b).all(|(p, q)| p.iter().zip(q).all(|(x, y)| (x - y).abs() <= 1e-6))
+    };
+    renderer.render(gpu, &camera, &options).expect("render");
+    assert!(same(&renderer.read_hdr(gpu).unwrap(), &fresh(hover(0.0), light)), "cached frame");
+    // The occluder moves: the shadow follows in that frame.
+    assert!(renderer.set_instance_transform(1, hover(1.5)));
+    renderer.render(gpu, &camera, &options).expect("render");
+    assert_eq!(renderer.shadow_maps_drawn(), 2, "a moved instance redraws the map");
+    let moved = renderer.read_hdr(gpu).unwrap();
+    assert!(same(&moved, &fresh(hover(1.5), light)), "the shadow follows the moved occluder");
+    assert!(!same(&moved, &fresh(hover(0.0), light)), "the move changed the picture");
+    // Set where it stands: nothing moved, nothing redrawn.
+    assert!(renderer.set_instance_transform(1, hover(1.5)));
+    renderer.render(gpu, &camera, &options).expect("render");
+    assert_eq!(renderer.shadow_maps_drawn(), 2, "an unchanged transform keeps the map");
+    // The light turns: redrawn in that frame.
+    let turned = sun(40.0, 90.0);
+    renderer.set_lights(gpu, &[sun_light(turned)]);
+    renderer.render(gpu, &camera, &options).expect("render");
+    assert_eq!(renderer.shadow_maps_drawn(), 3, "a new light direction redraws the map");
+    assert!(same(&renderer.read_hdr(gpu).unwrap(), &fresh(hover(1.5), turned)), "new light");
+}
