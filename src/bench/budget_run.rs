@@ -42,6 +42,7 @@ pub fn record_trace(
     }
     trace.set_decisions(renderer.governor().decisions());
     trace.status = renderer.governor().status().to_owned();
+    trace.outside_knobs_ms = renderer.governor().outside_knobs_ms();
     trace.timing = renderer.timing_method().name().to_owned();
     Ok(trace)
 }

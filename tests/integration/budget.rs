@@ -159,6 +159,26 @@ fn overlapping_passes_are_scaled_to_the_frame_and_still_converge() {
     assert!(governor.status().contains("overlap"), "{}", governor.status());
 }
 
+/// A frame whose cost is mostly out of every knob's reach (here a 30 ms shadow map, the
+/// case of a large product model on a phone) ends with every knob at its floor, and the
+/// governor says how much of the frame no knob reaches and which passes it is.
+#[test]
+fn what_no_knob_reaches_is_reported() {
+    let user = desktop(adaptive());
+    let mut gpu = SimulatedGpu::mobile(11);
+    gpu.passes.iter_mut().filter(|p| p.name == "shadows").for_each(|p| p.high_ms = 30.0);
+    let mut governor = Governor::new(true);
+    let trace = run(&mut gpu, &mut governor, &user, 400, |_, _| {});
+    trace.print_row("out of reach", &gpu);
+    let outside = governor.outside_knobs_ms().expect("per-pass times were measured");
+    // The shadow map (30 ms, 2 % noise) and nothing else: every other pass is a knob's or
+    // shrinks with the render scale.
+    assert!((outside - 30.0).abs() < 1.5, "outside every knob: {outside:.2} ms");
+    let status = governor.status();
+    assert!(status.contains("every knob at its floor"), "{status}");
+    assert!(status.contains("outside every knob (shadows 3"), "{status}");
+}
+
 /// The frame rung of the timing ladder (no GPU timestamps): only whole-frame times arrive, so
 /// knob costs start from the governor's priors and are learned from frame deltas; it still
 /// converges under budget, a little later than with per-pass times, and stays there.

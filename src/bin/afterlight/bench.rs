@@ -162,6 +162,13 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     }
     println!("timing: {} ({})", trace.timing, renderer.timing_method().describe());
     println!("governor: {}", trace.status);
+    if let (Some(outside), Some(median)) = (trace.outside_knobs_ms, stats.median()) {
+        println!(
+            "outside every knob: {outside:.2} ms per frame ({:.0} % of the second half's median): \
+             passes no knob turns and the render scale does not shrink, and untimed work",
+            100.0 * outside / median.max(1e-9)
+        );
+    }
     for decision in &trace.decisions {
         println!("  {decision}");
     }

@@ -305,6 +305,11 @@ pub struct Governor {
     /// Every knob, the render scale first (see [`KnobSpec::all`]).
     knobs: Vec<KnobState>,
     scaled_window: RollingStats,
+    /// The frame time no knob reaches (passes that are no knob's and that the render scale
+    /// does not shrink, and time outside every timed pass), ms per frame.
+    outside_window: RollingStats,
+    /// Those passes in the newest frame measured, with their ms, largest first.
+    outside_passes: Vec<(String, f64)>,
     overlap: f64,
     /// Whether the frames measured carry per-pass times (else costs start from the priors).
     per_pass: bool,
@@ -334,6 +339,8 @@ impl Governor {
             window: RollingStats::new(window_frames),
             knobs: Vec::new(),
             scaled_window: RollingStats::new(window_frames),
+            outside_window: RollingStats::new(window_frames),
+            outside_passes: Vec::new(),
             overlap: 1.0,
             per_pass: true,
             scaled_at_unit: None,
@@ -475,6 +482,7 @@ impl Governor {
         self.effective_from = from;
         self.window = RollingStats::new(n);
         self.scaled_window = RollingStats::new(n);
+        self.outside_window = RollingStats::new(n);
         for state in &mut self.knobs {
             state.window = RollingStats::new(n);
         }
@@ -517,6 +525,35 @@ impl Governor {
             state.window.push(pass_ms(state.spec.knob.name()));
         }
         self.scaled_window.push(scaled);
+        // What no knob reaches: passes that are no knob's and that the render scale does not
+        // shrink, and the frame's time outside every timed pass.
+        let reached = |name: &str| {
+            RENDERER_SCALED_PASSES.contains(&name)
+                || self.knobs.iter().any(|k| k.spec.knob.name() == name)
+        };
+        let mut outside: Vec<(String, f64)> = Vec::new();
+        for p in timing.passes.iter().filter(|p| !reached(&p.name)) {
+            match outside.iter_mut().find(|(name, _)| *name == p.name) {
+                Some((_, ms)) => *ms += p.ms.max(0.0) * share,
+                None => outside.push((p.name.clone(), p.ms.max(0.0) * share)),
+            }
+        }
+        let untimed = (timing.gpu_ms - sum * share).max(0.0);
+        if untimed > 0.0 {
+            outside.push(("outside every timed pass".into(), untimed));
+        }
+        outside.sort_by(|a, b| b.1.total_cmp(&a.1));
+        self.outside_window.push(outside.iter().map(|(_, ms)| ms).sum());
+        self.outside_passes = outside;
+    }
+
+    /// The median GPU ms per frame that no knob reaches, over the current window: passes no
+    /// knob turns and the render scale does not shrink (the shadow map, passes without a
+    /// knob), and time outside every timed pass. `None` until frames with per-pass times have
+    /// been measured. What remains when every knob is at its floor is this plus the floors'
+    /// own cost.
+    pub fn outside_knobs_ms(&self) -> Option<f64> {
+        self.outside_window.median()
     }
 
     /// The statistic of the current window (median or p90 of frame GPU ms), once any frame
@@ -801,6 +838,20 @@ impl Governor {
         }
         if changes.is_empty() {
             self.state.push_str("; over budget with every knob at its floor");
+            if let Some(outside) = self.outside_knobs_ms() {
+                let passes: Vec<String> = self
+                    .outside_passes
+                    .iter()
+                    .filter(|(_, ms)| *ms >= 0.05)
+                    .take(3)
+                    .map(|(name, ms)| format!("{name} {ms:.1}"))
+                    .collect();
+                self.state.push_str(&format!(
+                    ": {outside:.1} of {stat:.1} ms is outside every knob ({}), the rest is \
+                     the knobs' floors and the render-scaled passes at the lowest scale",
+                    passes.join(", ")
+                ));
+            }
             return;
         }
         let reason = format!(

@@ -52,6 +52,9 @@ pub struct BudgetTrace {
     pub decisions: Vec<String>,
     /// The governor's status at the end of the run.
     pub status: String,
+    /// GPU ms per frame that no knob reaches at the end of the run (median of the governor's
+    /// window: [`super::Governor::outside_knobs_ms`]); `None` without per-pass times.
+    pub outside_knobs_ms: Option<f64>,
     /// The rung of the timing ladder that measured the frames (`encoder`, `pass`, `frame`).
     pub timing: String,
 }
@@ -65,6 +68,7 @@ impl BudgetTrace {
             frames: Vec::new(),
             decisions: Vec::new(),
             status: String::new(),
+            outside_knobs_ms: None,
             timing: String::new(),
         }
     }
