@@ -566,3 +566,44 @@ fn the_governor_turns_a_costly_user_pass_off_and_gives_it_back() {
     let knobs = governor.knobs();
     assert_eq!(knobs.last().map(|(k, _)| k.name()), Some("film_look"), "user passes come last");
 }
+
+/// A budgeted turntable (the governor adaptive at 2 ms, so on lavapipe it steps knobs down; the
+/// camera moving every frame)
+/// draws the shadow map once while nothing else moves, and in every frame when an object moves
+/// every frame: the cache never keeps a map the scene has left behind (#27).
+#[test]
+fn a_budgeted_turntable_draws_the_shadow_map_once_unless_an_object_moves() {
+    use afterlight::render::RenderOptions;
+    use glam::{Mat4, Vec3};
+
+    use crate::common;
+
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let env = common::studio(&gpu);
+    let options = RenderOptions {
+        post: PostSettings { budget: BudgetSettings::adaptive(2.0), ..Default::default() },
+        ..Default::default()
+    };
+    const FRAMES: u64 = 40;
+    for moving in [false, true] {
+        let mut renderer = common::renderer(&gpu, &scene, (64, 64), &env);
+        for frame in 0..FRAMES {
+            if moving {
+                let step = Mat4::from_translation(Vec3::new(0.01 * frame as f32, 0.0, 0.0));
+                assert!(renderer.set_instance_transform(0, step * scene.instances[0].transform));
+            }
+            let camera = afterlight::scene::Camera::frame_bounds(
+                &scene.bounds,
+                30.0 + 2.0 * frame as f32,
+                20.0,
+                1.0,
+            );
+            renderer.render(&gpu, &camera, &options).expect("render");
+        }
+        let decisions = renderer.governor().decisions().len();
+        let drawn = renderer.shadow_maps_drawn();
+        eprintln!("moving {moving}: {drawn} shadow maps in {FRAMES} frames, {decisions} decisions");
+        assert_eq!(drawn, if moving { FRAMES } else { 1 }, "shadow maps drawn (moving: {moving})");
+    }
+}
