@@ -278,6 +278,17 @@ fn add_tap(n: ptr<function, Neighbourhood>, d: vec2i, uv: vec2f, w: vec4f, z: f3
     (*n).closest_uv = select((*n).closest_uv, uv, nearer);
 }
 
+// Read the input tap at offset `d` from the nearest sample (input uv `uv`): its colour, and
+// its depth where it is a `dilation_tap`; add it with the reconstruction weight `weight`.
+fn read_tap(n: ptr<function, Neighbourhood>, d: vec2i, uv: vec2f, weight: f32) {
+    let c = load_current(uv);
+    var z = -1.0;
+    if dilation_tap(d) {
+        z = load_depth(uv);
+    }
+    add_tap(n, d, uv, vec4f(to_work(c.rgb), c.a), z, weight);
+}
+
 // Whether the tap at offset `d` is one of the five whose depth the closest surface is searched
 // among: the centre and the four diagonals (Karis' cross, as Bevy reads it; the 3x3 measured
 // no closer to the reference and reads four more depths). Constant once the loops unroll.
@@ -372,13 +383,7 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
             for (var dx = -1; dx <= 1; dx++) {
                 let d = vec2i(dx, dy);
                 let uv = (nearest + vec2f(d)) * taa.input_size.zw;
-                let c = load_current(uv);
-                let w = vec4f(to_work(c.rgb), c.a);
-                var z = -1.0;
-                if dilation_tap(d) {
-                    z = load_depth(uv);
-                }
-                add_tap(&n, d, uv, w, z, wx[dx + 1] * wy[dy + 1]);
+                read_tap(&n, d, uv, wx[dx + 1] * wy[dy + 1]);
             }
         }
         let filter_sum = (wx.x + wx.y + wx.z) * (wy.x + wy.y + wy.z);
@@ -390,13 +395,7 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
             for (var dx = -1; dx <= 1; dx++) {
                 let d = vec2i(dx, dy);
                 let uv = (frag_coord + vec2f(d)) * taa.input_size.zw;
-                let c = load_current(uv);
-                let w = vec4f(to_work(c.rgb), c.a);
-                var z = -1.0;
-                if dilation_tap(d) {
-                    z = load_depth(uv);
-                }
-                add_tap(&n, d, uv, w, z, frame_filter_weight(d));
+                read_tap(&n, d, uv, frame_filter_weight(d));
             }
         }
         return resolve(frag_coord, frag_coord * taa.input_size.zw, n, 1.0, 1.0);

@@ -17,7 +17,6 @@ use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::{RenderOptions, Renderer};
 use afterlight::scene::{Camera, CameraProjection};
 use glam::Vec3;
-use wgpu::util::DeviceExt;
 
 fn presets() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
@@ -486,22 +485,8 @@ fn a_tier_step_finds_its_display_pipelines_built() {
             [x * 4.0, 0.5 * x, 1.0 - x, 1.0].map(common::f32_to_f16)
         })
         .collect();
-    let hdr = gpu.device.create_texture_with_data(
-        &gpu.queue,
-        &wgpu::TextureDescriptor {
-            label: Some("test hdr"),
-            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba16Float,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING,
-            view_formats: &[],
-        },
-        wgpu::util::TextureDataOrder::LayerMajor,
-        bytemuck::cast_slice(&texels),
-    );
-    let hdr = hdr.create_view(&Default::default());
+    let format = wgpu::TextureFormat::Rgba16Float;
+    let hdr = common::texture_from_bytes(&gpu, size, format, bytemuck::cast_slice(&texels));
     let output = common::display_texture(&gpu, size, None).create_view(&Default::default());
     let inputs = PostInputs::new(&hdr);
     // One frame; the pipelines built before it and after its recording (before it is
