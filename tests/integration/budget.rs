@@ -475,13 +475,24 @@ fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
     assert!(!decisions.is_empty(), "no decision with the chain at {full_ms:.2} ms");
     let first = decisions[0].changes.first().map(|c| c.knob.name());
     assert_eq!(first, Some("ao"), "AO is worth least and must go first: {}", decisions[0]);
-    for change in decisions.iter().flat_map(|d| &d.changes) {
-        let down = match (change.from, change.to) {
-            (KnobLevel::Tier(from), KnobLevel::Tier(to)) => to < from,
-            (KnobLevel::Scale(from), KnobLevel::Scale(to)) => to < from,
-            _ => false,
-        };
-        assert!(down, "over budget throughout, yet {change:?}");
+    // Knobs go down while the frame is over budget. Since the shadow map is cached (it costs
+    // nothing after the first frame) the knobs' floors can fit the budget on a fast machine,
+    // and then the governor may give a knob back: only after a window measured under its
+    // steering line.
+    let steering = budget.validated().0.limit_ms();
+    for decision in decisions {
+        for change in &decision.changes {
+            let down = match (change.from, change.to) {
+                (KnobLevel::Tier(from), KnobLevel::Tier(to)) => to < from,
+                (KnobLevel::Scale(from), KnobLevel::Scale(to)) => to < from,
+                _ => false,
+            };
+            assert!(
+                down || decision.measured_ms <= steering,
+                "{change:?} up at {:.2} ms, over the steering line {steering:.2} ms",
+                decision.measured_ms
+            );
+        }
     }
     let at_floor = governed.governor().knobs().into_iter().all(|(knob, level)| match level {
         KnobLevel::Scale(scale) => scale <= budget.min_scale + 1e-3,
