@@ -618,3 +618,40 @@ fn a_budgeted_turntable_draws_the_shadow_map_once_unless_an_object_moves() {
         assert_eq!(drawn, if moving { FRAMES } else { 1 }, "shadow maps drawn (moving: {moving})");
     }
 }
+
+/// Switching to a preset with fewer knobs (its user pass gone) right after a decision, while
+/// the governor still waits to check that decision's prediction, goes on without a panic: the
+/// pending check named knobs of the old list (the CI soak found an index out of bounds).
+#[test]
+fn a_preset_with_fewer_knobs_right_after_a_decision_does_not_panic() {
+    use afterlight::post::custom::CustomPassSettings;
+    let plain = desktop(adaptive());
+    let mut with_pass = plain.clone();
+    let pass: CustomPassSettings =
+        toml::from_str("name = \"look\"\nshader = \"look.wgsl\"\nafter = \"finish\"\nvalue = 0.5")
+            .expect("a [[custom]] table");
+    with_pass.custom.push(pass);
+    let mut gpu = SimulatedGpu::mobile(13);
+    // A costly user pass: the first decision turns it off.
+    gpu.passes.push(afterlight::post::budget::simulated::SimulatedPass {
+        name: "look".into(),
+        high_ms: 3.0,
+        tier_cost: [0.0, 1.0, 1.0, 1.0, 1.0],
+        scaled: false,
+    });
+    let mut governor = Governor::new(true);
+    let mut arrived = Vec::new();
+    let mut switched = None;
+    for frame in 0..400 {
+        // The first decision is taken on the chain with the user pass; the preset then loses it
+        // in the very next frame, before the decision's effect is measured.
+        let user = if switched.is_some() { &plain } else { &with_pass };
+        let chosen = governor.update(user, frame, &arrived);
+        if switched.is_none() && !governor.decisions().is_empty() {
+            switched = Some(frame);
+        }
+        arrived = gpu.render(frame, &chosen);
+    }
+    assert!(switched.is_some(), "a decision was taken");
+    assert!(governor.knobs().iter().all(|(knob, _)| knob.name() != "look"), "the pass is gone");
+}

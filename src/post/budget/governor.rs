@@ -463,6 +463,8 @@ impl Governor {
         } else {
             self.knobs =
                 specs.into_iter().map(|spec| KnobState::new(spec, window_frames)).collect();
+            // A decision still waiting to be checked names knobs of the old list by index.
+            self.pending = None;
             self.forget_costs();
         }
         self.current = current;
