@@ -7,8 +7,9 @@
 //! 1 at its far plane, written with `Less`) through a `LessEqual` comparison sampler.
 //!
 //! Filtering: percentage-closer filtering (Reeves, Salesin, Cook, "Rendering Antialiased
-//! Shadows with Depth Maps", SIGGRAPH 1987) as 16 bilinear comparison taps on a 4x4 grid that
-//! spans +-pcf_radius texels, so the 0.5 contour sits on the geometric shadow edge.
+//! Shadows with Depth Maps", SIGGRAPH 1987) as SHADOW_TAPS x SHADOW_TAPS bilinear comparison
+//! taps (4x4 at the high tier) on a grid that spans +-pcf_radius texels, so the 0.5 contour sits
+//! on the geometric shadow edge.
 //! Only `textureSampleCompareLevel` is used: the lighting pass calls this inside a loop over
 //! lights, which is non-uniform control flow.
 //!
@@ -37,6 +38,10 @@ struct ShadowUniforms {
     bias: vec4f,
 };
 
+// Filter taps per axis, by the shadow tier (src/post/shadow_tier.rs): 2 low, 3 medium, 4 high,
+// 5 ultra. The lighting pass sets it; the forward pass and the shadow catcher keep high's 4.
+override SHADOW_TAPS: u32 = 4u;
+
 @group(2) @binding(0) var<uniform> shadow_uniforms: ShadowUniforms;
 @group(2) @binding(1) var shadow_map: texture_depth_2d;
 @group(2) @binding(2) var shadow_sampler: sampler_comparison;
@@ -62,16 +67,18 @@ fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
     if any(uv < vec2f(0.0)) || any(uv > vec2f(1.0)) {
         return 1.0;
     }
-    let spacing = u.params.z * (2.0 / 3.0) * u.params.y;
+    // SHADOW_TAPS x SHADOW_TAPS taps evenly spaced over +-pcf_radius texels.
+    let spacing = u.params.z * (2.0 / f32(SHADOW_TAPS - 1u)) * u.params.y;
+    let centre = 0.5 * f32(SHADOW_TAPS - 1u);
     var lit = 0.0;
-    for (var j = 0; j < 4; j++) {
-        for (var i = 0; i < 4; i++) {
-            let offset = (vec2f(f32(i), f32(j)) - 1.5) * spacing;
+    for (var j = 0u; j < SHADOW_TAPS; j++) {
+        for (var i = 0u; i < SHADOW_TAPS; i++) {
+            let offset = (vec2f(f32(i), f32(j)) - centre) * spacing;
             lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + offset, reference);
         }
     }
     // Off (disabled, or no bounds to fit): lit. Selected rather than branched on: a branch on a
     // uniform alone is recompiled on every bind by Mesa 22's lavapipe (docs/memory-growth.md).
     // Passes whose shadow is off in the settings do not call this (`KEY_LIGHT_SHADOW`).
-    return select(lit / 16.0, 1.0, u.to_light.w < 0.5);
+    return select(lit / f32(SHADOW_TAPS * SHADOW_TAPS), 1.0, u.to_light.w < 0.5);
 }

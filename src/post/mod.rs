@@ -31,6 +31,7 @@ pub mod motion_blur;
 pub mod order;
 pub mod schema;
 pub mod settings;
+pub mod shadow_tier;
 pub mod sharpen;
 pub mod stack;
 pub mod taa;

@@ -20,6 +20,7 @@ use super::grade_bake::LutSpace;
 use super::motion_blur::{MotionBlurPass, MotionBlurSettings};
 use super::order::{PostPass, validate_order};
 use super::schema::{Control, Setting, float, setting};
+use super::shadow_tier::{ShadowTier, ShadowTierSettings};
 use super::sharpen::{SharpenPass, SharpenSettings};
 use super::taa::{TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
@@ -105,6 +106,9 @@ pub struct PostSettings {
     pub fxaa: FxaaSettings,
     /// Contrast-adaptive sharpening after FXAA (off unless a preset names it).
     pub sharpen: SharpenSettings,
+    /// The key light's shadow map tier (the renderer draws it; the governor turns it, see
+    /// [`super::shadow_tier`]).
+    pub shadows: ShadowTierSettings,
     /// The frame budget the governor holds by turning these passes down (off unless a preset
     /// names it; see [`crate::post::budget`]).
     pub budget: BudgetSettings,
@@ -133,6 +137,7 @@ impl Default for PostSettings {
             finish: FinishSettings::default(),
             fxaa: FxaaSettings::OFF,
             sharpen: SharpenSettings::OFF,
+            shadows: ShadowTierSettings::default(),
             budget: BudgetSettings { value: default_value_weights(), ..BudgetSettings::default() },
             custom: Vec::new(),
         }
@@ -183,6 +188,7 @@ impl PostSettings {
             finish: take(w, self.finish.validated()),
             fxaa: take(w, self.fxaa.validated()),
             sharpen: take(w, self.sharpen.validated()),
+            shadows: self.shadows,
             budget: validated_budget(&self.budget, w),
             custom: self.custom.iter().map(|c| take(w, c.validated())).collect(),
         };
@@ -281,6 +287,9 @@ pub struct BuiltinPass {
     pub tier: fn(&PostSettings) -> Tier,
     /// Set its tier (what the governor turns).
     pub set_tier: fn(&mut PostSettings, Tier),
+    /// The lowest tier the governor may choose under these settings: the contract's floor
+    /// ([`contract_floor`]) unless the pass's table may lower it.
+    pub floor: fn(&PostSettings, Tier) -> Tier,
     /// What it reads under these settings and which setting makes it (nothing when off).
     pub reads: fn(&PostSettings) -> Vec<Read>,
     /// The memory traffic it declares under these settings on these targets, as its fragment
@@ -296,13 +305,19 @@ impl BuiltinPass {
     }
 }
 
+/// The floor a pass's contract declares, whatever the settings.
+fn contract_floor(_: &PostSettings, floor: Tier) -> Tier {
+    floor
+}
+
 /// What a pass whose tier is on reads, every input for the same reason.
 fn when_on(on: bool, inputs: &[PassInput]) -> Vec<Read> {
     if on { inputs.iter().map(|&input| (input, "tier is on")).collect() } else { Vec::new() }
 }
 
 /// Every built-in pass, in the chain's default order (AO first: the renderer runs it before
-/// lighting).
+/// lighting), then the shadow map's tier (the renderer draws the map before everything, but it
+/// is no step of the chain).
 pub const BUILT_IN: &[BuiltinPass] = {
     use PassInput::{Depth, HdrColour, History, Motion, Normals};
     &[
@@ -310,6 +325,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &AoPass::CONTRACT,
             tier: |s| s.ao.tier,
             set_tier: |s, t| s.ao.tier = t,
+            floor: contract_floor,
             reads: |s| when_on(s.ao.tier.is_on(), &[Depth, Normals]),
             traffic: |s, t, compute| match compute {
                 true => super::ao::traffic_compute(&s.ao, t),
@@ -320,6 +336,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &DofPass::CONTRACT,
             tier: |s| s.dof.tier,
             set_tier: |s, t| s.dof.tier = t,
+            floor: contract_floor,
             reads: |s| when_on(s.dof.tier.is_on(), &[HdrColour, Depth]),
             traffic: |_, t, _| super::dof::traffic(t),
         },
@@ -327,6 +344,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &MotionBlurPass::CONTRACT,
             tier: |s| s.motion_blur.tier,
             set_tier: |s, t| s.motion_blur.tier = t,
+            floor: contract_floor,
             reads: |s| when_on(s.motion_blur.tier.is_on(), &[HdrColour, Depth, Motion]),
             traffic: |_, t, _| super::motion_blur::traffic(t),
         },
@@ -334,6 +352,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &TaaPass::CONTRACT,
             tier: |s| s.taa.tier,
             set_tier: |s, t| s.taa.tier = t,
+            floor: contract_floor,
             reads: |s| when_on(s.taa.tier.is_on(), &[HdrColour, Depth, Motion, History]),
             traffic: |_, t, _| super::taa::traffic(t),
         },
@@ -341,6 +360,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &UpscalePass::CONTRACT,
             tier: |s| s.upscale.tier,
             set_tier: |s, t| s.upscale.tier = t,
+            floor: contract_floor,
             reads: |_| Vec::new(),
             traffic: |_, t, _| super::upscale::traffic(t),
         },
@@ -348,6 +368,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &ExposurePass::CONTRACT,
             tier: |s| s.exposure.tier,
             set_tier: |s, t| s.exposure.tier = t,
+            floor: contract_floor,
             reads: |s| {
                 let mut reads = Vec::new();
                 if s.exposure.tier.is_on() && s.exposure.is_automatic() {
@@ -364,6 +385,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &BloomPass::CONTRACT,
             tier: |s| s.bloom.tier,
             set_tier: |s, t| s.bloom.tier = t,
+            floor: contract_floor,
             reads: |s| when_on(s.bloom.tier.is_on(), &[HdrColour]),
             traffic: |s, t, compute| match compute {
                 true => super::bloom::traffic_compute(&s.bloom, t),
@@ -374,6 +396,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &FinishPass::CONTRACT,
             tier: |s| s.finish.tier,
             set_tier: |s, t| s.finish.tier = t,
+            floor: contract_floor,
             reads: |s| {
                 let mut reads = vec![(HdrColour, "always")];
                 if s.lut.file.is_some() {
@@ -387,6 +410,7 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &FxaaPass::CONTRACT,
             tier: |s| s.fxaa.tier,
             set_tier: |s, t| s.fxaa.tier = t,
+            floor: contract_floor,
             reads: |_| Vec::new(),
             traffic: |s, t, _| super::fxaa::traffic(&effective_fxaa(s), t),
         },
@@ -394,8 +418,18 @@ pub const BUILT_IN: &[BuiltinPass] = {
             contract: &SharpenPass::CONTRACT,
             tier: |s| s.sharpen.tier,
             set_tier: |s, t| s.sharpen.tier = t,
+            floor: contract_floor,
             reads: |_| Vec::new(),
             traffic: |s, t, _| super::sharpen::traffic(&s.sharpen, t),
+        },
+        BuiltinPass {
+            contract: &ShadowTier::CONTRACT,
+            tier: |s| s.shadows.tier,
+            set_tier: |s, t| s.shadows.tier = t,
+            floor: |s, floor| if s.shadows.off_at_floor { Tier::Off } else { floor },
+            // The renderer draws it before the chain, from the scene: no post image.
+            reads: |_| Vec::new(),
+            traffic: |_, _, _| None,
         },
     ]
 };

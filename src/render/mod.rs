@@ -497,8 +497,10 @@ impl Renderer {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
 
         let timer = self.post.timer();
-        // 2. Shadow map: depth from the key light, fitted to the scene's bounds; drawn only
-        //    when the light, the bounds or an instance changed since the map was drawn.
+        // 2. Shadow map: depth from the key light at the governor's shadow tier, fitted to the
+        //    scene's bounds; drawn only when the light, the bounds, the tier or an instance
+        //    changed since the map was drawn.
+        self.shadows.set_tier(&gpu.device, post.shadows.tier);
         let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
         let shadow_bounds = if key_light.is_some() { bounds } else { Aabb::empty() };
         self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);
@@ -551,9 +553,12 @@ impl Renderer {
             None => {
                 let groups = [self.environment.bind_group(), self.shadows.bind_group()];
                 // 5. Lighting: punctual lights, shadow, image-based light and background into HDR.
-                //    Its pipelines for every AO state the governor can reach are built ahead.
+                //    Its pipelines for every AO state and shadow tier the governor can reach
+                //    next are built ahead.
                 let wanted_ao = options.post.ao.validated().0;
-                self.lighting.prepare(&gpu.device, options.background, &wanted_ao);
+                let shadow_tier = self.shadows.tier();
+                self.lighting.prepare(&gpu.device, options.background, &wanted_ao, shadow_tier);
+                let shadow_taps = self.shadows.filter_taps();
                 timer.scope("lighting", &mut encoder, |e| {
                     let ao = match &self.ao_output {
                         Some(ao) => (
@@ -565,7 +570,17 @@ impl Renderer {
                     };
                     let device = &gpu.device;
                     let (gbuffer, background) = (&self.gbuffer, options.background);
-                    self.lighting.draw(device, e, &gpu.queue, gbuffer, background, groups, ao)
+                    let queue = &gpu.queue;
+                    self.lighting.draw(
+                        device,
+                        e,
+                        queue,
+                        gbuffer,
+                        background,
+                        groups,
+                        ao,
+                        shadow_taps,
+                    )
                 });
                 // 6. Forward: alpha-blended surfaces over the lit image, back to front.
                 timer.scope("forward", &mut encoder, |e| {

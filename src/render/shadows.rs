@@ -67,6 +67,8 @@ use super::gbuffer::{GBuffer, GeometryPass};
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
 use crate::draw::{Target, bindings};
 use crate::gpu::{Gpu, read_texture};
+use crate::post::Tier;
+use crate::post::shadow_tier;
 use crate::scene::Aabb;
 use crate::shaders;
 
@@ -242,7 +244,12 @@ fn fit(direction: Vec3, bounds: &Aabb, size: u32, border: u32) -> Option<LightFi
 /// The directional shadow map pass.
 pub struct ShadowPass {
     settings: ShadowSettings,
+    /// The tier the map and filter follow ([`crate::post::shadow_tier`]), and the largest side
+    /// the device allows.
+    tier: Tier,
+    max_side: u32,
     map_view: wgpu::TextureView,
+    sampler: wgpu::Sampler,
     opaque: wgpu::RenderPipeline,
     masked: wgpu::RenderPipeline,
     uniforms: wgpu::Buffer,
@@ -272,20 +279,11 @@ impl ShadowPass {
         geometry: &GeometryPass,
         settings: &ShadowSettings,
     ) -> Result<Self, shaders::ShaderError> {
-        let settings = settings.clamped(device.limits().max_texture_dimension_2d);
+        let max_side = device.limits().max_texture_dimension_2d;
+        let settings = settings.clamped(max_side);
         let module = shaders::create_module(device, "shadow")?;
-        let size = if settings.enabled { settings.size } else { 1 };
-        let map = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some(NAME),
-            size: wgpu::Extent3d { width: size, height: size, depth_or_array_layers: 1 },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: SHADOW_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
-            view_formats: &[],
-        });
-        let map_view = map.create_view(&Default::default());
+        let tier = Tier::High;
+        let map_view = create_map(device, if settings.enabled { settings.size } else { 1 });
         let uniforms =
             bindings::uniform_buffer(device, NAME, bytemuck::bytes_of(&ShadowUniforms::default()));
         let caster_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -351,18 +349,13 @@ impl ShadowPass {
             compare: Some(wgpu::CompareFunction::LessEqual),
             ..Default::default()
         });
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(NAME),
-            layout: &Self::layout(device),
-            entries: &bindings::entries(&[
-                uniforms.as_entire_binding(),
-                wgpu::BindingResource::TextureView(&map_view),
-                wgpu::BindingResource::Sampler(&sampler),
-            ]),
-        });
+        let bind_group = lookup_group(device, &uniforms, &map_view, &sampler);
         Ok(Self {
             settings,
+            tier,
+            max_side,
             map_view,
+            sampler,
             opaque,
             masked,
             uniforms,
@@ -400,9 +393,43 @@ impl ShadowPass {
         &self.bind_group
     }
 
-    /// The settings in force (after clamping).
+    /// The settings in force (after clamping): the map at [`Tier::High`].
     pub fn settings(&self) -> &ShadowSettings {
         &self.settings
+    }
+
+    /// Follow `tier` ([`crate::post::shadow_tier`]): a map of the tier's side (allocated here
+    /// when it changes, which redraws it), no shadow when off. Call before
+    /// [`ShadowPass::update`].
+    pub fn set_tier(&mut self, device: &wgpu::Device, tier: Tier) {
+        if tier == self.tier {
+            return;
+        }
+        self.tier = tier;
+        let side = self.side().max(1);
+        if side != self.map_view.texture().width() {
+            self.map_view = create_map(device, side);
+            self.bind_group = lookup_group(device, &self.uniforms, &self.map_view, &self.sampler);
+            self.drawn = None;
+        }
+    }
+
+    /// The tier the map follows.
+    pub fn tier(&self) -> Tier {
+        self.tier
+    }
+
+    /// The filter's taps per axis the lookups of this tier take (`SHADOW_TAPS`).
+    pub fn filter_taps(&self) -> u32 {
+        shadow_tier::filter_taps(self.tier)
+    }
+
+    /// The map's side at the current tier (0: no shadow).
+    fn side(&self) -> u32 {
+        match self.settings.enabled {
+            true => shadow_tier::map_side(self.settings.size, self.tier, self.max_side),
+            false => 0,
+        }
     }
 
     /// World to the light's clip space (x, y in -1..=1 across the map, z in 0..=1 near to far)
@@ -421,11 +448,10 @@ impl ShadowPass {
     /// when the settings disable it, the bounds are empty or not finite, or the direction is
     /// zero or not finite.
     pub fn update(&mut self, queue: &wgpu::Queue, light_direction: Vec3, scene_bounds: &Aabb) {
-        let settings = &self.settings;
-        let fitted = if settings.enabled {
-            fit(light_direction, scene_bounds, settings.size, settings.border())
-        } else {
-            None
+        let (settings, side) = (&self.settings, self.side());
+        let fitted = match side {
+            0 => None,
+            _ => fit(light_direction, scene_bounds, side, settings.border()),
         };
         let uniforms = match fitted {
             Some(f) => {
@@ -433,17 +459,12 @@ impl ShadowPass {
                 ShadowUniforms {
                     light_view_proj: f.view_proj.to_cols_array_2d(),
                     to_light: (-light_direction.normalize()).extend(1.0).to_array(),
-                    params: [
-                        f.texel,
-                        1.0 / settings.size as f32,
-                        settings.pcf_radius,
-                        f.depth_per_metre,
-                    ],
+                    params: [f.texel, 1.0 / side as f32, settings.pcf_radius, f.depth_per_metre],
                     bias: [settings.normal_offset(), settings.depth_bias, 0.0, 0.0],
                 }
             }
             None => {
-                if settings.enabled && !scene_bounds.is_empty() && !self.warned {
+                if side > 0 && !scene_bounds.is_empty() && !self.warned {
                     log::warn!(
                         "no shadow: light direction {light_direction} or bounds {scene_bounds:?} unusable"
                     );
@@ -515,12 +536,46 @@ impl ShadowPass {
     }
 }
 
+/// A square shadow map of `side` texels.
+fn create_map(device: &wgpu::Device, side: u32) -> wgpu::TextureView {
+    let map = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(NAME),
+        size: wgpu::Extent3d { width: side, height: side, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: SHADOW_FORMAT,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+        view_formats: &[],
+    });
+    map.create_view(&Default::default())
+}
+
+/// Bind group 2 of the lookups ([`ShadowPass::layout`]) over `map`.
+fn lookup_group(
+    device: &wgpu::Device,
+    uniforms: &wgpu::Buffer,
+    map: &wgpu::TextureView,
+    sampler: &wgpu::Sampler,
+) -> wgpu::BindGroup {
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(NAME),
+        layout: &ShadowPass::layout(device),
+        entries: &bindings::entries(&[
+            uniforms.as_entire_binding(),
+            wgpu::BindingResource::TextureView(map),
+            wgpu::BindingResource::Sampler(sampler),
+        ]),
+    })
+}
+
 /// Format of [`render_shadow_mask`]'s target.
 const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
 
 /// Test and debugging tool, not a frame pass: the key light's visibility per pixel of
 /// `renderer`'s last frame (its G-buffer and camera), as the lighting pass computes it with
-/// `directional_shadow` (`shaders/render/shadow_debug.wgsl`). 1 = lit, 0 = shadowed, 1 where nothing
+/// `directional_shadow` (`shaders/render/shadow_debug.wgsl`) with the filter taps of the
+/// shadow's tier. 1 = lit, 0 = shadowed, 1 where nothing
 /// was drawn; `width * height` values, top row first. Call after `renderer.render(...)` and
 /// after `shadows.update` and `shadows.draw` were submitted. Builds its pipeline on every call
 /// and blocks on the readback.
@@ -562,7 +617,10 @@ pub fn render_shadow_mask(
         fragment: Some(wgpu::FragmentState {
             module: &module,
             entry_point: Some("fs_main"),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &[("SHADOW_TAPS", f64::from(shadows.filter_taps().max(2)))],
+                ..Default::default()
+            },
             targets: &[Some(MASK_FORMAT.into())],
         }),
         multiview_mask: None,

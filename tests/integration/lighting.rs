@@ -370,8 +370,9 @@ fn lighting_pipelines_for_governor_steps_are_built_ahead() {
         renderer.lighting_pipelines_built()
     };
     let built = frame(&wanted);
-    // AO off, on at full size (TAA on), on upsampled here (TAA off).
-    assert_eq!(built, 3);
+    // AO off, on at full size (TAA on), on upsampled here (TAA off); each with the shadow
+    // filter of the high tier and of the tiers a step reaches (medium, ultra).
+    assert_eq!(built, 9);
     // As the governor would turn them: TAA off (lighting upsamples AO), AO off, back.
     let mut taa_off = wanted.clone();
     taa_off.taa.tier = Tier::Off;

@@ -10,6 +10,8 @@ use crate::common;
 use std::sync::Arc;
 
 use afterlight::gpu::Gpu;
+use afterlight::post::Tier;
+use afterlight::post::shadow_tier::map_side;
 use afterlight::render::environment::Environment;
 use afterlight::render::shadows::{ShadowPass, ShadowSettings, render_shadow_mask};
 use afterlight::render::{RenderOptions, view_projection};
@@ -96,6 +98,18 @@ fn shoot(
     lights: &[Vec3],
     size: u32,
 ) -> Shots {
+    shoot_at_tier(rig, scene, camera, (settings, Tier::High), lights, size)
+}
+
+/// [`shoot`] with the shadow at `tier` (its map side and filter taps).
+fn shoot_at_tier(
+    rig: &Rig,
+    scene: &Scene,
+    camera: &Camera,
+    (settings, tier): (&ShadowSettings, Tier),
+    lights: &[Vec3],
+    size: u32,
+) -> Shots {
     let gpu = &rig.gpu;
     let mut renderer = common::renderer(gpu, scene, (size, size), &rig.studio);
     renderer.render(gpu, camera, &RenderOptions::default()).expect("render");
@@ -115,6 +129,12 @@ fn shoot(
         .checked("shadow masks", || {
             let mut shadows =
                 ShadowPass::new(&gpu.device, renderer.geometry(), settings).expect("shadow pass");
+            shadows.set_tier(&gpu.device, tier);
+            let side = map_side(
+                shadows.settings().size,
+                tier,
+                gpu.device.limits().max_texture_dimension_2d,
+            );
             lights
                 .iter()
                 .map(|&light| {
@@ -125,8 +145,7 @@ fn shoot(
                     let mask = render_shadow_mask(gpu, &renderer, &shadows).expect("mask");
                     // The map spans 2 clip units over `size` texels along the light's x axis.
                     let m = shadows.light_view_proj();
-                    let texel =
-                        2.0 / (m.row(0).truncate().length() * shadows.settings().size as f32);
+                    let texel = 2.0 / (m.row(0).truncate().length() * side as f32);
                     (mask, texel)
                 })
                 .unzip()
@@ -224,6 +243,47 @@ fn hovering_square_shadow_matches_its_projection() {
         assert!(worst_lit >= 0.999, "{name}: lit pixel at {worst_lit}");
         assert!(worst_dark <= 0.001, "{name}: shadowed pixel at {worst_dark}");
     }
+}
+
+/// Every shadow tier up is at least as close to the hovering square's analytic shadow as the
+/// tier below (a larger map and more filter taps: a narrower, smoother penumbra), and off is
+/// lit everywhere. The error is the mean |mask - analytic| over the floor, where the analytic
+/// shadow is 1 (lit) or 0 (in the square's projection).
+#[test]
+fn each_shadow_tier_up_lands_closer_to_the_analytic_shadow() {
+    let Some(rig) = rig() else { return };
+    let scene = squares(&[floor(), Mat4::from_translation(Vec3::Y) * face_up()]);
+    let (light, camera) = (sun(45.0, 20.0), top_down(Vec3::new(0.5, 0.0, 0.2), 2.0));
+    let settings = ShadowSettings { size: 1024, ..Default::default() };
+    let mut errors = Vec::new();
+    for tier in Tier::ALL {
+        let shots = shoot_at_tier(&rig, &scene, &camera, (&settings, tier), &[light], SIZE);
+        let mask = &shots.masks[0];
+        let (mut sum, mut count) = (0.0f64, 0usize);
+        for (i, world) in shots.world.iter().enumerate() {
+            let Some(p) = world.filter(|p| p.y < 0.5) else { continue };
+            let analytic = if under_hovering_square(p, light) { 0.0 } else { 1.0 };
+            sum += f64::from((mask[i] - analytic).abs());
+            count += 1;
+        }
+        let error = sum / count as f64;
+        println!("shadows {tier}: mean error against the analytic shadow {error:.5}");
+        if tier == Tier::Off {
+            assert!(mask.iter().all(|&m| m == 1.0), "off: lit everywhere");
+        }
+        errors.push(error);
+    }
+    for i in 2..errors.len() {
+        assert!(
+            errors[i] <= errors[i - 1] + 1e-6,
+            "{} ({:.5}) is further from the analytic shadow than {} ({:.5})",
+            Tier::ALL[i],
+            errors[i],
+            Tier::ALL[i - 1],
+            errors[i - 1]
+        );
+    }
+    assert!(errors[4] < errors[1], "ultra must beat low: {errors:?}");
 }
 
 #[test]

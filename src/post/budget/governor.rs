@@ -123,7 +123,7 @@ impl KnobSpec {
             if let Some(decl) = pass.contract.knob {
                 specs.push(KnobSpec {
                     knob: Knob::named(pass.name()),
-                    kind: KnobKind::Pass(pass, decl.floor),
+                    kind: KnobKind::Pass(pass, (pass.floor)(user, decl.floor)),
                     weight: f64::from(value.weight(pass.name()).unwrap_or(decl.value)),
                     prior_share: decl.prior_share,
                     tier_cost: decl.tier_cost,
@@ -315,6 +315,9 @@ pub struct Governor {
     per_pass: bool,
     /// Resolution-dependent work at scale 1, ms.
     scaled_at_unit: Option<f64>,
+    /// The render-scaled passes' median ms at each render scale a window was measured at
+    /// (the newest window per scale): what [`Governor::fixed_scaled_ms`] fits.
+    scaled_by_scale: Vec<(f32, f64)>,
     last_raise: Option<(usize, u64)>,
     under_frames: u32,
     pending: Option<Pending>,
@@ -344,6 +347,7 @@ impl Governor {
             overlap: 1.0,
             per_pass: true,
             scaled_at_unit: None,
+            scaled_by_scale: Vec::new(),
             last_raise: None,
             under_frames: 0,
             pending: None,
@@ -477,6 +481,7 @@ impl Governor {
             state.correction = 1.0;
         }
         self.scaled_at_unit = None;
+        self.scaled_by_scale.clear();
     }
 
     fn restart_window(&mut self, from: u64) {
@@ -555,7 +560,32 @@ impl Governor {
     /// been measured. What remains when every knob is at its floor is this plus the floors'
     /// own cost.
     pub fn outside_knobs_ms(&self) -> Option<f64> {
-        self.outside_window.median()
+        let outside = self.outside_window.median()?;
+        Some(outside + self.fixed_scaled_ms().unwrap_or(0.0))
+    }
+
+    /// The part of the render-scaled passes (G-buffer, lighting, forward) that no render scale
+    /// removes, ms per frame: mostly the G-buffer's geometry (vertices and rasterisation of a
+    /// large model), which costs the same at any scale. Fitted as the intercept `a` of
+    /// `ms = a + b·scale²` over the windows measured at different render scales (at least two
+    /// scales whose squares differ by 0.1); `None` until then. Part of
+    /// [`Governor::outside_knobs_ms`].
+    pub fn fixed_scaled_ms(&self) -> Option<f64> {
+        let points: Vec<(f64, f64)> =
+            self.scaled_by_scale.iter().map(|&(s, ms)| (f64::from(s * s), ms)).collect();
+        let n = points.len() as f64;
+        let (min_x, max_x) =
+            points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &(x, _)| (lo.min(x), hi.max(x)));
+        if points.len() < 2 || max_x - min_x < 0.1 {
+            return None;
+        }
+        let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+        let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+        let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+        let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+        let slope = sxy / sxx;
+        let lowest = points.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        Some((mean_y - slope * mean_x).clamp(0.0, lowest))
     }
 
     /// The statistic of the current window (median or p90 of frame GPU ms), once any frame
@@ -708,8 +738,12 @@ impl Governor {
             }
         }
         if let Some(ms) = self.scaled_window.median() {
-            let scale = f64::from(self.current.render_scale);
-            self.scaled_at_unit = Some(ms / (scale * scale));
+            let scale = self.current.render_scale;
+            self.scaled_at_unit = Some(ms / f64::from(scale * scale));
+            match self.scaled_by_scale.iter_mut().find(|(s, _)| *s == scale) {
+                Some(entry) => entry.1 = ms,
+                None => self.scaled_by_scale.push((scale, ms)),
+            }
         }
         let (Some(pending), Some(after)) = (self.pending.take(), self.window.median()) else {
             return;
@@ -841,8 +875,13 @@ impl Governor {
         if changes.is_empty() {
             self.state.push_str("; over budget with every knob at its floor");
             if let Some(outside) = self.outside_knobs_ms() {
-                let passes: Vec<String> = self
-                    .outside_passes
+                let fixed = self.fixed_scaled_ms().filter(|ms| *ms >= 0.05);
+                let mut named: Vec<(String, f64)> = self.outside_passes.clone();
+                if let Some(ms) = fixed {
+                    named.push(("gbuffer, lighting and forward at any render scale".into(), ms));
+                }
+                named.sort_by(|a, b| b.1.total_cmp(&a.1));
+                let passes: Vec<String> = named
                     .iter()
                     .filter(|(_, ms)| *ms >= 0.05)
                     .take(3)

@@ -64,7 +64,8 @@ impl SimulatedGpu {
         };
         let fixed = [1.0; 5];
         let mut passes = vec![
-            pass("shadows", 1.0, fixed, false),
+            // A shadow map redrawn every frame (something moves): its fill by tier.
+            pass("shadows", 1.0, [0.0, 0.2, 0.4, 1.0, 2.5], false),
             pass("gbuffer", 2.2, fixed, true),
             pass("ao", 2.6, [0.0, 0.25, 0.45, 1.0, 1.9], true),
             pass("lighting", 2.4, fixed, true),
