@@ -6,14 +6,22 @@
 // uniforms alone: the loop runs LIGHT_COUNT times, the shadow is looked up for light KEY_LIGHT
 // when KEY_LIGHT_SHADOW, and the deferred pass passes its AO switches as override constants.
 
-// Screen-space ambient occlusion for one pixel (the deferred pass's GTAO; none in forward).
-struct IndirectOcclusion {
+// The key light's shadow comes from the screen-space mask (`ScreenOcclusion::key_light_shadow`,
+// src/render/shadow_mask.rs) instead of the shadow map's taps here: the deferred lighting pass
+// sets it; the forward pass looks the map up itself.
+override SHADOW_FROM_MASK: bool = false;
+
+// Screen-space occlusion for one pixel (the deferred pass's GTAO and shadow mask; none in
+// forward).
+struct ScreenOcclusion {
     // Screen-space visibility (1 unoccluded), intensity already applied.
     visibility: f32,
     // Whether screen-space AO is on at all: off keeps material AO exactly as without it.
     enabled: bool,
     // Jimenez et al. 2016's multi-bounce fit on the diffuse occlusion.
     multi_bounce: bool,
+    // The key light's visibility from the shadow mask (read when SHADOW_FROM_MASK).
+    key_light_shadow: f32,
 };
 
 // Visibility after interreflections on a surface of `albedo`: Jimenez, Wu, Pesce, Jarabo,
@@ -35,13 +43,13 @@ fn specular_occlusion(n_dot_v: f32, visibility: f32, perceptual_roughness: f32) 
 }
 
 fn shade_surface(s: Surface) -> vec3f {
-    return shade_surface_occluded(s, IndirectOcclusion(1.0, false, false));
+    return shade_surface_occluded(s, ScreenOcclusion(1.0, false, false, 1.0));
 }
 
 // As shade_surface, with screen-space AO on the image-based (indirect) light only: diffuse by
 // min(material AO, visibility) (with multi-bounce on the base colour when asked), specular by
 // the specular occlusion of the same visibility. Punctual lights and the sun never see it.
-fn shade_surface_occluded(s: Surface, occlusion: IndirectOcclusion) -> vec3f {
+fn shade_surface_occluded(s: Surface, occlusion: ScreenOcclusion) -> vec3f {
     let n_dot_v = max(dot(s.normal, s.view), 1e-4);
     let dfg = environment_brdf(n_dot_v, s.perceptual_roughness);
     let energy = multiple_scattering_energy(s, dfg);
@@ -51,7 +59,11 @@ fn shade_surface_occluded(s: Surface, occlusion: IndirectOcclusion) -> vec3f {
         let incident = incident_light(light, s.position);
         var visibility = 1.0;
         if KEY_LIGHT_SHADOW && i32(i) == KEY_LIGHT {
-            visibility = directional_shadow(s.position, s.normal);
+            if SHADOW_FROM_MASK {
+                visibility = occlusion.key_light_shadow;
+            } else {
+                visibility = directional_shadow(s.position, s.normal);
+            }
         }
         color += brdf_cosine(s, incident.l, energy) * incident.illuminance * visibility;
     }

@@ -1,8 +1,9 @@
 // Deferred lighting: every pixel the G-buffer covers is shaded with all punctual lights
 // (KHR_lights_punctual), the directional shadow map and image-based light; pixels it does not
 // cover get the background (environment, a solid colour, or transparent).
-// Reads: base colour + AO, normal + roughness + metallic, depth, lights, environment, shadow map,
-// and the GTAO visibility (src/post/ao.rs), which darkens image-based light only.
+// Reads: base colour + AO, normal + roughness + metallic, depth, lights, environment, the key
+// light's shadow mask (src/render/shadow_mask.rs), and the GTAO visibility (src/post/ao.rs),
+// which darkens image-based light only.
 // Writes: HDR (pre-exposed radiance), added onto the emissive the G-buffer pass wrote; alpha is
 // coverage (1 geometry or opaque background, 0 transparent background).
 // BRDF and IBL: shaders/include/brdf.wgsl.
@@ -47,6 +48,9 @@ override AO_UPSAMPLE: bool;
 // with its working view depth when lighting upsamples it (AO_UPSAMPLE).
 @group(3) @binding(0) var ambient_occlusion: texture_2d<f32>;
 @group(3) @binding(1) var ambient_occlusion_view_depth: texture_2d<f32>;
+// The key light's visibility per pixel (src/render/shadow_mask.rs: the shadow map's PCF taps,
+// run in the `shadows` timing scope), read in place of a lookup here (SHADOW_FROM_MASK).
+@group(3) @binding(2) var shadow_mask: texture_2d<f32>;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
@@ -78,7 +82,8 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     s.metallic = g1.w;
     s.perceptual_roughness = g1.z;
     s.occlusion = g0.a;
-    var occlusion = IndirectOcclusion(1.0, AO, AO_MULTI_BOUNCE);
+    let key_light_shadow = textureLoad(shadow_mask, pixel, 0).x;
+    var occlusion = ScreenOcclusion(1.0, AO, AO_MULTI_BOUNCE, key_light_shadow);
     if AO {
         var visibility = 1.0;
         if AO_UPSAMPLE {

@@ -12,16 +12,15 @@
 //! | ultra | size × 2 (at most 8192 and the device's limit) | 5×5 |
 //!
 //! The taps always span ±`pcf_radius` texels of the tier's map, so a lower tier has a coarser
-//! map and a blurrier, coarser-sampled penumbra. The tap count is an `override` constant of
-//! the lighting pass (`SHADOW_TAPS` in `shaders/include/shadow.wgsl`); the forward pass and the
-//! shadow catcher keep the high tier's 4×4 on whatever map the tier left.
+//! map and a blurrier, coarser-sampled penumbra. The taps run in the screen-space shadow mask
+//! ([`crate::render::shadow_mask`], `SHADOW_TAPS`), which lighting reads; the forward pass and
+//! the shadow catcher keep the high tier's 4×4 on whatever map the tier left.
 //!
 //! **What the governor learns.** Like every knob, the shadow tier's cost is measured in its
-//! own timing scope, `shadows`: the map's draw. With the map cached
-//! ([`crate::render::shadows`], "Cached") a still scene draws it once, the scope reads about
-//! 0 ms and the governor finds nothing to take there; once objects move, the map is drawn
-//! every frame and a lower tier saves most of it (a quarter of the texels per step down). The
-//! filter's taps are read in the lighting pass and show in its time.
+//! own timing scope, `shadows`: the map's draw and the mask. With the map cached
+//! ([`crate::render::shadows`], "Cached") a still scene draws it once, and the scope is then the
+//! mask's taps, which every step down thins (16 → 9 → 4 per pixel); once objects move, the map
+//! is drawn every frame and a step down also quarters its fill.
 //!
 //! The floor is `low`: a governor never removes the shadow unless the preset says it may
 //! (`off_at_floor = true`).

@@ -31,9 +31,7 @@ use super::lights::{LightKey, LightsUniforms};
 use crate::draw::bindings;
 use crate::draw::fullscreen::SpecialisedPass;
 use crate::draw::specialise::Constants;
-use crate::post::Tier;
 use crate::post::ao::AoSettings;
-use crate::post::shadow_tier;
 use crate::scene::Light;
 use crate::shaders;
 
@@ -86,22 +84,19 @@ pub(crate) struct LightingKey {
     /// 0 environment, 1 colour, 2 transparent (`BACKGROUND`).
     pub background: u8,
     pub ao: AoKey,
-    /// The shadow filter's taps per axis (`SHADOW_TAPS`, by the shadow tier); 0: the tier is
-    /// off and the key light's shadow is not looked up.
-    pub shadow_taps: u32,
 }
 
 impl LightingKey {
     fn constants(self) -> Constants {
         let flag = |on: bool| if on { 1.0 } else { 0.0 };
-        let lights = LightKey { shadow: self.lights.shadow && self.shadow_taps > 0, ..self.lights };
-        let mut constants = lights.constants();
+        let mut constants = self.lights.constants();
         constants.extend([
-            ("SHADOW_TAPS", f64::from(self.shadow_taps.max(2))),
             ("BACKGROUND", f64::from(self.background)),
             ("AO", flag(self.ao.on)),
             ("AO_MULTI_BOUNCE", flag(self.ao.multi_bounce)),
             ("AO_UPSAMPLE", flag(self.ao.upsample)),
+            // The key light's shadow from the screen-space mask (super::shadow_mask).
+            ("SHADOW_FROM_MASK", 1.0),
         ]);
         constants
     }
@@ -129,12 +124,8 @@ pub struct LightingPass {
     /// Whether the shadow map is on ([`super::shadows::ShadowSettings::enabled`]): off, no
     /// light looks it up.
     shadows: bool,
-    /// The background, AO states and shadow tier last prepared, rebuilt for new lights by
-    /// `set_lights`.
-    prepared: Option<(u8, AoSettings, Tier)>,
-    /// The shadow tier of the last frame: a frame whose tier just changed builds nothing
-    /// ahead (a budget-governor step draws with what was built).
-    last_shadow_tier: Option<Tier>,
+    /// The background and AO states last prepared, rebuilt for new lights by `set_lights`.
+    prepared: Option<(u8, AoSettings)>,
     /// Group 3: the GTAO visibility, rebound every frame (it comes from a texture pool).
     ambient_occlusion_layout: wgpu::BindGroupLayout,
     /// The NEAREST sampler the G-buffer depth is read through (`bindings::depth_sampler`).
@@ -169,7 +160,11 @@ impl LightingPass {
         let ambient_occlusion_layout =
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("lighting.ambient_occlusion"),
-                entries: &[bindings::texture(0, false), bindings::texture(1, false)],
+                entries: &[
+                    bindings::texture(0, false),
+                    bindings::texture(1, false),
+                    bindings::texture(2, false),
+                ],
             });
         let pass = SpecialisedPass::new(
             device,
@@ -188,7 +183,6 @@ impl LightingPass {
             light_key: empty.key(shadows),
             shadows,
             prepared: None,
-            last_shadow_tier: None,
             ambient_occlusion_layout,
             depth_sampler,
         })
@@ -226,8 +220,8 @@ impl LightingPass {
         let uniforms = LightsUniforms::new(lights);
         queue.write_buffer(&self.lights, 0, bytemuck::bytes_of(&uniforms));
         self.light_key = uniforms.key(self.shadows);
-        if let Some((background, ao, shadow)) = self.prepared {
-            self.pass.prepare(device, self.keys(background, &ao, shadow));
+        if let Some((background, ao)) = self.prepared {
+            self.pass.prepare(device, self.keys(background, &ao));
         }
         self.light_key
     }
@@ -237,12 +231,10 @@ impl LightingPass {
         self.light_key
     }
 
-    /// The keys a frame with `background`, AO settings `ao` (as wanted, before the budget
-    /// governor) and the shadow at tier `shadow` may use: AO off, on, and upsampled here when
-    /// the settings ask for it (the governor turns AO and TAA, which decides whether lighting
-    /// upsamples, on and off), each with the shadow filter of `shadow` and of the tiers next to
-    /// it (a governor step, or a preset's).
-    fn keys(&self, background: u8, ao: &AoSettings, shadow: Tier) -> Vec<LightingKey> {
+    /// The keys a frame with `background` and AO settings `ao` (as wanted, before the budget
+    /// governor) may use: AO off, on, and upsampled here when the settings ask for it (the
+    /// governor turns AO and TAA, which decides whether lighting upsamples, on and off).
+    fn keys(&self, background: u8, ao: &AoSettings) -> Vec<LightingKey> {
         let mut states = vec![AoKey::OFF];
         if ao.tier.is_on() {
             states.push(AoKey::on(ao, false));
@@ -250,43 +242,18 @@ impl LightingPass {
                 states.push(AoKey::on(ao, true));
             }
         }
-        let level = shadow as usize;
-        let taps: Vec<u32> = (level.saturating_sub(1)..=(level + 1).min(4))
-            .map(|l| shadow_tier::filter_taps(Tier::ALL[l]))
-            .collect();
         let lights = self.light_key;
-        states
-            .into_iter()
-            .flat_map(|ao| {
-                taps.iter().map(move |&shadow_taps| LightingKey {
-                    lights,
-                    background,
-                    ao,
-                    shadow_taps,
-                })
-            })
-            .collect()
+        states.into_iter().map(|ao| LightingKey { lights, background, ao }).collect()
     }
 
-    /// Build, ahead of the frames that use them, the pipelines for `background`, every AO
+    /// Build, ahead of the frames that use them, the pipelines for `background` and every AO
     /// state the budget governor can reach from `wanted` (the AO settings asked for, before
-    /// the governor) and the shadow tiers next to `shadow` (the tier this frame draws with).
-    /// Nothing in a frame whose shadow tier just changed: the step's pipeline was built ahead,
-    /// and the frame after it builds the new neighbours. Cheap when they are built: call it
-    /// every frame.
-    pub fn prepare(
-        &mut self,
-        device: &wgpu::Device,
-        background: Background,
-        wanted: &AoSettings,
-        shadow: Tier,
-    ) {
+    /// the governor). Cheap when they are built: call it every frame.
+    pub fn prepare(&mut self, device: &wgpu::Device, background: Background, wanted: &AoSettings) {
         let background = background_mode(background).0;
-        let stepped = self.last_shadow_tier.is_some_and(|last| last != shadow);
-        self.last_shadow_tier = Some(shadow);
-        if !stepped && self.prepared != Some((background, *wanted, shadow)) {
-            self.pass.prepare(device, self.keys(background, wanted, shadow));
-            self.prepared = Some((background, *wanted, shadow));
+        if self.prepared != Some((background, *wanted)) {
+            self.pass.prepare(device, self.keys(background, wanted));
+            self.prepared = Some((background, *wanted));
         }
     }
 
@@ -298,7 +265,8 @@ impl LightingPass {
     /// Add lighting and the background into the HDR target. `ambient_occlusion` is GTAO's
     /// visibility at the target size with its (validated) settings, or `None` with any
     /// texture (a 1x1 white one) when AO is off; with the working view depth as well, the
-    /// visibility is at half resolution and lighting upsamples it itself.
+    /// visibility is at half resolution and lighting upsamples it itself. `shadow_mask` is the
+    /// key light's visibility at the target size ([`super::shadow_mask`]).
     #[allow(clippy::too_many_arguments)]
     pub fn draw(
         &mut self,
@@ -309,7 +277,7 @@ impl LightingPass {
         background: Background,
         groups: [&wgpu::BindGroup; 2],
         ambient_occlusion: (&wgpu::TextureView, Option<&wgpu::TextureView>, Option<&AoSettings>),
-        shadow_taps: u32,
+        shadow_mask: &wgpu::TextureView,
     ) {
         let (mode, colour) = background_mode(background);
         let (visibility, view_depth, settings) = ambient_occlusion;
@@ -326,9 +294,10 @@ impl LightingPass {
             entries: &bindings::entries(&[
                 wgpu::BindingResource::TextureView(visibility),
                 wgpu::BindingResource::TextureView(view_depth.unwrap_or(visibility)),
+                wgpu::BindingResource::TextureView(shadow_mask),
             ]),
         });
-        let key = LightingKey { lights: self.light_key, background: mode, ao, shadow_taps };
+        let key = LightingKey { lights: self.light_key, background: mode, ao };
         let groups = [groups[0], groups[1], &ao_group];
         self.pass.draw((device, key), encoder, &gbuffer.hdr.view, None, &groups);
     }

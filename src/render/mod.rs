@@ -18,6 +18,7 @@ mod mipmaps;
 pub mod packing;
 mod scene_gpu;
 pub mod shadow_catcher;
+pub mod shadow_mask;
 pub mod shadows;
 
 pub use crate::draw::{jittered, view_projection};
@@ -43,6 +44,7 @@ use crate::post::composite::RealWorld;
 use crate::post::stack::{PostInputs, PostStack, PostStackDescriptor};
 use crate::scene::{Aabb, Camera, Scene};
 use environment::{Environment, EnvironmentSettings};
+use shadow_mask::ShadowMaskPass;
 use shadows::{ShadowPass, ShadowSettings};
 
 /// Choices made when a renderer is created (the environment is baked separately, see
@@ -140,6 +142,7 @@ pub struct Renderer {
     lights: Vec<crate::scene::Light>,
     environment: Arc<Environment>,
     shadows: ShadowPass,
+    shadow_mask: ShadowMaskPass,
     camera_buffer: wgpu::Buffer,
     camera_bind_group: wgpu::BindGroup,
     prev_view_proj: Option<Mat4>,
@@ -297,6 +300,7 @@ impl Renderer {
             lights,
             environment,
             shadows,
+            shadow_mask: ShadowMaskPass::new(device)?,
             camera_buffer,
             camera_bind_group,
             prev_view_proj: None,
@@ -312,6 +316,7 @@ impl Renderer {
 
     fn bind_targets(&mut self, device: &wgpu::Device) {
         self.lighting.bind(device, &self.camera_buffer, &self.gbuffer);
+        self.shadow_mask.bind(device, &self.camera_buffer, &self.gbuffer);
         self.forward.bind(device, &self.camera_buffer, self.lighting.lights_buffer());
         self.debug_view.bind(device, &self.camera_buffer, &self.gbuffer);
     }
@@ -497,18 +502,25 @@ impl Renderer {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
 
         let timer = self.post.timer();
-        // 2. Shadow map: depth from the key light at the governor's shadow tier, fitted to the
-        //    scene's bounds; drawn only when the light, the bounds, the tier or an instance
-        //    changed since the map was drawn.
-        self.shadows.set_tier(&gpu.device, post.shadows.tier);
-        let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
-        let shadow_bounds = if key_light.is_some() { bounds } else { Aabb::empty() };
-        self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);
-        timer.scope("shadows", &mut encoder, |e| self.shadows.draw(e, &self.scene));
-        // 3. G-buffer: depth, base colour, normal + roughness + metallic, motion; emissive into
+        // 2. G-buffer: depth, base colour, normal + roughness + metallic, motion; emissive into
         //    HDR.
         timer.scope("gbuffer", &mut encoder, |e| {
             self.geometry.draw(e, &self.gbuffer, &self.scene, &self.camera_bind_group)
+        });
+        // 3. Shadows, at the governor's shadow tier: the map (depth from the key light, fitted
+        //    to the scene's bounds; drawn only when the light, the bounds, the tier or an
+        //    instance changed since it was drawn), then the key light's visibility per pixel
+        //    (the mask lighting reads), in one timing scope: the shadow tier's cost.
+        let shadow_tier = post.shadows.tier;
+        self.shadows.set_tier(&gpu.device, shadow_tier);
+        let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
+        let shadow_bounds = if key_light.is_some() { bounds } else { Aabb::empty() };
+        self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);
+        timer.scope("shadows", &mut encoder, |e| {
+            self.shadows.draw(e, &self.scene);
+            if gbuffer_view.is_none() {
+                self.shadow_mask.draw(&gpu.device, e, shadow_tier, &self.shadows);
+            }
         });
         // 4. AO: GTAO visibility from depth and normals, for lighting's indirect light (lit
         //    frames only; TAA on accumulates it over frames). It runs here, where it is
@@ -552,13 +564,11 @@ impl Renderer {
             }
             None => {
                 let groups = [self.environment.bind_group(), self.shadows.bind_group()];
-                // 5. Lighting: punctual lights, shadow, image-based light and background into HDR.
-                //    Its pipelines for every AO state and shadow tier the governor can reach
-                //    next are built ahead.
+                // 5. Lighting: punctual lights, the shadow mask, image-based light and background
+                //    into HDR. Its pipelines for every AO state the governor can reach are built
+                //    ahead.
                 let wanted_ao = options.post.ao.validated().0;
-                let shadow_tier = self.shadows.tier();
-                self.lighting.prepare(&gpu.device, options.background, &wanted_ao, shadow_tier);
-                let shadow_taps = self.shadows.filter_taps();
+                self.lighting.prepare(&gpu.device, options.background, &wanted_ao);
                 timer.scope("lighting", &mut encoder, |e| {
                     let ao = match &self.ao_output {
                         Some(ao) => (
@@ -570,17 +580,8 @@ impl Renderer {
                     };
                     let device = &gpu.device;
                     let (gbuffer, background) = (&self.gbuffer, options.background);
-                    let queue = &gpu.queue;
-                    self.lighting.draw(
-                        device,
-                        e,
-                        queue,
-                        gbuffer,
-                        background,
-                        groups,
-                        ao,
-                        shadow_taps,
-                    )
+                    let (queue, mask) = (&gpu.queue, self.shadow_mask.view());
+                    self.lighting.draw(device, e, queue, gbuffer, background, groups, ao, mask)
                 });
                 // 6. Forward: alpha-blended surfaces over the lit image, back to front.
                 timer.scope("forward", &mut encoder, |e| {
@@ -900,6 +901,7 @@ impl Renderer {
         ));
         entries.push(crate::gpu::memory::MemoryEntry::buffer("camera", &self.camera_buffer));
         entries.extend(self.shadows.memory());
+        entries.push(self.shadow_mask.memory());
         entries.extend(self.lighting.memory());
         entries.extend(self.ao_pool.memory("ao.pool"));
         entries.extend(self.ao.memory());

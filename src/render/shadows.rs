@@ -1,6 +1,9 @@
 //! The directional shadow map (`shaders/render/shadow.wgsl`, looked up by
-//! `shaders/include/shadow.wgsl`): the scene's depth as seen from the key light, drawn before
-//! the G-buffer in the frames that need a new one.
+//! `shaders/include/shadow.wgsl`): the scene's depth as seen from the key light, drawn after
+//! the G-buffer in the frames that need a new one, at the side the shadow tier gives
+//! ([`crate::post::shadow_tier`], [`ShadowPass::set_tier`]). The screen-space mask
+//! ([`super::shadow_mask`]) looks it up for lighting; the forward pass and the shadow catcher
+//! look it up themselves.
 //!
 //! **Cached.** The map depends on the light's projection (its direction, the bounds it is
 //! fitted to, the settings: the uniforms [`ShadowPass::update`] computes) and on where the
@@ -14,8 +17,9 @@
 //!
 //! Reads: the scene's vertex and instance buffers, alpha-tested materials' base colour alpha,
 //! the light direction and the scene's world bounds. Writes: one square Depth32Float map
-//! (`size`² × 4 bytes: 16 MiB at the default 2048), and a uniform block the lighting and forward
-//! passes read through bind group 2 ([`ShadowPass::layout`], [`ShadowPass::bind_group`]).
+//! (`size`² × 4 bytes: 16 MiB at the default 2048 and the high tier), and a uniform block the
+//! shadow mask, forward and shadow catcher passes read through bind group 2
+//! ([`ShadowPass::layout`], [`ShadowPass::bind_group`]).
 //!
 //! **Fitting.** An orthographic projection along the light, fitted to the scene's bounds rather
 //! than to the view: the 8 corners of the bounds in light space give a tight near/far and the
@@ -62,11 +66,9 @@
 
 use glam::{Mat4, Vec3};
 
-use super::Renderer;
-use super::gbuffer::{GBuffer, GeometryPass};
+use super::gbuffer::GeometryPass;
 use super::scene_gpu::{INSTANCE_LAYOUT, SceneGpu, VERTEX_LAYOUT};
-use crate::draw::{Target, bindings};
-use crate::gpu::{Gpu, read_texture};
+use crate::draw::bindings;
 use crate::post::Tier;
 use crate::post::shadow_tier;
 use crate::scene::Aabb;
@@ -567,102 +569,6 @@ fn lookup_group(
             wgpu::BindingResource::Sampler(sampler),
         ]),
     })
-}
-
-/// Format of [`render_shadow_mask`]'s target.
-const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
-
-/// Test and debugging tool, not a frame pass: the key light's visibility per pixel of
-/// `renderer`'s last frame (its G-buffer and camera), as the lighting pass computes it with
-/// `directional_shadow` (`shaders/render/shadow_debug.wgsl`) with the filter taps of the
-/// shadow's tier. 1 = lit, 0 = shadowed, 1 where nothing
-/// was drawn; `width * height` values, top row first. Call after `renderer.render(...)` and
-/// after `shadows.update` and `shadows.draw` were submitted. Builds its pipeline on every call
-/// and blocks on the readback.
-pub fn render_shadow_mask(
-    gpu: &Gpu,
-    renderer: &Renderer,
-    shadows: &ShadowPass,
-) -> Result<Vec<f32>, crate::Error> {
-    let device = &gpu.device;
-    let module = shaders::create_module(device, "shadow_debug")?;
-    let inputs = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-        label: Some("shadow_debug"),
-        entries: &[
-            bindings::uniform(0, wgpu::ShaderStages::FRAGMENT),
-            bindings::depth_as_float(1),
-            bindings::texture(2, false),
-            bindings::depth_sampler(3),
-        ],
-    });
-    let shadow_layout = ShadowPass::layout(device);
-    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some("shadow_debug"),
-        // Group 1 is the environment in the lighting pass; the mask does not need it.
-        bind_group_layouts: &[Some(&inputs), None, Some(&shadow_layout)],
-        immediate_size: 0,
-    });
-    let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some("shadow_debug"),
-        layout: Some(&layout),
-        vertex: wgpu::VertexState {
-            module: &module,
-            entry_point: Some("vs_fullscreen"),
-            compilation_options: Default::default(),
-            buffers: &[],
-        },
-        primitive: Default::default(),
-        depth_stencil: None,
-        multisample: Default::default(),
-        fragment: Some(wgpu::FragmentState {
-            module: &module,
-            entry_point: Some("fs_main"),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &[("SHADOW_TAPS", f64::from(shadows.filter_taps().max(2)))],
-                ..Default::default()
-            },
-            targets: &[Some(MASK_FORMAT.into())],
-        }),
-        multiview_mask: None,
-        cache: None,
-    });
-    let gbuffer: &GBuffer = renderer.gbuffer();
-    let depth_sampler = bindings::nearest_sampler(device, "shadow_debug.depth_sampler");
-    let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("shadow_debug"),
-        layout: &inputs,
-        entries: &bindings::entries(&[
-            renderer.camera_buffer().as_entire_binding(),
-            wgpu::BindingResource::TextureView(&gbuffer.depth.view),
-            wgpu::BindingResource::TextureView(&gbuffer.normal_roughness_metallic.view),
-            wgpu::BindingResource::Sampler(&depth_sampler),
-        ]),
-    });
-    let (width, height) = renderer.size();
-    let target = Target::new(device, "shadow_debug", width, height, MASK_FORMAT);
-    let mut encoder = device.create_command_encoder(&Default::default());
-    {
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("shadow_debug"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &target.view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::WHITE),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            ..Default::default()
-        });
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &group, &[]);
-        pass.set_bind_group(2, shadows.bind_group(), &[]);
-        pass.draw(0..3, 0..1);
-    }
-    gpu.queue.submit([encoder.finish()]);
-    let bytes = read_texture(gpu, &target.texture)?;
-    Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
 
 impl ShadowPass {

@@ -347,6 +347,39 @@ fn an_instance_moved_out_of_the_original_bounds_still_casts_its_shadow() {
     assert!(centre < 0.05 * corner, "the lifted occluder's shadow: {centre} vs lit {corner}");
 }
 
+/// Lighting reads the key light's shadow from the frame's shadow mask at the shadow tier
+/// (src/render/shadow_mask.rs): the occluder's shadow is there at every tier from low to ultra,
+/// the ground lit the same around it, and the tier off lights everything (the mask all lit);
+/// the tiers in an order that steps down, to off and back up.
+#[test]
+fn lighting_reads_the_shadow_at_every_tier_and_none_when_off() {
+    use afterlight::post::Tier;
+    let Some(gpu) = common::gpu() else { return };
+    let mut scene = plane(material(0.8, 0.0, 1.0));
+    // Above the camera: the camera sees the ground under it, not its lit top.
+    let occluder =
+        Mat4::from_translation(Vec3::new(0.0, 0.0, 30.0)) * Mat4::from_scale(Vec3::splat(0.05));
+    scene.instances.push(Instance { mesh: 0, transform: occluder, node: "occluder".into() });
+    scene.update_bounds();
+    let sun = light(LightKind::Directional, Vec3::ZERO, Vec3::NEG_Z, 100.0, None);
+    let mut renderer = common::renderer(&gpu, &scene, SIZE, &environment(&gpu, Vec3::ZERO));
+    renderer.set_lights(&gpu, &[sun]);
+    for tier in [Tier::High, Tier::Low, Tier::Off, Tier::Medium, Tier::Ultra] {
+        let mut options = unit_exposure();
+        options.post.shadows.tier = tier;
+        renderer.render(&gpu, &top_down_camera(), &options).expect("render");
+        let hdr = renderer.read_hdr(&gpu).expect("hdr");
+        let centre = hdr[(SIZE.1 / 2 * SIZE.0 + SIZE.0 / 2) as usize][0];
+        let corner = hdr[(SIZE.0 * 4 + 4) as usize][0];
+        println!("shadow tier {tier}: centre {centre}, open ground {corner}");
+        assert!(corner > 20.0, "{tier}: open ground is lit: {corner}");
+        match tier {
+            Tier::Off => assert!(centre > 0.99 * corner, "off: no shadow, {centre} vs {corner}"),
+            _ => assert!(centre < 0.05 * corner, "{tier}: the shadow, {centre} vs {corner}"),
+        }
+    }
+}
+
 /// The lighting pass is specialised per AO state (on, upsampled in lighting, off): the states
 /// a budget-governor step reaches from the wanted settings (AO off, TAA off so lighting
 /// upsamples) are built with the first frame, so the frames after such a step compile nothing;
@@ -370,9 +403,8 @@ fn lighting_pipelines_for_governor_steps_are_built_ahead() {
         renderer.lighting_pipelines_built()
     };
     let built = frame(&wanted);
-    // AO off, on at full size (TAA on), on upsampled here (TAA off); each with the shadow
-    // filter of the high tier and of the tiers a step reaches (medium, ultra).
-    assert_eq!(built, 9);
+    // AO off, on at full size (TAA on), on upsampled here (TAA off).
+    assert_eq!(built, 3);
     // As the governor would turn them: TAA off (lighting upsamples AO), AO off, back.
     let mut taa_off = wanted.clone();
     taa_off.taa.tier = Tier::Off;

@@ -13,7 +13,8 @@ use afterlight::gpu::Gpu;
 use afterlight::post::Tier;
 use afterlight::post::shadow_tier::map_side;
 use afterlight::render::environment::Environment;
-use afterlight::render::shadows::{ShadowPass, ShadowSettings, render_shadow_mask};
+use afterlight::render::shadow_mask::render_shadow_mask;
+use afterlight::render::shadows::{ShadowPass, ShadowSettings};
 use afterlight::render::{RenderOptions, view_projection};
 use afterlight::scene::{
     self, Aabb, AlphaMode, Camera, CameraProjection, Instance, LightKind, Material, Scene,

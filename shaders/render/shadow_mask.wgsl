@@ -1,9 +1,11 @@
-//! Shadow mask debug view: the key light's visibility per pixel, as `directional_shadow` in
-//! shaders/include/shadow.wgsl computes it for the lighting pass (1 = lit, 0 = shadowed).
+//! The screen-space shadow mask: the key light's visibility per G-buffer pixel, as
+//! `directional_shadow` in shaders/include/shadow.wgsl computes it with the shadow tier's
+//! SHADOW_TAPS (1 = lit, 0 = shadowed). The lighting pass reads it in place of its own lookup
+//! (src/render/shadow_mask.rs), so the filter's taps run in the `shadows` timing scope.
 //!
 //! Reads: the camera, the G-buffer's reverse-Z depth and octahedral normals (group 0), the
-//! shadow map (group 2). Writes: one float per pixel (grey), 1 where no geometry was drawn.
-//! A test and debugging tool (`render_shadow_mask` in src/render/shadows.rs), not a frame pass.
+//! shadow map (group 2). Writes: the visibility (R8Unorm in the frame; R32Float for
+//! `render_shadow_mask`, the test tool), 1 where no geometry was drawn.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/shadow.wgsl"
@@ -22,6 +24,7 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     if depth <= 0.0 {
         return vec4f(1.0);
     }
+    // The same position and normal the lighting pass shades.
     let world = world_from_depth(in.uv, depth, camera.inv_view_proj);
     let normal = oct_decode(textureLoad(normal_roughness_metallic, pixel, 0).xy);
     return vec4f(vec3f(directional_shadow(world, normal)), 1.0);
