@@ -5,7 +5,8 @@
 //!
 //! Reads: the camera, the G-buffer's reverse-Z depth and octahedral normals (group 0), the
 //! shadow map (group 2). Writes: the visibility (R8Unorm in the frame; R32Float for
-//! `render_shadow_mask`, the test tool), 1 where no geometry was drawn.
+//! `render_shadow_mask`, the test tool), 1 where no geometry was drawn and where the surface
+//! faces away from the light (which lighting leaves unlit anyway).
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
 #include "include/shadow.wgsl"
@@ -27,5 +28,10 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     // The same position and normal the lighting pass shades.
     let world = world_from_depth(in.uv, depth, camera.inv_view_proj);
     let normal = oct_decode(textureLoad(normal_roughness_metallic, pixel, 0).xy);
+    // Facing away from the light, a surface gets none of it whatever the shadow says (lighting's
+    // n.l is 0 there): no taps. Most of a closed object's far side.
+    if dot(normal, shadow_uniforms.to_light.xyz) <= 0.0 {
+        return vec4f(1.0);
+    }
     return vec4f(vec3f(directional_shadow(world, normal)), 1.0);
 }

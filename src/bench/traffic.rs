@@ -13,8 +13,9 @@ pub use crate::post::traffic::{PassTraffic, texel_bytes};
 use crate::post::variant::PassVariant;
 use crate::render::gbuffer::{BASE_COLOR_FORMAT, DEPTH_FORMAT, MOTION_FORMAT, NORMAL_FORMAT};
 
-/// The traffic of the pass timed as `name` (its timing scope), or `None` for passes that are
-/// not per-pixel (the shadow map) or whose traffic depends on the scene (forward blending).
+/// The traffic of the pass timed as `name` (its timing scope), or `None` for passes whose
+/// traffic depends on the scene (forward blending). The `shadows` scope counts the screen-space
+/// mask only: the map's draw is geometry, drawn only when something moved.
 pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
     let frame = shape.targets();
     let (hdr, render) = (frame.hdr_bytes(), frame.render_pixels());
@@ -33,7 +34,21 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
             "depth test read; depth, base colour, normal, motion and emissive HDR written once \
              (no overdraw; vertices and material textures not counted)",
         )),
+        "shadows" if post.shadows.tier.is_on() => {
+            let mask = texel_bytes(crate::render::shadow_mask::MASK_FORMAT);
+            Some(PassTraffic::new(
+                depth + normal,
+                mask,
+                render,
+                "the screen-space shadow mask: depth and normal read (the shadow map's taps \
+                 hit the cache), visibility written",
+            ))
+        }
         "lighting" => {
+            let mask = match post.shadows.tier.is_on() {
+                true => texel_bytes(crate::render::shadow_mask::MASK_FORMAT),
+                false => 0.0,
+            };
             let visibility =
                 match (post.ao.tier.is_on(), ao::lighting_upsamples(&post.ao, frame.taa)) {
                     (false, _) => 0.0,
@@ -45,10 +60,11 @@ pub fn pass_traffic(name: &str, shape: &FrameShape<'_>) -> Option<PassTraffic> {
                     (true, false) => texel_bytes(ao::OUTPUT_FORMAT),
                 };
             Some(PassTraffic::new(
-                depth + base + normal + visibility + hdr,
+                depth + base + normal + visibility + mask + hdr,
                 hdr,
                 render,
-                "depth, base colour, normal (+ AO visibility) and the emissive HDR read; HDR written",
+                "depth, base colour, normal (+ AO visibility, the shadow mask) and the emissive HDR \
+                 read; HDR written",
             ))
         }
         _ => post_pass_traffic(name, shape),
@@ -68,7 +84,7 @@ pub fn pass_traffic_variant(
         return pass_traffic(name, shape);
     }
     match name {
-        "gbuffer" => pass_traffic(name, shape),
+        "gbuffer" | "shadows" => pass_traffic(name, shape),
         "lighting" => {
             let mut traffic = pass_traffic(name, shape)?;
             if !shape.post.ao.tier.is_on() {
@@ -135,9 +151,23 @@ mod tests {
         let small = FrameShape { hdr_format: wgpu::TextureFormat::Rg11b10Ufloat, ..shape(&post) };
         let finish_small = pass_traffic("finish", &small).expect("finish");
         assert_eq!(finish_small.read_bytes_per_pixel, 4.0);
-        // Passes that are off, and the shadow map, declare nothing.
+        // Passes that are off declare nothing; the shadows scope declares its mask (4 + 8
+        // read, 1 written), and lighting reads the mask's byte.
         assert!(pass_traffic("fxaa", &shape(&post)).is_none());
-        assert!(pass_traffic("shadows", &shape(&post)).is_none());
+        let shadows = pass_traffic("shadows", &shape(&post)).expect("shadow mask");
+        assert_eq!((shadows.read_bytes_per_pixel, shadows.write_bytes_per_pixel), (12.0, 1.0));
+        let no_shadow = PostSettings {
+            shadows: crate::post::shadow_tier::ShadowTierSettings {
+                tier: crate::post::Tier::Off,
+                ..Default::default()
+            },
+            ..PostSettings::default()
+        };
+        assert!(pass_traffic("shadows", &shape(&no_shadow)).is_none());
+        let lighting = |post: &PostSettings| {
+            pass_traffic("lighting", &shape(post)).expect("lighting").read_bytes_per_pixel
+        };
+        assert_eq!(lighting(&post) - lighting(&no_shadow), 1.0);
     }
 
     #[test]
