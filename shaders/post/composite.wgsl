@@ -15,6 +15,7 @@
 // reads a uniform.
 #include "include/common.wgsl"
 #include "include/fullscreen.wgsl"
+#include "include/pq.wgsl"
 
 // A camera image and mask to composite over.
 override REAL_WORLD: bool = false;
@@ -24,6 +25,9 @@ override LIGHT_FRACTION: bool = false;
 override GRAIN: bool = false;
 // The target is plain unorm: encode sRGB in the shader.
 override ENCODE_SRGB: bool = false;
+// The finished image: 0 SDR (8-bit sRGB), 1 PQ code values written as they are, 2 PQ code
+// values decoded to scRGB (linear Rec.709, 1.0 = 80 nits). HDR frames have no camera image.
+override INPUT: u32 = 0u;
 
 struct Composite {
     // xyz: unused, w: grain sigma (sRGB-encoded units, 0..1).
@@ -68,6 +72,12 @@ fn gaussian3(pixel: vec2u, seed: u32) -> vec3f {
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let pixel = vec2i(in.position.xy);
     var colour = textureLoad(finished, pixel, 0).rgb;
+    if INPUT == 1u {
+        return vec4f(colour, 1.0);
+    }
+    if INPUT == 2u {
+        return vec4f(BT2020_TO_REC709 * pq_decode(colour) / 80.0, 1.0);
+    }
     if REAL_WORLD {
         let sigma = composite.params.w;
         if GRAIN {

@@ -31,6 +31,7 @@
 #include "include/grade_lut.wgsl"
 #include "include/bloom_composite.wgsl"
 #include "include/compute_output.wgsl"
+#include "include/pq.wgsl"
 
 // The baked LUT's edge in texels (16, 32 or 64).
 override LUT_SIZE: f32 = 64.0;
@@ -43,7 +44,11 @@ override BLOOM: u32 = 0u;
 override VIGNETTE: u32 = 0u;
 override GRAIN: bool = false;
 override DITHER: bool = true;
+// 0: SDR (the LUT and the output sRGB-encoded); 1: HDR (the LUT and the output PQ code values
+// of BT.2020 light, src/post/display.rs; fragment only).
+override ENCODING: u32 = 0u;
 
+const ENCODING_HDR: u32 = 1u;
 const VIGNETTE_BLACK_STRONG: u32 = 2u;
 const VIGNETTE_COLOURED: u32 = 3u;
 const BLOOM_ADDITIVE: u32 = 2u;
@@ -51,7 +56,7 @@ const BLOOM_ADDITIVE: u32 = 2u;
 const NOISE_TILE: u32 = 64u;
 
 struct Finish {
-    // x: bloom intensity; y, z: 1 / width, 1 / height; w: unused.
+    // x: bloom intensity; y, z: 1 / width, 1 / height; w: paper white in nits (HDR).
     frame: vec4f,
     // Vignette: x intensity, y radius, z 1 / smoothness, w the x of `shape`, the scale of
     // (uv - 0.5) whose length is 1 at the corners (from the roundness and the aspect ratio).
@@ -84,8 +89,12 @@ struct Finish {
 
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
-    // The sRGB attachment encodes on store: the one decode of the pass.
     let encoded = finish_encoded(in.position.xy);
+    if ENCODING == ENCODING_HDR {
+        // PQ code values into the Rgba16Float display image, as they are.
+        return encoded;
+    }
+    // The sRGB attachment encodes on store: the one decode of the pass.
     return vec4f(finish_decode(encoded.rgb), encoded.a);
 }
 
@@ -138,7 +147,17 @@ fn finish_encoded(position: vec2f) -> vec4f {
         let t = saturate((r - finish.vignette.y) * finish.vignette.z);
         let amount = finish.vignette.x * t * t * (3.0 - 2.0 * t);
         let clipped = clamp(encoded, vec3f(0.0), vec3f(1.0));
-        if VIGNETTE == VIGNETTE_COLOURED {
+        if ENCODING == ENCODING_HDR {
+            // In light (BT.2020 nits), then PQ again; the colour is display-linear Rec.709
+            // relative to paper white.
+            let nits = pq_decode(clipped);
+            var lit = nits * (1.0 - amount);
+            if VIGNETTE == VIGNETTE_COLOURED {
+                let colour = REC709_TO_BT2020 * finish.vignette_colour.rgb * finish.frame.w;
+                lit = mix(nits, colour, amount);
+            }
+            encoded = pq_encode(lit);
+        } else if VIGNETTE == VIGNETTE_COLOURED {
             let linear = mix(srgb_to_linear(clipped), finish.vignette_colour.rgb, amount);
             encoded = grade_lut_srgb_encode(linear);
         } else {
@@ -169,9 +188,11 @@ fn finish_encoded(position: vec2f) -> vec4f {
             encoded += vec3f(n * finish.noise.x * mix(1.0, 1.0 - luma, finish.noise.y));
         }
         if DITHER {
-            // Triangular-PDF dither of +-1 code in the sRGB-encoded domain where the target
-            // quantises, so gradients finer than one code survive as noise instead of bands.
-            encoded += (noise.r + noise.g - 1.0) / 255.0;
+            // Triangular-PDF dither of +-1 code in the encoded domain where the target
+            // quantises (8-bit sRGB; a 10-bit PQ display), so gradients finer than one code
+            // survive as noise instead of bands.
+            let code = select(255.0, 1023.0, ENCODING == ENCODING_HDR);
+            encoded += (noise.r + noise.g - 1.0) / code;
         }
     }
     return vec4f(clamp(encoded, vec3f(0.0), vec3f(1.0)), clamp(texel.a, 0.0, 1.0));

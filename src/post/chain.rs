@@ -192,6 +192,9 @@ pub struct PostChain {
     variant: Option<(VariantChoice, (PassVariant, bool))>,
     /// User passes: the presets' compiled shaders and the app's Rust passes.
     custom: CustomPasses,
+    /// The format of the display images (the finish's output and the display passes'):
+    /// [`DISPLAY_FORMAT`], or PQ code values for HDR output ([`super::display`]).
+    display_format: wgpu::TextureFormat,
 }
 
 impl PostChain {
@@ -211,16 +214,24 @@ impl PostChain {
             hdr_format,
             exposure: ExposurePass::new(device)?,
             bloom: BloomPass::new(device, hdr_format)?,
-            finish: FinishPass::new(device)?,
-            fxaa: FxaaPass::new(device)?,
-            sharpen: SharpenPass::new(device)?,
+            finish: FinishPass::new(device, DISPLAY_FORMAT)?,
+            fxaa: FxaaPass::new(device, DISPLAY_FORMAT)?,
+            sharpen: SharpenPass::new(device, DISPLAY_FORMAT)?,
             pool: TexturePool::new(),
             user_lut: None,
             provided_luts: Default::default(),
             warned_no_camera: false,
             variant: None,
             custom: CustomPasses::new(device, hdr_format),
+            display_format: DISPLAY_FORMAT,
         })
+    }
+
+    /// The format of the display images this chain writes: [`DISPLAY_FORMAT`] for SDR, PQ code
+    /// values in [`super::display::HDR_DISPLAY_FORMAT`] for HDR output (the stack's output
+    /// then converts for the target, [`super::composite`]).
+    pub fn display_format(&self) -> wgpu::TextureFormat {
+        self.display_format
     }
 
     /// Validate `settings` against the pipeline, load the user LUT if it changed, and bake
@@ -233,6 +244,15 @@ impl PostChain {
         settings: &PostSettings,
     ) -> Result<(), Error> {
         validate(settings, self.provided)?;
+        let display_format = settings.display.encoding.chain_format();
+        if display_format != self.display_format {
+            // The display passes write the other format from now on.
+            self.finish = FinishPass::new(device, display_format)?;
+            self.fxaa = FxaaPass::new(device, display_format)?;
+            self.sharpen = SharpenPass::new(device, display_format)?;
+            self.custom.set_display_format(display_format);
+            self.display_format = display_format;
+        }
         self.custom.prepare(device, &settings.custom).map_err(ChainError::from)?;
         // TAA's pipelines for this frame and its neighbours', in the variant the last frame
         // resolved to.
@@ -253,6 +273,7 @@ impl PostChain {
             settings.tonemap.mapper,
             user_lut.as_ref(),
             size,
+            &settings.display.validated().0,
         )?;
         self.user_lut = user_lut.map(|lut| (settings.lut.file.clone().unwrap_or_default(), lut));
         Ok(())
@@ -673,7 +694,11 @@ impl PostChain {
         output: &wgpu::TextureView,
     ) {
         let (width, height) = frame.size;
-        let compute = ctx.compute;
+        // HDR display images (Rgba16Float PQ values) are drawn by the fragment variants: the
+        // compute kernels store 8-bit sRGB-encoded texels.
+        let hdr_output = self.display_format != DISPLAY_FORMAT;
+        let compute = ctx.compute && !hdr_output;
+        let was_compute = std::mem::replace(&mut ctx.compute, compute);
         let fxaa = effective_fxaa(settings);
         let (fxaa_on, sharpen_on) = (fxaa.tier.is_on(), settings.sharpen.tier.is_on());
         // User passes after the finish are fragment passes writing the display format: with
@@ -683,8 +708,9 @@ impl PostChain {
         });
         let user_display = steps.iter().any(|s| matches!(s, DisplayStep::Custom(_)));
         let staged = compute && (user_display || !Self::writes_output_directly(output));
+        let display_format = self.display_format;
         let plain =
-            TransientDesc::target(width, height, DISPLAY_FORMAT, wgpu::TextureUsages::empty());
+            TransientDesc::target(width, height, display_format, wgpu::TextureUsages::empty());
         let display = match compute {
             true => TransientDesc {
                 format: wgpu::TextureFormat::Rgba8Unorm,
@@ -736,10 +762,10 @@ impl PostChain {
                     // Fragment only: a render target of the display format (copyable).
                     let name = self.custom.name(&settings.custom, *pass).to_owned();
                     let usage = wgpu::TextureUsages::COPY_SRC;
-                    let desc = TransientDesc::target(width, height, DISPLAY_FORMAT, usage);
+                    let desc = TransientDesc::target(width, height, display_format, usage);
                     current = (!last).then(|| ctx.target(&name, &desc));
                     let into = current.as_ref().map_or(output, |t| &t.view);
-                    let (io, out) = ((&source, hdr), (into, DISPLAY_FORMAT));
+                    let (io, out) = ((&source, hdr), (into, display_format));
                     self.custom.draw(ctx, &settings.custom, *pass, user, io, out);
                 }
                 DisplayStep::Builtin(PostPass::Fxaa) => {
@@ -780,6 +806,7 @@ impl PostChain {
                 )
             });
         }
+        ctx.compute = was_compute;
     }
 }
 

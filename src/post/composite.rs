@@ -22,11 +22,17 @@
 //! constants, one pipeline per combination built on first use (none changes with the budget
 //! governor), so no branch reads a uniform (`docs/memory-growth.md`).
 //!
-//! Reads: the finished image (8-bit sRGB, the chain's output), the camera image, the mask and
-//! the light fraction. Writes: the app's target: linear values for sRGB and float formats,
-//! sRGB-encoded values for plain unorm formats (a `Bgra8Unorm` swapchain shows the same
-//! picture as a `Bgra8UnormSrgb` one).
+//! **HDR output** ([`super::display`]): the finished image holds PQ code values; for PQ they are
+//! written as they are (an `Rgba16Float` or `Rgb10a2Unorm` target of a BT.2100 PQ surface), for
+//! scRGB decoded to light, converted from BT.2020 to Rec.709 primaries and divided by 80 nits.
+//! AR compositing is SDR only (the camera image is 8-bit sRGB); the stack refuses it with HDR.
+//!
+//! Reads: the finished image (8-bit sRGB, or PQ for HDR: the chain's output), the camera
+//! image, the mask and the light fraction. Writes: the app's target: linear values for sRGB and
+//! float formats, sRGB-encoded values for plain unorm formats (a `Bgra8Unorm` swapchain shows
+//! the same picture as a `Bgra8UnormSrgb` one); PQ or scRGB values for HDR.
 
+use super::display::DisplayEncoding;
 use crate::Error;
 use crate::draw::bindings;
 use crate::draw::fullscreen::{FullscreenPass, specialised_pipeline};
@@ -56,8 +62,11 @@ pub struct RealWorld<'a> {
 
 /// What the composite does with a frame.
 pub struct CompositeFrame<'a> {
-    /// The chain's finished image ([`super::finish::DISPLAY_FORMAT`]) at the target's size.
+    /// The chain's finished image ([`super::finish::DISPLAY_FORMAT`], or PQ code values for HDR
+    /// output) at the target's size.
     pub finished: &'a wgpu::TextureView,
+    /// The display encoding the finished image is for ([`super::display`]).
+    pub encoding: DisplayEncoding,
     /// The AR inputs, or `None` for a plain format conversion.
     pub real_world: Option<RealWorld<'a>>,
     /// Frame number (animates the grain).
@@ -87,6 +96,9 @@ struct CompositeKey {
     light_fraction: bool,
     /// Grain of a sigma above 0 (`GRAIN`).
     grain: bool,
+    /// What the finished image holds (`INPUT`): 0 SDR (8-bit sRGB), 1 PQ code values written
+    /// as they are, 2 PQ code values decoded to scRGB (linear Rec.709, 1.0 = 80 nits).
+    input: u8,
 }
 
 /// The composite pass: pipelines for the target's format, one per [`CompositeKey`].
@@ -149,6 +161,11 @@ impl CompositePass {
             real_world: real.is_some(),
             light_fraction: real.is_some_and(|r| r.light_fraction.is_some()),
             grain: real.is_some() && sigma > 0.0,
+            input: match frame.encoding {
+                DisplayEncoding::Sdr => 0,
+                DisplayEncoding::Pq => 1,
+                DisplayEncoding::ScRgb => 2,
+            },
         };
         let uniforms = CompositeUniforms {
             params: [0.0, 0.0, 0.0, sigma],
@@ -176,7 +193,8 @@ impl CompositePass {
                 ("REAL_WORLD", on(key.real_world)),
                 ("LIGHT_FRACTION", on(key.light_fraction)),
                 ("GRAIN", on(key.grain)),
-                ("ENCODE_SRGB", on(encode)),
+                ("ENCODE_SRGB", on(encode && key.input == 0)),
+                ("INPUT", f64::from(key.input)),
             ];
             let target = (format, None);
             specialised_pipeline(

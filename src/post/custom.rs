@@ -752,6 +752,8 @@ pub(crate) enum PassRef {
 /// The chain's user passes: compiled preset shaders, the app's Rust passes, placeholders.
 pub(crate) struct CustomPasses {
     hdr_format: wgpu::TextureFormat,
+    /// The chain's display images' format (what passes at display points write).
+    display_format: wgpu::TextureFormat,
     compiled: HashMap<String, Compiled>,
     provided: HashMap<PathBuf, String>,
     rust: Vec<Box<dyn UserPass>>,
@@ -768,6 +770,7 @@ impl CustomPasses {
     pub(crate) fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Self {
         Self {
             hdr_format,
+            display_format: DISPLAY_FORMAT,
             compiled: HashMap::new(),
             provided: HashMap::new(),
             rust: Vec::new(),
@@ -780,6 +783,15 @@ impl CustomPasses {
             ),
             normals: None,
             errors: HashMap::new(),
+        }
+    }
+
+    /// Write display images of `format` from now on: every preset pass compiles again at the
+    /// next `prepare`.
+    pub(crate) fn set_display_format(&mut self, format: wgpu::TextureFormat) {
+        if format != self.display_format {
+            self.display_format = format;
+            self.compiled.clear();
         }
     }
 
@@ -973,7 +985,7 @@ impl CustomPasses {
     /// The format a pass at a display point (`true`) or an HDR point writes, and its
     /// intermediate target's.
     fn format(&self, display: bool) -> wgpu::TextureFormat {
-        if display { DISPLAY_FORMAT } else { self.hdr_format }
+        if display { self.display_format } else { self.hdr_format }
     }
 
     /// The passes that run at `point` this frame, preset passes first, in their order.

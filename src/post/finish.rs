@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 use super::bloom::{BloomComposite, BloomSettings};
 use super::blue_noise;
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
+use super::display::{DisplaySettings, HDR_DISPLAY_FORMAT};
 use super::display_pass::{DisplayTarget, SpecialisedDisplayPass};
 use super::grade::GradeSettings;
 use super::grade_bake::lut_size_for_tier;
@@ -67,6 +68,8 @@ pub const DISPLAY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormS
 /// by `Arc` pointer and space; keeping the `Arc` here keeps that pointer from being reused).
 #[derive(Clone, Debug, PartialEq)]
 struct Baked {
+    /// The HDR display's settings (the SDR default when the finish encodes SDR).
+    display: DisplaySettings,
     grade: GradeSettings,
     tone_mapper: ToneMapper,
     user_lut: Option<UserLut>,
@@ -105,12 +108,19 @@ pub(crate) struct FinishKey {
     grain: bool,
     /// Dither on (`DITHER`).
     dither: bool,
+    /// HDR output: the LUT and the output are PQ code values (`ENCODING` 1).
+    hdr: bool,
 }
 
 impl FinishKey {
     /// The key of `finish` at its tier with a LUT of `lut_size` texels, compositing bloom
     /// (`None`: no bloom this frame).
-    fn of(finish: &FinishSettings, bloom: Option<BloomComposite>, lut_size: u32) -> Self {
+    fn of(
+        finish: &FinishSettings,
+        bloom: Option<BloomComposite>,
+        lut_size: u32,
+        hdr: bool,
+    ) -> Self {
         let quality = FinishQuality::for_tier(finish.tier);
         let v = &finish.vignette;
         Self {
@@ -129,6 +139,7 @@ impl FinishKey {
             },
             grain: quality.grain && finish.grain.intensity > 0.0,
             dither: finish.dither,
+            hdr,
         }
     }
 
@@ -142,6 +153,7 @@ impl FinishKey {
             ("VIGNETTE", f64::from(self.vignette)),
             ("GRAIN", flag(self.grain)),
             ("DITHER", flag(self.dither)),
+            ("ENCODING", flag(self.hdr)),
         ]
     }
 }
@@ -172,6 +184,8 @@ pub struct FinishPass {
     black: wgpu::TextureView,
     /// The noise tile ([`blue_noise`]) and the grain lattice its blue channel holds.
     noise: (wgpu::TextureView, Option<u32>),
+    /// It writes an HDR display image (PQ code values in [`HDR_DISPLAY_FORMAT`]).
+    hdr: bool,
 }
 
 impl FinishPass {
@@ -206,12 +220,15 @@ impl FinishPass {
             super::tonemap::SETTINGS,
             super::grade::SETTINGS,
             super::lut::LUT_SETTINGS,
+            super::display::SETTINGS,
             SETTINGS,
         ],
     };
 
-    /// Load the shaders (finish and the LUT bake).
-    pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
+    /// Load the shaders (finish and the LUT bake) for display images of `format`:
+    /// [`DISPLAY_FORMAT`] (SDR) or [`HDR_DISPLAY_FORMAT`] (PQ code values,
+    /// [`super::display`]; fragment only).
+    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Result<Self, Error> {
         let exposure = wgpu::BindGroupLayoutEntry {
             binding: 5,
             visibility: wgpu::ShaderStages::FRAGMENT,
@@ -236,7 +253,7 @@ impl FinishPass {
             Self::NAME,
             ("fs_main", "cs_main"),
             (&inputs, uniform_size),
-            (DISPLAY_FORMAT, wgpu::TextureFormat::Rgba8Unorm),
+            (format, wgpu::TextureFormat::Rgba8Unorm),
             FinishKey::constants,
         )?;
         let black =
@@ -262,12 +279,15 @@ impl FinishPass {
             lut: None,
             black,
             noise: (noise.create_view(&Default::default()), None),
+            hdr: format == HDR_DISPLAY_FORMAT,
         })
     }
 
     /// Bake the LUT for these settings (grade, tone mapper, optional user `.cube` LUT; see
-    /// `grade_bake`) unless it already holds them. Call outside any encoder that is being
-    /// recorded: the bake is its own submission. On error the previous LUT stays.
+    /// `grade_bake`; for HDR output the PQ lattice of [`super::display`], computed on the CPU)
+    /// unless it already holds them. Call outside any encoder that is being recorded: the bake
+    /// is its own submission. On error the previous LUT stays.
+    #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         &mut self,
         device: &wgpu::Device,
@@ -276,13 +296,36 @@ impl FinishPass {
         tone_mapper: ToneMapper,
         user_lut: Option<&UserLut>,
         size: u32,
+        display: &DisplaySettings,
     ) -> Result<(), Error> {
-        let wanted =
-            Baked { grade: *grade, tone_mapper, user_lut: user_lut.cloned(), requested_size: size };
+        let display = if self.hdr { *display } else { DisplaySettings::default() };
+        let wanted = Baked {
+            display,
+            grade: *grade,
+            tone_mapper,
+            user_lut: user_lut.cloned(),
+            requested_size: size,
+        };
         if self.lut.as_ref().is_some_and(|(baked, _, _)| *baked == wanted) {
             return Ok(());
         }
-        let texture = self.baker.bake(device, queue, grade, tone_mapper, user_lut, size)?;
+        let texture = match self.hdr {
+            false => self.baker.bake(device, queue, grade, tone_mapper, user_lut, size)?,
+            true => {
+                if let Some(user) = user_lut {
+                    user.lut
+                        .validate()
+                        .map_err(|e| Error::InvalidArgument(format!("user LUT: {e}")))?;
+                }
+                let size = super::grade_bake::lut_size(size);
+                let grade = grade.validated();
+                let lattice =
+                    super::display::hdr_lattice(&grade, tone_mapper, user_lut, size, &display);
+                crate::gpu::checked(device, "HDR grade LUT", || {
+                    super::grade_bake::upload_lattice(device, queue, &lattice, size)
+                })?
+            }
+        };
         let view = texture.create_view(&Default::default());
         self.lut = Some((wanted, texture.width(), view));
         Ok(())
@@ -344,9 +387,10 @@ impl FinishPass {
         (finish, bloom): (&FinishSettings, &BloomSettings),
         target: DisplayTarget<'_>,
     ) {
-        let Some((_, texels, lut)) = &self.lut else { return };
+        let Some((baked, texels, lut)) = &self.lut else { return };
         let (width, height) = (frame.size.0.max(1) as f32, frame.size.1.max(1) as f32);
-        let key = FinishKey::of(finish, frame.bloom.map(|_| bloom.composite), *texels);
+        let paper_white = baked.display.paper_white_nits;
+        let key = FinishKey::of(finish, frame.bloom.map(|_| bloom.composite), *texels, self.hdr);
         let v = &finish.vignette;
         // The scale of (uv - 0.5) whose length is 1 at the corners: roundness 1 measures in
         // pixels (a circle), 0 in uv (an ellipse of the image's aspect).
@@ -376,7 +420,7 @@ impl FinishPass {
         let seed = (g.seed % 4096) * 131 + frame_seed * 17;
         let (ox, oy) = if key.grain { blue_noise::offset(seed) } else { (0, 0) };
         let uniforms = FinishUniforms {
-            frame: [bloom.intensity, 1.0 / width, 1.0 / height, 0.0],
+            frame: [bloom.intensity, 1.0 / width, 1.0 / height, paper_white],
             vignette: [v.intensity, v.radius, 1.0 / v.smoothness.max(1e-4), shape.x],
             vignette_colour: [v.colour.x, v.colour.y, v.colour.z, shape.y],
             noise: [0.1 * g.intensity, g.luminance_response, ox as f32, oy as f32],
@@ -392,18 +436,18 @@ impl FinishPass {
         ];
         let bytes = bytemuck::bytes_of(&uniforms);
         self.pass.record(device, queue, encoder, key, bytes, &inputs, target);
-        self.pass.ahead(Self::neighbours(finish, bloom));
+        self.pass.ahead(Self::neighbours(finish, bloom, self.hdr));
     }
 
     /// The keys a budget-governor step from these settings can ask for: the finish's
     /// neighbouring tiers (their LUT sizes, grain and aberration) and bloom one tier up or down
     /// (on or off: bloom's floor is off).
-    fn neighbours(finish: &FinishSettings, bloom: &BloomSettings) -> Vec<FinishKey> {
+    fn neighbours(finish: &FinishSettings, bloom: &BloomSettings, hdr: bool) -> Vec<FinishKey> {
         let composite = |tier: Tier| tier.is_on().then_some(bloom.composite);
         let key = |finish_tier: Tier, bloom_tier: Tier| {
             let settings = FinishSettings { tier: finish_tier, ..*finish };
             let lut = super::grade_bake::lut_size(lut_size_for_tier(finish_tier));
-            FinishKey::of(&settings, composite(bloom_tier), lut)
+            FinishKey::of(&settings, composite(bloom_tier), lut, hdr)
         };
         let mut keys: Vec<FinishKey> =
             finish.tier.with_neighbours().into_iter().map(|t| key(t, bloom.tier)).collect();

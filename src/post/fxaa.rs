@@ -13,12 +13,11 @@
 //! the shader on every bind, `docs/memory-growth.md`). [`FxaaPass::frame_submitted`] builds the
 //! tiers a budget-governor step can reach once a frame is submitted.
 //!
-//! Reads: the finished display image ([`DISPLAY_FORMAT`], any texture of `size`). Writes: a
+//! Reads: the finished display image ([`DISPLAY_FORMAT`](super::finish::DISPLAY_FORMAT), any texture of `size`). Writes: a
 //! different texture of the same format (ping-pong); colour and alpha are filtered together.
 
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayTarget, SpecialisedDisplayPass};
-use super::finish::DISPLAY_FORMAT;
 use super::finish::display_image_traffic;
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic};
@@ -202,12 +201,14 @@ impl FxaaPass {
     };
 
     /// Load the shader and build the pipeline.
-    pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
+    /// Load the shader for display images of `format` (the chain's: [`DISPLAY_FORMAT`](super::finish::DISPLAY_FORMAT), or
+    /// PQ code values in [`super::display::HDR_DISPLAY_FORMAT`]).
+    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Result<Self, Error> {
         let inputs = [bindings::texture(1, true), bindings::sampler(2)];
         let size = std::mem::size_of::<FxaaUniforms>() as u64;
         let storage = wgpu::TextureFormat::Rgba8Unorm;
         let steps = |steps: u8, _compute| vec![("STEPS", f64::from(steps))];
-        let (entries, formats) = (("fs_main", "cs_main"), (DISPLAY_FORMAT, storage));
+        let (entries, formats) = (("fs_main", "cs_main"), (format, storage));
         let pass = SpecialisedDisplayPass::new(
             device,
             Self::NAME,
@@ -232,7 +233,7 @@ impl FxaaPass {
         self.pass.built()
     }
 
-    /// Record FXAA from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into `output`
+    /// Record FXAA from `input` (a view of a [`DISPLAY_FORMAT`](super::finish::DISPLAY_FORMAT) texture of `size`) into `output`
     /// (another texture of that format and size). Settings are brought into range silently
     /// (call [`FxaaSettings::validated`] where they are read to report problems). With
     /// [`Tier::Off`] the draw copies the input; a zero `size` records nothing.

@@ -666,7 +666,7 @@ fn lut_texture(device: &wgpu::Device, size: u32, written: wgpu::TextureUsages) -
 
 /// A `size`³ [`LUT_FORMAT`] 3D texture holding `lattice` (from [`baked_lattice`]), alpha 1:
 /// the bake on devices without compute.
-fn upload_lattice(
+pub(crate) fn upload_lattice(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     lattice: &[Vec3],

@@ -17,6 +17,7 @@ pub mod chain;
 pub mod composite;
 pub mod contract;
 pub mod custom;
+pub mod display;
 mod display_pass;
 pub mod dof;
 pub mod exposure;

@@ -11,6 +11,7 @@ use super::bloom::{BloomPass, BloomSettings};
 use super::clamp_setting;
 use super::contract::{PassContract, PassInput, Read};
 use super::custom::CustomPassSettings;
+use super::display::DisplaySettings;
 use super::dof::{DofPass, DofSettings};
 use super::exposure::{ExposurePass, ExposureSettings, MeteringMask};
 use super::finish::{FinishPass, FinishSettings};
@@ -106,6 +107,9 @@ pub struct PostSettings {
     pub fxaa: FxaaSettings,
     /// Contrast-adaptive sharpening after FXAA (off unless a preset names it).
     pub sharpen: SharpenSettings,
+    /// What the finish encodes for: SDR, or an HDR display (PQ, scRGB; see
+    /// [`super::display`]).
+    pub display: DisplaySettings,
     /// The key light's shadow map tier (the renderer draws it; the governor turns it, see
     /// [`super::shadow_tier`]).
     pub shadows: ShadowTierSettings,
@@ -137,6 +141,7 @@ impl Default for PostSettings {
             finish: FinishSettings::default(),
             fxaa: FxaaSettings::OFF,
             sharpen: SharpenSettings::OFF,
+            display: DisplaySettings::default(),
             shadows: ShadowTierSettings::default(),
             budget: BudgetSettings { value: default_value_weights(), ..BudgetSettings::default() },
             custom: Vec::new(),
@@ -188,6 +193,7 @@ impl PostSettings {
             finish: take(w, self.finish.validated()),
             fxaa: take(w, self.fxaa.validated()),
             sharpen: take(w, self.sharpen.validated()),
+            display: take(w, self.display.validated()),
             shadows: self.shadows,
             budget: validated_budget(&self.budget, w),
             custom: self.custom.iter().map(|c| take(w, c.validated())).collect(),

@@ -5,7 +5,7 @@
 //! edges. Applied in linear light, and (an addition to CAS) clamped to each channel's window
 //! min/max so it never rings or overshoots.
 //!
-//! Reads: the display image ([`DISPLAY_FORMAT`], usually FXAA's output). Writes: a different
+//! Reads: the display image ([`DISPLAY_FORMAT`](super::finish::DISPLAY_FORMAT), usually FXAA's output). Writes: a different
 //! texture of the same format (ping-pong); alpha is copied. The compute variant
 //! ([`SharpenPass::dispatch`], [`super::variant`]) writes an `Rgba8Unorm` storage texture with
 //! sRGB-encoded values instead.
@@ -18,7 +18,6 @@
 
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::display_pass::{DisplayTarget, SpecialisedDisplayPass};
-use super::finish::DISPLAY_FORMAT;
 use super::finish::display_image_traffic;
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic};
@@ -140,12 +139,14 @@ impl SharpenPass {
     };
 
     /// Load the shader and build the pipeline.
-    pub fn new(device: &wgpu::Device) -> Result<Self, Error> {
+    /// Load the shader for display images of `format` (the chain's: [`DISPLAY_FORMAT`](super::finish::DISPLAY_FORMAT), or
+    /// PQ code values in [`super::display::HDR_DISPLAY_FORMAT`]).
+    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Result<Self, Error> {
         let inputs = [bindings::texture(1, false)];
         let storage = wgpu::TextureFormat::Rgba8Unorm;
         let mode = |mode: u8, _compute| vec![("MODE", f64::from(mode))];
         let entries = ("fs_main", "cs_main");
-        let formats = (DISPLAY_FORMAT, storage);
+        let formats = (format, storage);
         let pass =
             SpecialisedDisplayPass::new(device, Self::NAME, entries, (&inputs, 16), formats, mode)?;
         Ok(Self { pass })
@@ -163,7 +164,7 @@ impl SharpenPass {
         self.pass.built()
     }
 
-    /// Record sharpening from `input` (a view of a [`DISPLAY_FORMAT`] texture of `size`) into
+    /// Record sharpening from `input` (a view of a [`DISPLAY_FORMAT`](super::finish::DISPLAY_FORMAT) texture of `size`) into
     /// `output` (another texture of that format and size). Settings are brought into range
     /// silently (call [`SharpenSettings::validated`] where they are read to report problems).
     /// With [`Tier::Off`] the draw copies the input; a zero `size` records nothing.

@@ -27,8 +27,8 @@ use glam::{Mat4, Vec2};
 use super::camera_exposure::{CameraExposureFrame, CameraExposurePass};
 use super::chain::{PostCamera, PostChain, PostFrame, PostSettings, Provided, validate};
 use super::composite::{CompositeFrame, CompositePass, RealWorld};
+use super::display::DisplayEncoding;
 use super::exposure::ExposureMode;
-use super::finish::DISPLAY_FORMAT;
 use crate::Error;
 use crate::draw::Target;
 use crate::gpu::{FrameTiming, PassTime, PassTimer, TimingMethod};
@@ -151,8 +151,8 @@ pub struct PostStack {
     /// The AR exposure match (by compute, or by fragment samples read back where the device
     /// has no compute or storage buffers).
     camera_exposure: CameraExposurePass,
-    /// The chain's output when a composite follows (AR, or a target format other than
-    /// [`DISPLAY_FORMAT`]), at the display size.
+    /// The chain's output when a composite follows (AR, a target format other than the
+    /// chain's display format, or scRGB output), at the display size.
     finished: Option<Target>,
     timer: PassTimer,
     governor: Governor,
@@ -216,6 +216,24 @@ impl PostStack {
             recent_timings: Vec::new(),
             governor_inbox: Vec::new(),
         })
+    }
+
+    /// The format of the target [`PostStack::record`] writes from now on (a new swapchain
+    /// format, or an HDR target for `[display] encoding`): the composite's pipelines follow.
+    pub fn set_output_format(&mut self, format: wgpu::TextureFormat) -> Result<(), Error> {
+        if format != self.output_format {
+            let device = &self.device;
+            self.composite = crate::gpu::checked(device, "creating pipelines", || {
+                CompositePass::new(device, format)
+            })??;
+            self.output_format = format;
+        }
+        Ok(())
+    }
+
+    /// The format of the target [`PostStack::record`] writes.
+    pub fn output_format(&self) -> wgpu::TextureFormat {
+        self.output_format
     }
 
     /// Replace the settings (a preset loaded, a slider moved). Out-of-range values are clamped
@@ -363,16 +381,36 @@ impl PostStack {
             dt_seconds: inputs.dt_seconds,
             frame_index: plan.frame_index,
         };
-        let composite = inputs.real_world.is_some() || self.output_format != DISPLAY_FORMAT;
+        let encoding = plan.settings.display.encoding;
+        if encoding.is_hdr() && inputs.real_world.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "AR compositing over a camera image is SDR only; display.encoding = \"{}\" needs \
+                 a frame without a camera image",
+                encoding.name()
+            )));
+        }
+        let chain_format = encoding.chain_format();
+        if encoding.is_hdr() && !super::display::takes_hdr(self.output_format, encoding) {
+            return Err(Error::InvalidArgument(format!(
+                "display.encoding = \"{}\" needs a target that holds HDR values (Rgba16Float{}); \
+                 this stack writes {:?} (PostStack::set_output_format)",
+                encoding.name(),
+                if encoding == DisplayEncoding::Pq { " or Rgb10a2Unorm" } else { "" },
+                self.output_format
+            )));
+        }
+        let composite = inputs.real_world.is_some()
+            || self.output_format != chain_format
+            || encoding == DisplayEncoding::ScRgb;
         let (device, queue) = (&self.device, &self.queue);
         if composite {
             let (w, h) = plan.display_size;
-            let stale = self
-                .finished
-                .as_ref()
-                .is_none_or(|t| (t.texture.width(), t.texture.height()) != plan.display_size);
+            let stale = self.finished.as_ref().is_none_or(|t| {
+                (t.texture.width(), t.texture.height(), t.texture.format())
+                    != (plan.display_size.0, plan.display_size.1, chain_format)
+            });
             if stale {
-                self.finished = Some(Target::new(device, "post.finished", w, h, DISPLAY_FORMAT));
+                self.finished = Some(Target::new(device, "post.finished", w, h, chain_format));
             }
         }
         // AR exposure matching: the camera image's exposure replaces the fixed EV written for
@@ -417,6 +455,7 @@ impl PostStack {
         if let Some(finished) = finished {
             let composite_frame = CompositeFrame {
                 finished: &finished.view,
+                encoding,
                 real_world: inputs.real_world,
                 frame_index: plan.frame_index,
             };

@@ -329,8 +329,8 @@ impl Renderer {
             self.height = height;
             self.render_size = (width, height);
             self.gbuffer = GBuffer::new(&gpu.device, width, height, self.hdr_format);
-            self.display_target =
-                Target::new(&gpu.device, "display", width, height, DISPLAY_FORMAT);
+            let format = self.display_target.texture.format();
+            self.display_target = Target::new(&gpu.device, "display", width, height, format);
             self.bind_targets(&gpu.device);
             self.reset_history();
             self.post.reset_budget_statistics("resolution changed");
@@ -434,6 +434,21 @@ impl Renderer {
         }
         if self.post.settings() != &wanted {
             self.post.set_settings(&wanted)?;
+        }
+        // The display target holds what the display encoding needs (8-bit sRGB, or HDR values
+        // in Rgba16Float: PQ code values or scRGB, crate::post::display).
+        let encoding = wanted.display.encoding;
+        if encoding.is_hdr() && options.debug_view.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "debug views draw SDR; display.encoding = \"{}\" needs a frame without one",
+                encoding.name()
+            )));
+        }
+        let display_format = display_target_format(encoding);
+        if self.display_target.texture.format() != display_format {
+            let (w, h) = (self.width, self.height);
+            self.display_target = Target::new(&gpu.device, "display", w, h, display_format);
+            self.post.set_output_format(display_format)?;
         }
         let plan = self.post.begin_frame((self.width, self.height))?;
         let post = &plan.settings;
@@ -780,6 +795,18 @@ impl Renderer {
         read_texture(gpu, &self.display_target.texture)
     }
 
+    /// The display image of a frame with HDR output (`[display] encoding` pq or scrgb) as RGBA
+    /// f32, top row first: PQ code values (BT.2020) or scRGB (linear Rec.709, 1.0 = 80 nits).
+    /// `None` when the last frame was SDR ([`Renderer::read_display`] has its bytes).
+    pub fn read_display_hdr(&self, gpu: &Gpu) -> Result<Option<Vec<[f32; 4]>>, GpuError> {
+        if self.display_target.texture.format() != crate::post::display::HDR_DISPLAY_FORMAT {
+            return Ok(None);
+        }
+        let bytes = read_texture(gpu, &self.display_target.texture)?;
+        let values = halves_to_f32(&bytes);
+        Ok(Some(values.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()))
+    }
+
     /// The linear HDR image as RGBA f32, top row first.
     pub fn read_hdr(&self, gpu: &Gpu) -> Result<Vec<[f32; 4]>, GpuError> {
         let bytes = read_texture(gpu, &self.gbuffer.hdr.texture)?;
@@ -925,5 +952,13 @@ impl Renderer {
     /// Bytes held by the renderer's transient texture pools (AO's and the post chain's).
     pub fn pool_bytes(&self) -> u64 {
         self.ao_pool.bytes() + self.post.chain().pool().bytes()
+    }
+}
+
+/// The display target's format for `encoding`: 8-bit sRGB, or Rgba16Float for HDR output.
+fn display_target_format(encoding: crate::post::display::DisplayEncoding) -> wgpu::TextureFormat {
+    match encoding.is_hdr() {
+        false => DISPLAY_FORMAT,
+        true => crate::post::display::HDR_DISPLAY_FORMAT,
     }
 }

@@ -195,6 +195,11 @@ mod tests {
     /// range is not always kept as given (it is still brought inside the range): each with why.
     const RANGE_DEPENDS_ON_ANOTHER_KEY: &[(&str, &str)] = &[
         (
+            "display.peak_nits",
+            "its lower end is paper_white_nits (203 by default): a peak below paper white is \
+             raised to it; the declared 80 is paper white's own lowest value",
+        ),
+        (
             "exposure.max_log2_luminance",
             "its lower end is min_log2_luminance + 1 (-7 with the default -8); the declared -19 \
              is that bound for the lowest min_log2_luminance, -20",

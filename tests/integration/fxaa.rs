@@ -132,7 +132,8 @@ fn fxaa_lowers_edge_error_against_a_supersampled_reference_at_every_tier() {
     let edge_pixels = mask.iter().filter(|m| **m).count();
     assert!(edge_pixels > 200, "the scene has edges: {edge_pixels} pixels");
     let before = masked_error(aliased, reference, &mask);
-    let mut pass = FxaaPass::new(&gpu.device).expect("fxaa pipeline");
+    let mut pass = FxaaPass::new(&gpu.device, afterlight::post::finish::DISPLAY_FORMAT)
+        .expect("fxaa pipeline");
     println!("{edge_pixels} edge pixels; aliased mean error {before:.3} codes");
     // Each tier is a step: at least as close to the reference as the one below (#23).
     let mut below: Option<(Tier, f64)> = None;
@@ -164,7 +165,8 @@ fn fxaa_lowers_edge_error_against_a_supersampled_reference_at_every_tier() {
 #[test]
 fn a_constant_image_is_unchanged() {
     let Some(gpu) = common::gpu() else { return };
-    let mut pass = FxaaPass::new(&gpu.device).expect("fxaa pipeline");
+    let mut pass = FxaaPass::new(&gpu.device, afterlight::post::finish::DISPLAY_FORMAT)
+        .expect("fxaa pipeline");
     let size = (32, 24);
     for colour in [[0u8, 0, 0, 255], [77, 128, 179, 255], [255, 255, 255, 0], [3, 200, 9, 128]] {
         let image: Vec<u8> =
@@ -206,7 +208,8 @@ fn diagonal(size: (u32, u32)) -> (Vec<u8>, Vec<u8>) {
 #[test]
 fn a_hard_diagonal_edge_gets_intermediate_values() {
     let Some(gpu) = common::gpu() else { return };
-    let mut pass = FxaaPass::new(&gpu.device).expect("fxaa pipeline");
+    let mut pass = FxaaPass::new(&gpu.device, afterlight::post::finish::DISPLAY_FORMAT)
+        .expect("fxaa pipeline");
     let size = (64u32, 48u32);
     let (hard, exact) = diagonal(size);
     let out = fxaa(&gpu, &mut pass, &hard, size, &FxaaSettings::default());

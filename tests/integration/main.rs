@@ -27,6 +27,7 @@ mod grade;
 mod grade_bake;
 mod grade_export;
 mod hardening;
+mod hdr_output;
 mod lighting;
 mod motion_blur;
 mod post_chain;

@@ -26,7 +26,8 @@ const TIERS: [Tier; 4] = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra];
 #[test]
 fn a_constant_image_stays_constant() {
     let Some(gpu) = common::gpu() else { return };
-    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    let mut pass = SharpenPass::new(&gpu.device, afterlight::post::finish::DISPLAY_FORMAT)
+        .expect("sharpen pipeline");
     let size = (24, 16);
     for colour in [[0u8, 0, 0, 255], [77, 128, 179, 255], [255, 255, 255, 0], [3, 200, 9, 128]] {
         let image: Vec<u8> =
@@ -113,7 +114,8 @@ fn assert_within_neighbourhood(input: &[u8], output: &[u8], what: &str) {
 #[test]
 fn a_soft_edge_gets_steeper_without_overshoot() {
     let Some(gpu) = common::gpu() else { return };
-    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    let mut pass = SharpenPass::new(&gpu.device, afterlight::post::finish::DISPLAY_FORMAT)
+        .expect("sharpen pipeline");
     // Grey, and a coloured edge whose channels rise by different amounts.
     for (low, high) in [([0.05; 3], [0.6; 3]), ([0.02, 0.1, 0.3], [0.5, 0.35, 0.4])] {
         let input = soft_edge(low, high, 1.5);
@@ -153,7 +155,8 @@ fn noise(seed: u32, low: u8, range: u32) -> Vec<u8> {
 #[test]
 fn tiers_differ_on_coloured_detail_and_never_overshoot() {
     let Some(gpu) = common::gpu() else { return };
-    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    let mut pass = SharpenPass::new(&gpu.device, afterlight::post::finish::DISPLAY_FORMAT)
+        .expect("sharpen pipeline");
     // Coloured noise in mid-tones, where CAS's amplitude is large.
     let input = noise(0x2545_f491, 60, 120);
     let outputs: Vec<Vec<u8>> = [Tier::Low, Tier::Medium, Tier::High]
@@ -238,7 +241,8 @@ fn cas_reference(rgba: &[u8], size: (u32, u32), settings: &SharpenSettings) -> V
 #[test]
 fn matches_a_cpu_reference_of_the_published_cas_formula() {
     let Some(gpu) = common::gpu() else { return };
-    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    let mut pass = SharpenPass::new(&gpu.device, afterlight::post::finish::DISPLAY_FORMAT)
+        .expect("sharpen pipeline");
     let inputs = [
         ("soft edge", soft_edge([0.02, 0.1, 0.3], [0.5, 0.35, 0.4], 1.5)),
         ("noise", noise(0x9e37_79b9, 30, 190)),
@@ -275,7 +279,8 @@ fn matches_a_cpu_reference_of_the_published_cas_formula() {
 #[test]
 fn off_copies_the_input() {
     let Some(gpu) = common::gpu() else { return };
-    let mut pass = SharpenPass::new(&gpu.device).expect("sharpen pipeline");
+    let mut pass = SharpenPass::new(&gpu.device, afterlight::post::finish::DISPLAY_FORMAT)
+        .expect("sharpen pipeline");
     let input = soft_edge([0.0; 3], [1.0; 3], 1.0);
     let out = sharpen(&gpu, &mut pass, &input, EDGE_SIZE, &SharpenSettings::OFF);
     assert!(out == input);

@@ -140,8 +140,10 @@ fn fxaa_and_sharpen_compute_match_fragment() {
     let fxaa = FxaaSettings { tier: Tier::Ultra, ..FxaaSettings::DESKTOP };
     let sharpen = SharpenSettings::CRISP;
     type Record<'a> = Box<dyn Fn(&mut wgpu::CommandEncoder, &wgpu::TextureView, bool) + 'a>;
-    let mut fxaa_pass = FxaaPass::new(device).expect("fxaa");
-    let mut sharpen_pass = SharpenPass::new(device).expect("sharpen");
+    let mut fxaa_pass =
+        FxaaPass::new(device, afterlight::post::finish::DISPLAY_FORMAT).expect("fxaa");
+    let mut sharpen_pass =
+        SharpenPass::new(device, afterlight::post::finish::DISPLAY_FORMAT).expect("sharpen");
     let fxaa_pass = std::cell::RefCell::new(&mut fxaa_pass);
     let sharpen_pass = std::cell::RefCell::new(&mut sharpen_pass);
     let cases: [(&str, Record); 2] = [

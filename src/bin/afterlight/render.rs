@@ -11,6 +11,7 @@ use afterlight::config::Preset;
 use afterlight::gpu::{FrameTiming, Gpu, GpuOptions};
 use afterlight::post::budget::RollingStats;
 use afterlight::post::chain::PostSettings;
+use afterlight::post::display::DisplayEncoding;
 use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::environment::{Environment, EnvironmentSettings, EnvironmentSource};
@@ -80,6 +81,12 @@ pub(super) struct RenderArgs {
     /// adapter is mobile-class); overrides the preset's `variant`.
     #[arg(long, value_parser = |s: &str| s.parse::<afterlight::post::variant::PassVariant>())]
     variant: Option<afterlight::post::variant::PassVariant>,
+    /// The display encoding of a .png (overrides the preset's `[display] encoding`): `sdr`
+    /// (8-bit sRGB), or `pq`: a 16-bit PNG of BT.2100 PQ code values with a cICP chunk
+    /// (primaries BT.2020, transfer PQ), which HDR-capable browsers and viewers show as HDR.
+    /// scRGB is linear: the library writes it to an app's float target, a PNG cannot hold it.
+    #[arg(long, value_parser = |s: &str| s.parse::<DisplayEncoding>())]
+    output_encoding: Option<DisplayEncoding>,
     /// Use the 4-byte Rg11b10Ufloat HDR target (half the bandwidth, no alpha) instead of Rgba16Float.
     #[arg(long)]
     hdr_11_11_10: bool,
@@ -279,6 +286,13 @@ fn choose_camera(scene: &Scene, args: &RenderArgs) -> Result<Camera, Error> {
 
 pub(super) fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Error> {
     let extension = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if args.output_encoding == Some(DisplayEncoding::ScRgb) {
+        return Err(Error::InvalidArgument(
+            "--output-encoding scrgb: scRGB is linear floating point, which a PNG cannot hold; \
+             use pq for an HDR PNG, or .exr for the linear HDR image"
+                .into(),
+        ));
+    }
     let hdr = match extension.as_deref() {
         Some("png") => false,
         Some("exr") if args.debug_view.is_none() => true,
@@ -347,6 +361,8 @@ pub(super) fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Erro
     if hdr {
         let pixels: Vec<f32> = renderer.read_hdr(&gpu)?.into_iter().flatten().collect();
         save_exr(&args.output, width, height, pixels)?;
+    } else if let Some(pixels) = renderer.read_display_hdr(&gpu)? {
+        save_pq_png(&args.output, width, height, &pixels)?;
     } else {
         let pixels = renderer.read_display(&gpu)?;
         image::save_buffer(&args.output, &pixels, width, height, image::ExtendedColorType::Rgba8)
@@ -383,12 +399,38 @@ fn post_settings(args: &RenderArgs) -> Result<PostSettings, Error> {
     if let Some(variant) = args.variant {
         post.variant = variant;
     }
+    // The EXR is the linear HDR image whatever the display: only a PNG is encoded for one.
+    let png = args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    match args.output_encoding {
+        Some(encoding) if png => post.display.encoding = encoding,
+        _ if !png => post.display.encoding = DisplayEncoding::Sdr,
+        _ => {}
+    }
     // The preset was validated when loaded; this reports overrides out of range.
     let (post, warnings) = post.validated();
     for warning in warnings {
         log::warn!("command line: {warning}");
     }
     Ok(post)
+}
+
+/// Write PQ code values (RGBA f32, alpha dropped) as a 16-bit RGB PNG with a cICP chunk:
+/// primaries 9 (BT.2020), transfer 16 (SMPTE ST 2084), matrix 0 (RGB), full range.
+fn save_pq_png(path: &Path, width: u32, height: u32, pixels: &[[f32; 4]]) -> Result<(), Error> {
+    let output_error = |reason: String| Error::Output { path: path.into(), reason };
+    let file = std::fs::File::create(path).map_err(|e| output_error(e.to_string()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Sixteen);
+    let mut writer = encoder.write_header().map_err(|e| output_error(e.to_string()))?;
+    writer
+        .write_chunk(png::chunk::ChunkType(*b"cICP"), &[9, 16, 0, 1])
+        .map_err(|e| output_error(e.to_string()))?;
+    let code = |v: f32| ((v.clamp(0.0, 1.0) * 65535.0).round() as u16).to_be_bytes();
+    let data: Vec<u8> =
+        pixels.iter().flat_map(|p| [code(p[0]), code(p[1]), code(p[2])]).flatten().collect();
+    writer.write_image_data(&data).map_err(|e| output_error(e.to_string()))?;
+    writer.finish().map_err(|e| output_error(e.to_string()))
 }
 
 fn save_exr(path: &Path, width: u32, height: u32, pixels: Vec<f32>) -> Result<(), Error> {
