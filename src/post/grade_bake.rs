@@ -90,6 +90,7 @@ use serde::{Deserialize, Serialize};
 use wgpu::util::DeviceExt;
 
 use super::Tier;
+use super::colour_lut::ColourLut;
 use super::grade::{GradeSettings, grade, hue_shift_matrix, white_balance_matrix};
 use super::lut::{CubeLut, MAX_SIZE, MIN_SIZE};
 use super::tonemap::ToneMapper;
@@ -203,14 +204,37 @@ pub enum LutSpace {
     SceneLog,
 }
 
-/// A user `.cube` LUT and where it applies. The LUT is shared (`Arc`) so settings can be
-/// compared and cloned without copying 65³ entries.
+/// A user LUT (any format [`ColourLut`] reads) and where it applies. The LUT is shared
+/// (`Arc`) so settings can be compared and cloned without copying 65³ entries.
 #[derive(Clone, Debug)]
 pub struct UserLut {
     /// The parsed LUT.
-    pub lut: Arc<CubeLut>,
+    pub lut: Arc<ColourLut>,
     /// What its input and output are.
     pub space: LutSpace,
+}
+
+impl UserLut {
+    /// Whether the compute kernel (`shaders/post/grade_bake.wgsl`) applies this LUT itself:
+    /// a 3D stage only (no 1D stage) in the `display` or `scene_log` space. Any other LUT is
+    /// baked on the CPU with [`baked_lattice`], which applies every stage and space exactly,
+    /// and uploaded ([`GradeLut::bake`]).
+    pub fn bakes_on_gpu(&self) -> bool {
+        self.gpu_kernel_lut().is_some()
+    }
+
+    /// The 3D stage and `GradeParams.user_lut_mode` the compute kernel takes (see
+    /// [`UserLut::bakes_on_gpu`]).
+    fn gpu_kernel_lut(&self) -> Option<(&CubeLut, u32)> {
+        let mode = match self.space {
+            LutSpace::Display => USER_LUT_DISPLAY,
+            LutSpace::SceneLog => USER_LUT_SCENE_LOG,
+        };
+        match (&self.lut.shaper, &self.lut.cube) {
+            (None, Some(cube)) => Some((cube, mode)),
+            _ => None,
+        }
+    }
 }
 
 impl PartialEq for UserLut {
@@ -259,13 +283,13 @@ pub fn stores_unclipped(mapper: ToneMapper, user_lut: Option<&UserLut>) -> bool 
 
 /// What the bake stores for one scene-linear Rec.709 colour: the chain of the module
 /// documentation on the CPU (the grade, then the tone mapper and sRGB encode and/or the user
-/// LUT by its [`LutSpace`], with [`CubeLut::sample_trilinear`]), the sRGB-encoded display
+/// LUT by its [`LutSpace`], with [`ColourLut::apply`]), the sRGB-encoded display
 /// value, each channel within `±65504` (the half-float range). `shaders/post/grade_bake.wgsl`
 /// computes the same on the GPU, and [`export_cube`] writes it.
 ///
 /// The settings are used as given (the bake and the export pass them through
 /// [`GradeSettings::validated`] first), and so is the user LUT (the bake and the export check
-/// it with [`CubeLut::validate`]; an invalid one samples as black or its first entry).
+/// it with [`ColourLut::validate`]; an invalid one samples as black or its first entry).
 pub fn baked_value(
     settings: &GradeSettings,
     mapper: ToneMapper,
@@ -274,11 +298,9 @@ pub fn baked_value(
 ) -> Vec3 {
     let graded = grade(settings, scene_linear);
     let encoded = match user_lut {
-        Some(UserLut { lut, space: LutSpace::SceneLog }) => {
-            lut.sample_trilinear(graded.map(shaper))
-        }
+        Some(UserLut { lut, space: LutSpace::SceneLog }) => lut.apply(graded.map(shaper)),
         Some(UserLut { lut, space: LutSpace::Display }) => {
-            lut.sample_trilinear(mapper.apply(graded).map(srgb_encode))
+            lut.apply(mapper.apply(graded).map(srgb_encode))
         }
         // The grade's output is already in [0, MAX_RADIANCE]: the Clamp mapper unclipped.
         None if stores_unclipped(mapper, None) => graded.map(srgb_encode),
@@ -403,16 +425,14 @@ impl GradeUniforms {
         size: u32,
     ) -> Self {
         let s = settings;
-        let (user_lut_mode, user_lut_size, user_lut_min, user_lut_max) = match user_lut {
+        let kernel_lut = user_lut.and_then(UserLut::gpu_kernel_lut);
+        let (user_lut_mode, user_lut_size, user_lut_min, user_lut_max) = match kernel_lut {
             None => (USER_LUT_NONE, 0, [0.0; 4], [1.0; 4]),
-            Some(u) => (
-                match u.space {
-                    LutSpace::Display => USER_LUT_DISPLAY,
-                    LutSpace::SceneLog => USER_LUT_SCENE_LOG,
-                },
-                u.lut.size,
-                u.lut.domain_min.extend(0.0).to_array(),
-                u.lut.domain_max.extend(1.0).to_array(),
+            Some((cube, mode)) => (
+                mode,
+                cube.size,
+                cube.domain_min.extend(0.0).to_array(),
+                cube.domain_max.extend(1.0).to_array(),
             ),
         };
         let v4 = |v: Vec3| v.extend(0.0).to_array();
@@ -558,9 +578,10 @@ impl GradeLut {
     /// documentation for the lattice and the colour spaces): the grade, then the tone mapper
     /// and/or `user_lut` by its [`LutSpace`], sRGB-encoded display out. `settings` go through
     /// [`GradeSettings::validated`] first (out-of-range values are clamped with a warning);
-    /// `size` through [`lut_size`]. A `user_lut` that fails [`CubeLut::validate`] (only
+    /// `size` through [`lut_size`]. A `user_lut` that fails [`ColourLut::validate`] (only
     /// possible for one built by hand) is an [`InvalidArgument`](crate::Error::InvalidArgument)
-    /// error. The work is submitted, not waited for: the texture is ready for any later
+    /// error. A user LUT the compute kernel does not apply itself ([`UserLut::bakes_on_gpu`])
+    /// is baked on the CPU and uploaded, as on devices without compute. The work is submitted, not waited for: the texture is ready for any later
     /// submission on the same queue. Its usages are storage (the bake), texture binding (the
     /// finish pass samples it) and copy source (readback).
     pub fn bake(
@@ -578,7 +599,8 @@ impl GradeLut {
                 .map_err(|e| crate::Error::InvalidArgument(format!("user LUT: {e}")))?;
         }
         let size = lut_size(size);
-        let Some(bake) = &self.compute else {
+        let cpu_only = user_lut.is_some_and(|user| !user.bakes_on_gpu());
+        let Some(bake) = self.compute.as_ref().filter(|_| !cpu_only) else {
             let lattice = baked_lattice(&settings.validated(), mapper, user_lut, size);
             return crate::gpu::checked(device, "grade LUT bake", || {
                 upload_lattice(device, queue, &lattice, size)
@@ -587,11 +609,11 @@ impl GradeLut {
         };
         let uniforms = GradeUniforms::new(&settings.validated(), mapper, user_lut, size);
         let texture = crate::gpu::checked(device, "grade LUT bake", || {
-            let user_view = user_lut.map(|user| {
-                let texture = user_lut_texture(device, user.lut.size);
+            let user_view = user_lut.and_then(UserLut::gpu_kernel_lut).map(|(cube, _)| {
+                let texture = user_lut_texture(device, cube.size);
                 let texels: Vec<[f32; 4]> =
-                    user.lut.data.iter().map(|v| v.extend(1.0).to_array()).collect();
-                let n = user.lut.size;
+                    cube.data.iter().map(|v| v.extend(1.0).to_array()).collect();
+                let n = cube.size;
                 queue.write_texture(
                     texture.as_image_copy(),
                     bytemuck::cast_slice(&texels),
@@ -820,7 +842,7 @@ pub fn sample_lut(
 ///
 /// `grade` goes through [`GradeSettings::validated`]; `size` is clamped into `2..=65` with a
 /// warning (17, 33 and 65 are what most tools write; 16/32/64 match the tiers' bakes). A
-/// `user_lut` that fails [`CubeLut::validate`] (only one built by hand can) is left out with a
+/// `user_lut` that fails [`ColourLut::validate`] (only one built by hand can) is left out with a
 /// warning.
 pub fn export_cube(
     grade: &GradeSettings,

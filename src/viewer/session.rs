@@ -244,7 +244,7 @@ impl Session {
     }
 
     fn load_lut(&mut self, path: &Path) -> Result<(), String> {
-        crate::post::lut::CubeLut::load(path).map_err(|e| e.to_string())?;
+        crate::post::colour_lut::ColourLut::load(path).map_err(|e| e.to_string())?;
         let mut settings = self.panel.settings().clone();
         settings.lut.file = Some(std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
         self.panel.set_settings(settings);

@@ -10,6 +10,7 @@ use crate::common;
 use std::sync::Arc;
 
 use afterlight::gpu::{Gpu, halves_to_f32, read_subresource};
+use afterlight::post::colour_lut::ColourLut;
 use afterlight::post::grade::GradeSettings;
 use afterlight::post::grade_bake::{
     GradeLut, LutSpace, SHAPER_RANGE_LOG2, UserLut, baked_value, export_cube, sample_lut,
@@ -126,7 +127,7 @@ fn export_entries_are_the_bakes_values() {
     assert!(clamp.data.last().is_some_and(|v| v.x > 5.0), "{:?}", clamp.data.last());
     // An invalid hand-built user LUT is left out, not a panic.
     let bad = UserLut {
-        lut: Arc::new(CubeLut { size: 4, ..CubeLut::identity(2) }),
+        lut: Arc::new(ColourLut::from(CubeLut { size: 4, ..CubeLut::identity(2) })),
         space: LutSpace::SceneLog,
     };
     let without = export_cube(&settings, mapper, Some(&bad), 5);
@@ -165,7 +166,7 @@ fn exported_lut_imported_as_scene_log_reproduces_the_image() {
     let baker = GradeLut::new(&gpu.device).unwrap();
     let inputs = hdr_inputs();
     let display_lut = common::shared_file("luts/colour_eotf_sRGB_3D.cube").map(|path| UserLut {
-        lut: Arc::new(CubeLut::load(path).unwrap()),
+        lut: Arc::new(ColourLut::load(path).unwrap()),
         space: LutSpace::Display,
     });
     let mut cases = vec![
@@ -186,7 +187,7 @@ fn exported_lut_imported_as_scene_log_reproduces_the_image() {
     for (name, settings, mapper, user, size) in cases {
         let original = baker.bake(&gpu.device, &gpu.queue, &settings, mapper, user, size).unwrap();
         let exported = UserLut {
-            lut: Arc::new(export_cube(&settings, mapper, user, size)),
+            lut: Arc::new(ColourLut::from(export_cube(&settings, mapper, user, size))),
             space: LutSpace::SceneLog,
         };
         // The mapper is irrelevant with a SceneLog LUT; pass a different one to show it.

@@ -28,6 +28,7 @@ mod grade_bake;
 mod grade_export;
 mod hardening;
 mod lighting;
+mod lut_formats;
 mod motion_blur;
 mod post_chain;
 mod render;

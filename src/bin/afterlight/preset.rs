@@ -43,7 +43,7 @@ pub(super) fn export_lut(preset: Option<&Path>, output: &Path, size: u32) -> Res
     };
     let user_lut = match &settings.lut.file {
         Some(path) => Some(afterlight::post::grade_bake::UserLut {
-            lut: Arc::new(afterlight::post::lut::CubeLut::load(path)?),
+            lut: Arc::new(afterlight::post::colour_lut::ColourLut::load(path)?),
             space: settings.lut.space,
         }),
         None => None,
