@@ -215,6 +215,53 @@ impl ColourLut {
         LutStats { monotone, output_min, output_max }
     }
 
+    /// What `afterlight lut info` prints: format, title, each stage with its size and input
+    /// range, monotonicity per channel and the output range, one item per line.
+    pub fn summary(&self) -> String {
+        let range = |min: Vec3, max: Vec3| {
+            if min.x == min.y && min.y == min.z && max.x == max.y && max.y == max.z {
+                format!("{} .. {}", min.x, max.x)
+            } else {
+                format!(
+                    "r {} .. {}, g {} .. {}, b {} .. {}",
+                    min.x, max.x, min.y, max.y, min.z, max.z
+                )
+            }
+        };
+        let mut lines = vec![format!("format: {}", self.format.describe())];
+        if let Some(title) = &self.title {
+            lines.push(format!("title: \"{title}\""));
+        }
+        let mut stage = 0;
+        if let Some(s) = &self.shaper {
+            stage += 1;
+            let role = if self.cube.is_some() { " (shaper)" } else { "" };
+            lines.push(format!(
+                "stage {stage}: 1D{role}, {} entries per channel, input range {}",
+                s.data.len(),
+                range(s.domain_min, s.domain_max)
+            ));
+        }
+        if let Some(c) = &self.cube {
+            stage += 1;
+            lines.push(format!(
+                "stage {stage}: 3D, {0}x{0}x{0}, input range {1}",
+                c.size,
+                range(c.domain_min, c.domain_max)
+            ));
+        }
+        let stats = self.stats();
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        lines.push(format!(
+            "monotone per channel: red {}, green {}, blue {}",
+            yes_no(stats.monotone[0]),
+            yes_no(stats.monotone[1]),
+            yes_no(stats.monotone[2])
+        ));
+        lines.push(format!("output range: {}", range(stats.output_min, stats.output_max)));
+        lines.join("\n") + "\n"
+    }
+
     /// The input domain of the first stage.
     pub fn input_domain(&self) -> (Vec3, Vec3) {
         match (&self.shaper, &self.cube) {

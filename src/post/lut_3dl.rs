@@ -169,10 +169,8 @@ pub fn parse_3dl(text: &str, file: Option<&Path>) -> Result<CubeLut, LutError> {
     let bits = match mesh_header {
         Some((_, bits, at)) => {
             if u64::from(largest) >= 1u64 << bits {
-                let line = raw
-                    .iter()
-                    .position(|v| v.contains(&largest))
-                    .map_or(at, |i| data_lines[i]);
+                let line =
+                    raw.iter().position(|v| v.contains(&largest)).map_or(at, |i| data_lines[i]);
                 return Err(expected(
                     line,
                     &format!("entries below 2^{bits} (`Mesh` on line {at} says {bits}-bit)"),
