@@ -1,5 +1,5 @@
-//! The grade LUT bake: the colour grade, the tone mapper and a user `.cube` LUT baked on the
-//! GPU into one 3D LUT, and the same LUT exported as a `.cube` file.
+//! The grade LUT bake: the colour grade, the tone mapper and a user LUT baked on the GPU into
+//! one 3D LUT, and the same LUT exported as a `.cube` file.
 //!
 //! docs/architecture.md ("The frame") has the finish pass do every per-pixel colour operation with one
 //! 3D LUT lookup, the LUT rebuilt by a compute pass only when the settings change, the way
@@ -38,6 +38,13 @@
 //!      its domain as above; its output is taken as sRGB-encoded display and stored. This is
 //!      the encoding [`export_cube`] writes, so an exported LUT imported this way with the
 //!      neutral grade reproduces the exported image.
+//!    - A camera log space ([`LutSpace::LogC3`], [`LutSpace::LogC4`], [`LutSpace::SLog3`],
+//!      [`LutSpace::AcesCct`]): **instead of the tone mapper**, the graded colour converted to
+//!      the camera's gamut and log-encoded ([`CameraLog::encode`]), then the user LUT; its
+//!      output is taken as sRGB-encoded display.
+//!    - The user LUT is any [`ColourLut`]: its 1D stage, then its 3D stage. The compute kernel
+//!      applies a 3D-only LUT in the display or scene_log space itself; every other LUT is
+//!      baked on the CPU with [`baked_lattice`] and uploaded ([`UserLut::bakes_on_gpu`]).
 //! 5. **The finish** (`shaders/post/finish.wgsl`) shapes the pixel's scene-linear colour to `t`,
 //!    samples the LUT (hardware trilinear), adds its dither in that sRGB-encoded domain,
 //!    clips to `[0, 1]` and decodes to display-linear once for the `Rgba8UnormSrgb` target,
@@ -90,6 +97,7 @@ use serde::{Deserialize, Serialize};
 use wgpu::util::DeviceExt;
 
 use super::Tier;
+use super::camera_log::CameraLog;
 use super::colour_lut::ColourLut;
 use super::grade::{GradeSettings, grade, hue_shift_matrix, white_balance_matrix};
 use super::lut::{CubeLut, MAX_SIZE, MIN_SIZE};
@@ -188,8 +196,8 @@ pub fn lut_size_for_tier(tier: Tier) -> u32 {
     }
 }
 
-/// What a user `.cube` LUT's input is, and so where in the bake it applies (see the module
-/// documentation for the whole chain). Spelled `display` / `scene_log` in presets.
+/// What a user LUT's input is, and so where in the bake it applies (see the module
+/// documentation for the whole chain). Spelled as [`LutSpace::NAMES`] in presets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LutSpace {
@@ -202,6 +210,54 @@ pub enum LutSpace {
     /// then through the LUT's domain); output is sRGB-encoded display. The LUT replaces the
     /// tone mapper. What [`export_cube`] writes.
     SceneLog,
+    /// Input is ARRI LogC3 (EI 800) in ARRI Wide Gamut 3 ([`CameraLog::LogC3`]); output is
+    /// sRGB-encoded display. The LUT replaces the tone mapper.
+    #[serde(rename = "logc3")]
+    LogC3,
+    /// Input is ARRI LogC4 in ARRI Wide Gamut 4; output sRGB-encoded display, replacing the
+    /// tone mapper.
+    #[serde(rename = "logc4")]
+    LogC4,
+    /// Input is Sony S-Log3 in S-Gamut3.Cine; output sRGB-encoded display, replacing the tone
+    /// mapper.
+    #[serde(rename = "slog3")]
+    SLog3,
+    /// Input is ACEScct in AP1; output sRGB-encoded display, replacing the tone mapper.
+    #[serde(rename = "acescct")]
+    AcesCct,
+}
+
+impl LutSpace {
+    /// Every space with its preset spelling, in the panel's order.
+    pub const NAMES: [(LutSpace, &'static str); 6] = [
+        (LutSpace::Display, "display"),
+        (LutSpace::SceneLog, "scene_log"),
+        (LutSpace::LogC3, "logc3"),
+        (LutSpace::LogC4, "logc4"),
+        (LutSpace::SLog3, "slog3"),
+        (LutSpace::AcesCct, "acescct"),
+    ];
+
+    /// The preset spelling.
+    pub fn name(self) -> &'static str {
+        Self::NAMES.iter().find(|(s, _)| *s == self).map_or("display", |(_, n)| n)
+    }
+
+    /// Whether a LUT in this space replaces the tone mapper (every space but `display`).
+    pub fn replaces_tone_mapper(self) -> bool {
+        self != Self::Display
+    }
+
+    /// The camera log encoding a LUT in this space expects, if it is one.
+    pub fn camera_log(self) -> Option<CameraLog> {
+        match self {
+            Self::Display | Self::SceneLog => None,
+            Self::LogC3 => Some(CameraLog::LogC3),
+            Self::LogC4 => Some(CameraLog::LogC4),
+            Self::SLog3 => Some(CameraLog::SLog3),
+            Self::AcesCct => Some(CameraLog::AcesCct),
+        }
+    }
 }
 
 /// A user LUT (any format [`ColourLut`] reads) and where it applies. The LUT is shared
@@ -229,6 +285,7 @@ impl UserLut {
         let mode = match self.space {
             LutSpace::Display => USER_LUT_DISPLAY,
             LutSpace::SceneLog => USER_LUT_SCENE_LOG,
+            _ => return None,
         };
         match (&self.lut.shaper, &self.lut.cube) {
             (None, Some(cube)) => Some((cube, mode)),
@@ -298,16 +355,24 @@ pub fn baked_value(
 ) -> Vec3 {
     let graded = grade(settings, scene_linear);
     let encoded = match user_lut {
-        Some(UserLut { lut, space: LutSpace::SceneLog }) => lut.apply(graded.map(shaper)),
-        Some(UserLut { lut, space: LutSpace::Display }) => {
-            lut.apply(mapper.apply(graded).map(srgb_encode))
-        }
+        Some(UserLut { lut, space }) => lut.apply(lut_input(*space, mapper, graded)),
         // The grade's output is already in [0, MAX_RADIANCE]: the Clamp mapper unclipped.
         None if stores_unclipped(mapper, None) => graded.map(srgb_encode),
         None => mapper.apply(graded).map(srgb_encode),
     };
     // Only an invalid hand-built user LUT (which the bake refuses) can give NaN or more.
     encoded.map(|v| if v.is_nan() { 0.0 } else { v.clamp(-65504.0, 65504.0) })
+}
+
+/// What a user LUT in `space` is fed for the graded colour `graded` (scene-linear Rec.709):
+/// the tone mapper's output sRGB-encoded (`display`), the shaper (`scene_log`) or the camera
+/// log encoding with its gamut conversion.
+fn lut_input(space: LutSpace, mapper: ToneMapper, graded: Vec3) -> Vec3 {
+    match space.camera_log() {
+        Some(log) => log.encode(graded),
+        None if space == LutSpace::SceneLog => graded.map(shaper),
+        None => mapper.apply(graded).map(srgb_encode),
+    }
 }
 
 /// [`baked_value`] at every point of the bake's `size`³ lattice (`t = i / (size − 1)` in f32,
@@ -870,10 +935,7 @@ pub fn export_cube(
         None => String::new(),
         Some(user) => format!(
             " + {} user LUT{}",
-            match user.space {
-                LutSpace::Display => "display",
-                LutSpace::SceneLog => "scene_log",
-            },
+            user.space.name(),
             user.lut.title.as_ref().map(|t| format!(" \"{t}\"")).unwrap_or_default()
         ),
     };
@@ -885,7 +947,7 @@ pub fn export_cube(
         format!(
             "Pipeline: grade -> {}{lut_note}, baked at {size}^3.",
             match user_lut {
-                Some(UserLut { space: LutSpace::SceneLog, .. }) => "(no tone mapper)".to_owned(),
+                Some(user) if user.space.replaces_tone_mapper() => "(no tone mapper)".to_owned(),
                 _ => format!("tone mapper {tone_mapper}"),
             }
         ),
@@ -927,6 +989,23 @@ pub fn export_cube(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn space_names_are_the_serde_names_and_the_panel_choices() {
+        use super::super::schema::Control;
+        let Some(Control::Choice(choices)) = super::super::lut::LUT_SETTINGS
+            .iter()
+            .find(|s| s.key == "lut.space")
+            .map(|s| s.control)
+        else {
+            panic!("lut.space is a choice")
+        };
+        assert_eq!(choices.to_vec(), LutSpace::NAMES.map(|(_, n)| n).to_vec());
+        for (space, name) in LutSpace::NAMES {
+            assert_eq!(serde_json::to_string(&space).unwrap(), format!("\"{name}\""));
+            assert_eq!(space.name(), name);
+        }
+    }
 
     #[test]
     fn range_log2_is_log2_of_65537() {

@@ -40,12 +40,15 @@ pub const LUT_SETTINGS: &[Setting] = &[
     setting(
         "lut.file",
         Control::File,
-        "A .cube LUT baked into the finish (relative to the preset file); none by default.",
+        "A LUT file baked into the finish (.cube 1D/3D/Resolve 1D+3D, .3dl, .spi1d, .spi3d; \
+         relative to the preset file); none by default.",
     ),
     setting(
         "lut.space",
-        Control::Choice(&["display", "scene_log"]),
-        "The LUT's input: display (sRGB after the tone mapper, default) or scene_log (replaces the tone mapper).",
+        Control::Choice(&["display", "scene_log", "logc3", "logc4", "slog3", "acescct"]),
+        "The LUT's input: display (sRGB after the tone mapper, default), scene_log (afterlight's \
+         log2 shaper) or a camera log encoding (ARRI LogC3 EI800 / LogC4, Sony S-Log3 \
+         S-Gamut3.Cine, ACEScct AP1); all but display replace the tone mapper.",
     ),
 ];
 

@@ -425,6 +425,7 @@ fn ocio_cube_domain_is_honoured() {
             let input = match space {
                 LutSpace::Display => mapper.apply(graded).map(srgb_encode),
                 LutSpace::SceneLog => graded.map(shaper),
+                other => unreachable!("{other:?} is not in this test"),
             };
             lut.apply(input)
         });
@@ -433,6 +434,7 @@ fn ocio_cube_domain_is_honoured() {
             let v = match space {
                 LutSpace::Display => mapper.apply(graded).map(srgb_encode),
                 LutSpace::SceneLog => graded.map(shaper),
+                other => unreachable!("{other:?} is not in this test"),
             };
             Vec3::new(v.x.clamp(0.0, 2.0), 2.0 * (v.y.clamp(1.0, 2.0) - 1.0), 2.0 * v.z)
         });

@@ -244,7 +244,7 @@ fn broken_files_name_file_line_and_expectation() {
 
 /// The grade bake applies a 1D + 3D LUT exactly: such a LUT bakes on the CPU (the compute
 /// kernel samples a 3D stage only), so every texel is `baked_lattice`'s value to half-float
-/// rounding, in the display and the scene_log space.
+/// rounding, in every input space (display, scene_log and the camera log encodings).
 #[test]
 fn bake_applies_shaper_and_cube_exactly() {
     let Some(path) = shared_lut("colour_resolve_1D_shaper_3D.cube") else { return };
@@ -252,7 +252,7 @@ fn bake_applies_shaper_and_cube_exactly() {
     let lut = Arc::new(ColourLut::load(path).unwrap());
     let baker = GradeLut::new(&gpu.device).unwrap();
     let size = 16;
-    for space in [LutSpace::Display, LutSpace::SceneLog] {
+    for (space, _) in LutSpace::NAMES {
         let user = UserLut { lut: lut.clone(), space };
         assert!(!user.bakes_on_gpu());
         let settings = GradeSettings::WARM_PRODUCT;
