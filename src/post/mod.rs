@@ -32,6 +32,7 @@ pub mod lut;
 pub mod lut_1d;
 pub mod lut_3dl;
 pub mod lut_cube_file;
+pub mod lut_export;
 pub mod lut_spi;
 pub mod motion_blur;
 pub mod order;

@@ -469,6 +469,30 @@ fn lut_info_and_convert() {
         .fold(0.0f32, f32::max);
     assert!(worst < 1e-6, "{worst}");
 
+    let exported = out_path("grade_acescct.cube");
+    let output = afterlight(
+        &[
+            "lut",
+            "export",
+            "--input-encoding",
+            "acescct",
+            "--size",
+            "9",
+            "-o",
+            exported.to_str().unwrap_or_default(),
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("import as [lut] space = \"acescct\""), "{}", stderr(&output));
+    let lut = afterlight::post::lut::CubeLut::load(&exported).expect("the export parses");
+    assert_eq!(lut.size, 9);
+    assert!(lut.comments.iter().any(|c| c.starts_with("INPUT: ACEScct code values")));
+    assert_clean_failure(
+        &afterlight(&["lut", "export", "--input-encoding", "rec2020", "-o", "x.cube"], &[]),
+        "unknown input encoding \"rec2020\"",
+    );
+
     let truncated = dir.join("ocio_error_truncated_file.3dl");
     assert_clean_failure(
         &afterlight(&["lut", "info", truncated.to_str().unwrap_or_default()], &[]),
