@@ -294,6 +294,24 @@ impl PostChain {
         Ok(())
     }
 
+    /// Read the user LUT file in use again (it changed on disk): on success the next
+    /// [`PostChain::prepare`] bakes the new one; on failure the LUT in use stays and the error
+    /// names the file and line. Nothing happens without a LUT file, or for one given with
+    /// [`PostChain::provide_lut`]. Returns whether a new LUT was loaded.
+    pub fn reload_lut(&mut self) -> Result<bool, Error> {
+        let Some((path, user)) = &mut self.user_lut else { return Ok(false) };
+        if self.provided_luts.contains_key(path.as_path()) {
+            return Ok(false);
+        }
+        let lut = ColourLut::load(path.as_path()).map_err(|e| ChainError::LutFile {
+            pass: "lut",
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        user.lut = Arc::new(lut);
+        Ok(true)
+    }
+
     /// The next frame's automatic exposure snaps to its target and TAA starts from the
     /// current frame (camera cut, new scene).
     pub fn reset_history(&mut self) {

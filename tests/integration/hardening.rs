@@ -310,7 +310,7 @@ fn preset_errors_name_file_line_and_key() {
         (
             "missing_lut.toml",
             "[lut]\nspace = \"display\"\nfile = \"looks/gone.cube\"\n",
-            ":3:1: lut.file: no such .cube file: ",
+            ":3:1: lut.file: no such LUT file: ",
         ),
         (
             "huge_integer.toml",
