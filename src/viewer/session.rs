@@ -31,7 +31,7 @@ pub enum DroppedKind {
     Scene,
     /// An `.hdr`/`.exr` equirectangular environment: it is baked and replaces the lighting.
     Environment,
-    /// A `.cube` LUT: it becomes `lut.file`.
+    /// A LUT file (`.cube`, `.3dl`, `.spi1d`, `.spi3d`): it becomes `lut.file`.
     Lut,
     /// A `.toml` preset: it replaces the settings and is watched.
     Preset,
@@ -44,7 +44,7 @@ impl DroppedKind {
         match extension.as_str() {
             "glb" | "gltf" => Some(DroppedKind::Scene),
             "hdr" | "exr" => Some(DroppedKind::Environment),
-            "cube" => Some(DroppedKind::Lut),
+            "cube" | "3dl" | "spi1d" | "spi3d" => Some(DroppedKind::Lut),
             "toml" => Some(DroppedKind::Preset),
             _ => None,
         }
