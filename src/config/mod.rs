@@ -98,9 +98,9 @@ impl Preset {
                 column: 1,
                 key: "lut.file".into(),
                 message: if file.exists() {
-                    format!("{} is not a file; a .cube LUT file is needed", file.display())
+                    format!("{} is not a file; a LUT file is needed", file.display())
                 } else {
-                    format!("no such .cube file: {}", file.display())
+                    format!("no such LUT file: {}", file.display())
                 },
             });
         }
@@ -324,7 +324,18 @@ mod tests {
         let error = Preset::parse_with_base(text, Path::new("dir/p.toml"), Path::new("dir"))
             .unwrap_err()
             .to_string();
-        assert_eq!(error, "dir/p.toml:3:1: lut.file: no such .cube file: dir/no-such.cube");
+        assert_eq!(error, "dir/p.toml:3:1: lut.file: no such LUT file: dir/no-such.cube");
+    }
+
+    #[test]
+    fn lut_spaces_by_name_and_an_unknown_one_names_the_choices() {
+        use crate::post::grade_bake::LutSpace;
+        for (space, name) in LutSpace::NAMES {
+            let preset = Preset::parse(&format!("[lut]\nspace = \"{name}\"\n")).unwrap();
+            assert_eq!(preset.settings.lut.space, space);
+        }
+        let error = Preset::parse("[lut]\nspace = \"log_c3\"\n").unwrap_err().to_string();
+        assert!(error.contains("logc3") && error.contains("acescct"), "{error}");
     }
 
     #[test]

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use super::bloom::BloomPass;
 pub use super::camera::PostCamera;
+use super::colour_lut::{ColourLut, LutFormat};
 use super::custom::{self, CustomFrame, CustomPasses, DisplayStep, Point};
 use super::dof::{DofFrame, DofPass};
 use super::exposure::ExposurePass;
@@ -30,7 +31,6 @@ use super::finish::{DISPLAY_FORMAT, FinishFrame, FinishPass};
 use super::frame::FrameContext;
 use super::fxaa::FxaaPass;
 use super::grade_bake::{LutSpace, UserLut, lut_size_for_tier};
-use super::lut::CubeLut;
 use super::motion_blur::{MotionBlurFrame, MotionBlurPass};
 pub use super::order::{OrderError, PostPass, move_pass, validate_order};
 pub use super::settings::{
@@ -183,8 +183,8 @@ pub struct PostChain {
     sharpen: SharpenPass,
     pool: TexturePool,
     user_lut: Option<(PathBuf, UserLut)>,
-    /// `.cube` files given as text ([`PostChain::provide_lut`]), by the name presets use.
-    provided_luts: std::collections::HashMap<PathBuf, Arc<CubeLut>>,
+    /// LUT files given as text ([`PostChain::provide_lut`]), by the name presets use.
+    provided_luts: std::collections::HashMap<PathBuf, Arc<ColourLut>>,
     /// Depth of field was asked for without a perspective camera, and the log said so once.
     warned_no_camera: bool,
     /// The variant the last frame resolved to (logged when it changes), and what it was
@@ -288,7 +288,7 @@ impl PostChain {
         if let Some(lut) = self.provided_luts.get(path) {
             return Ok(UserLut { lut: lut.clone(), space });
         }
-        let lut = CubeLut::load(path).map_err(|e| ChainError::LutFile {
+        let lut = ColourLut::load(path).map_err(|e| ChainError::LutFile {
             pass: "lut",
             path: path.to_owned(),
             reason: e.to_string(),
@@ -296,21 +296,41 @@ impl PostChain {
         Ok(UserLut { lut: Arc::new(lut), space })
     }
 
-    /// Give the chain a `.cube` file's `text` under `name`: a preset's `[lut] file = name`
-    /// then uses it without reading any file (the web, assets in memory). Parse and
+    /// Give the chain a LUT file's `text` under `name`: a preset's `[lut] file = name`
+    /// then uses it without reading any file (the web, assets in memory). The format is the
+    /// name's extension (`.cube`, `.3dl`, `.spi1d`, `.spi3d`; `.cube` for any other). Parse and
     /// validation errors name `name`; the LUT in use changes at the next
     /// [`PostChain::prepare`] that names it.
     pub fn provide_lut(&mut self, name: impl Into<PathBuf>, text: &str) -> Result<(), Error> {
         let name = name.into();
         let error =
             |reason: String| ChainError::LutFile { pass: "lut", path: name.clone(), reason };
-        let lut = CubeLut::parse(text).map_err(|e| error(e.to_string()))?;
+        let format = LutFormat::from_path(&name).unwrap_or(LutFormat::Cube);
+        let lut = ColourLut::parse(format, text, None).map_err(|e| error(e.to_string()))?;
         lut.validate().map_err(|e| error(e.to_string()))?;
         if self.user_lut.as_ref().is_some_and(|(loaded, _)| *loaded == name) {
             self.user_lut = None;
         }
         self.provided_luts.insert(name, Arc::new(lut));
         Ok(())
+    }
+
+    /// Read the user LUT file in use again (it changed on disk): on success the next
+    /// [`PostChain::prepare`] bakes the new one; on failure the LUT in use stays and the error
+    /// names the file and line. Nothing happens without a LUT file, or for one given with
+    /// [`PostChain::provide_lut`]. Returns whether a new LUT was loaded.
+    pub fn reload_lut(&mut self) -> Result<bool, Error> {
+        let Some((path, user)) = &mut self.user_lut else { return Ok(false) };
+        if self.provided_luts.contains_key(path.as_path()) {
+            return Ok(false);
+        }
+        let lut = ColourLut::load(path.as_path()).map_err(|e| ChainError::LutFile {
+            pass: "lut",
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        user.lut = Arc::new(lut);
+        Ok(true)
     }
 
     /// The next frame's automatic exposure snaps to its target and TAA starts from the

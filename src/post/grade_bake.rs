@@ -1,5 +1,5 @@
-//! The grade LUT bake: the colour grade, the tone mapper and a user `.cube` LUT baked on the
-//! GPU into one 3D LUT, and the same LUT exported as a `.cube` file.
+//! The grade LUT bake: the colour grade, the tone mapper and a user LUT baked on the GPU into
+//! one 3D LUT, and the same LUT exported as a `.cube` file.
 //!
 //! docs/architecture.md ("The frame") has the finish pass do every per-pixel colour operation with one
 //! 3D LUT lookup, the LUT rebuilt by a compute pass only when the settings change, the way
@@ -38,6 +38,13 @@
 //!      its domain as above; its output is taken as sRGB-encoded display and stored. This is
 //!      the encoding [`export_cube`] writes, so an exported LUT imported this way with the
 //!      neutral grade reproduces the exported image.
+//!    - A camera log space ([`LutSpace::LogC3`], [`LutSpace::LogC4`], [`LutSpace::SLog3`],
+//!      [`LutSpace::AcesCct`]): **instead of the tone mapper**, the graded colour converted to
+//!      the camera's gamut and log-encoded ([`CameraLog::encode`]), then the user LUT; its
+//!      output is taken as sRGB-encoded display.
+//!    - The user LUT is any [`ColourLut`]: its 1D stage, then its 3D stage. The compute kernel
+//!      applies a 3D-only LUT in the display or scene_log space itself; every other LUT is
+//!      baked on the CPU with [`baked_lattice`] and uploaded ([`UserLut::bakes_on_gpu`]).
 //! 5. **The finish** (`shaders/post/finish.wgsl`) shapes the pixel's scene-linear colour to `t`,
 //!    samples the LUT (hardware trilinear), adds its dither in that sRGB-encoded domain,
 //!    clips to `[0, 1]` and decodes to display-linear once for the `Rgba8UnormSrgb` target,
@@ -90,6 +97,8 @@ use serde::{Deserialize, Serialize};
 use wgpu::util::DeviceExt;
 
 use super::Tier;
+use super::camera_log::CameraLog;
+use super::colour_lut::ColourLut;
 use super::grade::{GradeSettings, grade, hue_shift_matrix, white_balance_matrix};
 use super::lut::{CubeLut, MAX_SIZE, MIN_SIZE};
 use super::tonemap::ToneMapper;
@@ -187,8 +196,8 @@ pub fn lut_size_for_tier(tier: Tier) -> u32 {
     }
 }
 
-/// What a user `.cube` LUT's input is, and so where in the bake it applies (see the module
-/// documentation for the whole chain). Spelled `display` / `scene_log` in presets.
+/// What a user LUT's input is, and so where in the bake it applies (see the module
+/// documentation for the whole chain). Spelled as [`LutSpace::NAMES`] in presets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LutSpace {
@@ -201,16 +210,88 @@ pub enum LutSpace {
     /// then through the LUT's domain); output is sRGB-encoded display. The LUT replaces the
     /// tone mapper. What [`export_cube`] writes.
     SceneLog,
+    /// Input is ARRI LogC3 (EI 800) in ARRI Wide Gamut 3 ([`CameraLog::LogC3`]); output is
+    /// sRGB-encoded display. The LUT replaces the tone mapper.
+    #[serde(rename = "logc3")]
+    LogC3,
+    /// Input is ARRI LogC4 in ARRI Wide Gamut 4; output sRGB-encoded display, replacing the
+    /// tone mapper.
+    #[serde(rename = "logc4")]
+    LogC4,
+    /// Input is Sony S-Log3 in S-Gamut3.Cine; output sRGB-encoded display, replacing the tone
+    /// mapper.
+    #[serde(rename = "slog3")]
+    SLog3,
+    /// Input is ACEScct in AP1; output sRGB-encoded display, replacing the tone mapper.
+    #[serde(rename = "acescct")]
+    AcesCct,
 }
 
-/// A user `.cube` LUT and where it applies. The LUT is shared (`Arc`) so settings can be
-/// compared and cloned without copying 65³ entries.
+impl LutSpace {
+    /// Every space with its preset spelling, in the panel's order.
+    pub const NAMES: [(LutSpace, &'static str); 6] = [
+        (LutSpace::Display, "display"),
+        (LutSpace::SceneLog, "scene_log"),
+        (LutSpace::LogC3, "logc3"),
+        (LutSpace::LogC4, "logc4"),
+        (LutSpace::SLog3, "slog3"),
+        (LutSpace::AcesCct, "acescct"),
+    ];
+
+    /// The preset spelling.
+    pub fn name(self) -> &'static str {
+        Self::NAMES.iter().find(|(s, _)| *s == self).map_or("display", |(_, n)| n)
+    }
+
+    /// Whether a LUT in this space replaces the tone mapper (every space but `display`).
+    pub fn replaces_tone_mapper(self) -> bool {
+        self != Self::Display
+    }
+
+    /// The camera log encoding a LUT in this space expects, if it is one.
+    pub fn camera_log(self) -> Option<CameraLog> {
+        match self {
+            Self::Display | Self::SceneLog => None,
+            Self::LogC3 => Some(CameraLog::LogC3),
+            Self::LogC4 => Some(CameraLog::LogC4),
+            Self::SLog3 => Some(CameraLog::SLog3),
+            Self::AcesCct => Some(CameraLog::AcesCct),
+        }
+    }
+}
+
+/// A user LUT (any format [`ColourLut`] reads) and where it applies. The LUT is shared
+/// (`Arc`) so settings can be compared and cloned without copying 65³ entries.
 #[derive(Clone, Debug)]
 pub struct UserLut {
     /// The parsed LUT.
-    pub lut: Arc<CubeLut>,
+    pub lut: Arc<ColourLut>,
     /// What its input and output are.
     pub space: LutSpace,
+}
+
+impl UserLut {
+    /// Whether the compute kernel (`shaders/post/grade_bake.wgsl`) applies this LUT itself:
+    /// a 3D stage only (no 1D stage) in the `display` or `scene_log` space. Any other LUT is
+    /// baked on the CPU with [`baked_lattice`], which applies every stage and space exactly,
+    /// and uploaded ([`GradeLut::bake`]).
+    pub fn bakes_on_gpu(&self) -> bool {
+        self.gpu_kernel_lut().is_some()
+    }
+
+    /// The 3D stage and `GradeParams.user_lut_mode` the compute kernel takes (see
+    /// [`UserLut::bakes_on_gpu`]).
+    fn gpu_kernel_lut(&self) -> Option<(&CubeLut, u32)> {
+        let mode = match self.space {
+            LutSpace::Display => USER_LUT_DISPLAY,
+            LutSpace::SceneLog => USER_LUT_SCENE_LOG,
+            _ => return None,
+        };
+        match (&self.lut.shaper, &self.lut.cube) {
+            (None, Some(cube)) => Some((cube, mode)),
+            _ => None,
+        }
+    }
 }
 
 impl PartialEq for UserLut {
@@ -259,13 +340,13 @@ pub fn stores_unclipped(mapper: ToneMapper, user_lut: Option<&UserLut>) -> bool 
 
 /// What the bake stores for one scene-linear Rec.709 colour: the chain of the module
 /// documentation on the CPU (the grade, then the tone mapper and sRGB encode and/or the user
-/// LUT by its [`LutSpace`], with [`CubeLut::sample_trilinear`]), the sRGB-encoded display
+/// LUT by its [`LutSpace`], with [`ColourLut::apply`]), the sRGB-encoded display
 /// value, each channel within `±65504` (the half-float range). `shaders/post/grade_bake.wgsl`
 /// computes the same on the GPU, and [`export_cube`] writes it.
 ///
 /// The settings are used as given (the bake and the export pass them through
 /// [`GradeSettings::validated`] first), and so is the user LUT (the bake and the export check
-/// it with [`CubeLut::validate`]; an invalid one samples as black or its first entry).
+/// it with [`ColourLut::validate`]; an invalid one samples as black or its first entry).
 pub fn baked_value(
     settings: &GradeSettings,
     mapper: ToneMapper,
@@ -274,18 +355,24 @@ pub fn baked_value(
 ) -> Vec3 {
     let graded = grade(settings, scene_linear);
     let encoded = match user_lut {
-        Some(UserLut { lut, space: LutSpace::SceneLog }) => {
-            lut.sample_trilinear(graded.map(shaper))
-        }
-        Some(UserLut { lut, space: LutSpace::Display }) => {
-            lut.sample_trilinear(mapper.apply(graded).map(srgb_encode))
-        }
+        Some(UserLut { lut, space }) => lut.apply(lut_input(*space, mapper, graded)),
         // The grade's output is already in [0, MAX_RADIANCE]: the Clamp mapper unclipped.
         None if stores_unclipped(mapper, None) => graded.map(srgb_encode),
         None => mapper.apply(graded).map(srgb_encode),
     };
     // Only an invalid hand-built user LUT (which the bake refuses) can give NaN or more.
     encoded.map(|v| if v.is_nan() { 0.0 } else { v.clamp(-65504.0, 65504.0) })
+}
+
+/// What a user LUT in `space` is fed for the graded colour `graded` (scene-linear Rec.709):
+/// the tone mapper's output sRGB-encoded (`display`), the shaper (`scene_log`) or the camera
+/// log encoding with its gamut conversion.
+fn lut_input(space: LutSpace, mapper: ToneMapper, graded: Vec3) -> Vec3 {
+    match space.camera_log() {
+        Some(log) => log.encode(graded),
+        None if space == LutSpace::SceneLog => graded.map(shaper),
+        None => mapper.apply(graded).map(srgb_encode),
+    }
 }
 
 /// [`baked_value`] at every point of the bake's `size`³ lattice (`t = i / (size − 1)` in f32,
@@ -403,16 +490,14 @@ impl GradeUniforms {
         size: u32,
     ) -> Self {
         let s = settings;
-        let (user_lut_mode, user_lut_size, user_lut_min, user_lut_max) = match user_lut {
+        let kernel_lut = user_lut.and_then(UserLut::gpu_kernel_lut);
+        let (user_lut_mode, user_lut_size, user_lut_min, user_lut_max) = match kernel_lut {
             None => (USER_LUT_NONE, 0, [0.0; 4], [1.0; 4]),
-            Some(u) => (
-                match u.space {
-                    LutSpace::Display => USER_LUT_DISPLAY,
-                    LutSpace::SceneLog => USER_LUT_SCENE_LOG,
-                },
-                u.lut.size,
-                u.lut.domain_min.extend(0.0).to_array(),
-                u.lut.domain_max.extend(1.0).to_array(),
+            Some((cube, mode)) => (
+                mode,
+                cube.size,
+                cube.domain_min.extend(0.0).to_array(),
+                cube.domain_max.extend(1.0).to_array(),
             ),
         };
         let v4 = |v: Vec3| v.extend(0.0).to_array();
@@ -558,9 +643,10 @@ impl GradeLut {
     /// documentation for the lattice and the colour spaces): the grade, then the tone mapper
     /// and/or `user_lut` by its [`LutSpace`], sRGB-encoded display out. `settings` go through
     /// [`GradeSettings::validated`] first (out-of-range values are clamped with a warning);
-    /// `size` through [`lut_size`]. A `user_lut` that fails [`CubeLut::validate`] (only
+    /// `size` through [`lut_size`]. A `user_lut` that fails [`ColourLut::validate`] (only
     /// possible for one built by hand) is an [`InvalidArgument`](crate::Error::InvalidArgument)
-    /// error. The work is submitted, not waited for: the texture is ready for any later
+    /// error. A user LUT the compute kernel does not apply itself ([`UserLut::bakes_on_gpu`])
+    /// is baked on the CPU and uploaded, as on devices without compute. The work is submitted, not waited for: the texture is ready for any later
     /// submission on the same queue. Its usages are storage (the bake), texture binding (the
     /// finish pass samples it) and copy source (readback).
     pub fn bake(
@@ -578,7 +664,8 @@ impl GradeLut {
                 .map_err(|e| crate::Error::InvalidArgument(format!("user LUT: {e}")))?;
         }
         let size = lut_size(size);
-        let Some(bake) = &self.compute else {
+        let cpu_only = user_lut.is_some_and(|user| !user.bakes_on_gpu());
+        let Some(bake) = self.compute.as_ref().filter(|_| !cpu_only) else {
             let lattice = baked_lattice(&settings.validated(), mapper, user_lut, size);
             return crate::gpu::checked(device, "grade LUT bake", || {
                 upload_lattice(device, queue, &lattice, size)
@@ -587,11 +674,11 @@ impl GradeLut {
         };
         let uniforms = GradeUniforms::new(&settings.validated(), mapper, user_lut, size);
         let texture = crate::gpu::checked(device, "grade LUT bake", || {
-            let user_view = user_lut.map(|user| {
-                let texture = user_lut_texture(device, user.lut.size);
+            let user_view = user_lut.and_then(UserLut::gpu_kernel_lut).map(|(cube, _)| {
+                let texture = user_lut_texture(device, cube.size);
                 let texels: Vec<[f32; 4]> =
-                    user.lut.data.iter().map(|v| v.extend(1.0).to_array()).collect();
-                let n = user.lut.size;
+                    cube.data.iter().map(|v| v.extend(1.0).to_array()).collect();
+                let n = cube.size;
                 queue.write_texture(
                     texture.as_image_copy(),
                     bytemuck::cast_slice(&texels),
@@ -820,7 +907,7 @@ pub fn sample_lut(
 ///
 /// `grade` goes through [`GradeSettings::validated`]; `size` is clamped into `2..=65` with a
 /// warning (17, 33 and 65 are what most tools write; 16/32/64 match the tiers' bakes). A
-/// `user_lut` that fails [`CubeLut::validate`] (only one built by hand can) is left out with a
+/// `user_lut` that fails [`ColourLut::validate`] (only one built by hand can) is left out with a
 /// warning.
 pub fn export_cube(
     grade: &GradeSettings,
@@ -848,10 +935,7 @@ pub fn export_cube(
         None => String::new(),
         Some(user) => format!(
             " + {} user LUT{}",
-            match user.space {
-                LutSpace::Display => "display",
-                LutSpace::SceneLog => "scene_log",
-            },
+            user.space.name(),
             user.lut.title.as_ref().map(|t| format!(" \"{t}\"")).unwrap_or_default()
         ),
     };
@@ -863,7 +947,7 @@ pub fn export_cube(
         format!(
             "Pipeline: grade -> {}{lut_note}, baked at {size}^3.",
             match user_lut {
-                Some(UserLut { space: LutSpace::SceneLog, .. }) => "(no tone mapper)".to_owned(),
+                Some(user) if user.space.replaces_tone_mapper() => "(no tone mapper)".to_owned(),
                 _ => format!("tone mapper {tone_mapper}"),
             }
         ),
@@ -905,6 +989,23 @@ pub fn export_cube(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn space_names_are_the_serde_names_and_the_panel_choices() {
+        use super::super::schema::Control;
+        let Some(Control::Choice(choices)) = super::super::lut::LUT_SETTINGS
+            .iter()
+            .find(|s| s.key == "lut.space")
+            .map(|s| s.control)
+        else {
+            panic!("lut.space is a choice")
+        };
+        assert_eq!(choices.to_vec(), LutSpace::NAMES.map(|(_, n)| n).to_vec());
+        for (space, name) in LutSpace::NAMES {
+            assert_eq!(serde_json::to_string(&space).unwrap(), format!("\"{name}\""));
+            assert_eq!(space.name(), name);
+        }
+    }
 
     #[test]
     fn range_log2_is_log2_of_65537() {

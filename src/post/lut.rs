@@ -1,29 +1,16 @@
-//! Adobe/Iridas `.cube` 3D LUTs on the CPU: parse, sample, bake and write.
+//! A 3D colour LUT on the CPU ([`CubeLut`]): sample, bake and write as `.cube`; and the
+//! errors of every LUT parser ([`LutError`]).
 //!
-//! # The format
-//! A `.cube` file is plain text. A header of keywords comes first, then `size³` data lines of
-//! three numbers (output red, green, blue), with **red changing fastest**, then green, then
-//! blue — so entry `(r, g, b)` is line `r + g·size + b·size²` of the data. The header keywords
-//! supported here (Adobe "Cube LUT Specification" 1.0):
+//! A `.cube` 3D LUT is `size³` output colours with **red changing fastest**, then green, then
+//! blue — entry `(r, g, b)` is `r + g·size + b·size²` — over an input domain per channel
+//! (`DOMAIN_MIN`/`DOMAIN_MAX`, default 0..1). [`CubeLut::parse`] and [`CubeLut::load`] (in
+//! [`super::lut_cube_file`], which describes the text format) read 3D-only `.cube` files;
+//! [`ColourLut`](super::colour_lut::ColourLut) reads every supported format, 1D stages
+//! included, and holds a `CubeLut` as its 3D stage. [`CubeLut::to_cube_string`] writes the
+//! title, the header comments ([`CubeLut::comments`]), the size, the domain and the data.
 //!
-//! - `TITLE "text"` — optional; an unquoted title is accepted too.
-//! - `LUT_3D_SIZE N` — required, `2 ≤ N ≤ 65`.
-//! - `DOMAIN_MIN r g b` / `DOMAIN_MAX r g b` — optional, default `0 0 0` / `1 1 1`; the input
-//!   range the lattice spans, per channel, with `min < max`.
-//!
-//! Keywords may come in any order but all before the first data line, each at most once.
-//! `#` starts a comment (whole-line or trailing, except inside a quoted title); blank lines,
-//! extra spaces and tabs, CRLF line ends and a UTF-8 byte-order mark are all accepted.
-//! Whole-line comments before the first data line are kept, in order, in
-//! [`CubeLut::comments`] (without the `#` and one space after it) and written back by
-//! [`CubeLut::to_cube_string`]; trailing comments and comments among the data are dropped.
-//!
-//! Not supported, with an error that says so: 1D LUTs and the 1D *shaper* that DaVinci Resolve
-//! writes in front of a 3D LUT in one file (`LUT_1D_SIZE`, `LUT_1D_INPUT_RANGE`), and Resolve's
-//! `LUT_3D_INPUT_RANGE` (an unknown keyword here; use `DOMAIN_MIN`/`DOMAIN_MAX`).
-//!
-//! Nothing a file contains makes this module panic: every problem is a [`LutError`] naming the
-//! file (when loaded from a path), the 1-based line and what is wrong.
+//! Nothing a file contains makes a parser panic: every problem is a [`LutError`] naming the
+//! file (when loaded from a path), the 1-based line and what was expected.
 //!
 //! # Interpolation
 //! An input colour is mapped per channel from `[domain_min, domain_max]` to lattice coordinates
@@ -53,12 +40,15 @@ pub const LUT_SETTINGS: &[Setting] = &[
     setting(
         "lut.file",
         Control::File,
-        "A .cube LUT baked into the finish (relative to the preset file); none by default.",
+        "A LUT file baked into the finish (.cube 1D/3D/Resolve 1D+3D, .3dl, .spi1d, .spi3d; \
+         relative to the preset file); none by default.",
     ),
     setting(
         "lut.space",
-        Control::Choice(&["display", "scene_log"]),
-        "The LUT's input: display (sRGB after the tone mapper, default) or scene_log (replaces the tone mapper).",
+        Control::Choice(&["display", "scene_log", "logc3", "logc4", "slog3", "acescct"]),
+        "The LUT's input: display (sRGB after the tone mapper, default), scene_log (afterlight's \
+         log2 shaper) or a camera log encoding (ARRI LogC3 EI800 / LogC4, Sony S-Log3 \
+         S-Gamut3.Cine, ACEScct AP1); all but display replace the tone mapper.",
     ),
 ];
 
@@ -88,7 +78,8 @@ pub struct CubeLut {
     pub data: Vec<Vec3>,
 }
 
-/// Why a `.cube` file could not be read, parsed or baked.
+/// Why a LUT file could not be read, parsed or baked (every format of
+/// [`ColourLut`](super::colour_lut::ColourLut)).
 #[derive(Debug, thiserror::Error)]
 pub enum LutError {
     /// Reading or writing the file failed (including text that is not UTF-8).
@@ -99,7 +90,7 @@ pub enum LutError {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// The text is not a valid `.cube` 3D LUT.
+    /// The text is not a valid LUT file of its format.
     #[error("{}: {kind}", Location { file: file.as_deref(), line: *line })]
     Parse {
         /// The file, when the text came from [`CubeLut::load`].
@@ -118,8 +109,17 @@ pub enum LutError {
         max: Vec3,
     },
     /// A LUT built by hand (not parsed) has no usable lattice; see [`CubeLut::validate`].
-    #[error("invalid 3D LUT: {0}")]
+    #[error("invalid LUT: {0}")]
     Invalid(String),
+    /// A file name whose extension names no supported format.
+    #[error(
+        "{}: unknown LUT format; supported: .cube (1D, 3D, Resolve 1D+3D), .3dl, .spi1d, .spi3d",
+        path.display()
+    )]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+    },
     /// The function given to [`CubeLut::from_fn`] returned NaN or infinity.
     #[error("the baked function returned {value} for input {input}; LUT entries must be finite")]
     NonFiniteOutput {
@@ -130,18 +130,12 @@ pub enum LutError {
     },
 }
 
-/// What is wrong on a line of a `.cube` file (the line itself is in [`LutError::Parse`]).
+/// What is wrong on a line of a LUT file (the line itself is in [`LutError::Parse`]).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParseErrorKind {
     /// A header keyword this parser does not know.
     #[error("unknown keyword `{0}`")]
     UnknownKeyword(String),
-    /// `LUT_1D_SIZE` / `LUT_1D_INPUT_RANGE`: a 1D LUT or a Resolve-style 1D shaper.
-    #[error(
-        "`{0}`: 1D LUTs and 1D shapers (as in Resolve's combined 1D+3D files) are not supported; \
-         only 3D LUTs (LUT_3D_SIZE) are"
-    )]
-    Unsupported1D(String),
     /// A header keyword after the data has started.
     #[error("keyword `{0}` after the data; keywords must all come before the first data line")]
     KeywordAfterData(String),
@@ -153,15 +147,46 @@ pub enum ParseErrorKind {
         /// Where it was first given.
         first_line: usize,
     },
-    /// No `LUT_3D_SIZE` before the data (or in the whole file).
-    #[error("missing LUT_3D_SIZE before the data")]
+    /// Neither `LUT_3D_SIZE` nor `LUT_1D_SIZE` before the data (or in the whole file).
+    #[error("missing LUT_3D_SIZE (or LUT_1D_SIZE) before the data")]
     MissingSize,
-    /// `LUT_3D_SIZE` is not a whole number.
-    #[error("LUT_3D_SIZE `{0}` is not a whole number")]
-    SizeNotInteger(String),
-    /// `LUT_3D_SIZE` outside `2..=65`.
-    #[error("LUT_3D_SIZE {0} is out of range {MIN_SIZE}..={MAX_SIZE}")]
-    SizeOutOfRange(String),
+    /// A size is not a whole number.
+    #[error("{what} `{value}` is not a whole number")]
+    SizeNotInteger {
+        /// The keyword or field.
+        what: &'static str,
+        /// The text given.
+        value: String,
+    },
+    /// A size outside what is accepted.
+    #[error("{what} {value} is out of range {min}..={max}")]
+    SizeOutOfRange {
+        /// The keyword or field.
+        what: &'static str,
+        /// The text given.
+        value: String,
+        /// The smallest accepted.
+        min: u32,
+        /// The largest accepted.
+        max: u32,
+    },
+    /// Something other than what the format has at this point.
+    #[error("expected {expected}, found `{found}`")]
+    Expected {
+        /// What the format has here.
+        expected: String,
+        /// What the line holds (shortened).
+        found: String,
+    },
+    /// Header keywords that contradict each other.
+    #[error("{0}")]
+    Conflict(String),
+    /// A file with a 1D stage where only a 3D LUT is accepted ([`CubeLut::parse`]).
+    #[error(
+        "this file has a 1D stage (LUT_1D_SIZE); CubeLut::parse reads 3D-only files, \
+         ColourLut::parse_cube reads both"
+    )]
+    Not3dOnly,
     /// A keyword or data line with the wrong number of values.
     #[error("{what} needs {expected} value(s), found {found}")]
     WrongValueCount {
@@ -181,9 +206,11 @@ pub enum ParseErrorKind {
     /// `TITLE "...` without the closing quote.
     #[error("TITLE has an opening quote but no closing quote")]
     UnterminatedTitle,
-    /// `DOMAIN_MIN >= DOMAIN_MAX` in a channel.
-    #[error("DOMAIN_MIN {min} is not below DOMAIN_MAX {max} in the {channel} channel")]
+    /// A domain's minimum is not below its maximum in a channel.
+    #[error("{keyword} minimum {min} is not below its maximum {max} in the {channel} channel")]
     DomainOrder {
+        /// `DOMAIN_MIN`, `LUT_1D_INPUT_RANGE`, ...
+        keyword: &'static str,
         /// "red", "green" or "blue".
         channel: &'static str,
         /// The channel's minimum.
@@ -191,21 +218,19 @@ pub enum ParseErrorKind {
         /// The channel's maximum.
         max: f32,
     },
-    /// The file ends before all `size³` data lines.
+    /// The file ends before all the data lines its header announces.
     #[error("the file ends after {found} of {expected} data lines")]
     TooFewDataLines {
-        /// `size³`.
+        /// What the header announces (`LUT_1D_SIZE + LUT_3D_SIZE³` for a `.cube`).
         expected: usize,
         /// Data lines present.
         found: usize,
     },
-    /// More than `size³` data lines.
-    #[error("more data lines than the {expected} that LUT_3D_SIZE {size} needs")]
+    /// More data lines than the header announces.
+    #[error("more data lines than the {expected} the header announces")]
     TooManyDataLines {
-        /// `size³`.
+        /// What the header announces.
         expected: usize,
-        /// `LUT_3D_SIZE`.
-        size: u32,
     },
 }
 
@@ -224,286 +249,7 @@ impl fmt::Display for Location<'_> {
     }
 }
 
-/// The header keywords, for duplicate tracking.
-#[derive(Clone, Copy)]
-enum Keyword {
-    Title,
-    Size,
-    DomainMin,
-    DomainMax,
-}
-
-impl Keyword {
-    const ALL: [Keyword; 4] = [Self::Title, Self::Size, Self::DomainMin, Self::DomainMax];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Title => "TITLE",
-            Self::Size => "LUT_3D_SIZE",
-            Self::DomainMin => "DOMAIN_MIN",
-            Self::DomainMax => "DOMAIN_MAX",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
-    }
-}
-
-/// The parser's state; `file` only feeds error messages.
-struct Parser<'a> {
-    file: Option<&'a Path>,
-    /// Line each keyword was first seen on (indexed like `Keyword::ALL`).
-    seen: [Option<usize>; 4],
-    title: Option<String>,
-    comments: Vec<String>,
-    size: Option<u32>,
-    domain_min: Vec3,
-    domain_max: Vec3,
-    /// `size³` once the header is done.
-    expected: usize,
-    data: Vec<Vec3>,
-}
-
-impl<'a> Parser<'a> {
-    fn error(&self, line: usize, kind: ParseErrorKind) -> LutError {
-        LutError::Parse { file: self.file.map(Path::to_path_buf), line, kind }
-    }
-
-    fn keyword(&mut self, line: usize, name: &str, rest: &str) -> Result<(), LutError> {
-        let Some(keyword) = Keyword::from_name(name) else {
-            let kind = if name.starts_with("LUT_1D_") {
-                ParseErrorKind::Unsupported1D(name.to_owned())
-            } else {
-                ParseErrorKind::UnknownKeyword(name.to_owned())
-            };
-            return Err(self.error(line, kind));
-        };
-        if !self.data.is_empty() {
-            return Err(self.error(line, ParseErrorKind::KeywordAfterData(name.to_owned())));
-        }
-        let slot = keyword as usize;
-        if let Some(first_line) = self.seen[slot] {
-            let kind = ParseErrorKind::DuplicateKeyword { keyword: keyword.name(), first_line };
-            return Err(self.error(line, kind));
-        }
-        self.seen[slot] = Some(line);
-        match keyword {
-            Keyword::Title => {
-                self.title = Some(parse_title(rest).map_err(|k| self.error(line, k))?)
-            }
-            Keyword::Size => {
-                let [token] = tokens::<1>(rest, "LUT_3D_SIZE").map_err(|k| self.error(line, k))?;
-                self.size = Some(parse_size(token).map_err(|k| self.error(line, k))?);
-            }
-            Keyword::DomainMin => {
-                self.domain_min =
-                    parse_vec3(rest, "DOMAIN_MIN").map_err(|k| self.error(line, k))?;
-            }
-            Keyword::DomainMax => {
-                self.domain_max =
-                    parse_vec3(rest, "DOMAIN_MAX").map_err(|k| self.error(line, k))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Checks the header once it is complete (at the first data line, or at the end of a file
-    /// without data); `line` is where that happened.
-    fn finish_header(&mut self, line: usize) -> Result<(), LutError> {
-        let Some(size) = self.size else {
-            return Err(self.error(line, ParseErrorKind::MissingSize));
-        };
-        // Report a bad domain on the later of the two DOMAIN lines: that is where it became bad.
-        let domain_line =
-            [self.seen[Keyword::DomainMin as usize], self.seen[Keyword::DomainMax as usize]]
-                .into_iter()
-                .flatten()
-                .max()
-                .unwrap_or(line);
-        for (i, channel) in ["red", "green", "blue"].into_iter().enumerate() {
-            let (min, max) = (self.domain_min[i], self.domain_max[i]);
-            if min >= max {
-                return Err(
-                    self.error(domain_line, ParseErrorKind::DomainOrder { channel, min, max })
-                );
-            }
-        }
-        self.expected = (size as usize).pow(3);
-        self.data.reserve_exact(self.expected);
-        Ok(())
-    }
-
-    fn data_line(&mut self, line: usize, text: &str) -> Result<(), LutError> {
-        if self.data.is_empty() {
-            self.finish_header(line)?;
-        }
-        if self.data.len() >= self.expected {
-            let kind = ParseErrorKind::TooManyDataLines {
-                expected: self.expected,
-                size: self.size.unwrap_or_default(),
-            };
-            return Err(self.error(line, kind));
-        }
-        let value = parse_vec3(text, "a data line").map_err(|k| self.error(line, k))?;
-        self.data.push(value);
-        Ok(())
-    }
-}
-
-/// Exactly `N` whitespace-separated tokens.
-fn tokens<'a, const N: usize>(
-    text: &'a str,
-    what: &'static str,
-) -> Result<[&'a str; N], ParseErrorKind> {
-    let mut out = [""; N];
-    let mut found = 0;
-    for token in text.split_whitespace() {
-        if let Some(slot) = out.get_mut(found) {
-            *slot = token;
-        }
-        found += 1;
-    }
-    if found == N {
-        Ok(out)
-    } else {
-        Err(ParseErrorKind::WrongValueCount { what, expected: N, found })
-    }
-}
-
-fn parse_f32(token: &str) -> Result<f32, ParseErrorKind> {
-    match token.parse::<f32>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(ParseErrorKind::NotFinite(token.to_owned())),
-        Err(_) => Err(ParseErrorKind::NotANumber(token.to_owned())),
-    }
-}
-
-fn parse_vec3(text: &str, what: &'static str) -> Result<Vec3, ParseErrorKind> {
-    let [r, g, b] = tokens::<3>(text, what)?;
-    Ok(Vec3::new(parse_f32(r)?, parse_f32(g)?, parse_f32(b)?))
-}
-
-fn parse_size(token: &str) -> Result<u32, ParseErrorKind> {
-    let digits = token.strip_prefix('+').unwrap_or(token);
-    let negative_digits = token.strip_prefix('-').unwrap_or("");
-    let is_integer = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if is_integer(digits) {
-        match digits.parse::<u32>() {
-            Ok(n) if (MIN_SIZE..=MAX_SIZE).contains(&n) => Ok(n),
-            // Too big for u32 is still just "out of range" to the user.
-            _ => Err(ParseErrorKind::SizeOutOfRange(token.to_owned())),
-        }
-    } else if is_integer(negative_digits) {
-        Err(ParseErrorKind::SizeOutOfRange(token.to_owned()))
-    } else {
-        Err(ParseErrorKind::SizeNotInteger(token.to_owned()))
-    }
-}
-
-/// The title between the first and the last double quote, or the bare text if unquoted.
-fn parse_title(rest: &str) -> Result<String, ParseErrorKind> {
-    let rest = rest.trim();
-    match rest.strip_prefix('"') {
-        Some(inner) => match inner.rfind('"') {
-            Some(end) => Ok(inner[..end].to_owned()),
-            None => Err(ParseErrorKind::UnterminatedTitle),
-        },
-        None => Ok(rest.to_owned()),
-    }
-}
-
-/// The line without its comment: `#` outside double quotes starts one (a quoted title may
-/// contain `#`).
-fn strip_comment(line: &str) -> &str {
-    let mut in_quotes = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            '#' if !in_quotes => return &line[..i],
-            _ => {}
-        }
-    }
-    line
-}
-
-/// Whether a (non-empty, trimmed) line is data rather than a keyword: it starts like a number,
-/// or is a number Rust would read (`nan`, `inf`), which then fails as non-finite with a clear
-/// message instead of "unknown keyword".
-fn is_data(first_token: &str) -> bool {
-    first_token.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
-        || first_token.parse::<f32>().is_ok()
-}
-
 impl CubeLut {
-    /// Parses the text of a `.cube` file (see the module docs for what is accepted). Errors
-    /// name the 1-based line.
-    pub fn parse(text: &str) -> Result<CubeLut, LutError> {
-        Self::parse_inner(text, None)
-    }
-
-    /// Reads and parses a `.cube` file. Errors name the file and the line.
-    pub fn load(path: impl AsRef<Path>) -> Result<CubeLut, LutError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| LutError::Io { path: path.to_path_buf(), source })?;
-        Self::parse_inner(&text, Some(path))
-    }
-
-    fn parse_inner(text: &str, file: Option<&Path>) -> Result<CubeLut, LutError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut parser = Parser {
-            file,
-            seen: [None; 4],
-            title: None,
-            comments: Vec::new(),
-            size: None,
-            domain_min: Vec3::ZERO,
-            domain_max: Vec3::ONE,
-            expected: 0,
-            data: Vec::new(),
-        };
-        // `lines()` splits on `\n` and drops a `\r` before it, so CRLF files need nothing more.
-        let mut last_line = 1;
-        for (index, raw) in text.lines().enumerate() {
-            let line = index + 1;
-            last_line = line;
-            if parser.data.is_empty()
-                && let Some(comment) = raw.trim_start().strip_prefix('#')
-            {
-                let comment = comment.strip_prefix(' ').unwrap_or(comment);
-                parser.comments.push(comment.to_owned());
-                continue;
-            }
-            let content = strip_comment(raw).trim();
-            let Some(first) = content.split_whitespace().next() else { continue };
-            if is_data(first) {
-                parser.data_line(line, content)?;
-            } else {
-                let rest = &content[first.len()..];
-                parser.keyword(line, first, rest)?;
-            }
-        }
-        if parser.data.is_empty() {
-            parser.finish_header(last_line)?;
-        }
-        if parser.data.len() != parser.expected {
-            let kind = ParseErrorKind::TooFewDataLines {
-                expected: parser.expected,
-                found: parser.data.len(),
-            };
-            return Err(parser.error(last_line, kind));
-        }
-        Ok(CubeLut {
-            title: parser.title,
-            comments: parser.comments,
-            size: parser.size.unwrap_or(MIN_SIZE),
-            domain_min: parser.domain_min,
-            domain_max: parser.domain_max,
-            data: parser.data,
-        })
-    }
-
     /// The identity LUT of `size` points per axis over the default domain 0..1. A size outside
     /// `2..=65` is clamped into it with a warning.
     pub fn identity(size: u32) -> CubeLut {
@@ -776,8 +522,9 @@ mod tests {
     fn error_kinds_and_lines() {
         let cases: &[(&str, usize, &str)] = &[
             ("LUT_3D_SIZE 2\nFOO 1\n", 2, "unknown keyword `FOO`"),
-            ("LUT_1D_SIZE 4\n", 1, "1D shapers"),
-            ("LUT_1D_INPUT_RANGE 0 1\nLUT_3D_SIZE 2\n", 1, "not supported"),
+            ("LUT_1D_SIZE 4\n", 1, "ends after 0 of 4"),
+            ("LUT_1D_INPUT_RANGE 0 1\nLUT_3D_SIZE 2\n", 1, "without LUT_1D_SIZE"),
+            ("TITLE x\nLUT_1D_SIZE 2\n0 0 0\n1 1 1\n", 2, "1D stage"),
             ("TITLE \"x\"\n0 0 0\n", 2, "missing LUT_3D_SIZE"),
             ("# nothing\n", 1, "missing LUT_3D_SIZE"),
             ("LUT_3D_SIZE 1\n", 1, "out of range"),
@@ -820,7 +567,7 @@ mod tests {
     #[test]
     fn too_many_data_lines_and_keyword_after_data() {
         let (line, kind, _) = parse_err(&format!("{SMALL}0 0 0\n"));
-        assert_eq!((line, kind), (11, ParseErrorKind::TooManyDataLines { expected: 8, size: 2 }));
+        assert_eq!((line, kind), (11, ParseErrorKind::TooManyDataLines { expected: 8 }));
         let (line, kind, _) = parse_err(&SMALL.replace("1 1 0\n", "1 1 0\nDOMAIN_MIN 0 0 0\n"));
         assert_eq!((line, kind), (7, ParseErrorKind::KeywordAfterData("DOMAIN_MIN".into())));
     }

@@ -39,15 +39,19 @@ pub struct TonemapSettings {
     pub mapper: ToneMapper,
 }
 
-/// A user `.cube` 3D LUT baked into the grade (`[lut]` in a preset).
+/// A user LUT file baked into the grade (`[lut]` in a preset): any format
+/// [`ColourLut`](super::colour_lut::ColourLut) reads.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LutSettings {
-    /// The `.cube` file (relative paths are relative to the preset file); none by default.
+    /// The LUT file (relative paths are relative to the preset file); none by default.
     pub file: Option<PathBuf>,
     /// What the LUT's input is: `display` (sRGB-encoded, after the tone mapper; creative
-    /// "look" LUTs) or `scene_log` (afterlight's log2 shaper of scene-linear colour, replacing
-    /// the tone mapper; what `afterlight lut export` writes). Default `display`.
+    /// "look" LUTs), `scene_log` (afterlight's log2 shaper of scene-linear colour; what
+    /// `afterlight lut export` writes by default), or a camera log encoding of scene-linear
+    /// colour in its gamut: `logc3` (ARRI LogC3 EI 800, AWG3), `logc4` (ARRI LogC4, AWG4),
+    /// `slog3` (Sony S-Log3, S-Gamut3.Cine), `acescct` (ACEScct, AP1). All but `display`
+    /// replace the tone mapper. Default `display`.
     pub space: LutSpace,
 }
 

@@ -267,6 +267,11 @@ impl PostStack {
         self.chain.reload_custom_shaders(&self.device, &self.settings)
     }
 
+    /// Re-read the user LUT file (see [`PostChain::reload_lut`]).
+    pub fn reload_lut(&mut self) -> Result<bool, crate::Error> {
+        self.chain.reload_lut()
+    }
+
     /// The app's settings as validated (before the governor).
     pub fn settings(&self) -> &PostSettings {
         &self.settings

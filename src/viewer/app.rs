@@ -407,11 +407,33 @@ impl State {
         Ok(())
     }
 
-    /// Shader or preset files changed on disk: check and rebuild, or keep the last good ones.
+    /// Shader, preset or LUT files changed on disk: check and rebuild, or keep the last good
+    /// ones.
     fn hot_reload(&mut self) {
+        let lut_file = self.session.panel.settings().lut.file.clone();
+        if let Some(watcher) = &mut self.session.watcher
+            && let Err(e) = watcher.watch_lut(lut_file.as_deref())
+        {
+            let shown = lut_file.as_deref().unwrap_or(Path::new("")).display().to_string();
+            self.session.panel.push(Level::Warning, format!("cannot watch {shown}: {e}"));
+        }
         let Some(changes) = self.session.watcher.as_mut().and_then(FileWatcher::poll) else {
             return;
         };
+        if changes.lut {
+            // The LUT file changed: baked at the next frame, or the last good one kept.
+            match self.session.renderer.get_mut().post_stack_mut().reload_lut() {
+                Ok(true) => {
+                    let shown = lut_file.as_deref().unwrap_or(Path::new("")).display();
+                    self.session.panel.push(Level::Info, format!("reloaded {shown}"));
+                }
+                Ok(false) => {}
+                Err(e) => self
+                    .session
+                    .panel
+                    .push(Level::Error, format!("{e} (keeping the last good LUT)")),
+            }
+        }
         if changes.shaders
             && let Some(dir) = self.session.shader_dir.clone()
         {

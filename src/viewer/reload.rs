@@ -1,4 +1,5 @@
-//! Hot reload: watch the shader directory and the loaded preset file (notify), check every
+//! Hot reload: watch the shader directory, the loaded preset file and the user LUT file
+//! (notify), check every
 //! shader with naga before anything is rebuilt, and keep the last good pipeline (or settings)
 //! when a new version fails, with the error (`file:line: message`) to show.
 //!
@@ -173,6 +174,8 @@ pub struct Changes {
     pub preset: bool,
     /// A `.wgsl` file in the preset's folder (user passes' shaders).
     pub custom: bool,
+    /// The watched LUT file (`lut.file`).
+    pub lut: bool,
 }
 
 /// Watches a shader directory (recursively) and one preset file, and reports changes once
@@ -183,6 +186,8 @@ pub struct FileWatcher {
     shader_dir: Option<PathBuf>,
     preset: Option<PathBuf>,
     preset_parent: Option<PathBuf>,
+    lut: Option<PathBuf>,
+    lut_parent: Option<PathBuf>,
     pending: Changes,
     last_event: Option<Instant>,
 }
@@ -209,6 +214,8 @@ impl FileWatcher {
             shader_dir,
             preset: None,
             preset_parent: None,
+            lut: None,
+            lut_parent: None,
             pending: Changes::default(),
             last_event: None,
         })
@@ -229,6 +236,28 @@ impl FileWatcher {
             self.watcher.watch(&parent, RecursiveMode::NonRecursive)?;
             self.preset_parent = Some(parent);
             self.preset = Some(path);
+        }
+        Ok(())
+    }
+
+    /// Watch `path` as the user LUT file (its folder, as for the preset); `None` stops. A
+    /// path already watched is left as it is, so this can be called every frame.
+    pub fn watch_lut(&mut self, path: Option<&Path>) -> Result<(), notify::Error> {
+        let path = path.map(absolute);
+        if path == self.lut {
+            return Ok(());
+        }
+        if let Some(parent) = self.lut_parent.take()
+            && Some(&parent) != self.preset_parent.as_ref()
+        {
+            let _ = self.watcher.unwatch(&parent);
+        }
+        // Recorded before watching, so a folder that cannot be watched is reported once.
+        self.lut = path.clone();
+        if let Some(path) = path {
+            let parent = path.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
+            self.watcher.watch(&parent, RecursiveMode::NonRecursive)?;
+            self.lut_parent = Some(parent);
         }
         Ok(())
     }
@@ -258,6 +287,10 @@ impl FileWatcher {
                 }
                 if self.preset.as_ref() == Some(&path) {
                     self.pending.preset = true;
+                    self.last_event = Some(Instant::now());
+                }
+                if self.lut.as_ref() == Some(&path) {
+                    self.pending.lut = true;
                     self.last_event = Some(Instant::now());
                 }
             }

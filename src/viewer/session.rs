@@ -31,7 +31,7 @@ pub enum DroppedKind {
     Scene,
     /// An `.hdr`/`.exr` equirectangular environment: it is baked and replaces the lighting.
     Environment,
-    /// A `.cube` LUT: it becomes `lut.file`.
+    /// A LUT file (`.cube`, `.3dl`, `.spi1d`, `.spi3d`): it becomes `lut.file`.
     Lut,
     /// A `.toml` preset: it replaces the settings and is watched.
     Preset,
@@ -44,7 +44,7 @@ impl DroppedKind {
         match extension.as_str() {
             "glb" | "gltf" => Some(DroppedKind::Scene),
             "hdr" | "exr" => Some(DroppedKind::Environment),
-            "cube" => Some(DroppedKind::Lut),
+            "cube" | "3dl" | "spi1d" | "spi3d" => Some(DroppedKind::Lut),
             "toml" => Some(DroppedKind::Preset),
             _ => None,
         }
@@ -244,7 +244,7 @@ impl Session {
     }
 
     fn load_lut(&mut self, path: &Path) -> Result<(), String> {
-        crate::post::lut::CubeLut::load(path).map_err(|e| e.to_string())?;
+        crate::post::colour_lut::ColourLut::load(path).map_err(|e| e.to_string())?;
         let mut settings = self.panel.settings().clone();
         settings.lut.file = Some(std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
         self.panel.set_settings(settings);

@@ -417,3 +417,103 @@ fn the_timing_flag_picks_a_rung_of_the_ladder() {
     let json = std::fs::read_to_string(trace.with_extension("json")).expect("trace json");
     assert!(json.contains("\"timing\": \"frame\""), "{json}");
 }
+
+/// `lut info` describes every format; `lut convert` writes a 3D `.cube` that reproduces the
+/// source at its lattice points; broken and unknown files are clean failures naming the file.
+#[test]
+fn lut_info_and_convert() {
+    let Some(dir) = common::shared_file("luts") else { return };
+    let resolve = dir.join("colour_resolve_1D_shaper_3D.cube");
+    let output = afterlight(&["lut", "info", resolve.to_str().unwrap_or_default()], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "format: .cube",
+        "title: \"LUT3D with My Shaper\"",
+        "stage 1: 1D (shaper), 10 entries per channel, input range -0.1 .. 3",
+        "stage 2: 3D, 3x3x3, input range -0.1 .. 3",
+        "monotone per channel: red no, green no, blue no",
+        "output range: r 0.431556 .. 3, g -0.1 .. 3, b -0.1 .. 3",
+    ] {
+        assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
+    }
+    let spi1d = dir.join("colour_sony_eotf_sRGB_1D.spi1d");
+    let output = afterlight(&["lut", "info", spi1d.to_str().unwrap_or_default()], &[]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("format: .spi1d") && text.contains("red yes, green yes, blue yes"));
+    assert!(text.contains("output range: -0.0077399 .. 2.5371552"), "{text}");
+
+    let cube = out_path("converted_spi1d.cube");
+    let output = afterlight(
+        &[
+            "lut",
+            "convert",
+            spi1d.to_str().unwrap_or_default(),
+            cube.to_str().unwrap_or_default(),
+            "--size",
+            "16",
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let converted = afterlight::post::lut::CubeLut::load(&cube).expect("the conversion parses");
+    let source = afterlight::post::colour_lut::ColourLut::load(&spi1d).unwrap();
+    assert_eq!((converted.size, converted.domain_min.x, converted.domain_max.x), (16, -0.1, 1.5));
+    // 16 points over -0.1..1.5 in both: the 3D lattice sits on the 1D nodes.
+    let worst = (0..16)
+        .map(|i| {
+            let x = -0.1 + 1.6 * i as f32 / 15.0;
+            let p = glam::Vec3::new(x, 0.5, 1.5);
+            (converted.sample_trilinear(p) - source.apply(p)).abs().max_element()
+        })
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-6, "{worst}");
+
+    let exported = out_path("grade_acescct.cube");
+    let output = afterlight(
+        &[
+            "lut",
+            "export",
+            "--input-encoding",
+            "acescct",
+            "--size",
+            "9",
+            "-o",
+            exported.to_str().unwrap_or_default(),
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("import as [lut] space = \"acescct\""), "{}", stderr(&output));
+    let lut = afterlight::post::lut::CubeLut::load(&exported).expect("the export parses");
+    assert_eq!(lut.size, 9);
+    assert!(lut.comments.iter().any(|c| c.starts_with("INPUT: ACEScct code values")));
+    assert_clean_failure(
+        &afterlight(&["lut", "export", "--input-encoding", "rec2020", "-o", "x.cube"], &[]),
+        "unknown input encoding \"rec2020\"",
+    );
+
+    let truncated = dir.join("ocio_error_truncated_file.3dl");
+    assert_clean_failure(
+        &afterlight(&["lut", "info", truncated.to_str().unwrap_or_default()], &[]),
+        "ocio_error_truncated_file.3dl line 375: the file ends after 369 of 4913 data lines",
+    );
+    assert_clean_failure(
+        &afterlight(&["lut", "convert", "look.csp", cube.to_str().unwrap_or_default()], &[]),
+        "look.csp: unknown LUT format",
+    );
+    assert_clean_failure(
+        &afterlight(
+            &[
+                "lut",
+                "convert",
+                spi1d.to_str().unwrap_or_default(),
+                cube.to_str().unwrap_or_default(),
+                "--size",
+                "99",
+            ],
+            &[],
+        ),
+        "--size 99",
+    );
+}

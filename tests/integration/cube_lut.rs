@@ -344,8 +344,8 @@ fn save_and_load_and_errors_name_the_file() {
     let shaper = dir.join("resolve_shaper.cube");
     std::fs::write(&shaper, "TITLE \"combined\"\nLUT_1D_SIZE 4\nLUT_3D_SIZE 2\n").unwrap();
     let message = CubeLut::load(&shaper).unwrap_err().to_string();
-    assert!(message.contains("resolve_shaper.cube line 2:"), "{message}");
-    assert!(message.contains("1D shapers") && message.contains("not supported"), "{message}");
+    assert!(message.contains("resolve_shaper.cube line 3:"), "{message}");
+    assert!(message.contains("ends after 0 of 12 data lines"), "{message}");
 
     let missing = dir.join("missing.cube");
     let err = CubeLut::load(&missing).unwrap_err();
@@ -380,10 +380,15 @@ fn errors_name_the_line_in_real_files() {
         (edit(3, "# no size"), "line 7: missing LUT_3D_SIZE"),
         (
             edit(4, "DOMAIN_MIN -0.1 2.0 -0.2"),
-            "line 6: DOMAIN_MIN 2 is not below DOMAIN_MAX 2 in the green channel",
+            "line 6: DOMAIN_MIN/DOMAIN_MAX minimum 2 is not below its maximum 2 in the green \
+             channel",
         ),
         (edit(4, "DOMAIN_MAX 1 1 1"), "line 6: duplicate `DOMAIN_MAX` (first given on line 5)"),
-        (edit(1, "LUT_3D_INPUT_RANGE 0 1"), "line 2: unknown keyword `LUT_3D_INPUT_RANGE`"),
+        (edit(1, "LUT_4D_SIZE 2"), "line 2: unknown keyword `LUT_4D_SIZE`"),
+        (
+            edit(1, "LUT_3D_INPUT_RANGE 0 1"),
+            "line 2: LUT_3D_INPUT_RANGE and DOMAIN_MIN/DOMAIN_MAX both set the input range",
+        ),
         (edit(517, "DOMAIN_MIN 0 0 0"), "line 518: keyword `DOMAIN_MIN` after the data"),
     ] {
         let message = CubeLut::parse(&text).unwrap_err().to_string();

@@ -519,6 +519,44 @@ fn a_lut_given_as_text_draws_what_the_file_draws() {
     run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs);
 }
 
+/// A LUT file edited on disk: `reload_lut` reads it again and the next frame draws what a
+/// fresh stack with the new file draws; a broken edit is an error naming the file and line,
+/// and the last good LUT stays.
+#[test]
+fn a_lut_file_edited_on_disk_is_reloaded() {
+    let Some(gpu) = common::gpu() else { return };
+    let dir = std::env::temp_dir().join(format!("afterlight-lut-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("look.cube");
+    let halve = "LUT_1D_SIZE 2\n0 0 0\n0.5 0.5 0.5\n";
+    let invert = "LUT_1D_SIZE 2\n1 1 1\n0 0 0\n";
+    std::fs::write(&path, halve).expect("write");
+    let size = (16u32, 8u32);
+    let hdr = flat_hdr(&gpu, size, Vec3::new(0.05, 0.2, 0.6));
+    let inputs = PostInputs::new(&hdr);
+    let new_stack = || {
+        let mut settings =
+            PostSettings { exposure: ExposureSettings::manual(0.0), ..Default::default() };
+        settings.lut.file = Some(path.clone());
+        let descriptor =
+            PostStackDescriptor { settings, ..PostStackDescriptor::new(DISPLAY_FORMAT) };
+        PostStack::new(&gpu.device, &gpu.queue, &descriptor).expect("stack")
+    };
+    let mut stack = new_stack();
+    let halved = run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs);
+    std::fs::write(&path, invert).expect("write");
+    assert!(stack.reload_lut().expect("the edit parses"));
+    let reloaded = run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs);
+    let fresh = run_frame(&gpu, &mut new_stack(), size, DISPLAY_FORMAT, &inputs);
+    assert_ne!(reloaded, halved, "the edit changes the picture");
+    assert_eq!(reloaded, fresh, "the reloaded LUT draws what a fresh stack draws");
+    std::fs::write(&path, "LUT_1D_SIZE 2\n1 1 1\n").expect("write");
+    let error = stack.reload_lut().expect_err("truncated").to_string();
+    assert!(error.contains("look.cube line 2"), "{error}");
+    assert_eq!(run_frame(&gpu, &mut stack, size, DISPLAY_FORMAT, &inputs), reloaded);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The readback the web uses (`read_texture_async`, nothing blocks) returns the bytes the
 /// blocking one does; it resolves once the device has mapped the copy.
 #[test]

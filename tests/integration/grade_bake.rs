@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use afterlight::gpu::{Gpu, halves_to_f32, read_subresource};
 use afterlight::post::Tier;
+use afterlight::post::colour_lut::ColourLut;
 use afterlight::post::grade::GradeSettings;
 use afterlight::post::grade_bake::{
     GRADE_STEPS, GradeLut, LUT_SIZES, LutSpace, SHAPER_MAX, UserLut, baked_value, grade_steps,
@@ -349,9 +350,9 @@ fn every_size_bakes_and_others_are_rounded_up() {
 }
 
 /// The shared `.cube` files, or `None` after saying the test is skipped.
-fn shared_lut(name: &str) -> Option<Arc<CubeLut>> {
+fn shared_lut(name: &str) -> Option<Arc<ColourLut>> {
     let path = common::shared_file(&format!("luts/{name}"))?;
-    Some(Arc::new(CubeLut::load(path).unwrap()))
+    Some(Arc::new(ColourLut::load(path).unwrap()))
 }
 
 /// `colour_eotf_sRGB_3D.cube` (the sRGB EOTF sampled by colour-science on an 8-point lattice
@@ -368,7 +369,7 @@ fn srgb_eotf_cube_as_a_display_lut() {
     let interpolation_bound = (0..=10_000)
         .map(|i| {
             let v = i as f32 / 10_000.0;
-            (lut.sample_trilinear(Vec3::splat(v)) - Vec3::splat(srgb_decode(v))).abs().max_element()
+            (lut.apply(Vec3::splat(v)) - Vec3::splat(srgb_decode(v))).abs().max_element()
         })
         .fold(0.0, f32::max);
     println!("sRGB EOTF LUT: interpolation error over 0..1: {interpolation_bound:.4}");
@@ -424,14 +425,16 @@ fn ocio_cube_domain_is_honoured() {
             let input = match space {
                 LutSpace::Display => mapper.apply(graded).map(srgb_encode),
                 LutSpace::SceneLog => graded.map(shaper),
+                other => unreachable!("{other:?} is not in this test"),
             };
-            lut.sample_trilinear(input)
+            lut.apply(input)
         });
         let closed_form = compare(&values, size, |x| {
             let graded = afterlight::post::grade::grade(&settings.validated(), x);
             let v = match space {
                 LutSpace::Display => mapper.apply(graded).map(srgb_encode),
                 LutSpace::SceneLog => graded.map(shaper),
+                other => unreachable!("{other:?} is not in this test"),
             };
             Vec3::new(v.x.clamp(0.0, 2.0), 2.0 * (v.y.clamp(1.0, 2.0) - 1.0), 2.0 * v.z)
         });
@@ -454,7 +457,7 @@ fn ocio_cube_domain_is_honoured() {
 #[test]
 fn invalid_user_lut_is_an_error() {
     let bad = CubeLut { size: 3, ..CubeLut::identity(2) };
-    let user = UserLut { lut: Arc::new(bad), space: LutSpace::Display };
+    let user = UserLut { lut: Arc::new(ColourLut::from(bad)), space: LutSpace::Display };
     let value = baked_value(&GradeSettings::NEUTRAL, ToneMapper::Clamp, Some(&user), Vec3::ONE);
     assert!(value.is_finite());
     let Some(gpu) = common::gpu() else { return };
@@ -479,11 +482,12 @@ fn tier_sizes_are_lut_sizes() {
 /// either changes and not when the same file's settings are sent again.
 #[test]
 fn user_lut_equality_is_identity_and_space() {
-    let lut = Arc::new(CubeLut::identity(2));
+    let lut = Arc::new(ColourLut::from(CubeLut::identity(2)));
     let a = UserLut { lut: lut.clone(), space: LutSpace::Display };
     assert_eq!(a, UserLut { lut: lut.clone(), space: LutSpace::Display });
     assert_ne!(a, UserLut { lut, space: LutSpace::SceneLog });
-    assert_ne!(a, UserLut { lut: Arc::new(CubeLut::identity(2)), space: LutSpace::Display });
+    let again = Arc::new(ColourLut::from(CubeLut::identity(2)));
+    assert_ne!(a, UserLut { lut: again, space: LutSpace::Display });
     assert_eq!(LutSpace::default(), LutSpace::Display);
 }
 

@@ -310,7 +310,7 @@ fn preset_errors_name_file_line_and_key() {
         (
             "missing_lut.toml",
             "[lut]\nspace = \"display\"\nfile = \"looks/gone.cube\"\n",
-            ":3:1: lut.file: no such .cube file: ",
+            ":3:1: lut.file: no such LUT file: ",
         ),
         (
             "huge_integer.toml",
@@ -521,14 +521,14 @@ fn a_resize_storm_refuses_bad_sizes_clearly_and_leaks_no_gpu_memory() {
 /// What one regression input gives through the parser its folder names: `ok` or the error
 /// message, as a user would see it.
 fn regression_outcome(target: &str, bytes: &[u8]) -> String {
-    use afterlight::post::lut::CubeLut;
+    use afterlight::post::colour_lut::ColourLut;
     let text = || String::from_utf8_lossy(bytes).into_owned();
     let outcome = |r: Result<(), String>| r.err().unwrap_or_else(|| "ok".into());
     match target {
         "gltf_import" => outcome(
             afterlight::scene::load_from_slice(bytes, None).map(drop).map_err(|e| e.to_string()),
         ),
-        "cube_lut" => outcome(CubeLut::parse(&text()).map(drop).map_err(|e| e.to_string())),
+        "cube_lut" => outcome(ColourLut::parse_cube(&text()).map(drop).map_err(|e| e.to_string())),
         "preset" => outcome(Preset::parse(&text()).map(drop).map_err(|e| e.to_string())),
         "wgsl_include" => {
             let text = text();
@@ -595,24 +595,34 @@ fn check_parser_properties(target: &str, bytes: &[u8]) {
             Err(e) => assert!(!e.to_string().contains("internal error"), "{e}"),
         },
         "cube_lut" => {
+            // Every format's parser, as fuzz/fuzz_targets/cube_lut.rs does.
+            use afterlight::post::colour_lut::{ColourLut, LutFormat};
             let Ok(text) = std::str::from_utf8(bytes) else { return };
-            let lut = match CubeLut::parse(text) {
-                Ok(lut) => lut,
-                Err(e) => return assert!(e.to_string().contains("line "), "{e}"),
-            };
-            lut.validate().expect("a parsed LUT is valid");
-            for v in [0.0, 0.5, 1.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 65504.0] {
-                let probe = glam::Vec3::splat(v);
-                assert!(lut.sample_trilinear(probe).is_finite(), "trilinear at {v}");
-                assert!(lut.sample_tetrahedral(probe).is_finite(), "tetrahedral at {v}");
+            let formats =
+                [LutFormat::Cube, LutFormat::Discreet3dl, LutFormat::Spi1d, LutFormat::Spi3d];
+            for format in formats {
+                let lut = match ColourLut::parse(format, text, None) {
+                    Ok(lut) => lut,
+                    Err(e) => {
+                        assert!(e.to_string().contains("line "), "{format:?}: {e}");
+                        continue;
+                    }
+                };
+                lut.validate().expect("a parsed LUT is valid");
+                for v in [0.0, 0.5, 1.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 65504.0] {
+                    let probe = glam::Vec3::splat(v);
+                    assert!(lut.apply(probe).is_finite(), "{format:?} at {v}");
+                }
+                let Some(cube) = &lut.cube else { continue };
+                assert!(cube.sample_tetrahedral(glam::Vec3::splat(0.5)).is_finite());
+                let written = cube.to_cube_string();
+                let again = CubeLut::parse(&written).unwrap_or_else(|e| panic!("{e}\n{written}"));
+                assert_eq!(
+                    (again.size, again.domain_min, again.domain_max),
+                    (cube.size, cube.domain_min, cube.domain_max)
+                );
+                assert_eq!(again.data, cube.data);
             }
-            let written = lut.to_cube_string();
-            let again = CubeLut::parse(&written).unwrap_or_else(|e| panic!("{e}\n{written}"));
-            assert_eq!(
-                (again.size, again.domain_min, again.domain_max),
-                (lut.size, lut.domain_min, lut.domain_max)
-            );
-            assert_eq!(again.data, lut.data);
         }
         "preset" => {
             let Ok(text) = std::str::from_utf8(bytes) else { return };
@@ -664,7 +674,7 @@ fn fuzz_seeds(target: &str) -> Vec<Vec<u8>> {
     let shared = |folder: &str| common::shared_file(folder).into_iter();
     let (dirs, extensions): (Vec<std::path::PathBuf>, &[&str]) = match target {
         "gltf_import" => (shared("scenes").chain(shared("invalid")).collect(), &["glb", "gltf"]),
-        "cube_lut" => (shared("luts").collect(), &["cube"]),
+        "cube_lut" => (shared("luts").collect(), &["cube", "3dl", "spi1d", "spi3d"]),
         "preset" => (vec![root.join("presets")], &["toml"]),
         _ => (vec![root.join("shaders")], &["wgsl"]),
     };
@@ -723,6 +733,18 @@ fn fuzz_tokens(target: &str) -> &'static [&'static str] {
             "\u{feff}",
             "LUT_1D_SIZE",
             "3e38",
+            "LUT_1D_INPUT_RANGE",
+            "LUT_3D_INPUT_RANGE",
+            "3DMESH",
+            "Mesh 4 12",
+            "65535",
+            "SPILUT 1.0",
+            "3 3",
+            "{",
+            "}",
+            "Length",
+            "From",
+            "Components 3",
         ],
         "preset" => &[
             "nan",

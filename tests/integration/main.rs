@@ -29,6 +29,7 @@ mod grade_export;
 mod hardening;
 mod hdr_output;
 mod lighting;
+mod lut_formats;
 mod motion_blur;
 mod post_chain;
 mod render;

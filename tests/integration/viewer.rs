@@ -495,3 +495,23 @@ fn a_lost_device_is_noticed_and_replaced() {
     let error = afterlight::viewer::ViewerError::DeviceLost(reason);
     assert!(error.to_string().contains("the viewer has to close"), "{error}");
 }
+
+#[test]
+fn editing_the_watched_lut_is_reported() {
+    let dir = temp_dir("lut-watch");
+    let path = dir.join("look.spi1d");
+    std::fs::write(&path, "Version 1\nLength 2\n{\n0\n1\n}\n").expect("write");
+    let mut watcher = FileWatcher::new(None).expect("watch");
+    watcher.watch_lut(Some(&path)).expect("watch LUT");
+    // Watching the same path again is a no-op (the viewer calls it every frame).
+    watcher.watch_lut(Some(&path)).expect("watch LUT again");
+    std::fs::write(&path, "Version 1\nLength 2\n{\n0\n0.5\n}\n").expect("write");
+    let start = Instant::now();
+    let mut seen = None;
+    while start.elapsed() < Duration::from_secs(10) && seen.is_none() {
+        seen = watcher.poll();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let changes = seen.expect("the LUT change is reported within 10 s");
+    assert!(changes.lut && !changes.preset && !changes.shaders, "{changes:?}");
+}

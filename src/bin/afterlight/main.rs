@@ -1,10 +1,12 @@
 //! The `afterlight` command line: `info` reports adapters, `render` draws a scene to PNG or EXR,
 //! `preset` prints a preset fully resolved, `lut export` writes a preset's grade as a `.cube`,
+//! `lut info` describes a LUT file and `lut convert` rewrites one as a 3D `.cube`,
 //! `quality` measures passes against their references, `bench` benchmarks passes (or traces the
 //! budget governor).
 
 mod bench;
 mod info;
+mod lut;
 mod preset;
 mod quality;
 mod render;
@@ -17,7 +19,8 @@ use clap::{Parser, Subcommand};
 
 use bench::{BenchArgs, bench};
 use info::info;
-use preset::{LutCommand, export_lut, print_preset};
+use lut::LutCommand;
+use preset::print_preset;
 use quality::{QualityArgs, quality};
 use render::{RenderArgs, render};
 
@@ -54,7 +57,7 @@ enum Command {
         /// The preset file (TOML), e.g. presets/desktop.toml.
         file: PathBuf,
     },
-    /// Work with 3D LUTs.
+    /// Work with LUT files: export a preset's grade, describe or convert a file.
     #[command(subcommand)]
     Lut(LutCommand),
     /// Measure passes against their references and print error beside GPU time per tier:
@@ -91,9 +94,7 @@ fn main() -> ExitCode {
         Command::Info => info(&options),
         Command::Render(args) => render(&options, args),
         Command::Preset { file } => print_preset(file),
-        Command::Lut(LutCommand::Export { preset, output, size }) => {
-            export_lut(preset.as_deref(), output, *size)
-        }
+        Command::Lut(command) => lut::run(command),
         Command::Quality(args) => quality(&options, args),
         Command::Bench(args) => bench(&options, args),
         #[cfg(feature = "viewer")]
