@@ -72,7 +72,7 @@ fn main() {
         };
         write("passes.json", report.to_json())?;
         write("passes.md", report.markdown())?;
-        report.write_chart(&out.join("passes.png"), 960)?;
+        report.write_chart(&out.join("passes.png"), &[], 960)?;
         print!("{}", report.markdown());
         Ok(out)
     })();

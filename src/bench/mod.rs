@@ -13,8 +13,11 @@
 //! The budget governor is off during a run (a benchmark measures fixed settings).
 
 mod budget_run;
+#[cfg(feature = "charts")]
 pub mod chart;
 pub mod compare;
+#[cfg(feature = "charts")]
+pub mod html;
 pub mod quality;
 pub mod traffic;
 

@@ -39,7 +39,8 @@ pub(super) struct BenchArgs {
     /// Turntable speed of the camera path in degrees per frame.
     #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
     degrees_per_frame: f32,
-    /// Where the report goes: OUT.json, OUT.md and OUT.png.
+    /// Where the report goes: OUT.json, OUT.md, OUT.png (the chart) and OUT.html (tables and
+    /// charts in one page that opens offline).
     #[arg(long, default_value = "bench")]
     out: PathBuf,
     /// DRAM bandwidth in GB/s for the ratio to the DRAM floor (default: a nominal datasheet
@@ -74,6 +75,10 @@ pub(super) struct BenchArgs {
     /// so on a software GPU.
     #[arg(long)]
     quality: bool,
+    /// Run nothing: redraw OUT.png and OUT.html from a report written before (its OUT.json),
+    /// against --baseline when given.
+    #[arg(long, value_name = "REPORT_JSON")]
+    replot: Option<PathBuf>,
 }
 
 /// The desktop and mobile presets, built in so `bench` runs from anywhere.
@@ -184,6 +189,19 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
     if args.budget.is_some() || args.trace.is_some() {
         return bench_trace(options, args, args.frames.unwrap_or(600));
     }
+    if let Some(report) = &args.replot {
+        let report = bench::BenchReport::load(report)?;
+        let baseline = args.baseline.as_deref().map(bench::BenchReport::load).transpose()?;
+        let comparisons =
+            baseline.map(|baseline| bench::compare(&report, &baseline)).unwrap_or_default();
+        write_charts(&report, &comparisons, &args.out)?;
+        println!(
+            "charts: {} and {}",
+            args.out.with_extension("png").display(),
+            args.out.with_extension("html").display()
+        );
+        return Ok(());
+    }
     let frames = u32::try_from(args.frames.unwrap_or(60))
         .map_err(|_| Error::InvalidArgument("--frames is too large".into()))?;
     let resolutions: Vec<Resolution> = if args.size.is_empty() {
@@ -249,25 +267,28 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
     let write = |path: PathBuf, text: String| {
         std::fs::write(&path, text).map_err(|e| Error::Output { path, reason: e.to_string() })
     };
+    let comparisons =
+        baseline.as_ref().map(|baseline| bench::compare(&report, baseline)).unwrap_or_default();
     let markdown = format!(
-        "{}\nChart {}: one bar per pass (median, tick at p90); colours: {}.\n{}",
+        "{}\nChart {}: one bar per pass (median, whisker p90 to p99; pass names on the axis); \
+         report with tables and charts: {}.\n{}",
         report.markdown(),
         output("png").display(),
-        bench::chart::legend(&report),
+        output("html").display(),
         report.quality.as_ref().map_or(String::new(), |q| q.markdown())
     );
     write(output("json"), report.to_json())?;
     write(output("md"), markdown.clone())?;
-    report.write_chart(&output("png"), 960)?;
+    write_charts(&report, &comparisons, &args.out)?;
     print!("{markdown}");
     println!(
-        "report: {}, {} and {}",
+        "report: {}, {}, {} and {}",
         output("json").display(),
         output("md").display(),
-        output("png").display()
+        output("png").display(),
+        output("html").display()
     );
-    if let Some(baseline) = &baseline {
-        let comparisons = bench::compare(&report, baseline);
+    if baseline.is_some() {
         println!(
             "\nagainst {} (median ratios; regression: > x{} and >= {} ms slower):",
             args.baseline.as_deref().unwrap_or(Path::new("")).display(),
@@ -285,4 +306,16 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
         }
     }
     Ok(())
+}
+
+/// OUT.png and OUT.html of a report.
+fn write_charts(
+    report: &afterlight::bench::BenchReport,
+    comparisons: &[afterlight::bench::Comparison],
+    out: &Path,
+) -> Result<(), Error> {
+    report.write_chart(&out.with_extension("png"), comparisons, 960)?;
+    let html = out.with_extension("html");
+    let page = afterlight::bench::html::report(report, comparisons)?;
+    std::fs::write(&html, page).map_err(|e| Error::Output { path: html, reason: e.to_string() })
 }
