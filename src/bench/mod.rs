@@ -19,6 +19,10 @@ pub mod compare;
 #[cfg(feature = "charts")]
 pub mod html;
 pub mod quality;
+#[cfg(feature = "charts")]
+pub mod trace_chart;
+#[cfg(feature = "charts")]
+pub mod trace_html;
 pub mod traffic;
 
 use std::collections::BTreeMap;

@@ -95,8 +95,11 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     };
     let trace_path = args.trace.clone().unwrap_or_else(|| PathBuf::from("bench-trace"));
     let gpu = Gpu::new(options)?;
-    let mut post = match args.preset.first() {
-        Some(preset) => afterlight::bench::load_preset(preset)?.settings,
+    let (preset_name, mut post) = match args.preset.first() {
+        Some(preset) => {
+            let preset = afterlight::bench::load_preset(preset)?;
+            (preset.name, preset.settings)
+        }
         None => {
             let class = gpu.device_class();
             let (name, text) = match class.class {
@@ -108,7 +111,7 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
                 class.class,
                 class.reasons.join("; ")
             );
-            Preset::parse(text)?.settings
+            (name.to_owned(), Preset::parse(text)?.settings)
         }
     };
     match args.budget {
@@ -130,9 +133,14 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     for warning in warnings {
         log::warn!("command line: {warning}");
     }
-    let scene = match args.scenes.first() {
-        Some(arg) => afterlight::bench::load_scene(arg, &args.shared)?.scene,
-        None => scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?,
+    let (scene_name, scene) = match args.scenes.first() {
+        Some(arg) => {
+            let loaded = afterlight::bench::load_scene(arg, &args.shared)?;
+            (loaded.name, loaded.scene)
+        }
+        None => {
+            ("product_demo".to_owned(), scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?)
+        }
     };
     let gpu = Gpu::new(options)?;
     let environment =
@@ -141,7 +149,7 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
         Renderer::with_environment(&gpu, &scene, size, environment, &RendererSettings::default())?;
     let aspect = size.0 as f32 / size.1 as f32;
     let render_options = RenderOptions { post, ..Default::default() };
-    let trace = record_trace(&gpu, &mut renderer, &render_options, frames, |frame| {
+    let mut trace = record_trace(&gpu, &mut renderer, &render_options, frames, |frame| {
         Camera::frame_bounds(
             &scene.bounds,
             30.0 + args.degrees_per_frame * frame as f32,
@@ -149,11 +157,16 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
             aspect,
         )
     })?;
+    trace.context =
+        format!("{} / {} / {}x{} on {}", scene_name, preset_name, size.0, size.1, gpu.info.name);
     let json = trace_path.with_extension("json");
     let png = trace_path.with_extension("png");
+    let html = trace_path.with_extension("html");
     std::fs::write(&json, trace.to_json())
         .map_err(|e| Error::Output { path: json.clone(), reason: e.to_string() })?;
-    trace.write_png(&png, 960, 480)?;
+    trace.write_png(&png, 960)?;
+    std::fs::write(&html, afterlight::bench::trace_html::report(&trace)?)
+        .map_err(|e| Error::Output { path: html.clone(), reason: e.to_string() })?;
     let measured = trace.measured_ms();
     let mut stats = RollingStats::new(measured.len().max(1));
     let tail = &measured[measured.len() / 2..];
@@ -177,7 +190,12 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     for decision in &trace.decisions {
         println!("  {decision}");
     }
-    println!("trace: {} and {} ({})", json.display(), png.display(), trace.legend());
+    println!(
+        "trace: {}, {} (frame time with the budget and steering lines, a named lane per knob) and {}",
+        json.display(),
+        png.display(),
+        html.display()
+    );
     Ok(())
 }
 
