@@ -9,6 +9,7 @@
 //! `<title>` over each, which a browser shows as a tooltip (no script).
 
 mod raster;
+pub mod timeseries;
 
 use std::sync::Once;
 
