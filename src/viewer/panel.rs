@@ -431,13 +431,17 @@ impl Panel {
             self.frame_history.iter().map(|(frame, ms)| [*frame as f64, *ms]).collect();
         let steering = self.settings.budget.limit_ms();
         egui_plot::Plot::new("frame_ms")
-            .height(130.0)
+            .height(150.0)
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
             .x_axis_label("frame")
             .y_axis_label("GPU ms")
             .include_y(0.0)
+            .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+                let step = nice_step((input.bounds.1 - input.bounds.0) / 3.0);
+                [step, step * 10.0, step * 100.0]
+            }))
             .legend(egui_plot::Legend::default())
             .show(ui, |plot| {
                 plot.line(egui_plot::Line::new("frame GPU ms", points));
