@@ -51,7 +51,8 @@ fn top_ms(report: &BenchReport, comparisons: &[Comparison]) -> f64 {
         .iter()
         .flat_map(|r| &r.passes)
         .map(|p| p.gpu_ms.p99.max(p.gpu_ms.median))
-        .chain(comparisons.iter().map(|c| c.baseline_ms))
+        // The frame's own comparison has no bar.
+        .chain(comparisons.iter().filter(|c| c.pass != "frame").map(|c| c.baseline_ms))
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     if slowest > 0.0 { slowest * 1.3 } else { 1.0 }
@@ -122,12 +123,14 @@ pub fn draw<DB: DrawingBackend>(
         let frame = run.frame_gpu_ms.map_or("no frame time".to_owned(), |f| {
             format!("frame {} median", charts::ms(f.median))
         });
+        let frame_ratio = compared(comparisons, run, "frame").map_or(String::new(), |c| {
+            format!(" ×{:.2} baseline{}", c.ratio, if c.regression { " REGRESSION" } else { "" })
+        });
         let caption = format!(
-            "{} ({}×{}): {}",
+            "{} ({}×{}): {frame}{frame_ratio}",
             run_label(run),
             run.resolution.width,
             run.resolution.height,
-            frame
         );
         let mut chart = ChartBuilder::on(&panel)
             .caption(caption, charts::text(16, BLACK))
@@ -349,6 +352,9 @@ mod tests {
         assert!(texts.iter().any(|t| t == "1.50 ms  ×1.50 REGRESSION"), "{texts:?}");
         assert!(texts.iter().any(|t| t == "0.500 ms  ×1.00"), "{texts:?}");
         assert!(svg.contains("baseline 1.00 ms, ×1.500, REGRESSION"), "no hover");
+        assert!(
+            texts.iter().any(|t| t.ends_with("frame 2.00 ms median ×1.33 baseline REGRESSION"))
+        );
         let img = chart(&new, &comparisons, 800).expect("draws");
         let grey = img.pixels().filter(|p| p.0 == [190, 190, 190]).count();
         assert!(grey > 500, "{grey} baseline pixels");
