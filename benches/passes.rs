@@ -2,7 +2,7 @@
 //! (`afterlight::bench::run`): the built-in product demo and the generated atrium (and
 //! DamagedHelmet when `../shared` is there) x the desktop and mobile presets at 256x256,
 //! 30 frames after 5 warm-up, with the full-screen pass variants of `AFTERLIGHT_BENCH_VARIANT`
-//! (fragment, compute, auto or both; default each preset's own). Writes `target/bench/passes.{json,md,png}` and prints the table.
+//! (fragment, compute, auto or both; default each preset's own). Writes `target/bench/passes.{json,md,png,html}` and prints the table.
 //! Skips with a message without a GPU adapter.
 
 use std::path::{Path, PathBuf};
@@ -72,12 +72,13 @@ fn main() {
         };
         write("passes.json", report.to_json())?;
         write("passes.md", report.markdown())?;
-        report.write_chart(&out.join("passes.png"), 960)?;
+        report.write_chart(&out.join("passes.png"), &[], 960)?;
+        write("passes.html", bench::html::report(&report, &[])?)?;
         print!("{}", report.markdown());
         Ok(out)
     })();
     match result {
-        Ok(out) => println!("report: {}/passes.{{json,md,png}}", out.display()),
+        Ok(out) => println!("report: {}/passes.{{json,md,png,html}}", out.display()),
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);

@@ -126,6 +126,8 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+#[cfg(feature = "charts")]
+pub mod charts;
 pub mod config;
 pub mod draw;
 pub mod gpu;

@@ -50,6 +50,16 @@ impl fmt::Display for Comparison {
     }
 }
 
+/// `scene / preset / resolution` (and `/ variant` when the run records one): a run's name in
+/// [`Comparison::run`].
+pub fn run_label(run: &super::RunResult) -> String {
+    let name = format!("{} / {} / {}", run.scene, run.preset, run.resolution.name);
+    match &run.variant {
+        Some(v) => format!("{name} / {}", v.used.name()),
+        None => name,
+    }
+}
+
 /// Every pass and frame median of `new` that `baseline` also has, as a ratio.
 pub fn compare(new: &BenchReport, baseline: &BenchReport) -> Vec<Comparison> {
     let mut out = Vec::new();
@@ -63,10 +73,7 @@ pub fn compare(new: &BenchReport, baseline: &BenchReport) -> Vec<Comparison> {
         }) else {
             continue;
         };
-        let mut name = format!("{} / {} / {}", run.scene, run.preset, run.resolution.name);
-        if let Some(v) = &run.variant {
-            name = format!("{name} / {}", v.used.name());
-        }
+        let name = run_label(run);
         let mut push = |pass: &str, baseline_ms: f64, ms: f64| {
             if baseline_ms <= 0.0 {
                 return;

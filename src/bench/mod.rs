@@ -13,9 +13,16 @@
 //! The budget governor is off during a run (a benchmark measures fixed settings).
 
 mod budget_run;
+#[cfg(feature = "charts")]
 pub mod chart;
 pub mod compare;
+#[cfg(feature = "charts")]
+pub mod html;
 pub mod quality;
+#[cfg(feature = "charts")]
+pub mod trace_chart;
+#[cfg(feature = "charts")]
+pub mod trace_html;
 pub mod traffic;
 
 use std::collections::BTreeMap;

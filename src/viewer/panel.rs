@@ -1,7 +1,8 @@
 //! The viewer's tuning panel (egui), without a window: every pass with its enable toggle and
 //! tier, every setting as a control with its documented range and its documentation as a
-//! tooltip ([`super::schema`]), reset-to-preset per pass, GPU milliseconds per pass as bars
-//! and the frame time's history against the budget line (egui_plot), the governor's status and
+//! tooltip ([`super::schema`]), reset-to-preset per pass, GPU milliseconds per pass as
+//! horizontal bars named on the axis (hover: full name and ms) and the frame time's history
+//! on a labelled ms axis against the named budget and steering lines (egui_plot), the governor's status and
 //! recent decisions, debug views, A/B compare, preset load/save with a dirty marker, and the
 //! errors of reloads and dropped files.
 //!
@@ -225,7 +226,7 @@ impl Panel {
 
     /// Where the control for `key` was drawn in the last frame (a setting's key, or
     /// `<section>.enabled`, `<section>.reset`, `section:<name>` for a header, `save`,
-    /// `compare.enabled`), for scripted input.
+    /// `compare.enabled`, `pass_ms.<pass>` for the middle of a pass's bar), for scripted input.
     pub fn widget_rect(&self, key: &str) -> Option<egui::Rect> {
         self.rects.get(key).copied()
     }
@@ -376,42 +377,82 @@ impl Panel {
         if stats.governor.timing == "frame" {
             ui.label("No timestamp queries here: frame times only, no per-pass bars.");
         }
+        // Horizontal bars, the first pass on top, each named on the axis (abbreviated to fit;
+        // hovering a bar shows the full name and its ms).
+        let count = self.pass_ms.len();
         let bars: Vec<egui_plot::Bar> = self
             .pass_ms
             .iter()
             .enumerate()
-            .map(|(i, (name, ms))| egui_plot::Bar::new(i as f64, *ms).name(name).width(0.7))
+            .map(|(i, (name, ms))| {
+                egui_plot::Bar::new((count - 1 - i) as f64, *ms).name(name).width(0.7)
+            })
             .collect();
-        let names: Vec<String> = self.pass_ms.iter().map(|(n, _)| n.clone()).collect();
-        egui_plot::Plot::new("pass_ms")
-            .height(110.0)
+        let names: Vec<String> = self.pass_ms.iter().map(|(n, _)| axis_name(n)).collect();
+        let plot = egui_plot::Plot::new("pass_ms")
+            .height(28.0 * count.max(3) as f32 + 40.0)
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
-            .x_axis_formatter(move |mark, _| {
+            .x_axis_label("GPU ms per pass")
+            .y_axis_min_width(70.0)
+            .include_x(0.0)
+            // One row per pass, tall enough for egui_plot to draw every name (it hides tick
+            // labels closer than 20 points); ms ticks at least 60 points apart for the same reason.
+            .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 10.0, 100.0]))
+            .x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+                let step = nice_step((input.bounds.1 - input.bounds.0) / 4.0);
+                [step, step * 10.0, step * 100.0]
+            }))
+            .y_axis_formatter(move |mark, _| {
                 let i = mark.value.round();
-                if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
+                if (mark.value - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < count {
+                    names.get(count - 1 - i as usize).cloned().unwrap_or_default()
                 } else {
                     String::new()
                 }
             })
-            .show(ui, |plot| plot.bar_chart(egui_plot::BarChart::new("GPU ms per pass", bars)));
-        // The bars' names, which the axis cannot fit: one compact line per four passes.
-        for row in self.pass_ms.chunks(4) {
-            let text: Vec<String> = row.iter().map(|(n, ms)| format!("{n} {ms:.2}")).collect();
-            ui.label(RichText::new(text.join(" | ")).small());
+            .show(ui, |plot| {
+                let chart = egui_plot::BarChart::new("GPU ms per pass", bars)
+                    .horizontal()
+                    .element_formatter(Box::new(|bar, _| {
+                        format!("{}: {:.3} ms", bar.name, bar.value)
+                    }));
+                plot.bar_chart(chart);
+            });
+        for (i, (name, ms)) in self.pass_ms.iter().enumerate() {
+            let point = egui_plot::PlotPoint::new(ms / 2.0, (count - 1 - i) as f64);
+            let centre = plot.transform.position_from_point(&point);
+            let rect = egui::Rect::from_center_size(centre, egui::vec2(2.0, 2.0));
+            self.rects.insert(format!("pass_ms.{name}"), rect);
         }
+
         let points: Vec<[f64; 2]> =
             self.frame_history.iter().map(|(frame, ms)| [*frame as f64, *ms]).collect();
+        let steering = self.settings.budget.limit_ms();
         egui_plot::Plot::new("frame_ms")
-            .height(110.0)
+            .height(150.0)
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
+            .x_axis_label("frame")
+            .y_axis_label("GPU ms")
+            .include_y(0.0)
+            .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+                let step = nice_step((input.bounds.1 - input.bounds.0) / 3.0);
+                [step, step * 10.0, step * 100.0]
+            }))
+            .legend(egui_plot::Legend::default())
             .show(ui, |plot| {
                 plot.line(egui_plot::Line::new("frame GPU ms", points));
-                plot.hline(egui_plot::HLine::new("budget", budget).color(Color32::RED));
+                plot.hline(
+                    egui_plot::HLine::new(format!("budget {budget:.2} ms"), budget)
+                        .color(Color32::RED),
+                );
+                plot.hline(
+                    egui_plot::HLine::new(format!("steering line {steering:.2} ms"), steering)
+                        .color(Color32::from_rgb(255, 150, 0)),
+                );
             });
         ui.label(format!("governor: {}", stats.governor.status));
         for decision in stats.governor.decisions.iter().rev().take(5) {
@@ -721,4 +762,26 @@ fn numbers(value: &Value) -> Vec<f64> {
 /// renderer itself (shadows, gbuffer, lighting, forward) have no section.
 fn section_of_pass(name: &str) -> &str {
     name.split(['.', '/']).next().unwrap_or(name)
+}
+
+/// A pass name short enough for the bar chart's axis: up to 10 characters, else 9 and `…`.
+fn axis_name(name: &str) -> String {
+    if name.chars().count() <= 10 {
+        name.to_owned()
+    } else {
+        name.chars().take(9).chain(std::iter::once('…')).collect()
+    }
+}
+
+/// The smallest of 1, 2 and 5 times a power of ten that is at least `span` (a tick step).
+fn nice_step(span: f64) -> f64 {
+    if !(span.is_finite() && span > 0.0) {
+        return 1.0;
+    }
+    let power = 10f64.powf(span.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|s| *s >= span)
+        .unwrap_or(power * 10.0)
 }

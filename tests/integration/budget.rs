@@ -533,7 +533,7 @@ fn holds_a_budget_the_full_chain_cannot_meet(method: TimingMethod) {
     // The trace writes as JSON and as a chart.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/budget-trace");
     std::fs::create_dir_all(&dir).expect("output folder");
-    trace.write_png(&dir.join(format!("{name}.png")), 480, 240).expect("chart writes");
+    trace.write_png(&dir.join(format!("{name}.png")), 480).expect("chart writes");
     let json = trace.to_json();
     assert!(json.contains("\"budget_ms\"") && json.contains("\"knobs\""));
     assert!(json.contains(&format!("\"timing\": \"{name}\"")), "the JSON names the rung");

@@ -261,7 +261,11 @@ fn bench_writes_a_budget_trace_and_rejects_bad_budgets() {
     let json = std::fs::read_to_string(trace.with_extension("json")).expect("trace json");
     assert_eq!(json.matches("\"frame\":").count(), 40, "one entry per frame");
     let chart = image::open(trace.with_extension("png")).expect("trace chart");
-    assert_eq!((chart.width(), chart.height()), (960, 480));
+    // 960 wide; the plot and a lane per knob below it.
+    assert!(chart.width() == 960 && chart.height() > 480, "{}x{}", chart.width(), chart.height());
+    let html = std::fs::read_to_string(trace.with_extension("html")).expect("trace page");
+    assert!(html.contains("<td>budget</td><td>4.00 ms</td>"), "trace page settings");
+    assert!(html.contains("Governor decisions") && html.contains("render_scale"));
 }
 
 #[test]
@@ -293,6 +297,10 @@ fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
     let json = std::fs::read_to_string(out.with_extension("json")).expect("report json");
     assert!(std::fs::metadata(out.with_extension("md")).is_ok_and(|m| m.len() > 0));
     assert!(image::open(out.with_extension("png")).is_ok(), "chart");
+    // The HTML report: one page with the pass table and the chart (every pass on its axis).
+    let html = std::fs::read_to_string(out.with_extension("html")).expect("report html");
+    assert!(html.contains("<td>finish</td>") && html.contains("GPU time per frame (ms)"));
+    assert!(html.contains("<svg") && !html.contains("<script"), "self-contained");
     // Baselines made from this report: 1000x slower (no regression), 1000x faster (every
     // pass with 0.05 ms to spare regresses, the frame certainly).
     let value: serde_json::Value = serde_json::from_str(&json).expect("json");
@@ -316,7 +324,23 @@ fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
         assert!(stdout.contains("against") && stdout.contains("frame"), "{stdout}");
         assert_eq!(stdout.contains("REGRESSION"), regressed, "{stdout}");
         assert_eq!(output.status.success(), !regressed, "{}", stderr(&output));
+        let html = std::fs::read_to_string(out.with_extension("html")).expect("report html");
+        assert!(html.contains("Against the baseline"), "no before/after table");
+        assert_eq!(html.contains("<tr class=\"regression\">"), regressed);
     }
+    // --replot redraws the chart and the page from the JSON without a GPU run.
+    let replot = out_path("bench-replot");
+    let json_path = out.with_extension("json");
+    let args = ["bench", "--replot", json_path.to_str().unwrap_or_default(), "--out"];
+    let mut args = args.to_vec();
+    args.push(replot.to_str().unwrap_or_default());
+    let output = afterlight(&args, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(image::open(replot.with_extension("png")).is_ok(), "replotted chart");
+    let html = std::fs::read_to_string(replot.with_extension("html")).expect("replotted html");
+    assert!(html.contains("<td>finish</td>"));
+    let args = ["bench", "--replot", "/nonexistent/r.json"];
+    assert_clean_failure(&afterlight(&args, &[]), "/nonexistent/r.json");
 }
 
 /// On a headless machine (no display variables at all) probing the backends prints nothing
@@ -416,6 +440,9 @@ fn the_timing_flag_picks_a_rung_of_the_ladder() {
     assert!(stdout.contains("timing: frame"), "{stdout}");
     let json = std::fs::read_to_string(trace.with_extension("json")).expect("trace json");
     assert!(json.contains("\"timing\": \"frame\""), "{json}");
+    let html = std::fs::read_to_string(trace.with_extension("html")).expect("trace html");
+    assert!(html.contains("Governor decisions") && html.contains("<svg"), "trace page");
+    assert!(image::open(trace.with_extension("png")).is_ok(), "trace chart");
 }
 
 /// `lut info` describes every format; `lut convert` writes a 3D `.cube` that reproduces the

@@ -162,46 +162,102 @@ fn write_csv(path: &Path, samples: &[Sample]) {
     std::fs::write(path, csv).expect("write CSV");
 }
 
-/// Reads one measurement out of a sample.
-type Measure = fn(&Sample) -> i64;
+/// Two stacked panels over the frames, each from zero with its MiB scale: GPU texture memory
+/// (wgpu's counters) above, the process's resident memory below; a red line marks the end of
+/// the first cycle of presets (warm-up).
+fn memory_chart(samples: &[Sample], cycle: u64) -> afterlight::charts::timeseries::TimeSeries {
+    use afterlight::charts::timeseries::{Marker, Panel, Series, TimeSeries};
+    let mib = |bytes: i64| bytes as f64 / (1024.0 * 1024.0);
+    let series = |name: &str, value: fn(&Sample) -> i64| Series {
+        name: name.into(),
+        points: samples.iter().map(|s| (s.frame as f64, mib(value(s)))).collect(),
+    };
+    let presets: std::collections::BTreeSet<&str> =
+        samples.iter().map(|s| s.preset.as_str()).collect();
+    TimeSeries {
+        title: format!(
+            "Soak: {} frames at {SIZE}x{SIZE}, preset switched every {SWITCH_EVERY} frames \
+             ({} presets), budget governor adaptive",
+            samples.last().map_or(0, |s| s.frame),
+            presets.len()
+        ),
+        x_label: "frame".into(),
+        panels: vec![
+            Panel {
+                y_label: "GPU memory (MiB)".into(),
+                series: vec![
+                    series("textures (wgpu counters)", |s| s.texture_bytes),
+                    series("buffers (wgpu counters)", |s| s.buffer_bytes),
+                ],
+            },
+            Panel {
+                y_label: "resident (MiB)".into(),
+                series: vec![series("process resident memory (/proc/self/statm)", |s| {
+                    s.resident_bytes
+                })],
+            },
+        ],
+        markers: vec![Marker {
+            name: "end of the first preset cycle (warm-up)".into(),
+            x: cycle as f64,
+        }],
+    }
+}
 
-/// Two stacked line charts over the frames: GPU texture memory (blue) above, resident memory
-/// (green) below, each scaled from zero to 1.25 times its maximum; a red line marks where
-/// warm-up (the first cycle of presets) ends.
+/// [`memory_chart`] as an 800 × 460 PNG.
 fn write_png(path: &Path, samples: &[Sample], cycle: u64) {
-    let (width, panel) = (800u32, 200u32);
-    let mut img = image::RgbImage::from_pixel(width, 2 * panel + 10, image::Rgb([255, 255, 255]));
-    let last = samples.last().map_or(1, |s| s.frame).max(1);
-    let x_of = |frame: u64| ((frame * u64::from(width - 1)) / last) as u32;
-    for y in 0..2 * panel + 10 {
-        img.put_pixel(x_of(cycle), y, image::Rgb([230, 80, 80]));
-    }
-    let series: [(Measure, [u8; 3], u32); 2] = [
-        (|s| s.texture_bytes, [40, 90, 220], 0),
-        (|s| s.resident_bytes, [30, 150, 60], panel + 10),
-    ];
-    for (value, colour, top) in series {
-        let max = samples.iter().map(value).max().unwrap_or(1).max(1) as f64 * 1.25;
-        let y_of = |v: i64| top + panel - 1 - ((v as f64 / max) * f64::from(panel - 1)) as u32;
-        for x in 0..width {
-            img.put_pixel(x, top + panel - 1, image::Rgb([0, 0, 0]));
-        }
-        for pair in samples.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            let (xa, xb) = (x_of(a.frame), x_of(b.frame));
-            let (ya, yb) = (y_of(value(a)), y_of(value(b)));
-            for x in xa..=xb {
-                let t = if xb > xa { f64::from(x - xa) / f64::from(xb - xa) } else { 0.0 };
-                let y = f64::from(ya) + t * (f64::from(yb) - f64::from(ya));
-                img.put_pixel(x, y as u32, image::Rgb(colour));
+    afterlight::charts::timeseries::png(&memory_chart(samples, cycle), 800, 460)
+        .expect("chart draws")
+        .save(path)
+        .expect("write PNG");
+}
+
+/// The samples of a CSV written by [`write_csv`].
+fn read_csv(text: &str) -> Vec<Sample> {
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            let n = |i: usize| f[i].parse::<i64>().expect("a number");
+            Sample {
+                frame: n(0) as u64,
+                preset: f[1].to_owned(),
+                texture_bytes: n(2),
+                buffer_bytes: n(3),
+                resident_bytes: n(4),
             }
-            let (lo, hi) = (ya.min(yb), ya.max(yb));
-            for y in lo..=hi {
-                img.put_pixel(xb, y, image::Rgb(colour));
-            }
-        }
+        })
+        .collect()
+}
+
+/// The chart of the committed long soak (docs/soak-memory.csv) names its axes with their units,
+/// its series and the warm-up line, and carries the MiB values of the samples; drawn into
+/// target/soak-chart/ (copied to docs/soak-memory.png when the chart changes).
+#[test]
+fn the_soak_chart_of_the_committed_samples_names_its_axes_series_and_warm_up() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let csv = std::fs::read_to_string(root.join("docs/soak-memory.csv")).expect("committed CSV");
+    let samples = read_csv(&csv);
+    let presets: std::collections::BTreeSet<&str> =
+        samples.iter().map(|s| s.preset.as_str()).collect();
+    let cycle = SWITCH_EVERY * presets.len() as u64;
+    let chart = memory_chart(&samples, cycle);
+    let svg = afterlight::charts::timeseries::svg(&chart, 800, 460).expect("draws");
+    for text in [
+        "GPU memory (MiB)",
+        "resident (MiB)",
+        "frame",
+        "textures (wgpu counters)",
+        "buffers (wgpu counters)",
+        "process resident memory (/proc/self/statm)",
+        "end of the first preset cycle (warm-up)",
+        "20000",
+    ] {
+        assert!(svg.contains(&format!(">\n{text}\n<")), "{text} missing");
     }
-    img.save(path).expect("write PNG");
+    let dir = root.join("target/soak-chart");
+    std::fs::create_dir_all(&dir).expect("output folder");
+    write_png(&dir.join("soak-memory.png"), &samples, cycle);
 }
 
 #[test]

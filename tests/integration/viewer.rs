@@ -93,6 +93,86 @@ impl Driver {
     }
 }
 
+/// Every piece of text a frame of the panel drew, with the pointer at `pointer`.
+fn panel_texts(ctx: &egui::Context, panel: &mut Panel, pointer: Option<egui::Pos2>) -> Vec<String> {
+    fn collect(shape: &egui::Shape, out: &mut Vec<String>) {
+        match shape {
+            egui::Shape::Text(text) => out.push(text.galley.text().to_owned()),
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| collect(s, out)),
+            _ => {}
+        }
+    }
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(420.0, 4000.0))),
+        events: pointer.map(egui::Event::PointerMoved).into_iter().collect(),
+        ..Default::default()
+    };
+    let output = ctx.run_ui(input, |ui| {
+        panel.ui(ui, &FrameStats::default());
+    });
+    let mut texts = Vec::new();
+    output.shapes.iter().for_each(|s| collect(&s.shape, &mut texts));
+    output.drop_without_applying_deltas();
+    texts
+}
+
+#[test]
+fn the_timing_charts_name_every_pass_on_the_axis_and_the_budget_line() {
+    use afterlight::gpu::{FrameTiming, PassTime};
+    let names = ["shadows", "gbuffer", "ao", "lighting", "motion_blur_tiles", "finish"];
+    let timings: Vec<FrameTiming> = (0..40u64)
+        .map(|frame| FrameTiming {
+            frame,
+            gpu_ms: 6.0 + (frame % 5) as f64,
+            cpu_ms: 0.2,
+            passes: names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| PassTime {
+                    name: (*name).into(),
+                    ms: 0.5 + i as f64,
+                    cpu_ms: 0.01,
+                })
+                .collect(),
+        })
+        .collect();
+    let mut settings = PostSettings::default();
+    settings.budget.target_ms = 10.0;
+    let budget = settings.budget.budget_ms();
+    let steering = settings.budget.limit_ms();
+    let mut panel = Panel::new(settings, None);
+    panel.record_timings(&timings);
+    let ctx = egui::Context::default();
+    panel_texts(&ctx, &mut panel, None);
+    let texts = panel_texts(&ctx, &mut panel, None);
+    // Each pass named on the bar chart's axis (a long name abbreviated), the axes and the
+    // frame-time plot's lines named in its legend.
+    for text in [
+        "shadows",
+        "gbuffer",
+        "ao",
+        "lighting",
+        "motion_bl…",
+        "finish",
+        "GPU ms per pass",
+        "GPU ms",
+        "frame",
+        "frame GPU ms",
+        &format!("budget {budget:.2} ms"),
+        &format!("steering line {steering:.2} ms"),
+    ] {
+        assert!(texts.iter().any(|t| t == text), "{text} missing from {texts:?}");
+    }
+    // Hovering the abbreviated pass's bar shows its full name and ms.
+    let bar = panel.widget_rect("pass_ms.motion_blur_tiles").expect("bar drawn").center();
+    panel_texts(&ctx, &mut panel, Some(bar));
+    let texts = panel_texts(&ctx, &mut panel, Some(bar));
+    assert!(
+        texts.iter().any(|t| t.contains("motion_blur_tiles: 4.500 ms")),
+        "no hover text in {texts:?}"
+    );
+}
+
 #[test]
 fn clicking_a_pass_toggle_turns_it_on_and_reset_returns_to_the_preset() {
     let mut d = Driver::new(Panel::new(PostSettings::default(), None));

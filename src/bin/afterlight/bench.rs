@@ -39,7 +39,8 @@ pub(super) struct BenchArgs {
     /// Turntable speed of the camera path in degrees per frame.
     #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
     degrees_per_frame: f32,
-    /// Where the report goes: OUT.json, OUT.md and OUT.png.
+    /// Where the report goes: OUT.json, OUT.md, OUT.png (the chart) and OUT.html (tables and
+    /// charts in one page that opens offline).
     #[arg(long, default_value = "bench")]
     out: PathBuf,
     /// DRAM bandwidth in GB/s for the ratio to the DRAM floor (default: a nominal datasheet
@@ -74,6 +75,10 @@ pub(super) struct BenchArgs {
     /// so on a software GPU.
     #[arg(long)]
     quality: bool,
+    /// Run nothing: redraw OUT.png and OUT.html from a report written before (its OUT.json),
+    /// against --baseline when given.
+    #[arg(long, value_name = "REPORT_JSON")]
+    replot: Option<PathBuf>,
 }
 
 /// The desktop and mobile presets, built in so `bench` runs from anywhere.
@@ -90,8 +95,11 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     };
     let trace_path = args.trace.clone().unwrap_or_else(|| PathBuf::from("bench-trace"));
     let gpu = Gpu::new(options)?;
-    let mut post = match args.preset.first() {
-        Some(preset) => afterlight::bench::load_preset(preset)?.settings,
+    let (preset_name, mut post) = match args.preset.first() {
+        Some(preset) => {
+            let preset = afterlight::bench::load_preset(preset)?;
+            (preset.name, preset.settings)
+        }
         None => {
             let class = gpu.device_class();
             let (name, text) = match class.class {
@@ -103,7 +111,7 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
                 class.class,
                 class.reasons.join("; ")
             );
-            Preset::parse(text)?.settings
+            (name.to_owned(), Preset::parse(text)?.settings)
         }
     };
     match args.budget {
@@ -125,9 +133,14 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     for warning in warnings {
         log::warn!("command line: {warning}");
     }
-    let scene = match args.scenes.first() {
-        Some(arg) => afterlight::bench::load_scene(arg, &args.shared)?.scene,
-        None => scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?,
+    let (scene_name, scene) = match args.scenes.first() {
+        Some(arg) => {
+            let loaded = afterlight::bench::load_scene(arg, &args.shared)?;
+            (loaded.name, loaded.scene)
+        }
+        None => {
+            ("product_demo".to_owned(), scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?)
+        }
     };
     let gpu = Gpu::new(options)?;
     let environment =
@@ -136,7 +149,7 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
         Renderer::with_environment(&gpu, &scene, size, environment, &RendererSettings::default())?;
     let aspect = size.0 as f32 / size.1 as f32;
     let render_options = RenderOptions { post, ..Default::default() };
-    let trace = record_trace(&gpu, &mut renderer, &render_options, frames, |frame| {
+    let mut trace = record_trace(&gpu, &mut renderer, &render_options, frames, |frame| {
         Camera::frame_bounds(
             &scene.bounds,
             30.0 + args.degrees_per_frame * frame as f32,
@@ -144,11 +157,16 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
             aspect,
         )
     })?;
+    trace.context =
+        format!("{} / {} / {}x{} on {}", scene_name, preset_name, size.0, size.1, gpu.info.name);
     let json = trace_path.with_extension("json");
     let png = trace_path.with_extension("png");
+    let html = trace_path.with_extension("html");
     std::fs::write(&json, trace.to_json())
         .map_err(|e| Error::Output { path: json.clone(), reason: e.to_string() })?;
-    trace.write_png(&png, 960, 480)?;
+    trace.write_png(&png, 960)?;
+    std::fs::write(&html, afterlight::bench::trace_html::report(&trace)?)
+        .map_err(|e| Error::Output { path: html.clone(), reason: e.to_string() })?;
     let measured = trace.measured_ms();
     let mut stats = RollingStats::new(measured.len().max(1));
     let tail = &measured[measured.len() / 2..];
@@ -172,7 +190,12 @@ fn bench_trace(options: &GpuOptions, args: &BenchArgs, frames: u64) -> Result<()
     for decision in &trace.decisions {
         println!("  {decision}");
     }
-    println!("trace: {} and {} ({})", json.display(), png.display(), trace.legend());
+    println!(
+        "trace: {}, {} (frame time with the budget and steering lines, a named lane per knob) and {}",
+        json.display(),
+        png.display(),
+        html.display()
+    );
     Ok(())
 }
 
@@ -183,6 +206,19 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
     }
     if args.budget.is_some() || args.trace.is_some() {
         return bench_trace(options, args, args.frames.unwrap_or(600));
+    }
+    if let Some(report) = &args.replot {
+        let report = bench::BenchReport::load(report)?;
+        let baseline = args.baseline.as_deref().map(bench::BenchReport::load).transpose()?;
+        let comparisons =
+            baseline.map(|baseline| bench::compare(&report, &baseline)).unwrap_or_default();
+        write_charts(&report, &comparisons, &args.out)?;
+        println!(
+            "charts: {} and {}",
+            args.out.with_extension("png").display(),
+            args.out.with_extension("html").display()
+        );
+        return Ok(());
     }
     let frames = u32::try_from(args.frames.unwrap_or(60))
         .map_err(|_| Error::InvalidArgument("--frames is too large".into()))?;
@@ -249,25 +285,28 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
     let write = |path: PathBuf, text: String| {
         std::fs::write(&path, text).map_err(|e| Error::Output { path, reason: e.to_string() })
     };
+    let comparisons =
+        baseline.as_ref().map(|baseline| bench::compare(&report, baseline)).unwrap_or_default();
     let markdown = format!(
-        "{}\nChart {}: one bar per pass (median, tick at p90); colours: {}.\n{}",
+        "{}\nChart {}: one bar per pass (median, whisker p90 to p99; pass names on the axis); \
+         report with tables and charts: {}.\n{}",
         report.markdown(),
         output("png").display(),
-        bench::chart::legend(&report),
+        output("html").display(),
         report.quality.as_ref().map_or(String::new(), |q| q.markdown())
     );
     write(output("json"), report.to_json())?;
     write(output("md"), markdown.clone())?;
-    report.write_chart(&output("png"), 960)?;
+    write_charts(&report, &comparisons, &args.out)?;
     print!("{markdown}");
     println!(
-        "report: {}, {} and {}",
+        "report: {}, {}, {} and {}",
         output("json").display(),
         output("md").display(),
-        output("png").display()
+        output("png").display(),
+        output("html").display()
     );
-    if let Some(baseline) = &baseline {
-        let comparisons = bench::compare(&report, baseline);
+    if baseline.is_some() {
         println!(
             "\nagainst {} (median ratios; regression: > x{} and >= {} ms slower):",
             args.baseline.as_deref().unwrap_or(Path::new("")).display(),
@@ -285,4 +324,16 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
         }
     }
     Ok(())
+}
+
+/// OUT.png and OUT.html of a report.
+fn write_charts(
+    report: &afterlight::bench::BenchReport,
+    comparisons: &[afterlight::bench::Comparison],
+    out: &Path,
+) -> Result<(), Error> {
+    report.write_chart(&out.with_extension("png"), comparisons, 960)?;
+    let html = out.with_extension("html");
+    let page = afterlight::bench::html::report(report, comparisons)?;
+    std::fs::write(&html, page).map_err(|e| Error::Output { path: html, reason: e.to_string() })
 }
