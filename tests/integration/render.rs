@@ -338,7 +338,7 @@ fn pass_times_arrive_for_every_recipe_step() {
     renderer.render(&gpu, &camera, &RenderOptions::default()).expect("render");
     let times = renderer.wait_for_pass_times().to_vec();
     let names: Vec<&str> = times.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["shadows", "gbuffer", "lighting", "forward", "finish"]);
+    assert_eq!(names, ["gbuffer", "shadows", "lighting", "forward", "finish"]);
     assert!(times.iter().all(|t| t.ms.is_finite() && t.ms >= 0.0), "{times:?}");
     assert!(times.iter().any(|t| t.ms > 0.0), "{times:?}");
 }
