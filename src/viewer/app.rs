@@ -13,6 +13,7 @@ use winit::keyboard::{Key, NamedKey};
 use winit::window::{Window, WindowId};
 
 use super::blit::{self, BlitPass, BlitRegion};
+use super::hdr_surface::{SurfaceChoice, choose_surface};
 use super::orbit::Orbit;
 use super::panel::{Action, CompareWith, FrameStats, GovernorView, Level};
 use super::reload::{FileWatcher, Reloadable, check_shader_dir};
@@ -22,6 +23,7 @@ use crate::Error;
 use crate::config::Preset;
 use crate::gpu::Gpu;
 use crate::post::chain::PostSettings;
+use crate::post::display::DisplayEncoding;
 use crate::render::{RenderOptions, Renderer, RendererSettings};
 
 /// Width of the panel when the window opens, in points.
@@ -131,6 +133,8 @@ const MAX_RECOVERIES: u32 = 3;
 struct WindowGpu {
     surface: wgpu::Surface<'static>,
     config: wgpu::SurfaceConfiguration,
+    /// The surface's format and colour space for the display encoding asked for.
+    choice: SurfaceChoice,
     egui_renderer: egui_wgpu::Renderer,
     blit: Reloadable<BlitPass>,
 }
@@ -148,13 +152,9 @@ impl WindowGpu {
             )));
         }
         let caps = surface.get_capabilities(&gpu.adapter);
-        let format = caps
-            .formats
-            .iter()
-            .copied()
-            .find(wgpu::TextureFormat::is_srgb)
-            .or_else(|| caps.formats.first().copied())
+        let choice = choose_surface(&caps.format_capabilities, &caps.formats, DisplayEncoding::Sdr)
             .ok_or_else(|| ViewerError::Surface("the surface offers no format".into()))?;
+        let format = choice.format;
         let (w, h) = pixels(window.inner_size());
         let config = wgpu::SurfaceConfiguration {
             usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
@@ -165,14 +165,40 @@ impl WindowGpu {
             desired_maximum_frame_latency: 2,
             alpha_mode: caps.alpha_modes.first().copied().unwrap_or(wgpu::CompositeAlphaMode::Auto),
             view_formats: vec![],
-            color_space: wgpu::SurfaceColorSpace::Auto,
+            color_space: choice.color_space,
         };
         surface.configure(&gpu.device, &config);
         let egui_renderer = egui_wgpu::Renderer::new(&gpu.device, format, Default::default());
         let blit =
             BlitPass::new(&gpu.device, format, &blit::load_source(None).map_err(Error::from)?)
                 .map_err(Error::from)?;
-        Ok(Self { surface, config, egui_renderer, blit: Reloadable::new(blit) })
+        Ok(Self { surface, config, choice, egui_renderer, blit: Reloadable::new(blit) })
+    }
+
+    /// Present in the display encoding `wanted` (the preset's `[display] encoding`): an HDR
+    /// surface where this one offers its colour space, else SDR ([`choose_surface`]). The
+    /// surface, the UI renderer and the blit follow a new format.
+    fn follow(&mut self, gpu: &Gpu, wanted: DisplayEncoding) -> Result<(), ViewerError> {
+        if wanted == self.choice.wanted {
+            return Ok(());
+        }
+        let caps = self.surface.get_capabilities(&gpu.adapter);
+        let Some(choice) = choose_surface(&caps.format_capabilities, &caps.formats, wanted) else {
+            return Ok(());
+        };
+        if (choice.format, choice.color_space) != (self.config.format, self.config.color_space) {
+            self.config.format = choice.format;
+            self.config.color_space = choice.color_space;
+            self.surface.configure(&gpu.device, &self.config);
+            self.egui_renderer =
+                egui_wgpu::Renderer::new(&gpu.device, choice.format, Default::default());
+            let source = blit::load_source(None).map_err(Error::from)?;
+            let blit = BlitPass::new(&gpu.device, choice.format, &source).map_err(Error::from)?;
+            self.blit = Reloadable::new(blit);
+        }
+        log::info!("{}", choice.describe());
+        self.choice = choice;
+        Ok(())
     }
 
     /// The window's new size in pixels.
@@ -595,6 +621,7 @@ impl State {
             },
             viewport: self.viewport.1,
             adapter: self.session.gpu.info.name.clone(),
+            display: self.surface.choice.describe(),
         };
         let mut actions = Vec::new();
         let mut central = egui::Rect::NOTHING;
@@ -666,10 +693,16 @@ impl State {
         });
         let camera = orbit.camera();
 
-        // The scene: A (the panel's settings) and, in compare, B.
+        // The scene: A (the panel's settings) and, in compare, B, in the encoding the surface
+        // shows (SDR where it has no HDR colour space for the one asked for).
         if let Some(settings) = self.session.panel.take_changed() {
             self.options.post = settings;
         }
+        let wanted = self.session.panel.settings().display.encoding;
+        if let Err(e) = self.surface.follow(&self.session.gpu, wanted) {
+            log::warn!("display encoding {}: {e}", wanted.name());
+        }
+        self.options.post.display.encoding = self.surface.choice.shown;
         self.options.debug_view = self.session.panel.debug_view;
         let mut errors = Vec::new();
         if let Err(e) =

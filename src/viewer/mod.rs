@@ -16,6 +16,7 @@
 mod app;
 pub mod blit;
 mod custom_panel;
+pub mod hdr_surface;
 pub mod orbit;
 pub mod panel;
 pub mod reload;

@@ -98,6 +98,8 @@ pub struct FrameStats {
     pub viewport: (u32, u32),
     /// The adapter's name.
     pub adapter: String,
+    /// What the window shows: SDR, or HDR PQ / scRGB (and why not, when HDR was asked for).
+    pub display: String,
 }
 
 /// The panel's state.
@@ -328,6 +330,7 @@ impl Panel {
         let dirty = if self.is_dirty() { " *" } else { "" };
         ui.heading(format!("{name}{dirty}"));
         ui.label(format!("{} - {}x{}", stats.adapter, stats.viewport.0, stats.viewport.1));
+        ui.label(&stats.display);
         ui.horizontal(|ui| {
             ui.label("preset file");
             ui.text_edit_singleline(&mut self.path_text);
