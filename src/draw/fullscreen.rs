@@ -85,7 +85,9 @@ fn build(
     build_with_layout(device, (label, module, entry), &pipeline_layout, targets, constants)
 }
 
-fn build_with_layout(
+/// A full-screen pipeline over `pipeline_layout` (one whose bind groups may leave holes, such
+/// as the shadow mask's: group 1 unused, group 2 the shadow map's).
+pub(crate) fn build_with_layout(
     device: &wgpu::Device,
     (label, module, entry): (&str, &wgpu::ShaderModule, &str),
     pipeline_layout: &wgpu::PipelineLayout,

@@ -70,27 +70,9 @@ impl MaskPipelines {
         (taps, format): (u32, wgpu::TextureFormat),
     ) -> wgpu::RenderPipeline {
         let constants = [("SHADOW_TAPS", f64::from(taps.max(2)))];
-        device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some(NAME),
-            layout: Some(&self.layout),
-            vertex: wgpu::VertexState {
-                module: &self.module,
-                entry_point: Some("vs_fullscreen"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: Default::default(),
-            depth_stencil: None,
-            multisample: Default::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &self.module,
-                entry_point: Some("fs_main"),
-                compilation_options: crate::draw::specialise::options(&constants),
-                targets: &[Some(format.into())],
-            }),
-            multiview_mask: None,
-            cache: None,
-        })
+        let target = [Some(format.into())];
+        let entry = (NAME, &self.module, "fs_main");
+        crate::draw::fullscreen::build_with_layout(device, entry, &self.layout, &target, &constants)
     }
 
     fn prepare(

@@ -333,3 +333,36 @@ pub fn f32_to_f16(x: f32) -> u16 {
     let half = ((exponent as u32) << 10) + (mantissa >> 13) + ((mantissa >> 12) & 1);
     sign | half as u16
 }
+
+/// An unlit plane filling an orthographic view: the HDR image is exactly `colour`
+/// everywhere (no light, no exposure: the manual exposure below makes the multiplier 1).
+pub fn flat_renderer(gpu: &Gpu, size: (u32, u32), left: f32, right: f32) -> (Renderer, Camera) {
+    let mut scene = square_scene(2.0 * size.0 as f32 / size.1 as f32, glam::Mat4::IDENTITY);
+    for v in &mut scene.meshes[0].primitives[0].vertices {
+        let c = if v.position[0] < 0.0 { left } else { right };
+        v.color = [c, c, c, 1.0];
+    }
+    unlit_ortho(gpu, scene, size)
+}
+
+/// A renderer of `scene`'s one mesh drawn unlit (vertex colour = HDR radiance), and an
+/// orthographic camera down -Z seeing y in -1..1.
+pub fn unlit_ortho(
+    gpu: &Gpu,
+    mut scene: afterlight::scene::Scene,
+    size: (u32, u32),
+) -> (Renderer, Camera) {
+    scene.materials = vec![afterlight::scene::Material { unlit: true, ..Default::default() }];
+    scene.meshes[0].primitives[0].material = Some(0);
+    let camera = Camera {
+        position: Vec3::new(0.0, 0.0, 5.0),
+        forward: Vec3::NEG_Z,
+        up: Vec3::Y,
+        projection: afterlight::scene::CameraProjection::Orthographic {
+            ymag: 1.0,
+            znear: 0.1,
+            zfar: 10.0,
+        },
+    };
+    (renderer(gpu, &scene, size, &studio(gpu)), camera)
+}

@@ -14,29 +14,15 @@ use afterlight::post::display::{DisplayEncoding, DisplaySettings, pq_decode};
 use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::{RenderOptions, Renderer};
-use afterlight::scene::{Camera, CameraProjection};
+use afterlight::scene::Camera;
 use glam::Vec3;
 
 const SIZE: (u32, u32) = (64, 32);
 
-/// An unlit plane filling an orthographic view: the HDR image is `left` on the left half and
-/// `right` on the right (the manual exposure below makes the multiplier 1).
+/// An unlit plane filling an orthographic view whose HDR image is `left` at the left edge and
+/// `right` at the right (the manual exposure below makes the multiplier 1).
 fn flat(gpu: &Gpu, left: f32, right: f32) -> (Renderer, Camera) {
-    let aspect = SIZE.0 as f32 / SIZE.1 as f32;
-    let mut scene = common::square_scene(2.0 * aspect, glam::Mat4::IDENTITY);
-    for v in &mut scene.meshes[0].primitives[0].vertices {
-        let c = if v.position[0] < 0.0 { left } else { right };
-        v.color = [c, c, c, 1.0];
-    }
-    scene.materials = vec![afterlight::scene::Material { unlit: true, ..Default::default() }];
-    scene.meshes[0].primitives[0].material = Some(0);
-    let camera = Camera {
-        position: Vec3::new(0.0, 0.0, 5.0),
-        forward: Vec3::NEG_Z,
-        up: Vec3::Y,
-        projection: CameraProjection::Orthographic { ymag: 1.0, znear: 0.1, zfar: 10.0 },
-    };
-    (common::renderer(gpu, &scene, SIZE, &common::studio(gpu)), camera)
+    common::flat_renderer(gpu, SIZE, left, right)
 }
 
 /// No curve, neutral grade, no dither, exposure multiplier 1, the given display.

@@ -15,7 +15,7 @@ use afterlight::post::chain::{PostChain, PostSettings, Provided};
 use afterlight::post::exposure::ExposureSettings;
 use afterlight::post::tonemap::ToneMapper;
 use afterlight::render::{RenderOptions, Renderer};
-use afterlight::scene::{Camera, CameraProjection};
+use afterlight::scene::Camera;
 use glam::Vec3;
 
 fn presets() -> Vec<PathBuf> {
@@ -198,35 +198,6 @@ fn every_preset_renders_the_default_scene_and_times_its_passes() {
     }
 }
 
-/// An unlit plane filling an orthographic view: the HDR image is exactly `colour`
-/// everywhere (no light, no exposure: the manual exposure below makes the multiplier 1).
-fn flat_renderer(gpu: &Gpu, size: (u32, u32), left: f32, right: f32) -> (Renderer, Camera) {
-    let mut scene = common::square_scene(2.0 * size.0 as f32 / size.1 as f32, glam::Mat4::IDENTITY);
-    for v in &mut scene.meshes[0].primitives[0].vertices {
-        let c = if v.position[0] < 0.0 { left } else { right };
-        v.color = [c, c, c, 1.0];
-    }
-    unlit_ortho(gpu, scene, size)
-}
-
-/// A renderer of `scene`'s one mesh drawn unlit (vertex colour = HDR radiance), and an
-/// orthographic camera down -Z seeing y in -1..1.
-fn unlit_ortho(
-    gpu: &Gpu,
-    mut scene: afterlight::scene::Scene,
-    size: (u32, u32),
-) -> (Renderer, Camera) {
-    scene.materials = vec![afterlight::scene::Material { unlit: true, ..Default::default() }];
-    scene.meshes[0].primitives[0].material = Some(0);
-    let camera = Camera {
-        position: Vec3::new(0.0, 0.0, 5.0),
-        forward: Vec3::NEG_Z,
-        up: Vec3::Y,
-        projection: CameraProjection::Orthographic { ymag: 1.0, znear: 0.1, zfar: 10.0 },
-    };
-    (common::renderer(gpu, &scene, size, &common::studio(gpu)), camera)
-}
-
 /// Clamp tone mapper, neutral grade, no dither: the display is the sRGB encoding of the HDR.
 fn plain() -> PostSettings {
     let mut post = PostSettings::default();
@@ -251,7 +222,7 @@ fn srgb_decode(code: u8) -> f64 {
 fn vignette_darkens_the_corners_and_leaves_the_centre() {
     let Some(gpu) = common::gpu() else { return };
     let size = (96, 64);
-    let (mut renderer, camera) = flat_renderer(&gpu, size, 0.5, 0.5);
+    let (mut renderer, camera) = common::flat_renderer(&gpu, size, 0.5, 0.5);
     let clean = render(&gpu, &mut renderer, &camera, &plain());
     let mut post = plain();
     post.finish.vignette.intensity = 1.0;
@@ -273,7 +244,7 @@ fn vignette_darkens_the_corners_and_leaves_the_centre() {
 fn grain_adds_zero_mean_noise_that_animates_only_when_asked() {
     let Some(gpu) = common::gpu() else { return };
     let size = (96, 64);
-    let (mut renderer, camera) = flat_renderer(&gpu, size, 0.2, 0.2);
+    let (mut renderer, camera) = common::flat_renderer(&gpu, size, 0.2, 0.2);
     let clean = render(&gpu, &mut renderer, &camera, &plain());
     let mut post = plain();
     post.finish.grain.intensity = 0.5;
@@ -320,7 +291,7 @@ fn chromatic_aberration_shifts_red_out_and_blue_in() {
     for v in &mut scene.meshes[0].primitives[0].vertices {
         v.color = [0.5, 0.5, 0.5, 1.0];
     }
-    let (mut renderer, camera) = unlit_ortho(&gpu, scene, size);
+    let (mut renderer, camera) = common::unlit_ortho(&gpu, scene, size);
     let mut options = RenderOptions {
         post: plain(),
         background: afterlight::render::Background::Color(Vec3::ZERO),
@@ -417,7 +388,7 @@ fn dithered_slow_ramps_have_no_flat_runs_longer_than_one_step() {
     // codes, so plain rounding makes bands about 100 px wide.
     let size = (256, 32);
     let (left, right) = (0.30f32, 0.31f32);
-    let (mut renderer, camera) = flat_renderer(&gpu, size, left, right);
+    let (mut renderer, camera) = common::flat_renderer(&gpu, size, left, right);
     let mut post = plain();
     post.tonemap.mapper = ToneMapper::KhronosPbrNeutral;
     let mapped = |x: f32| ToneMapper::KhronosPbrNeutral.apply(Vec3::splat(x)).y;
