@@ -72,7 +72,7 @@ impl DisplayEncoding {
     /// 8-bit sRGB, or PQ code values in Rgba16Float for both HDR encodings.
     pub fn chain_format(self) -> wgpu::TextureFormat {
         match self {
-            DisplayEncoding::Sdr => super::finish::DISPLAY_FORMAT,
+            DisplayEncoding::Sdr => DISPLAY_FORMAT,
             DisplayEncoding::Pq | DisplayEncoding::ScRgb => HDR_DISPLAY_FORMAT,
         }
     }
@@ -90,6 +90,9 @@ impl std::str::FromStr for DisplayEncoding {
         }
     }
 }
+
+/// Format of the finished 8-bit image: SDR output (8-bit sRGB, the hardware encodes on store).
+pub const DISPLAY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 
 /// Whether a target of `format` can hold `encoding`'s values: float formats for every
 /// encoding, 10-bit unorm for PQ, 8-bit only for SDR.

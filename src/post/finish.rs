@@ -61,8 +61,8 @@ use crate::Error;
 use crate::draw::bindings;
 use crate::draw::specialise::Constants;
 
-/// Format of the finished 8-bit image.
-pub const DISPLAY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+/// Format of the finished 8-bit image (SDR output; [`super::display`] declares it).
+pub use super::display::DISPLAY_FORMAT;
 
 /// What the baked LUT was asked to hold, to know when to bake again (the user LUT compares
 /// by `Arc` pointer and space; keeping the `Arc` here keeps that pointer from being reused).
