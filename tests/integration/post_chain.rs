@@ -176,9 +176,23 @@ fn every_preset_renders_the_default_scene_and_times_its_passes() {
         for _ in 0..3 {
             renderer.render(&gpu, &camera, &options).expect("render");
         }
-        let image = renderer.read_display(&gpu).expect("readback");
-        let mean =
-            image.chunks_exact(4).map(|p| f64::from(p[1])).sum::<f64>() / (size.0 * size.1) as f64;
+        // The green channel as an 8-bit sRGB code (an HDR preset's PQ light relative to its
+        // paper white, encoded as SDR would be).
+        let greens: Vec<f64> = match renderer.read_display_hdr(&gpu).expect("readback") {
+            None => {
+                let image = renderer.read_display(&gpu).expect("readback");
+                image.chunks_exact(4).map(|p| f64::from(p[1])).collect()
+            }
+            Some(image) => {
+                let paper = preset.settings.display.paper_white_nits;
+                let code = |pq: f32| {
+                    let relative = afterlight::post::display::pq_decode(pq) / paper;
+                    f64::from(afterlight::post::grade_bake::srgb_encode(relative.min(1.0))) * 255.0
+                };
+                image.iter().map(|p| code(p[1])).collect()
+            }
+        };
+        let mean = greens.iter().sum::<f64>() / (size.0 * size.1) as f64;
         eprintln!("{}: mean green code {mean:.1}", file.display());
         assert!((30.0..220.0).contains(&mean), "{}: exposed sensibly: {mean}", file.display());
         if renderer.timing_available() {
