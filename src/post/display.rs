@@ -267,6 +267,30 @@ pub fn hdr_lattice(
     data
 }
 
+/// Write PQ code values (RGBA f32, alpha dropped) as a 16-bit RGB PNG with a cICP chunk:
+/// primaries 9 (BT.2020), transfer 16 (SMPTE ST 2084), matrix 0 (RGB), full range.
+pub fn save_pq_png(
+    path: &std::path::Path,
+    width: u32,
+    height: u32,
+    pixels: &[[f32; 4]],
+) -> Result<(), crate::Error> {
+    let output_error = |reason: String| crate::Error::Output { path: path.into(), reason };
+    let file = std::fs::File::create(path).map_err(|e| output_error(e.to_string()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Sixteen);
+    let mut writer = encoder.write_header().map_err(|e| output_error(e.to_string()))?;
+    writer
+        .write_chunk(png::chunk::ChunkType(*b"cICP"), &[9, 16, 0, 1])
+        .map_err(|e| output_error(e.to_string()))?;
+    let code = |v: f32| ((v.clamp(0.0, 1.0) * 65535.0).round() as u16).to_be_bytes();
+    let data: Vec<u8> =
+        pixels.iter().flat_map(|p| [code(p[0]), code(p[1]), code(p[2])]).flatten().collect();
+    writer.write_image_data(&data).map_err(|e| output_error(e.to_string()))?;
+    writer.finish().map_err(|e| output_error(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

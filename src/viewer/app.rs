@@ -418,9 +418,22 @@ impl State {
         let renderer = self.session.renderer.get();
         let (w, h) = renderer.size();
         let output = |path: &Path, e: String| Error::Output { path: path.to_owned(), reason: e };
-        let display = renderer.read_display(&self.session.gpu)?;
-        image::save_buffer(path, &display, w, h, image::ExtendedColorType::Rgba8)
-            .map_err(|e| output(path, e.to_string()))?;
+        match (renderer.read_display_hdr(&self.session.gpu)?, self.surface.choice.shown) {
+            (None, _) => {
+                let display = renderer.read_display(&self.session.gpu)?;
+                image::save_buffer(path, &display, w, h, image::ExtendedColorType::Rgba8)
+                    .map_err(|e| output(path, e.to_string()))?;
+            }
+            (Some(pq), DisplayEncoding::Pq) => crate::post::display::save_pq_png(path, w, h, &pq)?,
+            (Some(_), _) => {
+                return Err(output(
+                    path,
+                    "an scRGB frame is linear floating point, which a PNG \
+                    cannot hold: set [display] encoding = \"pq\" for an HDR screenshot"
+                        .into(),
+                ));
+            }
+        }
         if self.options.debug_view.is_none() {
             let (hw, hh) = renderer.render_size();
             let hdr: Vec<f32> =

@@ -362,7 +362,7 @@ pub(super) fn render(options: &GpuOptions, args: &RenderArgs) -> Result<(), Erro
         let pixels: Vec<f32> = renderer.read_hdr(&gpu)?.into_iter().flatten().collect();
         save_exr(&args.output, width, height, pixels)?;
     } else if let Some(pixels) = renderer.read_display_hdr(&gpu)? {
-        save_pq_png(&args.output, width, height, &pixels)?;
+        afterlight::post::display::save_pq_png(&args.output, width, height, &pixels)?;
     } else {
         let pixels = renderer.read_display(&gpu)?;
         image::save_buffer(&args.output, &pixels, width, height, image::ExtendedColorType::Rgba8)
@@ -412,25 +412,6 @@ fn post_settings(args: &RenderArgs) -> Result<PostSettings, Error> {
         log::warn!("command line: {warning}");
     }
     Ok(post)
-}
-
-/// Write PQ code values (RGBA f32, alpha dropped) as a 16-bit RGB PNG with a cICP chunk:
-/// primaries 9 (BT.2020), transfer 16 (SMPTE ST 2084), matrix 0 (RGB), full range.
-fn save_pq_png(path: &Path, width: u32, height: u32, pixels: &[[f32; 4]]) -> Result<(), Error> {
-    let output_error = |reason: String| Error::Output { path: path.into(), reason };
-    let file = std::fs::File::create(path).map_err(|e| output_error(e.to_string()))?;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Sixteen);
-    let mut writer = encoder.write_header().map_err(|e| output_error(e.to_string()))?;
-    writer
-        .write_chunk(png::chunk::ChunkType(*b"cICP"), &[9, 16, 0, 1])
-        .map_err(|e| output_error(e.to_string()))?;
-    let code = |v: f32| ((v.clamp(0.0, 1.0) * 65535.0).round() as u16).to_be_bytes();
-    let data: Vec<u8> =
-        pixels.iter().flat_map(|p| [code(p[0]), code(p[1]), code(p[2])]).flatten().collect();
-    writer.write_image_data(&data).map_err(|e| output_error(e.to_string()))?;
-    writer.finish().map_err(|e| output_error(e.to_string()))
 }
 
 fn save_exr(path: &Path, width: u32, height: u32, pixels: Vec<f32>) -> Result<(), Error> {
