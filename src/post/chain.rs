@@ -195,6 +195,9 @@ pub struct PostChain {
     /// The format of the display images (the finish's output and the display passes'):
     /// [`DISPLAY_FORMAT`], or PQ code values for HDR output ([`super::display`]).
     display_format: wgpu::TextureFormat,
+    /// The display passes of the other format, kept from when it was last used: switching
+    /// between SDR and HDR swaps them back instead of building new pipelines each time.
+    other_display: Option<(wgpu::TextureFormat, FinishPass, FxaaPass, SharpenPass)>,
 }
 
 impl PostChain {
@@ -224,6 +227,7 @@ impl PostChain {
             variant: None,
             custom: CustomPasses::new(device, hdr_format),
             display_format: DISPLAY_FORMAT,
+            other_display: None,
         })
     }
 
@@ -246,10 +250,23 @@ impl PostChain {
         validate(settings, self.provided)?;
         let display_format = settings.display.encoding.chain_format();
         if display_format != self.display_format {
-            // The display passes write the other format from now on.
-            self.finish = FinishPass::new(device, display_format)?;
-            self.fxaa = FxaaPass::new(device, display_format)?;
-            self.sharpen = SharpenPass::new(device, display_format)?;
+            // The display passes write the other format from now on: those kept from its last
+            // use, else new ones; these are kept for the next switch back.
+            let (finish, fxaa, sharpen) = match self.other_display.take() {
+                Some((format, finish, fxaa, sharpen)) if format == display_format => {
+                    (finish, fxaa, sharpen)
+                }
+                _ => (
+                    FinishPass::new(device, display_format)?,
+                    FxaaPass::new(device, display_format)?,
+                    SharpenPass::new(device, display_format)?,
+                ),
+            };
+            let mut finish = std::mem::replace(&mut self.finish, finish);
+            finish.release_lut();
+            let fxaa = std::mem::replace(&mut self.fxaa, fxaa);
+            let sharpen = std::mem::replace(&mut self.sharpen, sharpen);
+            self.other_display = Some((self.display_format, finish, fxaa, sharpen));
             self.custom.set_display_format(display_format);
             self.display_format = display_format;
         }
@@ -848,6 +865,11 @@ impl PostChain {
         entries.extend(self.finish.memory());
         entries.extend(self.fxaa.memory());
         entries.extend(self.sharpen.memory());
+        if let Some((_, finish, fxaa, sharpen)) = &self.other_display {
+            entries.extend(finish.memory());
+            entries.extend(fxaa.memory());
+            entries.extend(sharpen.memory());
+        }
         entries.extend(self.upscale.memory());
         entries
     }

@@ -754,6 +754,8 @@ pub(crate) struct CustomPasses {
     hdr_format: wgpu::TextureFormat,
     /// The chain's display images' format (what passes at display points write).
     display_format: wgpu::TextureFormat,
+    /// The passes compiled for the other display format, kept for a switch back.
+    other_format: Option<(wgpu::TextureFormat, HashMap<String, Compiled>)>,
     compiled: HashMap<String, Compiled>,
     provided: HashMap<PathBuf, String>,
     rust: Vec<Box<dyn UserPass>>,
@@ -771,6 +773,7 @@ impl CustomPasses {
         Self {
             hdr_format,
             display_format: DISPLAY_FORMAT,
+            other_format: None,
             compiled: HashMap::new(),
             provided: HashMap::new(),
             rust: Vec::new(),
@@ -786,13 +789,20 @@ impl CustomPasses {
         }
     }
 
-    /// Write display images of `format` from now on: every preset pass compiles again at the
-    /// next `prepare`.
+    /// Write display images of `format` from now on: the passes compiled for it when it was
+    /// last used come back (the others are kept for the next switch), and the next `prepare`
+    /// compiles what is missing.
     pub(crate) fn set_display_format(&mut self, format: wgpu::TextureFormat) {
-        if format != self.display_format {
-            self.display_format = format;
-            self.compiled.clear();
+        if format == self.display_format {
+            return;
         }
+        let kept = match self.other_format.take() {
+            Some((other, compiled)) if other == format => compiled,
+            _ => HashMap::new(),
+        };
+        let current = std::mem::replace(&mut self.compiled, kept);
+        self.other_format = Some((self.display_format, current));
+        self.display_format = format;
     }
 
     /// Give the text of a shader file under `path` (no file is read for it).

@@ -331,6 +331,12 @@ impl FinishPass {
         Ok(())
     }
 
+    /// Drop the baked LUT (a pass kept aside while the other display format is in use keeps
+    /// its pipelines, not its 3D texture); the next [`FinishPass::prepare`] bakes again.
+    pub fn release_lut(&mut self) {
+        self.lut = None;
+    }
+
     /// The frame was submitted: build the pipelines a budget-governor step from its settings
     /// can ask for (see [`FinishPass::record`]), for the variants that ran, so a step never
     /// compiles during a frame.
