@@ -34,10 +34,7 @@ use glam::{Mat3, Vec3};
 use serde::{Deserialize, Serialize};
 
 use super::clamp_setting;
-use super::grade::{GradeSettings, grade};
-use super::grade_bake::{UserLut, baked_value, shaper_inverse, srgb_decode, stores_unclipped};
 use super::schema::{Control, Setting, float, setting};
-use super::tonemap::ToneMapper;
 
 /// What the finish encodes for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -235,36 +232,6 @@ pub fn hdr_display_linear(sdr: Vec3, graded: Vec3, clamp: bool, m: f32) -> Vec3 
 pub fn pq_of_display_linear(relative: Vec3, paper_white_nits: f32) -> Vec3 {
     let bt2020 = (REC709_TO_BT2020 * relative).max(Vec3::ZERO);
     (bt2020 * paper_white_nits).map(pq_encode)
-}
-
-/// The finish's LUT for an HDR encoding at every lattice point (the lattice of
-/// [`super::grade_bake::baked_lattice`]): the PQ code values (BT.2020) of
-/// [`hdr_display_linear`] of the SDR value the SDR LUT holds there. Computed on the CPU (64³
-/// points in well under a second in an optimised build) when the HDR settings or the grade
-/// change.
-pub fn hdr_lattice(
-    settings: &GradeSettings,
-    mapper: ToneMapper,
-    user_lut: Option<&UserLut>,
-    size: u32,
-    display: &DisplaySettings,
-) -> Vec<Vec3> {
-    let m = display.headroom();
-    let clamp = stores_unclipped(mapper, user_lut);
-    let axis: Vec<f32> = (0..size).map(|i| shaper_inverse(i as f32 / (size - 1) as f32)).collect();
-    let mut data = Vec::with_capacity((size as usize).pow(3));
-    for b in &axis {
-        for g in &axis {
-            for r in &axis {
-                let x = Vec3::new(*r, *g, *b);
-                let sdr =
-                    baked_value(settings, mapper, user_lut, x).map(|v| srgb_decode(v.max(0.0)));
-                let relative = hdr_display_linear(sdr, grade(settings, x), clamp, m);
-                data.push(pq_of_display_linear(relative, display.paper_white_nits));
-            }
-        }
-    }
-    data
 }
 
 /// Write PQ code values (RGBA f32, alpha dropped) as a 16-bit RGB PNG with a cICP chunk:

@@ -312,18 +312,8 @@ impl FinishPass {
         let texture = match self.hdr {
             false => self.baker.bake(device, queue, grade, tone_mapper, user_lut, size)?,
             true => {
-                if let Some(user) = user_lut {
-                    user.lut
-                        .validate()
-                        .map_err(|e| Error::InvalidArgument(format!("user LUT: {e}")))?;
-                }
-                let size = super::grade_bake::lut_size(size);
-                let grade = grade.validated();
-                let lattice =
-                    super::display::hdr_lattice(&grade, tone_mapper, user_lut, size, &display);
-                crate::gpu::checked(device, "HDR grade LUT", || {
-                    super::grade_bake::upload_lattice(device, queue, &lattice, size)
-                })?
+                let baker = &self.baker;
+                baker.bake_hdr(device, queue, grade, tone_mapper, user_lut, size, &display)?
             }
         };
         let view = texture.create_view(&Default::default());

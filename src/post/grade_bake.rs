@@ -99,6 +99,7 @@ use wgpu::util::DeviceExt;
 use super::Tier;
 use super::camera_log::CameraLog;
 use super::colour_lut::ColourLut;
+use super::display::{DisplaySettings, hdr_display_linear, pq_of_display_linear};
 use super::grade::{GradeSettings, grade, hue_shift_matrix, white_balance_matrix};
 use super::lut::{CubeLut, MAX_SIZE, MIN_SIZE};
 use super::tonemap::ToneMapper;
@@ -384,12 +385,37 @@ pub fn baked_lattice(
     user_lut: Option<&UserLut>,
     size: u32,
 ) -> Vec<Vec3> {
+    lattice(size, |x| baked_value(settings, mapper, user_lut, x))
+}
+
+/// The finish's LUT for an HDR display at every point of the lattice of [`baked_lattice`]:
+/// the PQ code values (BT.2020) of [`hdr_display_linear`] of the SDR value [`baked_value`]
+/// stores there (see [`super::display`]).
+pub fn hdr_lattice(
+    settings: &GradeSettings,
+    mapper: ToneMapper,
+    user_lut: Option<&UserLut>,
+    size: u32,
+    display: &DisplaySettings,
+) -> Vec<Vec3> {
+    let m = display.headroom();
+    let clamp = stores_unclipped(mapper, user_lut);
+    lattice(size, |x| {
+        let sdr = baked_value(settings, mapper, user_lut, x).map(|v| srgb_decode(v.max(0.0)));
+        let relative = hdr_display_linear(sdr, grade(settings, x), clamp, m);
+        pq_of_display_linear(relative, display.paper_white_nits)
+    })
+}
+
+/// `value` of the scene-linear colour at every point of the bake's `size`³ lattice (`t = i /
+/// (size − 1)` in f32, then the shaper's inverse), red fastest, then green, then blue.
+fn lattice(size: u32, mut value: impl FnMut(Vec3) -> Vec3) -> Vec<Vec3> {
     let axis: Vec<f32> = (0..size).map(|i| shaper_inverse(i as f32 / (size - 1) as f32)).collect();
     let mut data = Vec::with_capacity((size as usize).pow(3));
     for b in &axis {
         for g in &axis {
             for r in &axis {
-                data.push(baked_value(settings, mapper, user_lut, Vec3::new(*r, *g, *b)));
+                data.push(value(Vec3::new(*r, *g, *b)));
             }
         }
     }
@@ -658,19 +684,11 @@ impl GradeLut {
         user_lut: Option<&UserLut>,
         size: u32,
     ) -> Result<wgpu::Texture, crate::Error> {
-        if let Some(user) = user_lut {
-            user.lut
-                .validate()
-                .map_err(|e| crate::Error::InvalidArgument(format!("user LUT: {e}")))?;
-        }
-        let size = lut_size(size);
+        let size = checked_size(user_lut, size)?;
         let cpu_only = user_lut.is_some_and(|user| !user.bakes_on_gpu());
         let Some(bake) = self.compute.as_ref().filter(|_| !cpu_only) else {
             let lattice = baked_lattice(&settings.validated(), mapper, user_lut, size);
-            return crate::gpu::checked(device, "grade LUT bake", || {
-                upload_lattice(device, queue, &lattice, size)
-            })
-            .map_err(Into::into);
+            return upload_lattice(device, queue, &lattice, size);
         };
         let uniforms = GradeUniforms::new(&settings.validated(), mapper, user_lut, size);
         let texture = crate::gpu::checked(device, "grade LUT bake", || {
@@ -733,6 +751,25 @@ impl GradeLut {
         })?;
         Ok(texture)
     }
+
+    /// [`GradeLut::bake`] for an HDR display: the PQ lattice of [`hdr_lattice`], computed on
+    /// the CPU and uploaded (the compute kernel writes SDR values only). The same checks of
+    /// `user_lut` and `size`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn bake_hdr(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        settings: &GradeSettings,
+        mapper: ToneMapper,
+        user_lut: Option<&UserLut>,
+        size: u32,
+        display: &DisplaySettings,
+    ) -> Result<wgpu::Texture, crate::Error> {
+        let size = checked_size(user_lut, size)?;
+        let lattice = hdr_lattice(&settings.validated(), mapper, user_lut, size, display);
+        upload_lattice(device, queue, &lattice, size)
+    }
 }
 
 /// The baked grade LUT's `size`³ [`LUT_FORMAT`] 3D texture: sampled by the finish, read back
@@ -751,31 +788,43 @@ fn lut_texture(device: &wgpu::Device, size: u32, written: wgpu::TextureUsages) -
     })
 }
 
-/// A `size`³ [`LUT_FORMAT`] 3D texture holding `lattice` (from [`baked_lattice`]), alpha 1:
-/// the bake on devices without compute.
-pub(crate) fn upload_lattice(
+/// The LUT size a bake of `size` uses ([`lut_size`]), after refusing a `user_lut` that fails
+/// [`CubeLut::validate`] (only possible for one built by hand).
+fn checked_size(user_lut: Option<&UserLut>, size: u32) -> Result<u32, crate::Error> {
+    if let Some(user) = user_lut {
+        user.lut.validate().map_err(|e| crate::Error::InvalidArgument(format!("user LUT: {e}")))?;
+    }
+    Ok(lut_size(size))
+}
+
+/// A `size`³ [`LUT_FORMAT`] 3D texture holding `lattice` (from [`baked_lattice`] or
+/// [`hdr_lattice`]), alpha 1: the bake on the CPU.
+fn upload_lattice(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     lattice: &[Vec3],
     size: u32,
-) -> wgpu::Texture {
-    let texture = lut_texture(device, size, wgpu::TextureUsages::COPY_DST);
-    let halves: Vec<u16> = lattice
-        .iter()
-        .flat_map(|v| [v.x, v.y, v.z, 1.0])
-        .map(|x| half::f16::from_f32(x).to_bits())
-        .collect();
-    queue.write_texture(
-        texture.as_image_copy(),
-        bytemuck::cast_slice(&halves),
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            bytes_per_row: Some(size * 8),
-            rows_per_image: Some(size),
-        },
-        texture.size(),
-    );
-    texture
+) -> Result<wgpu::Texture, crate::Error> {
+    crate::gpu::checked(device, "grade LUT bake", || {
+        let texture = lut_texture(device, size, wgpu::TextureUsages::COPY_DST);
+        let halves: Vec<u16> = lattice
+            .iter()
+            .flat_map(|v| [v.x, v.y, v.z, 1.0])
+            .map(|x| half::f16::from_f32(x).to_bits())
+            .collect();
+        queue.write_texture(
+            texture.as_image_copy(),
+            bytemuck::cast_slice(&halves),
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(size * 8),
+                rows_per_image: Some(size),
+            },
+            texture.size(),
+        );
+        texture
+    })
+    .map_err(Into::into)
 }
 
 /// An `n`³ [`USER_LUT_FORMAT`] texture for a user LUT's entries (x = red, y = green, z = blue
