@@ -231,13 +231,6 @@ impl PostChain {
         })
     }
 
-    /// The format of the display images this chain writes: [`DISPLAY_FORMAT`] for SDR, PQ code
-    /// values in [`super::display::HDR_DISPLAY_FORMAT`] for HDR output (the stack's output
-    /// then converts for the target, [`super::composite`]).
-    pub fn display_format(&self) -> wgpu::TextureFormat {
-        self.display_format
-    }
-
     /// Validate `settings` against the pipeline, load the user LUT if it changed, and bake
     /// the grade LUT if the grade changed. Call before recording a frame, outside any
     /// encoder (a bake is its own submission). On error nothing changes.

@@ -444,7 +444,8 @@ impl Renderer {
                 encoding.name()
             )));
         }
-        let display_format = display_target_format(encoding);
+        // The chain's display format is what the target holds: no composite step between.
+        let display_format = encoding.chain_format();
         if self.display_target.texture.format() != display_format {
             let (w, h) = (self.width, self.height);
             self.display_target = Target::new(&gpu.device, "display", w, h, display_format);
@@ -802,15 +803,12 @@ impl Renderer {
         if self.display_target.texture.format() != crate::post::display::HDR_DISPLAY_FORMAT {
             return Ok(None);
         }
-        let bytes = read_texture(gpu, &self.display_target.texture)?;
-        let values = halves_to_f32(&bytes);
-        Ok(Some(values.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()))
+        read_rgba16f(gpu, &self.display_target.texture).map(Some)
     }
 
     /// The linear HDR image as RGBA f32, top row first.
     pub fn read_hdr(&self, gpu: &Gpu) -> Result<Vec<[f32; 4]>, GpuError> {
-        let bytes = read_texture(gpu, &self.gbuffer.hdr.texture)?;
-        Ok(halves_to_f32(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
+        read_rgba16f(gpu, &self.gbuffer.hdr.texture)
     }
 
     /// Motion vectors (uv now minus uv last frame) per pixel, top row first.
@@ -955,10 +953,8 @@ impl Renderer {
     }
 }
 
-/// The display target's format for `encoding`: 8-bit sRGB, or Rgba16Float for HDR output.
-fn display_target_format(encoding: crate::post::display::DisplayEncoding) -> wgpu::TextureFormat {
-    match encoding.is_hdr() {
-        false => DISPLAY_FORMAT,
-        true => crate::post::display::HDR_DISPLAY_FORMAT,
-    }
+/// An Rgba16Float texture's texels as RGBA f32, top row first.
+fn read_rgba16f(gpu: &Gpu, texture: &wgpu::Texture) -> Result<Vec<[f32; 4]>, GpuError> {
+    let bytes = read_texture(gpu, texture)?;
+    Ok(halves_to_f32(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
 }

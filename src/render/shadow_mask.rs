@@ -152,13 +152,9 @@ impl ShadowMaskPass {
         tier: Tier,
         shadows: &ShadowPass,
     ) {
-        let level = tier as usize;
         if self.gate.may_build(tier) {
-            let neighbours = (level.saturating_sub(1)..=(level + 1).min(4))
-                .map(|l| filter_taps(Tier::ALL[l]))
-                .filter(|&taps| taps > 0)
-                .map(|taps| (taps, MASK_FORMAT));
-            self.pipelines.prepare(device, neighbours);
+            let neighbours = tier.with_neighbours().into_iter();
+            self.pipelines.prepare(device, neighbours.map(|t| (filter_taps(t), MASK_FORMAT)));
         }
         let Some(inputs) = &self.inputs else { return };
         let taps = filter_taps(tier);
@@ -167,30 +163,36 @@ impl ShadowMaskPass {
         if drawn {
             self.pipelines.prepare(device, [(taps, MASK_FORMAT)]);
         }
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some(NAME),
-            color_attachments: &[Some(crate::draw::fullscreen::colour_attachment(
-                &self.target.view,
-                Some(wgpu::Color::WHITE),
-            ))],
-            ..Default::default()
-        });
-        if let Some(pipeline) = self.pipelines.built.built((taps, MASK_FORMAT)).filter(|_| drawn) {
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, inputs, &[]);
-            pass.set_bind_group(2, shadows.bind_group(), &[]);
-            pass.draw(0..3, 0..1);
-        }
-    }
-
-    /// How many pipelines are built (for tests of building ahead).
-    pub fn pipelines_built(&self) -> usize {
-        self.pipelines.built.len()
+        let pipeline = self.pipelines.built.built((taps, MASK_FORMAT)).filter(|_| drawn);
+        record(encoder, &self.target.view, pipeline.map(|p| (p, inputs, shadows)));
     }
 
     /// The mask, for memory reports.
     pub(crate) fn memory(&self) -> crate::gpu::memory::MemoryEntry {
         crate::gpu::memory::MemoryEntry::texture("shadow_mask", &self.target.texture, true)
+    }
+}
+
+/// Clear `target` to lit (1) and, with `draw`, run the mask's `pipeline` over it with its
+/// inputs (group 0) and the shadow map (group 2).
+fn record(
+    encoder: &mut wgpu::CommandEncoder,
+    target: &wgpu::TextureView,
+    draw: Option<(&wgpu::RenderPipeline, &wgpu::BindGroup, &ShadowPass)>,
+) {
+    let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some(NAME),
+        color_attachments: &[Some(crate::draw::fullscreen::colour_attachment(
+            target,
+            Some(wgpu::Color::WHITE),
+        ))],
+        ..Default::default()
+    });
+    if let Some((pipeline, inputs, shadows)) = draw {
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, inputs, &[]);
+        pass.set_bind_group(2, shadows.bind_group(), &[]);
+        pass.draw(0..3, 0..1);
     }
 }
 
@@ -216,22 +218,7 @@ pub fn render_shadow_mask(
     let (width, height) = renderer.size();
     let target = Target::new(device, "shadow_mask.readback", width, height, FORMAT);
     let mut encoder = device.create_command_encoder(&Default::default());
-    {
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some(NAME),
-            color_attachments: &[Some(crate::draw::fullscreen::colour_attachment(
-                &target.view,
-                Some(wgpu::Color::WHITE),
-            ))],
-            ..Default::default()
-        });
-        if let Some(pipeline) = pipelines.built.built(key) {
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &inputs, &[]);
-            pass.set_bind_group(2, shadows.bind_group(), &[]);
-            pass.draw(0..3, 0..1);
-        }
-    }
+    record(&mut encoder, &target.view, pipelines.built.built(key).map(|p| (p, &inputs, shadows)));
     gpu.queue.submit([encoder.finish()]);
     let bytes = read_texture(gpu, &target.texture)?;
     Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())

@@ -416,11 +416,6 @@ impl ShadowPass {
         }
     }
 
-    /// The tier the map follows.
-    pub fn tier(&self) -> Tier {
-        self.tier
-    }
-
     /// The filter's taps per axis the lookups of this tier take (`SHADOW_TAPS`).
     pub fn filter_taps(&self) -> u32 {
         shadow_tier::filter_taps(self.tier)

@@ -459,20 +459,8 @@ fn dither_keeps_gradients_finer_than_one_code() {
         let c = if v.position[0] < 0.0 { start } else { end };
         v.color = [c, c, c, 1.0];
     }
-    scene.materials = vec![afterlight::scene::Material { unlit: true, ..Default::default() }];
-    scene.meshes[0].primitives[0].material = Some(0);
-    let camera = Camera {
-        position: Vec3::new(0.0, 0.0, 5.0),
-        forward: Vec3::NEG_Z,
-        up: Vec3::Y,
-        projection: afterlight::scene::CameraProjection::Orthographic {
-            ymag: 1.0,
-            znear: 0.1,
-            zfar: 10.0,
-        },
-    };
     let size = 256;
-    let mut renderer = common::renderer(&gpu, &scene, (size, size), &common::studio(&gpu));
+    let (mut renderer, camera) = common::unlit_ortho(&gpu, scene, (size, size));
     let mut errors = Vec::new();
     for dither in [false, true] {
         let options = options_with(|p| {
