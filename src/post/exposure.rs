@@ -151,10 +151,15 @@ impl MeteringMask {
 /// | tier   | bins | sampling stride | bin width (default range) |
 /// |--------|------|-----------------|---------------------------|
 /// | Off    | –    | –               | fixed exposure, no histogram |
-/// | Low    | 64   | every 4th pixel in x and y | 0.38 EV |
-/// | Medium | 128  | every 2nd pixel | 0.19 EV |
-/// | High   | 256  | every pixel     | 0.094 EV |
+/// | Low    | 64   | every 4th pixel in x and y (1 in 16) | 0.38 EV |
+/// | Medium | 128  | every 3rd (1 in 9) | 0.19 EV |
+/// | High   | 256  | every 2nd (1 in 4) | 0.094 EV |
 /// | Ultra  | 256  | every pixel     | 0.094 EV |
+///
+/// The sampled pixel is the centre of each `stride`² block (its `stride / 2` offset). High
+/// meters a quarter of the pixels, as engines that build the histogram from a half-size copy
+/// of the image do: on the shared scenes its target lands within a bin of Ultra's (every pixel;
+/// `tests/integration/auto_exposure.rs` measures it), at a quarter of the reads.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ExposureSettings {
@@ -287,8 +292,9 @@ impl ExposureSettings {
         match tier {
             Tier::Off => 0,
             Tier::Low => 4,
-            Tier::Medium => 2,
-            Tier::High | Tier::Ultra => 1,
+            Tier::Medium => 3,
+            Tier::High => 2,
+            Tier::Ultra => 1,
         }
     }
 
@@ -1177,18 +1183,17 @@ impl ExposurePass {
 
 /// The pass's memory traffic ([`super::traffic`]) under `settings`, at the display size.
 pub fn traffic(settings: &ExposureSettings, frame: &FrameTargets) -> Option<PassTraffic> {
-    let stride = match settings.tier {
-        Tier::Off | Tier::Low => 16.0,
-        Tier::Medium => 4.0,
-        Tier::High | Tier::Ultra => 1.0,
-    };
+    // Off has no histogram and declares no traffic of its own ([`Tier::Off`] skips the pass);
+    // counted as Low should a caller ask.
+    let stride = f64::from(ExposureSettings::stride(settings.tier.max(Tier::Low)));
+    let sampled = 1.0 / (stride * stride);
     let traffic = PassTraffic::new(
-        frame.resolved_hdr_bytes() / stride,
+        frame.resolved_hdr_bytes() * sampled,
         0.0,
         frame.display_pixels(),
-        "the HDR pixels the histogram samples (1 in 16 / 4 / 1 by tier); bins not counted",
+        "the HDR pixels the histogram samples (1 in 16 / 9 / 4 / 1 by tier); bins not counted",
     );
-    Some(traffic.with_full_screen_passes(u32::from(stride == 1.0)))
+    Some(traffic.with_full_screen_passes(u32::from(sampled == 1.0)))
 }
 
 #[cfg(test)]

@@ -479,7 +479,8 @@ fn percentile_clipping_matches_the_reference() {
     for settings in clipping_matrix() {
         let stride = match settings.tier {
             Tier::Low => 4,
-            Tier::Medium => 2,
+            Tier::Medium => 3,
+            Tier::High => 2,
             _ => 1,
         };
         let (mut sampled, mut weights) = (Vec::new(), Vec::new());
@@ -504,6 +505,47 @@ fn percentile_clipping_matches_the_reference() {
     // The clipping matters: dropping the darkest 30% and the brightest 10% meters over a stop
     // brighter than no clipping at all.
     assert!(results[2] - results[1] > 1.0, "{results:?}");
+}
+
+/// The tier ladder on real light: the two HDR photographs in `../shared/hdr` (every 4th texel
+/// of the 1k equirect, 256x128), metered at each tier with centre-weighted and average masks.
+/// Ultra samples every pixel; High (every 2nd pixel per axis, a quarter of the reads) lands
+/// within one of its bins (0.094 EV) of Ultra's target, and every lower tier within its own
+/// bin width plus Ultra's of Ultra (sampling 1 in 9 or 1 in 16 pixels of a real image).
+#[test]
+fn each_tier_meters_real_photographs_close_to_every_pixel() {
+    let Some(mut rig) = Rig::new() else { return };
+    let p = 0.5;
+    for name in ["royal_esplanade_1k.hdr", "spiaggia_di_mondello_1k.hdr"] {
+        let path = common::shared_file(&format!("hdr/{name}"))
+            .unwrap_or_else(|| panic!("../shared/hdr/{name} is missing"));
+        let photo = image::open(&path).unwrap_or_else(|e| panic!("{name}: {e}")).into_rgb32f();
+        let (width, height) = (photo.width() / 4, photo.height() / 4);
+        let pixels = (0..height)
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
+            .map(|(x, y)| photo.get_pixel(x * 4 + 1, y * 4 + 1).0.map(|v| v * p))
+            .collect();
+        let image = Image { width, height, pixels };
+        for metering in [MeteringMask::CentreWeighted, MeteringMask::Average] {
+            let at = |tier| ExposureSettings { metering, tier, ..ExposureSettings::AUTO };
+            let ultra = rig.meter(&image, &at(Tier::Ultra), p).target_ev100;
+            let mut line = format!("{name} {metering:?}: ultra {ultra:.3} EV100");
+            for tier in [Tier::High, Tier::Medium, Tier::Low] {
+                let settings = at(tier);
+                let got = rig.meter(&image, &settings, p).target_ev100;
+                line += &format!(", {tier:?} {:+.3}", got - ultra);
+                let allowed = match tier {
+                    Tier::High => bin_width(&settings),
+                    _ => bin_width(&settings) + bin_width(&at(Tier::Ultra)),
+                };
+                assert!(
+                    (got - ultra).abs() <= allowed,
+                    "{name} {metering:?} {tier:?}: {got} against ultra's {ultra} (allowed {allowed})"
+                );
+            }
+            println!("{line}");
+        }
+    }
 }
 
 /// speed_brighten 2 EV/s at dt 0.25 s moves exactly 0.5 EV per dispatch toward a brighter
