@@ -478,7 +478,13 @@ fn resolve(
     // motion while its own sample moves otherwise, so its history is the object's edge dragged
     // along; the depth test misses this where the object touches the surface behind it
     // (similar depths). Weigh the current frame more there.
-    let own_velocity = select(load_motion(nearest_uv), sky, has_depth & (n.centre_depth <= 0.0));
+    // The nearest sample's own motion is the one already read wherever it is the closest
+    // surface (most pixels: no second read) or the sky.
+    let centre_is_sky = has_depth & (n.centre_depth <= 0.0);
+    var own_velocity = select(velocity, sky, centre_is_sky);
+    if any(n.closest_uv != nearest_uv) & !centre_is_sky {
+        own_velocity = load_motion(nearest_uv);
+    }
     let motion_edge =
         smoothstep(0.25, 1.0, length((own_velocity - velocity) * taa.output_size.xy));
     reject = max(reject, MOTION_EDGE_WEIGHT * motion_edge);
