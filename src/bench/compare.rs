@@ -157,6 +157,7 @@ pub(crate) mod tests {
                 pool_bytes: 0,
                 timing: "encoder".into(),
                 frame_shape: None,
+                display: String::new(),
                 variant: None,
             }],
             quality: None,

@@ -147,6 +147,7 @@ pub const BUILT_IN_PRESETS: &[(&str, &str)] = &[
     ("mobile", include_str!("../../presets/mobile.toml")),
     ("ar", include_str!("../../presets/ar.toml")),
     ("product", include_str!("../../presets/product.toml")),
+    ("hdr", include_str!("../../presets/hdr.toml")),
 ];
 
 /// Resolve a preset argument: a preset file (`.toml`), or the name of a built-in preset.
@@ -287,6 +288,10 @@ pub struct RunResult {
     /// The frame's shape as a tile-based GPU sees it (absent without per-pass rows).
     #[serde(default)]
     pub frame_shape: Option<FrameShapeReport>,
+    /// The display output the finish encoded for ([`crate::post::display::DisplaySettings::describe`]: SDR, or PQ /
+    /// scRGB with paper white and peak). Empty in reports from before HDR output.
+    #[serde(default)]
+    pub display: String,
 }
 
 /// How many full-screen passes a frame runs, the bytes it moves per display pixel (both from
@@ -668,6 +673,7 @@ fn run_one(
             .sum(),
         pool_bytes: renderer.pool_bytes(),
         frame_shape: shape,
+        display: options.post.display.validated().0.describe(),
         memory,
         variant: renderer.post_variant().cloned(),
         timing: renderer.timing_method().name().to_owned(),
@@ -767,6 +773,9 @@ impl BenchReport {
                     v.reason,
                     if v.fallback { "; FALLBACK" } else { "" }
                 );
+            }
+            if !run.display.is_empty() {
+                let _ = writeln!(md, "Display output: {}.\n", run.display);
             }
             if let Some(shape) = &run.frame_shape {
                 let _ = writeln!(

@@ -125,6 +125,24 @@ impl Default for DisplaySettings {
 }
 
 impl DisplaySettings {
+    /// What a report says of the output: the encoding, the display image's format and, in
+    /// HDR, the paper white and peak.
+    pub fn describe(&self) -> String {
+        let format = self.encoding.chain_format();
+        match self.encoding {
+            DisplayEncoding::Sdr => format!("sdr (8-bit sRGB, {format:?})"),
+            DisplayEncoding::Pq => format!(
+                "pq (BT.2100 PQ code values in {format:?}; paper white {} nits, peak {} nits)",
+                self.paper_white_nits, self.peak_nits
+            ),
+            DisplayEncoding::ScRgb => format!(
+                "scrgb (linear Rec.709, 1.0 = 80 nits, {format:?}; paper white {} nits, peak {} \
+                 nits)",
+                self.paper_white_nits, self.peak_nits
+            ),
+        }
+    }
+
     /// PQ output at the defaults (203 nits paper white, 1000 nits peak).
     pub const PQ: Self =
         Self { encoding: DisplayEncoding::Pq, paper_white_nits: 203.0, peak_nits: 1000.0 };

@@ -55,7 +55,7 @@ use super::grade_bake::lut_size_for_tier;
 use super::grade_bake::{GradeLut, UserLut, lut_sampler};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::tonemap::ToneMapper;
-use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
+use super::traffic::{FrameTargets, PassTraffic};
 use super::{Tier, clamp_setting};
 use crate::Error;
 use crate::draw::bindings;
@@ -814,15 +814,17 @@ pub fn traffic(bloom: &BloomSettings, frame: &FrameTargets) -> Option<PassTraffi
         .map_or(0.0, |c| hdr / f64::from(c.first_mip_divisor * c.first_mip_divisor));
     Some(PassTraffic::new(
         frame.resolved_hdr_bytes() + bloom,
-        texel_bytes(DISPLAY_FORMAT),
+        frame.display_bytes(),
         frame.display_pixels(),
-        "HDR (+ the bloom output) read; 8-bit sRGB written; the grade LUT not counted",
+        "HDR (+ the bloom output) read; the display image written (8-bit sRGB, or Rgba16Float \
+         for PQ and scRGB); the grade LUT not counted",
     ))
 }
 
-/// The traffic of a display-size pass that reads one [`DISPLAY_FORMAT`] image and writes
-/// another (FXAA, sharpen, the compute variant's output copy), `counted` saying how.
+/// The traffic of a display-size pass that reads one display image (8-bit sRGB, or
+/// Rgba16Float in HDR output) and writes another (FXAA, sharpen, the compute variant's output
+/// copy), `counted` saying how.
 pub(crate) fn display_image_traffic(frame: &FrameTargets, counted: &str) -> PassTraffic {
-    let display = texel_bytes(DISPLAY_FORMAT);
+    let display = frame.display_bytes();
     PassTraffic::new(display, display, frame.display_pixels(), counted)
 }

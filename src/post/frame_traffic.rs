@@ -28,6 +28,7 @@ impl FrameShape<'_> {
             size: self.size,
             render_size: self.render_size,
             taa: self.post.taa.tier.is_on(),
+            display_format: self.post.display.encoding.chain_format(),
         }
     }
 }

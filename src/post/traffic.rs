@@ -98,6 +98,9 @@ pub struct FrameTargets {
     /// Whether TAA runs: it resolves the HDR image into Rgba16Float at the display size
     /// (`post::taa`), which the passes after it read, and AO adds its temporal step.
     pub taa: bool,
+    /// The format the finish writes and the display passes after it read and write: 8-bit
+    /// sRGB for SDR output, Rgba16Float for PQ and scRGB (`post::display`).
+    pub display_format: wgpu::TextureFormat,
 }
 
 impl FrameTargets {
@@ -110,6 +113,11 @@ impl FrameTargets {
     /// Rgba16Float whatever the renderer's HDR format, at the display size.
     pub(crate) fn resolved_hdr_bytes(&self) -> f64 {
         if self.taa { texel_bytes(wgpu::TextureFormat::Rgba16Float) } else { self.hdr_bytes() }
+    }
+
+    /// Bytes of one texel of the display image (the finish's output).
+    pub(crate) fn display_bytes(&self) -> f64 {
+        texel_bytes(self.display_format)
     }
 
     /// Pixels at the display size.
