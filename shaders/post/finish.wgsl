@@ -66,7 +66,9 @@ struct Finish {
     // x: grain amplitude in sRGB-encoded units, y: grain luminance response, zw: this
     // frame's offset into the noise tile, in texels.
     noise: vec4f,
-    // Chromatic aberration with radial scale s: x 1 / (1 + s), y 1 / (1 - s); zw: unused.
+    // Chromatic aberration with radial scale s: x 1 / (1 + s), y 1 / (1 - s); z: the largest
+    // code the output may hold (1 in SDR; in HDR the PQ code of the display's peak, rounded
+    // down to a half float); w: unused.
     aberration: vec4f,
 };
 
@@ -195,5 +197,5 @@ fn finish_encoded(position: vec2f) -> vec4f {
             encoded += (noise.r + noise.g - 1.0) / code;
         }
     }
-    return vec4f(clamp(encoded, vec3f(0.0), vec3f(1.0)), clamp(texel.a, 0.0, 1.0));
+    return vec4f(clamp(encoded, vec3f(0.0), vec3f(finish.aberration.z)), clamp(texel.a, 0.0, 1.0));
 }

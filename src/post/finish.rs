@@ -86,7 +86,8 @@ struct FinishUniforms {
     vignette_colour: [f32; 4],
     /// Grain amplitude, grain luminance response, the noise tile's offset (x, y).
     noise: [f32; 4],
-    /// Chromatic aberration's `1 / (1 + s)` and `1 / (1 − s)`, unused, unused.
+    /// Chromatic aberration's `1 / (1 + s)` and `1 / (1 − s)`; the largest code the output
+    /// may hold ([`max_code`]); unused.
     aberration: [f32; 4],
 }
 
@@ -420,7 +421,12 @@ impl FinishPass {
             vignette: [v.intensity, v.radius, 1.0 / v.smoothness.max(1e-4), shape.x],
             vignette_colour: [v.colour.x, v.colour.y, v.colour.z, shape.y],
             noise: [0.1 * g.intensity, g.luminance_response, ox as f32, oy as f32],
-            aberration: [1.0 / (1.0 + aberration), 1.0 / (1.0 - aberration), 0.0, 0.0],
+            aberration: [
+                1.0 / (1.0 + aberration),
+                1.0 / (1.0 - aberration),
+                max_code(self.hdr.then_some(&baked.display)),
+                0.0,
+            ],
         };
         let inputs = [
             wgpu::BindingResource::TextureView(frame.hdr),
@@ -819,6 +825,17 @@ pub fn traffic(bloom: &BloomSettings, frame: &FrameTargets) -> Option<PassTraffi
         "HDR (+ the bloom output) read; the display image written (8-bit sRGB, or Rgba16Float \
          for PQ and scRGB); the grade LUT not counted",
     ))
+}
+
+/// The largest code value the finish writes: 1 in SDR; in HDR the PQ code of the display's
+/// peak, rounded down to a half float (the Rgba16Float display image rounds to nearest, which
+/// could otherwise store a code a fraction of a nit above the peak).
+pub fn max_code(hdr: Option<&DisplaySettings>) -> f32 {
+    let Some(display) = hdr else { return 1.0 };
+    let code = super::display::pq_encode(display.validated().0.peak_nits);
+    let half = half::f16::from_f32(code);
+    let below = if half.to_f32() > code { half::f16::from_bits(half.to_bits() - 1) } else { half };
+    below.to_f32()
 }
 
 /// The traffic of a display-size pass that reads one display image (8-bit sRGB, or

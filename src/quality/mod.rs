@@ -15,6 +15,7 @@
 
 pub mod antialiasing;
 pub mod ao_reference;
+pub mod display;
 pub mod raytrace;
 pub mod report;
 pub mod upscale;

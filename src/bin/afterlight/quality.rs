@@ -24,8 +24,8 @@ pub(super) struct QualityArgs {
     /// when it exists.
     #[arg(long)]
     shared: Option<PathBuf>,
-    /// Only this part: `ao`, `aa` or `upscale`.
-    #[arg(long, value_parser = ["ao", "aa", "upscale"])]
+    /// Only this part: `ao`, `aa`, `upscale` or `display` (HDR output against its formulas).
+    #[arg(long, value_parser = ["ao", "aa", "upscale", "display"])]
     only: Option<String>,
 }
 
@@ -82,6 +82,29 @@ pub(super) fn quality(options: &GpuOptions, args: &QualityArgs) -> Result<(), Er
     }
     if part("upscale") {
         upscale(&gpu, &environment, &settings, shared.as_deref(), args.size)?;
+    }
+    if part("display") {
+        use afterlight::quality::display;
+        let scene = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None)?;
+        let camera = scene::Camera::frame_bounds(&scene.bounds, 30.0, 15.0, 1.0);
+        let mut scores = Vec::new();
+        for case in display::display_cases() {
+            eprintln!("display: {} with {}", case.display.describe(), case.mapper.name());
+            scores.push(display::score(
+                &gpu,
+                &environment,
+                &settings,
+                &scene,
+                &camera,
+                args.size,
+                &case,
+            )?);
+        }
+        println!(
+            "\nHDR display output vs its formulas (built-in scene; error in 10-bit PQ codes; \
+             paper white: scene 1 through the Clamp mapper)"
+        );
+        print!("{}", display::table(&scores));
     }
     Ok(())
 }
