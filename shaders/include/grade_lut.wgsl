@@ -62,3 +62,35 @@ fn grade_lut_sample_encoded(lut: texture_3d<f32>, s: sampler, hdr: vec3f, size: 
     let uvw = grade_lut_uvw(grade_lut_coordinate(hdr), size);
     return textureSampleLevel(lut, s, uvw, 0.0).rgb;
 }
+
+// Tetrahedral interpolation of a baked `size`³ grade LUT (Kasson, Nin, Plouffe and Hafner,
+// "Performing color space conversions with three-dimensional linear interpolation", JEI 1995;
+// what grading tools use): the lattice cell around the colour splits into six tetrahedra
+// along its grey diagonal, and the colour is weighed between the four corners of its own, so
+// a grey input reads grey lattice points only. Trilinear filtering mixes in the cell's other
+// six corners, where another channel is the largest: with a mapper that compresses every
+// channel by the largest (PBR Neutral) that pulls greys below the curve. Four texel loads,
+// no sampler. Same result and domain as `grade_lut_sample_encoded` otherwise (not clipped).
+fn grade_lut_sample_tetrahedral(lut: texture_3d<f32>, hdr: vec3f, size: f32) -> vec3f {
+    let p = grade_lut_coordinate(hdr) * (size - 1.0);
+    let base = clamp(floor(p), vec3f(0.0), vec3f(size - 2.0));
+    let f = p - base;
+    // The largest fraction's axis is stepped along first, the smallest's last (ties: x
+    // before y before z as the largest, z before y before x as the smallest, so the two
+    // always differ).
+    let largest_x = (f.x >= f.y) & (f.x >= f.z);
+    let largest_y = !largest_x & (f.y >= f.z);
+    let first = vec3i(vec3<bool>(largest_x, largest_y, !largest_x & !largest_y));
+    let smallest_z = (f.z <= f.y) & (f.z <= f.x);
+    let smallest_y = !smallest_z & (f.y <= f.x);
+    let last = vec3i(vec3<bool>(!smallest_z & !smallest_y, smallest_y, smallest_z));
+    let high = max(f.x, max(f.y, f.z));
+    let low = min(f.x, min(f.y, f.z));
+    let middle = f.x + f.y + f.z - high - low;
+    let b = vec3i(base);
+    let c0 = textureLoad(lut, b, 0).rgb;
+    let c1 = textureLoad(lut, b + first, 0).rgb;
+    let c2 = textureLoad(lut, b + vec3i(1) - last, 0).rgb;
+    let c3 = textureLoad(lut, b + vec3i(1), 0).rgb;
+    return (1.0 - high) * c0 + (high - middle) * c1 + (middle - low) * c2 + low * c3;
+}

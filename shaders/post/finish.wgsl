@@ -48,6 +48,10 @@ override DITHER: bool = true;
 // of BT.2020 light, src/post/display.rs; fragment only).
 override ENCODING: u32 = 0u;
 
+// The Ultra tier: the LUT interpolated tetrahedrally (include/grade_lut.wgsl) rather than
+// trilinearly.
+override TETRAHEDRAL: bool = false;
+
 const ENCODING_HDR: u32 = 1u;
 const VIGNETTE_BLACK_STRONG: u32 = 2u;
 const VIGNETTE_COLOURED: u32 = 3u;
@@ -141,7 +145,12 @@ fn finish_encoded(position: vec2f) -> vec4f {
     // A NaN or infinite pixel shows as black instead of poisoning the image.
     c = select(c, vec3f(0.0), any(c != c) | any(abs(c) > vec3f(65504.0)));
     // The LUT holds sRGB-encoded display values (unclipped past 1 for the Clamp mapper).
-    var encoded = grade_lut_sample_encoded(grade_lut, linear_clamp, c, LUT_SIZE);
+    var encoded: vec3f;
+    if TETRAHEDRAL {
+        encoded = grade_lut_sample_tetrahedral(grade_lut, c, LUT_SIZE);
+    } else {
+        encoded = grade_lut_sample_encoded(grade_lut, linear_clamp, c, LUT_SIZE);
+    }
     if VIGNETTE != 0u {
         // r = 1 at the corners; roundness 1 measures in pixels (a circle), 0 in uv (an
         // ellipse with the image's aspect). smoothstep(radius, radius + smoothness, r):

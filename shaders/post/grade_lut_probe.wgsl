@@ -11,6 +11,9 @@
 @group(0) @binding(2) var<storage, read> inputs: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> outputs: array<vec4f>;
 
+// Sample as the finish's Ultra tier does (tetrahedral) rather than trilinearly.
+override TETRAHEDRAL: bool = false;
+
 @compute @workgroup_size(64)
 fn cs_main(@builtin(global_invocation_id) id: vec3u) {
     let i = id.x;
@@ -18,5 +21,9 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
         return;
     }
     let size = f32(textureDimensions(lut).x);
-    outputs[i] = vec4f(grade_lut_sample_encoded(lut, lut_sampler, inputs[i].xyz, size), 1.0);
+    var sampled = grade_lut_sample_encoded(lut, lut_sampler, inputs[i].xyz, size);
+    if TETRAHEDRAL {
+        sampled = grade_lut_sample_tetrahedral(lut, inputs[i].xyz, size);
+    }
+    outputs[i] = vec4f(sampled, 1.0);
 }

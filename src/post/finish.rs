@@ -111,6 +111,8 @@ pub(crate) struct FinishKey {
     dither: bool,
     /// HDR output: the LUT and the output are PQ code values (`ENCODING` 1).
     hdr: bool,
+    /// The LUT interpolated tetrahedrally (`TETRAHEDRAL`, the Ultra tier).
+    tetrahedral: bool,
 }
 
 impl FinishKey {
@@ -141,6 +143,7 @@ impl FinishKey {
             grain: quality.grain && finish.grain.intensity > 0.0,
             dither: finish.dither,
             hdr,
+            tetrahedral: quality.tetrahedral_lut,
         }
     }
 
@@ -155,6 +158,7 @@ impl FinishKey {
             ("GRAIN", flag(self.grain)),
             ("DITHER", flag(self.dither)),
             ("ENCODING", flag(self.hdr)),
+            ("TETRAHEDRAL", flag(self.tetrahedral)),
         ]
     }
 }
@@ -464,13 +468,18 @@ impl FinishPass {
 pub struct FinishSettings {
     /// Quality tier (default `high`). The knobs behind it, in [`FinishQuality::for_tier`]:
     ///
-    /// | tier   | grade LUT | film grain | chromatic aberration |
-    /// |--------|-----------|------------|----------------------|
-    /// | off    | 32³       | off        | off                  |
-    /// | low    | 16³       | off        | off                  |
-    /// | medium | 32³       | on         | off                  |
-    /// | high   | 64³       | on         | on                   |
-    /// | ultra  | 64³       | on         | on                   |
+    /// | tier   | grade LUT                 | film grain | chromatic aberration |
+    /// |--------|---------------------------|------------|----------------------|
+    /// | off    | 32³, trilinear            | off        | off                  |
+    /// | low    | 16³, trilinear            | off        | off                  |
+    /// | medium | 32³, trilinear            | on         | off                  |
+    /// | high   | 64³, trilinear            | on         | on                   |
+    /// | ultra  | 64³, tetrahedral          | on         | on                   |
+    ///
+    /// Tetrahedral interpolation reads four lattice points instead of one filtered sample and
+    /// keeps greys on the grey diagonal: with PBR Neutral (which compresses every channel by
+    /// the largest) trilinear filtering puts greys up to 4.5 PQ codes below the curve just
+    /// above paper white (`afterlight quality --only display`).
     ///
     /// (The LUT size is [`lut_size_for_tier`](super::grade_bake::lut_size_for_tier); a 64³
     /// LUT keeps the identity grade within one 10-bit code, 32³ within three.)
@@ -508,6 +517,8 @@ pub struct FinishQuality {
     pub grain: bool,
     /// Chromatic aberration runs (when its intensity is above 0): three HDR taps instead of one.
     pub chromatic_aberration: bool,
+    /// The LUT is interpolated tetrahedrally (four texel loads) rather than trilinearly.
+    pub tetrahedral_lut: bool,
 }
 
 impl FinishQuality {
@@ -518,7 +529,7 @@ impl FinishQuality {
             Tier::Medium => (true, false),
             Tier::High | Tier::Ultra => (true, true),
         };
-        Self { grain, chromatic_aberration }
+        Self { grain, chromatic_aberration, tetrahedral_lut: tier == Tier::Ultra }
     }
 }
 

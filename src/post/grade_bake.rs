@@ -852,6 +852,26 @@ pub fn sample_lut(
     lut: &wgpu::Texture,
     inputs: &[Vec3],
 ) -> Result<Vec<Vec3>, crate::Error> {
+    probe_lut(gpu, lut, inputs, false)
+}
+
+/// [`sample_lut`] as the finish's Ultra tier samples: tetrahedral interpolation
+/// (`grade_lut_sample_tetrahedral`), to compare with [`CubeLut::sample_tetrahedral`].
+#[doc(hidden)]
+pub fn sample_lut_tetrahedral(
+    gpu: &Gpu,
+    lut: &wgpu::Texture,
+    inputs: &[Vec3],
+) -> Result<Vec<Vec3>, crate::Error> {
+    probe_lut(gpu, lut, inputs, true)
+}
+
+fn probe_lut(
+    gpu: &Gpu,
+    lut: &wgpu::Texture,
+    inputs: &[Vec3],
+    tetrahedral: bool,
+) -> Result<Vec<Vec3>, crate::Error> {
     const GROUP: usize = 64;
     if inputs.is_empty() {
         return Ok(Vec::new());
@@ -872,7 +892,10 @@ pub fn sample_lut(
             layout: None,
             module: &module,
             entry_point: Some("cs_main"),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &[("TETRAHEDRAL", if tetrahedral { 1.0 } else { 0.0 })],
+                ..Default::default()
+            },
             cache: None,
         });
         let texels: Vec<[f32; 4]> = inputs.iter().map(|v| v.extend(0.0).to_array()).collect();

@@ -28,6 +28,7 @@ use glam::{Mat3, Vec3};
 
 use crate::Error;
 use crate::gpu::Gpu;
+use crate::post::Tier;
 use crate::post::chain::PostSettings;
 use crate::post::display::{
     DisplayEncoding, DisplaySettings, REC709_TO_BT2020, hdr_display_linear, pq_decode, pq_encode,
@@ -49,30 +50,39 @@ pub struct DisplayCase {
     pub display: DisplaySettings,
     /// The tone mapper (its SDR curve is what HDR extends).
     pub mapper: ToneMapper,
+    /// The finish's tier (High: the 64³ LUT sampled trilinearly; Ultra: tetrahedrally).
+    pub tier: Tier,
 }
 
 /// What `afterlight quality` measures: PQ at BT.2408's 203-nit paper white on a 1000-nit
-/// display with three mappers, PQ at other whites and peaks, and scRGB.
+/// display with three mappers at the finish's High and Ultra tiers, PQ at other whites and
+/// peaks, and scRGB.
 pub fn display_cases() -> Vec<DisplayCase> {
-    let pq = |paper, peak, mapper| DisplayCase {
+    let pq = |paper, peak, mapper, tier| DisplayCase {
         display: DisplaySettings {
             paper_white_nits: paper,
             peak_nits: peak,
             ..DisplaySettings::PQ
         },
         mapper,
+        tier,
     };
-    vec![
-        pq(203.0, 1000.0, ToneMapper::Clamp),
-        pq(203.0, 1000.0, ToneMapper::KhronosPbrNeutral),
-        pq(203.0, 1000.0, ToneMapper::AgX),
-        pq(100.0, 600.0, ToneMapper::KhronosPbrNeutral),
-        pq(300.0, 4000.0, ToneMapper::AcesFitted),
+    let mut cases = Vec::new();
+    for mapper in [ToneMapper::Clamp, ToneMapper::KhronosPbrNeutral, ToneMapper::AgX] {
+        for tier in [Tier::High, Tier::Ultra] {
+            cases.push(pq(203.0, 1000.0, mapper, tier));
+        }
+    }
+    cases.extend([
+        pq(100.0, 600.0, ToneMapper::KhronosPbrNeutral, Tier::High),
+        pq(300.0, 4000.0, ToneMapper::AcesFitted, Tier::High),
         DisplayCase {
             display: DisplaySettings { encoding: DisplayEncoding::ScRgb, ..DisplaySettings::PQ },
             mapper: ToneMapper::KhronosPbrNeutral,
+            tier: Tier::High,
         },
-    ]
+    ]);
+    cases
 }
 
 /// One case's measurements.
@@ -103,7 +113,7 @@ fn plain(case: &DisplayCase, display: DisplaySettings) -> PostSettings {
     let mut post = PostSettings {
         exposure: ExposureSettings::manual(0.0),
         grade: GradeSettings::NEUTRAL,
-        finish: FinishSettings { dither: false, ..FinishSettings::CLEAN },
+        finish: FinishSettings { dither: false, tier: case.tier, ..FinishSettings::CLEAN },
         display,
         ..Default::default()
     };
@@ -257,9 +267,10 @@ pub fn score(
 pub fn table(scores: &[DisplayScore]) -> String {
     let ms = |v: Option<f64>| v.map_or("-".into(), |ms| format!("{ms:.3}"));
     let mut out = format!(
-        "{:<24} {:<20} {:>11} {:>15} {:>11} {:>13} {:>14} {:>9} {:>8}\n",
+        "{:<24} {:<20} {:<6} {:>11} {:>15} {:>11} {:>13} {:>14} {:>9} {:>8}\n",
         "output",
         "mapper",
+        "finish",
         "paper white",
         "5000 -> (peak)",
         "brightest",
@@ -271,9 +282,10 @@ pub fn table(scores: &[DisplayScore]) -> String {
     for s in scores {
         let d = s.case.display;
         out += &format!(
-            "{:<24} {:<20} {:>7.1} nit {:>9.1} ({:>4}) {:>7.1} nit {:>13.2} {:>14.3} {:>9} {:>8}\n",
+            "{:<24} {:<20} {:<6} {:>7.1} nit {:>9.1} ({:>4}) {:>7.1} nit {:>13.2} {:>14.3} {:>9} {:>8}\n",
             format!("{} {}/{}", d.encoding.name(), d.paper_white_nits, d.peak_nits),
             s.case.mapper.name(),
+            s.case.tier.name(),
             s.paper_white_nits,
             s.far_above_peak_nits,
             d.peak_nits,

@@ -311,6 +311,59 @@ fn identity_through_the_lut_is_within_one_10_bit_step_at_64() {
     assert!(worst_64 <= TOLERANCE, "64³: {} codes", worst_64 * 1023.0);
 }
 
+/// The finish's Ultra tier samples tetrahedrally (`grade_lut_sample_tetrahedral`): on the GPU
+/// it matches the CPU's `CubeLut::sample_tetrahedral` of the same lattice (to the half-float
+/// texels), and a grey input reads grey lattice points only: with PBR Neutral, which
+/// compresses every channel by the largest, greys land on the curve where trilinear filtering
+/// pulls them below it.
+#[test]
+fn tetrahedral_sampling_matches_the_cpu_and_keeps_greys_on_the_curve() {
+    use afterlight::post::grade_bake::{baked_lattice, baked_value, sample_lut_tetrahedral};
+    use afterlight::post::lut::CubeLut;
+    let Some(gpu) = common::gpu() else { return };
+    let baker = GradeLut::new(&gpu.device).unwrap();
+    let size = 32;
+    let (settings, mapper) = (GradeSettings::COOL_TECH, ToneMapper::KhronosPbrNeutral);
+    let texture = baker.bake(&gpu.device, &gpu.queue, &settings, mapper, None, size).unwrap();
+    let lattice = baked_lattice(&settings.validated(), mapper, None, size);
+    let cpu = CubeLut { data: lattice, ..CubeLut::identity(size) };
+    let mut state = 7u32;
+    let mut random = || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (state >> 8) as f32 / (1u32 << 24) as f32
+    };
+    let mut inputs: Vec<Vec3> =
+        (0..512).map(|_| Vec3::new(random(), random(), random()).map(shaper_inverse)).collect();
+    let greys: Vec<Vec3> =
+        (0..256).map(|i| Vec3::splat(shaper_inverse(i as f32 / 255.0))).collect();
+    inputs.extend(&greys);
+    let gpu_samples = sample_lut_tetrahedral(&gpu, &texture, &inputs).unwrap();
+    let trilinear = sample_lut(&gpu, &texture, &greys).unwrap();
+    let mut worst = 0.0f32;
+    for (got, x) in gpu_samples.iter().zip(&inputs) {
+        let want = cpu.sample_tetrahedral(x.map(shaper));
+        worst = worst.max(((*got - want).abs() / want.abs().max(Vec3::ONE)).max_element());
+    }
+    println!("tetrahedral, GPU vs CPU at {size}³: {worst:.2e}");
+    assert!(worst <= 2e-3, "{worst}");
+    // Greys: against the exact curve, in 8-bit codes (clipped), tetrahedral vs trilinear.
+    let grey_error = |samples: &[Vec3]| {
+        samples
+            .iter()
+            .zip(&greys)
+            .map(|(s, x)| {
+                let want = baked_value(&settings, mapper, None, *x).clamp(Vec3::ZERO, Vec3::ONE);
+                (s.clamp(Vec3::ZERO, Vec3::ONE) - want).abs().max_element() * 255.0
+            })
+            .fold(0.0f32, f32::max)
+    };
+    let (tetrahedral, trilinear) = (grey_error(&gpu_samples[512..]), grey_error(&trilinear));
+    println!(
+        "greys at {size}³, worst 8-bit codes: tetrahedral {tetrahedral:.2}, trilinear {trilinear:.2}"
+    );
+    assert!(tetrahedral < trilinear, "tetrahedral {tetrahedral} vs trilinear {trilinear}");
+}
+
 /// Every tier size bakes, with the expected extent; an odd size becomes a tier size. Also
 /// reports the bake's wall-clock time (bake + wait for the queue), never asserted on.
 #[test]
