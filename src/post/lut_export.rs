@@ -421,6 +421,12 @@ pub fn export_cube_encoded(
     lut.comments.extend(input);
     lut.comments.push(String::new());
     lut.comments.extend(base.comments[output_at..].iter().cloned());
+    lut.comments.push(
+        "  Entries outside [0, 1] also hold the grade continued past what afterlight grades \
+         (above),"
+            .into(),
+    );
+    lut.comments.push("  likewise clipped after interpolating.".into());
     Ok(EncodedExport { shaper: shaper_stage, cube: lut })
 }
 
