@@ -512,9 +512,16 @@ fn lut_info_and_convert() {
     );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stderr(&output).contains("import as [lut] space = \"acescct\""), "{}", stderr(&output));
-    let lut = afterlight::post::lut::CubeLut::load(&exported).expect("the export parses");
-    assert_eq!(lut.size, 9);
-    assert!(lut.comments.iter().any(|c| c.starts_with("INPUT: ACEScct code values")));
+    // Resolve's 1D shaper + 3D form, which lut info reads like any other .cube.
+    let text = std::fs::read_to_string(&exported).unwrap();
+    let file = afterlight::post::lut_cube_file::parse_cube_file(&text, None).expect("it parses");
+    assert_eq!(file.cube.as_ref().map(|c| c.size), Some(9));
+    assert_eq!(file.shaper.as_ref().map(|s| s.data.len()), Some(4096));
+    assert!(file.comments.iter().any(|c| c.starts_with("INPUT: ACEScct code values")));
+    let output = afterlight(&["lut", "info", exported.to_str().unwrap_or_default()], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let info = String::from_utf8_lossy(&output.stdout);
+    assert!(info.contains("4096") && info.contains("9"), "{info}");
     assert_clean_failure(
         &afterlight(&["lut", "export", "--input-encoding", "rec2020", "-o", "x.cube"], &[]),
         "unknown input encoding \"rec2020\"",

@@ -8,7 +8,7 @@ use afterlight::Error;
 use afterlight::config::Preset;
 use afterlight::post::chain::PostSettings;
 use afterlight::post::colour_lut::ColourLut;
-use afterlight::post::lut_export::{ExportEncoding, export_cube_encoded};
+use afterlight::post::lut_export::{EXPORT_SIZE, ExportEncoding, export_cube_encoded};
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -23,12 +23,17 @@ pub(super) enum LutCommand {
         /// The `.cube` file to write.
         #[arg(short, long)]
         output: PathBuf,
-        /// Lattice points per side (2..=65).
-        #[arg(long, default_value_t = 33)]
+        /// 3D lattice points per side (2..=65). The default, 64, is the finish's own LUT size
+        /// (High and Ultra): over afterlight-log2 the file is that LUT exactly, and over the
+        /// other encodings its grey axis lies on that LUT's lattice.
+        #[arg(long, default_value_t = EXPORT_SIZE)]
         size: u32,
-        /// The LUT's input: afterlight-log2 (afterlight's shaper; import as scene_log),
-        /// acescct (ACEScct, AP1), logc3 (ARRI LogC3 EI800, AWG3) or srgb-display (the image
-        /// shown with the neutral grade and the same tone mapper; import as display).
+        /// The LUT's input: afterlight-log2 (afterlight's shaper; import as scene_log; a 3D
+        /// .cube), acescct (ACEScct, AP1), logc3 (ARRI LogC3 EI800, AWG3) or srgb-display
+        /// (the image shown with the neutral grade and the same tone mapper; import as
+        /// display). The last three are written in Resolve's 1D shaper + 3D .cube form, which
+        /// Resolve and OCIO read; see docs/lut-export.md for how closely each reproduces the
+        /// grade.
         #[arg(long, default_value = "afterlight-log2")]
         input_encoding: ExportEncoding,
     },
@@ -107,8 +112,12 @@ fn export_lut(
         encoding,
     )?;
     lut.save(output)?;
+    let shaper = lut
+        .shaper
+        .as_ref()
+        .map_or(String::new(), |s| format!("{}-entry 1D shaper + ", s.data.len()));
     eprintln!(
-        "wrote {} ({size}³, grade + {} tone mapper, input {}; import as [lut] space = \"{}\")",
+        "wrote {} ({shaper}{size}³, grade + {} tone mapper, input {}; import as [lut] space = \"{}\")",
         output.display(),
         settings.tonemap.mapper,
         ExportEncoding::NAMES.iter().find(|(e, _)| *e == encoding).map_or("", |(_, n)| n),
