@@ -44,8 +44,9 @@ override BLOOM: u32 = 0u;
 override VIGNETTE: u32 = 0u;
 override GRAIN: bool = false;
 override DITHER: bool = true;
-// 0: SDR (the LUT and the output sRGB-encoded); 1: HDR (the LUT and the output PQ code values
-// of BT.2020 light, src/post/display.rs; fragment only).
+// 0: SDR (the LUT and the output sRGB-encoded) into an sRGB attachment; 1: HDR (the LUT and the
+// output PQ code values of BT.2020 light, src/post/display.rs; fragment only); 2: SDR into an
+// Rgba8Unorm view of the target, which stores the encoded values as they are.
 override ENCODING: u32 = 0u;
 
 // The Ultra tier: the LUT interpolated tetrahedrally (include/grade_lut.wgsl) rather than
@@ -53,6 +54,7 @@ override ENCODING: u32 = 0u;
 override TETRAHEDRAL: bool = false;
 
 const ENCODING_HDR: u32 = 1u;
+const ENCODING_SDR_BYTES: u32 = 2u;
 const VIGNETTE_BLACK_STRONG: u32 = 2u;
 const VIGNETTE_COLOURED: u32 = 3u;
 const BLOOM_ADDITIVE: u32 = 2u;
@@ -96,8 +98,9 @@ struct Finish {
 @fragment
 fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
     let encoded = finish_encoded(in.position.xy);
-    if ENCODING == ENCODING_HDR {
-        // PQ code values into the Rgba16Float display image, as they are.
+    if ENCODING == ENCODING_HDR || ENCODING == ENCODING_SDR_BYTES {
+        // PQ code values into the Rgba16Float display image, or the sRGB encoding into an
+        // Rgba8Unorm view, as they are.
         return encoded;
     }
     // The sRGB attachment encodes on store: the one decode of the pass.

@@ -122,9 +122,12 @@ struct Source<K> {
     formats: (wgpu::TextureFormat, wgpu::TextureFormat),
     /// The `override` constants of a key (the flag: for the compute kernel).
     constants: fn(K, bool) -> Constants,
+    /// The fragment target's format for a key, from `formats.0` (the same unless
+    /// [`SpecialisedDisplayPass::with_fragment_format`] says otherwise).
+    fragment_format: fn(K, wgpu::TextureFormat) -> wgpu::TextureFormat,
 }
 
-impl<K> Source<K> {
+impl<K: Copy> Source<K> {
     fn fragment(&self, device: &wgpu::Device, key: K) -> wgpu::RenderPipeline {
         crate::draw::fullscreen::specialised_pipeline(
             device,
@@ -132,7 +135,7 @@ impl<K> Source<K> {
             &self.module,
             self.entries.0,
             &[self.pass.layout()],
-            (self.formats.0, None),
+            ((self.fragment_format)(key, self.formats.0), None),
             &(self.constants)(key, false),
         )
     }
@@ -166,7 +169,15 @@ impl<K: Copy + Eq + std::hash::Hash> SpecialisedDisplayPass<K> {
             FullscreenPass::with_entry(device, name, entries.0, inputs, uniform_size, target, &[])?;
         let module = crate::shaders::create_module(device, name)?;
         Ok(Self {
-            source: Source { pass, module, name, entries, formats, constants },
+            source: Source {
+                pass,
+                module,
+                name,
+                entries,
+                formats,
+                constants,
+                fragment_format: |_, format| format,
+            },
             device: device.clone(),
             fragment: Specialised::new(),
             compute: Specialised::new(),
@@ -175,6 +186,16 @@ impl<K: Copy + Eq + std::hash::Hash> SpecialisedDisplayPass<K> {
             gate: BuildAhead::default(),
             current: None,
         })
+    }
+
+    /// The pass with a fragment target format chosen per key from the one it was made with
+    /// (the finish writing sRGB-encoded bytes through an `Rgba8Unorm` view).
+    pub(crate) fn with_fragment_format(
+        mut self,
+        fragment_format: fn(K, wgpu::TextureFormat) -> wgpu::TextureFormat,
+    ) -> Self {
+        self.source.fragment_format = fragment_format;
+        self
     }
 
     /// The keys to build after this frame is submitted: those a budget-governor step from

@@ -111,6 +111,9 @@ pub(crate) struct FinishKey {
     dither: bool,
     /// HDR output: the LUT and the output are PQ code values (`ENCODING` 1).
     hdr: bool,
+    /// SDR written as the sRGB-encoded bytes themselves through an `Rgba8Unorm` view of the
+    /// target (`ENCODING` 2): no decode in the shader, no encode in the attachment.
+    encoded_bytes: bool,
     /// The LUT interpolated tetrahedrally (`TETRAHEDRAL`, the Ultra tier).
     tetrahedral: bool,
 }
@@ -143,6 +146,7 @@ impl FinishKey {
             grain: quality.grain && finish.grain.intensity > 0.0,
             dither: finish.dither,
             hdr,
+            encoded_bytes: false,
             tetrahedral: quality.tetrahedral_lut,
         }
     }
@@ -157,7 +161,7 @@ impl FinishKey {
             ("VIGNETTE", f64::from(self.vignette)),
             ("GRAIN", flag(self.grain)),
             ("DITHER", flag(self.dither)),
-            ("ENCODING", flag(self.hdr)),
+            ("ENCODING", if self.hdr { 1.0 } else { 2.0 * flag(self.encoded_bytes) }),
             ("TETRAHEDRAL", flag(self.tetrahedral)),
         ]
     }
@@ -260,7 +264,11 @@ impl FinishPass {
             (&inputs, uniform_size),
             (format, wgpu::TextureFormat::Rgba8Unorm),
             FinishKey::constants,
-        )?;
+        )?
+        .with_fragment_format(|key, format| match key.encoded_bytes {
+            true => wgpu::TextureFormat::Rgba8Unorm,
+            false => format,
+        });
         let black =
             bindings::placeholder(device, "finish.no_bloom", wgpu::TextureFormat::Rgba16Float);
         let noise = device.create_texture(&wgpu::TextureDescriptor {
@@ -345,9 +353,15 @@ impl FinishPass {
         self.pass.built()
     }
 
-    /// Record the finish of `frame` into `output` (a [`DISPLAY_FORMAT`] view of `frame.size`)
-    /// with the finish's settings (vignette, grain, dither...) and bloom's composite mode and
-    /// intensity. Nothing is drawn before the first successful [`FinishPass::prepare`].
+    /// Record the finish of `frame` into `output` (a [`DISPLAY_FORMAT`] view of `frame.size`,
+    /// mip 0 of its texture) with the finish's settings (vignette, grain, dither...) and
+    /// bloom's composite mode and intensity. Nothing is drawn before the first successful
+    /// [`FinishPass::prepare`].
+    ///
+    /// Where `output`'s texture is `Rgba8Unorm` (an sRGB view of it, as the renderer's display
+    /// target is where the device has view formats) the finish writes the sRGB-encoded bytes
+    /// themselves through an `Rgba8Unorm` view: the shader computes the encoding anyway, so it
+    /// neither decodes it for an sRGB attachment nor has the attachment encode it again.
     pub fn draw(
         &mut self,
         device: &wgpu::Device,
@@ -357,8 +371,17 @@ impl FinishPass {
         knobs: (&FinishSettings, &BloomSettings),
         output: &wgpu::TextureView,
     ) {
-        let target = DisplayTarget::Attachment(output, wgpu::Color::BLACK);
-        self.record(device, queue, encoder, frame, knobs, target);
+        let texture = output.texture();
+        let bytes = (!self.hdr && texture.format() == wgpu::TextureFormat::Rgba8Unorm).then(|| {
+            texture.create_view(&wgpu::TextureViewDescriptor {
+                label: Some("finish.encoded_bytes"),
+                mip_level_count: Some(1),
+                ..Default::default()
+            })
+        });
+        let target =
+            DisplayTarget::Attachment(bytes.as_ref().unwrap_or(output), wgpu::Color::BLACK);
+        self.record(device, queue, encoder, frame, knobs, (target, bytes.is_some()));
     }
 
     /// The compute variant of [`FinishPass::draw`]: `output` is a storage view of an
@@ -374,11 +397,12 @@ impl FinishPass {
         output: &wgpu::TextureView,
     ) {
         let target = DisplayTarget::Storage(output, frame.size);
-        self.record(device, queue, encoder, frame, knobs, target);
+        self.record(device, queue, encoder, frame, knobs, (target, false));
     }
 
     /// Write the uniforms, bind the inputs and record the pipeline of the settings' key into
-    /// `target`; nothing before the first successful [`FinishPass::prepare`].
+    /// `target` (`encoded_bytes`: an `Rgba8Unorm` attachment taking the sRGB encoding as it
+    /// is); nothing before the first successful [`FinishPass::prepare`].
     fn record(
         &mut self,
         device: &wgpu::Device,
@@ -386,12 +410,15 @@ impl FinishPass {
         encoder: &mut wgpu::CommandEncoder,
         frame: &FinishFrame<'_>,
         (finish, bloom): (&FinishSettings, &BloomSettings),
-        target: DisplayTarget<'_>,
+        (target, encoded_bytes): (DisplayTarget<'_>, bool),
     ) {
         let Some((baked, texels, lut)) = &self.lut else { return };
         let (width, height) = (frame.size.0.max(1) as f32, frame.size.1.max(1) as f32);
         let paper_white = baked.display.paper_white_nits;
-        let key = FinishKey::of(finish, frame.bloom.map(|_| bloom.composite), *texels, self.hdr);
+        let key = FinishKey {
+            encoded_bytes,
+            ..FinishKey::of(finish, frame.bloom.map(|_| bloom.composite), *texels, self.hdr)
+        };
         let v = &finish.vignette;
         // The scale of (uv - 0.5) whose length is 1 at the corners: roundness 1 measures in
         // pixels (a circle), 0 in uv (an ellipse of the image's aspect).
@@ -442,7 +469,8 @@ impl FinishPass {
         ];
         let bytes = bytemuck::bytes_of(&uniforms);
         self.pass.record(device, queue, encoder, key, bytes, &inputs, target);
-        self.pass.ahead(Self::neighbours(finish, bloom, self.hdr));
+        let ahead = Self::neighbours(finish, bloom, self.hdr);
+        self.pass.ahead(ahead.into_iter().map(|k| FinishKey { encoded_bytes, ..k }).collect());
     }
 
     /// The keys a budget-governor step from these settings can ask for: the finish's

@@ -290,7 +290,7 @@ impl Renderer {
             render_size: (width, height),
             hdr_format,
             gbuffer: GBuffer::new(device, width, height, hdr_format),
-            display_target: Target::new(device, "display", width, height, DISPLAY_FORMAT),
+            display_target: display_target(device, (width, height), DISPLAY_FORMAT),
             geometry,
             lighting,
             forward,
@@ -329,8 +329,8 @@ impl Renderer {
             self.height = height;
             self.render_size = (width, height);
             self.gbuffer = GBuffer::new(&gpu.device, width, height, self.hdr_format);
-            let format = self.display_target.texture.format();
-            self.display_target = Target::new(&gpu.device, "display", width, height, format);
+            let format = self.display_format();
+            self.display_target = display_target(&gpu.device, (width, height), format);
             self.bind_targets(&gpu.device);
             self.reset_history();
             self.post.reset_budget_statistics("resolution changed");
@@ -446,9 +446,9 @@ impl Renderer {
         }
         // The chain's display format is what the target holds: no composite step between.
         let display_format = encoding.chain_format();
-        if self.display_target.texture.format() != display_format {
-            let (w, h) = (self.width, self.height);
-            self.display_target = Target::new(&gpu.device, "display", w, h, display_format);
+        if self.display_format() != display_format {
+            let size = (self.width, self.height);
+            self.display_target = display_target(&gpu.device, size, display_format);
             self.post.set_output_format(display_format)?;
         }
         let plan = self.post.begin_frame((self.width, self.height))?;
@@ -785,6 +785,15 @@ impl Renderer {
         &self.camera_buffer
     }
 
+    /// The format of the display image as [`Renderer::display_view`] sees it: 8-bit sRGB
+    /// ([`DISPLAY_FORMAT`]), or the HDR display format.
+    fn display_format(&self) -> wgpu::TextureFormat {
+        match self.display_target.texture.format() {
+            wgpu::TextureFormat::Rgba8Unorm => DISPLAY_FORMAT,
+            format => format,
+        }
+    }
+
     /// The finished 8-bit sRGB image as a view (its texture can also be sampled), for an app
     /// that presents it itself (the viewer draws it into its window).
     pub fn display_view(&self) -> &wgpu::TextureView {
@@ -954,6 +963,34 @@ impl Renderer {
 }
 
 /// An Rgba16Float texture's texels as RGBA f32, top row first.
+/// The renderer's display target of `format`. For 8-bit sRGB, where the device has view formats,
+/// an `Rgba8Unorm` texture whose default view is sRGB ([`DISPLAY_FORMAT`]): the finish writes
+/// the encoded bytes through an `Rgba8Unorm` view (`FinishPass::draw`), everything else sees
+/// the sRGB view. Otherwise a texture of `format` itself.
+fn display_target(device: &wgpu::Device, size: (u32, u32), format: wgpu::TextureFormat) -> Target {
+    if format != DISPLAY_FORMAT || !crate::gpu::Capabilities::of(device).view_formats {
+        return Target::new(device, "display", size.0, size.1, format);
+    }
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("display"),
+        size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT
+            | wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::COPY_SRC
+            | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[DISPLAY_FORMAT],
+    });
+    let view = texture.create_view(&wgpu::TextureViewDescriptor {
+        format: Some(DISPLAY_FORMAT),
+        ..Default::default()
+    });
+    Target { texture, view }
+}
+
 fn read_rgba16f(gpu: &Gpu, texture: &wgpu::Texture) -> Result<Vec<[f32; 4]>, GpuError> {
     let bytes = read_texture(gpu, texture)?;
     Ok(halves_to_f32(&bytes).chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect())
