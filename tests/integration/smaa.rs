@@ -163,3 +163,211 @@ fn smaa_leaves_less_edge_error_than_fxaa_at_every_equal_tier() {
         assert!(es < 0.6 * total_none, "{tier}: smaa {es:.2} vs no AA {total_none:.2}");
     }
 }
+
+#[test]
+fn flat_images_and_the_off_tier_come_through_bit_for_bit() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut pass = SmaaPass::new(&gpu.device, DISPLAY_FORMAT).expect("smaa pipelines");
+    let size = (32, 24);
+    for colour in [[0u8, 0, 0, 255], [77, 128, 179, 255], [255, 255, 255, 0], [3, 200, 9, 128]] {
+        let image: Vec<u8> =
+            colour.iter().copied().cycle().take((size.0 * size.1 * 4) as usize).collect();
+        for tier in Tier::ALL {
+            let settings = SmaaSettings { tier, edge_threshold: 0.05 };
+            let out = smaa(&gpu, &mut pass, &image, size, &settings);
+            assert!(out == image, "{colour:?} at {tier} changed");
+        }
+    }
+    // Off copies any image, noise included.
+    let mut state = 0x1234_5678u32;
+    let noise: Vec<u8> = (0..size.0 * size.1 * 4)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect();
+    let out = smaa(&gpu, &mut pass, &noise, size, &SmaaSettings::OFF);
+    assert!(out == noise, "the off tier changed the image");
+    // On, the noise is filtered somewhere (the pass does something).
+    let on = smaa(&gpu, &mut pass, &noise, size, &SmaaSettings::ULTRA);
+    assert!(on != noise, "ultra left noise untouched");
+}
+
+#[test]
+fn only_pixels_next_to_the_edge_change_and_the_same_input_gives_the_same_output() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut pass = SmaaPass::new(&gpu.device, DISPLAY_FORMAT).expect("smaa pipelines");
+    let size = (96, 96);
+    let (hard, _) = shape(size, |x, y| y > 0.31 * x + 20.0);
+    let first = smaa(&gpu, &mut pass, &hard, size, &SmaaSettings::DESKTOP);
+    // No history: a second run over the same image (a still camera without jitter) gives the
+    // same output bit for bit, so nothing can ghost.
+    let second = smaa(&gpu, &mut pass, &hard, size, &SmaaSettings::DESKTOP);
+    assert!(first == second, "two runs over the same image differ");
+    // Pixels more than one pixel from a colour change are never touched.
+    let (w, h) = (size.0 as i64, size.1 as i64);
+    let mut changed_near = 0;
+    for y in 0..h {
+        for x in 0..w {
+            let i = ((y * w + x) * 4) as usize;
+            let mut near = false;
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (sx, sy) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
+                    near |= hard[((sy * w + sx) * 4) as usize] != hard[i];
+                }
+            }
+            if near {
+                changed_near += usize::from(first[i..i + 4] != hard[i..i + 4]);
+            } else {
+                assert_eq!(first[i..i + 4], hard[i..i + 4], "pixel ({x}, {y}) away from the edge");
+            }
+        }
+    }
+    assert!(changed_near > 90, "{changed_near} edge pixels blended");
+}
+
+/// Through the renderer: a still camera without jitter, SMAA high and otherwise deterministic
+/// settings, gives the same display image frame after frame (the property TAA cannot have).
+#[test]
+fn a_still_camera_gives_the_same_frame_twice_through_the_chain() {
+    use afterlight::quality::antialiasing::{AntiAliasing, deterministic};
+    use afterlight::render::RenderOptions;
+    let Some(gpu) = common::gpu() else { return };
+    let scene = common::default_scene();
+    let camera = common::scene_camera(&scene, 2.0);
+    let size = (96, 64);
+    let mut renderer = common::renderer(&gpu, &scene, size, &common::studio(&gpu));
+    let post = AntiAliasing::Smaa(Tier::High).apply(&deterministic(&RenderOptions::default().post));
+    assert_eq!(post.smaa.tier, Tier::High);
+    let options = RenderOptions { post, ..Default::default() };
+    let mut frames = Vec::new();
+    for _ in 0..3 {
+        renderer.render(&gpu, &camera, &options).expect("render");
+        frames.push(renderer.read_display(&gpu).expect("readback"));
+    }
+    assert!(frames[1] == frames[2], "frames 2 and 3 of a still camera differ");
+    // And SMAA did run: the image differs from the one without anti-aliasing.
+    let none = AntiAliasing::None.apply(&options.post);
+    renderer.render(&gpu, &camera, &RenderOptions { post: none, ..Default::default() }).unwrap();
+    let plain = renderer.read_display(&gpu).expect("readback");
+    assert!(plain != frames[2], "SMAA changed nothing on the scene");
+    if renderer.timing_available() {
+        renderer.render(&gpu, &camera, &options).expect("render");
+        let names: Vec<String> =
+            renderer.wait_for_pass_times().iter().map(|t| t.name.clone()).collect();
+        assert!(names.iter().any(|n| n == SmaaPass::NAME), "smaa timed: {names:?}");
+    }
+}
+
+/// In HDR output the chain draws SMAA on the PQ code values (Rgba16Float): it blends, keeps the
+/// values in range, and leaves flat areas exactly as they were.
+#[test]
+fn smaa_draws_hdr_display_images() {
+    let Some(gpu) = common::gpu() else { return };
+    let format = afterlight::post::display::HDR_DISPLAY_FORMAT;
+    let mut pass = SmaaPass::new(&gpu.device, format).expect("smaa pipelines");
+    let size = (64u32, 48u32);
+    let (hard, _) = shape(size, |x, y| y > 0.31 * x + 10.0);
+    // PQ-like code values: 0.1 and 0.75.
+    let texels: Vec<[u16; 4]> = hard
+        .chunks_exact(4)
+        .map(|p| {
+            let v = if p[0] > 0 { 0.75 } else { 0.1 };
+            [v, v, v, 1.0].map(common::f32_to_f16)
+        })
+        .collect();
+    let input = common::texture_from_bytes(&gpu, size, format, bytemuck::cast_slice(&texels));
+    let output = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("smaa hdr output"),
+        size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    });
+    let mut pool = TexturePool::new();
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    let view = output.create_view(&Default::default());
+    pass.draw(
+        &gpu.device,
+        &gpu.queue,
+        &mut encoder,
+        &mut pool,
+        &input,
+        &view,
+        size,
+        &SmaaSettings::DESKTOP,
+    );
+    gpu.queue.submit([encoder.finish()]);
+    let bytes = afterlight::gpu::read_texture(&gpu, &output).expect("readback");
+    let out: Vec<f32> = bytes
+        .chunks_exact(2)
+        .map(|h| half::f16::from_bits(u16::from_le_bytes([h[0], h[1]])).to_f32())
+        .collect();
+    // The two values as half floats hold them.
+    let (lo, hi) = (half::f16::from_f32(0.1).to_f32(), half::f16::from_f32(0.75).to_f32());
+    let inside = |v: f32| (lo..=hi).contains(&v);
+    assert!(out.iter().step_by(4).all(|&v| inside(v)), "blends stay between the two values");
+    let between = out.iter().step_by(4).filter(|&&v| v > lo + 0.01 && v < hi - 0.01).count();
+    assert!(between > 50, "{between} blended pixels");
+    // Rows far from the line keep their values exactly.
+    for y in [0u32, 1, 46, 47] {
+        for x in 20..44 {
+            let i = ((y * size.0 + x) * 4) as usize;
+            let want = half::f16::from_bits(texels[(y * size.0 + x) as usize][0]).to_f32();
+            assert_eq!(out[i], want, "pixel ({x}, {y})");
+        }
+    }
+}
+
+#[test]
+fn bad_settings_are_clamped_with_a_warning_naming_the_key() {
+    let (ok, warnings) = SmaaSettings::default().validated();
+    assert_eq!((ok, warnings.len()), (SmaaSettings::default(), 0));
+    let (fixed, warnings) = SmaaSettings { tier: Tier::Low, edge_threshold: f32::NAN }.validated();
+    assert_eq!(fixed, SmaaSettings { tier: Tier::Low, edge_threshold: 0.1 });
+    assert!(warnings.len() == 1 && warnings[0].starts_with("smaa.edge_threshold"), "{warnings:?}");
+    assert!(warnings[0].contains("NaN"), "{warnings:?}");
+    for (given, used) in [(2.0, 0.5), (-1.0, 0.05), (f32::INFINITY, 0.5), (0.0, 0.05)] {
+        let (fixed, warnings) =
+            SmaaSettings { edge_threshold: given, ..Default::default() }.validated();
+        assert_eq!(fixed.edge_threshold, used, "{given}");
+        assert!(warnings[0].contains("0.05..=0.5"), "{warnings:?}");
+    }
+    // Drawing with broken settings clamps them the same way and does not panic.
+    if let Some(gpu) = common::gpu() {
+        let mut pass = SmaaPass::new(&gpu.device, DISPLAY_FORMAT).expect("smaa pipelines");
+        let size = (16, 16);
+        let (hard, _) = shape(size, |x, y| y > 0.5 * x + 3.0);
+        let nan = SmaaSettings { tier: Tier::High, edge_threshold: f32::NAN };
+        let out = smaa(&gpu, &mut pass, &hard, size, &nan);
+        let default = smaa(&gpu, &mut pass, &hard, size, &SmaaSettings::DESKTOP);
+        assert!(out == default, "NaN threshold draws as the default");
+        // A zero size records nothing.
+        let mut pool = TexturePool::new();
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        let dummy = common::display_texture(&gpu, size, None).create_view(&Default::default());
+        pass.draw(&gpu.device, &gpu.queue, &mut encoder, &mut pool, &dummy, &dummy, (0, 0), &nan);
+    }
+    // Presets spell the tier in lowercase; missing fields take defaults, unknown ones fail.
+    let parsed: SmaaSettings = toml::from_str("tier = \"ultra\"\n").expect("parses");
+    assert_eq!(parsed, SmaaSettings { tier: Tier::Ultra, ..Default::default() });
+    assert!(toml::from_str::<SmaaSettings>("threshold = 0.1\n").is_err());
+    assert!(toml::from_str::<SmaaSettings>("tier = \"extreme\"\n").is_err());
+    // Through a whole preset: the key is named with its file and line.
+    let preset =
+        afterlight::config::Preset::parse("[smaa]\ntier = \"high\"\nedge_threshold = 9.0\n")
+            .expect("a clamped value is a warning, not an error");
+    assert_eq!(preset.settings.smaa.edge_threshold, 0.5);
+    assert!(
+        preset.warnings.iter().any(|w| w.contains("smaa.edge_threshold")),
+        "{:?}",
+        preset.warnings
+    );
+    assert_eq!(SmaaPass::NAME, "smaa");
+}
