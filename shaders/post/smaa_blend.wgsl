@@ -22,12 +22,11 @@ struct Smaa {
 @group(0) @binding(1) var source: texture_2d<f32>;
 @group(0) @binding(2) var weights: texture_2d<f32>;
 
-// The weights of `pixel`, zero outside the image.
+// The weights of `pixel`, zero outside the image (a select, not a branch on the size).
 fn weights_at(pixel: vec2i) -> vec4f {
-    if any(pixel < vec2i(0)) || any(pixel >= vec2i(smaa.frame.zw)) {
-        return vec4f(0.0);
-    }
-    return textureLoad(weights, pixel, 0);
+    let size = vec2i(smaa.frame.zw);
+    let inside = all(pixel >= vec2i(0)) && all(pixel < size);
+    return select(vec4f(0.0), textureLoad(weights, clamp(pixel, vec2i(0), size - 1), 0), inside);
 }
 
 @fragment

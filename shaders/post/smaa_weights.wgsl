@@ -36,12 +36,12 @@ struct Smaa {
 @group(0) @binding(3) var area_texture: texture_2d<f32>;
 @group(0) @binding(4) var search_texture: texture_2d<f32>;
 
-// The edge flags of `pixel`, none outside the image.
+// The edge flags of `pixel`, none outside the image (a select, not a branch on the size).
 fn edges_at(pixel: vec2i) -> vec2f {
-    if any(pixel < vec2i(0)) || any(pixel >= vec2i(smaa.frame.zw)) {
-        return vec2f(0.0);
-    }
-    return textureLoad(edges, pixel, 0).rg;
+    let size = vec2i(smaa.frame.zw);
+    let inside = all(pixel >= vec2i(0)) && all(pixel < size);
+    let flags = textureLoad(edges, clamp(pixel, vec2i(0), size - 1), 0).rg;
+    return select(vec2f(0.0), flags, inside);
 }
 
 // How many pixels of a pair the edge runs through, from a search tap of the pair's flags.

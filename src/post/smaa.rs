@@ -62,9 +62,11 @@ use serde::{Deserialize, Serialize};
 /// SMAA's presets also lower the threshold with the tier (0.15, 0.1, 0.1, 0.05) and turn on
 /// diagonal and corner handling for high and ultra; here the threshold is its own setting (the
 /// [`SmaaSettings::MOBILE`] and [`SmaaSettings::ULTRA`] presets set SMAA's values), and the
-/// diagonal and corner patterns are not implemented. Every pixel costs 7 edge-detection loads
-/// (3 where the pixel has no edge), one weights read and one colour read; an edge pixel adds up
-/// to 2 x steps search taps, 4 crossing loads and an area-texture load per edge direction.
+/// diagonal and corner patterns are not implemented. Every pixel costs 3 colour loads in the
+/// edge detection (7 next to an edge), one edges load in the weights pass, and one colour and
+/// three weights loads in the blend; a pixel with an edge adds, per edge direction, up to
+/// 2 x steps search taps, 4 crossing loads and an area-texture load, and up to two colour
+/// loads in the blend.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmaaSettings {
