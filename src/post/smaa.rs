@@ -361,8 +361,10 @@ impl SmaaPass {
             prior_share: 0.04,
             at_render_size: false,
             // Edge detection and the blend cost the same at every tier; only edge pixels
-            // search further.
-            tier_cost: [0.0, 0.8, 0.9, 1.0, 1.2],
+            // search further. Measured on lavapipe at 1080p (product demo): low 1.07 of high,
+            // ultra 0.98 (the short search loop is unrolled there); the governor corrects
+            // these from its own timings.
+            tier_cost: [0.0, 0.9, 0.95, 1.0, 1.1],
         }),
         settings: &[SETTINGS],
     };
