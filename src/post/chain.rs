@@ -727,8 +727,9 @@ impl PostChain {
 
     /// The finish (into `output` directly, or into a pooled image when display passes follow
     /// or the compute variant cannot store into `output`), then SMAA (fragment only), FXAA,
-    /// sharpen and the user passes after the finish in `settings.order`, each into the output or a pooled image
-    /// when another follows; with the compute variant the last image is copied into `output`.
+    /// sharpen and the user passes after the finish in `settings.order`, each into the output
+    /// or a pooled image when another follows; with the compute variant the last image is
+    /// copied into `output`.
     /// User passes after the finish also read the HDR image the finish read.
     fn finish_and_display(
         &mut self,

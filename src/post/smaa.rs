@@ -16,9 +16,9 @@
 //! 3. **Neighbourhood blending** (into the next display image): each pixel blends with the
 //!    neighbours across its four boundaries by those areas, along the axis of the larger one.
 //!
-//! Both look-up textures are computed here at start-up ([`area_texture`], [`search_texture`]),
-//! not shipped as data: the areas by exact integration of the revectorised line over each
-//! pixel. Not implemented: the paper's diagonal patterns, corner sharpening, and its temporal
+//! Both look-up textures are computed here ([`area_texture`], [`search_texture`]; allocated with
+//! the pass, filled at its first draw), not shipped as data: the areas by exact integration of
+//! the revectorised line over each pixel. Not implemented: the paper's diagonal patterns, corner sharpening, and its temporal
 //! modes (S2x, T2x, 4x); SMAA here reads no history, so a still image gives the same output
 //! every frame (no ghosting by construction).
 //!
@@ -320,8 +320,10 @@ pub struct SmaaPass {
     blend_pipelines: Specialised<bool, wgpu::RenderPipeline>,
     format: wgpu::TextureFormat,
     device: wgpu::Device,
-    /// The area and search textures, uploaded at the first draw.
-    tables: Option<(wgpu::Texture, wgpu::Texture)>,
+    /// The area and search textures ([`area_texture`], [`search_texture`]).
+    tables: [wgpu::Texture; 2],
+    /// Whether their texels are uploaded (at the first draw).
+    tables_filled: bool,
     sampler: wgpu::Sampler,
     /// Search lengths to build once the frame is submitted.
     ahead: Vec<u32>,
@@ -416,7 +418,8 @@ impl SmaaPass {
             blend_pipelines: Specialised::new(),
             format,
             device: device.clone(),
-            tables: None,
+            tables: Self::table_textures(device),
+            tables_filled: false,
             sampler: bindings::linear_sampler(device, Self::NAME),
             ahead: Vec::new(),
             gate: BuildAhead::default(),
@@ -477,47 +480,47 @@ impl SmaaPass {
         self.weights_pipelines.len() + self.blend_pipelines.len()
     }
 
-    /// The area and search textures, generated and uploaded on first use.
-    fn tables(&mut self, queue: &wgpu::Queue) -> (wgpu::TextureView, wgpu::TextureView) {
-        let device = &self.device;
-        let (area, search) = self.tables.get_or_insert_with(|| {
-            let upload = |label: &str, size: (u32, u32), format, texels: &[u8], texel: u32| {
-                let extent =
-                    wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 };
-                let texture = device.create_texture(&wgpu::TextureDescriptor {
-                    label: Some(label),
-                    size: extent,
-                    mip_level_count: 1,
-                    sample_count: 1,
-                    dimension: wgpu::TextureDimension::D2,
-                    format,
-                    usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-                    view_formats: &[],
-                });
+    /// The area and search textures, created with the pass (so its memory is there from the
+    /// start) and filled at the first draw (the pass is built without a queue).
+    fn table_textures(device: &wgpu::Device) -> [wgpu::Texture; 2] {
+        let texture = |label: &str, (width, height): (u32, u32), format| {
+            device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(label),
+                size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            })
+        };
+        [
+            texture("smaa.area", AREA_SIZE, wgpu::TextureFormat::Rg8Unorm),
+            texture("smaa.search", (SEARCH_SIZE, 1), wgpu::TextureFormat::R8Unorm),
+        ]
+    }
+
+    /// Views of the area and search textures, their texels computed and uploaded on first use.
+    fn tables(&mut self, queue: &wgpu::Queue) -> [wgpu::TextureView; 2] {
+        if !self.tables_filled {
+            let texels = [area_texture(), search_texture()];
+            for ((texture, texels), texel_bytes) in self.tables.iter().zip(&texels).zip([2, 1]) {
+                let extent = texture.size();
                 queue.write_texture(
                     texture.as_image_copy(),
                     texels,
                     wgpu::TexelCopyBufferLayout {
                         offset: 0,
-                        bytes_per_row: Some(size.0 * texel),
+                        bytes_per_row: Some(extent.width * texel_bytes),
                         rows_per_image: None,
                     },
                     extent,
                 );
-                texture
-            };
-            let area =
-                upload("smaa.area", AREA_SIZE, wgpu::TextureFormat::Rg8Unorm, &area_texture(), 2);
-            let search = upload(
-                "smaa.search",
-                (SEARCH_SIZE, 1),
-                wgpu::TextureFormat::R8Unorm,
-                &search_texture(),
-                1,
-            );
-            (area, search)
-        });
-        (area.create_view(&Default::default()), search.create_view(&Default::default()))
+            }
+            self.tables_filled = true;
+        }
+        self.tables.each_ref().map(|t| t.create_view(&Default::default()))
     }
 
     /// Record SMAA from `input` (a view of a texture of `size` in the pass's format) into
@@ -568,7 +571,7 @@ impl SmaaPass {
                 "smaa.weights",
                 &TransientDesc::target(size.0, size.1, WEIGHTS_FORMAT, usage),
             );
-            let (area, search) = self.tables(queue);
+            let [area, search] = self.tables(queue);
             self.weights.write_uniforms(queue, bytes);
             self.weights.bind(
                 device,
@@ -629,10 +632,9 @@ impl SmaaPass {
     /// The uniforms and the look-up textures, for memory reports.
     pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = vec![self.edges.memory(), self.weights.memory(), self.blend.memory()];
-        if let Some((area, search)) = &self.tables {
-            entries.push(crate::gpu::memory::MemoryEntry::texture("smaa.area", area, false));
-            entries.push(crate::gpu::memory::MemoryEntry::texture("smaa.search", search, false));
-        }
+        let [area, search] = &self.tables;
+        entries.push(crate::gpu::memory::MemoryEntry::texture("smaa.area", area, false));
+        entries.push(crate::gpu::memory::MemoryEntry::texture("smaa.search", search, false));
         entries
     }
 }
