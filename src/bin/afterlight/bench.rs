@@ -21,7 +21,7 @@ pub(super) struct BenchArgs {
     /// product_demo, atrium, stress, or a scene folder of ../shared/scenes (DamagedHelmet).
     /// Default: product_demo.
     scenes: Vec<String>,
-    /// Presets: TOML files or built-in names (desktop, desktop-ultra, mobile, ar, product);
+    /// Presets: TOML files or built-in names (desktop, desktop-ultra, mobile, ar, product, smaa);
     /// repeat for several. Default: mobile on a mobile-class adapter (see `afterlight info`),
     /// else desktop.
     #[arg(long)]
