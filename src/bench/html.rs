@@ -254,6 +254,7 @@ fn quality_section(quality: &super::quality::QualityReport) -> String {
                     r.metric.clone(),
                     format!("#{:.4}", r.error),
                     number(r.psnr_db, 2),
+                    number(r.edge_error, 4),
                     number(r.ghosting, 4),
                     number(r.gpu_ms, 3),
                 ],
@@ -262,7 +263,17 @@ fn quality_section(quality: &super::quality::QualityReport) -> String {
         })
         .collect();
     html.push_str(&table(
-        &["pass", "tier", "scene", "metric", "error", "PSNR dB", "ghosting", "GPU ms"],
+        &[
+            "pass",
+            "tier",
+            "scene",
+            "metric",
+            "error",
+            "PSNR dB",
+            "edge error",
+            "ghosting",
+            "GPU ms",
+        ],
         &rows,
     ));
     html

@@ -147,6 +147,7 @@ pub const BUILT_IN_PRESETS: &[(&str, &str)] = &[
     ("mobile", include_str!("../../presets/mobile.toml")),
     ("ar", include_str!("../../presets/ar.toml")),
     ("product", include_str!("../../presets/product.toml")),
+    ("smaa", include_str!("../../presets/smaa.toml")),
     ("hdr", include_str!("../../presets/hdr.toml")),
 ];
 

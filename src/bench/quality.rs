@@ -1,7 +1,7 @@
 //! What each tier buys: the bench's quality section (`afterlight bench --quality`), each
 //! pass's error against its reference next to its GPU milliseconds, per tier, from the same
 //! references `afterlight quality` measures against ([`crate::quality::report`]): ambient
-//! occlusion against the CPU ray tracer, FXAA and TAA against a supersampled image, the spatial
+//! occlusion against the CPU ray tracer, FXAA, SMAA and TAA against a supersampled image, the spatial
 //! upscale (its tiers beside the CPU resizes an app would do) against the native render.
 
 use std::path::Path;
@@ -38,7 +38,7 @@ impl Default for QualitySettings {
 /// One pass at one tier on one scene: its error against the reference and its cost.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TierRow {
-    /// The pass (`ao`, `fxaa`, `taa`, `upscale`).
+    /// The pass (`ao`, `fxaa`, `smaa`, `taa`, `upscale`).
     pub pass: String,
     /// The tier (`ao` at half resolution: `low half`, ...).
     pub tier: String,
@@ -53,6 +53,10 @@ pub struct TierRow {
     pub psnr_db: Option<f64>,
     /// For TAA, mean absolute error in the just-uncovered region (lower is better).
     pub ghosting: Option<f64>,
+    /// For anti-aliasing, mean absolute error of the still image over the reference's edge
+    /// pixels (sRGB-encoded, `0..1`; lower is better). Absent from reports before SMAA.
+    #[serde(default)]
+    pub edge_error: Option<f64>,
     /// Median GPU ms of the pass's timing scope (`None` without timestamps).
     pub gpu_ms: Option<f64>,
 }
@@ -91,6 +95,7 @@ pub fn measure(
                 error: s.mean_absolute_error,
                 psnr_db: None,
                 ghosting: None,
+                edge_error: None,
                 gpu_ms: s.gpu_ms,
             });
         }
@@ -108,6 +113,7 @@ pub fn measure(
             error: s.flicker,
             psnr_db: Some(s.static_psnr),
             ghosting: (pass == "taa").then_some(s.ghosting),
+            edge_error: Some(s.edge_error),
             gpu_ms: s.gpu_ms,
         });
     }
@@ -137,6 +143,7 @@ pub fn measure(
                     error: 1.0 - s.closeness.ssim,
                     psnr_db: Some(s.closeness.psnr),
                     ghosting: None,
+                    edge_error: None,
                     gpu_ms: s.gpu_ms,
                 });
             }
@@ -169,17 +176,18 @@ impl QualityReport {
             let metric = rows.first().map_or("", |r| r.metric.as_str());
             let _ = writeln!(
                 md,
-                "\n### {pass}: {metric}\n\n| scene | tier | error | PSNR dB | ghosting | GPU ms |\n\
-                 |---|---|---:|---:|---:|---:|"
+                "\n### {pass}: {metric}\n\n| scene | tier | error | PSNR dB | edge error | ghosting | \
+                 GPU ms |\n|---|---|---:|---:|---:|---:|---:|"
             );
             for r in rows {
                 let _ = writeln!(
                     md,
-                    "| {} | {} | {:.4} | {} | {} | {} |",
+                    "| {} | {} | {:.4} | {} | {} | {} | {} |",
                     r.scene,
                     r.tier,
                     r.error,
                     f(r.psnr_db, 2),
+                    f(r.edge_error, 4),
                     f(r.ghosting, 4),
                     f(r.gpu_ms, 3)
                 );
@@ -203,6 +211,7 @@ mod tests {
             error,
             psnr_db: None,
             ghosting: None,
+            edge_error: None,
             gpu_ms: Some(1.0),
         };
         let report = QualityReport {

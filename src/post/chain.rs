@@ -7,9 +7,13 @@
 //!     -> TAA (jitter + reprojected history; later passes read its output)
 //!     -> exposure (histogram, on the GPU) -> bloom (mip chain) -> finish (exposure, bloom
 //!     composite, chromatic aberration, one baked grade + tone-map LUT sample, vignette, grain,
-//!     dither) -> FXAA (or its fallback when TAA is off: `effective_fxaa`) -> sharpen
-//!     -> output
+//!     dither) -> SMAA 1x -> FXAA (or its fallback when TAA and SMAA are off:
+//!     `effective_fxaa`) -> sharpen -> output
 //! ```
+//! SMAA has a fixed place, first on the finished display image: its edge detection wants the
+//! image before anything else filters it (FXAA or sharpening would blur or ring the edges it
+//! classifies). Both SMAA and FXAA may be on (FXAA then only catches what SMAA left, at some
+//! extra blur); with SMAA on, TAA's FXAA fallback stays off.
 //! Depth of field and motion blur may trade places, and so may FXAA and sharpen:
 //! [`PostSettings::order`], checked by [`validate_order`], whose reasons are on [`PostPass`].
 //! Each pass declares what it reads ([`requirements`]); [`validate`] checks those against what
@@ -37,6 +41,7 @@ pub use super::settings::{
     BUILT_IN, BuiltinPass, LutSettings, PostSettings, TonemapSettings, effective_fxaa,
 };
 use super::sharpen::SharpenPass;
+use super::smaa::SmaaPass;
 use super::taa::{TaaFrame, TaaPass};
 use super::traffic::{FrameTargets, PassTraffic};
 use super::upscale::{self, UpscalePass};
@@ -168,6 +173,12 @@ struct Resolved {
     _image: Option<PooledTexture>,
 }
 
+/// The display passes of one display format: the finish, SMAA, FXAA, sharpen.
+type DisplayPasses = (FinishPass, SmaaPass, FxaaPass, SharpenPass);
+
+/// The display passes kept for the format not in use, with that format.
+type OtherDisplay = (wgpu::TextureFormat, DisplayPasses);
+
 /// The post chain's passes, pool and loaded LUT.
 pub struct PostChain {
     provided: Provided,
@@ -179,6 +190,7 @@ pub struct PostChain {
     exposure: ExposurePass,
     bloom: BloomPass,
     finish: FinishPass,
+    smaa: SmaaPass,
     fxaa: FxaaPass,
     sharpen: SharpenPass,
     pool: TexturePool,
@@ -197,7 +209,7 @@ pub struct PostChain {
     display_format: wgpu::TextureFormat,
     /// The display passes of the other format, kept from when it was last used: switching
     /// between SDR and HDR swaps them back instead of building new pipelines each time.
-    other_display: Option<(wgpu::TextureFormat, FinishPass, FxaaPass, SharpenPass)>,
+    other_display: Option<OtherDisplay>,
 }
 
 impl PostChain {
@@ -218,6 +230,7 @@ impl PostChain {
             exposure: ExposurePass::new(device)?,
             bloom: BloomPass::new(device, hdr_format)?,
             finish: FinishPass::new(device, DISPLAY_FORMAT)?,
+            smaa: SmaaPass::new(device, DISPLAY_FORMAT)?,
             fxaa: FxaaPass::new(device, DISPLAY_FORMAT)?,
             sharpen: SharpenPass::new(device, DISPLAY_FORMAT)?,
             pool: TexturePool::new(),
@@ -245,21 +258,21 @@ impl PostChain {
         if display_format != self.display_format {
             // The display passes write the other format from now on: those kept from its last
             // use, else new ones; these are kept for the next switch back.
-            let (finish, fxaa, sharpen) = match self.other_display.take() {
-                Some((format, finish, fxaa, sharpen)) if format == display_format => {
-                    (finish, fxaa, sharpen)
-                }
+            let (finish, smaa, fxaa, sharpen) = match self.other_display.take() {
+                Some((format, passes)) if format == display_format => passes,
                 _ => (
                     FinishPass::new(device, display_format)?,
+                    SmaaPass::new(device, display_format)?,
                     FxaaPass::new(device, display_format)?,
                     SharpenPass::new(device, display_format)?,
                 ),
             };
             let mut finish = std::mem::replace(&mut self.finish, finish);
             finish.release_lut();
+            let smaa = std::mem::replace(&mut self.smaa, smaa);
             let fxaa = std::mem::replace(&mut self.fxaa, fxaa);
             let sharpen = std::mem::replace(&mut self.sharpen, sharpen);
-            self.other_display = Some((self.display_format, finish, fxaa, sharpen));
+            self.other_display = Some((self.display_format, (finish, smaa, fxaa, sharpen)));
             self.custom.set_display_format(display_format);
             self.display_format = display_format;
         }
@@ -396,16 +409,18 @@ impl PostChain {
         self.exposure.frame_submitted();
         self.bloom.frame_submitted();
         self.finish.frame_submitted();
+        self.smaa.frame_submitted();
         self.fxaa.frame_submitted();
         self.sharpen.frame_submitted();
     }
 
-    /// How many specialised pipelines the exposure, bloom, finish, FXAA and sharpen passes
+    /// How many specialised pipelines the exposure, bloom, finish, SMAA, FXAA and sharpen passes
     /// hold, for tests that a budget-governor step compiles nothing in its frame.
     pub fn display_pipelines_built(&self) -> usize {
         self.exposure.pipelines_built()
             + self.bloom.pipelines_built()
             + self.finish.pipelines_built()
+            + self.smaa.pipelines_built()
             + self.fxaa.pipelines_built()
             + self.sharpen.pipelines_built()
     }
@@ -531,7 +546,8 @@ impl PostChain {
         let bloom = self.bloom(ctx, settings, frame, hdr);
         let before_finish = self.user_passes(ctx, settings, Point::BeforeFinish, &user, hdr);
         let hdr = before_finish.as_ref().map_or(hdr, |t| &t.view);
-        // The finish, then FXAA, sharpen and user passes on the display image, into `output`.
+        // The finish, then SMAA, FXAA, sharpen and user passes on the display image, into
+        // `output`.
         self.finish_and_display(ctx, settings, frame, (hdr, bloom), &user, output);
         self.pool = pool;
         self.pool.end_frame();
@@ -710,9 +726,10 @@ impl PostChain {
     }
 
     /// The finish (into `output` directly, or into a pooled image when display passes follow
-    /// or the compute variant cannot store into `output`), then FXAA, sharpen and the user
-    /// passes after the finish in `settings.order`, each into the output or a pooled image
-    /// when another follows; with the compute variant the last image is copied into `output`.
+    /// or the compute variant cannot store into `output`), then SMAA (fragment only), FXAA,
+    /// sharpen and the user passes after the finish in `settings.order`, each into the output
+    /// or a pooled image when another follows; with the compute variant the last image is
+    /// copied into `output`.
     /// User passes after the finish also read the HDR image the finish read.
     fn finish_and_display(
         &mut self,
@@ -733,10 +750,18 @@ impl PostChain {
         let (fxaa_on, sharpen_on) = (fxaa.tier.is_on(), settings.sharpen.tier.is_on());
         // User passes after the finish are fragment passes writing the display format: with
         // the compute variant their output is copied into the output like the others'.
-        let steps = custom::display_steps(&self.custom, &settings.custom, &settings.order, |p| {
-            (p == PostPass::Fxaa && fxaa_on) || (p == PostPass::Sharpen && sharpen_on)
-        });
-        let user_display = steps.iter().any(|s| matches!(s, DisplayStep::Custom(_)));
+        let mut steps =
+            custom::display_steps(&self.custom, &settings.custom, &settings.order, |p| {
+                (p == PostPass::Fxaa && fxaa_on) || (p == PostPass::Sharpen && sharpen_on)
+            });
+        // SMAA first on the display image (see the module documentation).
+        if settings.smaa.tier.is_on() {
+            steps.insert(0, DisplayStep::Smaa);
+        }
+        // SMAA and user passes are fragment passes writing the display format: with the
+        // compute variant their output is copied into the output like the others'.
+        let user_display =
+            steps.iter().any(|s| matches!(s, DisplayStep::Custom(_) | DisplayStep::Smaa));
         let staged = compute && (user_display || !Self::writes_output_directly(output));
         let display_format = self.display_format;
         let plain =
@@ -798,6 +823,19 @@ impl PostChain {
                     let (io, out) = ((&source, hdr), (into, display_format));
                     self.custom.draw(ctx, &settings.custom, *pass, user, io, out);
                 }
+                DisplayStep::Smaa => {
+                    // SMAA 1x: edges, blending weights, neighbourhood blend (fragment only: a
+                    // render target of the display format, copyable).
+                    let usage = wgpu::TextureUsages::COPY_SRC;
+                    let desc = TransientDesc::target(width, height, display_format, usage);
+                    current = (!last).then(|| ctx.target(SmaaPass::NAME, &desc));
+                    let into = current.as_ref().map_or(output, |t| &t.view);
+                    let smaa = &settings.smaa;
+                    ctx.scope(SmaaPass::NAME, |c| {
+                        let (device, queue) = (c.device, c.queue);
+                        self.smaa.draw(device, queue, c.encoder, c.pool, &source, into, size, smaa)
+                    });
+                }
                 DisplayStep::Builtin(PostPass::Fxaa) => {
                     // FXAA: luma-edge anti-aliasing of the display image.
                     current = (!last).then(|| ctx.target(FxaaPass::NAME, &display));
@@ -856,10 +894,12 @@ impl PostChain {
         entries.extend(self.exposure.memory());
         entries.extend(self.bloom.memory());
         entries.extend(self.finish.memory());
+        entries.extend(self.smaa.memory());
         entries.extend(self.fxaa.memory());
         entries.extend(self.sharpen.memory());
-        if let Some((_, finish, fxaa, sharpen)) = &self.other_display {
+        if let Some((_, (finish, smaa, fxaa, sharpen))) = &self.other_display {
             entries.extend(finish.memory());
+            entries.extend(smaa.memory());
             entries.extend(fxaa.memory());
             entries.extend(sharpen.memory());
         }

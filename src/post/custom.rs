@@ -1184,6 +1184,8 @@ impl CustomPasses {
 pub(crate) enum DisplayStep {
     /// FXAA or sharpen.
     Builtin(PostPass),
+    /// SMAA (first after the finish, when on; see [`super::chain`]).
+    Smaa,
     /// A user pass.
     Custom(PassRef),
 }

@@ -136,6 +136,7 @@ pub(crate) mod tests {
     fn every_post_pass_is_found_by_its_name_and_others_are_not() {
         let post = PostSettings {
             bloom: crate::post::bloom::BloomSettings::NATURAL,
+            smaa: crate::post::smaa::SmaaSettings::DESKTOP,
             fxaa: crate::post::fxaa::FxaaSettings::DESKTOP,
             sharpen: crate::post::sharpen::SharpenSettings::CRISP,
             ..Default::default()

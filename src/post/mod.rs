@@ -1,7 +1,7 @@
 //! The post chain: screen-space passes between the HDR image and the display (docs/architecture.md).
 //!
 //! [`chain`] builds and records the chain from [`chain::PostSettings`] (a preset's content):
-//! [`exposure`] -> [`bloom`] -> [`finish`] -> [`fxaa`] -> [`sharpen`]. One file per pass, each
+//! [`exposure`] -> [`bloom`] -> [`finish`] -> [`smaa`] -> [`fxaa`] -> [`sharpen`]. One file per pass, each
 //! with its `<Name>Settings` (serde, documented ranges, tiers), its `SETTINGS` (how the panel
 //! and presets see them, [`schema`]) and `<Name>Pass`. Beside them the CPU references the GPU
 //! is tested against: `.cube` 3D LUTs ([`lut`]), the tone mappers ([`tonemap`]) and the colour
@@ -42,6 +42,7 @@ pub mod schema;
 pub mod settings;
 pub mod shadow_tier;
 pub mod sharpen;
+pub mod smaa;
 pub mod stack;
 pub mod taa;
 pub mod tier;

@@ -23,6 +23,7 @@ use super::order::{PostPass, validate_order};
 use super::schema::{Control, Setting, float, setting};
 use super::shadow_tier::{ShadowTier, ShadowTierSettings};
 use super::sharpen::{SharpenPass, SharpenSettings};
+use super::smaa::{SmaaPass, SmaaSettings};
 use super::taa::{TaaPass, TaaSettings};
 use super::tonemap::ToneMapper;
 use super::traffic::{FrameTargets, PassTraffic};
@@ -107,7 +108,10 @@ pub struct PostSettings {
     pub lut: LutSettings,
     /// The fused finish: LUT size, vignette, grain, chromatic aberration, dither.
     pub finish: FinishSettings,
-    /// FXAA after the finish (off unless a preset names it).
+    /// SMAA 1x right after the finish, before FXAA and sharpen (off unless a preset names
+    /// it).
+    pub smaa: SmaaSettings,
+    /// FXAA after the finish (and SMAA; off unless a preset names it).
     pub fxaa: FxaaSettings,
     /// Contrast-adaptive sharpening after FXAA (off unless a preset names it).
     pub sharpen: SharpenSettings,
@@ -143,6 +147,7 @@ impl Default for PostSettings {
             grade: GradeSettings::default(),
             lut: LutSettings::default(),
             finish: FinishSettings::default(),
+            smaa: SmaaSettings::OFF,
             fxaa: FxaaSettings::OFF,
             sharpen: SharpenSettings::OFF,
             display: DisplaySettings::default(),
@@ -195,6 +200,7 @@ impl PostSettings {
             grade: take(w, self.grade.validated_with_warnings()),
             lut: self.lut.clone(),
             finish: take(w, self.finish.validated()),
+            smaa: take(w, self.smaa.validated()),
             fxaa: take(w, self.fxaa.validated()),
             sharpen: take(w, self.sharpen.validated()),
             display: take(w, self.display.validated()),
@@ -269,17 +275,19 @@ pub const GENERAL_SETTINGS: &[Setting] = &[
     setting(
         "variant",
         Control::Choice(&["fragment", "compute", "auto"]),
-        "Full-screen passes (TAA, upscale, finish, FXAA, sharpen) as fragment or compute shaders; \
-         auto (default) is compute unless the adapter is mobile-class or lacks compute support.",
+        "Full-screen passes (TAA, upscale, finish, FXAA, sharpen) as fragment or compute shaders \
+         (SMAA is fragment only); auto (default) is compute unless the adapter is mobile-class or lacks compute support.",
     ),
 ];
 
 /// FXAA as it runs under `settings`: with `taa.fxaa_fallback` and TAA off, FXAA runs at its
 /// own tier, or at [`Tier::Low`] when that is off too, so a governor that drops TAA keeps
-/// edges smooth; otherwise `settings.fxaa` unchanged.
+/// edges smooth (unless SMAA is on: its edges are anti-aliased already); otherwise
+/// `settings.fxaa` unchanged.
 pub fn effective_fxaa(settings: &PostSettings) -> FxaaSettings {
     let mut fxaa = settings.fxaa;
-    if settings.taa.fxaa_fallback && !settings.taa.tier.is_on() && !fxaa.tier.is_on() {
+    let smaa = settings.smaa.tier.is_on();
+    if settings.taa.fxaa_fallback && !settings.taa.tier.is_on() && !fxaa.tier.is_on() && !smaa {
         fxaa.tier = Tier::Low;
     }
     fxaa
@@ -415,6 +423,14 @@ pub const BUILT_IN: &[BuiltinPass] = {
                 reads
             },
             traffic: |s, t, _| super::finish::traffic(&s.bloom, t),
+        },
+        BuiltinPass {
+            contract: &SmaaPass::CONTRACT,
+            tier: |s| s.smaa.tier,
+            set_tier: |s, t| s.smaa.tier = t,
+            floor: contract_floor,
+            reads: |_| Vec::new(),
+            traffic: |s, t, _| super::smaa::traffic(&s.smaa, t),
         },
         BuiltinPass {
             contract: &FxaaPass::CONTRACT,

@@ -163,7 +163,8 @@ pub struct TaaSettings {
     /// trusted pixels (disoccluded, fast-moving, clipped) weigh the current frame more.
     pub blend: f32,
     /// When TAA's tier is off, anti-alias with FXAA instead (at FXAA's tier, or Low when FXAA
-    /// is off). Default true, so a budget governor that drops TAA keeps edges smooth.
+    /// is off; not while SMAA is on). Default true, so a budget governor that drops TAA keeps
+    /// edges smooth.
     pub fxaa_fallback: bool,
 }
 
@@ -252,7 +253,7 @@ pub const SETTINGS: &[Setting] = &[
     setting(
         "taa.fxaa_fallback",
         Control::Bool,
-        "With TAA off, anti-alias with FXAA instead (at FXAA's tier, or low). Default on.",
+        "With TAA off, anti-alias with FXAA instead (at FXAA's tier, or low; not while SMAA is on). Default on.",
     ),
 ];
 

@@ -3,12 +3,18 @@
 //! The reference is the mean of many frames rendered with anti-aliasing off, each rasterised
 //! at its own sub-pixel offset (a jittered `n x n` grid: one uniformly random point in each
 //! stratum), averaged in linear display light. That is the box-filtered image an infinitely
-//! fine display would show, so it is what TAA converges towards and FXAA approximates.
+//! fine display would show, so it is what TAA converges towards and FXAA and SMAA approximate.
 //!
-//! Three measures, each computed for every method (none, FXAA, TAA) on the same scene:
+//! The measures, each computed for every method (none, FXAA, SMAA, TAA) on the same scene:
 //! - **static error**: PSNR against the reference after the method converged (TAA: 32 frames,
 //!   then the mean squared error of the next [`STATIC_POOLED_FRAMES`], a whole jitter cycle)
 //!   on a still camera;
+//! - **edge error**: on the same still frames, the mean absolute error over the reference's
+//!   edge pixels only ([`edge_mask`]), where aliasing is (the static PSNR is mostly flat
+//!   pixels every method leaves alone);
+//! - **still repeat**: the largest change of any pixel between consecutive still frames: 0 for
+//!   a method without history or jitter (none, FXAA, SMAA: no ghosting by construction), TAA's
+//!   jitter and history make it move;
 //! - **ghosting**: mean absolute error, against the reference of the same frame, in the
 //!   region a moving object uncovered during the last few frames (where a stale history
 //!   leaves a trail): pixels the object covered in one of its previous [`GHOST_TRAIL_FRAMES`]
@@ -31,6 +37,7 @@ use crate::post::Tier;
 use crate::post::chain::PostSettings;
 use crate::post::exposure::ExposureMode;
 use crate::post::fxaa::FxaaSettings;
+use crate::post::smaa::SmaaSettings;
 use crate::post::taa::TaaSettings;
 use crate::render::{RenderOptions, Renderer};
 use crate::scene::Camera;
@@ -46,20 +53,23 @@ pub const STATIC_POOLED_FRAMES: u32 = 16;
 /// An anti-aliasing method under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AntiAliasing {
-    /// Neither TAA nor FXAA.
+    /// Neither TAA, FXAA nor SMAA.
     None,
     /// FXAA at a tier.
     Fxaa(Tier),
+    /// SMAA 1x at a tier.
+    Smaa(Tier),
     /// TAA at a tier (no FXAA fallback).
     Taa(Tier),
 }
 
 impl AntiAliasing {
-    /// `none`, `fxaa high`, `taa ultra`.
+    /// `none`, `fxaa high`, `smaa low`, `taa ultra`.
     pub fn name(self) -> String {
         match self {
             AntiAliasing::None => "none".into(),
             AntiAliasing::Fxaa(tier) => format!("fxaa {}", tier.name()),
+            AntiAliasing::Smaa(tier) => format!("smaa {}", tier.name()),
             AntiAliasing::Taa(tier) => format!("taa {}", tier.name()),
         }
     }
@@ -69,6 +79,7 @@ impl AntiAliasing {
         match self {
             AntiAliasing::None => None,
             AntiAliasing::Fxaa(_) => Some("fxaa"),
+            AntiAliasing::Smaa(_) => Some("smaa"),
             AntiAliasing::Taa(_) => Some("taa"),
         }
     }
@@ -78,9 +89,11 @@ impl AntiAliasing {
         let mut post = post.clone();
         post.taa = TaaSettings::OFF;
         post.fxaa = FxaaSettings::OFF;
+        post.smaa = SmaaSettings::OFF;
         match self {
             AntiAliasing::None => {}
             AntiAliasing::Fxaa(tier) => post.fxaa = FxaaSettings { tier, ..FxaaSettings::DESKTOP },
+            AntiAliasing::Smaa(tier) => post.smaa = SmaaSettings { tier, ..SmaaSettings::DESKTOP },
             AntiAliasing::Taa(tier) => {
                 post.taa = TaaSettings { tier, fxaa_fallback: false, ..TaaSettings::HIGH }
             }
@@ -88,13 +101,14 @@ impl AntiAliasing {
         post
     }
 
-    /// Frames rendered on the still camera, and how many of the last are measured.
+    /// Frames rendered on the still camera, and how many of the last are measured (two for
+    /// the spatial methods: the second shows whether anything changed).
     fn still_frames(self) -> (u32, u32) {
         match self {
             AntiAliasing::Taa(_) => {
                 (TAA_CONVERGENCE_FRAMES + STATIC_POOLED_FRAMES, STATIC_POOLED_FRAMES)
             }
-            _ => (1, 1),
+            _ => (2, 2),
         }
     }
 }
@@ -172,6 +186,18 @@ impl LinearImage {
         }
         let (w, h) = (self.width as usize, self.height as usize);
         crate::quality::ssim(&self.to_display(), &reference.to_display(), w, h)
+    }
+
+    /// The largest difference of any channel from `other`, on sRGB-encoded values (infinite
+    /// when the sizes differ).
+    pub fn max_abs_difference(&self, other: &LinearImage) -> f64 {
+        if self.rgb.len() != other.rgb.len() {
+            return f64::INFINITY;
+        }
+        let pairs = self.encoded().zip(other.encoded());
+        pairs
+            .flat_map(|(a, b)| (0..3).map(move |c| f64::from((a[c] - b[c]).abs())))
+            .fold(0.0, f64::max)
     }
 
     /// Mean absolute error against `reference` on sRGB-encoded values, over the pixels where
@@ -350,6 +376,12 @@ pub struct AaScore {
     pub method: AntiAliasing,
     /// PSNR (dB) against the reference on the still camera; higher is better.
     pub static_psnr: f64,
+    /// Mean absolute error (sRGB-encoded, `0..1`) against the reference over its edge pixels
+    /// ([`edge_mask`]) on the still camera, pooled over the measured frames; lower is better.
+    pub edge_error: f64,
+    /// The largest change of any channel (sRGB-encoded, `0..1`) between consecutive measured
+    /// still frames: 0 when the method gives the same image every frame of a still camera.
+    pub still_repeat: f64,
     /// Mean absolute error in the just-uncovered region; lower is better.
     pub ghosting: f64,
     /// Mean absolute difference between the method's and the reference's frame-to-frame
@@ -500,6 +532,13 @@ pub fn score(
     let still =
         run(gpu, renderer, &s.options, method, frames, keep, &still_camera, &mut |_, _| {})?;
     let static_psnr = pooled_psnr(&still, &references.still);
+    let edges = edge_mask(&references.still);
+    let edge_error = still
+        .iter()
+        .filter_map(|image| image.mean_abs_error(&references.still, Some(&edges)))
+        .sum::<f64>()
+        / still.len().max(1) as f64;
+    let still_repeat = still.windows(2).map(|w| w[1].max_abs_difference(&w[0])).fold(0.0, f64::max);
     let gpu_ms = match method.scope() {
         Some(scope) => {
             let options = RenderOptions {
@@ -536,7 +575,35 @@ pub fn score(
         &mut |_, _| {},
     )?;
     let flicker = flicker(&pan, &references.pan);
-    Ok(AaScore { method, static_psnr, ghosting, flicker, gpu_ms })
+    Ok(AaScore { method, static_psnr, edge_error, still_repeat, ghosting, flicker, gpu_ms })
+}
+
+/// The luma range (sRGB-encoded, `0..1`) over a pixel's 3x3 neighbourhood in the reference
+/// above which [`edge_mask`] counts it as an edge pixel.
+pub const EDGE_RANGE: f32 = 0.1;
+
+/// The edge pixels of `reference`: those whose 3x3 neighbourhood spans more than
+/// [`EDGE_RANGE`] of sRGB-encoded Rec.709 luma (row-major, top row first).
+pub fn edge_mask(reference: &LinearImage) -> Vec<bool> {
+    let luma: Vec<f32> =
+        reference.encoded().map(|[r, g, b]| 0.2126 * r + 0.7152 * g + 0.0722 * b).collect();
+    let (w, h) = (reference.width as i64, reference.height as i64);
+    let mut mask = vec![false; luma.len()];
+    for y in 0..h {
+        for x in 0..w {
+            let (mut lo, mut hi) = (f32::MAX, f32::MIN);
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (sx, sy) = ((x + dx).clamp(0, w - 1), (y + dy).clamp(0, h - 1));
+                    let v = luma[(sy * w + sx) as usize];
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+            mask[(y * w + x) as usize] = hi - lo > EDGE_RANGE;
+        }
+    }
+    mask
 }
 
 /// PSNR of the mean squared error of `images` against `reference` (0 when a size differs).

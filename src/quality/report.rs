@@ -146,11 +146,14 @@ pub fn ao_scores(
     Ok(scores)
 }
 
-/// Every anti-aliasing method `afterlight quality` compares: none, FXAA and TAA per tier.
+/// Every anti-aliasing method `afterlight quality` compares: none, then FXAA, SMAA and TAA at
+/// every tier.
 pub fn aa_methods() -> Vec<AntiAliasing> {
+    let tiers = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra];
     let mut methods = vec![AntiAliasing::None];
-    methods.extend([Tier::Low, Tier::High].map(AntiAliasing::Fxaa));
-    methods.extend([Tier::Low, Tier::Medium, Tier::High, Tier::Ultra].map(AntiAliasing::Taa));
+    methods.extend(tiers.map(AntiAliasing::Fxaa));
+    methods.extend(tiers.map(AntiAliasing::Smaa));
+    methods.extend(tiers.map(AntiAliasing::Taa));
     methods
 }
 
@@ -202,17 +205,21 @@ pub fn ao_table(scores: &[AoScore]) -> String {
     out
 }
 
-/// The anti-aliasing table, one row per method.
+/// The anti-aliasing table, one row per method: static PSNR and edge error against the
+/// supersampled reference, the largest change between two still frames, ghosting, flicker and
+/// the pass's GPU time.
 pub fn aa_table(scores: &[AaScore]) -> String {
     let mut out = format!(
-        "{:<12} {:>12} {:>10} {:>10} {:>10}\n",
-        "method", "static PSNR", "ghosting", "flicker", "GPU ms"
+        "{:<12} {:>12} {:>10} {:>12} {:>10} {:>10} {:>10}\n",
+        "method", "static PSNR", "edge error", "still repeat", "ghosting", "flicker", "GPU ms"
     );
     for s in scores {
         out += &format!(
-            "{:<12} {:>9.2} dB {:>10.4} {:>10.4} {:>10}\n",
+            "{:<12} {:>9.2} dB {:>10.4} {:>12.4} {:>10.4} {:>10.4} {:>10}\n",
             s.method.name(),
             s.static_psnr,
+            s.edge_error,
+            s.still_repeat,
             s.ghosting,
             s.flicker,
             ms(s.gpu_ms)

@@ -1,6 +1,6 @@
 //! TAA against a supersampled reference (64 jittered samples per pixel) on the built-in scene,
 //! at every tier: on a still camera TAA must end closer to the reference than FXAA and than no
-//! AA; on a moving object it must leave less error behind the object (ghosting), and on a slow
+//! AA (and SMAA closer on the edges than FXAA, with identical still frames); on a moving object it must leave less error behind the object (ghosting), and on a slow
 //! pan it must change frame to frame more like the reference does (flicker) than no AA. Each
 //! TAA tier up must end at least as close as the one below (its ladder).
 
@@ -26,21 +26,34 @@ fn taa_beats_fxaa_and_no_aa_against_the_supersampled_reference() {
     let references = antialiasing::references(&gpu, &mut renderer, &scenario).unwrap();
     assert!(references.uncovered_pixels() > 10, "the sphere uncovers something");
     let taa_tiers = [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra];
-    let mut methods = vec![AntiAliasing::None, AntiAliasing::Fxaa(Tier::High)];
+    let mut methods =
+        vec![AntiAliasing::None, AntiAliasing::Fxaa(Tier::High), AntiAliasing::Smaa(Tier::High)];
     methods.extend(taa_tiers.map(AntiAliasing::Taa));
     let scores: Vec<_> = methods
         .iter()
         .map(|&m| antialiasing::score(&gpu, &mut renderer, &scenario, &references, m).unwrap())
         .collect();
     print_scores(&scores);
-    let [none, fxaa] = [&scores[0], &scores[1]];
+    let [none, fxaa, smaa] = [&scores[0], &scores[1], &scores[2]];
+    // SMAA (#24 item 3): closer to the reference on the edges than FXAA at the same tier and
+    // than no AA, and without history: two still frames are the same image.
+    assert!(
+        smaa.edge_error < fxaa.edge_error && smaa.edge_error < none.edge_error,
+        "smaa edge error {} vs fxaa {}, none {}",
+        smaa.edge_error,
+        fxaa.edge_error,
+        none.edge_error
+    );
+    assert!(smaa.static_psnr > none.static_psnr, "{} vs {}", smaa.static_psnr, none.static_psnr);
+    assert_eq!(smaa.still_repeat, 0.0, "SMAA changed between two still frames");
+    assert_eq!(fxaa.still_repeat, 0.0, "FXAA changed between two still frames");
     // The absolute bound: a complete one-frame ghost (each frame shown as the previous frame's
     // reference) scores `stale`; TAA must leave at most GHOST_FRACTION of that.
     let stale = references.stale_frame_ghosting();
     println!("a complete one-frame ghost: {stale:.4}");
     // Measured at 64x64 (ghosting pooled over the last 8 frames of the motion):
     // none 0.0182, FXAA high 0.0159, TAA low 0.0160, medium 0.0148, high 0.0164, ultra 0.0169.
-    for taa in &scores[2..] {
+    for taa in &scores[3..] {
         let name = taa.method.name();
         assert!(
             taa.static_psnr > fxaa.static_psnr && taa.static_psnr > none.static_psnr,
@@ -267,9 +280,12 @@ fn spatial_upscale_beats_bilinear_and_catmull_rom_against_the_native_render() {
 fn print_scores(scores: &[antialiasing::AaScore]) {
     for s in scores {
         println!(
-            "{:<10} static PSNR {:6.2} dB  ghosting {:.4}  flicker {:.4}",
+            "{:<10} static PSNR {:6.2} dB  edge error {:.4}  still repeat {:.4}  ghosting {:.4}  \
+             flicker {:.4}",
             s.method.name(),
             s.static_psnr,
+            s.edge_error,
+            s.still_repeat,
             s.ghosting,
             s.flicker
         );

@@ -114,7 +114,8 @@ fn the_quality_section_lists_every_tier_with_its_error_and_cost() {
     let report = quality::measure(&gpu, &environment, None, settings).expect("quality");
     for (pass, tiers) in [
         ("ao", &["low", "medium", "high", "ultra"][..]),
-        ("fxaa", &["low", "high"][..]),
+        ("fxaa", &["low", "medium", "high", "ultra"][..]),
+        ("smaa", &["low", "medium", "high", "ultra"][..]),
         ("taa", &["low", "medium", "high", "ultra"][..]),
     ] {
         let rows: Vec<_> = report.rows.iter().filter(|r| r.pass == pass).collect();
@@ -123,8 +124,13 @@ fn the_quality_section_lists_every_tier_with_its_error_and_cost() {
         for row in rows {
             assert!(row.error.is_finite() && row.error >= 0.0, "{row:?}");
             assert!(row.gpu_ms.is_none_or(|ms| ms >= 0.0), "{row:?}");
+            if pass != "ao" {
+                // Anti-aliasing rows carry their edge error beside the flicker.
+                assert!(row.edge_error.is_some_and(|e| (0.0..1.0).contains(&e)), "{row:?}");
+            }
         }
     }
+    assert!(report.markdown().contains("### smaa"), "the section has SMAA's table");
     // The upscale: each tier and both CPU resizes, per view and render scale; only the pass's
     // tiers have a GPU time.
     let upscale: Vec<_> = report.rows.iter().filter(|r| r.pass == "upscale").collect();

@@ -97,6 +97,7 @@ fn pass_cases() -> Option<Vec<(&'static str, PostSettings, u32)>> {
         ("grade + AgX", graded, 1),
         ("user LUT (display)", lut, 1),
         ("fxaa", PostSettings { fxaa: FxaaSettings::DESKTOP, ..base() }, 1),
+        ("smaa", PostSettings { smaa: afterlight::post::smaa::SmaaSettings::ULTRA, ..base() }, 1),
         (
             "sharpen",
             PostSettings {

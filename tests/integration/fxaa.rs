@@ -13,7 +13,7 @@ use afterlight::render::RenderOptions;
 use afterlight::scene::{self, Camera};
 
 /// Edge length of the aliased image; the reference is rendered at `SCALE` times it.
-const N: u32 = 128;
+pub(crate) const N: u32 = 128;
 const SCALE: u32 = 4;
 
 /// FXAA of an RGBA8 sRGB image.
@@ -68,7 +68,7 @@ fn luma(rgba: &[u8]) -> Vec<f32> {
 }
 
 /// Pixels where `reference`'s luma spans more than `threshold` codes over the 3x3 around them.
-fn edge_mask(reference: &[u8], size: (u32, u32), threshold: f32) -> Vec<bool> {
+pub(crate) fn edge_mask(reference: &[u8], size: (u32, u32), threshold: f32) -> Vec<bool> {
     let (w, h) = (size.0 as i64, size.1 as i64);
     let l = luma(reference);
     let mut mask = vec![false; l.len()];
@@ -90,7 +90,7 @@ fn edge_mask(reference: &[u8], size: (u32, u32), threshold: f32) -> Vec<bool> {
 }
 
 /// Mean absolute RGB difference in 8-bit codes over the masked pixels.
-fn masked_error(a: &[u8], b: &[u8], mask: &[bool]) -> f64 {
+pub(crate) fn masked_error(a: &[u8], b: &[u8], mask: &[bool]) -> f64 {
     let (mut sum, mut n) = (0.0, 0usize);
     for (i, _) in mask.iter().enumerate().filter(|(_, m)| **m) {
         for c in 0..3 {
@@ -102,8 +102,8 @@ fn masked_error(a: &[u8], b: &[u8], mask: &[bool]) -> f64 {
 }
 
 /// The default scene at N (aliased) and at SCALE x N box-filtered to N (the reference),
-/// rendered once per test binary.
-fn scene_images(gpu: &Gpu) -> &'static (Vec<u8>, Vec<u8>) {
+/// rendered once per test binary (SMAA's test measures on them too).
+pub(crate) fn scene_images(gpu: &Gpu) -> &'static (Vec<u8>, Vec<u8>) {
     static IMAGES: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
     IMAGES.get_or_init(|| {
         let scene = scene::load_from_slice(scene::DEFAULT_SCENE_GLB, None).expect("scene loads");

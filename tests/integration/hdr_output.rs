@@ -195,6 +195,7 @@ fn the_display_passes_draw_hdr_and_keep_pq_in_range() {
     )))
     .expect("product preset")
     .settings;
+    post.smaa = afterlight::post::smaa::SmaaSettings::DESKTOP;
     post.fxaa = afterlight::post::fxaa::FxaaSettings::DESKTOP;
     post.sharpen = afterlight::post::sharpen::SharpenSettings::CRISP;
     post.finish.vignette.colour = Vec3::new(0.2, 0.1, 0.05);

@@ -38,6 +38,7 @@ mod shaders;
 mod shadow_catcher;
 mod shadows;
 mod sharpen;
+mod smaa;
 mod soak;
 mod taa;
 mod timing;

@@ -203,6 +203,7 @@ fn every_preset_renders_the_default_scene_and_times_its_passes() {
                 (s.exposure.is_automatic(), "exposure"),
                 (s.bloom.tier.is_on(), "bloom"),
                 (true, "finish"),
+                (s.smaa.tier.is_on(), "smaa"),
                 (s.fxaa.tier.is_on(), "fxaa"),
                 (s.sharpen.tier.is_on(), "sharpen"),
             ] {
@@ -453,13 +454,14 @@ fn a_dropped_pooled_image_is_reused_within_the_frame() {
 
 /// A budget-governor step compiles nothing in the frame that takes it (#23 item 1): once a
 /// frame is submitted, the chain builds the specialised pipelines (exposure, bloom, finish,
-/// FXAA, sharpen) that one tier up or down of any of them needs, so the next frame's
+/// SMAA, FXAA, sharpen) that one tier up or down of any of them needs, so the next frame's
 /// `begin_frame` and `record` at the new tier find them built. Under both variants.
 #[test]
 fn a_tier_step_finds_its_display_pipelines_built() {
     use afterlight::post::finish::{DISPLAY_FORMAT, FinishSettings};
     use afterlight::post::fxaa::FxaaSettings;
     use afterlight::post::sharpen::SharpenSettings;
+    use afterlight::post::smaa::SmaaSettings;
     use afterlight::post::stack::{PostInputs, PostStack, PostStackDescriptor};
     use afterlight::post::variant::PassVariant;
     let Some(gpu) = common::gpu() else { return };
@@ -491,6 +493,7 @@ fn a_tier_step_finds_its_display_pipelines_built() {
             exposure: ExposureSettings::AUTO,
             bloom: BloomSettings::NATURAL,
             finish: FinishSettings::CINEMATIC,
+            smaa: SmaaSettings::DESKTOP,
             fxaa: FxaaSettings::DESKTOP,
             sharpen: SharpenSettings::CRISP,
             ..PostSettings::default()
@@ -504,10 +507,11 @@ fn a_tier_step_finds_its_display_pipelines_built() {
         assert!(first >= 5, "{variant:?}: the first frame builds what it uses ({first})");
         frame(&mut stack);
         type Knob = fn(&mut PostSettings) -> &mut Tier;
-        let knobs: [(&str, Knob); 5] = [
+        let knobs: [(&str, Knob); 6] = [
             ("exposure", |s| &mut s.exposure.tier),
             ("bloom", |s| &mut s.bloom.tier),
             ("finish", |s| &mut s.finish.tier),
+            ("smaa", |s| &mut s.smaa.tier),
             ("fxaa", |s| &mut s.fxaa.tier),
             ("sharpen", |s| &mut s.sharpen.tier),
         ];

@@ -565,6 +565,33 @@ fn display_passes_after_the_finish_compute_match_fragment_in_the_chain() {
     assert!(a.iter().any(|&v| v > 16), "the image is not black");
 }
 
+/// SMAA has no compute variant: with the compute variant requested, the chain draws it into a
+/// render target between the compute passes (the finish before, FXAA after) and copies the
+/// last image on, and the picture matches the fragment chain's as closely as FXAA alone does.
+#[test]
+fn smaa_runs_between_compute_passes_in_the_chain() {
+    let Some(gpu) = common::gpu() else { return };
+    if skip::lacks(&gpu, Capability::ComputeVariant, variant::compute_unsupported(&gpu.device)) {
+        return;
+    }
+    let post = PostSettings {
+        smaa: afterlight::post::smaa::SmaaSettings::DESKTOP,
+        fxaa: FxaaSettings::DESKTOP,
+        ..base()
+    };
+    let (a, _) = render(&gpu, &PostSettings { variant: PassVariant::Fragment, ..post.clone() }, 1);
+    let (b, rb) = render(&gpu, &PostSettings { variant: PassVariant::Compute, ..post }, 1);
+    assert_eq!(rb.post_variant().map(|v| v.used), Some(PassVariant::Compute));
+    let (d, at) = max_difference(&a, &b);
+    let off_by_more = a.iter().zip(&b).filter(|(x, y)| x.abs_diff(**y) > 1).count();
+    let share = off_by_more as f64 / a.len() as f64;
+    eprintln!("chain smaa + fxaa: max {d} codes at byte {at}, {share:.4} of values beyond 1");
+    assert!(share <= 0.01, "{share:.4} of the values differ by more than one code");
+    assert!(a.iter().any(|&v| v > 16), "the image is not black");
+    let (plain, _) = render(&gpu, &PostSettings { variant: PassVariant::Compute, ..base() }, 1);
+    assert!(plain != b, "SMAA and FXAA changed nothing");
+}
+
 /// The largest difference between two float images relative to the fragment value (at
 /// least 1e-3: below that, absolute), and where.
 fn max_relative_difference(fragment: &[f32], compute: &[f32]) -> (f32, usize) {

@@ -36,10 +36,11 @@ const YFOV_DEGREES: f32 = 40.0;
 const START_ORBIT: (f32, f32) = (30.0, 20.0);
 
 /// The passes the page's checkboxes turn off and on: (preset key, label).
-const TOGGLED_PASSES: [(&str, &str); 7] = [
+const TOGGLED_PASSES: [(&str, &str); 8] = [
     ("ao", "AO"),
     ("bloom", "bloom"),
     ("taa", "TAA"),
+    ("smaa", "SMAA"),
     ("fxaa", "FXAA"),
     ("sharpen", "sharpen"),
     ("dof", "depth of field"),
@@ -52,6 +53,7 @@ fn tier_mut<'a>(post: &'a mut PostSettings, key: &str) -> Option<&'a mut Tier> {
         "ao" => &mut post.ao.tier,
         "bloom" => &mut post.bloom.tier,
         "taa" => &mut post.taa.tier,
+        "smaa" => &mut post.smaa.tier,
         "fxaa" => &mut post.fxaa.tier,
         "sharpen" => &mut post.sharpen.tier,
         "dof" => &mut post.dof.tier,

@@ -22,7 +22,7 @@ pub(super) struct BenchArgs {
     /// Default: product_demo.
     scenes: Vec<String>,
     /// Presets: TOML files or built-in names (desktop, desktop-ultra, mobile, ar, product,
-    /// hdr: PQ output);
+    /// smaa, hdr: PQ output);
     /// repeat for several. Default: mobile on a mobile-class adapter (see `afterlight info`),
     /// else desktop.
     #[arg(long)]
@@ -69,7 +69,7 @@ pub(super) struct BenchArgs {
     /// bench-trace with --budget).
     #[arg(long)]
     trace: Option<PathBuf>,
-    /// Also measure what each tier buys: AO, FXAA, TAA and the spatial upscale per tier against
+    /// Also measure what each tier buys: AO, FXAA, SMAA, TAA and the spatial upscale per tier against
     /// their references (the ray tracer, a supersampled image, the native-resolution render; as
     /// `afterlight quality`), error beside GPU ms,
     /// in the report's "What each tier buys" section and its JSON `quality`. Adds a minute or

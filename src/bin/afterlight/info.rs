@@ -81,6 +81,7 @@ fn pass_paths(gpu: &Gpu) -> Vec<(&'static str, String)> {
             .into_iter()
             .map(|pass| (pass, full_screen.clone()))
             .collect();
+    rows.push(("smaa", "fragment only (three full-screen passes)".into()));
     rows.push((
         "exposure",
         match compute {

@@ -61,7 +61,7 @@ enum Command {
     #[command(subcommand)]
     Lut(LutCommand),
     /// Measure passes against their references and print error beside GPU time per tier:
-    /// ambient occlusion against a CPU ray tracer, anti-aliasing (none, FXAA, TAA) against a
+    /// ambient occlusion against a CPU ray tracer, anti-aliasing (none, FXAA, SMAA, TAA) against a
     /// supersampled image, the spatial upscale (and CPU resizes) against the native render.
     Quality(QualityArgs),
     /// Benchmark scenes x presets x sizes over a fixed turntable path: GPU ms per pass (median,

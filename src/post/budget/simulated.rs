@@ -74,6 +74,7 @@ impl SimulatedGpu {
             pass("exposure", 0.5, [0.0, 0.3, 0.55, 1.0, 1.5], false),
             pass("bloom", 2.0, [0.0, 0.5, 0.7, 1.0, 1.4], false),
             pass("finish", 1.2, [0.8, 0.8, 0.9, 1.0, 1.0], false),
+            pass("smaa", 0.9, [0.0, 0.9, 0.95, 1.0, 1.1], false),
             pass("fxaa", 0.7, [0.0, 0.6, 0.8, 1.0, 1.3], false),
             pass("sharpen", 0.6, [0.0, 0.7, 0.85, 1.0, 1.1], false),
             pass("upscale", 0.5, [0.4, 0.4, 0.6, 1.0, 1.0], false),
