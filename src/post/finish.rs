@@ -15,8 +15,10 @@
 //!    noise).
 //!
 //! Everything after the LUT stays in the sRGB encoding the LUT gives: the compute variant
-//! stores it as it is, the fragment variant decodes once for its sRGB attachment (which encodes
-//! on store). At 5de0507 a vignetted pixel was decoded, mixed and encoded again, then decoded
+//! stores it as it is, and so does the fragment variant into a target whose texture is
+//! `Rgba8Unorm` (through a view of that format: the renderer's display target where the device
+//! has view formats); into an sRGB-only texture it decodes once for the attachment (which
+//! encodes on store). At 5de0507 a vignetted pixel was decoded, mixed and encoded again, then decoded
 //! for the attachment (three `pow` per channel), and the compute variant encoded it once more.
 //!
 //! **Specialised pipelines** ([`crate::draw::specialise`]): every setting that turns a step on
