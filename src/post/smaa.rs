@@ -35,7 +35,6 @@
 //! together).
 
 use super::contract::{Image, ImageFormat, ImageSize, KnobDecl, PassContract};
-use super::finish::DISPLAY_FORMAT;
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::traffic::{FrameTargets, PassTraffic, texel_bytes};
 use super::{Tier, clamp_setting};
@@ -372,7 +371,7 @@ impl SmaaPass {
     };
 
     /// Load the three shaders for display images of `format` (the chain's
-    /// [`DISPLAY_FORMAT`], or the HDR output's [`super::display::HDR_DISPLAY_FORMAT`]).
+    /// [`DISPLAY_FORMAT`](super::finish::DISPLAY_FORMAT), or the HDR output's [`super::display::HDR_DISPLAY_FORMAT`]).
     pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Result<Self, Error> {
         let size = std::mem::size_of::<SmaaUniforms>() as u64;
         let edges = FullscreenPass::with_entry(
@@ -643,7 +642,7 @@ impl SmaaPass {
 /// `None` when it is off: three full-screen passes.
 pub fn traffic(settings: &SmaaSettings, frame: &FrameTargets) -> Option<PassTraffic> {
     settings.tier.is_on().then(|| {
-        let display = texel_bytes(DISPLAY_FORMAT);
+        let display = frame.display_bytes();
         let (edges, weights) = (texel_bytes(EDGES_FORMAT), texel_bytes(WEIGHTS_FORMAT));
         // Edge detection reads the display image and writes edges; the weights read edges
         // (search taps and crossings cached) and write weights; the blend reads the display
@@ -655,8 +654,9 @@ pub fn traffic(settings: &SmaaSettings, frame: &FrameTargets) -> Option<PassTraf
             read,
             write,
             frame.display_pixels(),
-            "edges: 8-bit image read, RG8 written; weights: RG8 read, RGBA8 written; blend: \
-             8-bit image and RGBA8 weights read, 8-bit written (neighbour taps cached)",
+            "edges: display image read (8-bit, or Rgba16Float in HDR), RG8 written; weights: RG8 \
+             read, RGBA8 written; blend: display image and RGBA8 weights read, display image \
+             written (neighbour taps cached)",
         )
         .with_full_screen_passes(3)
     })
