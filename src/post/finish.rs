@@ -197,6 +197,9 @@ pub struct FinishPass {
     noise: (wgpu::TextureView, Option<u32>),
     /// It writes an HDR display image (PQ code values in [`HDR_DISPLAY_FORMAT`]).
     hdr: bool,
+    /// The `Rgba8Unorm` view of the last `Rgba8Unorm` output texture ([`FinishPass::draw`]),
+    /// made once per texture rather than every frame.
+    bytes_view: Option<(wgpu::Texture, wgpu::TextureView)>,
 }
 
 impl FinishPass {
@@ -295,6 +298,7 @@ impl FinishPass {
             black,
             noise: (noise.create_view(&Default::default()), None),
             hdr: format == HDR_DISPLAY_FORMAT,
+            bytes_view: None,
         })
     }
 
@@ -340,6 +344,9 @@ impl FinishPass {
     /// its pipelines, not its 3D texture); the next [`FinishPass::prepare`] bakes again.
     pub fn release_lut(&mut self) {
         self.lut = None;
+        // Nor the output texture it last wrote (the renderer's display target, replaced by an
+        // HDR one).
+        self.bytes_view = None;
     }
 
     /// The frame was submitted: build the pipelines a budget-governor step from its settings
@@ -374,16 +381,21 @@ impl FinishPass {
         output: &wgpu::TextureView,
     ) {
         let texture = output.texture();
-        let bytes = (!self.hdr && texture.format() == wgpu::TextureFormat::Rgba8Unorm).then(|| {
-            texture.create_view(&wgpu::TextureViewDescriptor {
+        let bytes = !self.hdr && texture.format() == wgpu::TextureFormat::Rgba8Unorm;
+        if bytes && self.bytes_view.as_ref().is_none_or(|(t, _)| t != texture) {
+            let view = texture.create_view(&wgpu::TextureViewDescriptor {
                 label: Some("finish.encoded_bytes"),
                 mip_level_count: Some(1),
                 ..Default::default()
-            })
-        });
-        let target =
-            DisplayTarget::Attachment(bytes.as_ref().unwrap_or(output), wgpu::Color::BLACK);
-        self.record(device, queue, encoder, frame, knobs, (target, bytes.is_some()));
+            });
+            self.bytes_view = Some((texture.clone(), view));
+        }
+        let view = match &self.bytes_view {
+            Some((_, view)) if bytes => view.clone(),
+            _ => output.clone(),
+        };
+        let target = DisplayTarget::Attachment(&view, wgpu::Color::BLACK);
+        self.record(device, queue, encoder, frame, knobs, (target, bytes));
     }
 
     /// The compute variant of [`FinishPass::draw`]: `output` is a storage view of an
