@@ -93,6 +93,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_finish_writes_the_display_format_of_the_output_encoding() {
+        let sdr = PostSettings::default();
+        let pq = PostSettings {
+            display: crate::post::display::DisplaySettings::PQ,
+            ..Default::default()
+        };
+        let written =
+            |post| post_pass_traffic("finish", &shape(post)).expect("finish").write_bytes_per_pixel;
+        assert_eq!(written(&sdr), 4.0);
+        assert_eq!(written(&pq), 8.0);
+    }
+
+    #[test]
     fn cinematic_passes_declare_their_traffic_at_the_render_size() {
         let post = PostSettings {
             dof: crate::post::dof::DofSettings::PRODUCT,

@@ -67,6 +67,9 @@ fn a_tiny_bench_reports_every_pass_and_all_pooled_memory() {
     let back: BenchReport = serde_json::from_str(&report.to_json()).expect("JSON reads back");
     assert_eq!(back, report);
     assert!(report.markdown().contains("| finish |"));
+    // Which output the run encoded for: desktop-ultra is SDR.
+    assert!(run.display.starts_with("sdr (8-bit sRGB"), "{}", run.display);
+    assert!(report.markdown().contains("Display output: sdr"));
 }
 
 /// The mobile preset fits tile-based GPUs: fewer full-screen passes, fewer bytes moved per
