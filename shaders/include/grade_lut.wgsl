@@ -54,6 +54,12 @@ fn grade_lut_srgb_encode(c: vec3f) -> vec3f {
     return select(1.055 * pow(c, vec3f(1.0 / 2.4)) - 0.055, c * 12.92, c <= vec3f(0.0031308));
 }
 
+// grade_lut_srgb_encode with the sign kept (odd: -encode(-c) below 0; srgb_encode_signed in
+// src/post/grade_bake.rs): the bake's encoding of a mapper's unclipped output.
+fn grade_lut_srgb_encode_signed(c: vec3f) -> vec3f {
+    return sign(c) * grade_lut_srgb_encode(abs(c));
+}
+
 // One trilinear sample of a baked `size`³ grade LUT (src/post/grade_bake.rs) for the
 // scene-linear colour `hdr`: the graded, tone-mapped, sRGB-encoded display colour. `s` must
 // filter linearly and clamp to edge (grade_bake::lut_sampler). Not clipped: the Clamp mapper's

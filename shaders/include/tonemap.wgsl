@@ -115,8 +115,10 @@ fn tonemap_agx_contrast(x: vec3f) -> vec3f {
 }
 
 // Minimal AgX: `agx`, then `agxLook` when `use_look`, then `agxEotf` (a 2.2 power, see the
-// CPU version for why). The two clamps at 0 keep `pow` away from negative bases, where it is
-// undefined; they are the CPU version's too.
+// CPU version for why). The clamp at 0 of the sigmoid keeps `pow` away from negative bases,
+// where it is undefined, and the odd power of the outset result keeps its sign (`tonemap`
+// clips it to 0, the value the reference's clamp before the power gives): both the CPU
+// version's too.
 fn tonemap_agx(c: vec3f, use_look: bool, look: TonemapAgxLook) -> vec3f {
     let inset = TONEMAP_AGX_INSET * c;
     // log2(0) is undefined on the GPU (SPIR-V's Log2 for x <= 0, say) where the CPU gives
@@ -131,8 +133,8 @@ fn tonemap_agx(c: vec3f, use_look: bool, look: TonemapAgxLook) -> vec3f {
         v = pow(max(v * look.slope + look.offset, vec3f(0.0)), look.power);
         v = luma + look.saturation * (v - luma);
     }
-    v = max(TONEMAP_AGX_OUTSET * v, vec3f(0.0));
-    return pow(v, vec3f(2.2));
+    v = TONEMAP_AGX_OUTSET * v;
+    return sign(v) * pow(abs(v), vec3f(2.2));
 }
 
 // Khronos PBR Neutral (`PBRNeutralToneMapping` in the Khronos reference). The constant is
@@ -186,6 +188,12 @@ fn tonemap_hable_filmic(c: vec3f) -> vec3f {
 
 // Tone map `color` with mapper `mapper` (ids above); output in [0, 1].
 fn tonemap(mapper: u32, color: vec3f) -> vec3f {
+    return clamp(tonemap_unclipped(mapper, color), vec3f(0.0), vec3f(1.0));
+}
+
+// `tonemap` before its clip to [0, 1] (ToneMapper::apply_unclipped): what the grade bake
+// stores, for the finish to clip after interpolating.
+fn tonemap_unclipped(mapper: u32, color: vec3f) -> vec3f {
     let c = tonemap_sanitize(color);
     var out: vec3f;
     switch mapper {
@@ -200,5 +208,5 @@ fn tonemap(mapper: u32, color: vec3f) -> vec3f {
         // TONEMAP_CLAMP, and unknown ids.
         default: { out = c; }
     }
-    return clamp(out, vec3f(0.0), vec3f(1.0));
+    return out;
 }

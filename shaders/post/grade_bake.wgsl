@@ -3,8 +3,9 @@
 // Filament's baked colour grading). Each invocation takes one lattice point, turns its
 // coordinate back into scene-linear Rec.709 with the input shaper (include/grade_lut.wgsl),
 // grades it (scene-linear Rec.709 still) and then, by `user_lut_mode`:
-//   none:      tone map (display-linear Rec.709 in [0, 1]; the Clamp mapper unclipped when
-//              `unclipped` is set), sRGB-encode;
+//   none:      tone map without the clip to [0, 1] (display-linear Rec.709; below 0 and
+//              above 1 where the mapper's output goes there), sRGB-encode with the sign kept;
+//              the finish clips after interpolating;
 //   display:   tone map, sRGB-encode, then the user's 3D LUT on that [0, 1] value;
 //   scene_log: the user's 3D LUT on the graded colour's shaper coordinate, instead of the
 //              tone mapper.
@@ -75,9 +76,7 @@ struct GradeParams {
     user_lut_mode: u32,
     // The user LUT's lattice points per side (>= 2 when a LUT is bound).
     user_lut_size: u32,
-    // 1: store the Clamp mapper's output unclipped (the finish clips after sampling).
-    unclipped: u32,
-    padding: u32,
+    padding: vec2u,
 };
 
 @group(0) @binding(0) var<uniform> params: GradeParams;
@@ -197,16 +196,13 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
     var encoded: vec3f;
     if params.user_lut_mode == GRADE_USER_LUT_SCENE_LOG {
         encoded = grade_user_lut(grade_lut_coordinate(graded));
+    } else if params.user_lut_mode == GRADE_USER_LUT_DISPLAY {
+        // The user LUT's input is the display image as the target shows it, in [0, 1].
+        encoded = grade_user_lut(grade_lut_srgb_encode(tonemap(params.mapper, graded)));
     } else {
-        // grade_color's result is already in [0, MAX_RADIANCE]: the Clamp mapper unclipped.
-        var display = graded;
-        if params.unclipped == 0u {
-            display = tonemap(params.mapper, graded);
-        }
-        encoded = grade_lut_srgb_encode(display);
-        if params.user_lut_mode == GRADE_USER_LUT_DISPLAY {
-            encoded = grade_user_lut(encoded);
-        }
+        // The mapper's output before its clip to [0, 1], sign kept: the finish clips after
+        // interpolating (baked_value).
+        encoded = grade_lut_srgb_encode_signed(tonemap_unclipped(params.mapper, graded));
     }
     // Within the half-float range, so the rounding below cannot make an infinity.
     encoded = clamp(encoded, vec3f(-65504.0), vec3f(65504.0));

@@ -24,11 +24,13 @@
 //!    Rec.709 in `[0, MAX_RADIANCE]` out (exposure offset, white balance, mixer, contrast,
 //!    lift/gamma/gain, tonal, CDL, hue, saturation, vibrance; see that module).
 //! 4. Then, by the user LUT's [`LutSpace`]:
-//!    - **No user LUT**: the **tone mapper** ([`ToneMapper::apply`]) to **display-linear**
-//!      Rec.709 in `[0, 1]`, then the **sRGB encode** ([`srgb_encode`], IEC 61966-2-1 inverse
-//!      EOTF) to the **sRGB-encoded display** value the texel stores. The Clamp mapper is the
-//!      exception: its value is stored *unclipped* (`srgb_encode` of the grade's output, which
-//!      may exceed 1) and the finish clips to `[0, 1]` after interpolating — see "Precision".
+//!    - **No user LUT**: the **tone mapper** without its clip to `[0, 1]`
+//!      ([`ToneMapper::apply_unclipped`]) to **display-linear** Rec.709, then the **sRGB
+//!      encode** with the sign kept ([`srgb_encode_signed`], IEC 61966-2-1 inverse EOTF, odd
+//!      below 0) to the **sRGB-encoded display** value the texel stores. The value is stored
+//!      *unclipped* (the Clamp mapper's graded colour past 1, the negative channels of
+//!      saturated colours through ACES fitted or AgX Punchy) and the finish clips to `[0, 1]` after interpolating —
+//!      see "Precision".
 //!    - [`LutSpace::Display`] (creative "look" LUTs): tone mapper, sRGB encode (display,
 //!      clipped to `[0, 1]`), then the user LUT on that sRGB-encoded value, mapped through its
 //!      `DOMAIN_MIN`/`DOMAIN_MAX` (outside the domain clamps to its edge) and interpolated
@@ -89,6 +91,15 @@
 //! kinks of their own that no encoding removes; a larger LUT does. The remaining 0.75 codes
 //! of the identity at 64³ are the curvature of `srgb_encode ∘ shaper_inverse` between lattice
 //! points.
+//!
+//! The same holds at 0: a saturated colour's dark channel leaves ACES fitted's output matrix
+//! (or AgX Punchy's look) below 0, and clipping it there before the bake put
+//! the clip on a lattice point, so the interpolated channel rose linearly across the whole
+//! next cell where the real one stays at 0 and then rises like a root — up to 10.7 codes at
+//! 64³ on the saturated colours of `finish_lut_is_close_to_the_exact_grade`
+//! (`tests/integration/grade_export.rs`; WARM_PRODUCT with ACES fitted at cyan 0.5). Every
+//! mapper's output is therefore stored unclipped (odd-encoded below 0) and clipped after the
+//! sample: 1.46 codes there now.
 
 use std::sync::Arc;
 
@@ -318,6 +329,13 @@ pub fn srgb_encode(x: f32) -> f32 {
     }
 }
 
+/// [`srgb_encode`] with the sign kept: `−srgb_encode(−x)` below 0 (odd, and smooth through
+/// 0, where both sides have the toe's slope 12.92). What the bake stores for a mapper's
+/// unclipped output ([`ToneMapper::apply_unclipped`]); NaN gives 0.
+pub fn srgb_encode_signed(x: f32) -> f32 {
+    if x < 0.0 { -srgb_encode(-x) } else { srgb_encode(x) }
+}
+
 /// The sRGB EOTF (IEC 61966-2-1), the inverse of [`srgb_encode`]: `v / 12.92` up to
 /// `0.04045`, `((v + 0.055) / 1.055)^2.4` above (also past 1). Negative and NaN input
 /// gives 0. The finish decodes with `srgb_to_linear` in `shaders/include/common.wgsl`.
@@ -331,10 +349,11 @@ pub fn srgb_decode(v: f32) -> f32 {
     }
 }
 
-/// Whether the bake stores the tone mapper's output unclipped: only for the Clamp mapper
-/// without a user LUT (a Display LUT needs its `[0, 1]` input, a SceneLog LUT replaces the
-/// mapper). The finish clips after interpolating, so the clip at 1 is exact although it
-/// falls between lattice points (see "Precision" in the module docs).
+/// Whether the bake stores the Clamp mapper's output without a user LUT: the graded colour
+/// itself, which continues past 1 (an HDR display shows it up to its headroom with no
+/// shoulder, [`hdr_display_linear`]). Every mapper's output is stored before its clip when
+/// there is no user LUT (a Display LUT needs its `[0, 1]` input, a SceneLog LUT replaces the
+/// mapper; see [`baked_value`] and "Precision" in the module docs).
 pub fn stores_unclipped(mapper: ToneMapper, user_lut: Option<&UserLut>) -> bool {
     mapper == ToneMapper::Clamp && user_lut.is_none()
 }
@@ -357,9 +376,9 @@ pub fn baked_value(
     let graded = grade(settings, scene_linear);
     let encoded = match user_lut {
         Some(UserLut { lut, space }) => lut.apply(lut_input(*space, mapper, graded)),
-        // The grade's output is already in [0, MAX_RADIANCE]: the Clamp mapper unclipped.
-        None if stores_unclipped(mapper, None) => graded.map(srgb_encode),
-        None => mapper.apply(graded).map(srgb_encode),
+        // The mapper's output before its clip to [0, 1] (the Clamp mapper: the grade's output,
+        // already in [0, MAX_RADIANCE]), for the finish to clip after interpolating.
+        None => mapper.apply_unclipped(graded).map(srgb_encode_signed),
     };
     // Only an invalid hand-built user LUT (which the bake refuses) can give NaN or more.
     encoded.map(|v| if v.is_nan() { 0.0 } else { v.clamp(-65504.0, 65504.0) })
@@ -401,7 +420,8 @@ pub fn hdr_lattice(
     let m = display.headroom();
     let clamp = stores_unclipped(mapper, user_lut);
     lattice(size, |x| {
-        let sdr = baked_value(settings, mapper, user_lut, x).map(|v| srgb_decode(v.max(0.0)));
+        let sdr =
+            baked_value(settings, mapper, user_lut, x).map(|v| srgb_decode(v.clamp(0.0, 1.0)));
         let relative = hdr_display_linear(sdr, grade(settings, x), clamp, m);
         pq_of_display_linear(relative, display.paper_white_nits)
     })
@@ -500,9 +520,7 @@ struct GradeUniforms {
     user_lut_max: [f32; 4],
     user_lut_mode: u32,
     user_lut_size: u32,
-    /// [`stores_unclipped`] as 0 or 1.
-    unclipped: u32,
-    padding: u32,
+    padding: [u32; 2],
 }
 
 impl GradeUniforms {
@@ -550,8 +568,7 @@ impl GradeUniforms {
             user_lut_max,
             user_lut_mode,
             user_lut_size,
-            unclipped: u32::from(stores_unclipped(mapper, user_lut)),
-            padding: 0,
+            padding: [0; 2],
         }
     }
 }
@@ -1096,6 +1113,35 @@ mod tests {
         let sizes = Tier::ALL.map(lut_size_for_tier);
         assert_eq!(sizes, [32, 16, 32, 64, 64]);
         assert!(sizes.iter().all(|s| LUT_SIZES.contains(s)));
+    }
+
+    #[test]
+    fn the_signed_encode_is_odd_and_smooth_through_zero() {
+        for i in 0..=1000 {
+            let x = i as f32 / 500.0;
+            assert_eq!(srgb_encode_signed(x), srgb_encode(x));
+            assert_eq!(srgb_encode_signed(-x), -srgb_encode(x));
+        }
+        // The toe's slope on both sides of 0.
+        let h = 1e-4;
+        let slope = (srgb_encode_signed(h) - srgb_encode_signed(-h)) / (2.0 * h);
+        assert!((slope - 12.92).abs() < 1e-3, "{slope}");
+        assert_eq!(srgb_encode_signed(f32::NAN), 0.0);
+    }
+
+    #[test]
+    fn the_bake_stores_the_mappers_output_unclipped() {
+        // A saturated cyan through ACES fitted: the red output lies below 0 before the clip.
+        let cyan = Vec3::new(0.0, 0.45, 0.45);
+        let graded = grade(&GradeSettings::NEUTRAL, cyan);
+        let unclipped = ToneMapper::AcesFitted.apply_unclipped(graded);
+        assert!(unclipped.x < 0.0, "{unclipped}");
+        let stored = baked_value(&GradeSettings::NEUTRAL, ToneMapper::AcesFitted, None, cyan);
+        assert!(stored.x < 0.0, "{stored}");
+        // Clipped as the finish clips, it is the clipped mapper's encoded value.
+        let shown = stored.clamp(Vec3::ZERO, Vec3::ONE);
+        let expected = ToneMapper::AcesFitted.apply(graded).map(srgb_encode);
+        assert!((shown - expected).abs().max_element() < 1e-6, "{shown} {expected}");
     }
 
     #[test]

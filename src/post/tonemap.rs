@@ -149,8 +149,20 @@ impl ToneMapper {
     /// linearising); a warm off-white for AgX Golden. Black maps to exactly 0 for every mapper
     /// but Hable, where f32 rounding of `D*E / (D*F) - E/F` leaves 1e-8.
     pub fn apply(self, linear_rec709: Vec3) -> Vec3 {
+        self.apply_unclipped(linear_rec709).clamp(Vec3::ZERO, Vec3::ONE)
+    }
+
+    /// [`ToneMapper::apply`] before its clip to `[0, 1]`: display-linear Rec.709 whose
+    /// channels may lie below 0 (a saturated colour through ACES fitted's output matrix, or
+    /// AgX Punchy's look saturation, whose negatives keep their sign through AgX's 2.2 power)
+    /// or above 1 (ACES fitted, Clamp). The grade bake stores this, sRGB-encoded with the sign kept, so the finish clips
+    /// after interpolating the LUT: the clip lands where the mapper's output crosses 0 or 1,
+    /// between lattice points, instead of bending the interpolation across a whole cell (up to
+    /// 10.7 codes on saturated colours with ACES fitted; `tests/integration/grade_export.rs`,
+    /// `finish_lut_is_close_to_the_exact_grade`).
+    pub fn apply_unclipped(self, linear_rec709: Vec3) -> Vec3 {
         let c = sanitize(linear_rec709);
-        let out = match self {
+        match self {
             ToneMapper::Clamp => c,
             ToneMapper::Reinhard => c / (Vec3::ONE + c),
             ToneMapper::ReinhardLuminance => reinhard_luminance(c),
@@ -160,8 +172,7 @@ impl ToneMapper {
             ToneMapper::AgXGolden => agx(c, Some(&AGX_GOLDEN)),
             ToneMapper::KhronosPbrNeutral => pbr_neutral(c),
             ToneMapper::HableFilmic => hable_filmic(c),
-        };
-        out.clamp(Vec3::ZERO, Vec3::ONE)
+        }
     }
 }
 
@@ -337,9 +348,10 @@ fn agx_contrast(x: Vec3) -> Vec3 {
 /// sRGB render target. This does the same, so after the finish pass's sRGB encode the pixels
 /// are those of the reference on an sRGB target.
 ///
-/// Two clamps where the reference is undefined: the polynomial dips to -0.00232 near its
-/// bottom and `pow` of a negative number is NaN in every shading language, so the sigmoid
-/// output is clamped at 0 before the look, and the outset result at 0 before the `pow`.
+/// Where the reference is undefined: the polynomial dips to -0.00232 near its bottom and `pow`
+/// of a negative number is NaN in every shading language, so the sigmoid output is clamped at
+/// 0 before the look, and the outset result keeps its sign through an odd `pow` (clipped to 0
+/// by [`ToneMapper::apply`], the value the reference's clamp before the `pow` gives).
 fn agx(c: Vec3, look: Option<&AgxLook>) -> Vec3 {
     let v = AGX_INSET * c;
     // log2(0) = -inf clamps to the bottom of the range like any very dark value.
@@ -353,8 +365,10 @@ fn agx(c: Vec3, look: Option<&AgxLook>) -> Vec3 {
         v = pow_per_channel((v * look.slope + look.offset).max(Vec3::ZERO), look.power);
         v = luma + look.saturation * (v - luma);
     }
-    let v = (AGX_OUTSET * v).max(Vec3::ZERO);
-    v.powf(2.2)
+    // Minimal AgX clamps at 0 before the power; the odd power keeps the sign so the unclipped
+    // output crosses 0 smoothly ([`ToneMapper::apply`] clips it to the same 0).
+    let v = AGX_OUTSET * v;
+    v.signum() * v.abs().powf(2.2)
 }
 
 /// Per-channel power with a per-channel exponent (the CDL's `power` is a vector).
@@ -410,6 +424,36 @@ mod tests {
 
     fn grey(x: f32) -> Vec3 {
         Vec3::splat(x)
+    }
+
+    #[test]
+    fn apply_is_the_unclipped_output_clipped() {
+        let colours = [
+            Vec3::new(0.0, 0.5, 0.5),
+            Vec3::new(2.0, 0.01, 0.0),
+            Vec3::new(0.0, 0.0, 8.0),
+            Vec3::new(30.0, 20.0, 0.5),
+            grey(0.18),
+            grey(-1.0),
+            Vec3::new(f32::NAN, 1.0, f32::INFINITY),
+        ];
+        for mapper in ToneMapper::ALL {
+            for c in colours {
+                let unclipped = mapper.apply_unclipped(c);
+                assert!(unclipped.is_finite(), "{mapper} {c}: {unclipped}");
+                assert_eq!(mapper.apply(c), unclipped.clamp(Vec3::ZERO, Vec3::ONE), "{mapper} {c}");
+            }
+        }
+        // Saturated colours do leave [0, 1] before the clip (what the bake keeps).
+        assert!(ToneMapper::AcesFitted.apply_unclipped(Vec3::new(0.0, 0.5, 0.5)).x < 0.0);
+        let hues = [Vec3::X, Vec3::Y, Vec3::Z, Vec3::new(0.0, 1.0, 1.0), Vec3::new(1.0, 0.0, 1.0)];
+        // AgX Punchy's look saturation (1.4) pushes a dark channel below 0 before the outset.
+        let punchy_below_0 = hues
+            .iter()
+            .flat_map(|h| (-6..=6).map(move |stop| *h * 2f32.powi(stop)))
+            .filter(|c| ToneMapper::AgXPunchy.apply_unclipped(*c).min_element() < 0.0)
+            .count();
+        assert!(punchy_below_0 > 0);
     }
 
     fn assert_close(got: Vec3, want: [f64; 3], tol: f64, what: &str) {

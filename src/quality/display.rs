@@ -189,7 +189,7 @@ fn flat_nits(
 /// The PQ code values the finish should write for scene-linear `x` (the formula it bakes).
 pub fn expected_pq(case: &DisplayCase, x: Vec3) -> Vec3 {
     let (grade, display) = (GradeSettings::NEUTRAL, case.display.validated().0);
-    let sdr = baked_value(&grade, case.mapper, None, x).map(|v| srgb_decode(v.max(0.0)));
+    let sdr = baked_value(&grade, case.mapper, None, x).map(|v| srgb_decode(v.clamp(0.0, 1.0)));
     let clamp = stores_unclipped(case.mapper, None);
     let relative = hdr_display_linear(sdr, x, clamp, display.headroom());
     pq_of_display_linear(relative, display.paper_white_nits)

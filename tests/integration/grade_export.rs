@@ -266,12 +266,21 @@ fn display_carries(mapper: ToneMapper, x: Vec3) -> bool {
 }
 
 /// One row of the round trip: the worst error over the ramp and over the saturated colours,
-/// in 8-bit codes, with the saturated input where it is worst and how many inputs count.
+/// in 8-bit codes, with the saturated input where it is worst and how many inputs count; and
+/// the same two against the exact grade ([`exact_image`]) rather than the original image.
 struct RoundTrip {
     ramp: f32,
     saturated: f32,
     at: Vec3,
     inputs: usize,
+    exact_ramp: f32,
+    exact_saturated: f32,
+}
+
+/// What the finish would show for scene-linear `x` with no lattice at all: [`baked_value`]
+/// (the grade, the tone mapper, the sRGB encode) clipped to [0, 1], as the finish clips.
+fn exact_image(settings: &GradeSettings, mapper: ToneMapper, x: Vec3) -> Vec3 {
+    baked_value(&settings.validated(), mapper, None, x).clamp(Vec3::ZERO, Vec3::ONE)
 }
 
 /// The grade cases of the round trip: every control of the grade at once, and two looks with
@@ -300,17 +309,29 @@ fn round_trip(
     let again = ColourLut::parse_cube(&lut.to_cube_string()).unwrap();
     let user = UserLut { lut: Arc::new(again), space: encoding.import_space() };
     let imported = Image::bake(&GradeSettings::NEUTRAL, mapper, Some(&user));
-    let mut row = RoundTrip { ramp: 0.0, saturated: 0.0, at: Vec3::ZERO, inputs: 0 };
+    let mut row = RoundTrip {
+        ramp: 0.0,
+        saturated: 0.0,
+        at: Vec3::ZERO,
+        inputs: 0,
+        exact_ramp: 0.0,
+        exact_saturated: 0.0,
+    };
     for (i, x) in inputs.iter().enumerate() {
         if encoding == ExportEncoding::SrgbDisplay && !display_carries(mapper, *x) {
             continue;
         }
         row.inputs += 1;
         let d = (original.at(*x) - imported.at(*x)).abs().max_element() * 255.0;
+        let exact = (exact_image(settings, mapper, *x) - imported.at(*x)).abs().max_element();
         if i < greys {
             row.ramp = row.ramp.max(d);
-        } else if d > row.saturated {
-            (row.saturated, row.at) = (d, *x);
+            row.exact_ramp = row.exact_ramp.max(exact * 255.0);
+        } else {
+            row.exact_saturated = row.exact_saturated.max(exact * 255.0);
+            if d > row.saturated {
+                (row.saturated, row.at) = (d, *x);
+            }
         }
     }
     row
@@ -329,14 +350,15 @@ fn round_trip(
 /// shoulder's kinks (its `max` of the channels, on the planes where two channels are equal,
 /// through the off-grey lattice points next to the ramp) cross the camera-gamut lattice
 /// obliquely; and the saturated colours of EVERY_STEP over logc3 and WARM_PRODUCT over
-/// srgb-display. The other saturated rows miss it by up to 4.7 codes (see
+/// srgb-display. The other saturated rows miss it by up to 7.2 codes (see
 /// `docs/lut-export.md`): their dark channels lie on Rec.709's faces, which a lattice in
 /// another gamut (or in display values) crosses obliquely in cells several hundred times
 /// wider in the dark channel than the finish's, across which the grade has kinks of its own
 /// (its clamps at 0, the tone mappers' clips, PBR Neutral's `min`/`max`). Those rows are held
 /// to what they measure today (a regression check, not the requirement) and printed, and
 /// [`export_round_trip_meets_issue_25_everywhere`] (ignored) asserts the requirement on them.
-/// Also printed: 33³ and 65³.
+/// Also printed: 33³ and 65³, and each row against the exact grade ([`exact_image`]), where
+/// the finish's own LUT is not within one code either ([`finish_lut_is_close_to_the_exact_grade`]).
 #[test]
 fn export_over_each_input_encoding_round_trips() {
     use afterlight::post::lut_export::{EXPORT_SIZE, ExportEncoding};
@@ -349,10 +371,10 @@ fn export_over_each_input_encoding_round_trips() {
         use ExportEncoding::*;
         match (encoding, grade) {
             (AfterlightLog2, _) => (1.0, 1.0),
-            (AcesCct, "WARM_PRODUCT") => (1.0, 1.5),
+            (AcesCct, "WARM_PRODUCT") => (1.0, 7.25),
             (AcesCct, "EVERY_STEP") => (1.0, 1.95),
             (AcesCct, _) => (1.45, 3.3),
-            (LogC3, "WARM_PRODUCT") => (1.0, 2.55),
+            (LogC3, "WARM_PRODUCT") => (1.0, 4.1),
             (LogC3, "EVERY_STEP") => (1.0, 1.0),
             (LogC3, _) => (2.1, 2.15),
             (SrgbDisplay, "WARM_PRODUCT") => (1.0, 1.0),
@@ -366,8 +388,14 @@ fn export_over_each_input_encoding_round_trips() {
             for ((grade, settings, mapper), original) in cases.iter().zip(&originals) {
                 let row = round_trip((settings, *mapper), original, encoding, size);
                 rows.push(format!(
-                    "{grade} ramp {:.2} saturated {:.2} (at {}, {} inputs)",
-                    row.ramp, row.saturated, row.at, row.inputs
+                    "{grade} ramp {:.2} saturated {:.2} (at {}, {} inputs; against the exact \
+                     grade {:.2} / {:.2})",
+                    row.ramp,
+                    row.saturated,
+                    row.at,
+                    row.inputs,
+                    row.exact_ramp,
+                    row.exact_saturated
                 ));
                 if size == EXPORT_SIZE {
                     let (ramp, saturated) = known_misses(encoding, grade);
@@ -395,7 +423,7 @@ fn export_over_each_input_encoding_round_trips() {
 /// camera logs (see [`export_over_each_input_encoding_round_trips`] and
 /// `docs/lut-export.md`); run it with `--ignored` to see where.
 #[test]
-#[ignore = "saturated colours over acescct, logc3 and srgb-display miss by up to 4.7 codes at \
+#[ignore = "saturated colours over acescct, logc3 and srgb-display miss by up to 7.2 codes at \
             64³ (docs/lut-export.md)"]
 fn export_round_trip_meets_issue_25_everywhere() {
     use afterlight::post::lut_export::{EXPORT_SIZE, ExportEncoding};
@@ -413,4 +441,59 @@ fn export_round_trip_meets_issue_25_everywhere() {
         }
     }
     assert!(misses.is_empty(), "over one 8-bit code:\n{}", misses.join("\n"));
+}
+
+/// How close the finish's own 64³ LUT ([`Image`], sampled trilinearly and clipped as the
+/// finish does) comes to the exact grade ([`exact_image`]) on the round trip's ramp and
+/// saturated colours, in 8-bit codes, against the same lattice clipped to [0, 1] before the
+/// sample (what the bake stored before it kept the mappers' output unclipped). The clip at 0
+/// of a saturated colour's dark channel (ACES fitted's output matrix, AgX Punchy's look) sat on a
+/// lattice point and bent the interpolation across the next cell: 10.7 codes at cyan 0.5 with
+/// ACES fitted. Unclipped, the clip falls where the output crosses 0. The bounds are today's
+/// worst plus a tenth of a code; what remains comes from kinks inside the grade (its clamps
+/// at 0, PBR Neutral's `max`), which no storage removes (docs/lut-export.md).
+#[test]
+fn finish_lut_is_close_to_the_exact_grade() {
+    // (ramp, saturated) bounds per case.
+    let bounds = [(0.3, 1.6), (2.75, 5.15), (1.95, 2.65)];
+    for ((grade, settings, mapper), (ramp_bound, saturated_bound)) in
+        round_trip_cases().into_iter().zip(bounds)
+    {
+        let image = Image::bake(&settings, mapper, None);
+        let clipped = Image(CubeLut {
+            data: image.0.data.iter().map(|v| v.clamp(Vec3::ZERO, Vec3::ONE)).collect(),
+            ..CubeLut::identity(64)
+        });
+        let worst = |image: &Image| {
+            let (mut ramp, mut saturated, mut at) = (0f32, 0f32, Vec3::ZERO);
+            for (i, x) in ramp_and_saturated().iter().enumerate() {
+                let d = (image.at(*x) - exact_image(&settings, mapper, *x)).abs().max_element();
+                if i < 257 {
+                    ramp = ramp.max(d * 255.0);
+                } else if d * 255.0 > saturated {
+                    (saturated, at) = (d * 255.0, *x);
+                }
+            }
+            (ramp, saturated, at)
+        };
+        let (ramp, saturated, at) = worst(&image);
+        let (clipped_ramp, clipped_saturated, clipped_at) = worst(&clipped);
+        println!(
+            "finish 64³ against the exact grade, {grade} + {mapper}: ramp {ramp:.2}, saturated \
+             {saturated:.2} (at {at}); clipped before the sample: {clipped_ramp:.2}, \
+             {clipped_saturated:.2} (at {clipped_at})"
+        );
+        assert!(ramp <= clipped_ramp + 0.01 && saturated <= clipped_saturated + 0.01, "{grade}");
+        assert!(ramp <= ramp_bound, "{grade}: ramp {ramp} codes");
+        assert!(saturated <= saturated_bound, "{grade}: saturated {saturated} codes at {at}");
+    }
+    // The case the unclipped storage is for: ACES fitted on saturated cyan.
+    let (_, settings, mapper) = round_trip_cases()[0];
+    let image = Image::bake(&settings, mapper, None);
+    let data = image.0.data.iter().map(|v| v.clamp(Vec3::ZERO, Vec3::ONE)).collect();
+    let clipped = Image(CubeLut { data, ..CubeLut::identity(64) });
+    let cyan = Vec3::new(0.0, 0.5, 0.5);
+    let exact = exact_image(&settings, mapper, cyan);
+    assert!((clipped.at(cyan) - exact).abs().max_element() * 255.0 > 10.0);
+    assert!((image.at(cyan) - exact).abs().max_element() * 255.0 < 1.0);
 }
