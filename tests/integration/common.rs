@@ -366,3 +366,31 @@ pub fn unlit_ortho(
     };
     (renderer(gpu, &scene, size, &studio(gpu)), camera)
 }
+
+/// A black/white RGBA8 image of `size`, white where `inside` holds at the pixel centre, and its
+/// exact coverage by 16 x 16 supersampling (averaged in linear light, as a display shows it):
+/// the inputs and references of the anti-aliasing tests (FXAA, SMAA).
+pub fn hard_and_supersampled(
+    size: (u32, u32),
+    inside: impl Fn(f32, f32) -> bool,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut hard = Vec::new();
+    let mut exact = Vec::new();
+    for y in 0..size.1 {
+        for x in 0..size.0 {
+            let v = if inside(x as f32 + 0.5, y as f32 + 0.5) { 255 } else { 0 };
+            hard.extend_from_slice(&[v, v, v, 255]);
+            let mut covered = 0;
+            for sy in 0..16 {
+                for sx in 0..16 {
+                    let (px, py) =
+                        (x as f32 + (sx as f32 + 0.5) / 16.0, y as f32 + (sy as f32 + 0.5) / 16.0);
+                    covered += usize::from(inside(px, py));
+                }
+            }
+            let v = linear_to_srgb(covered as f32 / 256.0);
+            exact.extend_from_slice(&[v, v, v, 255]);
+        }
+    }
+    (hard, exact)
+}

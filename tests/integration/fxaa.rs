@@ -182,27 +182,7 @@ fn a_constant_image_is_unchanged() {
 /// A black/white image split by a shallow line (about 1 in 3), and its exact coverage by
 /// 16 x 16 supersampling.
 fn diagonal(size: (u32, u32)) -> (Vec<u8>, Vec<u8>) {
-    let white = |x: f32, y: f32| y > 0.31 * x + 10.0;
-    let mut hard = Vec::new();
-    let mut exact = Vec::new();
-    for y in 0..size.1 {
-        for x in 0..size.0 {
-            let inside = white(x as f32 + 0.5, y as f32 + 0.5);
-            let v = if inside { 255 } else { 0 };
-            hard.extend_from_slice(&[v, v, v, 255]);
-            let mut covered = 0;
-            for sy in 0..16 {
-                for sx in 0..16 {
-                    let (px, py) =
-                        (x as f32 + (sx as f32 + 0.5) / 16.0, y as f32 + (sy as f32 + 0.5) / 16.0);
-                    covered += usize::from(white(px, py));
-                }
-            }
-            let v = common::linear_to_srgb(covered as f32 / 256.0);
-            exact.extend_from_slice(&[v, v, v, 255]);
-        }
-    }
-    (hard, exact)
+    common::hard_and_supersampled(size, |x, y| y > 0.31 * x + 10.0)
 }
 
 #[test]

@@ -38,46 +38,24 @@ fn fxaa(
     })
 }
 
-/// A black/white image of `size` white where `inside` holds at the pixel centre, and its exact
-/// coverage by 16 x 16 supersampling (averaged in linear light, as a display shows it).
-fn shape(size: (u32, u32), inside: impl Fn(f32, f32) -> bool) -> (Vec<u8>, Vec<u8>) {
-    let mut hard = Vec::new();
-    let mut exact = Vec::new();
-    for y in 0..size.1 {
-        for x in 0..size.0 {
-            let v = if inside(x as f32 + 0.5, y as f32 + 0.5) { 255 } else { 0 };
-            hard.extend_from_slice(&[v, v, v, 255]);
-            let mut covered = 0;
-            for sy in 0..16 {
-                for sx in 0..16 {
-                    let (px, py) =
-                        (x as f32 + (sx as f32 + 0.5) / 16.0, y as f32 + (sy as f32 + 0.5) / 16.0);
-                    covered += usize::from(inside(px, py));
-                }
-            }
-            let v = common::linear_to_srgb(covered as f32 / 256.0);
-            exact.extend_from_slice(&[v, v, v, 255]);
-        }
-    }
-    (hard, exact)
-}
-
 /// The test shapes: a shallow line (about 1 in 3), a steep one (about 5 in 1), a disc, and
 /// lines at 1 in 9 and 1 in 1.6 (long and short steps), each in a 96 x 96 image.
 fn shapes() -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
     let size = (96, 96);
     let mut shapes = Vec::new();
-    let shallow = shape(size, |x, y| y > 0.31 * x + 20.0);
+    let shallow = common::hard_and_supersampled(size, |x, y| y > 0.31 * x + 20.0);
     shapes.push(("shallow line", shallow.0, shallow.1));
-    let steep = shape(size, |x, y| x > 0.2 * y + 30.0);
+    let steep = common::hard_and_supersampled(size, |x, y| x > 0.2 * y + 30.0);
     shapes.push(("steep line", steep.0, steep.1));
-    let disc = shape(size, |x, y| (x - 48.3).powi(2) + (y - 47.7).powi(2) < 33.0f32.powi(2));
+    let disc = common::hard_and_supersampled(size, |x, y| {
+        (x - 48.3).powi(2) + (y - 47.7).powi(2) < 33.0f32.powi(2)
+    });
     shapes.push(("disc", disc.0, disc.1));
-    let long = shape(size, |x, y| y > 0.111 * x + 40.0);
+    let long = common::hard_and_supersampled(size, |x, y| y > 0.111 * x + 40.0);
     shapes.push(("1 in 9 line", long.0, long.1));
-    let longer = shape(size, |x, y| y > 0.026 * x + 60.3);
+    let longer = common::hard_and_supersampled(size, |x, y| y > 0.026 * x + 60.3);
     shapes.push(("1 in 38 line", longer.0, longer.1));
-    let short = shape(size, |x, y| y > 0.62 * x + 10.0);
+    let short = common::hard_and_supersampled(size, |x, y| y > 0.62 * x + 10.0);
     shapes.push(("1 in 1.6 line", short.0, short.1));
     shapes
 }
@@ -200,7 +178,7 @@ fn only_pixels_next_to_the_edge_change_and_the_same_input_gives_the_same_output(
     let Some(gpu) = common::gpu() else { return };
     let mut pass = SmaaPass::new(&gpu.device, DISPLAY_FORMAT).expect("smaa pipelines");
     let size = (96, 96);
-    let (hard, _) = shape(size, |x, y| y > 0.31 * x + 20.0);
+    let (hard, _) = common::hard_and_supersampled(size, |x, y| y > 0.31 * x + 20.0);
     let first = smaa(&gpu, &mut pass, &hard, size, &SmaaSettings::DESKTOP);
     // No history: a second run over the same image (a still camera without jitter) gives the
     // same output bit for bit, so nothing can ghost.
@@ -270,7 +248,7 @@ fn smaa_draws_hdr_display_images() {
     let format = afterlight::post::display::HDR_DISPLAY_FORMAT;
     let mut pass = SmaaPass::new(&gpu.device, format).expect("smaa pipelines");
     let size = (64u32, 48u32);
-    let (hard, _) = shape(size, |x, y| y > 0.31 * x + 10.0);
+    let (hard, _) = common::hard_and_supersampled(size, |x, y| y > 0.31 * x + 10.0);
     // PQ-like code values: 0.1 and 0.75.
     let texels: Vec<[u16; 4]> = hard
         .chunks_exact(4)
@@ -343,7 +321,7 @@ fn bad_settings_are_clamped_with_a_warning_naming_the_key() {
     if let Some(gpu) = common::gpu() {
         let mut pass = SmaaPass::new(&gpu.device, DISPLAY_FORMAT).expect("smaa pipelines");
         let size = (16, 16);
-        let (hard, _) = shape(size, |x, y| y > 0.5 * x + 3.0);
+        let (hard, _) = common::hard_and_supersampled(size, |x, y| y > 0.5 * x + 3.0);
         let nan = SmaaSettings { tier: Tier::High, edge_threshold: f32::NAN };
         let out = smaa(&gpu, &mut pass, &hard, size, &nan);
         let default = smaa(&gpu, &mut pass, &hard, size, &SmaaSettings::DESKTOP);
