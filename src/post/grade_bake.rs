@@ -713,17 +713,7 @@ impl GradeLut {
                 let texture = user_lut_texture(device, cube.size);
                 let texels: Vec<[f32; 4]> =
                     cube.data.iter().map(|v| v.extend(1.0).to_array()).collect();
-                let n = cube.size;
-                queue.write_texture(
-                    texture.as_image_copy(),
-                    bytemuck::cast_slice(&texels),
-                    wgpu::TexelCopyBufferLayout {
-                        offset: 0,
-                        bytes_per_row: Some(n * 16),
-                        rows_per_image: Some(n),
-                    },
-                    texture.size(),
-                );
+                write_cube(queue, &texture, bytemuck::cast_slice(&texels));
                 texture.create_view(&Default::default())
             });
             let texture = lut_texture(device, size, wgpu::TextureUsages::STORAGE_BINDING);
@@ -829,19 +819,27 @@ fn upload_lattice(
             .flat_map(|v| [v.x, v.y, v.z, 1.0])
             .map(|x| half::f16::from_f32(x).to_bits())
             .collect();
-        queue.write_texture(
-            texture.as_image_copy(),
-            bytemuck::cast_slice(&halves),
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(size * 8),
-                rows_per_image: Some(size),
-            },
-            texture.size(),
-        );
+        write_cube(queue, &texture, bytemuck::cast_slice(&halves));
         texture
     })
     .map_err(Into::into)
+}
+
+/// Upload `bytes`, every texel of the cube texture `texture` (`size`³, rows of `size` texels,
+/// `size` rows per slice), tightly packed in its format.
+fn write_cube(queue: &wgpu::Queue, texture: &wgpu::Texture, bytes: &[u8]) {
+    let size = texture.width();
+    let row = bytes.len() as u32 / (size * size);
+    queue.write_texture(
+        texture.as_image_copy(),
+        bytes,
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(row),
+            rows_per_image: Some(size),
+        },
+        texture.size(),
+    );
 }
 
 /// An `n`³ [`USER_LUT_FORMAT`] texture for a user LUT's entries (x = red, y = green, z = blue
