@@ -11,6 +11,12 @@
 // the half floats the fragment variant's R16Float view depth holds:
 //   fs_prefilter   hardware depth -> view depth, mip 0 of the working resolution
 //   fs_downsample  view depth mip k -> mip k + 1 (mean of the 2x2 surfaces, background ignored)
+//   cs_pyramid     compute only, instead of cs_prefilter and cs_downsample per mip: mips 0..3
+//                  in one dispatch (16x16 tiles of mip 0 reduced in workgroup memory, the same
+//                  bits; see below), then cs_downsample once for mip 4 when the pyramid has it
+//   cs_pyramid5    compute only: mips 0..4 in one dispatch, where the device has five storage
+//                  textures per stage (WebGPU's default is four); cs_prefilter and
+//                  cs_downsample per mip remain for devices with fewer than four
 //   fs_main        GTAO: cosine-weighted visibility at the working resolution
 //   fs_denoise     depth-aware 3x3 blur with slope-adjusted edges
 //   fs_denoise_last  the same, then clamped to [0, 1]
@@ -165,7 +171,9 @@ fn fs_downsample(in: FullscreenOut) -> @location(0) vec4f {
     return vec4f(ao_downsample(vec2i(in.position.xy)), 0.0, 0.0, 0.0);
 }
 
-// View depth of texel `texel` of the next mip (both entry points).
+// View depth of texel `texel` of the next mip (both entry points). Its four sources are
+// texels 2t, 2t + (1, 0), 2t + (0, 1), 2t + (1, 1) of the mip below, each clamped to that mip
+// (`ao_pyramid_texel` reads them, in this order, from workgroup memory).
 fn ao_downsample(texel: vec2i) -> f32 {
     let base = texel * 2;
     let limit = vec2i(textureDimensions(source)) - 1;
@@ -415,6 +423,139 @@ fn cs_prefilter(@builtin(global_invocation_id) id: vec3u) {
 fn cs_downsample(@builtin(global_invocation_id) id: vec3u) {
     if ao_in_target(id.xy) {
         ao_store_depth(id.xy, ao_downsample(vec2i(id.xy)));
+    }
+}
+
+// The single-dispatch depth pyramid (the compute variant's prefilter and downsamples in one
+// dispatch). Each 8x8 workgroup owns a 16x16 tile of mip 0: every invocation prefilters 2x2 of
+// its texels, and the tile is then reduced level by level in workgroup memory (8x8 of mip 1,
+// 4x4 of mip 2, 2x2 of mip 3, 1x1 of mip 4), a barrier between levels, each level stored to its
+// storage texture. Every texel is computed by the functions the per-mip chain calls
+// (`ao_prefilter`, then `mean_surface_depth` of the four clamped sources `ao_downsample` reads)
+// from the same half floats the chain stores and reads back, so the mips are bit-identical to
+// the chain's. Tile edges are powers of two, so the sources of a texel inside a mip (clamped
+// to that mip as `ao_downsample` clamps them) lie in the same workgroup's tile.
+//
+// `cs_pyramid` writes mips 0..3 (four storage textures, WebGPU's default limit per stage);
+// `cs_pyramid5` writes mip 4 too, where the device allows five (src/post/ao.rs,
+// `PyramidDispatch`). Levels the pyramid lacks (small sizes, fewer mips) are bound to a 1x1
+// placeholder: a texel is computed and stored only where it lies inside its level's bound
+// texture, so texels outside a mip are never written.
+@group(1) @binding(1) var ao_mip1: texture_storage_2d<r32float, write>;
+@group(1) @binding(2) var ao_mip2: texture_storage_2d<r32float, write>;
+@group(1) @binding(3) var ao_mip3: texture_storage_2d<r32float, write>;
+@group(1) @binding(4) var ao_mip4: texture_storage_2d<r32float, write>;
+
+// Mip 0's tile edge per workgroup (2x2 texels per invocation of an 8x8 group).
+const AO_TILE: u32 = 16u;
+// Every level's tile, one after another: 16x16, 8x8, 4x4, 2x2, 1x1 (1,364 bytes).
+var<workgroup> ao_pyramid: array<f32, 341>;
+
+// Where level `level`'s tile starts in `ao_pyramid`.
+fn ao_pyramid_offset(level: u32) -> u32 {
+    return array<u32, 5>(0u, 256u, 320u, 336u, 340u)[level];
+}
+
+// One texel of a level: where it is in its mip and its value (stored when `inside`).
+struct AoPyramidTexel {
+    texel: vec2u,
+    depth: f32,
+    inside: bool,
+};
+
+// Mip 0: invocation `local` prefilters texels 2 * local + (0..1, 0..1) of group `group`'s tile
+// into workgroup memory and stores those inside mip 0 (`ao_out`, of size `size`).
+fn ao_pyramid_mip0(group: vec2u, local: vec2u, size: vec2u) {
+    for (var i = 0u; i < 4u; i++) {
+        let at = local * 2u + vec2u(i & 1u, i >> 1u);
+        let texel = group * AO_TILE + at;
+        if all(texel < size) {
+            let depth = ao_truncate_to_half(vec2f(ao_prefilter(vec2i(texel)), 0.0)).x;
+            ao_pyramid[at.y * AO_TILE + at.x] = depth;
+            textureStore(ao_out, texel, vec4f(depth, 0.0, 0.0, 0.0));
+        }
+    }
+}
+
+// Texel `local` of level `level` (1..4) of group `group`'s tile, from level `level - 1` in
+// workgroup memory (its mip of size `source_size`), inside a mip of size `size`; kept in
+// workgroup memory for the next level when inside.
+fn ao_pyramid_texel(
+    level: u32,
+    group: vec2u,
+    local: vec2u,
+    source_size: vec2u,
+    size: vec2u,
+) -> AoPyramidTexel {
+    let edge = AO_TILE >> level;
+    var out: AoPyramidTexel;
+    out.texel = group * edge + local;
+    out.inside = all(local < vec2u(edge)) && all(out.texel < size);
+    out.depth = AO_FAR;
+    if out.inside {
+        // The sources as `ao_downsample` reads them, clamped to the mip below, in its tile.
+        let origin = group * (edge * 2u);
+        let limit = source_size - 1u;
+        let below = ao_pyramid_offset(level - 1u);
+        let base = out.texel * 2u;
+        let a = min(base, limit) - origin;
+        let b = min(base + vec2u(1u, 0u), limit) - origin;
+        let c = min(base + vec2u(0u, 1u), limit) - origin;
+        let e = min(base + vec2u(1u, 1u), limit) - origin;
+        let stride = edge * 2u;
+        let d = vec4f(
+            ao_pyramid[below + a.y * stride + a.x],
+            ao_pyramid[below + b.y * stride + b.x],
+            ao_pyramid[below + c.y * stride + c.x],
+            ao_pyramid[below + e.y * stride + e.x],
+        );
+        out.depth = ao_truncate_to_half(vec2f(mean_surface_depth(d), 0.0)).x;
+        ao_pyramid[ao_pyramid_offset(level) + local.y * edge + local.x] = out.depth;
+    }
+    return out;
+}
+
+fn ao_pyramid_store(t: AoPyramidTexel) -> vec4f {
+    return vec4f(t.depth, 0.0, 0.0, 0.0);
+}
+
+// Mips 0..3 of group `group`'s tile; returns mip 3's size (the next level's source).
+fn ao_pyramid_mips_0_to_3(group: vec2u, local: vec2u) -> vec2u {
+    let size0 = textureDimensions(ao_out);
+    ao_pyramid_mip0(group, local, size0);
+    workgroupBarrier();
+    let size1 = textureDimensions(ao_mip1);
+    let t1 = ao_pyramid_texel(1u, group, local, size0, size1);
+    if t1.inside {
+        textureStore(ao_mip1, t1.texel, ao_pyramid_store(t1));
+    }
+    workgroupBarrier();
+    let size2 = textureDimensions(ao_mip2);
+    let t2 = ao_pyramid_texel(2u, group, local, size1, size2);
+    if t2.inside {
+        textureStore(ao_mip2, t2.texel, ao_pyramid_store(t2));
+    }
+    workgroupBarrier();
+    let size3 = textureDimensions(ao_mip3);
+    let t3 = ao_pyramid_texel(3u, group, local, size2, size3);
+    if t3.inside {
+        textureStore(ao_mip3, t3.texel, ao_pyramid_store(t3));
+    }
+    return size3;
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_pyramid(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local: vec3u) {
+    ao_pyramid_mips_0_to_3(group.xy, local.xy);
+}
+
+@compute @workgroup_size(8, 8)
+fn cs_pyramid5(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local: vec3u) {
+    let size3 = ao_pyramid_mips_0_to_3(group.xy, local.xy);
+    workgroupBarrier();
+    let t4 = ao_pyramid_texel(4u, group.xy, local.xy, size3, textureDimensions(ao_mip4));
+    if t4.inside {
+        textureStore(ao_mip4, t4.texel, ao_pyramid_store(t4));
     }
 }
 

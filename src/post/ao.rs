@@ -19,11 +19,14 @@
 //! occluded by it.
 //!
 //! # Steps
-//! 1. **Prefilter** (`ao.prefilter`, `ao.downsample`): view-space depth (distance in front of
-//!    the camera, R16Float) at the working resolution, then up to the tier's depth mips, each
-//!    texel the mean of the 2x2 surfaces below it (background left out unless all four are).
-//!    At half resolution, working texel `i` takes output pixel `2i` as it is, so the centre
-//!    of every working texel is a real surface point with a G-buffer normal.
+//! 1. **Prefilter** (`ao.prefilter`, `ao.downsample`; the compute variant's `ao.pyramid`):
+//!    view-space depth (distance in front of the camera, R16Float) at the working resolution,
+//!    then up to the tier's depth mips, each texel the mean of the 2x2 surfaces below it
+//!    (background left out unless all four are; sources clamped to the mip below). At half
+//!    resolution, working texel `i` takes output pixel `2i` as it is, so the centre of every
+//!    working texel is a real surface point with a G-buffer normal. The fragment variant draws
+//!    one pass per mip; the compute variant writes the whole pyramid in one dispatch (see
+//!    below).
 //! 2. **GTAO** (`ao.main`): per pixel, `slices` directions in screen space (rotated by
 //!    interleaved gradient noise, re-seeded every frame when accumulating temporally), and
 //!    along each `steps` samples per side at squared distances `t²·R` (`R` the world radius
@@ -93,9 +96,10 @@
 //! (thickness > 0) are WGSL override constants (`AO_SLICES`, `AO_STEPS`, `AO_HALF`,
 //! `AO_THICKNESS`): GTAO (`ao.main`) has one pipeline per `AoKey` (tier, half, thickness), the
 //! prefilter one per `AO_HALF`, fragment and compute alike, cached
-//! ([`crate::draw::specialise`]). The GTAO loops run a fixed count and no branch or loop exit
-//! depends on a uniform value alone, which Mesa 22's lavapipe would recompile and leak on every
-//! bind (`docs/memory-growth.md`). The first frame also builds the tier's neighbours (the
+//! ([`crate::draw::specialise`]); the compute variant's single-dispatch pyramid is one per
+//! `AO_HALF` too, like the prefilter it replaces. The GTAO loops run a fixed count and no
+//! branch or loop exit depends on a uniform value alone, which Mesa 22's lavapipe would
+//! recompile and leak on every bind (`docs/memory-growth.md`). The first frame also builds the tier's neighbours (the
 //! tiers a budget-governor step reaches), a frame whose key just changed builds nothing, and
 //! the frame after it builds the new key's neighbours ([`BuildAhead`]); the other steps have
 //! no setting-decided code and one pipeline each. Multi-bounce is the lighting pass's
@@ -120,6 +124,24 @@
 //! depth and history store the half floats a 16-bit target would hold (truncated, as lavapipe
 //! stores them), so both variants sample the same depths and the history's 2% depth test
 //! rejects the same pixels.
+//!
+//! # The depth pyramid in one dispatch
+//! The compute variant writes the view depth pyramid in one dispatch (`ao.pyramid`:
+//! `cs_pyramid`, `cs_pyramid5`) instead of one per mip: each 8x8 workgroup prefilters a
+//! 16x16 tile of mip 0 (`ao_prefilter`, 2x2 texels per invocation), keeps it in workgroup
+//! memory (1,364 bytes for all levels) and reduces it there to 8x8 of mip 1, 4x4 of mip 2, 2x2
+//! of mip 3 and 1x1 of mip 4, a `workgroupBarrier` between levels, storing each level to its
+//! mip. Each texel is `mean_surface_depth` of the same four clamped sources, as half floats,
+//! that `ao_downsample` reads back from the stored mip, so the mips are the per-mip chain's
+//! bits (`tests/integration/ao_pyramid.rs`); odd sizes are clamped as the chain clamps them,
+//! and no texel outside a mip is written. One storage texture per mip: WebGPU's default
+//! `max_storage_textures_per_shader_stage` is 4, so on such devices (wgpu's downlevel
+//! defaults, the browser) the dispatch writes mips 0..3 and `cs_downsample` runs once more
+//! for mip 4; where the device (its `limits()`, not the adapter's) allows 5, `cs_pyramid5`
+//! binds a fifth texture and writes mip 4 too ([`PyramidDispatch`]). Below 4, or without the
+//! workgroup memory, it keeps one dispatch per mip. A pyramid with fewer mips than the
+//! dispatch writes (small sizes, Ultra's one) binds 1x1 placeholders for the missing levels.
+//! The fragment variant keeps one render pass per mip (no storage textures: see above).
 
 use super::contract::{DEFAULT_TIER_COST, Image, ImageFormat, ImageSize, KnobDecl, PassContract};
 use super::schema::{Control, Setting, TIERS, float, setting};
@@ -429,6 +451,51 @@ const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R16Float;
 /// be a storage texture everywhere; the kernels store the half floats [`DEPTH_FORMAT`] holds.
 const COMPUTE_DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
 
+/// How the compute variant writes the view depth pyramid (the prefilter's mip 0 and the
+/// downsampled mips): chosen by the device's `max_storage_textures_per_shader_stage`
+/// ([`PyramidDispatch::for_limits`]), since a single dispatch binds one storage texture per mip
+/// it writes. The fragment variant always draws one pass per mip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PyramidDispatch {
+    /// One dispatch per mip (`cs_prefilter`, then `cs_downsample` for each further mip): a
+    /// device with fewer than four storage textures per stage, or too little workgroup memory.
+    PerMip,
+    /// `cs_pyramid`: mips 0..3 in one dispatch (four storage textures, WebGPU's default
+    /// limit), then `cs_downsample` once more for mip 4 when the pyramid has it.
+    Four,
+    /// `cs_pyramid5`: all five mips in one dispatch (five storage textures).
+    Five,
+}
+
+impl PyramidDispatch {
+    /// Workgroup memory the single dispatch takes (`ao_pyramid` in `shaders/post/ao.wgsl`: a
+    /// 16x16 tile of mip 0 and its 8x8, 4x4, 2x2 and 1x1 reductions, f32 each).
+    pub const WORKGROUP_BYTES: u32 = 341 * 4;
+
+    /// The dispatch a device with `limits` runs: [`PyramidDispatch::Five`] with five or more
+    /// storage textures per shader stage, [`PyramidDispatch::Four`] with four (WebGPU's
+    /// default), one dispatch per mip below that (or without the workgroup memory).
+    pub fn for_limits(limits: &wgpu::Limits) -> Self {
+        if limits.max_compute_workgroup_storage_size < Self::WORKGROUP_BYTES {
+            return Self::PerMip;
+        }
+        match limits.max_storage_textures_per_shader_stage {
+            0..=3 => Self::PerMip,
+            4 => Self::Four,
+            _ => Self::Five,
+        }
+    }
+
+    /// The mips one dispatch writes (1 for [`PyramidDispatch::PerMip`]: the prefilter's).
+    pub fn levels(self) -> u32 {
+        match self {
+            Self::PerMip => 1,
+            Self::Four => 4,
+            Self::Five => DEPTH_MIPS,
+        }
+    }
+}
+
 /// The GTAO pass: pipelines (the compute ones built on first use), one bind group layout
 /// shared by every step, and the temporal history (two textures, ping-pong).
 pub struct AoPass {
@@ -453,6 +520,9 @@ pub struct AoPass {
     /// The NEAREST sampler the G-buffer depth is read through (`bindings::depth_sampler`).
     depth_sampler: wgpu::Sampler,
     history: Option<History>,
+    /// The compute variant's pyramid dispatch when set below the device's
+    /// ([`AoPass::force_pyramid_dispatch`]).
+    forced_pyramid: Option<PyramidDispatch>,
 }
 
 /// The steps whose override constants the settings decide, fragment pipelines and compute
@@ -463,6 +533,9 @@ struct SpecialisedSteps {
     prefilter: Specialised<bool, wgpu::RenderPipeline>,
     main: Specialised<AoKey, wgpu::RenderPipeline>,
     compute_prefilter: Specialised<bool, ComputeKernel>,
+    /// The single-dispatch pyramid by `AO_HALF` and [`PyramidDispatch::Four`] or
+    /// [`PyramidDispatch::Five`].
+    compute_pyramid: Specialised<(bool, PyramidDispatch), ComputeKernel>,
     compute_main: Specialised<AoKey, ComputeKernel>,
 }
 
@@ -474,6 +547,39 @@ struct Kernels {
     denoise_last: ComputeKernel,
     upsample: ComputeKernel,
     temporal: ComputeKernel,
+    /// 1x1 R32Float storage textures bound for mips 1..4 in the single-dispatch pyramid where
+    /// the pyramid has fewer mips than the dispatch writes (one per level, so no texture is
+    /// bound twice); the shader stores nothing outside a level's bound texture.
+    unused_levels: [wgpu::TextureView; 4],
+}
+
+/// What [`AoPass::setup`] decided for one frame.
+#[derive(Clone, Copy)]
+struct FrameSetup {
+    /// Validated.
+    settings: AoSettings,
+    quality: AoQuality,
+    /// The working resolution is half the output.
+    half: bool,
+    working: (u32, u32),
+    /// View depth mips ([`AoPass::depth_mip_count`]).
+    mips: u32,
+    key: AoKey,
+    /// How the compute variant writes the mips.
+    pyramid: PyramidDispatch,
+}
+
+/// Mip 0's tile edge per workgroup of the single-dispatch pyramid (`AO_TILE` in
+/// `shaders/post/ao.wgsl`): 8x8 invocations, 2x2 texels each.
+const PYRAMID_TILE: u32 = 16;
+
+/// The working size at output size `size` under validated `settings`: half (rounded up) with
+/// half resolution, unless a side is 1 px.
+fn working_size(settings: &AoSettings, (width, height): (u32, u32)) -> (u32, u32) {
+    match settings.half_resolution && width > 1 && height > 1 {
+        true => (width.div_ceil(2), height.div_ceil(2)),
+        false => (width, height),
+    }
 }
 
 /// One single-target step, as a render pipeline or a compute kernel.
@@ -579,6 +685,7 @@ impl AoPass {
             placeholder,
             depth_sampler: bindings::nearest_sampler(device, "ao.depth_sampler"),
             history: None,
+            forced_pyramid: None,
         })
     }
 
@@ -682,89 +789,23 @@ impl AoPass {
         settings: &AoSettings,
         compute: bool,
     ) -> Option<AoOutput> {
-        let (settings, _) = settings.validated();
-        let quality = AoQuality::for_tier(settings.tier)?;
-        let (width, height) = frame.size;
-        if width == 0 || height == 0 {
-            return None;
-        }
-        let half = settings.half_resolution && width > 1 && height > 1;
-        let working = if half { (width.div_ceil(2), height.div_ceil(2)) } else { (width, height) };
-        let mips =
-            quality.depth_mips.clamp(1, DEPTH_MIPS).min(working.0.min(working.1).ilog2() + 1);
+        let setup = self.setup(device, frame, settings, compute)?;
+        let FrameSetup { settings, quality, half, working, key, .. } = setup;
         let history_format = if compute { COMPUTE_HISTORY_FORMAT } else { HISTORY_FORMAT };
         let history_valid = self.prepare_history(device, frame, history_format);
-        if compute && self.compute.is_none() {
-            self.compute = Some(self.kernels(device));
-        }
-        // This frame's specialised steps, and its tier's neighbours unless the key just changed.
-        let key = AoKey { tier: settings.tier, half, thickness: settings.thickness > 0.0 };
-        let keys: Vec<AoKey> = match self.ahead.may_build(key) {
-            true => {
-                key.tier.with_neighbours().into_iter().map(|tier| AoKey { tier, ..key }).collect()
-            }
-            false => vec![key],
-        };
-        self.build_specialised(device, &keys, compute);
+        self.write_uniforms(queue, frame, &setup, history_valid);
         // Compute stores into its targets and never renders into them.
         let (attach, storage) = match compute {
             true => (wgpu::TextureUsages::empty(), wgpu::TextureUsages::STORAGE_BINDING),
             false => (wgpu::TextureUsages::RENDER_ATTACHMENT, wgpu::TextureUsages::empty()),
         };
         let output_format = if compute { COMPUTE_OUTPUT_FORMAT } else { OUTPUT_FORMAT };
-
-        let falloff_range = (settings.falloff * settings.radius).max(1e-4 * settings.radius);
-        let [lens_scale_shear, lens_shift_w, lens_depth] = lens_terms(frame.projection);
-        let uniforms = AoUniforms {
-            shape: [
-                settings.radius,
-                -1.0 / falloff_range,
-                settings.radius / falloff_range,
-                settings.thickness * 0.5,
-            ],
-            counts: [mips, 0, 0, 0],
-            sizes: [working.0 as f32, working.1 as f32, width as f32, height as f32],
-            temporal: [
-                if frame.temporal { (frame.frame_index % 64) as f32 } else { 0.0 },
-                TEMPORAL_WEIGHT,
-                if history_valid { 1.0 } else { 0.0 },
-                0.0,
-            ],
-            lens_scale_shear,
-            lens_shift_w,
-            lens_depth,
-        };
-        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
-
-        let depth_desc = TransientDesc {
-            width: working.0,
-            height: working.1,
-            format: if compute { COMPUTE_DEPTH_FORMAT } else { DEPTH_FORMAT },
-            mip_level_count: mips,
-            usage: attach | storage | wgpu::TextureUsages::TEXTURE_BINDING,
-        };
-        let depth = pool.acquire(device, "ao.depth", &depth_desc);
-        let mip_views: Vec<wgpu::TextureView> = (0..mips).map(|m| depth.mip_view(m)).collect();
         let placeholder = &self.placeholder;
         let none = Inputs { source: placeholder, view_depth: placeholder, history: placeholder };
-
-        let mip_size = |m: u32| ((working.0 >> m).max(1), (working.1 >> m).max(1));
-        // Prefilter: view depth at the working resolution, then its mips.
         let step = (key, compute);
-        self.step(device, encoder, frame, Kind::Prefilter, step, none, &mip_views[0], working);
-        for m in 1..mips as usize {
-            let inputs = Inputs { source: &mip_views[m - 1], ..none };
-            self.step(
-                device,
-                encoder,
-                frame,
-                Kind::Downsample,
-                step,
-                inputs,
-                &mip_views[m],
-                mip_size(m as u32),
-            );
-        }
+
+        // Prefilter: view depth at the working resolution, then its mips.
+        let (depth, mip_views) = self.record_pyramid(device, encoder, pool, frame, &setup, compute);
         // GTAO at the working resolution, reading every mip.
         let target = |(w, h): (u32, u32)| TransientDesc {
             usage: attach
@@ -837,6 +878,208 @@ impl AoPass {
         Some(AoOutput { visibility, working_view_depth: None })
     }
 
+    /// The compute variant's view depth pyramid alone (step 1 of the module documentation:
+    /// the prefilter and the depth mips) as [`AoPass::dispatch`] records it, for tests and
+    /// inspection; with `per_mip`, the chain of one dispatch per mip instead of the device's
+    /// [`PyramidDispatch`]. The texture (every mip, [`AoPass::depth_mip_count`] of them,
+    /// R32Float holding half floats, usable as a copy source) is on loan from `pool`. `None`
+    /// when the tier is off, the size is zero or the device cannot run the compute variant.
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch_depth_pyramid(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &AoFrame<'_>,
+        settings: &AoSettings,
+        per_mip: bool,
+    ) -> Option<PooledTexture> {
+        if Self::compute_unsupported(device).is_some() {
+            return None;
+        }
+        let forced = self.forced_pyramid;
+        self.forced_pyramid = if per_mip { Some(PyramidDispatch::PerMip) } else { forced };
+        let setup = self.setup(device, frame, settings, true);
+        let depth = setup.map(|setup| {
+            self.write_uniforms(queue, frame, &setup, false);
+            self.record_pyramid(device, encoder, pool, frame, &setup, true).0
+        });
+        self.forced_pyramid = forced;
+        depth
+    }
+
+    /// The view depth mips the pass builds for `settings` at output size `size` (the tier's,
+    /// capped so the smallest mip is at least 1 px); 0 when the tier is off or the size zero.
+    pub fn depth_mip_count(settings: &AoSettings, size: (u32, u32)) -> u32 {
+        let settings = settings.validated().0;
+        match AoQuality::for_tier(settings.tier) {
+            Some(quality) if size.0 > 0 && size.1 > 0 => {
+                let working = working_size(&settings, size);
+                quality.depth_mips.clamp(1, DEPTH_MIPS).min(working.0.min(working.1).ilog2() + 1)
+            }
+            _ => 0,
+        }
+    }
+
+    /// How the compute variant writes the view depth pyramid on `device`: by its limits
+    /// ([`PyramidDispatch::for_limits`]), or less where [`AoPass::force_pyramid_dispatch`] says.
+    pub fn pyramid_dispatch(&self, device: &wgpu::Device) -> PyramidDispatch {
+        let own = PyramidDispatch::for_limits(&device.limits());
+        self.forced_pyramid.map_or(own, |forced| forced.min(own))
+    }
+
+    /// Make the compute variant write the pyramid with `dispatch` (never more than the
+    /// device's limits allow: a larger one is lowered to the device's), or with `None` as the
+    /// device's limits decide. For comparing the paths; the mips are the same bits either way.
+    pub fn force_pyramid_dispatch(&mut self, dispatch: Option<PyramidDispatch>) {
+        self.forced_pyramid = dispatch;
+    }
+
+    /// What a frame decides before it records: the validated settings, the working size and
+    /// mips, and the specialised pipelines it needs (built now). `None` when the tier is off
+    /// or the size is zero.
+    fn setup(
+        &mut self,
+        device: &wgpu::Device,
+        frame: &AoFrame<'_>,
+        settings: &AoSettings,
+        compute: bool,
+    ) -> Option<FrameSetup> {
+        let (settings, _) = settings.validated();
+        let quality = AoQuality::for_tier(settings.tier)?;
+        let (width, height) = frame.size;
+        if width == 0 || height == 0 {
+            return None;
+        }
+        let half = settings.half_resolution && width > 1 && height > 1;
+        let working = working_size(&settings, frame.size);
+        let mips = Self::depth_mip_count(&settings, frame.size);
+        if compute && self.compute.is_none() {
+            self.compute = Some(self.kernels(device));
+        }
+        // This frame's specialised steps, and its tier's neighbours unless the key just changed.
+        let key = AoKey { tier: settings.tier, half, thickness: settings.thickness > 0.0 };
+        let keys: Vec<AoKey> = match self.ahead.may_build(key) {
+            true => {
+                key.tier.with_neighbours().into_iter().map(|tier| AoKey { tier, ..key }).collect()
+            }
+            false => vec![key],
+        };
+        let pyramid = self.pyramid_dispatch(device);
+        self.build_specialised(device, &keys, compute, pyramid);
+        Some(FrameSetup { settings, quality, half, working, mips, key, pyramid })
+    }
+
+    /// Write this frame's uniforms (`history_valid`: the history holds last frame).
+    fn write_uniforms(
+        &self,
+        queue: &wgpu::Queue,
+        frame: &AoFrame<'_>,
+        setup: &FrameSetup,
+        history_valid: bool,
+    ) {
+        let settings = &setup.settings;
+        let (width, height) = frame.size;
+        let working = setup.working;
+        let falloff_range = (settings.falloff * settings.radius).max(1e-4 * settings.radius);
+        let [lens_scale_shear, lens_shift_w, lens_depth] = lens_terms(frame.projection);
+        let uniforms = AoUniforms {
+            shape: [
+                settings.radius,
+                -1.0 / falloff_range,
+                settings.radius / falloff_range,
+                settings.thickness * 0.5,
+            ],
+            counts: [setup.mips, 0, 0, 0],
+            sizes: [working.0 as f32, working.1 as f32, width as f32, height as f32],
+            temporal: [
+                if frame.temporal { (frame.frame_index % 64) as f32 } else { 0.0 },
+                TEMPORAL_WEIGHT,
+                if history_valid { 1.0 } else { 0.0 },
+                0.0,
+            ],
+            lens_scale_shear,
+            lens_shift_w,
+            lens_depth,
+        };
+        queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+    }
+
+    /// Step 1: view depth at the working resolution and its mips, into a pooled texture (and
+    /// a view of each mip). The fragment variant draws one pass per mip; the compute variant
+    /// dispatches the single-dispatch pyramid for as many mips as the device's storage
+    /// textures allow ([`PyramidDispatch`]), then `cs_downsample` for any mip left (mip 4 with
+    /// four storage textures), or with [`PyramidDispatch::PerMip`] one dispatch per mip.
+    fn record_pyramid(
+        &self,
+        device: &wgpu::Device,
+        encoder: &mut wgpu::CommandEncoder,
+        pool: &mut TexturePool,
+        frame: &AoFrame<'_>,
+        setup: &FrameSetup,
+        compute: bool,
+    ) -> (PooledTexture, Vec<wgpu::TextureView>) {
+        let (working, mips, key) = (setup.working, setup.mips, setup.key);
+        let (usage, copy_src) = match compute {
+            true => (wgpu::TextureUsages::STORAGE_BINDING, wgpu::TextureUsages::COPY_SRC),
+            false => (wgpu::TextureUsages::RENDER_ATTACHMENT, wgpu::TextureUsages::empty()),
+        };
+        let depth_desc = TransientDesc {
+            width: working.0,
+            height: working.1,
+            format: if compute { COMPUTE_DEPTH_FORMAT } else { DEPTH_FORMAT },
+            mip_level_count: mips,
+            // Compute's is a copy source too, for `dispatch_depth_pyramid`'s readers.
+            usage: usage | wgpu::TextureUsages::TEXTURE_BINDING | copy_src,
+        };
+        let depth = pool.acquire(device, "ao.depth", &depth_desc);
+        let mip_views: Vec<wgpu::TextureView> = (0..mips).map(|m| depth.mip_view(m)).collect();
+        let placeholder = &self.placeholder;
+        let none = Inputs { source: placeholder, view_depth: placeholder, history: placeholder };
+        let mip_size = |m: u32| ((working.0 >> m).max(1), (working.1 >> m).max(1));
+        let step = (key, compute);
+        let single = self.compute.as_ref().filter(|_| compute && setup.pyramid.levels() > 1);
+        let first = match single {
+            Some(kernels) => {
+                // One dispatch for mips 0..levels, each workgroup a 16x16 tile of mip 0; the
+                // levels this pyramid lacks are bound to 1x1 textures that stay unwritten
+                // outside their one texel.
+                const BUILT: &str = "the pyramid kernel is built before the frame records it";
+                let levels = setup.pyramid.levels();
+                let kernel =
+                    self.specialised.compute_pyramid.built((key.half, setup.pyramid)).expect(BUILT);
+                let outputs: Vec<&wgpu::TextureView> = (0..levels as usize)
+                    .map(|m| mip_views.get(m).unwrap_or_else(|| &kernels.unused_levels[m - 1]))
+                    .collect();
+                let bind_group =
+                    bind(device, &self.layout, (&self.uniforms, &self.depth_sampler), frame, none);
+                let groups = (working.0.div_ceil(PYRAMID_TILE), working.1.div_ceil(PYRAMID_TILE));
+                kernel.dispatch_groups(device, encoder, &bind_group, &outputs, groups);
+                levels.min(mips)
+            }
+            None => {
+                let target = &mip_views[0];
+                self.step(device, encoder, frame, Kind::Prefilter, step, none, target, working);
+                1
+            }
+        };
+        for m in first as usize..mips as usize {
+            let inputs = Inputs { source: &mip_views[m - 1], ..none };
+            self.step(
+                device,
+                encoder,
+                frame,
+                Kind::Downsample,
+                step,
+                inputs,
+                &mip_views[m],
+                mip_size(m as u32),
+            );
+        }
+        (depth, mip_views)
+    }
+
     /// Make sure the history matches this frame; whether it holds the previous frame.
     /// The history is (re)made in `format` when that or the size changed.
     fn prepare_history(
@@ -894,28 +1137,37 @@ impl AoPass {
 
     /// Build the specialised steps of `keys` not built yet: the prefilter and GTAO pipelines,
     /// or with `compute` their kernels.
-    fn build_specialised(&mut self, device: &wgpu::Device, keys: &[AoKey], compute: bool) {
+    fn build_specialised(
+        &mut self,
+        device: &wgpu::Device,
+        keys: &[AoKey],
+        compute: bool,
+        pyramid: PyramidDispatch,
+    ) {
         let (layout, module) = (&self.layout, &self.module);
         let steps = &mut self.specialised;
         let halves = keys.iter().map(|k| k.half);
         if compute {
-            let kernel = |name, entry, format, constants: &[(&'static str, f64)]| {
-                ComputeKernel::specialised(
-                    device,
-                    name,
-                    module,
-                    entry,
-                    layout,
-                    &[format],
-                    constants,
-                )
+            let kernel = |name, entry, formats: &[_], constants: &[(&'static str, f64)]| {
+                ComputeKernel::specialised(device, name, module, entry, layout, formats, constants)
             };
-            steps.compute_prefilter.prepare(halves, |half| {
-                let constants = AoKey::prefilter_constants(half);
-                kernel("ao.prefilter", "cs_prefilter", COMPUTE_DEPTH_FORMAT, &constants)
-            });
+            match pyramid {
+                PyramidDispatch::PerMip => steps.compute_prefilter.prepare(halves, |half| {
+                    let constants = AoKey::prefilter_constants(half);
+                    kernel("ao.prefilter", "cs_prefilter", &[COMPUTE_DEPTH_FORMAT], &constants)
+                }),
+                single => steps.compute_pyramid.prepare(halves.map(|h| (h, single)), |(h, _)| {
+                    let constants = AoKey::prefilter_constants(h);
+                    let (entry, levels) = match single {
+                        PyramidDispatch::Five => ("cs_pyramid5", 5),
+                        _ => ("cs_pyramid", 4),
+                    };
+                    let formats = [COMPUTE_DEPTH_FORMAT; DEPTH_MIPS as usize];
+                    kernel("ao.pyramid", entry, &formats[..levels], &constants)
+                }),
+            }
             steps.compute_main.prepare(keys.iter().copied(), |key| {
-                kernel("ao.main", "cs_main", COMPUTE_OUTPUT_FORMAT, &key.constants())
+                kernel("ao.main", "cs_main", &[COMPUTE_OUTPUT_FORMAT], &key.constants())
             });
         } else {
             let pipeline = |label, entry, format, constants: &[(&'static str, f64)]| {
@@ -940,12 +1192,16 @@ impl AoPass {
         }
     }
 
-    /// How many specialised pipelines and kernels (prefilter and GTAO, by key) the pass has
+    /// How many specialised pipelines and kernels (prefilter or pyramid, and GTAO, by key) the pass has
     /// built: the first frame builds its tier's neighbours too, and a frame whose tier is a
     /// neighbour of the last frame's builds none.
     pub fn pipelines_built(&self) -> usize {
         let s = &self.specialised;
-        s.prefilter.len() + s.main.len() + s.compute_prefilter.len() + s.compute_main.len()
+        s.prefilter.len()
+            + s.main.len()
+            + s.compute_prefilter.len()
+            + s.compute_pyramid.len()
+            + s.compute_main.len()
     }
 
     /// Record one single-target step into `target` (of `size` pixels): a full-screen draw,
@@ -1008,6 +1264,20 @@ impl AoPass {
                 "cs_temporal",
                 &[COMPUTE_OUTPUT_FORMAT, COMPUTE_HISTORY_FORMAT],
             ),
+            unused_levels: std::array::from_fn(|_| {
+                device
+                    .create_texture(&wgpu::TextureDescriptor {
+                        label: Some("ao.pyramid.unused_level"),
+                        size: wgpu::Extent3d::default(),
+                        mip_level_count: 1,
+                        sample_count: 1,
+                        dimension: wgpu::TextureDimension::D2,
+                        format: COMPUTE_DEPTH_FORMAT,
+                        usage: wgpu::TextureUsages::STORAGE_BINDING,
+                        view_formats: &[],
+                    })
+                    .create_view(&Default::default())
+            }),
         }
     }
 }
@@ -1061,8 +1331,9 @@ fn temporal_pipeline(
 }
 
 impl AoPass {
-    /// The uniforms, the placeholder and the temporal history (when TAA is on), for memory
-    /// reports; pooled images are the renderer's AO pool's.
+    /// The uniforms, the placeholder, the temporal history (when TAA is on) and the compute
+    /// variant's 1x1 pyramid placeholders (once it ran), for memory reports; pooled images are
+    /// the renderer's AO pool's.
     pub fn memory(&self) -> Vec<crate::gpu::memory::MemoryEntry> {
         let mut entries = vec![
             crate::gpu::memory::MemoryEntry::buffer("ao.uniforms", &self.uniforms),
@@ -1078,6 +1349,15 @@ impl AoPass {
                     "ao.history",
                     view.texture(),
                     true,
+                ));
+            }
+        }
+        if let Some(kernels) = &self.compute {
+            for view in &kernels.unused_levels {
+                entries.push(crate::gpu::memory::MemoryEntry::texture(
+                    "ao.pyramid.unused_level",
+                    view.texture(),
+                    false,
                 ));
             }
         }
@@ -1145,7 +1425,11 @@ pub fn traffic_compute(settings: &AoSettings, frame: &FrameTargets) -> Option<Pa
         * working;
     traffic.read_bytes_per_pixel += extra * working + depth_extra;
     traffic.write_bytes_per_pixel += extra * working * 2.0 + depth_extra;
-    Some(traffic.noting("compute variant: visibility and view depth stored as R32Float"))
+    Some(traffic.noting(
+        "compute variant: visibility and view depth stored as R32Float; the depth mips in one \
+         dispatch from workgroup memory (mip 4 in a second with 4 storage textures per stage), \
+         each written once and not read back between levels",
+    ))
 }
 
 /// The view depth's texels per working pixel, its mips included: 4/3 with mips, 1 without.
@@ -1153,5 +1437,60 @@ fn mip_chain(settings: &AoSettings) -> f64 {
     match AoQuality::for_tier(settings.tier).is_some_and(|q| q.depth_mips > 1) {
         true => 4.0 / 3.0,
         false => 1.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pyramid_dispatch_follows_the_storage_texture_limit() {
+        let with = |storage: u32| wgpu::Limits {
+            max_storage_textures_per_shader_stage: storage,
+            ..wgpu::Limits::downlevel_defaults()
+        };
+        // WebGPU's default (and wgpu's downlevel default) is four: mips 0..3 in one dispatch.
+        assert_eq!(wgpu::Limits::downlevel_defaults().max_storage_textures_per_shader_stage, 4);
+        assert_eq!(PyramidDispatch::for_limits(&with(4)), PyramidDispatch::Four);
+        assert_eq!(PyramidDispatch::for_limits(&with(5)), PyramidDispatch::Five);
+        assert_eq!(PyramidDispatch::for_limits(&with(8)), PyramidDispatch::Five);
+        assert_eq!(PyramidDispatch::for_limits(&with(3)), PyramidDispatch::PerMip);
+        assert_eq!(PyramidDispatch::for_limits(&with(2)), PyramidDispatch::PerMip);
+        let no_shared = wgpu::Limits { max_compute_workgroup_storage_size: 1024, ..with(8) };
+        assert_eq!(PyramidDispatch::for_limits(&no_shared), PyramidDispatch::PerMip);
+        let levels = [PyramidDispatch::PerMip, PyramidDispatch::Four, PyramidDispatch::Five]
+            .map(PyramidDispatch::levels);
+        assert_eq!(levels, [1, 4, 5]);
+    }
+
+    #[test]
+    fn the_pyramid_fits_webgpu_default_workgroup_limits() {
+        let limits = wgpu::Limits::downlevel_defaults();
+        assert!(PyramidDispatch::WORKGROUP_BYTES <= limits.max_compute_workgroup_storage_size);
+        // 8x8 invocations, each 2x2 texels of the tile; the tile reduces to one mip-4 texel.
+        assert_eq!(PYRAMID_TILE, 2 * variant::WORKGROUP);
+        assert_eq!(PYRAMID_TILE >> (DEPTH_MIPS - 1), 1);
+        let tiles: u32 = (0..DEPTH_MIPS).map(|m| (PYRAMID_TILE >> m).pow(2)).sum();
+        assert_eq!(tiles * 4, PyramidDispatch::WORKGROUP_BYTES);
+        let shader = include_str!("../../shaders/post/ao.wgsl");
+        assert!(shader.contains(&format!("array<f32, {tiles}>")), "ao_pyramid holds {tiles}");
+        assert!(shader.contains(&format!("const AO_TILE: u32 = {PYRAMID_TILE}u;")));
+    }
+
+    #[test]
+    fn depth_mips_are_capped_by_the_working_size() {
+        let high = AoSettings::HIGH;
+        let half = AoSettings { half_resolution: true, ..high };
+        let ultra = AoSettings { tier: Tier::Ultra, ..high };
+        assert_eq!(AoPass::depth_mip_count(&high, (641, 359)), 5);
+        assert_eq!(AoPass::depth_mip_count(&high, (13, 9)), 4);
+        assert_eq!(AoPass::depth_mip_count(&high, (5, 3)), 2);
+        assert_eq!(AoPass::depth_mip_count(&high, (1, 1)), 1);
+        assert_eq!(AoPass::depth_mip_count(&half, (31, 31)), 5, "16x16 working");
+        assert_eq!(AoPass::depth_mip_count(&half, (29, 30)), 4, "15x15 working");
+        assert_eq!(AoPass::depth_mip_count(&ultra, (641, 359)), 1);
+        assert_eq!(AoPass::depth_mip_count(&AoSettings::OFF, (64, 64)), 0);
+        assert_eq!(AoPass::depth_mip_count(&high, (0, 64)), 0);
     }
 }

@@ -5,8 +5,10 @@
 //! WGSL function that two entry points call: `fs_main` (a full-screen triangle into a colour
 //! attachment) and `cs_main` (an 8x8 workgroup per tile, `textureStore` into a storage texture
 //! at `@group(1)`), so the two cannot drift apart. Passes of several steps (AO, DoF, motion
-//! blur, bloom) pair every `fs_<step>` with a `cs_<step>`. The renderer's own full-screen steps
-//! (lighting, the shadow catcher, the debug view) and the AR composite stay fragment passes.
+//! blur, bloom) pair every `fs_<step>` with a `cs_<step>`, except where one dispatch does what
+//! takes the fragment variant several passes (AO's view depth pyramid, `cs_pyramid`, calling
+//! the same per-texel functions). The renderer's own full-screen steps (lighting, the shadow
+//! catcher, the debug view) and the AR composite stay fragment passes.
 //! Desktop and datacenter GPUs tend to favour compute (no rasteriser, no ROP ordering,
 //! coalesced stores); tile-based mobile GPUs favour fragment (on-chip tile memory, framebuffer
 //! compression), which is why [`PassVariant::Auto`] resolves by the device class of
@@ -253,7 +255,22 @@ impl ComputeKernel {
         outputs: &[&wgpu::TextureView],
         size: (u32, u32),
     ) {
-        if size.0 == 0 || size.1 == 0 {
+        let groups = (size.0.div_ceil(WORKGROUP), size.1.div_ceil(WORKGROUP));
+        self.dispatch_groups(device, encoder, inputs, outputs, groups);
+    }
+
+    /// [`ComputeKernel::dispatch`] of `groups` workgroups (x, y), for a kernel whose
+    /// workgroups cover more than one pixel each (AO's depth pyramid: 16x16). Zero groups
+    /// record nothing.
+    pub(crate) fn dispatch_groups(
+        &self,
+        device: &wgpu::Device,
+        encoder: &mut wgpu::CommandEncoder,
+        inputs: &wgpu::BindGroup,
+        outputs: &[&wgpu::TextureView],
+        groups: (u32, u32),
+    ) {
+        if groups.0 == 0 || groups.1 == 0 {
             return;
         }
         let group = self.bind_outputs(device, outputs);
@@ -264,7 +281,7 @@ impl ComputeKernel {
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, inputs, &[]);
         pass.set_bind_group(1, &group, &[]);
-        pass.dispatch_workgroups(size.0.div_ceil(WORKGROUP), size.1.div_ceil(WORKGROUP), 1);
+        pass.dispatch_workgroups(groups.0, groups.1, 1);
     }
 }
 

@@ -6,6 +6,7 @@ mod skip;
 
 mod ambient_occlusion;
 mod antialiasing;
+mod ao_pyramid;
 mod ao_reference;
 mod auto_exposure;
 mod bench;
