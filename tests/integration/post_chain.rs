@@ -18,9 +18,12 @@ use afterlight::render::{RenderOptions, Renderer};
 use afterlight::scene::Camera;
 use glam::Vec3;
 
+/// presets/*.toml, and the bench's own preset files (benches/*.toml).
 fn presets() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
-    common::files(&dir, &["toml"])
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = common::files(&root.join("presets"), &["toml"]);
+    files.extend(common::files(&root.join("benches"), &["toml"]));
+    files
 }
 
 #[test]
