@@ -54,7 +54,7 @@ use super::display::{DisplaySettings, HDR_DISPLAY_FORMAT};
 use super::display_pass::{DisplayTarget, SpecialisedDisplayPass};
 use super::grade::GradeSettings;
 use super::grade_bake::lut_size_for_tier;
-use super::grade_bake::{GradeLut, UserLut, lut_sampler};
+use super::grade_bake::{GradeLut, UserLut, lut_sampler, tetrahedral_is_closer};
 use super::schema::{Control, Setting, TIERS, float, setting};
 use super::tonemap::ToneMapper;
 use super::traffic::{FrameTargets, PassTraffic};
@@ -76,6 +76,15 @@ struct Baked {
     tone_mapper: ToneMapper,
     user_lut: Option<UserLut>,
     requested_size: u32,
+}
+
+/// The baked LUT: what it was asked to hold, its edge in texels, its view, and whether the
+/// Ultra tier samples it tetrahedrally ([`tetrahedral_is_closer`] for its grade).
+struct BakedLut {
+    baked: Baked,
+    texels: u32,
+    view: wgpu::TextureView,
+    tetrahedral: bool,
 }
 
 /// The finish's uniform block (`Finish` in `shaders/post/finish.wgsl`).
@@ -122,11 +131,13 @@ pub(crate) struct FinishKey {
 
 impl FinishKey {
     /// The key of `finish` at its tier with a LUT of `lut_size` texels, compositing bloom
-    /// (`None`: no bloom this frame).
+    /// (`None`: no bloom this frame); `tetrahedral_closer`: the baked grade is reproduced more
+    /// closely by tetrahedral interpolation ([`tetrahedral_is_closer`]), which the Ultra tier
+    /// then uses.
     fn of(
         finish: &FinishSettings,
         bloom: Option<BloomComposite>,
-        lut_size: u32,
+        (lut_size, tetrahedral_closer): (u32, bool),
         hdr: bool,
     ) -> Self {
         let quality = FinishQuality::for_tier(finish.tier);
@@ -149,7 +160,7 @@ impl FinishKey {
             dither: finish.dither,
             hdr,
             encoded_bytes: false,
-            tetrahedral: quality.tetrahedral_lut,
+            tetrahedral: quality.tetrahedral_lut && tetrahedral_closer,
         }
     }
 
@@ -189,8 +200,8 @@ pub struct FinishPass {
     pass: SpecialisedDisplayPass<FinishKey>,
     baker: GradeLut,
     sampler: wgpu::Sampler,
-    /// The baked LUT, its edge length in texels, and what it holds.
-    lut: Option<(Baked, u32, wgpu::TextureView)>,
+    /// The baked LUT, what it holds and how the Ultra tier samples it.
+    lut: Option<BakedLut>,
     /// Bound where bloom is off.
     black: wgpu::TextureView,
     /// The noise tile ([`blue_noise`]) and the grain lattice its blue channel holds.
@@ -325,7 +336,7 @@ impl FinishPass {
             user_lut: user_lut.cloned(),
             requested_size: size,
         };
-        if self.lut.as_ref().is_some_and(|(baked, _, _)| *baked == wanted) {
+        if self.lut.as_ref().is_some_and(|lut| lut.baked == wanted) {
             return Ok(());
         }
         let texture = match self.hdr {
@@ -336,7 +347,9 @@ impl FinishPass {
             }
         };
         let view = texture.create_view(&Default::default());
-        self.lut = Some((wanted, texture.width(), view));
+        let validated = grade.validated();
+        let tetrahedral = tetrahedral_is_closer(&validated, tone_mapper, user_lut, size);
+        self.lut = Some(BakedLut { baked: wanted, texels: texture.width(), view, tetrahedral });
         Ok(())
     }
 
@@ -426,12 +439,13 @@ impl FinishPass {
         (finish, bloom): (&FinishSettings, &BloomSettings),
         (target, encoded_bytes): (DisplayTarget<'_>, bool),
     ) {
-        let Some((baked, texels, lut)) = &self.lut else { return };
+        let Some(BakedLut { baked, texels, view, tetrahedral }) = &self.lut else { return };
+        let lut = (*texels, *tetrahedral);
         let (width, height) = (frame.size.0.max(1) as f32, frame.size.1.max(1) as f32);
         let paper_white = baked.display.paper_white_nits;
         let key = FinishKey {
             encoded_bytes,
-            ..FinishKey::of(finish, frame.bloom.map(|_| bloom.composite), *texels, self.hdr)
+            ..FinishKey::of(finish, frame.bloom.map(|_| bloom.composite), lut, self.hdr)
         };
         let v = &finish.vignette;
         // The scale of (uv - 0.5) whose length is 1 at the corners: roundness 1 measures in
@@ -475,7 +489,7 @@ impl FinishPass {
         };
         let inputs = [
             wgpu::BindingResource::TextureView(frame.hdr),
-            wgpu::BindingResource::TextureView(lut),
+            wgpu::BindingResource::TextureView(view),
             wgpu::BindingResource::Sampler(&self.sampler),
             wgpu::BindingResource::TextureView(frame.bloom.unwrap_or(&self.black)),
             frame.exposure.as_entire_binding(),
@@ -483,19 +497,24 @@ impl FinishPass {
         ];
         let bytes = bytemuck::bytes_of(&uniforms);
         self.pass.record(device, queue, encoder, key, bytes, &inputs, target);
-        let ahead = Self::neighbours(finish, bloom, self.hdr);
+        let ahead = Self::neighbours(finish, bloom, *tetrahedral, self.hdr);
         self.pass.ahead(ahead.into_iter().map(|k| FinishKey { encoded_bytes, ..k }).collect());
     }
 
     /// The keys a budget-governor step from these settings can ask for: the finish's
     /// neighbouring tiers (their LUT sizes, grain and aberration) and bloom one tier up or down
-    /// (on or off: bloom's floor is off).
-    fn neighbours(finish: &FinishSettings, bloom: &BloomSettings, hdr: bool) -> Vec<FinishKey> {
+    /// (on or off: bloom's floor is off); `tetrahedral_closer` as the baked LUT has it.
+    fn neighbours(
+        finish: &FinishSettings,
+        bloom: &BloomSettings,
+        tetrahedral_closer: bool,
+        hdr: bool,
+    ) -> Vec<FinishKey> {
         let composite = |tier: Tier| tier.is_on().then_some(bloom.composite);
         let key = |finish_tier: Tier, bloom_tier: Tier| {
             let settings = FinishSettings { tier: finish_tier, ..*finish };
             let lut = super::grade_bake::lut_size(lut_size_for_tier(finish_tier));
-            FinishKey::of(&settings, composite(bloom_tier), lut, hdr)
+            FinishKey::of(&settings, composite(bloom_tier), (lut, tetrahedral_closer), hdr)
         };
         let mut keys: Vec<FinishKey> =
             finish.tier.with_neighbours().into_iter().map(|t| key(t, bloom.tier)).collect();
@@ -516,12 +535,16 @@ pub struct FinishSettings {
     /// | low    | 16³, trilinear            | off        | off                  |
     /// | medium | 32³, trilinear            | on         | off                  |
     /// | high   | 64³, trilinear            | on         | on                   |
-    /// | ultra  | 64³, tetrahedral          | on         | on                   |
+    /// | ultra  | 64³, tetrahedral (*)      | on         | on                   |
     ///
-    /// Tetrahedral interpolation reads four lattice points instead of one filtered sample and
-    /// keeps greys on the grey diagonal: with PBR Neutral (which compresses every channel by
-    /// the largest) trilinear filtering puts greys up to 4.5 PQ codes below the curve just
-    /// above paper white (`afterlight quality --only display`).
+    /// (*) Tetrahedral interpolation reads four lattice points instead of one filtered sample
+    /// and keeps greys on the grey diagonal: with PBR Neutral (which compresses every channel
+    /// by the largest) trilinear filtering puts greys up to 4.5 PQ codes below the curve just
+    /// above paper white (`afterlight quality --only display`). On curves smooth per channel
+    /// (AgX, Reinhard) it is the further one, so Ultra samples tetrahedrally only where the
+    /// bake finds it closer for the grade at hand
+    /// ([`tetrahedral_is_closer`](super::grade_bake::tetrahedral_is_closer)), and trilinearly
+    /// as High does otherwise: Ultra is never further from the grade than High.
     ///
     /// (The LUT size is [`lut_size_for_tier`](super::grade_bake::lut_size_for_tier); a 64³
     /// LUT keeps the identity grade within one 10-bit code, 32³ within three.)
@@ -559,7 +582,9 @@ pub struct FinishQuality {
     pub grain: bool,
     /// Chromatic aberration runs (when its intensity is above 0): three HDR taps instead of one.
     pub chromatic_aberration: bool,
-    /// The LUT is interpolated tetrahedrally (four texel loads) rather than trilinearly.
+    /// The LUT is interpolated tetrahedrally (four texel loads) rather than trilinearly, for
+    /// grades it reproduces more closely
+    /// ([`tetrahedral_is_closer`](super::grade_bake::tetrahedral_is_closer)).
     pub tetrahedral_lut: bool,
 }
 
@@ -842,7 +867,7 @@ impl FinishPass {
     /// The baked grade LUT (3D, [`LUT_FORMAT`](super::grade_bake::LUT_FORMAT), sRGB-encoded
     /// display values) the finish samples, once [`FinishPass::prepare`] has baked one.
     pub fn lut_view(&self) -> Option<&wgpu::TextureView> {
-        self.lut.as_ref().map(|(_, _, view)| view)
+        self.lut.as_ref().map(|lut| &lut.view)
     }
 
     /// The baked grade LUT (once prepared), the black placeholder and the uniforms, for
@@ -853,7 +878,7 @@ impl FinishPass {
             crate::gpu::memory::MemoryEntry::texture("finish.black", self.black.texture(), false),
             crate::gpu::memory::MemoryEntry::texture("finish.noise", self.noise.0.texture(), false),
         ];
-        if let Some((_, _, view)) = &self.lut {
+        if let Some(BakedLut { view, .. }) = &self.lut {
             entries.push(crate::gpu::memory::MemoryEntry::texture(
                 "finish.grade_lut",
                 view.texture(),
@@ -897,4 +922,29 @@ pub fn max_code(hdr: Option<&DisplaySettings>) -> f32 {
 pub(crate) fn display_image_traffic(frame: &FrameTargets, counted: &str) -> PassTraffic {
     let display = frame.display_bytes();
     PassTraffic::new(display, display, frame.display_pixels(), counted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ultra_samples_tetrahedrally_and_only_where_the_bake_finds_it_closer() {
+        let key = |tier: Tier, closer: bool| {
+            let finish = FinishSettings { tier, ..FinishSettings::default() };
+            FinishKey::of(&finish, None, (64, closer), false)
+        };
+        assert!(key(Tier::Ultra, true).tetrahedral);
+        assert!(!key(Tier::Ultra, false).tetrahedral);
+        assert!(!key(Tier::High, true).tetrahedral);
+        // The pipelines built ahead carry the same choice.
+        let (finish, bloom) = (FinishSettings::default(), BloomSettings::default());
+        for closer in [false, true] {
+            // High's neighbours: Medium and Ultra, and High with bloom a tier up or down; only
+            // the Ultra one may sample tetrahedrally.
+            let ahead = FinishPass::neighbours(&finish, &bloom, closer, false);
+            let tetrahedral = ahead.iter().filter(|k| k.tetrahedral).count();
+            assert_eq!(tetrahedral, usize::from(closer), "{ahead:?}");
+        }
+    }
 }

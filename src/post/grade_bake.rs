@@ -407,6 +407,83 @@ pub fn baked_lattice(
     lattice(size, |x| baked_value(settings, mapper, user_lut, x))
 }
 
+/// Whether tetrahedral interpolation of the `size`³ lattice of [`baked_lattice`] reproduces
+/// this grade more closely than trilinear interpolation: the finish's Ultra tier samples
+/// tetrahedrally only then (`FinishPass`), so Ultra is never further from the grade than High.
+/// Tetrahedral keeps greys on the grey diagonal and follows kinks along the planes where two
+/// channels are equal (PBR Neutral's shoulder, a grade's clamps): up to 4x closer there; on
+/// curves that are smooth per channel (AgX, Reinhard) trilinear is the closer one (AgX Punchy:
+/// 0.47 against 0.65 codes at 64³).
+///
+/// Judged by the worst error, in the sRGB encoding and clipped as the finish clips, against
+/// [`baked_value`] itself on a fixed probe set: 49 greys from 2^-10 to 2^6 and twelve hues
+/// (primaries, secondaries and the same at a quarter saturation) over nine stops: a few hundred
+/// evaluations of the grade (the probes and their cells' corners), milliseconds on the CPU,
+/// once per bake. Settings used as given.
+pub fn tetrahedral_is_closer(
+    settings: &GradeSettings,
+    mapper: ToneMapper,
+    user_lut: Option<&UserLut>,
+    size: u32,
+) -> bool {
+    let size = lut_size(size);
+    let last = (size - 1) as f32;
+    let exact = |x: Vec3| baked_value(settings, mapper, user_lut, x);
+    let mut corners = std::collections::HashMap::new();
+    let mut corner = |i: glam::UVec3| {
+        *corners
+            .entry(i.to_array())
+            .or_insert_with(|| exact(i.as_vec3().map(|v| shaper_inverse(v / last))))
+    };
+    let mut probes: Vec<Vec3> =
+        (0..=48).map(|i| Vec3::splat((i as f32 / 3.0 - 10.0).exp2())).collect();
+    let hues = [
+        Vec3::X,
+        Vec3::Y,
+        Vec3::Z,
+        Vec3::new(0.0, 1.0, 1.0),
+        Vec3::new(1.0, 0.0, 1.0),
+        Vec3::new(1.0, 1.0, 0.0),
+    ];
+    for hue in hues {
+        for stop in -6..=2 {
+            let scale = (stop as f32 + 0.5).exp2();
+            probes.push(hue * scale);
+            probes.push((0.25 + 0.75 * hue) * scale);
+        }
+    }
+    let (mut trilinear, mut tetrahedral) = (0.0f32, 0.0f32);
+    for x in probes {
+        let p = x.map(shaper) * last;
+        let base = p.floor().clamp(Vec3::ZERO, Vec3::splat(last - 1.0));
+        let f = p - base;
+        let b = base.as_uvec3();
+        let c = |dx: u32, dy: u32, dz: u32| glam::UVec3::new(b.x + dx, b.y + dy, b.z + dz);
+        let at: [Vec3; 8] = std::array::from_fn(|k| {
+            let k = k as u32;
+            corner(c(k & 1, (k >> 1) & 1, k >> 2))
+        });
+        let lerp = |a: Vec3, b: Vec3, t: f32| a + (b - a) * t;
+        let x0 = lerp(lerp(at[0], at[1], f.x), lerp(at[2], at[3], f.x), f.y);
+        let x1 = lerp(lerp(at[4], at[5], f.x), lerp(at[6], at[7], f.x), f.y);
+        let tri = lerp(x0, x1, f.z);
+        // The tetrahedron of the cell that holds f: step along the axes from the largest
+        // fraction to the smallest.
+        let mut order = [(f.x, 1u32), (f.y, 2), (f.z, 4)];
+        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let (i1, i2) = (order[0].1 as usize, (order[0].1 | order[1].1) as usize);
+        let tet = at[0] * (1.0 - order[0].0)
+            + at[i1] * (order[0].0 - order[1].0)
+            + at[i2] * (order[1].0 - order[2].0)
+            + at[7] * order[2].0;
+        let want = exact(x).clamp(Vec3::ZERO, Vec3::ONE);
+        let error = |v: Vec3| (v.clamp(Vec3::ZERO, Vec3::ONE) - want).abs().max_element();
+        trilinear = trilinear.max(error(tri));
+        tetrahedral = tetrahedral.max(error(tet));
+    }
+    tetrahedral < trilinear
+}
+
 /// The finish's LUT for an HDR display at every point of the lattice of [`baked_lattice`]:
 /// the PQ code values (BT.2020) of [`hdr_display_linear`] of the SDR value [`baked_value`]
 /// stores there (see [`super::display`]).

@@ -497,3 +497,72 @@ fn finish_lut_is_close_to_the_exact_grade() {
     assert!((clipped.at(cyan) - exact).abs().max_element() * 255.0 > 10.0);
     assert!((image.at(cyan) - exact).abs().max_element() * 255.0 < 1.0);
 }
+
+/// The finish's tiers against the exact grade ([`exact_image`]): Low, Medium and High sample
+/// a 16³, 32³ and 64³ LUT trilinearly (`grade_bake::lut_size_for_tier`); Ultra samples the 64³
+/// one tetrahedrally where `tetrahedral_is_closer` finds that closer for the grade, else as
+/// High. Modelled on the CPU as [`Image`] models High, over the round trip's ramp and
+/// saturated colours (not the probe set `tetrahedral_is_closer` judges on: 257 greys against
+/// its 49, the hues with their other channels at 0 against its quarter-saturated ones), for
+/// the three round-trip grades and the neutral grade through every tone mapper: each tier up
+/// must be at least as close in its worst error (8-bit codes) as the tier below — the ladder
+/// the budget governor steps down (#23). Ultra must also pick tetrahedral where it is 4x
+/// closer (PBR Neutral, the graded looks) and trilinear where it is not (AgX).
+#[test]
+fn finish_tiers_are_steps_towards_the_exact_grade() {
+    use afterlight::post::Tier;
+    use afterlight::post::grade_bake::{lut_size_for_tier, tetrahedral_is_closer};
+    let mut cases: Vec<(String, GradeSettings, ToneMapper)> = round_trip_cases()
+        .into_iter()
+        .map(|(name, settings, mapper)| (name.to_string(), settings, mapper))
+        .collect();
+    for mapper in ToneMapper::ALL {
+        cases.push((format!("NEUTRAL + {mapper}"), GradeSettings::NEUTRAL, mapper));
+    }
+    let inputs = ramp_and_saturated();
+    let mut choices = std::collections::HashMap::new();
+    for (name, settings, mapper) in cases {
+        let settings = settings.validated();
+        let tetrahedral = tetrahedral_is_closer(&settings, mapper, None, 64);
+        choices.insert(name.clone(), tetrahedral);
+        let mut worst = Vec::new();
+        for tier in [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra] {
+            let size = lut_size_for_tier(tier);
+            let data = baked_lattice(&settings, mapper, None, size);
+            let lut = CubeLut { data, ..CubeLut::identity(size) };
+            let error = inputs
+                .iter()
+                .map(|x| {
+                    let t = x.map(shaper);
+                    let sample = match tier {
+                        Tier::Ultra if tetrahedral => lut.sample_tetrahedral(t),
+                        _ => lut.sample_trilinear(t),
+                    };
+                    let shown = sample.clamp(Vec3::ZERO, Vec3::ONE);
+                    (shown - exact_image(&settings, mapper, *x)).abs().max_element() * 255.0
+                })
+                .fold(0.0f32, f32::max);
+            worst.push(error);
+        }
+        let sampling = if tetrahedral { "tetrahedral" } else { "trilinear" };
+        println!(
+            "finish tiers against the exact grade, {name}: low {:.2}, medium {:.2}, high {:.2}, \
+             ultra {:.2} ({sampling})",
+            worst[0], worst[1], worst[2], worst[3]
+        );
+        for (tier, pair) in ["medium", "high", "ultra"].iter().zip(worst.windows(2)) {
+            assert!(
+                pair[1] <= pair[0] + 0.01,
+                "{name}: {tier} {} codes, below it {}",
+                pair[1],
+                pair[0]
+            );
+        }
+    }
+    for name in ["EVERY_STEP", "COOL_TECH", "NEUTRAL + khronos_pbr_neutral"] {
+        assert!(choices[name], "{name}: Ultra should sample tetrahedrally");
+    }
+    for name in ["NEUTRAL + agx", "NEUTRAL + agx_punchy"] {
+        assert!(!choices[name], "{name}: Ultra should sample trilinearly");
+    }
+}
