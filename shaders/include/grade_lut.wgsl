@@ -14,9 +14,11 @@
 // Output: each texel holds the sRGB-encoded display value (IEC 61966-2-1 inverse EOTF of
 // display-linear Rec.709), the domain the 8-bit target quantises in, so interpolation error
 // is spread evenly over the codes (about 0.7 of a 10-bit code at 64³; display-linear texels
-// were off by up to 1.6% in the midtones). With the Clamp tone mapper the texels continue
-// past 1 (unclipped); whoever samples clips to [0, 1] after interpolating, which keeps the
-// clip point exact although it falls between lattice points.
+// were off by up to 1.6% in the midtones). The texels hold the tone mapper's output before
+// its clip (past 1 for the Clamp mapper, below 0 for saturated colours through ACES fitted;
+// the odd extension of the encode below 0); whoever samples clips to [0, 1] after
+// interpolating, which keeps the clip point where it is although it falls between lattice
+// points.
 // Reads nothing, writes nothing.
 #include "include/tonemap.wgsl"
 

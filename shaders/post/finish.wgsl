@@ -147,7 +147,7 @@ fn finish_encoded(position: vec2f) -> vec4f {
     c *= exposure.multiplier;
     // A NaN or infinite pixel shows as black instead of poisoning the image.
     c = select(c, vec3f(0.0), any(c != c) | any(abs(c) > vec3f(65504.0)));
-    // The LUT holds sRGB-encoded display values (unclipped past 1 for the Clamp mapper).
+    // The LUT holds sRGB-encoded display values, unclipped (below 0, past 1): clipped below.
     var encoded: vec3f;
     if TETRAHEDRAL {
         encoded = grade_lut_sample_tetrahedral(grade_lut, c, LUT_SIZE);

@@ -317,7 +317,7 @@ impl PartialEq for UserLut {
 
 /// The sRGB inverse EOTF (IEC 61966-2-1): display-linear to sRGB-encoded, `12.92·x` up to
 /// `0.0031308`, `1.055·x^(1/2.4) − 0.055` above, continued as that power curve past 1 (the
-/// unclipped Clamp mapper stores such values). Negative and NaN input gives 0.
+/// bake stores such values, [`srgb_encode_signed`]). Negative and NaN input gives 0.
 /// `grade_lut_srgb_encode` in `shaders/include/grade_lut.wgsl` is the same function.
 pub fn srgb_encode(x: f32) -> f32 {
     if x > 0.003_130_8 {
@@ -1136,9 +1136,11 @@ pub fn export_cube(
         String::new(),
         "OUTPUT: display, sRGB-encoded (IEC 61966-2-1 inverse EOTF), Rec.709 primaries, D65,"
             .into(),
-        "  [0, 1] = black .. white. Values above 1 (clamp tone mapper only) are the unclipped"
+        "  [0, 1] = black .. white. Values outside [0, 1] are the tone mapper's output before"
             .into(),
-        "  curve: clip to [0, 1] after interpolating. Interpolation: trilinear.".into(),
+        "  its clip (below 0: dark channels of saturated colours; above 1: the clamp mapper's"
+            .into(),
+        "  highlights): clip to [0, 1] after interpolating. Interpolation: trilinear.".into(),
     ];
     CubeLut {
         title: Some(format!("afterlight grade ({tone_mapper}{lut_note})")),
