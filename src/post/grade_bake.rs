@@ -349,12 +349,11 @@ pub fn srgb_decode(v: f32) -> f32 {
     }
 }
 
-/// Whether the bake stores the Clamp mapper's output without a user LUT: the graded colour
-/// itself, which continues past 1 (an HDR display shows it up to its headroom with no
-/// shoulder, [`hdr_display_linear`]). Every mapper's output is stored before its clip when
-/// there is no user LUT (a Display LUT needs its `[0, 1]` input, a SceneLog LUT replaces the
-/// mapper; see [`baked_value`] and "Precision" in the module docs).
-pub fn stores_unclipped(mapper: ToneMapper, user_lut: Option<&UserLut>) -> bool {
+/// Whether the display shows the graded colour itself: the Clamp mapper without a user LUT.
+/// Its stored value continues past 1, and an HDR display shows it up to its headroom with no
+/// shoulder ([`hdr_display_linear`]). (Every mapper's output is stored before its clip when
+/// there is no user LUT; see [`baked_value`] and "Precision" in the module docs.)
+pub fn shows_graded_colour(mapper: ToneMapper, user_lut: Option<&UserLut>) -> bool {
     mapper == ToneMapper::Clamp && user_lut.is_none()
 }
 
@@ -415,7 +414,8 @@ pub fn baked_lattice(
 /// curves that are smooth per channel (AgX, Reinhard) trilinear is the closer one (AgX Punchy:
 /// 0.47 against 0.65 codes at 64³).
 ///
-/// Judged by the worst error, in the sRGB encoding and clipped as the finish clips, against
+/// Judged by the worst error (a tie by the sum of the errors), in the sRGB encoding and clipped
+/// as the finish clips, against
 /// [`baked_value`] itself on a fixed probe set: 49 greys from 2^-10 to 2^6 and twelve hues
 /// (primaries, secondaries and the same at a quarter saturation) over nine stops: a few hundred
 /// evaluations of the grade (the probes and their cells' corners), milliseconds on the CPU,
@@ -452,37 +452,40 @@ pub fn tetrahedral_is_closer(
             probes.push((0.25 + 0.75 * hue) * scale);
         }
     }
-    let (mut trilinear, mut tetrahedral) = (0.0f32, 0.0f32);
+    // (worst, sum) of the errors of each interpolation.
+    let (mut trilinear, mut tetrahedral) = ((0.0f32, 0.0f32), (0.0f32, 0.0f32));
     for x in probes {
         let p = x.map(shaper) * last;
         let base = p.floor().clamp(Vec3::ZERO, Vec3::splat(last - 1.0));
         let f = p - base;
         let b = base.as_uvec3();
         let c = |dx: u32, dy: u32, dz: u32| glam::UVec3::new(b.x + dx, b.y + dy, b.z + dz);
-        let at: [Vec3; 8] = std::array::from_fn(|k| {
-            let k = k as u32;
-            corner(c(k & 1, (k >> 1) & 1, k >> 2))
-        });
-        let lerp = |a: Vec3, b: Vec3, t: f32| a + (b - a) * t;
-        let x0 = lerp(lerp(at[0], at[1], f.x), lerp(at[2], at[3], f.x), f.y);
-        let x1 = lerp(lerp(at[4], at[5], f.x), lerp(at[6], at[7], f.x), f.y);
-        let tri = lerp(x0, x1, f.z);
-        // The tetrahedron of the cell that holds f: step along the axes from the largest
-        // fraction to the smallest.
-        let mut order = [(f.x, 1u32), (f.y, 2), (f.z, 4)];
-        order.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let (i1, i2) = (order[0].1 as usize, (order[0].1 | order[1].1) as usize);
-        let tet = at[0] * (1.0 - order[0].0)
-            + at[i1] * (order[0].0 - order[1].0)
-            + at[i2] * (order[1].0 - order[2].0)
-            + at[7] * order[2].0;
+        // The probe's cell as a 2³ LUT over [0, 1]³ (red fastest, as the lattice), sampled
+        // at the probe's place in it by the interpolations the finish's shader mirrors.
+        let cell = CubeLut {
+            data: (0..8u32).map(|k| corner(c(k & 1, (k >> 1) & 1, k >> 2))).collect(),
+            ..CubeLut::identity(2)
+        };
+        let (tri, tet) = (cell.sample_trilinear(f), cell.sample_tetrahedral(f));
         let want = exact(x).clamp(Vec3::ZERO, Vec3::ONE);
         let error = |v: Vec3| (v.clamp(Vec3::ZERO, Vec3::ONE) - want).abs().max_element();
-        trilinear = trilinear.max(error(tri));
-        tetrahedral = tetrahedral.max(error(tet));
+        let add = |(worst, sum): (f32, f32), e: f32| (worst.max(e), sum + e);
+        trilinear = add(trilinear, error(tri));
+        tetrahedral = add(tetrahedral, error(tet));
     }
-    tetrahedral < trilinear
+    // The worst error often falls where both agree (a grey on the cell's diagonal, a hue on
+    // its edge), so a tie there goes to the smaller error over all the probes, not to
+    // rounding.
+    if (tetrahedral.0 - trilinear.0).abs() <= WORST_ERROR_TIE {
+        tetrahedral.1 < trilinear.1
+    } else {
+        tetrahedral.0 < trilinear.0
+    }
 }
+
+/// Worst errors within a hundredth of an 8-bit code count as equal in
+/// [`tetrahedral_is_closer`].
+const WORST_ERROR_TIE: f32 = 0.01 / 255.0;
 
 /// The finish's LUT for an HDR display at every point of the lattice of [`baked_lattice`]:
 /// the PQ code values (BT.2020) of [`hdr_display_linear`] of the SDR value [`baked_value`]
@@ -495,7 +498,7 @@ pub fn hdr_lattice(
     display: &DisplaySettings,
 ) -> Vec<Vec3> {
     let m = display.headroom();
-    let clamp = stores_unclipped(mapper, user_lut);
+    let clamp = shows_graded_colour(mapper, user_lut);
     lattice(size, |x| {
         let sdr =
             baked_value(settings, mapper, user_lut, x).map(|v| srgb_decode(v.clamp(0.0, 1.0)));
@@ -1064,8 +1067,9 @@ fn probe_lut(
 ///   so not written). Lattice point `i` is `t = i / (size − 1)`, exactly the bake's lattice,
 ///   so a LUT exported at the bake's size and imported as [`LutSpace::SceneLog`] with the
 ///   neutral grade gives the same texels (to half-float rounding).
-/// - **Output**: sRGB-encoded display (Rec.709 primaries, D65). With the Clamp mapper and no
-///   user LUT the values continue past 1 (see [`stores_unclipped`]); clip after interpolating.
+/// - **Output**: sRGB-encoded display (Rec.709 primaries, D65). Without a user LUT the values
+///   are the tone mapper's output before its clip (past 1 for the Clamp mapper, below 0 for
+///   saturated colours through ACES fitted); clip after interpolating.
 /// - `TITLE` and `#` comment lines say all of that, with the shaper's constants and how to
 ///   express it in OCIO.
 ///

@@ -37,7 +37,7 @@ use crate::post::display::{
 use crate::post::exposure::ExposureSettings;
 use crate::post::finish::FinishSettings;
 use crate::post::grade::GradeSettings;
-use crate::post::grade_bake::{baked_value, srgb_decode, stores_unclipped};
+use crate::post::grade_bake::{baked_value, shows_graded_colour, srgb_decode};
 use crate::post::tonemap::ToneMapper;
 use crate::render::environment::Environment;
 use crate::render::{RenderOptions, Renderer, RendererSettings};
@@ -190,7 +190,7 @@ fn flat_nits(
 pub fn expected_pq(case: &DisplayCase, x: Vec3) -> Vec3 {
     let (grade, display) = (GradeSettings::NEUTRAL, case.display.validated().0);
     let sdr = baked_value(&grade, case.mapper, None, x).map(|v| srgb_decode(v.clamp(0.0, 1.0)));
-    let clamp = stores_unclipped(case.mapper, None);
+    let clamp = shows_graded_colour(case.mapper, None);
     let relative = hdr_display_linear(sdr, x, clamp, display.headroom());
     pq_of_display_linear(relative, display.paper_white_nits)
 }
