@@ -254,6 +254,13 @@ impl Image {
     fn at(&self, x: Vec3) -> Vec3 {
         self.0.sample_trilinear(x.map(shaper)).clamp(Vec3::ZERO, Vec3::ONE)
     }
+
+    /// The same lattice clipped to [0, 1] before the sample, as the bake stored it before it
+    /// kept the tone mapper's output unclipped.
+    fn clipped_before_the_sample(&self) -> Image {
+        let data = self.0.data.iter().map(|v| v.clamp(Vec3::ZERO, Vec3::ONE)).collect();
+        Image(CubeLut { data, ..CubeLut::identity(self.0.size) })
+    }
 }
 
 /// Whether the srgb-display export can carry `x`: the tone mapper's display value for it (the
@@ -460,10 +467,7 @@ fn finish_lut_is_close_to_the_exact_grade() {
         round_trip_cases().into_iter().zip(bounds)
     {
         let image = Image::bake(&settings, mapper, None);
-        let clipped = Image(CubeLut {
-            data: image.0.data.iter().map(|v| v.clamp(Vec3::ZERO, Vec3::ONE)).collect(),
-            ..CubeLut::identity(64)
-        });
+        let clipped = image.clipped_before_the_sample();
         let worst = |image: &Image| {
             let (mut ramp, mut saturated, mut at) = (0f32, 0f32, Vec3::ZERO);
             for (i, x) in ramp_and_saturated().iter().enumerate() {
@@ -490,8 +494,7 @@ fn finish_lut_is_close_to_the_exact_grade() {
     // The case the unclipped storage is for: ACES fitted on saturated cyan.
     let (_, settings, mapper) = round_trip_cases()[0];
     let image = Image::bake(&settings, mapper, None);
-    let data = image.0.data.iter().map(|v| v.clamp(Vec3::ZERO, Vec3::ONE)).collect();
-    let clipped = Image(CubeLut { data, ..CubeLut::identity(64) });
+    let clipped = image.clipped_before_the_sample();
     let cyan = Vec3::new(0.0, 0.5, 0.5);
     let exact = exact_image(&settings, mapper, cyan);
     assert!((clipped.at(cyan) - exact).abs().max_element() * 255.0 > 10.0);
