@@ -4,7 +4,7 @@
 // Salvi, "An Excursion in Temporal Supersampling" (GDC 2016: variance clipping in YCoCg),
 // Pedersen, "Temporal Reprojection Anti-Aliasing in INSIDE" (GDC 2016: clipping towards the box
 // centre, velocity rejection) and Jimenez, "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history
-// from five bilinear taps).
+// without the corner texels).
 // Reads: this frame's HDR colour, reverse-Z depth and motion vectors (uv now minus uv last
 // frame, unjittered) at the input size, the camera's reprojection (last frame's clip from this
 // frame's unjittered NDC, for the sky, whose motion the G-buffer leaves at zero); last frame's
@@ -49,8 +49,10 @@ struct Taa {
 @group(0) @binding(3) var motion: texture_2d<f32>;
 @group(0) @binding(4) var history: texture_2d<f32>;
 @group(0) @binding(5) var history_aux: texture_2d<f32>;
-@group(0) @binding(6) var history_sampler: sampler;
-@group(0) @binding(7) var depth_sampler: sampler;
+// NEAREST, clamped to the edge: every texture is read at texel centres (the history's filters
+// are weighed here), which on lavapipe costs a third of a bilinear read. (One sampler: GLES
+// pairs a texture with one sampler.)
+@group(0) @binding(6) var texel_sampler: sampler;
 
 // The pipeline's settings (src/post/taa.rs, `TaaKey::constants`).
 // The tier, 1 low .. 4 ultra; what it turns on follows below.
@@ -146,15 +148,15 @@ fn from_work(x: vec3f) -> vec3f {
 // which clamps to the edge: cheaper than `textureLoad` on lavapipe, and the depth must be
 // sampled anyway (shaders/include/depth.wgsl). Depth and motion may be 1x1 placeholders.
 fn load_current(uv: vec2f) -> vec4f {
-    return textureSampleLevel(current, depth_sampler, uv, 0.0);
+    return textureSampleLevel(current, texel_sampler, uv, 0.0);
 }
 
 fn load_depth(uv: vec2f) -> f32 {
-    return textureSampleLevel(depth, depth_sampler, uv, 0.0).x;
+    return textureSampleLevel(depth, texel_sampler, uv, 0.0).x;
 }
 
 fn load_motion(uv: vec2f) -> vec2f {
-    let m = textureSampleLevel(motion, depth_sampler, uv, 0.0).xy;
+    let m = textureSampleLevel(motion, texel_sampler, uv, 0.0).xy;
     return select(vec2f(0.0), m, finite4(vec4f(m, 0.0, 0.0)).xy);
 }
 
@@ -173,39 +175,56 @@ fn sky_motion(uv: vec2f) -> vec2f {
     return select(vec2f(0.0), m, valid);
 }
 
-fn sample_history(uv: vec2f) -> vec4f {
-    return textureSampleLevel(history, history_sampler, uv, 0.0);
+// Bilinear resampling of the history from its four texels around `uv`.
+fn history_bilinear(uv: vec2f) -> vec4f {
+    let position = uv * taa.output_size.xy;
+    let corner = floor(position - 0.5) + 0.5;
+    let f = position - corner;
+    let c = corner * taa.output_size.zw;
+    let row = mix(
+        textureSampleLevel(history, texel_sampler, c, 0.0),
+        textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(1, 0)),
+        f.x,
+    );
+    let next_row = mix(
+        textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(0, 1)),
+        textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(1, 1)),
+        f.x,
+    );
+    return mix(row, next_row, f.y);
 }
 
-// Catmull-Rom resampling of the history from five bilinear taps (Jimenez): the 4x4 kernel is
-// separable, its two inner weights per axis merge into one bilinear tap, and the four corner
-// taps, whose weights are smallest, are dropped (the weights are renormalised).
+// Catmull-Rom resampling of the history (Jimenez): the 4x4 kernel is separable and its four
+// corner texels, whose weights are smallest, are dropped (the weights are renormalised). The
+// twelve texels are read one by one at constant offsets from one centre, with the weights
+// computed here: the same sum as the five bilinear taps Jimenez merges them into (the two
+// inner texels of a row or column in one tap), without the GPU's 8-bit filter weights, and on
+// lavapipe 8 % of the pass cheaper (a bilinear read costs it three texel reads).
 fn history_catmull_rom(uv: vec2f) -> vec4f {
-    let size = taa.output_size.xy;
-    let position = uv * size;
+    let position = uv * taa.output_size.xy;
     let centre = floor(position - 0.5) + 0.5;
     let f = position - centre;
     let w0 = f * (-0.5 + f * (1.0 - 0.5 * f));
     let w1 = 1.0 + f * f * (-2.5 + 1.5 * f);
     let w2 = f * (0.5 + f * (2.0 - 1.5 * f));
     let w3 = f * f * (-0.5 + 0.5 * f);
+    let c = centre * taa.output_size.zw;
+    let above = textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(0, -1)) * w1.x
+        + textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(1, -1)) * w2.x;
+    let row = textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(-1, 0)) * w0.x
+        + textureSampleLevel(history, texel_sampler, c, 0.0) * w1.x
+        + textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(1, 0)) * w2.x
+        + textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(2, 0)) * w3.x;
+    let next_row = textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(-1, 1)) * w0.x
+        + textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(0, 1)) * w1.x
+        + textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(1, 1)) * w2.x
+        + textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(2, 1)) * w3.x;
+    let below = textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(0, 2)) * w1.x
+        + textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(1, 2)) * w2.x;
+    let sum = above * w0.y + row * w1.y + next_row * w2.y + below * w3.y;
+    // Each axis' four weights sum to 1; the dropped corners' do not count.
     let w12 = w1 + w2;
-    let uv0 = (centre - 1.0) * taa.output_size.zw;
-    let uv3 = (centre + 2.0) * taa.output_size.zw;
-    let uv12 = (centre + w2 / w12) * taa.output_size.zw;
-    let weights = array<f32, 5>(
-        w12.x * w0.y,
-        w0.x * w12.y,
-        w12.x * w12.y,
-        w3.x * w12.y,
-        w12.x * w3.y,
-    );
-    let sum = sample_history(vec2f(uv12.x, uv0.y)) * weights[0]
-        + sample_history(vec2f(uv0.x, uv12.y)) * weights[1]
-        + sample_history(uv12) * weights[2]
-        + sample_history(vec2f(uv3.x, uv12.y)) * weights[3]
-        + sample_history(vec2f(uv12.x, uv3.y)) * weights[4];
-    return sum / (weights[0] + weights[1] + weights[2] + weights[3] + weights[4]);
+    return sum / (w12.x * (w0.y + w3.y) + w12.y);
 }
 
 // Move `h` along the line to `centre` until it lies inside the box of half-size `extent`
@@ -390,15 +409,43 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
         return resolve(frag_coord, nearest * taa.input_size.zw, n, wx.y * wy.y, filter_sum);
     } else {
         // The input is the output's size: the nearest sample is the pixel's own (the jitter
-        // lies within half a pixel).
+        // lies within half a pixel). Its 3x3 is read at constant offsets from the pixel's own
+        // texel, which shares the coordinate arithmetic between the reads (10 % of the pass on
+        // lavapipe against nine reads at nine coordinates).
+        let uv = frag_coord * taa.input_size.zw;
+        let colour = array<vec4f, 9>(
+            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(-1, -1)),
+            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(0, -1)),
+            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(1, -1)),
+            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(-1, 0)),
+            textureSampleLevel(current, texel_sampler, uv, 0.0),
+            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(1, 0)),
+            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(-1, 1)),
+            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(0, 1)),
+            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(1, 1)),
+        );
+        // The depths of the `dilation_tap`s (the others are not searched: -1).
+        let tap_depth = array<f32, 9>(
+            textureSampleLevel(depth, texel_sampler, uv, 0.0, vec2i(-1, -1)).x,
+            -1.0,
+            textureSampleLevel(depth, texel_sampler, uv, 0.0, vec2i(1, -1)).x,
+            -1.0,
+            textureSampleLevel(depth, texel_sampler, uv, 0.0).x,
+            -1.0,
+            textureSampleLevel(depth, texel_sampler, uv, 0.0, vec2i(-1, 1)).x,
+            -1.0,
+            textureSampleLevel(depth, texel_sampler, uv, 0.0, vec2i(1, 1)).x,
+        );
         for (var dy = -1; dy <= 1; dy++) {
             for (var dx = -1; dx <= 1; dx++) {
                 let d = vec2i(dx, dy);
-                let uv = (frag_coord + vec2f(d)) * taa.input_size.zw;
-                read_tap(&n, d, uv, frame_filter_weight(d));
+                let i = 3 * (dy + 1) + dx + 1;
+                let c = colour[i];
+                let tap_uv = (frag_coord + vec2f(d)) * taa.input_size.zw;
+                add_tap(&n, d, tap_uv, vec4f(to_work(c.rgb), c.a), tap_depth[i], frame_filter_weight(d));
             }
         }
-        return resolve(frag_coord, frag_coord * taa.input_size.zw, n, 1.0, 1.0);
+        return resolve(frag_coord, uv, n, 1.0, 1.0);
     }
 }
 
@@ -436,7 +483,7 @@ fn resolve(
     if CATMULL_ROM {
         history_sample = history_catmull_rom(previous_uv);
     } else {
-        history_sample = sample_history(previous_uv);
+        history_sample = history_bilinear(previous_uv);
     }
     let history_valid = all(finite4(history_sample));
     let h = select(vec4f(0.0), history_sample, history_valid);
@@ -467,7 +514,7 @@ fn resolve(
     // How far to trust the history: `blend` when trusted, all of the current frame where the
     // history is missing or belongs to another surface.
     var reject = select(0.0, 1.0, reset | !on_screen | !history_valid);
-    let aux = textureSampleLevel(history_aux, depth_sampler, previous_uv, 0.0);
+    let aux = textureSampleLevel(history_aux, texel_sampler, previous_uv, 0.0);
     // Disocclusion, at every tier: last frame's surface there lies at another depth...
     let depth_change = depth_difference(aux.x, surface_depth);
     let disoccluded = smoothstep(0.02, 0.1, depth_change);

@@ -9,7 +9,7 @@
 //! "An Excursion in Temporal Supersampling" (GDC 2016: variance clipping, mean ± γσ in YCoCg);
 //! Pedersen, "Temporal Reprojection Anti-Aliasing in INSIDE" (GDC 2016: clipping towards the
 //! box centre rather than clamping per channel, velocity-difference rejection); Jimenez,
-//! "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history sampling from five bilinear taps). The
+//! "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history sampling without the corner texels). The
 //! sky's camera reprojection and the motion-edge weighting are this pass's own (measured by
 //! [`crate::quality::antialiasing`] and `tests/integration/{taa,antialiasing}.rs`).
 //!
@@ -43,7 +43,8 @@
 //!    object; the whole 3x3 measured no closer). The sky (depth 0, where no geometry wrote
 //!    motion) takes the camera's motion instead, computed once per pixel: its uv carried
 //!    through [`TaaFrame::reprojection`] as a point at infinity (zero without one, or without
-//!    depth). Sample the history bilinearly (low) or Catmull-Rom (medium+); a non-finite
+//!    depth). Sample the history bilinearly (low) or Catmull-Rom (medium+: the 4x4 without its
+//!    corners, twelve texels, weighed in the shader); a non-finite
 //!    history sample is discarded.
 //! 4. Constrain the history to the neighbourhood ([`TaaClip`]): clamp to the min/max box in
 //!    RGB (low); clip towards the centre of the min/max box in YCoCg (medium); from high up,
@@ -86,10 +87,10 @@
 //! | tier     | current frame            | history                 | constraint                 | rejection, weighting                        | static PSNR, ghosting, flicker | cost |
 //! |----------|--------------------------|-------------------------|----------------------------|---------------------------------------------|------|------|
 //! | `Off`    | –                        | –                       | –                          | pass skipped, history dropped               | – | 0 |
-//! | `Low`    | nearest; 3x3 Blackman-Harris where rejected | bilinear | 3x3 min/max clamp in RGB | closest-depth motion; depth and motion disocclusion, motion-edge weighting; linear blend | 42.29 dB, 0.0147, 0.0036 | 12.5 |
-//! | `Medium` | as low                   | Catmull-Rom (5 taps)    | clip towards the min/max box's centre in YCoCg | as low                | 42.30 dB, 0.0146, 0.0029 | 16 |
-//! | `High`   | as low                   | Catmull-Rom (5 taps)    | as medium; where moving, the variance box ([`TaaClip`]) | as low         | 42.30 dB, 0.0138, 0.0029 | 16.75 |
-//! | `Ultra`  | as low                   | as high                 | as high                    | as high; faster convergence after a rejection; a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 44.20 dB, 0.0138, 0.0029 | 17 |
+//! | `Low`    | nearest; 3x3 Blackman-Harris where rejected | bilinear | 3x3 min/max clamp in RGB | closest-depth motion; depth and motion disocclusion, motion-edge weighting; linear blend | 42.27 dB, 0.0148, 0.0036 | 9.1 |
+//! | `Medium` | as low                   | Catmull-Rom (12 texels) | clip towards the min/max box's centre in YCoCg | as low                | 42.29 dB, 0.0148, 0.0029 | 11.7 |
+//! | `High`   | as low                   | Catmull-Rom (12 texels) | as medium; where moving, the variance box ([`TaaClip`]) | as low         | 42.29 dB, 0.0140, 0.0029 | 11.9 |
+//! | `Ultra`  | as low                   | as high                 | as high                    | as high; faster convergence after a rejection; a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 44.19 dB, 0.0139, 0.0029 | 12.1 |
 //!
 //! Before (one shader branching on the tier), high and ultra ended further from the reference
 //! than low (39.95 and 40.38 dB against 42.35 dB): their resolve in Karis' tone-mapped space
@@ -470,9 +471,9 @@ pub struct TaaPass {
     /// Whether a frame may build its neighbours' pipelines (not a step frame).
     build_ahead: BuildAhead<TaaKey>,
     uniforms: wgpu::Buffer,
-    sampler: wgpu::Sampler,
-    /// The NEAREST sampler the depth is read through (`bindings::depth_sampler`).
-    depth_sampler: wgpu::Sampler,
+    /// The one sampler, NEAREST (`bindings::depth_sampler`): every texel is read at its centre
+    /// and the history's filters are weighed in the shader.
+    texel_sampler: wgpu::Sampler,
     depth_placeholder: wgpu::TextureView,
     motion_placeholder: wgpu::TextureView,
     /// The two history frames (output size, and whether they are storage textures for the
@@ -533,10 +534,9 @@ impl TaaPass {
                 bindings::texture(1, false),
                 bindings::depth_as_float(2),
                 bindings::texture(3, false),
-                bindings::texture(4, true),
+                bindings::texture(4, false),
                 bindings::texture(5, false),
-                bindings::sampler(6),
-                bindings::depth_sampler(7),
+                bindings::depth_sampler(6),
             ]
             .map(|mut entry| {
                 // The compute variant binds the same group 0.
@@ -552,8 +552,7 @@ impl TaaPass {
             compute: Specialised::new(),
             build_ahead: BuildAhead::default(),
             uniforms: bindings::uniform_buffer(device, Self::NAME, bytemuck::bytes_of(&zeros)),
-            sampler: bindings::linear_sampler(device, Self::NAME),
-            depth_sampler: bindings::nearest_sampler(device, "taa.depth_sampler"),
+            texel_sampler: bindings::nearest_sampler(device, "taa.texel_sampler"),
             depth_placeholder: bindings::placeholder(
                 device,
                 "taa.no_depth",
@@ -695,8 +694,7 @@ impl TaaPass {
                 ),
                 wgpu::BindingResource::TextureView(&read.colour.view),
                 wgpu::BindingResource::TextureView(&read.aux.view),
-                wgpu::BindingResource::Sampler(&self.sampler),
-                wgpu::BindingResource::Sampler(&self.depth_sampler),
+                wgpu::BindingResource::Sampler(&self.texel_sampler),
             ]),
         });
         let attachment =
