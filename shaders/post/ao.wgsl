@@ -281,13 +281,14 @@ fn ao_main(texel: vec2i) -> f32 {
 
 // Depth continuity towards the left, right, top and bottom neighbours (1 continuous, 0 an
 // edge), tolerant of planes at any slope (XeGTAO's slope-adjusted edges).
-fn depth_edges(texel: vec2i, d: f32) -> vec4f {
-    let limit = vec2i(textureDimensions(view_depth)) - 1;
+// `uv`: the working texel's centre; the neighbours are read at constant offsets from it
+// through the NEAREST sampler, which clamps at the edges.
+fn depth_edges(uv: vec2f, d: f32) -> vec4f {
     let lrtb = vec4f(
-        textureLoad(view_depth, clamp(texel - vec2i(1, 0), vec2i(0), limit), 0).x,
-        textureLoad(view_depth, clamp(texel + vec2i(1, 0), vec2i(0), limit), 0).x,
-        textureLoad(view_depth, clamp(texel - vec2i(0, 1), vec2i(0), limit), 0).x,
-        textureLoad(view_depth, clamp(texel + vec2i(0, 1), vec2i(0), limit), 0).x,
+        textureSampleLevel(view_depth, depth_sampler, uv, 0.0, vec2i(-1, 0)).x,
+        textureSampleLevel(view_depth, depth_sampler, uv, 0.0, vec2i(1, 0)).x,
+        textureSampleLevel(view_depth, depth_sampler, uv, 0.0, vec2i(0, -1)).x,
+        textureSampleLevel(view_depth, depth_sampler, uv, 0.0, vec2i(0, 1)).x,
     ) - d;
     let slope_lr = 0.5 * (lrtb.y - lrtb.x);
     let slope_tb = 0.5 * (lrtb.w - lrtb.z);
@@ -306,24 +307,37 @@ fn fs_denoise_last(in: FullscreenOut) -> @location(0) vec4f {
     return vec4f(saturate(denoise(vec2i(in.position.xy))), 0.0, 0.0, 0.0);
 }
 
+// The 3x3 is read at constant offsets from the texel's centre through the NEAREST sampler
+// (clamped at the edges), which shares the coordinate arithmetic between the reads: on
+// lavapipe cheaper than `textureLoad` at nine clamped coordinates.
 fn denoise(texel: vec2i) -> f32 {
-    let d = textureLoad(view_depth, texel, 0).x;
+    let uv = (vec2f(texel) + 0.5) / ao.sizes.xy;
+    let d = textureSampleLevel(view_depth, depth_sampler, uv, 0.0).x;
     if d >= AO_FAR {
         return 1.0;
     }
-    let limit = vec2i(textureDimensions(source)) - 1;
-    let e = depth_edges(texel, d);
+    let e = depth_edges(uv, d);
     // Diagonals count when both edges on the way to them are continuous.
     var weights = array<f32, 9>(
         0.5 * e.x * e.z, e.z, 0.5 * e.y * e.z,
         e.x, 1.0, e.y,
         0.5 * e.x * e.w, e.w, 0.5 * e.y * e.w,
     );
+    let values = array<f32, 9>(
+        textureSampleLevel(source, depth_sampler, uv, 0.0, vec2i(-1, -1)).x,
+        textureSampleLevel(source, depth_sampler, uv, 0.0, vec2i(0, -1)).x,
+        textureSampleLevel(source, depth_sampler, uv, 0.0, vec2i(1, -1)).x,
+        textureSampleLevel(source, depth_sampler, uv, 0.0, vec2i(-1, 0)).x,
+        textureSampleLevel(source, depth_sampler, uv, 0.0).x,
+        textureSampleLevel(source, depth_sampler, uv, 0.0, vec2i(1, 0)).x,
+        textureSampleLevel(source, depth_sampler, uv, 0.0, vec2i(-1, 1)).x,
+        textureSampleLevel(source, depth_sampler, uv, 0.0, vec2i(0, 1)).x,
+        textureSampleLevel(source, depth_sampler, uv, 0.0, vec2i(1, 1)).x,
+    );
     var sum = 0.0;
     var total = 0.0;
     for (var i = 0; i < 9; i++) {
-        let at = clamp(texel + vec2i(i % 3 - 1, i / 3 - 1), vec2i(0), limit);
-        sum += weights[i] * textureLoad(source, at, 0).x;
+        sum += weights[i] * values[i];
         total += weights[i];
     }
     return sum / total;
