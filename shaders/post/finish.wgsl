@@ -91,6 +91,11 @@ struct Finish {
 @group(0) @binding(5) var<uniform> exposure: ExposureState;
 // r, g: blue-noise masks; b: the grain (src/post/blue_noise.rs).
 @group(0) @binding(6) var noise_tile: texture_2d<f32>;
+// NEAREST samplers: `hdr`'s texels (clamped to the edge; also the aberration's bilinear
+// taps, as GLES pairs a texture with one sampler) and `noise_tile`'s (repeating). On lavapipe
+// a texel read through a sampler costs less than `textureLoad`.
+@group(0) @binding(7) var hdr_texels: sampler;
+@group(0) @binding(8) var noise_texels: sampler;
 
 // The compute variant's output (src/post/variant.rs): sRGB-encoded Rgba8Unorm.
 @group(1) @binding(0) var finished: texture_storage_2d<rgba8unorm, write>;
@@ -124,12 +129,32 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
     textureStore(finished, id.xy, finish_encoded(compute_pixel_centre(id.xy)));
 }
 
+// `hdr` bilinearly at `uv`, clamped to the edge, from four texels (through `hdr_texels`).
+fn hdr_bilinear(uv: vec2f) -> vec4f {
+    let size = 1.0 / finish.frame.yz;
+    let position = clamp(uv * size, vec2f(0.5), size - 0.5);
+    let corner = floor(position - 0.5) + 0.5;
+    let f = position - corner;
+    let c = corner * finish.frame.yz;
+    let row = mix(
+        textureSampleLevel(hdr, hdr_texels, c, 0.0),
+        textureSampleLevel(hdr, hdr_texels, c, 0.0, vec2i(1, 0)),
+        f.x,
+    );
+    let next_row = mix(
+        textureSampleLevel(hdr, hdr_texels, c, 0.0, vec2i(0, 1)),
+        textureSampleLevel(hdr, hdr_texels, c, 0.0, vec2i(1, 1)),
+        f.x,
+    );
+    return mix(row, next_row, f.y);
+}
+
 // The finished, sRGB-encoded colour in [0, 1] of the pixel centred at `position` (framebuffer
 // coordinates, as `@builtin(position)`) and its coverage, shared by both entry points: every
 // per-pixel step of the finish belongs here.
 fn finish_encoded(position: vec2f) -> vec4f {
-    let texel = textureLoad(hdr, vec2i(position), 0);
     let uv = position * finish.frame.yz;
+    let texel = textureSampleLevel(hdr, hdr_texels, uv, 0.0);
     var c = texel.rgb;
     if ABERRATION {
         // Lateral chromatic aberration: magnification differs per wavelength, so red lands
@@ -137,8 +162,8 @@ fn finish_encoded(position: vec2f) -> vec4f {
         // towards the corners: a pixel reads red from its radius / (1 + s).
         let from_centre = uv - 0.5;
         let red = 0.5 + from_centre * finish.aberration.x;
-        c.r = textureSampleLevel(hdr, linear_clamp, red, 0.0).r;
-        c.b = textureSampleLevel(hdr, linear_clamp, 0.5 + from_centre * finish.aberration.y, 0.0).b;
+        c.r = hdr_bilinear(red).r;
+        c.b = hdr_bilinear(0.5 + from_centre * finish.aberration.y).b;
     }
     if BLOOM != 0u {
         let b = textureSampleLevel(bloom, linear_clamp, uv, 0.0).rgb;
@@ -193,8 +218,8 @@ fn finish_encoded(position: vec2f) -> vec4f {
         // column means of a dithered ramp would repeat one column's error).
         let block = vec2u(position) / NOISE_TILE;
         let shift = block.x * vec2u(23u, 41u) + block.y * vec2u(37u, 19u);
-        let at = (vec2u(position) + vec2u(finish.noise.zw) + shift) % NOISE_TILE;
-        let noise = textureLoad(noise_tile, at, 0);
+        let at = vec2u(position) + vec2u(finish.noise.zw) + shift;
+        let noise = textureSampleLevel(noise_tile, noise_texels, (vec2f(at) + 0.5) / f32(NOISE_TILE), 0.0);
         if GRAIN {
             // Smooth value noise about `size` pixels across, less in the highlights.
             let luma = dot(clamp(encoded, vec3f(0.0), vec3f(1.0)), vec3f(0.2126, 0.7152, 0.0722));

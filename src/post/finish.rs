@@ -200,6 +200,9 @@ pub struct FinishPass {
     pass: SpecialisedDisplayPass<FinishKey>,
     baker: GradeLut,
     sampler: wgpu::Sampler,
+    /// NEAREST samplers for the HDR image (clamped to the edge) and the blue-noise tile
+    /// (repeating): on lavapipe a texel read through a sampler costs less than `textureLoad`.
+    texel_samplers: [wgpu::Sampler; 2],
     /// The baked LUT, what it holds and how the Ultra tier samples it.
     lut: Option<BakedLut>,
     /// Bound where bloom is off.
@@ -271,6 +274,8 @@ impl FinishPass {
             bindings::texture(4, true),
             exposure,
             bindings::texture(6, false),
+            bindings::depth_sampler(7),
+            bindings::depth_sampler(8),
         ];
         let uniform_size = std::mem::size_of::<FinishUniforms>() as u64;
         let pass = SpecialisedDisplayPass::new(
@@ -305,6 +310,15 @@ impl FinishPass {
             pass,
             baker: GradeLut::new(device)?,
             sampler: lut_sampler(device),
+            texel_samplers: [
+                bindings::nearest_sampler(device, "finish.hdr_texels"),
+                device.create_sampler(&wgpu::SamplerDescriptor {
+                    label: Some("finish.noise_texels"),
+                    address_mode_u: wgpu::AddressMode::Repeat,
+                    address_mode_v: wgpu::AddressMode::Repeat,
+                    ..Default::default()
+                }),
+            ],
             lut: None,
             black,
             noise: (noise.create_view(&Default::default()), None),
@@ -494,6 +508,8 @@ impl FinishPass {
             wgpu::BindingResource::TextureView(frame.bloom.unwrap_or(&self.black)),
             frame.exposure.as_entire_binding(),
             wgpu::BindingResource::TextureView(&self.noise.0),
+            wgpu::BindingResource::Sampler(&self.texel_samplers[0]),
+            wgpu::BindingResource::Sampler(&self.texel_samplers[1]),
         ];
         let bytes = bytemuck::bytes_of(&uniforms);
         self.pass.record(device, queue, encoder, key, bytes, &inputs, target);
