@@ -101,12 +101,12 @@ fn finite4(x: vec4f) -> vec4<bool> {
     return (bitcast<vec4u>(x) & exponent) != exponent;
 }
 
-// Non-finite components become 0, colour is clamped to 0..MAX_HDR and alpha to 0..1. Applied
-// to each output pixel (and to the history read back), so a broken input texel can never
-// enter the history: the pixels whose 3x3 holds one output their history for that frame. (Sanitising each of the nine taps instead
-// cost a quarter of the pass on lavapipe.)
-fn sanitise(c: vec4f) -> vec4f {
-    let v = select(vec4f(0.0), c, finite4(c));
+// `c` where all of it is finite, else `fallback` (finite), with colour clamped to 0..MAX_HDR
+// and alpha to 0..1. Applied to each output pixel, so a broken input texel can never enter the
+// history: the pixels whose 3x3 holds one output their history for that frame. (Sanitising
+// each of the nine taps instead cost a quarter of the pass on lavapipe.)
+fn sanitise(c: vec4f, fallback: vec4f) -> vec4f {
+    let v = select(fallback, c, all(finite4(c)));
     return vec4f(clamp(v.rgb, vec3f(0.0), vec3f(MAX_HDR)), clamp(v.a, 0.0, 1.0));
 }
 
@@ -297,15 +297,46 @@ fn add_tap(n: ptr<function, Neighbourhood>, d: vec2i, uv: vec2f, w: vec4f, z: f3
     (*n).closest_uv = select((*n).closest_uv, uv, nearer);
 }
 
-// Read the input tap at offset `d` from the nearest sample (input uv `uv`): its colour, and
-// its depth where it is a `dilation_tap`; add it with the reconstruction weight `weight`.
-fn read_tap(n: ptr<function, Neighbourhood>, d: vec2i, uv: vec2f, weight: f32) {
-    let c = load_current(uv);
-    var z = -1.0;
-    if dilation_tap(d) {
-        z = load_depth(uv);
+// The 3x3 input neighbourhood around the input texel centred at `centre` (input uv), each tap
+// added with the reconstruction weight `weights[3 (dy + 1) + dx + 1]`. The taps are read at
+// constant offsets from `centre`, which shares the coordinate arithmetic between the reads
+// (10 % of the pass on lavapipe against nine reads at nine coordinates), through the NEAREST
+// sampler (clamped at the edges); the depth only at the `dilation_tap`s.
+fn read_neighbourhood(centre: vec2f, weights: array<f32, 9>) -> Neighbourhood {
+    let colour = array<vec4f, 9>(
+        textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(-1, -1)),
+        textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(0, -1)),
+        textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(1, -1)),
+        textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(-1, 0)),
+        textureSampleLevel(current, texel_sampler, centre, 0.0),
+        textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(1, 0)),
+        textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(-1, 1)),
+        textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(0, 1)),
+        textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(1, 1)),
+    );
+    // The others are not searched: -1.
+    let tap_depth = array<f32, 9>(
+        textureSampleLevel(depth, texel_sampler, centre, 0.0, vec2i(-1, -1)).x,
+        -1.0,
+        textureSampleLevel(depth, texel_sampler, centre, 0.0, vec2i(1, -1)).x,
+        -1.0,
+        textureSampleLevel(depth, texel_sampler, centre, 0.0).x,
+        -1.0,
+        textureSampleLevel(depth, texel_sampler, centre, 0.0, vec2i(-1, 1)).x,
+        -1.0,
+        textureSampleLevel(depth, texel_sampler, centre, 0.0, vec2i(1, 1)).x,
+    );
+    var n = neighbourhood_start();
+    for (var dy = -1; dy <= 1; dy++) {
+        for (var dx = -1; dx <= 1; dx++) {
+            let d = vec2i(dx, dy);
+            let i = 3 * (dy + 1) + dx + 1;
+            let c = colour[i];
+            let uv = centre + vec2f(d) * taa.input_size.zw;
+            add_tap(&n, d, uv, vec4f(to_work(c.rgb), c.a), tap_depth[i], weights[i]);
+        }
     }
-    add_tap(n, d, uv, vec4f(to_work(c.rgb), c.a), z, weight);
+    return n;
 }
 
 // Whether the tap at offset `d` is one of the five whose depth the closest surface is searched
@@ -382,7 +413,6 @@ fn cs_main(
 // The resolve of the output pixel centred at `frag_coord` (framebuffer coordinates, as
 // `@builtin(position)`) with its neighbourhood read from the textures.
 fn taa_pixel(frag_coord: vec2f) -> TaaOut {
-    var n = neighbourhood_start();
     if UPSAMPLE {
         // This pixel's centre in input pixels, and the input sample nearest to it: sample p
         // lies at p + 0.5 - jitter (the jitter moved the image by +jitter).
@@ -398,55 +428,26 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
         let y = (vec3f(-1.0, 0.0, 1.0) + base.y) * scale.y;
         let wx = exp(-FILTER_SHARPNESS * x * x);
         let wy = exp(-FILTER_SHARPNESS * y * y);
-        for (var dy = -1; dy <= 1; dy++) {
-            for (var dx = -1; dx <= 1; dx++) {
-                let d = vec2i(dx, dy);
-                let uv = (nearest + vec2f(d)) * taa.input_size.zw;
-                read_tap(&n, d, uv, wx[dx + 1] * wy[dy + 1]);
-            }
-        }
+        let weights = array<f32, 9>(
+            wx.x * wy.x, wx.y * wy.x, wx.z * wy.x,
+            wx.x * wy.y, wx.y * wy.y, wx.z * wy.y,
+            wx.x * wy.z, wx.y * wy.z, wx.z * wy.z,
+        );
+        let nearest_uv = nearest * taa.input_size.zw;
+        let n = read_neighbourhood(nearest_uv, weights);
         let filter_sum = (wx.x + wx.y + wx.z) * (wy.x + wy.y + wy.z);
-        return resolve(frag_coord, nearest * taa.input_size.zw, n, wx.y * wy.y, filter_sum);
-    } else {
-        // The input is the output's size: the nearest sample is the pixel's own (the jitter
-        // lies within half a pixel). Its 3x3 is read at constant offsets from the pixel's own
-        // texel, which shares the coordinate arithmetic between the reads (10 % of the pass on
-        // lavapipe against nine reads at nine coordinates).
-        let uv = frag_coord * taa.input_size.zw;
-        let colour = array<vec4f, 9>(
-            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(-1, -1)),
-            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(0, -1)),
-            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(1, -1)),
-            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(-1, 0)),
-            textureSampleLevel(current, texel_sampler, uv, 0.0),
-            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(1, 0)),
-            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(-1, 1)),
-            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(0, 1)),
-            textureSampleLevel(current, texel_sampler, uv, 0.0, vec2i(1, 1)),
-        );
-        // The depths of the `dilation_tap`s (the others are not searched: -1).
-        let tap_depth = array<f32, 9>(
-            textureSampleLevel(depth, texel_sampler, uv, 0.0, vec2i(-1, -1)).x,
-            -1.0,
-            textureSampleLevel(depth, texel_sampler, uv, 0.0, vec2i(1, -1)).x,
-            -1.0,
-            textureSampleLevel(depth, texel_sampler, uv, 0.0).x,
-            -1.0,
-            textureSampleLevel(depth, texel_sampler, uv, 0.0, vec2i(-1, 1)).x,
-            -1.0,
-            textureSampleLevel(depth, texel_sampler, uv, 0.0, vec2i(1, 1)).x,
-        );
-        for (var dy = -1; dy <= 1; dy++) {
-            for (var dx = -1; dx <= 1; dx++) {
-                let d = vec2i(dx, dy);
-                let i = 3 * (dy + 1) + dx + 1;
-                let c = colour[i];
-                let tap_uv = (frag_coord + vec2f(d)) * taa.input_size.zw;
-                add_tap(&n, d, tap_uv, vec4f(to_work(c.rgb), c.a), tap_depth[i], frame_filter_weight(d));
-            }
-        }
-        return resolve(frag_coord, uv, n, 1.0, 1.0);
+        return resolve(frag_coord, nearest_uv, n, wx.y * wy.y, filter_sum);
     }
+    // The input is the output's size: the nearest sample is the pixel's own (the jitter lies
+    // within half a pixel), and the filter's weights are the frame's.
+    let w = taa.weights;
+    let weights = array<f32, 9>(
+        w[0].x, w[0].y, w[0].z,
+        w[1].x, w[1].y, w[1].z,
+        w[2].x, w[2].y, w[2].z,
+    );
+    let uv = frag_coord * taa.input_size.zw;
+    return resolve(frag_coord, uv, read_neighbourhood(uv, weights), 1.0, 1.0);
 }
 
 // The resolve of the output pixel centred at `frag_coord` from its input neighbourhood `n`
@@ -560,7 +561,7 @@ fn resolve(
     // A broken texel in the 3x3 (NaN, infinity) makes the blend non-finite: such a pixel
     // shows its history as it is (black without one) for the frame, rather than a hole.
     let resolved = vec4f(colour, mix(history_alpha, current_work.a, weight));
-    out.colour = sanitise(select(h, resolved, all(finite4(resolved))));
+    out.colour = sanitise(resolved, h);
     out.aux = vec4f(surface_depth, velocity, min(frames + 1.0, MAX_HISTORY_FRAMES));
     return out;
 }

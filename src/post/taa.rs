@@ -65,10 +65,10 @@
 //!    to `blend` over the next frames (frames of history are counted in the aux target's w).
 //!    When upsampling the weight is also scaled by `exp(−2.29 d²)` of the nearest sample, so
 //!    an output pixel takes the current frame only as far as a sample actually landed near it.
-//! 6. The output is sanitised (NaN and ±∞ → 0, colour 0..65504, alpha 0..1), so nothing
-//!    broken reaches the history: a pixel whose 3x3 holds a broken texel outputs black for
-//!    that frame, which the next frame's clip undoes. (Sanitising each of the nine taps
-//!    instead, as before, cost a quarter of the pass on lavapipe.)
+//! 6. The output is sanitised (colour 0..65504, alpha 0..1; where the blend is not finite,
+//!    the history instead), so nothing broken reaches the history: a pixel whose 3x3 holds a
+//!    NaN or infinite texel shows its history for that frame (black without one). (Sanitising
+//!    each of the nine taps instead, as before, cost a quarter of the pass on lavapipe.)
 //!
 //! # History resets
 //! The output is the current frame and the history restarts when [`TaaPass::reset_history`]
