@@ -8,33 +8,47 @@
 // Relative view depth difference over which the upsample's (and AO history's) weights fall to 0.
 const AO_DEPTH_TOLERANCE: f32 = 0.02;
 
+// The four texels are read at constant offsets from the first one's centre through `texels`, a
+// NEAREST sampler that clamps at the edges (on lavapipe cheaper than `textureLoad` at four
+// clamped coordinates).
 fn ao_upsample_visibility(
     visibility: texture_2d<f32>,
     view_depth: texture_2d<f32>,
+    texels: sampler,
     pixel: vec2i,
     d: f32,
 ) -> f32 {
     let position = vec2f(pixel) * 0.5;
-    let base = vec2i(floor(position));
-    let f = position - vec2f(base);
-    let limit = vec2i(textureDimensions(visibility)) - 1;
+    let base = floor(position);
+    let f = position - base;
+    let uv = (base + 0.5) / vec2f(textureDimensions(visibility));
+    let depths = vec4f(
+        textureSampleLevel(view_depth, texels, uv, 0.0).x,
+        textureSampleLevel(view_depth, texels, uv, 0.0, vec2i(1, 0)).x,
+        textureSampleLevel(view_depth, texels, uv, 0.0, vec2i(0, 1)).x,
+        textureSampleLevel(view_depth, texels, uv, 0.0, vec2i(1, 1)).x,
+    );
+    let values = vec4f(
+        textureSampleLevel(visibility, texels, uv, 0.0).x,
+        textureSampleLevel(visibility, texels, uv, 0.0, vec2i(1, 0)).x,
+        textureSampleLevel(visibility, texels, uv, 0.0, vec2i(0, 1)).x,
+        textureSampleLevel(visibility, texels, uv, 0.0, vec2i(1, 1)).x,
+    );
     var sum = 0.0;
     var total = 0.0;
     var nearest = 1.0;
     // AO_FAR: the view depth the prefilter gives background texels.
     var nearest_difference = 1.0e8;
     for (var i = 0; i < 4; i++) {
-        let corner = vec2i(i % 2, i / 2);
-        let at = min(base + corner, limit);
-        let bilinear = mix(1.0 - f.x, f.x, f32(corner.x)) * mix(1.0 - f.y, f.y, f32(corner.y));
-        let difference = abs(textureLoad(view_depth, at, 0).x - d);
+        let corner = vec2f(f32(i % 2), f32(i / 2));
+        let bilinear = mix(1.0 - f.x, f.x, corner.x) * mix(1.0 - f.y, f.y, corner.y);
+        let difference = abs(depths[i] - d);
         let similar = saturate(1.0 - difference / (AO_DEPTH_TOLERANCE * d));
-        let value = textureLoad(visibility, at, 0).x;
-        sum += bilinear * similar * value;
+        sum += bilinear * similar * values[i];
         total += bilinear * similar;
         if difference < nearest_difference {
             nearest_difference = difference;
-            nearest = value;
+            nearest = values[i];
         }
     }
     // No working texel lies on this surface: take the closest in depth.

@@ -355,7 +355,7 @@ fn ao_upsample(pixel: vec2i) -> f32 {
     if d >= AO_FAR {
         return 1.0;
     }
-    return ao_upsample_visibility(source, view_depth, pixel, d);
+    return ao_upsample_visibility(source, view_depth, depth_sampler, pixel, d);
 }
 
 struct TemporalOut {

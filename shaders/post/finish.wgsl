@@ -32,6 +32,7 @@
 #include "include/bloom_composite.wgsl"
 #include "include/compute_output.wgsl"
 #include "include/pq.wgsl"
+#include "include/texel_filter.wgsl"
 
 // The baked LUT's edge in texels (16, 32 or 64).
 override LUT_SIZE: f32 = 64.0;
@@ -129,26 +130,6 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
     textureStore(finished, id.xy, finish_encoded(compute_pixel_centre(id.xy)));
 }
 
-// `hdr` bilinearly at `uv`, clamped to the edge, from four texels (through `hdr_texels`).
-fn hdr_bilinear(uv: vec2f) -> vec4f {
-    let size = 1.0 / finish.frame.yz;
-    let position = clamp(uv * size, vec2f(0.5), size - 0.5);
-    let corner = floor(position - 0.5) + 0.5;
-    let f = position - corner;
-    let c = corner * finish.frame.yz;
-    let row = mix(
-        textureSampleLevel(hdr, hdr_texels, c, 0.0),
-        textureSampleLevel(hdr, hdr_texels, c, 0.0, vec2i(1, 0)),
-        f.x,
-    );
-    let next_row = mix(
-        textureSampleLevel(hdr, hdr_texels, c, 0.0, vec2i(0, 1)),
-        textureSampleLevel(hdr, hdr_texels, c, 0.0, vec2i(1, 1)),
-        f.x,
-    );
-    return mix(row, next_row, f.y);
-}
-
 // The finished, sRGB-encoded colour in [0, 1] of the pixel centred at `position` (framebuffer
 // coordinates, as `@builtin(position)`) and its coverage, shared by both entry points: every
 // per-pixel step of the finish belongs here.
@@ -161,9 +142,11 @@ fn finish_encoded(position: vec2f) -> vec4f {
         // further out (the image magnified by 1 + s) and blue further in (by 1 - s), more
         // towards the corners: a pixel reads red from its radius / (1 + s).
         let from_centre = uv - 0.5;
+        let size = 1.0 / finish.frame.yz;
         let red = 0.5 + from_centre * finish.aberration.x;
-        c.r = hdr_bilinear(red).r;
-        c.b = hdr_bilinear(0.5 + from_centre * finish.aberration.y).b;
+        c.r = texel_bilinear(hdr, hdr_texels, red, size, finish.frame.yz).r;
+        let blue = 0.5 + from_centre * finish.aberration.y;
+        c.b = texel_bilinear(hdr, hdr_texels, blue, size, finish.frame.yz).b;
     }
     if BLOOM != 0u {
         let b = textureSampleLevel(bloom, linear_clamp, uv, 0.0).rgb;

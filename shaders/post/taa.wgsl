@@ -22,6 +22,7 @@
 #include "include/fullscreen.wgsl"
 #include "include/compute_output.wgsl"
 #include "include/depth.wgsl"
+#include "include/texel_filter.wgsl"
 
 struct Taa {
     // xy: output size in pixels; zw: 1 / output size.
@@ -173,25 +174,6 @@ fn sky_motion(uv: vec2f) -> vec2f {
     let m = uv - ndc_to_uv(previous.xy / previous.w);
     let valid = (taa.flags.y > 0.5) & (previous.w > 1e-6) & all(finite4(vec4f(m, 0.0, 0.0)));
     return select(vec2f(0.0), m, valid);
-}
-
-// Bilinear resampling of the history from its four texels around `uv`.
-fn history_bilinear(uv: vec2f) -> vec4f {
-    let position = uv * taa.output_size.xy;
-    let corner = floor(position - 0.5) + 0.5;
-    let f = position - corner;
-    let c = corner * taa.output_size.zw;
-    let row = mix(
-        textureSampleLevel(history, texel_sampler, c, 0.0),
-        textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(1, 0)),
-        f.x,
-    );
-    let next_row = mix(
-        textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(0, 1)),
-        textureSampleLevel(history, texel_sampler, c, 0.0, vec2i(1, 1)),
-        f.x,
-    );
-    return mix(row, next_row, f.y);
 }
 
 // Catmull-Rom resampling of the history (Jimenez): the 4x4 kernel is separable and its four
@@ -484,7 +466,7 @@ fn resolve(
     if CATMULL_ROM {
         history_sample = history_catmull_rom(previous_uv);
     } else {
-        history_sample = history_bilinear(previous_uv);
+        history_sample = texel_bilinear(history, texel_sampler, previous_uv, taa.output_size.xy, taa.output_size.zw);
     }
     let history_valid = all(finite4(history_sample));
     let h = select(vec4f(0.0), history_sample, history_valid);

@@ -90,7 +90,7 @@ fn fs_main(in: FullscreenOut) -> @location(0) vec4f {
             // View depth: distance in front of the camera, as the AO prefilter stores it.
             let d = -(camera.view * vec4f(s.position, 1.0)).z;
             let ao = ambient_occlusion;
-            visibility = ao_upsample_visibility(ao, ambient_occlusion_view_depth, pixel, d);
+            visibility = ao_upsample_visibility(ao, ambient_occlusion_view_depth, depth_sampler, pixel, d);
         } else {
             let limit = vec2i(textureDimensions(ambient_occlusion)) - 1;
             visibility = textureLoad(ambient_occlusion, min(pixel, limit), 0).x;
