@@ -181,7 +181,7 @@ fn sky_motion(uv: vec2f) -> vec2f {
 // twelve texels are read one by one at constant offsets from one centre, with the weights
 // computed here: the same sum as the five bilinear taps Jimenez merges them into (the two
 // inner texels of a row or column in one tap), without the GPU's 8-bit filter weights, and on
-// lavapipe 8 % of the pass cheaper (a bilinear read costs it three texel reads).
+// lavapipe about 5 % of the pass cheaper (a bilinear read costs it three texel reads).
 fn history_catmull_rom(uv: vec2f) -> vec4f {
     let position = uv * taa.output_size.xy;
     let centre = floor(position - 0.5) + 0.5;

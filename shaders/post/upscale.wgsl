@@ -42,6 +42,9 @@ const EDGE_ADAPTIVE: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> upscale: Upscale;
 @group(0) @binding(1) var source: texture_2d<f32>;
+// NEAREST, clamped to the edge: the input's texels are read at constant offsets from one
+// coordinate (on lavapipe cheaper than `textureLoad` at clamped coordinates).
+@group(0) @binding(2) var texels: sampler;
 
 // The compute variant's output (src/post/variant.rs); only for Rgba16Float HDR images.
 @group(1) @binding(0) var upscaled: texture_storage_2d<rgba16float, write>;
@@ -94,10 +97,6 @@ fn expand(c: vec4f) -> vec4f {
     return vec4f(c.rgb / max(1.0 - max(max(c.r, c.g), c.b), 1.0 / 65504.0), c.a);
 }
 
-// The compressed texel at `base + (x, y)`, clamped to the image.
-fn upscale_tap(base: vec2i, x: i32, y: i32, last: vec2i) -> vec4f {
-    return compress(textureLoad(source, clamp(base + vec2i(x, y), vec2i(0), last), 0));
-}
 
 // The upscaled HDR colour at `uv` (0..1 over the output, top-left origin; every entry point)
 // by the filter `choice`, a constant of each entry point.
@@ -110,13 +109,15 @@ fn upscale_pixel(uv: vec2f, choice: u32) -> vec4f {
     //      e ff g h
     //      i j  k l
     //        n o
-    let base = vec2i(floor(p - 0.5));
-    let f = p - (vec2f(base) + 0.5);
-    let last = vec2i(size) - 1;
-    let ff = upscale_tap(base, 0, 0, last);
-    let g = upscale_tap(base, 1, 0, last);
-    let j = upscale_tap(base, 0, 1, last);
-    let k = upscale_tap(base, 1, 1, last);
+    // The taps are read at constant offsets from `base`'s centre `at` (the sampler clamps
+    // to the image).
+    let base = floor(p - 0.5);
+    let f = p - (base + 0.5);
+    let at = (base + 0.5) * upscale.input.zw;
+    let ff = compress(textureSampleLevel(source, texels, at, 0.0));
+    let g = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(1, 0)));
+    let j = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(0, 1)));
+    let k = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(1, 1)));
     var filtered: vec4f;
     if choice == BILINEAR {
         filtered = mix(mix(ff, g, f.x), mix(j, k, f.x), f.y);
@@ -129,14 +130,14 @@ fn upscale_pixel(uv: vec2f, choice: u32) -> vec4f {
         var sum = ff * wf + g * wg + j * wj + k * wk;
         var total = wf + wg + wj + wk;
         if choice == EDGE_ADAPTIVE {
-            let b = upscale_tap(base, 0, -1, last);
-            let c = upscale_tap(base, 1, -1, last);
-            let e = upscale_tap(base, -1, 0, last);
-            let h = upscale_tap(base, 2, 0, last);
-            let i = upscale_tap(base, -1, 1, last);
-            let l = upscale_tap(base, 2, 1, last);
-            let n = upscale_tap(base, 0, 2, last);
-            let o = upscale_tap(base, 1, 2, last);
+            let b = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(0, -1)));
+            let c = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(1, -1)));
+            let e = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(-1, 0)));
+            let h = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(2, 0)));
+            let i = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(-1, 1)));
+            let l = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(2, 1)));
+            let n = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(0, 2)));
+            let o = compress(textureSampleLevel(source, texels, at, 0.0, vec2i(1, 2)));
             let wb = kernel_weight(kernel, vec2f(0.0, -1.0) - f);
             let wc = kernel_weight(kernel, vec2f(1.0, -1.0) - f);
             let we = kernel_weight(kernel, vec2f(-1.0, 0.0) - f);
@@ -154,7 +155,7 @@ fn upscale_pixel(uv: vec2f, choice: u32) -> vec4f {
         filtered = clamp(sum / total, low, high);
     }
     let colour = expand(filtered);
-    let nearest = textureLoad(source, clamp(vec2i(p), vec2i(0), last), 0);
+    let nearest = textureSampleLevel(source, texels, uv, 0.0);
     let bad = any(colour != colour) | any(abs(colour) > vec4f(65504.0));
     return select(colour, nearest, bad);
 }

@@ -103,6 +103,9 @@ const FILTERS: [(&str, &str); 3] = [
 /// The upscale pass: a fragment pipeline and a compute variant per filter.
 pub struct UpscalePass {
     passes: Vec<DisplayPass>,
+    /// The NEAREST sampler the input's texels are read through (`bindings::depth_sampler`):
+    /// on lavapipe cheaper than `textureLoad`.
+    texels: wgpu::Sampler,
 }
 
 impl UpscalePass {
@@ -132,7 +135,7 @@ impl UpscalePass {
 
     /// Load the shader and build the pipeline writing `hdr_format`.
     pub fn new(device: &wgpu::Device, hdr_format: wgpu::TextureFormat) -> Result<Self, Error> {
-        let inputs = [bindings::texture(1, false)];
+        let inputs = [bindings::texture(1, false), bindings::depth_sampler(2)];
         let passes = FILTERS
             .iter()
             .map(|&entries| {
@@ -140,7 +143,7 @@ impl UpscalePass {
                 DisplayPass::with_entries(device, Self::NAME, entries, &inputs, 16, format, compute)
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { passes })
+        Ok(Self { passes, texels: bindings::nearest_sampler(device, "upscale.texels") })
     }
 
     /// Record the upscale of `input` (an HDR view of `input_size`) into `output` (a view of
@@ -201,7 +204,10 @@ impl UpscalePass {
         }
         let (w, h) = (input_size.0 as f32, input_size.1 as f32);
         let uniforms = [w, h, 1.0 / w, 1.0 / h];
-        let inputs = [wgpu::BindingResource::TextureView(input)];
+        let inputs = [
+            wgpu::BindingResource::TextureView(input),
+            wgpu::BindingResource::Sampler(&self.texels),
+        ];
         let pass = &mut self.passes[settings.filter()];
         pass.record(device, queue, encoder, bytemuck::bytes_of(&uniforms), &inputs, target);
     }
