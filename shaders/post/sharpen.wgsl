@@ -29,10 +29,9 @@ struct Sharpen {
 
 @group(0) @binding(0) var<uniform> sharpen: Sharpen;
 @group(0) @binding(1) var source: texture_2d<f32>;
-
-fn texel(p: vec2i, last: vec2i) -> vec4f {
-    return textureLoad(source, clamp(p, vec2i(0), last), 0);
-}
+// NEAREST, clamped to the edge: the neighbours are read at constant offsets from the pixel's
+// centre (on lavapipe cheaper than `textureLoad` at clamped coordinates).
+@group(0) @binding(2) var texels: sampler;
 
 // The compute variant's output (src/post/variant.rs): sRGB-encoded Rgba8Unorm.
 @group(1) @binding(0) var sharpened: texture_storage_2d<rgba8unorm, write>;
@@ -52,16 +51,16 @@ fn cs_main(@builtin(global_invocation_id) id: vec3u) {
 
 // The sharpened, display-linear colour of pixel `p` (both entry points).
 fn sharpen_pixel(p: vec2i) -> vec4f {
-    let centre = textureLoad(source, p, 0);
+    let uv = (vec2f(p) + 0.5) / sharpen.params.zw;
+    let centre = textureSampleLevel(source, texels, uv, 0.0);
     if MODE == 0u {
         return centre;
     }
-    let last = vec2i(sharpen.params.zw) - 1;
     let e = centre.rgb;
-    let b = texel(p + vec2i(0, -1), last).rgb;
-    let d = texel(p + vec2i(-1, 0), last).rgb;
-    let f = texel(p + vec2i(1, 0), last).rgb;
-    let h = texel(p + vec2i(0, 1), last).rgb;
+    let b = textureSampleLevel(source, texels, uv, 0.0, vec2i(0, -1)).rgb;
+    let d = textureSampleLevel(source, texels, uv, 0.0, vec2i(-1, 0)).rgb;
+    let f = textureSampleLevel(source, texels, uv, 0.0, vec2i(1, 0)).rgb;
+    let h = textureSampleLevel(source, texels, uv, 0.0, vec2i(0, 1)).rgb;
 
     // Soft min and max: the cross, plus (mode 3) the full 3x3, summed -- twice as large, so the
     // signal's upper limit becomes 2.
@@ -71,10 +70,10 @@ fn sharpen_pixel(p: vec2i) -> vec4f {
     var window_max = mx;
     var limit = 1.0;
     if MODE >= 3u {
-        let a = texel(p + vec2i(-1, -1), last).rgb;
-        let c = texel(p + vec2i(1, -1), last).rgb;
-        let g = texel(p + vec2i(-1, 1), last).rgb;
-        let i = texel(p + vec2i(1, 1), last).rgb;
+        let a = textureSampleLevel(source, texels, uv, 0.0, vec2i(-1, -1)).rgb;
+        let c = textureSampleLevel(source, texels, uv, 0.0, vec2i(1, -1)).rgb;
+        let g = textureSampleLevel(source, texels, uv, 0.0, vec2i(-1, 1)).rgb;
+        let i = textureSampleLevel(source, texels, uv, 0.0, vec2i(1, 1)).rgb;
         window_min = min(mn, min(min(a, c), min(g, i)));
         window_max = max(mx, max(max(a, c), max(g, i)));
         mn += window_min;

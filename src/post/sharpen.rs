@@ -113,6 +113,9 @@ impl Default for SharpenSettings {
 /// The sharpening pass: its fragment pipelines and compute variants, one per mode.
 pub struct SharpenPass {
     pass: SpecialisedDisplayPass<u8>,
+    /// The NEAREST sampler the input's texels are read through (`bindings::depth_sampler`):
+    /// on lavapipe cheaper than `textureLoad`.
+    texels: wgpu::Sampler,
 }
 
 impl SharpenPass {
@@ -142,14 +145,14 @@ impl SharpenPass {
     /// Load the shader for display images of `format` (the chain's: [`DISPLAY_FORMAT`](super::finish::DISPLAY_FORMAT), or
     /// PQ code values in [`super::display::HDR_DISPLAY_FORMAT`]).
     pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Result<Self, Error> {
-        let inputs = [bindings::texture(1, false)];
+        let inputs = [bindings::texture(1, false), bindings::depth_sampler(2)];
         let storage = wgpu::TextureFormat::Rgba8Unorm;
         let mode = |mode: u8, _compute| vec![("MODE", f64::from(mode))];
         let entries = ("fs_main", "cs_main");
         let formats = (format, storage);
         let pass =
             SpecialisedDisplayPass::new(device, Self::NAME, entries, (&inputs, 16), formats, mode)?;
-        Ok(Self { pass })
+        Ok(Self { pass, texels: bindings::nearest_sampler(device, "sharpen.texels") })
     }
 
     /// The frame was submitted: build the pipelines of the tiers a budget-governor step from
@@ -218,7 +221,10 @@ impl SharpenPass {
         }
         let (settings, _) = settings.validated();
         let params = [settings.peak(), 0.0, size.0 as f32, size.1 as f32];
-        let inputs = [wgpu::BindingResource::TextureView(input)];
+        let inputs = [
+            wgpu::BindingResource::TextureView(input),
+            wgpu::BindingResource::Sampler(&self.texels),
+        ];
         let (mode, bytes) = (SharpenSettings::mode(settings.tier), bytemuck::bytes_of(&params));
         self.pass.record(device, queue, encoder, mode, bytes, &inputs, target);
         let tiers = settings.tier.with_neighbours().into_iter();
