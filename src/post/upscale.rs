@@ -126,9 +126,9 @@ impl UpscalePass {
             value: 1.0,
             prior_share: 0.03,
             at_render_size: false,
-            // Measured on lavapipe at 1280x720 (benches/RESULTS.md: 5.60, 7.85, 14.70 ms);
-            // ultra is high's kernel.
-            tier_cost: [0.0, 0.38, 0.53, 1.0, 1.0],
+            // Measured on lavapipe at 1280x720 from render scale 0.67 (benches/RESULTS.md,
+            // session 16: 4.67, 6.62, 11.72 ms); ultra is high's kernel.
+            tier_cost: [0.0, 0.40, 0.56, 1.0, 1.0],
         }),
         settings: &[SETTINGS],
     };
