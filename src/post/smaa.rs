@@ -324,6 +324,9 @@ pub struct SmaaPass {
     /// Whether their texels are uploaded (at the first draw).
     tables_filled: bool,
     sampler: wgpu::Sampler,
+    /// The NEAREST sampler the edge detection reads the image's texels through
+    /// (`bindings::depth_sampler`): on lavapipe cheaper than `textureLoad`.
+    texels: wgpu::Sampler,
     /// Search lengths to build once the frame is submitted.
     ahead: Vec<u32>,
     gate: BuildAhead<u32>,
@@ -378,7 +381,7 @@ impl SmaaPass {
             device,
             "smaa_edges",
             "fs_main",
-            &[bindings::texture(1, true)],
+            &[bindings::texture(1, true), bindings::depth_sampler(2)],
             size,
             (EDGES_FORMAT, None),
             &[],
@@ -420,6 +423,7 @@ impl SmaaPass {
             tables: Self::table_textures(device),
             tables_filled: false,
             sampler: bindings::linear_sampler(device, Self::NAME),
+            texels: bindings::nearest_sampler(device, "smaa.texels"),
             ahead: Vec::new(),
             gate: BuildAhead::default(),
         })
@@ -562,7 +566,8 @@ impl SmaaPass {
                 &TransientDesc::target(size.0, size.1, EDGES_FORMAT, usage),
             );
             self.edges.write_uniforms(queue, bytes);
-            self.edges.bind(device, &[wgpu::BindingResource::TextureView(input)]);
+            let texels = wgpu::BindingResource::Sampler(&self.texels);
+            self.edges.bind(device, &[wgpu::BindingResource::TextureView(input), texels]);
             self.edges.draw(encoder, &edges.view, black, &[]);
 
             let target = pool.acquire(
