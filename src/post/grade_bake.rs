@@ -406,6 +406,17 @@ pub fn baked_lattice(
     lattice(size, |x| baked_value(settings, mapper, user_lut, x))
 }
 
+/// The primaries and secondaries at full saturation (red, green, blue, cyan, magenta, yellow):
+/// the hues [`tetrahedral_is_closer`] probes and the LUT round-trip tests judge on.
+pub const PRIMARIES_AND_SECONDARIES: [Vec3; 6] = [
+    Vec3::X,
+    Vec3::Y,
+    Vec3::Z,
+    Vec3::new(0.0, 1.0, 1.0),
+    Vec3::new(1.0, 0.0, 1.0),
+    Vec3::new(1.0, 1.0, 0.0),
+];
+
 /// Whether tetrahedral interpolation of the `size`³ lattice of [`baked_lattice`] reproduces
 /// this grade more closely than trilinear interpolation: the finish's Ultra tier samples
 /// tetrahedrally only then (`FinishPass`), so Ultra is never further from the grade than High.
@@ -437,15 +448,7 @@ pub fn tetrahedral_is_closer(
     };
     let mut probes: Vec<Vec3> =
         (0..=48).map(|i| Vec3::splat((i as f32 / 3.0 - 10.0).exp2())).collect();
-    let hues = [
-        Vec3::X,
-        Vec3::Y,
-        Vec3::Z,
-        Vec3::new(0.0, 1.0, 1.0),
-        Vec3::new(1.0, 0.0, 1.0),
-        Vec3::new(1.0, 1.0, 0.0),
-    ];
-    for hue in hues {
+    for hue in PRIMARIES_AND_SECONDARIES {
         for stop in -6..=2 {
             let scale = (stop as f32 + 0.5).exp2();
             probes.push(hue * scale);

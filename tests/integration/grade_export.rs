@@ -13,8 +13,8 @@ use afterlight::gpu::{Gpu, halves_to_f32, read_subresource};
 use afterlight::post::colour_lut::ColourLut;
 use afterlight::post::grade::GradeSettings;
 use afterlight::post::grade_bake::{
-    GradeLut, LutSpace, SHAPER_RANGE_LOG2, UserLut, baked_lattice, baked_value, export_cube,
-    sample_lut, shaper, shaper_inverse,
+    GradeLut, LutSpace, PRIMARIES_AND_SECONDARIES, SHAPER_RANGE_LOG2, UserLut, baked_lattice,
+    baked_value, export_cube, sample_lut, shaper, shaper_inverse,
 };
 use afterlight::post::lut::CubeLut;
 use afterlight::post::tonemap::ToneMapper;
@@ -226,15 +226,7 @@ fn exported_lut_imported_as_scene_log_reproduces_the_image() {
 fn ramp_and_saturated() -> Vec<Vec3> {
     let mut inputs = vec![Vec3::ZERO];
     inputs.extend((0..256).map(|i| Vec3::splat(2f32.powf(-10.0 + 16.0 * i as f32 / 255.0))));
-    let hues = [
-        Vec3::X,
-        Vec3::Y,
-        Vec3::Z,
-        Vec3::new(0.0, 1.0, 1.0),
-        Vec3::new(1.0, 0.0, 1.0),
-        Vec3::new(1.0, 1.0, 0.0),
-    ];
-    for hue in hues {
+    for hue in PRIMARIES_AND_SECONDARIES {
         inputs.extend((-6..=4).map(|stop| hue * 2f32.powi(stop)));
     }
     inputs
