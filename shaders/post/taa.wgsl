@@ -69,6 +69,10 @@ override UPSAMPLE: bool = false;
 override YCOCG: bool = TIER >= 2u;
 override CATMULL_ROM: bool = TIER >= 2u;
 override CLIP_TOWARDS_CENTRE: bool = TIER >= 2u;
+// The fragment variant at the output's size reads the 3x3 shared within each 2x2 quad
+// (`read_neighbourhood_quad`), through fine derivatives; off where they may be coarse (wgpu's
+// GL backend: GLSL ES has only dFdx, which may be).
+override QUAD_SHARE: bool = true;
 // High up: where the pixel moves, the box shrinks to the variance box (unless taa.clip =
 // "aabb").
 override VARIANCE: bool = TIER >= 3u && !CLIP_AABB;
@@ -296,8 +300,13 @@ fn read_neighbourhood(centre: vec2f, weights: array<f32, 9>) -> Neighbourhood {
         textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(0, 1)),
         textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(1, 1)),
     );
-    // The others are not searched: -1.
-    let tap_depth = array<f32, 9>(
+    return add_taps(centre, colour, read_dilation_depths(centre), weights);
+}
+
+// The depths of the 3x3 around the input texel centred at `centre` where the closest surface
+// is searched (the `dilation_tap`s); -1 at the others.
+fn read_dilation_depths(centre: vec2f) -> array<f32, 9> {
+    return array<f32, 9>(
         textureSampleLevel(depth, texel_sampler, centre, 0.0, vec2i(-1, -1)).x,
         -1.0,
         textureSampleLevel(depth, texel_sampler, centre, 0.0, vec2i(1, -1)).x,
@@ -308,6 +317,16 @@ fn read_neighbourhood(centre: vec2f, weights: array<f32, 9>) -> Neighbourhood {
         -1.0,
         textureSampleLevel(depth, texel_sampler, centre, 0.0, vec2i(1, 1)).x,
     );
+}
+
+// The neighbourhood of the nine taps `colour` (row by row, as read) with their depths `depth`
+// around the input texel centred at `centre`.
+fn add_taps(
+    centre: vec2f,
+    colour: array<vec4f, 9>,
+    tap_depth: array<f32, 9>,
+    weights: array<f32, 9>,
+) -> Neighbourhood {
     var n = neighbourhood_start();
     for (var dy = -1; dy <= 1; dy++) {
         for (var dx = -1; dx <= 1; dx++) {
@@ -319,6 +338,46 @@ fn read_neighbourhood(centre: vec2f, weights: array<f32, 9>) -> Neighbourhood {
         }
     }
     return n;
+}
+
+// `v` of the other pixel in this pixel's row (`dpdx`) or column (`dpdy`) of its 2x2 quad:
+// `side` is +1 where that pixel lies right (below), -1 where it lies left (above). A fine
+// derivative is the difference of the two pixels' values, so this is their exchange: exact
+// wherever the two lie within a factor 2 of each other, else within an f32 rounding of the
+// larger (2^-24 of it; far below the half float the texels come from).
+fn quad_other_in_row(v: vec4f, side: f32) -> vec4f {
+    return v + side * dpdxFine(v);
+}
+
+fn quad_other_in_column(v: vec4f, side: f32) -> vec4f {
+    return v + side * dpdyFine(v);
+}
+
+// `read_neighbourhood` at the output's size in the fragment variant (`QUAD_SHARE`): the four
+// pixels of a 2x2 quad share their reads. Each reads its four diagonal taps and its centre
+// (colour and depth, as `read_neighbourhood`); its four edge taps are a quad partner's
+// diagonal taps, exchanged through fine derivatives: five colour reads instead of nine. The
+// partner must offer the diagonal tap that lies on this pixel's edge: in a row, a pixel offers
+// its right diagonal taps when it is the quad's left pixel and its left ones when it is the
+// right pixel, and likewise in a column. Must run in uniform control flow (derivatives).
+fn read_neighbourhood_quad(pixel: vec2f, weights: array<f32, 9>) -> Neighbourhood {
+    let centre = pixel * taa.input_size.zw;
+    let odd = (vec2u(pixel) & vec2u(1u)) == vec2u(1u);
+    let side = select(vec2f(1.0), vec2f(-1.0), odd);
+    let up_left = textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(-1, -1));
+    let up_right = textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(1, -1));
+    let down_left = textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(-1, 1));
+    let down_right = textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(1, 1));
+    let up = quad_other_in_row(select(up_right, up_left, odd.x), side.x);
+    let down = quad_other_in_row(select(down_right, down_left, odd.x), side.x);
+    let left = quad_other_in_column(select(down_left, up_left, odd.y), side.y);
+    let right = quad_other_in_column(select(down_right, up_right, odd.y), side.y);
+    let colour = array<vec4f, 9>(
+        up_left, up, up_right,
+        left, textureSampleLevel(current, texel_sampler, centre, 0.0), right,
+        down_left, down, down_right,
+    );
+    return add_taps(centre, colour, read_dilation_depths(centre), weights);
 }
 
 // Whether the tap at offset `d` is one of the five whose depth the closest surface is searched
@@ -334,6 +393,16 @@ fn frame_filter_weight(d: vec2i) -> f32 {
     return taa.weights[d.y + 1][d.x + 1];
 }
 
+// The nine weights of `frame_filter_weight`, row by row.
+fn frame_filter_weights() -> array<f32, 9> {
+    let w = taa.weights;
+    return array<f32, 9>(
+        w[0].x, w[0].y, w[0].z,
+        w[1].x, w[1].y, w[1].z,
+        w[2].x, w[2].y, w[2].z,
+    );
+}
+
 // The compute variant's outputs (src/post/variant.rs): the resolved colour and aux target.
 @group(1) @binding(0) var resolved: texture_storage_2d<rgba16float, write>;
 @group(1) @binding(1) var resolved_aux: texture_storage_2d<rgba16float, write>;
@@ -346,7 +415,12 @@ var<workgroup> tile_depth: array<f32, 100>;
 
 @fragment
 fn fs_main(in: FullscreenOut) -> TaaOut {
-    return taa_pixel(in.position.xy);
+    let frag_coord = in.position.xy;
+    if UPSAMPLE || !QUAD_SHARE {
+        return taa_pixel(frag_coord);
+    }
+    let n = read_neighbourhood_quad(frag_coord, frame_filter_weights());
+    return resolve(frag_coord, frag_coord * taa.input_size.zw, n, 1.0, 1.0);
 }
 
 @compute @workgroup_size(8, 8)
@@ -422,14 +496,8 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
     }
     // The input is the output's size: the nearest sample is the pixel's own (the jitter lies
     // within half a pixel), and the filter's weights are the frame's.
-    let w = taa.weights;
-    let weights = array<f32, 9>(
-        w[0].x, w[0].y, w[0].z,
-        w[1].x, w[1].y, w[1].z,
-        w[2].x, w[2].y, w[2].z,
-    );
     let uv = frag_coord * taa.input_size.zw;
-    return resolve(frag_coord, uv, read_neighbourhood(uv, weights), 1.0, 1.0);
+    return resolve(frag_coord, uv, read_neighbourhood(uv, frame_filter_weights()), 1.0, 1.0);
 }
 
 // The resolve of the output pixel centred at `frag_coord` from its input neighbourhood `n`

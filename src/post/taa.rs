@@ -120,6 +120,16 @@
 //! memory once (without upsampling), instead of nine reads per pixel. On lavapipe that is
 //! slower than reading them directly (its texture reads are cheap next to its barriers), but
 //! lavapipe runs the fragment variant by default ([`super::variant`]).
+//!
+//! The fragment variant at the output's size shares the 3x3's reads within each 2x2 quad
+//! (`QUAD_SHARE`): a pixel reads its four diagonal texels and its centre, and takes its four
+//! edge texels from its quad partners' diagonal reads through fine derivatives
+//! (`dpdxFine`/`dpdyFine` of the value, added back), five colour reads instead of nine. The
+//! exchange is exact where the two texels lie within a factor 2 of each other and otherwise off
+//! by an f32 rounding of the larger (2^-24 of it, far below the half-float input); the centre,
+//! which a trusted history takes as it is, is always read. On lavapipe (one thread, the cost
+//! probe) the pass fell from 24.0 to 22.8 ms. Off on wgpu's GL backend, where GLSL ES has only
+//! `dFdx`, which a driver may compute per quad rather than per row.
 
 use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
@@ -482,6 +492,9 @@ pub struct TaaPass {
     latest: usize,
     /// Whether `history[latest]` may be reprojected next frame.
     history_valid: bool,
+    /// Whether the fragment pipelines share the 3x3's reads within each 2x2 quad
+    /// (`QUAD_SHARE`): not on wgpu's GL backend, whose derivatives may be coarse.
+    quad_share: bool,
 }
 
 impl TaaPass {
@@ -566,6 +579,7 @@ impl TaaPass {
             history: None,
             latest: 0,
             history_valid: false,
+            quad_share: device.adapter_info().backend != wgpu::Backend::Gl,
         })
     }
 
@@ -585,11 +599,23 @@ impl TaaPass {
     ) {
         let Some(key) = TaaKey::new(settings, upsample) else { return };
         let keys = TaaKey::ahead(settings, upsample, self.build_ahead.may_build(key));
-        let (module, layout) = (&self.module, &self.layout);
+        let (module, layout, quad_share) = (&self.module, &self.layout, self.quad_share);
         if compute {
             self.compute.prepare(keys, |key| compute_kernel(device, module, layout, key));
         } else {
-            self.fragment.prepare(keys, |key| fragment_pipeline(device, module, layout, key));
+            self.fragment
+                .prepare(keys, |key| fragment_pipeline(device, module, layout, key, quad_share));
+        }
+    }
+
+    /// Whether the fragment variant at the output's size shares the 3x3's reads within each
+    /// 2x2 quad (`QUAD_SHARE`, see "Specialised pipelines"): on by default except on wgpu's GL
+    /// backend. Turning it on there may give a driver's coarse derivatives, which exchange the
+    /// wrong texels. Drops the fragment pipelines built so far.
+    pub fn share_quad_reads(&mut self, share: bool) {
+        if share != self.quad_share {
+            self.quad_share = share;
+            self.fragment = Specialised::new();
         }
     }
 
@@ -699,14 +725,15 @@ impl TaaPass {
         });
         let attachment =
             |view| Some(fullscreen::colour_attachment(view, Some(wgpu::Color::TRANSPARENT)));
-        let (module, layout) = (&self.module, &self.layout);
+        let (module, layout, quad_share) = (&self.module, &self.layout, self.quad_share);
         if compute {
             let outputs = [&write.colour.view, &write.aux.view];
             let kernel = self.compute.get(key, |key| compute_kernel(device, module, layout, key));
             kernel.dispatch(device, encoder, &bind_group, &outputs, frame.output_size);
         } else {
-            let pipeline =
-                self.fragment.get(key, |key| fragment_pipeline(device, module, layout, key));
+            let pipeline = self
+                .fragment
+                .get(key, |key| fragment_pipeline(device, module, layout, key, quad_share));
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some(Self::NAME),
                 color_attachments: &[attachment(&write.colour.view), attachment(&write.aux.view)],
@@ -740,14 +767,17 @@ impl TaaPass {
 }
 
 /// The fragment pipeline of `key`: two targets, the resolved colour (next frame's history) and
-/// the aux target.
+/// the aux target. `quad_share`: the 3x3's reads are shared within each 2x2 quad.
 fn fragment_pipeline(
     device: &wgpu::Device,
     module: &wgpu::ShaderModule,
     layout: &wgpu::BindGroupLayout,
     key: TaaKey,
+    quad_share: bool,
 ) -> wgpu::RenderPipeline {
     log::debug!("{}: building the fragment pipeline of {key:?}", TaaPass::NAME);
+    let mut constants = key.constants();
+    constants.push(("QUAD_SHARE", f64::from(u8::from(quad_share))));
     fullscreen::specialised_multi_target_pipeline(
         device,
         TaaPass::NAME,
@@ -755,7 +785,7 @@ fn fragment_pipeline(
         "fs_main",
         &[layout],
         &[HISTORY_FORMAT, HISTORY_FORMAT],
-        &key.constants(),
+        &constants,
     )
 }
 

@@ -143,6 +143,77 @@ fn a_reset_outputs_the_current_frame() {
     }
 }
 
+/// The fragment variant's quad-shared reads (`TaaPass::share_quad_reads`: each pixel takes its
+/// four edge texels from its 2x2 quad partners through fine derivatives) resolve what nine
+/// reads of its own resolve, at an odd size (quads cut by the right and bottom edges) and every
+/// tier: within the half float's rounding on ordinary HDR input, and where a 3x3 spans 60000
+/// to 1e-4, within the exchange's f32 rounding of the 3x3's largest texel.
+#[test]
+fn quad_shared_reads_resolve_what_nine_reads_resolve() {
+    let size = (37u32, 23u32);
+    let hash = |i: u32, salt: u32| {
+        let h = (i ^ salt).wrapping_mul(0x9E37_79B9).rotate_left(13).wrapping_mul(0x85EB_CA6B);
+        h >> 8
+    };
+    let image = |salt: u32, extreme: bool| -> Vec<[f32; 4]> {
+        (0..size.0 * size.1)
+            .map(|i| {
+                let pick = |c: u32| {
+                    let h = hash(i * 4 + c, salt);
+                    if extreme {
+                        [1e-4, 0.3, 5.0, 60000.0][(h % 4) as usize]
+                    } else {
+                        (h % 1000) as f32 / 125.0
+                    }
+                };
+                [pick(0), pick(1), pick(2), (hash(i, salt ^ 7) % 2) as f32]
+            })
+            .collect()
+    };
+    let resolve = |share: bool, history: &[[f32; 4]], current: &[[f32; 4]], tier: Tier| {
+        let mut h = Harness::new()?;
+        h.pass.share_quad_reads(share);
+        let s = settings(tier);
+        h.frame(history, (size, size), jitter(0, 8), &s);
+        Some(h.frame(current, (size, size), jitter(1, 8), &s))
+    };
+    for extreme in [false, true] {
+        let (history, current) = (image(1, extreme), image(2, extreme));
+        // The largest texel of each pixel's 3x3 (the sampler clamps at the edges).
+        let largest = |x: i64, y: i64| {
+            let mut m = 0.0f32;
+            for (dx, dy) in (-1..=1).flat_map(|dy| (-1..=1).map(move |dx| (dx, dy))) {
+                let tx = (x + dx).clamp(0, i64::from(size.0) - 1);
+                let ty = (y + dy).clamp(0, i64::from(size.1) - 1);
+                let t = current[(ty * i64::from(size.0) + tx) as usize];
+                m = m.max(t[0]).max(t[1]).max(t[2]);
+            }
+            m
+        };
+        for tier in [Tier::Low, Tier::Medium, Tier::High, Tier::Ultra] {
+            let Some(shared) = resolve(true, &history, &current, tier) else { return };
+            let own = resolve(false, &history, &current, tier).expect("a second device");
+            let mut differing = 0;
+            for (i, (q, n)) in shared.iter().zip(&own).enumerate() {
+                let (x, y) = (i as i64 % i64::from(size.0), i as i64 / i64::from(size.0));
+                let exchange = if extreme { largest(x, y) * 2f32.powi(-21) } else { 0.0 };
+                for c in 0..4 {
+                    let allowed = n[c].abs() * 2f32.powi(-10) + exchange;
+                    assert!(
+                        (q[c] - n[c]).abs() <= allowed,
+                        "{tier:?} extreme={extreme} pixel ({x}, {y}) channel {c}: quad-shared \
+                         {} against {} (allowed {allowed})",
+                        q[c],
+                        n[c]
+                    );
+                    differing += usize::from(q[c] != n[c]);
+                }
+            }
+            println!("{tier:?}, extreme {extreme}: {differing} channels differ at all");
+        }
+    }
+}
+
 #[test]
 fn nan_inf_and_negative_input_never_reach_the_output() {
     let Some(mut h) = Harness::new() else { return };
