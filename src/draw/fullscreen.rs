@@ -128,9 +128,31 @@ pub(crate) fn draw(
     target: &wgpu::TextureView,
     clear: Option<wgpu::Color>,
 ) {
+    draw_into(encoder, label, pipeline, bind_groups, colour_attachment(target, clear));
+}
+
+/// [`draw`] of a pipeline that writes every pixel of `target` (no blending, no `discard`):
+/// what was there is neither cleared nor loaded first ([`overwritten_attachment`]).
+pub(crate) fn overwrite(
+    encoder: &mut wgpu::CommandEncoder,
+    label: &str,
+    pipeline: &wgpu::RenderPipeline,
+    bind_groups: &[&wgpu::BindGroup],
+    target: &wgpu::TextureView,
+) {
+    draw_into(encoder, label, pipeline, bind_groups, overwritten_attachment(target));
+}
+
+fn draw_into(
+    encoder: &mut wgpu::CommandEncoder,
+    label: &str,
+    pipeline: &wgpu::RenderPipeline,
+    bind_groups: &[&wgpu::BindGroup],
+    attachment: wgpu::RenderPassColorAttachment<'_>,
+) {
     let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
         label: Some(label),
-        color_attachments: &[Some(colour_attachment(target, clear))],
+        color_attachments: &[Some(attachment)],
         ..Default::default()
     });
     pass.set_pipeline(pipeline);
@@ -152,6 +174,27 @@ pub(crate) fn colour_attachment(
         resolve_target: None,
         ops: wgpu::Operations {
             load: clear.map_or(wgpu::LoadOp::Load, wgpu::LoadOp::Clear),
+            store: wgpu::StoreOp::Store,
+        },
+    }
+}
+
+/// A stored colour attachment of `view` whose contents before the pass are not kept: for a
+/// full-screen draw that writes every pixel of `view` (no blending, no `discard`, the whole
+/// target), which then neither clears it first nor, on a tile-based GPU, loads it into tile
+/// memory.
+pub(crate) fn overwritten_attachment(
+    view: &wgpu::TextureView,
+) -> wgpu::RenderPassColorAttachment<'_> {
+    // SAFETY: `LoadOp::DontCare` leaves the target undefined until written; the callers' draws
+    // write every pixel before anything reads or stores it (this function's contract).
+    let dont_care = unsafe { wgpu::LoadOpDontCare::enabled() };
+    wgpu::RenderPassColorAttachment {
+        view,
+        depth_slice: None,
+        resolve_target: None,
+        ops: wgpu::Operations {
+            load: wgpu::LoadOp::DontCare(dont_care),
             store: wgpu::StoreOp::Store,
         },
     }

@@ -1308,9 +1308,10 @@ fn bind(
     })
 }
 
-/// A colour attachment that is fully overwritten.
+/// A colour attachment that is fully overwritten (the temporal step's full-screen triangle
+/// writes every pixel): neither cleared nor loaded first.
 fn attachment(view: &wgpu::TextureView) -> wgpu::RenderPassColorAttachment<'_> {
-    fullscreen::colour_attachment(view, Some(wgpu::Color::WHITE))
+    fullscreen::overwritten_attachment(view)
 }
 
 /// The temporal step writes two targets: the output and the next history.

@@ -207,8 +207,8 @@ impl CompositePass {
                 &constants,
             )
         });
-        let black = Some(wgpu::Color::BLACK);
-        crate::draw::fullscreen::draw(encoder, Self::NAME, pipeline, &[group], target, black);
+        // Every pixel is written (no blending).
+        crate::draw::fullscreen::overwrite(encoder, Self::NAME, pipeline, &[group], target);
     }
 
     /// The pass's own buffers and textures, for memory reports.

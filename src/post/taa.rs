@@ -723,8 +723,8 @@ impl TaaPass {
                 wgpu::BindingResource::Sampler(&self.texel_sampler),
             ]),
         });
-        let attachment =
-            |view| Some(fullscreen::colour_attachment(view, Some(wgpu::Color::TRANSPARENT)));
+        // The full-screen triangle writes every pixel of both targets.
+        let attachment = |view| Some(fullscreen::overwritten_attachment(view));
         let (module, layout, quad_share) = (&self.module, &self.layout, self.quad_share);
         if compute {
             let outputs = [&write.colour.view, &write.aux.view];

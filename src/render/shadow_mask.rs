@@ -173,19 +173,22 @@ impl ShadowMaskPass {
     }
 }
 
-/// Clear `target` to lit (1) and, with `draw`, run the mask's `pipeline` over it with its
-/// inputs (group 0) and the shadow map (group 2).
+/// With `draw`, run the mask's `pipeline` over all of `target` with its inputs (group 0) and
+/// the shadow map (group 2); without, clear it to lit (1).
 fn record(
     encoder: &mut wgpu::CommandEncoder,
     target: &wgpu::TextureView,
     draw: Option<(&wgpu::RenderPipeline, &wgpu::BindGroup, &ShadowPass)>,
 ) {
+    use crate::draw::fullscreen::{colour_attachment, overwritten_attachment};
+    // The full-screen triangle writes every pixel: nothing to clear first.
+    let attachment = match draw {
+        Some(_) => overwritten_attachment(target),
+        None => colour_attachment(target, Some(wgpu::Color::WHITE)),
+    };
     let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
         label: Some(NAME),
-        color_attachments: &[Some(crate::draw::fullscreen::colour_attachment(
-            target,
-            Some(wgpu::Color::WHITE),
-        ))],
+        color_attachments: &[Some(attachment)],
         ..Default::default()
     });
     if let Some((pipeline, inputs, shadows)) = draw {
