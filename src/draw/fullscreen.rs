@@ -288,6 +288,21 @@ impl FullscreenPass {
             draw(encoder, self.name, &self.pipeline, &all, target, clear);
         }
     }
+
+    /// [`FullscreenPass::draw`] for a shader that writes every pixel of `target` (no blending,
+    /// no `discard`): `target` is neither cleared nor loaded first ([`overwrite`]).
+    pub(crate) fn overwrite(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &wgpu::TextureView,
+        groups: &[&wgpu::BindGroup],
+    ) {
+        if let Some(bind_group) = &self.bind_group {
+            let mut all = vec![bind_group];
+            all.extend_from_slice(groups);
+            overwrite(encoder, self.name, &self.pipeline, &all, target);
+        }
+    }
 }
 
 impl FullscreenPass {

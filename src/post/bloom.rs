@@ -1105,20 +1105,17 @@ impl BloomPass {
         })
     }
 
-    /// Record one full-screen draw of `step` with its uniform slot at byte `offset`.
+    /// Record one full-screen draw of `step` with its uniform slot at byte `offset`. A blended
+    /// step adds to what its target holds; the others write every pixel of it, which is then
+    /// neither cleared nor loaded first.
     fn record(&self, encoder: &mut wgpu::CommandEncoder, step: &Step, offset: u64) {
-        let load = match step.blend {
-            Some(_) => wgpu::LoadOp::Load,
-            None => wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+        let attachment = match step.blend {
+            Some(_) => fullscreen::colour_attachment(step.target, None),
+            None => fullscreen::overwritten_attachment(step.target),
         };
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some(step.label),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: step.target,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations { load, store: wgpu::StoreOp::Store },
-            })],
+            color_attachments: &[Some(attachment)],
             ..Default::default()
         });
         let built = "built by BloomPass::build before recording";

@@ -555,7 +555,8 @@ impl SmaaPass {
         };
         let bytes = bytemuck::bytes_of(&uniforms);
         let on = steps > 0;
-        let black = Some(wgpu::Color::TRANSPARENT);
+        // Each of the three shaders writes every pixel of its target (no blending, no
+        // discard): the targets are neither cleared nor loaded first.
         // The weights image: zero (nothing to blend) when off.
         let mut weights: Option<PooledTexture> = None;
         if on {
@@ -568,7 +569,7 @@ impl SmaaPass {
             self.edges.write_uniforms(queue, bytes);
             let texels = wgpu::BindingResource::Sampler(&self.texels);
             self.edges.bind(device, &[wgpu::BindingResource::TextureView(input), texels]);
-            self.edges.draw(encoder, &edges.view, black, &[]);
+            self.edges.overwrite(encoder, &edges.view, &[]);
 
             let target = pool.acquire(
                 device,
@@ -591,13 +592,13 @@ impl SmaaPass {
                 .weights_pipelines
                 .get(steps, |steps| Self::weights_pipeline(device, module, layout, steps));
             if let Some(group) = self.weights.bind_group() {
-                crate::draw::fullscreen::draw(
+                let view = &target.view;
+                crate::draw::fullscreen::overwrite(
                     encoder,
                     "smaa_weights",
                     pipeline,
                     &[group],
-                    &target.view,
-                    black,
+                    view,
                 );
             }
             weights = Some(target);
@@ -618,14 +619,7 @@ impl SmaaPass {
             .blend_pipelines
             .get(on, |on| Self::blend_pipeline(device, module, layout, format, on));
         if let Some(group) = self.blend.bind_group() {
-            crate::draw::fullscreen::draw(
-                encoder,
-                "smaa_blend",
-                pipeline,
-                &[group],
-                output,
-                Some(wgpu::Color::BLACK),
-            );
+            crate::draw::fullscreen::overwrite(encoder, "smaa_blend", pipeline, &[group], output);
         }
         let settled = self.gate.may_build(steps);
         let tiers = settings.tier.with_neighbours().into_iter();
