@@ -182,21 +182,23 @@ pub(crate) fn colour_attachment(
 /// A stored colour attachment of `view` whose contents before the pass are not kept: for a
 /// full-screen draw that writes every pixel of `view` (no blending, no `discard`, the whole
 /// target), which then neither clears it first nor, on a tile-based GPU, loads it into tile
-/// memory.
+/// memory. Cleared instead where a strict WebGPU instance forbids that
+/// ([`crate::gpu::dont_care_loads_allowed`]).
 pub(crate) fn overwritten_attachment(
     view: &wgpu::TextureView,
 ) -> wgpu::RenderPassColorAttachment<'_> {
-    // SAFETY: `LoadOp::DontCare` leaves the target undefined until written; the callers' draws
-    // write every pixel before anything reads or stores it (this function's contract).
-    let dont_care = unsafe { wgpu::LoadOpDontCare::enabled() };
+    let load = if crate::gpu::dont_care_loads_allowed() {
+        // SAFETY: `LoadOp::DontCare` leaves the target undefined until written; the callers'
+        // draws write every pixel before anything reads or stores it (this function's contract).
+        wgpu::LoadOp::DontCare(unsafe { wgpu::LoadOpDontCare::enabled() })
+    } else {
+        wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT)
+    };
     wgpu::RenderPassColorAttachment {
         view,
         depth_slice: None,
         resolve_target: None,
-        ops: wgpu::Operations {
-            load: wgpu::LoadOp::DontCare(dont_care),
-            store: wgpu::StoreOp::Store,
-        },
+        ops: wgpu::Operations { load, store: wgpu::StoreOp::Store },
     }
 }
 

@@ -18,6 +18,7 @@ pub mod memory;
 mod quiet;
 mod readback;
 mod readback_ring;
+mod strict;
 mod timing;
 
 pub use capabilities::{Capabilities, DownlevelRequest, Level};
@@ -31,6 +32,7 @@ pub use readback::{
     f16_to_f32, halves_to_f32, read_subresource, read_texture, read_texture_async, read_texture_on,
 };
 pub use readback_ring::{ReadbackRing, TexelRows};
+pub use strict::{dont_care_loads_allowed, strict_webgpu_compliance};
 pub use timing::{FrameTiming, PENDING_FRAMES, PassTime, PassTimer, TimingMethod, TimingRequest};
 
 /// What the caller wants from adapter selection.
@@ -118,6 +120,9 @@ fn instance(backends: wgpu::Backends) -> wgpu::Instance {
 fn instance_over(backends: wgpu::Backends) -> wgpu::Instance {
     let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
     descriptor.backends = backends;
+    if descriptor.flags.contains(wgpu::InstanceFlags::STRICT_WEBGPU_COMPLIANCE) {
+        strict_webgpu_compliance();
+    }
     wgpu::Instance::new(descriptor)
 }
 

@@ -214,6 +214,62 @@ fn quad_shared_reads_resolve_what_nine_reads_resolve() {
     }
 }
 
+/// On a wgpu instance with `InstanceFlags::STRICT_WEBGPU_COMPLIANCE` (which
+/// `WGPU_STRICT_WEBGPU_COMPLIANCE=1` sets), `LoadOp::DontCare` is a validation error: TAA's
+/// targets, which it overwrites without clearing elsewhere, fail there until
+/// `gpu::strict_webgpu_compliance` is called (as `Gpu` does for a strict instance of its own),
+/// and then draw cleanly. The call turns DontCare off for the whole process: the other tests
+/// only clear a few targets more.
+#[test]
+fn a_strict_webgpu_instance_gets_cleared_targets_instead_of_dont_care() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    descriptor.backends = gpu.info.backend.into();
+    descriptor.flags |= wgpu::InstanceFlags::STRICT_WEBGPU_COMPLIANCE;
+    let instance = wgpu::Instance::new(descriptor);
+    let options = wgpu::RequestAdapterOptions::default();
+    let adapter = pollster::block_on(instance.request_adapter(&options)).expect("a strict adapter");
+    let (device, queue) =
+        pollster::block_on(adapter.request_device(&Default::default())).expect("a strict device");
+    let size = (16u32, 8u32);
+    let hdr = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("strict.hdr"),
+        size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba16Float,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    let hdr = hdr.create_view(&Default::default());
+    let mut pass = TaaPass::new(&device, wgpu::TextureFormat::Rgba16Float).expect("taa pass");
+    let mut draw = || {
+        let frame = TaaFrame {
+            hdr: &hdr,
+            depth: None,
+            motion: None,
+            jitter: jitter(0, 8),
+            input_size: size,
+            output_size: size,
+            camera_cut: false,
+            reprojection: None,
+        };
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let mut encoder = device.create_command_encoder(&Default::default());
+        pass.draw(&device, &queue, &mut encoder, &frame, &settings(Tier::High));
+        queue.submit([encoder.finish()]);
+        pollster::block_on(scope.pop())
+    };
+    if afterlight::gpu::dont_care_loads_allowed() {
+        let error = draw().expect("DontCare is a validation error on a strict instance");
+        assert!(error.to_string().contains("DontCare"), "{error}");
+    }
+    afterlight::gpu::strict_webgpu_compliance();
+    assert!(!afterlight::gpu::dont_care_loads_allowed());
+    assert!(draw().is_none(), "cleared targets draw cleanly on a strict instance");
+}
+
 #[test]
 fn nan_inf_and_negative_input_never_reach_the_output() {
     let Some(mut h) = Harness::new() else { return };
