@@ -319,8 +319,8 @@ fn read_dilation_depths(centre: vec2f) -> array<f32, 9> {
     );
 }
 
-// The neighbourhood of the nine taps `colour` (row by row, as read) with their depths `depth`
-// around the input texel centred at `centre`.
+// The neighbourhood of the nine taps `colour` (row by row, as read) with their depths
+// `tap_depth` around the input texel centred at `centre`.
 fn add_taps(
     centre: vec2f,
     colour: array<vec4f, 9>,

@@ -284,11 +284,7 @@ impl FullscreenPass {
         clear: Option<wgpu::Color>,
         groups: &[&wgpu::BindGroup],
     ) {
-        if let Some(bind_group) = &self.bind_group {
-            let mut all = vec![bind_group];
-            all.extend_from_slice(groups);
-            draw(encoder, self.name, &self.pipeline, &all, target, clear);
-        }
+        self.record(encoder, colour_attachment(target, clear), groups);
     }
 
     /// [`FullscreenPass::draw`] for a shader that writes every pixel of `target` (no blending,
@@ -299,10 +295,21 @@ impl FullscreenPass {
         target: &wgpu::TextureView,
         groups: &[&wgpu::BindGroup],
     ) {
+        self.record(encoder, overwritten_attachment(target), groups);
+    }
+
+    /// The draw into `attachment` with the pass's bind group and `groups` (none before the
+    /// first `bind`).
+    fn record(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        attachment: wgpu::RenderPassColorAttachment<'_>,
+        groups: &[&wgpu::BindGroup],
+    ) {
         if let Some(bind_group) = &self.bind_group {
             let mut all = vec![bind_group];
             all.extend_from_slice(groups);
-            overwrite(encoder, self.name, &self.pipeline, &all, target);
+            draw_into(encoder, self.name, &self.pipeline, &all, attachment);
         }
     }
 }

@@ -861,9 +861,10 @@ impl AoPass {
                 None => {
                     let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                         label: Some("ao.temporal"),
+                        // The full-screen triangle writes every pixel of both targets.
                         color_attachments: &[
-                            Some(attachment(&output.view)),
-                            Some(attachment(next)),
+                            Some(fullscreen::overwritten_attachment(&output.view)),
+                            Some(fullscreen::overwritten_attachment(next)),
                         ],
                         ..Default::default()
                     });
@@ -1306,12 +1307,6 @@ fn bind(
             wgpu::BindingResource::Sampler(depth_sampler),
         ]),
     })
-}
-
-/// A colour attachment that is fully overwritten (the temporal step's full-screen triangle
-/// writes every pixel): neither cleared nor loaded first.
-fn attachment(view: &wgpu::TextureView) -> wgpu::RenderPassColorAttachment<'_> {
-    fullscreen::overwritten_attachment(view)
 }
 
 /// The temporal step writes two targets: the output and the next history.

@@ -592,13 +592,12 @@ impl SmaaPass {
                 .weights_pipelines
                 .get(steps, |steps| Self::weights_pipeline(device, module, layout, steps));
             if let Some(group) = self.weights.bind_group() {
-                let view = &target.view;
                 crate::draw::fullscreen::overwrite(
                     encoder,
                     "smaa_weights",
                     pipeline,
                     &[group],
-                    view,
+                    &target.view,
                 );
             }
             weights = Some(target);

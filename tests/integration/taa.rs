@@ -10,6 +10,7 @@
 
 use crate::common;
 
+use afterlight::draw::Target;
 use afterlight::gpu::{Gpu, halves_to_f32, read_texture};
 use afterlight::post::Tier;
 use afterlight::post::chain::{PostSettings, effective_fxaa};
@@ -232,21 +233,11 @@ fn a_strict_webgpu_instance_gets_cleared_targets_instead_of_dont_care() {
     let (device, queue) =
         pollster::block_on(adapter.request_device(&Default::default())).expect("a strict device");
     let size = (16u32, 8u32);
-    let hdr = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("strict.hdr"),
-        size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba16Float,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    });
-    let hdr = hdr.create_view(&Default::default());
+    let hdr = Target::new(&device, "strict.hdr", size.0, size.1, wgpu::TextureFormat::Rgba16Float);
     let mut pass = TaaPass::new(&device, wgpu::TextureFormat::Rgba16Float).expect("taa pass");
     let mut draw = || {
         let frame = TaaFrame {
-            hdr: &hdr,
+            hdr: &hdr.view,
             depth: None,
             motion: None,
             jitter: jitter(0, 8),
