@@ -6,8 +6,8 @@
 // centre, velocity rejection) and Jimenez, "Filmic SMAA" (SIGGRAPH 2016: Catmull-Rom history
 // without the corner texels).
 // Reads: this frame's HDR colour, reverse-Z depth and motion vectors (uv now minus uv last
-// frame, unjittered) at the input size, the camera's reprojection (last frame's clip from this
-// frame's unjittered NDC, for the sky, whose motion the G-buffer leaves at zero); last frame's
+// frame, unjittered) at the input size, the camera's reprojection (last frame's uv of a
+// direction seen at this frame's uv, for the sky, whose motion the G-buffer leaves at zero); last frame's
 // resolved colour and aux (depth and motion of the surface each pixel followed) at the output
 // size. Writes: the resolved colour (the next frame's history, alpha is coverage) and the aux
 // target (the compute variant stores both into Rgba16Float storage textures). Settings and
@@ -32,11 +32,14 @@ struct Taa {
     // xy: this frame's jitter in input pixels (x right, y down), in [-0.5, 0.5]; z: blend
     // (current frame's weight in a trusted pixel); w: variance clipping's gamma.
     params: vec4f,
-    // x: 1 = reset (output the current frame); y: 1 = `reprojection` is valid (else the sky
-    // keeps zero motion); z: 1 = `depth` is real (else a 1x1 placeholder); w: unused.
+    // x: 1 = reset (output the current frame); y: unused; z: 1 = `depth` is real (else a 1x1
+    // placeholder); w: unused.
     flags: vec4f,
-    // Last frame's clip position of this frame's unjittered NDC (x, y, reverse-Z depth, 1).
-    reprojection: mat4x4f,
+    // Last frame's uv of the point at infinity seen at this frame's (unjittered) output uv,
+    // homogeneous: (u', v', 1) is proportional to `sky_reprojection * (u, v, 1)`, whose z is
+    // positive where the direction lies in front of last frame's camera. Zero without a
+    // reprojection (src/post/taa.rs, `sky_reprojection`).
+    sky_reprojection: mat3x3f,
     // The reconstruction filter's weights of the 3x3 around the output pixel (row dy + 1,
     // component dx + 1), normalised to sum 1, when the input is the output's size: the nearest
     // sample is then the pixel's own and the weights depend on the jitter only, so the CPU
@@ -172,12 +175,13 @@ fn depth_difference(a: f32, b: f32) -> f32 {
 
 // The motion (uv now minus uv last frame) of the sky seen at `uv`: a point at infinity
 // (reverse-Z depth 0) moves with the camera's rotation only. Zero without a reprojection or
-// where the direction lies behind last frame's camera. Computed once per pixel.
+// where the direction lies behind last frame's camera. Computed once per pixel: one divide
+// (the CPU folded the NDC conversions into the matrix and bounds its entries, so the result
+// is finite wherever z > 1e-6).
 fn sky_motion(uv: vec2f) -> vec2f {
-    let previous = taa.reprojection * vec4f(uv_to_ndc(uv), 0.0, 1.0);
-    let m = uv - ndc_to_uv(previous.xy / previous.w);
-    let valid = (taa.flags.y > 0.5) & (previous.w > 1e-6) & all(finite4(vec4f(m, 0.0, 0.0)));
-    return select(vec2f(0.0), m, valid);
+    let previous = taa.sky_reprojection * vec3f(uv, 1.0);
+    let m = uv - previous.xy * (1.0 / previous.z);
+    return select(vec2f(0.0), m, previous.z > 1e-6);
 }
 
 // Catmull-Rom resampling of the history (Jimenez): the 4x4 kernel is separable and its four
@@ -228,8 +232,7 @@ fn clip_towards_centre(h: vec3f, centre: vec3f, extent: vec3f) -> vec3f {
 
 // What the resolve needs of the 3x3 input neighbourhood around the nearest sample, gathered in
 // one pass over its taps: moments and bounds in the work space, the reconstruction filter's
-// sum, the nearest sample (the centre tap) and the closest surface (largest reverse-Z depth of
-// the `dilation_tap`s).
+// sum and the nearest sample (the centre tap).
 struct Neighbourhood {
     m1: vec3f,
     m2: vec3f,
@@ -239,12 +242,8 @@ struct Neighbourhood {
     alpha_hi: f32,
     // Sum of the taps (work space, alpha) times the filter's weights.
     filtered: vec4f,
-    // The nearest sample in the work space, and its depth.
+    // The nearest sample in the work space.
     centre: vec4f,
-    centre_depth: f32,
-    closest_depth: f32,
-    // Where the closest surface was read (input uv).
-    closest_uv: vec2f,
 };
 
 fn neighbourhood_start() -> Neighbourhood {
@@ -257,15 +256,12 @@ fn neighbourhood_start() -> Neighbourhood {
     n.alpha_hi = 0.0;
     n.filtered = vec4f(0.0);
     n.centre = vec4f(0.0);
-    n.centre_depth = 0.0;
-    n.closest_depth = -1.0;
-    n.closest_uv = vec2f(0.0);
     return n;
 }
 
-// Add the tap at offset `d` from the nearest sample, read at input uv `uv`: `w` its colour in
-// the work space with alpha, `z` its depth, `weight` its share of the reconstruction.
-fn add_tap(n: ptr<function, Neighbourhood>, d: vec2i, uv: vec2f, w: vec4f, z: f32, weight: f32) {
+// Add the tap at offset `d` from the nearest sample: `w` its colour in the work space with
+// alpha, `weight` its share of the reconstruction.
+fn add_tap(n: ptr<function, Neighbourhood>, d: vec2i, w: vec4f, weight: f32) {
     (*n).m1 += w.rgb;
     (*n).m2 += w.rgb * w.rgb;
     (*n).lo = min((*n).lo, w.rgb);
@@ -276,18 +272,14 @@ fn add_tap(n: ptr<function, Neighbourhood>, d: vec2i, uv: vec2f, w: vec4f, z: f3
     if all(d == vec2i(0)) {
         // The loops are unrolled: this is the centre tap's iteration, not a branch.
         (*n).centre = w;
-        (*n).centre_depth = z;
     }
-    let nearer = z > (*n).closest_depth;
-    (*n).closest_depth = select((*n).closest_depth, z, nearer);
-    (*n).closest_uv = select((*n).closest_uv, uv, nearer);
 }
 
 // The 3x3 input neighbourhood around the input texel centred at `centre` (input uv), each tap
 // added with the reconstruction weight `weights[3 (dy + 1) + dx + 1]`. The taps are read at
 // constant offsets from `centre`, which shares the coordinate arithmetic between the reads
 // (10 % of the pass on lavapipe against nine reads at nine coordinates), through the NEAREST
-// sampler (clamped at the edges); the depth only at the `dilation_tap`s.
+// sampler (clamped at the edges).
 fn read_neighbourhood(centre: vec2f, weights: array<f32, 9>) -> Neighbourhood {
     let colour = array<vec4f, 9>(
         textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(-1, -1)),
@@ -300,7 +292,7 @@ fn read_neighbourhood(centre: vec2f, weights: array<f32, 9>) -> Neighbourhood {
         textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(0, 1)),
         textureSampleLevel(current, texel_sampler, centre, 0.0, vec2i(1, 1)),
     );
-    return add_taps(centre, colour, read_dilation_depths(centre), weights);
+    return add_taps(colour, weights);
 }
 
 // The depths of the 3x3 around the input texel centred at `centre` where the closest surface
@@ -319,25 +311,49 @@ fn read_dilation_depths(centre: vec2f) -> array<f32, 9> {
     );
 }
 
-// The neighbourhood of the nine taps `colour` (row by row, as read) with their depths
-// `tap_depth` around the input texel centred at `centre`.
-fn add_taps(
-    centre: vec2f,
-    colour: array<vec4f, 9>,
-    tap_depth: array<f32, 9>,
-    weights: array<f32, 9>,
-) -> Neighbourhood {
+// The neighbourhood of the nine taps `colour` (row by row, as read).
+fn add_taps(colour: array<vec4f, 9>, weights: array<f32, 9>) -> Neighbourhood {
     var n = neighbourhood_start();
     for (var dy = -1; dy <= 1; dy++) {
         for (var dx = -1; dx <= 1; dx++) {
-            let d = vec2i(dx, dy);
             let i = 3 * (dy + 1) + dx + 1;
             let c = colour[i];
-            let uv = centre + vec2f(d) * taa.input_size.zw;
-            add_tap(&n, d, uv, vec4f(to_work(c.rgb), c.a), tap_depth[i], weights[i]);
+            add_tap(&n, vec2i(dx, dy), vec4f(to_work(c.rgb), c.a), weights[i]);
         }
     }
     return n;
+}
+
+// The closest surface around a pixel's nearest sample: the largest reverse-Z depth among the
+// `dilation_tap`s, whose motion the pixel reprojects with (Karis), and the nearest sample's
+// own depth.
+struct Surface {
+    closest_depth: f32,
+    // Where the closest depth was read (input uv).
+    closest_uv: vec2f,
+    centre_depth: f32,
+};
+
+// The `Surface` of the taps' depths `tap_depth` (row by row; -1 where not read) around the
+// input texel centred at `centre` (input uv).
+fn closest_surface(centre: vec2f, tap_depth: array<f32, 9>) -> Surface {
+    var s: Surface;
+    s.closest_depth = -1.0;
+    s.closest_uv = centre;
+    s.centre_depth = tap_depth[4];
+    for (var dy = -1; dy <= 1; dy++) {
+        for (var dx = -1; dx <= 1; dx++) {
+            let d = vec2i(dx, dy);
+            if dilation_tap(d) {
+                // Unrolled: these are five of the nine iterations, not a branch.
+                let z = tap_depth[3 * (dy + 1) + dx + 1];
+                let nearer = z > s.closest_depth;
+                s.closest_depth = select(s.closest_depth, z, nearer);
+                s.closest_uv = select(s.closest_uv, centre + vec2f(d) * taa.input_size.zw, nearer);
+            }
+        }
+    }
+    return s;
 }
 
 // `v` of the other pixel in this pixel's row (`dpdx`) or column (`dpdy`) of its 2x2 quad:
@@ -354,8 +370,8 @@ fn quad_other_in_column(v: vec4f, side: f32) -> vec4f {
 }
 
 // `read_neighbourhood` at the output's size in the fragment variant (`QUAD_SHARE`): the four
-// pixels of a 2x2 quad share their reads. Each reads its four diagonal taps and its centre
-// (colour and depth, as `read_neighbourhood`); its four edge taps are a quad partner's
+// pixels of a 2x2 quad share their reads. Each reads its four diagonal taps and its centre;
+// its four edge taps are a quad partner's
 // diagonal taps, exchanged through fine derivatives: five colour reads instead of nine. The
 // partner must offer the diagonal tap that lies on this pixel's edge: in a row, a pixel offers
 // its right diagonal taps when it is the quad's left pixel and its left ones when it is the
@@ -377,7 +393,7 @@ fn read_neighbourhood_quad(pixel: vec2f, weights: array<f32, 9>) -> Neighbourhoo
         left, textureSampleLevel(current, texel_sampler, centre, 0.0), right,
         down_left, down, down_right,
     );
-    return add_taps(centre, colour, read_dilation_depths(centre), weights);
+    return add_taps(colour, weights);
 }
 
 // Whether the tap at offset `d` is one of the five whose depth the closest surface is searched
@@ -419,8 +435,10 @@ fn fs_main(in: FullscreenOut) -> TaaOut {
     if UPSAMPLE || !QUAD_SHARE {
         return taa_pixel(frag_coord);
     }
+    let centre = frag_coord * taa.input_size.zw;
+    let r = reproject(frag_coord, centre, closest_surface(centre, read_dilation_depths(centre)));
     let n = read_neighbourhood_quad(frag_coord, frame_filter_weights());
-    return resolve(frag_coord, frag_coord * taa.input_size.zw, n, 1.0, 1.0);
+    return resolve(r, n, 1.0, 1.0);
 }
 
 @compute @workgroup_size(8, 8)
@@ -450,17 +468,25 @@ fn cs_main(
     if UPSAMPLE {
         out = taa_pixel(frag_coord);
     } else {
+        // The tile's index of the tap at offset (dx, dy) from this pixel.
+        let first = (i32(local.y) + 1) * TILE + i32(local.x) + 1;
+        var tap_depth: array<f32, 9>;
+        for (var dy = -1; dy <= 1; dy++) {
+            for (var dx = -1; dx <= 1; dx++) {
+                let t = first + dy * TILE + dx;
+                tap_depth[3 * (dy + 1) + dx + 1] = select(-1.0, tile_depth[t], dilation_tap(vec2i(dx, dy)));
+            }
+        }
+        let centre = frag_coord * taa.input_size.zw;
+        let r = reproject(frag_coord, centre, closest_surface(centre, tap_depth));
         var n = neighbourhood_start();
         for (var dy = -1; dy <= 1; dy++) {
             for (var dx = -1; dx <= 1; dx++) {
                 let d = vec2i(dx, dy);
-                let t = (i32(local.y) + 1 + dy) * TILE + i32(local.x) + 1 + dx;
-                let uv = (frag_coord + vec2f(d)) * taa.input_size.zw;
-                let z = select(-1.0, tile_depth[t], dilation_tap(d));
-                add_tap(&n, d, uv, tile_colour[t], z, frame_filter_weight(d));
+                add_tap(&n, d, tile_colour[first + dy * TILE + dx], frame_filter_weight(d));
             }
         }
-        out = resolve(frag_coord, frag_coord * taa.input_size.zw, n, 1.0, 1.0);
+        out = resolve(r, n, 1.0, 1.0);
     }
     textureStore(resolved, id.xy, out.colour);
     textureStore(resolved_aux, id.xy, out.aux);
@@ -476,6 +502,9 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
         let jitter = taa.params.xy;
         let last = vec2i(taa.input_size.xy) - 1;
         let nearest = vec2f(clamp(vec2i(floor(position + jitter)), vec2i(0), last)) + 0.5;
+        let nearest_uv = nearest * taa.input_size.zw;
+        let depths = read_dilation_depths(nearest_uv);
+        let r = reproject(frag_coord, nearest_uv, closest_surface(nearest_uv, depths));
         // The filter is separable: exp(-k (x² + y²)) = exp(-k x²) exp(-k y²), distances in
         // output pixels (output pixels per input pixel: `scale`).
         let scale = taa.output_size.xy * taa.input_size.zw;
@@ -489,55 +518,95 @@ fn taa_pixel(frag_coord: vec2f) -> TaaOut {
             wx.x * wy.y, wx.y * wy.y, wx.z * wy.y,
             wx.x * wy.z, wx.y * wy.z, wx.z * wy.z,
         );
-        let nearest_uv = nearest * taa.input_size.zw;
         let n = read_neighbourhood(nearest_uv, weights);
         let filter_sum = (wx.x + wx.y + wx.z) * (wy.x + wy.y + wy.z);
-        return resolve(frag_coord, nearest_uv, n, wx.y * wy.y, filter_sum);
+        return resolve(r, n, wx.y * wy.y, filter_sum);
     }
     // The input is the output's size: the nearest sample is the pixel's own (the jitter lies
     // within half a pixel), and the filter's weights are the frame's.
     let uv = frag_coord * taa.input_size.zw;
-    return resolve(frag_coord, uv, read_neighbourhood(uv, frame_filter_weights()), 1.0, 1.0);
+    let r = reproject(frag_coord, uv, closest_surface(uv, read_dilation_depths(uv)));
+    return resolve(r, read_neighbourhood(uv, frame_filter_weights()), 1.0, 1.0);
 }
 
-// The resolve of the output pixel centred at `frag_coord` from its input neighbourhood `n`
-// around the input sample at input uv `nearest_uv`, shared by both entry points.
+// Where the pixel's history lies and what it holds. Every entry point finds it before it
+// reads the colour neighbourhood: on lavapipe each texture read is a call across which every
+// live vector register is spilled, and this order keeps fewer values live across the
+// history's reads (with `Surface` found apart from the colour taps, 6 % of the pass; also
+// computing the history's trust here, before the colour reads, measured slower).
+struct Reprojection {
+    // The motion followed (uv now minus uv last frame), and the reverse-Z depth of the
+    // closest surface whose motion it is.
+    velocity: vec2f,
+    surface_depth: f32,
+    // 0..1: how far the nearest sample's own motion differs from `velocity` (0.25 to 1
+    // pixel): this pixel sits beside the edge of a moving object whose motion the dilation
+    // gave it.
+    motion_edge: f32,
+    // Where the pixel was last frame (output uv).
+    previous_uv: vec2f,
+    // The history resampled there, zero where it is not finite (`history_valid`).
+    history: vec4f,
+    history_valid: bool,
+    // Last frame's aux target there.
+    aux: vec4f,
+};
+
+// The `Reprojection` of the output pixel centred at `frag_coord` whose nearest input sample
+// lies at input uv `nearest_uv`, around which `surface` was found.
+fn reproject(frag_coord: vec2f, nearest_uv: vec2f, surface: Surface) -> Reprojection {
+    let uv = frag_coord * taa.output_size.zw;
+    // Reproject with the closest surface's motion (Karis), so edges of moving objects carry
+    // their own history. The sky (depth 0) has no motion vectors: it moves with the camera
+    // (`sky_motion`), the same for every sky sample of the pixel.
+    let sky = sky_motion(uv);
+    let has_depth = taa.flags.z > 0.5;
+    var r: Reprojection;
+    let sky_closest = has_depth & (surface.closest_depth <= 0.0);
+    r.velocity = select(load_motion(surface.closest_uv), sky, sky_closest);
+    r.surface_depth = surface.closest_depth;
+    // The nearest sample's own motion is the one already read wherever it is the closest
+    // surface (most pixels: no second read) or the sky.
+    let centre_is_sky = has_depth & (surface.centre_depth <= 0.0);
+    var own_velocity = select(r.velocity, sky, centre_is_sky);
+    if any(surface.closest_uv != nearest_uv) & !centre_is_sky {
+        own_velocity = load_motion(nearest_uv);
+    }
+    r.motion_edge =
+        smoothstep(0.25, 1.0, length((own_velocity - r.velocity) * taa.output_size.xy));
+    r.previous_uv = uv - r.velocity;
+    var sample: vec4f;
+    if CATMULL_ROM {
+        sample = history_catmull_rom(r.previous_uv);
+    } else {
+        sample = texel_bilinear(history, texel_sampler, r.previous_uv, taa.output_size.xy, taa.output_size.zw);
+    }
+    r.history_valid = all(finite4(sample));
+    r.history = select(vec4f(0.0), sample, r.history_valid);
+    r.aux = textureSampleLevel(history_aux, texel_sampler, r.previous_uv, 0.0);
+    return r;
+}
+
+// The resolve of an output pixel from its reprojected history `r` and its input
+// neighbourhood `n` (around the nearest sample), shared by both entry points.
 // `nearest_weight`: the filter's weight of the nearest sample (upsampling); `filter_sum`: the
 // sum of the filter's weights `n.filtered` holds.
 fn resolve(
-    frag_coord: vec2f,
-    nearest_uv: vec2f,
+    r: Reprojection,
     n: Neighbourhood,
     nearest_weight: f32,
     filter_sum: f32,
 ) -> TaaOut {
-    let uv = frag_coord * taa.output_size.zw;
     let reset = taa.flags.x > 0.5;
     // A trusted history takes the nearest sample as it is: averaged over the jitter sequence,
     // the nearest sample integrates exactly the pixel's footprint (a box filter, which is what
     // the supersampled reference is). Where the history is rejected, the value reconstructed
     // at the pixel centre from the 3x3 (below) stands in for the missing average.
     var current_work = n.centre;
-
-    // Reproject with the closest surface's motion (Karis), so edges of moving objects carry
-    // their own history. The sky (depth 0) has no motion vectors: it moves with the camera
-    // (`sky_motion`), the same for every sky sample of the pixel.
-    let sky = sky_motion(uv);
-    let has_depth = taa.flags.z > 0.5;
-    let surface_depth = n.closest_depth;
-    let velocity = select(load_motion(n.closest_uv), sky, has_depth & (surface_depth <= 0.0));
-    let previous_uv = uv - velocity;
-    let on_screen = all(previous_uv >= vec2f(0.0)) && all(previous_uv <= vec2f(1.0));
+    let velocity = r.velocity;
+    let on_screen = all(r.previous_uv >= vec2f(0.0)) && all(r.previous_uv <= vec2f(1.0));
     let speed = length(velocity * taa.output_size.xy);
-
-    var history_sample: vec4f;
-    if CATMULL_ROM {
-        history_sample = history_catmull_rom(previous_uv);
-    } else {
-        history_sample = texel_bilinear(history, texel_sampler, previous_uv, taa.output_size.xy, taa.output_size.zw);
-    }
-    let history_valid = all(finite4(history_sample));
-    let h = select(vec4f(0.0), history_sample, history_valid);
+    let h = r.history;
     let history_work = to_work(max(h.rgb, vec3f(0.0)));
 
     // Keep the history inside the current neighbourhood: a clamp to the min/max box in RGB
@@ -564,10 +633,10 @@ fn resolve(
 
     // How far to trust the history: `blend` when trusted, all of the current frame where the
     // history is missing or belongs to another surface.
-    var reject = select(0.0, 1.0, reset | !on_screen | !history_valid);
-    let aux = textureSampleLevel(history_aux, texel_sampler, previous_uv, 0.0);
+    var reject = select(0.0, 1.0, reset | !on_screen | !r.history_valid);
+    let aux = r.aux;
     // Disocclusion, at every tier: last frame's surface there lies at another depth...
-    let depth_change = depth_difference(aux.x, surface_depth);
+    let depth_change = depth_difference(aux.x, r.surface_depth);
     let disoccluded = smoothstep(0.02, 0.1, depth_change);
     // ...or moved differently (the background a moving object just uncovered)...
     let velocity_change = length((velocity - aux.yz) * taa.output_size.xy);
@@ -576,19 +645,10 @@ fn resolve(
     // motion while its own sample moves otherwise, so its history is the object's edge dragged
     // along; the depth test misses this where the object touches the surface behind it
     // (similar depths). Weigh the current frame more there.
-    // The nearest sample's own motion is the one already read wherever it is the closest
-    // surface (most pixels: no second read) or the sky.
-    let centre_is_sky = has_depth & (n.centre_depth <= 0.0);
-    var own_velocity = select(velocity, sky, centre_is_sky);
-    if any(n.closest_uv != nearest_uv) & !centre_is_sky {
-        own_velocity = load_motion(nearest_uv);
-    }
-    let motion_edge =
-        smoothstep(0.25, 1.0, length((own_velocity - velocity) * taa.output_size.xy));
-    reject = max(reject, MOTION_EDGE_WEIGHT * motion_edge);
+    reject = max(reject, MOTION_EDGE_WEIGHT * r.motion_edge);
     reject = max(reject, max(disoccluded, other_motion));
     // Frames of history this pixel has (the count restarts where it is rejected).
-    let frames = select(0.0, aux.w, history_valid) * (1.0 - reject);
+    let frames = select(0.0, aux.w, r.history_valid) * (1.0 - reject);
     var blend = taa.params.z;
     if CONVERGE {
         blend = max(blend, 0.5 / (frames + 1.0));
@@ -612,6 +672,6 @@ fn resolve(
     // shows its history as it is (black without one) for the frame, rather than a hole.
     let resolved = vec4f(colour, mix(history_alpha, current_work.a, weight));
     out.colour = sanitise(resolved, h);
-    out.aux = vec4f(surface_depth, velocity, min(frames + 1.0, MAX_HISTORY_FRAMES));
+    out.aux = vec4f(r.surface_depth, velocity, min(frames + 1.0, MAX_HISTORY_FRAMES));
     return out;
 }

@@ -16,7 +16,8 @@
 //! **Reads** this frame's HDR colour (pre-exposed scene-linear; alpha is coverage), reverse-Z
 //! depth and motion vectors (uv now minus uv last frame, without the jitter), all at the input
 //! (render) size; the camera's reprojection ([`TaaFrame::reprojection`]: last frame's clip
-//! space from this frame's unjittered NDC, a uniform), which moves the sky; and its own history
+//! space from this frame's unjittered NDC, uploaded as the 3x3 that takes this frame's uv of
+//! a direction to last frame's, [`sky_reprojection`]), which moves the sky; and its own history
 //! at the output size. **Writes** the resolved HDR image (Rgba16Float at the output size, alpha
 //! kept), which is also next frame's history, and an aux target (depth and motion of the
 //! surface each output pixel reprojected with) for next frame's
@@ -79,18 +80,20 @@
 //! # Tiers
 //! Each tier up is at least as close to the supersampled reference as the one below on the
 //! quality scene (`afterlight quality`, 128x128: static PSNR not lower, ghosting and flicker
-//! not higher; `tests/integration/antialiasing.rs` holds it) and costs more. Measured with
-//! the default settings (64-sample reference, each run from the start of its jitter
-//! sequence, static error pooled over a whole jitter cycle; costs: fragment, CPU ms per frame
-//! of the pass alone at 640x360 on lavapipe, `taa::cost_per_tier_on_a_software_gpu`):
+//! not higher; `tests/integration/antialiasing.rs` holds it) and costs at least as much (ultra
+//! adds one `max` and one divide to high). Measured with the default settings (64-sample
+//! reference, each run from the start of its jitter sequence, static error pooled over a
+//! whole jitter cycle; costs: fragment, ms per frame of the pass alone at 640x360 on lavapipe
+//! with one thread, the fastest tenth of 150 frames, `taa::cost_per_tier_on_a_software_gpu`,
+//! session 18's machine, means of two runs):
 //!
 //! | tier     | current frame            | history                 | constraint                 | rejection, weighting                        | static PSNR, ghosting, flicker | cost |
 //! |----------|--------------------------|-------------------------|----------------------------|---------------------------------------------|------|------|
 //! | `Off`    | –                        | –                       | –                          | pass skipped, history dropped               | – | 0 |
-//! | `Low`    | nearest; 3x3 Blackman-Harris where rejected | bilinear | 3x3 min/max clamp in RGB | closest-depth motion; depth and motion disocclusion, motion-edge weighting; linear blend | 42.27 dB, 0.0148, 0.0036 | 9.1 |
-//! | `Medium` | as low                   | Catmull-Rom (12 texels) | clip towards the min/max box's centre in YCoCg | as low                | 42.29 dB, 0.0148, 0.0029 | 11.7 |
-//! | `High`   | as low                   | Catmull-Rom (12 texels) | as medium; where moving, the variance box ([`TaaClip`]) | as low         | 42.29 dB, 0.0140, 0.0029 | 11.9 |
-//! | `Ultra`  | as low                   | as high                 | as high                    | as high; faster convergence after a rejection; a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 44.19 dB, 0.0139, 0.0029 | 12.1 |
+//! | `Low`    | nearest; 3x3 Blackman-Harris where rejected | bilinear | 3x3 min/max clamp in RGB | closest-depth motion; depth and motion disocclusion, motion-edge weighting; linear blend | 42.27 dB, 0.0148, 0.0036 | 14.2 |
+//! | `Medium` | as low                   | Catmull-Rom (12 texels) | clip towards the min/max box's centre in YCoCg | as low                | 42.28 dB, 0.0148, 0.0029 | 17.7 |
+//! | `High`   | as low                   | Catmull-Rom (12 texels) | as medium; where moving, the variance box ([`TaaClip`]) | as low         | 42.28 dB, 0.0140, 0.0029 | 18.7 |
+//! | `Ultra`  | as low                   | as high                 | as high                    | as high; faster convergence after a rejection; a 16-frame jitter sequence ([`TaaSettings::sequence_length`]) | 44.19 dB, 0.0139, 0.0029 | 18.7 |
 //!
 //! Before (one shader branching on the tier), high and ultra ended further from the reference
 //! than low (39.95 and 40.38 dB against 42.35 dB): their resolve in Karis' tone-mapped space
@@ -130,6 +133,15 @@
 //! which a trusted history takes as it is, is always read. On lavapipe (one thread, the cost
 //! probe) the pass fell from 24.0 to 22.8 ms. Off on wgpu's GL backend, where GLSL ES has only
 //! `dFdx`, which a driver may compute per quad rather than per row.
+//!
+//! Every entry point finds the closest surface (the depths) and the reprojection (the motion
+//! it follows, the motion-edge weight, the resampled history and the aux target:
+//! `reproject`) before it reads the colour neighbourhood. On lavapipe each
+//! texture read is a call to a JIT-compiled fetch function, across which every live vector
+//! register is spilled (a `perf` profile of the pass: 57 % of its time in those functions,
+//! the Catmull-Rom's twelve 21 %), so what stays live across the reads costs: the pass fell
+//! from 20.3 to 19.1 ms (cost probe, one thread, high; [`sky_reprojection`]'s single divide is
+//! part of it).
 
 use glam::{Mat4, Vec2, Vec4};
 use serde::{Deserialize, Serialize};
@@ -365,6 +377,36 @@ pub fn reprojection(previous: Mat4, current: Mat4) -> Option<Mat4> {
     m.is_finite().then_some(m)
 }
 
+/// The shader's `sky_reprojection` of [`TaaFrame::reprojection`] `m`: the 3x3 matrix (three
+/// columns, each padded to four floats) that takes this frame's output uv `(u, v, 1)` to last
+/// frame's uv of the same direction, homogeneous `(u' w, v' w, w)` with `w` the direction's
+/// clip w in last frame's camera (positive in front of it). The NDC conversions on both sides
+/// are folded in, so the shader does one multiply and one divide. Zero (the sky keeps zero
+/// motion) without a reprojection, or with one that is not finite or has an entry beyond
+/// 1e30, which keeps the shader's result finite wherever `w > 1e-6`.
+fn sky_reprojection(m: Option<Mat4>) -> [[f32; 4]; 3] {
+    let usable = |m: &Mat4| m.to_cols_array().iter().all(|v| v.abs() < 1e30);
+    let Some(m) = m.filter(usable) else { return [[0.0; 4]; 3] };
+    // (u, v, 0, 1) -> this frame's NDC (2u - 1, 1 - 2v, 0, 1), the point at infinity.
+    let ndc_from_uv = Mat4::from_cols(
+        Vec4::new(2.0, 0.0, 0.0, 0.0),
+        Vec4::new(0.0, -2.0, 0.0, 0.0),
+        Vec4::ZERO,
+        Vec4::new(-1.0, 1.0, 0.0, 1.0),
+    );
+    // Last frame's clip (x, y, z, w) -> (u' w, v' w, 0, w) with u' = x / w / 2 + 1/2 and
+    // v' = 1/2 - y / w / 2.
+    let uv_from_clip = Mat4::from_cols(
+        Vec4::new(0.5, 0.0, 0.0, 0.0),
+        Vec4::new(0.0, -0.5, 0.0, 0.0),
+        Vec4::ZERO,
+        Vec4::new(0.5, 0.5, 0.0, 1.0),
+    );
+    let h = uv_from_clip * m * ndc_from_uv;
+    // Columns u, v and 1 of the 4x4 (its inputs x, y, w), rows u' w, v' w and w.
+    [h.x_axis, h.y_axis, h.w_axis].map(|c| [c.x, c.y, c.w, 0.0])
+}
+
 /// What a TAA pipeline is specialised on: the settings that decide a branch of
 /// `shaders/post/taa.wgsl`, given to it as `override` constants ([`TaaKey::constants`]). Each
 /// key is one pipeline (per variant) in [`TaaPass`]'s caches.
@@ -453,10 +495,10 @@ struct TaaUniforms {
     input_size: [f32; 4],
     /// Jitter x, y (input pixels), blend, variance gamma.
     params: [f32; 4],
-    /// Reset, reprojection given, depth given (1 or 0), unused.
+    /// Reset, unused, depth given (1 or 0), unused.
     flags: [f32; 4],
-    /// [`TaaFrame::reprojection`] (identity when absent).
-    reprojection: [[f32; 4]; 4],
+    /// [`sky_reprojection`] of [`TaaFrame::reprojection`] (a mat3x3f: three padded columns).
+    sky_reprojection: [[f32; 4]; 3],
     /// [`frame_filter`] of the jitter.
     filter: [[f32; 4]; 3],
 }
@@ -695,15 +737,14 @@ impl TaaPass {
         // A sub-pixel offset: the nearest sample of a pixel is its own at the same size.
         let jitter = if frame.jitter.is_finite() { frame.jitter } else { Vec2::ZERO };
         let jitter = jitter.clamp(Vec2::splat(-0.5), Vec2::splat(0.5));
-        let reprojection = frame.reprojection.filter(|m| m.is_finite());
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let (iw, ih, ow_f, oh_f) = (iw as f32, ih as f32, ow as f32, oh as f32);
         let uniforms = TaaUniforms {
             output_size: [ow_f, oh_f, 1.0 / ow_f, 1.0 / oh_f],
             input_size: [iw, ih, 1.0 / iw, 1.0 / ih],
             params: [jitter.x, jitter.y, settings.blend, settings.variance_gamma],
-            flags: [flag(reset), flag(reprojection.is_some()), flag(frame.depth.is_some()), 0.0],
-            reprojection: reprojection.unwrap_or(Mat4::IDENTITY).to_cols_array_2d(),
+            flags: [flag(reset), 0.0, flag(frame.depth.is_some()), 0.0],
+            sky_reprojection: sky_reprojection(frame.reprojection),
             filter: frame_filter(jitter),
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
@@ -931,6 +972,30 @@ mod tests {
             assert!((got - expected).length() < 1e-4, "{d}: {got} vs {expected}");
         }
         assert!(reprojection(previous, Mat4::ZERO).is_none(), "a singular view");
+
+        // The shader's form: last frame's uv of the direction seen at this frame's uv.
+        let h = sky_reprojection(Some(m));
+        let column = |i: usize| Vec3::new(h[i][0], h[i][1], h[i][2]);
+        let uv = |ndc: Vec2| Vec2::new(ndc.x * 0.5 + 0.5, 0.5 - ndc.y * 0.5);
+        for d in [Vec3::new(0.1, -0.3, -1.0), Vec3::new(-0.4, -0.2, -1.0)] {
+            let now = uv(ndc(current, d));
+            let then = column(0) * now.x + column(1) * now.y + column(2);
+            assert!(then.z > 1e-6, "in front of the previous camera");
+            let got = Vec2::new(then.x, then.y) / then.z;
+            let expected = uv(ndc(previous, d));
+            assert!((got - expected).length() < 1e-4, "{d}: {got} vs {expected}");
+        }
+        // The view's centre lies in front of last frame's camera after a small turn (w > 0)
+        // and behind it after a half turn (w < 0: no motion).
+        let ahead = column(0) * 0.5 + column(1) * 0.5 + column(2);
+        let turned = reprojection(view_proj(190.0, 5.0), current).unwrap();
+        let h_turned = sky_reprojection(Some(turned));
+        let w_behind = h_turned[0][2] * 0.5 + h_turned[1][2] * 0.5 + h_turned[2][2];
+        assert!(ahead.z > 0.0 && w_behind < 0.0, "{ahead} / {w_behind}");
+        // Without a usable reprojection the sky keeps zero motion (w = 0 everywhere).
+        for m in [None, Some(Mat4::NAN), Some(Mat4::IDENTITY * 1e31)] {
+            assert_eq!(sky_reprojection(m), [[0.0; 4]; 3], "{m:?}");
+        }
     }
 
     #[test]

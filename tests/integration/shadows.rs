@@ -515,6 +515,9 @@ fn maybe_save(name: &str, mask: &[f32], size: u32) {
     println!("wrote {}", path.display());
 }
 
+/// Real scenes under their key light and one over the camera's shoulder: the mask stays in
+/// 0..1, has both lit and shadowed pixels where geometry was drawn, and is lit wherever nothing
+/// was (the helmet leaves most of the frame empty).
 #[test]
 fn shared_scenes_render_a_shadow_mask() {
     let Some(rig) = rig() else { return };
@@ -547,6 +550,12 @@ fn shared_scenes_render_a_shadow_mask() {
             );
             assert!(covered.iter().all(|m| (0.0..=1.0).contains(m)), "{name}: mask out of 0..1");
             assert!(lit > 0, "{name}: nothing lit");
+            assert!(dark > 0, "{name}: nothing in shadow");
+            // Where nothing was drawn the mask is lit.
+            let sky: Vec<f32> =
+                (0..mask.len()).filter(|&i| shots.world[i].is_none()).map(|i| mask[i]).collect();
+            assert!(sky.iter().all(|&m| m == 1.0), "{name}: a pixel without geometry in shadow");
+            assert!(name != "damaged_helmet" || sky.len() > 1000, "{name}: {} sky px", sky.len());
         }
     }
 }
