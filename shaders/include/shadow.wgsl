@@ -42,6 +42,17 @@ struct ShadowUniforms {
 // 5 ultra. The lighting pass sets it; the forward pass and the shadow catcher keep high's 4.
 override SHADOW_TAPS: u32 = 4u;
 
+// 0: the SHADOW_TAPS x SHADOW_TAPS taps as they are. Otherwise the same weighted sum taken as
+// SHADOW_PAIRS x SHADOW_PAIRS bilinear taps: per axis, the grid's taps weigh at most
+// 2 * SHADOW_PAIRS consecutive texels, and one bilinear tap placed between two texels in
+// proportion to their weights takes both at once (the filter's texel weights, Castano's
+// "Shadow Mapping Summary" construction for PCF kernels). The mask picks it where it is fewer
+// taps (src/render/shadow_mask.rs, `paired_taps`): 9 instead of the high tier's 16 and the
+// ultra tier's 25 at the default pcf_radius.
+override SHADOW_PAIRS: u32 = 0u;
+// The most pairs per axis: pcf_radius <= 3 touches at most 8 texels.
+const MAX_SHADOW_PAIRS: u32 = 4u;
+
 @group(2) @binding(0) var<uniform> shadow_uniforms: ShadowUniforms;
 @group(2) @binding(1) var shadow_map: texture_depth_2d;
 @group(2) @binding(2) var shadow_sampler: sampler_comparison;
@@ -67,18 +78,57 @@ fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
     if any(uv < vec2f(0.0)) || any(uv > vec2f(1.0)) {
         return 1.0;
     }
-    // SHADOW_TAPS x SHADOW_TAPS taps evenly spaced over +-pcf_radius texels.
-    let spacing = u.params.z * (2.0 / f32(SHADOW_TAPS - 1u)) * u.params.y;
-    let centre = 0.5 * f32(SHADOW_TAPS - 1u);
     var lit = 0.0;
-    for (var j = 0u; j < SHADOW_TAPS; j++) {
-        for (var i = 0u; i < SHADOW_TAPS; i++) {
-            let offset = (vec2f(f32(i), f32(j)) - centre) * spacing;
-            lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + offset, reference);
+    if SHADOW_PAIRS == 0u {
+        // SHADOW_TAPS x SHADOW_TAPS taps evenly spaced over +-pcf_radius texels.
+        let spacing = u.params.z * (2.0 / f32(SHADOW_TAPS - 1u)) * u.params.y;
+        let centre = 0.5 * f32(SHADOW_TAPS - 1u);
+        for (var j = 0u; j < SHADOW_TAPS; j++) {
+            for (var i = 0u; i < SHADOW_TAPS; i++) {
+                let offset = (vec2f(f32(i), f32(j)) - centre) * spacing;
+                lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + offset, reference);
+            }
+        }
+    } else {
+        // The same sum as SHADOW_PAIRS x SHADOW_PAIRS taps, each on two texels per axis.
+        // In texels (centres at i + 0.5): the first tap at `first`, the first texel it
+        // touches `texel0`, whose centre lies `d` in (-1, 0] from that tap.
+        let first = uv / u.params.y - u.params.z;
+        let texel0 = floor(first - 0.5);
+        let d = texel0 + 0.5 - first;
+        let spacing = u.params.z * (2.0 / f32(SHADOW_TAPS - 1u));
+        var across: array<vec2f, MAX_SHADOW_PAIRS>;
+        for (var i = 0u; i < SHADOW_PAIRS; i++) {
+            across[i] = texel_pair(i, d.x, spacing);
+        }
+        for (var j = 0u; j < SHADOW_PAIRS; j++) {
+            let down = texel_pair(j, d.y, spacing);
+            let y = (texel0.y + f32(2u * j) + 0.5 + down.x) * u.params.y;
+            for (var i = 0u; i < SHADOW_PAIRS; i++) {
+                let x = (texel0.x + f32(2u * i) + 0.5 + across[i].x) * u.params.y;
+                let weight = across[i].y * down.y;
+                lit += weight
+                    * textureSampleCompareLevel(shadow_map, shadow_sampler, vec2f(x, y), reference);
+            }
         }
     }
     // Off (disabled, or no bounds to fit): lit. Selected rather than branched on: a branch on a
     // uniform alone is recompiled on every bind by Mesa 22's lavapipe (docs/memory-growth.md).
     // Passes whose shadow is off in the settings do not call this (`KEY_LIGHT_SHADOW`).
     return select(lit / f32(SHADOW_TAPS * SHADOW_TAPS), 1.0, u.to_light.w < 0.5);
+}
+
+// The grid's weights on texels texel0 + 2 * pair and texel0 + 2 * pair + 1 along one axis, as
+// the bilinear tap that takes both: x its position past the first texel's centre (in texels,
+// 0..1), y the two weights' sum. `d` is texel0's centre relative to the first tap, `spacing`
+// the taps' spacing, both in texels; each tap weighs a texel by the tent 1 - |distance|.
+fn texel_pair(pair: u32, d: f32, spacing: f32) -> vec2f {
+    let first = f32(2u * pair) + d;
+    var weights = vec2f(0.0);
+    for (var k = 0u; k < SHADOW_TAPS; k++) {
+        let distance = first - f32(k) * spacing;
+        weights += max(vec2f(0.0), 1.0 - abs(vec2f(distance, distance + 1.0)));
+    }
+    let sum = weights.x + weights.y;
+    return vec2f(select(0.0, weights.y / sum, sum > 0.0), sum);
 }

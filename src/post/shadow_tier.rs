@@ -3,24 +3,28 @@
 //! `ShadowSettings` give the map's size and filter radius at `High`; each tier scales the map
 //! and sets the filter's taps:
 //!
-//! | tier | map side | PCF taps |
-//! |---|---|---|
-//! | off | none (lit everywhere) | 0 |
-//! | low | size / 4 (at least 256) | 2×2 |
-//! | medium | size / 2 (at least 256) | 3×3 |
-//! | high | size (2048 by default) | 4×4 |
-//! | ultra | size × 2 (at most 8192 and the device's limit) | 5×5 |
+//! | tier | map side | PCF taps | the mask's taps at the default `pcf_radius` 1.5 |
+//! |---|---|---|---|
+//! | off | none (lit everywhere) | 0 | 0 |
+//! | low | size / 4 (at least 256) | 2×2 | 2×2 |
+//! | medium | size / 2 (at least 256) | 3×3 | 3×3 |
+//! | high | size (2048 by default) | 4×4 | 3×3 paired |
+//! | ultra | size × 2 (at most 8192 and the device's limit) | 5×5 | 3×3 paired |
 //!
 //! The taps always span ±`pcf_radius` texels of the tier's map, so a lower tier has a coarser
 //! map and a blurrier, coarser-sampled penumbra. The taps run in the screen-space shadow mask
-//! ([`crate::render::shadow_mask`], `SHADOW_TAPS`), which lighting reads; the forward pass and
-//! the shadow catcher keep the high tier's 4×4 on whatever map the tier left.
+//! ([`crate::render::shadow_mask`], `SHADOW_TAPS`), which lighting reads; where the grid's
+//! taps overlap, the mask takes the same sum as fewer bilinear taps on two texels per axis
+//! each ("paired", [`crate::render::shadow_mask::paired_taps`]). The forward pass and the
+//! shadow catcher keep the high tier's 4×4 grid on whatever map the tier left.
 //!
 //! **What the governor learns.** Like every knob, the shadow tier's cost is measured in its
 //! own timing scope, `shadows`: the map's draw and the mask. With the map cached
 //! ([`crate::render::shadows`], "Cached") a still scene draws it once, and the scope is then the
-//! mask's taps, which every step down thins (16 → 9 → 4 per pixel); once objects move, the map
-//! is drawn every frame and a step down also quarters its fill.
+//! mask's taps and the map's texels they fetch: a step down from ultra or high quarters the
+//! map the 3×3 paired taps read (the cache misses), a step from medium to low thins the taps
+//! (9 → 4 per pixel); once objects move, the map is drawn every frame and each step down also
+//! quarters its fill.
 //!
 //! The floor is `low`: a governor never removes the shadow unless the preset says it may
 //! (`off_at_floor = true`).

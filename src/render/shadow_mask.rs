@@ -12,7 +12,10 @@
 //!
 //! **Specialised** by the taps per axis (`SHADOW_TAPS`), one pipeline per tier; the
 //! neighbouring tiers' are built ahead except in a frame whose tier just changed
-//! ([`BuildAhead`]), so a governor step compiles nothing.
+//! ([`BuildAhead`]), so a governor step compiles nothing. Where the grid's taps overlap (the
+//! high and ultra tiers at the default `pcf_radius`), the mask takes the same weighted sum in
+//! fewer bilinear taps, two texels per tap and axis (`SHADOW_PAIRS`, [`paired_taps`]): 9
+//! instead of 16 and 25.
 //!
 //! Reads: the camera uniforms, the G-buffer's depth and normals, the shadow map and its
 //! uniforms (group 2). Writes: visibility (R8Unorm, render size; 1 lit, 0 shadowed, 1 where
@@ -34,12 +37,50 @@ pub const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R8Unorm;
 /// The pass's wgpu label (it is timed in the `shadows` scope).
 const NAME: &str = "shadow_mask";
 
-/// The shader, its layouts and the pipelines by (taps per axis, target format).
+/// How the mask takes the filter's taps (the same sum either way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TapLayout {
+    /// As the frame does: paired where that is fewer taps ([`paired_taps`]).
+    AsTheFrame,
+    /// The tier's grid of taps, one by one (the reference the pairs are tested against).
+    Grid,
+}
+
+/// Bilinear taps per axis that take the same weighted sum as `taps` grid taps spanning
+/// ±`pcf_radius` texels, two texels each, when that is fewer than `taps` (`SHADOW_PAIRS` in
+/// shaders/include/shadow.wgsl); 0 otherwise (the grid as it is). The grid's bilinear taps
+/// touch at most ceil(2·radius) + 2 texels per axis.
+pub fn paired_taps(taps: u32, pcf_radius: f32) -> u32 {
+    const MAX_SHADOW_PAIRS: u32 = 4;
+    let texels = (2.0 * pcf_radius.clamp(0.0, 8.0)).ceil() as u32 + 2;
+    let pairs = texels.div_ceil(2);
+    if pairs < taps && pairs <= MAX_SHADOW_PAIRS { pairs } else { 0 }
+}
+
+/// A mask pipeline's key: taps per axis, paired taps per axis (0: the grid), target format.
+type MaskKey = (u32, u32, wgpu::TextureFormat);
+
+/// The key of the mask for the shadow at `tier` with `shadows`' filter radius.
+fn mask_key(
+    tier: Tier,
+    shadows: &ShadowPass,
+    layout: TapLayout,
+    format: wgpu::TextureFormat,
+) -> MaskKey {
+    let taps = filter_taps(tier);
+    let pairs = match layout {
+        TapLayout::AsTheFrame => paired_taps(taps, shadows.settings().pcf_radius),
+        TapLayout::Grid => 0,
+    };
+    (taps, pairs, format)
+}
+
+/// The shader, its layouts and the pipelines by [`MaskKey`].
 struct MaskPipelines {
     module: wgpu::ShaderModule,
     inputs: wgpu::BindGroupLayout,
     layout: wgpu::PipelineLayout,
-    built: Specialised<(u32, wgpu::TextureFormat), wgpu::RenderPipeline>,
+    built: Specialised<MaskKey, wgpu::RenderPipeline>,
 }
 
 impl MaskPipelines {
@@ -64,22 +105,15 @@ impl MaskPipelines {
         Ok(Self { module, inputs, layout, built: Specialised::new() })
     }
 
-    fn build(
-        &self,
-        device: &wgpu::Device,
-        (taps, format): (u32, wgpu::TextureFormat),
-    ) -> wgpu::RenderPipeline {
-        let constants = [("SHADOW_TAPS", f64::from(taps.max(2)))];
+    fn build(&self, device: &wgpu::Device, (taps, pairs, format): MaskKey) -> wgpu::RenderPipeline {
+        let constants =
+            [("SHADOW_TAPS", f64::from(taps.max(2))), ("SHADOW_PAIRS", f64::from(pairs))];
         let target = [Some(format.into())];
         let entry = (NAME, &self.module, "fs_main");
         crate::draw::fullscreen::build_with_layout(device, entry, &self.layout, &target, &constants)
     }
 
-    fn prepare(
-        &mut self,
-        device: &wgpu::Device,
-        keys: impl IntoIterator<Item = (u32, wgpu::TextureFormat)>,
-    ) {
+    fn prepare(&mut self, device: &wgpu::Device, keys: impl IntoIterator<Item = MaskKey>) {
         let mut built = std::mem::take(&mut self.built);
         built.prepare(keys, |key| self.build(device, key));
         self.built = built;
@@ -152,18 +186,17 @@ impl ShadowMaskPass {
         tier: Tier,
         shadows: &ShadowPass,
     ) {
+        let key = |tier| mask_key(tier, shadows, TapLayout::AsTheFrame, MASK_FORMAT);
         if self.gate.may_build(tier) {
-            let neighbours = tier.with_neighbours().into_iter();
-            self.pipelines.prepare(device, neighbours.map(|t| (filter_taps(t), MASK_FORMAT)));
+            self.pipelines.prepare(device, tier.with_neighbours().into_iter().map(key));
         }
         let Some(inputs) = &self.inputs else { return };
-        let taps = filter_taps(tier);
         // Off, or no shadow this frame (no key light, nothing to fit): lit everywhere.
-        let drawn = taps > 0 && shadows.is_active();
+        let drawn = filter_taps(tier) > 0 && shadows.is_active();
         if drawn {
-            self.pipelines.prepare(device, [(taps, MASK_FORMAT)]);
+            self.pipelines.prepare(device, [key(tier)]);
         }
-        let pipeline = self.pipelines.built.built((taps, MASK_FORMAT)).filter(|_| drawn);
+        let pipeline = self.pipelines.built.built(key(tier)).filter(|_| drawn);
         record(encoder, &self.target.view, pipeline.map(|p| (p, inputs, shadows)));
     }
 
@@ -201,7 +234,8 @@ fn record(
 
 /// Test and debugging tool, not a frame pass: the key light's visibility per pixel of
 /// `renderer`'s last frame (its G-buffer and camera) as the frame's mask computes it (the same
-/// shader and taps) with `shadows`, unquantised (R32Float). 1 = lit, 0 = shadowed, 1 where
+/// shader and taps, or the tier's grid of taps one by one with [`TapLayout::Grid`]) with
+/// `shadows`, unquantised (R32Float). 1 = lit, 0 = shadowed, 1 where
 /// nothing was drawn; `width * height` values, top row first. Call after `renderer.render(...)`
 /// and after `shadows.update` and `shadows.draw` were submitted. Builds its pipeline on every
 /// call and blocks on the readback.
@@ -209,11 +243,12 @@ pub fn render_shadow_mask(
     gpu: &Gpu,
     renderer: &Renderer,
     shadows: &ShadowPass,
+    layout: TapLayout,
 ) -> Result<Vec<f32>, crate::Error> {
     const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Float;
     let device = &gpu.device;
     let mut pipelines = MaskPipelines::new(device)?;
-    let key = (shadows.filter_taps(), FORMAT);
+    let key = mask_key(shadows.tier(), shadows, layout, FORMAT);
     pipelines.prepare(device, [key]);
     let depth_sampler = bindings::nearest_sampler(device, "shadow_mask.depth_sampler");
     let inputs =
@@ -225,4 +260,24 @@ pub fn render_shadow_mask(
     gpu.queue.submit([encoder.finish()]);
     let bytes = read_texture(gpu, &target.texture)?;
     Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paired_taps;
+
+    #[test]
+    fn taps_are_paired_only_where_that_is_fewer() {
+        // At the default radius 1.5 the grid touches 5 texels per axis: 3 pairs.
+        let at_default: Vec<u32> = (2..=5).map(|taps| paired_taps(taps, 1.5)).collect();
+        assert_eq!(at_default, [0, 0, 3, 3]);
+        // A radius of 0 stacks every tap on one point: one pair.
+        assert_eq!(paired_taps(4, 0.0), 1);
+        // 1.0: 4 texels, 2 pairs, fewer than medium's 3.
+        assert_eq!(paired_taps(3, 1.0), 2);
+        // 3.0 (the largest): 8 texels, 4 pairs: fewer than ultra's 5, not than high's 4.
+        assert_eq!((paired_taps(5, 3.0), paired_taps(4, 3.0)), (4, 0));
+        // Nothing the shader cannot hold, whatever the radius.
+        assert!(paired_taps(5, f32::NAN).max(paired_taps(64, 100.0)) <= 4);
+    }
 }

@@ -37,10 +37,12 @@
 //! against an empty texel is lit without special cases.
 //!
 //! **Filtering and bias.** Percentage-closer filtering (Reeves, Salesin, Cook, SIGGRAPH 1987):
-//! 16 bilinear comparison taps spanning ±`pcf_radius` texels. Normal offset (Holbert, GDC 2011)
-//! plus a constant depth bias, both applied at lookup. Why the defaults neither acne nor
-//! peter-pan, with θ the angle between the receiver's normal and the light; at 2048 a texel is
-//! 1.4-1.7 mm on DamagedHelmet and 1.5-1.7 mm on the Cornell box (depending on the light):
+//! 16 bilinear comparison taps spanning ±`pcf_radius` texels (at the high tier; the mask takes
+//! the same sum in 9 where they overlap, [`super::shadow_mask::paired_taps`]). Normal offset
+//! (Holbert, GDC 2011) plus a constant depth bias, both applied at lookup. Why the defaults
+//! neither acne nor peter-pan, with θ the angle between the receiver's normal and the light; at
+//! 2048 a texel is 1.4-1.7 mm on DamagedHelmet and 1.5-1.7 mm on the Cornell box (depending
+//! on the light):
 //!
 //! - *Acne.* A tap compares against texels up to √2·(pcf_radius + 1) texels away (tap offset plus
 //!   the bilinear footprint, diagonally); across that distance a plane at angle θ changes depth
@@ -416,9 +418,9 @@ impl ShadowPass {
         }
     }
 
-    /// The filter's taps per axis the lookups of this tier take (`SHADOW_TAPS`).
-    pub fn filter_taps(&self) -> u32 {
-        shadow_tier::filter_taps(self.tier)
+    /// The tier the map follows ([`ShadowPass::set_tier`]).
+    pub fn tier(&self) -> Tier {
+        self.tier
     }
 
     /// The map's side at the current tier (0: no shadow).

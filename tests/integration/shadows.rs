@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use afterlight::gpu::Gpu;
 use afterlight::post::Tier;
-use afterlight::post::shadow_tier::map_side;
+use afterlight::post::shadow_tier::{filter_taps, map_side};
 use afterlight::render::environment::Environment;
-use afterlight::render::shadow_mask::render_shadow_mask;
+use afterlight::render::shadow_mask::{TapLayout, paired_taps, render_shadow_mask};
 use afterlight::render::shadows::{ShadowPass, ShadowSettings};
 use afterlight::render::{RenderOptions, view_projection};
 use afterlight::scene::{
@@ -99,15 +99,16 @@ fn shoot(
     lights: &[Vec3],
     size: u32,
 ) -> Shots {
-    shoot_at_tier(rig, scene, camera, (settings, Tier::High), lights, size)
+    shoot_at_tier(rig, scene, camera, (settings, Tier::High, TapLayout::AsTheFrame), lights, size)
 }
 
-/// [`shoot`] with the shadow at `tier` (its map side and filter taps).
+/// [`shoot`] with the shadow at `tier` (its map side and filter taps), the mask taking its
+/// taps as `layout` says.
 fn shoot_at_tier(
     rig: &Rig,
     scene: &Scene,
     camera: &Camera,
-    (settings, tier): (&ShadowSettings, Tier),
+    (settings, tier, layout): (&ShadowSettings, Tier, TapLayout),
     lights: &[Vec3],
     size: u32,
 ) -> Shots {
@@ -143,7 +144,7 @@ fn shoot_at_tier(
                     let mut encoder = gpu.device.create_command_encoder(&Default::default());
                     shadows.draw(&mut encoder, renderer.scene_gpu());
                     gpu.queue.submit([encoder.finish()]);
-                    let mask = render_shadow_mask(gpu, &renderer, &shadows).expect("mask");
+                    let mask = render_shadow_mask(gpu, &renderer, &shadows, layout).expect("mask");
                     // The map spans 2 clip units over `size` texels along the light's x axis.
                     let m = shadows.light_view_proj();
                     let texel = 2.0 / (m.row(0).truncate().length() * side as f32);
@@ -258,7 +259,8 @@ fn each_shadow_tier_up_lands_closer_to_the_analytic_shadow() {
     let settings = ShadowSettings { size: 1024, ..Default::default() };
     let mut errors = Vec::new();
     for tier in Tier::ALL {
-        let shots = shoot_at_tier(&rig, &scene, &camera, (&settings, tier), &[light], SIZE);
+        let shadow = (&settings, tier, TapLayout::AsTheFrame);
+        let shots = shoot_at_tier(&rig, &scene, &camera, shadow, &[light], SIZE);
         let mask = &shots.masks[0];
         let (mut sum, mut count) = (0.0f64, 0usize);
         for (i, world) in shots.world.iter().enumerate() {
@@ -285,6 +287,41 @@ fn each_shadow_tier_up_lands_closer_to_the_analytic_shadow() {
         );
     }
     assert!(errors[4] < errors[1], "ultra must beat low: {errors:?}");
+}
+
+/// The mask's paired taps (one bilinear tap on two texels per axis, where that is fewer taps)
+/// take the same weighted sum as the tier's grid of taps, on a penumbra of the hovering square,
+/// at the tiers and radii where the frame pairs them: whole-texel spacing (high, 1.5), spacing
+/// under a texel (ultra, 1.5 and 3) and a spacing that is no fraction of a texel (medium, 0.7).
+#[test]
+fn paired_shadow_taps_take_the_grids_sum() {
+    let Some(rig) = rig() else { return };
+    let scene = squares(&[floor(), Mat4::from_translation(Vec3::Y) * face_up()]);
+    let (light, camera) = (sun(45.0, 20.0), top_down(Vec3::new(0.5, 0.0, 0.2), 2.0));
+    for (tier, pcf_radius) in
+        [(Tier::High, 1.5), (Tier::Ultra, 1.5), (Tier::Medium, 0.7), (Tier::Ultra, 3.0)]
+    {
+        let pairs = paired_taps(filter_taps(tier), pcf_radius);
+        assert!(
+            pairs > 0 && pairs < filter_taps(tier),
+            "{tier}, radius {pcf_radius}: pairs {pairs}"
+        );
+        let settings = ShadowSettings { size: 256, pcf_radius, ..Default::default() };
+        let mask = |layout| {
+            let shadow = (&settings, tier, layout);
+            shoot_at_tier(&rig, &scene, &camera, shadow, &[light], SIZE).masks.remove(0)
+        };
+        let (paired, grid) = (mask(TapLayout::AsTheFrame), mask(TapLayout::Grid));
+        let penumbra = grid.iter().filter(|&&v| v > 0.05 && v < 0.95).count();
+        let shadowed = grid.iter().filter(|&&v| v < 0.05).count();
+        let worst = paired.iter().zip(&grid).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        println!(
+            "{tier}, radius {pcf_radius}: {pairs}x{pairs} paired taps, {penumbra} penumbra and \
+             {shadowed} shadowed pixels, largest difference from the grid {worst:.2e}"
+        );
+        assert!(penumbra > 200 && shadowed > 300, "{tier}: too little shadow to compare");
+        assert!(worst < 0.01, "{tier}, radius {pcf_radius}: paired taps differ by {worst}");
+    }
 }
 
 #[test]
