@@ -50,7 +50,8 @@ override SHADOW_TAPS: u32 = 4u;
 // taps (src/render/shadow_mask.rs, `paired_taps`): 9 instead of the high tier's 16 and the
 // ultra tier's 25 at the default pcf_radius.
 override SHADOW_PAIRS: u32 = 0u;
-// The most pairs per axis: pcf_radius <= 3 touches at most 8 texels.
+// The most pairs per axis: pcf_radius <= 3 touches at most 8 texels. `paired_taps` in
+// src/render/shadow_mask.rs never asks for more; change both.
 const MAX_SHADOW_PAIRS: u32 = 4u;
 
 @group(2) @binding(0) var<uniform> shadow_uniforms: ShadowUniforms;

@@ -51,6 +51,7 @@ pub enum TapLayout {
 /// shaders/include/shadow.wgsl); 0 otherwise (the grid as it is). The grid's bilinear taps
 /// touch at most ceil(2·radius) + 2 texels per axis.
 pub fn paired_taps(taps: u32, pcf_radius: f32) -> u32 {
+    // The shader's `MAX_SHADOW_PAIRS` (the size of its per-axis pair array); change both.
     const MAX_SHADOW_PAIRS: u32 = 4;
     let texels = (2.0 * pcf_radius.clamp(0.0, 8.0)).ceil() as u32 + 2;
     let pairs = texels.div_ceil(2);
