@@ -79,14 +79,15 @@ fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
     if any(uv < vec2f(0.0)) || any(uv > vec2f(1.0)) {
         return 1.0;
     }
+    // The taps' spacing in texels: SHADOW_TAPS per axis evenly over +-pcf_radius.
+    let spacing = u.params.z * (2.0 / f32(SHADOW_TAPS - 1u));
     var lit = 0.0;
     if SHADOW_PAIRS == 0u {
-        // SHADOW_TAPS x SHADOW_TAPS taps evenly spaced over +-pcf_radius texels.
-        let spacing = u.params.z * (2.0 / f32(SHADOW_TAPS - 1u)) * u.params.y;
+        // SHADOW_TAPS x SHADOW_TAPS taps, one by one.
         let centre = 0.5 * f32(SHADOW_TAPS - 1u);
         for (var j = 0u; j < SHADOW_TAPS; j++) {
             for (var i = 0u; i < SHADOW_TAPS; i++) {
-                let offset = (vec2f(f32(i), f32(j)) - centre) * spacing;
+                let offset = (vec2f(f32(i), f32(j)) - centre) * spacing * u.params.y;
                 lit += textureSampleCompareLevel(shadow_map, shadow_sampler, uv + offset, reference);
             }
         }
@@ -97,7 +98,6 @@ fn directional_shadow(world_position: vec3f, world_normal: vec3f) -> f32 {
         let first = uv / u.params.y - u.params.z;
         let texel0 = floor(first - 0.5);
         let d = texel0 + 0.5 - first;
-        let spacing = u.params.z * (2.0 / f32(SHADOW_TAPS - 1u));
         var across: array<vec2f, MAX_SHADOW_PAIRS>;
         for (var i = 0u; i < SHADOW_PAIRS; i++) {
             across[i] = texel_pair(i, d.x, spacing);
