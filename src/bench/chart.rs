@@ -30,7 +30,7 @@ fn compared<'a>(
     pass: &str,
 ) -> Option<&'a Comparison> {
     let label = run_label(run);
-    comparisons.iter().find(|c| c.run == label && c.pass == pass)
+    comparisons.iter().find(|c| c.run == label && c.pass == pass && c.members.is_empty())
 }
 
 /// The chart's height for `report` (with or without comparisons).
@@ -51,8 +51,13 @@ fn top_ms(report: &BenchReport, comparisons: &[Comparison]) -> f64 {
         .iter()
         .flat_map(|r| &r.passes)
         .map(|p| p.gpu_ms.p99.max(p.gpu_ms.median))
-        // The frame's own comparison has no bar.
-        .chain(comparisons.iter().filter(|c| c.pass != "frame").map(|c| c.baseline_ms))
+        // The frame's and the sums' comparisons have no bar.
+        .chain(
+            comparisons
+                .iter()
+                .filter(|c| c.pass != "frame" && c.members.is_empty())
+                .map(|c| c.baseline_ms),
+        )
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     if slowest > 0.0 { slowest * 1.3 } else { 1.0 }
@@ -123,11 +128,15 @@ pub fn draw<DB: DrawingBackend>(
         let frame = run.frame_gpu_ms.map_or("no frame time".to_owned(), |f| {
             format!("frame {} median", charts::ms(f.median))
         });
-        let frame_ratio = compared(comparisons, run, "frame").map_or(String::new(), |c| {
-            format!(" ×{:.2} baseline{}", c.ratio, if c.regression { " REGRESSION" } else { "" })
-        });
+        let frame_ratio = compared(comparisons, run, "frame")
+            .map_or(String::new(), |c| format!(" ×{:.2} baseline{}", c.ratio, c.verdict()));
+        let label = run_label(run);
+        let post_ratio = comparisons
+            .iter()
+            .find(|c| c.run == label && c.pass == super::compare::POST_PASSES)
+            .map_or(String::new(), |c| format!("; post passes ×{:.2}{}", c.ratio, c.verdict()));
         let caption = format!(
-            "{} ({}×{}): {frame}{frame_ratio}",
+            "{} ({}×{}): {frame}{frame_ratio}{post_ratio}",
             run_label(run),
             run.resolution.width,
             run.resolution.height,
@@ -196,11 +205,7 @@ pub fn draw<DB: DrawingBackend>(
             let mut label = charts::ms(pass.gpu_ms.median);
             let mut style = charts::text(14, BLACK);
             if let Some(c) = base {
-                label = format!(
-                    "{label}  ×{:.2}{}",
-                    c.ratio,
-                    if c.regression { " REGRESSION" } else { "" }
-                );
+                label = format!("{label}  ×{:.2}{}", c.ratio, c.verdict());
                 if c.regression {
                     style = charts::text(14, charts::BUDGET_RED);
                 }
@@ -226,7 +231,7 @@ pub fn draw<DB: DrawingBackend>(
                     "; baseline {}, ×{:.3}{}",
                     charts::ms(c.baseline_ms),
                     c.ratio,
-                    if c.regression { ", REGRESSION" } else { "" }
+                    c.verdict().replacen(' ', ", ", 1)
                 ));
             }
             hovers.push(Hover { from: (x0 - label_width as i32, y0), to: (x1, y1), text });
@@ -346,14 +351,17 @@ mod tests {
     fn a_baseline_adds_grey_bars_ratios_and_marks_regressions() {
         let old = compare::tests::report(&[("ssao", 1.0), ("bloom", 0.5)]);
         let new = compare::tests::report(&[("ssao", 1.5), ("bloom", 0.5)]);
-        let comparisons = compare(&new, &old);
+        let comparisons = compare(&new, &old, &[]);
         let svg = chart_svg(&new, &comparisons, 800).expect("draws");
         let texts = charts::svg_texts(&svg);
         assert!(texts.iter().any(|t| t == "1.50 ms  ×1.50 REGRESSION"), "{texts:?}");
         assert!(texts.iter().any(|t| t == "0.500 ms  ×1.00"), "{texts:?}");
         assert!(svg.contains("baseline 1.00 ms, ×1.500, REGRESSION"), "no hover");
         assert!(
-            texts.iter().any(|t| t.ends_with("frame 2.00 ms median ×1.33 baseline REGRESSION"))
+            texts.iter().any(|t| t.ends_with(
+                "frame 2.00 ms median ×1.33 baseline REGRESSION; post passes ×1.33 REGRESSION"
+            )),
+            "{texts:?}"
         );
         let img = chart(&new, &comparisons, 800).expect("draws");
         let grey = img.pixels().filter(|p| p.0 == [190, 190, 190]).count();

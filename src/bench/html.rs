@@ -125,7 +125,9 @@ fn baseline_section(comparisons: &[Comparison]) -> String {
     let regressions = comparisons.iter().filter(|c| c.regression).count();
     let mut html = format!(
         "<h2>Against the baseline</h2>\n<p>Median GPU ms against the baseline's; a regression is \
-         above ×{REGRESSION_RATIO} and at least {REGRESSION_MIN_MS} ms slower. \
+         above ×{REGRESSION_RATIO} and at least {REGRESSION_MIN_MS} ms slower. Sums: the post \
+         passes (every scope that is not the renderer's own) and the passes named together \
+         (<code>--together</code>), whose members are judged by their sum. \
          <b>{regressions} regression(s).</b></p>\n"
     );
     let rows: Vec<(Vec<String>, &str)> = comparisons
@@ -134,17 +136,21 @@ fn baseline_section(comparisons: &[Comparison]) -> String {
             (
                 vec![
                     c.run.clone(),
-                    c.pass.clone(),
+                    if c.members.is_empty() {
+                        c.pass.clone()
+                    } else {
+                        format!("{} ({})", c.pass, c.members.join(" + "))
+                    },
                     format!("#{:.3}", c.baseline_ms),
                     format!("#{:.3}", c.ms),
                     format!("#×{:.3}", c.ratio),
-                    if c.regression { "REGRESSION".into() } else { String::new() },
+                    c.verdict().trim().to_owned(),
                 ],
                 if c.regression { "regression" } else { "" },
             )
         })
         .collect();
-    html.push_str(&table(&["run", "pass", "baseline ms", "ms", "ratio", "regression"], &rows));
+    html.push_str(&table(&["run", "pass", "baseline ms", "ms", "ratio", "verdict"], &rows));
     html
 }
 
@@ -316,8 +322,11 @@ mod tests {
     fn a_baseline_lists_before_after_and_marks_regressions() {
         let old = compare::tests::report(&[("ssao", 1.0), ("bloom", 0.5)]);
         let new = compare::tests::report(&[("ssao", 1.5), ("bloom", 0.5)]);
-        let html = report(&new, &compare(&new, &old)).expect("writes");
-        assert!(html.contains("<b>2 regression(s).</b>"), "ssao and the frame");
+        let html = report(&new, &compare(&new, &old, &[])).expect("writes");
+        assert!(html.contains("<b>3 regression(s).</b>"), "ssao, the post passes and the frame");
+        assert!(html.contains(
+            "<td>post passes (ssao + bloom)</td><td class=\"n\">1.500</td><td class=\"n\">2.000</td>"
+        ));
         assert!(html.contains(
             "<tr class=\"regression\"><td>s / p / 64x64</td><td>ssao</td><td class=\"n\">1.000</td>\
              <td class=\"n\">1.500</td><td class=\"n\">×1.500</td><td>REGRESSION</td></tr>"

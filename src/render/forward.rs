@@ -14,8 +14,7 @@
 
 use super::gbuffer::{GBuffer, GeometryPass, mesh_pipeline};
 use super::lights::LightKey;
-use super::scene_gpu::PipelineKey;
-use super::scene_gpu::SceneGpu;
+use super::scene_gpu::{Draw, PipelineKey, SceneGpu};
 use crate::draw::bindings;
 use crate::draw::specialise::Specialised;
 use crate::shaders;
@@ -106,17 +105,19 @@ impl ForwardPass {
         }));
     }
 
-    /// Blend the scene's transparent surfaces over the lit HDR image, farthest first, lit by
-    /// `lights` (prepared with [`ForwardPass::prepare`]).
+    /// Blend `draws` (the scene's transparent surfaces, farthest first:
+    /// `SceneGpu::blend_draws_back_to_front`) over the lit HDR image, lit by `lights`
+    /// (prepared with [`ForwardPass::prepare`]). The renderer calls it only when there are
+    /// draws, so a scene without transparent surfaces has no `forward` timing scope.
     pub fn draw(
         &self,
         encoder: &mut wgpu::CommandEncoder,
-        (gbuffer, scene): (&GBuffer, &SceneGpu),
-        (eye, lights): (glam::Vec3, LightKey),
+        gbuffer: &GBuffer,
+        (draws, instances): (Vec<Draw<'_>>, &wgpu::Buffer),
+        lights: LightKey,
         groups: [&wgpu::BindGroup; 2],
     ) {
         let Some(bind_group) = &self.bind_group else { return };
-        let draws = scene.blend_draws_back_to_front(eye);
         if draws.is_empty() {
             return;
         }
@@ -141,7 +142,7 @@ impl ForwardPass {
         pass.set_bind_group(0, bind_group, &[]);
         pass.set_bind_group(1, groups[0], &[]);
         pass.set_bind_group(2, groups[1], &[]);
-        pass.set_vertex_buffer(1, scene.instance_buffer.slice(..));
+        pass.set_vertex_buffer(1, instances.slice(..));
         for draw in draws {
             let Some(pipeline) = self.pipelines.built((draw.key, lights)) else { continue };
             pass.set_pipeline(pipeline);

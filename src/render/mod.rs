@@ -47,6 +47,18 @@ use environment::{Environment, EnvironmentSettings};
 use shadow_mask::ShadowMaskPass;
 use shadows::{ShadowPass, ShadowSettings};
 
+/// The renderer's own timing scopes, in the recipe's order ([`Renderer::render`]): every other
+/// scope in a frame's timings is the effect chain's (AO, TAA, bloom, the finish, user passes).
+/// `afterlight bench --baseline` sums the others as the post passes.
+pub const RENDERER_SCOPES: [&str; 6] = [
+    "gbuffer",
+    "shadows",
+    "debug_view",
+    "lighting",
+    "forward",
+    shadow_catcher::ShadowCatcherPass::NAME,
+];
+
 /// Choices made when a renderer is created (the environment is baked separately, see
 /// [`Environment::new`], so one bake can serve several renderers).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -599,11 +611,16 @@ impl Renderer {
                     let (queue, mask) = (&gpu.queue, self.shadow_mask.view());
                     self.lighting.draw(device, e, queue, gbuffer, background, groups, ao, mask)
                 });
-                // 6. Forward: alpha-blended surfaces over the lit image, back to front.
-                timer.scope("forward", &mut encoder, |e| {
-                    let (scene, lights) = ((&self.gbuffer, &self.scene), self.lighting.light_key());
-                    self.forward.draw(e, scene, (camera.position, lights), groups)
-                });
+                // 6. Forward: alpha-blended surfaces over the lit image, back to front; no pass
+                //    (and no timing scope) where there are none.
+                let blended = self.scene.blend_draws_back_to_front(camera.position);
+                if !blended.is_empty() {
+                    timer.scope("forward", &mut encoder, |e| {
+                        let draws = (blended, &self.scene.instance_buffer);
+                        let lights = self.lighting.light_key();
+                        self.forward.draw(e, &self.gbuffer, draws, lights, groups)
+                    });
+                }
                 // 7. Shadow catcher: the ground plane's shadow and AO times the background into
                 //    HDR, its light fraction and the real-world mask.
                 if let Some(catcher) = &mut self.shadow_catcher {

@@ -274,6 +274,8 @@ fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
         (&["bench", "--size", "big"][..], "--size \"big\""),
         (&["bench", "--preset", "nonesuch"][..], "preset \"nonesuch\""),
         (&["bench", "--baseline", "/nonexistent/b.json"][..], "/nonexistent/b.json"),
+        (&["bench", "--together", "lighting"][..], "--together \"lighting\": a group is two"),
+        (&["bench", "--together", "lighting+shadows"][..], "--together compares against"),
     ] {
         assert_clean_failure(&afterlight(args, &[]), expected);
     }
@@ -328,6 +330,33 @@ fn bench_matrix_writes_its_report_and_flags_regressions_against_a_baseline() {
         assert!(html.contains("Against the baseline"), "no before/after table");
         assert_eq!(html.contains("<tr class=\"regression\">"), regressed);
     }
+    // Work that moved from lighting into shadows: the baseline's shadows 1000x faster, its
+    // lighting (and everything else) 1000x slower. Named together, the two are judged by
+    // their sum: shown, each with its own ratio, and not flagged.
+    let mut moved = value.clone();
+    scale(&mut moved, 1000.0);
+    for pass in moved["runs"][0]["passes"].as_array_mut().into_iter().flatten() {
+        if pass["name"] == "shadows" {
+            let median = pass["gpu_ms"]["median"].as_f64().unwrap_or(0.0);
+            pass["gpu_ms"]["median"] = (median * 1e-6).into();
+        }
+    }
+    std::fs::write(&baseline, moved.to_string()).expect("baseline written");
+    let output =
+        run(&["--preset", "mobile", "--baseline", baseline_arg, "--together", "lighting+shadows"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{}{stdout}", stderr(&output));
+    let line = |pass: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(" -> ") && l.split_whitespace().any(|w| w == pass))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("shadows").ends_with("(judged in lighting+shadows)"), "{stdout}");
+    assert!(line("lighting+shadows").contains(" -> "), "{stdout}");
+    assert!(stdout.contains("post passes"), "{stdout}");
+    assert!(!stdout.contains("REGRESSION"), "{stdout}");
     // --replot redraws the chart and the page from the JSON without a GPU run.
     let replot = out_path("bench-replot");
     let json_path = out.with_extension("json");

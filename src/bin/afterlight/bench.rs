@@ -52,6 +52,12 @@ pub(super) struct BenchArgs {
     /// than 10% and 0.05 ms slower); the command fails when any is flagged.
     #[arg(long)]
     baseline: Option<PathBuf>,
+    /// With --baseline: passes judged by their sum, not one by one, as `lighting+shadows`
+    /// (comma-separated or repeated), for work that moved between passes from the baseline's
+    /// build to this one. Each member still shows its own ratio. The post passes' sum is always
+    /// shown.
+    #[arg(long, value_delimiter = ',', value_name = "PASS+PASS")]
+    together: Vec<String>,
     /// Full-screen passes as `fragment` or `compute` shaders, `auto` (compute unless the
     /// adapter is mobile-class), or `both`: every combination twice, side by side in the
     /// report. Default: each preset's own `variant`.
@@ -208,11 +214,22 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
     if args.budget.is_some() || args.trace.is_some() {
         return bench_trace(options, args, args.frames.unwrap_or(600));
     }
+    let groups: Vec<bench::compare::PassGroup> = args
+        .together
+        .iter()
+        .map(|g| g.parse().map_err(|e| Error::InvalidArgument(format!("--together {e}"))))
+        .collect::<Result<_, _>>()?;
+    if !groups.is_empty() && args.baseline.is_none() {
+        return Err(Error::InvalidArgument(
+            "--together compares against --baseline: give one".into(),
+        ));
+    }
     if let Some(report) = &args.replot {
         let report = bench::BenchReport::load(report)?;
         let baseline = args.baseline.as_deref().map(bench::BenchReport::load).transpose()?;
-        let comparisons =
-            baseline.map(|baseline| bench::compare(&report, &baseline)).unwrap_or_default();
+        let comparisons = baseline
+            .map(|baseline| bench::compare(&report, &baseline, &groups))
+            .unwrap_or_default();
         write_charts(&report, &comparisons, &args.out)?;
         println!(
             "charts: {} and {}",
@@ -286,8 +303,10 @@ pub(super) fn bench(options: &GpuOptions, args: &BenchArgs) -> Result<(), Error>
     let write = |path: PathBuf, text: String| {
         std::fs::write(&path, text).map_err(|e| Error::Output { path, reason: e.to_string() })
     };
-    let comparisons =
-        baseline.as_ref().map(|baseline| bench::compare(&report, baseline)).unwrap_or_default();
+    let comparisons = baseline
+        .as_ref()
+        .map(|baseline| bench::compare(&report, baseline, &groups))
+        .unwrap_or_default();
     let markdown = format!(
         "{}\nChart {}: one bar per pass (median, whisker p90 to p99; pass names on the axis); \
          report with tables and charts: {}.\n{}",
