@@ -130,26 +130,31 @@ pub fn draw<DB: DrawingBackend>(
         });
         let frame_ratio = compared(comparisons, run, "frame")
             .map_or(String::new(), |c| format!(" ×{:.2} baseline{}", c.ratio, c.verdict()));
+        // The sums (the post passes, passes named together) have no bars: their ratios here.
         let label = run_label(run);
-        let post_ratio = comparisons
+        let sums: String = comparisons
             .iter()
-            .find(|c| c.run == label && c.pass == super::compare::POST_PASSES)
-            .map_or(String::new(), |c| format!("; post passes ×{:.2}{}", c.ratio, c.verdict()));
+            .filter(|c| c.run == label && !c.members.is_empty())
+            .map(|c| format!("; {} ×{:.2}{}", c.pass, c.ratio, c.verdict()))
+            .collect();
         let caption = format!(
-            "{} ({}×{}): {frame}{frame_ratio}{post_ratio}",
+            "{} ({}×{}): {frame}{frame_ratio}{sums}",
             run_label(run),
             run.resolution.width,
             run.resolution.height,
         );
+        // A segmented 0..k has k + 1 segments, so one per pass is 0..n - 1; a single pass
+        // keeps 0..1 (an empty 0..0 does not draw) and an empty row below it.
+        let last_row = (n as i32 - 1).max(1);
         let mut chart = ChartBuilder::on(&panel)
             .caption(caption, charts::text(16, BLACK))
             .margin_left(10)
             .margin_right(24)
             .x_label_area_size(X_AXIS - 6)
             .y_label_area_size(label_width)
-            .build_cartesian_2d(0.0..top, (0..n as i32).into_segmented())?;
+            .build_cartesian_2d(0.0..top, (0..last_row).into_segmented())?;
         let passes = &run.passes;
-        let row_of = |i: usize| n as i32 - 1 - i as i32;
+        let row_of = |i: usize| last_row - i as i32;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -158,8 +163,9 @@ pub fn draw<DB: DrawingBackend>(
             .light_line_style(WHITE)
             .y_labels(n as usize)
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(r) if (0..n as i32).contains(r) => passes
-                    .get((n as i32 - 1 - r) as usize)
+                SegmentValue::CenterOf(r) => usize::try_from(last_row - r)
+                    .ok()
+                    .and_then(|i| passes.get(i))
                     .map_or(String::new(), |p| p.name.clone()),
                 _ => String::new(),
             })
@@ -320,6 +326,28 @@ mod tests {
         assert!(ink(&img, 0..60, b_y - 7..b_y + 7) > 20, "no pass name");
         let axis = chart_height(&report, false) - 30;
         assert!(ink(&img, 100..500, axis..axis + 28) > 100, "no x axis text");
+    }
+
+    /// One row per pass and no empty one: of three passes, the first's bar is in the plot's
+    /// top sixth (an empty row above it would put it at three eighths). One pass draws too.
+    #[test]
+    fn each_pass_has_a_row_and_no_row_is_empty() {
+        let bar_rows = |passes: &[(&str, f64)]| {
+            let report = compare::tests::report(passes);
+            let img = chart(&report, &[], 600).expect("draws");
+            let colour = charts::colour(0);
+            let colour = [colour.0, colour.1, colour.2];
+            let rows: Vec<u32> = (0..img.height())
+                .filter(|y| (0..img.width()).any(|x| img.get_pixel(x, *y).0 == colour))
+                .collect();
+            (rows, title_height(false) + CAPTION, img.height() - X_AXIS)
+        };
+        let (rows, top, bottom) = bar_rows(&[("taa", 1.0), ("bloom", 0.5), ("finish", 0.2)]);
+        let centre = rows.iter().sum::<u32>() as f64 / rows.len().max(1) as f64;
+        let plot = f64::from(bottom - top);
+        assert!(centre > f64::from(top) && centre < f64::from(top) + plot / 4.0, "{rows:?}");
+        let (rows, top, bottom) = bar_rows(&[("finish", 1.0)]);
+        assert!(!rows.is_empty() && rows.iter().all(|y| (top..bottom).contains(y)), "{rows:?}");
     }
 
     #[test]
