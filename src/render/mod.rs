@@ -47,15 +47,22 @@ use environment::{Environment, EnvironmentSettings};
 use shadow_mask::ShadowMaskPass;
 use shadows::{ShadowPass, ShadowSettings};
 
+/// Timing scope names of the recipe's own steps ([`Renderer::render`]).
+const GBUFFER_SCOPE: &str = "gbuffer";
+const SHADOWS_SCOPE: &str = "shadows";
+const DEBUG_VIEW_SCOPE: &str = "debug_view";
+const LIGHTING_SCOPE: &str = "lighting";
+const FORWARD_SCOPE: &str = "forward";
+
 /// The renderer's own timing scopes, in the recipe's order ([`Renderer::render`]): every other
 /// scope in a frame's timings is the effect chain's (AO, TAA, bloom, the finish, user passes).
 /// `afterlight bench --baseline` sums the others as the post passes.
 pub const RENDERER_SCOPES: [&str; 6] = [
-    "gbuffer",
-    "shadows",
-    "debug_view",
-    "lighting",
-    "forward",
+    GBUFFER_SCOPE,
+    SHADOWS_SCOPE,
+    DEBUG_VIEW_SCOPE,
+    LIGHTING_SCOPE,
+    FORWARD_SCOPE,
     shadow_catcher::ShadowCatcherPass::NAME,
 ];
 
@@ -532,7 +539,7 @@ impl Renderer {
         let timer = self.post.timer();
         // 2. G-buffer: depth, base colour, normal + roughness + metallic, motion; emissive into
         //    HDR.
-        timer.scope("gbuffer", &mut encoder, |e| {
+        timer.scope(GBUFFER_SCOPE, &mut encoder, |e| {
             self.geometry.draw(e, &self.gbuffer, &self.scene, &self.camera_bind_group)
         });
         // 3. Shadows, at the governor's shadow tier: the map (depth from the key light, fitted
@@ -544,7 +551,7 @@ impl Renderer {
         let key_light = lights::shadow_light(&self.lights).map(|l| l.direction());
         let shadow_bounds = if key_light.is_some() { bounds } else { Aabb::empty() };
         self.shadows.update(&gpu.queue, key_light.unwrap_or(Vec3::NEG_Y), &shadow_bounds);
-        timer.scope("shadows", &mut encoder, |e| {
+        timer.scope(SHADOWS_SCOPE, &mut encoder, |e| {
             self.shadows.draw(e, &self.scene);
             if gbuffer_view.is_none() {
                 self.shadow_mask.draw(&gpu.device, e, shadow_tier, &self.shadows);
@@ -584,7 +591,7 @@ impl Renderer {
             Some(view) => {
                 let range = self.depth_range(camera);
                 let sources = debug_view::FrameSources::default();
-                timer.scope("debug_view", &mut encoder, |e| {
+                timer.scope(DEBUG_VIEW_SCOPE, &mut encoder, |e| {
                     let target = &self.display_target;
                     self.debug_view.draw(gpu, e, view, range, &sources, target)
                 });
@@ -597,7 +604,7 @@ impl Renderer {
                 //    ahead.
                 let wanted_ao = options.post.ao.validated().0;
                 self.lighting.prepare(&gpu.device, options.background, &wanted_ao);
-                timer.scope("lighting", &mut encoder, |e| {
+                timer.scope(LIGHTING_SCOPE, &mut encoder, |e| {
                     let ao = match &self.ao_output {
                         Some(ao) => (
                             &ao.visibility.view,
@@ -615,7 +622,7 @@ impl Renderer {
                 //    (and no timing scope) where there are none.
                 let blended = self.scene.blend_draws_back_to_front(camera.position);
                 if !blended.is_empty() {
-                    timer.scope("forward", &mut encoder, |e| {
+                    timer.scope(FORWARD_SCOPE, &mut encoder, |e| {
                         let draws = (blended, &self.scene.instance_buffer);
                         let lights = self.lighting.light_key();
                         self.forward.draw(e, &self.gbuffer, draws, lights, groups)
